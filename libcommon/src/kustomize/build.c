@@ -1,0 +1,414 @@
+/* The build: load a kustomization, accumulate its resources (files, bases, components,
+ * generators), run its transformers in kustomize's order, and at the top finish with hash
+ * suffixes, name references, vars and the output order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+
+#include "eddy/mem.h"
+#include "kz_int.h"
+
+static const cJSON *field(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *const known_fields[] = {
+	"apiVersion", "kind", "metadata", "resources", "bases", "components", "crds",
+	"namespace", "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations",
+	"images", "replicas", "patches", "patchesStrategicMerge", "patchesJson6902",
+	"configMapGenerator", "secretGenerator", "generatorOptions", "replacements", "vars",
+	"openapi", "buildMetadata", "sortOptions", "transformers", "generators", "validators",
+	"configurations", "helmCharts", "helmGlobals", "helmChartInflationGenerator",
+	"inventory", "imageTags", NULL,
+};
+
+static int check_fields(const cJSON *k, const char *path, err *e)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, k) {
+		bool ok = false;
+		for (size_t i = 0; known_fields[i] && !ok; i++)
+			ok = !strcmp(known_fields[i], it->string);
+		if (!ok)
+			return err_fail(e, KZ_REASON, "invalid Kustomization: json: unknown field "
+					"\"%s\"", it->string);
+	}
+	(void)path;
+	return 0;
+}
+
+static const char *const kfile_names[] = {"kustomization.yaml", "kustomization.yml",
+					  "Kustomization", NULL};
+
+/* Read and parse the kustomization file of dir. */
+static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
+{
+	char *data = NULL;
+	size_t len = 0;
+	if (top && c->opt.kustomization) {
+		data = xstrndup(c->opt.kustomization, c->opt.kustomization_len);
+		len = c->opt.kustomization_len;
+	} else {
+		char *found = NULL;
+		int nfound = 0;
+		for (int i = 0; kfile_names[i]; i++) {
+			char *p = xasprintf("%s/%s", dir, kfile_names[i]);
+			if (kz_is_file(p)) {
+				nfound++;
+				if (!found)
+					found = p;
+				else
+					free(p);
+			} else {
+				free(p);
+			}
+		}
+		if (nfound > 1) {
+			free(found);
+			err_fail(e, KZ_REASON, "Found multiple kustomization files under: %s", dir);
+			return NULL;
+		}
+		if (!found) {
+			err_fail(e, KZ_REASON, "unable to find one of 'kustomization.yaml', "
+				 "'kustomization.yml' or 'Kustomization' in directory '%s'", dir);
+			return NULL;
+		}
+		char *real = kz_resolve(c, dir, found, e);
+		free(found);
+		if (!real)
+			return NULL;
+		data = kz_read_file(c, real, &len, e);
+		free(real);
+		if (!data)
+			return NULL;
+	}
+	cJSON *docs = kz_yaml_parse(data, len, e);
+	free(data);
+	if (!docs)
+		return NULL;
+	cJSON *k;
+	if (cJSON_GetArraySize(docs) == 0) {
+		k = cJSON_CreateObject();
+	} else if (cJSON_GetArraySize(docs) > 1) {
+		cJSON_Delete(docs);
+		err_fail(e, KZ_REASON, "kustomization file in %s has more than one document", dir);
+		return NULL;
+	} else {
+		k = cJSON_DetachItemFromArray(docs, 0);
+	}
+	cJSON_Delete(docs);
+	if (!cJSON_IsObject(k)) {
+		cJSON_Delete(k);
+		err_fail(e, KZ_REASON, "invalid Kustomization: json: cannot unmarshal into Go value "
+			 "of type types.Kustomization");
+		return NULL;
+	}
+	if (check_fields(k, dir, e) < 0) {
+		cJSON_Delete(k);
+		return NULL;
+	}
+	return k;
+}
+
+static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool component,
+		      err *e);
+
+static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const char *p, err *e)
+{
+	if (kz_is_remote(p)) {
+		if (!c->opt.allow_remote)
+			return err_fail(e, KZ_REASON, "%s: remote bases are disabled", p);
+		return err_fail(e, KZ_REASON, "%s: fetching remote bases is not supported", p);
+	}
+	char *real = kz_resolve(c, dir, p, e);
+	if (!real) {
+		err_prefix(e, "accumulating resources");
+		return -1;
+	}
+	int rc;
+	if (kz_is_dir(real)) {
+		kz_resmap sub = {0};
+		rc = accumulate(c, real, &sub, false, false, e);
+		if (rc == 0) {
+			for (size_t i = 0; i < sub.n; i++) {
+				if (rc == 0)
+					rc = kz_resmap_append(m, sub.v[i], e);
+				else
+					kz_res_free(sub.v[i]);
+			}
+			sub.n = 0;
+		}
+		kz_resmap_release(&sub);
+		if (rc < 0)
+			err_prefix(e, "accumulating resources from '%s'", p);
+	} else {
+		/* files must sit in or below the kustomization's directory */
+		size_t dl = strlen(dir);
+		if (strncmp(real, dir, dl) || (real[dl] != '/' && real[dl] != 0)) {
+			err_fail(e, KZ_REASON, "security; file '%s' is not in or below '%s'", real,
+				 dir);
+			free(real);
+			return -1;
+		}
+		size_t len;
+		char *data = kz_read_file(c, real, &len, e);
+		if (!data) {
+			free(real);
+			return -1;
+		}
+		rc = kz_load_resources_text(c, m, data, len, p, e);
+		free(data);
+		if (rc < 0)
+			err_prefix(e, "accumulating resources from '%s'", p);
+	}
+	free(real);
+	return rc;
+}
+
+static int str_list(const cJSON *l, const char *what, err *e)
+{
+	const cJSON *it;
+	if (!l)
+		return 0;
+	if (!cJSON_IsArray(l))
+		return err_fail(e, KZ_REASON, "invalid Kustomization: %s must be a list", what);
+	cJSON_ArrayForEach(it, l)
+		if (!cJSON_IsString(it))
+			return err_fail(e, KZ_REASON, "invalid Kustomization: %s must be a list of "
+					"strings", what);
+	return 0;
+}
+
+static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSON *k, err *e)
+{
+	if (kz_patches_apply(c, m, dir, k, e) < 0)
+		return -1;
+	const cJSON *ns = field(k, "namespace");
+	if (ns && !cJSON_IsString(ns))
+		return err_fail(e, KZ_REASON, "invalid Kustomization: namespace must be a string");
+	if (ns && kz_namespace_apply(c, m, k, e) < 0)
+		return -1;
+	const cJSON *pre = field(k, "namePrefix"), *suf = field(k, "nameSuffix");
+	if (kz_prefix_suffix_apply(c, m, cJSON_IsString(pre) ? pre->valuestring : "", "",
+				   &c->cfg.name_prefix, e) < 0)
+		return -1;
+	if (kz_prefix_suffix_apply(c, m, "", cJSON_IsString(suf) ? suf->valuestring : "",
+				   &c->cfg.name_suffix, e) < 0)
+		return -1;
+	const cJSON *labels = field(k, "labels"), *l;
+	cJSON_ArrayForEach(l, labels) {
+		kz_fsv fs = {0};
+		if (kz_fsv_from_json(&fs, field(l, "fields"), e) < 0) {
+			kz_fsv_release(&fs);
+			return -1;
+		}
+		const kz_fsv *add;
+		if (cJSON_IsTrue(field(l, "includeSelectors"))) {
+			add = &c->cfg.common_labels;
+		} else if (cJSON_IsTrue(field(l, "includeTemplates"))) {
+			add = &c->cfg.template_labels;
+		} else {
+			kz_fsv_add(&fs, NULL, NULL, NULL, "metadata/labels", true);
+			add = NULL;
+		}
+		for (size_t i = 0; add && i < add->n; i++)
+			kz_fsv_add(&fs, add->v[i].group, add->v[i].version, add->v[i].kind,
+				   add->v[i].path, add->v[i].create);
+		int rc = kz_labels_apply(c, m, field(l, "pairs"), &fs, true, e);
+		kz_fsv_release(&fs);
+		if (rc < 0)
+			return -1;
+	}
+	if (kz_labels_apply(c, m, field(k, "commonLabels"), &c->cfg.common_labels, true, e) < 0)
+		return -1;
+	if (kz_labels_apply(c, m, field(k, "commonAnnotations"), &c->cfg.annotations, false, e) < 0)
+		return -1;
+	if (kz_patches_apply(c, m, dir, NULL, e) < 0) /* JSON 6902 (legacy field) */
+		return -1;
+	if (kz_replicas_apply(c, m, field(k, "replicas"), &c->cfg.replicas, e) < 0)
+		return -1;
+	if (kz_images_apply(c, m, field(k, "images"), &c->cfg.images, e) < 0)
+		return -1;
+	if (kz_replacements_apply(c, m, dir, field(k, "replacements"), e) < 0)
+		return -1;
+	return 0;
+}
+
+static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool component,
+		      err *e)
+{
+	if (c->depth >= c->opt.max_depth)
+		return err_fail(e, KZ_REASON, "kustomizations nested deeper than %u",
+				c->opt.max_depth);
+	if (kz_strv_has(&c->stack, dir))
+		return err_fail(e, KZ_REASON, "cycle detected: '%s' includes itself", dir);
+	cJSON *k = load_kustomization(c, dir, top, e);
+	if (!k)
+		return -1;
+	int rc = -1;
+	const cJSON *kind = field(k, "kind");
+	const char *ks = cJSON_IsString(kind) ? kind->valuestring : "Kustomization";
+	if (component && strcmp(ks, "Component")) {
+		err_fail(e, KZ_REASON, "expected kind 'Component' for path '%s' but got '%s'", dir,
+			 ks);
+		goto out;
+	}
+	if (!component && !strcmp(ks, "Component")) {
+		err_fail(e, KZ_REASON, "expected kind != 'Component' for path '%s'", dir);
+		goto out;
+	}
+	c->depth++;
+	kz_strv_push(&c->stack, dir);
+
+	const cJSON *it;
+	static const char *const lists[] = {"resources", "bases", "components", "crds",
+					    "configurations", "patchesStrategicMerge", NULL};
+	for (int i = 0; lists[i]; i++)
+		if (str_list(field(k, lists[i]), lists[i], e) < 0)
+			goto pop;
+	cJSON_ArrayForEach(it, field(k, "resources"))
+		if (add_resource_path(c, dir, m, it->valuestring, e) < 0)
+			goto pop;
+	cJSON_ArrayForEach(it, field(k, "bases"))
+		if (add_resource_path(c, dir, m, it->valuestring, e) < 0)
+			goto pop;
+	cJSON_ArrayForEach(it, field(k, "configurations")) {
+		char *real = kz_resolve(c, dir, it->valuestring, e);
+		if (!real)
+			goto pop;
+		size_t len;
+		char *data = kz_read_file(c, real, &len, e);
+		free(real);
+		if (!data)
+			goto pop;
+		cJSON *docs = kz_yaml_parse(data, len, e), *d;
+		free(data);
+		if (!docs)
+			goto pop;
+		int r2 = 0;
+		cJSON_ArrayForEach(d, docs)
+			if (r2 == 0)
+				r2 = kz_config_merge_json(&c->cfg, d, e);
+		cJSON_Delete(docs);
+		if (r2 < 0)
+			goto pop;
+	}
+	const cJSON *gopts = field(k, "generatorOptions");
+	if (kz_generate(c, m, dir, field(k, "configMapGenerator"), "configMap", gopts, e) < 0)
+		goto pop;
+	if (kz_generate(c, m, dir, field(k, "secretGenerator"), "secret", gopts, e) < 0)
+		goto pop;
+	cJSON_ArrayForEach(it, field(k, "components")) {
+		if (kz_is_remote(it->valuestring)) {
+			err_fail(e, KZ_REASON, "%s: remote bases are disabled", it->valuestring);
+			goto pop;
+		}
+		char *real = kz_resolve(c, dir, it->valuestring, e);
+		if (!real)
+			goto pop;
+		if (!kz_is_dir(real)) {
+			err_fail(e, KZ_REASON, "accumulating components: '%s' is not a directory",
+				 it->valuestring);
+			free(real);
+			goto pop;
+		}
+		int r2 = accumulate(c, real, m, false, true, e);
+		free(real);
+		if (r2 < 0) {
+			err_prefix(e, "accumulating components");
+			goto pop;
+		}
+	}
+	if (run_transformers(c, dir, m, k, e) < 0)
+		goto pop;
+	const cJSON *vars = field(k, "vars");
+	cJSON_ArrayForEach(it, vars)
+		cJSON_AddItemToArray(c->vars, cJSON_Duplicate(it, true));
+	rc = 0;
+pop:
+	c->depth--;
+	free(c->stack.v[--c->stack.n]);
+out:
+	cJSON_Delete(k);
+	return rc;
+}
+
+int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **out, err *e)
+{
+	kz_ctx c;
+	memset(&c, 0, sizeof(c));
+	*out = NULL;
+	if (opt)
+		c.opt = *opt;
+	if (!c.opt.max_file_bytes)
+		c.opt.max_file_bytes = KZ_DEFAULT_MAX_FILE_BYTES;
+	if (!c.opt.max_total_bytes)
+		c.opt.max_total_bytes = (size_t)512 * 1024 * 1024;
+	if (!c.opt.max_depth)
+		c.opt.max_depth = KZ_DEFAULT_MAX_DEPTH;
+	if (!c.opt.max_resources)
+		c.opt.max_resources = KZ_DEFAULT_MAX_RESOURCES;
+	char *rr = realpath(root ? root : "/", NULL);
+	if (!rr)
+		return err_fail(e, KZ_REASON, "root %s: no such directory", root ? root : "/");
+	c.root = xstrdup(rr);
+	free(rr);
+	int rc = -1;
+	char *dir = NULL;
+	kz_resmap m = {0};
+	kz_config_defaults(&c.cfg);
+	c.vars = cJSON_CreateArray();
+	if (kz_is_remote(path)) {
+		err_fail(e, KZ_REASON, "%s: remote bases are disabled", path);
+		goto done;
+	}
+	dir = kz_resolve(&c, path[0] == '/' ? "/" : ".", path, e);
+	if (!dir) {
+		/* a relative path may also be relative to the root */
+		err tmp;
+		dir = kz_resolve(&c, c.root, path, &tmp);
+		if (!dir)
+			goto done;
+		err_clear(e);
+	}
+	if (!kz_is_dir(dir)) {
+		err_fail(e, KZ_REASON, "%s: not a directory", path);
+		goto done;
+	}
+	if (accumulate(&c, dir, &m, true, false, e) < 0)
+		goto done;
+	if (kz_hash_apply(&m, e) < 0)
+		goto done;
+	if (kz_nameref_fix(&c, &m, e) < 0)
+		goto done;
+	if (kz_vars_resolve(&c, &m, e) < 0)
+		goto done;
+	kz_sort_legacy(&m);
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < m.n; i++) {
+		cJSON_AddItemToArray(arr, m.v[i]->obj);
+		m.v[i]->obj = NULL;
+	}
+	*out = arr;
+	rc = 0;
+done:
+	kz_resmap_release(&m);
+	kz_config_release(&c.cfg);
+	kz_strv_release(&c.stack);
+	cJSON_Delete(c.vars);
+	free(c.root);
+	free(dir);
+	return rc;
+}
+
+int kz_build_yaml(const kz_options *opt, const char *root, const char *path, buf *out, err *e)
+{
+	cJSON *res;
+	if (kz_build(opt, root, path, &res, e) < 0)
+		return -1;
+	int rc = kz_yaml_emit(out, res, e);
+	cJSON_Delete(res);
+	return rc;
+}
