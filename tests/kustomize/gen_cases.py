@@ -1,0 +1,821 @@
+#!/usr/bin/env python3
+"""Writes the differential cases into cases/ (run once by a developer; the output is committed).
+Each case is a directory of files; a BUILD file names the directory to build when it is not the
+case directory itself. Cases are written from small, meaningful building blocks."""
+import os, shutil, textwrap
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "cases")
+cases = {}
+
+def case(name, files, build=None):
+    assert name not in cases, name
+    files = dict(files)
+    if build:
+        files["BUILD"] = build
+    cases[name] = files
+
+def d(s):
+    return textwrap.dedent(s).lstrip("\n")
+
+DEPLOY = d("""
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports:
+        - containerPort: 80
+""")
+SERVICE = d("""
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+  - port: 80
+    targetPort: 80
+""")
+CM = d("""
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  key: value
+  other: "42"
+""")
+
+def kust(body):
+    return d(body)
+
+# ---------------------------------------------------------------- resources
+case("res-single-file", {"kustomization.yaml": "resources:\n- deploy.yaml\n", "deploy.yaml": DEPLOY})
+case("res-multi-doc", {"kustomization.yaml": "resources:\n- all.yaml\n",
+                       "all.yaml": DEPLOY + "---\n" + SERVICE + "---\n" + CM})
+case("res-multi-files", {"kustomization.yaml": "resources:\n- deploy.yaml\n- svc.yaml\n- cm.yaml\n",
+                         "deploy.yaml": DEPLOY, "svc.yaml": SERVICE, "cm.yaml": CM})
+case("res-empty-docs", {"kustomization.yaml": "resources:\n- all.yaml\n",
+                        "all.yaml": "---\n" + CM + "---\n---\n# only a comment\n---\n" + SERVICE})
+case("res-dir-base", {"base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+                      "base/deploy.yaml": DEPLOY,
+                      "kustomization.yaml": "resources:\n- base\n- svc.yaml\n", "svc.yaml": SERVICE})
+case("res-bases-field", {"base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+                         "base/deploy.yaml": DEPLOY, "kustomization.yaml": "bases:\n- base\n"})
+case("res-nested-3", {"a/kustomization.yaml": "resources:\n- cm.yaml\n", "a/cm.yaml": CM,
+                      "b/kustomization.yaml": "resources:\n- ../a\n- deploy.yaml\n", "b/deploy.yaml": DEPLOY,
+                      "c/kustomization.yaml": "resources:\n- ../b\n- svc.yaml\n", "c/svc.yaml": SERVICE},
+     build="c")
+case("res-list-kind", {"kustomization.yaml": "resources:\n- list.yaml\n",
+                       "list.yaml": d("""
+                       apiVersion: v1
+                       kind: List
+                       items:
+                       - apiVersion: v1
+                         kind: ConfigMap
+                         metadata:
+                           name: a
+                         data:
+                           x: "1"
+                       - apiVersion: v1
+                         kind: ConfigMap
+                         metadata:
+                           name: b
+                       """)})
+case("res-kustomization-yml", {"kustomization.yml": "resources:\n- cm.yaml\n", "cm.yaml": CM})
+case("res-Kustomization-file", {"Kustomization": "resources:\n- cm.yaml\n", "cm.yaml": CM})
+case("res-with-header", {"kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- cm.yaml\n", "cm.yaml": CM})
+case("res-empty-kustomization", {"kustomization.yaml": "# nothing\n"})
+case("res-crd-and-cr", {"kustomization.yaml": "resources:\n- crd.yaml\n- cr.yaml\n",
+                        "crd.yaml": d("""
+                        apiVersion: apiextensions.k8s.io/v1
+                        kind: CustomResourceDefinition
+                        metadata:
+                          name: widgets.example.com
+                        spec:
+                          group: example.com
+                          names:
+                            kind: Widget
+                            plural: widgets
+                          scope: Namespaced
+                          versions:
+                          - name: v1
+                            served: true
+                            storage: true
+                        """), "cr.yaml": d("""
+                        apiVersion: example.com/v1
+                        kind: Widget
+                        metadata:
+                          name: w1
+                        spec:
+                          size: 3
+                          enabled: true
+                          ratio: 0.5
+                          tags: [a, b]
+                        """)})
+case("res-scalars", {"kustomization.yaml": "resources:\n- cm.yaml\n", "cm.yaml": d("""
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: scalars
+                      annotations:
+                        a: "true"
+                        b: "123"
+                    data:
+                      s1: "yes"
+                      s2: "null"
+                      s3: "1.0"
+                      s4: hello world
+                      s5: ""
+                    """)})
+case("res-multiline", {"kustomization.yaml": "resources:\n- cm.yaml\n", "cm.yaml": d("""
+                      apiVersion: v1
+                      kind: ConfigMap
+                      metadata:
+                        name: multi
+                      data:
+                        script: |
+                          #!/bin/sh
+                          echo hello
+                          exit 0
+                        folded: >
+                          one
+                          two
+                      """)})
+# errors
+case("err-missing-resource", {"kustomization.yaml": "resources:\n- nope.yaml\n"})
+case("err-missing-base", {"kustomization.yaml": "resources:\n- ./nobase\n"})
+case("err-no-kustomization", {"README": "empty\n"})
+case("err-invalid-yaml", {"kustomization.yaml": "resources:\n- cm.yaml\n", "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n"})
+case("err-invalid-kustomization-yaml", {"kustomization.yaml": "resources:\n  - a\n - b\n"})
+case("err-unknown-field", {"kustomization.yaml": "resources:\n- cm.yaml\nfoo: bar\n", "cm.yaml": CM})
+case("err-duplicate-id", {"kustomization.yaml": "resources:\n- a.yaml\n- b.yaml\n", "a.yaml": CM, "b.yaml": CM})
+case("err-duplicate-in-file", {"kustomization.yaml": "resources:\n- a.yaml\n", "a.yaml": CM + "---\n" + CM})
+case("err-duplicate-across-bases", {"a/kustomization.yaml": "resources:\n- cm.yaml\n", "a/cm.yaml": CM,
+                                    "b/kustomization.yaml": "resources:\n- cm.yaml\n", "b/cm.yaml": CM,
+                                    "kustomization.yaml": "resources:\n- a\n- b\n"})
+case("err-cycle", {"a/kustomization.yaml": "resources:\n- ../b\n", "b/kustomization.yaml": "resources:\n- ../a\n"}, build="a")
+case("err-self-cycle", {"kustomization.yaml": "resources:\n- .\n"})
+case("err-file-outside", {"outside.yaml": CM, "k/kustomization.yaml": "resources:\n- ../outside.yaml\n"}, build="k")
+case("err-missing-name", {"kustomization.yaml": "resources:\n- a.yaml\n", "a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n    a: b\n"})
+case("err-missing-kind", {"kustomization.yaml": "resources:\n- a.yaml\n", "a.yaml": "apiVersion: v1\nmetadata:\n  name: x\n"})
+case("err-two-kustomization-files", {"kustomization.yaml": "resources: []\n", "kustomization.yml": "resources: []\n"})
+case("err-remote-base", {"kustomization.yaml": "resources:\n- https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.0.0\n"})
+case("err-component-as-resource", {"comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n",
+                                   "kustomization.yaml": "resources:\n- comp\n"})
+case("err-resource-as-component", {"base/kustomization.yaml": "resources: []\n",
+                                   "kustomization.yaml": "components:\n- base\n"})
+case("err-scalar-resource", {"kustomization.yaml": "resources:\n- a.yaml\n", "a.yaml": "just a string\n"})
+case("err-resources-not-list", {"kustomization.yaml": "resources: a.yaml\n", "a.yaml": CM})
+
+# ---------------------------------------------------------------- namespace
+KINDS_NS = {
+    "Deployment": DEPLOY, "Service": SERVICE, "ConfigMap": CM,
+    "ClusterRole": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: cr\nrules: []\n",
+    "Namespace": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: old\n",
+    "PersistentVolume": "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv\nspec:\n  capacity:\n    storage: 1Gi\n",
+    "StorageClass": "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\nprovisioner: x\n",
+    "CRD": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: foos.ex.com\n",
+    "CustomResource": "apiVersion: ex.com/v1\nkind: Foo\nmetadata:\n  name: f\n",
+    "Existing": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: other\n",
+    "PriorityClass": "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: high\nvalue: 1000\n",
+    "ValidatingWebhook": "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: vw\nwebhooks: []\n",
+}
+for k, v in KINDS_NS.items():
+    case("ns-" + k.lower(), {"kustomization.yaml": "namespace: target\nresources:\n- r.yaml\n", "r.yaml": v})
+case("ns-rbac-subjects", {"kustomization.yaml": "namespace: target\nresources:\n- r.yaml\n", "r.yaml": d("""
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata:
+      name: sa
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: RoleBinding
+    metadata:
+      name: rb
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: Role
+      name: r
+    subjects:
+    - kind: ServiceAccount
+      name: sa
+    - kind: ServiceAccount
+      name: sa
+      namespace: default
+    - kind: ServiceAccount
+      name: unknown
+      namespace: default
+    - kind: User
+      name: bob
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata:
+      name: crb
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: ClusterRole
+      name: cr
+    subjects:
+    - kind: ServiceAccount
+      name: sa
+      namespace: default
+    - kind: Group
+      name: devs
+    """)})
+case("ns-webhook-service", {"kustomization.yaml": "namespace: target\nresources:\n- r.yaml\n", "r.yaml": d("""
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: hook
+    ---
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: MutatingWebhookConfiguration
+    metadata:
+      name: mw
+    webhooks:
+    - name: m.example.com
+      clientConfig:
+        service:
+          name: hook
+          namespace: default
+          path: /mutate
+    """)})
+case("ns-overlay-overrides", {"base/kustomization.yaml": "namespace: basens\nresources:\n- cm.yaml\n", "base/cm.yaml": CM,
+                              "kustomization.yaml": "namespace: top\nresources:\n- base\n"})
+case("ns-two-bases-same-name", {"a/kustomization.yaml": "namespace: a\nresources:\n- cm.yaml\n", "a/cm.yaml": CM,
+                                "b/kustomization.yaml": "namespace: b\nresources:\n- cm.yaml\n", "b/cm.yaml": CM,
+                                "kustomization.yaml": "resources:\n- a\n- b\n"})
+case("err-ns-two-bases-merge-conflict", {"a/kustomization.yaml": "namespace: a\nresources:\n- cm.yaml\n", "a/cm.yaml": CM,
+                                "b/kustomization.yaml": "namespace: b\nresources:\n- cm.yaml\n", "b/cm.yaml": CM,
+                                "kustomization.yaml": "namespace: c\nresources:\n- a\n- b\n"})
+
+# ---------------------------------------------------------------- prefix / suffix
+for nm, body in [("prefix", "namePrefix: pre-\n"), ("suffix", "nameSuffix: -suf\n"),
+                 ("both", "namePrefix: pre-\nnameSuffix: -suf\n")]:
+    case("ps-" + nm + "-basic", {"kustomization.yaml": body + "resources:\n- r.yaml\n",
+                                 "r.yaml": DEPLOY + "---\n" + SERVICE + "---\n" + CM})
+    case("ps-" + nm + "-skip-kinds", {"kustomization.yaml": body + "resources:\n- r.yaml\n",
+                                      "r.yaml": KINDS_NS["Namespace"] + "---\n" + KINDS_NS["CRD"] + "---\n" +
+                                      "apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata:\n  name: v1.ex.com\nspec:\n  service:\n    name: web\n---\n" +
+                                      KINDS_NS["ClusterRole"] + "---\n" + SERVICE})
+case("ps-layered", {"base/kustomization.yaml": "namePrefix: b-\nnameSuffix: -1\nresources:\n- r.yaml\n",
+                    "base/r.yaml": DEPLOY + "---\n" + CM,
+                    "kustomization.yaml": "namePrefix: o-\nnameSuffix: -2\nresources:\n- base\n"})
+
+# name references: each field of the nameReference table, target renamed by a prefix
+PODSPEC_KINDS = {
+    "Deployment": ("apps/v1", "spec/template/spec"),
+    "ReplicaSet": ("apps/v1", "spec/template/spec"),
+    "DaemonSet": ("apps/v1", "spec/template/spec"),
+    "StatefulSet": ("apps/v1", "spec/template/spec"),
+    "Job": ("batch/v1", "spec/template/spec"),
+    "CronJob": ("batch/v1", "spec/jobTemplate/spec/template/spec"),
+    "Pod": ("v1", "spec"),
+    "PodTemplate": ("v1", "template/spec"),
+}
+
+def nest(path, leaf):
+    """YAML text for a path like a/b/c with leaf value; list marker where the field is a list."""
+    LISTS = {"containers", "initContainers", "env", "envFrom", "volumes", "sources", "imagePullSecrets",
+             "tls", "rules", "paths", "webhooks", "subjects", "volumeClaimTemplates", "backendRefs"}
+    parts = path.split("/")
+    out = []
+    indent = 0
+    for i, p in enumerate(parts):
+        last = i == len(parts) - 1
+        pad = " " * indent
+        if last:
+            out.append(pad + p + ": " + leaf)
+        elif p in LISTS:
+            out.append(pad + p + ":")
+            out.append(pad + "- name: item" if p in ("containers", "initContainers", "volumes") else pad + "-")
+            if p in ("containers", "initContainers", "volumes"):
+                indent += 2
+                continue
+            # bare "-" followed by a mapping: put the next key on the same line
+            out[-1] = pad + "- " + "__NEXT__"
+            indent += 2
+        else:
+            out.append(pad + p + ":")
+            indent += 2
+    text = "\n".join(out)
+    # join "- __NEXT__\n<pad>key" into "- key"
+    lines = text.split("\n")
+    res = []
+    i = 0
+    while i < len(lines):
+        if lines[i].endswith("- __NEXT__"):
+            res.append(lines[i].replace("__NEXT__", lines[i + 1].strip()))
+            i += 2
+        else:
+            res.append(lines[i])
+            i += 1
+    return "\n".join(res) + "\n"
+
+TARGETS = {
+    "ConfigMap": ("v1", "cm"), "Secret": ("v1", "sec"), "ServiceAccount": ("v1", "sa"),
+    "PersistentVolumeClaim": ("v1", "claim"), "PriorityClass": ("scheduling.k8s.io/v1", "prio"),
+}
+REFS = {
+    "ConfigMap": ["volumes/configMap/name", "containers/env/valueFrom/configMapKeyRef/name",
+                  "initContainers/env/valueFrom/configMapKeyRef/name", "containers/envFrom/configMapRef/name",
+                  "initContainers/envFrom/configMapRef/name", "volumes/projected/sources/configMap/name"],
+    "Secret": ["volumes/secret/secretName", "containers/env/valueFrom/secretKeyRef/name",
+               "initContainers/env/valueFrom/secretKeyRef/name", "containers/envFrom/secretRef/name",
+               "initContainers/envFrom/secretRef/name", "imagePullSecrets/name",
+               "volumes/projected/sources/secret/name"],
+    "ServiceAccount": ["serviceAccountName"],
+    "PersistentVolumeClaim": ["volumes/persistentVolumeClaim/claimName"],
+    "PriorityClass": ["priorityClassName"],
+}
+for tkind, paths in REFS.items():
+    av, tname = TARGETS[tkind]
+    target = "apiVersion: %s\nkind: %s\nmetadata:\n  name: %s\n" % (av, tkind, tname)
+    for rkind, (rav, pre) in PODSPEC_KINDS.items():
+        if tkind in ("ServiceAccount", "PersistentVolumeClaim", "PriorityClass") and rkind in ("PodTemplate", "ReplicaSet"):
+            continue
+        for p in paths:
+            if tkind == "ConfigMap" and rkind == "CronJob" and False:
+                continue
+            full = pre + "/" + p
+            ref = "apiVersion: %s\nkind: %s\nmetadata:\n  name: user\n" % (rav, rkind) + nest(full, tname)
+            cname = "nameref-%s-%s-%s" % (tkind.lower(), rkind.lower(), p.replace("/", "-").lower())
+            case(cname, {"kustomization.yaml": "namePrefix: p-\nresources:\n- target.yaml\n- user.yaml\n",
+                         "target.yaml": target, "user.yaml": ref})
+
+OTHER_REFS = [
+    ("Deployment", "apps/v1", "web", "HorizontalPodAutoscaler", "autoscaling/v2", "spec/scaleTargetRef/name"),
+    ("StatefulSet", "apps/v1", "web", "HorizontalPodAutoscaler", "autoscaling/v2", "spec/scaleTargetRef/name"),
+    ("ReplicaSet", "apps/v1", "web", "HorizontalPodAutoscaler", "autoscaling/v2", "spec/scaleTargetRef/name"),
+    ("Service", "v1", "svc", "StatefulSet", "apps/v1", "spec/serviceName"),
+    ("Service", "v1", "svc", "Ingress", "networking.k8s.io/v1", "spec/rules/http/paths/backend/service/name"),
+    ("Service", "v1", "svc", "Ingress", "networking.k8s.io/v1", "spec/defaultBackend/service/name"),
+    ("Service", "v1", "svc", "APIService", "apiregistration.k8s.io/v1", "spec/service/name"),
+    ("Secret", "v1", "sec", "Ingress", "networking.k8s.io/v1", "spec/tls/secretName"),
+    ("Secret", "v1", "sec", "ServiceAccount", "v1", "imagePullSecrets/name"),
+    ("Secret", "v1", "sec", "StorageClass", "storage.k8s.io/v1", "parameters/secretName"),
+    ("Secret", "v1", "sec", "PersistentVolume", "v1", "spec/azureFile/secretName"),
+    ("Role", "rbac.authorization.k8s.io/v1", "role", "RoleBinding", "rbac.authorization.k8s.io/v1", "roleRef/name"),
+    ("ClusterRole", "rbac.authorization.k8s.io/v1", "crole", "RoleBinding", "rbac.authorization.k8s.io/v1", "roleRef/name"),
+    ("ClusterRole", "rbac.authorization.k8s.io/v1", "crole", "ClusterRoleBinding", "rbac.authorization.k8s.io/v1", "roleRef/name"),
+    ("PersistentVolume", "v1", "vol", "PersistentVolumeClaim", "v1", "spec/volumeName"),
+    ("StorageClass", "storage.k8s.io/v1", "fast", "PersistentVolumeClaim", "v1", "spec/storageClassName"),
+    ("StorageClass", "storage.k8s.io/v1", "fast", "PersistentVolume", "v1", "spec/storageClassName"),
+    ("StorageClass", "storage.k8s.io/v1", "fast", "StatefulSet", "apps/v1", "spec/volumeClaimTemplates/spec/storageClassName"),
+    ("IngressClass", "networking.k8s.io/v1", "ic", "Ingress", "networking.k8s.io/v1", "spec/ingressClassName"),
+    ("ConfigMap", "v1", "cm", "Role", "rbac.authorization.k8s.io/v1", "rules/resourceNames"),
+    ("Secret", "v1", "sec", "ClusterRole", "rbac.authorization.k8s.io/v1", "rules/resourceNames"),
+    ("ConfigMap", "v1", "cm", "Node", "v1", "spec/configSource/configMap"),
+]
+for tkind, tav, tname, rkind, rav, path in OTHER_REFS:
+    leaf = "[%s, other]" % tname if path.endswith("resourceNames") else tname
+    ref = "apiVersion: %s\nkind: %s\nmetadata:\n  name: user\n" % (rav, rkind) + nest(path, leaf)
+    target = "apiVersion: %s\nkind: %s\nmetadata:\n  name: %s\n" % (tav, tkind, tname)
+    case("nameref-%s-%s-%s" % (tkind.lower(), rkind.lower(), path.replace("/", "-").lower()),
+         {"kustomization.yaml": "nameSuffix: -s\nresources:\n- target.yaml\n- user.yaml\n",
+          "target.yaml": target, "user.yaml": ref})
+case("nameref-ingress-annotation", {"kustomization.yaml": "namePrefix: p-\nresources:\n- r.yaml\n", "r.yaml": d("""
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: auth
+    ---
+    apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata:
+      name: ing
+      annotations:
+        nginx.ingress.kubernetes.io/auth-secret: auth
+        other: auth
+    """)})
+case("nameref-generated-hash", {"kustomization.yaml": d("""
+    resources:
+    - deploy.yaml
+    configMapGenerator:
+    - name: settings
+      literals: [LOG=debug]
+    secretGenerator:
+    - name: creds
+      literals: [password=hunter2]
+    """), "deploy.yaml": d("""
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: app
+    spec:
+      template:
+        spec:
+          containers:
+          - name: app
+            image: app:1
+            envFrom:
+            - configMapRef:
+                name: settings
+            - secretRef:
+                name: creds
+          volumes:
+          - name: cfg
+            configMap:
+              name: settings
+          - name: sec
+            secret:
+              secretName: creds
+    """)})
+case("nameref-no-match-unchanged", {"kustomization.yaml": "namePrefix: p-\nresources:\n- r.yaml\n", "r.yaml": d("""
+    apiVersion: v1
+    kind: Pod
+    metadata:
+      name: pod
+    spec:
+      serviceAccountName: not-here
+      containers:
+      - name: c
+        image: busybox
+        envFrom:
+        - configMapRef:
+            name: missing
+    """)})
+case("nameref-base-and-overlay", {"base/kustomization.yaml": "namePrefix: b-\nresources:\n- r.yaml\nconfigMapGenerator:\n- name: conf\n  literals: [a=b]\n",
+    "base/r.yaml": d("""
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: app
+    spec:
+      template:
+        spec:
+          containers:
+          - name: app
+            image: app
+            envFrom:
+            - configMapRef:
+                name: conf
+    """), "kustomization.yaml": "namePrefix: o-\nnamespace: prod\nresources:\n- base\n- pod.yaml\n",
+    "pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  volumes:\n  - name: v\n    configMap:\n      name: conf\n"})
+case("nameref-two-bases-same-cm", {
+    "a/kustomization.yaml": "namePrefix: a-\nresources:\n- r.yaml\nconfigMapGenerator:\n- name: conf\n  literals: [who=a]\n",
+    "a/r.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  volumes:\n  - name: v\n    configMap:\n      name: conf\n",
+    "b/kustomization.yaml": "namePrefix: b-\nresources:\n- r.yaml\nconfigMapGenerator:\n- name: conf\n  literals: [who=b]\n",
+    "b/r.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  volumes:\n  - name: v\n    configMap:\n      name: conf\n",
+    "kustomization.yaml": "resources:\n- a\n- b\n"})
+
+# ---------------------------------------------------------------- labels and annotations
+LABEL_KINDS = {
+    "deployment": DEPLOY, "service": SERVICE, "configmap": CM,
+    "statefulset": d("""
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata:
+          name: db
+        spec:
+          serviceName: db
+          selector:
+            matchLabels:
+              app: db
+          template:
+            metadata:
+              labels:
+                app: db
+            spec:
+              containers:
+              - name: db
+                image: postgres
+          volumeClaimTemplates:
+          - metadata:
+              name: data
+            spec:
+              accessModes: [ReadWriteOnce]
+        """),
+    "daemonset": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: ds\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n",
+    "job": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n",
+    "job-selector": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  selector:\n    matchLabels:\n      a: b\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n",
+    "cronjob": "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: cj\nspec:\n  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - name: c\n            image: x\n",
+    "replicaset": "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: rs\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n",
+    "rc": "apiVersion: v1\nkind: ReplicationController\nmetadata:\n  name: rc\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n",
+    "pdb": "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: pdb\nspec:\n  selector:\n    matchLabels:\n      app: web\n",
+    "pdb-noselector": "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: pdb\nspec:\n  minAvailable: 1\n",
+    "networkpolicy": d("""
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata:
+          name: np
+        spec:
+          podSelector:
+            matchLabels:
+              app: web
+          ingress:
+          - from:
+            - podSelector:
+                matchLabels:
+                  role: fe
+          egress:
+          - to:
+            - podSelector:
+                matchLabels:
+                  role: db
+        """),
+    "deploy-affinity": d("""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: aff
+        spec:
+          template:
+            spec:
+              affinity:
+                podAntiAffinity:
+                  requiredDuringSchedulingIgnoredDuringExecution:
+                  - topologyKey: kubernetes.io/hostname
+                    labelSelector:
+                      matchLabels:
+                        app: aff
+                podAffinity:
+                  preferredDuringSchedulingIgnoredDuringExecution:
+                  - weight: 1
+                    podAffinityTerm:
+                      topologyKey: zone
+                      labelSelector:
+                        matchLabels:
+                          app: aff
+              topologySpreadConstraints:
+              - maxSkew: 1
+                topologyKey: zone
+                whenUnsatisfiable: DoNotSchedule
+                labelSelector:
+                  matchLabels:
+                    app: aff
+              containers:
+              - name: c
+                image: x
+        """),
+    "custom": "apiVersion: ex.com/v1\nkind: Foo\nmetadata:\n  name: f\nspec:\n  selector:\n    matchLabels:\n      a: b\n",
+    "pod": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x\n",
+}
+for kn, body in LABEL_KINDS.items():
+    case("commonlabels-" + kn, {"kustomization.yaml": "commonLabels:\n  team: blue\n  env: dev\nresources:\n- r.yaml\n", "r.yaml": body})
+    case("annotations-" + kn, {"kustomization.yaml": "commonAnnotations:\n  owner: ops\n  note: \"a: b\"\nresources:\n- r.yaml\n", "r.yaml": body})
+for kn in ["deployment", "statefulset", "cronjob", "service", "networkpolicy", "job"]:
+    body = LABEL_KINDS[kn]
+    case("labels-plain-" + kn, {"kustomization.yaml": "labels:\n- pairs:\n    team: blue\nresources:\n- r.yaml\n", "r.yaml": body})
+    case("labels-selectors-" + kn, {"kustomization.yaml": "labels:\n- pairs:\n    team: blue\n  includeSelectors: true\nresources:\n- r.yaml\n", "r.yaml": body})
+    case("labels-templates-" + kn, {"kustomization.yaml": "labels:\n- pairs:\n    team: blue\n  includeTemplates: true\nresources:\n- r.yaml\n", "r.yaml": body})
+case("labels-fields", {"kustomization.yaml": d("""
+    labels:
+    - pairs:
+        team: blue
+      fields:
+      - path: spec/extra/labels
+        kind: Foo
+        create: true
+      - path: spec/selector/matchLabels
+        kind: Foo
+    resources:
+    - r.yaml
+    """), "r.yaml": LABEL_KINDS["custom"]})
+case("labels-multiple-entries", {"kustomization.yaml": d("""
+    commonLabels:
+      common: "yes"
+    labels:
+    - pairs:
+        a: "1"
+    - pairs:
+        b: "2"
+      includeSelectors: true
+    resources:
+    - r.yaml
+    """), "r.yaml": DEPLOY + "---\n" + SERVICE})
+case("labels-override-existing", {"kustomization.yaml": "commonLabels:\n  app: changed\nresources:\n- r.yaml\n", "r.yaml": DEPLOY})
+case("labels-layered", {"base/kustomization.yaml": "commonLabels:\n  layer: base\nresources:\n- r.yaml\n", "base/r.yaml": DEPLOY,
+                        "kustomization.yaml": "commonLabels:\n  layer: top\n  extra: x\ncommonAnnotations:\n  a: b\nresources:\n- base\n"})
+case("annotations-special-chars", {"kustomization.yaml": d("""
+    commonAnnotations:
+      example.com/url: "http://example.com/a?b=c"
+      multi: |
+        line one
+        line two
+      empty: ""
+    resources:
+    - r.yaml
+    """), "r.yaml": CM})
+
+# ---------------------------------------------------------------- images
+IMG_POD = d("""
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      initContainers:
+      - name: init
+        image: busybox
+      containers:
+      - name: a
+        image: nginx
+      - name: b
+        image: nginx:1.19
+      - name: c
+        image: registry.example.com:5000/team/nginx:1.0
+      - name: d
+        image: nginx@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+      - name: e
+        image: nginx-extra:2
+""")
+IMAGE_RULES = {
+    "newtag": "- name: nginx\n  newTag: \"1.27\"\n",
+    "newname": "- name: nginx\n  newName: my.registry/nginx\n",
+    "newname-newtag": "- name: nginx\n  newName: my.registry/nginx\n  newTag: v2\n",
+    "digest": "- name: nginx\n  digest: sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n",
+    "registry-port": "- name: registry.example.com:5000/team/nginx\n  newTag: \"2.0\"\n",
+    "init": "- name: busybox\n  newName: alpine\n  newTag: \"3.20\"\n",
+    "several": "- name: nginx\n  newTag: a\n- name: busybox\n  newTag: b\n- name: nginx-extra\n  newName: extra\n",
+    "nomatch": "- name: redis\n  newTag: \"7\"\n",
+    "tag-and-digest": "- name: nginx\n  newTag: t\n  digest: sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\n",
+    "numeric-tag": "- name: nginx\n  newTag: \"1.0\"\n",
+}
+for rn, rules in IMAGE_RULES.items():
+    case("images-" + rn, {"kustomization.yaml": "images:\n" + rules + "resources:\n- r.yaml\n", "r.yaml": IMG_POD})
+for kn in ["cronjob", "job", "daemonset", "statefulset", "pod", "replicaset", "rc"]:
+    body = LABEL_KINDS[kn].replace("image: x", "image: app:old").replace("image: postgres", "image: app:old")
+    case("images-kind-" + kn, {"kustomization.yaml": "images:\n- name: app\n  newName: app2\n  newTag: new\nresources:\n- r.yaml\n", "r.yaml": body})
+case("images-custom-resource", {"kustomization.yaml": "images:\n- name: app\n  newTag: v9\nresources:\n- r.yaml\n",
+    "r.yaml": "apiVersion: ex.com/v1\nkind: Runner\nmetadata:\n  name: r\nspec:\n  deep:\n    containers:\n    - image: app:v1\n  image: app:v1\n"})
+case("images-layered", {"base/kustomization.yaml": "images:\n- name: nginx\n  newTag: base\nresources:\n- r.yaml\n", "base/r.yaml": IMG_POD,
+                        "kustomization.yaml": "images:\n- name: nginx\n  newTag: top\nresources:\n- base\n"})
+
+# ---------------------------------------------------------------- replicas
+case("replicas-deployment", {"kustomization.yaml": "replicas:\n- name: web\n  count: 5\nresources:\n- r.yaml\n", "r.yaml": DEPLOY})
+case("replicas-statefulset-create", {"kustomization.yaml": "replicas:\n- name: db\n  count: 3\nresources:\n- r.yaml\n", "r.yaml": LABEL_KINDS["statefulset"]})
+case("replicas-rs-rc", {"kustomization.yaml": "replicas:\n- name: rs\n  count: 2\n- name: rc\n  count: 0\nresources:\n- a.yaml\n- b.yaml\n",
+                        "a.yaml": LABEL_KINDS["replicaset"], "b.yaml": LABEL_KINDS["rc"]})
+case("replicas-after-prefix", {"base/kustomization.yaml": "namePrefix: p-\nresources:\n- r.yaml\n", "base/r.yaml": DEPLOY,
+                               "kustomization.yaml": "replicas:\n- name: web\n  count: 7\nresources:\n- base\n"})
+case("replicas-prefixed-name", {"base/kustomization.yaml": "namePrefix: p-\nresources:\n- r.yaml\n", "base/r.yaml": DEPLOY,
+                                "kustomization.yaml": "replicas:\n- name: p-web\n  count: 4\nresources:\n- base\n"})
+case("err-replicas-nomatch", {"kustomization.yaml": "replicas:\n- name: nothere\n  count: 5\nresources:\n- r.yaml\n", "r.yaml": DEPLOY})
+case("replicas-ignores-other-kinds", {"kustomization.yaml": "replicas:\n- name: web\n  count: 2\nresources:\n- r.yaml\n", "r.yaml": DEPLOY + "---\n" + SERVICE})
+
+# ---------------------------------------------------------------- generators
+case("gen-cm-literals", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals:\n  - A=1\n  - B=two words\n  - C=\"quoted\"\n  - D='single'\n  - E=\n  - F=a=b\n"})
+case("gen-cm-files", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  files:\n  - app.properties\n  - custom-key=data.txt\n",
+                      "app.properties": "a=1\nb=2\n", "data.txt": "hello\n"})
+case("gen-cm-envs", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  envs:\n  - a.env\n  - b.env\n",
+                     "a.env": "# comment\nA=1\n\nB=with spaces\n", "b.env": "C=3\nD=\"quoted\"\n"})
+case("gen-cm-env-single", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  env: a.env\n", "a.env": "X=1\nY=2\n"})
+case("gen-cm-mixed", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [L=1]\n  files: [f.txt]\n  envs: [e.env]\n",
+                      "f.txt": "file\n", "e.env": "E=1\n"})
+case("gen-cm-binary", {"kustomization.yaml": "configMapGenerator:\n- name: bin\n  files:\n  - blob.bin\n  - text.txt\n",
+                       "blob.bin": "\x00\x01\x02\xff\xfe", "text.txt": "plain\n"})
+case("gen-cm-multiline-file", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  files:\n  - config.yaml\n",
+                               "config.yaml": "server:\n  port: 8080\n  host: 0.0.0.0\nlist:\n- a\n- b\n"})
+case("gen-cm-namespace", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  namespace: custom\n  literals: [a=b]\n"})
+case("gen-cm-options", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=b]\n  options:\n    labels:\n      l: v\n    annotations:\n      an: v\n"})
+case("gen-cm-nohash", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=b]\n  options:\n    disableNameSuffixHash: true\n"})
+case("gen-cm-immutable", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=b]\n  options:\n    immutable: true\n"})
+case("gen-options-global", {"kustomization.yaml": "generatorOptions:\n  disableNameSuffixHash: true\n  labels:\n    gen: \"yes\"\n  annotations:\n    note: x\nconfigMapGenerator:\n- name: cfg\n  literals: [a=b]\nsecretGenerator:\n- name: s\n  literals: [a=b]\n"})
+case("gen-options-override", {"kustomization.yaml": "generatorOptions:\n  disableNameSuffixHash: true\n  labels:\n    a: global\nconfigMapGenerator:\n- name: cfg\n  literals: [a=b]\n  options:\n    disableNameSuffixHash: false\n    labels:\n      a: local\n"})
+case("gen-secret-literals", {"kustomization.yaml": "secretGenerator:\n- name: s\n  literals:\n  - user=admin\n  - password=s3cr3t!\n"})
+case("gen-secret-type", {"kustomization.yaml": "secretGenerator:\n- name: tls\n  type: kubernetes.io/tls\n  files:\n  - tls.crt\n  - tls.key\n",
+                         "tls.crt": "CERT\n", "tls.key": "KEY\n"})
+case("gen-secret-envs", {"kustomization.yaml": "secretGenerator:\n- name: s\n  envs: [s.env]\n", "s.env": "TOKEN=abc\nURL=https://x?y=z\n"})
+case("gen-secret-binary", {"kustomization.yaml": "secretGenerator:\n- name: s\n  files: [blob.bin]\n", "blob.bin": "\x00\x01\x02\xff"})
+case("gen-secret-empty", {"kustomization.yaml": "secretGenerator:\n- name: s\n"})
+case("gen-cm-empty", {"kustomization.yaml": "configMapGenerator:\n- name: e\n"})
+case("gen-several", {"kustomization.yaml": "configMapGenerator:\n- name: a\n  literals: [x=1]\n- name: b\n  literals: [x=2]\nsecretGenerator:\n- name: c\n  literals: [x=3]\n"})
+case("gen-with-prefix-ns", {"kustomization.yaml": "namePrefix: app-\nnameSuffix: -v1\nnamespace: prod\ncommonLabels:\n  app: x\nconfigMapGenerator:\n- name: cfg\n  literals: [a=b]\n"})
+case("gen-unicode", {"kustomization.yaml": "configMapGenerator:\n- name: u\n  literals:\n  - greeting=héllo wörld\n  - html=<b>&amp;</b>\n  - emoji=ok ✓\n"})
+case("gen-merge-overlay", {"base/kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=1, b=2]\n",
+                           "kustomization.yaml": "resources:\n- base\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [b=3, c=4]\n"})
+case("gen-replace-overlay", {"base/kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=1, b=2]\n",
+                             "kustomization.yaml": "resources:\n- base\nconfigMapGenerator:\n- name: cfg\n  behavior: replace\n  literals: [z=9]\n"})
+case("gen-merge-secret", {"base/kustomization.yaml": "secretGenerator:\n- name: s\n  literals: [a=1]\n",
+                          "kustomization.yaml": "resources:\n- base\nsecretGenerator:\n- name: s\n  behavior: merge\n  literals: [b=2]\n"})
+case("gen-merge-labels", {"base/kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=1]\n  options:\n    labels:\n      base: \"1\"\n",
+                          "kustomization.yaml": "resources:\n- base\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [a=2]\n  options:\n    labels:\n      top: \"1\"\n"})
+case("gen-merge-three-layers", {"a/kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=1]\n",
+                                "b/kustomization.yaml": "resources:\n- ../a\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [b=2]\n",
+                                "c/kustomization.yaml": "resources:\n- ../b\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [c=3]\n"}, build="c")
+case("gen-merge-with-base-prefix", {"base/kustomization.yaml": "namePrefix: b-\nconfigMapGenerator:\n- name: cfg\n  literals: [a=1]\n",
+                                    "kustomization.yaml": "resources:\n- base\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [a=2]\n"})
+case("gen-merge-plain-cm", {"kustomization.yaml": "resources:\n- cm.yaml\nconfigMapGenerator:\n- name: settings\n  behavior: merge\n  literals: [added=yes]\n", "cm.yaml": CM})
+case("gen-replace-plain-cm", {"kustomization.yaml": "resources:\n- cm.yaml\nconfigMapGenerator:\n- name: settings\n  behavior: replace\n  literals: [only=this]\n", "cm.yaml": CM})
+case("gen-merge-nohash-base", {"base/kustomization.yaml": "generatorOptions:\n  disableNameSuffixHash: true\nconfigMapGenerator:\n- name: cfg\n  literals: [a=1]\n",
+                               "kustomization.yaml": "resources:\n- base\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [b=2]\n"})
+case("err-gen-merge-missing", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [a=1]\n"})
+case("err-gen-duplicate-key", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=1, a=2]\n"})
+case("err-gen-bad-key", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [\"a b=1\"]\n"})
+case("err-gen-missing-file", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  files: [nope.txt]\n"})
+case("err-gen-missing-env", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  envs: [nope.env]\n"})
+case("err-gen-literal-no-equals", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [novalue]\n"})
+case("err-gen-duplicate-create", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=1]\n- name: cfg\n  literals: [b=1]\n"})
+case("err-gen-bad-behavior", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  behavior: upsert\n  literals: [a=1]\n"})
+case("err-gen-file-outside", {"secret.txt": "x\n", "k/kustomization.yaml": "configMapGenerator:\n- name: cfg\n  files: [../secret.txt]\n"}, build="k")
+case("gen-refs-across-layers", {"base/kustomization.yaml": "resources:\n- deploy.yaml\nconfigMapGenerator:\n- name: cfg\n  literals: [a=1]\n",
+    "base/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n        envFrom:\n        - configMapRef:\n            name: cfg\n",
+    "kustomization.yaml": "namePrefix: top-\nresources:\n- base\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [b=2]\n"})
+
+# ---------------------------------------------------------------- components
+case("comp-basic", {"base/kustomization.yaml": "resources:\n- cm.yaml\n", "base/cm.yaml": CM,
+                    "comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n- svc.yaml\ncommonLabels:\n  comp: \"on\"\n",
+                    "comp/svc.yaml": SERVICE,
+                    "kustomization.yaml": "resources:\n- base\ncomponents:\n- comp\n"})
+case("comp-generator-merge", {"base/kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=1]\n",
+                              "comp/kustomization.yaml": "kind: Component\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [feature=on]\n",
+                              "kustomization.yaml": "resources:\n- base\ncomponents:\n- comp\n"})
+case("comp-two", {"base/kustomization.yaml": "resources:\n- d.yaml\n", "base/d.yaml": DEPLOY,
+                  "c1/kustomization.yaml": "kind: Component\nimages:\n- name: nginx\n  newTag: c1\n",
+                  "c2/kustomization.yaml": "kind: Component\nnamePrefix: c2-\ncommonAnnotations:\n  c2: \"yes\"\n",
+                  "kustomization.yaml": "resources:\n- base\ncomponents:\n- c1\n- c2\n"})
+case("comp-in-overlay-chain", {"base/kustomization.yaml": "resources:\n- d.yaml\n", "base/d.yaml": DEPLOY,
+                               "comp/kustomization.yaml": "kind: Component\nreplicas:\n- name: web\n  count: 3\n",
+                               "mid/kustomization.yaml": "resources:\n- ../base\ncomponents:\n- ../comp\nnamePrefix: mid-\n",
+                               "top/kustomization.yaml": "resources:\n- ../mid\nnamespace: top\n"}, build="top")
+case("comp-nested", {"c-inner/kustomization.yaml": "kind: Component\ncommonLabels:\n  inner: \"1\"\n",
+                     "c-outer/kustomization.yaml": "kind: Component\ncomponents:\n- ../c-inner\nresources:\n- cm.yaml\n", "c-outer/cm.yaml": CM,
+                     "kustomization.yaml": "components:\n- c-outer\n"})
+case("comp-order-after-generators", {"comp/kustomization.yaml": "kind: Component\nnameSuffix: -c\n",
+                                     "kustomization.yaml": "configMapGenerator:\n- name: g\n  literals: [a=1]\ncomponents:\n- comp\nresources:\n- cm.yaml\n", "cm.yaml": CM})
+
+# ---------------------------------------------------------------- overlays of overlays
+case("overlay-3-levels-all", {"base/kustomization.yaml": "resources:\n- d.yaml\n- s.yaml\nconfigMapGenerator:\n- name: cfg\n  literals: [level=base]\n",
+                              "base/d.yaml": DEPLOY.replace("      containers:", "      volumes:\n      - name: cfg\n        configMap:\n          name: cfg\n      containers:"),
+                              "base/s.yaml": SERVICE,
+                              "staging/kustomization.yaml": "resources:\n- ../base\nnamePrefix: staging-\ncommonLabels:\n  env: staging\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [level=staging]\n",
+                              "prod/kustomization.yaml": "resources:\n- ../staging\nnamespace: prod\nnameSuffix: -p\nimages:\n- name: nginx\n  newTag: stable\nreplicas:\n- name: web\n  count: 10\n"},
+     build="prod")
+case("overlay-diamond", {"base/kustomization.yaml": "resources:\n- cm.yaml\n", "base/cm.yaml": CM,
+                         "a/kustomization.yaml": "resources:\n- ../base\nnamePrefix: a-\n",
+                         "b/kustomization.yaml": "resources:\n- ../base\nnamePrefix: b-\n",
+                         "top/kustomization.yaml": "resources:\n- ../a\n- ../b\n"}, build="top")
+case("err-overlay-diamond-conflict", {"base/kustomization.yaml": "resources:\n- cm.yaml\n", "base/cm.yaml": CM,
+                                      "a/kustomization.yaml": "resources:\n- ../base\n",
+                                      "b/kustomization.yaml": "resources:\n- ../base\n",
+                                      "top/kustomization.yaml": "resources:\n- ../a\n- ../b\n"}, build="top")
+
+# ---------------------------------------------------------------- order
+case("order-many-kinds", {"kustomization.yaml": "resources:\n- r.yaml\n", "r.yaml": "---\n".join([
+    "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: v\n",
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: z\n",
+    "apiVersion: ex.com/v1\nkind: Zeta\nmetadata:\n  name: a\n",
+    "apiVersion: ex.com/v1\nkind: Alpha\nmetadata:\n  name: a\n",
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n",
+    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n",
+    "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata:\n  name: m\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\n",
+    "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: ss\n",
+    "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n",
+    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: c.ex.com\n",
+    "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n",
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n",
+    "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: pdb\n",
+    "apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: q\n",
+])})
+case("order-names-namespaces", {"kustomization.yaml": "resources:\n- r.yaml\n", "r.yaml": "---\n".join([
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: z\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: a\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    "apiVersion: ex.com/v2\nkind: Thing\nmetadata:\n  name: a\n",
+    "apiVersion: ex.com/v1\nkind: Thing\nmetadata:\n  name: b\n",
+    "apiVersion: other.io/v1\nkind: Thing\nmetadata:\n  name: c\n",
+])})
+case("order-fifo", {"kustomization.yaml": "sortOptions:\n  order: fifo\nresources:\n- r.yaml\n", "r.yaml": DEPLOY + "---\n" + CM + "---\n" + SERVICE})
+case("order-legacy-custom", {"kustomization.yaml": "sortOptions:\n  order: legacy\n  legacySortOptions:\n    orderFirst: [Service]\n    orderLast: [ConfigMap]\nresources:\n- r.yaml\n", "r.yaml": CM + "---\n" + DEPLOY + "---\n" + SERVICE})
+
+def main():
+    if os.path.isdir(OUT):
+        shutil.rmtree(OUT)
+    for name, files in cases.items():
+        for rel, content in files.items():
+            p = os.path.join(OUT, name, rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            mode = "wb"
+            data = content.encode("latin-1") if any(ord(ch) > 127 and ord(ch) < 256 for ch in content) and "\x00" in content or "\xff" in content else content.encode("utf-8")
+            with open(p, mode) as f:
+                f.write(data)
+        os.makedirs(os.path.join(OUT, name), exist_ok=True)
+    print(len(cases), "cases")
+
+if __name__ == "__main__":
+    main()
