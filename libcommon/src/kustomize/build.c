@@ -24,9 +24,36 @@ static const char *const known_fields[] = {
 	"inventory", "imageTags", NULL,
 };
 
+/* Go type of the fields whose shape is checked: s string, l list, m map of strings, o object. */
+static const struct { const char *f; char t; } field_types[] = {
+	{"namespace", 's'}, {"namePrefix", 's'}, {"nameSuffix", 's'}, {"kind", 's'},
+	{"apiVersion", 's'}, {"commonLabels", 'm'}, {"commonAnnotations", 'm'},
+	{"resources", 'l'}, {"bases", 'l'}, {"components", 'l'}, {"crds", 'l'},
+	{"images", 'l'}, {"replicas", 'l'}, {"patches", 'l'}, {"patchesStrategicMerge", 'l'},
+	{"patchesJson6902", 'l'}, {"configMapGenerator", 'l'}, {"secretGenerator", 'l'},
+	{"replacements", 'l'}, {"vars", 'l'}, {"transformers", 'l'}, {"generators", 'l'},
+	{"labels", 'l'}, {"configurations", 'l'}, {"generatorOptions", 'o'},
+	{"sortOptions", 'o'}, {"openapi", 'o'}, {"buildMetadata", 'l'}, {"metadata", 'o'},
+	{NULL, 0},
+};
+
+static const char *go_kind(const cJSON *v)
+{
+	if (cJSON_IsNumber(v))
+		return "number";
+	if (cJSON_IsBool(v))
+		return "bool";
+	if (cJSON_IsArray(v))
+		return "array";
+	if (cJSON_IsObject(v))
+		return "object";
+	return "string";
+}
+
 static int check_fields(const cJSON *k, const char *path, err *e)
 {
 	const cJSON *it;
+	(void)path;
 	cJSON_ArrayForEach(it, k) {
 		bool ok = false;
 		for (size_t i = 0; known_fields[i] && !ok; i++)
@@ -34,8 +61,31 @@ static int check_fields(const cJSON *k, const char *path, err *e)
 		if (!ok)
 			return err_fail(e, KZ_REASON, "invalid Kustomization: json: unknown field "
 					"\"%s\"", it->string);
+		if (cJSON_IsNull(it))
+			continue;
+		for (size_t i = 0; field_types[i].f; i++) {
+			if (strcmp(field_types[i].f, it->string))
+				continue;
+			char t = field_types[i].t;
+			bool good = (t == 's' && cJSON_IsString(it)) ||
+				    (t == 'l' && cJSON_IsArray(it)) ||
+				    (t == 'o' && cJSON_IsObject(it)) || (t == 'm' && cJSON_IsObject(it));
+			const cJSON *bad = it;
+			if (good && t == 'm') {
+				const cJSON *v;
+				cJSON_ArrayForEach(v, it)
+					if (!cJSON_IsString(v) && !cJSON_IsNull(v)) {
+						good = false;
+						bad = v;
+						break;
+					}
+			}
+			if (!good)
+				return err_fail(e, KZ_REASON, "invalid Kustomization: json: cannot "
+						"unmarshal %s into Go struct field Kustomization.%s",
+						go_kind(bad), it->string);
+		}
 	}
-	(void)path;
 	return 0;
 }
 
@@ -90,7 +140,9 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 		return NULL;
 	cJSON *k;
 	if (cJSON_GetArraySize(docs) == 0) {
-		k = cJSON_CreateObject();
+		cJSON_Delete(docs);
+		err_fail(e, KZ_REASON, "kustomization.yaml is empty");
+		return NULL;
 	} else if (cJSON_GetArraySize(docs) > 1) {
 		cJSON_Delete(docs);
 		err_fail(e, KZ_REASON, "kustomization file in %s has more than one document", dir);
@@ -261,6 +313,10 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	}
 	c->depth++;
 	kz_strv_push(&c->stack, dir);
+	if (top) {
+		c->sort_options = cJSON_Duplicate(field(k, "sortOptions"), true);
+		c->build_metadata = cJSON_Duplicate(field(k, "buildMetadata"), true);
+	}
 
 	const cJSON *it;
 	static const char *const lists[] = {"resources", "bases", "components", "crds",
@@ -385,7 +441,8 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 		goto done;
 	if (kz_vars_resolve(&c, &m, e) < 0)
 		goto done;
-	kz_sort_legacy(&m);
+	if (kz_sort(&m, c.sort_options, e) < 0)
+		goto done;
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < m.n; i++) {
 		cJSON_AddItemToArray(arr, m.v[i]->obj);
@@ -398,6 +455,8 @@ done:
 	kz_config_release(&c.cfg);
 	kz_strv_release(&c.stack);
 	cJSON_Delete(c.vars);
+	cJSON_Delete(c.sort_options);
+	cJSON_Delete(c.build_metadata);
 	free(c.root);
 	free(dir);
 	return rc;

@@ -436,6 +436,8 @@ void kz_config_defaults(kz_config *c)
 	add_rows(&c->common_labels, common_labels);
 	add_rows(&c->common_labels, metadata_labels);
 	add_rows(&c->template_labels, metadata_labels);
+	kz_fsv_add(&c->template_labels, "apps", NULL, "StatefulSet",
+		   "spec/volumeClaimTemplates[]/metadata/labels", true);
 	add_rows(&c->annotations, annotations);
 	kz_fsv_add(&c->name_prefix, NULL, NULL, NULL, "metadata/name", false);
 	kz_fsv_add(&c->name_suffix, NULL, NULL, NULL, "metadata/name", false);

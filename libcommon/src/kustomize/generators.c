@@ -192,7 +192,7 @@ int kz_hash_suffix(const cJSON *obj, char *out, size_t outlen, err *e)
 	} else if (!strcmp(kind, "Secret")) {
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "type");
 		buf_adds(&b, "{\"data\":");
-		hash_map(&b, cJSON_GetObjectItemCaseSensitive(obj, "data"));
+		go_json_map(&b, cJSON_GetObjectItemCaseSensitive(obj, "data"));
 		buf_adds(&b, ",\"kind\":\"Secret\",\"name\":\"\",\"type\":");
 		go_json_str(&b, cJSON_IsString(t) ? t->valuestring : "");
 		buf_addc(&b, '}');
@@ -245,17 +245,6 @@ int kz_hash_apply(kz_resmap *m, err *e)
 
 /* ---- generation ---- */
 
-static bool valid_key(const char *k)
-{
-	if (!*k || strlen(k) > 253)
-		return false;
-	for (const char *p = k; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
-			return false;
-	return true;
-}
-
 typedef struct gen {
 	kz_ctx *c;
 	const char *dir;
@@ -267,7 +256,7 @@ typedef struct gen {
 
 static int put(gen *g, const char *key, const char *val, size_t vlen, err *e)
 {
-	if (!valid_key(key))
+	if (!*key)
 		return err_fail(e, KZ_REASON,
 				"configmap %s illegal: a valid config key must consist of alphanumeric "
 				"characters, '-', '_' or '.' (key \"%s\")", g->name, key);
@@ -290,6 +279,15 @@ static int put(gen *g, const char *key, const char *val, size_t vlen, err *e)
 		free(v);
 	}
 	return 0;
+}
+
+static bool inside(const char *dir, const char *real, err *e)
+{
+	size_t dl = strlen(dir);
+	if (!strncmp(real, dir, dl) && (real[dl] == '/' || real[dl] == 0))
+		return true;
+	err_fail(e, KZ_REASON, "security; file '%s' is not in or below '%s'", real, dir);
+	return false;
 }
 
 static int literal(gen *g, const char *s, err *e)
@@ -327,7 +325,8 @@ static int file_src(gen *g, const char *s, err *e)
 		path = s;
 	}
 	char *real = kz_resolve(g->c, g->dir, path, e);
-	if (!real) {
+	if (!real || !inside(g->dir, real, e)) {
+		free(real);
 		free(key);
 		return -1;
 	}
@@ -353,8 +352,10 @@ static int file_src(gen *g, const char *s, err *e)
 static int env_src(gen *g, const char *path, err *e)
 {
 	char *real = kz_resolve(g->c, g->dir, path, e);
-	if (!real)
+	if (!real || !inside(g->dir, real, e)) {
+		free(real);
 		return -1;
+	}
 	size_t len;
 	char *data = kz_read_file(g->c, real, &len, e);
 	free(real);
@@ -478,9 +479,7 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 			behavior = KZ_B_MERGE;
 		else if (!strcmp(beh->valuestring, "replace"))
 			behavior = KZ_B_REPLACE;
-		else
-			return err_fail(e, KZ_REASON, "unknown generator behavior '%s'",
-					beh->valuestring);
+		/* kustomize treats an unknown behavior as create */
 	}
 	gen g = {.c = c, .dir = dir, .secret = secret, .name = name};
 	g.data = cJSON_CreateObject();
@@ -508,7 +507,7 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 	merge_strmap(md, "annotations", field(gopts, "annotations"));
 	merge_strmap(md, "labels", field(opts, "labels"));
 	merge_strmap(md, "annotations", field(opts, "annotations"));
-	if (g.data->child) {
+	if (g.data->child || secret) {
 		cJSON_AddItemToObject(o, "data", g.data);
 		g.data = NULL;
 	}
@@ -525,10 +524,8 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 			 cJSON_IsTrue(field(opts, "immutable"));
 	if (immutable)
 		cJSON_AddTrueToObject(o, "immutable");
-	bool nohash = cJSON_IsTrue(field(gopts, "disableNameSuffixHash"));
-	const cJSON *dh = field(opts, "disableNameSuffixHash");
-	if (cJSON_IsBool(dh))
-		nohash = cJSON_IsTrue(dh);
+	bool nohash = cJSON_IsTrue(field(gopts, "disableNameSuffixHash")) ||
+		      cJSON_IsTrue(field(opts, "disableNameSuffixHash"));
 
 	kz_res *r = kz_res_new(o);
 	r->generated = true;
@@ -566,9 +563,6 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 				cJSON_ReplaceItemInObjectCaseSensitive(
 					old->obj, "type", cJSON_CreateString(t->valuestring));
 		}
-		old->needs_hash = old->needs_hash && r->needs_hash;
-		if (!cJSON_IsBool(dh) && !cJSON_IsTrue(field(gopts, "disableNameSuffixHash")))
-			old->needs_hash = old->needs_hash || old->generated;
 		kz_res_free(r);
 	} else {
 		/* replace: the new object takes the old one's place and names */
@@ -578,7 +572,6 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 			kz_set_namespace(o, kz_namespace(tmp));
 		old->obj = o;
 		r->obj = tmp;
-		old->needs_hash = r->needs_hash;
 		kz_res_free(r);
 	}
 	rc = 0;

@@ -124,6 +124,8 @@ typedef struct kz_ctx {
 	kz_strv stack; /* kustomization dirs being built, for cycle detection */
 	kz_config cfg;
 	cJSON *vars;   /* accumulated vars (array) */
+	cJSON *sort_options; /* of the top kustomization */
+	cJSON *build_metadata; /* of the top kustomization */
 } kz_ctx;
 
 /* Join and confine: a real path inside root for path relative to dir. NULL + e on escape. */
@@ -154,7 +156,7 @@ int kz_patches_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *k, e
 int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list,
 			  err *e);
 int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e);
-void kz_sort_legacy(kz_resmap *m);
+int kz_sort(kz_resmap *m, const cJSON *sort_options, err *e);
 bool kz_selector_matches(const cJSON *sel, const cJSON *obj, const kz_res *r, err *e);
 
 #endif

@@ -18,15 +18,34 @@ static const char *const last[] = {
 	"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", NULL,
 };
 
+/* The orders in use (the defaults or sortOptions.legacySortOptions); set for one qsort. */
+static __thread const cJSON *custom_first, *custom_last;
+
 static int order(const char *kind)
 {
-	int nf = 0;
+	int nf = 0, i = 0;
+	const cJSON *it;
+	if (custom_first || custom_last) {
+		nf = cJSON_GetArraySize(custom_first);
+		cJSON_ArrayForEach(it, custom_first) {
+			if (cJSON_IsString(it) && !strcmp(it->valuestring, kind))
+				return i - nf;
+			i++;
+		}
+		i = 0;
+		cJSON_ArrayForEach(it, custom_last) {
+			if (cJSON_IsString(it) && !strcmp(it->valuestring, kind))
+				return i + 1;
+			i++;
+		}
+		return 0;
+	}
 	while (first[nf])
 		nf++;
-	for (int i = 0; first[i]; i++)
+	for (i = 0; first[i]; i++)
 		if (!strcmp(first[i], kind))
 			return i - nf;
-	for (int i = 0; last[i]; i++)
+	for (i = 0; last[i]; i++)
 		if (!strcmp(last[i], kind))
 			return i + 1;
 	return 0;
@@ -59,8 +78,23 @@ static int cmp(const void *pa, const void *pb)
 	return r;
 }
 
-void kz_sort_legacy(kz_resmap *m)
+int kz_sort(kz_resmap *m, const cJSON *opts, err *e)
 {
+	const cJSON *order_j = cJSON_GetObjectItemCaseSensitive(opts, "order");
+	const cJSON *legacy = cJSON_GetObjectItemCaseSensitive(opts, "legacySortOptions");
+	if (cJSON_IsString(order_j) && !strcmp(order_j->valuestring, "fifo")) {
+		if (legacy)
+			return err_fail(e, KZ_REASON, "legacySortOptions cannot be set when the "
+					"sort order is fifo");
+		return 0;
+	}
+	if (order_j && !(cJSON_IsString(order_j) && !strcmp(order_j->valuestring, "legacy")))
+		return err_fail(e, KZ_REASON, "the field 'sortOptions.order' must be one of "
+				"[fifo, legacy]");
+	custom_first = cJSON_GetObjectItemCaseSensitive(legacy, "orderFirst");
+	custom_last = cJSON_GetObjectItemCaseSensitive(legacy, "orderLast");
 	if (m->n > 1)
 		qsort(m->v, m->n, sizeof(*m->v), cmp);
+	custom_first = custom_last = NULL;
+	return 0;
 }

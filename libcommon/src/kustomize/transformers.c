@@ -153,6 +153,15 @@ int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 		}
 		kz_res_track(r);
 	}
+	for (size_t i = 0; i < m->n; i++)
+		for (size_t j = i + 1; j < m->n; j++)
+			if (same_id(m->v[i]->obj, m->v[j]->obj)) {
+				char *id = kz_res_idstr(m->v[j]);
+				err_fail(e, KZ_REASON, "namespace transformation produces ID conflict: "
+					 "%s", id);
+				free(id);
+				return -1;
+			}
 	return 0;
 }
 
