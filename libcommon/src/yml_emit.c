@@ -578,9 +578,64 @@ static char *sanitize_utf8(const char *s, size_t *len)
 	return buf_detach(&b, len);
 }
 
-static void emit_string(em *m, const char *str, bool simple_key)
+/* go-yaml v2 reads the JSON text kustomize hands it and refuses raw control characters that
+ * encoding/json leaves unescaped: DEL, C1 controls other than NEL, U+FFFE and U+FFFF. */
+static bool has_forbidden_chars(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; s[i]; i++) {
+		if (s[i] == 0x7F)
+			return true;
+		if (s[i] == 0xC2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9F && s[i + 1] != 0x85)
+			return true;
+		if (s[i] == 0xEF && s[i + 1] == 0xBF && (s[i + 2] == 0xBE || s[i + 2] == 0xBF))
+			return true;
+	}
+	return false;
+}
+
+/* encoding/json leaves U+0085 (NEL) raw inside the quoted JSON string, and go-yaml v2 then
+ * folds it as a line break of a double-quoted scalar: blanks around it vanish, one break
+ * becomes a space, k breaks become k-1 newlines. NULL if s holds no NEL. */
+static char *fold_nel(const char *s)
+{
+	if (!strstr(s, "\xC2\x85"))
+		return NULL;
+	buf b;
+	buf_init(&b, (size_t)-1);
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		if (s[i] == ' ' || s[i] == '\t' || ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0x85)) {
+			size_t j = i, breaks = 0;
+			while (j < n && (s[j] == ' ' || s[j] == '\t' ||
+					 ((unsigned char)s[j] == 0xC2 && (unsigned char)s[j + 1] == 0x85))) {
+				if (s[j] == ' ' || s[j] == '\t') {
+					j++;
+				} else {
+					breaks++;
+					j += 2;
+				}
+			}
+			if (breaks == 0)
+				buf_add(&b, s + i, j - i);
+			else if (breaks == 1)
+				buf_addc(&b, ' ');
+			else
+				for (size_t k = 1; k < breaks; k++)
+					buf_addc(&b, '\n');
+			i = j;
+		} else {
+			buf_addc(&b, s[i++]);
+		}
+	}
+	return buf_detach(&b, NULL);
+}
+
+static void emit_string(em *m, const char *str0, bool simple_key)
 {
 	size_t n;
+	char *folded = fold_nel(str0);
+	const char *str = folded ? folded : str0;
 	char *fixed = sanitize_utf8(str, &n);
 	const char *s = fixed ? fixed : str;
 	enum style want;
@@ -592,6 +647,7 @@ static void emit_string(em *m, const char *str, bool simple_key)
 		want = S_DOUBLE;
 	emit_scalar(m, s, n, want, simple_key);
 	free(fixed);
+	free(folded);
 }
 
 /* Is a key emitted as a simple key ("k: v") rather than "? k\n: v"? */
@@ -764,6 +820,8 @@ static int emit_node(em *m, walk *w, const cJSON *v, bool mapping_ctx, err *e)
 		return 0;
 	}
 	if (cJSON_IsString(v)) {
+		if (v->valuestring && has_forbidden_chars(v->valuestring))
+			return err_fail(e, "InvalidYAML", "yaml: control characters are not allowed");
 		emit_string(m, v->valuestring ? v->valuestring : "", false);
 		return 0;
 	}
@@ -816,6 +874,10 @@ int yml_emit(buf *out, const cJSON *doc, err *e)
 		if (f->is_map) {
 			const cJSON *kv = f->items[f->i++];
 			const char *k = kv->string ? kv->string : "";
+			if (has_forbidden_chars(k)) {
+				rc = err_fail(e, "InvalidYAML", "yaml: control characters are not allowed");
+				break;
+			}
 			write_indent(&m);
 			if (simple_key_ok(k)) {
 				emit_string(&m, k, true);

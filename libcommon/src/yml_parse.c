@@ -90,6 +90,7 @@ typedef struct anchor {
 typedef struct frame {
 	cJSON *node;
 	bool is_map;
+	bool flow; /* flow style ({...} or [...]) */
 	bool have_key;
 	bool key_is_merge;
 	char *key;
@@ -218,6 +219,12 @@ static long anchor_add(pstate *ps, const char *name, cJSON *node)
 
 /* ---- scalars ---- */
 
+static frame *top(pstate *ps)
+{
+	return ps->nst ? &ps->st[ps->nst - 1] : NULL;
+}
+
+
 enum rtag { R_STR, R_NULL, R_BOOL, R_INT, R_FLOAT, R_TS };
 
 static const char *rtag_name(enum rtag t)
@@ -294,6 +301,11 @@ static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge)
 			  !strcmp(stag, "!!timestamp");
 	if (want_str || !resolvable)
 		return cJSON_CreateString(val);
+	/* kustomize (kyaml on yaml.v3) reads an empty value inside a flow mapping, as in
+	 * "{a: , b: 1}", as the empty string, not as null. */
+	frame *f = top(ps);
+	if (len == 0 && !stag[0] && plain && f && f->flow && f->is_map)
+		return cJSON_CreateString("");
 	bool b = false;
 	ynum num;
 	char ts[64];
@@ -357,10 +369,6 @@ static char *key_text(const cJSON *k)
 
 /* ---- building ---- */
 
-static frame *top(pstate *ps)
-{
-	return ps->nst ? &ps->st[ps->nst - 1] : NULL;
-}
 
 /* Hand a finished node (height h) to its parent. anchored: an anchor points at it. */
 static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_merge,
@@ -471,11 +479,14 @@ static int on_start(pstate *ps, yaml_event_t *ev, bool map)
 	if (ps->nst == ps->cst) {
 		ps->cst = ps->cst ? ps->cst * 2 : 32;
 		ps->st = xrealloc(ps->st, ps->cst * sizeof *ps->st);
+		f = top(ps); /* the stack moved */
 	}
 	frame *nf = &ps->st[ps->nst];
 	memset(nf, 0, sizeof *nf);
 	nf->node = map ? cJSON_CreateObject() : cJSON_CreateArray();
 	nf->is_map = map;
+	nf->flow = map ? ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+		       : ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
 	nf->anchor_idx = -1;
 	nf->start_count = ps->count;
 	const char *anc = (const char *)(map ? ev->data.mapping_start.anchor
