@@ -45,13 +45,16 @@ cJSON *patch_merge(const cJSON *target, const cJSON *patch, err *e);
  * ops must be an array of operation objects (add, remove, replace, move, copy, test). Paths are
  * JSON pointers (RFC 6901: "~1" is "/", "~0" is "~"); "-" appends to an array in add, move and
  * copy. The operations apply in order to a copy of target; the first failing one fails the
- * whole patch and nothing is returned. Error messages follow github.com/evanphx/json-patch v5
- * (which the API server and kustomize use), for example:
- *   "doc is missing path: \"/spec/x\": missing value"
- *   "replace operation does not apply: doc is missing key: /data/k: missing value"
- *   "remove operation does not apply: doc is missing path: \"/a/b\": missing value"
- *   "testing value /x failed: test failed"
+ * whole patch and nothing is returned. Behaviour and messages follow evanphx/json-patch v4.12,
+ * which the API server, kubectl and kustomize use (checked against kubectl 1.33), e.g.:
+ *   "add operation does not apply: doc is missing path: \"/x/y\": missing value"
+ *   "replace operation does not apply: doc is missing path: /zz/k: missing value"
+ *   "replace operation does not apply: doc is missing key: /list/5: missing value"
+ *   "error in remove for path: '/data/zz': Unable to remove nonexistent key: zz: missing value"
+ *   "testing value /data/a failed: test failed"
  *   "Unexpected kind: foo"
+ * Like v4.12, replace of a missing member of an existing object adds it, test of a missing
+ * member succeeds only against null, and negative array indices count from the end.
  * At most PATCH_MAX_OPS operations. */
 cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e);
 
