@@ -6,8 +6,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 bash scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build failed" >&2; exit 1; }
+source scripts/lib.sh
+build_quietly build
 
 if build/bin/eddy sandbox --help >/dev/null 2>&1; then
   exec build/bin/eddy sandbox up "$@"
