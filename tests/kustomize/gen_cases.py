@@ -803,6 +803,157 @@ case("order-names-namespaces", {"kustomization.yaml": "resources:\n- r.yaml\n", 
 case("order-fifo", {"kustomization.yaml": "sortOptions:\n  order: fifo\nresources:\n- r.yaml\n", "r.yaml": DEPLOY + "---\n" + CM + "---\n" + SERVICE})
 case("order-legacy-custom", {"kustomization.yaml": "sortOptions:\n  order: legacy\n  legacySortOptions:\n    orderFirst: [Service]\n    orderLast: [ConfigMap]\nresources:\n- r.yaml\n", "r.yaml": CM + "---\n" + DEPLOY + "---\n" + SERVICE})
 
+
+# ---------------------------------------------------------------- patches
+APP = d("""
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  labels:
+    app: app
+  annotations:
+    team: a
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: app
+  template:
+    metadata:
+      labels:
+        app: app
+    spec:
+      containers:
+      - name: main
+        image: app:1
+        env:
+        - name: A
+          value: "1"
+        - name: B
+          value: "2"
+        ports:
+        - containerPort: 8080
+          name: http
+        resources:
+          limits:
+            cpu: 100m
+      - name: sidecar
+        image: side:1
+      volumes:
+      - name: data
+        emptyDir: {}
+""")
+APP2 = APP.replace("name: app\n  labels:\n    app: app\n  annotations:\n    team: a", "name: other\n  labels:\n    app: other\n    tier: back\n  annotations:\n    team: b")
+CRES = "apiVersion: ex.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  items:\n  - name: a\n    v: 1\n  - name: b\n    v: 2\n  nested:\n    x: 1\n    y: 2\n"
+SMP = {
+    "replicas": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 3\n",
+    "container-merge": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        image: app:2\n",
+    "container-add": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: extra\n        image: extra:1\n",
+    "env-merge": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        env:\n        - name: B\n          value: changed\n        - name: C\n          value: new\n",
+    "env-delete": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        env:\n        - name: A\n          $patch: delete\n",
+    "container-delete": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: sidecar\n        $patch: delete\n",
+    "containers-replace": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - $patch: replace\n      - name: only\n        image: only:1\n",
+    "null-removes": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  annotations:\n    team: null\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        resources: null\n",
+    "labels-add": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  labels:\n    extra: \"yes\"\n",
+    "ports-merge": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        ports:\n        - containerPort: 9090\n          name: metrics\n",
+    "volumes-add": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      volumes:\n      - name: cache\n        emptyDir:\n          medium: Memory\n",
+    "map-replace": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        resources:\n          $patch: replace\n          requests:\n            cpu: 1\n",
+    "delete-resource": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n$patch: delete\n",
+    "tolerations": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      tolerations:\n      - key: k\n        operator: Exists\n      nodeSelector:\n        disk: ssd\n",
+    "args-replace": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        args: [--verbose, --port=1]\n",
+    "strategy": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  strategy:\n    type: Recreate\n",
+}
+for pn, body in SMP.items():
+    case("psm-" + pn, {"kustomization.yaml": "resources:\n- app.yaml\npatchesStrategicMerge:\n- patch.yaml\n", "app.yaml": APP, "patch.yaml": body})
+    case("patches-smp-" + pn, {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- path: patch.yaml\n", "app.yaml": APP, "patch.yaml": body})
+case("psm-inline", {"kustomization.yaml": "resources:\n- app.yaml\npatchesStrategicMerge:\n- |-\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: app\n  spec:\n    replicas: 9\n", "app.yaml": APP})
+case("psm-multi-doc", {"kustomization.yaml": "resources:\n- app.yaml\n- other.yaml\npatchesStrategicMerge:\n- patch.yaml\n", "app.yaml": APP, "other.yaml": APP2,
+                       "patch.yaml": SMP["replicas"] + "---\n" + SMP["replicas"].replace("name: app", "name: other").replace("3", "4")})
+case("psm-two-files", {"kustomization.yaml": "resources:\n- app.yaml\npatchesStrategicMerge:\n- a.yaml\n- b.yaml\n", "app.yaml": APP, "a.yaml": SMP["replicas"], "b.yaml": SMP["env-merge"]})
+case("psm-service-ports", {"kustomization.yaml": "resources:\n- svc.yaml\npatchesStrategicMerge:\n- p.yaml\n", "svc.yaml": SERVICE,
+                           "p.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: NodePort\n  ports:\n  - port: 443\n    targetPort: 8443\n    name: https\n"})
+case("psm-configmap-data", {"kustomization.yaml": "resources:\n- cm.yaml\npatchesStrategicMerge:\n- p.yaml\n", "cm.yaml": CM,
+                            "p.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  key: patched\n  added: \"1\"\n  other: null\n"})
+case("psm-custom-resource", {"kustomization.yaml": "resources:\n- w.yaml\npatchesStrategicMerge:\n- p.yaml\n", "w.yaml": CRES,
+                             "p.yaml": "apiVersion: ex.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  items:\n  - name: c\n    v: 3\n  nested:\n    y: 20\n"})
+case("psm-after-base-prefix", {"base/kustomization.yaml": "namePrefix: b-\nresources:\n- app.yaml\n", "base/app.yaml": APP,
+                               "kustomization.yaml": "resources:\n- base\npatchesStrategicMerge:\n- p.yaml\n", "p.yaml": SMP["replicas"]})
+case("psm-after-base-namespace", {"base/kustomization.yaml": "namespace: ns\nresources:\n- app.yaml\n", "base/app.yaml": APP,
+                                  "kustomization.yaml": "resources:\n- base\npatchesStrategicMerge:\n- p.yaml\n", "p.yaml": SMP["replicas"].replace("name: app", "name: app\n  namespace: ns")})
+case("err-psm-no-match", {"kustomization.yaml": "resources:\n- app.yaml\npatchesStrategicMerge:\n- p.yaml\n", "app.yaml": APP, "p.yaml": SMP["replicas"].replace("name: app", "name: nope")})
+case("err-psm-missing-file", {"kustomization.yaml": "resources:\n- app.yaml\npatchesStrategicMerge:\n- nope.yaml\n", "app.yaml": APP})
+case("psm-name-change-ignored", {"kustomization.yaml": "resources:\n- app.yaml\npatchesStrategicMerge:\n- p.yaml\n", "app.yaml": APP,
+                                 "p.yaml": SMP["replicas"]})
+
+TARGETS_SEL = {
+    "kind": "  target:\n    kind: Deployment\n",
+    "name": "  target:\n    name: app\n",
+    "name-regex": "  target:\n    name: \"o.*\"\n",
+    "name-alt": "  target:\n    name: app|other\n",
+    "group-version": "  target:\n    group: apps\n    version: v1\n    kind: Deployment\n",
+    "label": "  target:\n    labelSelector: tier=back\n",
+    "label-notin": "  target:\n    labelSelector: app notin (app)\n",
+    "label-exists": "  target:\n    kind: Deployment\n    labelSelector: \"!tier\"\n",
+    "annotation": "  target:\n    annotationSelector: team=a\n",
+    "nomatch": "  target:\n    kind: StatefulSet\n",
+    "namespace-default": "  target:\n    namespace: default\n",
+}
+JSONOPS = "  patch: |-\n    - op: replace\n      path: /spec/replicas\n      value: 5\n    - op: add\n      path: /metadata/annotations/patched\n      value: \"true\"\n"
+for tn, tgt in TARGETS_SEL.items():
+    case("patches-json-target-" + tn, {"kustomization.yaml": "resources:\n- app.yaml\n- other.yaml\npatches:\n-" + JSONOPS[1:] + tgt, "app.yaml": APP, "other.yaml": APP2})
+    case("patches-smp-target-" + tn, {"kustomization.yaml": "resources:\n- app.yaml\n- other.yaml\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: ignored\n    spec:\n      template:\n        spec:\n          containers:\n          - name: main\n            image: patched:9\n" + tgt,
+                                      "app.yaml": APP, "other.yaml": APP2})
+JSON_OPS = {
+    "add": "- op: add\n  path: /spec/template/spec/containers/0/env/-\n  value:\n    name: NEW\n    value: x\n",
+    "add-index": "- op: add\n  path: /spec/template/spec/containers/1\n  value:\n    name: mid\n    image: mid:1\n",
+    "remove": "- op: remove\n  path: /spec/template/spec/containers/1\n",
+    "replace-image": "- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: app:9\n",
+    "move": "- op: move\n  from: /metadata/annotations/team\n  path: /metadata/labels/team\n",
+    "copy": "- op: copy\n  from: /metadata/labels/app\n  path: /metadata/annotations/copied\n",
+    "test-ok": "- op: test\n  path: /spec/replicas\n  value: 1\n- op: replace\n  path: /spec/replicas\n  value: 2\n",
+    "escaped-path": "- op: add\n  path: /metadata/annotations/example.com~1key\n  value: v\n",
+    "replace-map": "- op: replace\n  path: /spec/selector\n  value:\n    matchLabels:\n      x: y\n",
+    "rename": "- op: replace\n  path: /metadata/name\n  value: renamed\n",
+}
+for on, ops in JSON_OPS.items():
+    case("patches-json-" + on, {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- path: ops.yaml\n  target:\n    kind: Deployment\n    name: app\n", "app.yaml": APP, "ops.yaml": ops})
+    case("pj6902-" + on, {"kustomization.yaml": "resources:\n- app.yaml\npatchesJson6902:\n- path: ops.yaml\n  target:\n    group: apps\n    version: v1\n    kind: Deployment\n    name: app\n", "app.yaml": APP, "ops.yaml": ops})
+case("pj6902-json-file", {"kustomization.yaml": "resources:\n- app.yaml\npatchesJson6902:\n- path: ops.json\n  target:\n    group: apps\n    version: v1\n    kind: Deployment\n    name: app\n", "app.yaml": APP,
+                          "ops.json": "[{\"op\": \"replace\", \"path\": \"/spec/replicas\", \"value\": 4}]\n"})
+case("pj6902-inline", {"kustomization.yaml": "resources:\n- app.yaml\npatchesJson6902:\n- patch: '[{\"op\": \"add\", \"path\": \"/metadata/labels/x\", \"value\": \"y\"}]'\n  target:\n    version: v1\n    kind: Deployment\n    name: app\n", "app.yaml": APP})
+case("err-json-test-fails", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- path: ops.yaml\n  target:\n    kind: Deployment\n", "app.yaml": APP, "ops.yaml": "- op: test\n  path: /spec/replicas\n  value: 7\n"})
+case("err-json-remove-missing", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- path: ops.yaml\n  target:\n    kind: Deployment\n", "app.yaml": APP, "ops.yaml": "- op: remove\n  path: /spec/nothere\n"})
+case("err-json-no-target", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- path: ops.yaml\n", "app.yaml": APP, "ops.yaml": JSON_OPS["replace-image"]})
+case("err-patch-path-and-patch", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- path: ops.yaml\n  patch: |-\n    - op: remove\n      path: /spec\n  target:\n    kind: Deployment\n", "app.yaml": APP, "ops.yaml": JSON_OPS["replace-image"]})
+case("err-patch-missing-file", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- path: nope.yaml\n", "app.yaml": APP})
+case("err-smp-no-match", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- path: p.yaml\n", "app.yaml": APP, "p.yaml": SMP["replicas"].replace("name: app", "name: nope")})
+case("patches-smp-allow-name-change", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: newname\n  target:\n    name: app\n  options:\n    allowNameChange: true\n", "app.yaml": APP})
+case("patches-smp-name-change-denied", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: newname\n    spec:\n      replicas: 2\n  target:\n    name: app\n", "app.yaml": APP})
+case("patches-smp-delete-by-target", {"kustomization.yaml": "resources:\n- app.yaml\n- other.yaml\npatches:\n- patch: |-\n    $patch: delete\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: x\n  target:\n    labelSelector: tier=back\n", "app.yaml": APP, "other.yaml": APP2})
+case("patches-order-smp-then-json", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- path: smp.yaml\n- path: ops.yaml\n  target:\n    kind: Deployment\n", "app.yaml": APP, "smp.yaml": SMP["replicas"],
+                                     "ops.yaml": "- op: replace\n  path: /spec/replicas\n  value: 8\n"})
+case("patches-and-prefix-target-name", {"kustomization.yaml": "namePrefix: p-\nresources:\n- app.yaml\npatches:\n- path: ops.yaml\n  target:\n    name: app\n", "app.yaml": APP, "ops.yaml": JSON_OPS["replace-image"]})
+case("patches-overlay-target-original-name", {"base/kustomization.yaml": "namePrefix: b-\nresources:\n- app.yaml\n", "base/app.yaml": APP,
+                                              "kustomization.yaml": "resources:\n- base\npatches:\n- path: ops.yaml\n  target:\n    name: app\n", "ops.yaml": JSON_OPS["replace-image"]})
+case("patches-overlay-target-current-name", {"base/kustomization.yaml": "namePrefix: b-\nresources:\n- app.yaml\n", "base/app.yaml": APP,
+                                             "kustomization.yaml": "resources:\n- base\npatches:\n- path: ops.yaml\n  target:\n    name: b-app\n", "ops.yaml": JSON_OPS["replace-image"]})
+case("patches-custom-resource-json", {"kustomization.yaml": "resources:\n- w.yaml\npatches:\n- patch: |-\n    - op: replace\n      path: /spec/items/1/v\n      value: 22\n  target:\n    group: ex.com\n    kind: Widget\n", "w.yaml": CRES})
+case("patches-custom-resource-smp", {"kustomization.yaml": "resources:\n- w.yaml\npatches:\n- patch: |-\n    apiVersion: ex.com/v1\n    kind: Widget\n    metadata:\n      name: w\n    spec:\n      nested:\n        x: null\n        z: 3\n", "w.yaml": CRES})
+case("patches-multi-doc-smp", {"kustomization.yaml": "resources:\n- app.yaml\n- other.yaml\npatches:\n- path: p.yaml\n", "app.yaml": APP, "other.yaml": APP2,
+                               "p.yaml": SMP["replicas"] + "---\n" + SMP["labels-add"].replace("name: app", "name: other")})
+case("comp-with-patches", {"base/kustomization.yaml": "resources:\n- app.yaml\n", "base/app.yaml": APP,
+                           "comp/kustomization.yaml": "kind: Component\npatches:\n- path: p.yaml\n- patch: |-\n    - op: add\n      path: /metadata/labels/comp\n      value: \"on\"\n  target:\n    kind: Deployment\n",
+                           "comp/p.yaml": SMP["container-add"],
+                           "kustomization.yaml": "resources:\n- base\ncomponents:\n- comp\n"})
+case("comp-patches-and-generator", {"base/kustomization.yaml": "resources:\n- app.yaml\nconfigMapGenerator:\n- name: flags\n  literals: [a=1]\n", "base/app.yaml": APP,
+                                    "comp/kustomization.yaml": "kind: Component\nconfigMapGenerator:\n- name: flags\n  behavior: merge\n  literals: [b=2]\npatchesStrategicMerge:\n- p.yaml\n",
+                                    "comp/p.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        envFrom:\n        - configMapRef:\n            name: flags\n",
+                                    "overlay/kustomization.yaml": "resources:\n- ../base\ncomponents:\n- ../comp\nnamePrefix: dev-\nnamespace: dev\n"}, build="overlay")
+case("overlay-patch-chain", {"base/kustomization.yaml": "resources:\n- app.yaml\n", "base/app.yaml": APP,
+                             "mid/kustomization.yaml": "resources:\n- ../base\npatches:\n- path: p.yaml\n", "mid/p.yaml": SMP["replicas"],
+                             "top/kustomization.yaml": "resources:\n- ../mid\npatches:\n- path: p.yaml\nnameSuffix: -top\n", "top/p.yaml": SMP["env-merge"]}, build="top")
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)

@@ -235,7 +235,7 @@ static int str_list(const cJSON *l, const char *what, err *e)
 
 static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSON *k, err *e)
 {
-	if (kz_patches_apply(c, m, dir, k, e) < 0)
+	if (kz_patches_apply(c, m, dir, k, 0, e) < 0)
 		return -1;
 	const cJSON *ns = field(k, "namespace");
 	if (ns && !cJSON_IsString(ns))
@@ -277,7 +277,7 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 		return -1;
 	if (kz_labels_apply(c, m, field(k, "commonAnnotations"), &c->cfg.annotations, false, e) < 0)
 		return -1;
-	if (kz_patches_apply(c, m, dir, NULL, e) < 0) /* JSON 6902 (legacy field) */
+	if (kz_patches_apply(c, m, dir, k, 1, e) < 0) /* JSON 6902 (legacy field) */
 		return -1;
 	if (kz_replicas_apply(c, m, field(k, "replicas"), &c->cfg.replicas, e) < 0)
 		return -1;

@@ -152,7 +152,8 @@ int kz_generate(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *gen, cons
 		const cJSON *opts, err *e);
 int kz_hash_apply(kz_resmap *m, err *e);
 int kz_nameref_fix(kz_ctx *c, kz_resmap *m, err *e);
-int kz_patches_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *k, err *e);
+int kz_patches_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *k, int phase,
+		     err *e);
 int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list,
 			  err *e);
 int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e);

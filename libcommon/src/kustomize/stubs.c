@@ -1,16 +1,6 @@
 /* Transformers not written yet. */
 #include "kz_int.h"
 
-int kz_patches_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *k, err *e)
-{
-	(void)c; (void)m; (void)dir; (void)e;
-	if (k && (cJSON_GetObjectItemCaseSensitive(k, "patches") ||
-		  cJSON_GetObjectItemCaseSensitive(k, "patchesStrategicMerge") ||
-		  cJSON_GetObjectItemCaseSensitive(k, "patchesJson6902")))
-		return err_fail(e, KZ_REASON, "patches are not supported yet");
-	return 0;
-}
-
 int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e)
 {
 	(void)c; (void)m; (void)dir;
