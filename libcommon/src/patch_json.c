@@ -183,10 +183,21 @@ static int con_add(cJSON *con, const char *key, cJSON *val, char *msg, size_t ms
 	}
 	if (idx < 0)
 		idx += sz;
-	if (idx == sz - 1)
+	if (idx == sz - 1) {
 		cJSON_AddItemToArray(con, val);
-	else
-		cJSON_InsertItemInArray(con, (int)idx, val);
+		return 0;
+	}
+	/* Insert before the item at idx, linking by hand: the installed cJSON's
+	 * cJSON_InsertItemInArray loses the item in some versions. */
+	cJSON *after = cJSON_GetArrayItem(con, (int)idx);
+	val->next = after;
+	val->prev = after->prev;
+	if (after == con->child) {
+		con->child = val; /* val->prev is the last item, as cJSON expects */
+	} else {
+		after->prev->next = val;
+	}
+	after->prev = val;
 	return 0;
 }
 
