@@ -913,7 +913,7 @@ JSON_OPS = {
     "copy": "- op: copy\n  from: /metadata/labels/app\n  path: /metadata/annotations/copied\n",
     "test-ok": "- op: test\n  path: /spec/replicas\n  value: 1\n- op: replace\n  path: /spec/replicas\n  value: 2\n",
     "escaped-path": "- op: add\n  path: /metadata/annotations/example.com~1key\n  value: v\n",
-    "replace-map": "- op: replace\n  path: /spec/selector\n  value:\n    matchLabels:\n      x: y\n",
+    "replace-map": "- op: replace\n  path: /spec/selector\n  value:\n    matchLabels:\n      x: z\n",
     "rename": "- op: replace\n  path: /metadata/name\n  value: renamed\n",
 }
 for on, ops in JSON_OPS.items():

@@ -445,6 +445,11 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 		goto done;
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < m.n; i++) {
+		/* kustomize drops an empty annotations map when it strips its internal ones */
+		cJSON *md = cJSON_GetObjectItemCaseSensitive(m.v[i]->obj, "metadata");
+		cJSON *an = cJSON_GetObjectItemCaseSensitive(md, "annotations");
+		if (cJSON_IsObject(an) && !an->child)
+			cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
 		cJSON_AddItemToArray(arr, m.v[i]->obj);
 		m.v[i]->obj = NULL;
 	}

@@ -47,8 +47,81 @@ static char *patch_idstr(const cJSON *p)
 	return kz_res_idstr(&tmp);
 }
 
+/* kustomize merges keyed lists with the patch's items first (in the patch's order), then the
+ * original items the patch does not name: reorder patch_strategic's result that way. */
+static void reorder(cJSON *res, const cJSON *patch, const char *av, const char *kind,
+		    const char *path, int depth)
+{
+	const cJSON *pv;
+	if (depth > PATCH_MAX_DEPTH || !cJSON_IsObject(res) || !cJSON_IsObject(patch))
+		return;
+	cJSON_ArrayForEach(pv, patch) {
+		if (!pv->string || pv->string[0] == '$')
+			continue;
+		cJSON *rv = cJSON_GetObjectItemCaseSensitive(res, pv->string);
+		char *sub = *path ? xasprintf("%s.%s", path, pv->string) : xstrdup(pv->string);
+		if (cJSON_IsObject(pv)) {
+			reorder(rv, pv, av, kind, sub, depth + 1);
+		} else if (cJSON_IsArray(pv) && cJSON_IsArray(rv)) {
+			unsigned strategy = 0;
+			const char *mk = patch_list_merge_key(av, kind, sub, &strategy);
+			if (mk) {
+				cJSON *front = NULL;
+				const cJSON *pi;
+				cJSON_ArrayForEach(pi, pv) {
+					const cJSON *key = cJSON_GetObjectItemCaseSensitive(pi, mk);
+					if (!key)
+						continue;
+					cJSON *ri;
+					for (ri = rv->child; ri; ri = ri->next) {
+						const cJSON *rk = cJSON_GetObjectItemCaseSensitive(ri, mk);
+						if (rk && cJSON_Compare(rk, key, true))
+							break;
+					}
+					if (!ri)
+						continue;
+					reorder(ri, pi, av, kind, sub, depth + 1);
+					/* move ri right after front (or to the head) */
+					if (ri == front)
+						continue;
+					cJSON_DetachItemViaPointer(rv, ri);
+					if (!front) {
+						cJSON_InsertItemInArray(rv, 0, ri);
+					} else {
+						ri->next = front->next;
+						ri->prev = front;
+						if (front->next)
+							front->next->prev = ri;
+						else
+							rv->child->prev = ri;
+						front->next = ri;
+					}
+					front = ri;
+				}
+			}
+		}
+		free(sub);
+	}
+}
+
+/* In a patch, a null label or annotation value is the string "null" for kustomize. */
+static void null_meta_strings(cJSON *patch)
+{
+	static const char *const maps[] = {"labels", "annotations"};
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(patch, "metadata"), *it, *next;
+	for (int i = 0; i < 2; i++) {
+		cJSON *m = cJSON_GetObjectItemCaseSensitive(md, maps[i]);
+		for (it = cJSON_IsObject(m) ? m->child : NULL; it; it = next) {
+			next = it->next;
+			if (cJSON_IsNull(it))
+				kz_replace(m, it, cJSON_CreateString("null"));
+		}
+	}
+}
+
 /* Apply one strategic merge patch document to r. Returns 1 if r became empty (deleted). */
-static int smp_one(kz_res *r, const cJSON *patch, bool allow_name, bool allow_kind, err *e)
+static int smp_one(kz_res *r, const cJSON *patch, bool allow_name, bool allow_kind, bool legacy,
+		   err *e)
 {
 	char *name = xstrdup(kz_name(r->obj)), *ns = xstrdup(kz_namespace(r->obj));
 	char *kind = xstrdup(kz_kind(r->obj));
@@ -58,11 +131,17 @@ static int smp_one(kz_res *r, const cJSON *patch, bool allow_name, bool allow_ki
 		rc = 1;
 		goto out;
 	}
-	cJSON *res = patch_strategic(r->obj, patch, kz_apiversion(r->obj), kind, e);
+	cJSON *pc = cJSON_Duplicate(patch, true);
+	if (legacy)
+		null_meta_strings(pc);
+	cJSON *res = patch_strategic(r->obj, pc, kz_apiversion(r->obj), kind, e);
 	if (!res) {
+		cJSON_Delete(pc);
 		rc = -1;
 		goto out;
 	}
+	reorder(res, pc, kz_apiversion(r->obj), kind, "", 0);
+	cJSON_Delete(pc);
 	cJSON_Delete(r->obj);
 	r->obj = res;
 	if (!cJSON_IsObject(res) || !res->child) {
@@ -121,7 +200,7 @@ static int find_by_id(kz_resmap *m, const cJSON *p, err *e)
 }
 
 static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, const cJSON *opts,
-		     err *e)
+		     bool legacy, err *e)
 {
 	bool allow_name = cJSON_IsTrue(field(opts, "allowNameChange"));
 	bool allow_kind = cJSON_IsTrue(field(opts, "allowKindChange"));
@@ -131,7 +210,7 @@ static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, cons
 		int i = find_by_id(m, patch, e);
 		if (i < 0)
 			return -1;
-		int rc = smp_one(m->v[i], patch, allow_name, allow_kind, e);
+		int rc = smp_one(m->v[i], patch, allow_name, allow_kind, legacy, e);
 		if (rc == 1)
 			kz_resmap_remove(m, (size_t)i);
 		return rc < 0 ? -1 : 0;
@@ -156,7 +235,7 @@ static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, cons
 		if (!allow_kind || !*kz_kind(copy))
 			cJSON_ReplaceItemInObjectCaseSensitive(copy, "kind",
 							       cJSON_CreateString(kz_kind(r->obj)));
-		int rc = smp_one(r, copy, allow_name, allow_kind, e);
+		int rc = smp_one(r, copy, allow_name, allow_kind, legacy, e);
 		cJSON_Delete(copy);
 		if (rc < 0)
 			return -1;
@@ -241,7 +320,7 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 		} else {
 			cJSON_ArrayForEach(d, docs) {
 				if (rc == 0)
-					rc = smp_apply(m, d, target, opts, e);
+					rc = smp_apply(m, d, target, opts, false, e);
 			}
 		}
 		cJSON_Delete(docs);
@@ -281,7 +360,7 @@ static int psm_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list
 		int rc = 0;
 		cJSON_ArrayForEach(d, docs)
 			if (rc == 0)
-				rc = smp_apply(m, d, NULL, NULL, e);
+				rc = smp_apply(m, d, NULL, NULL, true, e);
 		cJSON_Delete(docs);
 		if (rc < 0)
 			return -1;
