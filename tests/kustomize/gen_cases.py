@@ -954,6 +954,80 @@ case("overlay-patch-chain", {"base/kustomization.yaml": "resources:\n- app.yaml\
                              "mid/kustomization.yaml": "resources:\n- ../base\npatches:\n- path: p.yaml\n", "mid/p.yaml": SMP["replicas"],
                              "top/kustomization.yaml": "resources:\n- ../mid\npatches:\n- path: p.yaml\nnameSuffix: -top\n", "top/p.yaml": SMP["env-merge"]}, build="top")
 
+
+# ---------------------------------------------------------------- replacements
+REPL_RES = {"app.yaml": APP, "cm.yaml": d("""
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: source
+    data:
+      image: registry.io/app:7
+      host: db.example.com
+      port: "5432"
+      list: a,b,c
+    """), "svc.yaml": SERVICE}
+RK = "resources:\n- app.yaml\n- cm.yaml\n- svc.yaml\n"
+REPLS = {
+    "basic": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.image\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.[name=main].image\n",
+    "name-default": "- source:\n    kind: Service\n    name: web\n  targets:\n  - select:\n      kind: ConfigMap\n    fieldPaths:\n    - data.host\n",
+    "index-path": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.port\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.0.env.0.value\n",
+    "wildcard": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.image\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.*.image\n",
+    "create": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.host\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - metadata.annotations.dbhost\n    - spec.template.metadata.annotations.dbhost\n    options:\n      create: true\n",
+    "source-delimiter": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.list\n    options:\n      delimiter: ','\n      index: 1\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - metadata.labels.app\n",
+    "target-delimiter": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.port\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.[name=sidecar].image\n    options:\n      delimiter: ':'\n      index: 1\n",
+    "target-delimiter-append": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.port\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.[name=sidecar].image\n    options:\n      delimiter: ':'\n      index: 5\n",
+    "target-delimiter-prefix": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.host\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.[name=sidecar].image\n    options:\n      delimiter: '/'\n      index: -1\n",
+    "map-value": "- source:\n    kind: Deployment\n    name: app\n    fieldPath: spec.selector.matchLabels\n  targets:\n  - select:\n      kind: Service\n    fieldPaths:\n    - spec.selector\n",
+    "int-value": "- source:\n    kind: Deployment\n    name: app\n    fieldPath: spec.replicas\n  targets:\n  - select:\n      kind: Service\n    fieldPaths:\n    - spec.ports.0.port\n",
+    "reject": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.host\n  targets:\n  - select:\n      version: v1\n    reject:\n    - kind: Service\n    fieldPaths:\n    - metadata.annotations.host\n    options:\n      create: true\n",
+    "label-select": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.host\n  targets:\n  - select:\n      labelSelector: app=app\n    fieldPaths:\n    - metadata.annotations.host\n    options:\n      create: true\n",
+    "multi-targets": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.port\n  targets:\n  - select:\n      kind: Service\n    fieldPaths:\n    - metadata.annotations.port\n    options:\n      create: true\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.[name=main].env.[name=B].value\n",
+    "annotation-key-dots": "- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.host\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - metadata.annotations.[example.com/host]\n    options:\n      create: true\n",
+}
+for rn, body in REPLS.items():
+    case("repl-" + rn, dict(REPL_RES, **{"kustomization.yaml": RK + "replacements:\n" + body}))
+case("repl-from-file", dict(REPL_RES, **{"kustomization.yaml": RK + "replacements:\n- path: r.yaml\n", "r.yaml": REPLS["basic"] + REPLS["name-default"]}))
+case("err-repl-no-source", dict(REPL_RES, **{"kustomization.yaml": RK + "replacements:\n- source:\n    kind: ConfigMap\n    name: nothere\n  targets:\n  - select:\n      kind: Service\n"}))
+case("err-repl-missing-target-field", dict(REPL_RES, **{"kustomization.yaml": RK + "replacements:\n- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.host\n  targets:\n  - select:\n      kind: Service\n    fieldPaths:\n    - spec.nothere\n"}))
+case("err-repl-missing-source-field", dict(REPL_RES, **{"kustomization.yaml": RK + "replacements:\n- source:\n    kind: ConfigMap\n    name: source\n    fieldPath: data.nothere\n  targets:\n  - select:\n      kind: Service\n"}))
+case("err-repl-multiple-sources", dict(REPL_RES, **{"kustomization.yaml": RK + "replacements:\n- source:\n    version: v1\n  targets:\n  - select:\n      kind: Service\n"}))
+case("repl-after-prefix", dict(REPL_RES, **{"kustomization.yaml": "namePrefix: p-\n" + RK + "replacements:\n- source:\n    kind: Service\n    name: web\n  targets:\n  - select:\n      kind: ConfigMap\n      name: source\n    fieldPaths:\n    - data.host\n"}))
+case("repl-in-component", {"base/kustomization.yaml": RK, **{"base/" + k: v for k, v in REPL_RES.items()},
+                           "comp/kustomization.yaml": "kind: Component\nreplacements:\n" + REPLS["basic"],
+                           "kustomization.yaml": "resources:\n- base\ncomponents:\n- comp\n"})
+
+# ---------------------------------------------------------------- vars
+VAR_DEP = d("""
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      containers:
+      - name: main
+        image: app:1
+        command: ["run", "--svc=$(SVC_NAME)"]
+        args: ["$(SVC_NAME).$(NS)", "$(UNKNOWN)", "$$(ESCAPED)"]
+        env:
+        - name: TARGET
+          value: http://$(SVC_NAME):$(PORT)/
+        volumeMounts:
+        - name: v
+          mountPath: /data/$(SVC_NAME)
+""")
+VARS = "vars:\n- name: SVC_NAME\n  objref:\n    kind: Service\n    name: web\n    apiVersion: v1\n- name: NS\n  objref:\n    kind: Service\n    name: web\n    apiVersion: v1\n  fieldref:\n    fieldpath: metadata.namespace\n- name: PORT\n  objref:\n    kind: Service\n    name: web\n    apiVersion: v1\n  fieldref:\n    fieldpath: spec.ports[0].port\n"
+case("vars-basic", {"kustomization.yaml": "namespace: ns1\nresources:\n- d.yaml\n- s.yaml\n" + VARS, "d.yaml": VAR_DEP, "s.yaml": SERVICE})
+case("vars-with-prefix", {"kustomization.yaml": "namePrefix: p-\nnamespace: ns1\nresources:\n- d.yaml\n- s.yaml\n" + VARS, "d.yaml": VAR_DEP, "s.yaml": SERVICE})
+case("vars-from-base", {"base/kustomization.yaml": "resources:\n- d.yaml\n- s.yaml\n" + VARS, "base/d.yaml": VAR_DEP, "base/s.yaml": SERVICE,
+                        "kustomization.yaml": "namePrefix: top-\nnamespace: prod\nresources:\n- base\n"})
+case("vars-ingress", {"kustomization.yaml": "resources:\n- i.yaml\n- s.yaml\nvars:\n- name: HOST\n  objref:\n    kind: Service\n    name: web\n    apiVersion: v1\n", "s.yaml": SERVICE,
+                      "i.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing\nspec:\n  rules:\n  - host: $(HOST).example.com\n  tls:\n  - hosts:\n    - $(HOST).example.com\n    secretName: $(HOST)-tls\n"})
+case("err-vars-bad-ref", {"kustomization.yaml": "resources:\n- d.yaml\nvars:\n- name: X\n  objref:\n    kind: Service\n    name: missing\n    apiVersion: v1\n", "d.yaml": VAR_DEP})
+case("err-vars-duplicate", {"kustomization.yaml": "resources:\n- d.yaml\n- s.yaml\nvars:\n- name: X\n  objref:\n    kind: Service\n    name: web\n    apiVersion: v1\n- name: X\n  objref:\n    kind: Service\n    name: web\n    apiVersion: v1\n", "d.yaml": VAR_DEP, "s.yaml": SERVICE})
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)

@@ -36,7 +36,7 @@ one() {
 export -f one
 
 if [ $# -gt 0 ]; then
-	printf '%s\n' "$@"
+	for c in "$@"; do case $c in */*) echo "$c";; *) echo "$here/cases/$c";; esac; done
 else
 	find "$here/cases" -mindepth 1 -maxdepth 1 -type d | sort
 fi | xargs -P2 -I{} bash -c 'one "$@"' _ {} >"$work/results"
