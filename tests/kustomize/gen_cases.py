@@ -1028,6 +1028,54 @@ case("vars-ingress", {"kustomization.yaml": "resources:\n- i.yaml\n- s.yaml\nvar
 case("err-vars-bad-ref", {"kustomization.yaml": "resources:\n- d.yaml\nvars:\n- name: X\n  objref:\n    kind: Service\n    name: missing\n    apiVersion: v1\n", "d.yaml": VAR_DEP})
 case("err-vars-duplicate", {"kustomization.yaml": "resources:\n- d.yaml\n- s.yaml\nvars:\n- name: X\n  objref:\n    kind: Service\n    name: web\n    apiVersion: v1\n- name: X\n  objref:\n    kind: Service\n    name: web\n    apiVersion: v1\n", "d.yaml": VAR_DEP, "s.yaml": SERVICE})
 
+
+# ---------------------------------------------------------------- builtin plugin configs
+PLUG = {
+    "namespace": "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: plugged\nfieldSpecs:\n- path: metadata/namespace\n  create: true\n",
+    "prefix": "apiVersion: builtin\nkind: PrefixTransformer\nmetadata:\n  name: p\nprefix: plug-\nfieldSpecs:\n- path: metadata/name\n",
+    "suffix": "apiVersion: builtin\nkind: SuffixTransformer\nmetadata:\n  name: s\nsuffix: -plug\nfieldSpecs:\n- path: metadata/name\n",
+    "labels": "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: l\nlabels:\n  plugged: \"true\"\nfieldSpecs:\n- path: metadata/labels\n  create: true\n- path: spec/template/metadata/labels\n  kind: Deployment\n  create: true\n",
+    "annotations": "apiVersion: builtin\nkind: AnnotationsTransformer\nmetadata:\n  name: a\nannotations:\n  plugged: \"yes\"\nfieldSpecs:\n- path: metadata/annotations\n  create: true\n",
+    "image": "apiVersion: builtin\nkind: ImageTagTransformer\nmetadata:\n  name: i\nimageTag:\n  name: app\n  newTag: plugged\n",
+    "replicas": "apiVersion: builtin\nkind: ReplicaCountTransformer\nmetadata:\n  name: r\nreplica:\n  name: app\n  count: 4\nfieldSpecs:\n- path: spec/replicas\n  kind: Deployment\n  create: true\n",
+    "patch": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\npatch: |-\n  - op: add\n    path: /metadata/labels/patched\n    value: \"1\"\ntarget:\n  kind: Deployment\n",
+    "json6902": "apiVersion: builtin\nkind: PatchJson6902Transformer\nmetadata:\n  name: j\ntarget:\n  group: apps\n  version: v1\n  kind: Deployment\n  name: app\njsonOp: '[{\"op\": \"replace\", \"path\": \"/spec/replicas\", \"value\": 6}]'\n",
+    "smp": "apiVersion: builtin\nkind: PatchStrategicMergeTransformer\nmetadata:\n  name: s\npatches: |-\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: app\n  spec:\n    replicas: 8\n",
+    "replacement": "apiVersion: builtin\nkind: ReplacementTransformer\nmetadata:\n  name: r\nreplacements:\n- source:\n    kind: Service\n    name: web\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - metadata.annotations.svc\n    options:\n      create: true\n",
+}
+for pn, body in PLUG.items():
+    case("transformers-" + pn, {"kustomization.yaml": "resources:\n- app.yaml\n- svc.yaml\ntransformers:\n- t.yaml\n", "app.yaml": APP, "svc.yaml": SERVICE, "t.yaml": body})
+case("transformers-multi-doc-order", {"kustomization.yaml": "namePrefix: k-\nresources:\n- app.yaml\ntransformers:\n- t.yaml\n", "app.yaml": APP, "t.yaml": PLUG["suffix"] + "---\n" + PLUG["labels"]})
+case("transformers-inline", {"kustomization.yaml": "resources:\n- app.yaml\ntransformers:\n- |-\n  apiVersion: builtin\n  kind: AnnotationsTransformer\n  metadata:\n    name: a\n  annotations:\n    inline: \"1\"\n  fieldSpecs:\n  - path: metadata/annotations\n    create: true\n", "app.yaml": APP})
+case("generators-configmap", {"kustomization.yaml": "resources:\n- app.yaml\ngenerators:\n- g.yaml\n", "app.yaml": APP,
+                              "g.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: plugcm\nliterals:\n- a=b\n"})
+case("generators-secret", {"kustomization.yaml": "generators:\n- g.yaml\n",
+                           "g.yaml": "apiVersion: builtin\nkind: SecretGenerator\nmetadata:\n  name: plugsec\n  namespace: x\nliterals:\n- a=b\ntype: Opaque\n"})
+case("err-transformers-missing", {"kustomization.yaml": "resources:\n- app.yaml\ntransformers:\n- nope.yaml\n", "app.yaml": APP})
+case("err-transformers-exec", {"kustomization.yaml": "resources:\n- app.yaml\ntransformers:\n- t.yaml\n", "app.yaml": APP,
+                               "t.yaml": "apiVersion: someteam.example.com/v1\nkind: ChartInflator\nmetadata:\n  name: x\n"})
+
+# ---------------------------------------------------------------- buildMetadata, crds, openapi, configurations
+case("buildmetadata-origin", {"base/kustomization.yaml": "resources:\n- app.yaml\nconfigMapGenerator:\n- name: g\n  literals: [a=1]\n", "base/app.yaml": APP,
+                              "kustomization.yaml": "buildMetadata: [originAnnotations]\nresources:\n- base\n- svc.yaml\nsecretGenerator:\n- name: s\n  literals: [a=1]\n", "svc.yaml": SERVICE})
+case("buildmetadata-managedby", {"kustomization.yaml": "buildMetadata: [managedByLabel]\nresources:\n- app.yaml\n", "app.yaml": APP})
+case("buildmetadata-both-overlay", {"base/kustomization.yaml": "resources:\n- svc.yaml\n", "base/svc.yaml": SERVICE,
+                                    "ov/kustomization.yaml": "buildMetadata: [originAnnotations, managedByLabel]\nresources:\n- ../base\n"}, build="ov")
+case("configurations-namereference", {"kustomization.yaml": "namePrefix: p-\nconfigurations:\n- cfg.yaml\nresources:\n- r.yaml\n",
+    "cfg.yaml": "nameReference:\n- kind: ConfigMap\n  version: v1\n  fieldSpecs:\n  - path: spec/configRef\n    kind: Widget\n",
+    "r.yaml": CM + "---\napiVersion: ex.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  configRef: settings\n"})
+case("configurations-commonlabels", {"kustomization.yaml": "commonLabels:\n  team: x\nconfigurations:\n- cfg.yaml\nresources:\n- r.yaml\n",
+    "cfg.yaml": "commonLabels:\n- path: spec/selector/labels\n  kind: Widget\n  create: true\n",
+    "r.yaml": "apiVersion: ex.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec: {}\n"})
+case("configurations-images", {"kustomization.yaml": "images:\n- name: app\n  newTag: v2\nconfigurations:\n- cfg.yaml\nresources:\n- r.yaml\n",
+    "cfg.yaml": "images:\n- path: spec/runner/img\n  kind: Widget\n",
+    "r.yaml": "apiVersion: ex.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  runner:\n    img: app:v1\n"})
+case("configurations-varref", {"kustomization.yaml": "configurations:\n- cfg.yaml\nresources:\n- r.yaml\n- svc.yaml\nvars:\n- name: SVC\n  objref:\n    kind: Service\n    name: web\n    apiVersion: v1\n",
+    "cfg.yaml": "varReference:\n- path: spec/endpoint\n  kind: Widget\n", "svc.yaml": SERVICE,
+    "r.yaml": "apiVersion: ex.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  endpoint: http://$(SVC)/\n"})
+case("err-configurations-missing", {"kustomization.yaml": "configurations:\n- nope.yaml\n"})
+case("err-helm-not-enabled", {"kustomization.yaml": "helmCharts:\n- name: x\n  repo: https://example.com\n"})
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)

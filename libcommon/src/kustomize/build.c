@@ -100,6 +100,8 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 	if (top && c->opt.kustomization) {
 		data = xstrndup(c->opt.kustomization, c->opt.kustomization_len);
 		len = c->opt.kustomization_len;
+		free(c->cur_kfile);
+		c->cur_kfile = xasprintf("%s/kustomization.yaml", dir);
 	} else {
 		char *found = NULL;
 		int nfound = 0;
@@ -130,7 +132,8 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 		if (!real)
 			return NULL;
 		data = kz_read_file(c, real, &len, e);
-		free(real);
+		free(c->cur_kfile);
+		c->cur_kfile = real;
 		if (!data)
 			return NULL;
 	}
@@ -210,7 +213,11 @@ static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const cha
 			free(real);
 			return -1;
 		}
-		rc = kz_load_resources_text(c, m, data, len, p, e);
+		char *rel = kz_relpath(c->top_dir, real);
+		char *origin = xasprintf("path: %s\n", rel);
+		free(rel);
+		rc = kz_load_resources_text(c, m, data, len, p, origin, e);
+		free(origin);
 		free(data);
 		if (rc < 0)
 			err_prefix(e, "accumulating resources from '%s'", p);
@@ -288,6 +295,24 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 	return 0;
 }
 
+static int check_file(kz_ctx *c, const char *dir, const char *p, err *e)
+{
+	char *real = kz_resolve(c, dir, p, e);
+	if (!real)
+		return -1;
+	size_t len;
+	char *data = kz_read_file(c, real, &len, e);
+	free(real);
+	if (!data)
+		return -1;
+	cJSON *docs = kz_yaml_parse(data, len, e);
+	free(data);
+	if (!docs)
+		return -1;
+	cJSON_Delete(docs);
+	return 0;
+}
+
 static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool component,
 		      err *e)
 {
@@ -296,9 +321,13 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 				c->opt.max_depth);
 	if (kz_strv_has(&c->stack, dir))
 		return err_fail(e, KZ_REASON, "cycle detected: '%s' includes itself", dir);
+	char *saved_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
 	cJSON *k = load_kustomization(c, dir, top, e);
-	if (!k)
+	if (!k) {
+		free(saved_kfile);
 		return -1;
+	}
+	char *my_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
 	int rc = -1;
 	const cJSON *kind = field(k, "kind");
 	const char *ks = cJSON_IsString(kind) ? kind->valuestring : "Kustomization";
@@ -351,10 +380,27 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		if (r2 < 0)
 			goto pop;
 	}
+	free(c->cur_kfile);
+	c->cur_kfile = my_kfile ? xstrdup(my_kfile) : NULL;
+	/* crds and openapi files must exist and parse (their schemas are not used further) */
+	cJSON_ArrayForEach(it, field(k, "crds")) {
+		if (check_file(c, dir, it->valuestring, e) < 0)
+			goto pop;
+	}
+	const cJSON *oa = field(k, "openapi");
+	if (cJSON_IsString(field(oa, "path")) &&
+	    check_file(c, dir, field(oa, "path")->valuestring, e) < 0)
+		goto pop;
 	const cJSON *gopts = field(k, "generatorOptions");
 	if (kz_generate(c, m, dir, field(k, "configMapGenerator"), "configMap", gopts, e) < 0)
 		goto pop;
 	if (kz_generate(c, m, dir, field(k, "secretGenerator"), "secret", gopts, e) < 0)
+		goto pop;
+	if (str_list(field(k, "generators"), "generators", e) < 0 ||
+	    str_list(field(k, "transformers"), "transformers", e) < 0 ||
+	    str_list(field(k, "validators"), "validators", e) < 0)
+		goto pop;
+	if (kz_plugins_apply(c, m, dir, field(k, "generators"), e) < 0)
 		goto pop;
 	cJSON_ArrayForEach(it, field(k, "components")) {
 		if (kz_is_remote(it->valuestring)) {
@@ -379,6 +425,16 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	}
 	if (run_transformers(c, dir, m, k, e) < 0)
 		goto pop;
+	if (kz_plugins_apply(c, m, dir, field(k, "transformers"), e) < 0)
+		goto pop;
+	if (cJSON_GetArraySize(field(k, "validators"))) {
+		err_fail(e, KZ_REASON, "validators are not supported");
+		goto pop;
+	}
+	if (cJSON_GetArraySize(field(k, "helmCharts")) || field(k, "helmChartInflationGenerator")) {
+		err_fail(e, KZ_REASON, "must specify --enable-helm");
+		goto pop;
+	}
 	const cJSON *vars = field(k, "vars");
 	cJSON_ArrayForEach(it, vars)
 		cJSON_AddItemToArray(c->vars, cJSON_Duplicate(it, true));
@@ -388,7 +444,49 @@ pop:
 	free(c->stack.v[--c->stack.n]);
 out:
 	cJSON_Delete(k);
+	free(c->cur_kfile);
+	c->cur_kfile = saved_kfile;
+	free(my_kfile);
 	return rc;
+}
+
+static void set_meta(cJSON *o, const char *map, const char *key, const char *val)
+{
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+	cJSON *m = cJSON_GetObjectItemCaseSensitive(md, map);
+	if (!cJSON_IsObject(m)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(md, map);
+		m = cJSON_AddObjectToObject(md, map);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(m, key);
+	cJSON_AddStringToObject(m, key, val);
+}
+
+/* buildMetadata: originAnnotations and managedByLabel. */
+static int build_metadata(kz_ctx *c, kz_resmap *m, err *e)
+{
+	const cJSON *it;
+	bool origin = false, managed = false;
+	cJSON_ArrayForEach(it, c->build_metadata) {
+		if (!cJSON_IsString(it))
+			continue;
+		if (!strcmp(it->valuestring, "originAnnotations"))
+			origin = true;
+		else if (!strcmp(it->valuestring, "managedByLabel"))
+			managed = true;
+		else if (strcmp(it->valuestring, "transformerAnnotations"))
+			return err_fail(e, KZ_REASON, "invalid buildMetadata option: %s",
+					it->valuestring);
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		if (origin && m->v[i]->origin)
+			set_meta(m->v[i]->obj, "annotations", "config.kubernetes.io/origin",
+				 m->v[i]->origin);
+		if (managed)
+			set_meta(m->v[i]->obj, "labels", "app.kubernetes.io/managed-by",
+				 "kustomize-(devel)");
+	}
+	return 0;
 }
 
 int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **out, err *e)
@@ -433,6 +531,7 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 		err_fail(e, KZ_REASON, "%s: not a directory", path);
 		goto done;
 	}
+	c.top_dir = xstrdup(dir);
 	if (accumulate(&c, dir, &m, true, false, e) < 0)
 		goto done;
 	if (kz_hash_apply(&m, e) < 0)
@@ -440,6 +539,8 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 	if (kz_nameref_fix(&c, &m, e) < 0)
 		goto done;
 	if (kz_vars_resolve(&c, &m, e) < 0)
+		goto done;
+	if (build_metadata(&c, &m, e) < 0)
 		goto done;
 	if (kz_sort(&m, c.sort_options, e) < 0)
 		goto done;
@@ -463,6 +564,8 @@ done:
 	cJSON_Delete(c.sort_options);
 	cJSON_Delete(c.build_metadata);
 	free(c.root);
+	free(c.top_dir);
+	free(c.cur_kfile);
 	free(dir);
 	return rc;
 }

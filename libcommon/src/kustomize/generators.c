@@ -529,6 +529,12 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 
 	kz_res *r = kz_res_new(o);
 	r->generated = true;
+	if (c->top_dir && c->cur_kfile) {
+		char *rel = kz_relpath(c->top_dir, c->cur_kfile);
+		r->origin = xasprintf("configuredIn: %s\nconfiguredBy:\n  apiVersion: builtin\n  "
+				      "kind: %sGenerator\n", rel, kind);
+		free(rel);
+	}
 	r->needs_hash = !nohash;
 	r->behavior = behavior;
 	if (behavior == KZ_B_CREATE) {

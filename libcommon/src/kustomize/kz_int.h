@@ -34,6 +34,7 @@ typedef struct kz_res {
 	int behavior;         /* generator behavior */
 	kz_strv prefixes;     /* prefixes and suffixes applied, for name reference matching */
 	kz_strv suffixes;
+	char *origin;         /* config.kubernetes.io/origin text, or NULL */
 } kz_res;
 
 typedef struct kz_resmap {
@@ -126,6 +127,8 @@ typedef struct kz_ctx {
 	cJSON *vars;   /* accumulated vars (array) */
 	cJSON *sort_options; /* of the top kustomization */
 	cJSON *build_metadata; /* of the top kustomization */
+	char *top_dir;       /* real path of the top kustomization directory */
+	char *cur_kfile;     /* kustomization file being built (real path) */
 } kz_ctx;
 
 /* Join and confine: a real path inside root for path relative to dir. NULL + e on escape. */
@@ -138,7 +141,9 @@ bool kz_is_remote(const char *s);
 
 /* ---- transformers (transformers.c and friends) ---- */
 int kz_load_resources_text(kz_ctx *c, kz_resmap *m, const char *data, size_t len,
-			   const char *what, err *e);
+			   const char *what, const char *origin, err *e);
+/* path relative to dir (both absolute, normalised), newly allocated */
+char *kz_relpath(const char *dir, const char *path);
 int kz_resmap_append(kz_resmap *m, kz_res *r, err *e);
 int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e);
 int kz_prefix_suffix_apply(kz_ctx *c, kz_resmap *m, const char *prefix, const char *suffix,
@@ -156,6 +161,7 @@ int kz_patches_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *k, i
 		     err *e);
 int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list,
 			  err *e);
+int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e);
 int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e);
 int kz_sort(kz_resmap *m, const cJSON *sort_options, err *e);
 bool kz_selector_matches(const cJSON *sel, const cJSON *obj, const kz_res *r, err *e);

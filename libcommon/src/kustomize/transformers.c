@@ -48,7 +48,8 @@ int kz_resmap_append(kz_resmap *m, kz_res *r, err *e)
 	return 0;
 }
 
-static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *what, err *e)
+static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *what, const char *origin,
+		   err *e)
 {
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
@@ -61,7 +62,7 @@ static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *what, err *e)
 		cJSON_Delete(o);
 		int rc = 0;
 		while (items && (it = cJSON_DetachItemViaPointer(items, items->child)) != NULL) {
-			if (rc == 0 && add_obj(c, m, it, what, e) < 0)
+			if (rc == 0 && add_obj(c, m, it, what, origin, e) < 0)
 				rc = -1;
 			else if (rc)
 				cJSON_Delete(it);
@@ -82,11 +83,14 @@ static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *what, err *e)
 		cJSON_Delete(o);
 		return err_fail(e, KZ_REASON, "more than %zu resources", c->opt.max_resources);
 	}
-	return kz_resmap_append(m, kz_res_new(o), e);
+	kz_res *r = kz_res_new(o);
+	if (origin)
+		r->origin = xstrdup(origin);
+	return kz_resmap_append(m, r, e);
 }
 
 int kz_load_resources_text(kz_ctx *c, kz_resmap *m, const char *data, size_t len,
-			   const char *what, err *e)
+			   const char *what, const char *origin, err *e)
 {
 	cJSON *docs = kz_yaml_parse(data, len, e), *d;
 	if (!docs) {
@@ -96,7 +100,7 @@ int kz_load_resources_text(kz_ctx *c, kz_resmap *m, const char *data, size_t len
 	int rc = 0;
 	while ((d = docs->child) != NULL) {
 		cJSON_DetachItemViaPointer(docs, d);
-		if (rc == 0 && add_obj(c, m, d, what, e) < 0)
+		if (rc == 0 && add_obj(c, m, d, what, origin, e) < 0)
 			rc = -1;
 		else if (rc)
 			cJSON_Delete(d);

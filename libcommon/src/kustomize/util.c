@@ -120,6 +120,7 @@ void kz_res_free(kz_res *r)
 	kz_strv_release(&r->nss);
 	kz_strv_release(&r->prefixes);
 	kz_strv_release(&r->suffixes);
+	free(r->origin);
 	free(r);
 }
 
@@ -281,4 +282,31 @@ void kz_replace(cJSON *parent, cJSON *old, cJSON *repl)
 		repl->type &= ~cJSON_StringIsConst;
 	}
 	cJSON_ReplaceItemViaPointer(parent, old, repl);
+}
+
+char *kz_relpath(const char *dir, const char *path)
+{
+	size_t common = 0, i = 0;
+	/* longest common prefix ending at a path separator */
+	while (dir[i] && path[i] && dir[i] == path[i]) {
+		i++;
+		if (dir[i] == 0 && (path[i] == '/' || path[i] == 0))
+			common = i;
+		else if (dir[i] == '/' && path[i] == '/')
+			common = i;
+	}
+	if (!strcmp(dir, "/"))
+		common = 0;
+	buf b;
+	buf_init(&b, 1 << 20);
+	for (const char *p = dir + common; *p; p++)
+		if (*p == '/')
+			buf_adds(&b, "../");
+	const char *rest = path + common;
+	if (*rest == '/')
+		rest++;
+	buf_adds(&b, rest);
+	if (b.len && b.data[b.len - 1] == '/')
+		b.data[--b.len] = 0;
+	return buf_detach(&b, NULL);
 }
