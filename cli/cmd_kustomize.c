@@ -5,6 +5,7 @@
 #include "eddy/buf.h"
 #include "eddy/err.h"
 #include "eddy/kz.h"
+#include "eddy/mem.h"
 
 int cmd_kustomize(int argc, char **argv);
 
@@ -20,6 +21,7 @@ int cmd_kustomize(int argc, char **argv)
 {
 	const char *dir = NULL, *root = "/";
 	int i = 1;
+	mem_install_hooks();
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return usage(argc < 2 ? stderr : stdout);
 	if (strcmp(argv[1], "build"))

@@ -296,7 +296,7 @@ char *kz_relpath(const char *dir, const char *path)
 			common = i;
 	}
 	if (!strcmp(dir, "/"))
-		common = 0;
+		return xstrdup(path[0] == '/' ? path + 1 : path);
 	buf b;
 	buf_init(&b, 1 << 20);
 	for (const char *p = dir + common; *p; p++)
