@@ -1076,6 +1076,12 @@ case("configurations-varref", {"kustomization.yaml": "configurations:\n- cfg.yam
 case("err-configurations-missing", {"kustomization.yaml": "configurations:\n- nope.yaml\n"})
 case("err-helm-not-enabled", {"kustomization.yaml": "helmCharts:\n- name: x\n  repo: https://example.com\n"})
 
+
+case("patches-json-add-annotation-missing-map", {"kustomization.yaml": "resources:\n- svc.yaml\npatches:\n- target:\n    kind: Service\n  patch: |-\n    - op: add\n      path: /metadata/annotations/patched\n      value: \"true\"\n", "svc.yaml": SERVICE})
+case("err-patches-json-add-missing-parent", {"kustomization.yaml": "resources:\n- svc.yaml\npatches:\n- target:\n    kind: Service\n  patch: |-\n    - op: add\n      path: /spec/a/b\n      value: x\n", "svc.yaml": SERVICE})
+case("patches-json-add-labels-missing-map", {"kustomization.yaml": "resources:\n- cm.yaml\npatches:\n- target:\n    kind: ConfigMap\n  patch: |-\n    - op: add\n      path: /metadata/labels\n      value: {a: b}\n", "cm.yaml": CM})
+case("res-empty-maps", {"kustomization.yaml": "resources:\n- cm.yaml\n", "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: e\n  labels: {}\n  annotations: {}\ndata: {}\n"})
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)

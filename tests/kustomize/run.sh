@@ -19,6 +19,10 @@ one() {
 	[ -f "$dir/BUILD" ] && build="$dir/$(cat "$dir/BUILD")"
 	"$kubectl" kustomize "$build" >"$work/$name.k" 2>"$work/$name.ke"; krc=$?
 	"$driver" kustomize build "$build" >"$work/$name.e" 2>"$work/$name.ee"; erc=$?
+	if grep -q 'Sanitizer' "$work/$name.ee"; then
+		echo "FAIL sanitizer $name: $(grep -m1 -A3 'Sanitizer' "$work/$name.ee" | tr '\n' ' ' | head -c 300)"
+		return
+	fi
 	if [ $krc -ne 0 ]; then
 		if [ $erc -ne 0 ]; then echo "PASS error $name"; else echo "FAIL noerror $name"; fi
 		return

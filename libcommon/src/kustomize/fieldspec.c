@@ -63,9 +63,11 @@ int kz_fsv_from_json(kz_fsv *f, const cJSON *arr, err *e)
 bool kz_fs_selects(const kz_fieldspec *fs, const cJSON *obj)
 {
 	char g[256], v[128];
-	kz_split_apiversion(kz_apiversion(obj), g, sizeof(g), v, sizeof(v));
 	if (fs->kind && strcmp(fs->kind, kz_kind(obj)))
 		return false;
+	if (!fs->group && !fs->version)
+		return true;
+	kz_split_apiversion(kz_apiversion(obj), g, sizeof(g), v, sizeof(v));
 	if (fs->group && strcmp(fs->group, g))
 		return false;
 	if (fs->version && strcmp(fs->version, v))

@@ -578,6 +578,7 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 			kz_set_namespace(o, kz_namespace(tmp));
 		old->obj = o;
 		r->obj = tmp;
+		kz_res_track(old);
 		kz_res_free(r);
 	}
 	rc = 0;

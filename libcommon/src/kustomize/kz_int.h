@@ -35,6 +35,7 @@ typedef struct kz_res {
 	kz_strv prefixes;     /* prefixes and suffixes applied, for name reference matching */
 	kz_strv suffixes;
 	char *origin;         /* config.kubernetes.io/origin text, or NULL */
+	char *idkey;          /* group|kind|namespace|name of the current id ("" ns = default) */
 } kz_res;
 
 typedef struct kz_resmap {

@@ -259,6 +259,10 @@ static int json_apply(kz_resmap *m, const cJSON *ops, const cJSON *target, err *
 			}
 			continue;
 		}
+		/* kustomize's resources always carry (internal) annotations while it patches */
+		cJSON *md = cJSON_GetObjectItemCaseSensitive(r->obj, "metadata");
+		if (cJSON_IsObject(md) && !cJSON_GetObjectItemCaseSensitive(md, "annotations"))
+			cJSON_AddObjectToObject(md, "annotations");
 		cJSON *res = patch_json(r->obj, ops, e);
 		if (!res)
 			return -1;

@@ -12,30 +12,10 @@ static const cJSON *field(const cJSON *o, const char *k)
 	return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
-static bool same_ns(const char *a, const char *b)
-{
-	if (!strcmp(a, b))
-		return true;
-	return (!*a && !strcmp(b, "default")) || (!*b && !strcmp(a, "default"));
-}
-
-/* Two resources have the same id: same group, kind, name and namespace. */
-static bool same_id(const cJSON *a, const cJSON *b)
-{
-	char ga[256], va[128], gb[256], vb[128];
-	if (strcmp(kz_kind(a), kz_kind(b)) || strcmp(kz_name(a), kz_name(b)))
-		return false;
-	kz_split_apiversion(kz_apiversion(a), ga, sizeof(ga), va, sizeof(va));
-	kz_split_apiversion(kz_apiversion(b), gb, sizeof(gb), vb, sizeof(vb));
-	if (strcmp(ga, gb))
-		return false;
-	return same_ns(kz_namespace(a), kz_namespace(b));
-}
-
 int kz_resmap_append(kz_resmap *m, kz_res *r, err *e)
 {
 	for (size_t i = 0; i < m->n; i++) {
-		if (same_id(m->v[i]->obj, r->obj)) {
+		if (!strcmp(m->v[i]->idkey, r->idkey)) {
 			char *id = kz_res_idstr(r);
 			err_fail(e, KZ_REASON,
 				 "may not add resource with an already registered id: %s", id);
@@ -159,7 +139,7 @@ int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 	}
 	for (size_t i = 0; i < m->n; i++)
 		for (size_t j = i + 1; j < m->n; j++)
-			if (same_id(m->v[i]->obj, m->v[j]->obj)) {
+			if (!strcmp(m->v[i]->idkey, m->v[j]->idkey)) {
 				char *id = kz_res_idstr(m->v[j]);
 				err_fail(e, KZ_REASON, "namespace transformation produces ID conflict: "
 					 "%s", id);

@@ -50,15 +50,23 @@ const char *kz_apiversion(const cJSON *o) { return str_at(o, "apiVersion", NULL)
 const char *kz_name(const cJSON *o) { return str_at(o, "metadata", "name"); }
 const char *kz_namespace(const cJSON *o) { return str_at(o, "metadata", "namespace"); }
 
+static void copy_trunc(char *dst, size_t dl, const char *src, size_t n)
+{
+	if (n >= dl)
+		n = dl - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
 void kz_split_apiversion(const char *av, char *group, size_t gl, char *version, size_t vl)
 {
 	const char *sl = strrchr(av, '/');
 	if (sl) {
-		snprintf(group, gl, "%.*s", (int)(sl - av), av);
-		snprintf(version, vl, "%s", sl + 1);
+		copy_trunc(group, gl, av, (size_t)(sl - av));
+		copy_trunc(version, vl, sl + 1, strlen(sl + 1));
 	} else {
-		snprintf(group, gl, "%s", "");
-		snprintf(version, vl, "%s", av);
+		group[0] = 0;
+		copy_trunc(version, vl, av, strlen(av));
 	}
 }
 
@@ -93,18 +101,30 @@ void kz_set_namespace(cJSON *o, const char *ns)
 		cJSON_AddItemToObject(m, "namespace", n);
 }
 
+static void set_idkey(kz_res *r)
+{
+	char g[256], v[128];
+	const char *ns = kz_namespace(r->obj);
+	kz_split_apiversion(kz_apiversion(r->obj), g, sizeof(g), v, sizeof(v));
+	free(r->idkey);
+	r->idkey = xasprintf("%s|%s|%s|%s", g, kz_kind(r->obj), *ns ? ns : "default",
+			     kz_name(r->obj));
+}
+
 kz_res *kz_res_new(cJSON *obj)
 {
 	kz_res *r = xcalloc(1, sizeof(*r));
 	r->obj = obj;
 	kz_strv_push(&r->names, kz_name(obj));
 	kz_strv_push(&r->nss, kz_namespace(obj));
+	set_idkey(r);
 	return r;
 }
 
 void kz_res_track(kz_res *r)
 {
 	const char *n = kz_name(r->obj), *ns = kz_namespace(r->obj);
+	set_idkey(r);
 	if (strcmp(r->names.v[r->names.n - 1], n) || strcmp(r->nss.v[r->nss.n - 1], ns)) {
 		kz_strv_push(&r->names, n);
 		kz_strv_push(&r->nss, ns);
@@ -121,6 +141,7 @@ void kz_res_free(kz_res *r)
 	kz_strv_release(&r->prefixes);
 	kz_strv_release(&r->suffixes);
 	free(r->origin);
+	free(r->idkey);
 	free(r);
 }
 
