@@ -1082,6 +1082,74 @@ case("err-patches-json-add-missing-parent", {"kustomization.yaml": "resources:\n
 case("patches-json-add-labels-missing-map", {"kustomization.yaml": "resources:\n- cm.yaml\npatches:\n- target:\n    kind: ConfigMap\n  patch: |-\n    - op: add\n      path: /metadata/labels\n      value: {a: b}\n", "cm.yaml": CM})
 case("res-empty-maps", {"kustomization.yaml": "resources:\n- cm.yaml\n", "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: e\n  labels: {}\n  annotations: {}\ndata: {}\n"})
 
+
+# ---------------------------------------------------------------- more edges
+case("gen-env-edges", {"kustomization.yaml": "configMapGenerator:\n- name: c\n  envs: [a.env]\n",
+                       "a.env": "A=1\n  B = 2\nKZ_TEST_SURELY_UNSET_VAR\n#x\n\nD=\"q\"\nE=a#b\nF=x=y\n"})
+case("err-commonlabels-int", {"kustomization.yaml": "commonLabels:\n  a: 1\nresources:\n- cm.yaml\n", "cm.yaml": CM})
+case("err-nameprefix-list", {"kustomization.yaml": "namePrefix: [a]\nresources:\n- cm.yaml\n", "cm.yaml": CM})
+case("err-sort-bad-order", {"kustomization.yaml": "sortOptions:\n  order: random\nresources:\n- cm.yaml\n", "cm.yaml": CM})
+case("err-sort-fifo-with-legacy", {"kustomization.yaml": "sortOptions:\n  order: fifo\n  legacySortOptions:\n    orderFirst: [ConfigMap]\nresources:\n- cm.yaml\n", "cm.yaml": CM})
+case("order-fifo-overlay", {"base/kustomization.yaml": "resources:\n- a.yaml\n", "base/a.yaml": SERVICE + "---\n" + CM,
+                            "kustomization.yaml": "sortOptions:\n  order: fifo\nresources:\n- d.yaml\n- base\nconfigMapGenerator:\n- name: g\n  literals: [a=1]\n", "d.yaml": DEPLOY})
+case("ns-unset-only-plugin", {"kustomization.yaml": "resources:\n- r.yaml\ntransformers:\n- t.yaml\n",
+                              "r.yaml": CM + "---\n" + KINDS_NS["Existing"],
+                              "t.yaml": "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: n\n  namespace: fill\nunsetOnly: true\nfieldSpecs:\n- path: metadata/namespace\n  create: true\n"})
+case("ns-and-prefix-and-refs", {"kustomization.yaml": "namespace: team\nnamePrefix: t-\nresources:\n- r.yaml\n", "r.yaml": d("""
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata:
+      name: runner
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: Role
+    metadata:
+      name: reader
+    rules:
+    - apiGroups: [""]
+      resources: [configmaps]
+      verbs: [get]
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: RoleBinding
+    metadata:
+      name: read
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: Role
+      name: reader
+    subjects:
+    - kind: ServiceAccount
+      name: runner
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata:
+      name: read-all
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: ClusterRole
+      name: view
+    subjects:
+    - kind: ServiceAccount
+      name: runner
+      namespace: default
+    """)})
+case("res-comments-and-anchors", {"kustomization.yaml": "# top comment\nresources: # inline\n- r.yaml\n", "r.yaml": d("""
+    # leading comment
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: anchors
+      labels: &l
+        a: b
+      annotations: *l
+    data:
+      base: &v shared
+      copy: *v
+    """)})
+case("res-long-strings", {"kustomization.yaml": "resources:\n- r.yaml\n", "r.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: long\ndata:\n  long: " + " ".join(["word%d" % i for i in range(40)]) + "\n  quoted: \"a: b # c\"\n  special: \"@at\"\n  num: \"0777\"\n  bool: \"on\"\n  tilde: \"~\"\n"})
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)

@@ -377,15 +377,16 @@ static int env_src(gen *g, const char *path, err *e)
 			continue;
 		char *eq = strchr(p, '=');
 		if (!eq) {
-			rc = err_fail(e, KZ_REASON, "env file %s line %zu: missing '='", path,
-				      lineno);
-			break;
+			/* KEY alone: the value comes from the environment, as in kustomize */
+			const char *ev = getenv(p);
+			if (put(g, p, ev ? ev : "", ev ? strlen(ev) : 0, e) < 0) {
+				rc = -1;
+				break;
+			}
+			continue;
 		}
 		*eq = 0;
 		char *k = p;
-		size_t kl = strlen(k);
-		while (kl && (k[kl - 1] == ' ' || k[kl - 1] == '\t'))
-			k[--kl] = 0;
 		if (!*k) {
 			rc = err_fail(e, KZ_REASON, "env file %s line %zu: empty key", path, lineno);
 			break;
