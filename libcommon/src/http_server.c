@@ -207,6 +207,10 @@ static int on_headers_complete(http_parser *p)
 	r->head = p->method == HTTP_HEAD;
 	r->major = p->http_major;
 	r->minor = p->http_minor;
+	if (r->major != 1) {
+		c->err_status = 505;
+		return -1;
+	}
 	const char *te = http_request_header(r, "Transfer-Encoding");
 	if (te && !token_eq(te, "chunked")) {
 		c->err_status = 501;
