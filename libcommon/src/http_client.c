@@ -38,6 +38,7 @@ struct http_client {
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
+	httpi_ignore_sigpipe(); /* CURLOPT_NOSIGNAL leaves SIGPIPE to us */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 

@@ -131,4 +131,8 @@ void httpi_conn_close(http_conn *c);
  * for a bad escape or a decoded NUL. */
 char *httpi_url_decode(const char *s, size_t n, bool plus_space);
 
+/* Writes to a socket whose peer has gone must fail with EPIPE, not kill the process: set
+ * SIGPIPE to SIG_IGN unless the program installed its own disposition. */
+void httpi_ignore_sigpipe(void);
+
 #endif

@@ -859,6 +859,7 @@ static char *dup_or_null(const char *p)
 http_server *http_server_new(uv_loop_t *loop, const http_server_opts *opts, http_handler handler,
 			     void *data, err *e)
 {
+	httpi_ignore_sigpipe();
 	http_server *s = xcalloc(1, sizeof *s);
 	s->loop = loop;
 	if (opts)

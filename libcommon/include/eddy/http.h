@@ -38,11 +38,16 @@
  * The server is freed only in its close callback (http_server_close()), after every uv handle it
  * owns has been closed. Unfinished requests outlive the server: rule 1 still applies to them.
  *
- * CLIENT
- * ------
+ * Writing to a peer that has gone must not kill the process, so http_server_new() and the
+ * clients set SIGPIPE to "ignore" when it still has its default disposition.
+ *
+ * CLIENTS
+ * -------
  * http_client is a blocking client for worker threads (never call it on a loop thread). One
  * http_client wraps one curl easy handle, so it reuses connections between calls; it must not be
  * used by two threads at once, except http_client_cancel(), which any thread may call.
+ * http_multi is the client for a loop thread: one curl multi handle driven by libuv, with
+ * callbacks on the loop. Both share the option, request and response types.
  */
 #ifndef EDDY_HTTP_H
 #define EDDY_HTTP_H
