@@ -87,7 +87,7 @@ static void path_and_query_are_decoded(void **state)
 	tresp r;
 	assert_int_equal(tc_request(srv->port,
 				    "GET /echo/a%20b?a=1&a=x+y%26z&b HTTP/1.1\r\nHost: x\r\n"
-				    "X-Test:  spaced  \r\n\r\n",
+				    "X-Empty:\r\nX-Test:  spaced  \r\n\r\n",
 				    &r),
 			 200);
 	assert_string_equal(r.body, "GET /echo/a%20b?a=1&a=x+y%26z&b path=/echo/a b a0=1 a1=x y&z "
