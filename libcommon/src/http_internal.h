@@ -60,6 +60,7 @@ struct http_conn {
 	http_request *active; /* handed to the handler, not yet finished */
 	buf pending;          /* input received while a request is active */
 	bool read_stopped;
+	bool wait_drain;      /* parsing paused until the write queue drains */
 	bool closing;         /* uv_close issued (or about to be) */
 	bool close_after_write;
 	bool lingering;

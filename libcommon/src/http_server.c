@@ -282,6 +282,7 @@ typedef struct wreq {
 } wreq;
 
 static void conn_start_linger(http_conn *c);
+static void on_resume(uv_timer_t *t);
 
 static void on_written(uv_write_t *req, int status)
 {
@@ -299,6 +300,12 @@ static void on_written(uv_write_t *req, int status)
 	}
 	if (c->close_after_write && c->writes_pending == 0 && !c->closing && !c->lingering)
 		conn_start_linger(c);
+	else if (c->wait_drain && !c->closing &&
+		 c->write_queued <= c->srv->o.max_write_queue_bytes / 4) {
+		c->wait_drain = false;
+		if (!c->active)
+			uv_timer_start(&c->resume, on_resume, 0, 0);
+	}
 }
 
 /* Send bytes that are already on the wire format (after TLS). Takes mem. */
@@ -593,6 +600,14 @@ static void conn_parse(http_conn *c, const char *p, size_t n)
 	while (n > 0 && !c->closing && !c->close_after_write) {
 		if (c->active) {
 			stash(c, p, n);
+			return;
+		}
+		if (c->write_queued > c->srv->o.max_write_queue_bytes / 2) {
+			/* a pipelining client that does not read its answers: wait for the queue to
+			 * drain before taking more requests */
+			c->wait_drain = true;
+			stash(c, p, n);
+			conn_stop_reading(c);
 			return;
 		}
 		size_t used = http_parser_execute(&c->parser, &settings, p, n);

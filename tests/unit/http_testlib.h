@@ -36,6 +36,7 @@ typedef struct ts {
 	atomic_int watch_started;
 	atomic_int flaky;
 	atomic_int requests;
+	atomic_int bigs;
 } ts;
 
 /* ---- server side (runs on the loop thread) ---- */
@@ -87,6 +88,8 @@ static __attribute__((unused)) void h_flaky(http_request *r, void *d)
 
 static __attribute__((unused)) void h_big(http_request *r, void *d)
 {
+	ts *t = d;
+	atomic_fetch_add(&t->bigs, 1);
 	const char *ns = http_request_query_param(r, "n");
 	size_t n = ns ? (size_t)strtoul(ns, NULL, 10) : 1000;
 	char *b = xmalloc(n + 1);

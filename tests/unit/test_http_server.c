@@ -365,6 +365,62 @@ static void max_connections_is_enforced(void **state)
 	ts_stop(t);
 }
 
+static void pipelining_without_reading_is_bounded(void **state)
+{
+	http_server_opts o = {0};
+	o.max_write_queue_bytes = 1 << 20;
+	ts *t = ts_start(&o);
+	int fd = tc_connect(t->port);
+	int rcv = 64 * 1024;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+	enum { N = 60, SIZE = 500000 };
+	char req[64];
+	int n = snprintf(req, sizeof req, "GET /big?n=%d HTTP/1.1\r\n\r\n", SIZE);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(tc_send(fd, req, (size_t)n), 0);
+	usleep(500000);
+	/* the server stopped taking requests while its answers were not read */
+	int handled = atomic_load(&t->bigs);
+	if (handled >= N)
+		fail_msg("all %d requests were handled without the client reading", handled);
+	/* now read everything: every answer arrives, in full */
+	size_t want = 0;
+	int got = 0;
+	char *b = xmalloc(1 << 16);
+	size_t have = 0;
+	uint64_t t0 = now_ms();
+	while (got < N && now_ms() - t0 < 20000) {
+		ssize_t k = recv(fd, b + have, (1 << 16) - have, 0);
+		assert_true(k > 0);
+		have += (size_t)k;
+		for (;;) {
+			if (want == 0) {
+				char *end = memmem(b, have, "\r\n\r\n", 4);
+				if (!end)
+					break;
+				assert_non_null(memmem(b, (size_t)(end - b), "Content-Length: 500000", 22));
+				size_t hl = (size_t)(end - b) + 4;
+				memmove(b, b + hl, have - hl);
+				have -= hl;
+				want = SIZE;
+			}
+			size_t take = have < want ? have : want;
+			memmove(b, b + take, have - take);
+			have -= take;
+			want -= take;
+			if (want == 0)
+				got++;
+			else
+				break;
+		}
+	}
+	free(b);
+	assert_int_equal(got, N);
+	assert_int_equal(atomic_load(&t->bigs), N);
+	close(fd);
+	ts_stop(t);
+}
+
 /* ---- file serving ---- */
 
 static char root[256];
@@ -541,6 +597,7 @@ int main(void)
 		cmocka_unit_test(watch_learns_that_the_client_went_away),
 		cmocka_unit_test(server_close_releases_open_watches),
 		cmocka_unit_test(max_connections_is_enforced),
+		cmocka_unit_test(pipelining_without_reading_is_bounded),
 		cmocka_unit_test(file_serving),
 		cmocka_unit_test(virtual_connection_and_header_injection),
 	};
