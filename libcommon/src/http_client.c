@@ -380,11 +380,11 @@ static void setup(const http_client_opts *o, CURL *h, char *errbuf, const http_c
 		curl_easy_setopt(h, CURLOPT_USERNAME, o->basic_user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, o->basic_password ? o->basic_password : "");
 	}
-	if (o->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
 	if (o->ca_pem) {
 		struct curl_blob b = {(void *)o->ca_pem, strlen(o->ca_pem), CURL_BLOB_COPY};
 		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+	} else if (o->ca_file) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
 	}
 	if (o->cert_file)
 		curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert_file);

@@ -238,8 +238,8 @@ typedef struct http_client http_client;
  * otherwise curl's environment variables (http_proxy, https_proxy, no_proxy, ...) apply, unless
  * no_proxy_env is set. */
 typedef struct http_client_opts {
-	const char *ca_file;          /* CA bundle file to verify servers with */
-	const char *ca_pem;           /* CA bundle as PEM text (instead of, or with, ca_file) */
+	const char *ca_file;          /* CA bundle file (neither set: the system's bundle) */
+	const char *ca_pem;           /* CA bundle as PEM text (wins over ca_file) */
 	const char *cert_file, *key_file; /* client certificate and key files (PEM) */
 	const char *cert_pem, *key_pem;   /* client certificate and key as PEM text */
 	bool insecure_skip_verify;    /* do not verify the server certificate or host name */
