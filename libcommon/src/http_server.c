@@ -284,6 +284,29 @@ typedef struct wreq {
 static void conn_start_linger(http_conn *c);
 static void on_resume(uv_timer_t *t);
 
+static void on_write_stall(uv_timer_t *t);
+
+/* (Re)start the write-stall clock, remembering how much is still queued in the stream. */
+static void stall_arm(http_conn *c)
+{
+	c->stall_mark = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+	uv_timer_start(&c->wtimer, on_write_stall, c->srv->o.idle_timeout_ms, 0);
+}
+
+/* idle_timeout_ms went by: close unless the client has read some of the queued answer. */
+static void on_write_stall(uv_timer_t *t)
+{
+	http_conn *c = t->data;
+	if (c->closing)
+		return;
+	size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+	if (c->writes_pending && q < c->stall_mark) {
+		stall_arm(c);
+		return;
+	}
+	conn_close(c);
+}
+
 static void on_written(uv_write_t *req, int status)
 {
 	wreq *w = container_of(req, wreq, req);
@@ -297,6 +320,13 @@ static void on_written(uv_write_t *req, int status)
 	if (status < 0 && !c->closing) {
 		conn_close(c);
 		return;
+	}
+	if (!c->closing) {
+		/* the client reads: restart the stall clock (or stop it when all is written) */
+		if (c->writes_pending == 0)
+			uv_timer_stop(&c->wtimer);
+		else
+			stall_arm(c);
 	}
 	if (c->close_after_write && c->writes_pending == 0 && !c->closing && !c->lingering)
 		conn_start_linger(c);
@@ -338,7 +368,8 @@ static int conn_send(http_conn *c, char *mem, size_t n, httpi_write_done done, v
 		return -1;
 	}
 	c->write_queued += n;
-	c->writes_pending++;
+	if (c->writes_pending++ == 0)
+		stall_arm(c);
 	return 0;
 }
 
@@ -442,6 +473,7 @@ static void conn_close(http_conn *c)
 		c->active->gone = true;
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&c->resume, on_handle_closed);
+	uv_close((uv_handle_t *)&c->wtimer, on_handle_closed);
 	if (!c->is_virtual)
 		uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 }
@@ -489,6 +521,11 @@ static void on_timer(uv_timer_t *t)
 	http_conn *c = t->data;
 	if (c->closing)
 		return;
+	if (c->phase == PHASE_IDLE && c->writes_pending) {
+		/* still writing the last answer (the stall timer watches that): not idle yet */
+		conn_timer_start(c, c->srv->o.idle_timeout_ms);
+		return;
+	}
 	if ((c->phase == PHASE_HEADERS || c->phase == PHASE_BODY) && !c->close_after_write) {
 		/* slow client: answer 408 and close */
 		send_error(c, 408);
@@ -758,9 +795,11 @@ static http_conn *conn_new(http_server *s)
 	buf_init(&c->pending, s->o.max_header_bytes + s->o.max_body_bytes + PENDING_SLACK);
 	uv_timer_init(s->loop, &c->timer);
 	uv_timer_init(s->loop, &c->resume);
+	uv_timer_init(s->loop, &c->wtimer);
 	c->timer.data = c;
 	c->resume.data = c;
-	c->open_handles = 2;
+	c->wtimer.data = c;
+	c->open_handles = 3;
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;

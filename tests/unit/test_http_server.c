@@ -259,6 +259,50 @@ static void timeouts_close_slow_and_idle_clients(void **state)
 	assert_true(tc_closed_within(fd, 3000));
 	assert_true(now_ms() - t0 >= 200);
 	close(fd);
+	/* a client that reads nothing of a big answer is cut after the idle time */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int small = 16384;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)t->port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	struct timeval tv = {5, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	tc_sends(fd, "GET /big?n=50000000 HTTP/1.1\r\n\r\n");
+	usleep(1500000);
+	size_t total = 0;
+	char *chunk = xmalloc(1 << 16);
+	ssize_t k;
+	while ((k = recv(fd, chunk, 1 << 16, 0)) > 0)
+		total += (size_t)k;
+	assert_true(total < 50000000);
+	close(fd);
+	/* a slow reader that keeps reading gets everything, however long it takes */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	tc_sends(fd, "GET /big?n=20000000 HTTP/1.1\r\n\r\n");
+	t0 = now_ms();
+	total = 0;
+	size_t want = 20000000;
+	bool head_done = false;
+	while (total < want) {
+		k = recv(fd, chunk, 1 << 16, 0);
+		assert_true(k > 0);
+		if (!head_done) {
+			char *end = memmem(chunk, (size_t)k, "\r\n\r\n", 4);
+			assert_non_null(end);
+			k -= (end + 4 - chunk);
+			head_done = true;
+		}
+		total += (size_t)k;
+		usleep(2000);
+	}
+	assert_int_equal(total, want);
+	assert_true(now_ms() - t0 > 600); /* longer than the idle time, twice */
+	free(chunk);
+	close(fd);
 	/* a slow handler is not a slow client */
 	memset(&r, 0, sizeof r);
 	assert_int_equal(tc_request(t->port, "GET /slow?ms=700 HTTP/1.1\r\n\r\n", &r), 200);

@@ -30,7 +30,9 @@
  * Limits (http_server_opts; 0 picks the default in brackets): header bytes per request
  * [64 KiB] -> 431 (414 for an overlong request line), header count [256] -> 431, body bytes
  * [4 MiB] -> 413, time to receive the headers [30 s] and then the body [60 s] -> 408 and close,
- * idle keep-alive time [60 s] -> close, open connections [1024] -> further connections are
+ * idle keep-alive time [60 s] -> close, a client that reads none of the queued answer for the
+ * idle time -> close (a slow reader that makes progress is never cut), open connections
+ * [1024] -> further connections are
  * accepted and closed at once, bytes queued for writing to one connection [16 MiB] -> the
  * connection is closed (a streaming handler learns it through rule 3). Malformed requests get 400
  * and the connection is closed; an unknown Transfer-Encoding gets 501.
