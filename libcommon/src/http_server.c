@@ -2,6 +2,8 @@
 #include "http_internal.h"
 
 #include <ctype.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <openssl/err.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -286,10 +288,23 @@ static void on_resume(uv_timer_t *t);
 
 static void on_write_stall(uv_timer_t *t);
 
-/* (Re)start the write-stall clock, remembering how much is still queued in the stream. */
+/* Bytes of answers not yet taken by the client: queued in libuv plus unacknowledged in the
+ * kernel's send queue (a client that reads, acknowledges). */
+static size_t unsent(http_conn *c)
+{
+	size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+	uv_os_fd_t fd;
+	int outq = 0;
+	if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 && ioctl(fd, SIOCOUTQ, &outq) == 0 &&
+	    outq > 0)
+		q += (size_t)outq;
+	return q;
+}
+
+/* (Re)start the write-stall clock, remembering how much is still unsent. */
 static void stall_arm(http_conn *c)
 {
-	c->stall_mark = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+	c->stall_mark = unsent(c);
 	uv_timer_start(&c->wtimer, on_write_stall, c->srv->o.idle_timeout_ms, 0);
 }
 
@@ -299,8 +314,7 @@ static void on_write_stall(uv_timer_t *t)
 	http_conn *c = t->data;
 	if (c->closing)
 		return;
-	size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
-	if (c->writes_pending && q < c->stall_mark) {
+	if (c->writes_pending && unsent(c) < c->stall_mark) {
 		stall_arm(c);
 		return;
 	}
