@@ -203,6 +203,12 @@ static __attribute__((unused)) void h_auth(http_request *r, void *d)
 	http_respondf(r, 200, "text/plain", "%s", a ? a : "none");
 }
 
+static __attribute__((unused)) void h_ctype(http_request *r, void *d)
+{
+	const char *a = http_request_header(r, "Content-Type");
+	http_respondf(r, 200, "text/plain", "%s", a ? a : "none");
+}
+
 static __attribute__((unused)) void h_whoami(http_request *r, void *d)
 {
 	const http_tls_identity *id = http_request_tls_client(r);
@@ -250,6 +256,7 @@ static __attribute__((unused)) ts *ts_start(const http_server_opts *opts)
 	http_router_add(t->rt, NULL, "/files/", h_files, t);
 	http_router_add(t->rt, "GET", "/whoami", h_whoami, t);
 	http_router_add(t->rt, NULL, "/auth", h_auth, t);
+	http_router_add(t->rt, NULL, "/ctype", h_ctype, t);
 	err e;
 	err_clear(&e);
 	t->srv = http_server_new(&t->loop, &t->opts, http_router_handle, t->rt, &e);

@@ -126,6 +126,18 @@ static void methods_headers_and_bodies(void **state)
 	http_response_release(&r);
 	free(big);
 
+	/* a body without a type gets none; a given type is sent */
+	http_client_req ct = {.method = "POST", .url = u("/ctype"), .body = "{}", .body_len = 2};
+	assert_int_equal(http_client_do(c, &ct, &r, &e), 0);
+	assert_string_equal(buf_str(&r.body), "none");
+	http_response_release(&r);
+	const char *jh[] = {"Content-Type: application/merge-patch+json", NULL};
+	ct.method = "PATCH";
+	ct.headers = jh;
+	assert_int_equal(http_client_do(c, &ct, &r, &e), 0);
+	assert_string_equal(buf_str(&r.body), "application/merge-patch+json");
+	http_response_release(&r);
+
 	http_client_req del = {.method = "DELETE", .url = u("/echo")};
 	assert_int_equal(http_client_do(c, &del, &r, &e), 0);
 	assert_non_null(strstr(buf_str(&r.body), "DELETE /echo"));

@@ -266,7 +266,8 @@ typedef int (*http_chunk_cb)(const char *data, size_t len, void *ud);
 typedef struct http_client_req {
 	const char *method;
 	const char *url;
-	const char *const *headers;   /* NULL-terminated "Name: value" strings */
+	const char *const *headers;   /* NULL-terminated "Name: value" strings; no Content-Type is
+				       * sent unless given here */
 	const void *body;
 	size_t body_len;
 	uint64_t timeout_ms;          /* overrides the client's (0: the client's) */
