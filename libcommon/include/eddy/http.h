@@ -199,7 +199,8 @@ int http_stream_begin(http_request *r, int status, const char *content_type);
  * callback runs). */
 int http_stream_write(http_request *r, const void *data, size_t len);
 /* End the stream (the last chunk) and finish the request. Also the way to finish a request whose
- * stream never began or whose client has gone. Returns 0, or -1 when the client had gone. */
+ * client has gone, or whose stream never began (a live client then gets an empty 500). Returns 0,
+ * or -1 when the client had gone. */
 int http_stream_end(http_request *r);
 /* Bytes queued on the request's connection and not yet written (0 when gone). */
 size_t http_request_write_queue(const http_request *r);
