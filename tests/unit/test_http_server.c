@@ -65,6 +65,26 @@ static void pipelined_requests_answer_in_order(void **state)
 	close(fd);
 }
 
+static void pipelined_big_body_behind_a_slow_request(void **state)
+{
+	/* far more pipelined bytes than the server keeps while a request is handled (one head's
+	 * worth): it stops reading, then resumes, and both answers are right */
+	int fd = tc_connect(srv->port);
+	size_t bn = 60000;
+	char *req = xmalloc(bn + 256);
+	int n = snprintf(req, 256, "GET /slow?ms=200 HTTP/1.1\r\n\r\n"
+			 "POST /echo HTTP/1.1\r\nContent-Length: %zu\r\n\r\n", bn);
+	memset(req + n, 'q', bn);
+	assert_int_equal(tc_send(fd, req, (size_t)n + bn), 0);
+	tresp *r = calloc(2, sizeof *r);
+	assert_int_equal(tc_read_responses(fd, r, 2), 2);
+	assert_string_equal(r[0].body, "slow ok\n");
+	assert_non_null(strstr(r[1].body, "len=60000 body=qqqq"));
+	free(r);
+	free(req);
+	close(fd);
+}
+
 static void pipelined_bytes_split_anywhere(void **state)
 {
 	/* the same pipeline, sent a byte at a time */
@@ -646,6 +666,7 @@ int main(void)
 		cmocka_unit_test(keepalive_serves_several_requests),
 		cmocka_unit_test(pipelined_requests_answer_in_order),
 		cmocka_unit_test(pipelined_bytes_split_anywhere),
+		cmocka_unit_test(pipelined_big_body_behind_a_slow_request),
 		cmocka_unit_test(path_and_query_are_decoded),
 		cmocka_unit_test(malformed_requests_get_400_and_close),
 		cmocka_unit_test(limits_give_431_414_413_501),
