@@ -162,6 +162,25 @@ static void methods_headers_and_bodies(void **state)
 	http_client_free(c);
 }
 
+static void keepalive_reuses_one_connection(void **state)
+{
+	http_client *c = http_client_new(NULL, NULL);
+	http_response r;
+	err e;
+	http_client_req q = {.url = u("/conns")};
+	uint64_t t0 = now_ms();
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(http_client_do(c, &q, &r, &e), 0);
+		assert_int_equal(r.status, 200);
+		/* only this client's connection is open (earlier tests' connections are gone) */
+		if (i >= 100 && strcmp(buf_str(&r.body), "1") != 0)
+			fail_msg("request %d saw %s connections", i, buf_str(&r.body));
+		http_response_release(&r);
+	}
+	assert_true(now_ms() - t0 < 20000);
+	http_client_free(c);
+}
+
 static void retries_on_503_then_succeeds(void **state)
 {
 	http_client_opts o = {.retries = 3, .retry_base_ms = 10};
@@ -775,6 +794,7 @@ int main(void)
 	mem_install_hooks();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(methods_headers_and_bodies),
+		cmocka_unit_test(keepalive_reuses_one_connection),
 		cmocka_unit_test(retries_on_503_then_succeeds),
 		cmocka_unit_test(connect_errors_are_retried_and_never_leak_secrets),
 		cmocka_unit_test(bearer_and_basic_auth),
