@@ -641,7 +641,7 @@ static void stash(http_conn *c, const char *p, size_t n)
 		return;
 	}
 	/* bytes that wait while a request is handled stay small: beyond one request head's worth,
-	 * stop reading (backpressure); a watch's client going away is then seen on the next write */
+	 * stop reading (backpressure); a watch's client going away shows on the next write */
 	size_t limit = c->srv->o.max_header_bytes;
 	if (c->pending.len >= limit)
 		conn_stop_reading(c);

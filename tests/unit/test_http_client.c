@@ -45,24 +45,26 @@ static char *path_of(const char *name)
 static int make_pki(void)
 {
 	char cmd[4096];
-	snprintf(
-		cmd, sizeof cmd,
-		"set -e; cd '%s'; exec 2>openssl.log;"
-		"K='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';"
-		"openssl req -x509 $K -keyout ca.key -out ca.crt -days 2 -subj /CN=eddy-test-ca;"
-		"openssl req -x509 $K -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue-ca;"
-		"printf 'subjectAltName=IP:127.0.0.1\\n' > srv.ext;"
-		"printf 'extendedKeyUsage=clientAuth\\n' > cli.ext;"
-		"openssl req $K -keyout srv.key -out srv.csr -subj /CN=127.0.0.1;"
-		"openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt"
-		" -days 2 -extfile srv.ext;"
-		"openssl req $K -keyout cli.key -out cli.csr -subj '/CN=alice/O=system:masters/O=dev';"
-		"openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cli.crt"
-		" -days 2 -extfile cli.ext;"
-		"openssl req $K -keyout bad.key -out bad.csr -subj '/CN=mallory/O=system:masters';"
-		"openssl x509 -req -in bad.csr -CA rogue.crt -CAkey rogue.key -CAcreateserial"
-		" -out bad.crt -days 2 -extfile cli.ext",
-		dir);
+	snprintf(cmd, sizeof cmd,
+		 "set -e; cd '%s'; exec 2>openssl.log;"
+		 "K='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';"
+		 "openssl req -x509 $K -keyout ca.key -out ca.crt -days 2 -subj /CN=eddy-test-ca;"
+		 "openssl req -x509 $K -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue-ca;"
+		 "printf 'subjectAltName=IP:127.0.0.1\\n' > srv.ext;"
+		 "printf 'extendedKeyUsage=clientAuth\\n' > cli.ext;"
+		 "openssl req $K -keyout srv.key -out srv.csr -subj /CN=127.0.0.1;"
+		 "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
+		 "srv.crt"
+		 " -days 2 -extfile srv.ext;"
+		 "openssl req $K -keyout cli.key -out cli.csr -subj "
+		 "'/CN=alice/O=system:masters/O=dev';"
+		 "openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
+		 "cli.crt"
+		 " -days 2 -extfile cli.ext;"
+		 "openssl req $K -keyout bad.key -out bad.csr -subj '/CN=mallory/O=system:masters';"
+		 "openssl x509 -req -in bad.csr -CA rogue.crt -CAkey rogue.key -CAcreateserial"
+		 " -out bad.crt -days 2 -extfile cli.ext",
+		 dir);
 	return system(cmd);
 }
 

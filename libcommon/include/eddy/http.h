@@ -90,8 +90,8 @@ typedef struct http_server_opts {
 	uint64_t idle_timeout_ms;    /* keep-alive: end of a response to first byte of the next */
 	size_t max_connections;
 	size_t max_write_queue_bytes; /* per connection */
-	/* TLS: set a certificate and a key (file or PEM text) to serve HTTPS. The client CA (file or
-	 * PEM text) is needed for client_auth other than HTTP_TLS_CLIENT_NONE. */
+	/* TLS: set a certificate and a key (file or PEM text) to serve HTTPS. The client CA (file
+	 * or PEM text) is needed for client_auth other than HTTP_TLS_CLIENT_NONE. */
 	const char *tls_cert_file, *tls_key_file, *tls_client_ca_file;
 	const char *tls_cert_pem, *tls_key_pem, *tls_client_ca_pem;
 	http_tls_client_auth tls_client_auth;
@@ -222,8 +222,9 @@ const char *http_content_type_for(const char *filename);
 /* ---- Router --------------------------------------------------------------------------------
  * A small table of (method, path prefix) -> handler. Routes are tried in the order they were
  * added; the first whose method matches (NULL matches every method, "GET" also matches HEAD) and
- * whose prefix is a prefix of the decoded path wins. No match gives 404, a path match with no method match gives 405.
- * Use it as the server's handler: http_server_new(loop, &o, http_router_handle, router, &e). */
+ * whose prefix is a prefix of the decoded path wins. No match gives 404, a path match with no
+ * method match gives 405. Use it as the server's handler: http_server_new(loop, &o,
+ * http_router_handle, router, &e). */
 typedef struct http_router http_router;
 http_router *http_router_new(void);
 void http_router_add(http_router *rt, const char *method, const char *prefix, http_handler h,
@@ -274,11 +275,11 @@ typedef struct http_client_req {
 	uint64_t timeout_ms;          /* overrides the client's (0: the client's) */
 	int retries;                  /* <0: none; 0: the client's; >0: this many */
 	size_t max_response_bytes;    /* overrides the client's (0: the client's) */
-	/* Streaming mode: when on_chunk is set, the body bytes of a 2xx response go to it instead of
-	 * the response buf (the body of any other status still goes to resp->body, capped at 1 MiB,
-	 * so that error documents can be read), no overall timeout applies unless timeout_ms is set,
-	 * the response cap does not apply to streamed bytes, and no retry happens once a byte has
-	 * been delivered. */
+	/* Streaming mode: when on_chunk is set, the body bytes of a 2xx response go to it instead
+	 * of the response buf (the body of any other status still goes to resp->body, capped at
+	 * 1 MiB, so that error documents can be read), no overall timeout applies unless
+	 * timeout_ms is set, the response cap does not apply to streamed bytes, and no retry
+	 * happens once a byte has been delivered. */
 	http_chunk_cb on_chunk;
 	void *chunk_ud;
 } http_client_req;
