@@ -286,8 +286,8 @@ static int set_value(const app_flag *f, const char *v, err *e)
 	case APP_FLAG_BOOL:
 		if (parse_bool(v, f->target) < 0)
 			return err_set(e, ERR_STALLING, "InvalidFlag",
-				       "invalid argument \"%s\" for \"--%s\" flag: not a boolean", v,
-				       f->name);
+				       "invalid argument \"%s\" for \"--%s\" flag: not a boolean",
+				       v, f->name);
 		return 0;
 	case APP_FLAG_STRING:
 		*(const char **)f->target = v;
@@ -381,7 +381,8 @@ int app_parse_args(const app_flag *flags, size_t nflags, int argc, char **argv,
 		}
 		const app_flag *f = NULL;
 		for (size_t k = 0; k < nflags; k++) {
-			if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, name, nlen) == 0) {
+			if (strlen(flags[k].name) == nlen &&
+			    strncmp(flags[k].name, name, nlen) == 0) {
 				f = &flags[k];
 				break;
 			}
@@ -397,8 +398,8 @@ int app_parse_args(const app_flag *flags, size_t nflags, int argc, char **argv,
 		} else if (i + 1 < argc) {
 			v = argv[++i];
 		} else {
-			return err_set(e, ERR_STALLING, "InvalidFlag", "flag needs an argument: --%s",
-				       f->name);
+			return err_set(e, ERR_STALLING, "InvalidFlag",
+				       "flag needs an argument: --%s", f->name);
 		}
 		if (set_value(f, v, e) < 0)
 			return -1;
@@ -471,7 +472,8 @@ void app_print_flags(FILE *out, const app_flag *flags, size_t nflags)
 		char lhs[160], def[64];
 		snprintf(lhs, sizeof lhs, "%s %s", flags[i].name, type_name(flags[i].type));
 		const char *d = default_text(&flags[i], def, sizeof def);
-		fprintf(out, "      --%-*s   %s", (int)width, lhs, flags[i].help ? flags[i].help : "");
+		fprintf(out, "      --%-*s   %s", (int)width, lhs,
+			flags[i].help ? flags[i].help : "");
 		if (d)
 			fprintf(out, " (default %s)", d);
 		fputc('\n', out);
@@ -648,8 +650,8 @@ void app_print_help(FILE *out, const app_spec *spec)
 		fprintf(out, "%s\n\n", spec->summary);
 	fprintf(out, "Usage of %s:\n", spec->name);
 	app_print_flags(out, all, n);
-	fprintf(out, "  -h, --help      help for %s\n      --version   print the version and exit\n",
-		spec->name);
+	fprintf(out, "  -h, --help      help for %s\n", spec->name);
+	fprintf(out, "      --version   print the version and exit\n");
 	free(all);
 }
 

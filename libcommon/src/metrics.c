@@ -765,7 +765,8 @@ void met_flux_register(met_registry *r, met_flux *m)
 		10);
 	m->reconcile_condition = met_gauge(
 		r, "gotk_reconcile_condition",
-		"The current condition status of a GitOps Toolkit resource reconciliation.", cond, 5);
+		"The current condition status of a GitOps Toolkit resource reconciliation.", cond,
+		5);
 	m->suspend_status = met_gauge(r, "gotk_suspend_status",
 				      "The current suspend status of a GitOps Toolkit resource.",
 				      obj, 3);

@@ -149,7 +149,8 @@ pool *pool_new(uv_loop_t *loop, size_t nthreads, err *e)
 		pthread_mutex_unlock(&p->lock);
 		pthread_attr_destroy(&attr);
 		if (rc != 0) {
-			err_fail(e, "InternalError", "cannot start worker thread: %s", strerror(rc));
+			err_fail(e, "InternalError", "cannot start worker thread: %s",
+				 strerror(rc));
 			/* Stop the ones already started; the pool frees itself on the loop. */
 			pool_shutdown(p, NULL, NULL);
 			return NULL;

@@ -72,7 +72,8 @@ static void json_line_has_flux_keys_in_order(void **state)
 				"\"controller\":\"gitrepository\"",
 				"\"controllerGroup\":\"source.toolkit.fluxcd.io\"",
 				"\"controllerKind\":\"GitRepository\"",
-				"\"GitRepository\":{\"name\":\"podinfo\",\"namespace\":\"flux-system\"}",
+				"\"GitRepository\":{\"name\":\"podinfo\","
+				"\"namespace\":\"flux-system\"}",
 				"\"namespace\":\"flux-system\"", "\"name\":\"podinfo\"",
 				"\"reconcileID\":\"8f0c9c9e-5b7a-4d61-a1f2-3f4b5c6d7e8f\"",
 				"\"revision\":\"main@sha1:abc\"", "\"count\":-3", "\"size\":42",
@@ -145,7 +146,8 @@ static void escaping_and_invalid_utf8(void **state)
 		 LOG_S("nul", NULL), LOG_D("nan", 0.0 / 0.0), LOG_D("big", 1e21));
 	cJSON *j = one_line();
 	assert_string_equal(jstr(j, "msg"),
-			    "quote \" backslash \\ newline \n tab \t bell \a ok é bad \xef\xbf\xbd end");
+			    "quote \" backslash \\ newline \n tab \t bell \a ok é bad "
+			    "\xef\xbf\xbd end");
 	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "nul")));
 	assert_string_equal(jstr(j, "nan"), "NaN");
 	assert_true(cJSON_GetObjectItemCaseSensitive(j, "big")->valuedouble == 1e21);
@@ -187,8 +189,8 @@ static void named_and_with(void **state)
 	assert_string_equal(jstr(j, "logger"), "runtime.events");
 	assert_string_equal(jstr(j, "x"), "1");
 	assert_string_equal(jstr(j, "y"), "2");
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "obj"), "a")),
-			 2);
+	cJSON *obj = cJSON_GetObjectItem(j, "obj");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(obj, "a")), 2);
 	cJSON_Delete(j);
 	log_release(&c);
 	log_release(&b);

@@ -133,8 +133,10 @@ static void registration_rules(void **state)
 	met_observe(h, NULL, 0.3);
 	char *s = expose(r);
 	assert_non_null(strstr(s, "d_seconds_bucket{le=\"0.005\"} 0\n"));
-	assert_non_null(strstr(s, "d_seconds_bucket{le=\"0.25\"} 0\nd_seconds_bucket{le=\"0.5\"} 1\n"));
-	assert_non_null(strstr(s, "d_seconds_bucket{le=\"10\"} 1\nd_seconds_bucket{le=\"+Inf\"} 1\n"));
+	assert_non_null(strstr(s, "d_seconds_bucket{le=\"0.25\"} 0\n"
+				  "d_seconds_bucket{le=\"0.5\"} 1\n"));
+	assert_non_null(strstr(s, "d_seconds_bucket{le=\"10\"} 1\n"
+				  "d_seconds_bucket{le=\"+Inf\"} 1\n"));
 	assert_non_null(strstr(s, "d_seconds_sum 0.3\nd_seconds_count 1\n"));
 	/* a_total has labels and no series: not printed; ns:ok_total has no labels: printed 0 */
 	assert_null(strstr(s, "a_total"));
@@ -187,8 +189,8 @@ static void flux_families(void **state)
 	 * differ in the last digit of some bounds (harmless: le values are only compared within a
 	 * process's own series). */
 	const char *want =
-		"# HELP gotk_reconcile_duration_seconds The duration in seconds of a GitOps Toolkit "
-		"resource reconciliation.\n"
+		"# HELP gotk_reconcile_duration_seconds The duration in seconds of a GitOps "
+		"Toolkit resource reconciliation.\n"
 		"# TYPE gotk_reconcile_duration_seconds histogram\n"
 		"gotk_reconcile_duration_seconds_bucket{kind=\"Kustomization\",name=\"apps\","
 		"namespace=\"flux-system\",le=\"0.01\"} 0\n"
@@ -206,7 +208,8 @@ static void flux_families(void **state)
 	assert_non_null(strstr(s, "gotk_reconcile_condition{kind=\"Kustomization\",name=\"apps\","
 				  "namespace=\"flux-system\",type=\"Ready\",status=\"Deleted\"} 0\n"
 				  "gotk_reconcile_condition{kind=\"Kustomization\",name=\"apps\","
-				  "namespace=\"flux-system\",type=\"Ready\",status=\"False\"} 1\n"));
+				  "namespace=\"flux-system\",type=\"Ready\","
+				  "status=\"False\"} 1\n"));
 	assert_non_null(strstr(s, "controller_runtime_reconcile_time_seconds_bucket{controller="
 				  "\"kustomization\",le=\"2.5\"} 1\n"
 				  "controller_runtime_reconcile_time_seconds_bucket{controller="

@@ -203,9 +203,10 @@ static void chain_done(void *arg, int status)
 {
 	chain *ch = arg;
 	assert_int_equal(status, POOL_DONE);
-	if (--ch->left > 0)
-		assert_int_equal(pool_submit(ch->p, ch->left % 2 ? chain_work : NULL, chain_done, ch),
-				 0);
+	if (--ch->left > 0) {
+		pool_work_fn w = ch->left % 2 ? chain_work : NULL;
+		assert_int_equal(pool_submit(ch->p, w, chain_done, ch), 0);
+	}
 }
 
 static void done_can_resubmit(void **state)

@@ -85,6 +85,12 @@ typedef struct app_flag {
 	long long min, max; /* APP_FLAG_INT/SIZE: accepted range when min < max */
 } app_flag;
 
+/* Table entries: APP_FLAG("name", APP_FLAG_INT, &var, "help"), and with a range
+ * APP_FLAG_RANGE("name", APP_FLAG_INT, &var, "help", 1, 256). */
+#define APP_FLAG(n, t, tgt, h) { .name = (n), .type = (t), .target = (tgt), .help = (h) }
+#define APP_FLAG_RANGE(n, t, tgt, h, lo, hi) \
+	{ .name = (n), .type = (t), .target = (tgt), .help = (h), .min = (lo), .max = (hi) }
+
 /* Parse args against a flag table. Positional arguments are collected into pos (pointers into
  * argv; pos may be NULL, then positionals are an error). *help / *version are set when those
  * flags appear (either may be NULL: the flag is then unknown). Returns 0, or -1 with e filled
@@ -105,12 +111,14 @@ enum app_flag_group {
 	 * --max-retry-delay 15m, --interval-jitter-percentage 5, --feature-gates. */
 	APP_FL_CONTROLLER = 1u << 0,
 	APP_FL_EVENTS = 1u << 1,	    /* --events-addr "" (where to POST events) */
-	APP_FL_STORAGE = 1u << 2,	    /* --storage-path, --storage-addr :9090, --storage-adv-addr */
+	/* --storage-path, --storage-addr :9090, --storage-adv-addr */
+	APP_FL_STORAGE = 1u << 2,
 	APP_FL_REQUEUE_DEP = 1u << 3,   /* --requeue-dependency 30s */
 	APP_FL_NO_XNS = 1u << 4,	    /* --no-cross-namespace-refs */
 	APP_FL_NO_REMOTE_BASES = 1u << 5, /* --no-remote-bases */
 	APP_FL_DEFAULT_SA = 1u << 6,    /* --default-service-account */
-	APP_FL_KUBECONFIG_OPTS = 1u << 7, /* --insecure-kubeconfig-exec, --insecure-kubeconfig-tls */
+	/* --insecure-kubeconfig-exec, --insecure-kubeconfig-tls */
+	APP_FL_KUBECONFIG_OPTS = 1u << 7,
 };
 
 /* The common flags' values, with Flux's defaults. Strings point into argv or to literals. */
