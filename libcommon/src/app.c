@@ -94,7 +94,10 @@ static void handle(http_request *req, void *data)
 static int start_server(app *a, const char *addr, unsigned roles, err *e)
 {
 	struct app_priv *p = a->priv;
-	for (size_t i = 0; i < p->nservers; i++) {
+	/* The same address twice shares one server, except port 0 (two different free ports). */
+	size_t al = strlen(addr);
+	bool any_port = al >= 2 && strcmp(addr + al - 2, ":0") == 0;
+	for (size_t i = 0; i < p->nservers && !any_port; i++) {
 		if (strcmp(p->servers[i].addr, addr) == 0) {
 			p->servers[i].roles |= roles;
 			return 0;
