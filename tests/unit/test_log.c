@@ -72,8 +72,8 @@ static void json_line_has_flux_keys_in_order(void **state)
 				"\"controller\":\"gitrepository\"",
 				"\"controllerGroup\":\"source.toolkit.fluxcd.io\"",
 				"\"controllerKind\":\"GitRepository\"",
-				"\"GitRepository\":{\"name\":\"podinfo\","
-				"\"namespace\":\"flux-system\"}",
+				("\"GitRepository\":{\"name\":\"podinfo\","
+				 "\"namespace\":\"flux-system\"}"),
 				"\"namespace\":\"flux-system\"", "\"name\":\"podinfo\"",
 				"\"reconcileID\":\"8f0c9c9e-5b7a-4d61-a1f2-3f4b5c6d7e8f\"",
 				"\"revision\":\"main@sha1:abc\"", "\"count\":-3", "\"size\":42",
