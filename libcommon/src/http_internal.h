@@ -49,6 +49,8 @@ struct http_conn {
 	uv_timer_t resume; /* deferred parse of pipelined input */
 	int open_handles;
 	bool is_virtual;
+	bool released;       /* virtual: the owner called httpi_conn_close */
+	bool handles_closed; /* virtual: closed, waiting for the owner */
 	void (*vwrite)(void *ud, const char *p, size_t n);
 	void *vud;
 
@@ -117,7 +119,9 @@ void httpi_finish(http_request *r);
 SSL_CTX *httpi_tls_server_ctx(http_server *s, err *e);
 void httpi_tls_identity(http_request *r, SSL *ssl);
 
-/* Virtual connections for the fuzz target and unit tests: no socket; output goes to write. */
+/* Virtual connections for the fuzz target and unit tests: no socket; output goes to write. The
+ * connection may close itself (Connection: close, errors), but its memory stays until the owner
+ * calls httpi_conn_close() exactly once; feeding a closed connection does nothing. */
 http_conn *httpi_conn_virtual(http_server *s, void (*write)(void *ud, const char *p, size_t n),
 			      void *ud);
 void httpi_conn_feed(http_conn *c, const char *p, size_t n);

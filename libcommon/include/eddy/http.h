@@ -213,8 +213,8 @@ const char *http_content_type_for(const char *filename);
 
 /* ---- Router --------------------------------------------------------------------------------
  * A small table of (method, path prefix) -> handler. Routes are tried in the order they were
- * added; the first whose method matches (NULL matches every method) and whose prefix is a prefix
- * of the decoded path wins. No match gives 404, a path match with no method match gives 405.
+ * added; the first whose method matches (NULL matches every method, "GET" also matches HEAD) and
+ * whose prefix is a prefix of the decoded path wins. No match gives 404, a path match with no method match gives 405.
  * Use it as the server's handler: http_server_new(loop, &o, http_router_handle, router, &e). */
 typedef struct http_router http_router;
 http_router *http_router_new(void);
@@ -265,9 +265,11 @@ typedef struct http_client_req {
 	uint64_t timeout_ms;          /* overrides the client's (0: the client's) */
 	int retries;                  /* <0: none; 0: the client's; >0: this many */
 	size_t max_response_bytes;    /* overrides the client's (0: the client's) */
-	/* Streaming mode: when on_chunk is set, body bytes go to it instead of the response buf, no
-	 * overall timeout applies unless timeout_ms is set, the response cap does not apply, and no
-	 * retry happens once a byte has been delivered. */
+	/* Streaming mode: when on_chunk is set, the body bytes of a 2xx response go to it instead of
+	 * the response buf (the body of any other status still goes to resp->body, capped at 1 MiB,
+	 * so that error documents can be read), no overall timeout applies unless timeout_ms is set,
+	 * the response cap does not apply to streamed bytes, and no retry happens once a byte has
+	 * been delivered. */
 	http_chunk_cb on_chunk;
 	void *chunk_ud;
 } http_client_req;
@@ -285,11 +287,15 @@ http_client *http_client_new(const http_client_opts *opts, err *e);
 void http_client_free(http_client *c);
 
 /* Perform req and fill resp (which this initialises). Returns 0 when a response was received
- * (any status: check resp->status), -1 with e filled on transport errors, timeouts, an exceeded
- * response cap (reason "ResponseTooLarge"), cancellation (reason "Canceled"). 5xx and 429 are
- * retried (when retries allow) but still returned as responses after the last attempt. Messages
- * name the method and URL (without userinfo or query) and never contain credentials. resp must be
- * released even on failure. */
+ * (any status: check resp->status), or -1 with e filled; the error reasons are
+ * "ConnectionFailed" (refused, DNS), "Timeout", "TLSError" (handshake, verification, bad client
+ * certificate), "ResponseTooLarge" (the cap was passed; the transfer was aborted), "Canceled"
+ * (http_client_cancel or the chunk callback), "InvalidRequest" and "HTTPRequestFailed" (any other
+ * transport failure). Connect failures are retried when retries allow; timeouts and broken
+ * connections only for idempotent methods; 5xx and 429 answers are retried too (honouring a
+ * Retry-After in seconds, up to retry_max_ms) and returned as responses after the last attempt.
+ * Redirects are not followed. Messages name the method and URL (without userinfo, query or
+ * fragment) and never contain credentials. resp must be released even on failure. */
 int http_client_do(http_client *c, const http_client_req *req, http_response *resp, err *e);
 
 /* Mark c canceled; safe from any thread. The transfer running on c stops within about a second
