@@ -66,8 +66,8 @@ const char *log_level_name(log_level l)
 void log_setup(log_level level, log_encoding enc, int fd)
 {
 	pthread_mutex_lock(&sink_lock);
-	sink_level = level;
-	sink_enc = enc;
+	__atomic_store_n(&sink_level, level, __ATOMIC_RELAXED);
+	__atomic_store_n(&sink_enc, enc, __ATOMIC_RELAXED);
 	sink_fd = fd;
 	pthread_mutex_unlock(&sink_lock);
 }

@@ -104,8 +104,8 @@ int met_escape_label(buf *out, const char *s);
 /* client_golang's ExponentialBucketsRange(min, max, count) into out[count]. */
 void met_exponential_buckets_range(double min, double max, size_t count, double *out);
 
-/* Process metrics read from /proc at each scrape (names and HELP texts of client_golang's
- * process collector): process_cpu_seconds_total, process_open_fds, process_max_fds,
+/* Process metrics read from /proc at each scrape, on the exposing thread (small reads of
+ * memory-backed files), with the names and HELP texts of client_golang's process collector: process_cpu_seconds_total, process_open_fds, process_max_fds,
  * process_virtual_memory_bytes, process_virtual_memory_max_bytes,
  * process_resident_memory_bytes, process_start_time_seconds. */
 void met_register_process(met_registry *r);

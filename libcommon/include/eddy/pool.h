@@ -41,7 +41,9 @@ typedef void (*pool_done_fn)(void *arg, int status);
 typedef void (*pool_closed_fn)(void *arg);
 
 /* Start nthreads workers (1..POOL_MAX_THREADS) attached to loop. Call on the loop thread.
- * Returns NULL and fills e if a thread cannot be created. */
+ * Returns NULL and fills e for a bad size or when a thread cannot be created; in the latter
+ * case the partly built pool stops the threads it started and frees itself on the loop (so
+ * keep running the loop before uv_loop_close). */
 pool *pool_new(uv_loop_t *loop, size_t nthreads, err *e);
 /* Queue a job. Callable from the loop thread and from workers (e.g. a job fanning out).
  * Returns 0, or -1 when the pool is shutting down. work may be NULL (done then runs with
