@@ -110,7 +110,9 @@ void met_exponential_buckets_range(double min, double max, size_t count, double 
  * process_resident_memory_bytes, process_start_time_seconds. */
 void met_register_process(met_registry *r);
 
-/* The metrics Flux controllers expose, registered together. Fields are NULL-safe to use. */
+/* The metrics Flux controllers expose, registered together. Fields are NULL-safe to use.
+ * (gotk_resource_info, which Flux's dashboards read, is not exposed by controllers: Flux
+ * produces it with kube-state-metrics from the objects' status, and so does Eddy.) */
 typedef struct met_flux {
 	/* gotk_reconcile_duration_seconds{kind,name,namespace}: histogram, 10 buckets from 10 ms
 	 * to 1800 s (ExponentialBucketsRange(0.01, 1800, 10)). */
