@@ -215,23 +215,38 @@ check_controller() { # <binary> <stop-limit-ms> [wrapper...]
 	[ "$status" -eq 2 ]
 }
 
+# valgrind 3.19 cannot read clang 14's DWARF 5 debug info ("I can't recover"): skip then.
+valgrind_usable() {
+	command -v valgrind >/dev/null || return 1
+	valgrind -q "$EDDY_BIN/source-controller" --version >/dev/null 2>&1 &&
+		valgrind -q "$EDDY_BIN/eddy-apiserver" --version >/dev/null 2>&1
+}
+
+no_valgrind_report() {
+	if grep -q '==[0-9]*==' "$WORK/log"; then
+		echo "valgrind reported:" >&2
+		cat "$WORK/log" >&2
+		return 1
+	fi
+}
+
 VALGRIND=(valgrind --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite,indirect
 	--show-leak-kinds=definite,indirect -q)
 
 @test "valgrind: every controller runs and stops without leaks or memory errors" {
 	if sanitized; then skip "sanitizer build: ASan replaces valgrind"; fi
-	command -v valgrind >/dev/null || skip "valgrind not installed"
+	valgrind_usable || skip "valgrind missing or unable to read these binaries"
 	for bin in $CONTROLLERS; do
 		echo "# $bin under valgrind" >&3
 		# A stop takes ~100 ms under valgrind here; 3 s leaves room for a loaded machine.
 		check_controller "$bin" 3000 "${VALGRIND[@]}"
-		! grep -q '==[0-9]*==' "$WORK/log"
+		no_valgrind_report
 	done
 }
 
 @test "valgrind: eddy-apiserver placeholder and eddy run without leaks" {
 	if sanitized; then skip "sanitizer build: ASan replaces valgrind"; fi
-	command -v valgrind >/dev/null || skip "valgrind not installed"
+	valgrind_usable || skip "valgrind missing or unable to read these binaries"
 	start "${VALGRIND[@]}" -- eddy-apiserver --listen 127.0.0.1:0
 	local line port
 	line=$(wait_log '"msg":"serving the API"')
@@ -239,7 +254,7 @@ VALGRIND=(valgrind --leak-check=full --error-exitcode=1 --errors-for-leak-kinds=
 	run curl -sS --max-time 10 "http://127.0.0.1:$port/livez"
 	[ "$output" = "ok" ]
 	stop TERM 3000
-	! grep -q '==[0-9]*==' "$WORK/log"
+	no_valgrind_report
 	run "${VALGRIND[@]}" "$EDDY_BIN/eddy" version
 	[ "$status" -eq 0 ]
 	run "${VALGRIND[@]}" "$EDDY_BIN/kustomize-controller" --no-such-flag
