@@ -34,6 +34,7 @@ struct app_priv {
 	int status;
 	hook *hooks;
 	size_t nhooks;
+	pool *pool;
 };
 
 static bool disabled_addr(const char *addr)
@@ -180,10 +181,29 @@ void app_stop(app *a, int status)
 			http_server_close(p->servers[i].s, NULL, NULL);
 		p->servers[i].s = NULL;
 	}
+	if (p->pool)
+		pool_shutdown(p->pool, NULL, NULL); /* frees itself once its workers are done */
+	p->pool = NULL;
 	if (!uv_is_closing((uv_handle_t *)&p->sigterm))
 		uv_close((uv_handle_t *)&p->sigterm, NULL);
 	if (!uv_is_closing((uv_handle_t *)&p->sigint))
 		uv_close((uv_handle_t *)&p->sigint, NULL);
+}
+
+pool *app_pool(app *a)
+{
+	struct app_priv *p = a->priv;
+	if (p->stopping)
+		return NULL;
+	if (!p->pool) {
+		err e;
+		long long n = a->cfg.concurrent > 0 ? a->cfg.concurrent : 4;
+		p->pool = pool_new(&a->loop, (size_t)n, &e);
+		if (!p->pool)
+			log_error(&a->log, e.msg, "unable to start the worker pool",
+				  LOG_I("threads", n));
+	}
+	return p->pool;
 }
 
 static void on_signal(uv_signal_t *h, int signum)

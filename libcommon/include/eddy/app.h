@@ -32,6 +32,7 @@
 #include "eddy/err.h"
 #include "eddy/log.h"
 #include "eddy/metrics.h"
+#include "eddy/pool.h"
 
 #define EDDY_VERSION "0.1.0-dev"
 
@@ -216,6 +217,12 @@ bool app_stopping(const app *a);
 void app_on_stop(app *a, app_stop_fn fn, void *arg);
 void app_set_ready(app *a, bool ready);
 bool app_ready(const app *a);
+/* The process's worker pool for blocking jobs (see pool.h), with --concurrent threads (the
+ * spec's default when the binary has no --concurrent flag). Created on first use (loop thread);
+ * shut down by the graceful stop after the stop hooks ran, so queued jobs are then cancelled
+ * and running ones finish before app_main() returns. NULL while stopping or if the threads
+ * cannot be started. */
+pool *app_pool(app *a);
 /* The bound ports of the health and metrics servers (0 when disabled); useful with ":0". */
 int app_health_port(const app *a);
 int app_metrics_port(const app *a);
