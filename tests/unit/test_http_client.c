@@ -126,6 +126,18 @@ static void methods_headers_and_bodies(void **state)
 	http_response_release(&r);
 	free(big);
 
+	/* a body without a type gets none; a given type is sent */
+	http_client_req ct = {.method = "POST", .url = u("/ctype"), .body = "{}", .body_len = 2};
+	assert_int_equal(http_client_do(c, &ct, &r, &e), 0);
+	assert_string_equal(buf_str(&r.body), "none");
+	http_response_release(&r);
+	const char *jh[] = {"Content-Type: application/merge-patch+json", NULL};
+	ct.method = "PATCH";
+	ct.headers = jh;
+	assert_int_equal(http_client_do(c, &ct, &r, &e), 0);
+	assert_string_equal(buf_str(&r.body), "application/merge-patch+json");
+	http_response_release(&r);
+
 	http_client_req del = {.method = "DELETE", .url = u("/echo")};
 	assert_int_equal(http_client_do(c, &del, &r, &e), 0);
 	assert_non_null(strstr(buf_str(&r.body), "DELETE /echo"));
@@ -544,6 +556,176 @@ static void tls_server_and_client(void **state)
 	free(bk);
 }
 
+/* ---- a real Go client (kubectl) against the TLS server ---- */
+
+static char *run_capture(const char *cmd)
+{
+	FILE *f = popen(cmd, "r");
+	if (!f)
+		return NULL;
+	char *out = xcalloc(1, 65536);
+	size_t n = fread(out, 1, 65535, f);
+	out[n] = '\0';
+	int st = pclose(f);
+	if (st != 0) {
+		fprintf(stderr, "command failed (%d): %s\n%s\n", st, cmd, out);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void kubectl_as_a_client(void **state)
+{
+	const char *kubectl = getenv("KUBECTL");
+	if (!kubectl || access(kubectl, X_OK) != 0)
+		skip();
+	ts *t = tls_server(HTTP_TLS_CLIENT_OPTIONAL, false);
+	char base[1024], cmd[2048];
+	snprintf(base, sizeof base,
+		 "KUBECONFIG=/dev/null '%s' --server=https://127.0.0.1:%d "
+		 "--certificate-authority='%s/ca.crt' --request-timeout=10s",
+		 kubectl, t->port, dir);
+	/* client certificate identity */
+	snprintf(cmd, sizeof cmd,
+		 "%s --client-certificate='%s/cli.crt' --client-key='%s/cli.key' get --raw /whoami",
+		 base, dir, dir);
+	char *out = run_capture(cmd);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "cn=alice orgs=system:masters,dev"));
+	free(out);
+	/* bearer token */
+	snprintf(cmd, sizeof cmd, "%s --token=sekret get --raw /auth", base);
+	out = run_capture(cmd);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "Bearer sekret"));
+	free(out);
+	/* a chunked stream */
+	snprintf(cmd, sizeof cmd, "%s --token=t get --raw '/stream?n=4&ms=20'", base);
+	out = run_capture(cmd);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "{\"event\":0}\n{\"event\":1}\n{\"event\":2}\n{\"event\":3}"));
+	free(out);
+	/* a large body */
+	snprintf(cmd, sizeof cmd, "%s --token=t get --raw '/big?n=2000000' | wc -c", base);
+	out = run_capture(cmd);
+	assert_non_null(out);
+	assert_int_equal(strtol(out, NULL, 10), 2000000);
+	free(out);
+	ts_stop(t);
+}
+
+/* ---- the client on a uv loop ---- */
+
+typedef struct mres {
+	int done;
+	long status;
+	char reason[64];
+	char body[256];
+	sink s;
+	http_call *call;
+	int cancel_after; /* chunks */
+} mres;
+
+static void m_done(http_call *call, http_response *resp, const err *e, void *ud)
+{
+	mres *r = ud;
+	r->done++;
+	r->status = resp->status;
+	snprintf(r->reason, sizeof r->reason, "%s", e ? e->reason : "");
+	snprintf(r->body, sizeof r->body, "%s", buf_str(&resp->body));
+}
+
+static int m_chunk(const char *p, size_t n, void *ud)
+{
+	mres *r = ud;
+	on_chunk(p, n, &r->s);
+	if (r->cancel_after && r->s.chunks == r->cancel_after)
+		http_call_cancel(r->call);
+	return 0;
+}
+
+static void m_closed(void *d)
+{
+	(*(int *)d)++;
+}
+
+static void loop_client(void **state)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	http_client_opts o = {.retry_base_ms = 10, .max_response_bytes = 100000};
+	err e;
+	http_multi *m = http_multi_new(&loop, &o, &e);
+	assert_non_null(m);
+
+	/* ten slow calls at once finish together: nothing blocks */
+	mres r[10];
+	memset(r, 0, sizeof r);
+	uint64_t t0 = now_ms();
+	for (int i = 0; i < 10; i++) {
+		http_client_req q = {.url = u("/slow?ms=300")};
+		assert_non_null(http_multi_start(m, &q, m_done, &r[i], &e));
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_true(now_ms() - t0 < 2000);
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(r[i].done, 1);
+		assert_int_equal(r[i].status, 200);
+		assert_string_equal(r[i].body, "slow ok\n");
+	}
+
+	/* retries (503 twice), a POST body copied at start, the response cap */
+	mres fl = {0}, po = {0}, big = {0};
+	http_client_req reset = {.url = u("/flaky?reset=1")};
+	http_client *bc = http_client_new(NULL, NULL);
+	http_response rr;
+	assert_int_equal(http_client_do(bc, &reset, &rr, &e), 0);
+	http_response_release(&rr);
+	http_client_free(bc);
+	http_client_req fq = {.url = u("/flaky"), .retries = 3};
+	assert_non_null(http_multi_start(m, &fq, m_done, &fl, &e));
+	char body[8] = "abc";
+	http_client_req pq = {.method = "POST", .url = u("/echo"), .body = body, .body_len = 3};
+	assert_non_null(http_multi_start(m, &pq, m_done, &po, &e));
+	body[0] = 'X';
+	http_client_req bq = {.url = u("/big?n=200000")};
+	assert_non_null(http_multi_start(m, &bq, m_done, &big, &e));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(fl.status, 200);
+	assert_string_equal(fl.body, "ok after 2\n");
+	assert_non_null(strstr(po.body, "len=3 body=abc"));
+	assert_string_equal(big.reason, "ResponseTooLarge");
+
+	/* a watch canceled from its chunk callback; the server sees the client go */
+	int gone = atomic_load(&srv->watch_gone);
+	mres w = {.cancel_after = 3};
+	http_client_req wq = {.url = u("/watch?ms=10"), .on_chunk = m_chunk, .chunk_ud = &w};
+	w.call = http_multi_start(m, &wq, m_done, &w, &e);
+	assert_non_null(w.call);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(w.done, 1);
+	assert_string_equal(w.reason, "Canceled");
+	assert_true(w.s.chunks >= 3);
+	t0 = now_ms();
+	while (atomic_load(&srv->watch_gone) == gone && now_ms() - t0 < 3000)
+		usleep(10000);
+	assert_int_equal(atomic_load(&srv->watch_gone), gone + 1);
+
+	/* closing with a call in flight cancels it and frees everything */
+	mres sl = {0};
+	http_client_req sq = {.url = u("/slow?ms=5000")};
+	assert_non_null(http_multi_start(m, &sq, m_done, &sl, &e));
+	uv_run(&loop, UV_RUN_NOWAIT);
+	int closed = 0;
+	http_multi_close(m, m_closed, &closed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(sl.done, 1);
+	assert_string_equal(sl.reason, "Canceled");
+	assert_int_equal(closed, 1);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
 	mem_install_hooks();
@@ -558,6 +740,8 @@ int main(void)
 		cmocka_unit_test(cancel_from_another_thread),
 		cmocka_unit_test(explicit_and_environment_proxies),
 		cmocka_unit_test(tls_server_and_client),
+		cmocka_unit_test(loop_client),
+		cmocka_unit_test(kubectl_as_a_client),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
