@@ -11,7 +11,10 @@
  * Lifecycle. app_main() is the whole life of a daemon: parse the flags, configure logging, set
  * up the loop, the SIGTERM/SIGINT handlers and the metrics registry (with process metrics and
  * Flux's metric families), serve /healthz and /readyz on --health-addr and /metrics on
- * --metrics-addr, call the binary's start hook, mark the process ready and run the loop. The
+ * --metrics-addr, call the binary's start hook, mark the process ready and run the loop.
+ * /healthz answers 200 "ok" while the loop runs; /readyz 200 "ok" once ready and 503 before and
+ * while stopping; /metrics the registry (met_expose); other paths 404, other methods 405. The
+ * same address for both servers shares one server; "0" or "" disables a server. The
  * first SIGTERM or SIGINT (or app_stop()) starts a graceful stop: readiness goes false, the stop
  * hooks run (last registered first) and must close every handle they own, the HTTP servers and
  * signal handlers are closed, the loop runs until no handle is left, uv_loop_close() succeeds and
