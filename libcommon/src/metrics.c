@@ -672,23 +672,28 @@ static int read_small_file(const char *path, char *out, size_t n)
 	return 0;
 }
 
-static double boot_time(void)
+static double btime;
+static pthread_once_t btime_once = PTHREAD_ONCE_INIT;
+
+static void read_boot_time(void)
 {
-	static double cached;
-	if (cached > 0)
-		return cached;
 	FILE *fp = fopen("/proc/stat", "re");
 	if (!fp)
-		return 0;
+		return;
 	char line[512];
 	while (fgets(line, sizeof line, fp)) {
 		if (strncmp(line, "btime ", 6) == 0) {
-			cached = strtod(line + 6, NULL);
+			btime = strtod(line + 6, NULL);
 			break;
 		}
 	}
 	fclose(fp);
-	return cached;
+}
+
+static double boot_time(void)
+{
+	pthread_once(&btime_once, read_boot_time);
+	return btime;
 }
 
 static void collect_process(met_registry *r, void *arg)
