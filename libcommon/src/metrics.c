@@ -403,6 +403,18 @@ void met_inc(met_family *f, const char *const *vals)
 	met_add(f, vals, 1);
 }
 
+/* Set any counter or gauge (counters only internally, for values read from the kernel). */
+static void set_value(met_family *f, const char *const *vals, double v)
+{
+	if (!f || f->type == MET_HISTOGRAM)
+		return;
+	pthread_mutex_lock(&f->lock);
+	series *s = find(f, vals, true);
+	if (s)
+		s->value = v;
+	pthread_mutex_unlock(&f->lock);
+}
+
 void met_set(met_family *f, const char *const *vals, double v)
 {
 	if (!f || f->type != MET_GAUGE)
@@ -713,10 +725,7 @@ static void collect_process(met_registry *r, void *arg)
 			double tck = (double)sysconf(_SC_CLK_TCK);
 			double page = (double)sysconf(_SC_PAGESIZE);
 			if (tck > 0) {
-				double cpu = (double)(f[14] + f[15]) / tck;
-				double cur = met_value(p.cpu, NULL);
-				if (cpu > cur)
-					met_add(p.cpu, NULL, cpu - cur);
+				set_value(p.cpu, NULL, (double)(f[14] + f[15]) / tck);
 				met_set(p.start, NULL, boot_time() + (double)f[22] / tck);
 			}
 			met_set(p.vmem, NULL, (double)f[23]);
