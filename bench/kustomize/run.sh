@@ -2,12 +2,11 @@
 # Benchmark: `eddy kustomize build` against `kubectl kustomize` on generated trees of 10, 100,
 # 1000 and 5000 resources (bases, overlays, patches, generators); wall time and peak RSS of each,
 # measured in the same run. Not part of the test suite.
-# usage: bench/kustomize/run.sh [EDDY_DRIVER]  (default build/tests/kz-driver, or build/bin/eddy
-#        once it dispatches `kustomize`)
+# usage: bench/kustomize/run.sh [EDDY]  (default build/bin/eddy)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-eddy=${1:-$src/build/tests/kz-driver}
+eddy=${1:-$src/build/bin/eddy}
 kubectl=${KUBECTL:-$src/.tools/bin/kubectl}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

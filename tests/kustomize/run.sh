@@ -3,14 +3,16 @@
 # `eddy kustomize build`. A case builds its own directory, or the directory named in its BUILD
 # file. Where kubectl fails, eddy must fail too; otherwise eddy's output must equal kubectl's
 # parsed (canonical JSON) and is counted as byte-identical when the bytes match.
-# usage: run.sh DRIVER [CASE...]   (DRIVER: a binary taking `kustomize build DIR` and `canon FILE`)
+# usage: run.sh EDDY CANON [CASE...]
+#   EDDY: the binary run as `EDDY kustomize build DIR` (build/bin/eddy)
+#   CANON: a binary printing a YAML stream as canonical JSON with `CANON canon FILE` (kz-driver)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-driver=$1; shift
+driver=$1; canon=$2; shift 2
 kubectl=${KUBECTL:-$here/../../.tools/bin/kubectl}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export driver kubectl work
+export driver canon kubectl work
 
 one() {
 	local dir=$1 name build krc erc
@@ -29,8 +31,8 @@ one() {
 	fi
 	if [ $erc -ne 0 ]; then echo "FAIL error $name: $(head -c 300 "$work/$name.ee")"; return; fi
 	if cmp -s "$work/$name.k" "$work/$name.e"; then echo "PASS bytes $name"; return; fi
-	if "$driver" canon "$work/$name.k" >"$work/$name.kc" 2>/dev/null &&
-	   "$driver" canon "$work/$name.e" >"$work/$name.ec" 2>/dev/null &&
+	if "$canon" canon "$work/$name.k" >"$work/$name.kc" 2>/dev/null &&
+	   "$canon" canon "$work/$name.e" >"$work/$name.ec" 2>/dev/null &&
 	   cmp -s "$work/$name.kc" "$work/$name.ec"; then
 		echo "PASS parsed $name"
 	else
