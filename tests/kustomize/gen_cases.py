@@ -723,12 +723,12 @@ case("gen-merge-nohash-base", {"base/kustomization.yaml": "generatorOptions:\n  
                                "kustomization.yaml": "resources:\n- base\nconfigMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [b=2]\n"})
 case("err-gen-merge-missing", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  behavior: merge\n  literals: [a=1]\n"})
 case("err-gen-duplicate-key", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=1, a=2]\n"})
-case("err-gen-bad-key", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [\"a b=1\"]\n"})
+case("gen-key-with-space", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [\"a b=1\"]\n"})
 case("err-gen-missing-file", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  files: [nope.txt]\n"})
 case("err-gen-missing-env", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  envs: [nope.env]\n"})
 case("err-gen-literal-no-equals", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [novalue]\n"})
 case("err-gen-duplicate-create", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  literals: [a=1]\n- name: cfg\n  literals: [b=1]\n"})
-case("err-gen-bad-behavior", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  behavior: upsert\n  literals: [a=1]\n"})
+case("gen-unknown-behavior-is-create", {"kustomization.yaml": "configMapGenerator:\n- name: cfg\n  behavior: upsert\n  literals: [a=1]\n"})
 case("err-gen-file-outside", {"secret.txt": "x\n", "k/kustomization.yaml": "configMapGenerator:\n- name: cfg\n  files: [../secret.txt]\n"}, build="k")
 case("gen-refs-across-layers", {"base/kustomization.yaml": "resources:\n- deploy.yaml\nconfigMapGenerator:\n- name: cfg\n  literals: [a=1]\n",
     "base/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n        envFrom:\n        - configMapRef:\n            name: cfg\n",
