@@ -1150,6 +1150,15 @@ case("res-comments-and-anchors", {"kustomization.yaml": "# top comment\nresource
     """)})
 case("res-long-strings", {"kustomization.yaml": "resources:\n- r.yaml\n", "r.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: long\ndata:\n  long: " + " ".join(["word%d" % i for i in range(40)]) + "\n  quoted: \"a: b # c\"\n  special: \"@at\"\n  num: \"0777\"\n  bool: \"on\"\n  tilde: \"~\"\n"})
 
+
+# ---------------------------------------------------------------- transformerAnnotations
+case("buildmetadata-transformers-simple", {"base/kustomization.yaml": "namespace: b\ncommonLabels:\n  x: z\nresources:\n- d.yaml\n", "base/d.yaml": APP + "---\n" + KINDS_NS["ClusterRole"],
+    "kustomization.yaml": "buildMetadata: [transformerAnnotations]\nresources:\n- base\nimages:\n- name: app\n  newTag: \"2\"\ncommonAnnotations:\n  a: b\nnameSuffix: -s\n"})
+case("buildmetadata-transformers-multi", {"kustomization.yaml": "buildMetadata: [transformerAnnotations, originAnnotations]\nresources:\n- app.yaml\nimages:\n- name: app\n  newTag: \"2\"\n- name: side\n  newTag: \"3\"\nreplicas:\n- name: app\n  count: 2\npatches:\n- path: p.yaml\n- patch: |-\n    - op: add\n      path: /metadata/labels/x\n      value: w\n  target:\n    kind: Deployment\nlabels:\n- pairs:\n    l: \"1\"\nnamePrefix: p-\n", "app.yaml": APP, "p.yaml": SMP["replicas"]})
+case("buildmetadata-transformers-component", {"base/kustomization.yaml": "resources:\n- app.yaml\n", "base/app.yaml": APP,
+    "comp/kustomization.yaml": "kind: Component\nnamePrefix: c-\npatchesStrategicMerge:\n- p.yaml\n", "comp/p.yaml": SMP["replicas"],
+    "kustomization.yaml": "buildMetadata: [transformerAnnotations]\nresources:\n- base\ncomponents:\n- comp\nconfigMapGenerator:\n- name: g\n  literals: [a=1]\nreplacements:\n- source:\n    kind: Deployment\n    name: app\n  targets:\n  - select:\n      kind: ConfigMap\n    fieldPaths:\n    - data.a\n"})
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)

@@ -240,22 +240,55 @@ static int str_list(const cJSON *l, const char *what, err *e)
 	return 0;
 }
 
+/* buildMetadata transformerAnnotations: every resource present when a transformer configured in
+ * a kustomization runs records it, n times (once per entry). */
+static void record(kz_ctx *c, kz_resmap *m, const char *kind, int n)
+{
+	if (!c->track || n <= 0 || !c->cur_kfile)
+		return;
+	char *rel = kz_relpath(c->top_dir, c->cur_kfile);
+	for (size_t i = 0; i < m->n; i++) {
+		kz_res *r = m->v[i];
+		for (int j = 0; j < n; j++) {
+			char *t = xasprintf("%s- configuredIn: %s\n  configuredBy:\n    apiVersion: "
+					    "builtin\n    kind: %s\n", r->transforms ? r->transforms : "",
+					    rel, kind);
+			free(r->transforms);
+			r->transforms = t;
+		}
+	}
+	free(rel);
+}
+
+static int count_of(const cJSON *k, const char *f)
+{
+	const cJSON *v = field(k, f);
+	if (cJSON_IsArray(v) || cJSON_IsObject(v))
+		return cJSON_GetArraySize(v);
+	return cJSON_IsString(v) && *v->valuestring ? 1 : 0;
+}
+
 static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSON *k, err *e)
 {
 	if (kz_patches_apply(c, m, dir, k, 0, e) < 0)
 		return -1;
+	record(c, m, "PatchStrategicMergeTransformer", count_of(k, "patchesStrategicMerge") > 0);
+	record(c, m, "PatchTransformer", count_of(k, "patches"));
 	const cJSON *ns = field(k, "namespace");
 	if (ns && !cJSON_IsString(ns))
 		return err_fail(e, KZ_REASON, "invalid Kustomization: namespace must be a string");
 	if (ns && kz_namespace_apply(c, m, k, e) < 0)
 		return -1;
+	record(c, m, "NamespaceTransformer", count_of(k, "namespace"));
 	const cJSON *pre = field(k, "namePrefix"), *suf = field(k, "nameSuffix");
 	if (kz_prefix_suffix_apply(c, m, cJSON_IsString(pre) ? pre->valuestring : "", "",
 				   &c->cfg.name_prefix, e) < 0)
 		return -1;
+	record(c, m, "PrefixTransformer", count_of(k, "namePrefix"));
 	if (kz_prefix_suffix_apply(c, m, "", cJSON_IsString(suf) ? suf->valuestring : "",
 				   &c->cfg.name_suffix, e) < 0)
 		return -1;
+	record(c, m, "SuffixTransformer", count_of(k, "nameSuffix"));
 	const cJSON *labels = field(k, "labels"), *l;
 	cJSON_ArrayForEach(l, labels) {
 		kz_fsv fs = {0};
@@ -279,19 +312,28 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 		kz_fsv_release(&fs);
 		if (rc < 0)
 			return -1;
+		record(c, m, "LabelTransformer", 1);
 	}
 	if (kz_labels_apply(c, m, field(k, "commonLabels"), &c->cfg.common_labels, true, e) < 0)
 		return -1;
+	/* kustomize runs (and records) the commonLabels transformer when labels are used too */
+	record(c, m, "LabelTransformer",
+	       count_of(k, "commonLabels") > 0 || count_of(k, "labels") > 0);
 	if (kz_labels_apply(c, m, field(k, "commonAnnotations"), &c->cfg.annotations, false, e) < 0)
 		return -1;
+	record(c, m, "AnnotationsTransformer", count_of(k, "commonAnnotations") > 0);
 	if (kz_patches_apply(c, m, dir, k, 1, e) < 0) /* JSON 6902 (legacy field) */
 		return -1;
+	record(c, m, "PatchJson6902Transformer", count_of(k, "patchesJson6902"));
 	if (kz_replicas_apply(c, m, field(k, "replicas"), &c->cfg.replicas, e) < 0)
 		return -1;
+	record(c, m, "ReplicaCountTransformer", count_of(k, "replicas"));
 	if (kz_images_apply(c, m, field(k, "images"), &c->cfg.images, e) < 0)
 		return -1;
+	record(c, m, "ImageTagTransformer", count_of(k, "images"));
 	if (kz_replacements_apply(c, m, dir, field(k, "replacements"), e) < 0)
 		return -1;
+	record(c, m, "ReplacementTransformer", count_of(k, "replacements") > 0);
 	return 0;
 }
 
@@ -345,6 +387,10 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	if (top) {
 		c->sort_options = cJSON_Duplicate(field(k, "sortOptions"), true);
 		c->build_metadata = cJSON_Duplicate(field(k, "buildMetadata"), true);
+		const cJSON *bm;
+		cJSON_ArrayForEach(bm, c->build_metadata)
+			if (cJSON_IsString(bm) && !strcmp(bm->valuestring, "transformerAnnotations"))
+				c->track = true;
 	}
 
 	const cJSON *it;
@@ -485,6 +531,9 @@ static int build_metadata(kz_ctx *c, kz_resmap *m, err *e)
 		if (managed)
 			set_meta(m->v[i]->obj, "labels", "app.kubernetes.io/managed-by",
 				 "kustomize-(devel)");
+		if (c->track && m->v[i]->transforms)
+			set_meta(m->v[i]->obj, "annotations",
+				 "alpha.config.kubernetes.io/transformations", m->v[i]->transforms);
 	}
 	return 0;
 }

@@ -36,6 +36,7 @@ typedef struct kz_res {
 	kz_strv suffixes;
 	char *origin;         /* config.kubernetes.io/origin text, or NULL */
 	char *idkey;          /* group|kind|namespace|name of the current id ("" ns = default) */
+	char *transforms;     /* alpha.config.kubernetes.io/transformations text, or NULL */
 } kz_res;
 
 typedef struct kz_resmap {
@@ -130,6 +131,7 @@ typedef struct kz_ctx {
 	cJSON *build_metadata; /* of the top kustomization */
 	char *top_dir;       /* real path of the top kustomization directory */
 	char *cur_kfile;     /* kustomization file being built (real path) */
+	bool track;          /* buildMetadata transformerAnnotations */
 } kz_ctx;
 
 /* Join and confine: a real path inside root for path relative to dir. NULL + e on escape. */

@@ -142,6 +142,7 @@ void kz_res_free(kz_res *r)
 	kz_strv_release(&r->suffixes);
 	free(r->origin);
 	free(r->idkey);
+	free(r->transforms);
 	free(r);
 }
 
