@@ -137,7 +137,8 @@ static void selectors(void **state)
 {
 	(void)state;
 	cJSON *o = cJSON_Parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
-			       "{\"name\":\"web-1\",\"labels\":{\"app\":\"web\",\"tier\":\"fe\"}}}");
+			       "{\"name\":\"web-1\",\"labels\":{\"app\":\"web\","
+			       "\"tier\":\"fe\"}}}");
 	struct { const char *sel; bool want; } t[] = {
 		{"{\"kind\":\"Deployment\"}", true},
 		{"{\"group\":\"apps\",\"version\":\"v1\"}", true},
@@ -182,7 +183,8 @@ static void build_basic_and_yaml(void **state)
 	char p[512];
 	snprintf(p, sizeof(p), "%s/basic", tmpdir);
 	assert_int_equal(kz_build_yaml(NULL, tmpdir, p, &b, &e), 0);
-	assert_string_equal(buf_str(&b), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p-c\n");
+	assert_string_equal(buf_str(&b),
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p-c\n");
 	buf_release(&b);
 }
 

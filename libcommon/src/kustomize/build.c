@@ -69,7 +69,8 @@ static int check_fields(const cJSON *k, const char *path, err *e)
 			char t = field_types[i].t;
 			bool good = (t == 's' && cJSON_IsString(it)) ||
 				    (t == 'l' && cJSON_IsArray(it)) ||
-				    (t == 'o' && cJSON_IsObject(it)) || (t == 'm' && cJSON_IsObject(it));
+				    (t == 'o' && cJSON_IsObject(it)) || (t == 'm' &&
+					cJSON_IsObject(it));
 			const cJSON *bad = it;
 			if (good && t == 'm') {
 				const cJSON *v;
@@ -82,7 +83,8 @@ static int check_fields(const cJSON *k, const char *path, err *e)
 			}
 			if (!good)
 				return err_fail(e, KZ_REASON, "invalid Kustomization: json: cannot "
-						"unmarshal %s into Go struct field Kustomization.%s",
+						"unmarshal %s into Go struct field "
+							"Kustomization.%s",
 						go_kind(bad), it->string);
 		}
 	}
@@ -156,7 +158,8 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 	cJSON_Delete(docs);
 	if (!cJSON_IsObject(k)) {
 		cJSON_Delete(k);
-		err_fail(e, KZ_REASON, "invalid Kustomization: json: cannot unmarshal into Go value "
+		err_fail(e, KZ_REASON,
+			"invalid Kustomization: json: cannot unmarshal into Go value "
 			 "of type types.Kustomization");
 		return NULL;
 	}
@@ -250,8 +253,10 @@ static void record(kz_ctx *c, kz_resmap *m, const char *kind, int n)
 	for (size_t i = 0; i < m->n; i++) {
 		kz_res *r = m->v[i];
 		for (int j = 0; j < n; j++) {
-			char *t = xasprintf("%s- configuredIn: %s\n  configuredBy:\n    apiVersion: "
-					    "builtin\n    kind: %s\n", r->transforms ? r->transforms : "",
+			char *t = xasprintf("%s- configuredIn: %s\n  configuredBy:\n    "
+				"apiVersion: "
+					    "builtin\n    kind: %s\n", r->transforms ?
+						r->transforms : "",
 					    rel, kind);
 			free(r->transforms);
 			r->transforms = t;
@@ -389,7 +394,8 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		c->build_metadata = cJSON_Duplicate(field(k, "buildMetadata"), true);
 		const cJSON *bm;
 		cJSON_ArrayForEach(bm, c->build_metadata)
-			if (cJSON_IsString(bm) && !strcmp(bm->valuestring, "transformerAnnotations"))
+			if (cJSON_IsString(bm) && !strcmp(bm->valuestring,
+				"transformerAnnotations"))
 				c->track = true;
 	}
 

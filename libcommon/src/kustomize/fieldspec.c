@@ -184,9 +184,11 @@ static const fsrow common_labels[] = {
 	{NULL, "v1", "Service", "spec/selector", true},
 	{NULL, "v1", "ReplicationController", "spec/selector", true},
 	{NULL, NULL, "Deployment", "spec/selector/matchLabels", true},
-	{"apps", NULL, "Deployment", AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution/"
+	{"apps", NULL, "Deployment",
+		AFF "podAffinity/preferredDuringSchedulingIgnoredDuringExecution/"
 	 "podAffinityTerm/labelSelector/matchLabels", false},
-	{"apps", NULL, "Deployment", AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution/"
+	{"apps", NULL, "Deployment",
+		AFF "podAffinity/requiredDuringSchedulingIgnoredDuringExecution/"
 	 "labelSelector/matchLabels", false},
 	{"apps", NULL, "Deployment", AFF "podAntiAffinity/preferredDuringSchedulingIgnoredDuring"
 	 "Execution/podAffinityTerm/labelSelector/matchLabels", false},

@@ -114,7 +114,8 @@ static void go_json_str(buf *b, const char *s)
 			i++;
 			continue;
 		}
-		if (l == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+		if (l == 3 && p[i] == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0xa8 ||
+			p[i + 2] == 0xa9)) {
 			buf_addf(b, "\\u202%c", p[i + 2] == 0xa8 ? '8' : '9');
 		} else {
 			buf_add(b, p + i, l);
@@ -258,7 +259,8 @@ static int put(gen *g, const char *key, const char *val, size_t vlen, err *e)
 {
 	if (!*key)
 		return err_fail(e, KZ_REASON,
-				"configmap %s illegal: a valid config key must consist of alphanumeric "
+				"configmap %s illegal: a valid config key must consist of "
+					"alphanumeric "
 				"characters, '-', '_' or '.' (key \"%s\")", g->name, key);
 	if (cJSON_GetObjectItemCaseSensitive(g->data, key) ||
 	    cJSON_GetObjectItemCaseSensitive(g->binary, key))
@@ -388,7 +390,8 @@ static int env_src(gen *g, const char *path, err *e)
 		*eq = 0;
 		char *k = p;
 		if (!*k) {
-			rc = err_fail(e, KZ_REASON, "env file %s line %zu: empty key", path, lineno);
+			rc = err_fail(e, KZ_REASON, "env file %s line %zu: empty key", path,
+				lineno);
 			break;
 		}
 		char *v = eq + 1;

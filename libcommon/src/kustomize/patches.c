@@ -74,7 +74,8 @@ static void reorder(cJSON *res, const cJSON *patch, const char *av, const char *
 						continue;
 					cJSON *ri;
 					for (ri = rv->child; ri; ri = ri->next) {
-						const cJSON *rk = cJSON_GetObjectItemCaseSensitive(ri, mk);
+						const cJSON *rk =
+							cJSON_GetObjectItemCaseSensitive(ri, mk);
 						if (rk && cJSON_Compare(rk, key, true))
 							break;
 					}
@@ -298,7 +299,8 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 			return err_fail(e, KZ_REASON, "invalid patch: must be a map");
 		if (cJSON_IsString(path) && *path->valuestring && cJSON_IsString(inl) &&
 		    *inl->valuestring)
-			return err_fail(e, KZ_REASON, "patch and path can't be set at the same time");
+			return err_fail(e, KZ_REASON,
+				"patch and path can't be set at the same time");
 		if (cJSON_IsString(path) && *path->valuestring) {
 			text = read_rel(c, dir, path->valuestring, &len, e);
 			if (!text)
@@ -317,7 +319,8 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 		int rc = 0;
 		if (cJSON_GetArraySize(docs) == 1 && cJSON_IsArray(docs->child)) {
 			if (!target)
-				rc = err_fail(e, KZ_REASON, "unable to apply json patch: must specify "
+				rc = err_fail(e, KZ_REASON,
+					"unable to apply json patch: must specify "
 					      "a target for patch");
 			else
 				rc = json_apply(m, docs->child, target, e);
@@ -388,7 +391,8 @@ static int pj_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list,
 			return err_fail(e, KZ_REASON, "must specify a target for patch");
 		if (cJSON_IsString(path) && *path->valuestring && cJSON_IsString(inl) &&
 		    *inl->valuestring)
-			return err_fail(e, KZ_REASON, "patch and path can't be set at the same time");
+			return err_fail(e, KZ_REASON,
+				"patch and path can't be set at the same time");
 		if (cJSON_IsString(path) && *path->valuestring) {
 			text = read_rel(c, dir, path->valuestring, &len, e);
 			if (!text)

@@ -71,7 +71,8 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 		cJSON *k = cJSON_CreateObject(), *l = cJSON_AddArrayToObject(k, "patchesJson6902");
 		cJSON *p = cJSON_CreateObject();
 		if (field(cfg, "target"))
-			cJSON_AddItemToObject(p, "target", cJSON_Duplicate(field(cfg, "target"), true));
+			cJSON_AddItemToObject(p, "target", cJSON_Duplicate(field(cfg, "target"),
+				true));
 		if (jstr(cfg, "path"))
 			cJSON_AddStringToObject(p, "path", jstr(cfg, "path"));
 		if (jstr(cfg, "jsonOp"))
@@ -80,7 +81,8 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 		rc = kz_patches_apply(c, m, dir, k, 1, e);
 		cJSON_Delete(k);
 	} else if (!strcmp(kind, "PatchStrategicMergeTransformer")) {
-		cJSON *k = cJSON_CreateObject(), *l = cJSON_AddArrayToObject(k, "patchesStrategicMerge");
+		cJSON *k = cJSON_CreateObject(), *l = cJSON_AddArrayToObject(k,
+			"patchesStrategicMerge");
 		const cJSON *it;
 		cJSON_ArrayForEach(it, field(cfg, "paths"))
 			if (cJSON_IsString(it))

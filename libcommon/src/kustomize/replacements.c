@@ -198,7 +198,8 @@ static void lookup(cJSON *parent, cJSON *cur, const char *key, char **seg, size_
 		}
 		if (c)
 			cJSON_DeleteItemFromObjectCaseSensitive(cur, s);
-		c = seg[1][0] == '[' ? cJSON_AddArrayToObject(cur, s) : cJSON_AddObjectToObject(cur, s);
+		c = seg[1][0] == '[' ? cJSON_AddArrayToObject(cur, s) :
+			cJSON_AddObjectToObject(cur, s);
 	}
 	lookup(cur, c, s, seg + 1, n - 1, create, h);
 }
@@ -275,7 +276,8 @@ static cJSON *source_value(kz_resmap *m, const cJSON *src, err *e)
 	free_path(seg, n);
 	if (h.n == 0 || !h.node[0]) {
 		char *id = kz_res_idstr(found);
-		err_fail(e, KZ_REASON, "fieldPath `%s` is missing for replacement source %s", fp, id);
+		err_fail(e, KZ_REASON, "fieldPath `%s` is missing for replacement source %s", fp,
+			id);
 		free(id);
 		hits_release(&h);
 		return NULL;
@@ -302,7 +304,8 @@ static cJSON *source_value(kz_resmap *m, const cJSON *src, err *e)
 			p = q + dl;
 		}
 		if (!hit) {
-			err_fail(e, KZ_REASON, "options.index %ld is out of bounds for value %s", idx,
+			err_fail(e, KZ_REASON, "options.index %ld is out of bounds for value %s",
+				idx,
 				 val->valuestring);
 			free(dup);
 			cJSON_Delete(val);
@@ -437,7 +440,8 @@ static int apply_target(kz_resmap *m, const cJSON *val, const cJSON *t, err *e)
 			lookup(NULL, r->obj, NULL, seg, n, create, &h);
 			free_path(seg, n);
 			if (h.n == 0) {
-				err_fail(e, KZ_REASON, "unable to find %sfield \"%s\" in replacement "
+				err_fail(e, KZ_REASON,
+					"unable to find %sfield \"%s\" in replacement "
 					 "target", create ? "or create " : "", fp->valuestring);
 				hits_release(&h);
 				cJSON_Delete(deflt);
@@ -601,7 +605,8 @@ static void var_defaults(kz_fsv *f)
 				 var_fields[i]);
 			kz_fsv_add(f, NULL, NULL, "CronJob", p, false);
 			for (int k = 0; var_kinds[k]; k++) {
-				snprintf(p, sizeof(p), "spec/template/spec/%s/%s", ct, var_fields[i]);
+				snprintf(p, sizeof(p), "spec/template/spec/%s/%s", ct,
+					var_fields[i]);
 				kz_fsv_add(f, NULL, NULL, var_kinds[k], p, false);
 			}
 			snprintf(p, sizeof(p), "spec/%s/%s", ct, var_fields[i]);

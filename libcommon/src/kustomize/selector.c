@@ -91,7 +91,8 @@ static int sel_match(const char *sel, const cJSON *m, err *e)
 			trim(val);
 			v = cJSON_GetObjectItemCaseSensitive(m, term);
 			result = cJSON_IsString(v) && !strcmp(v->valuestring, val);
-		} else if ((op = strstr(term, " notin ")) != NULL || (op = strstr(term, " in ")) != NULL) {
+		} else if ((op = strstr(term, " notin ")) != NULL || (op = strstr(term,
+			" in ")) != NULL) {
 			bool notin = !strncmp(op, " notin ", 7);
 			*op = 0;
 			char *set = op + (notin ? 7 : 4);
@@ -100,7 +101,8 @@ static int sel_match(const char *sel, const cJSON *m, err *e)
 			size_t sl = strlen(set);
 			if (sl < 2 || set[0] != '(' || set[sl - 1] != ')') {
 				free(s);
-				return err_fail(e, KZ_REASON, "unable to parse requirement: %s", sel);
+				return err_fail(e, KZ_REASON, "unable to parse requirement: %s",
+					sel);
 			}
 			set[sl - 1] = 0;
 			v = cJSON_GetObjectItemCaseSensitive(m, term);

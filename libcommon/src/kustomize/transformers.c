@@ -36,7 +36,8 @@ static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *what, const ch
 		return err_fail(e, KZ_REASON, "%s: resource is not a map", what);
 	}
 	const char *kind = kz_kind(o);
-	if (!strcmp(kind, "List") || (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List") &&
+	if (!strcmp(kind, "List") || (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4,
+		"List") &&
 				      cJSON_IsArray(field(o, "items")))) {
 		cJSON *items = cJSON_DetachItemFromObjectCaseSensitive(o, "items"), *it;
 		cJSON_Delete(o);
@@ -141,7 +142,8 @@ int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 		for (size_t j = i + 1; j < m->n; j++)
 			if (!strcmp(m->v[i]->idkey, m->v[j]->idkey)) {
 				char *id = kz_res_idstr(m->v[j]);
-				err_fail(e, KZ_REASON, "namespace transformation produces ID conflict: "
+				err_fail(e, KZ_REASON,
+					"namespace transformation produces ID conflict: "
 					 "%s", id);
 				free(id);
 				return -1;
@@ -470,7 +472,8 @@ int kz_replicas_apply(kz_ctx *c, kz_resmap *m, const cJSON *replicas, const kz_f
 				if (!kz_strv_has(&r->names, name) || !kz_fs_selects(fs, r->obj))
 					continue;
 				found = true;
-				if (kz_fs_walk(r->obj, fs->path, fs->create, replicas_fn, cnt, e) < 0) {
+				if (kz_fs_walk(r->obj, fs->path, fs->create, replicas_fn, cnt,
+					e) < 0) {
 					cJSON_Delete(cnt);
 					return -1;
 				}
@@ -478,7 +481,8 @@ int kz_replicas_apply(kz_ctx *c, kz_resmap *m, const cJSON *replicas, const kz_f
 		}
 		cJSON_Delete(cnt);
 		if (!found)
-			return err_fail(e, KZ_REASON, "resource with name %s does not match a config "
+			return err_fail(e, KZ_REASON,
+				"resource with name %s does not match a config "
 					"with the following GVK [Deployment ReplicationController "
 					"ReplicaSet StatefulSet]", name);
 	}
