@@ -9,6 +9,7 @@
 typedef struct nr {
 	kz_ctx *c;
 	kz_resmap *m;
+	kz_resmap cands; /* resources of the target kind (borrowed pointers) */
 	const struct kz_nameref *target;
 	kz_res *referrer;
 	err *e;
@@ -53,9 +54,9 @@ static kz_res *find(nr *x, const char *name, const char *ns, int *ambiguous)
 	char g[256], v[128];
 	kz_split_apiversion(kz_apiversion(x->referrer->obj), g, sizeof(g), v, sizeof(v));
 	bool ref_cluster = kz_is_cluster_scoped(g, kz_kind(x->referrer->obj));
-	for (size_t i = 0; i < x->m->n && n < 64; i++) {
-		kz_res *r = x->m->v[i];
-		if (!target_selects(x->target, r->obj))
+	for (size_t i = 0; i < x->cands.n && n < 64; i++) {
+		kz_res *r = x->cands.v[i];
+		if (!kz_strv_has(&r->names, name))
 			continue;
 		bool hit = false;
 		for (size_t j = 0; j < r->names.n && !hit; j++) {
@@ -175,16 +176,25 @@ int kz_nameref_fix(kz_ctx *c, kz_resmap *m, err *e)
 	for (size_t t = 0; t < c->cfg.n_nameref; t++) {
 		x.target = &c->cfg.nameref[t];
 		const kz_fsv *refs = &x.target->refs;
+		x.cands.n = 0;
+		for (size_t i = 0; i < m->n; i++)
+			if (target_selects(x.target, m->v[i]->obj))
+				kz_resmap_push(&x.cands, m->v[i]);
+		if (x.cands.n == 0)
+			continue;
 		for (size_t i = 0; i < m->n; i++) {
 			x.referrer = m->v[i];
 			for (size_t j = 0; j < refs->n; j++) {
 				if (!kz_fs_selects(&refs->v[j], x.referrer->obj))
 					continue;
 				if (kz_fs_walk(x.referrer->obj, refs->v[j].path, false, ref_fn, &x,
-					       e) < 0)
+					       e) < 0) {
+					free(x.cands.v);
 					return -1;
+				}
 			}
 		}
 	}
+	free(x.cands.v);
 	return 0;
 }

@@ -92,6 +92,11 @@ int kz_load_resources_text(kz_ctx *c, kz_resmap *m, const char *data, size_t len
 
 /* ---- namespace ---- */
 
+static int cmp_idkey(const void *a, const void *b)
+{
+	return strcmp((*(kz_res *const *)a)->idkey, (*(kz_res *const *)b)->idkey);
+}
+
 static int set_ns_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *e)
 {
 	const char *ns = ud;
@@ -138,16 +143,20 @@ int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 		}
 		kz_res_track(r);
 	}
-	for (size_t i = 0; i < m->n; i++)
-		for (size_t j = i + 1; j < m->n; j++)
-			if (!strcmp(m->v[i]->idkey, m->v[j]->idkey)) {
-				char *id = kz_res_idstr(m->v[j]);
-				err_fail(e, KZ_REASON,
-					"namespace transformation produces ID conflict: "
-					 "%s", id);
-				free(id);
-				return -1;
-			}
+	/* ids must stay unique: sort the keys and compare neighbours */
+	kz_res **v = xmalloc((m->n ? m->n : 1) * sizeof(*v));
+	memcpy(v, m->v, m->n * sizeof(*v));
+	qsort(v, m->n, sizeof(*v), cmp_idkey);
+	for (size_t i = 1; i < m->n; i++)
+		if (!strcmp(v[i - 1]->idkey, v[i]->idkey)) {
+			char *id = kz_res_idstr(v[i]);
+			err_fail(e, KZ_REASON, "namespace transformation produces ID conflict: %s",
+				 id);
+			free(id);
+			free(v);
+			return -1;
+		}
+	free(v);
 	return 0;
 }
 
