@@ -59,7 +59,7 @@
 typedef struct yml_limits {
 	size_t max_bytes;           /* input size; default 64 MiB */
 	unsigned max_depth;         /* nesting of mappings/sequences; default 1000 */
-	size_t max_nodes;           /* nodes created, aliases expanded included; default 10 000 000 */
+	size_t max_nodes;           /* nodes built, alias copies included; default 4 000 000 */
 	size_t max_alias_expansion; /* nodes copied by aliases; see below */
 	size_t max_docs;            /* documents in a stream; default 100 000 */
 } yml_limits;
@@ -67,7 +67,7 @@ typedef struct yml_limits {
 enum {
 	YML_DEFAULT_MAX_BYTES = 64 * 1024 * 1024,
 	YML_DEFAULT_MAX_DEPTH = 1000,
-	YML_DEFAULT_MAX_NODES = 10 * 1000 * 1000,
+	YML_DEFAULT_MAX_NODES = 4 * 1000 * 1000,
 	YML_DEFAULT_MAX_DOCS = 100 * 1000,
 };
 /* Alias expansion follows yaml.v3's ratio rule: once more than 100 nodes came from aliases and
