@@ -42,6 +42,8 @@
  *     line 4: mapping key "x" already defined at line 2
  * Anchors and aliases are expanded (copied); merge keys `<<` (a mapping or a sequence of
  * mappings) merge as yaml.v3 does: explicit keys win, earlier merged maps win over later ones.
+ * A quoted "<<" key and its value are dropped, as kustomize drops them. An empty key ("? "
+ * alone) is "".
  *
  * Errors (err reason "InvalidYAML" or "InvalidJSON") read like Go's, with a 1-based line:
  *   yaml: line 3: could not find expected ':'
