@@ -221,6 +221,27 @@ static void aliases_and_merge_keys(void **state)
 	assert_int_equal(yml_get_path(d, "l.0")->valuedouble, 1);
 	cJSON_Delete(d);
 
+	/* anchors are indexed: many anchors and aliases parse in linear time; redefinition wins */
+	buf b;
+	buf_init(&b, 1 << 24);
+	buf_adds(&b, "a:\n");
+	for (int i = 0; i < 50000; i++)
+		buf_addf(&b, "- &a%d x%d\n", i, i);
+	buf_adds(&b, "- &a7 redefined\nb:\n");
+	for (int i = 49999; i >= 0; i--)
+		buf_addf(&b, "- *a%d\n", i);
+	err e = { 0 };
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	d = yml_parse_one(b.data, b.len, NULL, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_non_null(d);
+	assert_true(t1.tv_sec - t0.tv_sec < 5);
+	assert_string_equal(yml_get_string(d, "b.0"), "x49999");
+	assert_string_equal(yml_get_string(d, "b.49992"), "redefined");
+	yml_free(d);
+	buf_release(&b);
+
 	assert_string_equal(parse_err("a: *nope\n", NULL), "yaml: line 1: unknown anchor 'nope' referenced");
 	assert_string_equal(parse_err("a: &x [*x]\n", NULL),
 			    "yaml: line 1: anchor 'x' value contains itself");

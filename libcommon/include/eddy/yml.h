@@ -18,7 +18,8 @@
  *   Use yml_number_new()/yml_int_new() to build numbers that keep exact integers, and
  *   yml_number_text()/yml_number_int() to read them: valuedouble is only a double and cannot
  *   hold integers beyond 2^53, the literal can. Code that changes valuedouble of a node must
- *   drop the literal (yml_number_set()) or the emitter keeps printing the old value.
+ *   drop the literal (yml_number_set(); cJSON_SetNumberValue does not) or the emitter keeps
+ *   printing the old value.
  *   JSON parsed by yml_json_parse() follows the same convention for numbers.
  *
  * Typing of plain (unquoted, untagged) scalars, as yaml.v3 resolves them:
