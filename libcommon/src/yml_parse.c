@@ -648,6 +648,10 @@ static cJSON *parse(const char *data, size_t len, const yml_limits *lim, err *e,
 	pstate ps;
 	memset(&ps, 0, sizeof ps);
 	yml_limits_fill(&ps.lim, lim);
+	if (!data) {
+		data = "";
+		len = 0;
+	}
 	ps.e = e;
 	if (len > ps.lim.max_bytes) {
 		err_fail(e, "InvalidYAML", "yaml: input of %zu bytes exceeds the limit of %zu bytes",

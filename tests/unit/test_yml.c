@@ -298,6 +298,9 @@ static void streams_and_documents(void **state)
 	docs = yml_parse_stream("", 0, NULL, &e);
 	assert_int_equal(cJSON_GetArraySize(docs), 0);
 	cJSON_Delete(docs);
+	docs = yml_parse_stream(NULL, 0, NULL, &e);
+	assert_int_equal(cJSON_GetArraySize(docs), 0);
+	cJSON_Delete(docs);
 
 	cJSON *v = yml_parse_one("", 0, NULL, &e);
 	assert_true(cJSON_IsNull(v));
