@@ -336,6 +336,26 @@ static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge, bool *is
 	bool resolvable = !stag[0] || !strcmp(stag, "!!bool") || !strcmp(stag, "!!int") ||
 			  !strcmp(stag, "!!float") || !strcmp(stag, "!!null") ||
 			  !strcmp(stag, "!!timestamp");
+	if (!strcmp(stag, "!!binary")) {
+		/* yaml.v3 decodes it; the bytes then go through JSON like any string */
+		size_t blen;
+		char *bin = yml_base64_decode(val, len, &blen);
+		if (!bin) {
+			fail_at(ps, 0, "!!binary value contains invalid base64 data");
+			return NULL;
+		}
+		if (memchr(bin, '\0', blen)) {
+			free(bin);
+			fail_at(ps, line, "NUL characters in strings are not supported");
+			return NULL;
+		}
+		size_t n;
+		char *fixed = yml_utf8_sanitize(bin, &n);
+		cJSON *b = cJSON_CreateString(fixed ? fixed : bin);
+		free(fixed);
+		free(bin);
+		return b;
+	}
 	if (want_str || !resolvable)
 		return cJSON_CreateString(val);
 	/* kustomize (kyaml on yaml.v3) reads an empty value inside a flow mapping, as in

@@ -105,6 +105,8 @@ static void plain_scalars_typed_like_yaml_v3(void **state)
 		{ "!!int \"12\"", cJSON_Number, NULL, 12 }, { "!!float 1", cJSON_Number, NULL, 1 },
 		{ "!!null ''", cJSON_NULL, NULL, 0 }, { "!custom 12", cJSON_String, "12", 0 },
 		{ "|\n  a\n  b\n", cJSON_String, "a\nb\n", 0 },
+		{ "!!binary aGVsbG8=", cJSON_String, "hello", 0 },
+		{ "!!binary /w==", cJSON_String, "\xef\xbf\xbd", 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char in[256];
@@ -128,6 +130,8 @@ static void plain_scalars_typed_like_yaml_v3(void **state)
 	/* !!int on text that is not an int */
 	assert_string_equal(parse_err("v: !!int abc\n", NULL),
 			    "yaml: cannot decode !!str `abc` as a !!int");
+	assert_string_equal(parse_err("v: !!binary aG==aGVs\n", NULL),
+			    "yaml: !!binary value contains invalid base64 data");
 }
 
 static void literals_are_kept(void **state)
