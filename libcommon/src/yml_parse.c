@@ -443,7 +443,9 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 	if (f->is_map && !f->have_key) {
 		char *k = key_text(node);
 		if (!k) {
-			if (!anchored)
+			if (anchored)
+				bury(ps, node);
+			else
 				yml_free(node);
 			return fail_at(ps, line, "invalid map key: complex keys are not supported");
 		}
@@ -453,7 +455,9 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 			fail_at(ps, 0, "unmarshal errors:\n  line %u: mapping key \"%s\" already "
 				"defined at line %u", line, k, prev);
 			free(k);
-			if (!anchored)
+			if (anchored)
+				bury(ps, node);
+			else
 				yml_free(node);
 			return -1;
 		}

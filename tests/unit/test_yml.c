@@ -265,6 +265,8 @@ static void keys_and_duplicates(void **state)
 	cJSON_Delete(d);
 	assert_string_equal(parse_err("a: 1\nb: 2\na: 3\n", NULL),
 			    "yaml: unmarshal errors:\n  line 3: mapping key \"a\" already defined at line 1");
+	/* an anchored key that is a duplicate (found by the fuzzer: it leaked) */
+	assert_non_null(strstr(parse_err("\"\": l\n&a : n\n", NULL), "mapping key \"\" already"));
 	assert_string_equal(parse_err("? [a]\n: b\n", NULL),
 			    "yaml: line 1: invalid map key: complex keys are not supported");
 	/* many keys: the duplicate check is hashed */
