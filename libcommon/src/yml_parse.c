@@ -452,7 +452,7 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 			return fail_at(ps, line, "invalid map key: complex keys are not supported");
 		}
 		/* The keyset borrows key strings: those handed to child nodes, or a static "<<". */
-		unsigned prev = keyset_add(&f->ks, is_merge ? "<<" : k, line);
+		unsigned prev = keyset_add(&f->ks, is_merge || is_drop ? "<<" : k, line);
 		if (prev) {
 			fail_at(ps, 0, "unmarshal errors:\n  line %u: mapping key \"%s\" already "
 				"defined at line %u", line, k, prev);

@@ -270,6 +270,10 @@ static void keys_and_duplicates(void **state)
 	assert_string_equal(parse_err("a: 1\nb: 2\na: 3\n", NULL),
 			    "yaml: unmarshal errors:\n"
 			    "  line 3: mapping key \"a\" already defined at line 1");
+	/* a dropped "<<" key followed by more keys (found by the fuzzer: use after free) */
+	d = one("{re, \"<<\" , zt, e, anul: {\"b\"}}\n");
+	assert_int_equal(cJSON_GetArraySize(d), 4);
+	cJSON_Delete(d);
 	/* an anchored key that is a duplicate (found by the fuzzer: it leaked) */
 	assert_non_null(strstr(parse_err("\"\": l\n&a : n\n", NULL), "mapping key \"\" already"));
 	assert_string_equal(parse_err("? [a]\n: b\n", NULL),
