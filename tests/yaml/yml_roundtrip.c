@@ -36,7 +36,8 @@ int main(int argc, char **argv)
 		buf_init(&in, (size_t)1 << 30);
 		FILE *f = files ? fopen(argv[i], "rb") : stdin;
 		if (!f || slurp(f, &in) < 0) {
-			fprintf(stderr, "yml_roundtrip: cannot read %s\n", files ? argv[i] : "stdin");
+			fprintf(stderr, "yml_roundtrip: cannot read %s\n",
+				files ? argv[i] : "stdin");
 			return 2;
 		}
 		if (files)
@@ -49,8 +50,8 @@ int main(int argc, char **argv)
 			yml_free(all);
 			return 1;
 		}
-		while (cJSON_GetArraySize(docs) > 0)
-			cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(docs, 0));
+		while (docs->child)
+			cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(docs, docs->child));
 		yml_free(docs);
 	}
 	buf out;
