@@ -413,6 +413,9 @@ cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e)
 	}
 	cJSON *doc = pi_dup(target);
 	long copied = 0;
+	/* An upper bound of the document's depth, kept without rescanning the document after
+	 * every operation: a rescan happens only when the bound passes the limit. */
+	int depth_bound = pi_depth(doc, PATCH_MAX_DEPTH);
 	for (const cJSON *op = ops->child; op; op = op->next) {
 		if (!cJSON_IsObject(op)) {
 			err_fail(e, PATCH_REASON, "json: cannot unmarshal %s into Go value of type "
@@ -424,11 +427,25 @@ cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e)
 			cJSON_Delete(doc);
 			return NULL;
 		}
-		if (pi_depth(doc, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH) {
-			err_fail(e, PATCH_REASON, "document nested deeper than %d levels",
-				 PATCH_MAX_DEPTH);
-			cJSON_Delete(doc);
-			return NULL;
+		const char *path = op_str(op, "path");
+		int tokens = 0;
+		for (const char *c = path ? path : ""; *c; c++)
+			tokens += *c == '/';
+		const cJSON *val = pi_get(op, "value");
+		int grown = tokens + (val ? pi_depth(val, PATCH_MAX_DEPTH) : 1);
+		const char *kind = op_str(op, "op");
+		if (kind && (strcmp(kind, "move") == 0 || strcmp(kind, "copy") == 0))
+			grown = tokens + depth_bound;
+		if (grown > depth_bound)
+			depth_bound = grown;
+		if (depth_bound > PATCH_MAX_DEPTH) {
+			depth_bound = pi_depth(doc, PATCH_MAX_DEPTH);
+			if (depth_bound > PATCH_MAX_DEPTH) {
+				err_fail(e, PATCH_REASON, "document nested deeper than %d levels",
+					 PATCH_MAX_DEPTH);
+				cJSON_Delete(doc);
+				return NULL;
+			}
 		}
 	}
 	return doc;

@@ -215,6 +215,26 @@ static void test_json_patch_copy_bomb(void **state)
 	free(ops);
 }
 
+static void test_json_patch_depth_limit(void **state)
+{
+	/* copying an object into itself nests it one level deeper each time */
+	size_t cap = 64 * 1024;
+	char *ops = xmalloc(cap);
+	size_t n = (size_t)snprintf(ops, cap, "[");
+	for (int i = 0; i < 250; i++)
+		n += (size_t)snprintf(ops + n, cap - n,
+				      "%s{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/a/x\"}",
+				      i ? "," : "");
+	snprintf(ops + n, cap - n, "]");
+	cJSON *t = parse("{\"a\":{}}"), *p = parse(ops);
+	err e = { 0 };
+	assert_null(patch_json(t, p, &e));
+	assert_non_null(strstr(e.msg, "nested deeper than"));
+	cJSON_Delete(t);
+	cJSON_Delete(p);
+	free(ops);
+}
+
 static void test_pointer_escaping(void **state)
 {
 	char *s = patch_pointer_escape("a/b~c");
@@ -457,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_json_patch),
 		cmocka_unit_test(test_json_patch_copy_bomb),
+		cmocka_unit_test(test_json_patch_depth_limit),
 		cmocka_unit_test(test_pointer_escaping),
 		cmocka_unit_test(test_strategic),
 		cmocka_unit_test(test_strategic_deep_input),

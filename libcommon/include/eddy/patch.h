@@ -179,11 +179,17 @@ cJSON *patch_conflicts_status(const patch_conflicts *c);
  * applied fields merged in (keyed lists merged by key, per the schema), fields this manager
  * applied before but no longer applies removed unless another manager owns them, and
  * metadata.managedFields updated (this manager's Apply entry holds exactly the applied field
- * set; time is `now`, an RFC 3339 string such as "2026-01-01T00:00:00Z").
+ * set; its time becomes `now`, an RFC 3339 string such as "2026-01-01T00:00:00Z", when its set
+ * or the object changed, so a no-op apply returns an identical object; other entries keep
+ * their time; entries left without fields are dropped; entries are sorted as the API server
+ * sorts them: Apply before Update, then by time). A managedFields of [{}] (csaupgrade's
+ * reset) counts as no managers.
  *
- * Returns 0 on success; 1 on conflicts (nothing changed; *out lists them and e has reason
- * "Conflict" and out->message); -1 on other errors (e filled, e.g. applied is not an object).
- * With force, conflicting fields are taken over from the other managers instead.
+ * Returns 0 on success; 1 on conflicts (nothing changed; *out lists them, e has reason
+ * "Conflict" and the message of out->message); -1 on other errors (e filled: applied is not
+ * an object, a keyed list item lacks its key, nesting too deep). With force, conflicting
+ * fields are taken over from the other managers instead. out may be NULL; otherwise it is
+ * initialised here and the caller releases it with patch_conflicts_release() in every case.
  *
  * The caller keeps server-owned metadata (uid, resourceVersion, creationTimestamp,
  * generation) itself, strips `.status` from applied for kinds with a status subresource, and
@@ -195,10 +201,17 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
  * newobj's metadata.managedFields: the fields that differ between old (NULL on create) and
  * newobj are added to the manager's "Update" entry for api_version (created if needed) and
  * taken away from every other manager; fields removed by the write leave every set; entries
- * left empty are dropped. newobj's managedFields are the ones the write produced (the caller
- * usually copies old's managedFields into newobj first, as the API server ignores
- * managedFields in a request unless they are explicitly set). subresource is NULL or
- * "status". hint as in patch_apply(). Returns 0, or -1 with e filled. */
+ * left empty are dropped; the manager's time becomes `now` when something changed. The
+ * entries are read from newobj's own metadata.managedFields: for a PUT or PATCH the caller
+ * copies old's managedFields into newobj first unless the request set them itself (kubectl's
+ * csaupgrade JSON patch does). subresource is NULL or "status" (an entry is per manager,
+ * apiVersion and subresource). hint as in patch_apply(). Returns 0, or -1 with e filled.
+ *
+ * Typical use in the API server:
+ *   create:  patch_track_update(NULL, obj, manager, "v1", NULL, now, hint, &e)
+ *   update:  copy managedFields old -> new; patch_track_update(old, new, ...)
+ *   apply:   rc = patch_apply(&live_or_null, body, manager, force, now, hint, &conf, &e);
+ *            rc == 1 -> 409 with patch_conflicts_status(&conf) as the body */
 int patch_track_update(const cJSON *old, cJSON *newobj, const char *manager,
 		       const char *api_version, const char *subresource, const char *now,
 		       const patch_schema_hint *hint, err *e);
