@@ -508,6 +508,7 @@ static int partition(vec *merged, cJSON *const *by, size_t by_n, const char *key
 }
 
 static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e);
+static bool remove_directives(cJSON *v, int depth);
 
 /* Find the first map item of l whose merge key equals value; -1 if none, -2 on error. */
 static long find_map(vec *l, const char *key, const cJSON *value, err *e)
@@ -836,6 +837,7 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 			merged = pi_dup(olist);
 		} else if (!olist && plist) {
 			merged = pi_dup(plist);
+			remove_directives(merged, depth + 1);
 		} else {
 			merged = merge_slice_handler(pi_dup(olist), pi_dup(plist), &fi,
 						     ps_items(fs), false, depth, e);
@@ -917,6 +919,62 @@ out:
 	return rc;
 }
 
+/* removeDirectives: drop maps carrying "$patch" (false: the value itself goes), at any depth
+ * of a value that is taken as is. Other directive keys stay, as upstream. */
+static bool remove_directives(cJSON *v, int depth)
+{
+	if (depth > PATCH_MAX_DEPTH)
+		return true;
+	if (cJSON_IsObject(v)) {
+		if (pi_get(v, DIRECTIVE))
+			return false;
+		cJSON *c = v->child;
+		while (c) {
+			cJSON *next = c->next;
+			if (!remove_directives(c, depth + 1))
+				cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+			c = next;
+		}
+	} else if (cJSON_IsArray(v)) {
+		cJSON *c = v->child;
+		while (c) {
+			cJSON *next = c->next;
+			if (!remove_directives(c, depth + 1))
+				cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+			c = next;
+		}
+	}
+	return true;
+}
+
+/* discardNullValuesFromPatch: null members of maps go, at any depth (list items stay). */
+static void discard_nulls(cJSON *v, int depth)
+{
+	if (depth > PATCH_MAX_DEPTH)
+		return;
+	cJSON *c = (cJSON_IsObject(v) || cJSON_IsArray(v)) ? v->child : NULL;
+	while (c) {
+		cJSON *next = c->next;
+		if (cJSON_IsObject(v) && cJSON_IsNull(c))
+			cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+		else
+			discard_nulls(c, depth + 1);
+		c = next;
+	}
+}
+
+/* A patch value taken as is (no original to merge with): nulls and directives removed.
+ * Returns false (and frees pv) when the value itself is a directive. */
+static bool take_value(cJSON *pv, int depth)
+{
+	discard_nulls(pv, depth);
+	if (!remove_directives(pv, depth)) {
+		cJSON_Delete(pv);
+		return false;
+	}
+	return true;
+}
+
 /* mergeMap: consumes orig (object or NULL) and patch (object). */
 static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
 {
@@ -967,16 +1025,13 @@ static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
 			cJSON_Delete(pv);
 			continue;
 		}
-		if (!ov) {
-			char *key = xstrdup(k);
-			pi_set(orig, key, pv);
-			free(key);
-			continue;
-		}
 		gkind ko = kind_of(ov), kp = kind_of(pv);
-		if (ko != kp || (ko != GK_MAP && ko != GK_SLICE)) {
+		if (!ov || ko != kp || (ko != GK_MAP && ko != GK_SLICE)) {
 			char *key = xstrdup(k);
-			pi_set(orig, key, pv);
+			if (take_value(pv, depth + 1))
+				pi_set(orig, key, pv);
+			else
+				pi_delete_key(orig, key);
 			free(key);
 			continue;
 		}

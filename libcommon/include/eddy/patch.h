@@ -124,7 +124,9 @@ const char *patch_list_merge_key(const char *api_version, const char *kind, cons
  *     (finalizers); other lists are replaced;
  *   - directives: `$patch: replace|delete|merge` (maps and lists), `$retainKeys` (on fields
  *     with the retainKeys strategy), `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>`;
- *   - patch directives never end up in the result.
+ *   - a patch value taken as is (its key is new, or its type differs from the original's)
+ *     loses its null members and every map carrying `$patch` at any depth; as upstream,
+ *     items appended to a merge list are taken verbatim.
  * api_version/kind pick the schema; when the kind is unknown (or either is NULL) lists are
  * replaced as in a merge patch, but the directives are still removed. */
 cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_version,
