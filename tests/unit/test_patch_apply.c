@@ -389,6 +389,53 @@ static void test_track_update(void **state)
 	cJSON_Delete(d);
 }
 
+/* Mirrors Kubernetes' TestApplyCanTransferFieldOwnershipToController: a controller's update
+ * takes a field over, and the applier dropping it afterwards leaves the controller's value. */
+static void test_transfer_ownership_to_controller(void **state)
+{
+	const char *with = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+			   "{\"name\":\"d\"},\"spec\":{\"replicas\":3,\"paused\":false}}";
+	const char *without = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+			      "{\"name\":\"d\"},\"spec\":{\"paused\":false}}";
+	cJSON *live = NULL;
+	apply_ok(&live, with, "kubectl", "t0");
+	cJSON *old = cJSON_Duplicate(live, 1);
+	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItem(live, "spec"), "replicas",
+					       cJSON_CreateNumber(5));
+	err e = { 0 };
+	assert_int_equal(patch_track_update(old, live, "controller", "apps/v1", NULL, "t1", NULL,
+					    &e), 0);
+	cJSON_Delete(old);
+	assert_fields(live, "controller", "Update", "{\"f:spec\":{\"f:replicas\":{}}}");
+	assert_fields(live, "kubectl", "Apply", "{\"f:spec\":{\"f:paused\":{}}}");
+	apply_ok(&live, without, "kubectl", "t2");
+	assert_int_equal(at(live, "spec.replicas")->valueint, 5);
+	/* applying the old value again now conflicts with the controller */
+	patch_conflicts c;
+	assert_int_equal(apply(&live, with, "kubectl", false, "t3", NULL, &c, &e), 1);
+	assert_string_equal(c.message, "Apply failed with 1 conflict: conflict with \"controller\" "
+			    "using apps/v1: .spec.replicas");
+	patch_conflicts_release(&c);
+	cJSON_Delete(live);
+}
+
+/* Map entries of a CRD's additionalProperties are members themselves. */
+static void test_crd_map_entries(void **state)
+{
+	cJSON *schema = parse("{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\","
+			      "\"properties\":{\"values\":{\"type\":\"object\",\"additionalProperties\":"
+			      "{\"type\":\"object\"}}}}}}");
+	patch_schema_hint hint = { schema };
+	cJSON *obj = parse("{\"apiVersion\":\"example.com/v1\",\"kind\":\"W\",\"spec\":{\"values\":"
+			   "{\"a\":{\"x\":1}}}}");
+	err e = { 0 };
+	cJSON *fs = patch_fields_of(obj, &hint, &e);
+	assert_json(fs, "{\"f:spec\":{\"f:values\":{\"f:a\":{\".\":{},\"f:x\":{}}}}}");
+	cJSON_Delete(fs);
+	cJSON_Delete(obj);
+	cJSON_Delete(schema);
+}
+
 static void test_managed_fields_reset_and_errors(void **state)
 {
 	err e = { 0 };
@@ -426,6 +473,8 @@ int main(void)
 		cmocka_unit_test(test_keyed_lists),
 		cmocka_unit_test(test_sets_and_crd_hints),
 		cmocka_unit_test(test_track_update),
+		cmocka_unit_test(test_transfer_ownership_to_controller),
+		cmocka_unit_test(test_crd_map_entries),
 		cmocka_unit_test(test_managed_fields_reset_and_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -206,7 +206,9 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
  * left empty are dropped; the manager's time becomes `now` when something changed. The
  * entries are read from newobj's own metadata.managedFields: for a PUT or PATCH the caller
  * copies old's managedFields into newobj first unless the request set them itself (kubectl's
- * csaupgrade JSON patch does). subresource is NULL or "status" (an entry is per manager,
+ * csaupgrade JSON patch does; a request that sets them to an empty list clears them, and the
+ * API server then records nothing, so the caller skips this call). subresource is NULL or
+ * "status" (an entry is per manager,
  * apiVersion and subresource). hint as in patch_apply(). Returns 0, or -1 with e filled.
  *
  * Typical use in the API server:
