@@ -98,8 +98,8 @@ typedef struct patch_field_info {
 } patch_field_info;
 
 /* Whether the built-in table knows this apiVersion/kind (e.g. "apps/v1", "Deployment").
- * patch_strategic() on an unknown kind behaves as patch_merge(); the API server answers SMP on
- * a custom resource with 415 before getting here. */
+ * patch_strategic() on an unknown kind merges maps and replaces lists (directives are still
+ * honoured); the API server answers SMP on a custom resource with 415 before getting here. */
 bool patch_schema_known(const char *api_version, const char *kind);
 
 /* Look up the field at a dotted path below the object root, list items being transparent:
@@ -122,13 +122,16 @@ const char *patch_list_merge_key(const char *api_version, const char *kind, cons
  *     patch with `"$patch": "delete"` deletes the matching item, `"$patch": "replace"` in a
  *     list replaces the whole list); lists of primitives with strategy merge are merged as sets
  *     (finalizers); other lists are replaced;
- *   - directives: `$patch: replace|delete|merge` (maps and lists), `$retainKeys` (on fields
- *     with the retainKeys strategy), `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>`;
+ *   - directives: `$patch: replace|delete` in maps and merge-list items (`merge` is rejected,
+ *     as upstream), `$retainKeys` (wherever it appears; kubectl generates it for fields with
+ *     the retainKeys strategy), `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>`;
+ *   - list order as upstream: $setElementOrder, then patch order, then live order;
  *   - a patch value taken as is (its key is new, or its type differs from the original's)
  *     loses its null members and every map carrying `$patch` at any depth; as upstream,
  *     items appended to a merge list are taken verbatim.
  * api_version/kind pick the schema; when the kind is unknown (or either is NULL) lists are
- * replaced as in a merge patch, but the directives are still removed. */
+ * replaced as in a merge patch, and the directives are still honoured. Errors carry
+ * upstream's wording, e.g. "map: map[image:x] does not contain declared merge key: name". */
 cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_version,
 		       const char *kind, err *e);
 
@@ -137,7 +140,7 @@ cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_
  *
  * A field set is encoded as FieldsV1 (metadata.managedFields[].fieldsV1), a JSON object tree
  * whose keys are "f:<field>" (map or struct member), "k:{\"name\":\"c\"}" (keyed list item;
- * keys in map-key order, values as JSON), "v:<json value>" (set item), "i:<n>" (atomic item,
+ * keys sorted by name, values as JSON), "v:<json value>" (set item), "i:<n>" (atomic item,
  * not produced here) and "." (the node itself, when it also has members). Leaves are {}.
  *
  * Field paths are printed as Kubernetes prints them in conflict messages:
