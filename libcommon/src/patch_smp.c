@@ -39,7 +39,7 @@ static gkind kind_of(const cJSON *v)
 
 static const char *kind_name(gkind k)
 {
-	static const char *names[] = { "invalid", "map", "slice", "string", "float64", "bool" };
+	static const char *names[] = {"invalid", "map", "slice", "string", "float64", "bool"};
 	return names[k];
 }
 
@@ -162,7 +162,7 @@ static void vec_free(vec *a)
 /* Take the items of an array (which is freed). */
 static vec vec_take(cJSON *arr)
 {
-	vec a = { 0 };
+	vec a = {0};
 	while (arr && arr->child)
 		vec_push(&a, cJSON_DetachItemViaPointer(arr, arr->child));
 	cJSON_Delete(arr);
@@ -378,18 +378,18 @@ static int validate_merge_keys(const char *key, cJSON *const *l, size_t n, err *
 static int normalize_slice_order(vec *a, cJSON *const *order, size_t order_n, const char *key,
 				 gkind kind, err *e)
 {
-	vec del = { 0 };
+	vec del = {0};
 	if (kind == GK_MAP) {
 		if (validate_merge_keys(key, a->v, a->n, e) < 0 ||
 		    validate_merge_keys(key, order, order_n, e) < 0)
 			return -1;
-		vec keep = { 0 };
+		vec keep = {0};
 		for (size_t i = 0; i < a->n; i++)
 			vec_push(has_directive(a->v[i], "delete") ? &del : &keep, a->v[i]);
 		free(a->v);
 		*a = keep;
 	}
-	sorter s = { a->v, order_less, order, order_n, key, kind };
+	sorter s = {a->v, order_less, order, order_n, key, kind};
 	stable_sort(&s, a->n);
 	for (size_t i = 0; i < del.n; i++)
 		vec_push(a, del.v[i]);
@@ -408,7 +408,7 @@ static int normalize_element_order(vec *patch, vec *server_only, cJSON *const *p
 	    normalize_slice_order(server_only, server_order, server_order_n, key, kind, e) < 0)
 		return -1;
 	size_t i = 0, j = 0, size = server_only->n + patch->n;
-	vec all = { 0 };
+	vec all = {0};
 	for (size_t k = 0; k < size; k++) {
 		if (i >= server_only->n && j < patch->n) {
 			vec_push(&all, patch->v[j++]);
@@ -557,7 +557,7 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 	gkind kind;
 	if (slice_elem_kind(orig->v, orig->n, patch->v, patch->n, &kind, e) < 0)
 		goto fail;
-	vec merged = { 0 };
+	vec merged = {0};
 	if (kind != GK_MAP) {
 		if (is_delete) {
 			for (size_t i = 0; i < orig->n; i++) {
@@ -581,12 +581,12 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 		dedupe_scalars(&merged);
 	} else {
 		if (!key || !*key) {
-			err_fail(e, PATCH_REASON, "cannot merge lists without merge key for type %s",
-				 "struct");
+			err_fail(e, PATCH_REASON,
+				 "cannot merge lists without merge key for type %s", "struct");
 			goto fail;
 		}
 		/* mergeSliceWithSpecialElements */
-		vec plain = { 0 };
+		vec plain = {0};
 		bool replace = false;
 		for (size_t i = 0; i < patch->n; i++) {
 			cJSON *v = patch->v[i];
@@ -619,7 +619,8 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 				goto fail;
 			} else {
 				char *m = fmt_str(v), *t = fmt_str(d);
-				err_fail(e, PATCH_REASON, "unknown patch type: %s in map: %s", t, m);
+				err_fail(e, PATCH_REASON, "unknown patch type: %s in map: %s", t,
+					 m);
 				free(m);
 				free(t);
 				free(plain.v);
@@ -628,7 +629,7 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 		}
 		/* The special items stay in `patch` for freeing; plain borrows the others. Make
 		 * plain own copies so that orig/patch bookkeeping stays simple. */
-		vec p2 = { 0 };
+		vec p2 = {0};
 		for (size_t i = 0; i < plain.n; i++)
 			vec_push(&p2, pi_dup(plain.v[i]));
 		free(plain.v);
@@ -668,7 +669,7 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 			}
 		}
 	}
-	vec in = { 0 }, rest = { 0 };
+	vec in = {0}, rest = {0};
 	if (partition(&merged, patch->v, patch->n, key, kind, &in, &rest, e) < 0) {
 		vec_free(&merged);
 		vec_free(&in);
@@ -702,7 +703,7 @@ static cJSON *merge_slice_handler(cJSON *orig, cJSON *patch, const patch_field_i
 		cJSON_Delete(orig);
 		return patch;
 	}
-	vec o = vec_take(orig), p = vec_take(patch), out = { 0 };
+	vec o = vec_take(orig), p = vec_take(patch), out = {0};
 	if (merge_slice(&o, &p, fi->merge_key, is_delete, items, depth, &out, e) < 0) {
 		vec_free(&out);
 		return NULL;
@@ -730,8 +731,7 @@ static bool has_prefix(const char *s, const char *p)
 }
 
 /* validatePatchWithSetOrderList */
-static int validate_set_order(const cJSON *patch_list, const cJSON *order, const char *key,
-			      err *e)
+static int validate_set_order(const cJSON *patch_list, const cJSON *order, const char *key, err *e)
 {
 	if (!cJSON_IsArray(order) || (patch_list && !cJSON_IsArray(patch_list)))
 		return err_fail(e, PATCH_REASON, "invalid patch format of setElementOrder list");
@@ -739,7 +739,7 @@ static int validate_set_order(const cJSON *patch_list, const cJSON *order, const
 	int on = cJSON_GetArraySize(order);
 	if (pn == 0 || on == 0)
 		return 0;
-	vec keep = { 0 };
+	vec keep = {0};
 	for (cJSON *v = patch_list->child; v; v = v->next) {
 		if (key && *key) {
 			if (!cJSON_IsObject(v)) {
@@ -847,11 +847,10 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 				goto done;
 			}
 		}
-		vec m = vec_take(merged), in = { 0 }, rest = { 0 }, ord = vec_take(pi_dup(order));
-		vec ov = vec_take(ocopy), pv = vec_take(pcopy), out = { 0 };
+		vec m = vec_take(merged), in = {0}, rest = {0}, ord = vec_take(pi_dup(order));
+		vec ov = vec_take(ocopy), pv = vec_take(pcopy), out = {0};
 		gkind kind = GK_NIL;
-		int ok = partition(&m, ord.v, ord.n, key, *key ? GK_MAP : GK_STRING, &in, &rest,
-				   e);
+		int ok = partition(&m, ord.v, ord.n, key, *key ? GK_MAP : GK_STRING, &in, &rest, e);
 		if (ok == 0)
 			ok = slice_elem_kind(ov.v, ov.n, pv.v, pv.n, &kind, e);
 		if (ok == 0)
@@ -870,7 +869,7 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 		pi_set(orig, okey, vec_give(&out));
 		pi_delete_key(patch, okey);
 		rc = 0;
-done:
+	done:
 		cJSON_Delete(order);
 		if (rc < 0)
 			return -1;
@@ -1069,8 +1068,8 @@ fail:
 cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_version,
 		       const char *kind, err *e)
 {
-	if (!cJSON_IsObject(patch) || (target && !cJSON_IsObject(target) &&
-				       !cJSON_IsNull(target))) {
+	if (!cJSON_IsObject(patch) ||
+	    (target && !cJSON_IsObject(target) && !cJSON_IsNull(target))) {
 		err_fail(e, PATCH_REASON, "invalid JSON document");
 		return NULL;
 	}

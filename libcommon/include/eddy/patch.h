@@ -71,16 +71,16 @@ char *patch_pointer_escape(const char *token);
  * flag (or a field not in the table) is atomic: the patch's list replaces the original one. */
 typedef enum patch_strategy {
 	PATCH_STRATEGY_NONE = 0,
-	PATCH_STRATEGY_MERGE = 1,       /* "merge": keyed list merge, or set merge of primitives */
+	PATCH_STRATEGY_MERGE = 1, /* "merge": keyed list merge, or set merge of primitives */
 	PATCH_STRATEGY_RETAIN_KEYS = 2, /* "retainKeys": honour $retainKeys on this map */
-	PATCH_STRATEGY_REPLACE = 4,     /* "replace" */
+	PATCH_STRATEGY_REPLACE = 4, /* "replace" */
 } patch_strategy;
 
 /* How server-side apply treats a list (x-kubernetes-list-type). */
 typedef enum patch_list_type {
 	PATCH_LIST_ATOMIC = 0,
-	PATCH_LIST_SET,  /* list of primitives, items owned one by one (v:<value>) */
-	PATCH_LIST_MAP,  /* list of objects keyed by one or more fields (k:{...}) */
+	PATCH_LIST_SET, /* list of primitives, items owned one by one (v:<value>) */
+	PATCH_LIST_MAP, /* list of objects keyed by one or more fields (k:{...}) */
 } patch_list_type;
 
 enum { PATCH_MAX_KEYS = 3 };
@@ -90,11 +90,11 @@ enum { PATCH_MAX_KEYS = 3 };
  * SMP merge key, e.g. Service ports: SMP key "port", apply keys "port","protocol"). The strings
  * are static. */
 typedef struct patch_field_info {
-	unsigned strategy;            /* patch_strategy flags */
-	const char *merge_key;        /* SMP merge key or NULL */
-	patch_list_type list_type;    /* for apply */
+	unsigned strategy; /* patch_strategy flags */
+	const char *merge_key; /* SMP merge key or NULL */
+	patch_list_type list_type; /* for apply */
 	const char *map_keys[PATCH_MAX_KEYS]; /* NULL-terminated when fewer */
-	bool atomic_map;              /* x-kubernetes-map-type: atomic (e.g. LabelSelector) */
+	bool atomic_map; /* x-kubernetes-map-type: atomic (e.g. LabelSelector) */
 } patch_field_info;
 
 /* Whether the built-in table knows this apiVersion/kind (e.g. "apps/v1", "Deployment").
@@ -156,18 +156,19 @@ typedef struct patch_schema_hint {
 
 /* One field another manager owns with a different value. */
 typedef struct patch_conflict {
-	char *manager;     /* the other manager's name */
-	char *operation;   /* "Apply" or "Update" */
+	char *manager; /* the other manager's name */
+	char *operation; /* "Apply" or "Update" */
 	char *api_version; /* its apiVersion */
 	char *subresource; /* NULL or e.g. "status" */
-	char *field;       /* path as printed, e.g. ".data.k" */
-	char *cause;       /* cause message, e.g. "conflict with \"helm\" using v1" */
+	char *field; /* path as printed, e.g. ".data.k" */
+	char *cause; /* cause message, e.g. "conflict with \"helm\" using v1" */
 } patch_conflict;
 
 typedef struct patch_conflicts {
 	size_t n;
 	patch_conflict *items;
-	char *message; /* "Apply failed with 1 conflict: conflict with \"helm\" using v1: .data.k" */
+	/* e.g. "Apply failed with 1 conflict: conflict with \"helm\" using v1: .data.k" */
+	char *message;
 } patch_conflicts;
 
 void patch_conflicts_init(patch_conflicts *c);
