@@ -911,6 +911,13 @@ static int cmp_conflicts(const void *a, const void *b)
 int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool force,
 		const char *now, const patch_schema_hint *hint, patch_conflicts *out, err *e)
 {
+	return patch_apply_subresource(live, applied, manager, NULL, force, now, hint, out, e);
+}
+
+int patch_apply_subresource(cJSON **live, const cJSON *applied, const char *manager,
+			    const char *subresource, bool force, const char *now,
+			    const patch_schema_hint *hint, patch_conflicts *out, err *e)
+{
 	if (out)
 		patch_conflicts_init(out);
 	if (!live || !manager || !*manager)
@@ -943,7 +950,7 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 	if (!(merged = merge_value(cur, ap, s, &rootfi, 0, e)))
 		goto out;
 	/* prune what this manager applied before and no longer applies */
-	long mine = mlist_find(&m, manager, "Apply", NULL, NULL);
+	long mine = mlist_find(&m, manager, "Apply", NULL, subresource);
 	others = fn_new(NULL);
 	for (size_t i = 0; i < m.n; i++)
 		if ((long)i != mine)
@@ -1002,7 +1009,7 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 		fn_free(csets[i]);
 	}
 	free(csets);
-	mentry *me = mine >= 0 ? &m.v[mine] : mlist_add(&m, manager, "Apply", av, NULL);
+	mentry *me = mine >= 0 ? &m.v[mine] : mlist_add(&m, manager, "Apply", av, subresource);
 	/* the acting manager's time moves when its set or the object changed */
 	if (!fn_equal(me->set, aset) || !same_str(me->api_version, av) || !fn_empty(changed) ||
 	    !fn_empty(removed))

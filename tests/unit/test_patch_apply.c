@@ -461,6 +461,29 @@ static void test_transfer_ownership_to_controller(void **state)
 	cJSON_Delete(live);
 }
 
+/* An apply on the status subresource is its own manager entry. */
+static void test_apply_status_subresource(void **state)
+{
+	cJSON *live = NULL;
+	apply_ok(&live, CM("{\"k\":\"v\"}"), "ctrl", "t0");
+	cJSON *st = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+			  "\"cm\"},\"status\":{\"phase\":\"Ready\"}}");
+	patch_conflicts c;
+	err e = {0};
+	assert_int_equal(
+		patch_apply_subresource(&live, st, "ctrl", "status", false, "t1", NULL, &c, &e), 0);
+	patch_conflicts_release(&c);
+	const cJSON *mf = at(live, "metadata.managedFields");
+	assert_int_equal(cJSON_GetArraySize(mf), 2);
+	assert_string_equal(at(mf, "1.subresource")->valuestring, "status");
+	assert_json(at(mf, "1.fieldsV1"), "{\"f:status\":{\"f:phase\":{}}}");
+	/* the main-resource entry is untouched */
+	assert_json(at(mf, "0.fieldsV1"), "{\"f:data\":{\"f:k\":{}}}");
+	assert_null(at(mf, "0.subresource"));
+	cJSON_Delete(st);
+	cJSON_Delete(live);
+}
+
 /* Map entries of a CRD's additionalProperties are members themselves. */
 static void test_crd_map_entries(void **state)
 {
@@ -520,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_track_update),
 		cmocka_unit_test(test_transfer_ownership_to_controller),
 		cmocka_unit_test(test_crd_map_entries),
+		cmocka_unit_test(test_apply_status_subresource),
 		cmocka_unit_test(test_managed_fields_reset_and_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,6 +203,13 @@ cJSON *patch_conflicts_status(const patch_conflicts *c);
 int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool force,
 		const char *now, const patch_schema_hint *hint, patch_conflicts *out, err *e);
 
+/* patch_apply() on a subresource ("status"): the Apply entry is per manager and subresource
+ * and records "subresource". The caller keeps only the subresource's part of applied (for
+ * "status": .status plus the identifying fields), as the API server does. */
+int patch_apply_subresource(cJSON **live, const cJSON *applied, const char *manager,
+			    const char *subresource, bool force, const char *now,
+			    const patch_schema_hint *hint, patch_conflicts *out, err *e);
+
 /* Record an ordinary write (create, update, merge/JSON/strategic patch) by `manager` in
  * newobj's metadata.managedFields: the fields that differ between old (NULL on create) and
  * newobj are added to the manager's "Update" entry for api_version (created if needed) and
