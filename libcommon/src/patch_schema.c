@@ -206,6 +206,23 @@ KIND_TYPE(k_pdb, &t_pdbspec, &t_condstatus);
 /* autoscaling/v2 */
 KIND_TYPE(k_hpa2, NULL, &t_condstatus);
 
+/* admissionregistration.k8s.io/v1: webhooks merge on name */
+static const pfield f_webhookcfg[] = {
+	STRUCT("metadata", &t_meta), KEYED("webhooks", M, "name", NULL), END,
+};
+static const ptype k_webhookcfg = { "WebhookConfiguration", f_webhookcfg };
+
+/* storage.k8s.io/v1 CSINode: drivers merge on name */
+static const pfield f_csinodespec[] = { KEYED("drivers", M, "name", NULL), END };
+static const ptype t_csinodespec = { "CSINodeSpec", f_csinodespec };
+KIND_TYPE(k_csinode, &t_csinodespec, NULL);
+
+/* v1 ComponentStatus: conditions merge on type (top level) */
+static const pfield f_compstatus[] = {
+	STRUCT("metadata", &t_meta), KEYED("conditions", M, "type", NULL), END,
+};
+static const ptype k_compstatus = { "ComponentStatus", f_compstatus };
+
 static const struct kind_entry {
 	const char *api_version;
 	const char *kind;
@@ -243,6 +260,16 @@ static const struct kind_entry {
 	{ "policy/v1", "PodDisruptionBudget", &k_pdb },
 	{ "autoscaling/v1", "HorizontalPodAutoscaler", &k_plain },
 	{ "autoscaling/v2", "HorizontalPodAutoscaler", &k_hpa2 },
+	{ "v1", "ComponentStatus", &k_compstatus },
+	{ "admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", &k_webhookcfg },
+	{ "admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration", &k_webhookcfg },
+	{ "admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy", &k_plain },
+	{ "admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding", &k_plain },
+	{ "storage.k8s.io/v1", "CSINode", &k_csinode },
+	{ "storage.k8s.io/v1", "CSIDriver", &k_plain },
+	{ "storage.k8s.io/v1", "VolumeAttachment", &k_plain },
+	{ "certificates.k8s.io/v1", "CertificateSigningRequest", &k_plain },
+	{ "node.k8s.io/v1", "RuntimeClass", &k_plain },
 	{ "coordination.k8s.io/v1", "Lease", &k_plain },
 	{ "discovery.k8s.io/v1", "EndpointSlice", &k_plain },
 	{ "storage.k8s.io/v1", "StorageClass", &k_plain },
@@ -331,7 +358,7 @@ const char *patch_list_merge_key(const char *api_version, const char *kind, cons
 
 /* ---- cursor ---- */
 
-pschema ps_root(const char *api_version, const char *kind, const patch_schema_hint *hint)
+pschema patch_s_root(const char *api_version, const char *kind, const patch_schema_hint *hint)
 {
 	pschema s = { find_kind(api_version, kind), NULL };
 	if (!s.t && hint && cJSON_IsObject(hint->openapi_schema))
@@ -341,11 +368,11 @@ pschema ps_root(const char *api_version, const char *kind, const patch_schema_hi
 
 static bool oa_is(const cJSON *node, const char *key, const char *val)
 {
-	const cJSON *v = pi_get(node, key);
+	const cJSON *v = patch_u_get(node, key);
 	return cJSON_IsString(v) && strcmp(v->valuestring, val) == 0;
 }
 
-pschema ps_field(pschema s, const char *name, patch_field_info *fi)
+pschema patch_s_field(pschema s, const char *name, patch_field_info *fi)
 {
 	pschema out = { NULL, NULL };
 	memset(fi, 0, sizeof *fi);
@@ -357,10 +384,10 @@ pschema ps_field(pschema s, const char *name, patch_field_info *fi)
 	}
 	if (!s.oa)
 		return out;
-	const cJSON *props = pi_get(s.oa, "properties");
-	const cJSON *node = pi_get(props, name);
+	const cJSON *props = patch_u_get(s.oa, "properties");
+	const cJSON *node = patch_u_get(props, name);
 	if (!node) {
-		const cJSON *ap = pi_get(s.oa, "additionalProperties");
+		const cJSON *ap = patch_u_get(s.oa, "additionalProperties");
 		if (cJSON_IsObject(ap))
 			node = ap;
 	}
@@ -370,7 +397,7 @@ pschema ps_field(pschema s, const char *name, patch_field_info *fi)
 	if (oa_is(node, "type", "array")) {
 		if (oa_is(node, "x-kubernetes-list-type", "map")) {
 			fi->list_type = PATCH_LIST_MAP;
-			const cJSON *keys = pi_get(node, "x-kubernetes-list-map-keys");
+			const cJSON *keys = patch_u_get(node, "x-kubernetes-list-map-keys");
 			int i = 0;
 			for (const cJSON *k = keys ? keys->child : NULL; k && i < PATCH_MAX_KEYS;
 			     k = k->next)
@@ -387,20 +414,20 @@ pschema ps_field(pschema s, const char *name, patch_field_info *fi)
 	return out;
 }
 
-pschema ps_items(pschema s)
+pschema patch_s_items(pschema s)
 {
 	if (s.t)
 		return s;
 	pschema out = { NULL, NULL };
 	if (s.oa) {
-		const cJSON *items = pi_get(s.oa, "items");
+		const cJSON *items = patch_u_get(s.oa, "items");
 		if (cJSON_IsObject(items))
 			out.oa = items;
 	}
 	return out;
 }
 
-bool ps_atomic_map(pschema s)
+bool patch_s_atomic_map(pschema s)
 {
 	return s.oa && oa_is(s.oa, "x-kubernetes-map-type", "atomic");
 }
