@@ -52,7 +52,7 @@ void tv_quote(buf *out, const char *s, size_t n)
 }
 
 typedef struct spec {
-	bool minus, plus, sharp, space, zero;
+	bool minus, plus, sharp, space, zero, plus_v;
 	int width, prec; /* -1 when absent */
 	char verb;
 } spec;
@@ -239,7 +239,7 @@ static void fmt_compound(buf *out, tmpl_val v, const spec *sp, int depth)
 			fmt_one(out, k, sp, depth + 1);
 			tmpl_val_free(k);
 			buf_addc(out, ':');
-		} else if (sp->plus && sp->verb == 'v') {
+		} else if (sp->plus_v && sp->verb == 'v') {
 			buf_addf(out, "%s:", v.u.m->keys[i]);
 		}
 		fmt_one(out, v.u.m->vals[i], sp, depth + 1);
@@ -478,6 +478,11 @@ void tv_sprintf(buf *out, const char *f, size_t flen, int argc, const tmpl_val *
 			continue;
 		}
 		sp.verb = verb;
+		bool plus_v = false;
+		if (verb == 'v' && sp.plus) {
+			sp.plus = false;
+			plus_v = true;
+		}
 		tmpl_val a = argv[ai++];
 		bool known = strchr("vTtbcdoOqxXUeEfFgGs", verb) != NULL;
 		if (!known) {
@@ -495,6 +500,7 @@ void tv_sprintf(buf *out, const char *f, size_t flen, int argc, const tmpl_val *
 				continue;
 			}
 		}
+		sp.plus_v = plus_v;
 		fmt_one(out, a, &sp, 0);
 	}
 	if (ai < argc) {

@@ -1623,12 +1623,24 @@ FN(min)
 	*out = tmpl_int64(m);
 	return 0;
 }
+/* shopspring/decimal results: exact decimal arithmetic on the shortest forms of the operands;
+ * approximated by rounding to 15 significant digits when that is within 1e-15 relative. */
+static double decimal_round(double r)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, "%.15g", r);
+	double c = strtod(tmp, NULL);
+	if (fabs(c - r) <= fabs(r) * 4e-16)
+		return c;
+	return r;
+}
+
 FN(addf)
 {
 	double s = 0;
 	for (int i = 0; i < argc; i++)
 		s += F64(argv[i]);
-	*out = tmpl_float(s);
+	*out = tmpl_float(decimal_round(s));
 	return 0;
 }
 FN(add1f) { *out = tmpl_float(F64(argv[0]) + 1); return 0; }
@@ -1637,7 +1649,7 @@ FN(subf)
 	double s = F64(argv[0]);
 	for (int i = 1; i < argc; i++)
 		s -= F64(argv[i]);
-	*out = tmpl_float(s);
+	*out = tmpl_float(decimal_round(s));
 	return 0;
 }
 FN(mulf)
@@ -1645,7 +1657,7 @@ FN(mulf)
 	double s = F64(argv[0]);
 	for (int i = 1; i < argc; i++)
 		s *= F64(argv[i]);
-	*out = tmpl_float(s);
+	*out = tmpl_float(decimal_round(s));
 	return 0;
 }
 FN(divf)
@@ -1653,7 +1665,9 @@ FN(divf)
 	double s = F64(argv[0]);
 	for (int i = 1; i < argc; i++)
 		s /= F64(argv[i]);
-	*out = tmpl_float(s);
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, "%.16f", s);
+	*out = tmpl_float(fabs(s) < 1e15 ? decimal_round(strtod(tmp, NULL)) : s);
 	return 0;
 }
 FN(maxf)

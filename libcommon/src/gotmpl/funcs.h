@@ -63,7 +63,7 @@
 	X("uuidv4", uuidv4, "") X("randAlphaNum", randAlphaNum, "i") \
 	X("randAlpha", randAlpha, "i") X("randNumeric", randNumeric, "i") \
 	X("randAscii", randAscii, "i") X("randInt", randInt, "ii") X("shuffle", shuffle, "s") \
-	X("regexMatch", regexMatch, "ss") X("mustRegexMatch", regexMatch, "ss") \
+	X("regexMatch", regexMatch, "ss") X("mustRegexMatch", mustRegexMatch, "ss") \
 	X("regexFind", regexFind, "ss") X("mustRegexFind", regexFind, "ss") \
 	X("regexFindAll", regexFindAll, "ssi") X("mustRegexFindAll", regexFindAll, "ssi") \
 	X("regexReplaceAll", regexReplaceAll, "sss") \

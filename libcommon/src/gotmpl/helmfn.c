@@ -304,15 +304,27 @@ static int re_each(pcre2_code *re, const char *s, size_t n, int64_t max,
 
 FN(regexMatch)
 {
-	pcre2_code *re = re_compile(S(0), e);
-	if (!re)
-		return -1;
+	err e2;
+	pcre2_code *re = re_compile(S(0), &e2);
+	if (!re) {
+		*out = tmpl_bool(false);
+		return 0;
+	}
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
 	int rc = pcre2_match(re, (PCRE2_SPTR)S(1), SLEN(1), 0, 0, md, NULL);
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
 	*out = tmpl_bool(rc >= 0);
 	return 0;
+}
+
+FN(mustRegexMatch)
+{
+	pcre2_code *re = re_compile(S(0), e);
+	if (!re)
+		return -1;
+	pcre2_code_free(re);
+	return fn_regexMatch(x, argc, argv, out, e);
 }
 
 struct find_ctx { const char *s; tmpl_val *l; };
@@ -1067,7 +1079,8 @@ FN(fromYaml)
 	tmpl_val v = tmpl_nil();
 	if (tmpl_from_yaml(S(0), SLEN(0), false, &v, &e2)) {
 		tmpl_val m = tmpl_map_new();
-		tmpl_map_set(m, "Error", tmpl_str(e2.msg));
+		char *msg = xasprintf("error converting YAML to JSON: %s", e2.msg);
+		tmpl_map_set(m, "Error", tmpl_str_take(msg, strlen(msg)));
 		*out = m;
 		return 0;
 	}

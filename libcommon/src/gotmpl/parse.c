@@ -835,7 +835,7 @@ static node *parse_action(parser *p, tok *stop)
 		return mk(p, t->t == T_BREAK ? N_BREAK : N_CONTINUE, pos);
 	case T_DEFINE:
 		next(p);
-		if (p->depth > 0 || p->range_depth) {
+		if (p->depth > 1 || p->range_depth) {
 			perr(p, pos, "unexpected <define> in command");
 			return NULL;
 		}

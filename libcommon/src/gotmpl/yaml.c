@@ -406,8 +406,15 @@ static int parse_stream(const char *s, size_t n, bool json_ints,
 	for (;;) {
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&p, &ev)) {
-			rc = err_fail(e, "YAMLError", "yaml: line %zu: %s",
-				      p.problem_mark.line + 1, p.problem ? p.problem : "parse error");
+			size_t line = p.context_mark.line ? p.context_mark.line : p.problem_mark.line;
+			if (p.error == YAML_SCANNER_ERROR && line)
+				line++;
+			if (line)
+				rc = err_fail(e, "YAMLError", "yaml: line %zu: %s", line,
+					      p.problem ? p.problem : "parse error");
+			else
+				rc = err_fail(e, "YAMLError", "yaml: %s",
+					      p.problem ? p.problem : "parse error");
 			break;
 		}
 		yaml_event_type_t t = ev.type;
