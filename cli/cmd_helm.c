@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	      "      --set-string k=v     set string values\n"
 	      "      --set-file k=path    set values from files\n"
 	      "      --set-literal k=v    set a literal string value\n"
+	      "      --set-json k=json    set JSON values\n"
 	      "  -n, --namespace NS       release namespace (default \"default\")\n"
 	      "      --include-crds       print the CRDs of the chart first\n"
 	      "      --skip-tests         do not print test hooks\n"
@@ -137,6 +138,9 @@ static int helm_template(int argc, char **argv)
 		} else if (!strcmp(a, "--set-file")) {
 			NEEDVAL();
 			sets[nsets++] = (setarg){CHART_SET_FILE, val};
+		} else if (!strcmp(a, "--set-json")) {
+			NEEDVAL();
+			sets[nsets++] = (setarg){CHART_SET_JSON, val};
 		} else if (!strcmp(a, "--set-literal")) {
 			NEEDVAL();
 			sets[nsets++] = (setarg){CHART_SET_LITERAL, val};
@@ -209,9 +213,9 @@ static int helm_template(int argc, char **argv)
 		}
 		buf_release(&b);
 	}
-	static const int order[] = {CHART_SET, CHART_SET_STRING, CHART_SET_FILE,
+	static const int order[] = {CHART_SET_JSON, CHART_SET, CHART_SET_STRING, CHART_SET_FILE,
 				    CHART_SET_LITERAL};
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 5; k++)
 		for (int i = 0; i < nsets; i++)
 			if (sets[i].mode == order[k] && chart_values_set(vals, sets[i].v,
 									 sets[i].mode, &e)) {

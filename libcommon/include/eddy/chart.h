@@ -57,10 +57,11 @@ typedef struct chart_render_opts {
 int chart_render(chart *c, tmpl_val user_values, const chart_render_opts *o, buf *out, err *e);
 
 /* User values, built the way `helm template` merges its flags: files first (later files win,
- * maps merged), then --set, --set-string, --set-file in that order. */
+ * maps merged), then --set-json, --set, --set-string, --set-file, --set-literal in that order. */
 /* Merge a values document (YAML text) into vals (a map). */
 int chart_values_merge_yaml(tmpl_val vals, const char *text, size_t len, const char *name, err *e);
-enum { CHART_SET = 0, CHART_SET_STRING = 1, CHART_SET_FILE = 2, CHART_SET_LITERAL = 3 };
+enum { CHART_SET = 0, CHART_SET_STRING = 1, CHART_SET_FILE = 2, CHART_SET_LITERAL = 3,
+       CHART_SET_JSON = 4 };
 /* Apply one --set style argument ("a.b=1,c[0]=x") with Helm's strvals rules. */
 int chart_values_set(tmpl_val vals, const char *arg, int mode, err *e);
 

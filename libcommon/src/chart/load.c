@@ -100,17 +100,20 @@ static bool rules_ignore(const rules *rs, const char *path, bool is_dir)
 	for (size_t i = 0; i < rs->n; i++) {
 		const rule *r = &rs->r[i];
 		bool m;
-		if (r->dir_only && !is_dir)
-			m = false;
-		else if (r->base_only)
+		if (r->base_only)
 			m = fnmatch(r->pat, base, 0) == 0;
 		else
 			m = fnmatch(r->pat, path, FNM_PATHNAME) == 0;
+		/* Helm's rules: a negated rule ignores everything it does not match */
 		if (r->negate) {
-			if (m)
-				return false;
+			if (r->dir_only && !is_dir)
+				return true;
+			if (!m)
+				return true;
 			continue;
 		}
+		if (r->dir_only && !is_dir)
+			continue;
 		if (m)
 			return true;
 	}

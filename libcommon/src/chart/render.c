@@ -5,6 +5,7 @@
 #include "gotmpl/internal.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -867,14 +868,6 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 										   sizeof *hooks);
 		size_t ng = 0, nh = 0;
 		for (size_t i = 0; i < nms; i++) {
-			if (o->show_only) {
-				bool keep = false;
-				for (size_t k = 0; o->show_only[k]; k++)
-					if (!strcmp(o->show_only[k], ms[i].path))
-						keep = true;
-				if (!keep)
-					continue;
-			}
 			if (ms[i].is_hook)
 				hooks[nh++] = ms[i];
 			else
@@ -901,7 +894,40 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 		free(gen);
 		free(hooks);
 		buf_release(&body);
-		if (buf_add(out, res.data ? res.data : "", res.len))
+		if (o->show_only && !rc) {
+			/* helm template --show-only: split the output, keep matching sources */
+			char **docs;
+			size_t nd;
+			split_docs(res.data ? res.data : "", res.len, &docs, &nd);
+			buf_reset(&res);
+			for (size_t k = 0; o->show_only[k] && !rc; k++) {
+				bool found = false;
+				for (size_t d = 0; d < nd; d++) {
+					const char *src = strstr(docs[d], "# Source: ");
+					if (!src)
+						continue;
+					src += 10;
+					const char *sl = strchr(src, '/');
+					if (!sl || sl == src)
+						continue;
+					size_t l = strcspn(sl + 1, "\n");
+					char *p = xstrndup(sl + 1, l);
+					bool m = fnmatch(o->show_only[k], p, FNM_PATHNAME) == 0;
+					free(p);
+					if (!m)
+						continue;
+					found = true;
+					buf_addf(&res, "---\n%s\n", docs[d]);
+				}
+				if (!found)
+					rc = err_fail(e, "ChartRenderError", "could not find template %s in "
+						      "chart", o->show_only[k]);
+			}
+			for (size_t d = 0; d < nd; d++)
+				free(docs[d]);
+			free(docs);
+		}
+		if (!rc && buf_add(out, res.data ? res.data : "", res.len))
 			rc = err_fail(e, "ChartRenderError", "output larger than the limit");
 		buf_release(&res);
 	}

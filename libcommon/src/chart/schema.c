@@ -128,8 +128,13 @@ static void validate(sctx *s, tmpl_val sch, tmpl_val v, const char *path, int de
 			buf_init(&vals, 4096);
 			for (size_t i = 0; i < en->u.l->n; i++) {
 				buf_adds(&vals, i ? ", " : "");
-				err je;
-				tmpl_to_json(&vals, en->u.l->items[i], false, &je);
+				tmpl_val it = en->u.l->items[i];
+				if (it.kind == TV_STRING) {
+					buf_addf(&vals, "'%s'", it.u.s->data);
+				} else {
+					err je;
+					tmpl_to_json(&vals, it, false, &je);
+				}
 			}
 			report(s, path, "value must be one of %s", buf_str(&vals));
 			buf_release(&vals);

@@ -319,6 +319,27 @@ static int parse_list_value(sp *p, tmpl_val *out)
 
 static int read_value(sp *p, tmpl_val *out)
 {
+	if (p->mode == CHART_SET_JSON) {
+		/* one JSON value, then ',' or the end */
+		const char *st = p->s + p->i;
+		size_t n = p->n - p->i, used = n;
+		for (;;) {
+			err je;
+			if (tmpl_from_json(st, used, out, &je) == 0)
+				break;
+			/* shrink to the last ',' before used */
+			while (used > 0 && st[used - 1] != ',')
+				used--;
+			if (used == 0)
+				return err_fail(p->e, "ValuesError", "failed parsing --set-json data: "
+						"%s", je.msg);
+			used--;
+		}
+		p->i += used;
+		if (p->i < p->n && p->s[p->i] == ',')
+			p->i++;
+		return 0;
+	}
 	if (p->mode != CHART_SET_LITERAL && p->i < p->n && p->s[p->i] == '{' &&
 	    p->mode != CHART_SET_FILE) {
 		p->i++;
@@ -438,7 +459,12 @@ static int parse_value_into(sp *p, tmpl_val *m, const char *unused)
 			tmpl_map_set(*m, key, v);
 	} else if (found == '.') {
 		tmpl_val *inner = tmpl_map_get(*m, key);
-		if (!inner || inner->kind != TV_MAP) {
+		if (inner && inner->kind != TV_MAP && inner->kind != TV_NIL) {
+			rc = err_fail(p->e, "ValuesError", "unable to parse key: interface conversion: "
+				      "interface {} is %s, not map[string]interface {}",
+				      inner->kind == TV_LIST ? "[]interface {}" : inner->kind ==
+				      TV_STRING ? "string" : inner->kind == TV_BOOL ? "bool" : "int64");
+		} else if (!inner || inner->kind != TV_MAP) {
 			tmpl_map_set(*m, key, tmpl_map_new());
 			inner = tmpl_map_get(*m, key);
 		}
@@ -446,6 +472,12 @@ static int parse_value_into(sp *p, tmpl_val *m, const char *unused)
 	} else { /* '[' */
 		size_t idx;
 		rc = parse_index(p, &idx);
+		tmpl_val *l0 = rc ? NULL : tmpl_map_get(*m, key);
+		if (l0 && l0->kind != TV_LIST && l0->kind != TV_NIL)
+			rc = err_fail(p->e, "ValuesError", "unable to parse key: interface conversion: "
+				      "interface {} is %s, not []interface {}",
+				      l0->kind == TV_MAP ? "map[string]interface {}" : l0->kind ==
+				      TV_STRING ? "string" : l0->kind == TV_BOOL ? "bool" : "int64");
 		if (!rc) {
 			tmpl_val *l = tmpl_map_get(*m, key);
 			if (!l || l->kind != TV_LIST) {

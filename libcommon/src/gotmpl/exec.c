@@ -302,6 +302,29 @@ static int eval_field(tmpl_exec *x, tmpl_val dot, const char *name, const node *
 		return 0;
 	}
 	bool hasargs = nargs > 0 || final;
+	if (recv.kind == TV_MAP && recv.sub == TV_SUB_FILES && tv_files_method(name)) {
+		tmpl_val argv[4];
+		int argc = 0;
+		for (size_t i = 0; i < nargs && argc < 3; i++) {
+			if (eval_arg(x, dot, 'a', args[i], &argv[argc])) {
+				for (int k = 0; k < argc; k++)
+					tmpl_val_free(argv[k]);
+				return -1;
+			}
+			argc++;
+		}
+		if (final && argc < 4)
+			argv[argc++] = tmpl_ref(*final);
+		err e2;
+		err_clear(&e2);
+		x->at = at;
+		int rc = tv_files_call(name, recv, argc, argv, out, &e2);
+		for (int i = 0; i < argc; i++)
+			tmpl_val_free(argv[i]);
+		if (rc)
+			return FAIL("%s", e2.msg);
+		return 0;
+	}
 	if (recv.kind == TV_MAP) {
 		tmpl_val *v = tmpl_map_get(recv, name);
 		if (recv.sub == TV_SUB_STRUCT || (recv.sub == TV_SUB_FILES && !v)) {
@@ -325,29 +348,6 @@ static int eval_field(tmpl_exec *x, tmpl_val dot, const char *name, const node *
 		*out = tmpl_ref(*v);
 		if (out->kind == TV_NIL)
 			out->sub = TV_SUB_NILIFACE;
-		return 0;
-	}
-	if (recv.kind == TV_MAP && recv.sub == TV_SUB_FILES && tv_files_method(name)) {
-		tmpl_val argv[4];
-		int argc = 0;
-		for (size_t i = 0; i < nargs && argc < 3; i++) {
-			if (eval_arg(x, dot, 'a', args[i], &argv[argc])) {
-				for (int k = 0; k < argc; k++)
-					tmpl_val_free(argv[k]);
-				return -1;
-			}
-			argc++;
-		}
-		if (final && argc < 4)
-			argv[argc++] = tmpl_ref(*final);
-		err e2;
-		err_clear(&e2);
-		x->at = at;
-		int rc = tv_files_call(name, recv, argc, argv, out, &e2);
-		for (int i = 0; i < argc; i++)
-			tmpl_val_free(argv[i]);
-		if (rc)
-			return FAIL("%s", e2.msg);
 		return 0;
 	}
 	if (recv.kind == TV_LIST && recv.sub == TV_SUB_STRS && !strcmp(name, "Has")) {
