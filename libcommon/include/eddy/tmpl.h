@@ -136,7 +136,8 @@ int tmpl_from_yaml_all(const char *s, size_t n, tmpl_val *out, err *e);
 typedef struct tmpl_limits {
 	size_t max_output;   /* bytes per executed template (default 64 MiB) */
 	int max_depth;       /* include/template/tpl nesting (default 1000, like Helm) */
-	uint64_t max_steps;  /* evaluated nodes per top-level execution (default 100 million) */
+	uint64_t max_steps;  /* evaluated nodes per top-level execution (default 20 million) */
+	double max_seconds;  /* wall-clock time per top-level execution (default 60) */
 } tmpl_limits;
 
 typedef struct tmpl_set tmpl_set;

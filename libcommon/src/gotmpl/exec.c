@@ -7,11 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { CTRL_BREAK = 1, CTRL_CONTINUE = 2 };
 
 static const tmpl_limits default_limits = {
-	.max_output = 64u << 20, .max_depth = 1000, .max_steps = 100000000ull,
+	.max_output = 64u << 20, .max_depth = 1000, .max_steps = 20000000ull, .max_seconds = 60,
 };
 
 tmpl_set *tmpl_set_new(void)
@@ -44,6 +45,8 @@ void tmpl_set_limits(tmpl_set *s, const tmpl_limits *lim)
 		s->lim.max_depth = default_limits.max_depth;
 	if (!s->lim.max_steps)
 		s->lim.max_steps = default_limits.max_steps;
+	if (s->lim.max_seconds <= 0)
+		s->lim.max_seconds = default_limits.max_seconds;
 }
 
 void tmpl_set_hooks(tmpl_set *s, const tmpl_hooks *h) { s->hooks = *h; }
@@ -145,9 +148,24 @@ int tv_exec_error(tmpl_exec *x, err *e, const char *fmt, ...)
 
 static int step(tmpl_exec *x)
 {
-	if (++x->steps > x->set->lim.max_steps)
-		return FAIL("template execution stopped: more than %llu steps (the step budget)",
-			    (unsigned long long)x->set->lim.max_steps);
+	if (++x->steps > x->set->lim.max_steps) {
+		int rc = FAIL("template execution stopped: more than %llu steps (the step budget)",
+			      (unsigned long long)x->set->lim.max_steps);
+		x->fatal = true;
+		return rc;
+	}
+	if ((x->steps & 4095) == 0 && x->set->lim.max_seconds > 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double el = (double)(now.tv_sec - x->start.tv_sec) +
+			    (double)(now.tv_nsec - x->start.tv_nsec) / 1e9;
+		if (el > x->set->lim.max_seconds) {
+			int rc = FAIL("template execution stopped: more than %.0f seconds (the time "
+				      "budget)", x->set->lim.max_seconds);
+			x->fatal = true;
+			return rc;
+		}
+	}
 	return 0;
 }
 
@@ -587,7 +605,7 @@ static int eval_function(tmpl_exec *x, tmpl_val dot, const node *ident, const no
 		*out = tmpl_nil();
 		if (f->fn(x, (int)argc, argv, out, &e2)) {
 			x->at = cmd;
-			if (x->failed && !strcmp(e2.reason, "TemplateExecFatal"))
+			if (x->fatal)
 				err_set(x->e, ERR_GENERIC, "TemplateError", "%s", e2.msg);
 			else
 				FAIL("error calling %s: %s", f->name, e2.msg);
@@ -693,8 +711,12 @@ static int walk(tmpl_exec *x, tmpl_val dot, const node *n);
 
 static int emit(tmpl_exec *x, const char *s, size_t len)
 {
-	if (buf_add(x->out, s, len))
-		return FAIL("template output exceeds the limit of %zu bytes", x->set->lim.max_output);
+	if (buf_add(x->out, s, len)) {
+		int rc = FAIL("template output exceeds the limit of %zu bytes",
+			      x->set->lim.max_output);
+		x->fatal = true;
+		return rc;
+	}
 	return 0;
 }
 
@@ -813,13 +835,14 @@ static int walk(tmpl_exec *x, tmpl_val dot, const node *n)
 			if (v.kind == TV_METHOD) {
 				x->at = n;
 				rc = FAIL("can't print method value");
+			} else if (v.kind == TV_STRING && v.sub == TV_SUB_STR) {
+				rc = emit(x, v.u.s->data, v.u.s->len);
 			} else {
-				size_t before = x->out->len;
-				tmpl_print(x->out, v);
-				if (x->out->len > x->set->lim.max_output || (x->out->len == before &&
-				    0)) {
-					rc = FAIL("template output exceeds the limit");
-				}
+				buf tmp;
+				buf_init(&tmp, x->set->lim.max_output + 1);
+				tmpl_print(&tmp, v);
+				rc = emit(x, tmp.data ? tmp.data : "", tmp.len);
+				buf_release(&tmp);
 			}
 		}
 		tmpl_val_free(v);
@@ -853,7 +876,9 @@ static int walk(tmpl_exec *x, tmpl_val dot, const node *n)
 			return -1;
 		if (x->depth >= x->set->lim.max_depth) {
 			tmpl_val_free(nd);
-			return FAIL("exceeded maximum template depth (%d)", x->set->lim.max_depth);
+			int rc = FAIL("exceeded maximum template depth (%d)", x->set->lim.max_depth);
+			x->fatal = true;
+			return rc;
 		}
 		const tree *saved = x->t;
 		size_t mark = x->nvars;
@@ -880,9 +905,11 @@ int tv_exec_template(tmpl_exec *x, const char *name, tmpl_val dot, buf *out, err
 	if (!t)
 		return err_fail(e, "TemplateError", "template: no template \"%s\" associated with "
 				"template \"%s\"", name, "gotpl");
-	if (x->depth >= x->set->lim.max_depth)
+	if (x->depth >= x->set->lim.max_depth) {
+		x->fatal = true;
 		return err_fail(e, "TemplateError", "rendering template has a nested reference name: "
 				"%s: unable to execute template", name);
+	}
 	buf *saved_out = x->out;
 	const tree *saved_t = x->t;
 	err *saved_e = x->e;
@@ -900,15 +927,8 @@ int tv_exec_template(tmpl_exec *x, const char *name, tmpl_val dot, buf *out, err
 	x->t = saved_t;
 	x->e = saved_e;
 	x->ctrl = saved_ctrl;
-	if (rc) {
-		/* the message already carries the inner location; only the budget is fatal */
+	if (rc)
 		x->failed = false;
-		if (x->steps > x->set->lim.max_steps) {
-			x->failed = true;
-			if (e)
-				snprintf(e->reason, sizeof e->reason, "TemplateExecFatal");
-		}
-	}
 	return rc;
 }
 
@@ -919,6 +939,7 @@ int tmpl_execute(tmpl_set *s, const char *name, tmpl_val data, buf *out, err *e)
 		return err_fail(e, "TemplateError", "template: no template \"%s\" associated with "
 				"template \"%s\"", name, name);
 	tmpl_exec x = {.set = s, .out = out, .e = e, .t = t};
+	clock_gettime(CLOCK_MONOTONIC, &x.start);
 	tmpl_exec *saved = s->active;
 	s->active = &x;
 	size_t saved_cap = out->cap;

@@ -1336,8 +1336,9 @@ FN(chunk)
 
 static int check_count(int64_t n, err *e)
 {
-	if (n > 10000000)
-		return tmpl_fail(e, "list of %lld elements is over the limit", (long long)n);
+	if (n > 1000000)
+		return tmpl_fail(e, "list of %lld elements is over the limit of 1000000",
+				 (long long)n);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* A nil with sub = 1 is Go's nil interface value (a map entry that is null or missing): a field
  * access on it fails, while one on the invalid nil (sub = 0) yields nil again. */
@@ -79,6 +80,8 @@ typedef struct tmpl_exec {
 	const node *at;    /* node being evaluated (error context) */
 	int ctrl;          /* 1 break, 2 continue */
 	bool failed;
+	bool fatal;        /* a limit was hit: the error goes up unwrapped */
+	struct timespec start;
 } tmpl_exec;
 
 /* A template function. sig: one char per parameter: a any, v raw (nil kept), s string, i int,
