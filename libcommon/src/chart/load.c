@@ -391,6 +391,15 @@ void chart_free(chart *c)
 	free(c);
 }
 
+static char *memdup0(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	if (n)
+		memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
 chart *chart_dup_shallow(const chart *src)
 {
 	chart *c = xcalloc(1, sizeof *c);
@@ -400,21 +409,21 @@ chart *chart_dup_shallow(const chart *src)
 	c->values = tmpl_deep_copy(src->values);
 	c->deps_meta = tmpl_deep_copy(src->deps_meta);
 	if (src->schema) {
-		c->schema = xstrndup(src->schema, src->schema_len);
+		c->schema = memdup0(src->schema, src->schema_len);
 		c->schema_len = src->schema_len;
 	}
 	c->ntemplates = src->ntemplates;
 	c->templates = xcalloc(src->ntemplates + 1, sizeof *c->templates);
 	for (size_t i = 0; i < src->ntemplates; i++) {
 		c->templates[i].name = xstrdup(src->templates[i].name);
-		c->templates[i].data = xstrndup(src->templates[i].data, src->templates[i].len);
+		c->templates[i].data = memdup0(src->templates[i].data, src->templates[i].len);
 		c->templates[i].len = src->templates[i].len;
 	}
 	c->nfiles = src->nfiles;
 	c->files = xcalloc(src->nfiles + 1, sizeof *c->files);
 	for (size_t i = 0; i < src->nfiles; i++) {
 		c->files[i].name = xstrdup(src->files[i].name);
-		c->files[i].data = xstrndup(src->files[i].data, src->files[i].len);
+		c->files[i].data = memdup0(src->files[i].data, src->files[i].len);
 		c->files[i].len = src->files[i].len;
 	}
 	c->ndeps = src->ndeps;
@@ -466,7 +475,7 @@ static int build_chart(flist *fl, const chart_limits *lim, int depth, chart **ou
 				c->values = tmpl_map_new();
 			}
 		} else if (!strcmp(f->name, "values.schema.json")) {
-			c->schema = xstrndup(f->data, f->len);
+			c->schema = memdup0(f->data, f->len);
 			c->schema_len = f->len;
 		} else if (!strcmp(f->name, "requirements.yaml")) {
 			tmpl_val r;

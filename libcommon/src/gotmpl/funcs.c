@@ -1312,7 +1312,7 @@ FN(slice)
 	if (lo < 0 || hi < lo || hi > (int64_t)n)
 		return tmpl_fail(e, "slice bounds out of range [%lld:%lld]", (long long)lo,
 				 (long long)hi);
-	*out = list_copy_of((size_t)(hi - lo), it + lo, v.sub);
+	*out = n ? list_copy_of((size_t)(hi - lo), it + lo, v.sub) : tmpl_list_new(0);
 	return 0;
 }
 
@@ -1573,21 +1573,21 @@ FN(deepCopy) { *out = tmpl_deep_copy(argv[0]); return 0; }
 
 FN(add)
 {
-	int64_t s = 0;
+	uint64_t s = 0;
 	for (int i = 0; i < argc; i++)
-		s += I64(argv[i]);
-	*out = tmpl_int64(s);
+		s += (uint64_t)I64(argv[i]);
+	*out = tmpl_int64((int64_t)s);
 	return 0;
 }
 
-FN(add1) { *out = tmpl_int64(I64(argv[0]) + 1); return 0; }
-FN(sub) { *out = tmpl_int64(I64(argv[0]) - I64(argv[1])); return 0; }
+FN(add1) { *out = tmpl_int64((int64_t)((uint64_t)I64(argv[0]) + 1)); return 0; }
+FN(sub) { *out = tmpl_int64((int64_t)((uint64_t)I64(argv[0]) - (uint64_t)I64(argv[1]))); return 0; }
 FN(mul)
 {
-	int64_t s = I64(argv[0]);
+	uint64_t s = (uint64_t)I64(argv[0]);
 	for (int i = 1; i < argc; i++)
-		s *= I64(argv[i]);
-	*out = tmpl_int64(s);
+		s *= (uint64_t)I64(argv[i]);
+	*out = tmpl_int64((int64_t)s);
 	return 0;
 }
 FN(div)
@@ -1595,7 +1595,8 @@ FN(div)
 	int64_t b = I64(argv[1]);
 	if (b == 0)
 		return tmpl_fail(e, "runtime error: integer divide by zero");
-	*out = tmpl_int64(I64(argv[0]) / b);
+	int64_t a = I64(argv[0]);
+	*out = tmpl_int64(b == -1 ? (int64_t)(0 - (uint64_t)a) : a / b);
 	return 0;
 }
 FN(mod)
@@ -1603,7 +1604,7 @@ FN(mod)
 	int64_t b = I64(argv[1]);
 	if (b == 0)
 		return tmpl_fail(e, "runtime error: integer divide by zero");
-	*out = tmpl_int64(I64(argv[0]) % b);
+	*out = tmpl_int64(b == -1 ? 0 : I64(argv[0]) % b);
 	return 0;
 }
 FN(max)

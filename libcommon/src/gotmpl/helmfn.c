@@ -1216,7 +1216,8 @@ FN(tpl)
 	tmpl_set *s = x->set;
 	size_t saved_n = s->ntrees;
 	tree *saved = xmalloc((saved_n ? saved_n : 1) * sizeof *saved);
-	memcpy(saved, s->trees, saved_n * sizeof *saved);
+	if (saved_n)
+		memcpy(saved, s->trees, saved_n * sizeof *saved);
 	err pe;
 	int rc = tmpl_parse(s, "gotpl", S(0), SLEN(0), &pe);
 	if (rc) {
@@ -1237,7 +1238,8 @@ FN(tpl)
 		}
 	}
 	s->ntrees = saved_n;
-	memcpy(s->trees, saved, saved_n * sizeof *saved);
+	if (saved_n)
+		memcpy(s->trees, saved, saved_n * sizeof *saved);
 	free(saved);
 	return rc;
 }

@@ -371,7 +371,7 @@ static int unquote(const char *s, size_t n, buf *out)
 			return -1;
 		}
 		char hex[9];
-		if (i + 1 + nd > n + (base == 8 ? 1 : 0))
+		if (i + 1 + nd > n)
 			return -1;
 		memcpy(hex, s + i + 1, nd);
 		hex[nd] = 0;
@@ -947,7 +947,10 @@ int tmpl_parse(tmpl_set *s, const char *name, const char *text, size_t len, err 
 {
 	unit *u = xcalloc(1, sizeof *u);
 	u->name = xstrdup(name);
-	u->text = xstrndup(text, len);
+	u->text = xmalloc(len + 1);
+	if (len)
+		memcpy(u->text, text, len);
+	u->text[len] = '\0';
 	u->len = len;
 	u->next = s->units;
 	s->units = u;

@@ -133,7 +133,8 @@ void tmpl_val_free(tmpl_val v)
 				cap = (n + l->n) * 2 + 16;
 				stack = xrealloc(stack, cap * sizeof *stack);
 			}
-			memcpy(stack + n, l->items, l->n * sizeof *stack);
+			if (l->n)
+				memcpy(stack + n, l->items, l->n * sizeof *stack);
 			n += l->n;
 			free(l->items);
 			free(l);
@@ -147,7 +148,8 @@ void tmpl_val_free(tmpl_val v)
 				cap = (n + m->n) * 2 + 16;
 				stack = xrealloc(stack, cap * sizeof *stack);
 			}
-			memcpy(stack + n, m->vals, m->n * sizeof *stack);
+			if (m->n)
+				memcpy(stack + n, m->vals, m->n * sizeof *stack);
 			n += m->n;
 			for (size_t i = 0; i < m->n; i++)
 				free(m->keys[i]);
