@@ -708,7 +708,8 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 	r.caps = capabilities_value(o);
 	subcharts = tmpl_map_new();
 	collect(&r, c, NULL, vals, 0);
-	qsort(r.t, r.n, sizeof *r.t, parse_order);
+	if (r.n)
+		qsort(r.t, r.n, sizeof *r.t, parse_order);
 	set = tmpl_set_new();
 	tmpl_set_limits(set, &o->tmpl);
 	for (size_t i = 0; i < r.n; i++) {

@@ -171,8 +171,6 @@ static int step(tmpl_exec *x)
 
 /* ---- variables ---- */
 
-static size_t vbase_of(tmpl_exec *x);
-static size_t g_dummy;
 static void push_var(tmpl_exec *x, const char *name, tmpl_val v)
 {
 	if (x->nvars == x->capvars) {
@@ -192,22 +190,14 @@ static void pop_vars(tmpl_exec *x, size_t mark)
 	}
 }
 
-/* The frame of the running template begins at the last "$". */
-static size_t vbase_of(tmpl_exec *x)
-{
-	(void)g_dummy;
-	for (size_t i = x->nvars; i > 0; i--)
-		if (!strcmp(x->vars[i - 1].name, "$"))
-			return i - 1;
-	return 0;
-}
-
+/* Variables of the running template: from its "$" (x->vbase) to the top. */
 static tmpl_val *find_var(tmpl_exec *x, const char *name)
 {
-	size_t base = vbase_of(x);
-	for (size_t i = x->nvars; i > base; i--)
+	for (size_t i = x->nvars; i > x->vbase; i--)
 		if (!strcmp(x->vars[i - 1].name, name))
 			return &x->vars[i - 1].v;
+	if (x->vbase < x->nvars && !strcmp(x->vars[x->vbase].name, name))
+		return &x->vars[x->vbase].v;
 	return NULL;
 }
 
@@ -884,9 +874,12 @@ static int walk(tmpl_exec *x, tmpl_val dot, const node *n)
 		size_t mark = x->nvars;
 		x->depth++;
 		x->t = t;
+		size_t saved_base = x->vbase;
+		x->vbase = x->nvars;
 		push_var(x, "$", tmpl_ref(nd));
 		int rc = walk(x, nd, t->root);
 		pop_vars(x, mark);
+		x->vbase = saved_base;
 		x->t = saved;
 		x->depth--;
 		tmpl_val_free(nd);
@@ -919,9 +912,12 @@ int tv_exec_template(tmpl_exec *x, const char *name, tmpl_val dot, buf *out, err
 	x->t = t;
 	x->e = e;
 	x->depth++;
+	size_t saved_base = x->vbase;
+	x->vbase = x->nvars;
 	push_var(x, "$", tmpl_ref(dot));
 	int rc = walk(x, dot, t->root);
 	pop_vars(x, mark);
+	x->vbase = saved_base;
 	x->depth--;
 	x->out = saved_out;
 	x->t = saved_t;

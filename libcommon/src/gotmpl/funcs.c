@@ -1097,7 +1097,8 @@ FN(sortAlpha)
 		return 0;
 	}
 	tmpl_val l = strslice(argv[0]);
-	qsort(l.u.l->items, l.u.l->n, sizeof(tmpl_val), cmp_strval);
+	if (l.u.l->n)
+		qsort(l.u.l->items, l.u.l->n, sizeof(tmpl_val), cmp_strval);
 	*out = l;
 	return 0;
 }

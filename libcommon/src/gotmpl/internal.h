@@ -74,6 +74,7 @@ typedef struct tmpl_exec {
 	err *e;
 	var *vars;
 	size_t nvars, capvars;
+	size_t vbase;      /* index of the running template's "$" */
 	int depth;
 	uint64_t steps;
 	const tree *t;     /* template being executed */
