@@ -46,6 +46,15 @@ static void print_error(const char *msg)
 	const char *at = ex ? strstr(ex, "\" at <") : NULL;
 	const char *ctxend = at ? strstr(at, ">: ") : NULL;
 	if (!ex || !at || !ctxend) {
+		/* parse errors: "template: FILE:LINE: msg" -> "parse error at (FILE:LINE): msg" */
+		const char *loc = p + strlen(pre);
+		const char *c1 = strchr(loc, ':');
+		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (c1 && c2 && c2[1] == ' ') {
+			fprintf(stderr, "Error: parse error at (%.*s): %s\n", (int)(c2 - loc), loc,
+				c2 + 2);
+			return;
+		}
 		fprintf(stderr, "Error: %s\n", msg);
 		return;
 	}

@@ -108,6 +108,10 @@ def compare_outputs(kind, name, h, e, per_source=False):
     hrc, hout, herr = h
     erc, eout, eerr = e
     if hrc != 0 or erc != 0:
+        if kind == "group":
+            record("case", name, "fail", "group chart failed: helm rc=%d eddy rc=%d\nhelm: %s\n"
+                   "eddy: %s" % (hrc, erc, herr.strip()[:600], eerr.strip()[:600]))
+            return
         if hrc != 0 and erc != 0:
             record(kind, name, "byte", "both failed")
         else:
@@ -126,6 +130,7 @@ def compare_outputs(kind, name, h, e, per_source=False):
     for src in sorted(set(hs) | set(es)):
         a, b = hs.get(src), es.get(src)
         cname = "%s/%s" % (name, os.path.basename(src))
+        kind = "case"
         if a == b:
             record(kind, cname, "byte")
         elif a is not None and b is not None and parse_docs(a) == parse_docs(b):
@@ -150,10 +155,13 @@ def job_group(path, tmp):
     tpls = {}
     for c in ok_cases:
         tpls["%s.yaml" % c["name"]] = case_template(c["name"], c["body"])
+    helpers = os.path.splitext(path)[0] + ".tpl"
+    if os.path.exists(helpers):
+        tpls["_helpers.tpl"] = open(helpers).read()
     write_chart(d, group, values, tpls)
     h = run([HELM, "template", "r", d])
     e = run([EDDY, "helm", "template", "r", d])
-    out.append(("case", group, h, e, True))
+    out.append(("group", group, h, e, True))
     for c in err_cases:
         de = os.path.join(tmp, group + "-" + c["name"])
         write_chart(de, group, values, {"%s.yaml" % c["name"]: case_template(c["name"], c["body"])})
