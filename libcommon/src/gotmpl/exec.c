@@ -133,11 +133,8 @@ int tv_exec_error(tmpl_exec *x, err *e, const char *fmt, ...)
 	buf ctx;
 	buf_init(&ctx, 4096);
 	node_string(&ctx, n);
-	char shown[64];
-	if (ctx.len > 20)
-		snprintf(shown, sizeof shown, "%.20s...", buf_str(&ctx));
-	else
-		snprintf(shown, sizeof shown, "%s", buf_str(&ctx));
+	char shown[512];
+	snprintf(shown, sizeof shown, "%s", buf_str(&ctx));
 	buf_release(&ctx);
 	x->failed = true;
 	return err_fail(e, "TemplateError", "template: %s:%d:%zu: executing \"%s\" at <%s>: %s",

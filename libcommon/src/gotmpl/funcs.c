@@ -423,7 +423,8 @@ static int eq2(tmpl_val a, tmpl_val b, bool *res, err *e)
 	*res = false;
 	if (k1 != k2) {
 		if (a.kind != TV_NIL && b.kind != TV_NIL)
-			return tmpl_fail(e, "incompatible types for comparison");
+			return tmpl_fail(e, "incompatible types for comparison: %s and %s",
+					 tv_type_name(a), tv_type_name(b));
 		*res = false;
 		if (a.kind == TV_NIL && b.kind == TV_NIL)
 			*res = true;
@@ -480,7 +481,8 @@ static int lt2(tmpl_val a, tmpl_val b, bool *res, err *e)
 	if (k1 == K_OTHER || k1 == K_BOOL || k1 == K_INVALID)
 		return tmpl_fail(e, "invalid type for comparison");
 	if (k1 != k2)
-		return tmpl_fail(e, "incompatible types for comparison");
+		return tmpl_fail(e, "incompatible types for comparison: %s and %s",
+				 tv_type_name(a), tv_type_name(b));
 	switch (k1) {
 	case K_INT: *res = a.u.i < b.u.i; return 0;
 	case K_FLOAT: *res = a.u.f < b.u.f; return 0;
