@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: `eddy helm template` against `helm template` on a chart rendering 500 objects.
 # Prints wall time (best of N runs) and peak RSS of each, and the ratios. Not run by the tests.
-# Usage: bench/helm/run.sh [EDDY_BINARY] (default: build/bin/eddy, else build/bin/eddy-helm)
+# Usage: bench/helm/run.sh [EDDY_BINARY] (default: build/bin/eddy)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 eddy=${1:-}
-if [ -z "$eddy" ]; then
-  if "$root/build/bin/eddy" helm --help >/dev/null 2>&1; then eddy="$root/build/bin/eddy"
-  else eddy="$root/build/bin/eddy-helm"; fi
-fi
+[ -n "$eddy" ] || eddy="$root/build/bin/eddy"
 helm=${HELM:-$root/.tools/bin/helm}
 runs=${RUNS:-5}
 chart="$here/chart"

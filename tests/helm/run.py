@@ -12,7 +12,7 @@ import tempfile
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EDDY = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../build/bin/eddy-helm"))
+EDDY = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "../../build/bin/eddy"))
 HELM = os.path.abspath(os.environ.get("HELM") or os.path.join(HERE, "../../.tools/bin/helm"))
 JOBS = int(os.environ.get("HELM_SUITE_JOBS", "2"))
 VERBOSE = os.environ.get("HELM_SUITE_VERBOSE") == "1"
