@@ -32,55 +32,98 @@ static void usage(FILE *f)
 	      "      --generate-name, -g  generate the release name\n", f);
 }
 
-/* Helm v4 prints template execution errors in a layered format. */
-static void print_error(const char *msg)
+/* One "template: LOC: executing "NAME" at <CTX>: REST" segment of a Go template error. */
+typedef struct seg {
+	const char *loc, *name, *rest;
+	int loclen, namelen;
+} seg;
+
+static bool parse_seg(const char *m, seg *s)
 {
-	const char *p = msg;
 	const char *pre = "template: ";
-	if (strncmp(p, pre, strlen(pre))) {
-		fprintf(stderr, "Error: %s\n", msg);
-		return;
-	}
-	/* template: LOC: executing "NAME" at <CTX>: REST */
-	const char *ex = strstr(p, ": executing \"");
+	if (strncmp(m, pre, strlen(pre)))
+		return false;
+	const char *loc = m + strlen(pre);
+	const char *ex = strstr(loc, ": executing \"");
 	const char *at = ex ? strstr(ex, "\" at <") : NULL;
 	const char *ctxend = at ? strstr(at, ">: ") : NULL;
-	if (!ex || !at || !ctxend) {
-		/* parse errors: "template: FILE:LINE: msg" -> "parse error at (FILE:LINE): msg" */
-		const char *loc = p + strlen(pre);
-		const char *c1 = strchr(loc, ':');
-		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (c1 && c2 && c2[1] == ' ') {
-			fprintf(stderr, "Error: parse error at (%.*s): %s\n", (int)(c2 - loc), loc,
-				c2 + 2);
-			return;
+	if (!ex || !at || !ctxend)
+		return false;
+	s->loc = loc;
+	s->loclen = (int)(ex - loc);
+	s->name = ex + 12;
+	s->namelen = (int)(ctxend + 1 - s->name);
+	s->rest = ctxend + 3;
+	return true;
+}
+
+/* Helm v4's error output: required/fail as "execution error at (LOC): msg"; template errors in
+ * a layered form (location, executing, message) when every function error on the way is an
+ * include; anything else as Go printed it. */
+static void print_error(const char *msg)
+{
+	seg s;
+	if (!parse_seg(msg, &s)) {
+		const char *pre = "template: ";
+		if (!strncmp(msg, pre, strlen(pre))) {
+			/* parse errors: "template: FILE:LINE: msg" */
+			const char *loc = msg + strlen(pre);
+			const char *c1 = strchr(loc, ':');
+			const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+			if (c1 && c2 && c2[1] == ' ') {
+				const char *last = c2 + 2, *q;
+				while ((q = strstr(last, ": ")))
+					last = q + 2;
+				fprintf(stderr, "Error: parse error at (%.*s): %s\n", (int)(c2 - loc),
+					loc, last);
+				return;
+			}
 		}
 		fprintf(stderr, "Error: %s\n", msg);
 		return;
 	}
-	const char *loc = p + strlen(pre);
-	int loclen = (int)(ex - loc);
-	const char *rest = ctxend + 3;
-	const char *calling = "error calling ";
-	if (!strncmp(rest, calling, strlen(calling))) {
-		const char *fn = rest + strlen(calling);
+	/* required / fail anywhere in the chain */
+	seg cur = s;
+	for (;;) {
+		const char *calling = "error calling ";
+		if (strncmp(cur.rest, calling, strlen(calling)))
+			break;
+		const char *fn = cur.rest + strlen(calling);
 		size_t fl = strcspn(fn, ":");
 		const char *inner = fn + fl + 2;
 		if ((fl == 8 && !strncmp(fn, "required", 8)) || (fl == 4 && !strncmp(fn, "fail", 4))) {
-			fprintf(stderr, "Error: execution error at (%.*s): %s\n", loclen, loc, inner);
+			fprintf(stderr, "Error: execution error at (%.*s): %s\n", s.loclen, s.loc, inner);
 			return;
 		}
-		if (strstr(inner, "executing \"")) {
+		if (!(fl == 7 && !strncmp(fn, "include", 7))) {
 			fprintf(stderr, "Error: %s\n", msg);
 			return;
 		}
-		fprintf(stderr, "Error: %.*s\n  executing %.*s:\n    %.*s:\n%s\n", loclen, loc,
-			(int)(ctxend + 1 - (ex + 12)), ex + 12, (int)(fl + strlen(calling)), rest,
-			inner);
+		seg nx;
+		if (!parse_seg(inner, &nx))
+			break;
+		cur = nx;
+	}
+	fputs("Error: ", stderr);
+	cur = s;
+	for (;;) {
+		fprintf(stderr, "%.*s\n  executing %.*s:\n    ", cur.loclen, cur.loc, cur.namelen,
+			cur.name);
+		const char *calling = "error calling include: ";
+		if (!strncmp(cur.rest, calling, strlen(calling))) {
+			const char *inner = cur.rest + strlen(calling);
+			fputs("error calling include:\n", stderr);
+			seg nx;
+			if (parse_seg(inner, &nx)) {
+				cur = nx;
+				continue;
+			}
+			fprintf(stderr, "%s\n", inner);
+			return;
+		}
+		fprintf(stderr, "%s\n", cur.rest);
 		return;
 	}
-	fprintf(stderr, "Error: %.*s\n  executing %.*s:\n    %s\n", loclen, loc,
-		(int)(ctxend + 1 - (ex + 12)), ex + 12, rest);
 }
 
 static int read_all(const char *path, buf *b, err *e)

@@ -98,6 +98,7 @@ def case_template(cname, body):
 
 
 results = []  # (kind, name, status, detail) status: byte | parsed | fail
+errmsg = []  # (name, same message, helm stderr, eddy stderr) for cases where both failed
 
 
 def record(kind, name, status, detail=""):
@@ -113,6 +114,9 @@ def compare_outputs(kind, name, h, e, per_source=False):
                    "eddy: %s" % (hrc, erc, herr.strip()[:600], eerr.strip()[:600]))
             return
         if hrc != 0 and erc != 0:
+            same_msg = herr.replace("\n\nUse --debug flag to render out invalid YAML", "").strip() \
+                == eerr.strip()
+            errmsg.append((name, same_msg, herr.strip()[:300], eerr.strip()[:300]))
             record(kind, name, "byte", "both failed")
         else:
             record(kind, name, "fail", "helm rc=%d eddy rc=%d\nhelm: %s\neddy: %s" %
@@ -248,6 +252,14 @@ def main():
     for kind, c in sorted(counts.items()):
         print("%-7s total %4d  byte-identical %4d  parsed-equal only %4d  failed %4d" %
               (kind, sum(c.values()), c["byte"], c["parsed"], c["fail"]))
+    if errmsg:
+        same = sum(1 for e in errmsg if e[1])
+        print("errors: %d cases fail in both, %d with the same message" % (len(errmsg), same))
+        if os.environ.get("HELM_SUITE_ERRORS") == "1":
+            for n, s, h, e in errmsg:
+                if not s:
+                    print("  %s\n    helm: %s\n    eddy: %s" % (n, h.replace("\n", " | "),
+                                                             e.replace("\n", " | ")))
     pct = 100.0 * byte / total if total else 0
     print("overall: %d compared, %d byte-identical (%.1f%%), %d failed" % (total, byte, pct, fails))
     if fails or pct < 95.0:

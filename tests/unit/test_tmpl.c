@@ -144,7 +144,7 @@ static void errors_have_go_messages(void **state)
 {
 	(void)state;
 	EXPECT_ERR("{{ .a.b }}", "x: 1",
-		   "template: t:1:3: executing \"t\" at <.a.b>: nil pointer evaluating "
+		   "template: t:1:5: executing \"t\" at <.a.b>: nil pointer evaluating "
 		   "interface {}.b");
 	EXPECT_ERR("{{ nope }}", NULL, "function \"nope\" not defined");
 	EXPECT_ERR("{{ if }}", NULL, "missing value for if");

@@ -473,7 +473,13 @@ static void collect(rctx *r, const chart *c, const char *prefix, tmpl_val vals, 
 	if (depth > 50)
 		return;
 	char *id = prefix ? xasprintf("%s/charts/%s", prefix, c->name) : xstrdup(c->name);
+	const char *type = mstr(c->meta, "type");
+	bool library = type && !strcmp(type, "library");
 	for (size_t i = 0; i < c->ntemplates; i++) {
+		const char *tb = strrchr(c->templates[i].name, '/');
+		tb = tb ? tb + 1 : c->templates[i].name;
+		if (library && tb[0] != '_')
+			continue; /* a library chart only contributes partials */
 		if (r->n == r->cap) {
 			r->cap = r->cap ? r->cap * 2 : 32;
 			r->t = xrealloc(r->t, r->cap * sizeof *r->t);
@@ -669,6 +675,13 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 	tmpl_val user = user_values.kind == TV_MAP ? user_values : tmpl_nil();
 	tmpl_val umap = user.kind == TV_MAP ? tmpl_ref(user) : tmpl_map_new();
 
+	{
+		const char *type = mstr(c->meta, "type");
+		if (type && !strcmp(type, "library")) {
+			rc = err_fail(e, "ChartRenderError", "library charts are not installable");
+			goto done;
+		}
+	}
 	if (process_enabled(c, umap, "", 0, e) || process_imports(c, 0, e)) {
 		rc = -1;
 		goto done;

@@ -106,7 +106,14 @@ static void node_string(buf *b, const node *n)
 		for (size_t i = 0; i < n->nkids; i++)
 			buf_addf(b, "%s%s", i ? " | " : "", n->kids[i]->text);
 		break;
-	case N_TEMPLATE: buf_addf(b, "{{template \"%s\"}}", n->text); break;
+	case N_TEMPLATE:
+		buf_addf(b, "{{template \"%s\"", n->text);
+		if (n->pipe) {
+			buf_addc(b, ' ');
+			node_string(b, n->pipe);
+		}
+		buf_adds(b, "}}");
+		break;
 	default: break;
 	}
 }
@@ -297,7 +304,7 @@ static int has_method(tmpl_exec *x, int argc, const tmpl_val *argv, tmpl_val rec
 /* evalField: receiver.name, called with args if it is a method. */
 static int eval_field(tmpl_exec *x, tmpl_val dot, const char *name, const node *at,
 		      const node *const *args, size_t nargs, const tmpl_val *final,
-		      tmpl_val recv, tmpl_val *out)
+		      tmpl_val recv, tmpl_val *out, bool iface)
 {
 	x->at = at;
 	if (recv.kind == TV_NIL) {
@@ -368,7 +375,8 @@ static int eval_field(tmpl_exec *x, tmpl_val dot, const char *name, const node *
 			tmpl_val_free(argv[i]);
 		return rc;
 	}
-	return FAIL("can't evaluate field %s in type %s", name, tv_type_name(recv));
+	return FAIL("can't evaluate field %s in type %s", name,
+		    iface ? "interface {}" : tv_type_name(recv));
 }
 
 static int eval_field_chain(tmpl_exec *x, tmpl_val dot, tmpl_val recv, const node *n,
@@ -378,14 +386,14 @@ static int eval_field_chain(tmpl_exec *x, tmpl_val dot, tmpl_val recv, const nod
 	tmpl_val cur = tmpl_ref(recv);
 	for (size_t i = 0; i + 1 < nid; i++) {
 		tmpl_val nx;
-		if (eval_field(x, dot, idents[i], n, NULL, 0, NULL, cur, &nx)) {
+		if (eval_field(x, dot, idents[i], n, NULL, 0, NULL, cur, &nx, i > 0)) {
 			tmpl_val_free(cur);
 			return -1;
 		}
 		tmpl_val_free(cur);
 		cur = nx;
 	}
-	int rc = eval_field(x, dot, idents[nid - 1], n, args, nargs, final, cur, out);
+	int rc = eval_field(x, dot, idents[nid - 1], n, args, nargs, final, cur, out, nid > 1);
 	tmpl_val_free(cur);
 	return rc;
 }
@@ -740,7 +748,6 @@ static int walk_range(tmpl_exec *x, tmpl_val dot, const node *n)
 	default: total = -1; break;
 	}
 	if (total < 0) {
-		x->at = n;
 		buf b;
 		buf_init(&b, 256);
 		tv_print_v(&b, v, false);
@@ -856,8 +863,7 @@ static int walk(tmpl_exec *x, tmpl_val dot, const node *n)
 	case N_TEMPLATE: {
 		tree *t = find_tree(x->set, n->text);
 		if (!t)
-			return FAIL("template: no template \"%s\" associated with template \"%s\"",
-				    n->text, x->t->name);
+			return FAIL("template \"%s\" not defined", n->text);
 		tmpl_val nd = tmpl_nil();
 		if (n->pipe && eval_pipeline(x, dot, n->pipe, &nd))
 			return -1;

@@ -240,7 +240,7 @@ static int index_one(tmpl_val item, tmpl_val idx, tmpl_val *out, err *e, bool sl
 					 tv_type_name(idx));
 		size_t n = item.kind == TV_LIST ? item.u.l->n : item.u.s->len;
 		if (idx.u.i < 0 || (uint64_t)idx.u.i >= n)
-			return tmpl_fail(e, "error calling index: index out of range: %lld",
+			return tmpl_fail(e, "index out of range: %lld",
 					 (long long)idx.u.i);
 		if (item.kind == TV_LIST) {
 			*out = tmpl_ref(item.u.l->items[idx.u.i]);

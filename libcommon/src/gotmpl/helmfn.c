@@ -257,7 +257,8 @@ static pcre2_code *re_compile(const char *pat, err *e)
 	if (!re) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(ec, msg, sizeof msg);
-		tmpl_fail(e, "error parsing regexp: %s: `%s`", (const char *)msg, pat);
+		tmpl_fail(e, "regexp: Compile(`%s`): error parsing regexp: %s: `%s`", pat,
+			  (const char *)msg, pat);
 	}
 	return re;
 }
@@ -762,7 +763,7 @@ FN(semverCompare)
 {
 	semv v;
 	if (semv_parse(S(1), &v, false))
-		return tmpl_fail(e, "Invalid Semantic Version");
+		return tmpl_fail(e, "invalid semantic version");
 	bool r;
 	if (semver_check(S(0), &v, &r, e))
 		return -1;
@@ -774,7 +775,7 @@ FN(semver)
 {
 	semv v;
 	if (semv_parse(S(0), &v, false))
-		return tmpl_fail(e, "Invalid Semantic Version");
+		return tmpl_fail(e, "invalid semantic version");
 	tmpl_val st = tmpl_struct_new();
 	tmpl_map_set(st, "Major", tmpl_int64(v.maj));
 	tmpl_map_set(st, "Minor", tmpl_int64(v.min));

@@ -33,7 +33,32 @@ typedef struct parser {
 	int range_depth;
 	bool failed;
 	node *cur_define_list;
+	char **vars; /* variables in scope (Go checks uses at parse time) */
+	size_t nvars, capvars;
 } parser;
+
+static void var_push(parser *p, const char *name, size_t len)
+{
+	if (p->nvars == p->capvars) {
+		p->capvars = p->capvars ? p->capvars * 2 : 16;
+		p->vars = xrealloc(p->vars, p->capvars * sizeof *p->vars);
+	}
+	p->vars[p->nvars++] = xstrndup(name, len);
+}
+
+static void var_pop(parser *p, size_t to)
+{
+	while (p->nvars > to)
+		free(p->vars[--p->nvars]);
+}
+
+static bool var_known(parser *p, const char *name, size_t len)
+{
+	for (size_t i = p->nvars; i > 0; i--)
+		if (strlen(p->vars[i - 1]) == len && !memcmp(p->vars[i - 1], name, len))
+			return true;
+	return false;
+}
 
 static void *ar_alloc(unit *u, size_t n)
 {
@@ -327,11 +352,21 @@ static void add_str(parser *p, char ***arr, size_t *n, const char *s, size_t len
 	(*arr)[(*n)++] = ar_strndup(p->u, s, len);
 }
 
+/* Go's item.String(): EOF, <keyword>, or the quoted text (cut at 10 bytes). */
 static const char *tok_text(parser *p, token *t, char *tmp, size_t tn)
 {
 	if (t->t == T_EOF)
 		return "EOF";
-	snprintf(tmp, tn, "%.*s", (int)(t->len > 40 ? 40 : t->len), p->u->text + t->pos);
+	const char *s = p->u->text + t->pos;
+	if (t->t == T_DOT || (t->t >= T_IF && t->t <= T_CONTINUE) || t->t == T_NIL) {
+		snprintf(tmp, tn, "<%.*s>", (int)(t->len > 40 ? 40 : t->len), s);
+		return tmp;
+	}
+	buf b;
+	buf_init(&b, 256);
+	tv_quote(&b, s, t->len > 10 ? 10 : t->len);
+	snprintf(tmp, tn, "%s%s", buf_str(&b), t->len > 10 ? "..." : "");
+	buf_release(&b);
 	return tmp;
 }
 
@@ -484,7 +519,17 @@ static int parse_number(parser *p, token *t, node *nd)
 	}
 	return 0;
 bad:
-	return perr(p, t->pos, "bad number syntax: \"%s\"", tmp);
+	{
+		const char *q = p->u->text + t->pos;
+		size_t k2 = 0;
+		if (q[k2] == '+' || q[k2] == '-')
+			k2++;
+		while (k2 < t->len && (isdigit((unsigned char)q[k2]) || q[k2] == '_' || q[k2] == '.'))
+			k2++;
+		if (k2 < t->len)
+			k2++;
+		return perr(p, t->pos, "bad number syntax: \"%.*s\"", (int)k2, q);
+	}
 }
 
 static node *parse_pipeline(parser *p, const char *ctx, tok end);
@@ -513,6 +558,10 @@ static node *parse_term(parser *p)
 		nd->ival = src[0] == 't';
 		return nd;
 	case T_VAR:
+		if (!var_known(p, src, t->len)) {
+			perr(p, t->pos, "undefined variable \"%.*s\"", (int)t->len, src);
+			return NULL;
+		}
 		nd = mk(p, N_VAR, t->pos);
 		add_str(p, &nd->idents, &nd->nidents, src, t->len);
 		return nd;
@@ -564,14 +613,17 @@ static node *parse_operand(parser *p)
 	if (!nd)
 		return NULL;
 	if (peek(p)->t == T_FIELD && !peek(p)->space_before) {
-		node *ch = mk(p, N_CHAIN, nd->pos);
+		size_t ch_first_pos = peek(p)->pos;
+		node *ch = mk(p, N_CHAIN, ch_first_pos);
 		ch->sub = nd;
 		while (peek(p)->t == T_FIELD && !peek(p)->space_before) {
 			token *f = next(p);
 			add_str(p, &ch->idents, &ch->nidents, p->u->text + f->pos + 1, f->len - 1);
 		}
-		/* Go folds fields onto variables and fields */
+		/* Go folds fields onto variables and fields (the node then sits at the first
+		 * chained field, as in Go) */
 		if (nd->kind == N_FIELD || nd->kind == N_VAR) {
+			nd->pos = ch_first_pos;
 			for (size_t k = 0; k < ch->nidents; k++)
 				add_str(p, &nd->idents, &nd->nidents, ch->idents[k], strlen(ch->idents[k]));
 			return nd;
@@ -598,7 +650,7 @@ static node *parse_command(parser *p)
 			break;
 		if (cmd->nkids && !t->space_before && t->t != T_EOF) {
 			char tmp[64];
-			perr(p, t->pos, "missing space? unexpected %s in operand", tok_text(p, t, tmp, 64));
+			perr(p, t->pos, "unexpected %s in operand", tok_text(p, t, tmp, 64));
 			return NULL;
 		}
 		node *op = parse_operand(p);
@@ -638,6 +690,8 @@ static node *parse_pipeline(parser *p, const char *ctx, tok end)
 			next(p);
 			pipe->isassign = t2->t == T_ASSIGN;
 			add_str(p, &pipe->decl, &pipe->ndecl, p->u->text + v->pos, v->len);
+			if (!pipe->isassign)
+				var_push(p, p->u->text + v->pos, v->len);
 		} else if (t2->t == T_COMMA && !strcmp(ctx, "range")) {
 			next(p);
 			add_str(p, &pipe->decl, &pipe->ndecl, p->u->text + v->pos, v->len);
@@ -653,6 +707,10 @@ static node *parse_pipeline(parser *p, const char *ctx, tok end)
 				return NULL;
 			}
 			pipe->isassign = d->t == T_ASSIGN;
+			if (!pipe->isassign) {
+				var_push(p, p->u->text + v->pos, v->len);
+				var_push(p, p->u->text + v2->pos, v2->len);
+			}
 		} else {
 			p->i = save;
 		}
@@ -702,7 +760,17 @@ static node *parse_list(parser *p, tok *stop);
 /* After {{: parse one action (the left delimiter is consumed). */
 static node *parse_action(parser *p, tok *stop);
 
+static node *parse_control_inner(parser *p, nkind k, const char *ctx, size_t pos);
+
 static node *parse_control(parser *p, nkind k, const char *ctx, size_t pos)
+{
+	size_t mark = p->nvars;
+	node *nd = parse_control_inner(p, k, ctx, pos);
+	var_pop(p, mark);
+	return nd;
+}
+
+static node *parse_control_inner(parser *p, nkind k, const char *ctx, size_t pos)
 {
 	node *nd = mk(p, k, pos);
 	if (k == N_RANGE)
@@ -714,6 +782,10 @@ static node *parse_control(parser *p, nkind k, const char *ctx, size_t pos)
 	nd->list = parse_list(p, &stop);
 	if (!nd->list)
 		return NULL;
+	if (stop == T_EOF) {
+		perr(p, p->u->len, "unexpected EOF");
+		return NULL;
+	}
 	if (k == N_RANGE)
 		p->range_depth--;
 	if (stop == T_ELSE) {
@@ -734,6 +806,10 @@ static node *parse_control(parser *p, nkind k, const char *ctx, size_t pos)
 		nd->elselist = parse_list(p, &stop);
 		if (!nd->elselist)
 			return NULL;
+		if (stop == T_EOF) {
+			perr(p, p->u->len, "unexpected EOF");
+			return NULL;
+		}
 		if (stop != T_END) {
 			perr(p, pos, "expected end; found {{else}}");
 			return NULL;
@@ -785,10 +861,24 @@ static node *parse_define_like(parser *p, bool block, size_t pos)
 	tok stop;
 	int saved_range = p->range_depth;
 	p->range_depth = 0;
+	char **saved_vars = p->vars;
+	size_t saved_nvars = p->nvars, saved_cap = p->capvars;
+	p->vars = NULL;
+	p->nvars = p->capvars = 0;
+	var_push(p, "$", 1);
 	node *body = parse_list(p, &stop);
+	var_pop(p, 0);
+	free(p->vars);
+	p->vars = saved_vars;
+	p->nvars = saved_nvars;
+	p->capvars = saved_cap;
 	p->range_depth = saved_range;
 	if (!body)
 		return NULL;
+	if (stop == T_EOF) {
+		perr(p, p->u->len, "unexpected EOF");
+		return NULL;
+	}
 	if (stop != T_END) {
 		perr(p, pos, "unexpected {{else}}");
 		return NULL;
@@ -851,7 +941,7 @@ static node *parse_action(parser *p, tok *stop)
 			perr(p, nt->pos, "unexpected %s in template clause", tok_text(p, nt, tmp, 64));
 			return NULL;
 		}
-		node *tn = mk(p, N_TEMPLATE, pos);
+		node *tn = mk(p, N_TEMPLATE, nt->pos);
 		buf nb;
 		buf_init(&nb, nt->len + 1);
 		if (nt->t == T_RAWSTRING)
@@ -959,8 +1049,11 @@ int tmpl_parse(tmpl_set *s, const char *name, const char *text, size_t len, err 
 		free(p.toks);
 		return -1;
 	}
+	var_push(&p, "$", 1);
 	tok stop;
 	node *root = parse_list(&p, &stop);
+	var_pop(&p, 0);
+	free(p.vars);
 	if (root && stop != T_EOF) {
 		perr(&p, p.toks[p.i ? p.i - 1 : 0].pos, "unexpected {{%s}}",
 		     stop == T_END ? "end" : "else");
