@@ -150,7 +150,7 @@ static void errors_have_go_messages(void **state)
 	EXPECT_ERR("{{ if }}", NULL, "missing value for if");
 	EXPECT_ERR("{{ upper 3 }}", NULL, "expected string; found 3");
 	EXPECT_ERR("{{ required \"need it\" .x }}", NULL, "error calling required: need it");
-	EXPECT_ERR("{{ template \"x\" }}", NULL, "no template \"x\"");
+	EXPECT_ERR("{{ template \"x\" }}", NULL, "template \"x\" not defined");
 	EXPECT_ERR("{{ end }}", NULL, "unexpected {{end}}");
 	EXPECT_ERR("{{ \"abc }}", NULL, "unterminated quoted string");
 }
