@@ -682,6 +682,31 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 			goto done;
 		}
 	}
+	if (c->deps_meta.kind == TV_LIST) {
+		/* action.CheckDependencies: every listed dependency must be in charts/ */
+		buf miss;
+		buf_init(&miss, 1 << 16);
+		for (size_t r2 = 0; r2 < c->deps_meta.u.l->n; r2++) {
+			const char *rn = c->deps_meta.u.l->items[r2].kind == TV_MAP
+				? mstr(c->deps_meta.u.l->items[r2], "name") : NULL;
+			if (!rn)
+				continue;
+			bool found = false;
+			for (size_t i = 0; i < c->ndeps && !found; i++)
+				found = !strcmp(c->deps[i]->name, rn);
+			if (!found)
+				buf_addf(&miss, "%s%s", miss.len ? ", " : "", rn);
+		}
+		if (miss.len) {
+			rc = err_fail(e, "ChartRenderError", "an error occurred while checking for chart "
+				      "dependencies. You may need to run `helm dependency build` to fetch "
+				      "missing dependencies: found in Chart.yaml, but missing in charts/ "
+				      "directory: %s", buf_str(&miss));
+			buf_release(&miss);
+			goto done;
+		}
+		buf_release(&miss);
+	}
 	if (process_enabled(c, umap, "", 0, e) || process_imports(c, 0, e)) {
 		rc = -1;
 		goto done;
