@@ -87,7 +87,9 @@
 	X("fromYamlArray", fromYamlArray, "s") X("toToml", toToml, "a") \
 	X("include", include, "sa") X("tpl", tpl, "sa") X("required", required, "sa") \
 	X("fail", fail, "s") X("lookup", lookup, "ssss") X("urlParse", urlParse, "s") \
-	X("urlJoin", urlJoin, "m") X("sha256", sha256sum, "s")
+	X("urlJoin", urlJoin, "m") X("genPrivateKey", genPrivateKey, "s") \
+	X("genCA", genCA, "si") X("genSelfSignedCert", genSelfSignedCert, "saai") \
+	X("genSignedCert", genSignedCert, "saaia")
 
 #define TV_DECL(n, f, s) int fn_##f(tmpl_exec *x, int argc, tmpl_val *argv, tmpl_val *out, err *e);
 TV_FUNCS(TV_DECL)

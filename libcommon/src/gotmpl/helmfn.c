@@ -1325,3 +1325,158 @@ FN(urlJoin)
 	*out = from_buf(&b);
 	return 0;
 }
+
+/* ---- Sprig's certificate helpers (random output; the shape is what matters) ---- */
+
+#include <openssl/bn.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+static char *pem_of_key(EVP_PKEY *k)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	PEM_write_bio_PrivateKey_traditional(b, k, NULL, NULL, 0, NULL, NULL);
+	char *data;
+	long n = BIO_get_mem_data(b, &data);
+	char *s = xstrndup(data, (size_t)n);
+	BIO_free(b);
+	return s;
+}
+
+static char *pem_of_cert(X509 *c)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	PEM_write_bio_X509(b, c);
+	char *data;
+	long n = BIO_get_mem_data(b, &data);
+	char *s = xstrndup(data, (size_t)n);
+	BIO_free(b);
+	return s;
+}
+
+FN(genPrivateKey)
+{
+	EVP_PKEY *k = NULL;
+	if (!strcmp(S(0), "rsa"))
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)4096);
+	else if (!strcmp(S(0), "ecdsa"))
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	else if (!strcmp(S(0), "ed25519"))
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	else {
+		*out = tmpl_str("Unknown type");
+		return 0;
+	}
+	if (!k)
+		return tmpl_fail(e, "key generation failed");
+	char *s = pem_of_key(k);
+	EVP_PKEY_free(k);
+	*out = tmpl_str_take(s, strlen(s));
+	return 0;
+}
+
+static void add_names(X509 *cert, tmpl_val ips, tmpl_val dns)
+{
+	buf san;
+	buf_init(&san, 1 << 16);
+	for (int pass = 0; pass < 2; pass++) {
+		tmpl_val l = pass ? dns : ips;
+		if (l.kind != TV_LIST)
+			continue;
+		for (size_t i = 0; i < l.u.l->n; i++) {
+			tmpl_val it = l.u.l->items[i];
+			if (it.kind != TV_STRING)
+				continue;
+			buf_addf(&san, "%s%s:%s", san.len ? "," : "", pass ? "DNS" : "IP",
+				 it.u.s->data);
+		}
+	}
+	if (san.len) {
+		X509V3_CTX ctx;
+		X509V3_set_ctx_nodb(&ctx);
+		X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
+		X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
+							  buf_str(&san));
+		if (ext) {
+			X509_add_ext(cert, ext, -1);
+			X509_EXTENSION_free(ext);
+		}
+	}
+	buf_release(&san);
+}
+
+/* Build a certificate for cn signed by (ca_cert, ca_key), or self-signed when ca_key is NULL. */
+static int make_cert(const char *cn, tmpl_val ips, tmpl_val dns, int64_t days, bool is_ca,
+		     X509 *ca_cert, EVP_PKEY *ca_key, tmpl_val *out, err *e)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	X509 *c = X509_new();
+	if (!k || !c) {
+		EVP_PKEY_free(k);
+		X509_free(c);
+		return tmpl_fail(e, "certificate generation failed");
+	}
+	X509_set_version(c, 2);
+	unsigned char serial[16];
+	rnd(serial, sizeof serial);
+	serial[0] &= 0x7f;
+	BIGNUM *bn = BN_bin2bn(serial, sizeof serial, NULL);
+	BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c));
+	BN_free(bn);
+	X509_gmtime_adj(X509_getm_notBefore(c), 0);
+	X509_gmtime_adj(X509_getm_notAfter(c), (long)(days > 0 && days < 36500 ? days : 365) * 86400);
+	X509_set_pubkey(c, k);
+	X509_NAME *name = X509_get_subject_name(c);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(c, ca_cert ? X509_get_subject_name(ca_cert) : name);
+	X509V3_CTX ctx;
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, ca_cert ? ca_cert : c, c, NULL, NULL, 0);
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
+						  is_ca ? "critical,CA:TRUE" : "CA:FALSE");
+	if (ext) {
+		X509_add_ext(c, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	add_names(c, ips, dns);
+	X509_sign(c, ca_key ? ca_key : k, EVP_sha256());
+	tmpl_val st = tmpl_struct_new();
+	char *cp = pem_of_cert(c), *kp = pem_of_key(k);
+	tmpl_map_set(st, "Cert", tmpl_str_take(cp, strlen(cp)));
+	tmpl_map_set(st, "Key", tmpl_str_take(kp, strlen(kp)));
+	X509_free(c);
+	EVP_PKEY_free(k);
+	*out = st;
+	return 0;
+}
+
+FN(genCA) { return make_cert(S(0), tmpl_nil(), tmpl_nil(), argv[1].u.i, true, NULL, NULL, out, e); }
+
+FN(genSelfSignedCert)
+{
+	return make_cert(S(0), argv[1], argv[2], argv[3].u.i, false, NULL, NULL, out, e);
+}
+
+FN(genSignedCert)
+{
+	tmpl_val ca = argv[4];
+	tmpl_val *cc = ca.kind == TV_MAP ? tmpl_map_get(ca, "Cert") : NULL;
+	tmpl_val *ck = ca.kind == TV_MAP ? tmpl_map_get(ca, "Key") : NULL;
+	if (!cc || !ck || cc->kind != TV_STRING || ck->kind != TV_STRING)
+		return tmpl_fail(e, "error parsing CA certificate");
+	BIO *b1 = BIO_new_mem_buf(cc->u.s->data, (int)cc->u.s->len);
+	BIO *b2 = BIO_new_mem_buf(ck->u.s->data, (int)ck->u.s->len);
+	X509 *cert = PEM_read_bio_X509(b1, NULL, NULL, NULL);
+	EVP_PKEY *key = PEM_read_bio_PrivateKey(b2, NULL, NULL, NULL);
+	BIO_free(b1);
+	BIO_free(b2);
+	int rc;
+	if (!cert || !key)
+		rc = tmpl_fail(e, "error parsing CA certificate or key");
+	else
+		rc = make_cert(S(0), argv[1], argv[2], argv[3].u.i, false, cert, key, out, e);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return rc;
+}
