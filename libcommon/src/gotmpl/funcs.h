@@ -99,5 +99,6 @@ bool tv_empty(tmpl_val v);
 bool tv_to_int64(tmpl_val v, int64_t *out);
 bool tv_to_float(tmpl_val v, double *out);
 int tv_to_json_raw(buf *out, tmpl_val v, bool pretty, bool html, err *e);
+int tv_to_yaml_pretty(buf *out, tmpl_val v, err *e);
 
 #endif

@@ -1070,7 +1070,18 @@ FN(mustToYaml) { return to_yaml(argv[0], out, true, e); }
 FN(toYamlPretty)
 {
 	/* Helm's toYamlPretty: yaml.v3 with 2-space indent and indented sequences */
-	return to_yaml(argv[0], out, false, e);
+	buf b;
+	buf_init(&b, 256u << 20);
+	err e2;
+	if (tv_to_yaml_pretty(&b, argv[0], &e2)) {
+		buf_release(&b);
+		*out = tmpl_str("");
+		return 0;
+	}
+	while (b.len && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = 0;
+	*out = from_buf(&b);
+	return 0;
 }
 
 FN(fromYaml)

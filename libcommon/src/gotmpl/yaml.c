@@ -639,6 +639,7 @@ typedef struct yemit {
 	yaml_emitter_t em;
 	buf *out;
 	bool failed;
+	bool pretty; /* yaml.v3 style (toYamlPretty): floats as Go prints them */
 } yemit;
 
 static int write_handler(void *data, unsigned char *buffer, size_t size)
@@ -693,7 +694,10 @@ static int emit_value(yemit *y, tmpl_val v, int depth)
 	case TV_FLOAT: {
 		buf b;
 		buf_init(&b, 512);
-		yaml_number(&b, v.u.f);
+		if (y->pretty && !isinf(v.u.f) && !isnan(v.u.f))
+			tv_format_float(&b, v.u.f, 'g');
+		else
+			yaml_number(&b, v.u.f);
 		int rc = emit_scalar(y, buf_str(&b), b.len, YAML_PLAIN_SCALAR_STYLE);
 		buf_release(&b);
 		return rc;
@@ -760,13 +764,13 @@ static int emit_value(yemit *y, tmpl_val v, int depth)
 	return -1;
 }
 
-int tmpl_to_yaml(buf *out, tmpl_val v, err *e)
+static int to_yaml(buf *out, tmpl_val v, bool pretty, err *e)
 {
-	yemit y = {.out = out};
+	yemit y = {.out = out, .pretty = pretty};
 	yaml_emitter_initialize(&y.em);
 	yaml_emitter_set_output(&y.em, write_handler, &y);
 	yaml_emitter_set_unicode(&y.em, 1);
-	yaml_emitter_set_width(&y.em, 80);
+	yaml_emitter_set_width(&y.em, pretty ? -1 : 80);
 	yaml_emitter_set_indent(&y.em, 2);
 	yaml_event_t ev;
 	int rc = 0;
@@ -791,6 +795,97 @@ int tmpl_to_yaml(buf *out, tmpl_val v, err *e)
 			 : y.em.problem ? y.em.problem : "cannot encode value");
 	yaml_emitter_delete(&y.em);
 	return rc;
+}
+
+int tmpl_to_yaml(buf *out, tmpl_val v, err *e)
+{
+	return to_yaml(out, v, false, e);
+}
+
+/* yaml.v3 indents block sequences that are mapping values; libyaml (like go-yaml v2) does not.
+ * Re-read our own output and shift every line of such a sequence by two spaces per level. */
+int tv_to_yaml_pretty(buf *out, tmpl_val v, err *e)
+{
+	buf raw;
+	buf_init(&raw, out->cap);
+	if (to_yaml(&raw, v, true, e)) {
+		buf_release(&raw);
+		return -1;
+	}
+	size_t nlines = 1;
+	for (size_t i = 0; i < raw.len; i++)
+		nlines += raw.data[i] == '\n';
+	int *shift = xcalloc(nlines + 1, sizeof *shift);
+	yaml_parser_t p;
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)(raw.data ? raw.data : ""), raw.len);
+	/* stack of containers: is_map, index of the child within a map, start line of seq */
+	struct fr { bool map; size_t child; bool shifted; size_t line; } st[1100];
+	int depth = 0;
+	bool ok = true;
+	for (;;) {
+		yaml_event_t ev;
+		if (!yaml_parser_parse(&p, &ev)) {
+			ok = false;
+			break;
+		}
+		yaml_event_type_t t = ev.type;
+		bool is_value = depth > 0 && st[depth - 1].map && (st[depth - 1].child % 2) == 1;
+		if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+			if (depth >= 1099) {
+				yaml_event_delete(&ev);
+				ok = false;
+				break;
+			}
+			bool block = t == YAML_SEQUENCE_START_EVENT
+				? ev.data.sequence_start.style == YAML_BLOCK_SEQUENCE_STYLE
+				: false;
+			st[depth].map = t == YAML_MAPPING_START_EVENT;
+			st[depth].child = 0;
+			st[depth].shifted = t == YAML_SEQUENCE_START_EVENT && block && is_value;
+			st[depth].line = ev.start_mark.line;
+			depth++;
+		} else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+			depth--;
+			if (st[depth].shifted) {
+				/* the end mark sits on the next token's line */
+				size_t end = ev.start_mark.line;
+				for (size_t l = st[depth].line; l < end && l < nlines; l++)
+					shift[l] += 2;
+			}
+			if (depth > 0)
+				st[depth - 1].child++;
+		} else if (t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT) {
+			if (depth > 0)
+				st[depth - 1].child++;
+		}
+		yaml_event_delete(&ev);
+		if (t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&p);
+	int rc = 0;
+	if (!ok) {
+		rc = buf_add(out, raw.data ? raw.data : "", raw.len);
+	} else {
+		size_t line = 0;
+		bool bol = true;
+		for (size_t i = 0; i < raw.len && !rc; i++) {
+			if (bol && raw.data[i] != '\n')
+				for (int k = 0; k < shift[line] && !rc; k++)
+					rc = buf_addc(out, ' ');
+			bol = raw.data[i] == '\n';
+			if (!rc)
+				rc = buf_addc(out, raw.data[i]);
+			if (bol)
+				line++;
+		}
+	}
+	free(shift);
+	buf_release(&raw);
+	if (rc)
+		return err_fail(e, "YAMLError", "yaml: output too large");
+	return 0;
 }
 
 /* ---- JSON ---- */
