@@ -92,8 +92,12 @@ static bool timestamp_syntax(const char *s)
 /* Resolve a plain scalar like go-yaml v2. Fills ival/fval for numbers. */
 static rkind resolve_plain(const char *s, int64_t *ival, uint64_t *uval, double *fval)
 {
-	if (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-	    !strcmp(s, "NULL"))
+	if (!*s)
+		return R_NULL;
+	/* only these first characters can start a non-string */
+	if (!strchr("~nNyYtTfFoO.+-0123456789", *s))
+		return R_STR;
+	if (!strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"))
 		return R_NULL;
 	if (is_one_of(s, true_words)) {
 		*ival = 1;
