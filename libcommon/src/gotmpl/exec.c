@@ -158,7 +158,7 @@ static int step(tmpl_exec *x)
 		x->fatal = true;
 		return rc;
 	}
-	if ((x->steps & 4095) == 0 && x->set->lim.max_seconds > 0) {
+	if ((x->steps & 63) == 0 && x->set->lim.max_seconds > 0) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double el = (double)(now.tv_sec - x->start.tv_sec) +
