@@ -245,6 +245,15 @@ static int process_enabled(chart *c, tmpl_val user, const char *path, int depth,
 			if (!strcmp(c->deps[i]->name, rn))
 				c->deps[i]->enabled = false;
 	}
+	/* drop disabled entries from the metadata too (Helm keeps only enabled ones) */
+	{
+		tmpl_val kept = tmpl_list_new(nreq);
+		for (size_t r = 0; r < nreq; r++)
+			if (enabled[r])
+				tmpl_list_push(&kept, tmpl_ref(c->deps_meta.u.l->items[r]));
+		tmpl_val_free(c->deps_meta);
+		c->deps_meta = kept;
+	}
 	free(enabled);
 	/* drop disabled charts */
 	size_t w = 0;
@@ -401,14 +410,51 @@ static tmpl_val chart_value(const chart *c, bool is_root)
 	tmpl_map_set(m, "Annotations", an && an->kind == TV_MAP ? tmpl_deep_copy(*an)
 								 : tmpl_map_new());
 	static const char *const list_fields[][2] = {
-		{"Keywords", "keywords"}, {"Maintainers", "maintainers"}, {"Sources", "sources"},
-		{"Dependencies", "dependencies"},
+		{"Keywords", "keywords"}, {"Sources", "sources"},
 	};
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 2; i++) {
 		tmpl_val *v = tmpl_map_get(c->meta, list_fields[i][1]);
 		tmpl_map_set(m, list_fields[i][0], v && v->kind == TV_LIST ? tmpl_deep_copy(*v)
 									   : tmpl_list_new(0));
 	}
+	/* Maintainers and Dependencies: Go structs seen as maps with the field names */
+	static const char *const maint_fields[][2] = {
+		{"Name", "name"}, {"Email", "email"}, {"URL", "url"},
+	};
+	tmpl_val ml = tmpl_list_new(0);
+	tmpl_val *mv = tmpl_map_get(c->meta, "maintainers");
+	for (size_t i = 0; mv && mv->kind == TV_LIST && i < mv->u.l->n; i++) {
+		tmpl_val it = mv->u.l->items[i];
+		tmpl_val o = tmpl_map_new();
+		for (size_t k = 0; k < 3; k++) {
+			const char *s = it.kind == TV_MAP ? mstr(it, maint_fields[k][1]) : NULL;
+			tmpl_map_set(o, maint_fields[k][0], tmpl_str(s ? s : ""));
+		}
+		tmpl_list_push(&ml, o);
+	}
+	tmpl_map_set(m, "Maintainers", ml);
+	static const char *const dep_fields[][2] = {
+		{"Name", "name"}, {"Version", "version"}, {"Repository", "repository"},
+		{"Condition", "condition"}, {"Alias", "alias"},
+	};
+	tmpl_val dl = tmpl_list_new(0);
+	for (size_t i = 0; c->deps_meta.kind == TV_LIST && i < c->deps_meta.u.l->n; i++) {
+		tmpl_val it = c->deps_meta.u.l->items[i];
+		tmpl_val o = tmpl_map_new();
+		for (size_t k = 0; k < 5; k++) {
+			const char *s = it.kind == TV_MAP ? mstr(it, dep_fields[k][1]) : NULL;
+			tmpl_map_set(o, dep_fields[k][0], tmpl_str(s ? s : ""));
+		}
+		tmpl_val *tg = it.kind == TV_MAP ? tmpl_map_get(it, "tags") : NULL;
+		tmpl_map_set(o, "Tags", tg && tg->kind == TV_LIST ? tmpl_deep_copy(*tg)
+							    : tmpl_list_new(0));
+		tmpl_val *iv = it.kind == TV_MAP ? tmpl_map_get(it, "import-values") : NULL;
+		tmpl_map_set(o, "ImportValues", iv && iv->kind == TV_LIST ? tmpl_deep_copy(*iv)
+									: tmpl_list_new(0));
+		tmpl_map_set(o, "Enabled", tmpl_bool(true));
+		tmpl_list_push(&dl, o);
+	}
+	tmpl_map_set(m, "Dependencies", dl);
 	tmpl_val *dep = tmpl_map_get(c->meta, "deprecated");
 	tmpl_map_set(m, "Deprecated", tmpl_bool(dep && dep->kind == TV_BOOL && dep->u.b));
 	tmpl_map_set(m, "IsRoot", tmpl_bool(is_root));
