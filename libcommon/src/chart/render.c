@@ -503,6 +503,7 @@ typedef struct rtpl {
 	const cfile *f;
 	const chart *c;
 	tmpl_val values; /* the chart's values */
+	tmpl_val top;    /* the chart's top-level object (shared by its templates) */
 	char *out;
 	size_t outlen;
 	bool rendered;
@@ -514,11 +515,28 @@ typedef struct rctx {
 	tmpl_val release, caps;
 } rctx;
 
-static void collect(rctx *r, const chart *c, const char *prefix, tmpl_val vals, int depth)
+/* Collect the templates of c and its subcharts; returns c's top-level object (.Values,
+ * .Release, .Capabilities, .Chart, .Files, .Subcharts), shared by its templates. */
+static tmpl_val collect(rctx *r, const chart *c, const char *prefix, tmpl_val vals, int depth)
 {
+	tmpl_val top = tmpl_map_new();
 	if (depth > 50)
-		return;
+		return top;
 	char *id = prefix ? xasprintf("%s/charts/%s", prefix, c->name) : xstrdup(c->name);
+	tmpl_val subs = tmpl_map_new();
+	for (size_t i = 0; i < c->ndeps; i++) {
+		tmpl_val *sv = tmpl_map_get(vals, c->deps[i]->name);
+		tmpl_val sub = sv && sv->kind == TV_MAP ? tmpl_ref(*sv) : tmpl_map_new();
+		tmpl_val st = collect(r, c->deps[i], id, sub, depth + 1);
+		tmpl_map_set(subs, c->deps[i]->name, st);
+		tmpl_val_free(sub);
+	}
+	tmpl_map_set(top, "Values", tmpl_ref(vals));
+	tmpl_map_set(top, "Release", tmpl_ref(r->release));
+	tmpl_map_set(top, "Capabilities", tmpl_ref(r->caps));
+	tmpl_map_set(top, "Chart", chart_value(c, c->parent == NULL));
+	tmpl_map_set(top, "Files", files_value(c));
+	tmpl_map_set(top, "Subcharts", subs);
 	const char *type = mstr(c->meta, "type");
 	bool library = type && !strcmp(type, "library");
 	for (size_t i = 0; i < c->ntemplates; i++) {
@@ -536,14 +554,10 @@ static void collect(rctx *r, const chart *c, const char *prefix, tmpl_val vals, 
 		t->f = &c->templates[i];
 		t->c = c;
 		t->values = tmpl_ref(vals);
-	}
-	for (size_t i = 0; i < c->ndeps; i++) {
-		tmpl_val *sv = tmpl_map_get(vals, c->deps[i]->name);
-		tmpl_val sub = sv && sv->kind == TV_MAP ? tmpl_ref(*sv) : tmpl_map_new();
-		collect(r, c->deps[i], id, sub, depth + 1);
-		tmpl_val_free(sub);
+		t->top = tmpl_ref(top);
 	}
 	free(id);
+	return top;
 }
 
 static size_t slashes(const char *s)
@@ -564,30 +578,20 @@ static int parse_order(const void *a, const void *b)
 	return -strcmp(x->name, y->name);
 }
 
-static tmpl_val top_object(rctx *r, const rtpl *t, tmpl_val subcharts)
+/* The top object with .Template set for this template (Helm sets it on the shared map). */
+static tmpl_val top_object(rctx *r, const rtpl *t)
 {
-	tmpl_val top = tmpl_map_new();
-	tmpl_map_set(top, "Values", tmpl_ref(t->values));
-	tmpl_map_set(top, "Release", tmpl_ref(r->release));
-	tmpl_map_set(top, "Capabilities", tmpl_ref(r->caps));
-	tmpl_map_set(top, "Chart", chart_value(t->c, t->c->parent == NULL));
-	tmpl_map_set(top, "Files", files_value(t->c));
-	tmpl_map_set(top, "Subcharts", tmpl_ref(subcharts));
+	(void)r;
 	tmpl_val tp = tmpl_map_new();
 	tmpl_map_set(tp, "Name", tmpl_str(t->name));
-	const char *slash = strrchr(t->name, '/');
-	/* BasePath: the chart path + "/templates" */
-	const char *tpos = strstr(t->name, "/templates/");
-	char *base = NULL;
 	const char *last_t = NULL;
 	for (const char *p = t->name; (p = strstr(p, "/templates/")); p++)
 		last_t = p;
-	(void)tpos;
-	(void)slash;
-	base = last_t ? xstrndup(t->name, (size_t)(last_t - t->name) + 10) : xstrdup(t->name);
+	char *base = last_t ? xstrndup(t->name, (size_t)(last_t - t->name) + 10)
+			    : xstrdup(t->name);
 	tmpl_map_set(tp, "BasePath", tmpl_str_take(base, strlen(base)));
-	tmpl_map_set(top, "Template", tp);
-	return top;
+	tmpl_map_set(t->top, "Template", tp);
+	return tmpl_ref(t->top);
 }
 
 static bool ends_with(const char *s, const char *suf)
@@ -790,8 +794,7 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 	tmpl_map_set(r.release, "Revision", tmpl_int(o->revision ? o->revision : 1));
 	tmpl_map_set(r.release, "Service", tmpl_str("Helm"));
 	r.caps = capabilities_value(o);
-	subcharts = tmpl_map_new();
-	collect(&r, c, NULL, vals, 0);
+	subcharts = collect(&r, c, NULL, vals, 0); /* the root's top object */
 	if (r.n)
 		qsort(r.t, r.n, sizeof *r.t, parse_order);
 	set = tmpl_set_new();
@@ -807,7 +810,7 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 		const char *base = strrchr(t->name, '/') + 1;
 		if (base[0] == '_')
 			continue;
-		tmpl_val top = top_object(&r, t, subcharts);
+		tmpl_val top = top_object(&r, t);
 		buf b;
 		buf_init(&b, (size_t)-1);
 		int xr = tmpl_execute(set, t->name, top, &b, e);
@@ -1026,6 +1029,7 @@ done:
 		free(r.t[i].name);
 		free(r.t[i].out);
 		tmpl_val_free(r.t[i].values);
+		tmpl_val_free(r.t[i].top);
 	}
 	free(r.t);
 	tmpl_val_free(r.release);
