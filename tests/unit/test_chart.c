@@ -102,6 +102,30 @@ static void load_and_render_dir(void **state)
 			    "---\n# Source: t/templates/cm.yaml\nkind: ConfigMap\nmetadata:\n"
 			    "  name: rel\ndata: \"{\\\"false\\\":3,\\\"keep\\\":1}\"\n");
 	buf_release(&out);
+	/* the structured pieces: install order, hooks, notes and values */
+	p = xasprintf("%s/templates/NOTES.txt", dir);
+	write_file(p, "Installed {{ .Release.Name }}");
+	free(p);
+	p = xasprintf("%s/templates/hook.yaml", dir);
+	write_file(p, "kind: Job\nmetadata:\n  name: j\n  annotations:\n"
+		      "    helm.sh/hook: pre-install\n");
+	free(p);
+	chart_free(c);
+	assert_int_equal(chart_load(dir, NULL, &c, &e), 0);
+	chart_parts parts;
+	o.parts = &parts;
+	buf_init(&out, 1 << 20);
+	assert_int_equal(chart_render(c, user, &o, &out, &e), 0);
+	assert_int_equal(parts.ndocs, 3);
+	assert_string_equal(parts.docs[0].kind, "Namespace");
+	assert_string_equal(parts.docs[1].kind, "ConfigMap");
+	assert_string_equal(parts.docs[2].hook, "pre-install");
+	assert_null(parts.docs[0].hook);
+	assert_string_equal(parts.notes, "Installed rel");
+	assert_non_null(tmpl_map_get(parts.values, "keep"));
+	assert_null(tmpl_map_get(parts.values, "drop"));
+	chart_parts_release(&parts);
+	buf_release(&out);
 	tmpl_val_free(user);
 	chart_free(c);
 	char *cmd = xasprintf("rm -rf %s", dir);

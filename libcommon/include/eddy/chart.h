@@ -38,6 +38,24 @@ int chart_load_archive(const void *data, size_t len, const chart_limits *lim, ch
 void chart_free(chart *c);
 const char *chart_name(const chart *c);
 
+/* The pieces of a render, for callers that install rather than print (helm-controller). */
+typedef struct chart_doc {
+	char *path;    /* template path, e.g. "mychart/templates/deployment.yaml" */
+	char *content; /* the document, trimmed, without the "# Source:" line */
+	char *kind;    /* its kind ("" when absent) */
+	char *hook;    /* the helm.sh/hook annotation, or NULL for a plain manifest */
+} chart_doc;
+
+typedef struct chart_parts {
+	chart_doc *docs;  /* manifests in Helm's install order, then hooks (ordered by kind) */
+	size_t ndocs;
+	char *notes;      /* the root chart's rendered NOTES.txt, or NULL */
+	tmpl_val values;  /* the coalesced values the root chart saw (owned) */
+} chart_parts;
+
+/* Free what chart_render put into parts. */
+void chart_parts_release(chart_parts *p);
+
 typedef struct chart_render_opts {
 	const char *release_name;
 	const char *namespace;     /* "default" when NULL */
@@ -51,6 +69,7 @@ typedef struct chart_render_opts {
 	const char *const *api_versions; /* extra API versions (--api-versions), NULL-terminated */
 	tmpl_limits tmpl;          /* template limits (zero = defaults) */
 	size_t max_output;         /* bytes of the whole output (default 256 MiB) */
+	chart_parts *parts;        /* when not NULL, also filled with the pieces (on success) */
 } chart_render_opts;
 
 /* Render with the user's values (borrowed; a map). Appends `helm template` output to out. */

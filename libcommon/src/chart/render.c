@@ -610,6 +610,7 @@ typedef struct manifest {
 	size_t seq;    /* original position */
 	bool is_hook;
 	bool is_test;
+	char *hook;    /* the helm.sh/hook annotation */
 } manifest;
 
 static int kind_order(const char *kind)
@@ -711,6 +712,20 @@ int cv_schema_validate_all(const chart *c, tmpl_val vals, buf *msg, int depth);
 /* ---- render ---- */
 
 
+
+void chart_parts_release(chart_parts *p)
+{
+	for (size_t i = 0; i < p->ndocs; i++) {
+		free(p->docs[i].path);
+		free(p->docs[i].content);
+		free(p->docs[i].kind);
+		free(p->docs[i].hook);
+	}
+	free(p->docs);
+	free(p->notes);
+	tmpl_val_free(p->values);
+	memset(p, 0, sizeof *p);
+}
 
 int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, buf *out, err *e)
 {
@@ -876,6 +891,7 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 				bool skip = false;
 				if (hook) {
 					m.is_hook = true;
+					m.hook = xstrdup(hook);
 					char *dup = xstrdup(hook);
 					char *save = NULL;
 					for (char *h = strtok_r(dup, ",", &save); h;
@@ -899,6 +915,7 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 				if (skip) {
 					free(m.content);
 					free(m.kind);
+					free(m.hook);
 					continue;
 				}
 				ms = xrealloc(ms, (nms + 1) * sizeof *ms);
@@ -963,6 +980,25 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 		}
 		qsort(gen, ng, sizeof *gen, manifest_cmp);
 		qsort(hooks, nh, sizeof *hooks, manifest_cmp);
+		if (o->parts) {
+			chart_parts *pp = o->parts;
+			memset(pp, 0, sizeof *pp);
+			pp->docs = xcalloc(ng + nh + 1, sizeof *pp->docs);
+			for (size_t i = 0; i < ng + nh; i++) {
+				const manifest *mm = i < ng ? &gen[i] : &hooks[i - ng];
+				chart_doc *d = &pp->docs[pp->ndocs++];
+				d->path = xstrdup(mm->path);
+				d->content = xstrdup(mm->content);
+				d->kind = xstrdup(mm->kind);
+				d->hook = mm->hook ? xstrdup(mm->hook) : NULL;
+			}
+			char *notes_name = xasprintf("%s/templates/NOTES.txt", c->name);
+			for (size_t i = 0; i < r.n; i++)
+				if (r.t[i].rendered && !strcmp(r.t[i].name, notes_name))
+					pp->notes = xstrndup(r.t[i].out, r.t[i].outlen);
+			free(notes_name);
+			pp->values = tmpl_ref(vals);
+		}
 		for (size_t i = 0; i < ng; i++)
 			buf_addf(&body, "---\n# Source: %s\n%s\n", gen[i].path, gen[i].content);
 		/* strings.TrimSpace(manifest) + "\n" */
@@ -1020,9 +1056,12 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 		buf_release(&res);
 	}
 done:
+	if (rc && o->parts && o->parts->docs)
+		chart_parts_release(o->parts);
 	for (size_t i = 0; i < nms; i++) {
 		free(ms[i].content);
 		free(ms[i].kind);
+		free(ms[i].hook);
 	}
 	free(ms);
 	for (size_t i = 0; i < r.n; i++) {
