@@ -89,7 +89,9 @@
 	X("fail", fail, "s") X("lookup", lookup, "ssss") X("urlParse", urlParse, "s") \
 	X("urlJoin", urlJoin, "m") X("genPrivateKey", genPrivateKey, "s") \
 	X("genCA", genCA, "si") X("genSelfSignedCert", genSelfSignedCert, "saai") \
-	X("genSignedCert", genSignedCert, "saaia")
+	X("genSignedCert", genSignedCert, "saaia") X("duration", duration, "a") X("ago", ago, "a") \
+	X("dateModify", dateModify, "sa") X("mustDateModify", mustDateModify, "sa") \
+	X("date_modify", dateModify, "sa")
 
 #define TV_DECL(n, f, s) int fn_##f(tmpl_exec *x, int argc, tmpl_val *argv, tmpl_val *out, err *e);
 TV_FUNCS(TV_DECL)
