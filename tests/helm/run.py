@@ -186,8 +186,8 @@ def job_chart(d, tmp):
         with open(af) as f:
             for line in f:
                 line = line.strip()
-                if line and not line.startswith("#"):
-                    argsets.append(line.split())
+                if not line.startswith("#"):
+                    argsets.append(line.split())  # an empty line: no arguments
     out = []
     for k, args in enumerate(argsets):
         cmd_args = [a.replace("@CHARTS@", os.path.dirname(d)) for a in args]
