@@ -1183,6 +1183,14 @@ case("images-digest-only-existing-tag", {"kustomization.yaml": "images:\n- name:
 case("replicas-string-count-overlay", {"base/kustomization.yaml": "resources:\n- app.yaml\nreplicas:\n- name: app\n  count: 2\n", "base/app.yaml": APP,
                                        "kustomization.yaml": "resources:\n- base\nreplicas:\n- name: app\n  count: 6\n"})
 
+
+case("ns-two-namespace-objects", {"kustomization.yaml": "namespace: one\nresources:\n- r.yaml\n", "r.yaml": KINDS_NS["Namespace"] + "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n"})
+case("err-dir-without-kustomization", {"kustomization.yaml": "resources:\n- sub\n", "sub/cm.yaml": CM})
+case("res-kustomization-in-subdir-file", {"kustomization.yaml": "resources:\n- sub/cm.yaml\n", "sub/cm.yaml": CM})
+case("gen-name-with-dots", {"kustomization.yaml": "configMapGenerator:\n- name: my.config.v1\n  literals: [a.b=c]\n"})
+case("ps-prefix-generated-and-refs-in-cronjob", {"kustomization.yaml": "namePrefix: x-\nresources:\n- cj.yaml\nsecretGenerator:\n- name: creds\n  literals: [t=1]\n",
+    "cj.yaml": "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: cj\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          imagePullSecrets:\n          - name: creds\n          containers:\n          - name: c\n            image: x\n            env:\n            - name: T\n              valueFrom:\n                secretKeyRef:\n                  name: creds\n                  key: t\n"})
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
