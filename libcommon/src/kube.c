@@ -146,7 +146,7 @@ void kube_err_from_status(err *e, long code, const char *body, size_t len)
 		reason = "Expired";
 	if (msg)
 		err_fail(e, reason, "%s", msg);
-	else if (body && len && len < 512 && !st)
+	else if (body && len && len < 512 && !cJSON_IsObject(st))
 		err_fail(e, reason, "the server responded with %ld: %.*s", code, (int)len, body);
 	else
 		err_fail(e, reason, "the server responded with status %ld", code);
