@@ -156,9 +156,13 @@ struct rt_manager {
 	kube_client *k;
 	rt_manager_opts o;
 	char *name;
-	uv_loop_t loop;
-	uv_signal_t sigterm, sigint;
+	uv_loop_t *loop_ptr;     /* the loop we were started on, NULL before/after */
 	uv_async_t async;
+	void (*done)(rt_manager *m, int status, void *arg);
+	void *done_arg;
+	pthread_t joiner;
+	bool joiner_running;
+	atomic_bool joined;
 	atomic_bool stopping;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -867,15 +871,7 @@ rt_manager *rt_manager_new(kube_client *k, const rt_manager_opts *o)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&m->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	uv_loop_init(&m->loop);
-	m->async.data = m;
-	uv_async_init(&m->loop, &m->async, on_async);
 	return m;
-}
-
-uv_loop_t *rt_manager_loop(rt_manager *m)
-{
-	return &m->loop;
 }
 
 kube_client *rt_manager_client(rt_manager *m)
@@ -908,33 +904,59 @@ static void start_all(rt_manager *m)
 	}
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
+/* The blocking half of the shutdown, on its own thread so that the loop never waits. */
+static void *joiner_main(void *arg)
 {
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
+	rt_manager *m = arg;
+	for (size_t n = 0; n < m->nctrl; n++)
+		rt_queue_shutdown(m->ctrls[n]->q);
+	for (size_t n = 0; n < m->nctrl; n++) {
+		rt_controller *c = m->ctrls[n];
+		if (c->workers)
+			for (int w = 0; w < c->nworkers; w++)
+				pthread_join(c->workers[w], NULL);
+	}
+	for (size_t n = 0; n < m->ninf; n++)
+		if (m->infs[n]->started) {
+			pthread_join(m->infs[n]->th, NULL);
+			m->infs[n]->started = false;
+		}
+	if (m->leader_running) {
+		pthread_join(m->leader_th, NULL);
+		m->leader_running = false;
+		err ye = {0};
+		if (kube_lease_yield(m->k, &m->lease, &ye) < 0)
+			logj("error", "leader", NULL, m->lease.ns, m->lease.name, NULL, &ye,
+				"failed to release the lease");
+	}
+	logj("info", "runtime", NULL, NULL, NULL, NULL, NULL, "stopped all controllers");
+	atomic_store(&m->joined, true);
+	uv_async_send(&m->async);
+	return NULL;
 }
 
-static void begin_stop(rt_manager *m)
+static void on_async_closed(uv_handle_t *h)
 {
-	pthread_mutex_lock(&m->mu);
-	atomic_store(&m->stopping, true);
-	pthread_cond_broadcast(&m->cv);
-	pthread_mutex_unlock(&m->mu);
-	uv_walk(&m->loop, close_walk, NULL);
-}
-
-static void on_signal(uv_signal_t *s, int signum)
-{
-	rt_manager *m = s->data;
-	logj("info", "runtime", NULL, NULL, NULL, NULL, NULL,
-		"received signal %d, stopping gracefully", signum);
-	begin_stop(m);
+	rt_manager *m = h->data;
+	pthread_join(m->joiner, NULL);
+	m->joiner_running = false;
+	int status = atomic_load(&m->lost) ? -1 : 0;
+	if (m->done)
+		m->done(m, status, m->done_arg);
 }
 
 static void on_async(uv_async_t *a)
 {
-	begin_stop(a->data);
+	rt_manager *m = a->data;
+	if (!atomic_load(&m->stopping))
+		return;
+	if (!m->joiner_running && !atomic_load(&m->joined)) {
+		m->joiner_running = true;
+		pthread_create(&m->joiner, NULL, joiner_main, m);
+		return;
+	}
+	if (atomic_load(&m->joined) && !uv_is_closing((uv_handle_t *)&m->async))
+		uv_close((uv_handle_t *)&m->async, on_async_closed);
 }
 
 void rt_manager_stop(rt_manager *m)
@@ -942,22 +964,26 @@ void rt_manager_stop(rt_manager *m)
 	pthread_mutex_lock(&m->mu);
 	atomic_store(&m->stopping, true);
 	pthread_cond_broadcast(&m->cv);
+	bool live = m->loop_ptr != NULL;
 	pthread_mutex_unlock(&m->mu);
-	uv_async_send(&m->async);
+	if (live)
+		uv_async_send(&m->async);
 }
 
-int rt_manager_run(rt_manager *m, err *e)
+int rt_manager_start(rt_manager *m, uv_loop_t *loop,
+	void (*done)(rt_manager *m, int status, void *arg), void *arg, err *e)
 {
-	if (!m->o.no_signals) {
-		uv_signal_init(&m->loop, &m->sigterm);
-		uv_signal_init(&m->loop, &m->sigint);
-		m->sigterm.data = m->sigint.data = m;
-		uv_signal_start(&m->sigterm, on_signal, SIGTERM);
-		uv_signal_start(&m->sigint, on_signal, SIGINT);
-	}
-	if (atomic_load(&m->stopping)) {
-		begin_stop(m);
-	} else if (m->o.leader_election) {
+	if (m->loop_ptr)
+		return err_fail(e, "RuntimeError", "the manager was already started");
+	m->done = done;
+	m->done_arg = arg;
+	m->async.data = m;
+	if (uv_async_init(loop, &m->async, on_async) != 0)
+		return err_fail(e, "RuntimeError", "cannot create the runtime's async handle");
+	pthread_mutex_lock(&m->mu);
+	m->loop_ptr = loop;
+	pthread_mutex_unlock(&m->mu);
+	if (m->o.leader_election) {
 		char host[200] = "";
 		gethostname(host, sizeof host - 1);
 		char *id = xasprintf("%s_%d_%08x", host, (int)getpid(), (unsigned)rand());
@@ -973,47 +999,75 @@ int rt_manager_run(rt_manager *m, err *e)
 	} else {
 		start_all(m);
 	}
-	uv_run(&m->loop, UV_RUN_DEFAULT);
-	/* The loop has ended: the blocking part of the shutdown runs here, off the loop. */
-	atomic_store(&m->stopping, true);
-	for (size_t n = 0; n < m->nctrl; n++)
-		rt_queue_shutdown(m->ctrls[n]->q);
-	for (size_t n = 0; n < m->nctrl; n++) {
-		rt_controller *c = m->ctrls[n];
-		if (c->workers)
-			for (int w = 0; w < c->nworkers; w++)
-				pthread_join(c->workers[w], NULL);
+	if (atomic_load(&m->stopping))
+		uv_async_send(&m->async);
+	return 0;
+}
+
+struct run_state {
+	uv_signal_t sigterm, sigint;
+	bool signals;
+	int status;
+};
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	rt_manager *m = s->data;
+	logj("info", "runtime", NULL, NULL, NULL, NULL, NULL,
+		"received signal %d, stopping gracefully", signum);
+	rt_manager_stop(m);
+}
+
+static void run_done(rt_manager *m, int status, void *arg)
+{
+	struct run_state *rs = arg;
+	rs->status = status;
+	if (rs->signals) {
+		uv_close((uv_handle_t *)&rs->sigterm, NULL);
+		uv_close((uv_handle_t *)&rs->sigint, NULL);
 	}
-	for (size_t n = 0; n < m->ninf; n++)
-		if (m->infs[n]->started) {
-			pthread_join(m->infs[n]->th, NULL);
-			m->infs[n]->started = false;
-		}
-	int rc = 0;
-	if (m->leader_running) {
-		pthread_join(m->leader_th, NULL);
-		m->leader_running = false;
-		err ye = {0};
-		if (kube_lease_yield(m->k, &m->lease, &ye) < 0)
-			logj("error", "leader", NULL, m->lease.ns, m->lease.name, NULL, &ye,
-				"failed to release the lease");
-		if (atomic_load(&m->lost)) {
-			if (e)
-				*e = m->lost_err;
-			rc = -1;
-		}
+	(void)m;
+}
+
+int rt_manager_run(rt_manager *m, err *e)
+{
+	uv_loop_t loop;
+	if (uv_loop_init(&loop) != 0)
+		return err_fail(e, "RuntimeError", "cannot create a loop");
+	struct run_state rs = {.signals = !m->o.no_signals};
+	if (rs.signals) {
+		uv_signal_init(&loop, &rs.sigterm);
+		uv_signal_init(&loop, &rs.sigint);
+		rs.sigterm.data = rs.sigint.data = m;
+		uv_signal_start(&rs.sigterm, on_signal, SIGTERM);
+		uv_signal_start(&rs.sigint, on_signal, SIGINT);
 	}
-	logj("info", "runtime", NULL, NULL, NULL, NULL, NULL, "stopped all controllers");
-	return rc;
+	if (rt_manager_start(m, &loop, run_done, &rs, e) < 0) {
+		if (rs.signals) {
+			uv_close((uv_handle_t *)&rs.sigterm, NULL);
+			uv_close((uv_handle_t *)&rs.sigint, NULL);
+		}
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_loop_close(&loop);
+		return -1;
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	pthread_mutex_lock(&m->mu);
+	m->loop_ptr = NULL;
+	pthread_mutex_unlock(&m->mu);
+	if (rs.status < 0) {
+		if (e)
+			*e = m->lost_err;
+		return -1;
+	}
+	return 0;
 }
 
 void rt_manager_free(rt_manager *m)
 {
 	if (!m)
 		return;
-	uv_walk(&m->loop, close_walk, NULL);
-	uv_run(&m->loop, UV_RUN_DEFAULT);
-	uv_loop_close(&m->loop);
 	for (size_t n = 0; n < m->nctrl; n++)
 		controller_free(m->ctrls[n]);
 	free(m->ctrls);

@@ -1,8 +1,8 @@
 /* rt: the controller runtime (informers, work queue, workers, Flux status helpers).
  *
- * Threading model. rt_manager_run() runs a libuv loop on the calling thread; the loop owns
- * signal handling (SIGTERM/SIGINT start a graceful shutdown) and the stop request, and never
- * blocks. Every informer runs list+watch on its own thread with the blocking kube client and
+ * Threading model. The manager lives on a libuv loop (its own in rt_manager_run, or the app's
+ * with rt_manager_start); the loop owns signal handling (SIGTERM/SIGINT start a graceful
+ * shutdown) and the stop request, and never blocks. Every informer runs list+watch on its own thread with the blocking kube client and
  * keeps a thread-safe cache; every controller runs `concurrent` worker threads that take keys
  * from its work queue and call the reconcile function with a private copy of the object.
  * Leader election (when enabled) runs on its own thread; controllers start only once the lease
@@ -99,9 +99,7 @@ typedef struct rt_manager_opts {
 	int renew_deadline_s;    /* 30 */
 	int retry_period_s;      /* 5 */
 	int interval_jitter_pct; /* 5 */
-	bool handle_signals;     /* install SIGTERM/SIGINT handlers (default true unless
-				  * no_signals is set) */
-	bool no_signals;
+	bool no_signals;         /* rt_manager_run: do not handle SIGTERM/SIGINT */
 	/* Called after every reconcile (metrics); on a worker thread. */
 	void (*on_reconciled)(const char *kind, const char *ns, const char *name,
 		double seconds, const err *result, void *ud);
@@ -110,16 +108,23 @@ typedef struct rt_manager_opts {
 
 /* The manager borrows the client (which must outlive it). */
 rt_manager *rt_manager_new(kube_client *k, const rt_manager_opts *o);
-/* Runs until SIGTERM/SIGINT or rt_manager_stop(); returns 0 after a clean shutdown, -1 when
- * leadership was lost or the lease could not be taken (e filled). */
+/* Standalone mode: runs its own loop with SIGTERM/SIGINT handlers until a signal or
+ * rt_manager_stop(), then shuts down gracefully; returns 0, or -1 when leadership was lost
+ * (e filled). */
 int rt_manager_run(rt_manager *m, err *e);
-/* Asks the manager to stop (any thread, async-signal-safe is not promised). */
+/* Embedded mode (the app module owns the loop and the signals): starts the informers,
+ * controllers and leader election on `loop` and returns at once. `done` runs on the loop
+ * thread once the manager has stopped (after rt_manager_stop or a lost lease; status -1 for
+ * the latter) and every runtime thread is joined; the manager keeps one handle on the loop
+ * until then. Call rt_manager_stop from the app's stop hook. */
+int rt_manager_start(rt_manager *m, uv_loop_t *loop,
+	void (*done)(rt_manager *m, int status, void *arg), void *arg, err *e);
+/* Asks the manager to stop; any thread; never blocks. The blocking part of the shutdown
+ * (joining workers that finish their in-flight reconciles, cancelling watches, releasing the
+ * lease) runs on a helper thread. */
 void rt_manager_stop(rt_manager *m);
 /* True once a stop was requested (reconciles may poll it to give up long waits). */
 bool rt_manager_stopping(rt_manager *m);
-/* The loop the manager runs (add HTTP servers etc. before rt_manager_run; they are closed by
- * uv_walk at shutdown). */
-uv_loop_t *rt_manager_loop(rt_manager *m);
 kube_client *rt_manager_client(rt_manager *m);
 void rt_manager_free(rt_manager *m);
 
