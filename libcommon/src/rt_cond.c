@@ -153,11 +153,13 @@ static void cond_setv(cJSON *obj, const char *type, const char *status, const ch
 void rt_cond_set(cJSON *obj, const char *type, const char *status, const char *reason,
 	const char *fmt, ...)
 {
-	char msg[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt ? fmt : "", ap);
-	va_end(ap);
+	char msg[4096] = "";
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof msg, fmt, ap);
+		va_end(ap);
+	}
 	cond_setv(obj, type, status, reason, msg);
 }
 
