@@ -145,7 +145,7 @@ struct rt_informer {
 struct rt_controller {
 	rt_manager *m;
 	rt_controller_opts o;
-	char *av, *kind, *finalizer;
+	char *av, *kind, *finalizer, *sfm;
 	rt_informer *inf;
 	rt_queue *q;
 	pthread_t *workers;
@@ -660,7 +660,8 @@ static rt_result drive(rt_controller *c, rt_ctx *ctx, cJSON *obj)
 out:
 	if (patch) {
 		err pe = {0};
-		if (rt_status_patch(k, orig, obj, &pe) < 0 && kube_errkind_of(&pe) != KUBE_ENOTFOUND) {
+		if (rt_status_patch(k, orig, obj, c->sfm, &pe) < 0 &&
+		    kube_errkind_of(&pe) != KUBE_ENOTFOUND) {
 			logj("error", c->kind, c->kind, ctx->ns, ctx->name, ctx->reconcile_id, &pe,
 				"failed to patch status");
 			if (!err_is_set(&res.e))
@@ -750,6 +751,8 @@ rt_controller *rt_controller_new(rt_manager *m, const rt_controller_opts *o)
 	c->o.api_version = c->av;
 	c->o.kind = c->kind;
 	c->o.finalizer = c->finalizer;
+	c->sfm = o->status_field_manager ? xstrdup(o->status_field_manager) : NULL;
+	c->o.status_field_manager = c->sfm;
 	c->q = rt_queue_new(&o->queue);
 	c->inf = rt_informer_get_or_new(m, o->api_version, o->kind, &o->informer);
 	rt_handler h = {.on_add = h_add, .on_update = h_update, .ud = c};
@@ -805,6 +808,7 @@ static void controller_free(rt_controller *c)
 	free(c->av);
 	free(c->kind);
 	free(c->finalizer);
+	free(c->sfm);
 	free(c);
 }
 

@@ -316,14 +316,23 @@ static int patch_finalizers(kube_client *k, cJSON *obj, const char *finalizer, b
 	}
 	if (add)
 		cJSON_AddItemToArray(list, cJSON_CreateString(finalizer));
-	cJSON *patch = cJSON_CreateObject();
-	cJSON *pm = cJSON_AddObjectToObject(patch, "metadata");
-	cJSON_AddItemToObject(pm, "finalizers", list);
-	if (kube_obj_rv(obj))
-		cJSON_AddStringToObject(pm, "resourceVersion", kube_obj_rv(obj));
+	/* JSON patch guarded by a test of the resourceVersion (optimistic concurrency) */
+	cJSON *patch = cJSON_CreateArray();
+	if (kube_obj_rv(obj)) {
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "op", "test");
+		cJSON_AddStringToObject(t, "path", "/metadata/resourceVersion");
+		cJSON_AddStringToObject(t, "value", kube_obj_rv(obj));
+		cJSON_AddItemToArray(patch, t);
+	}
+	cJSON *op = cJSON_CreateObject();
+	cJSON_AddStringToObject(op, "op", "add");
+	cJSON_AddStringToObject(op, "path", "/metadata/finalizers");
+	cJSON_AddItemToObject(op, "value", list);
+	cJSON_AddItemToArray(patch, op);
 	const char *av = str_of(obj, "apiVersion"), *kind = str_of(obj, "kind");
 	cJSON *out = kube_patch(k, av, kind, kube_obj_namespace(obj), kube_obj_name(obj),
-		KUBE_PATCH_MERGE, patch, NULL, e);
+		KUBE_PATCH_JSON, patch, NULL, e);
 	cJSON_Delete(patch);
 	if (!out)
 		return -1;
@@ -344,7 +353,8 @@ int rt_finalizer_remove(kube_client *k, cJSON *obj, const char *finalizer, err *
 	return patch_finalizers(k, obj, finalizer, false, e);
 }
 
-int rt_status_patch(kube_client *k, const cJSON *before, const cJSON *after, err *e)
+int rt_status_patch(kube_client *k, const cJSON *before, const cJSON *after,
+	const char *field_manager, err *e)
 {
 	const cJSON *sb = cJSON_GetObjectItemCaseSensitive(before, "status");
 	const cJSON *sa = cJSON_GetObjectItemCaseSensitive(after, "status");
@@ -361,12 +371,27 @@ int rt_status_patch(kube_client *k, const cJSON *before, const cJSON *after, err
 		cJSON_Delete(diff);
 		return -1;
 	}
-	cJSON *patch = cJSON_CreateObject();
-	cJSON_AddItemToObject(patch, "status", diff);
-	kube_opts o = {.subresource = r.has_status ? "status" : NULL};
+	kube_opts o = {.subresource = r.has_status ? "status" : NULL,
+		.field_manager = field_manager, .force = true};
 	kube_resource_release(&r);
+	cJSON *patch = cJSON_CreateObject();
+	kube_patch_type type = KUBE_PATCH_MERGE;
+	if (field_manager) {
+		/* server-side apply of the whole status: fields we stop sending are dropped */
+		cJSON_Delete(diff);
+		type = KUBE_PATCH_APPLY;
+		cJSON_AddStringToObject(patch, "apiVersion", av);
+		cJSON_AddStringToObject(patch, "kind", kind);
+		cJSON *md = cJSON_AddObjectToObject(patch, "metadata");
+		cJSON_AddStringToObject(md, "name", kube_obj_name(after));
+		if (kube_obj_namespace(after))
+			cJSON_AddStringToObject(md, "namespace", kube_obj_namespace(after));
+		cJSON_AddItemToObject(patch, "status", cJSON_Duplicate(sa, 1));
+	} else {
+		cJSON_AddItemToObject(patch, "status", diff);
+	}
 	cJSON *out = kube_patch(k, av, kind, kube_obj_namespace(after), kube_obj_name(after),
-		KUBE_PATCH_MERGE, patch, &o, e);
+		type, patch, &o, e);
 	cJSON_Delete(patch);
 	if (!out)
 		return -1;

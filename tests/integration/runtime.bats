@@ -96,9 +96,10 @@ setup_file() {
 	start_apiserver
 	k apply --validate=false -f "$EDDY_SRC/tests/runtime/crd.yaml" >/dev/null
 	k wait --for=condition=Established --timeout=30s crd/widgets.test.eddy.io >/dev/null
-	k create namespace kc >/dev/null
-	k create namespace rt >/dev/null
-	k create namespace ops >/dev/null
+	for ns in kc rt ops; do
+		printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n' "$ns" |
+			k apply --validate=false -f - >/dev/null
+	done
 }
 
 teardown_file() {
@@ -129,7 +130,9 @@ teardown() {
 }
 
 @test "runtime: reconciles 1000 objects" {
-	start_controller main --concurrent 4
+	# status by server-side apply (kustomize-controller's way); the other controllers below use
+	# merge patches (source-controller's way)
+	start_controller main --concurrent 4 --status-ssa --qps 400 --burst 800
 	python3 - "$WORK/many.json" <<'PY'
 import json, sys
 items = [{"apiVersion": "test.eddy.io/v1", "kind": "Widget",
@@ -137,7 +140,7 @@ items = [{"apiVersion": "test.eddy.io/v1", "kind": "Widget",
           "spec": {"value": "v%d" % i}} for i in range(1000)]
 json.dump({"apiVersion": "v1", "kind": "List", "items": items}, open(sys.argv[1], "w"))
 PY
-	k create -f "$WORK/many.json" >/dev/null
+	k create --validate=false -f "$WORK/many.json" >/dev/null
 	wait_ready_count rt 1000 120
 	# every one has the finalizer and exactly one successful attempt
 	run jget rt w-0500 'w["metadata"]["finalizers"], w["status"]["attempts"]'
@@ -145,7 +148,7 @@ PY
 }
 
 @test "runtime: retries failures with exponential backoff" {
-	widget ops flaky v1 '"failTimes":5' | k create -f - >/dev/null
+	widget ops flaky v1 '"failTimes":5' | k create --validate=false -f - >/dev/null
 	for _ in $(seq 100); do
 		[ "$(jget ops flaky 'w.get("status",{}).get("observedValue")')" = v1 ] && break
 		sleep 0.1
@@ -164,7 +167,7 @@ PY
 }
 
 @test "runtime: honours reconcile.fluxcd.io/requestedAt within 1 s" {
-	widget ops poke v1 | k create -f - >/dev/null
+	widget ops poke v1 | k create --validate=false -f - >/dev/null
 	for _ in $(seq 100); do
 		[ "$(jget ops poke 'w.get("status",{}).get("observedValue")')" = v1 ] && break
 		sleep 0.1
@@ -187,8 +190,8 @@ PY
 }
 
 @test "runtime: suspend, finalizers and Events" {
-	widget ops quiet v1 '"suspend":true' | k create -f - >/dev/null
-	widget ops loud v1 '"emitEvent":true' | k create -f - >/dev/null
+	widget ops quiet v1 '"suspend":true' | k create --validate=false -f - >/dev/null
+	widget ops loud v1 '"emitEvent":true' | k create --validate=false -f - >/dev/null
 	for _ in $(seq 100); do
 		[ "$(jget ops loud 'w.get("status",{}).get("observedValue")')" = v1 ] && break
 		sleep 0.1
@@ -242,7 +245,7 @@ assert e["metadata"]["annotations"]["test.eddy.io/revision"] == "v1", e
 		n=$(printf 'w-%04d' "$i")
 		k patch widget -n rt "$n" --type merge -p '{"spec":{"value":"after"}}' >/dev/null
 	done
-	for i in 1 2 3 4 5; do widget rt "new-$i" "n$i" | k create -f - >/dev/null; done
+	for i in 1 2 3 4 5; do widget rt "new-$i" "n$i" | k create --validate=false -f - >/dev/null; done
 	k delete widget -n rt w-0998 w-0999 --wait=false >/dev/null
 	wait_ready_count rt 1003 60
 	for _ in $(seq 100); do
@@ -271,7 +274,7 @@ assert e["metadata"]["annotations"]["test.eddy.io/revision"] == "v1", e
 	start_controller le2 --leader-election --name le-test
 	sleep 2
 	! grep -q 'successfully acquired lease' "$WORK/le2.log"
-	widget ops led1 v1 | k create -f - >/dev/null
+	widget ops led1 v1 | k create --validate=false -f - >/dev/null
 	for _ in $(seq 100); do
 		[ "$(jget ops led1 'w.get("status",{}).get("observedValue")')" = v1 ] && break
 		sleep 0.1
@@ -285,7 +288,7 @@ assert e["metadata"]["annotations"]["test.eddy.io/revision"] == "v1", e
 		sleep 0.1
 	done
 	grep -q 'successfully acquired lease' "$WORK/le2.log"
-	widget ops led2 v2 | k create -f - >/dev/null
+	widget ops led2 v2 | k create --validate=false -f - >/dev/null
 	for _ in $(seq 100); do
 		[ "$(jget ops led2 'w.get("status",{}).get("observedValue")')" = v2 ] && break
 		sleep 0.1
@@ -298,7 +301,7 @@ assert e["metadata"]["annotations"]["test.eddy.io/revision"] == "v1", e
 
 @test "runtime: shuts down cleanly on SIGTERM, finishing the in-flight reconcile" {
 	start_controller term --concurrent 2
-	widget ops slow v1 '"sleepMs":1500' | k create -f - >/dev/null
+	widget ops slow v1 '"sleepMs":1500' | k create --validate=false -f - >/dev/null
 	for _ in $(seq 100); do
 		grep -q '^reconcile start ops/slow$' "$WORK/term.log" && break
 		sleep 0.05

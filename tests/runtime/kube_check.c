@@ -340,7 +340,7 @@ int main(int argc, char **argv)
 	cJSON *ann = cJSON_Parse("{\"test.eddy.io/revision\":\"main@sha1:abc\"}");
 	eo.annotations = ann;
 	err_clear(&e);
-	check(wu && kube_event_create(k, wu, &eo, &e) == 0, "create an Event", &e);
+	check(wm && kube_event_create(k, wm, &eo, &e) == 0, "create an Event", &e);
 	kube_opts evo = {.namespace_ = ns, .field_selector = "involvedObject.name=kc-w"};
 	err_clear(&e);
 	cJSON *evl = kube_list(k, "v1", "Event", &evo, &e);

@@ -9,7 +9,8 @@
  * of each reconcile so the tests can signal during one.
  *
  * Usage: eddy-test-controller --kubeconfig PATH [--concurrent N] [--leader-election]
- *        [--name NAME] [--requeue-ms N] */
+ *        [--name NAME] [--requeue-ms N] [--status-ssa] [--qps N] [--burst N]
+ * --status-ssa writes status by server-side apply instead of a merge patch. */
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/rt.h"
@@ -105,7 +106,9 @@ int main(int argc, char **argv)
 	rt_map_init(&A.m);
 	const char *kubeconfig = NULL, *name = "test-controller";
 	int concurrent = 4;
-	bool le = false;
+	bool le = false, status_ssa = false;
+	double qps = 0;
+	int burst = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--kubeconfig") && i + 1 < argc)
 			kubeconfig = argv[++i];
@@ -115,11 +118,18 @@ int main(int argc, char **argv)
 			le = true;
 		else if (!strcmp(argv[i], "--name") && i + 1 < argc)
 			name = argv[++i];
+		else if (!strcmp(argv[i], "--qps") && i + 1 < argc)
+			qps = strtod(argv[++i], NULL);
+		else if (!strcmp(argv[i], "--burst") && i + 1 < argc)
+			burst = (int)strtol(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--status-ssa"))
+			status_ssa = true;
 		else if (!strcmp(argv[i], "--requeue-ms") && i + 1 < argc)
 			requeue_ms = strtol(argv[++i], NULL, 10);
 		else {
 			fprintf(stderr, "usage: %s --kubeconfig PATH [--concurrent N] "
-				"[--leader-election] [--name NAME] [--requeue-ms N]\n", argv[0]);
+				"[--leader-election] [--name NAME] [--requeue-ms N] [--status-ssa] "
+				"[--qps N] [--burst N]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -129,6 +139,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "config: %s\n", e.msg);
 		return 1;
 	}
+	if (qps > 0)
+		cfg.qps = qps;
+	if (burst > 0)
+		cfg.burst = burst;
 	kube_client *k = kube_client_new(&cfg, &e);
 	kube_config_release(&cfg);
 	if (!k) {
@@ -147,6 +161,7 @@ int main(int argc, char **argv)
 		.suspend = true,
 		.patch_status = true,
 		.kstatus = true,
+		.status_field_manager = status_ssa ? "gotk-test-controller" : NULL,
 		.queue = {.base_delay_ms = 5, .max_delay_ms = 5000},
 		.informer = {.watch_timeout_s = 30},
 	};

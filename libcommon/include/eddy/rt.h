@@ -2,13 +2,13 @@
  *
  * Threading model. The manager lives on a libuv loop (its own in rt_manager_run, or the app's
  * with rt_manager_start); the loop owns signal handling (SIGTERM/SIGINT start a graceful
- * shutdown) and the stop request, and never blocks. Every informer runs list+watch on its own thread with the blocking kube client and
- * keeps a thread-safe cache; every controller runs `concurrent` worker threads that take keys
- * from its work queue and call the reconcile function with a private copy of the object.
- * Leader election (when enabled) runs on its own thread; controllers start only once the lease
- * is held, and losing it stops the manager with an error. Caches and queues are locked and may
- * be used from any thread; callbacks (event handlers, index functions) run on informer threads
- * and must be quick (enqueue, no API calls).
+ * shutdown) and the stop request, and never blocks. Every informer runs list+watch on its own
+ * thread with the blocking kube client and keeps a thread-safe cache; every controller runs
+ * `concurrent` worker threads that take keys from its work queue and call the reconcile function
+ * with a private copy of the object. Leader election (when enabled) runs on its own thread;
+ * controllers start only once the lease is held, and losing it stops the manager with an error.
+ * Caches and queues are locked and may be used from any thread; callbacks (event handlers, index
+ * functions) run on informer threads and must be quick (enqueue, no API calls).
  *
  * Shutdown: on SIGTERM (or rt_manager_stop) the queues stop handing out keys, in-flight
  * reconciles finish (their status patches included), watches are cancelled within a second,
@@ -206,7 +206,9 @@ typedef struct rt_controller_opts {
 	rt_reconcile_fn finalize;
 	const char *finalizer;     /* added before the first reconcile; NULL = none */
 	bool suspend;              /* skip objects with spec.suspend: true (no requeue) */
-	bool patch_status;         /* write status changes once per reconcile (merge patch) */
+	bool patch_status;         /* write status changes once per reconcile */
+	const char *status_field_manager; /* NULL: merge patch; else server-side apply (force)
+					   * with this field manager */
 	bool kstatus;              /* finalise Ready/Reconciling/Stalled/observedGeneration from
 				    * the result as Flux does */
 	bool all_updates;          /* enqueue on every update, not only on generation change or a
@@ -264,13 +266,17 @@ void rt_status_record_reconcile_request(cJSON *obj);
 bool rt_is_suspended(const cJSON *obj);
 bool rt_has_finalizer(const cJSON *obj, const char *finalizer);
 bool rt_is_deleting(const cJSON *obj);
-/* Adds/removes a finalizer with a merge patch guarded by the object's resourceVersion
- * (Conflict when the object changed); on success obj's metadata is refreshed. */
+/* Adds/removes a finalizer with a JSON patch guarded by a "test" of the object's
+ * resourceVersion (the server refuses it when the object changed); on success obj's metadata
+ * is refreshed. */
 int rt_finalizer_add(kube_client *k, cJSON *obj, const char *finalizer, err *e);
 int rt_finalizer_remove(kube_client *k, cJSON *obj, const char *finalizer, err *e);
-/* Patches the status subresource (or the object when the kind has none) with the merge-patch
- * difference between before.status and after.status; does nothing when they are equal.
- * Returns 1 when a patch was sent, 0 when nothing changed, -1 on error. */
-int rt_status_patch(kube_client *k, const cJSON *before, const cJSON *after, err *e);
+/* Writes after.status to the status subresource (or the object when the kind has none) when it
+ * differs from before.status: with field_manager NULL as a merge patch of the difference
+ * (source-controller's way), otherwise as a forced server-side apply of the whole status with
+ * that field manager (kustomize-controller's way). Returns 1 when a patch was sent, 0 when
+ * nothing changed, -1 on error. */
+int rt_status_patch(kube_client *k, const cJSON *before, const cJSON *after,
+	const char *field_manager, err *e);
 
 #endif
