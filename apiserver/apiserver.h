@@ -37,6 +37,8 @@ typedef struct api_req {
 	const char *user;
 	const char *const *groups;
 	size_t n_groups;
+	const char *bearer; /* Authorization: Bearer token (without the word), or NULL */
+	bool authenticated; /* user/groups come from a verified client certificate */
 	/* Impersonation headers (Impersonate-User, Impersonate-Group values). */
 	const char *imp_user;
 	const char *const *imp_groups;
@@ -99,6 +101,8 @@ void api_resp_init(api_resp *rs);
 void api_resp_release(api_resp *rs);
 
 void api_watch_start(api_watch *w, const api_watch_sink *sink);
+/* End every open watch (server shutdown): each sink gets end(). */
+void watch_end_all(apiserver *s);
 void api_watch_cancel(api_watch *w);
 
 /* ---- internal, shared between the core's files ---- */
@@ -149,9 +153,12 @@ typedef struct api_ctx {
 	api_type *ty;
 	const char *ns, *name, *sub;
 	bool dry_run;
-	const char *user; /* effective user (after impersonation) */
+	const char *user; /* effective user (after impersonation); NULL = unrestricted admin */
 	const char **groups;
 	size_t n_groups;
+	char *user_buf;
+	char **group_bufs;
+	size_t n_group_bufs;
 } api_ctx;
 
 void handle_discovery(api_ctx *c, const char **seg, size_t nseg);

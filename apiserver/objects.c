@@ -126,7 +126,7 @@ static const char *manager_of(api_ctx *c)
 }
 
 /* The manager name for Update entries: fieldManager or the User-Agent up to the first '/'. */
-static char *update_manager(api_ctx *c)
+static __attribute__((unused)) char *update_manager(api_ctx *c)
 {
 	const char *m = manager_of(c);
 	if (m)
