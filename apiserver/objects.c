@@ -471,7 +471,9 @@ static int schema_checks(api_ctx *c, cJSON *obj, const char *name)
 		int r = crd_validate_object(c->ty, obj, fv, &causes, &warn);
 		if (r == 400) {
 			cJSON_Delete(causes);
-			resp_statusf(c->rs, 400, "BadRequest", NULL, "%s", warn ? warn : "");
+			resp_statusf(c->rs, 400, "BadRequest", NULL,
+				     "%s in version \"%s\" cannot be handled as a %s: %s", c->ty->kind,
+				     c->ty->version, c->ty->kind, warn ? warn : "");
 			free(warn);
 			return -1;
 		}
@@ -532,7 +534,7 @@ int64_t obj_store_update(apiserver *s, api_type *ty, const char *key, cJSON *obj
 
 /* ---- create ---- */
 
-static cJSON *parse_body(api_ctx *c, bool allow_yaml)
+static cJSON *parse_body_ct(api_ctx *c, bool allow_yaml, bool any_type)
 {
 	err e = {0};
 	const char *ct = c->rq->content_type ? c->rq->content_type : "application/json";
@@ -551,7 +553,7 @@ static cJSON *parse_body(api_ctx *c, bool allow_yaml)
 	bool yaml = !strncmp(ct, "application/yaml", 16) ||
 		    (allow_yaml && !strncmp(ct, "application/apply-patch+yaml", 28));
 	if (!yaml && strncmp(ct, "application/json", 16) != 0 && strncmp(ct, "*/*", 3) != 0 &&
-	    !allow_yaml) {
+	    !allow_yaml && !any_type) {
 		resp_statusf(c->rs, 415, "UnsupportedMediaType", NULL,
 			     "the body of the request was in an unknown format - accepted media "
 			     "types include: application/json, application/yaml, "
@@ -575,6 +577,11 @@ static cJSON *parse_body(api_ctx *c, bool allow_yaml)
 		return NULL;
 	}
 	return obj;
+}
+
+static cJSON *parse_body(api_ctx *c, bool allow_yaml)
+{
+	return parse_body_ct(c, allow_yaml, false);
 }
 
 /* Type check of apiVersion/kind in a body against the URL type. */
@@ -843,6 +850,13 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 	return 0;
 }
 
+static void strip_mf_times(cJSON *o)
+{
+	cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(meta_of(o), "managedFields"))
+		cJSON_DeleteItemFromObjectCaseSensitive(it, "time");
+}
+
 /* Commit an update; answers. Takes obj. */
 static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *row,
 			  const char *sub)
@@ -867,8 +881,8 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	cJSON *cmp_new = cJSON_Duplicate(obj, 1), *cmp_old = cJSON_Duplicate(old, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(meta_of(cmp_new), "resourceVersion");
 	cJSON_DeleteItemFromObjectCaseSensitive(meta_of(cmp_old), "resourceVersion");
-	cJSON_DeleteItemFromObjectCaseSensitive(meta_of(cmp_new), "managedFields");
-	cJSON_DeleteItemFromObjectCaseSensitive(meta_of(cmp_old), "managedFields");
+	strip_mf_times(cmp_new);
+	strip_mf_times(cmp_old);
 	bool same = cJSON_Compare(cmp_new, cmp_old, 1);
 	cJSON_Delete(cmp_new);
 	cJSON_Delete(cmp_old);
@@ -977,7 +991,7 @@ static void do_patch(api_ctx *c, const char *sub)
 	(void)sub;
 	return;
 #else
-	cJSON *p = parse_body(c, kind == P_APPLY);
+	cJSON *p = parse_body_ct(c, kind == P_APPLY, true);
 	if (!p)
 		return;
 	store_row row = {0};
@@ -1336,7 +1350,7 @@ static void do_scale(api_ctx *c)
 		body = parse_body(c, false);
 	} else {
 #if HAVE_PATCH
-		cJSON *p = parse_body(c, false);
+		cJSON *p = parse_body_ct(c, false, true);
 		err e = {0};
 		if (p) {
 			const char *ct = c->rq->content_type ? c->rq->content_type : "";

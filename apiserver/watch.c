@@ -17,6 +17,8 @@ struct api_watch {
 	char *only_key; /* a single-object watch */
 	char *group, *version, *resource, *api_version, *kind;
 	bool fast; /* stored text can be sent as is */
+	bool table; /* events carry one-row Tables (kubectl get -w) */
+	bool table_sent_defs;
 	sel lsel, fsel;
 	const char *fields_extra;
 	int64_t from_rev;
@@ -521,7 +523,26 @@ static void send_event(api_watch *w, const char *type, const char *value, cJSON 
 	buf b;
 	buf_init(&b, (size_t)API_MAX_BODY * 4);
 	buf_addf(&b, "{\"type\":\"%s\",\"object\":", type);
-	if (w->fast && value) {
+	if (w->table) {
+		cJSON *o = parsed ? cJSON_Duplicate(parsed, 1) : cJSON_Parse(value);
+		api_type *ty = types_find(&w->s->types, w->group, w->version, w->resource);
+		if (!o || !ty) {
+			cJSON_Delete(o);
+			buf_release(&b);
+			return;
+		}
+		if (ty->crd && ty->schema)
+			crd_default(ty->schema, o);
+		obj_set_version(o, ty);
+		cJSON *t = table_new(ty, !w->table_sent_defs);
+		w->table_sent_defs = true;
+		table_add_row(t, ty, o, false);
+		char *txt = cJSON_PrintUnformatted(t);
+		cJSON_Delete(t);
+		cJSON_Delete(o);
+		buf_adds(&b, txt);
+		free(txt);
+	} else if (w->fast && value) {
 		buf_adds(&b, value);
 	} else {
 		cJSON *o = parsed ? cJSON_Duplicate(parsed, 1) : cJSON_Parse(value);
@@ -674,6 +695,9 @@ void watch_create(api_ctx *c)
 	w->api_version = types_api_version(c->ty);
 	w->kind = xstrdup(c->ty->kind);
 	w->fast = fast_path(c->s, c->ty);
+	w->table = wants_table(c->rq->accept);
+	/* kubectl printed the header with the list: rows only. */
+	w->table_sent_defs = true;
 	w->lsel = ls;
 	w->fsel = fs;
 	w->bookmarks = parse_bool(query_get(&c->q, "allowWatchBookmarks")) == 1;
