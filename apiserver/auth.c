@@ -577,7 +577,12 @@ void token_request(api_ctx *c)
 	}
 	store_row_release(&r);
 	err e = {0};
-	cJSON *req = c->rq->body_len ? json_parse(c->rq->body, c->rq->body_len, &e) : NULL;
+	cJSON *req = NULL;
+	if (c->rq->body_len && c->rq->content_type &&
+	    !strncmp(c->rq->content_type, "application/vnd.kubernetes.protobuf", 35))
+		req = pb_decode((const unsigned char *)c->rq->body, c->rq->body_len, &e);
+	else if (c->rq->body_len)
+		req = json_parse(c->rq->body, c->rq->body_len, &e);
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(req, "spec");
 	const cJSON *es = cJSON_GetObjectItemCaseSensitive(spec, "expirationSeconds");
 	int64_t secs = cJSON_IsNumber(es) && es->valuedouble >= 600 ? (int64_t)es->valuedouble

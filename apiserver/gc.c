@@ -152,7 +152,7 @@ void gc_run(apiserver *s)
 		} else if (fg_owner) {
 			if (!g[i].deleting)
 				del(s, &g[i], "Foreground");
-		} else if (!alive) {
+		} else if (!alive && !g[i].deleting) {
 			del(s, &g[i], "Background");
 		}
 	}

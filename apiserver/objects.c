@@ -508,7 +508,10 @@ int64_t obj_store_update(apiserver *s, api_type *ty, const char *key, cJSON *obj
 	set_rv(obj, rev);
 	char *txt = print(obj);
 	int64_t got;
-	if (deleting && !has_finalizers(obj)) {
+	bool ns_fin = ty && !strcmp(ty->resource, "namespaces") && !ty->group[0] &&
+		      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+			      cJSON_GetObjectItemCaseSensitive(obj, "spec"), "finalizers")) > 0;
+	if (deleting && !has_finalizers(obj) && !ns_fin) {
 		got = store_delete(s->st, key, txt, old->rev, old->create_rev, e);
 		if (got > 0) {
 			emit_row(s, 'D', got, key, txt, old->value);

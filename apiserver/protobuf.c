@@ -354,6 +354,119 @@ static cJSON *decode_delete_options(const unsigned char *d, size_t n, err *e)
 	return o;
 }
 
+/* ---- table-driven decoding of a few more built-in kinds ---- */
+
+typedef struct pbdesc {
+	unsigned num;
+	const char *name;
+	char type; /* s string, b bool, i int64, m message, S []string, M []message, O ObjectMeta */
+	const struct pbdesc *sub;
+} pbdesc;
+
+static const pbdesc d_ns_spec[] = {{1, "finalizers", 'S', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_ns_status[] = {{1, "phase", 's', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_namespace[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_ns_spec},
+				     {3, "status", 'm', d_ns_status}, {0, NULL, 0, NULL}};
+static const pbdesc d_objref[] = {{1, "kind", 's', NULL}, {2, "namespace", 's', NULL},
+				  {3, "name", 's', NULL}, {4, "uid", 's', NULL},
+				  {5, "apiVersion", 's', NULL}, {6, "resourceVersion", 's', NULL},
+				  {7, "fieldPath", 's', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_localref[] = {{1, "name", 's', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_sa[] = {{1, "metadata", 'O', NULL}, {2, "secrets", 'M', d_objref},
+			      {3, "imagePullSecrets", 'M', d_localref},
+			      {4, "automountServiceAccountToken", 'b', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_rule[] = {{1, "verbs", 'S', NULL}, {2, "apiGroups", 'S', NULL},
+				{3, "resources", 'S', NULL}, {4, "resourceNames", 'S', NULL},
+				{5, "nonResourceURLs", 'S', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_role[] = {{1, "metadata", 'O', NULL}, {2, "rules", 'M', d_rule},
+				{0, NULL, 0, NULL}};
+static const pbdesc d_subject[] = {{1, "kind", 's', NULL}, {2, "apiGroup", 's', NULL},
+				   {3, "name", 's', NULL}, {4, "namespace", 's', NULL},
+				   {0, NULL, 0, NULL}};
+static const pbdesc d_roleref[] = {{1, "apiGroup", 's', NULL}, {2, "kind", 's', NULL},
+				   {3, "name", 's', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_binding[] = {{1, "metadata", 'O', NULL}, {2, "subjects", 'M', d_subject},
+				   {3, "roleRef", 'm', d_roleref}, {0, NULL, 0, NULL}};
+static const pbdesc d_tr_spec[] = {{1, "audiences", 'S', NULL},
+				   {4, "expirationSeconds", 'i', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_tokenreq[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_tr_spec},
+				    {0, NULL, 0, NULL}};
+
+static const struct {
+	const char *kind;
+	const pbdesc *desc;
+} pb_kinds[] = {
+	{"Namespace", d_namespace},   {"ServiceAccount", d_sa},       {"Role", d_role},
+	{"ClusterRole", d_role},      {"RoleBinding", d_binding},     {"ClusterRoleBinding", d_binding},
+	{"TokenRequest", d_tokenreq},
+};
+
+static int decode_desc(cJSON *o, const unsigned char *d, size_t n, const pbdesc *desc, int depth)
+{
+	if (depth > 8)
+		return -1;
+	pb b = {d, d + n};
+	pbf f;
+	int r;
+	while ((r = next(&b, &f)) > 0) {
+		const pbdesc *fd = NULL;
+		for (const pbdesc *x = desc; x->name; x++)
+			if (x->num == f.field)
+				fd = x;
+		if (!fd)
+			continue;
+		switch (fd->type) {
+		case 's':
+			if (f.wire == 2)
+				add_str(o, fd->name, &f);
+			break;
+		case 'b':
+			if (f.wire == 0) {
+				cJSON_DeleteItemFromObjectCaseSensitive(o, fd->name);
+				cJSON_AddBoolToObject(o, fd->name, f.v != 0);
+			}
+			break;
+		case 'i':
+			if (f.wire == 0) {
+				cJSON_DeleteItemFromObjectCaseSensitive(o, fd->name);
+				cJSON_AddNumberToObject(o, fd->name, (double)(int64_t)f.v);
+			}
+			break;
+		case 'O':
+			if (f.wire == 2 && object_meta(jobj(o, fd->name), &f) < 0)
+				return -1;
+			break;
+		case 'm':
+			if (f.wire == 2 && decode_desc(jobj(o, fd->name), f.d, f.n, fd->sub,
+						       depth + 1) < 0)
+				return -1;
+			break;
+		case 'S':
+		case 'M': {
+			if (f.wire != 2)
+				break;
+			cJSON *a = cJSON_GetObjectItemCaseSensitive(o, fd->name);
+			if (!cJSON_IsArray(a)) {
+				cJSON_DeleteItemFromObjectCaseSensitive(o, fd->name);
+				a = cJSON_AddArrayToObject(o, fd->name);
+			}
+			if (fd->type == 'S') {
+				char *sv = str(&f);
+				cJSON_AddItemToArray(a, cJSON_CreateString(sv));
+				free(sv);
+			} else {
+				cJSON *item = cJSON_CreateObject();
+				cJSON_AddItemToArray(a, item);
+				if (decode_desc(item, f.d, f.n, fd->sub, depth + 1) < 0)
+					return -1;
+			}
+			break;
+		}
+		}
+	}
+	return r;
+}
+
 cJSON *pb_decode(const unsigned char *data, size_t len, err *e)
 {
 	if (len < 4 || memcmp(data, "k8s\0", 4) != 0) {
@@ -400,8 +513,23 @@ cJSON *pb_decode(const unsigned char *data, size_t len, err *e)
 	} else if (!strcmp(kind, "DeleteOptions")) {
 		out = decode_delete_options(raw, raw_n, e);
 	} else {
+		for (size_t i = 0; i < sizeof(pb_kinds) / sizeof(pb_kinds[0]); i++) {
+			if (strcmp(kind, pb_kinds[i].kind) != 0)
+				continue;
+			out = cJSON_CreateObject();
+			if (api_version)
+				cJSON_AddStringToObject(out, "apiVersion", api_version);
+			cJSON_AddStringToObject(out, "kind", kind);
+			if (decode_desc(out, raw, raw_n, pb_kinds[i].desc, 0) < 0) {
+				cJSON_Delete(out);
+				out = NULL;
+				err_fail(e, "BadRequest", "malformed protobuf %s", kind);
+			}
+			goto done;
+		}
 		err_fail(e, "UnsupportedMediaType", "protobuf is not supported for kind %s", kind);
 	}
+done:
 	free(api_version);
 	free(kind);
 	return out;
