@@ -1,0 +1,1023 @@
+/* patch: strategic merge patch, after k8s.io/apimachinery/pkg/util/strategicpatch
+ * (StrategicMergeMapPatch with MergeParallelList and IgnoreUnmatchedNulls, as the API server
+ * and `kubectl patch` apply it). The algorithm, the list ordering rules ($setElementOrder,
+ * then patch order, then live order; Go's stable sort with its "not found sorts first"
+ * comparison) and the error wording are the upstream ones, re-expressed on owned cJSON trees:
+ * every merge function below consumes the original and patch values it is given. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "eddy/buf.h"
+#include "eddy/mem.h"
+#include "patch_int.h"
+
+#define DIRECTIVE "$patch"
+#define RETAIN_KEYS "$retainKeys"
+#define DELETE_PRIMITIVE "$deleteFromPrimitiveList"
+#define SET_ORDER "$setElementOrder"
+
+enum { MSG_CAP = 1500 };
+
+/* ---- Go-like value kinds and formatting ---- */
+
+typedef enum gkind { GK_NIL, GK_MAP, GK_SLICE, GK_STRING, GK_NUMBER, GK_BOOL } gkind;
+
+static gkind kind_of(const cJSON *v)
+{
+	if (!v || cJSON_IsNull(v))
+		return GK_NIL;
+	if (cJSON_IsObject(v))
+		return GK_MAP;
+	if (cJSON_IsArray(v))
+		return GK_SLICE;
+	if (cJSON_IsString(v))
+		return GK_STRING;
+	if (cJSON_IsNumber(v))
+		return GK_NUMBER;
+	return GK_BOOL;
+}
+
+static const char *kind_name(gkind k)
+{
+	static const char *names[] = { "invalid", "map", "slice", "string", "float64", "bool" };
+	return names[k];
+}
+
+/* Go interface equality for JSON scalars (maps and slices compare deeply here, where Go
+ * would panic). */
+static bool iface_eq(const cJSON *a, const cJSON *b)
+{
+	gkind ka = kind_of(a), kb = kind_of(b);
+	if (ka != kb)
+		return false;
+	if (ka == GK_NIL)
+		return true;
+	return pi_equal(a, b);
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/* fmt's %v of a decoded JSON value: map[a:1 b:[x y]]. */
+static void fmt_v(buf *b, const cJSON *v, int depth)
+{
+	if (depth > 20) {
+		buf_adds(b, "...");
+		return;
+	}
+	switch (kind_of(v)) {
+	case GK_NIL:
+		buf_adds(b, "<nil>");
+		break;
+	case GK_STRING:
+		buf_adds(b, v->valuestring);
+		break;
+	case GK_BOOL:
+		buf_adds(b, cJSON_IsTrue(v) ? "true" : "false");
+		break;
+	case GK_NUMBER: {
+		double d = v->valuedouble;
+		if (d == (double)(long long)d && d < 1e15 && d > -1e15)
+			buf_addf(b, "%lld", (long long)d);
+		else
+			buf_addf(b, "%g", d);
+		break;
+	}
+	case GK_SLICE:
+		buf_addc(b, '[');
+		for (const cJSON *c = v->child; c; c = c->next) {
+			fmt_v(b, c, depth + 1);
+			if (c->next)
+				buf_addc(b, ' ');
+		}
+		buf_addc(b, ']');
+		break;
+	case GK_MAP: {
+		int n = cJSON_GetArraySize(v), i = 0;
+		const cJSON **kids = xmalloc(sizeof *kids * (size_t)(n ? n : 1));
+		for (const cJSON *c = v->child; c; c = c->next)
+			kids[i++] = c;
+		qsort(kids, (size_t)n, sizeof *kids, cmp_keys);
+		buf_adds(b, "map[");
+		for (i = 0; i < n; i++) {
+			buf_addf(b, "%s%s:", i ? " " : "", kids[i]->string);
+			fmt_v(b, kids[i], depth + 1);
+		}
+		buf_addc(b, ']');
+		free(kids);
+		break;
+	}
+	}
+}
+
+static char *fmt_str(const cJSON *v)
+{
+	buf b;
+	buf_init(&b, 600);
+	fmt_v(&b, v, 0);
+	return buf_detach(&b, NULL);
+}
+
+static int err_no_merge_key(err *e, const cJSON *m, const char *key)
+{
+	char *s = fmt_str(m);
+	err_fail(e, PATCH_REASON, "map: %s does not contain declared merge key: %s", s, key);
+	free(s);
+	return -1;
+}
+
+static int err_bad_arg_type(err *e, gkind expected, const cJSON *actual)
+{
+	return err_fail(e, PATCH_REASON, "expected a %s, but received a %s", kind_name(expected),
+			kind_name(kind_of(actual)));
+}
+
+/* ---- vectors of owned items ---- */
+
+typedef struct vec {
+	cJSON **v;
+	size_t n, cap;
+} vec;
+
+static void vec_push(vec *a, cJSON *x)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 8;
+		a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+	}
+	a->v[a->n++] = x;
+}
+
+static void vec_free(vec *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		cJSON_Delete(a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = a->cap = 0;
+}
+
+/* Take the items of an array (which is freed). */
+static vec vec_take(cJSON *arr)
+{
+	vec a = { 0 };
+	while (arr && arr->child)
+		vec_push(&a, cJSON_DetachItemViaPointer(arr, arr->child));
+	cJSON_Delete(arr);
+	return a;
+}
+
+static cJSON *vec_give(vec *a)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < a->n; i++)
+		cJSON_AddItemToArray(arr, a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = a->cap = 0;
+	return arr;
+}
+
+static void vec_remove(vec *a, size_t i)
+{
+	cJSON_Delete(a->v[i]);
+	memmove(a->v + i, a->v + i + 1, (a->n - i - 1) * sizeof *a->v);
+	a->n--;
+}
+
+/* A fmt %v of a list of (borrowed) items. */
+static char *fmt_vec(cJSON *const *v, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemReferenceToArray(arr, v[i]);
+	char *s = fmt_str(arr);
+	cJSON_Delete(arr);
+	return s;
+}
+
+/* ---- Go's sort.SliceStable (insertion sort in blocks of 20, then SymMerge) ---- */
+
+typedef struct sorter {
+	cJSON **v;
+	bool (*less)(const struct sorter *s, const cJSON *a, const cJSON *b);
+	cJSON *const *order;
+	size_t order_n;
+	const char *key;
+	gkind kind;
+} sorter;
+
+static bool s_less(const sorter *s, size_t i, size_t j)
+{
+	return s->less(s, s->v[i], s->v[j]);
+}
+
+static void s_swap(sorter *s, size_t i, size_t j)
+{
+	cJSON *t = s->v[i];
+	s->v[i] = s->v[j];
+	s->v[j] = t;
+}
+
+static void insertion_sort(sorter *s, size_t a, size_t b)
+{
+	for (size_t i = a + 1; i < b; i++)
+		for (size_t j = i; j > a && s_less(s, j, j - 1); j--)
+			s_swap(s, j, j - 1);
+}
+
+static void swap_range(sorter *s, size_t a, size_t b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		s_swap(s, a + i, b + i);
+}
+
+static void rotate(sorter *s, size_t a, size_t m, size_t b)
+{
+	size_t i = m - a, j = b - m;
+	while (i != j) {
+		if (i > j) {
+			swap_range(s, m - i, m, j);
+			i -= j;
+		} else {
+			swap_range(s, m - i, m + j - i, i);
+			j -= i;
+		}
+	}
+	swap_range(s, m - i, m, i);
+}
+
+static void sym_merge(sorter *s, size_t a, size_t m, size_t b)
+{
+	if (m - a == 1) {
+		size_t i = m, j = b;
+		while (i < j) {
+			size_t h = (i + j) / 2;
+			if (s_less(s, h, a))
+				i = h + 1;
+			else
+				j = h;
+		}
+		for (size_t k = a; k < i - 1; k++)
+			s_swap(s, k, k + 1);
+		return;
+	}
+	if (b - m == 1) {
+		size_t i = a, j = m;
+		while (i < j) {
+			size_t h = (i + j) / 2;
+			if (!s_less(s, m, h))
+				i = h + 1;
+			else
+				j = h;
+		}
+		for (size_t k = m; k > i; k--)
+			s_swap(s, k, k - 1);
+		return;
+	}
+	size_t mid = (a + b) / 2, n = mid + m, start, r;
+	if (m > mid) {
+		start = n - b;
+		r = mid;
+	} else {
+		start = a;
+		r = m;
+	}
+	size_t p = n - 1;
+	while (start < r) {
+		size_t c = (start + r) / 2;
+		if (!s_less(s, p - c, c))
+			start = c + 1;
+		else
+			r = c;
+	}
+	size_t end = n - start;
+	if (start < m && m < end)
+		rotate(s, start, m, end);
+	if (a < start && start < mid)
+		sym_merge(s, a, start, mid);
+	if (mid < end && end < b)
+		sym_merge(s, mid, end, b);
+}
+
+static void stable_sort(sorter *s, size_t n)
+{
+	size_t block = 20, a = 0, b = block;
+	while (b <= n) {
+		insertion_sort(s, a, b);
+		a = b;
+		b += block;
+	}
+	insertion_sort(s, a, n);
+	while (block < n) {
+		a = 0;
+		b = 2 * block;
+		while (b <= n) {
+			sym_merge(s, a, a + block, b);
+			a = b;
+			b += 2 * block;
+		}
+		if (a + block < n)
+			sym_merge(s, a, a + block, n);
+		block *= 2;
+	}
+}
+
+/* ---- list helpers ---- */
+
+static const cJSON *item_val(const cJSON *item, const char *key, gkind kind)
+{
+	if (kind == GK_MAP)
+		return cJSON_IsObject(item) ? pi_get(item, key) : NULL;
+	return item;
+}
+
+/* index(): position of val in l, comparing merge key values (maps) or items. */
+static long index_of(cJSON *const *l, size_t n, const cJSON *val, const char *key, gkind kind)
+{
+	const cJSON *want = item_val(val, key, kind);
+	for (size_t i = 0; i < n; i++)
+		if (iface_eq(want, item_val(l[i], key, kind)))
+			return (long)i;
+	return -1;
+}
+
+static bool order_less(const sorter *s, const cJSON *a, const cJSON *b)
+{
+	long ia = index_of(s->order, s->order_n, a, s->key, s->kind);
+	if (ia >= 0) {
+		long ib = index_of(s->order, s->order_n, b, s->key, s->kind);
+		if (ib >= 0)
+			return ia < ib;
+	}
+	return true;
+}
+
+static bool has_directive(const cJSON *v, const char *which)
+{
+	const cJSON *d = pi_get(v, DIRECTIVE);
+	if (!d)
+		return false;
+	return !which || (cJSON_IsString(d) && strcmp(d->valuestring, which) == 0);
+}
+
+static int validate_merge_keys(const char *key, cJSON *const *l, size_t n, err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!cJSON_IsObject(l[i]))
+			return err_bad_arg_type(e, GK_MAP, l[i]);
+		if (!pi_get(l[i], key))
+			return err_no_merge_key(e, l[i], key);
+	}
+	return 0;
+}
+
+/* normalizeSliceOrder: sort a (owned items) by order; for maps, $patch: delete items go last. */
+static int normalize_slice_order(vec *a, cJSON *const *order, size_t order_n, const char *key,
+				 gkind kind, err *e)
+{
+	vec del = { 0 };
+	if (kind == GK_MAP) {
+		if (validate_merge_keys(key, a->v, a->n, e) < 0 ||
+		    validate_merge_keys(key, order, order_n, e) < 0)
+			return -1;
+		vec keep = { 0 };
+		for (size_t i = 0; i < a->n; i++)
+			vec_push(has_directive(a->v[i], "delete") ? &del : &keep, a->v[i]);
+		free(a->v);
+		*a = keep;
+	}
+	sorter s = { a->v, order_less, order, order_n, key, kind };
+	stable_sort(&s, a->n);
+	for (size_t i = 0; i < del.n; i++)
+		vec_push(a, del.v[i]);
+	free(del.v);
+	return 0;
+}
+
+/* normalizeElementOrder: sort both parts and interleave them by the server order. The result
+ * takes the items of patch and server_only. */
+static int normalize_element_order(vec *patch, vec *server_only, cJSON *const *patch_order,
+				   size_t patch_order_n, cJSON *const *server_order,
+				   size_t server_order_n, const char *key, gkind kind, vec *out,
+				   err *e)
+{
+	if (normalize_slice_order(patch, patch_order, patch_order_n, key, kind, e) < 0 ||
+	    normalize_slice_order(server_only, server_order, server_order_n, key, kind, e) < 0)
+		return -1;
+	size_t i = 0, j = 0, size = server_only->n + patch->n;
+	vec all = { 0 };
+	for (size_t k = 0; k < size; k++) {
+		if (i >= server_only->n && j < patch->n) {
+			vec_push(&all, patch->v[j++]);
+		} else if (j >= patch->n && i < server_only->n) {
+			vec_push(&all, server_only->v[i++]);
+		} else {
+			long li = index_of(server_order, server_order_n, server_only->v[i], key,
+					   kind);
+			long ri = index_of(server_order, server_order_n, patch->v[j], key, kind);
+			if (li >= 0 && ri >= 0 && li < ri)
+				vec_push(&all, server_only->v[i++]);
+			else
+				vec_push(&all, patch->v[j++]);
+		}
+	}
+	free(patch->v);
+	free(server_only->v);
+	patch->v = server_only->v = NULL;
+	patch->n = server_only->n = 0;
+	*out = all;
+	return 0;
+}
+
+/* sliceElementType over two lists; -1 on error. */
+static int slice_elem_kind(cJSON *const *a, size_t an, cJSON *const *b, size_t bn, gkind *out,
+			   err *e)
+{
+	gkind prev = GK_NIL;
+	bool have = false;
+	for (int pass = 0; pass < 2; pass++) {
+		cJSON *const *l = pass ? b : a;
+		size_t n = pass ? bn : an;
+		for (size_t i = 0; i < n; i++) {
+			gkind k = kind_of(l[i]);
+			if (!have || prev == GK_NIL) {
+				prev = k;
+				have = k != GK_NIL;
+				if (k == GK_SLICE)
+					return err_fail(e, PATCH_REASON,
+							"lists of lists are not supported");
+			} else if (k != prev) {
+				char *sa = fmt_vec(a, an), *sb = fmt_vec(b, bn);
+				err_fail(e, PATCH_REASON,
+					 "list element types are not identical: [%s %s]", sa, sb);
+				free(sa);
+				free(sb);
+				return -1;
+			}
+		}
+	}
+	if (!have)
+		return err_fail(e, PATCH_REASON, "no elements in any of the given slices");
+	*out = prev;
+	return 0;
+}
+
+/* Split merged into items present in `by` and the rest (by merge key for maps). */
+static int partition(vec *merged, cJSON *const *by, size_t by_n, const char *key, gkind kind,
+		     vec *in, vec *rest, err *e)
+{
+	for (size_t i = 0; i < merged->n; i++) {
+		cJSON *v = merged->v[i];
+		if (kind == GK_MAP) {
+			if (!cJSON_IsObject(v))
+				return err_bad_arg_type(e, GK_MAP, v);
+			const cJSON *kv = pi_get(v, key);
+			if (!kv)
+				return err_no_merge_key(e, v, key);
+			bool found = false;
+			for (size_t j = 0; j < by_n && !found; j++) {
+				if (!cJSON_IsObject(by[j]))
+					return err_fail(e, PATCH_REASON,
+							"value for key %zu is not a map.", j);
+				const cJSON *bv = pi_get(by[j], key);
+				found = bv && iface_eq(bv, kv);
+			}
+			vec_push(found ? in : rest, v);
+		} else {
+			bool found = false;
+			for (size_t j = 0; j < by_n && !found; j++)
+				found = iface_eq(by[j], v);
+			vec_push(found ? in : rest, v);
+		}
+	}
+	free(merged->v);
+	merged->v = NULL;
+	merged->n = merged->cap = 0;
+	return 0;
+}
+
+static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e);
+
+/* Find the first map item of l whose merge key equals value; -1 if none, -2 on error. */
+static long find_map(vec *l, const char *key, const cJSON *value, err *e)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (!cJSON_IsObject(l->v[i])) {
+			err_fail(e, PATCH_REASON, "value for key %zu is not a map.", i);
+			return -2;
+		}
+		const cJSON *v = pi_get(l->v[i], key);
+		if (v && iface_eq(v, value))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Go's deduplicateScalars (order-changing, kept for identical results). */
+static void dedupe_scalars(vec *s)
+{
+	if (s->n == 0)
+		return;
+	size_t length = s->n - 1;
+	for (size_t i = 0; i < length; i++) {
+		for (size_t j = i + 1; j <= length; j++) {
+			if (iface_eq(s->v[i], s->v[j])) {
+				cJSON_Delete(s->v[j]);
+				s->v[j] = s->v[length];
+				s->n = length;
+				length--;
+				j--;
+			}
+		}
+	}
+}
+
+/* mergeSlice: consumes orig and patch, fills out. */
+static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, pschema items,
+		       int depth, vec *out, err *e)
+{
+	int rc = -1;
+	if (orig->n == 0 && patch->n == 0) {
+		*out = *orig;
+		memset(orig, 0, sizeof *orig);
+		return 0;
+	}
+	gkind kind;
+	if (slice_elem_kind(orig->v, orig->n, patch->v, patch->n, &kind, e) < 0)
+		goto fail;
+	vec merged = { 0 };
+	if (kind != GK_MAP) {
+		if (is_delete) {
+			for (size_t i = 0; i < orig->n; i++) {
+				bool drop = false;
+				for (size_t j = 0; j < patch->n && !drop; j++)
+					drop = iface_eq(orig->v[i], patch->v[j]);
+				if (drop)
+					cJSON_Delete(orig->v[i]);
+				else
+					vec_push(out, orig->v[i]);
+			}
+			free(orig->v);
+			memset(orig, 0, sizeof *orig);
+			vec_free(patch);
+			return 0;
+		}
+		for (size_t i = 0; i < orig->n; i++)
+			vec_push(&merged, pi_dup(orig->v[i]));
+		for (size_t i = 0; i < patch->n; i++)
+			vec_push(&merged, pi_dup(patch->v[i]));
+		dedupe_scalars(&merged);
+	} else {
+		if (!key || !*key) {
+			err_fail(e, PATCH_REASON, "cannot merge lists without merge key for type %s",
+				 "struct");
+			goto fail;
+		}
+		/* mergeSliceWithSpecialElements */
+		vec plain = { 0 };
+		bool replace = false;
+		for (size_t i = 0; i < patch->n; i++) {
+			cJSON *v = patch->v[i];
+			const cJSON *d = pi_get(v, DIRECTIVE);
+			if (!d) {
+				vec_push(&plain, v);
+				continue;
+			}
+			const char *ds = cJSON_IsString(d) ? d->valuestring : "";
+			if (strcmp(ds, "delete") == 0) {
+				const cJSON *mv = pi_get(v, key);
+				if (!mv) {
+					err_no_merge_key(e, v, key);
+					free(plain.v);
+					goto fail;
+				}
+				long at;
+				while ((at = find_map(orig, key, mv, e)) >= 0)
+					vec_remove(orig, (size_t)at);
+				if (at == -2) {
+					free(plain.v);
+					goto fail;
+				}
+			} else if (strcmp(ds, "replace") == 0) {
+				replace = true;
+			} else if (strcmp(ds, "merge") == 0) {
+				err_fail(e, PATCH_REASON,
+					 "merging lists cannot yet be specified in the patch");
+				free(plain.v);
+				goto fail;
+			} else {
+				char *m = fmt_str(v), *t = fmt_str(d);
+				err_fail(e, PATCH_REASON, "unknown patch type: %s in map: %s", t, m);
+				free(m);
+				free(t);
+				free(plain.v);
+				goto fail;
+			}
+		}
+		/* The special items stay in `patch` for freeing; plain borrows the others. Make
+		 * plain own copies so that orig/patch bookkeeping stays simple. */
+		vec p2 = { 0 };
+		for (size_t i = 0; i < plain.n; i++)
+			vec_push(&p2, pi_dup(plain.v[i]));
+		free(plain.v);
+		vec_free(patch);
+		*patch = p2;
+		if (replace) {
+			vec_free(orig);
+			*orig = *patch;
+			memset(patch, 0, sizeof *patch);
+		}
+		/* mergeSliceWithoutSpecialElements, on copies of orig (kept as server order) */
+		for (size_t i = 0; i < orig->n; i++)
+			vec_push(&merged, pi_dup(orig->v[i]));
+		for (size_t i = 0; i < patch->n; i++) {
+			cJSON *v = patch->v[i];
+			const cJSON *mv = pi_get(v, key);
+			if (!mv) {
+				err_no_merge_key(e, v, key);
+				vec_free(&merged);
+				goto fail;
+			}
+			long at = find_map(&merged, key, mv, e);
+			if (at == -2) {
+				vec_free(&merged);
+				goto fail;
+			}
+			if (at >= 0) {
+				cJSON *m = merge_map(merged.v[at], pi_dup(v), items, depth + 1, e);
+				if (!m) {
+					merged.v[at] = cJSON_CreateNull();
+					vec_free(&merged);
+					goto fail;
+				}
+				merged.v[at] = m;
+			} else {
+				vec_push(&merged, pi_dup(v));
+			}
+		}
+	}
+	vec in = { 0 }, rest = { 0 };
+	if (partition(&merged, patch->v, patch->n, key, kind, &in, &rest, e) < 0) {
+		vec_free(&merged);
+		vec_free(&in);
+		vec_free(&rest);
+		goto fail;
+	}
+	if (normalize_element_order(&in, &rest, patch->v, patch->n, orig->v, orig->n, key, kind,
+				    out, e) < 0) {
+		vec_free(&in);
+		vec_free(&rest);
+		goto fail;
+	}
+	rc = 0;
+fail:
+	vec_free(orig);
+	vec_free(patch);
+	return rc;
+}
+
+/* mergeSliceHandler: consumes both arrays; returns the merged array or NULL. */
+static cJSON *merge_slice_handler(cJSON *orig, cJSON *patch, const patch_field_info *fi,
+				  pschema items, bool is_delete, int depth, err *e)
+{
+	if (!cJSON_IsArray(orig) || !cJSON_IsArray(patch)) {
+		err_bad_arg_type(e, GK_SLICE, cJSON_IsArray(orig) ? patch : orig);
+		cJSON_Delete(orig);
+		cJSON_Delete(patch);
+		return NULL;
+	}
+	if (!(fi->strategy & PATCH_STRATEGY_MERGE)) {
+		cJSON_Delete(orig);
+		return patch;
+	}
+	vec o = vec_take(orig), p = vec_take(patch), out = { 0 };
+	if (merge_slice(&o, &p, fi->merge_key, is_delete, items, depth, &out, e) < 0) {
+		vec_free(&out);
+		return NULL;
+	}
+	return vec_give(&out);
+}
+
+/* extractKey: "<prefix>/<key>" -> key. */
+static int extract_key(const char *s, const char *prefix, const char **out, err *e)
+{
+	const char *slash = strchr(s, '/');
+	size_t pl = strlen(prefix);
+	if (!slash || (size_t)(slash - s) != pl || strncmp(s, prefix, pl) != 0) {
+		if (strcmp(prefix, DELETE_PRIMITIVE) == 0)
+			return err_fail(e, PATCH_REASON, "invalid patch format of primitive list");
+		return err_fail(e, PATCH_REASON, "invalid patch format of setElementOrder list");
+	}
+	*out = slash + 1;
+	return 0;
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+/* validatePatchWithSetOrderList */
+static int validate_set_order(const cJSON *patch_list, const cJSON *order, const char *key,
+			      err *e)
+{
+	if (!cJSON_IsArray(order) || (patch_list && !cJSON_IsArray(patch_list)))
+		return err_fail(e, PATCH_REASON, "invalid patch format of setElementOrder list");
+	int pn = patch_list ? cJSON_GetArraySize(patch_list) : 0;
+	int on = cJSON_GetArraySize(order);
+	if (pn == 0 || on == 0)
+		return 0;
+	vec keep = { 0 };
+	for (cJSON *v = patch_list->child; v; v = v->next) {
+		if (key && *key) {
+			if (!cJSON_IsObject(v)) {
+				free(keep.v);
+				return err_bad_arg_type(e, GK_MAP, v);
+			}
+			if (has_directive(v, "delete"))
+				continue;
+		}
+		vec_push(&keep, v);
+	}
+	size_t pi = 0;
+	const cJSON *o = order->child;
+	while (pi < keep.n && o) {
+		if (has_directive(keep.v[pi], NULL)) {
+			pi++;
+			continue;
+		}
+		bool eq;
+		if (key && *key) {
+			if (!cJSON_IsObject(keep.v[pi]) || !cJSON_IsObject(o)) {
+				err_bad_arg_type(e, GK_MAP, cJSON_IsObject(o) ? keep.v[pi] : o);
+				free(keep.v);
+				return -1;
+			}
+			const cJSON *l = pi_get(keep.v[pi], key), *r = pi_get(o, key);
+			if (!l || !r) {
+				err_no_merge_key(e, l ? o : keep.v[pi], key);
+				free(keep.v);
+				return -1;
+			}
+			eq = iface_eq(l, r);
+		} else {
+			eq = iface_eq(keep.v[pi], o);
+		}
+		if (eq)
+			pi++;
+		o = o->next;
+	}
+	int rc = 0;
+	if (pi < keep.n && !o) {
+		char *a = fmt_str(patch_list), *b = fmt_str(order);
+		rc = err_fail(e, PATCH_REASON,
+			      "The order in patch list:\n%s\n doesn't match %s list:\n%s\n", a,
+			      SET_ORDER, b);
+		free(a);
+		free(b);
+	}
+	free(keep.v);
+	return rc;
+}
+
+/* mergePatchIntoOriginal: handle every $setElementOrder/<list> of patch. */
+static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
+{
+	cJSON *c = patch->child;
+	while (c) {
+		cJSON *next = c->next;
+		if (!has_prefix(c->string, SET_ORDER)) {
+			c = next;
+			continue;
+		}
+		cJSON *order = cJSON_DetachItemViaPointer(patch, c);
+		int rc = -1;
+		if (!cJSON_IsArray(order)) {
+			err_bad_arg_type(e, GK_SLICE, order);
+			goto done;
+		}
+		const char *okey;
+		if (extract_key(order->string, SET_ORDER, &okey, e) < 0)
+			goto done;
+		cJSON *olist = pi_get(orig, okey), *plist = pi_get(patch, okey);
+		if (olist && !cJSON_IsArray(olist)) {
+			err_bad_arg_type(e, GK_SLICE, olist);
+			goto done;
+		}
+		if (plist && !cJSON_IsArray(plist)) {
+			err_bad_arg_type(e, GK_SLICE, plist);
+			goto done;
+		}
+		patch_field_info fi;
+		pschema fs = ps_field(s, okey, &fi);
+		const char *key = fi.merge_key ? fi.merge_key : "";
+		if (validate_set_order(plist, order, key, e) < 0)
+			goto done;
+		if (!olist && !plist) {
+			rc = 0;
+			goto done;
+		}
+		/* keep copies of the original list (server order) and patch list (kind) */
+		cJSON *ocopy = olist ? pi_dup(olist) : cJSON_CreateArray();
+		cJSON *pcopy = plist ? pi_dup(plist) : cJSON_CreateArray();
+		cJSON *merged;
+		if (olist && !plist) {
+			merged = pi_dup(olist);
+		} else if (!olist && plist) {
+			merged = pi_dup(plist);
+		} else {
+			merged = merge_slice_handler(pi_dup(olist), pi_dup(plist), &fi,
+						     ps_items(fs), false, depth, e);
+			if (!merged) {
+				cJSON_Delete(ocopy);
+				cJSON_Delete(pcopy);
+				goto done;
+			}
+		}
+		vec m = vec_take(merged), in = { 0 }, rest = { 0 }, ord = vec_take(pi_dup(order));
+		vec ov = vec_take(ocopy), pv = vec_take(pcopy), out = { 0 };
+		gkind kind = GK_NIL;
+		int ok = partition(&m, ord.v, ord.n, key, *key ? GK_MAP : GK_STRING, &in, &rest,
+				   e);
+		if (ok == 0)
+			ok = slice_elem_kind(ov.v, ov.n, pv.v, pv.n, &kind, e);
+		if (ok == 0)
+			ok = normalize_element_order(&in, &rest, ord.v, ord.n, ov.v, ov.n, key,
+						     kind, &out, e);
+		vec_free(&m);
+		vec_free(&in);
+		vec_free(&rest);
+		vec_free(&ord);
+		vec_free(&ov);
+		vec_free(&pv);
+		if (ok < 0) {
+			vec_free(&out);
+			goto done;
+		}
+		pi_set(orig, okey, vec_give(&out));
+		pi_delete_key(patch, okey);
+		rc = 0;
+done:
+		cJSON_Delete(order);
+		if (rc < 0)
+			return -1;
+		/* the patch may have lost the list member that `next` pointed at */
+		c = patch->child;
+	}
+	return 0;
+}
+
+static int apply_retain_keys(cJSON *orig, cJSON *patch, err *e)
+{
+	cJSON *rk = pi_get(patch, RETAIN_KEYS);
+	if (!rk)
+		return 0;
+	rk = cJSON_DetachItemViaPointer(patch, rk);
+	int rc = -1;
+	if (!cJSON_IsArray(rk)) {
+		err_fail(e, PATCH_REASON, "invalid patch format of retainKeys");
+		goto out;
+	}
+	for (cJSON *c = patch->child; c; c = c->next) {
+		if (cJSON_IsNull(c) || has_prefix(c->string, DELETE_PRIMITIVE) ||
+		    has_prefix(c->string, SET_ORDER))
+			continue;
+		bool found = false;
+		for (cJSON *k = rk->child; k && !found; k = k->next)
+			found = cJSON_IsString(k) && strcmp(k->valuestring, c->string) == 0;
+		if (!found) {
+			err_fail(e, PATCH_REASON, "invalid patch format of retainKeys");
+			goto out;
+		}
+	}
+	cJSON *c = orig->child;
+	while (c) {
+		cJSON *next = c->next;
+		bool found = false;
+		for (cJSON *k = rk->child; k && !found; k = k->next)
+			found = cJSON_IsString(k) && strcmp(k->valuestring, c->string) == 0;
+		if (!found)
+			cJSON_Delete(cJSON_DetachItemViaPointer(orig, c));
+		c = next;
+	}
+	rc = 0;
+out:
+	cJSON_Delete(rk);
+	return rc;
+}
+
+/* mergeMap: consumes orig (object or NULL) and patch (object). */
+static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
+{
+	if (depth > PATCH_MAX_DEPTH) {
+		err_fail(e, PATCH_REASON, "patch nested deeper than %d levels", PATCH_MAX_DEPTH);
+		goto fail;
+	}
+	const cJSON *d = pi_get(patch, DIRECTIVE);
+	if (d) {
+		if (cJSON_IsString(d) && strcmp(d->valuestring, "replace") == 0) {
+			cJSON_Delete(orig);
+			pi_delete_key(patch, DIRECTIVE);
+			return patch;
+		}
+		if (cJSON_IsString(d) && strcmp(d->valuestring, "delete") == 0) {
+			cJSON_Delete(orig);
+			cJSON_Delete(patch);
+			return cJSON_CreateObject();
+		}
+		char *t = fmt_str(d), *m = fmt_str(patch);
+		err_fail(e, PATCH_REASON, "unknown patch type: %s in map: %s", t, m);
+		free(t);
+		free(m);
+		goto fail;
+	}
+	if (!orig)
+		orig = cJSON_CreateObject();
+	if (apply_retain_keys(orig, patch, e) < 0 || merge_set_orders(orig, patch, s, depth, e) < 0)
+		goto fail;
+	while (patch->child) {
+		cJSON *pv = cJSON_DetachItemViaPointer(patch, patch->child);
+		const char *k = pv->string;
+		bool is_delete = false;
+		if (has_prefix(k, DELETE_PRIMITIVE)) {
+			if (extract_key(k, DELETE_PRIMITIVE, &k, e) < 0) {
+				cJSON_Delete(pv);
+				goto fail;
+			}
+			is_delete = true;
+		}
+		if (cJSON_IsNull(pv)) {
+			pi_delete_key(orig, k);
+			cJSON_Delete(pv);
+			continue;
+		}
+		cJSON *ov = pi_get(orig, k);
+		if (!ov && is_delete) {
+			cJSON_Delete(pv);
+			continue;
+		}
+		if (!ov) {
+			char *key = xstrdup(k);
+			pi_set(orig, key, pv);
+			free(key);
+			continue;
+		}
+		gkind ko = kind_of(ov), kp = kind_of(pv);
+		if (ko != kp || (ko != GK_MAP && ko != GK_SLICE)) {
+			char *key = xstrdup(k);
+			pi_set(orig, key, pv);
+			free(key);
+			continue;
+		}
+		patch_field_info fi;
+		pschema fs = ps_field(s, k, &fi);
+		char *key = xstrdup(k);
+		cJSON *oval = cJSON_DetachItemViaPointer(orig, ov);
+		cJSON *res;
+		if (ko == GK_MAP) {
+			if (fi.strategy & PATCH_STRATEGY_REPLACE) {
+				cJSON_Delete(oval);
+				res = pv;
+			} else {
+				res = merge_map(oval, pv, fs, depth + 1, e);
+			}
+		} else {
+			res = merge_slice_handler(oval, pv, &fi, ps_items(fs), is_delete, depth + 1,
+						  e);
+		}
+		if (!res) {
+			free(key);
+			goto fail;
+		}
+		cJSON_AddItemToObject(orig, key, res);
+		free(key);
+	}
+	cJSON_Delete(patch);
+	return orig;
+fail:
+	cJSON_Delete(orig);
+	cJSON_Delete(patch);
+	return NULL;
+}
+
+cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_version,
+		       const char *kind, err *e)
+{
+	if (!cJSON_IsObject(patch) || (target && !cJSON_IsObject(target) &&
+				       !cJSON_IsNull(target))) {
+		err_fail(e, PATCH_REASON, "invalid JSON document");
+		return NULL;
+	}
+	if (pi_depth(patch, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
+	    (target && pi_depth(target, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH)) {
+		err_fail(e, PATCH_REASON, "patch or document nested deeper than %d levels",
+			 PATCH_MAX_DEPTH);
+		return NULL;
+	}
+	pschema s = ps_root(api_version, kind, NULL);
+	cJSON *orig = cJSON_IsObject(target) ? pi_dup(target) : cJSON_CreateObject();
+	return merge_map(orig, pi_dup(patch), s, 0, e);
+}
