@@ -310,11 +310,12 @@ assert e["metadata"]["annotations"]["test.eddy.io/revision"] == "v1", e
 	pid=$(cat "$WORK/term.pid")
 	start=$(date +%s%N)
 	kill -TERM "$pid"
-	run wait "$pid"
+	rc=0
+	wait "$pid" || rc=$?
 	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 	rm -f "$WORK/term.pid"
-	echo "exit $status after ${elapsed}ms"
-	[ "$status" -eq 0 ]
+	echo "exit $rc after ${elapsed}ms"
+	[ "$rc" -eq 0 ]
 	[ "$elapsed" -lt 5000 ]
 	grep -q 'test controller stopped cleanly' "$WORK/term.log"
 	grep -q '^reconcile done ops/slow$' "$WORK/term.log"
