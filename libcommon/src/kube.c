@@ -208,7 +208,6 @@ kube_client *kube_client_new(const kube_config *c, err *e)
 	curl_share_setopt(k->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
 	curl_share_setopt(k->share, CURLSHOPT_USERDATA, k);
 	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 	k->tokens = k->cfg.burst;
 	k->bucket_ms = kube_now_ms();

@@ -390,6 +390,36 @@ int main(int argc, char **argv)
 	 * plain admin access otherwise) */
 	const char *rbac = getenv("EXPECT_RBAC");
 	if (rbac && *rbac == '1') {
+		/* a Role and RoleBinding made with the client itself */
+		char *role = xasprintf("{\"apiVersion\":\"rbac.authorization.k8s.io/v1\","
+			"\"kind\":\"Role\",\"metadata\":{\"name\":\"cm-reader\",\"namespace\":\"%s\"},"
+			"\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"configmaps\"],"
+			"\"verbs\":[\"get\",\"list\"]}]}", ns);
+		char *rb = xasprintf("{\"apiVersion\":\"rbac.authorization.k8s.io/v1\","
+			"\"kind\":\"RoleBinding\",\"metadata\":{\"name\":\"cm-reader\","
+			"\"namespace\":\"%s\"},\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\","
+			"\"kind\":\"Role\",\"name\":\"cm-reader\"},\"subjects\":[{\"kind\":"
+			"\"ServiceAccount\",\"name\":\"reader\",\"namespace\":\"%s\"}]}", ns, ns);
+		cJSON *ro = cJSON_Parse(role), *rbo = cJSON_Parse(rb);
+		kube_opts fm = {.field_manager = "kube-check"};
+		err_clear(&e);
+		cJSON *r1 = kube_apply(k, ro, &fm, &e);
+		cJSON *r2 = r1 ? kube_apply(k, rbo, &fm, &e) : NULL;
+		check(r1 && r2, "apply a Role and a RoleBinding", &e);
+		char *reader = kube_sa_username(ns, "reader");
+		kube_client *rk = kube_client_impersonate(k, reader, NULL, &e);
+		free(reader);
+		err_clear(&e);
+		cJSON *g1 = kube_get(rk, "v1", "ConfigMap", ns, "c-ssa", NULL, &e);
+		check(g1 != NULL, "impersonated service account reads what its Role allows", &e);
+		err_clear(&e);
+		check(kube_delete(rk, "v1", "ConfigMap", ns, "c-ssa", NULL, &e) < 0 &&
+			kube_errkind_of(&e) == KUBE_EFORBIDDEN,
+			"impersonated service account is Forbidden to delete", &e);
+		err_clear(&e);
+		cJSON *g2 = kube_get(rk, "v1", "Secret", ns, "anything", NULL, &e);
+		check(!g2 && kube_errkind_of(&e) == KUBE_EFORBIDDEN,
+			"impersonated service account is Forbidden outside its Role", &e);
 		char *u = kube_sa_username(ns, "nobody");
 		kube_client *ik = kube_client_impersonate(k, u, NULL, &e);
 		free(u);
@@ -397,8 +427,13 @@ int main(int argc, char **argv)
 		cJSON *ig = kube_get(ik, "v1", "ConfigMap", ns, "c-ssa", NULL, &e);
 		check(!ig && kube_errkind_of(&e) == KUBE_EFORBIDDEN,
 			"impersonated service account without a binding is Forbidden", &e);
-		cJSON_Delete(ig);
+		cJSON *all[] = {ro, rbo, r1, r2, g1, g2, ig};
+		for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+			cJSON_Delete(all[i]);
+		free(role);
+		free(rb);
 		kube_client_free(ik);
+		kube_client_free(rk);
 	}
 	kube_client_free(k);
 	printf("1..%d\n", n_checks);
