@@ -282,7 +282,12 @@ assert e["metadata"]["annotations"]["test.eddy.io/revision"] == "v1", e
 	grep -q 'reconcile done ops/led1' "$WORK/le1.log"
 	! grep -q 'reconcile start ops/led1' "$WORK/le2.log"
 	# the leader releases the lease on shutdown; the other takes over well before expiry
-	stop_pidfile "$WORK/le1.pid" TERM
+	pid1=$(cat "$WORK/le1.pid")
+	kill -TERM "$pid1"
+	rc=0
+	wait "$pid1" || rc=$?
+	rm -f "$WORK/le1.pid"
+	[ "$rc" -eq 0 ]
 	for _ in $(seq 100); do
 		grep -q 'successfully acquired lease' "$WORK/le2.log" && break
 		sleep 0.1
@@ -294,7 +299,12 @@ assert e["metadata"]["annotations"]["test.eddy.io/revision"] == "v1", e
 		sleep 0.1
 	done
 	grep -q 'reconcile done ops/led2' "$WORK/le2.log"
-	stop_pidfile "$WORK/le2.pid" TERM
+	pid2=$(cat "$WORK/le2.pid")
+	kill -TERM "$pid2"
+	rc=0
+	wait "$pid2" || rc=$?
+	rm -f "$WORK/le2.pid"
+	[ "$rc" -eq 0 ]
 	run k get lease -n default le-test-leader-election -o jsonpath='{.spec.holderIdentity}'
 	[ "$output" = "" ]
 }
