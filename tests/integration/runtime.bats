@@ -310,7 +310,8 @@ assert e["metadata"]["annotations"]["test.eddy.io/revision"] == "v1", e
 }
 
 @test "runtime: shuts down cleanly on SIGTERM, finishing the in-flight reconcile" {
-	start_controller term --concurrent 2
+	# embedded mode: the manager on a loop the program owns (as under eddy/app.h)
+	start_controller term --concurrent 2 --embedded
 	widget ops slow v1 '"sleepMs":1500' | k create --validate=false -f - >/dev/null
 	for _ in $(seq 100); do
 		grep -q '^reconcile start ops/slow$' "$WORK/term.log" && break
@@ -328,6 +329,7 @@ assert e["metadata"]["annotations"]["test.eddy.io/revision"] == "v1", e
 	[ "$rc" -eq 0 ]
 	[ "$elapsed" -lt 5000 ]
 	grep -q 'test controller stopped cleanly' "$WORK/term.log"
+	grep -q 'embedded: loop closed (clean), done=1' "$WORK/term.log"
 	grep -q '^reconcile done ops/slow$' "$WORK/term.log"
 	# the in-flight reconcile wrote its status before the process ended
 	run jget ops slow 'w["status"]["observedValue"]'

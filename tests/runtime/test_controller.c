@@ -9,13 +9,14 @@
  * of each reconcile so the tests can signal during one.
  *
  * Usage: eddy-test-controller --kubeconfig PATH [--concurrent N] [--leader-election]
- *        [--name NAME] [--requeue-ms N] [--status-ssa] [--qps N] [--burst N]
+ *        [--name NAME] [--requeue-ms N] [--status-ssa] [--qps N] [--burst N] [--embedded]
  * --status-ssa writes status by server-side apply instead of a merge patch. */
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/rt.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,57 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	return r;
 }
 
+/* --embedded: the process owns the loop and the signals (as eddy/app.h does) and runs the
+ * manager with rt_manager_start; SIGTERM calls rt_manager_stop and the loop ends once the
+ * manager's done callback has run. */
+struct embedded {
+	uv_signal_t term, intr;
+	rt_manager *m;
+	int status;
+	bool done;
+};
+
+static void emb_signal(uv_signal_t *s, int signum)
+{
+	struct embedded *x = s->data;
+	fprintf(stderr, "embedded: signal %d\n", signum);
+	rt_manager_stop(x->m);
+}
+
+static void emb_done(rt_manager *m, int status, void *arg)
+{
+	(void)m;
+	struct embedded *x = arg;
+	x->status = status;
+	x->done = true;
+	uv_close((uv_handle_t *)&x->term, NULL);
+	uv_close((uv_handle_t *)&x->intr, NULL);
+}
+
+static int run_embedded(rt_manager *m, err *e)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct embedded x = {.m = m};
+	uv_signal_init(&loop, &x.term);
+	uv_signal_init(&loop, &x.intr);
+	x.term.data = x.intr.data = &x;
+	uv_signal_start(&x.term, emb_signal, SIGTERM);
+	uv_signal_start(&x.intr, emb_signal, SIGINT);
+	if (rt_manager_start(m, &loop, emb_done, &x, e) < 0) {
+		uv_close((uv_handle_t *)&x.term, NULL);
+		uv_close((uv_handle_t *)&x.intr, NULL);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		uv_loop_close(&loop);
+		return -1;
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	int rc = uv_loop_close(&loop);
+	fprintf(stderr, "embedded: loop closed (%s), done=%d\n", rc == 0 ? "clean" : "busy",
+		x.done);
+	return x.done && rc == 0 ? x.status : -1;
+}
+
 static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 {
 	(void)obj;
@@ -106,7 +158,7 @@ int main(int argc, char **argv)
 	rt_map_init(&A.m);
 	const char *kubeconfig = NULL, *name = "test-controller";
 	int concurrent = 4;
-	bool le = false, status_ssa = false;
+	bool le = false, status_ssa = false, embedded = false;
 	double qps = 0;
 	int burst = 0;
 	for (int i = 1; i < argc; i++) {
@@ -122,6 +174,8 @@ int main(int argc, char **argv)
 			qps = strtod(argv[++i], NULL);
 		else if (!strcmp(argv[i], "--burst") && i + 1 < argc)
 			burst = (int)strtol(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--embedded"))
+			embedded = true;
 		else if (!strcmp(argv[i], "--status-ssa"))
 			status_ssa = true;
 		else if (!strcmp(argv[i], "--requeue-ms") && i + 1 < argc)
@@ -129,7 +183,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s --kubeconfig PATH [--concurrent N] "
 				"[--leader-election] [--name NAME] [--requeue-ms N] [--status-ssa] "
-				"[--qps N] [--burst N]\n", argv[0]);
+				"[--qps N] [--burst N] [--embedded]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -167,7 +221,7 @@ int main(int argc, char **argv)
 	};
 	rt_controller_new(m, &co);
 	fprintf(stderr, "test controller started\n");
-	int rc = rt_manager_run(m, &e);
+	int rc = embedded ? run_embedded(m, &e) : rt_manager_run(m, &e);
 	if (rc < 0)
 		fprintf(stderr, "manager: %s\n", e.msg);
 	else
