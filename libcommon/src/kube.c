@@ -23,6 +23,7 @@ enum {
 };
 
 #define R_TRANSPORT "KubeTransportFailed"
+#define EVENT_ANN_PREFIX "event.toolkit.fluxcd.io/"
 
 struct disco_gv {
 	char *gv; /* "v1" or "group/version" */
@@ -1216,8 +1217,21 @@ int kube_event_create(kube_client *k, const cJSON *obj, const kube_event_opts *o
 	free(evname);
 	const char *evns = ns && *ns ? ns : "default";
 	cJSON_AddStringToObject(md, "namespace", evns);
-	if (o->annotations)
-		cJSON_AddItemToObject(md, "annotations", cJSON_Duplicate(o->annotations, 1));
+	/* the caller's annotations, plus the object's own event.toolkit.fluxcd.io/ annotations
+	 * (Flux RFC-0008: custom event metadata from annotations) */
+	cJSON *ann = o->annotations ? cJSON_Duplicate(o->annotations, 1) : cJSON_CreateObject();
+	const cJSON *oann = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "annotations"), *a;
+	cJSON_ArrayForEach(a, oann) {
+		if (cJSON_IsString(a) && !strncmp(a->string, EVENT_ANN_PREFIX,
+			    strlen(EVENT_ANN_PREFIX)) &&
+		    !cJSON_GetObjectItemCaseSensitive(ann, a->string))
+			cJSON_AddStringToObject(ann, a->string, a->valuestring);
+	}
+	if (ann->child)
+		cJSON_AddItemToObject(md, "annotations", ann);
+	else
+		cJSON_Delete(ann);
 	cJSON *io = cJSON_AddObjectToObject(ev, "involvedObject");
 	static const char *const top[] = {"kind", "apiVersion"};
 	for (int i = 0; i < 2; i++) {

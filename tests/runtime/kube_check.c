@@ -335,6 +335,13 @@ int main(int argc, char **argv)
 	check(wu && !strcmp(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(wu,
 		"status"), "observedValue")->valuestring, "b"), "status update", &e);
 	/* events */
+	/* an object annotation with Flux's event prefix travels on the Event */
+	if (wm) {
+		cJSON *wmd = cJSON_GetObjectItemCaseSensitive(wm, "metadata");
+		cJSON *wan = cJSON_AddObjectToObject(wmd, "annotations");
+		cJSON_AddStringToObject(wan, "event.toolkit.fluxcd.io/team", "blue");
+		cJSON_AddStringToObject(wan, "other.example/ignored", "x");
+	}
 	kube_event_opts eo = {.type = "Normal", .reason = "ReconciliationSucceeded",
 		.message = "hello from kube-check", .component = "kube-check"};
 	cJSON *ann = cJSON_Parse("{\"test.eddy.io/revision\":\"main@sha1:abc\"}");
@@ -357,7 +364,9 @@ int main(int argc, char **argv)
 		    !strcmp(cJSON_GetObjectItemCaseSensitive(io, "kind")->valuestring, "Widget") &&
 		    !strcmp(cJSON_GetObjectItemCaseSensitive(src, "component")->valuestring,
 			    "kube-check") &&
-		    kube_obj_annotation(ev, "test.eddy.io/revision"))
+		    kube_obj_annotation(ev, "test.eddy.io/revision") &&
+		    kube_obj_annotation(ev, "event.toolkit.fluxcd.io/team") &&
+		    !kube_obj_annotation(ev, "other.example/ignored"))
 			found = true;
 	}
 	check(found, "the Event names the object, the component and carries the annotations", &e);

@@ -222,7 +222,9 @@ typedef struct kube_event_opts {
 
 /* Creates a core/v1 Event about `obj` (its namespace, or "default" for cluster-scoped objects)
  * named "<name>.<hex nanoseconds>" with involvedObject {kind, namespace, name, uid,
- * apiVersion, resourceVersion}, count 1 and first/lastTimestamp now. */
+ * apiVersion, resourceVersion}, count 1 and first/lastTimestamp now. Its annotations are
+ * o->annotations plus the object's own annotations prefixed "event.toolkit.fluxcd.io/" (Flux
+ * RFC-0008), the caller's winning on equal keys. */
 int kube_event_create(kube_client *k, const cJSON *obj, const kube_event_opts *o, err *e);
 
 /* ---------------------------------------------------------------- leader election */
