@@ -75,42 +75,68 @@ static char *make_key(const char *ns, const char *name)
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static void logj(const char *level, const char *logger, const char *kind, const char *ns,
-	const char *name, const char *rid, const err *e, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
+static void logj(const char *level, const char *logger, const char *av, const char *kind,
+	const char *ns, const char *name, const char *rid, const err *e, const char *fmt, ...)
+	__attribute__((format(printf, 9, 10)));
 
-static void logj(const char *level, const char *logger, const char *kind, const char *ns,
-	const char *name, const char *rid, const err *e, const char *fmt, ...)
+/* One JSON line in the shape of Flux's zap logger (eddy/log.h prints the same): level, ts,
+ * logger, msg, the controller-runtime reconcile fields, then error last. */
+static void logj(const char *level, const char *logger, const char *av, const char *kind,
+	const char *ns, const char *name, const char *rid, const err *e, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	char ts[32];
-	kube_time_now(ts, true);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct tm tm;
+	gmtime_r(&now.tv_sec, &tm);
+	char ts[40];
+	size_t tn = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + tn, sizeof ts - tn, ".%03dZ", (int)(now.tv_nsec / 1000000) % 1000);
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "level", level);
 	cJSON_AddStringToObject(j, "ts", ts);
-	cJSON_AddStringToObject(j, "msg", msg);
 	if (logger)
 		cJSON_AddStringToObject(j, "logger", logger);
-	if (kind)
+	cJSON_AddStringToObject(j, "msg", msg);
+	if (kind && rid) {
+		char lower[128];
+		snprintf(lower, sizeof lower, "%s", kind);
+		for (char *p = lower; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		cJSON_AddStringToObject(j, "controller", lower);
+		if (av) {
+			const char *sl = strchr(av, '/');
+			char *group = sl ? xstrndup(av, (size_t)(sl - av)) : xstrdup("");
+			cJSON_AddStringToObject(j, "controllerGroup", group);
+			free(group);
+		}
 		cJSON_AddStringToObject(j, "controllerKind", kind);
-	if (name)
-		cJSON_AddStringToObject(j, "name", name);
+		cJSON *ref = cJSON_AddObjectToObject(j, kind);
+		cJSON_AddStringToObject(ref, "name", name ? name : "");
+		if (ns)
+			cJSON_AddStringToObject(ref, "namespace", ns);
+	} else if (kind) {
+		cJSON_AddStringToObject(j, "kind", kind);
+	}
 	if (ns)
 		cJSON_AddStringToObject(j, "namespace", ns);
+	if (name)
+		cJSON_AddStringToObject(j, "name", name);
 	if (rid)
 		cJSON_AddStringToObject(j, "reconcileID", rid);
 	if (err_is_set(e))
 		cJSON_AddStringToObject(j, "error", e->msg);
-	char *s = cJSON_PrintUnformatted(j);
+	char *line = cJSON_PrintUnformatted(j);
 	pthread_mutex_lock(&log_mu);
-	fprintf(stderr, "%s\n", s);
+	fprintf(stderr, "%s\n", line);
 	fflush(stderr);
 	pthread_mutex_unlock(&log_mu);
-	free(s);
+	free(line);
 	cJSON_Delete(j);
 }
 
@@ -389,7 +415,7 @@ static void *informer_main(void *arg)
 		err e = {0};
 		if (need_list) {
 			if (relist(i, &e) < 0) {
-				logj("error", "informer", i->kind, i->ns, NULL, NULL, &e,
+				logj("error", "informer", i->av, i->kind, i->ns, NULL, NULL, &e,
 					"failed to list %s", i->kind);
 				if (!msleep(m, backoff))
 					break;
@@ -413,12 +439,12 @@ static void *informer_main(void *arg)
 		if (atomic_load(&m->stopping))
 			break;
 		if (kube_errkind_of(&e) == KUBE_EGONE) {
-			logj("info", "informer", i->kind, i->ns, NULL, NULL, &e,
+			logj("info", "informer", i->av, i->kind, i->ns, NULL, NULL, &e,
 				"watch of %s expired, relisting", i->kind);
 			need_list = true;
 			continue;
 		}
-		logj("error", "informer", i->kind, i->ns, NULL, NULL, &e,
+		logj("error", "informer", i->av, i->kind, i->ns, NULL, NULL, &e,
 			"watch of %s failed, retrying in %lldms", i->kind, (long long)backoff);
 		if (!msleep(m, backoff))
 			break;
@@ -648,7 +674,7 @@ static rt_result drive(rt_controller *c, rt_ctx *ctx, cJSON *obj)
 		cJSON_ReplaceItemInObjectCaseSensitive(orig, "metadata", cJSON_Duplicate(md, 1));
 	}
 	if (c->o.suspend && rt_is_suspended(obj)) {
-		logj("info", c->kind, c->kind, ctx->ns, ctx->name, ctx->reconcile_id, NULL,
+		logj("info", c->kind, c->av, c->kind, ctx->ns, ctx->name, ctx->reconcile_id, NULL,
 			"reconciliation is suspended for this object");
 		rt_status_record_reconcile_request(obj);
 		goto out;
@@ -662,7 +688,7 @@ out:
 		err pe = {0};
 		if (rt_status_patch(k, orig, obj, c->sfm, &pe) < 0 &&
 		    kube_errkind_of(&pe) != KUBE_ENOTFOUND) {
-			logj("error", c->kind, c->kind, ctx->ns, ctx->name, ctx->reconcile_id, &pe,
+			logj("error", c->kind, c->av, c->kind, ctx->ns, ctx->name, ctx->reconcile_id, &pe,
 				"failed to patch status");
 			if (!err_is_set(&res.e))
 				res.e = pe;
@@ -717,7 +743,7 @@ static void *worker_main(void *arg)
 			break;
 		case ERR_STALLING:
 			rt_queue_forget(c->q, key);
-			logj("error", c->kind, c->kind, ns, name, ctx.reconcile_id, &res.e,
+			logj("error", c->kind, c->av, c->kind, ns, name, ctx.reconcile_id, &res.e,
 				"reconciliation stalled");
 			break;
 		case ERR_WAITING:
@@ -727,7 +753,7 @@ static void *worker_main(void *arg)
 			break;
 		case ERR_GENERIC: {
 			int64_t d = rt_queue_add_rate_limited(c->q, key);
-			logj("error", c->kind, c->kind, ns, name, ctx.reconcile_id, &res.e,
+			logj("error", c->kind, c->av, c->kind, ns, name, ctx.reconcile_id, &res.e,
 				"Reconciler error, retrying in %lldms", (long long)d);
 			break;
 		}
@@ -797,7 +823,8 @@ void rt_event(rt_ctx *ctx, const cJSON *obj, const char *type, const char *reaso
 		.component = ctx->m->name, .annotations = annotations};
 	err e = {0};
 	if (kube_event_create(ctx->kube, obj, &o, &e) < 0)
-		logj("error", "events", ctx->c ? ctx->c->kind : NULL, ctx->ns, ctx->name,
+		logj("error", "events", ctx->c ? ctx->c->av : NULL, ctx->c ? ctx->c->kind : NULL,
+			ctx->ns, ctx->name,
 			ctx->reconcile_id, &e, "failed to record event %s", reason);
 }
 
@@ -825,7 +852,7 @@ static void *leader_main(void *arg)
 		if (rc == 1) {
 			last_ok = now;
 			if (!atomic_load(&m->started)) {
-				logj("info", "leader", NULL, m->lease.ns, m->lease.name, NULL, NULL,
+				logj("info", "leader", NULL, NULL, m->lease.ns, m->lease.name, NULL, NULL,
 					"successfully acquired lease %s/%s", m->lease.ns, m->lease.name);
 				start_all(m);
 			}
@@ -835,12 +862,12 @@ static void *leader_main(void *arg)
 			err_fail(&m->lost_err, "LeaderElectionLost", "leader election lost: lease %s/%s",
 				m->lease.ns, m->lease.name);
 			atomic_store(&m->lost, true);
-			logj("error", "leader", NULL, m->lease.ns, m->lease.name, NULL, &m->lost_err,
+			logj("error", "leader", NULL, NULL, m->lease.ns, m->lease.name, NULL, &m->lost_err,
 				"leader election lost");
 			rt_manager_stop(m);
 			break;
 		} else if (rc < 0) {
-			logj("error", "leader", NULL, m->lease.ns, m->lease.name, NULL, &e,
+			logj("error", "leader", NULL, NULL, m->lease.ns, m->lease.name, NULL, &e,
 				"error retrieving resource lock");
 		}
 		if (!msleep(m, (int64_t)m->o.retry_period_s * 1000))
@@ -930,10 +957,10 @@ static void *joiner_main(void *arg)
 		m->leader_running = false;
 		err ye = {0};
 		if (kube_lease_yield(m->k, &m->lease, &ye) < 0)
-			logj("error", "leader", NULL, m->lease.ns, m->lease.name, NULL, &ye,
+			logj("error", "leader", NULL, NULL, m->lease.ns, m->lease.name, NULL, &ye,
 				"failed to release the lease");
 	}
-	logj("info", "runtime", NULL, NULL, NULL, NULL, NULL, "stopped all controllers");
+	logj("info", "runtime", NULL, NULL, NULL, NULL, NULL, NULL, "stopped all controllers");
 	atomic_store(&m->joined, true);
 	uv_async_send(&m->async);
 	return NULL;
@@ -1017,7 +1044,7 @@ struct run_state {
 static void on_signal(uv_signal_t *s, int signum)
 {
 	rt_manager *m = s->data;
-	logj("info", "runtime", NULL, NULL, NULL, NULL, NULL,
+	logj("info", "runtime", NULL, NULL, NULL, NULL, NULL, NULL,
 		"received signal %d, stopping gracefully", signum);
 	rt_manager_stop(m);
 }
