@@ -428,14 +428,19 @@ static void *informer_main(void *arg)
 		kube_opts o = {.namespace_ = i->ns, .label_selector = i->lsel,
 			.field_selector = i->fsel, .timeout_seconds = i->watch_timeout_s};
 		char *before = xstrdup(i->rv ? i->rv : "");
+		int64_t t0 = kube_now_ms();
 		int rc = kube_watch(m->k, i->av, i->kind, &o, &i->rv, on_watch_event, watch_stop, i,
 			&e);
 		bool progressed = strcmp(before, i->rv ? i->rv : "") != 0;
 		free(before);
 		if (progressed)
 			backoff = 200;
-		if (rc == 0)
+		if (rc == 0) {
+			/* a stream the server ended at once without news: do not spin */
+			if (!progressed && kube_now_ms() - t0 < 1000 && !msleep(m, 1000))
+				break;
 			continue;
+		}
 		if (atomic_load(&m->stopping))
 			break;
 		if (kube_errkind_of(&e) == KUBE_EGONE) {

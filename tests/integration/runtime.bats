@@ -17,7 +17,8 @@ start_apiserver() { # [listen-address]
 	"$EDDY_BIN/eddy-apiserver" --data-dir "$DATA" --listen "$listen" \
 		>>"$WORK/apiserver.log" 2>&1 3>&- &
 	echo $! >"$WORK/apiserver.pid"
-	for _ in $(seq 200); do
+	local deadline=$((SECONDS + 60))
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		if [ -s "$DATA/kubeconfig" ] && k get --raw /readyz >/dev/null 2>&1; then
 			return 0
 		fi
@@ -182,8 +183,8 @@ token = "t-%d" % time.time_ns()
 body = json.dumps({"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": token}}})
 req = urllib.request.Request(base, data=body.encode(), method="PATCH",
                              headers={"Content-Type": "application/merge-patch+json"})
-urllib.request.urlopen(req).read()
 start = time.monotonic()
+urllib.request.urlopen(req).read()
 while time.monotonic() - start < 5:
     w = json.load(urllib.request.urlopen(base))
     if (w.get("status") or {}).get("lastHandledReconcileAt") == token:

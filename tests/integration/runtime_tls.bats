@@ -18,7 +18,8 @@ start_apiserver() { # [listen-address]
 		--compact-interval 1 --compact-retain 5 --compact-min-age 0 \
 		>>"$WORK/apiserver.log" 2>&1 3>&- &
 	echo $! >"$WORK/apiserver.pid"
-	for _ in $(seq 200); do
+	local deadline=$((SECONDS + 60))
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		if [ -s "$DATA/kubeconfig" ] && k get --raw /readyz >/dev/null 2>&1; then
 			return 0
 		fi
