@@ -1,5 +1,5 @@
 /* kube: the blocking Kubernetes API client (eddy/kube.h). libcurl easy handles, one per call,
- * sharing connections/DNS/TLS sessions through a CURLSH guarded by mutexes. */
+ * sharing connections and DNS answers through a CURLSH guarded by mutexes. */
 #include "eddy/kube.h"
 #include "eddy/buf.h"
 #include "eddy/mem.h"

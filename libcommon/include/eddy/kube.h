@@ -3,8 +3,8 @@
  * Configuration comes from kubeconfig files (KUBECONFIG or an explicit path, with contexts and
  * a --context override) or from the in-cluster service account. A kube_client is shared by all
  * threads of a process: every call is thread-safe and blocking, so it must never be used on the
- * libuv loop thread (reconciles and informer threads use it). Connections, DNS answers and TLS
- * sessions are shared between calls through one curl share handle.
+ * libuv loop thread (reconciles and informer threads use it). Open connections and DNS answers
+ * are shared between calls through one curl share handle (TLS sessions are not).
  *
  * Objects are cJSON trees. Functions returning a cJSON* hand ownership to the caller (free with
  * cJSON_Delete); functions taking a `const cJSON *` never keep it. On failure a function returns
