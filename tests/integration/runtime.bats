@@ -242,6 +242,41 @@ assert e["metadata"]["annotations"]["test.eddy.io/revision"] == "v1", e
 	grep -q '^finalize ops/loud$' "$WORK/main.log"
 }
 
+@test "runtime: informer indexes and resync" {
+	printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: idx}\n' |
+		k apply --validate=false -f - >/dev/null
+	start_controller idx --namespace idx --resync-ms 300 --name idx-controller
+	for n in a b c; do widget idx "$n" shared | k create --validate=false -f - >/dev/null; done
+	widget idx d alone | k create --validate=false -f - >/dev/null
+	# the first reconciles may see fewer peers; resync brings every one to the final count
+	for _ in $(seq 100); do
+		got=$(k get widgets -n idx -o json | python3 -c '
+import json, sys
+print(" ".join("%s=%s" % (w["metadata"]["name"], (w.get("status") or {}).get("sameValue"))
+               for w in json.load(sys.stdin)["items"]))')
+		[ "$got" = "a=3 b=3 c=3 d=1" ] && break
+		sleep 0.1
+	done
+	echo "$got"
+	[ "$got" = "a=3 b=3 c=3 d=1" ]
+	# resync re-runs reconciles with no change to the objects
+	n1=$(grep -c '^reconcile start idx/d$' "$WORK/idx.log")
+	sleep 1
+	n2=$(grep -c '^reconcile start idx/d$' "$WORK/idx.log")
+	[ "$n2" -gt "$n1" ]
+	# the namespace restriction holds: nothing from other namespaces
+	! grep -q '^reconcile start rt/' "$WORK/idx.log"
+	# the index follows updates
+	k patch widget -n idx c --type merge -p '{"spec":{"value":"alone"}}' >/dev/null
+	for _ in $(seq 100); do
+		got=$(jget idx d 'w["status"]["sameValue"]')
+		[ "$got" = 2 ] && break
+		sleep 0.1
+	done
+	[ "$got" = 2 ]
+	stop_pidfile "$WORK/idx.pid" TERM
+}
+
 @test "runtime: survives an eddy-apiserver restart without losing an event" {
 	server=$(k config view --minify -o jsonpath='{.clusters[0].cluster.server}')
 	addr=${server#*://}

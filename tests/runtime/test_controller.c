@@ -10,6 +10,8 @@
  *
  * Usage: eddy-test-controller --kubeconfig PATH [--concurrent N] [--leader-election]
  *        [--name NAME] [--requeue-ms N] [--status-ssa] [--qps N] [--burst N] [--embedded]
+ *        [--namespace NS] [--resync-ms N]
+ * status.sameValue counts the cached Widgets with the same spec.value (an informer index).
  * --status-ssa writes status by server-side apply instead of a merge patch. */
 #include "eddy/kube.h"
 #include "eddy/mem.h"
@@ -77,6 +79,12 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	cJSON_AddStringToObject(st, "observedValue", cJSON_IsString(val) ? val->valuestring : "");
 	set_num(st, "attempts", (double)n);
 	set_num(st, "retrySpanMs", (double)(kube_now_ms() - first));
+	/* how many cached Widgets share this value (the "value" index) */
+	rt_strv same = {0};
+	rt_informer_index(rt_controller_informer(ctx->c), "value",
+		cJSON_IsString(val) ? val->valuestring : "", &same);
+	set_num(st, "sameValue", (double)same.n);
+	rt_strv_release(&same);
 	rt_cond_set(obj, RT_COND_READY, "True", "Succeeded", "value %s applied",
 		cJSON_IsString(val) ? val->valuestring : "");
 	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(spec, "emitEvent");
@@ -144,6 +152,15 @@ static int run_embedded(rt_manager *m, err *e)
 	return x.done && rc == 0 ? x.status : -1;
 }
 
+static void index_value(const cJSON *obj, rt_strv *out, void *ud)
+{
+	(void)ud;
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(spec, "value");
+	if (cJSON_IsString(v))
+		rt_strv_add(out, v->valuestring);
+}
+
 static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 {
 	(void)obj;
@@ -156,7 +173,8 @@ int main(int argc, char **argv)
 {
 	mem_install_hooks();
 	rt_map_init(&A.m);
-	const char *kubeconfig = NULL, *name = "test-controller";
+	const char *kubeconfig = NULL, *name = "test-controller", *watch_ns = NULL;
+	long resync_ms = 0;
 	int concurrent = 4;
 	bool le = false, status_ssa = false, embedded = false;
 	double qps = 0;
@@ -174,6 +192,10 @@ int main(int argc, char **argv)
 			qps = strtod(argv[++i], NULL);
 		else if (!strcmp(argv[i], "--burst") && i + 1 < argc)
 			burst = (int)strtol(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--namespace") && i + 1 < argc)
+			watch_ns = argv[++i];
+		else if (!strcmp(argv[i], "--resync-ms") && i + 1 < argc)
+			resync_ms = strtol(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--embedded"))
 			embedded = true;
 		else if (!strcmp(argv[i], "--status-ssa"))
@@ -183,7 +205,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s --kubeconfig PATH [--concurrent N] "
 				"[--leader-election] [--name NAME] [--requeue-ms N] [--status-ssa] "
-				"[--qps N] [--burst N] [--embedded]\n", argv[0]);
+				"[--qps N] [--burst N] [--embedded] [--namespace NS] [--resync-ms N]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -217,9 +239,10 @@ int main(int argc, char **argv)
 		.kstatus = true,
 		.status_field_manager = status_ssa ? "gotk-test-controller" : NULL,
 		.queue = {.base_delay_ms = 5, .max_delay_ms = 5000},
-		.informer = {.watch_timeout_s = 30},
+		.informer = {.watch_timeout_s = 30, .namespace_ = watch_ns, .resync_ms = resync_ms},
 	};
-	rt_controller_new(m, &co);
+	rt_controller *c = rt_controller_new(m, &co);
+	rt_informer_add_index(rt_controller_informer(c), "value", index_value, NULL);
 	fprintf(stderr, "test controller started\n");
 	int rc = embedded ? run_embedded(m, &e) : rt_manager_run(m, &e);
 	if (rc < 0)
