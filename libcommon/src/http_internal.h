@@ -47,8 +47,11 @@ struct http_conn {
 	uv_tcp_t tcp;
 	uv_timer_t timer;  /* timeouts */
 	uv_timer_t resume; /* deferred parse of pipelined input */
+	uv_timer_t wtimer; /* write stall: queued bytes make no progress */
 	int open_handles;
 	bool is_virtual;
+	bool released;       /* virtual: the owner called httpi_conn_close */
+	bool handles_closed; /* virtual: closed, waiting for the owner */
 	void (*vwrite)(void *ud, const char *p, size_t n);
 	void *vud;
 
@@ -58,6 +61,7 @@ struct http_conn {
 	http_request *active; /* handed to the handler, not yet finished */
 	buf pending;          /* input received while a request is active */
 	bool read_stopped;
+	bool wait_drain;      /* parsing paused until the write queue drains */
 	bool closing;         /* uv_close issued (or about to be) */
 	bool close_after_write;
 	bool lingering;
@@ -65,6 +69,7 @@ struct http_conn {
 	size_t header_bytes, nheaders;
 	bool in_value;        /* last header callback was a value */
 	size_t write_queued, writes_pending;
+	size_t stall_mark;    /* stream write queue size when the stall clock last started */
 
 	SSL *ssl;
 	bool tls_ready;
@@ -117,7 +122,9 @@ void httpi_finish(http_request *r);
 SSL_CTX *httpi_tls_server_ctx(http_server *s, err *e);
 void httpi_tls_identity(http_request *r, SSL *ssl);
 
-/* Virtual connections for the fuzz target and unit tests: no socket; output goes to write. */
+/* Virtual connections for the fuzz target and unit tests: no socket; output goes to write. The
+ * connection may close itself (Connection: close, errors), but its memory stays until the owner
+ * calls httpi_conn_close() exactly once; feeding a closed connection does nothing. */
 http_conn *httpi_conn_virtual(http_server *s, void (*write)(void *ud, const char *p, size_t n),
 			      void *ud);
 void httpi_conn_feed(http_conn *c, const char *p, size_t n);
@@ -126,5 +133,9 @@ void httpi_conn_close(http_conn *c);
 /* URL decoding of n bytes of s into a new string; plus_space turns '+' into ' '. Returns NULL
  * for a bad escape or a decoded NUL. */
 char *httpi_url_decode(const char *s, size_t n, bool plus_space);
+
+/* Writes to a socket whose peer has gone must fail with EPIPE, not kill the process: set
+ * SIGPIPE to SIG_IGN unless the program installed its own disposition. */
+void httpi_ignore_sigpipe(void);
 
 #endif
