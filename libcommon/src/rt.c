@@ -1,6 +1,7 @@
 /* rt: manager, informers and controllers (eddy/rt.h). See the header for the threading model. */
 #include "eddy/rt.h"
 #include "eddy/buf.h"
+#include "eddy/log.h"
 #include "eddy/mem.h"
 #include "rt_map.h"
 
@@ -73,71 +74,48 @@ static char *make_key(const char *ns, const char *name)
 
 /* ------------------------------------------------------------------ logging */
 
-static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static void logj(const char *level, const char *logger, const char *av, const char *kind,
+static void logj(const char *level, const char *logger_name, const char *av, const char *kind,
 	const char *ns, const char *name, const char *rid, const err *e, const char *fmt, ...)
 	__attribute__((format(printf, 9, 10)));
 
-/* One JSON line in the shape of Flux's zap logger (eddy/log.h prints the same): level, ts,
- * logger, msg, the controller-runtime reconcile fields, then error last. */
-static void logj(const char *level, const char *logger, const char *av, const char *kind,
+/* One line through eddy/log.h (so --log-level and --log-encoding apply). Reconcile lines carry
+ * controller-runtime's fields (controller, controllerGroup, controllerKind, <Kind>, namespace,
+ * name, reconcileID); other lines name the kind, namespace and name they are about. */
+static void logj(const char *level, const char *logger_name, const char *av, const char *kind,
 	const char *ns, const char *name, const char *rid, const err *e, const char *fmt, ...)
 {
+	log_level lv = !strcmp(level, "error") ? LOG_ERROR : !strcmp(level, "debug") ? LOG_DEBUG
+		: LOG_INFO;
+	if (!log_enabled(lv))
+		return;
 	char msg[2048];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	struct tm tm;
-	gmtime_r(&now.tv_sec, &tm);
-	char ts[40];
-	size_t tn = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + tn, sizeof ts - tn, ".%03dZ", (int)(now.tv_nsec / 1000000) % 1000);
-	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "level", level);
-	cJSON_AddStringToObject(j, "ts", ts);
-	if (logger)
-		cJSON_AddStringToObject(j, "logger", logger);
-	cJSON_AddStringToObject(j, "msg", msg);
+	logger base, l;
+	/* reconcile lines carry no logger name, as controller-runtime's */
+	log_init(&base, rid ? NULL : logger_name);
 	if (kind && rid) {
-		char lower[128];
-		snprintf(lower, sizeof lower, "%s", kind);
-		for (char *p = lower; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-		cJSON_AddStringToObject(j, "controller", lower);
-		if (av) {
-			const char *sl = strchr(av, '/');
-			char *group = sl ? xstrndup(av, (size_t)(sl - av)) : xstrdup("");
-			cJSON_AddStringToObject(j, "controllerGroup", group);
-			free(group);
-		}
-		cJSON_AddStringToObject(j, "controllerKind", kind);
-		cJSON *ref = cJSON_AddObjectToObject(j, kind);
-		cJSON_AddStringToObject(ref, "name", name ? name : "");
+		char *group = NULL;
+		const char *sl = av ? strchr(av, '/') : NULL;
+		group = sl ? xstrndup(av, (size_t)(sl - av)) : xstrdup("");
+		log_for_object(&l, &base, group, kind, ns, name, rid);
+		free(group);
+	} else {
+		log_kv kv[3];
+		size_t n = 0;
+		if (kind)
+			kv[n++] = LOG_S("kind", kind);
 		if (ns)
-			cJSON_AddStringToObject(ref, "namespace", ns);
-	} else if (kind) {
-		cJSON_AddStringToObject(j, "kind", kind);
+			kv[n++] = LOG_S("namespace", ns);
+		if (name)
+			kv[n++] = LOG_S("name", name);
+		log_with(&l, &base, kv, n);
 	}
-	if (ns)
-		cJSON_AddStringToObject(j, "namespace", ns);
-	if (name)
-		cJSON_AddStringToObject(j, "name", name);
-	if (rid)
-		cJSON_AddStringToObject(j, "reconcileID", rid);
-	if (err_is_set(e))
-		cJSON_AddStringToObject(j, "error", e->msg);
-	char *line = cJSON_PrintUnformatted(j);
-	pthread_mutex_lock(&log_mu);
-	fprintf(stderr, "%s\n", line);
-	fflush(stderr);
-	pthread_mutex_unlock(&log_mu);
-	free(line);
-	cJSON_Delete(j);
+	log_emit(&l, lv, err_is_set(e) ? e->msg : NULL, msg, LOG_END);
+	log_release(&l);
+	log_release(&base);
 }
 
 /* ------------------------------------------------------------------ types */
@@ -171,7 +149,7 @@ struct rt_informer {
 struct rt_controller {
 	rt_manager *m;
 	rt_controller_opts o;
-	char *av, *kind, *finalizer, *sfm;
+	char *av, *kind, *group, *finalizer, *sfm;
 	rt_informer *inf;
 	rt_queue *q;
 	pthread_t *workers;
@@ -734,6 +712,7 @@ static void *worker_main(void *arg)
 		rt_ctx ctx = {.m = m, .c = c, .kube = m->k, .ns = ns, .name = name,
 			.start_ms = kube_now_ms(), .ud = c->o.ud};
 		uuid4(ctx.reconcile_id);
+		log_for_object(&ctx.log, NULL, c->group, c->kind, ns, name, ctx.reconcile_id);
 		rt_result res = drive(c, &ctx, obj);
 		cJSON_Delete(obj);
 		double secs = (double)(kube_now_ms() - ctx.start_ms) / 1000.0;
@@ -764,6 +743,7 @@ static void *worker_main(void *arg)
 		}
 		}
 		rt_queue_done(c->q, key);
+		log_release(&ctx.log);
 		free(ns);
 		free(name);
 		free(key);
@@ -778,6 +758,8 @@ rt_controller *rt_controller_new(rt_manager *m, const rt_controller_opts *o)
 	c->o = *o;
 	c->av = xstrdup(o->api_version);
 	c->kind = xstrdup(o->kind);
+	const char *gsl = strchr(o->api_version, '/');
+	c->group = gsl ? xstrndup(o->api_version, (size_t)(gsl - o->api_version)) : xstrdup("");
 	c->finalizer = o->finalizer ? xstrdup(o->finalizer) : NULL;
 	c->o.api_version = c->av;
 	c->o.kind = c->kind;
@@ -839,6 +821,7 @@ static void controller_free(rt_controller *c)
 	free(c->workers);
 	free(c->av);
 	free(c->kind);
+	free(c->group);
 	free(c->finalizer);
 	free(c->sfm);
 	free(c);

@@ -96,6 +96,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 			cJSON_IsString(val) ? val->valuestring : "");
 		cJSON_Delete(ann);
 	}
+	log_info(&ctx->log, "reconciled", LOG_S("value", cJSON_IsString(val) ? val->valuestring
+		: ""));
 	fprintf(stderr, "reconcile done %s/%s\n", ctx->ns, ctx->name);
 	r.requeue_after_ms = requeue_ms;
 	return r;

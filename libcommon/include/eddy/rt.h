@@ -14,6 +14,9 @@
  * reconciles finish (their status patches included), watches are cancelled within a second,
  * all threads are joined and the lease is released; then rt_manager_run returns 0.
  *
+ * Logging goes through eddy/log.h (so --log-level/--log-encoding apply); reconciles log
+ * through ctx->log, which carries controller-runtime's fields.
+ *
  * Ownership: functions returning cJSON* hand out a deep copy the caller frees; `const cJSON *`
  * arguments are borrowed for the duration of the call.
  */
@@ -28,6 +31,7 @@
 
 #include "eddy/err.h"
 #include "eddy/kube.h"
+#include "eddy/log.h"
 
 /* Well-known names (fluxcd/pkg apis/meta). */
 #define RT_ANN_REQUESTED_AT "reconcile.fluxcd.io/requestedAt"
@@ -185,6 +189,8 @@ typedef struct rt_ctx {
 	char reconcile_id[37];   /* a UUID per reconcile (Flux log key reconcileID) */
 	int64_t start_ms;
 	void *ud;                /* the controller's ud */
+	logger log;              /* Flux's reconcile fields (controller, controllerGroup,
+				  * controllerKind, <Kind>, namespace, name, reconcileID) */
 } rt_ctx;
 
 /* The outcome of a reconcile. Zero value = success, no requeue. */
