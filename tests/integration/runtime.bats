@@ -358,6 +358,52 @@ print(" ".join("%s=%s" % (w["metadata"]["name"], (w.get("status") or {}).get("sa
 	[ "$output" = "" ]
 }
 
+@test "runtime under eddy/app.h: Flux flags, probes, metrics, one namespace, SIGTERM" {
+	printf 'apiVersion: v1\nkind: Namespace\nmetadata: {name: apptest}\n' |
+		k apply --validate=false -f - >/dev/null
+	RUNTIME_NAMESPACE=apptest "$EDDY_BIN/eddy-test-app-controller" \
+		--kubeconfig "$DATA/kubeconfig" --health-addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0 \
+		--watch-all-namespaces=false --kube-api-qps 400 --kube-api-burst 800 \
+		--min-retry-delay 20ms --concurrent 2 --log-level debug \
+		>"$WORK/app.log" 2>&1 3>&- &
+	pid=$!
+	echo $pid >"$WORK/app.pid"
+	for _ in $(seq 100); do
+		grep -q '"starting health probes server"' "$WORK/app.log" && break
+		sleep 0.05
+	done
+	port() { # message
+		grep "\"msg\":\"$1\"" "$WORK/app.log" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["port"])'
+	}
+	mport=$(port "serving metrics server")
+	hport=$(port "starting health probes server")
+	widget apptest a1 v1 '"failTimes":2' | k create --validate=false -f - >/dev/null
+	widget ops outside v1 | k create --validate=false -f - >/dev/null
+	for _ in $(seq 100); do
+		[ "$(jget apptest a1 'w.get("status",{}).get("observedValue")')" = v1 ] && break
+		sleep 0.1
+	done
+	[ "$(jget apptest a1 'w["status"]["attempts"]')" = 3 ]
+	# --min-retry-delay is the first backoff step
+	grep -q 'retrying in 20ms".*"name":"a1"' "$WORK/app.log"
+	grep -q 'retrying in 40ms".*"name":"a1"' "$WORK/app.log"
+	# --watch-all-namespaces=false: only $RUNTIME_NAMESPACE
+	! grep -q 'reconcile start ops/outside' "$WORK/app.log"
+	run curl -sf "http://127.0.0.1:$hport/readyz"
+	[ "$status" -eq 0 ]
+	run curl -sf "http://127.0.0.1:$mport/metrics"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -q '^gotk_reconcile_duration_seconds_count{kind="Widget",name="a1",namespace="apptest"} 3$'
+	echo "$output" | grep -q '^controller_runtime_reconcile_total{controller="widget",result="error"} 2$'
+	echo "$output" | grep -q '^controller_runtime_reconcile_total{controller="widget",result="success"} 1$'
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	rm -f "$WORK/app.pid"
+	[ "$rc" -eq 0 ]
+	grep -q '"msg":"stopped all controllers"' "$WORK/app.log"
+}
+
 @test "runtime: shuts down cleanly on SIGTERM, finishing the in-flight reconcile" {
 	# embedded mode: the manager on a loop the program owns (as under eddy/app.h)
 	start_controller term --concurrent 2 --embedded
