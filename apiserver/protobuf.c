@@ -392,10 +392,31 @@ static const pbdesc d_tr_spec[] = {{1, "audiences", 'S', NULL},
 static const pbdesc d_tokenreq[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_tr_spec},
 				    {0, NULL, 0, NULL}};
 
+static const pbdesc d_resattr[] = {{1, "namespace", 's', NULL}, {2, "verb", 's', NULL},
+				   {3, "group", 's', NULL}, {4, "version", 's', NULL},
+				   {5, "resource", 's', NULL}, {6, "subresource", 's', NULL},
+				   {7, "name", 's', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_nonresattr[] = {{1, "path", 's', NULL}, {2, "verb", 's', NULL},
+				      {0, NULL, 0, NULL}};
+static const pbdesc d_sar_spec[] = {{1, "resourceAttributes", 'm', d_resattr},
+				    {2, "nonResourceAttributes", 'm', d_nonresattr},
+				    {3, "user", 's', NULL}, {4, "groups", 'S', NULL},
+				    {6, "uid", 's', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_sar[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_sar_spec},
+			       {0, NULL, 0, NULL}};
+static const pbdesc d_trv_spec[] = {{1, "token", 's', NULL}, {2, "audiences", 'S', NULL},
+				    {0, NULL, 0, NULL}};
+static const pbdesc d_tokenreview[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_trv_spec},
+				       {0, NULL, 0, NULL}};
+static const pbdesc d_meta_only[] = {{1, "metadata", 'O', NULL}, {0, NULL, 0, NULL}};
+
 static const struct {
 	const char *kind;
 	const pbdesc *desc;
 } pb_kinds[] = {
+	{"SelfSubjectAccessReview", d_sar}, {"SubjectAccessReview", d_sar},
+	{"LocalSubjectAccessReview", d_sar}, {"TokenReview", d_tokenreview},
+	{"SelfSubjectReview", d_meta_only}, {"SelfSubjectRulesReview", d_meta_only},
 	{"Namespace", d_namespace},   {"ServiceAccount", d_sa},       {"Role", d_role},
 	{"ClusterRole", d_role},      {"RoleBinding", d_binding},     {"ClusterRoleBinding", d_binding},
 	{"TokenRequest", d_tokenreq},
