@@ -4,8 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${EDDY_FUZZ_SECONDS:-20}
 CC=clang cmake -S . -B build-fuzz -DEDDY_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz -j "$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz build failed" >&2; exit 1; }
+source scripts/lib.sh
+build_quietly build-fuzz
 shopt -s nullglob
 n=0
 for f in build-fuzz/fuzz/fuzz_*; do

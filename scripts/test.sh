@@ -8,11 +8,11 @@ bash scripts/setup.sh
 bash scripts/check-banned.sh
 
 jobs=$(nproc)
+source scripts/lib.sh
 run_suite() { # build-dir, cmake flags...
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j "$jobs" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build failed in $dir" >&2; exit 1; }
+  build_quietly "$dir"
   (cd "$dir" && ctest --output-on-failure -j "$jobs" ${EDDY_CTEST_ARGS:-})
 }
 

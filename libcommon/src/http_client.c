@@ -22,10 +22,15 @@ enum {
 	ERROR_BODY_CAP = 1024 * 1024,
 };
 
+/* Options with their own copies of the strings (shared by the blocking and the loop client). */
+typedef struct copts {
+	http_client_opts o;
+	char *strs[11];
+} copts;
+
 struct http_client {
 	CURL *easy;
-	http_client_opts o;
-	char *strs[13];
+	copts co;
 	atomic_bool cancel;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -33,27 +38,20 @@ struct http_client {
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
+	httpi_ignore_sigpipe(); /* CURLOPT_NOSIGNAL leaves SIGPIPE to us */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static const char *keep(http_client *c, int i, const char *s)
+static const char *keep(copts *c, int i, const char *s)
 {
 	c->strs[i] = s ? xstrdup(s) : NULL;
 	return c->strs[i];
 }
 
-http_client *http_client_new(const http_client_opts *opts, err *e)
+static void copts_init(copts *c, const http_client_opts *opts)
 {
-	pthread_once(&curl_once, curl_init_once);
-	http_client *c = xcalloc(1, sizeof *c);
 	if (opts)
 		c->o = *opts;
-	c->easy = curl_easy_init();
-	if (!c->easy) {
-		free(c);
-		err_fail(e, "HTTPClientFailed", "cannot create a curl handle");
-		return NULL;
-	}
 	c->o.ca_file = keep(c, 0, c->o.ca_file);
 	c->o.ca_pem = keep(c, 1, c->o.ca_pem);
 	c->o.cert_file = keep(c, 2, c->o.cert_file);
@@ -77,6 +75,30 @@ http_client *http_client_new(const http_client_opts *opts, err *e)
 		c->o.max_response_bytes = DEF_MAX_RESPONSE;
 	if (c->o.retries < 0)
 		c->o.retries = 0;
+}
+
+static void copts_release(copts *c)
+{
+	for (size_t i = 0; i < sizeof c->strs / sizeof c->strs[0]; i++) {
+		if (c->strs[i]) {
+			/* secrets: wipe before freeing */
+			memset(c->strs[i], 0, strlen(c->strs[i]));
+			free(c->strs[i]);
+		}
+	}
+}
+
+http_client *http_client_new(const http_client_opts *opts, err *e)
+{
+	pthread_once(&curl_once, curl_init_once);
+	http_client *c = xcalloc(1, sizeof *c);
+	c->easy = curl_easy_init();
+	if (!c->easy) {
+		free(c);
+		err_fail(e, "HTTPClientFailed", "cannot create a curl handle");
+		return NULL;
+	}
+	copts_init(&c->co, opts);
 	atomic_init(&c->cancel, false);
 	return c;
 }
@@ -86,13 +108,7 @@ void http_client_free(http_client *c)
 	if (!c)
 		return;
 	curl_easy_cleanup(c->easy);
-	for (size_t i = 0; i < sizeof c->strs / sizeof c->strs[0]; i++) {
-		if (c->strs[i]) {
-			/* secrets: wipe before freeing */
-			memset(c->strs[i], 0, strlen(c->strs[i]));
-			free(c->strs[i]);
-		}
-	}
+	copts_release(&c->co);
 	free(c);
 }
 
@@ -139,7 +155,8 @@ const char *http_response_header(const http_response *r, const char *name)
 /* ---- Transfer ------------------------------------------------------------------------------ */
 
 typedef struct xfer {
-	http_client *c;
+	CURL *easy;
+	atomic_bool *cancel;
 	const http_client_req *req;
 	http_response *resp;
 	bool too_large;
@@ -184,13 +201,13 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
 {
 	xfer *x = ud;
 	size_t len = size * n;
-	if (atomic_load(&x->c->cancel)) {
+	if (atomic_load(x->cancel)) {
 		x->user_stopped = true;
 		return 0;
 	}
 	if (!x->status_known) {
 		long code = 0;
-		curl_easy_getinfo(x->c->easy, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 		x->status_known = true;
 		x->stream_body = x->req->on_chunk && code >= 200 && code < 300;
 	}
@@ -212,7 +229,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	xfer *x = ud;
-	if (atomic_load(&x->c->cancel)) {
+	if (atomic_load(x->cancel)) {
 		x->user_stopped = true;
 		return 1;
 	}
@@ -269,13 +286,13 @@ static bool sleep_ms(http_client *c, uint64_t ms)
 	return !atomic_load(&c->cancel);
 }
 
-static uint64_t backoff(http_client *c, int attempt, const http_response *resp)
+static uint64_t backoff(const http_client_opts *o, int attempt, const http_response *resp)
 {
-	uint64_t ms = c->o.retry_base_ms;
-	for (int i = 1; i < attempt && ms < c->o.retry_max_ms; i++)
+	uint64_t ms = o->retry_base_ms;
+	for (int i = 1; i < attempt && ms < o->retry_max_ms; i++)
 		ms *= 2;
-	if (ms > c->o.retry_max_ms)
-		ms = c->o.retry_max_ms;
+	if (ms > o->retry_max_ms)
+		ms = o->retry_max_ms;
 	/* jitter: 75% .. 100% */
 	ms = ms * 3 / 4 + (uint64_t)(rand() % (int)(ms / 4 + 1));
 	const char *ra = resp ? http_response_header(resp, "Retry-After") : NULL;
@@ -284,8 +301,8 @@ static uint64_t backoff(http_client *c, int attempt, const http_response *resp)
 		long secs = strtol(ra, &end, 10);
 		if (end != ra && *end == '\0' && secs >= 0) {
 			uint64_t want = (uint64_t)secs * 1000;
-			if (want > c->o.retry_max_ms)
-				want = c->o.retry_max_ms;
+			if (want > o->retry_max_ms)
+				want = o->retry_max_ms;
 			if (want > ms)
 				ms = want;
 		}
@@ -293,11 +310,12 @@ static uint64_t backoff(http_client *c, int attempt, const http_response *resp)
 	return ms;
 }
 
-static struct curl_slist *build_headers(http_client *c, const http_client_req *req, err *e)
+static struct curl_slist *build_headers(const http_client_opts *o, const http_client_req *req,
+					 err *e)
 {
 	struct curl_slist *h = NULL, *t;
-	if (c->o.bearer_token) {
-		char *a = xasprintf("Authorization: Bearer %s", c->o.bearer_token);
+	if (o->bearer_token) {
+		char *a = xasprintf("Authorization: Bearer %s", o->bearer_token);
 		t = curl_slist_append(h, a);
 		memset(a, 0, strlen(a));
 		free(a);
@@ -325,18 +343,17 @@ oom:
 	exit(70);
 }
 
-static int setup(http_client *c, const http_client_req *req, xfer *x, struct curl_slist *hdrs,
-		 const char *method)
+static void setup(const http_client_opts *o, CURL *h, char *errbuf, const http_client_req *req,
+		  xfer *x, struct curl_slist *hdrs, const char *method)
 {
-	CURL *h = c->easy;
 	curl_easy_reset(h);
-	c->errbuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	errbuf[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, c->o.user_agent);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
@@ -345,8 +362,8 @@ static int setup(http_client *c, const http_client_req *req, xfer *x, struct cur
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->o.connect_timeout_ms);
-	uint64_t tmo = req->timeout_ms ? req->timeout_ms : req->on_chunk ? 0 : c->o.timeout_ms;
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)o->connect_timeout_ms);
+	uint64_t tmo = req->timeout_ms ? req->timeout_ms : req->on_chunk ? 0 : o->timeout_ms;
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)tmo);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (strcmp(method, "HEAD") == 0) {
@@ -358,40 +375,39 @@ static int setup(http_client *c, const http_client_req *req, xfer *x, struct cur
 			curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
 		}
 	}
-	if (c->o.bearer_token == NULL && c->o.basic_user) {
+	if (o->bearer_token == NULL && o->basic_user) {
 		curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-		curl_easy_setopt(h, CURLOPT_USERNAME, c->o.basic_user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, c->o.basic_password ? c->o.basic_password : "");
+		curl_easy_setopt(h, CURLOPT_USERNAME, o->basic_user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, o->basic_password ? o->basic_password : "");
 	}
-	if (c->o.ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->o.ca_file);
-	if (c->o.ca_pem) {
-		struct curl_blob b = {(void *)c->o.ca_pem, strlen(c->o.ca_pem), CURL_BLOB_COPY};
+	if (o->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+	if (o->ca_pem) {
+		struct curl_blob b = {(void *)o->ca_pem, strlen(o->ca_pem), CURL_BLOB_COPY};
 		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
 	}
-	if (c->o.cert_file)
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->o.cert_file);
-	if (c->o.key_file)
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->o.key_file);
-	if (c->o.cert_pem) {
-		struct curl_blob b = {(void *)c->o.cert_pem, strlen(c->o.cert_pem), CURL_BLOB_COPY};
+	if (o->cert_file)
+		curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert_file);
+	if (o->key_file)
+		curl_easy_setopt(h, CURLOPT_SSLKEY, o->key_file);
+	if (o->cert_pem) {
+		struct curl_blob b = {(void *)o->cert_pem, strlen(o->cert_pem), CURL_BLOB_COPY};
 		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
 		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
 	}
-	if (c->o.key_pem) {
-		struct curl_blob b = {(void *)c->o.key_pem, strlen(c->o.key_pem), CURL_BLOB_COPY};
+	if (o->key_pem) {
+		struct curl_blob b = {(void *)o->key_pem, strlen(o->key_pem), CURL_BLOB_COPY};
 		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
 		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
 	}
-	if (c->o.insecure_skip_verify) {
+	if (o->insecure_skip_verify) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (c->o.proxy)
-		curl_easy_setopt(h, CURLOPT_PROXY, c->o.proxy);
-	else if (c->o.no_proxy_env)
+	if (o->proxy)
+		curl_easy_setopt(h, CURLOPT_PROXY, o->proxy);
+	else if (o->no_proxy_env)
 		curl_easy_setopt(h, CURLOPT_PROXY, "");
-	return 0;
 }
 
 static const char *reason_for(CURLcode rc)
@@ -416,65 +432,410 @@ static const char *reason_for(CURLcode rc)
 	}
 }
 
+enum outcome { OUT_DONE, OUT_RETRY, OUT_FAIL };
+
+/* What a finished attempt means: a response to return, another attempt, or an error (e). */
+static enum outcome judge(const xfer *x, CURLcode cr, bool more, const char *method,
+			  const char *where, const char *errbuf, err *e)
+{
+	if (x->too_large) {
+		err_fail(e, "ResponseTooLarge", "%s %s: response body exceeds the limit of %zu bytes",
+			 method, where, x->cap);
+		return OUT_FAIL;
+	}
+	if (x->user_stopped) {
+		err_fail(e, "Canceled", "%s %s: canceled", method, where);
+		return OUT_FAIL;
+	}
+	more = more && !x->delivered;
+	if (cr != CURLE_OK) {
+		if (more && retryable_curl(cr, method))
+			return OUT_RETRY;
+		const char *msg = errbuf[0] ? errbuf : curl_easy_strerror(cr);
+		err_fail(e, reason_for(cr), "%s %s: %s", method, where, msg);
+		return OUT_FAIL;
+	}
+	long code = x->resp->status;
+	if (more && (code >= 500 || code == 429))
+		return OUT_RETRY;
+	return OUT_DONE;
+}
+
+static int effective_retries(const http_client_opts *o, const http_client_req *req)
+{
+	return req->retries < 0 ? 0 : req->retries > 0 ? req->retries : o->retries;
+}
+
 int http_client_do(http_client *c, const http_client_req *req, http_response *resp, err *e)
 {
 	memset(resp, 0, sizeof *resp);
 	const char *method = req->method ? req->method : "GET";
-	size_t cap = req->max_response_bytes ? req->max_response_bytes : c->o.max_response_bytes;
+	size_t cap = req->max_response_bytes ? req->max_response_bytes : c->co.o.max_response_bytes;
 	buf_init(&resp->body, req->on_chunk ? ERROR_BODY_CAP : cap);
 	char where[512];
 	safe_url(req->url ? req->url : "", where, sizeof where);
 	if (!req->url)
 		return err_set(e, ERR_STALLING, "InvalidRequest", "%s: no URL", method);
-	int retries = req->retries < 0 ? 0 : req->retries > 0 ? req->retries : c->o.retries;
-	struct curl_slist *hdrs = build_headers(c, req, e);
+	int retries = effective_retries(&c->co.o, req);
+	struct curl_slist *hdrs = build_headers(&c->co.o, req, e);
 	if (!hdrs)
 		return -1;
 	int rc = -1;
 	for (int attempt = 0;; attempt++) {
-		if (attempt > 0 && !sleep_ms(c, backoff(c, attempt, resp))) {
-			rc = err_fail(e, "Canceled", "%s %s: canceled", method, where);
-			break;
-		}
-		if (atomic_load(&c->cancel)) {
+		if ((attempt > 0 && !sleep_ms(c, backoff(&c->co.o, attempt, resp))) ||
+		    atomic_load(&c->cancel)) {
 			rc = err_fail(e, "Canceled", "%s %s: canceled", method, where);
 			break;
 		}
 		buf_reset(&resp->body);
 		resp_clear_headers(resp);
 		resp->status = 0;
-		xfer x = {.c = c, .req = req, .resp = resp, .cap = cap};
-		setup(c, req, &x, hdrs, method);
+		xfer x = {.easy = c->easy, .cancel = &c->cancel, .req = req, .resp = resp, .cap = cap};
+		setup(&c->co.o, c->easy, c->errbuf, req, &x, hdrs, method);
 		CURLcode cr = curl_easy_perform(c->easy);
 		long code = 0;
 		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
 		resp->status = code;
-		if (x.too_large) {
-			rc = err_fail(e, "ResponseTooLarge",
-				      "%s %s: response body exceeds the limit of %zu bytes", method,
-				      where, cap);
-			break;
-		}
-		if (x.user_stopped) {
-			rc = err_fail(e, "Canceled", "%s %s: canceled", method, where);
-			break;
-		}
-		bool more = attempt < retries && !x.delivered;
-		if (cr != CURLE_OK) {
-			if (more && retryable_curl(cr, method))
-				continue;
-			const char *msg = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cr);
-			rc = err_fail(e, reason_for(cr), "%s %s: %s", method, where, msg);
-			break;
-		}
-		if (more && (code >= 500 || code == 429))
+		enum outcome out = judge(&x, cr, attempt < retries, method, where, c->errbuf, e);
+		if (out == OUT_RETRY)
 			continue;
-		rc = 0;
+		rc = out == OUT_DONE ? 0 : -1;
 		break;
 	}
 	curl_slist_free_all(hdrs);
-	/* the bearer token lives in the handle's header list no more; drop credentials kept by
-	 * curl for this transfer */
+	/* the header list (with the bearer token) is gone: do not leave the handle pointing at it */
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
 	return rc;
+}
+
+/* ---- The client on a uv loop (curl multi_socket) ----------------------------------------- */
+
+struct http_multi {
+	uv_loop_t *loop;
+	CURLM *multi;
+	uv_timer_t timer;
+	copts co;
+	http_call *calls;
+	bool closing;
+	void (*close_cb)(void *);
+	void *close_data;
+};
+
+typedef struct sockctx {
+	uv_poll_t poll;
+	curl_socket_t fd;
+	http_multi *m;
+} sockctx;
+
+struct http_call {
+	http_multi *m;
+	http_call *next, *prev;
+	CURL *easy;
+	struct curl_slist *hdrs;
+	http_client_req req; /* with the strings below */
+	char *url, *method, *body;
+	http_response resp;
+	xfer x;
+	atomic_bool cancel;
+	char errbuf[CURL_ERROR_SIZE];
+	char where[512];
+	uv_timer_t timer; /* retry backoff and deferred completion */
+	int attempt, retries;
+	size_t cap;
+	bool in_multi, finished;
+	http_call_done done;
+	void *ud;
+};
+
+static void check_multi_info(http_multi *m);
+static void multi_finalize(http_multi *m);
+
+static void on_sock_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+	sockctx *sc = p->data;
+	http_multi *m = sc->m;
+	int flags = 0;
+	if (status < 0)
+		flags = CURL_CSELECT_ERR;
+	if (events & UV_READABLE)
+		flags |= CURL_CSELECT_IN;
+	if (events & UV_WRITABLE)
+		flags |= CURL_CSELECT_OUT;
+	int running;
+	curl_multi_socket_action(m->multi, sc->fd, flags, &running);
+	check_multi_info(m);
+}
+
+static int on_socket(CURL *easy, curl_socket_t s, int action, void *userp, void *socketp)
+{
+	http_multi *m = userp;
+	sockctx *sc = socketp;
+	if (action == CURL_POLL_REMOVE) {
+		if (sc) {
+			uv_poll_stop(&sc->poll);
+			uv_close((uv_handle_t *)&sc->poll, on_sock_closed);
+			curl_multi_assign(m->multi, s, NULL);
+		}
+		return 0;
+	}
+	if (!sc) {
+		sc = xcalloc(1, sizeof *sc);
+		sc->fd = s;
+		sc->m = m;
+		if (uv_poll_init_socket(m->loop, &sc->poll, s) < 0) {
+			free(sc);
+			return -1;
+		}
+		sc->poll.data = sc;
+		curl_multi_assign(m->multi, s, sc);
+	}
+	int ev = 0;
+	if (action & CURL_POLL_IN)
+		ev |= UV_READABLE;
+	if (action & CURL_POLL_OUT)
+		ev |= UV_WRITABLE;
+	uv_poll_start(&sc->poll, ev, on_poll);
+	return 0;
+}
+
+static void on_multi_timeout(uv_timer_t *t)
+{
+	http_multi *m = t->data;
+	int running;
+	curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_multi_info(m);
+}
+
+static int on_multi_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	http_multi *m = userp;
+	if (timeout_ms < 0)
+		uv_timer_stop(&m->timer);
+	else
+		uv_timer_start(&m->timer, on_multi_timeout, (uint64_t)timeout_ms, 0);
+	return 0;
+}
+
+http_multi *http_multi_new(uv_loop_t *loop, const http_client_opts *opts, err *e)
+{
+	pthread_once(&curl_once, curl_init_once);
+	CURLM *cm = curl_multi_init();
+	if (!cm) {
+		err_fail(e, "HTTPClientFailed", "cannot create a curl multi handle");
+		return NULL;
+	}
+	http_multi *m = xcalloc(1, sizeof *m);
+	m->loop = loop;
+	m->multi = cm;
+	copts_init(&m->co, opts);
+	uv_timer_init(loop, &m->timer);
+	m->timer.data = m;
+	curl_multi_setopt(cm, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(cm, CURLMOPT_SOCKETDATA, m);
+	curl_multi_setopt(cm, CURLMOPT_TIMERFUNCTION, on_multi_timer);
+	curl_multi_setopt(cm, CURLMOPT_TIMERDATA, m);
+	return m;
+}
+
+static void call_freed(uv_handle_t *h)
+{
+	http_call *c = h->data;
+	http_multi *m = c->m;
+	curl_easy_cleanup(c->easy);
+	curl_slist_free_all(c->hdrs);
+	free(c->url);
+	free(c->method);
+	free(c->body);
+	free(c);
+	if (m->closing && !m->calls)
+		multi_finalize(m);
+}
+
+/* End the call: report once, then free it (in its timer's close callback). */
+static void call_complete(http_call *c, const err *e)
+{
+	if (c->finished)
+		return;
+	c->finished = true;
+	if (c->in_multi) {
+		curl_multi_remove_handle(c->m->multi, c->easy);
+		c->in_multi = false;
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->m->calls = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->done(c, &c->resp, e, c->ud);
+	http_response_release(&c->resp);
+	uv_close((uv_handle_t *)&c->timer, call_freed);
+}
+
+/* Add the call's next attempt to the multi handle; -1 with e filled when curl refuses. */
+static int call_attempt(http_call *c, err *e)
+{
+	buf_reset(&c->resp.body);
+	resp_clear_headers(&c->resp);
+	c->resp.status = 0;
+	c->x = (xfer){.easy = c->easy, .cancel = &c->cancel, .req = &c->req, .resp = &c->resp,
+		      .cap = c->cap};
+	setup(&c->m->co.o, c->easy, c->errbuf, &c->req, &c->x, c->hdrs, c->method);
+	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c);
+	CURLMcode mc = curl_multi_add_handle(c->m->multi, c->easy);
+	if (mc != CURLM_OK)
+		return err_fail(e, "HTTPRequestFailed", "%s %s: %s", c->method, c->where,
+				curl_multi_strerror(mc));
+	c->in_multi = true;
+	return 0;
+}
+
+static void on_call_timer(uv_timer_t *t)
+{
+	http_call *c = t->data;
+	if (c->finished)
+		return;
+	err e;
+	if (atomic_load(&c->cancel)) {
+		err_fail(&e, "Canceled", "%s %s: canceled", c->method, c->where);
+		call_complete(c, &e);
+		return;
+	}
+	if (call_attempt(c, &e) < 0)
+		call_complete(c, &e);
+}
+
+static void check_multi_info(http_multi *m)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		http_call *c = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+		CURLcode cr = msg->data.result;
+		if (!c || c->finished)
+			continue;
+		curl_multi_remove_handle(m->multi, c->easy);
+		c->in_multi = false;
+		long code = 0;
+		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
+		c->resp.status = code;
+		err e;
+		err_clear(&e);
+		enum outcome out = judge(&c->x, cr, c->attempt < c->retries && !m->closing, c->method,
+					 c->where, c->errbuf, &e);
+		if (out == OUT_RETRY) {
+			c->attempt++;
+			uv_timer_start(&c->timer, on_call_timer,
+				       backoff(&m->co.o, c->attempt, &c->resp), 0);
+			continue;
+		}
+		call_complete(c, out == OUT_DONE ? NULL : &e);
+	}
+}
+
+http_call *http_multi_start(http_multi *m, const http_client_req *req, http_call_done done,
+			    void *ud, err *e)
+{
+	const char *method = req->method ? req->method : "GET";
+	if (m->closing)
+		return err_fail(e, "InvalidState", "%s: the HTTP client is closing", method), NULL;
+	if (!req->url)
+		return err_set(e, ERR_STALLING, "InvalidRequest", "%s: no URL", method), NULL;
+	struct curl_slist *hdrs = build_headers(&m->co.o, req, e);
+	if (!hdrs)
+		return NULL;
+	CURL *easy = curl_easy_init();
+	if (!easy) {
+		curl_slist_free_all(hdrs);
+		return err_fail(e, "HTTPClientFailed", "cannot create a curl handle"), NULL;
+	}
+	http_call *c = xcalloc(1, sizeof *c);
+	c->m = m;
+	c->easy = easy;
+	c->hdrs = hdrs;
+	c->req = *req;
+	c->req.headers = NULL; /* copied into hdrs */
+	c->url = xstrdup(req->url);
+	c->method = xstrdup(method);
+	c->req.url = c->url;
+	c->req.method = c->method;
+	if (req->body) {
+		c->body = xmalloc(req->body_len + 1);
+		memcpy(c->body, req->body, req->body_len);
+		c->req.body = c->body;
+	}
+	safe_url(c->url, c->where, sizeof c->where);
+	c->cap = req->max_response_bytes ? req->max_response_bytes : m->co.o.max_response_bytes;
+	buf_init(&c->resp.body, req->on_chunk ? ERROR_BODY_CAP : c->cap);
+	c->retries = effective_retries(&m->co.o, req);
+	atomic_init(&c->cancel, false);
+	c->done = done;
+	c->ud = ud;
+	uv_timer_init(m->loop, &c->timer);
+	c->timer.data = c;
+	c->next = m->calls;
+	if (m->calls)
+		m->calls->prev = c;
+	m->calls = c;
+	if (call_attempt(c, e) < 0) {
+		c->finished = true; /* done is never called */
+		m->calls = c->next;
+		if (c->next)
+			c->next->prev = NULL;
+		http_response_release(&c->resp);
+		uv_close((uv_handle_t *)&c->timer, call_freed);
+		return NULL;
+	}
+	return c;
+}
+
+void http_call_cancel(http_call *c)
+{
+	if (c->finished)
+		return;
+	atomic_store(&c->cancel, true);
+	/* complete from the loop, never from inside this call (or a curl callback) */
+	uv_timer_start(&c->timer, on_call_timer, 0, 0);
+}
+
+static void on_multi_closed(uv_handle_t *h)
+{
+	http_multi *m = h->data;
+	void (*cb)(void *) = m->close_cb;
+	void *d = m->close_data;
+	copts_release(&m->co);
+	free(m);
+	if (cb)
+		cb(d);
+}
+
+static void multi_finalize(http_multi *m)
+{
+	curl_multi_cleanup(m->multi); /* removes the remaining sockets through on_socket */
+	m->multi = NULL;
+	uv_close((uv_handle_t *)&m->timer, on_multi_closed);
+}
+
+void http_multi_close(http_multi *m, void (*cb)(void *data), void *data)
+{
+	if (m->closing)
+		return;
+	m->closing = true;
+	m->close_cb = cb;
+	m->close_data = data;
+	uv_timer_stop(&m->timer);
+	if (!m->calls) {
+		multi_finalize(m);
+		return;
+	}
+	for (http_call *c = m->calls; c; c = c->next)
+		http_call_cancel(c);
 }

@@ -49,6 +49,8 @@ struct http_conn {
 	uv_timer_t resume; /* deferred parse of pipelined input */
 	int open_handles;
 	bool is_virtual;
+	bool released;       /* virtual: the owner called httpi_conn_close */
+	bool handles_closed; /* virtual: closed, waiting for the owner */
 	void (*vwrite)(void *ud, const char *p, size_t n);
 	void *vud;
 
@@ -117,7 +119,9 @@ void httpi_finish(http_request *r);
 SSL_CTX *httpi_tls_server_ctx(http_server *s, err *e);
 void httpi_tls_identity(http_request *r, SSL *ssl);
 
-/* Virtual connections for the fuzz target and unit tests: no socket; output goes to write. */
+/* Virtual connections for the fuzz target and unit tests: no socket; output goes to write. The
+ * connection may close itself (Connection: close, errors), but its memory stays until the owner
+ * calls httpi_conn_close() exactly once; feeding a closed connection does nothing. */
 http_conn *httpi_conn_virtual(http_server *s, void (*write)(void *ud, const char *p, size_t n),
 			      void *ud);
 void httpi_conn_feed(http_conn *c, const char *p, size_t n);
@@ -126,5 +130,9 @@ void httpi_conn_close(http_conn *c);
 /* URL decoding of n bytes of s into a new string; plus_space turns '+' into ' '. Returns NULL
  * for a bad escape or a decoded NUL. */
 char *httpi_url_decode(const char *s, size_t n, bool plus_space);
+
+/* Writes to a socket whose peer has gone must fail with EPIPE, not kill the process: set
+ * SIGPIPE to SIG_IGN unless the program installed its own disposition. */
+void httpi_ignore_sigpipe(void);
 
 #endif

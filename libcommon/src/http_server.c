@@ -418,6 +418,11 @@ static void on_handle_closed(uv_handle_t *h)
 		if (r->on_close)
 			r->on_close(r, r->on_close_data);
 	}
+	/* a virtual connection is freed by its owner's httpi_conn_close */
+	if (c->is_virtual && !c->released) {
+		c->handles_closed = true;
+		return;
+	}
 	conn_free(c);
 }
 
@@ -831,7 +836,11 @@ void httpi_conn_feed(http_conn *c, const char *p, size_t n)
 
 void httpi_conn_close(http_conn *c)
 {
-	conn_close(c);
+	c->released = true;
+	if (c->handles_closed)
+		conn_free(c);
+	else
+		conn_close(c);
 }
 
 /* ---- Server -------------------------------------------------------------------------------- */
@@ -850,6 +859,7 @@ static char *dup_or_null(const char *p)
 http_server *http_server_new(uv_loop_t *loop, const http_server_opts *opts, http_handler handler,
 			     void *data, err *e)
 {
+	httpi_ignore_sigpipe();
 	http_server *s = xcalloc(1, sizeof *s);
 	s->loop = loop;
 	if (opts)

@@ -1,6 +1,7 @@
 /* http_util: status texts, content types, URL decoding. */
 #include "http_internal.h"
 
+#include <signal.h>
 #include <string.h>
 #include <strings.h>
 
@@ -126,4 +127,15 @@ char *httpi_url_decode(const char *s, size_t n, bool plus_space)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+void httpi_ignore_sigpipe(void)
+{
+	struct sigaction sa;
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_IGN;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGPIPE, &sa, NULL);
+	}
 }

@@ -469,30 +469,38 @@ static int slice_elem_kind(cJSON *const *a, size_t an, cJSON *const *b, size_t b
 static int partition(vec *merged, cJSON *const *by, size_t by_n, const char *key, gkind kind,
 		     vec *in, vec *rest, err *e)
 {
+	/* Decide everything first, so that an error leaves merged owning all its items. */
+	bool *found = xcalloc(merged->n + 1, sizeof *found);
 	for (size_t i = 0; i < merged->n; i++) {
 		cJSON *v = merged->v[i];
 		if (kind == GK_MAP) {
+			const cJSON *kv = cJSON_IsObject(v) ? pi_get(v, key) : NULL;
+			int rc = 0;
 			if (!cJSON_IsObject(v))
-				return err_bad_arg_type(e, GK_MAP, v);
-			const cJSON *kv = pi_get(v, key);
-			if (!kv)
-				return err_no_merge_key(e, v, key);
-			bool found = false;
-			for (size_t j = 0; j < by_n && !found; j++) {
-				if (!cJSON_IsObject(by[j]))
-					return err_fail(e, PATCH_REASON,
-							"value for key %zu is not a map.", j);
+				rc = err_bad_arg_type(e, GK_MAP, v);
+			else if (!kv)
+				rc = err_no_merge_key(e, v, key);
+			for (size_t j = 0; rc == 0 && j < by_n && !found[i]; j++) {
+				if (!cJSON_IsObject(by[j])) {
+					rc = err_fail(e, PATCH_REASON,
+						      "value for key %zu is not a map.", j);
+					break;
+				}
 				const cJSON *bv = pi_get(by[j], key);
-				found = bv && iface_eq(bv, kv);
+				found[i] = bv && iface_eq(bv, kv);
 			}
-			vec_push(found ? in : rest, v);
+			if (rc < 0) {
+				free(found);
+				return -1;
+			}
 		} else {
-			bool found = false;
-			for (size_t j = 0; j < by_n && !found; j++)
-				found = iface_eq(by[j], v);
-			vec_push(found ? in : rest, v);
+			for (size_t j = 0; j < by_n && !found[i]; j++)
+				found[i] = iface_eq(by[j], v);
 		}
 	}
+	for (size_t i = 0; i < merged->n; i++)
+		vec_push(found[i] ? in : rest, merged->v[i]);
+	free(found);
 	free(merged->v);
 	merged->v = NULL;
 	merged->n = merged->cap = 0;

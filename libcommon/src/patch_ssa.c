@@ -1,7 +1,7 @@
 /* patch: server-side apply and managedFields, after sigs.k8s.io/structured-merge-diff as the
  * API server uses it (Updater.Apply / Updater.Update):
- *   - the applied field set is the applied config's leaves, atomic values, empty maps and list
- *     items (ToFieldSet);
+ *   - the applied field set is the applied config's leaves, atomic values and list items
+ *     (ToFieldSet; an empty granular map or list owns nothing);
  *   - the applied config merges into the live object (keyed and set lists item by item, in
  *     the merge order of SMD: shared items in applied order, live-only items kept in place);
  *   - fields in the manager's previous Apply set that it no longer applies are pruned unless
@@ -184,11 +184,11 @@ static int fields_value(const cJSON *v, pschema s, const patch_field_info *fi, p
 			fnode *set, err *e)
 {
 	if (cJSON_IsObject(v)) {
-		if (is_atomic_map(s, fi) || !v->child) {
+		if (is_atomic_map(s, fi)) {
 			mark(set, p);
 			return 0;
 		}
-		return fields_object(v, s, p, set, e);
+		return fields_object(v, s, p, set, e); /* an empty map owns nothing */
 	}
 	if (cJSON_IsArray(v)) {
 		if (fi->list_type == PATCH_LIST_ATOMIC) {

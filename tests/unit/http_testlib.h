@@ -194,6 +194,12 @@ static __attribute__((unused)) void h_files(http_request *r, void *d)
 	http_serve_file(r, t->root, http_request_path(r) + strlen("/files/"));
 }
 
+static __attribute__((unused)) void h_auth(http_request *r, void *d)
+{
+	const char *a = http_request_header(r, "Authorization");
+	http_respondf(r, 200, "text/plain", "%s", a ? a : "none");
+}
+
 static __attribute__((unused)) void h_whoami(http_request *r, void *d)
 {
 	const http_tls_identity *id = http_request_tls_client(r);
@@ -240,6 +246,7 @@ static __attribute__((unused)) ts *ts_start(const http_server_opts *opts)
 	http_router_add(t->rt, "GET", "/conns", h_conns, t);
 	http_router_add(t->rt, NULL, "/files/", h_files, t);
 	http_router_add(t->rt, "GET", "/whoami", h_whoami, t);
+	http_router_add(t->rt, NULL, "/auth", h_auth, t);
 	err e;
 	err_clear(&e);
 	t->srv = http_server_new(&t->loop, &t->opts, http_router_handle, t->rt, &e);

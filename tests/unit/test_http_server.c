@@ -87,7 +87,7 @@ static void path_and_query_are_decoded(void **state)
 	tresp r;
 	assert_int_equal(tc_request(srv->port,
 				    "GET /echo/a%20b?a=1&a=x+y%26z&b HTTP/1.1\r\nHost: x\r\n"
-				    "X-Test:  spaced  \r\n\r\n",
+				    "X-Empty:\r\nX-Test:  spaced  \r\n\r\n",
 				    &r),
 			 200);
 	assert_string_equal(r.body, "GET /echo/a%20b?a=1&a=x+y%26z&b path=/echo/a b a0=1 a1=x y&z "
@@ -513,6 +513,11 @@ static void virtual_connection_and_header_injection(void **state)
 	assert_non_null(strstr(buf_str(&out), "X-Good: 42\r\n"));
 	assert_null(strstr(buf_str(&out), "Injected"));
 	assert_non_null(strstr(buf_str(&out), "Connection: close"));
+	/* the connection closed itself after "Connection: close"; more input is ignored */
+	uv_run(&loop, UV_RUN_NOWAIT);
+	httpi_conn_feed(c, in, strlen(in));
+	assert_int_equal(vhandled, 2);
+	httpi_conn_close(c);
 	http_server_close(s, NULL, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&loop), 0);

@@ -38,11 +38,16 @@
  * The server is freed only in its close callback (http_server_close()), after every uv handle it
  * owns has been closed. Unfinished requests outlive the server: rule 1 still applies to them.
  *
- * CLIENT
- * ------
+ * Writing to a peer that has gone must not kill the process, so http_server_new() and the
+ * clients set SIGPIPE to "ignore" when it still has its default disposition.
+ *
+ * CLIENTS
+ * -------
  * http_client is a blocking client for worker threads (never call it on a loop thread). One
  * http_client wraps one curl easy handle, so it reuses connections between calls; it must not be
  * used by two threads at once, except http_client_cancel(), which any thread may call.
+ * http_multi is the client for a loop thread: one curl multi handle driven by libuv, with
+ * callbacks on the loop. Both share the option, request and response types.
  */
 #ifndef EDDY_HTTP_H
 #define EDDY_HTTP_H
@@ -303,6 +308,37 @@ int http_client_do(http_client *c, const http_client_req *req, http_response *re
  * "Canceled" until http_client_reset_cancel() (same thread as http_client_do) clears the mark. */
 void http_client_cancel(http_client *c);
 void http_client_reset_cancel(http_client *c);
+
+/* ---------------------------------------------------------------------------------------------
+ * Client on a uv loop (one curl multi handle driven by libuv: one timer, one poll per socket)
+ *
+ * http_multi runs transfers on the loop thread without blocking it; everything about it
+ * (starting, canceling, callbacks, closing) happens on that thread. Requests, options, retries,
+ * caps, streaming and error reasons are those of the blocking client; the chunk callback of a
+ * streaming request runs on the loop thread and must not block.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct http_multi http_multi;
+typedef struct http_call http_call;
+
+/* Called exactly once per started call, on the loop thread, never from inside
+ * http_multi_start() or http_call_cancel(). On success e is NULL and resp holds the response
+ * (any status); on failure e says why (resp may hold a partial response). resp belongs to the
+ * call and lives until the callback returns (take the body with buf_detach to keep it). The
+ * call pointer is dead once the callback returns. */
+typedef void (*http_call_done)(http_call *call, http_response *resp, const err *e, void *ud);
+
+http_multi *http_multi_new(uv_loop_t *loop, const http_client_opts *opts, err *e);
+/* Start a request (all of req is copied). Returns the call, or NULL with e filled (then done is
+ * never called). */
+http_call *http_multi_start(http_multi *m, const http_client_req *req, http_call_done done,
+			    void *ud, err *e);
+/* Stop a call; its done callback then runs soon with reason "Canceled" (unless it has already
+ * run or is already due with another result). Must not be called after done has run. */
+void http_call_cancel(http_call *call);
+/* Cancel every call (their done callbacks run with "Canceled"), then free the client once its
+ * handles are closed, and call cb (may be NULL) on the loop thread. */
+void http_multi_close(http_multi *m, void (*cb)(void *data), void *data);
 
 /* The first header named name (case-insensitive), or NULL. */
 const char *http_response_header(const http_response *resp, const char *name);
