@@ -366,7 +366,13 @@ void handle_openapi(api_ctx *c, const char *path)
 		resp_json(c->rs, 200, root);
 		return;
 	}
-	const char *rest = path + strlen("/openapi/v3/");
+	if (strncmp(path, "/openapi/v3/", 12) != 0) {
+		c->rs->code = 404;
+		c->rs->content_type = "text/plain; charset=utf-8";
+		buf_adds(&c->rs->body, "404 page not found\n");
+		return;
+	}
+	const char *rest = path + 12;
 	char *copy = xstrdup(rest), *save = NULL;
 	const char *a = strtok_r(copy, "/", &save);
 	const char *b = a ? strtok_r(NULL, "/", &save) : NULL;
