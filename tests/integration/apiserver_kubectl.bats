@@ -345,3 +345,49 @@ teardown_file() {
 	run k get cm -n pages --chunk-size=2 -o name
 	[ "${#lines[@]}" -eq 7 ]
 }
+
+@test "CRD with two versions (conversion None), unknown-field warnings, CRD deletion" {
+	cat >"$WORK/mv.yaml" <<-'EOF2'
+	apiVersion: apiextensions.k8s.io/v1
+	kind: CustomResourceDefinition
+	metadata:
+	  name: gadgets.example.com
+	spec:
+	  group: example.com
+	  names: {plural: gadgets, singular: gadget, kind: Gadget}
+	  scope: Cluster
+	  versions:
+	  - name: v1beta1
+	    served: true
+	    storage: false
+	    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+	  - name: v1
+	    served: true
+	    storage: true
+	    schema:
+	      openAPIV3Schema:
+	        type: object
+	        properties:
+	          spec: {type: object, properties: {a: {type: string}}}
+	EOF2
+	k apply -f "$WORK/mv.yaml"
+	k wait --for=condition=Established crd/gadgets.example.com --timeout=10s
+	echo '{"apiVersion":"example.com/v1beta1","kind":"Gadget","metadata":{"name":"g1"},"spec":{"a":"x"}}' | k apply -f -
+	run k get gadgets.v1beta1.example.com g1 -o jsonpath='{.apiVersion}'
+	[ "$output" = "example.com/v1beta1" ]
+	run k get gadget g1 -o jsonpath='{.apiVersion} {.spec.a}'
+	[ "$output" = "example.com/v1 x" ]
+	run k get crd gadgets.example.com -o jsonpath='{.status.storedVersions}'
+	[ "$output" = '["v1"]' ]
+	run k create -f - --validate=warn <<<'{"apiVersion":"example.com/v1","kind":"Gadget","metadata":{"name":"g2"},"spec":{"a":"x","zz":1}}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'Warning: unknown field "spec.zz"'* ]]
+	run k get gadget g2 -o jsonpath='{.spec}'
+	[ "$output" = '{"a":"x"}' ]
+	k delete crd gadgets.example.com
+	run k get --raw /apis/example.com/v1/gadgets
+	[ "$status" -ne 0 ]
+	run curl -s "$APISERVER_URL/apis/example.com/v1"
+	[[ "$output" != *'gadgets'* ]]
+	[[ "$output" == *'widgets'* ]]
+}
