@@ -879,7 +879,8 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		crd_on_write(c->s, obj);
-	fake_status(c->ty, obj);
+	if (!sub)
+		fake_status(c->ty, obj);
 	/* No-op writes keep the resourceVersion (as the real server does). */
 	cJSON *cmp_new = cJSON_Duplicate(obj, 1), *cmp_old = cJSON_Duplicate(old, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(meta_of(cmp_new), "resourceVersion");

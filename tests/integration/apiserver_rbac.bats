@@ -72,7 +72,8 @@ grant() {
 }
 
 @test "--tls: client certificates, ServiceAccount tokens and RBAC" {
-	start_apiserver "$WORK/data" --tls
+	printf 'static-secret,alice,u1,"devs,ops"\n' >"$WORK/tokens.csv"
+	start_apiserver "$WORK/data" --tls --token-auth-file "$WORK/tokens.csv"
 	grep -q 'server: https://127.0.0.1:' "$KUBECONFIG"
 	grep -q 'client-certificate-data:' "$KUBECONFIG"
 	run k get ns default -o name
@@ -84,6 +85,15 @@ grant() {
 	cp "$KUBECONFIG" "$WORK/kc"
 	KUBECONFIG="$WORK/kc" k config set-credentials sa --token="$token" >/dev/null
 	KUBECONFIG="$WORK/kc" k config set-credentials bad --token=not-a-token >/dev/null
+	KUBECONFIG="$WORK/kc" k config set-credentials alice --token=static-secret >/dev/null
+	# static token: user alice in group devs
+	run k --kubeconfig "$WORK/kc" --user=alice get cm -n team
+	[[ "$output" == *'User "alice" cannot list resource "configmaps"'* ]]
+	k create rolebinding devs-edit -n team --role=cm-editor --group=devs
+	run k --kubeconfig "$WORK/kc" --user=alice get cm -n team
+	[ "$status" -eq 0 ]
+	run k --kubeconfig "$WORK/kc" --user=alice auth whoami -o jsonpath='{.status.userInfo.username}'
+	[ "$output" = "alice" ]
 	run k --kubeconfig "$WORK/kc" --user=sa create cm -n team t1
 	[ "$status" -eq 0 ]
 	run k --kubeconfig "$WORK/kc" --user=sa create secret generic -n team s1
