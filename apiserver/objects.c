@@ -655,6 +655,42 @@ static void init_new_object(api_ctx *c, cJSON *obj)
 
 void fake_status(api_type *ty, cJSON *obj);
 
+/* Does obj have owners of which none exists any more (so the collector must run)? Looks each
+ * owner up by apiVersion/kind/name (in obj's namespace, or cluster-wide) and compares uids. */
+static bool owners_gone(apiserver *s, const api_type *ty, const cJSON *obj)
+{
+	const cJSON *m = meta_of(obj);
+	const cJSON *refs = cJSON_GetObjectItemCaseSensitive(m, "ownerReferences"), *r;
+	if (cJSON_GetArraySize(refs) == 0)
+		return false;
+	cJSON_ArrayForEach(r, refs) {
+		const char *av = jstr(r, "apiVersion"), *kind = jstr(r, "kind");
+		const char *name = jstr(r, "name"), *uid = jstr(r, "uid");
+		if (!av || !kind || !name || !uid)
+			continue;
+		const char *slash = strchr(av, '/');
+		char *group = slash ? xstrndup(av, (size_t)(slash - av)) : xstrdup("");
+		api_type *ot = types_find_kind(&s->types, group, slash ? slash + 1 : av, kind);
+		free(group);
+		if (!ot)
+			continue;
+		char *key = obj_key(ot, ty->namespaced ? jstr(m, "namespace") : NULL, name);
+		store_row row;
+		bool alive = false;
+		if (store_get(s->st, key, &row, NULL) > 0) {
+			cJSON *o = cJSON_Parse(row.value);
+			const char *ou = jstr(meta_of(o), "uid");
+			alive = ou && !strcmp(ou, uid);
+			cJSON_Delete(o);
+			store_row_release(&row);
+		}
+		free(key);
+		if (alive)
+			return false;
+	}
+	return true;
+}
+
 static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 {
 	cJSON *m = jobj(obj, "metadata");
@@ -728,7 +764,7 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		types_add_crd(&c->s->types, obj);
-	if (cJSON_GetObjectItemCaseSensitive(m, "ownerReferences"))
+	if (owners_gone(c->s, c->ty, obj))
 		gc_schedule(c->s);
 	free(txt);
 	free(key);
@@ -921,7 +957,7 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	    !strcmp(c->ty->group, "apiextensions.k8s.io") &&
 	    !cJSON_GetObjectItemCaseSensitive(meta_of(obj), "deletionTimestamp"))
 		types_add_crd(&c->s->types, obj);
-	if (cJSON_GetObjectItemCaseSensitive(meta_of(obj), "ownerReferences"))
+	if (owners_gone(c->s, c->ty, obj))
 		gc_schedule(c->s);
 	respond_obj(c, 200, obj);
 }
