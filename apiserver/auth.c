@@ -59,7 +59,8 @@ int auth_load(apiserver *s, err *e)
 				close(fd);
 			free(path);
 			free(key);
-			return err_fail(e, "AuthError", "cannot write %s/token.key", s->opts.data_dir);
+			return err_fail(e, "AuthError", "cannot write %s/token.key",
+					s->opts.data_dir);
 		}
 		close(fd);
 	}
@@ -71,7 +72,8 @@ int auth_load(apiserver *s, err *e)
 			return err_fail(e, "AuthError", "cannot read token file %s",
 					s->opts.tokens_file);
 		char *save = NULL;
-		for (char *line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (char *line = strtok_r(t, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
 			/* token,user,uid[,"g1,g2"] */
 			char *f[4] = {0};
 			int nf = 0;
@@ -423,7 +425,8 @@ static bool scan_bindings(api_ctx *c, const char *prefix, const char *verb, cons
 	bool ok = false;
 	for (long i = 0; i < n && !ok; i++) {
 		cJSON *b = cJSON_Parse(rows[i].value);
-		ok = binding_allows(c, b, jstr(meta_of(b), "namespace"), verb, group, resource, name);
+		ok = binding_allows(c, b, jstr(meta_of(b), "namespace"), verb, group, resource,
+				    name);
 		cJSON_Delete(b);
 	}
 	if (n > 0)
@@ -530,14 +533,16 @@ void auth_review(api_ctx *c, cJSON *obj)
 		bool allowed = false;
 		if (ra) {
 			const char *sr = jstr(ra, "subresource");
-			allowed = auth_authorize(&sub, jstr(ra, "verb") ? jstr(ra, "verb") : "",
-						 jstr(ra, "group") ? jstr(ra, "group") : "",
-						 jstr(ra, "resource") ? jstr(ra, "resource") : "",
-						 sr && *sr ? sr : NULL,
-						 jstr(ra, "namespace") && *jstr(ra, "namespace")
-							 ? jstr(ra, "namespace") : NULL,
-						 jstr(ra, "name") && *jstr(ra, "name") ? jstr(ra, "name")
-										   : NULL) == 0;
+			allowed =
+			    auth_authorize(&sub, jstr(ra, "verb") ? jstr(ra, "verb") : "",
+					   jstr(ra, "group") ? jstr(ra, "group") : "",
+					   jstr(ra, "resource") ? jstr(ra, "resource") : "",
+					   sr && *sr ? sr : NULL,
+					   jstr(ra, "namespace") && *jstr(ra, "namespace")
+					       ? jstr(ra, "namespace")
+					       : NULL,
+					   jstr(ra, "name") && *jstr(ra, "name") ? jstr(ra, "name")
+										 : NULL) == 0;
 		}
 		free(gs);
 		api_resp_release(&tmp);

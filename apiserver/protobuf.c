@@ -190,7 +190,8 @@ static int managed_entry(cJSON *arr, const pbf *f)
 			pbf raw;
 			while (next(&fb, &raw) > 0)
 				if (raw.field == 1 && raw.wire == 2) {
-					cJSON *fv = cJSON_ParseWithLength((const char *)raw.d, raw.n);
+					cJSON *fv =
+					    cJSON_ParseWithLength((const char *)raw.d, raw.n);
 					if (fv)
 						cJSON_AddItemToObject(o, "fieldsV1", fv);
 				}
@@ -312,7 +313,8 @@ static cJSON *decode_delete_options(const unsigned char *d, size_t n, err *e)
 		switch (f.field) {
 		case 1:
 			if (f.wire == 0)
-				cJSON_AddNumberToObject(o, "gracePeriodSeconds", (double)(int64_t)f.v);
+				cJSON_AddNumberToObject(o, "gracePeriodSeconds",
+							(double)(int64_t)f.v);
 			break;
 		case 2: {
 			cJSON *p = jobj(o, "preconditions");
@@ -414,12 +416,19 @@ static const struct {
 	const char *kind;
 	const pbdesc *desc;
 } pb_kinds[] = {
-	{"SelfSubjectAccessReview", d_sar}, {"SubjectAccessReview", d_sar},
-	{"LocalSubjectAccessReview", d_sar}, {"TokenReview", d_tokenreview},
-	{"SelfSubjectReview", d_meta_only}, {"SelfSubjectRulesReview", d_meta_only},
-	{"Namespace", d_namespace},   {"ServiceAccount", d_sa},       {"Role", d_role},
-	{"ClusterRole", d_role},      {"RoleBinding", d_binding},     {"ClusterRoleBinding", d_binding},
-	{"TokenRequest", d_tokenreq},
+    {"SelfSubjectAccessReview", d_sar},
+    {"SubjectAccessReview", d_sar},
+    {"LocalSubjectAccessReview", d_sar},
+    {"TokenReview", d_tokenreview},
+    {"SelfSubjectReview", d_meta_only},
+    {"SelfSubjectRulesReview", d_meta_only},
+    {"Namespace", d_namespace},
+    {"ServiceAccount", d_sa},
+    {"Role", d_role},
+    {"ClusterRole", d_role},
+    {"RoleBinding", d_binding},
+    {"ClusterRoleBinding", d_binding},
+    {"TokenRequest", d_tokenreq},
 };
 
 static int decode_desc(cJSON *o, const unsigned char *d, size_t n, const pbdesc *desc, int depth)

@@ -203,7 +203,8 @@ static int jp_eval(const cJSON *root, const char *path, jp_set *out)
 					int n = cJSON_GetArraySize(out->v[i]);
 					long k = idx < 0 ? n + idx : idx;
 					if (cJSON_IsArray(out->v[i]) && k >= 0 && k < n)
-						jp_add(&next, cJSON_GetArrayItem(out->v[i], (int)k));
+						jp_add(&next,
+						       cJSON_GetArrayItem(out->v[i], (int)k));
 				}
 				*out = next;
 			}
@@ -280,10 +281,13 @@ cJSON *table_new(const api_type *ty, bool with_defs)
 	cJSON_AddArrayToObject(t, "rows");
 	if (!with_defs)
 		return t;
-	cJSON_AddItemToArray(defs, coldef("Name", "string", "name", "Name must be unique within a "
-					  "namespace. Is required when creating resources, although "
-					  "some resources may allow a client to request the "
-					  "generation of an appropriate name automatically.", 0));
+	cJSON_AddItemToArray(defs,
+			     coldef("Name", "string", "name",
+				    "Name must be unique within a "
+				    "namespace. Is required when creating resources, although "
+				    "some resources may allow a client to request the "
+				    "generation of an appropriate name automatically.",
+				    0));
 	if (ty->columns) {
 		const cJSON *c;
 		cJSON_ArrayForEach(c, ty->columns) {
@@ -363,9 +367,9 @@ void table_add_row(cJSON *table, const api_type *ty, const cJSON *obj, bool incl
 	cJSON_AddItemToArray(cells, cJSON_CreateString(jstr(m, "name") ? jstr(m, "name") : ""));
 	if (ty->columns) {
 		const cJSON *c;
-		cJSON_ArrayForEach(c, ty->columns)
-			cJSON_AddItemToArray(cells, cell(obj, jstr(c, "jsonPath") ? jstr(c, "jsonPath")
-									    : "", jstr(c, "type")));
+		cJSON_ArrayForEach(c, ty->columns) cJSON_AddItemToArray(
+		    cells,
+		    cell(obj, jstr(c, "jsonPath") ? jstr(c, "jsonPath") : "", jstr(c, "type")));
 	} else {
 		for (size_t i = 0; i < sizeof(builtin_cols) / sizeof(builtin_cols[0]); i++)
 			if (!ty->crd && !strcmp(builtin_cols[i].resource, ty->resource))

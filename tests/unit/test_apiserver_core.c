@@ -207,10 +207,11 @@ static void protobuf_secret(void **state)
 	cJSON *j = pb_decode(env, o, &e);
 	assert_non_null(j);
 	char *txt = cJSON_PrintUnformatted(j);
-	assert_string_equal(txt, "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":"
-				 "\"sh.helm.release.v1.r1.v1\",\"namespace\":\"default\",\"labels\":"
-				 "{\"owner\":\"helm\"}},\"data\":{\"release\":\"AQL/\"},\"type\":"
-				 "\"helm.sh/release.v1\"}");
+	assert_string_equal(txt,
+			    "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":"
+			    "\"sh.helm.release.v1.r1.v1\",\"namespace\":\"default\",\"labels\":"
+			    "{\"owner\":\"helm\"}},\"data\":{\"release\":\"AQL/\"},\"type\":"
+			    "\"helm.sh/release.v1\"}");
 	free(txt);
 	cJSON_Delete(j);
 	/* every truncation fails cleanly */
