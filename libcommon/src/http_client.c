@@ -327,13 +327,22 @@ static struct curl_slist *build_headers(const http_client_opts *o, const http_cl
 	if (!(t = curl_slist_append(h, "Expect:")))
 		goto oom;
 	h = t;
+	bool has_ctype = false;
 	for (const char *const *p = req->headers; p && *p; p++) {
 		if (strchr(*p, '\r') || strchr(*p, '\n')) {
 			curl_slist_free_all(h);
 			err_set(e, ERR_STALLING, "InvalidRequest", "HTTP header with a line break");
 			return NULL;
 		}
+		if (strncasecmp(*p, "Content-Type:", 13) == 0)
+			has_ctype = true;
 		if (!(t = curl_slist_append(h, *p)))
+			goto oom;
+		h = t;
+	}
+	/* no made-up application/x-www-form-urlencoded for bodies without a type */
+	if (!has_ctype) {
+		if (!(t = curl_slist_append(h, "Content-Type:")))
 			goto oom;
 		h = t;
 	}
@@ -380,11 +389,11 @@ static void setup(const http_client_opts *o, CURL *h, char *errbuf, const http_c
 		curl_easy_setopt(h, CURLOPT_USERNAME, o->basic_user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, o->basic_password ? o->basic_password : "");
 	}
-	if (o->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
 	if (o->ca_pem) {
 		struct curl_blob b = {(void *)o->ca_pem, strlen(o->ca_pem), CURL_BLOB_COPY};
 		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+	} else if (o->ca_file) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
 	}
 	if (o->cert_file)
 		curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert_file);

@@ -47,6 +47,7 @@ struct http_conn {
 	uv_tcp_t tcp;
 	uv_timer_t timer;  /* timeouts */
 	uv_timer_t resume; /* deferred parse of pipelined input */
+	uv_timer_t wtimer; /* write stall: queued bytes make no progress */
 	int open_handles;
 	bool is_virtual;
 	bool released;       /* virtual: the owner called httpi_conn_close */
@@ -60,6 +61,7 @@ struct http_conn {
 	http_request *active; /* handed to the handler, not yet finished */
 	buf pending;          /* input received while a request is active */
 	bool read_stopped;
+	bool wait_drain;      /* parsing paused until the write queue drains */
 	bool closing;         /* uv_close issued (or about to be) */
 	bool close_after_write;
 	bool lingering;
@@ -67,6 +69,7 @@ struct http_conn {
 	size_t header_bytes, nheaders;
 	bool in_value;        /* last header callback was a value */
 	size_t write_queued, writes_pending;
+	size_t stall_mark;    /* stream write queue size when the stall clock last started */
 
 	SSL *ssl;
 	bool tls_ready;

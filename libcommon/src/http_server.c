@@ -2,6 +2,8 @@
 #include "http_internal.h"
 
 #include <ctype.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <openssl/err.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -282,6 +284,42 @@ typedef struct wreq {
 } wreq;
 
 static void conn_start_linger(http_conn *c);
+static void on_resume(uv_timer_t *t);
+
+static void on_write_stall(uv_timer_t *t);
+
+/* Bytes of answers not yet taken by the client: queued in libuv plus unacknowledged in the
+ * kernel's send queue (a client that reads, acknowledges). */
+static size_t unsent(http_conn *c)
+{
+	size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+	uv_os_fd_t fd;
+	int outq = 0;
+	if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 && ioctl(fd, SIOCOUTQ, &outq) == 0 &&
+	    outq > 0)
+		q += (size_t)outq;
+	return q;
+}
+
+/* (Re)start the write-stall clock, remembering how much is still unsent. */
+static void stall_arm(http_conn *c)
+{
+	c->stall_mark = unsent(c);
+	uv_timer_start(&c->wtimer, on_write_stall, c->srv->o.idle_timeout_ms, 0);
+}
+
+/* idle_timeout_ms went by: close unless the client has read some of the queued answer. */
+static void on_write_stall(uv_timer_t *t)
+{
+	http_conn *c = t->data;
+	if (c->closing)
+		return;
+	if (c->writes_pending && unsent(c) < c->stall_mark) {
+		stall_arm(c);
+		return;
+	}
+	conn_close(c);
+}
 
 static void on_written(uv_write_t *req, int status)
 {
@@ -297,8 +335,21 @@ static void on_written(uv_write_t *req, int status)
 		conn_close(c);
 		return;
 	}
+	if (!c->closing) {
+		/* the client reads: restart the stall clock (or stop it when all is written) */
+		if (c->writes_pending == 0)
+			uv_timer_stop(&c->wtimer);
+		else
+			stall_arm(c);
+	}
 	if (c->close_after_write && c->writes_pending == 0 && !c->closing && !c->lingering)
 		conn_start_linger(c);
+	else if (c->wait_drain && !c->closing &&
+		 c->write_queued <= c->srv->o.max_write_queue_bytes / 4) {
+		c->wait_drain = false;
+		if (!c->active)
+			uv_timer_start(&c->resume, on_resume, 0, 0);
+	}
 }
 
 /* Send bytes that are already on the wire format (after TLS). Takes mem. */
@@ -331,7 +382,8 @@ static int conn_send(http_conn *c, char *mem, size_t n, httpi_write_done done, v
 		return -1;
 	}
 	c->write_queued += n;
-	c->writes_pending++;
+	if (c->writes_pending++ == 0)
+		stall_arm(c);
 	return 0;
 }
 
@@ -435,6 +487,7 @@ static void conn_close(http_conn *c)
 		c->active->gone = true;
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&c->resume, on_handle_closed);
+	uv_close((uv_handle_t *)&c->wtimer, on_handle_closed);
 	if (!c->is_virtual)
 		uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 }
@@ -482,6 +535,11 @@ static void on_timer(uv_timer_t *t)
 	http_conn *c = t->data;
 	if (c->closing)
 		return;
+	if (c->phase == PHASE_IDLE && c->writes_pending) {
+		/* still writing the last answer (the stall timer watches that): not idle yet */
+		conn_timer_start(c, c->srv->o.idle_timeout_ms);
+		return;
+	}
 	if ((c->phase == PHASE_HEADERS || c->phase == PHASE_BODY) && !c->close_after_write) {
 		/* slow client: answer 408 and close */
 		send_error(c, 408);
@@ -593,6 +651,14 @@ static void conn_parse(http_conn *c, const char *p, size_t n)
 	while (n > 0 && !c->closing && !c->close_after_write) {
 		if (c->active) {
 			stash(c, p, n);
+			return;
+		}
+		if (c->write_queued > c->srv->o.max_write_queue_bytes / 2) {
+			/* a pipelining client that does not read its answers: wait for the queue to
+			 * drain before taking more requests */
+			c->wait_drain = true;
+			stash(c, p, n);
+			conn_stop_reading(c);
 			return;
 		}
 		size_t used = http_parser_execute(&c->parser, &settings, p, n);
@@ -743,9 +809,11 @@ static http_conn *conn_new(http_server *s)
 	buf_init(&c->pending, s->o.max_header_bytes + s->o.max_body_bytes + PENDING_SLACK);
 	uv_timer_init(s->loop, &c->timer);
 	uv_timer_init(s->loop, &c->resume);
+	uv_timer_init(s->loop, &c->wtimer);
 	c->timer.data = c;
 	c->resume.data = c;
-	c->open_handles = 2;
+	c->wtimer.data = c;
+	c->open_handles = 3;
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;

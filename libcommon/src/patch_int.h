@@ -28,8 +28,8 @@ char *pi_print(const cJSON *v);
 /* Schema cursor over the built-in type table or a CRD's openAPIV3Schema. */
 struct ptype;
 typedef struct pschema {
-	const struct ptype *t;  /* built-in type, or NULL */
-	const cJSON *oa;        /* openapi node, or NULL */
+	const struct ptype *t; /* built-in type, or NULL */
+	const cJSON *oa; /* openapi node, or NULL */
 } pschema;
 
 /* Root schema of apiVersion/kind (both NULL when unknown); hint is used for unknown kinds. */

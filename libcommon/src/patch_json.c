@@ -116,7 +116,8 @@ static int con_get(cJSON *con, const char *key, cJSON **out, char *msg, size_t m
 	long long len = cJSON_GetArraySize(con);
 	if (idx < 0) {
 		if (idx < -len) {
-			snprintf(msg, msglen, "Unable to access invalid index: %lld" INVALID_INDEX, idx);
+			snprintf(msg, msglen, "Unable to access invalid index: %lld" INVALID_INDEX,
+				 idx);
 			return -1;
 		}
 		idx += len;
@@ -259,11 +260,13 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 		kind = "unknown";
 	if (strcmp(kind, "add") == 0) {
 		if (!path)
-			return err_fail(e, PATCH_REASON, "add operation failed to decode path" MISSING);
-		if (!(con = find_object(doc, path, &key)))
 			return err_fail(e, PATCH_REASON,
-					"add operation does not apply: doc is missing path: \"%s\"" MISSING,
-					path);
+					"add operation failed to decode path" MISSING);
+		if (!(con = find_object(doc, path, &key)))
+			return err_fail(
+				e, PATCH_REASON,
+				"add operation does not apply: doc is missing path: \"%s\"" MISSING,
+				path);
 		if (con_add(con, key, op_value(op), msg, sizeof msg) < 0) {
 			err_fail(e, PATCH_REASON, "error in add for path: '%s': %s", path, msg);
 			goto out;
@@ -274,8 +277,9 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 					"remove operation failed to decode path" MISSING);
 		if (!(con = find_object(doc, path, &key)))
 			return err_fail(e, PATCH_REASON,
-					"remove operation does not apply: doc is missing path: \"%s\""
-					MISSING, path);
+					"remove operation does not apply: doc is missing path: "
+					"\"%s\"" MISSING,
+					path);
 		if (con_remove(con, key, msg, sizeof msg) < 0) {
 			err_fail(e, PATCH_REASON, "error in remove for path: '%s': %s", path, msg);
 			goto out;
@@ -283,12 +287,14 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 	} else if (strcmp(kind, "replace") == 0) {
 		cJSON *cur;
 		if (!path)
-			return err_fail(e, PATCH_REASON, "replace operation failed to decode path: "
+			return err_fail(e, PATCH_REASON,
+					"replace operation failed to decode path: "
 					"operation missing path field" MISSING);
 		if (!(con = find_object(doc, path, &key)))
-			return err_fail(e, PATCH_REASON,
-					"replace operation does not apply: doc is missing path: %s"
-					MISSING, path);
+			return err_fail(
+				e, PATCH_REASON,
+				"replace operation does not apply: doc is missing path: %s" MISSING,
+				path);
 		if (con_get(con, key, &cur, msg, sizeof msg) < 0) {
 			err_fail(e, PATCH_REASON,
 				 "replace operation does not apply: doc is missing key: %s" MISSING,
@@ -304,23 +310,30 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 		const char *from = op_str(op, "from");
 		cJSON *val;
 		if (!from)
-			return err_fail(e, PATCH_REASON, "%s operation failed to decode from: "
-					"operation, missing from field" MISSING, kind);
-		if (!(con = find_object(doc, from, &key)))
 			return err_fail(e, PATCH_REASON,
-					"%s operation does not apply: doc is missing from path: %s"
-					MISSING, kind, from);
+					"%s operation failed to decode from: "
+					"operation, missing from field" MISSING,
+					kind);
+		if (!(con = find_object(doc, from, &key)))
+			return err_fail(
+				e, PATCH_REASON,
+				"%s operation does not apply: doc is missing from path: %s" MISSING,
+				kind, from);
 		if (con_get(con, key, &val, msg, sizeof msg) < 0) {
 			if (move)
-				err_fail(e, PATCH_REASON, "error in move for path: '%s': %s", key, msg);
+				err_fail(e, PATCH_REASON, "error in move for path: '%s': %s", key,
+					 msg);
 			else
-				err_fail(e, PATCH_REASON, "error in copy for from: '%s': %s", from, msg);
+				err_fail(e, PATCH_REASON, "error in copy for from: '%s': %s", from,
+					 msg);
 			goto out;
 		}
 		if (move) {
 			if (!val) {
-				err_fail(e, PATCH_REASON, "error in move for path: '%s': Unable to "
-					 "remove nonexistent key: %s" MISSING, key, key);
+				err_fail(e, PATCH_REASON,
+					 "error in move for path: '%s': Unable to "
+					 "remove nonexistent key: %s" MISSING,
+					 key, key);
 				goto out;
 			}
 			val = cJSON_DetachItemViaPointer(con, val);
@@ -329,9 +342,10 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 		} else {
 			*copied += count_nodes(val);
 			if (*copied > COPY_NODE_LIMIT) {
-				err_fail(e, PATCH_REASON, "Unable to complete the copy, the accumulated "
-					 "size increase of copy is %ld, greater than %d", *copied,
-					 COPY_NODE_LIMIT);
+				err_fail(e, PATCH_REASON,
+					 "Unable to complete the copy, the accumulated "
+					 "size increase of copy is %ld, greater than %d",
+					 *copied, COPY_NODE_LIMIT);
 				goto out;
 			}
 			val = pi_dup(val);
@@ -340,32 +354,37 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 		key = NULL;
 		if (!path) {
 			cJSON_Delete(val);
-			return err_fail(e, PATCH_REASON, "%s operation failed to decode path: "
-					"operation missing path field" MISSING, kind);
+			return err_fail(e, PATCH_REASON,
+					"%s operation failed to decode path: "
+					"operation missing path field" MISSING,
+					kind);
 		}
 		if (!(con = find_object(doc, path, &key))) {
 			cJSON_Delete(val);
 			return err_fail(e, PATCH_REASON,
-					"%s operation does not apply: doc is missing destination path: %s"
-					MISSING, kind, path);
+					"%s operation does not apply: doc is missing destination "
+					"path: %s" MISSING,
+					kind, path);
 		}
 		if (con_add(con, key, val, msg, sizeof msg) < 0) {
 			if (move)
-				err_fail(e, PATCH_REASON, "error in move for path: '%s': %s", path, msg);
-			else
-				err_fail(e, PATCH_REASON, "error while adding value during copy: %s",
+				err_fail(e, PATCH_REASON, "error in move for path: '%s': %s", path,
 					 msg);
+			else
+				err_fail(e, PATCH_REASON,
+					 "error while adding value during copy: %s", msg);
 			goto out;
 		}
 	} else if (strcmp(kind, "test") == 0) {
 		cJSON *cur;
 		if (!path)
-			return err_fail(e, PATCH_REASON, "test operation failed to decode path: "
+			return err_fail(e, PATCH_REASON,
+					"test operation failed to decode path: "
 					"operation missing path field" MISSING);
 		if (!(con = find_object(doc, path, &key)))
-			return err_fail(e, PATCH_REASON,
-					"test operation does not apply: is missing path: %s" MISSING,
-					path);
+			return err_fail(
+				e, PATCH_REASON,
+				"test operation does not apply: is missing path: %s" MISSING, path);
 		if (con_get(con, key, &cur, msg, sizeof msg) < 0) {
 			err_fail(e, PATCH_REASON, "error in test for path: '%s': %s", path, msg);
 			goto out;
@@ -392,13 +411,17 @@ out:
 cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e)
 {
 	if (!cJSON_IsArray(ops)) {
-		err_fail(e, PATCH_REASON, "json: cannot unmarshal %s into Go value of type "
-			 "jsonpatch.Patch", cJSON_IsObject(ops) ? "object" : "value");
+		err_fail(e, PATCH_REASON,
+			 "json: cannot unmarshal %s into Go value of type "
+			 "jsonpatch.Patch",
+			 cJSON_IsObject(ops) ? "object" : "value");
 		return NULL;
 	}
 	if (cJSON_GetArraySize(ops) > PATCH_MAX_OPS) {
-		err_fail(e, PATCH_REASON, "the json patch has %d operations, which exceeds the "
-			 "maximum of %d", cJSON_GetArraySize(ops), PATCH_MAX_OPS);
+		err_fail(e, PATCH_REASON,
+			 "the json patch has %d operations, which exceeds the "
+			 "maximum of %d",
+			 cJSON_GetArraySize(ops), PATCH_MAX_OPS);
 		return NULL;
 	}
 	if (!target || (!cJSON_IsObject(target) && !cJSON_IsArray(target))) {
@@ -413,10 +436,15 @@ cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e)
 	}
 	cJSON *doc = pi_dup(target);
 	long copied = 0;
+	/* An upper bound of the document's depth, kept without rescanning the document after
+	 * every operation: a rescan happens only when the bound passes the limit. */
+	int depth_bound = pi_depth(doc, PATCH_MAX_DEPTH);
 	for (const cJSON *op = ops->child; op; op = op->next) {
 		if (!cJSON_IsObject(op)) {
-			err_fail(e, PATCH_REASON, "json: cannot unmarshal %s into Go value of type "
-				 "jsonpatch.Operation", cJSON_IsArray(op) ? "array" : "value");
+			err_fail(e, PATCH_REASON,
+				 "json: cannot unmarshal %s into Go value of type "
+				 "jsonpatch.Operation",
+				 cJSON_IsArray(op) ? "array" : "value");
 			cJSON_Delete(doc);
 			return NULL;
 		}
@@ -424,11 +452,25 @@ cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e)
 			cJSON_Delete(doc);
 			return NULL;
 		}
-		if (pi_depth(doc, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH) {
-			err_fail(e, PATCH_REASON, "document nested deeper than %d levels",
-				 PATCH_MAX_DEPTH);
-			cJSON_Delete(doc);
-			return NULL;
+		const char *path = op_str(op, "path");
+		int tokens = 0;
+		for (const char *c = path ? path : ""; *c; c++)
+			tokens += *c == '/';
+		const cJSON *val = pi_get(op, "value");
+		int grown = tokens + (val ? pi_depth(val, PATCH_MAX_DEPTH) : 1);
+		const char *kind = op_str(op, "op");
+		if (kind && (strcmp(kind, "move") == 0 || strcmp(kind, "copy") == 0))
+			grown = tokens + depth_bound;
+		if (grown > depth_bound)
+			depth_bound = grown;
+		if (depth_bound > PATCH_MAX_DEPTH) {
+			depth_bound = pi_depth(doc, PATCH_MAX_DEPTH);
+			if (depth_bound > PATCH_MAX_DEPTH) {
+				err_fail(e, PATCH_REASON, "document nested deeper than %d levels",
+					 PATCH_MAX_DEPTH);
+				cJSON_Delete(doc);
+				return NULL;
+			}
 		}
 	}
 	return doc;

@@ -39,7 +39,7 @@ static gkind kind_of(const cJSON *v)
 
 static const char *kind_name(gkind k)
 {
-	static const char *names[] = { "invalid", "map", "slice", "string", "float64", "bool" };
+	static const char *names[] = {"invalid", "map", "slice", "string", "float64", "bool"};
 	return names[k];
 }
 
@@ -162,7 +162,7 @@ static void vec_free(vec *a)
 /* Take the items of an array (which is freed). */
 static vec vec_take(cJSON *arr)
 {
-	vec a = { 0 };
+	vec a = {0};
 	while (arr && arr->child)
 		vec_push(&a, cJSON_DetachItemViaPointer(arr, arr->child));
 	cJSON_Delete(arr);
@@ -378,18 +378,18 @@ static int validate_merge_keys(const char *key, cJSON *const *l, size_t n, err *
 static int normalize_slice_order(vec *a, cJSON *const *order, size_t order_n, const char *key,
 				 gkind kind, err *e)
 {
-	vec del = { 0 };
+	vec del = {0};
 	if (kind == GK_MAP) {
 		if (validate_merge_keys(key, a->v, a->n, e) < 0 ||
 		    validate_merge_keys(key, order, order_n, e) < 0)
 			return -1;
-		vec keep = { 0 };
+		vec keep = {0};
 		for (size_t i = 0; i < a->n; i++)
 			vec_push(has_directive(a->v[i], "delete") ? &del : &keep, a->v[i]);
 		free(a->v);
 		*a = keep;
 	}
-	sorter s = { a->v, order_less, order, order_n, key, kind };
+	sorter s = {a->v, order_less, order, order_n, key, kind};
 	stable_sort(&s, a->n);
 	for (size_t i = 0; i < del.n; i++)
 		vec_push(a, del.v[i]);
@@ -408,7 +408,7 @@ static int normalize_element_order(vec *patch, vec *server_only, cJSON *const *p
 	    normalize_slice_order(server_only, server_order, server_order_n, key, kind, e) < 0)
 		return -1;
 	size_t i = 0, j = 0, size = server_only->n + patch->n;
-	vec all = { 0 };
+	vec all = {0};
 	for (size_t k = 0; k < size; k++) {
 		if (i >= server_only->n && j < patch->n) {
 			vec_push(&all, patch->v[j++]);
@@ -508,6 +508,7 @@ static int partition(vec *merged, cJSON *const *by, size_t by_n, const char *key
 }
 
 static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e);
+static bool remove_directives(cJSON *v, int depth);
 
 /* Find the first map item of l whose merge key equals value; -1 if none, -2 on error. */
 static long find_map(vec *l, const char *key, const cJSON *value, err *e)
@@ -556,7 +557,7 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 	gkind kind;
 	if (slice_elem_kind(orig->v, orig->n, patch->v, patch->n, &kind, e) < 0)
 		goto fail;
-	vec merged = { 0 };
+	vec merged = {0};
 	if (kind != GK_MAP) {
 		if (is_delete) {
 			for (size_t i = 0; i < orig->n; i++) {
@@ -580,12 +581,12 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 		dedupe_scalars(&merged);
 	} else {
 		if (!key || !*key) {
-			err_fail(e, PATCH_REASON, "cannot merge lists without merge key for type %s",
-				 "struct");
+			err_fail(e, PATCH_REASON,
+				 "cannot merge lists without merge key for type %s", "struct");
 			goto fail;
 		}
 		/* mergeSliceWithSpecialElements */
-		vec plain = { 0 };
+		vec plain = {0};
 		bool replace = false;
 		for (size_t i = 0; i < patch->n; i++) {
 			cJSON *v = patch->v[i];
@@ -618,7 +619,8 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 				goto fail;
 			} else {
 				char *m = fmt_str(v), *t = fmt_str(d);
-				err_fail(e, PATCH_REASON, "unknown patch type: %s in map: %s", t, m);
+				err_fail(e, PATCH_REASON, "unknown patch type: %s in map: %s", t,
+					 m);
 				free(m);
 				free(t);
 				free(plain.v);
@@ -627,7 +629,7 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 		}
 		/* The special items stay in `patch` for freeing; plain borrows the others. Make
 		 * plain own copies so that orig/patch bookkeeping stays simple. */
-		vec p2 = { 0 };
+		vec p2 = {0};
 		for (size_t i = 0; i < plain.n; i++)
 			vec_push(&p2, pi_dup(plain.v[i]));
 		free(plain.v);
@@ -667,7 +669,7 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 			}
 		}
 	}
-	vec in = { 0 }, rest = { 0 };
+	vec in = {0}, rest = {0};
 	if (partition(&merged, patch->v, patch->n, key, kind, &in, &rest, e) < 0) {
 		vec_free(&merged);
 		vec_free(&in);
@@ -701,7 +703,7 @@ static cJSON *merge_slice_handler(cJSON *orig, cJSON *patch, const patch_field_i
 		cJSON_Delete(orig);
 		return patch;
 	}
-	vec o = vec_take(orig), p = vec_take(patch), out = { 0 };
+	vec o = vec_take(orig), p = vec_take(patch), out = {0};
 	if (merge_slice(&o, &p, fi->merge_key, is_delete, items, depth, &out, e) < 0) {
 		vec_free(&out);
 		return NULL;
@@ -729,8 +731,7 @@ static bool has_prefix(const char *s, const char *p)
 }
 
 /* validatePatchWithSetOrderList */
-static int validate_set_order(const cJSON *patch_list, const cJSON *order, const char *key,
-			      err *e)
+static int validate_set_order(const cJSON *patch_list, const cJSON *order, const char *key, err *e)
 {
 	if (!cJSON_IsArray(order) || (patch_list && !cJSON_IsArray(patch_list)))
 		return err_fail(e, PATCH_REASON, "invalid patch format of setElementOrder list");
@@ -738,7 +739,7 @@ static int validate_set_order(const cJSON *patch_list, const cJSON *order, const
 	int on = cJSON_GetArraySize(order);
 	if (pn == 0 || on == 0)
 		return 0;
-	vec keep = { 0 };
+	vec keep = {0};
 	for (cJSON *v = patch_list->child; v; v = v->next) {
 		if (key && *key) {
 			if (!cJSON_IsObject(v)) {
@@ -836,6 +837,7 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 			merged = pi_dup(olist);
 		} else if (!olist && plist) {
 			merged = pi_dup(plist);
+			remove_directives(merged, depth + 1);
 		} else {
 			merged = merge_slice_handler(pi_dup(olist), pi_dup(plist), &fi,
 						     ps_items(fs), false, depth, e);
@@ -845,11 +847,10 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 				goto done;
 			}
 		}
-		vec m = vec_take(merged), in = { 0 }, rest = { 0 }, ord = vec_take(pi_dup(order));
-		vec ov = vec_take(ocopy), pv = vec_take(pcopy), out = { 0 };
+		vec m = vec_take(merged), in = {0}, rest = {0}, ord = vec_take(pi_dup(order));
+		vec ov = vec_take(ocopy), pv = vec_take(pcopy), out = {0};
 		gkind kind = GK_NIL;
-		int ok = partition(&m, ord.v, ord.n, key, *key ? GK_MAP : GK_STRING, &in, &rest,
-				   e);
+		int ok = partition(&m, ord.v, ord.n, key, *key ? GK_MAP : GK_STRING, &in, &rest, e);
 		if (ok == 0)
 			ok = slice_elem_kind(ov.v, ov.n, pv.v, pv.n, &kind, e);
 		if (ok == 0)
@@ -868,7 +869,7 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 		pi_set(orig, okey, vec_give(&out));
 		pi_delete_key(patch, okey);
 		rc = 0;
-done:
+	done:
 		cJSON_Delete(order);
 		if (rc < 0)
 			return -1;
@@ -915,6 +916,62 @@ static int apply_retain_keys(cJSON *orig, cJSON *patch, err *e)
 out:
 	cJSON_Delete(rk);
 	return rc;
+}
+
+/* removeDirectives: drop maps carrying "$patch" (false: the value itself goes), at any depth
+ * of a value that is taken as is. Other directive keys stay, as upstream. */
+static bool remove_directives(cJSON *v, int depth)
+{
+	if (depth > PATCH_MAX_DEPTH)
+		return true;
+	if (cJSON_IsObject(v)) {
+		if (pi_get(v, DIRECTIVE))
+			return false;
+		cJSON *c = v->child;
+		while (c) {
+			cJSON *next = c->next;
+			if (!remove_directives(c, depth + 1))
+				cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+			c = next;
+		}
+	} else if (cJSON_IsArray(v)) {
+		cJSON *c = v->child;
+		while (c) {
+			cJSON *next = c->next;
+			if (!remove_directives(c, depth + 1))
+				cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+			c = next;
+		}
+	}
+	return true;
+}
+
+/* discardNullValuesFromPatch: null members of maps go, at any depth (list items stay). */
+static void discard_nulls(cJSON *v, int depth)
+{
+	if (depth > PATCH_MAX_DEPTH)
+		return;
+	cJSON *c = (cJSON_IsObject(v) || cJSON_IsArray(v)) ? v->child : NULL;
+	while (c) {
+		cJSON *next = c->next;
+		if (cJSON_IsObject(v) && cJSON_IsNull(c))
+			cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+		else
+			discard_nulls(c, depth + 1);
+		c = next;
+	}
+}
+
+/* A patch value taken as is (no original to merge with): nulls and directives removed.
+ * Returns false (and frees pv) when the value itself is a directive. */
+static bool take_value(cJSON *pv, int depth)
+{
+	discard_nulls(pv, depth);
+	if (!remove_directives(pv, depth)) {
+		cJSON_Delete(pv);
+		return false;
+	}
+	return true;
 }
 
 /* mergeMap: consumes orig (object or NULL) and patch (object). */
@@ -967,16 +1024,13 @@ static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
 			cJSON_Delete(pv);
 			continue;
 		}
-		if (!ov) {
-			char *key = xstrdup(k);
-			pi_set(orig, key, pv);
-			free(key);
-			continue;
-		}
 		gkind ko = kind_of(ov), kp = kind_of(pv);
-		if (ko != kp || (ko != GK_MAP && ko != GK_SLICE)) {
+		if (!ov || ko != kp || (ko != GK_MAP && ko != GK_SLICE)) {
 			char *key = xstrdup(k);
-			pi_set(orig, key, pv);
+			if (take_value(pv, depth + 1))
+				pi_set(orig, key, pv);
+			else
+				pi_delete_key(orig, key);
 			free(key);
 			continue;
 		}
@@ -1014,8 +1068,8 @@ fail:
 cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_version,
 		       const char *kind, err *e)
 {
-	if (!cJSON_IsObject(patch) || (target && !cJSON_IsObject(target) &&
-				       !cJSON_IsNull(target))) {
+	if (!cJSON_IsObject(patch) ||
+	    (target && !cJSON_IsObject(target) && !cJSON_IsNull(target))) {
 		err_fail(e, PATCH_REASON, "invalid JSON document");
 		return NULL;
 	}

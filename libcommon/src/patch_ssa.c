@@ -90,8 +90,10 @@ static char *item_key(const cJSON *item, const patch_field_info *fi, int index, 
 		}
 		if (!v) {
 			cJSON_Delete(k);
-			err_fail(e, PATCH_REASON, "element %d: associative list with keys has an "
-				 "element that omits key field \"%s\" (and doesn't have default value)",
+			err_fail(e, PATCH_REASON,
+				 "element %d: associative list with keys has an "
+				 "element that omits key field \"%s\" (and doesn't have default "
+				 "value)",
 				 index, names[i]);
 			return NULL;
 		}
@@ -220,9 +222,9 @@ static int fields_value(const cJSON *v, pschema s, const patch_field_info *fi, p
 /* Server-set metadata nobody owns (the API server's strip set). */
 static void strip_meta(fnode *set)
 {
-	static const char *meta[] = { "f:name", "f:namespace", "f:creationTimestamp",
-				      "f:selfLink", "f:uid", "f:clusterName", "f:generation",
-				      "f:managedFields", "f:resourceVersion" };
+	static const char *meta[] = {"f:name",       "f:namespace",     "f:creationTimestamp",
+				     "f:selfLink",   "f:uid",           "f:clusterName",
+				     "f:generation", "f:managedFields", "f:resourceVersion"};
 	fnode *n;
 	if ((n = fn_child(set, "f:apiVersion", false)))
 		n->member = false;
@@ -241,7 +243,7 @@ static void strip_meta(fnode *set)
 static fnode *field_set(const cJSON *obj, pschema s, err *e)
 {
 	fnode *set = fn_new(NULL);
-	pstack p = { .n = 0 };
+	pstack p = {.n = 0};
 	int rc = fields_object(obj, s, &p, set, e);
 	while (p.n)
 		ps_pop(&p);
@@ -258,8 +260,7 @@ static fnode *field_set(const cJSON *obj, pschema s, err *e)
 static cJSON *merge_value(const cJSON *live, const cJSON *applied, pschema s,
 			  const patch_field_info *fi, int depth, err *e);
 
-static cJSON *merge_object(const cJSON *live, const cJSON *applied, pschema s, int depth,
-			   err *e)
+static cJSON *merge_object(const cJSON *live, const cJSON *applied, pschema s, int depth, err *e)
 {
 	cJSON *out = pi_dup(live);
 	for (const cJSON *c = applied->child; c; c = c->next) {
@@ -289,7 +290,7 @@ static cJSON *merge_list(const cJSON *live, const cJSON *applied, pschema s,
 		return NULL;
 	}
 	pschema is = ps_items(s);
-	patch_field_info ifi = { 0 };
+	patch_field_info ifi = {0};
 	cJSON *out = cJSON_CreateArray();
 	/* shared: applied items also in live, in applied order */
 	size_t *shared = xcalloc(rn + 1, sizeof *shared), sn = 0, si = 0;
@@ -302,9 +303,10 @@ static cJSON *merge_list(const cJSON *live, const cJSON *applied, pschema s,
 	while (ok && (li < ln || ri < rn)) {
 		if (li < ln && ri < rn) {
 			if (strcmp(l[li].key, r[ri].key) == 0) {
-				cJSON *m = fi->list_type == PATCH_LIST_MAP ?
-						   merge_value(l[li].v, r[ri].v, is, &ifi, depth + 1, e) :
-						   pi_dup(r[ri].v);
+				cJSON *m = fi->list_type == PATCH_LIST_MAP
+						   ? merge_value(l[li].v, r[ri].v, is, &ifi,
+								 depth + 1, e)
+						   : pi_dup(r[ri].v);
 				if (!m)
 					ok = false;
 				else
@@ -327,9 +329,9 @@ static cJSON *merge_list(const cJSON *live, const cJSON *applied, pschema s,
 		}
 		if (ri < rn) {
 			const kitem *lm = find_item(l, ln, r[ri].key);
-			cJSON *m = lm && fi->list_type == PATCH_LIST_MAP ?
-					   merge_value(lm->v, r[ri].v, is, &ifi, depth + 1, e) :
-					   pi_dup(r[ri].v);
+			cJSON *m = lm && fi->list_type == PATCH_LIST_MAP
+					   ? merge_value(lm->v, r[ri].v, is, &ifi, depth + 1, e)
+					   : pi_dup(r[ri].v);
 			if (!m)
 				ok = false;
 			else
@@ -385,11 +387,11 @@ static bool always_present(const pstack *p)
 	if (strncmp(k, "f:", 2) != 0)
 		return false;
 	k += 2;
-	if (p->n == 1 && (strcmp(k, "spec") == 0 || strcmp(k, "status") == 0 ||
-			  strcmp(k, "metadata") == 0))
+	if (p->n == 1 &&
+	    (strcmp(k, "spec") == 0 || strcmp(k, "status") == 0 || strcmp(k, "metadata") == 0))
 		return true;
-	static const char *always[] = { "template", "strategy", "updateStrategy", "jobTemplate",
-					"resources", "containers" };
+	static const char *always[] = {"template",    "strategy",  "updateStrategy",
+				       "jobTemplate", "resources", "containers"};
 	for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
 		if (strcmp(k, always[i]) == 0)
 			return true;
@@ -472,7 +474,7 @@ static int compare_value(const cJSON *o, const cJSON *n, pschema s, const patch_
 			return -1;
 		}
 		pschema is = ps_items(s);
-		patch_field_info ifi = { 0 };
+		patch_field_info ifi = {0};
 		int rc = 0;
 		for (size_t i = 0; i < nn && rc == 0; i++) {
 			const kitem *m = find_item(ol, on, nl[i].key);
@@ -499,8 +501,8 @@ static int compare_value(const cJSON *o, const cJSON *n, pschema s, const patch_
 static int compare(const cJSON *o, const cJSON *n, pschema s, fnode **added, fnode **modified,
 		   fnode **removed, err *e)
 {
-	cmpctx c = { fn_new(NULL), fn_new(NULL), fn_new(NULL), { .n = 0 }, e };
-	patch_field_info fi = { 0 };
+	cmpctx c = {fn_new(NULL), fn_new(NULL), fn_new(NULL), {.n = 0}, e};
+	patch_field_info fi = {0};
 	cJSON *empty = cJSON_CreateObject();
 	int rc = compare_value(o ? o : empty, n ? n : empty, s, &fi, &c);
 	cJSON_Delete(empty);
@@ -533,15 +535,15 @@ static int prune_value(cJSON *v, const fnode *r, const fnode *keep, pschema s,
 		const fnode *rk = r->kids[i];
 		const fnode *kk = keep ? fn_child((fnode *)keep, rk->key, false) : NULL;
 		cJSON *child = NULL;
-		patch_field_info cfi = { 0 };
-		pschema cs = { NULL, NULL };
+		patch_field_info cfi = {0};
+		pschema cs = {NULL, NULL};
 		if (strncmp(rk->key, "f:", 2) == 0 && cJSON_IsObject(v)) {
 			child = pi_get(v, rk->key + 2);
 			cs = ps_field(s, rk->key + 2, &cfi);
 		} else if (cJSON_IsArray(v) && fi) {
 			int idx = 0;
 			for (cJSON *c = v->child; c; c = c->next, idx++) {
-				err ignore = { 0 };
+				err ignore = {0};
 				char *k = item_key(c, fi, idx, &ignore);
 				bool hit = k && strcmp(k, rk->key) == 0;
 				free(k);
@@ -572,7 +574,7 @@ static int prune_value(cJSON *v, const fnode *r, const fnode *keep, pschema s,
 /* ---- managedFields ---- */
 
 typedef struct mentry {
-	cJSON *raw;      /* the entry object (owned) */
+	cJSON *raw; /* the entry object (owned) */
 	const char *manager, *operation, *api_version, *subresource, *time;
 	fnode *set;
 	bool changed;
@@ -630,8 +632,8 @@ static bool same_str(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-static long mlist_find(const mlist *m, const char *manager, const char *op,
-		       const char *api_version, const char *subresource)
+static long mlist_find(const mlist *m, const char *manager, const char *op, const char *api_version,
+		       const char *subresource)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const mentry *x = &m->v[i];
@@ -643,8 +645,8 @@ static long mlist_find(const mlist *m, const char *manager, const char *op,
 	return -1;
 }
 
-static mentry *mlist_add(mlist *m, const char *manager, const char *op,
-			 const char *api_version, const char *subresource)
+static mentry *mlist_add(mlist *m, const char *manager, const char *op, const char *api_version,
+			 const char *subresource)
 {
 	m->v = xrealloc(m->v, (m->n + 1) * sizeof *m->v);
 	mentry *x = &m->v[m->n++];
@@ -701,7 +703,7 @@ static void mlist_store(mlist *m, cJSON *obj, const char *now)
 		if (fn_empty(x->set))
 			continue;
 		cJSON *ent = cJSON_CreateObject();
-		static const char *order[] = { "manager", "operation", "apiVersion", "time" };
+		static const char *order[] = {"manager", "operation", "apiVersion", "time"};
 		for (size_t k = 0; k < 4; k++) {
 			const cJSON *v = pi_get(x->raw, order[k]);
 			if (v)
@@ -909,6 +911,13 @@ static int cmp_conflicts(const void *a, const void *b)
 int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool force,
 		const char *now, const patch_schema_hint *hint, patch_conflicts *out, err *e)
 {
+	return patch_apply_subresource(live, applied, manager, NULL, force, now, hint, out, e);
+}
+
+int patch_apply_subresource(cJSON **live, const cJSON *applied, const char *manager,
+			    const char *subresource, bool force, const char *now,
+			    const patch_schema_hint *hint, patch_conflicts *out, err *e)
+{
 	if (out)
 		patch_conflicts_init(out);
 	if (!live || !manager || !*manager)
@@ -923,7 +932,7 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 				PATCH_MAX_DEPTH);
 	pschema s = schema_of(applied, hint);
 	const char *av = str_member(applied, "apiVersion");
-	mlist m = { 0 }, ignore = { 0 };
+	mlist m = {0}, ignore = {0};
 	int rc = -1;
 	fnode *aset = NULL, *others = NULL, *added = NULL, *modified = NULL, *removed = NULL;
 	fnode *changed = NULL;
@@ -937,11 +946,11 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 		goto out;
 	if (!(aset = field_set(ap, s, e)))
 		goto out;
-	patch_field_info rootfi = { 0 };
+	patch_field_info rootfi = {0};
 	if (!(merged = merge_value(cur, ap, s, &rootfi, 0, e)))
 		goto out;
 	/* prune what this manager applied before and no longer applies */
-	long mine = mlist_find(&m, manager, "Apply", NULL, NULL);
+	long mine = mlist_find(&m, manager, "Apply", NULL, subresource);
 	others = fn_new(NULL);
 	for (size_t i = 0; i < m.n; i++)
 		if ((long)i != mine)
@@ -973,7 +982,7 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 			continue;
 		csets[i] = fn_intersect(m.v[i].set, changed);
 		if (!force && !fn_empty(csets[i])) {
-			collect col = { conf, &m.v[i] };
+			collect col = {conf, &m.v[i]};
 			fn_each_member(csets[i], add_conflict, &col);
 		}
 	}
@@ -1000,7 +1009,7 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 		fn_free(csets[i]);
 	}
 	free(csets);
-	mentry *me = mine >= 0 ? &m.v[mine] : mlist_add(&m, manager, "Apply", av, NULL);
+	mentry *me = mine >= 0 ? &m.v[mine] : mlist_add(&m, manager, "Apply", av, subresource);
 	/* the acting manager's time moves when its set or the object changed */
 	if (!fn_equal(me->set, aset) || !same_str(me->api_version, av) || !fn_empty(changed) ||
 	    !fn_empty(removed))
@@ -1041,7 +1050,7 @@ int patch_track_update(const cJSON *old, cJSON *newobj, const char *manager,
 		return err_fail(e, PATCH_REASON, "object nested deeper than %d levels",
 				PATCH_MAX_DEPTH);
 	pschema s = schema_of(newobj, hint);
-	mlist m = { 0 }, ignore = { 0 };
+	mlist m = {0}, ignore = {0};
 	int rc = -1;
 	fnode *added = NULL, *modified = NULL, *removed = NULL;
 	cJSON *o = NULL;
@@ -1065,8 +1074,8 @@ int patch_track_update(const cJSON *old, cJSON *newobj, const char *manager,
 		fn_free(m.v[i].set);
 		m.v[i].set = b;
 	}
-	mentry *me = mine >= 0 ? &m.v[mine] :
-				 mlist_add(&m, manager, "Update", api_version, subresource);
+	mentry *me =
+		mine >= 0 ? &m.v[mine] : mlist_add(&m, manager, "Update", api_version, subresource);
 	fnode *a = fn_diff(me->set, removed);
 	fn_union(a, changed);
 	if (!fn_equal(a, me->set) || !fn_empty(changed) || !fn_empty(removed))

@@ -39,14 +39,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	cJSON *target = cJSON_Parse(text), *patch = cJSON_Parse(second);
-	err e = { 0 };
+	err e = {0};
 	if (patch) {
 		drop(patch_merge(target, patch, &e));
 		if (target) {
 			drop(patch_json(target, patch, &e));
 			const cJSON *av = cJSON_GetObjectItemCaseSensitive(target, "apiVersion");
 			const cJSON *kind = cJSON_GetObjectItemCaseSensitive(target, "kind");
-			drop(patch_strategic(target, patch, cJSON_IsString(av) ? av->valuestring : NULL,
+			drop(patch_strategic(target, patch,
+					     cJSON_IsString(av) ? av->valuestring : NULL,
 					     cJSON_IsString(kind) ? kind->valuestring : NULL, &e));
 			drop(patch_strategic(target, patch, "v1", "Pod", &e));
 			drop(patch_strategic(target, patch, "apps/v1", "Deployment", &e));
@@ -56,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * also used as a CRD schema hint */
 		cJSON *live = target ? cJSON_Duplicate(target, 1) : NULL;
 		patch_conflicts c;
-		patch_schema_hint hint = { patch };
+		patch_schema_hint hint = {patch};
 		patch_apply(&live, patch, "fuzz", false, "t", NULL, &c, &e);
 		patch_conflicts_release(&c);
 		patch_apply(&live, patch, "other", true, "t", &hint, &c, &e);

@@ -36,6 +36,7 @@ typedef struct ts {
 	atomic_int watch_started;
 	atomic_int flaky;
 	atomic_int requests;
+	atomic_int bigs;
 } ts;
 
 /* ---- server side (runs on the loop thread) ---- */
@@ -87,6 +88,8 @@ static __attribute__((unused)) void h_flaky(http_request *r, void *d)
 
 static __attribute__((unused)) void h_big(http_request *r, void *d)
 {
+	ts *t = d;
+	atomic_fetch_add(&t->bigs, 1);
 	const char *ns = http_request_query_param(r, "n");
 	size_t n = ns ? (size_t)strtoul(ns, NULL, 10) : 1000;
 	char *b = xmalloc(n + 1);
@@ -200,6 +203,12 @@ static __attribute__((unused)) void h_auth(http_request *r, void *d)
 	http_respondf(r, 200, "text/plain", "%s", a ? a : "none");
 }
 
+static __attribute__((unused)) void h_ctype(http_request *r, void *d)
+{
+	const char *a = http_request_header(r, "Content-Type");
+	http_respondf(r, 200, "text/plain", "%s", a ? a : "none");
+}
+
 static __attribute__((unused)) void h_whoami(http_request *r, void *d)
 {
 	const http_tls_identity *id = http_request_tls_client(r);
@@ -247,6 +256,7 @@ static __attribute__((unused)) ts *ts_start(const http_server_opts *opts)
 	http_router_add(t->rt, NULL, "/files/", h_files, t);
 	http_router_add(t->rt, "GET", "/whoami", h_whoami, t);
 	http_router_add(t->rt, NULL, "/auth", h_auth, t);
+	http_router_add(t->rt, NULL, "/ctype", h_ctype, t);
 	err e;
 	err_clear(&e);
 	t->srv = http_server_new(&t->loop, &t->opts, http_router_handle, t->rt, &e);

@@ -126,6 +126,18 @@ static void methods_headers_and_bodies(void **state)
 	http_response_release(&r);
 	free(big);
 
+	/* a body without a type gets none; a given type is sent */
+	http_client_req ct = {.method = "POST", .url = u("/ctype"), .body = "{}", .body_len = 2};
+	assert_int_equal(http_client_do(c, &ct, &r, &e), 0);
+	assert_string_equal(buf_str(&r.body), "none");
+	http_response_release(&r);
+	const char *jh[] = {"Content-Type: application/merge-patch+json", NULL};
+	ct.method = "PATCH";
+	ct.headers = jh;
+	assert_int_equal(http_client_do(c, &ct, &r, &e), 0);
+	assert_string_equal(buf_str(&r.body), "application/merge-patch+json");
+	http_response_release(&r);
+
 	http_client_req del = {.method = "DELETE", .url = u("/echo")};
 	assert_int_equal(http_client_do(c, &del, &r, &e), 0);
 	assert_non_null(strstr(buf_str(&r.body), "DELETE /echo"));
@@ -544,6 +556,65 @@ static void tls_server_and_client(void **state)
 	free(bk);
 }
 
+/* ---- a real Go client (kubectl) against the TLS server ---- */
+
+static char *run_capture(const char *cmd)
+{
+	FILE *f = popen(cmd, "r");
+	if (!f)
+		return NULL;
+	char *out = xcalloc(1, 65536);
+	size_t n = fread(out, 1, 65535, f);
+	out[n] = '\0';
+	int st = pclose(f);
+	if (st != 0) {
+		fprintf(stderr, "command failed (%d): %s\n%s\n", st, cmd, out);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void kubectl_as_a_client(void **state)
+{
+	const char *kubectl = getenv("KUBECTL");
+	if (!kubectl || access(kubectl, X_OK) != 0)
+		skip();
+	ts *t = tls_server(HTTP_TLS_CLIENT_OPTIONAL, false);
+	char base[1024], cmd[2048];
+	snprintf(base, sizeof base,
+		 "KUBECONFIG=/dev/null '%s' --server=https://127.0.0.1:%d "
+		 "--certificate-authority='%s/ca.crt' --request-timeout=10s",
+		 kubectl, t->port, dir);
+	/* client certificate identity */
+	snprintf(cmd, sizeof cmd,
+		 "%s --client-certificate='%s/cli.crt' --client-key='%s/cli.key' get --raw /whoami",
+		 base, dir, dir);
+	char *out = run_capture(cmd);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "cn=alice orgs=system:masters,dev"));
+	free(out);
+	/* bearer token */
+	snprintf(cmd, sizeof cmd, "%s --token=sekret get --raw /auth", base);
+	out = run_capture(cmd);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "Bearer sekret"));
+	free(out);
+	/* a chunked stream */
+	snprintf(cmd, sizeof cmd, "%s --token=t get --raw '/stream?n=4&ms=20'", base);
+	out = run_capture(cmd);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "{\"event\":0}\n{\"event\":1}\n{\"event\":2}\n{\"event\":3}"));
+	free(out);
+	/* a large body */
+	snprintf(cmd, sizeof cmd, "%s --token=t get --raw '/big?n=2000000' | wc -c", base);
+	out = run_capture(cmd);
+	assert_non_null(out);
+	assert_int_equal(strtol(out, NULL, 10), 2000000);
+	free(out);
+	ts_stop(t);
+}
+
 /* ---- the client on a uv loop ---- */
 
 typedef struct mres {
@@ -670,6 +741,7 @@ int main(void)
 		cmocka_unit_test(explicit_and_environment_proxies),
 		cmocka_unit_test(tls_server_and_client),
 		cmocka_unit_test(loop_client),
+		cmocka_unit_test(kubectl_as_a_client),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

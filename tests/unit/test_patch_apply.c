@@ -59,8 +59,7 @@ static const cJSON *entry(const cJSON *obj, const char *manager, const char *op)
 	return NULL;
 }
 
-static void assert_fields(const cJSON *obj, const char *manager, const char *op,
-			  const char *want)
+static void assert_fields(const cJSON *obj, const char *manager, const char *op, const char *want)
 {
 	const cJSON *e = entry(obj, manager, op);
 	if (!e)
@@ -69,8 +68,8 @@ static void assert_fields(const cJSON *obj, const char *manager, const char *op,
 }
 
 /* Apply src by manager; expect rc. */
-static int apply(cJSON **live, const char *src, const char *manager, bool force,
-		 const char *now, const patch_schema_hint *hint, patch_conflicts *c, err *e)
+static int apply(cJSON **live, const char *src, const char *manager, bool force, const char *now,
+		 const patch_schema_hint *hint, patch_conflicts *c, err *e)
 {
 	cJSON *a = parse(src);
 	int rc = patch_apply(live, a, manager, force, now, hint, c, e);
@@ -80,7 +79,7 @@ static int apply(cJSON **live, const char *src, const char *manager, bool force,
 
 static void apply_ok(cJSON **live, const char *src, const char *manager, const char *now)
 {
-	err e = { 0 };
+	err e = {0};
 	patch_conflicts c;
 	int rc = apply(live, src, manager, false, now, NULL, &c, &e);
 	if (rc != 0)
@@ -104,21 +103,24 @@ static void update(cJSON *obj, const char *section, const char *key, const char 
 	} else {
 		cJSON_DeleteItemFromObjectCaseSensitive(sec, key);
 	}
-	err e = { 0 };
+	err e = {0};
 	assert_int_equal(patch_track_update(old, obj, manager, "v1", NULL, now, NULL, &e), 0);
 	cJSON_Delete(old);
 }
 
-#define CM(data) "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\"," \
+#define CM(data)                                                                                   \
+	"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","             \
 	"\"namespace\":\"default\"},\"data\":" data "}"
 
 static void test_apply_creates(void **state)
 {
 	cJSON *live = NULL;
-	apply_ok(&live, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
+	apply_ok(&live,
+		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
 		 "\"namespace\":\"default\",\"labels\":{\"app\":\"x\"}},\"data\":{\"k\":\"v\"}}",
 		 "kubectl", "2026-01-01T00:00:00Z");
-	assert_json(live, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
+	assert_json(live,
+		    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
 		    "\"namespace\":\"default\",\"labels\":{\"app\":\"x\"},\"managedFields\":[{"
 		    "\"manager\":\"kubectl\",\"operation\":\"Apply\",\"apiVersion\":\"v1\","
 		    "\"time\":\"2026-01-01T00:00:00Z\",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{"
@@ -126,7 +128,8 @@ static void test_apply_creates(void **state)
 		    "\"data\":{\"k\":\"v\"}}");
 	/* the same apply again changes nothing, not even the time */
 	cJSON *before = cJSON_Duplicate(live, 1);
-	apply_ok(&live, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
+	apply_ok(&live,
+		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
 		 "\"namespace\":\"default\",\"labels\":{\"app\":\"x\"}},\"data\":{\"k\":\"v\"}}",
 		 "kubectl", "2026-01-01T00:05:00Z");
 	assert_true(cJSON_Compare(before, live, 1));
@@ -147,29 +150,35 @@ static void test_conflict_with_update_manager(void **state)
 
 	cJSON *before = cJSON_Duplicate(live, 1);
 	patch_conflicts c;
-	err e = { 0 };
+	err e = {0};
 	assert_int_equal(apply(&live, CM("{\"k\":\"v\",\"j\":\"w\"}"), "kubectl", false,
-			       "2026-01-01T00:00:02Z", NULL, &c, &e), 1);
+			       "2026-01-01T00:00:02Z", NULL, &c, &e),
+			 1);
 	assert_true(cJSON_Compare(before, live, 1)); /* nothing changed */
 	assert_string_equal(e.reason, "Conflict");
-	assert_string_equal(c.message,
-			    "Apply failed with 1 conflict: conflict with \"helm\" using v1: .data.k");
+	assert_string_equal(
+		c.message,
+		"Apply failed with 1 conflict: conflict with \"helm\" using v1: .data.k");
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.items[0].manager, "helm");
 	assert_string_equal(c.items[0].operation, "Update");
 	assert_string_equal(c.items[0].field, ".data.k");
 	cJSON *st = patch_conflicts_status(&c);
-	assert_json(st, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
-		    "\"Failure\",\"message\":\"Apply failed with 1 conflict: conflict with \\\"helm\\\" "
-		    "using v1: .data.k\",\"reason\":\"Conflict\",\"details\":{\"causes\":[{\"reason\":"
-		    "\"FieldManagerConflict\",\"message\":\"conflict with \\\"helm\\\" using v1\","
-		    "\"field\":\".data.k\"}]},\"code\":409}");
+	assert_json(
+		st,
+		"{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
+		"\"Failure\",\"message\":\"Apply failed with 1 conflict: conflict with "
+		"\\\"helm\\\" "
+		"using v1: .data.k\",\"reason\":\"Conflict\",\"details\":{\"causes\":[{\"reason\":"
+		"\"FieldManagerConflict\",\"message\":\"conflict with \\\"helm\\\" using v1\","
+		"\"field\":\".data.k\"}]},\"code\":409}");
 	cJSON_Delete(st);
 	patch_conflicts_release(&c);
 
 	/* force takes the field over; helm's entry is left empty and dropped */
 	assert_int_equal(apply(&live, CM("{\"k\":\"v\",\"j\":\"w\"}"), "kubectl", true,
-			       "2026-01-01T00:00:03Z", NULL, &c, &e), 0);
+			       "2026-01-01T00:00:03Z", NULL, &c, &e),
+			 0);
 	assert_int_equal(c.n, 0);
 	assert_string_equal(at(live, "data.k")->valuestring, "v");
 	assert_null(entry(live, "helm", "Update"));
@@ -185,11 +194,12 @@ static void test_conflict_with_apply_manager_and_sharing(void **state)
 {
 	cJSON *live = NULL;
 	patch_conflicts c;
-	err e = { 0 };
+	err e = {0};
 	apply_ok(&live, CM("{\"k\":\"1\"}"), "a", "t1");
 	assert_int_equal(apply(&live, CM("{\"k\":\"2\"}"), "b", false, "t2", NULL, &c, &e), 1);
 	/* Apply managers are printed without "using" */
-	assert_string_equal(c.message, "Apply failed with 1 conflict: conflict with \"a\": .data.k");
+	assert_string_equal(c.message,
+			    "Apply failed with 1 conflict: conflict with \"a\": .data.k");
 	assert_string_equal(c.items[0].cause, "conflict with \"a\"");
 	patch_conflicts_release(&c);
 
@@ -202,8 +212,10 @@ static void test_conflict_with_apply_manager_and_sharing(void **state)
 	assert_string_equal(at(live, "data.k")->valuestring, "1");
 	assert_null(entry(live, "a", "Apply"));
 	/* b stops applying both: they are removed, and the emptied map with them */
-	apply_ok(&live, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
-		 "\"labels\":{\"x\":\"y\"}}}", "b", "t5");
+	apply_ok(&live,
+		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
+		 "\"labels\":{\"x\":\"y\"}}}",
+		 "b", "t5");
 	assert_null(at(live, "data"));
 	assert_fields(live, "b", "Apply", "{\"f:metadata\":{\"f:labels\":{\"f:x\":{}}}}");
 	cJSON_Delete(live);
@@ -216,10 +228,12 @@ static void test_multiple_conflicts_message(void **state)
 	update(live, "data", "a", "1", "x", "t1");
 	update(live, "data", "b", "1", "x", "t2");
 	patch_conflicts c;
-	err e = { 0 };
+	err e = {0};
 	assert_int_equal(apply(&live, CM("{\"a\":\"2\",\"b\":\"2\",\"c\":\"2\"}"), "z", false, "t3",
-			       NULL, &c, &e), 1);
-	assert_string_equal(c.message, "Apply failed with 3 conflicts: conflicts with \"x\" using v1:\n"
+			       NULL, &c, &e),
+			 1);
+	assert_string_equal(c.message,
+			    "Apply failed with 3 conflicts: conflicts with \"x\" using v1:\n"
 			    "- .data.a\n- .data.b\nconflicts with \"y\":\n- .data.c");
 	assert_string_equal(e.msg, c.message);
 	assert_int_equal(c.n, 3);
@@ -230,51 +244,63 @@ static void test_multiple_conflicts_message(void **state)
 	cJSON_Delete(live);
 }
 
-#define DEPLOY(containers) "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":" \
+#define DEPLOY(containers)                                                                         \
+	"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"                        \
 	"{\"name\":\"d\"},\"spec\":{\"template\":{\"spec\":{\"containers\":" containers "}}}}"
 
 static void test_keyed_lists(void **state)
 {
 	cJSON *live = NULL;
 	patch_conflicts c;
-	err e = { 0 };
-	apply_ok(&live, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+	err e = {0};
+	apply_ok(&live,
+		 "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
 		 "{\"name\":\"d\"},\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":"
 		 "\"d\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"d\"}},\"spec\":"
 		 "{\"containers\":[{\"name\":\"nginx\",\"image\":\"nginx:1\",\"ports\":"
-		 "[{\"containerPort\":80}]}]}}}}", "kubectl", "t0");
-	assert_fields(live, "kubectl", "Apply",
-		      "{\"f:spec\":{\"f:replicas\":{},\"f:selector\":{},\"f:template\":{\"f:metadata\":"
-		      "{\"f:labels\":{\"f:app\":{}}},\"f:spec\":{\"f:containers\":{"
-		      "\"k:{\\\"name\\\":\\\"nginx\\\"}\":{\".\":{},\"f:image\":{},\"f:name\":{},"
-		      "\"f:ports\":{\"k:{\\\"containerPort\\\":80,\\\"protocol\\\":\\\"TCP\\\"}\":"
-		      "{\".\":{},\"f:containerPort\":{}}}}}}}}}");
+		 "[{\"containerPort\":80}]}]}}}}",
+		 "kubectl", "t0");
+	assert_fields(
+		live, "kubectl", "Apply",
+		"{\"f:spec\":{\"f:replicas\":{},\"f:selector\":{},\"f:template\":{\"f:metadata\":"
+		"{\"f:labels\":{\"f:app\":{}}},\"f:spec\":{\"f:containers\":{"
+		"\"k:{\\\"name\\\":\\\"nginx\\\"}\":{\".\":{},\"f:image\":{},\"f:name\":{},"
+		"\"f:ports\":{\"k:{\\\"containerPort\\\":80,\\\"protocol\\\":\\\"TCP\\\"}\":"
+		"{\".\":{},\"f:containerPort\":{}}}}}}}}}");
 	/* another manager adds its own container: merged by name, owned separately */
 	apply_ok(&live, DEPLOY("[{\"name\":\"sidecar\",\"image\":\"busybox\"}]"), "injector", "t1");
 	assert_string_equal(at(live, "spec.template.spec.containers.0.name")->valuestring, "nginx");
-	assert_string_equal(at(live, "spec.template.spec.containers.1.name")->valuestring, "sidecar");
+	assert_string_equal(at(live, "spec.template.spec.containers.1.name")->valuestring,
+			    "sidecar");
 	assert_fields(live, "injector", "Apply",
 		      "{\"f:spec\":{\"f:template\":{\"f:spec\":{\"f:containers\":{"
-		      "\"k:{\\\"name\\\":\\\"sidecar\\\"}\":{\".\":{},\"f:image\":{},\"f:name\":{}}}}}}}");
+		      "\"k:{\\\"name\\\":\\\"sidecar\\\"}\":{\".\":{},\"f:image\":{},\"f:name\":{}}"
+		      "}}}}}");
 	/* changing kubectl's image from another manager conflicts on the item's field */
 	assert_int_equal(apply(&live, DEPLOY("[{\"name\":\"nginx\",\"image\":\"nginx:2\"}]"),
-			       "injector", false, "t2", NULL, &c, &e), 1);
+			       "injector", false, "t2", NULL, &c, &e),
+			 1);
 	assert_string_equal(c.message, "Apply failed with 1 conflict: conflict with \"kubectl\": "
-			    ".spec.template.spec.containers[name=\"nginx\"].image");
+				       ".spec.template.spec.containers[name=\"nginx\"].image");
 	patch_conflicts_release(&c);
 	/* the injector drops its container: the item goes away, nginx stays */
 	apply_ok(&live, DEPLOY("[]"), "injector", "t3");
 	assert_int_equal(cJSON_GetArraySize(at(live, "spec.template.spec.containers")), 1);
 	assert_string_equal(at(live, "spec.template.spec.containers.0.name")->valuestring, "nginx");
 	/* atomic selector: a different selector conflicts on the whole map */
-	assert_int_equal(apply(&live, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
-			       "\"metadata\":{\"name\":\"d\"},\"spec\":{\"selector\":{\"matchLabels\":"
-			       "{\"other\":\"x\"}}}}", "other", false, "t4", NULL, &c, &e), 1);
+	assert_int_equal(
+		apply(&live,
+		      "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+		      "\"metadata\":{\"name\":\"d\"},\"spec\":{\"selector\":{\"matchLabels\":"
+		      "{\"other\":\"x\"}}}}",
+		      "other", false, "t4", NULL, &c, &e),
+		1);
 	assert_string_equal(c.items[0].field, ".spec.selector");
 	patch_conflicts_release(&c);
 	/* a list item without its key is an error */
-	assert_int_equal(apply(&live, DEPLOY("[{\"image\":\"x\"}]"), "other", false, "t5", NULL,
-			       &c, &e), -1);
+	assert_int_equal(
+		apply(&live, DEPLOY("[{\"image\":\"x\"}]"), "other", false, "t5", NULL, &c, &e),
+		-1);
 	assert_non_null(strstr(e.msg, "omits key field \"name\""));
 	patch_conflicts_release(&c);
 	cJSON_Delete(live);
@@ -284,13 +310,18 @@ static void test_sets_and_crd_hints(void **state)
 {
 	cJSON *live = NULL;
 	patch_conflicts c;
-	err e = { 0 };
-	apply_ok(&live, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
-		 "\"finalizers\":[\"a\"]}}", "one", "t0");
-	apply_ok(&live, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
-		 "\"finalizers\":[\"b\"]}}", "two", "t1");
+	err e = {0};
+	apply_ok(&live,
+		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
+		 "\"finalizers\":[\"a\"]}}",
+		 "one", "t0");
+	apply_ok(&live,
+		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
+		 "\"finalizers\":[\"b\"]}}",
+		 "two", "t1");
 	assert_json(at(live, "metadata.finalizers"), "[\"a\",\"b\"]");
-	assert_fields(live, "two", "Apply", "{\"f:metadata\":{\"f:finalizers\":{\"v:\\\"b\\\"\":{}}}}");
+	assert_fields(live, "two", "Apply",
+		      "{\"f:metadata\":{\"f:finalizers\":{\"v:\\\"b\\\"\":{}}}}");
 
 	/* custom resource without schema: lists are atomic */
 	const char *w1 = "{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\",\"metadata\":"
@@ -306,19 +337,21 @@ static void test_sets_and_crd_hints(void **state)
 	cJSON_Delete(cr);
 
 	/* with the CRD's schema, x-kubernetes-list-type: map merges by key */
-	cJSON *schema = parse("{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\","
-			      "\"properties\":{\"items\":{\"type\":\"array\",\"x-kubernetes-list-type\":"
-			      "\"map\",\"x-kubernetes-list-map-keys\":[\"name\"],\"items\":{\"type\":"
-			      "\"object\"}},\"sel\":{\"type\":\"object\",\"x-kubernetes-map-type\":"
-			      "\"atomic\"}}}}}");
-	patch_schema_hint hint = { schema };
+	cJSON *schema =
+		parse("{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\","
+		      "\"properties\":{\"items\":{\"type\":\"array\",\"x-kubernetes-list-type\":"
+		      "\"map\",\"x-kubernetes-list-map-keys\":[\"name\"],\"items\":{\"type\":"
+		      "\"object\"}},\"sel\":{\"type\":\"object\",\"x-kubernetes-map-type\":"
+		      "\"atomic\"}}}}}");
+	patch_schema_hint hint = {schema};
 	cr = NULL;
 	assert_int_equal(apply(&cr, w1, "one", false, "t0", &hint, &c, &e), 0);
 	patch_conflicts_release(&c);
 	assert_int_equal(apply(&cr, w2, "two", false, "t1", &hint, &c, &e), 0);
 	patch_conflicts_release(&c);
 	assert_int_equal(cJSON_GetArraySize(at(cr, "spec.items")), 2);
-	assert_fields(cr, "two", "Apply", "{\"f:spec\":{\"f:items\":{\"k:{\\\"name\\\":\\\"b\\\"}\":"
+	assert_fields(cr, "two", "Apply",
+		      "{\"f:spec\":{\"f:items\":{\"k:{\\\"name\\\":\\\"b\\\"}\":"
 		      "{\".\":{},\"f:name\":{},\"f:v\":{}}}}}");
 	cJSON *wid = parse("{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\","
 			   "\"spec\":{\"sel\":{\"a\":\"b\"}}}");
@@ -333,29 +366,34 @@ static void test_sets_and_crd_hints(void **state)
 
 static void test_track_update(void **state)
 {
-	err e = { 0 };
-	cJSON *cm = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
-			  "\"labels\":{\"a\":\"1\"}},\"data\":{\"k\":\"v\"}}");
-	assert_int_equal(patch_track_update(NULL, cm, "kubectl-create", "v1", NULL, "t0", NULL, &e), 0);
+	err e = {0};
+	cJSON *cm =
+		parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
+		      "\"labels\":{\"a\":\"1\"}},\"data\":{\"k\":\"v\"}}");
+	assert_int_equal(patch_track_update(NULL, cm, "kubectl-create", "v1", NULL, "t0", NULL, &e),
+			 0);
 	assert_fields(cm, "kubectl-create", "Update",
 		      "{\"f:data\":{\".\":{},\"f:k\":{}},\"f:metadata\":{\"f:labels\":{\".\":{},"
 		      "\"f:a\":{}}}}");
 
-	cJSON *d = parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":"
-			 "\"d\"},\"spec\":{\"replicas\":1,\"template\":{\"spec\":{\"containers\":[{"
-			 "\"name\":\"c\",\"image\":\"i\",\"env\":[{\"name\":\"A\",\"value\":\"1\"}]}]}}}}");
-	assert_int_equal(patch_track_update(NULL, d, "kubectl-create", "apps/v1", NULL, "t0", NULL,
-					    &e), 0);
-	assert_fields(d, "kubectl-create", "Update",
-		      "{\"f:spec\":{\"f:replicas\":{},\"f:template\":{\"f:spec\":{\"f:containers\":{"
-		      "\"k:{\\\"name\\\":\\\"c\\\"}\":{\".\":{},\"f:env\":{\".\":{},"
-		      "\"k:{\\\"name\\\":\\\"A\\\"}\":{\".\":{},\"f:name\":{},\"f:value\":{}}},"
-		      "\"f:image\":{},\"f:name\":{}}}}}}}");
+	cJSON *d = parse(
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":"
+		"\"d\"},\"spec\":{\"replicas\":1,\"template\":{\"spec\":{\"containers\":[{"
+		"\"name\":\"c\",\"image\":\"i\",\"env\":[{\"name\":\"A\",\"value\":\"1\"}]}]}}}}");
+	assert_int_equal(
+		patch_track_update(NULL, d, "kubectl-create", "apps/v1", NULL, "t0", NULL, &e), 0);
+	assert_fields(
+		d, "kubectl-create", "Update",
+		"{\"f:spec\":{\"f:replicas\":{},\"f:template\":{\"f:spec\":{\"f:containers\":{"
+		"\"k:{\\\"name\\\":\\\"c\\\"}\":{\".\":{},\"f:env\":{\".\":{},"
+		"\"k:{\\\"name\\\":\\\"A\\\"}\":{\".\":{},\"f:name\":{},\"f:value\":{}}},"
+		"\"f:image\":{},\"f:name\":{}}}}}}}");
 
 	/* a later status write by a controller on the status subresource */
 	cJSON *old = cJSON_Duplicate(d, 1);
 	cJSON_AddItemToObject(d, "status", parse("{\"replicas\":1}"));
-	assert_int_equal(patch_track_update(old, d, "ctrl", "apps/v1", "status", "t1", NULL, &e), 0);
+	assert_int_equal(patch_track_update(old, d, "ctrl", "apps/v1", "status", "t1", NULL, &e),
+			 0);
 	const cJSON *st = entry(d, "ctrl", "Update");
 	assert_non_null(st);
 	assert_string_equal(at(st, "subresource")->valuestring, "status");
@@ -364,16 +402,20 @@ static void test_track_update(void **state)
 
 	/* applying a different replicas then conflicts with the creator, named with its version */
 	patch_conflicts c;
-	assert_int_equal(apply(&d, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
-			       "{\"name\":\"d\"},\"spec\":{\"replicas\":3}}", "flux", false, "t2",
-			       NULL, &c, &e), 1);
+	assert_int_equal(apply(&d,
+			       "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+			       "{\"name\":\"d\"},\"spec\":{\"replicas\":3}}",
+			       "flux", false, "t2", NULL, &c, &e),
+			 1);
 	assert_string_equal(c.message, "Apply failed with 1 conflict: conflict with "
-			    "\"kubectl-create\" using apps/v1: .spec.replicas");
+				       "\"kubectl-create\" using apps/v1: .spec.replicas");
 	patch_conflicts_release(&c);
 	/* status owners are reported with their subresource */
-	assert_int_equal(apply(&d, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
-			       "{\"name\":\"d\"},\"status\":{\"replicas\":3}}", "flux", false, "t2",
-			       NULL, &c, &e), 1);
+	assert_int_equal(apply(&d,
+			       "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+			       "{\"name\":\"d\"},\"status\":{\"replicas\":3}}",
+			       "flux", false, "t2", NULL, &c, &e),
+			 1);
 	assert_string_equal(c.items[0].cause,
 			    "conflict with \"ctrl\" with subresource \"status\" using apps/v1");
 	patch_conflicts_release(&c);
@@ -389,14 +431,87 @@ static void test_track_update(void **state)
 	cJSON_Delete(d);
 }
 
+/* Mirrors Kubernetes' TestApplyCanTransferFieldOwnershipToController: a controller's update
+ * takes a field over, and the applier dropping it afterwards leaves the controller's value. */
+static void test_transfer_ownership_to_controller(void **state)
+{
+	const char *with = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+			   "{\"name\":\"d\"},\"spec\":{\"replicas\":3,\"paused\":false}}";
+	const char *without = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+			      "{\"name\":\"d\"},\"spec\":{\"paused\":false}}";
+	cJSON *live = NULL;
+	apply_ok(&live, with, "kubectl", "t0");
+	cJSON *old = cJSON_Duplicate(live, 1);
+	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItem(live, "spec"), "replicas",
+					       cJSON_CreateNumber(5));
+	err e = {0};
+	assert_int_equal(
+		patch_track_update(old, live, "controller", "apps/v1", NULL, "t1", NULL, &e), 0);
+	cJSON_Delete(old);
+	assert_fields(live, "controller", "Update", "{\"f:spec\":{\"f:replicas\":{}}}");
+	assert_fields(live, "kubectl", "Apply", "{\"f:spec\":{\"f:paused\":{}}}");
+	apply_ok(&live, without, "kubectl", "t2");
+	assert_int_equal(at(live, "spec.replicas")->valueint, 5);
+	/* applying the old value again now conflicts with the controller */
+	patch_conflicts c;
+	assert_int_equal(apply(&live, with, "kubectl", false, "t3", NULL, &c, &e), 1);
+	assert_string_equal(c.message, "Apply failed with 1 conflict: conflict with \"controller\" "
+				       "using apps/v1: .spec.replicas");
+	patch_conflicts_release(&c);
+	cJSON_Delete(live);
+}
+
+/* An apply on the status subresource is its own manager entry. */
+static void test_apply_status_subresource(void **state)
+{
+	cJSON *live = NULL;
+	apply_ok(&live, CM("{\"k\":\"v\"}"), "ctrl", "t0");
+	cJSON *st = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+			  "\"cm\"},\"status\":{\"phase\":\"Ready\"}}");
+	patch_conflicts c;
+	err e = {0};
+	assert_int_equal(
+		patch_apply_subresource(&live, st, "ctrl", "status", false, "t1", NULL, &c, &e), 0);
+	patch_conflicts_release(&c);
+	const cJSON *mf = at(live, "metadata.managedFields");
+	assert_int_equal(cJSON_GetArraySize(mf), 2);
+	assert_string_equal(at(mf, "1.subresource")->valuestring, "status");
+	assert_json(at(mf, "1.fieldsV1"), "{\"f:status\":{\"f:phase\":{}}}");
+	/* the main-resource entry is untouched */
+	assert_json(at(mf, "0.fieldsV1"), "{\"f:data\":{\"f:k\":{}}}");
+	assert_null(at(mf, "0.subresource"));
+	cJSON_Delete(st);
+	cJSON_Delete(live);
+}
+
+/* Map entries of a CRD's additionalProperties are members themselves. */
+static void test_crd_map_entries(void **state)
+{
+	cJSON *schema =
+		parse("{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\","
+		      "\"properties\":{\"values\":{\"type\":\"object\",\"additionalProperties\":"
+		      "{\"type\":\"object\"}}}}}}");
+	patch_schema_hint hint = {schema};
+	cJSON *obj = parse("{\"apiVersion\":\"example.com/v1\",\"kind\":\"W\",\"spec\":{\"values\":"
+			   "{\"a\":{\"x\":1}}}}");
+	err e = {0};
+	cJSON *fs = patch_fields_of(obj, &hint, &e);
+	assert_json(fs, "{\"f:spec\":{\"f:values\":{\"f:a\":{\".\":{},\"f:x\":{}}}}}");
+	cJSON_Delete(fs);
+	cJSON_Delete(obj);
+	cJSON_Delete(schema);
+}
+
 static void test_managed_fields_reset_and_errors(void **state)
 {
-	err e = { 0 };
+	err e = {0};
 	patch_conflicts c;
 	/* csaupgrade's [{}] means no managers: nothing conflicts */
-	cJSON *live = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
-			    "\"managedFields\":[{}]},\"data\":{\"k\":\"old\"}}");
-	assert_int_equal(apply(&live, CM("{\"k\":\"new\"}"), "kubectl", false, "t", NULL, &c, &e), 0);
+	cJSON *live =
+		parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\","
+		      "\"managedFields\":[{}]},\"data\":{\"k\":\"old\"}}");
+	assert_int_equal(apply(&live, CM("{\"k\":\"new\"}"), "kubectl", false, "t", NULL, &c, &e),
+			 0);
 	patch_conflicts_release(&c);
 	assert_int_equal(cJSON_GetArraySize(at(live, "metadata.managedFields")), 1);
 	assert_string_equal(at(live, "data.k")->valuestring, "new");
@@ -426,6 +541,9 @@ int main(void)
 		cmocka_unit_test(test_keyed_lists),
 		cmocka_unit_test(test_sets_and_crd_hints),
 		cmocka_unit_test(test_track_update),
+		cmocka_unit_test(test_transfer_ownership_to_controller),
+		cmocka_unit_test(test_crd_map_entries),
+		cmocka_unit_test(test_apply_status_subresource),
 		cmocka_unit_test(test_managed_fields_reset_and_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,7 +30,9 @@
  * Limits (http_server_opts; 0 picks the default in brackets): header bytes per request
  * [64 KiB] -> 431 (414 for an overlong request line), header count [256] -> 431, body bytes
  * [4 MiB] -> 413, time to receive the headers [30 s] and then the body [60 s] -> 408 and close,
- * idle keep-alive time [60 s] -> close, open connections [1024] -> further connections are
+ * idle keep-alive time [60 s] -> close, a client that reads none of the queued answer for the
+ * idle time -> close (a slow reader that makes progress is never cut), open connections
+ * [1024] -> further connections are
  * accepted and closed at once, bytes queued for writing to one connection [16 MiB] -> the
  * connection is closed (a streaming handler learns it through rule 3). Malformed requests get 400
  * and the connection is closed; an unknown Transfer-Encoding gets 501.
@@ -238,8 +240,8 @@ typedef struct http_client http_client;
  * otherwise curl's environment variables (http_proxy, https_proxy, no_proxy, ...) apply, unless
  * no_proxy_env is set. */
 typedef struct http_client_opts {
-	const char *ca_file;          /* CA bundle file to verify servers with */
-	const char *ca_pem;           /* CA bundle as PEM text (instead of, or with, ca_file) */
+	const char *ca_file;          /* CA bundle file (neither set: the system's bundle) */
+	const char *ca_pem;           /* CA bundle as PEM text (wins over ca_file) */
 	const char *cert_file, *key_file; /* client certificate and key files (PEM) */
 	const char *cert_pem, *key_pem;   /* client certificate and key as PEM text */
 	bool insecure_skip_verify;    /* do not verify the server certificate or host name */
@@ -264,7 +266,8 @@ typedef int (*http_chunk_cb)(const char *data, size_t len, void *ud);
 typedef struct http_client_req {
 	const char *method;
 	const char *url;
-	const char *const *headers;   /* NULL-terminated "Name: value" strings */
+	const char *const *headers;   /* NULL-terminated "Name: value" strings; no Content-Type is
+				       * sent unless given here */
 	const void *body;
 	size_t body_len;
 	uint64_t timeout_ms;          /* overrides the client's (0: the client's) */
