@@ -744,8 +744,8 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") && c->ty->group[0] &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		crd_on_write(c->s, obj);
-	fake_status(c->ty, obj);
 	track(c, NULL, obj, NULL);
+	fake_status(c->ty, obj);
 	char *key = obj_key(c->ty, c->ns, name);
 	err e = {0};
 	if (c->dry_run) {
@@ -1091,7 +1091,32 @@ static void do_patch(api_ctx *c, const char *sub)
 		patch_conflicts conf;
 		patch_conflicts_init(&conf);
 		cJSON *live = old ? cJSON_Duplicate(old, 1) : NULL;
-		int ar = patch_apply(&live, p, mgr, force == 1, ts, &hint, &conf, &e);
+		int ar;
+		if (sub && !strcmp(sub, "status")) {
+			if (!old) {
+				cJSON_Delete(live);
+				resp_not_found(c->rs, c->ty, c->name);
+				patch_conflicts_release(&conf);
+				goto done;
+			}
+			/* Only .status (plus the identifying fields) is applied. */
+			cJSON *only = cJSON_CreateObject();
+			static const char *const keep[] = {"apiVersion", "kind", "status"};
+			for (size_t i = 0; i < 3; i++) {
+				const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, keep[i]);
+				if (v)
+					cJSON_AddItemToObject(only, keep[i], cJSON_Duplicate(v, 1));
+			}
+			cJSON *om = cJSON_AddObjectToObject(only, "metadata");
+			cJSON_AddStringToObject(om, "name", c->name);
+			if (c->ns)
+				cJSON_AddStringToObject(om, "namespace", c->ns);
+			ar = patch_apply_subresource(&live, only, mgr, "status", force == 1, ts, &hint,
+						     &conf, &e);
+			cJSON_Delete(only);
+		} else {
+			ar = patch_apply(&live, p, mgr, force == 1, ts, &hint, &conf, &e);
+		}
 		if (ar == 1) {
 			resp_json(c->rs, 409, patch_conflicts_status(&conf));
 			patch_conflicts_release(&conf);

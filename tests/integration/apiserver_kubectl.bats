@@ -253,6 +253,15 @@ teardown_file() {
 	[ "$output" = "2 True" ]
 	run k patch widget w1 -p '{"spec":{"size":6}}'
 	[ "$status" -ne 0 ]
+	# server-side apply on /status records a status Apply entry
+	run curl -s -X PATCH -H 'Content-Type: application/apply-patch+yaml' \
+		"$APISERVER_URL/apis/example.com/v1/namespaces/default/widgets/w1/status?fieldManager=ctrl" \
+		-d '{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w1"},"status":{"phase":"Up"}}'
+	[[ "$output" == *'"phase":"Up"'* ]]
+	run k get wd w1 -o jsonpath='{.status.phase} {.metadata.generation}'
+	[ "$output" = "Up 2" ]
+	run k get wd w1 -o jsonpath='{.metadata.managedFields[?(@.manager=="ctrl")].subresource}'
+	[ "$output" = "status" ]
 	run k explain widget.spec
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"size"*"<integer>"* ]]
