@@ -361,7 +361,10 @@ static cJSON *decode_delete_options(const unsigned char *d, size_t n, err *e)
 typedef struct pbdesc {
 	unsigned num;
 	const char *name;
-	char type; /* s string, b bool, i int64, m message, S []string, M []message, O ObjectMeta */
+	/* s string, b bool, i int64 (0 and false are omitted, as Go's omitempty), I int64 kept when 0
+	 * (pointer fields), m message, S []string, M []message, O ObjectMeta, k map<string,string>,
+	 * X IntOrString */
+	char type;
 	const struct pbdesc *sub;
 } pbdesc;
 
@@ -412,10 +415,61 @@ static const pbdesc d_tokenreview[] = {{1, "metadata", 'O', NULL}, {2, "spec", '
 				       {0, NULL, 0, NULL}};
 static const pbdesc d_meta_only[] = {{1, "metadata", 'O', NULL}, {0, NULL, 0, NULL}};
 
+static const pbdesc d_selreq[] = {{1, "key", 's', NULL}, {2, "operator", 's', NULL},
+				  {3, "values", 'S', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_labelsel[] = {{1, "matchLabels", 'k', NULL},
+				    {2, "matchExpressions", 'M', d_selreq}, {0, NULL, 0, NULL}};
+static const pbdesc d_cport[] = {{1, "name", 's', NULL}, {2, "hostPort", 'i', NULL},
+				 {3, "containerPort", 'i', NULL}, {4, "protocol", 's', NULL},
+				 {5, "hostIP", 's', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_envvar[] = {{1, "name", 's', NULL}, {2, "value", 's', NULL},
+				  {0, NULL, 0, NULL}};
+static const pbdesc d_container[] = {
+	{1, "name", 's', NULL},		{2, "image", 's', NULL},
+	{3, "command", 'S', NULL},	{4, "args", 'S', NULL},
+	{5, "workingDir", 's', NULL},	{6, "ports", 'M', d_cport},
+	{7, "env", 'M', d_envvar},	{13, "terminationMessagePath", 's', NULL},
+	{14, "imagePullPolicy", 's', NULL}, {16, "stdin", 'b', NULL},
+	{18, "tty", 'b', NULL},		{20, "terminationMessagePolicy", 's', NULL},
+	{0, NULL, 0, NULL}};
+static const pbdesc d_podspec[] = {
+	{2, "containers", 'M', d_container}, {3, "restartPolicy", 's', NULL},
+	{4, "terminationGracePeriodSeconds", 'I', NULL}, {6, "dnsPolicy", 's', NULL},
+	{7, "nodeSelector", 'k', NULL}, {8, "serviceAccountName", 's', NULL},
+	{10, "nodeName", 's', NULL}, {11, "hostNetwork", 'b', NULL},
+	{15, "imagePullSecrets", 'M', d_localref}, {16, "hostname", 's', NULL},
+	{17, "subdomain", 's', NULL}, {19, "schedulerName", 's', NULL},
+	{20, "initContainers", 'M', d_container}, {0, NULL, 0, NULL}};
+static const pbdesc d_podtemplate[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_podspec},
+				       {0, NULL, 0, NULL}};
+static const pbdesc d_rolling[] = {{1, "maxUnavailable", 'X', NULL}, {2, "maxSurge", 'X', NULL},
+				   {0, NULL, 0, NULL}};
+static const pbdesc d_strategy[] = {{1, "type", 's', NULL}, {2, "rollingUpdate", 'm', d_rolling},
+				    {0, NULL, 0, NULL}};
+static const pbdesc d_deploy_spec[] = {
+	{1, "replicas", 'I', NULL},	   {2, "selector", 'm', d_labelsel},
+	{3, "template", 'm', d_podtemplate}, {4, "strategy", 'm', d_strategy},
+	{5, "minReadySeconds", 'i', NULL},  {6, "revisionHistoryLimit", 'I', NULL},
+	{7, "paused", 'b', NULL},	   {9, "progressDeadlineSeconds", 'I', NULL},
+	{0, NULL, 0, NULL}};
+static const pbdesc d_deployment[] = {{1, "metadata", 'O', NULL},
+				      {2, "spec", 'm', d_deploy_spec}, {0, NULL, 0, NULL}};
+static const pbdesc d_pod[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_podspec},
+			       {0, NULL, 0, NULL}};
+static const pbdesc d_svcport[] = {{1, "name", 's', NULL}, {2, "protocol", 's', NULL},
+				   {3, "port", 'i', NULL}, {4, "targetPort", 'X', NULL},
+				   {5, "nodePort", 'i', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_svc_spec[] = {{1, "ports", 'M', d_svcport}, {2, "selector", 'k', NULL},
+				    {3, "clusterIP", 's', NULL}, {4, "type", 's', NULL},
+				    {5, "externalIPs", 'S', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_service[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_svc_spec},
+				   {0, NULL, 0, NULL}};
+
 static const struct {
 	const char *kind;
 	const pbdesc *desc;
 } pb_kinds[] = {
+	{"Deployment", d_deployment}, {"Pod", d_pod}, {"Service", d_service},
     {"SelfSubjectAccessReview", d_sar},
     {"SubjectAccessReview", d_sar},
     {"LocalSubjectAccessReview", d_sar},
@@ -451,17 +505,50 @@ static int decode_desc(cJSON *o, const unsigned char *d, size_t n, const pbdesc 
 				add_str(o, fd->name, &f);
 			break;
 		case 'b':
-			if (f.wire == 0) {
+			if (f.wire == 0 && f.v) {
 				cJSON_DeleteItemFromObjectCaseSensitive(o, fd->name);
 				cJSON_AddBoolToObject(o, fd->name, f.v != 0);
 			}
 			break;
 		case 'i':
-			if (f.wire == 0) {
+		case 'I':
+			if (f.wire == 0 && (f.v || fd->type == 'I')) {
 				cJSON_DeleteItemFromObjectCaseSensitive(o, fd->name);
-				cJSON_AddNumberToObject(o, fd->name, (double)(int64_t)f.v);
+				cJSON_AddNumberToObject(o, fd->name, (double)(int32_t)f.v);
 			}
 			break;
+		case 'k':
+			if (f.wire == 2 && map_entry(jobj(o, fd->name), &f, false) < 0)
+				return -1;
+			break;
+		case 'X': {
+			/* IntOrString {1: type (0 int, 1 string), 2: intVal, 3: strVal} */
+			if (f.wire != 2)
+				break;
+			pb xb = {f.d, f.d + f.n};
+			pbf x;
+			uint64_t kind = 0, iv = 0;
+			char *sv = NULL;
+			while ((r = next(&xb, &x)) > 0) {
+				if (x.field == 1 && x.wire == 0)
+					kind = x.v;
+				else if (x.field == 2 && x.wire == 0)
+					iv = x.v;
+				else if (x.field == 3 && x.wire == 2) {
+					free(sv);
+					sv = str(&x);
+				}
+			}
+			cJSON_DeleteItemFromObjectCaseSensitive(o, fd->name);
+			if (kind == 1)
+				cJSON_AddStringToObject(o, fd->name, sv ? sv : "");
+			else
+				cJSON_AddNumberToObject(o, fd->name, (double)(int32_t)iv);
+			free(sv);
+			if (r < 0)
+				return -1;
+			break;
+		}
 		case 'O':
 			if (f.wire == 2 && object_meta(jobj(o, fd->name), &f) < 0)
 				return -1;

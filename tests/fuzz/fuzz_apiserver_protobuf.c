@@ -19,7 +19,8 @@ cJSON *jobj(cJSON *o, const char *k)
 }
 
 static const char *const kinds[] = {"Secret", "ConfigMap", "DeleteOptions", "Namespace",
-				    "RoleBinding", "ClusterRole", "SelfSubjectAccessReview"};
+				    "RoleBinding", "ClusterRole", "SelfSubjectAccessReview",
+				    "Deployment", "Service"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

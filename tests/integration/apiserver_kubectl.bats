@@ -400,3 +400,20 @@ teardown_file() {
 	[[ "$output" != *'gadgets'* ]]
 	[[ "$output" == *'widgets'* ]]
 }
+
+@test "kubectl create deployment / expose / run (protobuf bodies)" {
+	k create deployment web --image=nginx:1 --port=80 --replicas=2
+	run k get deploy web -o jsonpath='{.spec.replicas} {.spec.selector.matchLabels.app} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort}'
+	[ "$output" = "2 web nginx:1 80" ]
+	k expose deploy web --port=8080 --target-port=80
+	run k get svc web -o jsonpath='{.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.selector.app}'
+	[ "$output" = "8080 80 web" ]
+	k run p1 --image=busybox --command -- sleep 10
+	run k get pod p1 -o jsonpath='{.spec.containers[0].command}'
+	[ "$output" = '["sleep","10"]' ]
+	k create sa robot
+	k create role r1 --verb=get --resource=pods
+	k create rolebinding rb1 --role=r1 --serviceaccount=default:robot
+	run k get rolebinding rb1 -o jsonpath='{.subjects[0].kind}/{.subjects[0].name} {.roleRef.name}'
+	[ "$output" = "ServiceAccount/robot r1" ]
+}
