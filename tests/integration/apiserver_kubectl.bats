@@ -417,3 +417,61 @@ teardown_file() {
 	run k get rolebinding rb1 -o jsonpath='{.subjects[0].kind}/{.subjects[0].name} {.roleRef.name}'
 	[ "$output" = "ServiceAccount/robot r1" ]
 }
+
+@test "Flux CRDs install and their objects validate, default, print and take status" {
+	run k apply --server-side -f "$EDDY_SRC/config/crd/"
+	[ "$status" -eq 0 ]
+	k wait --for=condition=Established crd --all --timeout=20s
+	k apply -f - <<-'EOF2'
+	apiVersion: source.toolkit.fluxcd.io/v1
+	kind: GitRepository
+	metadata: {name: podinfo}
+	spec:
+	  interval: 1m
+	  url: https://github.com/stefanprodan/podinfo
+	  ref: {branch: master}
+	---
+	apiVersion: kustomize.toolkit.fluxcd.io/v1
+	kind: Kustomization
+	metadata: {name: apps}
+	spec:
+	  interval: 10m
+	  path: ./kustomize
+	  prune: true
+	  sourceRef: {kind: GitRepository, name: podinfo}
+	---
+	apiVersion: helm.toolkit.fluxcd.io/v2
+	kind: HelmRelease
+	metadata: {name: hr}
+	spec:
+	  interval: 5m
+	  chart:
+	    spec:
+	      chart: podinfo
+	      sourceRef: {kind: HelmRepository, name: podinfo}
+	EOF2
+	run k get gitrepositories
+	[[ "${lines[0]}" == *"NAME"*"URL"*"AGE"*"READY"*"STATUS"* ]]
+	[[ "${lines[1]}" == podinfo*"https://github.com/stefanprodan/podinfo"* ]]
+	run k get gitrepo podinfo -o jsonpath='{.spec.timeout}'
+	[ "$output" = "60s" ]
+	run k get ks apps -o jsonpath='{.spec.sourceRef.kind}/{.spec.sourceRef.name}'
+	[ "$output" = "GitRepository/podinfo" ]
+	run k apply -f - <<-'EOF2'
+	apiVersion: source.toolkit.fluxcd.io/v1
+	kind: GitRepository
+	metadata: {name: bad}
+	spec: {interval: soon, url: https://example.com/x}
+	EOF2
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'The GitRepository "bad" is invalid: spec.interval: Invalid value: "soon": spec.interval in body should match'* ]]
+	k patch gitrepo podinfo --subresource=status --type=merge -p \
+		'{"status":{"observedGeneration":1,"conditions":[{"type":"Ready","status":"True","reason":"Succeeded","message":"stored artifact","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}'
+	run k wait --for=condition=Ready gitrepo/podinfo --timeout=10s
+	[ "$status" -eq 0 ]
+	run k get gitrepo podinfo
+	[[ "${lines[1]}" == *"True"*"stored artifact"* ]]
+	run k explain kustomization.spec.prune
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"<boolean>"* ]]
+}
