@@ -107,7 +107,7 @@ static int con_get(cJSON *con, const char *key, cJSON **out, char *msg, size_t m
 {
 	if (cJSON_IsObject(con)) {
 		/* A missing member is not an error (v4.12): the caller sees NULL. */
-		*out = pi_get(con, key);
+		*out = patch_u_get(con, key);
 		return 0;
 	}
 	long long idx;
@@ -162,7 +162,7 @@ static cJSON *find_object(cJSON *doc, const char *path, char **key_out)
 static int con_add(cJSON *con, const char *key, cJSON *val, char *msg, size_t msglen)
 {
 	if (cJSON_IsObject(con)) {
-		pi_set(con, key, val);
+		patch_u_set(con, key, val);
 		return 0;
 	}
 	if (strcmp(key, "-") == 0) {
@@ -205,11 +205,11 @@ static int con_add(cJSON *con, const char *key, cJSON *val, char *msg, size_t ms
 static int con_remove(cJSON *con, const char *key, char *msg, size_t msglen)
 {
 	if (cJSON_IsObject(con)) {
-		if (!pi_get(con, key)) {
+		if (!patch_u_get(con, key)) {
 			snprintf(msg, msglen, "Unable to remove nonexistent key: %s" MISSING, key);
 			return -1;
 		}
-		pi_delete_key(con, key);
+		patch_u_delete_key(con, key);
 		return 0;
 	}
 	long long idx;
@@ -238,14 +238,14 @@ static int count_nodes(const cJSON *v)
 /* A string member of op, or NULL (absent or not a string). */
 static const char *op_str(const cJSON *op, const char *name)
 {
-	const cJSON *v = pi_get(op, name);
+	const cJSON *v = patch_u_get(op, name);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static cJSON *op_value(const cJSON *op)
 {
-	const cJSON *v = pi_get(op, "value");
-	return v ? pi_dup(v) : cJSON_CreateNull();
+	const cJSON *v = patch_u_get(op, "value");
+	return v ? patch_u_dup(v) : cJSON_CreateNull();
 }
 
 static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
@@ -302,7 +302,7 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 			goto out;
 		}
 		if (cJSON_IsObject(con) || !cur)
-			pi_set(con, key, op_value(op));
+			patch_u_set(con, key, op_value(op));
 		else
 			cJSON_ReplaceItemViaPointer(con, cur, op_value(op));
 	} else if (strcmp(kind, "move") == 0 || strcmp(kind, "copy") == 0) {
@@ -348,7 +348,7 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 					 *copied, COPY_NODE_LIMIT);
 				goto out;
 			}
-			val = pi_dup(val);
+			val = patch_u_dup(val);
 		}
 		free(key);
 		key = NULL;
@@ -389,12 +389,12 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 			err_fail(e, PATCH_REASON, "error in test for path: '%s': %s", path, msg);
 			goto out;
 		}
-		const cJSON *want = pi_get(op, "value");
+		const cJSON *want = patch_u_get(op, "value");
 		bool ok;
 		if (!cur || cJSON_IsNull(cur))
 			ok = !want || cJSON_IsNull(want);
 		else
-			ok = want && pi_equal(cur, want);
+			ok = want && patch_u_equal(cur, want);
 		if (!ok) {
 			err_fail(e, PATCH_REASON, "testing value %s failed: test failed", path);
 			goto out;
@@ -428,17 +428,17 @@ cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e)
 		err_fail(e, PATCH_REASON, "Invalid JSON Document");
 		return NULL;
 	}
-	if (pi_depth(target, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
-	    pi_depth(ops, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH) {
+	if (patch_u_depth(target, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
+	    patch_u_depth(ops, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH) {
 		err_fail(e, PATCH_REASON, "patch or document nested deeper than %d levels",
 			 PATCH_MAX_DEPTH);
 		return NULL;
 	}
-	cJSON *doc = pi_dup(target);
+	cJSON *doc = patch_u_dup(target);
 	long copied = 0;
 	/* An upper bound of the document's depth, kept without rescanning the document after
 	 * every operation: a rescan happens only when the bound passes the limit. */
-	int depth_bound = pi_depth(doc, PATCH_MAX_DEPTH);
+	int depth_bound = patch_u_depth(doc, PATCH_MAX_DEPTH);
 	for (const cJSON *op = ops->child; op; op = op->next) {
 		if (!cJSON_IsObject(op)) {
 			err_fail(e, PATCH_REASON,
@@ -456,15 +456,15 @@ cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e)
 		int tokens = 0;
 		for (const char *c = path ? path : ""; *c; c++)
 			tokens += *c == '/';
-		const cJSON *val = pi_get(op, "value");
-		int grown = tokens + (val ? pi_depth(val, PATCH_MAX_DEPTH) : 1);
+		const cJSON *val = patch_u_get(op, "value");
+		int grown = tokens + (val ? patch_u_depth(val, PATCH_MAX_DEPTH) : 1);
 		const char *kind = op_str(op, "op");
 		if (kind && (strcmp(kind, "move") == 0 || strcmp(kind, "copy") == 0))
 			grown = tokens + depth_bound;
 		if (grown > depth_bound)
 			depth_bound = grown;
 		if (depth_bound > PATCH_MAX_DEPTH) {
-			depth_bound = pi_depth(doc, PATCH_MAX_DEPTH);
+			depth_bound = patch_u_depth(doc, PATCH_MAX_DEPTH);
 			if (depth_bound > PATCH_MAX_DEPTH) {
 				err_fail(e, PATCH_REASON, "document nested deeper than %d levels",
 					 PATCH_MAX_DEPTH);

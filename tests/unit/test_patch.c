@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "eddy/mem.h"
@@ -264,7 +265,6 @@ typedef struct scase {
 	pcase c;
 } scase;
 
-
 static const scase smp_cases[] = {
 	{"v1",
 	 "Pod",
@@ -482,6 +482,57 @@ static void test_strategic_deep_input(void **state)
 	free(s);
 }
 
+/* Long lists stay fast: every lookup in the merge is hashed (upstream is quadratic). */
+static void test_strategic_long_lists(void **state)
+{
+	enum { N = 40000 };
+	cJSON *t = cJSON_CreateObject(), *p = cJSON_CreateObject();
+	cJSON *ts = cJSON_AddObjectToObject(t, "spec"), *ps = cJSON_AddObjectToObject(p, "spec");
+	cJSON *tl = cJSON_AddArrayToObject(ts, "containers");
+	cJSON *pl = cJSON_AddArrayToObject(ps, "containers");
+	cJSON *order = cJSON_AddArrayToObject(ps, "$setElementOrder/containers");
+	cJSON *fin = cJSON_AddArrayToObject(cJSON_AddObjectToObject(t, "metadata"), "finalizers");
+	cJSON *pfin = cJSON_AddArrayToObject(cJSON_AddObjectToObject(p, "metadata"), "finalizers");
+	char name[32];
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "c%d", i);
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "name", name);
+		cJSON_AddItemToArray(tl, c);
+		cJSON_AddItemToArray(fin, cJSON_CreateString(name));
+		snprintf(name, sizeof name, "c%d", N - 1 - i);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", name);
+		cJSON_AddItemToArray(order, o);
+		cJSON_AddItemToArray(pfin, cJSON_CreateString(name));
+		if (i % 2 == 0) {
+			cJSON *q = cJSON_CreateObject();
+			cJSON_AddStringToObject(q, "name", name);
+			cJSON_AddStringToObject(q, "image", "x");
+			cJSON_AddItemToArray(pl, q);
+		}
+	}
+	clock_t start = clock();
+	err e = {0};
+	cJSON *got = patch_strategic(t, p, "v1", "Pod", &e);
+	double secs = (double)(clock() - start) / CLOCKS_PER_SEC;
+	if (!got)
+		fail_msg("%s", e.msg);
+	cJSON *l = cJSON_GetObjectItem(cJSON_GetObjectItem(got, "spec"), "containers");
+	assert_int_equal(cJSON_GetArraySize(l), N);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0), "name")->valuestring,
+			    "c39999");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0), "image")->valuestring,
+			    "x");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(
+				 cJSON_GetObjectItem(got, "metadata"), "finalizers")),
+			 N);
+	assert_true(secs < 30);
+	cJSON_Delete(got);
+	cJSON_Delete(t);
+	cJSON_Delete(p);
+}
+
 /* ---- schema table ---- */
 
 static void test_schema_lookup(void **state)
@@ -550,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_pointer_escaping),
 		cmocka_unit_test(test_strategic),
 		cmocka_unit_test(test_strategic_deep_input),
+		cmocka_unit_test(test_strategic_long_lists),
 		cmocka_unit_test(test_schema_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
