@@ -475,3 +475,31 @@ teardown_file() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"<boolean>"* ]]
 }
+
+@test "deletecollection with a label selector, preconditions, propagation errors" {
+	k create ns dc
+	for i in 1 2 3; do k create cm -n dc "x$i" >/dev/null; done
+	k label cm -n dc x1 x2 group=a >/dev/null
+	run curl -s -X DELETE "$APISERVER_URL/api/v1/namespaces/dc/configmaps?labelSelector=group%3Da"
+	[[ "$output" == *'"status":"Success"'* ]]
+	run k get cm -n dc -o name
+	[ "$output" = "configmap/x3" ]
+	run curl -s -X DELETE -H 'Content-Type: application/json' \
+		"$APISERVER_URL/api/v1/namespaces/dc/configmaps/x3" -d '{"preconditions":{"uid":"nope"}}'
+	[[ "$output" == *'"code":409'* ]]
+	[[ "$output" == *'Precondition failed: UID in precondition: nope'* ]]
+	run curl -s -X DELETE -H 'Content-Type: application/json' \
+		"$APISERVER_URL/api/v1/namespaces/dc/configmaps/x3" -d '{"propagationPolicy":"Sideways"}'
+	[[ "$output" == *'"code":422'* ]]
+	run curl -s -X DELETE "$APISERVER_URL/api/v1/namespaces/dc/configmaps/x3?dryRun=All"
+	[[ "$output" == *'"status":"Success"'* ]]
+	run k get cm -n dc x3 -o name
+	[ "$output" = "configmap/x3" ]
+	run curl -s "$APISERVER_URL/api/v1/namespaces/dc/configmaps?watch=1&resourceVersion=notanumber"
+	[[ "$output" == *'"code":400'* ]]
+	run curl -s -o /dev/null -w '%{http_code}' "$APISERVER_URL/api/v1/nosuchthings"
+	[ "$output" = "404" ]
+	run curl -s -X PATCH -H 'Content-Type: application/strategic-merge-patch+json' \
+		"$APISERVER_URL/apis/example.com/v1/namespaces/default/widgets/w1" -d '{}'
+	[[ "$output" == *'"code":415'* ]]
+}
