@@ -503,3 +503,62 @@ teardown_file() {
 		"$APISERVER_URL/apis/example.com/v1/namespaces/default/widgets/w1" -d '{}'
 	[[ "$output" == *'"code":415'* ]]
 }
+
+# One object of each kind through the whole verb matrix.
+matrix_manifest() { # kind name value
+	case $1 in
+	cm) printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s}\ndata: {v: "%s"}\n' "$2" "$3" ;;
+	deploy) printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: %s}\nspec:\n  replicas: %s\n  selector: {matchLabels: {app: %s}}\n  template:\n    metadata: {labels: {app: %s}}\n    spec: {containers: [{name: c, image: "busybox"}]}\n' "$2" "$3" "$2" "$2" ;;
+	widget) printf 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: %s}\nspec: {size: %s}\n' "$2" "$3" ;;
+	esac
+}
+
+@test "verb matrix on ConfigMaps, Deployments and custom resources" {
+	k wait --for=condition=Established crd/widgets.example.com --timeout=10s
+	local kind name
+	for kind in cm deploy widget; do
+		name="m-$kind"
+		matrix_manifest "$kind" "$name" 1 >"$WORK/$name.yaml"
+		k get "$kind" -w --output-watch-events --request-timeout=5s >"$WORK/$name.watch" 2>&1 &
+		local wp=$!
+		sleep 0.5
+		k apply -f "$WORK/$name.yaml"
+		run k get "$kind" "$name" -o yaml
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"name: $name"* ]]
+		matrix_manifest "$kind" "$name" 2 >"$WORK/$name.yaml"
+		run k diff -f "$WORK/$name.yaml"
+		[ "$status" -eq 1 ]
+		k apply --server-side --force-conflicts -f "$WORK/$name.yaml"
+		run k diff -f "$WORK/$name.yaml"
+		[ "$status" -eq 0 ]
+		k patch "$kind" "$name" --type=merge -p '{"metadata":{"labels":{"merge":"1"}}}'
+		k patch "$kind" "$name" --type=json -p '[{"op":"add","path":"/metadata/labels/json","value":"1"}]'
+		if [ "$kind" != widget ]; then
+			k patch "$kind" "$name" -p '{"metadata":{"labels":{"smp":"1"}}}'
+		fi
+		k label "$kind" "$name" lab=1
+		k annotate "$kind" "$name" ann=1
+		run k get "$kind" "$name" -o jsonpath='{.metadata.labels.merge}{.metadata.labels.json}{.metadata.labels.lab}{.metadata.annotations.ann}'
+		[ "$output" = "1111" ]
+		case $kind in
+		cm) run k wait --for=jsonpath='{.data.v}'=2 cm/"$name" --timeout=10s ;;
+		deploy) run k wait --for=condition=Available deploy/"$name" --timeout=10s ;;
+		widget)
+			k patch widget "$name" --subresource=status --type=merge \
+				-p '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}'
+			run k wait --for=condition=Ready widget/"$name" --timeout=10s ;;
+		esac
+		[ "$status" -eq 0 ]
+		run k explain "$kind"
+		[ "$status" -eq 0 ]
+		k delete "$kind" "$name"
+		run k get "$kind" "$name"
+		[ "$status" -ne 0 ]
+		wait "$wp" || true
+		run cat "$WORK/$name.watch"
+		[[ "$output" == *"ADDED"*"$name"* ]]
+		[[ "$output" == *"MODIFIED"*"$name"* ]]
+		[[ "$output" == *"DELETED"*"$name"* ]]
+	done
+}
