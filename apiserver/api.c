@@ -382,6 +382,7 @@ static int load_crds(apiserver *s, err *e)
 }
 
 int auth_load(apiserver *s, err *e);
+int auth_seed_roles(apiserver *s, err *e);
 
 apiserver *apiserver_new(uv_loop_t *loop, const apiserver_opts *opts, err *e)
 {
@@ -407,7 +408,7 @@ apiserver *apiserver_new(uv_loop_t *loop, const apiserver_opts *opts, err *e)
 	for (size_t i = 0; i < 4; i++)
 		if (put_default(s, defaults[i], e) < 0)
 			goto fail;
-	if (auth_load(s, e) < 0)
+	if (auth_load(s, e) < 0 || auth_seed_roles(s, e) < 0)
 		goto fail;
 	uv_timer_init(loop, &s->compact_timer);
 	uv_timer_init(loop, &s->gc_timer);

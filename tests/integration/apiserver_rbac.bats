@@ -69,6 +69,23 @@ grant() {
 	[ "$output" = "namespace/default" ]
 	run k --as=someone get ns default
 	[ "$status" -ne 0 ]
+	# default aggregated ClusterRoles: admin in its namespace, view elsewhere (no secrets)
+	k create ns tenant
+	k create rolebinding t-admin -n tenant --clusterrole=admin --serviceaccount=tenant:rec
+	k create rolebinding t-view -n default --clusterrole=view --serviceaccount=tenant:rec
+	local t=--as=system:serviceaccount:tenant:rec
+	run k auth can-i create deployments.apps -n tenant "$t"
+	[ "$output" = "yes" ]
+	run k auth can-i create rolebindings.rbac.authorization.k8s.io -n tenant "$t"
+	[ "$output" = "yes" ]
+	run k auth can-i list configmaps -n default "$t"
+	[ "$output" = "yes" ]
+	run k auth can-i get secrets -n default "$t"
+	[ "$output" = "no" ]
+	run k "$t" create cm -n default nope
+	[[ "$output" == *'configmaps is forbidden: User "system:serviceaccount:tenant:rec" cannot create resource "configmaps" in API group "" in the namespace "default"'* ]]
+	run k get clusterrole cluster-admin -o jsonpath='{.rules[0].verbs}'
+	[ "$output" = '["*"]' ]
 }
 
 @test "--tls: client certificates, ServiceAccount tokens and RBAC" {
