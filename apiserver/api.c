@@ -499,15 +499,16 @@ void api_handle(apiserver *s, const api_req *rq, api_resp *rs)
 		rs->content_type = "text/plain; charset=utf-8";
 		return;
 	}
+	if (!strcmp(path, "/version") || !strcmp(path, "/version/")) {
+		/* Public, as system:public-info-viewer makes it upstream. */
+		version_doc(rs);
+		return;
+	}
 	api_ctx c = {.s = s, .rq = rq, .rs = rs};
 	query_parse(&c.q, rq->query);
 	auth_identify(&c);
 	if (rs->code) /* authentication failed */
 		goto out;
-	if (!strcmp(path, "/version") || !strcmp(path, "/version/")) {
-		version_doc(rs);
-		goto out;
-	}
 	if (!strncmp(path, "/openapi/", 9)) {
 		handle_openapi(&c, path);
 		goto out;
