@@ -1,5 +1,35 @@
-/* Placeholder entry point; replaced by the binary's skeleton (issue 2). */
-int main(void)
+/* eddy: the command-line interface. For now only `version` and `--help`; the commands are
+ * added by the CLI work (issue for cli/). */
+#include "eddy/app.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
 {
-	return 0;
+	fprintf(out, "Command line utility for Eddy, a Flux-compatible GitOps toolkit.\n\n"
+		     "Usage:\n  eddy [command]\n\nAvailable Commands:\n"
+		     "  version     Print the client version information\n\n"
+		     "Flags:\n  -h, --help      help for eddy\n"
+		     "      --version   version for eddy\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+	if (!cmd || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("eddy: v%s\n", EDDY_VERSION);
+		return 0;
+	}
+	if (cmd[0] == '-')
+		fprintf(stderr, "Error: unknown flag: %s\n", cmd);
+	else
+		fprintf(stderr, "Error: unknown command \"%s\" for \"eddy\"\n", cmd);
+	fprintf(stderr, "Run 'eddy --help' for usage.\n");
+	return 2;
 }

@@ -1,5 +1,55 @@
-/* Placeholder entry point; replaced by the binary's skeleton (issue 2). */
-int main(void)
+/* kustomize-controller: builds and applies Kustomizations. For now the skeleton: flags,
+ * logging, health and metrics endpoints, graceful stop (see eddy/app.h). */
+#include "eddy/app.h"
+
+static struct {
+	long long concurrent_ssa, http_retry;
+	const char *default_decryption_sa, *default_kubeconfig_sa;
+	const char *sops_age_secret, *sops_vault_configmap;
+	app_strings override_manager;
+	const char *custom_apply_stage_kinds;
+} opt = {
+	.concurrent_ssa = 4,
+	.http_retry = 9,
+	.default_decryption_sa = "",
+	.default_kubeconfig_sa = "",
+	.sops_age_secret = "",
+	.sops_vault_configmap = "",
+	.custom_apply_stage_kinds = "",
+};
+
+static const app_flag extra[] = {
+	APP_FLAG_RANGE("concurrent-ssa", APP_FLAG_INT, &opt.concurrent_ssa,
+	  "The number of concurrent server-side apply operations.", 1, 256),
+	APP_FLAG("http-retry", APP_FLAG_INT, &opt.http_retry,
+	  "The maximum number of retries when failing to fetch artifacts over HTTP."),
+	APP_FLAG("default-decryption-service-account", APP_FLAG_STRING, &opt.default_decryption_sa,
+	  "Default service account used for decryption."),
+	APP_FLAG("default-kubeconfig-service-account", APP_FLAG_STRING, &opt.default_kubeconfig_sa,
+	  "Default service account used for kubeconfig."),
+	APP_FLAG("sops-age-secret", APP_FLAG_STRING, &opt.sops_age_secret,
+	  "The name of a Secret in the controller's namespace holding SOPS age keys."),
+	APP_FLAG("sops-vault-configmap", APP_FLAG_STRING, &opt.sops_vault_configmap,
+	  "The name of a ConfigMap holding the allowed Vault addresses for SOPS."),
+	APP_FLAG("override-manager", APP_FLAG_STRINGS, &opt.override_manager,
+	  "Field manager whose changes count as drift (repeatable)."),
+	APP_FLAG("custom-apply-stage-kinds", APP_FLAG_STRING, &opt.custom_apply_stage_kinds,
+	  "Kinds (group/Kind, comma separated) applied in a stage before the others."),
+};
+
+int main(int argc, char **argv)
 {
-	return 0;
+	static const app_spec spec = {
+		.name = "kustomize-controller",
+		.summary = "Eddy kustomize-controller: builds Kustomizations from source artifacts "
+			   "and applies them.",
+		.groups = APP_FL_CONTROLLER | APP_FL_EVENTS | APP_FL_REQUEUE_DEP | APP_FL_NO_XNS |
+			  APP_FL_NO_REMOTE_BASES | APP_FL_DEFAULT_SA | APP_FL_KUBECONFIG_OPTS,
+		.default_concurrent = 4,
+		.extra = extra,
+		.nextra = sizeof extra / sizeof extra[0],
+	};
+	int rc = app_main(&spec, argc, argv);
+	app_strings_release(&opt.override_manager);
+	return rc;
 }

