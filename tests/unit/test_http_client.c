@@ -45,24 +45,26 @@ static char *path_of(const char *name)
 static int make_pki(void)
 {
 	char cmd[4096];
-	snprintf(
-		cmd, sizeof cmd,
-		"set -e; cd '%s'; exec 2>openssl.log;"
-		"K='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';"
-		"openssl req -x509 $K -keyout ca.key -out ca.crt -days 2 -subj /CN=eddy-test-ca;"
-		"openssl req -x509 $K -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue-ca;"
-		"printf 'subjectAltName=IP:127.0.0.1\\n' > srv.ext;"
-		"printf 'extendedKeyUsage=clientAuth\\n' > cli.ext;"
-		"openssl req $K -keyout srv.key -out srv.csr -subj /CN=127.0.0.1;"
-		"openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt"
-		" -days 2 -extfile srv.ext;"
-		"openssl req $K -keyout cli.key -out cli.csr -subj '/CN=alice/O=system:masters/O=dev';"
-		"openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cli.crt"
-		" -days 2 -extfile cli.ext;"
-		"openssl req $K -keyout bad.key -out bad.csr -subj '/CN=mallory/O=system:masters';"
-		"openssl x509 -req -in bad.csr -CA rogue.crt -CAkey rogue.key -CAcreateserial"
-		" -out bad.crt -days 2 -extfile cli.ext",
-		dir);
+	snprintf(cmd, sizeof cmd,
+		 "set -e; cd '%s'; exec 2>openssl.log;"
+		 "K='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';"
+		 "openssl req -x509 $K -keyout ca.key -out ca.crt -days 2 -subj /CN=eddy-test-ca;"
+		 "openssl req -x509 $K -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue-ca;"
+		 "printf 'subjectAltName=IP:127.0.0.1\\n' > srv.ext;"
+		 "printf 'extendedKeyUsage=clientAuth\\n' > cli.ext;"
+		 "openssl req $K -keyout srv.key -out srv.csr -subj /CN=127.0.0.1;"
+		 "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
+		 "srv.crt"
+		 " -days 2 -extfile srv.ext;"
+		 "openssl req $K -keyout cli.key -out cli.csr -subj "
+		 "'/CN=alice/O=system:masters/O=dev';"
+		 "openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
+		 "cli.crt"
+		 " -days 2 -extfile cli.ext;"
+		 "openssl req $K -keyout bad.key -out bad.csr -subj '/CN=mallory/O=system:masters';"
+		 "openssl x509 -req -in bad.csr -CA rogue.crt -CAkey rogue.key -CAcreateserial"
+		 " -out bad.crt -days 2 -extfile cli.ext",
+		 dir);
 	return system(cmd);
 }
 
@@ -159,6 +161,25 @@ static void methods_headers_and_bodies(void **state)
 	assert_int_equal(http_client_do(c, &inj, &r, &e), -1);
 	assert_string_equal(e.reason, "InvalidRequest");
 	http_response_release(&r);
+	http_client_free(c);
+}
+
+static void keepalive_reuses_one_connection(void **state)
+{
+	http_client *c = http_client_new(NULL, NULL);
+	http_response r;
+	err e;
+	http_client_req q = {.url = u("/conns")};
+	uint64_t t0 = now_ms();
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(http_client_do(c, &q, &r, &e), 0);
+		assert_int_equal(r.status, 200);
+		/* only this client's connection is open (earlier tests' connections are gone) */
+		if (i >= 100 && strcmp(buf_str(&r.body), "1") != 0)
+			fail_msg("request %d saw %s connections", i, buf_str(&r.body));
+		http_response_release(&r);
+	}
+	assert_true(now_ms() - t0 < 20000);
 	http_client_free(c);
 }
 
@@ -775,6 +796,7 @@ int main(void)
 	mem_install_hooks();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(methods_headers_and_bodies),
+		cmocka_unit_test(keepalive_reuses_one_connection),
 		cmocka_unit_test(retries_on_503_then_succeeds),
 		cmocka_unit_test(connect_errors_are_retried_and_never_leak_secrets),
 		cmocka_unit_test(bearer_and_basic_auth),
