@@ -42,6 +42,8 @@
  *     line 4: mapping key "x" already defined at line 2
  * Anchors and aliases are expanded (copied); merge keys `<<` (a mapping or a sequence of
  * mappings) merge as yaml.v3 does: explicit keys win, earlier merged maps win over later ones.
+ * A quoted "<<" key and its value are dropped, as kustomize drops them. An empty key ("? "
+ * alone) is "".
  *
  * Errors (err reason "InvalidYAML" or "InvalidJSON") read like Go's, with a 1-based line:
  *   yaml: line 3: could not find expected ':'
@@ -63,7 +65,7 @@
 /* Limits of one parse. A zero field means "use the default" for that field. */
 typedef struct yml_limits {
 	size_t max_bytes;           /* input size; default 64 MiB */
-	unsigned max_depth;         /* nesting of mappings/sequences; default 1000 */
+	unsigned max_depth;         /* nesting of mappings/sequences; default 1000, at most 10 000 */
 	size_t max_nodes;           /* nodes built, alias copies included; default 4 000 000 */
 	size_t max_alias_expansion; /* nodes copied by aliases; see below */
 	size_t max_docs;            /* documents in a stream; default 100 000 */
@@ -72,6 +74,7 @@ typedef struct yml_limits {
 enum {
 	YML_DEFAULT_MAX_BYTES = 64 * 1024 * 1024,
 	YML_DEFAULT_MAX_DEPTH = 1000,
+	YML_MAX_DEPTH_CAP = 10000, /* larger max_depth values are lowered to this */
 	YML_DEFAULT_MAX_NODES = 4 * 1000 * 1000,
 	YML_DEFAULT_MAX_DOCS = 100 * 1000,
 };
