@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -290,6 +292,14 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	/* One server per data directory: the store assumes it is the only writer. */
+	char *lock_path = xasprintf("%s/lock", data_dir);
+	int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(lock_path);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "eddy-apiserver: %s is in use by another eddy-apiserver\n", data_dir);
+		return 1;
+	}
 	app a = {0};
 	a.log_requests = log_requests;
 	a.loop = uv_default_loop();
@@ -344,5 +354,6 @@ int main(int argc, char **argv)
 	uv_run(a.loop, UV_RUN_DEFAULT);
 	tls_material_release(&tm);
 	uv_loop_close(a.loop);
+	close(lock_fd);
 	return 0;
 }
