@@ -21,109 +21,108 @@ typedef struct builtin {
 #define ALL "all"
 #define APIX "api-extensions"
 static const builtin builtins[] = {
-	{"v1", "bindings", "Binding", 'N', "", "", "c", "", "", NULL},
-	{"v1", "componentstatuses", "ComponentStatus", 'C', "cs", "", "gl", "", "", NULL},
-	{"v1", "configmaps", "ConfigMap", 'N', "cm", "", NULL, "", "", NULL},
-	{"v1", "endpoints", "Endpoints", 'N', "ep", "", NULL, "", "", NULL},
-	{"v1", "events", "Event", 'N', "ev", "", NULL, "", "",
-	 "involvedObject.kind,involvedObject.namespace,involvedObject.name,involvedObject.uid,"
-	 "involvedObject.apiVersion,involvedObject.resourceVersion,involvedObject.fieldPath,"
-	 "reason,reportingComponent,source,type"},
-	{"v1", "limitranges", "LimitRange", 'N', "limits", "", NULL, "", "", NULL},
-	{"v1", "namespaces", "Namespace", 'C', "ns", "", "cdglpuw",
-	 "finalize=/v1/Namespace:u status", "", "status.phase"},
-	{"v1", "nodes", "Node", 'C', "no", "", NULL, "proxy=/v1/NodeProxyOptions:cdgpu status", "",
-	 "spec.unschedulable"},
-	{"v1", "persistentvolumeclaims", "PersistentVolumeClaim", 'N', "pvc", "", NULL, "status", "",
-	 NULL},
-	{"v1", "persistentvolumes", "PersistentVolume", 'C', "pv", "", NULL, "status", "", NULL},
-	{"v1", "pods", "Pod", 'N', "po", ALL, NULL,
-	 "attach=/v1/PodAttachOptions:cg binding=/v1/Binding:c ephemeralcontainers=/v1/Pod:gpu "
-	 "eviction=policy/v1/Eviction:c exec=/v1/PodExecOptions:cg log=/v1/Pod:g "
-	 "portforward=/v1/PodPortForwardOptions:cg proxy=/v1/PodProxyOptions:cdgpu "
-	 "resize=/v1/Pod:gpu status", "",
-	 "spec.nodeName,spec.restartPolicy,spec.schedulerName,spec.serviceAccountName,"
-	 "spec.hostNetwork,status.phase,status.podIP,status.podIPs,status.nominatedNodeName"},
-	{"v1", "podtemplates", "PodTemplate", 'N', "", "", NULL, "", "", NULL},
-	{"v1", "replicationcontrollers", "ReplicationController", 'N', "rc", ALL, NULL,
-	 "scale status", "G", "status.replicas"},
-	{"v1", "resourcequotas", "ResourceQuota", 'N', "quota", "", NULL, "status", "", NULL},
-	{"v1", "secrets", "Secret", 'N', "", "", NULL, "", "", "type"},
-	{"v1", "serviceaccounts", "ServiceAccount", 'N', "sa", "", NULL,
-	 "token=authentication.k8s.io/v1/TokenRequest:c", "", NULL},
-	{"v1", "services", "Service", 'N', "svc", ALL, NULL,
-	 "proxy=/v1/ServiceProxyOptions:cdgpu status", "", NULL},
-	{"admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations",
-	 "MutatingWebhookConfiguration", 'C', "", APIX, NULL, "", "G", NULL},
-	{"admissionregistration.k8s.io/v1", "validatingadmissionpolicies",
-	 "ValidatingAdmissionPolicy", 'C', "", APIX, NULL, "status", "G", NULL},
-	{"admissionregistration.k8s.io/v1", "validatingadmissionpolicybindings",
-	 "ValidatingAdmissionPolicyBinding", 'C', "", APIX, NULL, "", "G", NULL},
-	{"admissionregistration.k8s.io/v1", "validatingwebhookconfigurations",
-	 "ValidatingWebhookConfiguration", 'C', "", APIX, NULL, "", "G", NULL},
-	{"apiextensions.k8s.io/v1", "customresourcedefinitions", "CustomResourceDefinition", 'C',
-	 "crd crds", APIX, NULL, "status", "G", NULL},
-	{"apiregistration.k8s.io/v1", "apiservices", "APIService", 'C', "", APIX, NULL, "status",
-	 "", NULL},
-	{"apps/v1", "controllerrevisions", "ControllerRevision", 'N', "", "", NULL, "", "", NULL},
-	{"apps/v1", "daemonsets", "DaemonSet", 'N', "ds", ALL, NULL, "status", "G", NULL},
-	{"apps/v1", "deployments", "Deployment", 'N', "deploy", ALL, NULL, "scale status", "G", NULL},
-	{"apps/v1", "replicasets", "ReplicaSet", 'N', "rs", ALL, NULL, "scale status", "G",
-	 "status.replicas"},
-	{"apps/v1", "statefulsets", "StatefulSet", 'N', "sts", ALL, NULL, "scale status", "G", NULL},
-	{"authentication.k8s.io/v1", "selfsubjectreviews", "SelfSubjectReview", 'C', "", "", "c", "",
-	 "", NULL},
-	{"authentication.k8s.io/v1", "tokenreviews", "TokenReview", 'C', "", "", "c", "", "", NULL},
-	{"authorization.k8s.io/v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", 'N',
-	 "", "", "c", "", "", NULL},
-	{"authorization.k8s.io/v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", 'C', "",
-	 "", "c", "", "", NULL},
-	{"authorization.k8s.io/v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", 'C', "", "",
-	 "c", "", "", NULL},
-	{"authorization.k8s.io/v1", "subjectaccessreviews", "SubjectAccessReview", 'C', "", "", "c",
-	 "", "", NULL},
-	{"autoscaling/v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", 'N', "hpa", ALL,
-	 NULL, "status", "", NULL},
-	{"autoscaling/v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", 'N', "hpa", ALL,
-	 NULL, "status", "", NULL},
-	{"batch/v1", "cronjobs", "CronJob", 'N', "cj", ALL, NULL, "status", "G", NULL},
-	{"batch/v1", "jobs", "Job", 'N', "", ALL, NULL, "status", "G", "status.successful"},
-	{"certificates.k8s.io/v1", "certificatesigningrequests", "CertificateSigningRequest", 'C',
-	 "csr", "", NULL, "approval=certificates.k8s.io/v1/CertificateSigningRequest:gpu status", "",
-	 "spec.signerName"},
-	{"coordination.k8s.io/v1", "leases", "Lease", 'N', "", "", NULL, "", "", NULL},
-	{"discovery.k8s.io/v1", "endpointslices", "EndpointSlice", 'N', "", "", NULL, "", "", NULL},
-	{"events.k8s.io/v1", "events", "Event", 'N', "ev", "", NULL, "", "", NULL},
-	{"flowcontrol.apiserver.k8s.io/v1", "flowschemas", "FlowSchema", 'C', "", "", NULL, "status",
-	 "G", NULL},
-	{"flowcontrol.apiserver.k8s.io/v1", "prioritylevelconfigurations",
-	 "PriorityLevelConfiguration", 'C', "", "", NULL, "status", "G", NULL},
-	{"networking.k8s.io/v1", "ingressclasses", "IngressClass", 'C', "", "", NULL, "", "", NULL},
-	{"networking.k8s.io/v1", "ingresses", "Ingress", 'N', "ing", "", NULL, "status", "G", NULL},
-	{"networking.k8s.io/v1", "ipaddresses", "IPAddress", 'C', "ip", "", NULL, "", "", NULL},
-	{"networking.k8s.io/v1", "networkpolicies", "NetworkPolicy", 'N', "netpol", "", NULL, "",
-	 "G", NULL},
-	{"networking.k8s.io/v1", "servicecidrs", "ServiceCIDR", 'C', "", "", NULL, "status", "",
-	 NULL},
-	{"node.k8s.io/v1", "runtimeclasses", "RuntimeClass", 'C', "", "", NULL, "", "", NULL},
-	{"policy/v1", "poddisruptionbudgets", "PodDisruptionBudget", 'N', "pdb", "", NULL, "status",
-	 "G", NULL},
-	{"rbac.authorization.k8s.io/v1", "clusterrolebindings", "ClusterRoleBinding", 'C', "", "",
-	 NULL, "", "", NULL},
-	{"rbac.authorization.k8s.io/v1", "clusterroles", "ClusterRole", 'C', "", "", NULL, "", "",
-	 NULL},
-	{"rbac.authorization.k8s.io/v1", "rolebindings", "RoleBinding", 'N', "", "", NULL, "", "",
-	 NULL},
-	{"rbac.authorization.k8s.io/v1", "roles", "Role", 'N', "", "", NULL, "", "", NULL},
-	{"scheduling.k8s.io/v1", "priorityclasses", "PriorityClass", 'C', "pc", "", NULL, "", "",
-	 NULL},
-	{"storage.k8s.io/v1", "csidrivers", "CSIDriver", 'C', "", "", NULL, "", "", NULL},
-	{"storage.k8s.io/v1", "csinodes", "CSINode", 'C', "", "", NULL, "", "", NULL},
-	{"storage.k8s.io/v1", "csistoragecapacities", "CSIStorageCapacity", 'N', "", "", NULL, "",
-	 "", NULL},
-	{"storage.k8s.io/v1", "storageclasses", "StorageClass", 'C', "sc", "", NULL, "", "", NULL},
-	{"storage.k8s.io/v1", "volumeattachments", "VolumeAttachment", 'C', "", "", NULL, "status",
-	 "", NULL},
+    {"v1", "bindings", "Binding", 'N', "", "", "c", "", "", NULL},
+    {"v1", "componentstatuses", "ComponentStatus", 'C', "cs", "", "gl", "", "", NULL},
+    {"v1", "configmaps", "ConfigMap", 'N', "cm", "", NULL, "", "", NULL},
+    {"v1", "endpoints", "Endpoints", 'N', "ep", "", NULL, "", "", NULL},
+    {"v1", "events", "Event", 'N', "ev", "", NULL, "", "",
+     "involvedObject.kind,involvedObject.namespace,involvedObject.name,involvedObject.uid,"
+     "involvedObject.apiVersion,involvedObject.resourceVersion,involvedObject.fieldPath,"
+     "reason,reportingComponent,source,type"},
+    {"v1", "limitranges", "LimitRange", 'N', "limits", "", NULL, "", "", NULL},
+    {"v1", "namespaces", "Namespace", 'C', "ns", "", "cdglpuw", "finalize=/v1/Namespace:u status",
+     "", "status.phase"},
+    {"v1", "nodes", "Node", 'C', "no", "", NULL, "proxy=/v1/NodeProxyOptions:cdgpu status", "",
+     "spec.unschedulable"},
+    {"v1", "persistentvolumeclaims", "PersistentVolumeClaim", 'N', "pvc", "", NULL, "status", "",
+     NULL},
+    {"v1", "persistentvolumes", "PersistentVolume", 'C', "pv", "", NULL, "status", "", NULL},
+    {"v1", "pods", "Pod", 'N', "po", ALL, NULL,
+     "attach=/v1/PodAttachOptions:cg binding=/v1/Binding:c ephemeralcontainers=/v1/Pod:gpu "
+     "eviction=policy/v1/Eviction:c exec=/v1/PodExecOptions:cg log=/v1/Pod:g "
+     "portforward=/v1/PodPortForwardOptions:cg proxy=/v1/PodProxyOptions:cdgpu "
+     "resize=/v1/Pod:gpu status",
+     "",
+     "spec.nodeName,spec.restartPolicy,spec.schedulerName,spec.serviceAccountName,"
+     "spec.hostNetwork,status.phase,status.podIP,status.podIPs,status.nominatedNodeName"},
+    {"v1", "podtemplates", "PodTemplate", 'N', "", "", NULL, "", "", NULL},
+    {"v1", "replicationcontrollers", "ReplicationController", 'N', "rc", ALL, NULL, "scale status",
+     "G", "status.replicas"},
+    {"v1", "resourcequotas", "ResourceQuota", 'N', "quota", "", NULL, "status", "", NULL},
+    {"v1", "secrets", "Secret", 'N', "", "", NULL, "", "", "type"},
+    {"v1", "serviceaccounts", "ServiceAccount", 'N', "sa", "", NULL,
+     "token=authentication.k8s.io/v1/TokenRequest:c", "", NULL},
+    {"v1", "services", "Service", 'N', "svc", ALL, NULL,
+     "proxy=/v1/ServiceProxyOptions:cdgpu status", "", NULL},
+    {"admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations",
+     "MutatingWebhookConfiguration", 'C', "", APIX, NULL, "", "G", NULL},
+    {"admissionregistration.k8s.io/v1", "validatingadmissionpolicies", "ValidatingAdmissionPolicy",
+     'C', "", APIX, NULL, "status", "G", NULL},
+    {"admissionregistration.k8s.io/v1", "validatingadmissionpolicybindings",
+     "ValidatingAdmissionPolicyBinding", 'C', "", APIX, NULL, "", "G", NULL},
+    {"admissionregistration.k8s.io/v1", "validatingwebhookconfigurations",
+     "ValidatingWebhookConfiguration", 'C', "", APIX, NULL, "", "G", NULL},
+    {"apiextensions.k8s.io/v1", "customresourcedefinitions", "CustomResourceDefinition", 'C',
+     "crd crds", APIX, NULL, "status", "G", NULL},
+    {"apiregistration.k8s.io/v1", "apiservices", "APIService", 'C', "", APIX, NULL, "status", "",
+     NULL},
+    {"apps/v1", "controllerrevisions", "ControllerRevision", 'N', "", "", NULL, "", "", NULL},
+    {"apps/v1", "daemonsets", "DaemonSet", 'N', "ds", ALL, NULL, "status", "G", NULL},
+    {"apps/v1", "deployments", "Deployment", 'N', "deploy", ALL, NULL, "scale status", "G", NULL},
+    {"apps/v1", "replicasets", "ReplicaSet", 'N', "rs", ALL, NULL, "scale status", "G",
+     "status.replicas"},
+    {"apps/v1", "statefulsets", "StatefulSet", 'N', "sts", ALL, NULL, "scale status", "G", NULL},
+    {"authentication.k8s.io/v1", "selfsubjectreviews", "SelfSubjectReview", 'C', "", "", "c", "",
+     "", NULL},
+    {"authentication.k8s.io/v1", "tokenreviews", "TokenReview", 'C', "", "", "c", "", "", NULL},
+    {"authorization.k8s.io/v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", 'N', "",
+     "", "c", "", "", NULL},
+    {"authorization.k8s.io/v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", 'C', "", "",
+     "c", "", "", NULL},
+    {"authorization.k8s.io/v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", 'C', "", "",
+     "c", "", "", NULL},
+    {"authorization.k8s.io/v1", "subjectaccessreviews", "SubjectAccessReview", 'C', "", "", "c", "",
+     "", NULL},
+    {"autoscaling/v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", 'N', "hpa", ALL, NULL,
+     "status", "", NULL},
+    {"autoscaling/v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", 'N', "hpa", ALL, NULL,
+     "status", "", NULL},
+    {"batch/v1", "cronjobs", "CronJob", 'N', "cj", ALL, NULL, "status", "G", NULL},
+    {"batch/v1", "jobs", "Job", 'N', "", ALL, NULL, "status", "G", "status.successful"},
+    {"certificates.k8s.io/v1", "certificatesigningrequests", "CertificateSigningRequest", 'C',
+     "csr", "", NULL, "approval=certificates.k8s.io/v1/CertificateSigningRequest:gpu status", "",
+     "spec.signerName"},
+    {"coordination.k8s.io/v1", "leases", "Lease", 'N', "", "", NULL, "", "", NULL},
+    {"discovery.k8s.io/v1", "endpointslices", "EndpointSlice", 'N', "", "", NULL, "", "", NULL},
+    {"events.k8s.io/v1", "events", "Event", 'N', "ev", "", NULL, "", "", NULL},
+    {"flowcontrol.apiserver.k8s.io/v1", "flowschemas", "FlowSchema", 'C', "", "", NULL, "status",
+     "G", NULL},
+    {"flowcontrol.apiserver.k8s.io/v1", "prioritylevelconfigurations", "PriorityLevelConfiguration",
+     'C', "", "", NULL, "status", "G", NULL},
+    {"networking.k8s.io/v1", "ingressclasses", "IngressClass", 'C', "", "", NULL, "", "", NULL},
+    {"networking.k8s.io/v1", "ingresses", "Ingress", 'N', "ing", "", NULL, "status", "G", NULL},
+    {"networking.k8s.io/v1", "ipaddresses", "IPAddress", 'C', "ip", "", NULL, "", "", NULL},
+    {"networking.k8s.io/v1", "networkpolicies", "NetworkPolicy", 'N', "netpol", "", NULL, "", "G",
+     NULL},
+    {"networking.k8s.io/v1", "servicecidrs", "ServiceCIDR", 'C', "", "", NULL, "status", "", NULL},
+    {"node.k8s.io/v1", "runtimeclasses", "RuntimeClass", 'C', "", "", NULL, "", "", NULL},
+    {"policy/v1", "poddisruptionbudgets", "PodDisruptionBudget", 'N', "pdb", "", NULL, "status",
+     "G", NULL},
+    {"rbac.authorization.k8s.io/v1", "clusterrolebindings", "ClusterRoleBinding", 'C', "", "", NULL,
+     "", "", NULL},
+    {"rbac.authorization.k8s.io/v1", "clusterroles", "ClusterRole", 'C', "", "", NULL, "", "",
+     NULL},
+    {"rbac.authorization.k8s.io/v1", "rolebindings", "RoleBinding", 'N', "", "", NULL, "", "",
+     NULL},
+    {"rbac.authorization.k8s.io/v1", "roles", "Role", 'N', "", "", NULL, "", "", NULL},
+    {"scheduling.k8s.io/v1", "priorityclasses", "PriorityClass", 'C', "pc", "", NULL, "", "", NULL},
+    {"storage.k8s.io/v1", "csidrivers", "CSIDriver", 'C', "", "", NULL, "", "", NULL},
+    {"storage.k8s.io/v1", "csinodes", "CSINode", 'C', "", "", NULL, "", "", NULL},
+    {"storage.k8s.io/v1", "csistoragecapacities", "CSIStorageCapacity", 'N', "", "", NULL, "", "",
+     NULL},
+    {"storage.k8s.io/v1", "storageclasses", "StorageClass", 'C', "sc", "", NULL, "", "", NULL},
+    {"storage.k8s.io/v1", "volumeattachments", "VolumeAttachment", 'C', "", "", NULL, "status", "",
+     NULL},
 };
 
 static unsigned parse_verbs(const char *v)
@@ -401,7 +400,7 @@ int types_version_cmp(const char *a, const char *b)
 	return 0;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
+static const char *str_of(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
@@ -435,7 +434,7 @@ void types_remove_crd(types *t, const char *crd_name)
 static int cmp_order(const void *a, const void *b)
 {
 	const cJSON *va = *(const cJSON *const *)a, *vb = *(const cJSON *const *)b;
-	return types_version_cmp(jstr(va, "name"), jstr(vb, "name"));
+	return types_version_cmp(str_of(va, "name"), str_of(vb, "name"));
 }
 
 int types_add_crd(types *t, const cJSON *crd)
@@ -443,8 +442,8 @@ int types_add_crd(types *t, const cJSON *crd)
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(crd, "metadata");
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(crd, "spec");
 	const cJSON *names = cJSON_GetObjectItemCaseSensitive(spec, "names");
-	const char *name = jstr(meta, "name"), *group = jstr(spec, "group");
-	const char *plural = jstr(names, "plural"), *kind = jstr(names, "kind");
+	const char *name = str_of(meta, "name"), *group = str_of(spec, "group");
+	const char *plural = str_of(names, "plural"), *kind = str_of(names, "kind");
 	if (!name || !group || !plural || !kind)
 		return 0;
 	types_remove_crd(t, name);
@@ -454,18 +453,18 @@ int types_add_crd(types *t, const cJSON *crd)
 	const cJSON *v;
 	cJSON_ArrayForEach(v, versions) {
 		const cJSON *served = cJSON_GetObjectItemCaseSensitive(v, "served");
-		if (jstr(v, "name") && (!served || cJSON_IsTrue(served)))
+		if (str_of(v, "name") && (!served || cJSON_IsTrue(served)))
 			vs[k++] = v;
 	}
 	qsort(vs, k, sizeof(*vs), cmp_order);
-	const char *singular = jstr(names, "singular");
-	const char *list_kind = jstr(names, "listKind");
-	const char *scope = jstr(spec, "scope");
+	const char *singular = str_of(names, "singular");
+	const char *list_kind = str_of(names, "listKind");
+	const char *scope = str_of(spec, "scope");
 	for (size_t i = 0; i < k; i++) {
 		v = vs[i];
 		api_type *ty = xcalloc(1, sizeof(*ty));
 		ty->group = xstrdup(group);
-		ty->version = xstrdup(jstr(v, "name"));
+		ty->version = xstrdup(str_of(v, "name"));
 		ty->resource = xstrdup(plural);
 		ty->kind = xstrdup(kind);
 		ty->singular = singular && *singular ? xstrdup(singular) : lower(kind);
@@ -491,11 +490,11 @@ int types_add_crd(types *t, const cJSON *crd)
 		if (scale) {
 			add_subres(ty, "scale", "autoscaling", "v1", "Scale",
 				   VERB_GET | VERB_PATCH | VERB_UPDATE);
-			const char *p = jstr(scale, "specReplicasPath");
+			const char *p = str_of(scale, "specReplicasPath");
 			ty->scale_spec = xstrdup(p ? p : ".spec.replicas");
-			p = jstr(scale, "statusReplicasPath");
+			p = str_of(scale, "statusReplicasPath");
 			ty->scale_status = xstrdup(p ? p : ".status.replicas");
-			p = jstr(scale, "labelSelectorPath");
+			p = str_of(scale, "labelSelectorPath");
 			ty->scale_selector = p ? xstrdup(p) : NULL;
 		}
 		const cJSON *schema = cJSON_GetObjectItemCaseSensitive(

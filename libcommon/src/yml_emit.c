@@ -331,8 +331,6 @@ static void write_single(em *m, const unsigned char *s, size_t n, bool allow_bre
 			spaces = breaks = false;
 		}
 	}
-	if (breaks)
-		write_indent(m);
 	write_indicator(m, "'", false, false, false);
 }
 
@@ -595,8 +593,9 @@ static bool has_forbidden_chars(const char *str)
 }
 
 /* encoding/json leaves U+0085 (NEL) raw inside the quoted JSON string, and go-yaml v2 then
- * folds it as a line break of a double-quoted scalar: blanks around it vanish, one break
- * becomes a space, k breaks become k-1 newlines. NULL if s holds no NEL. */
+ * folds it as a line break of a double-quoted scalar: spaces around it vanish (tabs are
+ * escaped in JSON, so they stay), one break becomes a space, k breaks become k-1 newlines.
+ * NULL if s holds no NEL. */
 static char *fold_nel(const char *s)
 {
 	if (!strstr(s, "\xC2\x85"))
@@ -605,11 +604,11 @@ static char *fold_nel(const char *s)
 	buf_init(&b, (size_t)-1);
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n;) {
-		if (s[i] == ' ' || s[i] == '\t' || ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0x85)) {
+		if (s[i] == ' ' || ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0x85)) {
 			size_t j = i, breaks = 0;
-			while (j < n && (s[j] == ' ' || s[j] == '\t' ||
+			while (j < n && (s[j] == ' ' ||
 					 ((unsigned char)s[j] == 0xC2 && (unsigned char)s[j + 1] == 0x85))) {
-				if (s[j] == ' ' || s[j] == '\t') {
+				if (s[j] == ' ') {
 					j++;
 				} else {
 					breaks++;
@@ -876,6 +875,12 @@ int yml_emit(buf *out, const cJSON *doc, err *e)
 			const char *k = kv->string ? kv->string : "";
 			if (has_forbidden_chars(k)) {
 				rc = err_fail(e, "InvalidYAML", "yaml: control characters are not allowed");
+				break;
+			}
+			if (strstr(k, "\xC2\x85")) {
+				/* a raw NEL makes the JSON key a multi-line implicit key for go-yaml */
+				rc = err_fail(e, "InvalidYAML",
+					      "yaml: did not find expected ',' or '}' (NEL in a key)");
 				break;
 			}
 			write_indent(&m);

@@ -131,6 +131,8 @@ void yml_limits_fill(yml_limits *out, const yml_limits *in)
 		in = &z;
 	out->max_bytes = in->max_bytes ? in->max_bytes : YML_DEFAULT_MAX_BYTES;
 	out->max_depth = in->max_depth ? in->max_depth : YML_DEFAULT_MAX_DEPTH;
+	if (out->max_depth > YML_MAX_DEPTH_CAP) /* cJSON_Duplicate/cJSON_Delete recurse */
+		out->max_depth = YML_MAX_DEPTH_CAP;
 	out->max_nodes = in->max_nodes ? in->max_nodes : YML_DEFAULT_MAX_NODES;
 	out->max_alias_expansion = in->max_alias_expansion;
 	out->max_docs = in->max_docs ? in->max_docs : YML_DEFAULT_MAX_DOCS;

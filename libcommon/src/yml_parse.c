@@ -93,6 +93,7 @@ typedef struct frame {
 	bool flow; /* flow style ({...} or [...]) */
 	bool have_key;
 	bool key_is_merge;
+	bool key_is_drop; /* a quoted "<<" key: kustomize drops the entry */
 	char *key;
 	unsigned key_line;
 	cJSON *merges; /* values of "<<" keys, in order */
@@ -270,7 +271,7 @@ static double num_double(const ynum *v)
 }
 
 /* Build the cJSON node of a scalar event. *is_merge tells whether it is a merge key "<<". */
-static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge)
+static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge, bool *is_drop)
 {
 	const char *val = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
@@ -279,6 +280,7 @@ static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge)
 	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	char stag[64] = "";
 	*is_merge = false;
+	*is_drop = false;
 	if (memchr(val, '\0', len)) {
 		fail_at(ps, line, "NUL characters in strings are not supported");
 		return NULL;
@@ -289,9 +291,10 @@ static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge)
 		else
 			snprintf(stag, sizeof stag, "%s", tag[0] ? tag : "!");
 	}
-	if (plain && len == 2 && memcmp(val, "<<", 2) == 0 &&
-	    (!stag[0] || strcmp(stag, "!!merge") == 0)) {
-		*is_merge = true;
+	if (len == 2 && memcmp(val, "<<", 2) == 0 && (!stag[0] || strcmp(stag, "!!merge") == 0)) {
+		/* plain: a merge key; quoted: an entry kustomize (kyaml) silently drops */
+		*is_merge = plain || stag[0];
+		*is_drop = !*is_merge;
 		return cJSON_CreateString("<<");
 	}
 	bool want_str = strcmp(stag, "!!str") == 0 || strcmp(stag, "!!binary") == 0 ||
@@ -351,8 +354,8 @@ static char *key_text(const cJSON *k)
 		return xstrdup("true");
 	if (cJSON_IsFalse(k))
 		return xstrdup("false");
-	if (cJSON_IsNull(k))
-		return xstrdup("null");
+	if (cJSON_IsNull(k)) /* an empty key ("? " alone) is "", as kustomize reads it */
+		return xstrdup(k->valuestring && !k->valuestring[0] ? "" : "null");
 	if (cJSON_IsNumber(k)) {
 		ynum v;
 		yml_number_value(k, &v);
@@ -372,7 +375,7 @@ static char *key_text(const cJSON *k)
 
 /* Hand a finished node (height h) to its parent. anchored: an anchor points at it. */
 static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_merge,
-		   bool anchored)
+		   bool is_drop, bool anchored)
 {
 	frame *f = top(ps);
 	if (!f) {
@@ -405,6 +408,7 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 		f->key_line = line;
 		f->have_key = true;
 		f->key_is_merge = is_merge;
+		f->key_is_drop = is_drop;
 		if (anchored)
 			bury(ps, node);
 		else
@@ -413,6 +417,13 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 	}
 	if (f->is_map) {
 		f->have_key = false;
+		if (f->key_is_drop) {
+			if (anchored)
+				bury(ps, node);
+			else
+				yml_free(node);
+			return 0;
+		}
 		if (f->key_is_merge) {
 			if (!cJSON_IsObject(node) && !cJSON_IsArray(node)) {
 				if (anchored)
@@ -494,7 +505,9 @@ static int on_start(pstate *ps, yaml_event_t *ev, bool map)
 	/* Attach to the parent now so that cleanup on error frees it through the parent. */
 	if (f) {
 		if (f->is_map) {
-			if (f->key_is_merge) {
+			if (f->key_is_drop) {
+				bury(ps, nf->node);
+			} else if (f->key_is_merge) {
 				if (!f->merges)
 					f->merges = cJSON_CreateArray();
 				cJSON_AddItemToArray(f->merges, nf->node);
@@ -546,8 +559,8 @@ static int on_scalar(pstate *ps, yaml_event_t *ev)
 	unsigned line = (unsigned)ev->start_mark.line + 1;
 	if (charge(ps, 1, false, line) < 0)
 		return -1;
-	bool is_merge;
-	cJSON *n = make_scalar(ps, ev, &is_merge);
+	bool is_merge, is_drop;
+	cJSON *n = make_scalar(ps, ev, &is_merge, &is_drop);
 	if (!n)
 		return -1;
 	const char *anc = (const char *)ev->data.scalar.anchor;
@@ -555,7 +568,7 @@ static int on_scalar(pstate *ps, yaml_event_t *ev)
 		long i = anchor_add(ps, anc, n);
 		ps->an[i].open = false;
 	}
-	return deliver(ps, n, 0, line, is_merge, anc != NULL);
+	return deliver(ps, n, 0, line, is_merge, is_drop, anc != NULL);
 }
 
 static int on_alias(pstate *ps, yaml_event_t *ev)
@@ -575,7 +588,7 @@ static int on_alias(pstate *ps, yaml_event_t *ev)
 	cJSON *copy = cJSON_Duplicate(a->node, 1);
 	free(copy->string); /* the anchored node's own key, if any */
 	copy->string = NULL;
-	return deliver(ps, copy, a->height, line, false, false);
+	return deliver(ps, copy, a->height, line, false, false, false);
 }
 
 static int parse_error(pstate *ps, yaml_parser_t *p)

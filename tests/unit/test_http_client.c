@@ -45,24 +45,26 @@ static char *path_of(const char *name)
 static int make_pki(void)
 {
 	char cmd[4096];
-	snprintf(
-		cmd, sizeof cmd,
-		"set -e; cd '%s'; exec 2>openssl.log;"
-		"K='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';"
-		"openssl req -x509 $K -keyout ca.key -out ca.crt -days 2 -subj /CN=eddy-test-ca;"
-		"openssl req -x509 $K -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue-ca;"
-		"printf 'subjectAltName=IP:127.0.0.1\\n' > srv.ext;"
-		"printf 'extendedKeyUsage=clientAuth\\n' > cli.ext;"
-		"openssl req $K -keyout srv.key -out srv.csr -subj /CN=127.0.0.1;"
-		"openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt"
-		" -days 2 -extfile srv.ext;"
-		"openssl req $K -keyout cli.key -out cli.csr -subj '/CN=alice/O=system:masters/O=dev';"
-		"openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cli.crt"
-		" -days 2 -extfile cli.ext;"
-		"openssl req $K -keyout bad.key -out bad.csr -subj '/CN=mallory/O=system:masters';"
-		"openssl x509 -req -in bad.csr -CA rogue.crt -CAkey rogue.key -CAcreateserial"
-		" -out bad.crt -days 2 -extfile cli.ext",
-		dir);
+	snprintf(cmd, sizeof cmd,
+		 "set -e; cd '%s'; exec 2>openssl.log;"
+		 "K='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';"
+		 "openssl req -x509 $K -keyout ca.key -out ca.crt -days 2 -subj /CN=eddy-test-ca;"
+		 "openssl req -x509 $K -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue-ca;"
+		 "printf 'subjectAltName=IP:127.0.0.1\\n' > srv.ext;"
+		 "printf 'extendedKeyUsage=clientAuth\\n' > cli.ext;"
+		 "openssl req $K -keyout srv.key -out srv.csr -subj /CN=127.0.0.1;"
+		 "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
+		 "srv.crt"
+		 " -days 2 -extfile srv.ext;"
+		 "openssl req $K -keyout cli.key -out cli.csr -subj "
+		 "'/CN=alice/O=system:masters/O=dev';"
+		 "openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
+		 "cli.crt"
+		 " -days 2 -extfile cli.ext;"
+		 "openssl req $K -keyout bad.key -out bad.csr -subj '/CN=mallory/O=system:masters';"
+		 "openssl x509 -req -in bad.csr -CA rogue.crt -CAkey rogue.key -CAcreateserial"
+		 " -out bad.crt -days 2 -extfile cli.ext",
+		 dir);
 	return system(cmd);
 }
 
@@ -159,6 +161,25 @@ static void methods_headers_and_bodies(void **state)
 	assert_int_equal(http_client_do(c, &inj, &r, &e), -1);
 	assert_string_equal(e.reason, "InvalidRequest");
 	http_response_release(&r);
+	http_client_free(c);
+}
+
+static void keepalive_reuses_one_connection(void **state)
+{
+	http_client *c = http_client_new(NULL, NULL);
+	http_response r;
+	err e;
+	http_client_req q = {.url = u("/conns")};
+	uint64_t t0 = now_ms();
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(http_client_do(c, &q, &r, &e), 0);
+		assert_int_equal(r.status, 200);
+		/* only this client's connection is open (earlier tests' connections are gone) */
+		if (i >= 100 && strcmp(buf_str(&r.body), "1") != 0)
+			fail_msg("request %d saw %s connections", i, buf_str(&r.body));
+		http_response_release(&r);
+	}
+	assert_true(now_ms() - t0 < 20000);
 	http_client_free(c);
 }
 
@@ -650,6 +671,28 @@ static void m_closed(void *d)
 	(*(int *)d)++;
 }
 
+/* done callback that closes its client */
+static http_multi *closing_m;
+static int closing_count;
+static void m_done_close(http_call *call, http_response *resp, const err *e, void *ud)
+{
+	m_done(call, resp, e, ud);
+	http_multi_close(closing_m, m_closed, &closing_count);
+}
+
+/* chunk callback that starts another call */
+static http_multi *chain_m;
+static mres chained;
+static int m_chunk_start(const char *p, size_t n, void *ud)
+{
+	mres *r = ud;
+	if (r->s.chunks++ == 0) {
+		http_client_req q = {.url = u("/hello")};
+		assert_non_null(http_multi_start(chain_m, &q, m_done, &chained, NULL));
+	}
+	return 0;
+}
+
 static void loop_client(void **state)
 {
 	uv_loop_t loop;
@@ -712,6 +755,28 @@ static void loop_client(void **state)
 		usleep(10000);
 	assert_int_equal(atomic_load(&srv->watch_gone), gone + 1);
 
+	/* a call started from a chunk callback */
+	chain_m = m;
+	mres st = {0};
+	http_client_req stq = {.url = u("/stream?n=3&ms=10"), .on_chunk = m_chunk_start,
+			       .chunk_ud = &st};
+	assert_non_null(http_multi_start(m, &stq, m_done, &st, &e));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(st.done, 1);
+	assert_int_equal(st.status, 200);
+	assert_int_equal(chained.done, 1);
+	assert_string_equal(chained.body, "hello");
+
+	/* a client closed from inside a done callback */
+	closing_m = http_multi_new(&loop, NULL, &e);
+	mres cl = {0};
+	http_client_req clq = {.url = u("/hello")};
+	assert_non_null(http_multi_start(closing_m, &clq, m_done_close, &cl, &e));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(cl.done, 1);
+	assert_string_equal(cl.body, "hello");
+	assert_int_equal(closing_count, 1);
+
 	/* closing with a call in flight cancels it and frees everything */
 	mres sl = {0};
 	http_client_req sq = {.url = u("/slow?ms=5000")};
@@ -731,6 +796,7 @@ int main(void)
 	mem_install_hooks();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(methods_headers_and_bodies),
+		cmocka_unit_test(keepalive_reuses_one_connection),
 		cmocka_unit_test(retries_on_503_then_succeeds),
 		cmocka_unit_test(connect_errors_are_retried_and_never_leak_secrets),
 		cmocka_unit_test(bearer_and_basic_auth),
