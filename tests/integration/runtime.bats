@@ -84,8 +84,10 @@ jget() { # ns name python-expression-on-w
 }
 
 widget() { # ns name value [extra spec json]
-	printf '{"apiVersion":"test.eddy.io/v1","kind":"Widget","metadata":{"name":"%s","namespace":"%s"},"spec":{"value":"%s"%s}}\n' \
-		"$2" "$1" "$3" "${4:+,$4}"
+	local fmt='{"apiVersion":"test.eddy.io/v1","kind":"Widget",'
+	fmt+='"metadata":{"name":"%s","namespace":"%s"},"spec":{"value":"%s"%s}}\n'
+	# shellcheck disable=SC2059
+	printf "$fmt" "$2" "$1" "$3" "${4:+,$4}"
 }
 
 setup_file() {
@@ -122,7 +124,7 @@ teardown() {
 	fi
 }
 
-@test "kube client: CRUD, errors, pagination, selectors, watch resume, SSA, status, events, leases" {
+@test "kube client: CRUD, errors, paging, selectors, watch resume, SSA, status, events, leases" {
 	run "$EDDY_BIN/eddy-kube-check" "$DATA/kubeconfig" kc
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -373,7 +375,8 @@ print(" ".join("%s=%s" % (w["metadata"]["name"], (w.get("status") or {}).get("sa
 		sleep 0.05
 	done
 	port() { # message
-		grep "\"msg\":\"$1\"" "$WORK/app.log" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["port"])'
+		grep "\"msg\":\"$1\"" "$WORK/app.log" |
+			python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["port"])'
 	}
 	mport=$(port "serving metrics server")
 	hport=$(port "starting health probes server")
@@ -393,9 +396,11 @@ print(" ".join("%s=%s" % (w["metadata"]["name"], (w.get("status") or {}).get("sa
 	[ "$status" -eq 0 ]
 	run curl -sf "http://127.0.0.1:$mport/metrics"
 	[ "$status" -eq 0 ]
-	echo "$output" | grep -q '^gotk_reconcile_duration_seconds_count{kind="Widget",name="a1",namespace="apptest"} 3$'
-	echo "$output" | grep -q '^controller_runtime_reconcile_total{controller="widget",result="error"} 2$'
-	echo "$output" | grep -q '^controller_runtime_reconcile_total{controller="widget",result="success"} 1$'
+	m=$output
+	grep -q '^gotk_reconcile_duration_seconds_count{kind="Widget",name="a1",namespace="apptest"} 3$' \
+		<<<"$m"
+	grep -q '^controller_runtime_reconcile_total{controller="widget",result="error"} 2$' <<<"$m"
+	grep -q '^controller_runtime_reconcile_total{controller="widget",result="success"} 1$' <<<"$m"
 	kill -TERM "$pid"
 	rc=0
 	wait "$pid" || rc=$?

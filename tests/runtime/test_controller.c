@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rt_manager_opts mo = {.name = name, .concurrent = concurrent, .leader_election = le,
-		.lease_duration_s = 3, .renew_deadline_s = 2, .retry_period_s = 1};
+		.lease_duration_s = 8, .renew_deadline_s = 6, .retry_period_s = 1};
 	rt_manager *m = rt_manager_new(k, &mo);
 	widget_controller(m, status_ssa, watch_ns, resync_ms, 5);
 	fprintf(stderr, "test controller started\n");
