@@ -91,7 +91,10 @@ widget() { # ns name value [extra spec json]
 }
 
 setup_file() {
-	[ -x "$EDDY_BIN/eddy-apiserver" ] || skip "no eddy-apiserver"
+	if [ ! -x "${EDDY_BIN:-}/eddy-apiserver" ]; then
+		echo "EDDY_BIN must name the build's bin directory (run through ctest)" >&2
+		return 1
+	fi
 	export WORK DATA
 	WORK=$(mktemp -d)
 	DATA="$WORK/data"
@@ -106,7 +109,7 @@ setup_file() {
 }
 
 teardown_file() {
-	[ -n "${WORK:-}" ] || return 0
+	if [ -z "${WORK:-}" ]; then return 0; fi
 	for f in "$WORK"/*.pid; do
 		[ -e "$f" ] && stop_pidfile "$f" KILL
 	done
@@ -128,7 +131,7 @@ teardown() {
 	run "$EDDY_BIN/eddy-kube-check" "$DATA/kubeconfig" kc
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"1..3"* ]]
+	[[ "$output" =~ (^|$'\n')1\.\.[0-9]+ ]]
 	[[ "$output" != *"not ok"* ]]
 }
 
