@@ -83,7 +83,7 @@ teardown_file() {
 	[ "$output" = "https://example.com/repo 60s" ]
 	run "$HELM" upgrade c1 "$WORK/crdchart" --server-side=false --set replicaCount=3
 	[ "$status" -eq 0 ]
-	run k get deploy c1-crdchart -o jsonpath='{.spec.replicas}'
+	run k get deploy c1-mychart -o jsonpath='{.spec.replicas}'
 	[ "$output" = "3" ]
 	run "$HELM" uninstall c1
 	[ "$status" -eq 0 ]
