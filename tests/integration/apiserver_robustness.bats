@@ -51,6 +51,8 @@ code() { # METHOD PATH CONTENT-TYPE BODY
 	[ "$(code GET "$cms?resourceVersion=x" application/json '')" = 400 ]
 	[ "$(code GET /apis/nope.example.com/v1/things application/json '')" = 404 ]
 	[ "$(code GET /openapi/v2 application/json '')" = 404 ]
+	run curl -s -o /dev/null -w "%{http_code}" -H "Accept: application/vnd.kubernetes.protobuf" "$APISERVER_URL$cms"
+	[ "$output" = 406 ]
 	[ "$(code PUT /api/v1/namespaces/default/configmaps application/json '{}')" = 405 ]
 	# the server still works
 	run k get cm c1 -o name
