@@ -553,29 +553,6 @@ static void emit_scalar(em *m, const char *text, size_t n, enum style want, bool
 	pop_indent(m);
 }
 
-/* Go's json.Marshal replaces invalid UTF-8 with U+FFFD before go-yaml sees the text. */
-static char *sanitize_utf8(const char *s, size_t *len)
-{
-	size_t n = strlen(s), bad;
-	if (yml_utf8_valid(s, n, &bad)) {
-		*len = n;
-		return NULL;
-	}
-	buf b;
-	buf_init(&b, (size_t)-1);
-	size_t i = 0;
-	while (i < n) {
-		if (yml_utf8_valid(s + i, n - i, &bad)) {
-			buf_add(&b, s + i, n - i);
-			break;
-		}
-		buf_add(&b, s + i, bad);
-		buf_add(&b, "\xEF\xBF\xBD", 3);
-		i += bad + 1;
-	}
-	return buf_detach(&b, len);
-}
-
 /* go-yaml v2 reads the JSON text kustomize hands it and refuses raw control characters that
  * encoding/json leaves unescaped: DEL, C1 controls other than NEL, U+FFFE and U+FFFF. */
 static bool has_forbidden_chars(const char *str)
@@ -635,7 +612,7 @@ static void emit_string(em *m, const char *str0, bool simple_key)
 	size_t n;
 	char *folded = fold_nel(str0);
 	const char *str = folded ? folded : str0;
-	char *fixed = sanitize_utf8(str, &n);
+	char *fixed = yml_utf8_sanitize(str, &n);
 	const char *s = fixed ? fixed : str;
 	enum style want;
 	if (memchr(s, '\n', n))

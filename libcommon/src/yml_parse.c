@@ -110,6 +110,8 @@ typedef struct pstate {
 	size_t nst, cst;
 	anchor *an;
 	size_t nan, can;
+	long *anidx; /* hash index into an, -1 for empty slots */
+	size_t ancap;
 	cJSON *grave;
 	cJSON *root;
 	bool have_root;
@@ -154,6 +156,8 @@ static void doc_reset(pstate *ps)
 	for (size_t i = 0; i < ps->nan; i++)
 		free(ps->an[i].name);
 	ps->nan = 0;
+	for (size_t i = 0; i < ps->ancap; i++)
+		ps->anidx[i] = -1;
 	yml_free(ps->grave);
 	ps->grave = NULL;
 	if (ps->root)
@@ -195,12 +199,30 @@ static int charge(pstate *ps, size_t n, bool from_alias, unsigned line)
 	return 0;
 }
 
+/* Anchors: an array in definition order plus an open-addressing index by name, whose slots
+ * hold the index of the latest anchor of that name (a redefinition replaces the older one). */
 static long anchor_find(pstate *ps, const char *name)
 {
-	for (size_t i = ps->nan; i-- > 0;)
-		if (strcmp(ps->an[i].name, name) == 0)
-			return (long)i;
+	if (!ps->ancap)
+		return -1;
+	size_t j = fnv(name) & (ps->ancap - 1);
+	while (ps->anidx[j] >= 0) {
+		if (strcmp(ps->an[ps->anidx[j]].name, name) == 0)
+			return ps->anidx[j];
+		j = (j + 1) & (ps->ancap - 1);
+	}
 	return -1;
+}
+
+static void anchor_index(pstate *ps, long i)
+{
+	size_t j = fnv(ps->an[i].name) & (ps->ancap - 1);
+	while (ps->anidx[j] >= 0) {
+		if (strcmp(ps->an[ps->anidx[j]].name, ps->an[i].name) == 0)
+			break;
+		j = (j + 1) & (ps->ancap - 1);
+	}
+	ps->anidx[j] = i;
 }
 
 static long anchor_add(pstate *ps, const char *name, cJSON *node)
@@ -215,7 +237,19 @@ static long anchor_add(pstate *ps, const char *name, cJSON *node)
 	a->count = 1;
 	a->height = 0;
 	a->open = true;
-	return (long)ps->nan++;
+	long i = (long)ps->nan++;
+	if ((ps->nan + 1) * 2 > ps->ancap) {
+		free(ps->anidx);
+		ps->ancap = ps->ancap ? ps->ancap * 2 : 64;
+		ps->anidx = xmalloc(ps->ancap * sizeof *ps->anidx);
+		for (size_t k = 0; k < ps->ancap; k++)
+			ps->anidx[k] = -1;
+		for (size_t k = 0; k < ps->nan; k++)
+			anchor_index(ps, (long)k);
+	} else {
+		anchor_index(ps, i);
+	}
+	return i;
 }
 
 /* ---- scalars ---- */
@@ -302,6 +336,26 @@ static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge, bool *is
 	bool resolvable = !stag[0] || !strcmp(stag, "!!bool") || !strcmp(stag, "!!int") ||
 			  !strcmp(stag, "!!float") || !strcmp(stag, "!!null") ||
 			  !strcmp(stag, "!!timestamp");
+	if (!strcmp(stag, "!!binary")) {
+		/* yaml.v3 decodes it; the bytes then go through JSON like any string */
+		size_t blen;
+		char *bin = yml_base64_decode(val, len, &blen);
+		if (!bin) {
+			fail_at(ps, 0, "!!binary value contains invalid base64 data");
+			return NULL;
+		}
+		if (memchr(bin, '\0', blen)) {
+			free(bin);
+			fail_at(ps, line, "NUL characters in strings are not supported");
+			return NULL;
+		}
+		size_t n;
+		char *fixed = yml_utf8_sanitize(bin, &n);
+		cJSON *b = cJSON_CreateString(fixed ? fixed : bin);
+		free(fixed);
+		free(bin);
+		return b;
+	}
 	if (want_str || !resolvable)
 		return cJSON_CreateString(val);
 	/* kustomize (kyaml on yaml.v3) reads an empty value inside a flow mapping, as in
@@ -389,7 +443,9 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 	if (f->is_map && !f->have_key) {
 		char *k = key_text(node);
 		if (!k) {
-			if (!anchored)
+			if (anchored)
+				bury(ps, node);
+			else
 				yml_free(node);
 			return fail_at(ps, line, "invalid map key: complex keys are not supported");
 		}
@@ -399,7 +455,9 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 			fail_at(ps, 0, "unmarshal errors:\n  line %u: mapping key \"%s\" already "
 				"defined at line %u", line, k, prev);
 			free(k);
-			if (!anchored)
+			if (anchored)
+				bury(ps, node);
+			else
 				yml_free(node);
 			return -1;
 		}
@@ -614,6 +672,10 @@ static cJSON *parse(const char *data, size_t len, const yml_limits *lim, err *e,
 	pstate ps;
 	memset(&ps, 0, sizeof ps);
 	yml_limits_fill(&ps.lim, lim);
+	if (!data) {
+		data = "";
+		len = 0;
+	}
 	ps.e = e;
 	if (len > ps.lim.max_bytes) {
 		err_fail(e, "InvalidYAML", "yaml: input of %zu bytes exceeds the limit of %zu bytes",
@@ -686,6 +748,7 @@ static cJSON *parse(const char *data, size_t len, const yml_limits *lim, err *e,
 	doc_reset(&ps);
 	free(ps.st);
 	free(ps.an);
+	free(ps.anidx);
 	yaml_parser_delete(&p);
 	if (rc < 0) {
 		yml_free(docs);

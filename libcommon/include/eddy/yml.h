@@ -18,7 +18,8 @@
  *   Use yml_number_new()/yml_int_new() to build numbers that keep exact integers, and
  *   yml_number_text()/yml_number_int() to read them: valuedouble is only a double and cannot
  *   hold integers beyond 2^53, the literal can. Code that changes valuedouble of a node must
- *   drop the literal (yml_number_set()) or the emitter keeps printing the old value.
+ *   drop the literal (yml_number_set(); cJSON_SetNumberValue does not) or the emitter keeps
+ *   printing the old value.
  *   JSON parsed by yml_json_parse() follows the same convention for numbers.
  *
  * Typing of plain (unquoted, untagged) scalars, as yaml.v3 resolves them:
@@ -31,7 +32,8 @@
  *   timestamp: "2001-12-14", "2001-12-14T21:59:43.10-05:00", ... become strings in Go's RFC 3339
  *          form ("2001-12-14T00:00:00Z") as kustomize prints them
  *   everything else, and every quoted or block scalar, is a string. Explicit tags !!str, !!int,
- *   !!float, !!bool, !!null, !!binary (kept as its base64 text), !!map, !!seq are honoured.
+ *   !!float, !!bool, !!null, !!map, !!seq are honoured; !!binary is decoded from base64 into a
+ *   string (invalid UTF-8 bytes become U+FFFD, as Go's JSON encoding makes them).
  *   An empty value inside a flow mapping ("{a: , b: 1}") is the empty string, as kustomize
  *   reads it (a block "a:" is null). Strings holding NUL characters are refused.
  * Mapping keys become strings: a non-string scalar key is converted the way sigs.k8s.io/yaml
