@@ -2,6 +2,7 @@
 #include "apiserver.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -674,6 +675,56 @@ static int check_gvk(api_ctx *c, const cJSON *obj)
 	return r;
 }
 
+/* Defaults and conversions the built-in registries apply on every write: Secret stringData is
+ * merged into data (base64) and dropped, Secret type defaults to Opaque; Service type and port
+ * protocol/targetPort defaults; Deployment/StatefulSet/ReplicaSet replicas default to 1. */
+static void builtin_defaults(const api_type *ty, cJSON *obj)
+{
+	if (ty->crd)
+		return;
+	if (!ty->group[0] && !strcmp(ty->resource, "secrets")) {
+		cJSON *sd = cJSON_GetObjectItemCaseSensitive(obj, "stringData"), *it;
+		if (cJSON_IsObject(sd) && sd->child) {
+			cJSON *data = jobj(obj, "data");
+			cJSON_ArrayForEach(it, sd) {
+				if (!cJSON_IsString(it))
+					continue;
+				size_t n = strlen(it->valuestring);
+				char *b = xmalloc(4 * ((n + 2) / 3) + 1);
+				EVP_EncodeBlock((unsigned char *)b, (const unsigned char *)it->valuestring,
+						(int)n);
+				cJSON_DeleteItemFromObjectCaseSensitive(data, it->string);
+				cJSON_AddStringToObject(data, it->string, b);
+				free(b);
+			}
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, "stringData");
+		const char *t = jstr(obj, "type");
+		if (!t || !*t)
+			set_str(obj, "type", "Opaque");
+	} else if (!ty->group[0] && !strcmp(ty->resource, "services")) {
+		cJSON *spec = jobj(obj, "spec"), *p;
+		const char *t = jstr(spec, "type");
+		if (!t || !*t)
+			set_str(spec, "type", "ClusterIP");
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(spec, "ports")) {
+			if (!cJSON_IsObject(p))
+				continue;
+			if (!jstr(p, "protocol"))
+				cJSON_AddStringToObject(p, "protocol", "TCP");
+			const cJSON *port = cJSON_GetObjectItemCaseSensitive(p, "port");
+			if (!cJSON_GetObjectItemCaseSensitive(p, "targetPort") && cJSON_IsNumber(port))
+				cJSON_AddNumberToObject(p, "targetPort", port->valuedouble);
+		}
+	} else if (!strcmp(ty->group, "apps") && (!strcmp(ty->resource, "deployments") ||
+						   !strcmp(ty->resource, "statefulsets") ||
+						   !strcmp(ty->resource, "replicasets"))) {
+		cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+		if (cJSON_IsObject(spec) && !cJSON_GetObjectItemCaseSensitive(spec, "replicas"))
+			cJSON_AddNumberToObject(spec, "replicas", 1);
+	}
+}
+
 static void init_new_object(api_ctx *c, cJSON *obj)
 {
 	cJSON *m = jobj(obj, "metadata");
@@ -779,6 +830,7 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 		name = jstr(m, "name");
 	}
 	init_new_object(c, obj);
+	builtin_defaults(c->ty, obj);
 	if (schema_checks(c, obj, name) < 0)
 		goto out;
 	if (check_namespace(c, c->ns, name) < 0)
@@ -900,6 +952,7 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 		if (ost)
 			cJSON_AddItemToObject(obj, "status", cJSON_Duplicate(ost, 1));
 	}
+	builtin_defaults(c->ty, obj);
 	/* Server-owned metadata. */
 	static const char *const keep[] = {"uid", "creationTimestamp", "deletionTimestamp",
 					   "deletionGracePeriodSeconds", "namespace", "name"};

@@ -572,3 +572,15 @@ matrix_manifest() { # kind name value
 		[[ "$output" == *"DELETED"*"$name"* ]]
 	done
 }
+
+@test "built-in defaults: Secret stringData, Service type and ports, workload replicas" {
+	printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: sd}\nstringData: {user: admin}\n' | k apply -f -
+	run k get secret sd -o jsonpath='{.type} {.data.user} {.stringData}'
+	[ "$output" = "Opaque YWRtaW4= " ]
+	printf 'apiVersion: v1\nkind: Service\nmetadata: {name: sv}\nspec: {ports: [{port: 80}]}\n' | k apply -f -
+	run k get svc sv -o jsonpath='{.spec.type} {.spec.ports[0].protocol} {.spec.ports[0].targetPort}'
+	[ "$output" = "ClusterIP TCP 80" ]
+	printf 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: st}\nspec: {selector: {matchLabels: {a: b}}, serviceName: sv, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: x}]}}}\n' | k apply -f -
+	run k get sts st -o jsonpath='{.spec.replicas} {.status.readyReplicas}'
+	[ "$output" = "1 1" ]
+}
