@@ -513,9 +513,85 @@ static void track(api_ctx *c, const cJSON *old, cJSON *obj, const char *sub)
 #endif
 }
 
+/* Top-level fields of built-in kinds whose shape is simple enough to check unknown fields
+ * (fieldValidation Strict/Warn) without a schema. */
+static const struct {
+	const char *group, *resource, *fields;
+} known_fields[] = {
+	{"", "configmaps", "apiVersion,kind,metadata,data,binaryData,immutable"},
+	{"", "secrets", "apiVersion,kind,metadata,data,stringData,type,immutable"},
+	{"", "namespaces", "apiVersion,kind,metadata,spec,status"},
+	{"", "serviceaccounts",
+	 "apiVersion,kind,metadata,secrets,imagePullSecrets,automountServiceAccountToken"},
+	{"", "services", "apiVersion,kind,metadata,spec,status"},
+	{"apps", "deployments", "apiVersion,kind,metadata,spec,status"},
+	{"apps", "statefulsets", "apiVersion,kind,metadata,spec,status"},
+	{"apps", "daemonsets", "apiVersion,kind,metadata,spec,status"},
+	{"rbac.authorization.k8s.io", "roles", "apiVersion,kind,metadata,rules"},
+	{"rbac.authorization.k8s.io", "clusterroles", "apiVersion,kind,metadata,rules,aggregationRule"},
+	{"rbac.authorization.k8s.io", "rolebindings", "apiVersion,kind,metadata,subjects,roleRef"},
+	{"rbac.authorization.k8s.io", "clusterrolebindings",
+	 "apiVersion,kind,metadata,subjects,roleRef"},
+};
+
+/* Unknown top-level fields of a built-in object: 400 under Strict, warnings under Warn (the
+ * default), nothing under Ignore. The fields are dropped, as decoding into Go types does. */
+static int builtin_unknown_fields(api_ctx *c, cJSON *obj)
+{
+	const char *list = NULL;
+	for (size_t i = 0; i < sizeof(known_fields) / sizeof(known_fields[0]); i++)
+		if (!strcmp(known_fields[i].group, c->ty->group) &&
+		    !strcmp(known_fields[i].resource, c->ty->resource))
+			list = known_fields[i].fields;
+	if (!list || !cJSON_IsObject(obj))
+		return 0;
+	const char *fv = query_get(&c->q, "fieldValidation");
+	buf unknown, warn;
+	buf_init(&unknown, 1 << 16);
+	buf_init(&warn, 1 << 16);
+	int n = 0;
+	cJSON *it = obj->child;
+	while (it) {
+		cJSON *next = it->next;
+		size_t kl = strlen(it->string);
+		bool known = false;
+		for (const char *p = list; p && *p;) {
+			const char *comma = strchr(p, ',');
+			size_t l = comma ? (size_t)(comma - p) : strlen(p);
+			if (l == kl && !strncmp(p, it->string, l))
+				known = true;
+			p = comma ? comma + 1 : NULL;
+		}
+		if (!known && n < 20) {
+			buf_addf(&unknown, "%sunknown field \"%s\"", n ? ", " : "", it->string);
+			buf_addf(&warn, "%s299 - \"unknown field \\\"%s\\\"\"", n ? ", " : "",
+				 it->string);
+			n++;
+		}
+		if (!known)
+			cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
+		it = next;
+	}
+	int r = 0;
+	if (n && fv && !strcmp(fv, "Strict")) {
+		resp_statusf(c->rs, 400, "BadRequest", NULL,
+			     "%s in version \"%s\" cannot be handled as a %s: strict decoding error: %s",
+			     c->ty->kind, c->ty->version, c->ty->kind, buf_str(&unknown));
+		r = -1;
+	} else if (n && !(fv && !strcmp(fv, "Ignore"))) {
+		free(c->rs->warning);
+		c->rs->warning = buf_detach(&warn, NULL);
+	}
+	buf_release(&unknown);
+	buf_release(&warn);
+	return r;
+}
+
 /* Validate, default and prune a CR or CRD. 0 ok, -1 answered. */
 static int schema_checks(api_ctx *c, cJSON *obj, const char *name)
 {
+	if (builtin_unknown_fields(c, obj) < 0)
+		return -1;
 	cJSON *causes = cJSON_CreateArray();
 	validate_meta(c, obj, causes);
 	if (cJSON_GetArraySize(causes) == 0 && c->ty->crd) {
