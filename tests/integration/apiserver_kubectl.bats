@@ -415,6 +415,12 @@ teardown_file() {
 	k run p1 --image=busybox --command -- sleep 10
 	run k get pod p1 -o jsonpath='{.spec.containers[0].command}'
 	[ "$output" = '["sleep","10"]' ]
+	k create job j1 --image=busybox -- echo hi
+	run k get job j1 -o jsonpath='{.spec.template.spec.restartPolicy} {.spec.template.spec.containers[0].command}'
+	[ "$output" = 'Never ["echo","hi"]' ]
+	k create cronjob cj1 --image=busybox --schedule='*/5 * * * *' -- echo hi
+	run k get cronjob cj1 -o jsonpath='{.spec.schedule}'
+	[ "$output" = '*/5 * * * *' ]
 	k create sa robot
 	k create role r1 --verb=get --resource=pods
 	k create rolebinding rb1 --role=r1 --serviceaccount=default:robot
