@@ -4,7 +4,8 @@
  *   1. JSON merge patch (RFC 7386)                       patch_merge()
  *   2. JSON patch (RFC 6902)                             patch_json()
  *   3. Strategic merge patch, as k8s.io/apimachinery's strategicpatch package applies it to
- *      the built-in kinds (core, apps, batch, networking, rbac, policy, autoscaling), from a
+ *      the built-in kinds (core, apps, batch, networking, rbac, policy, autoscaling,
+ *      admissionregistration, storage), from a
  *      static table of patch strategies and merge keys (the patchStrategy / patchMergeKey tags
  *      of k8s.io/api). Unknown kinds (custom resources) get maps merged and lists replaced.
  *                                                        patch_strategic(), patch_schema_*()
