@@ -75,8 +75,10 @@ cJSON *json_parse(const char *text, size_t len, err *e)
 	cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (!j) {
 		size_t off = end && end >= text ? (size_t)(end - text) : 0;
-		err_fail(e, "BadRequest", "invalid character at offset %zu looking for beginning of "
-			 "value", off);
+		err_fail(e, "BadRequest",
+			 "invalid character at offset %zu looking for beginning of "
+			 "value",
+			 off);
 		return NULL;
 	}
 	return j;
@@ -95,15 +97,16 @@ char *new_uid(apiserver *s)
 	unsigned char b[16];
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
 		for (size_t i = 0; i < sizeof(b); i++) {
-			s->rand_state = s->rand_state * 6364136223846793005UL + 1442695040888963407UL;
+			s->rand_state =
+			    s->rand_state * 6364136223846793005UL + 1442695040888963407UL;
 			b[i] = (unsigned char)(s->rand_state >> 33);
 		}
 	}
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	return xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-			 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-			 b[13], b[14], b[15]);
+	return xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+			 b[12], b[13], b[14], b[15]);
 }
 
 char *obj_key(const api_type *ty, const char *ns, const char *name)
@@ -284,7 +287,8 @@ static char *qualified_resource(const api_type *ty)
 void resp_not_found(api_resp *rs, const api_type *ty, const char *name)
 {
 	char *qr = qualified_resource(ty);
-	resp_statusf(rs, 404, "NotFound", status_details(ty, name), "%s \"%s\" not found", qr, name);
+	resp_statusf(rs, 404, "NotFound", status_details(ty, name), "%s \"%s\" not found", qr,
+		     name);
 	free(qr);
 }
 
@@ -347,11 +351,12 @@ static int put_default(apiserver *s, const char *name, err *e)
 	now_rfc3339(ts);
 	char *uid = new_uid(s);
 	int64_t rev = store_next_rev(s->st);
-	char *v = xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":"
-			    "\"%s\",\"uid\":\"%s\",\"resourceVersion\":\"%lld\",\"creationTimestamp\":"
-			    "\"%s\",\"labels\":{\"kubernetes.io/metadata.name\":\"%s\"}},\"spec\":"
-			    "{\"finalizers\":[\"kubernetes\"]},\"status\":{\"phase\":\"Active\"}}",
-			    name, uid, (long long)rev, ts, name);
+	char *v =
+	    xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":"
+		      "\"%s\",\"uid\":\"%s\",\"resourceVersion\":\"%lld\",\"creationTimestamp\":"
+		      "\"%s\",\"labels\":{\"kubernetes.io/metadata.name\":\"%s\"}},\"spec\":"
+		      "{\"finalizers\":[\"kubernetes\"]},\"status\":{\"phase\":\"Active\"}}",
+		      name, uid, (long long)rev, ts, name);
 	int64_t got = store_create(s->st, key, v, e);
 	free(uid);
 	free(v);
@@ -377,6 +382,7 @@ static int load_crds(apiserver *s, err *e)
 }
 
 int auth_load(apiserver *s, err *e);
+int auth_seed_roles(apiserver *s, err *e);
 
 apiserver *apiserver_new(uv_loop_t *loop, const apiserver_opts *opts, err *e)
 {
@@ -402,7 +408,7 @@ apiserver *apiserver_new(uv_loop_t *loop, const apiserver_opts *opts, err *e)
 	for (size_t i = 0; i < 4; i++)
 		if (put_default(s, defaults[i], e) < 0)
 			goto fail;
-	if (auth_load(s, e) < 0)
+	if (auth_load(s, e) < 0 || auth_seed_roles(s, e) < 0)
 		goto fail;
 	uv_timer_init(loop, &s->compact_timer);
 	uv_timer_init(loop, &s->gc_timer);
@@ -493,15 +499,16 @@ void api_handle(apiserver *s, const api_req *rq, api_resp *rs)
 		rs->content_type = "text/plain; charset=utf-8";
 		return;
 	}
+	if (!strcmp(path, "/version") || !strcmp(path, "/version/")) {
+		/* Public, as system:public-info-viewer makes it upstream. */
+		version_doc(rs);
+		return;
+	}
 	api_ctx c = {.s = s, .rq = rq, .rs = rs};
 	query_parse(&c.q, rq->query);
 	auth_identify(&c);
 	if (rs->code) /* authentication failed */
 		goto out;
-	if (!strcmp(path, "/version") || !strcmp(path, "/version/")) {
-		version_doc(rs);
-		goto out;
-	}
 	if (!strncmp(path, "/openapi/", 9)) {
 		handle_openapi(&c, path);
 		goto out;

@@ -59,7 +59,8 @@ int auth_load(apiserver *s, err *e)
 				close(fd);
 			free(path);
 			free(key);
-			return err_fail(e, "AuthError", "cannot write %s/token.key", s->opts.data_dir);
+			return err_fail(e, "AuthError", "cannot write %s/token.key",
+					s->opts.data_dir);
 		}
 		close(fd);
 	}
@@ -71,7 +72,8 @@ int auth_load(apiserver *s, err *e)
 			return err_fail(e, "AuthError", "cannot read token file %s",
 					s->opts.tokens_file);
 		char *save = NULL;
-		for (char *line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (char *line = strtok_r(t, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
 			/* token,user,uid[,"g1,g2"] */
 			char *f[4] = {0};
 			int nf = 0;
@@ -383,6 +385,54 @@ static cJSON *load_json(apiserver *s, const char *key)
 	return o;
 }
 
+/* Does any ClusterRole selected by an aggregationRule's clusterRoleSelectors (matchLabels and
+ * matchExpressions, as label selectors) allow the request? One level, as the real aggregation
+ * controller copies rules only from the selected roles. */
+static bool aggregated_allows(api_ctx *c, const cJSON *selectors, const char *verb,
+			      const char *group, const char *resource, const char *name,
+			      int depth)
+{
+	if (depth > 4)
+		return false;
+	store_row *rows;
+	long n = store_list(c->s->st, "/rbac.authorization.k8s.io/clusterroles/", NULL, 0, 0, &rows,
+			    NULL, NULL);
+	bool ok = false;
+	for (long i = 0; i < n && !ok; i++) {
+		cJSON *r = cJSON_Parse(rows[i].value);
+		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(meta_of(r), "labels");
+		const cJSON *sel_obj;
+		bool selected = false;
+		cJSON_ArrayForEach(sel_obj, selectors) {
+			const cJSON *ml = cJSON_GetObjectItemCaseSensitive(sel_obj, "matchLabels"), *l;
+			bool all = cJSON_GetArraySize(ml) > 0;
+			cJSON_ArrayForEach(l, ml) {
+				const cJSON *have = cJSON_GetObjectItemCaseSensitive(labels, l->string);
+				if (!cJSON_IsString(l) || !cJSON_IsString(have) ||
+				    strcmp(have->valuestring, l->valuestring) != 0)
+					all = false;
+			}
+			if (all)
+				selected = true;
+		}
+		if (selected) {
+			const cJSON *rule;
+			cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(r, "rules"))
+				if (rule_allows(rule, verb, group, resource, name))
+					ok = true;
+			const cJSON *sub = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(r, "aggregationRule"),
+				"clusterRoleSelectors");
+			if (!ok && cJSON_GetArraySize(sub) > 0)
+				ok = aggregated_allows(c, sub, verb, group, resource, name, depth + 1);
+		}
+		cJSON_Delete(r);
+	}
+	if (n > 0)
+		store_rows_free(rows, (size_t)n);
+	return ok;
+}
+
 /* Rules of the role a binding refers to (aggregated ClusterRoles: their stored rules). */
 static bool binding_allows(api_ctx *c, const cJSON *b, const char *bns, const char *verb,
 			   const char *group, const char *resource, const char *name)
@@ -405,12 +455,14 @@ static bool binding_allows(api_ctx *c, const cJSON *b, const char *bns, const ch
 	cJSON *role = load_json(c->s, key);
 	free(key);
 	bool ok = false;
-	if (!role && !strcmp(kind, "ClusterRole") && (!strcmp(rname, "cluster-admin")))
-		ok = true;
 	const cJSON *rule;
 	cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(role, "rules"))
 		if (rule_allows(rule, verb, group, resource, name))
 			ok = true;
+	const cJSON *agg = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(role, "aggregationRule"), "clusterRoleSelectors");
+	if (!ok && cJSON_GetArraySize(agg) > 0)
+		ok = aggregated_allows(c, agg, verb, group, resource, name, 0);
 	cJSON_Delete(role);
 	return ok;
 }
@@ -423,7 +475,8 @@ static bool scan_bindings(api_ctx *c, const char *prefix, const char *verb, cons
 	bool ok = false;
 	for (long i = 0; i < n && !ok; i++) {
 		cJSON *b = cJSON_Parse(rows[i].value);
-		ok = binding_allows(c, b, jstr(meta_of(b), "namespace"), verb, group, resource, name);
+		ok = binding_allows(c, b, jstr(meta_of(b), "namespace"), verb, group, resource,
+				    name);
 		cJSON_Delete(b);
 	}
 	if (n > 0)
@@ -439,6 +492,13 @@ static bool rbac_allows(api_ctx *c, const char *verb, const char *group, const c
 	for (size_t i = 0; i < c->n_groups; i++)
 		if (!strcmp(c->groups[i], "system:masters"))
 			return true;
+	/* system:basic-user: everyone may ask what they may do and who they are. */
+	if (!strcmp(verb, "create") &&
+	    ((!strcmp(group, "authorization.k8s.io") &&
+	      (!strcmp(resource, "selfsubjectaccessreviews") ||
+	       !strcmp(resource, "selfsubjectrulesreviews"))) ||
+	     (!strcmp(group, "authentication.k8s.io") && !strcmp(resource, "selfsubjectreviews"))))
+		return true;
 	if (scan_bindings(c, "/rbac.authorization.k8s.io/clusterrolebindings/", verb, group,
 			  resource, name))
 		return true;
@@ -491,6 +551,88 @@ int auth_authorize(api_ctx *c, const char *verb, const char *group, const char *
 	return ok ? 0 : -1;
 }
 
+
+/* ---- default ClusterRoles (bootstrap policy, condensed) ---- */
+
+static const char *const default_roles[] = {
+	"{\"metadata\":{\"name\":\"cluster-admin\"},\"rules\":[{\"apiGroups\":[\"*\"],"
+	"\"resources\":[\"*\"],\"verbs\":[\"*\"]},{\"nonResourceURLs\":[\"*\"],\"verbs\":"
+	"[\"*\"]}]}",
+	"{\"metadata\":{\"name\":\"admin\"},\"aggregationRule\":{\"clusterRoleSelectors\":"
+	"[{\"matchLabels\":{\"rbac.authorization.k8s.io/aggregate-to-admin\":\"true\"}}]},"
+	"\"rules\":[]}",
+	"{\"metadata\":{\"name\":\"edit\",\"labels\":{\"rbac.authorization.k8s.io/"
+	"aggregate-to-admin\":\"true\"}},\"aggregationRule\":{\"clusterRoleSelectors\":[{"
+	"\"matchLabels\":{\"rbac.authorization.k8s.io/aggregate-to-edit\":\"true\"}}]},"
+	"\"rules\":[]}",
+	"{\"metadata\":{\"name\":\"view\",\"labels\":{\"rbac.authorization.k8s.io/"
+	"aggregate-to-edit\":\"true\"}},\"aggregationRule\":{\"clusterRoleSelectors\":[{"
+	"\"matchLabels\":{\"rbac.authorization.k8s.io/aggregate-to-view\":\"true\"}}]},"
+	"\"rules\":[]}",
+	"{\"metadata\":{\"name\":\"system:aggregate-to-admin\",\"labels\":{\"rbac."
+	"authorization.k8s.io/aggregate-to-admin\":\"true\"}},\"rules\":[{\"apiGroups\":["
+	"\"rbac.authorization.k8s.io\"],\"resources\":[\"roles\",\"rolebindings\"],\"verbs\":"
+	"[\"*\"]},{\"apiGroups\":[\"authorization.k8s.io\"],\"resources\":["
+	"\"localsubjectaccessreviews\"],\"verbs\":[\"create\"]}]}",
+	"{\"metadata\":{\"name\":\"system:aggregate-to-edit\",\"labels\":{\"rbac."
+	"authorization.k8s.io/aggregate-to-edit\":\"true\"}},\"rules\":[{\"apiGroups\":[\"\"],"
+	"\"resources\":[\"configmaps\",\"endpoints\",\"persistentvolumeclaims\",\"pods\","
+	"\"replicationcontrollers\",\"services\",\"secrets\",\"serviceaccounts\","
+	"\"serviceaccounts/token\"],\"verbs\":[\"create\",\"delete\",\"deletecollection\","
+	"\"patch\",\"update\",\"get\",\"list\",\"watch\"]},{\"apiGroups\":[\"apps\","
+	"\"batch\",\"autoscaling\",\"networking.k8s.io\",\"policy\",\"discovery.k8s.io\"],"
+	"\"resources\":[\"*\"],\"verbs\":[\"create\",\"delete\",\"deletecollection\","
+	"\"patch\",\"update\"]}]}",
+	"{\"metadata\":{\"name\":\"system:aggregate-to-view\",\"labels\":{\"rbac."
+	"authorization.k8s.io/aggregate-to-view\":\"true\"}},\"rules\":[{\"apiGroups\":[\"\"],"
+	"\"resources\":[\"configmaps\",\"endpoints\",\"persistentvolumeclaims\",\"pods\","
+	"\"pods/log\",\"pods/status\",\"replicationcontrollers\",\"services\",\"events\","
+	"\"limitranges\",\"namespaces\",\"resourcequotas\",\"serviceaccounts\"],\"verbs\":["
+	"\"get\",\"list\",\"watch\"]},{\"apiGroups\":[\"apps\",\"batch\",\"autoscaling\","
+	"\"networking.k8s.io\",\"policy\",\"discovery.k8s.io\"],\"resources\":[\"*\"],"
+	"\"verbs\":[\"get\",\"list\",\"watch\"]}]}",
+};
+
+int auth_seed_roles(apiserver *s, err *e)
+{
+	for (size_t i = 0; i < sizeof(default_roles) / sizeof(default_roles[0]); i++) {
+		cJSON *r = cJSON_Parse(default_roles[i]);
+		if (!r)
+			return err_fail(e, "InternalError", "bad default role %zu", i);
+		cJSON *m = meta_of(r);
+		const char *name = jstr(m, "name");
+		char *key = xasprintf("/rbac.authorization.k8s.io/clusterroles/%s", name);
+		store_row row;
+		int found = store_get(s->st, key, &row, e);
+		if (found > 0)
+			store_row_release(&row);
+		if (found == 0) {
+			cJSON_AddStringToObject(r, "apiVersion", "rbac.authorization.k8s.io/v1");
+			cJSON_AddStringToObject(r, "kind", "ClusterRole");
+			char ts[32];
+			now_rfc3339(ts);
+			char *uid = new_uid(s);
+			cJSON_AddStringToObject(m, "uid", uid);
+			free(uid);
+			cJSON_AddStringToObject(m, "creationTimestamp", ts);
+			cJSON *labels = jobj(m, "labels");
+			cJSON_AddStringToObject(labels, "kubernetes.io/bootstrapping", "rbac-defaults");
+			char rv[32];
+			snprintf(rv, sizeof(rv), "%lld", (long long)store_next_rev(s->st));
+			cJSON_AddStringToObject(m, "resourceVersion", rv);
+			char *txt = cJSON_PrintUnformatted(r);
+			if (store_create(s->st, key, txt, e) < 0)
+				found = -1;
+			free(txt);
+		}
+		free(key);
+		cJSON_Delete(r);
+		if (found < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- review kinds and TokenRequest ---- */
 
 void auth_review(api_ctx *c, cJSON *obj)
@@ -523,14 +665,16 @@ void auth_review(api_ctx *c, cJSON *obj)
 		bool allowed = false;
 		if (ra) {
 			const char *sr = jstr(ra, "subresource");
-			allowed = auth_authorize(&sub, jstr(ra, "verb") ? jstr(ra, "verb") : "",
-						 jstr(ra, "group") ? jstr(ra, "group") : "",
-						 jstr(ra, "resource") ? jstr(ra, "resource") : "",
-						 sr && *sr ? sr : NULL,
-						 jstr(ra, "namespace") && *jstr(ra, "namespace")
-							 ? jstr(ra, "namespace") : NULL,
-						 jstr(ra, "name") && *jstr(ra, "name") ? jstr(ra, "name")
-										   : NULL) == 0;
+			allowed =
+			    auth_authorize(&sub, jstr(ra, "verb") ? jstr(ra, "verb") : "",
+					   jstr(ra, "group") ? jstr(ra, "group") : "",
+					   jstr(ra, "resource") ? jstr(ra, "resource") : "",
+					   sr && *sr ? sr : NULL,
+					   jstr(ra, "namespace") && *jstr(ra, "namespace")
+					       ? jstr(ra, "namespace")
+					       : NULL,
+					   jstr(ra, "name") && *jstr(ra, "name") ? jstr(ra, "name")
+										 : NULL) == 0;
 		}
 		free(gs);
 		api_resp_release(&tmp);

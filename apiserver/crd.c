@@ -83,7 +83,8 @@ void crd_on_write(apiserver *s, cJSON *crd)
 		cJSON_Delete(old_stored);
 	const cJSON *v;
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(spec, "versions")) {
-		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "storage")) || !jstr(v, "name"))
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "storage")) ||
+		    !jstr(v, "name"))
 			continue;
 		bool have = false;
 		const cJSON *sv;
@@ -123,9 +124,12 @@ int crd_validate_crd(apiserver *s, const cJSON *crd, cJSON **causes)
 	if (group && plural && name) {
 		char *want = xasprintf("%s.%s", plural, group);
 		if (strcmp(want, name) != 0) {
-			char *m = xasprintf("Invalid value: \"%s\": must be spec.names.plural+\".\"+"
-					    "spec.group", name);
-			cJSON_AddItemToArray(*causes, mkcause("FieldValueInvalid", "metadata.name", m));
+			char *m =
+			    xasprintf("Invalid value: \"%s\": must be spec.names.plural+\".\"+"
+				      "spec.group",
+				      name);
+			cJSON_AddItemToArray(*causes,
+					     mkcause("FieldValueInvalid", "metadata.name", m));
 			free(m);
 		}
 		free(want);
@@ -138,14 +142,16 @@ int crd_validate_crd(apiserver *s, const cJSON *crd, cJSON **causes)
 			storage++;
 	}
 	if (n == 0)
-		cJSON_AddItemToArray(*causes, mkcause("FieldValueRequired", "spec.versions",
-						      "Required value: must have exactly one version "
-						      "marked as storage version"));
+		cJSON_AddItemToArray(*causes,
+				     mkcause("FieldValueRequired", "spec.versions",
+					     "Required value: must have exactly one version "
+					     "marked as storage version"));
 	else if (storage != 1)
-		cJSON_AddItemToArray(*causes, mkcause("FieldValueInvalid", "spec.versions",
-						      "Invalid value: []apiextensions.CustomResource"
-						      "DefinitionVersion(nil): must have exactly one "
-						      "version marked as storage version"));
+		cJSON_AddItemToArray(*causes,
+				     mkcause("FieldValueInvalid", "spec.versions",
+					     "Invalid value: []apiextensions.CustomResource"
+					     "DefinitionVersion(nil): must have exactly one "
+					     "version marked as storage version"));
 	(void)s;
 	return cJSON_GetArraySize(*causes) ? -1 : 0;
 }
@@ -289,8 +295,8 @@ static void check_string(vctx *x, const cJSON *schema, const cJSON *v, const cha
 	if (pat) {
 		int ec;
 		PCRE2_SIZE eo;
-		pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec,
-					       &eo, NULL);
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+					       &ec, &eo, NULL);
 		if (re) {
 			pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
 			pcre2_match_context *mc = pcre2_match_context_create(NULL);
@@ -298,8 +304,8 @@ static void check_string(vctx *x, const cJSON *schema, const cJSON *v, const cha
 			int r = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, mc);
 			if (r < 0)
 				add_cause(x, "FieldValueInvalid", path,
-					  "Invalid value: \"%s\": %s in body should match '%s'", s, path,
-					  pat);
+					  "Invalid value: \"%s\": %s in body should match '%s'", s,
+					  path, pat);
 			pcre2_match_context_free(mc);
 			pcre2_match_data_free(md);
 			pcre2_code_free(re);
@@ -394,11 +400,13 @@ static void validate_object(vctx *x, const cJSON *schema, cJSON *v, const char *
 	const cJSON *mn = sch(schema, "minProperties"), *mx = sch(schema, "maxProperties");
 	int n = cJSON_GetArraySize(v);
 	if (cJSON_IsNumber(mn) && n < mn->valuedouble)
-		add_cause(x, "FieldValueInvalid", path, "Invalid value: %d: %s in body should have at "
-			  "least %d properties", n, path, (int)mn->valuedouble);
+		add_cause(x, "FieldValueInvalid", path,
+			  "Invalid value: %d: %s in body should have at "
+			  "least %d properties",
+			  n, path, (int)mn->valuedouble);
 	if (cJSON_IsNumber(mx) && n > mx->valuedouble)
-		add_cause(x, "FieldValueTooMany", path, "Too many: %d: must have at most %d items", n,
-			  (int)mx->valuedouble);
+		add_cause(x, "FieldValueTooMany", path, "Too many: %d: must have at most %d items",
+			  n, (int)mx->valuedouble);
 }
 
 static void validate(vctx *x, const cJSON *schema, cJSON *v, const char *path, int depth,
@@ -407,21 +415,25 @@ static void validate(vctx *x, const cJSON *schema, cJSON *v, const char *path, i
 	if (!cJSON_IsObject(schema) || depth > API_MAX_JSON_DEPTH)
 		return;
 	if (cJSON_IsNull(v)) {
-		if (flag(schema, "nullable") || flag(schema, "x-kubernetes-preserve-unknown-fields"))
+		if (flag(schema, "nullable") ||
+		    flag(schema, "x-kubernetes-preserve-unknown-fields"))
 			return;
 		const char *t = jstr(schema, "type");
 		if (t)
-			add_cause(x, "FieldValueTypeInvalid", path,
-				  "Invalid value: \"null\": %s in body must be of type %s: \"null\"",
-				  path, t);
+			add_cause(
+			    x, "FieldValueTypeInvalid", path,
+			    "Invalid value: \"null\": %s in body must be of type %s: \"null\"",
+			    path, t);
 		return;
 	}
 	if (flag(schema, "x-kubernetes-int-or-string")) {
 		if (!cJSON_IsString(v) && strcmp(type_name(v), "integer") != 0) {
 			char *r = value_repr(v);
-			add_cause(x, "FieldValueTypeInvalid", path,
-				  "Invalid value: \"%s\": %s in body must be of type integer,string: "
-				  "\"%s\"", type_name(v), path, type_name(v));
+			add_cause(
+			    x, "FieldValueTypeInvalid", path,
+			    "Invalid value: \"%s\": %s in body must be of type integer,string: "
+			    "\"%s\"",
+			    type_name(v), path, type_name(v));
 			free(r);
 			return;
 		}
@@ -445,11 +457,15 @@ static void validate(vctx *x, const cJSON *schema, cJSON *v, const char *path, i
 		const cJSON *mn = sch(schema, "minItems"), *mx = sch(schema, "maxItems");
 		int n = cJSON_GetArraySize(v);
 		if (cJSON_IsNumber(mn) && n < mn->valuedouble)
-			add_cause(x, "FieldValueInvalid", path, "Invalid value: %d: %s in body should "
-				  "have at least %d items", n, path, (int)mn->valuedouble);
+			add_cause(x, "FieldValueInvalid", path,
+				  "Invalid value: %d: %s in body should "
+				  "have at least %d items",
+				  n, path, (int)mn->valuedouble);
 		if (cJSON_IsNumber(mx) && n > mx->valuedouble)
-			add_cause(x, "FieldValueTooMany", path, "Too many: %d: must have at most %d "
-				  "items", n, (int)mx->valuedouble);
+			add_cause(x, "FieldValueTooMany", path,
+				  "Too many: %d: must have at most %d "
+				  "items",
+				  n, (int)mx->valuedouble);
 		const cJSON *items = sch(schema, "items");
 		int i = 0;
 		cJSON *it;
@@ -493,7 +509,8 @@ int crd_validate_object(const api_type *ty, cJSON *obj, const char *validation, 
 			while (*p) {
 				const char *end = strstr(p, ", ");
 				size_t n = end ? (size_t)(end - p) : strlen(p);
-				buf_addf(&m, "%sunknown field \"%.*s\"", i++ ? ", " : "", (int)n, p);
+				buf_addf(&m, "%sunknown field \"%.*s\"", i++ ? ", " : "", (int)n,
+					 p);
 				p += n + (end ? 2 : 0);
 			}
 			*warnings = buf_detach(&m, NULL);
@@ -506,8 +523,8 @@ int crd_validate_object(const api_type *ty, cJSON *obj, const char *validation, 
 			while (*p) {
 				const char *end = strstr(p, ", ");
 				size_t n = end ? (size_t)(end - p) : strlen(p);
-				buf_addf(&m, "%s299 - \"unknown field \\\"%.*s\\\"\"", i++ ? ", " : "",
-					 (int)n, p);
+				buf_addf(&m, "%s299 - \"unknown field \\\"%.*s\\\"\"",
+					 i++ ? ", " : "", (int)n, p);
 				p += n + (end ? 2 : 0);
 			}
 			*warnings = buf_detach(&m, NULL);

@@ -245,7 +245,8 @@ static void aggregated(api_ctx *c, bool core)
 		free(gs);
 	}
 	resp_json(c->rs, 200, l);
-	c->rs->content_type = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+	c->rs->content_type =
+	    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 }
 
 void handle_discovery(api_ctx *c, const char **seg, size_t nseg)
@@ -254,7 +255,8 @@ void handle_discovery(api_ctx *c, const char **seg, size_t nseg)
 	bool core = !strcmp(seg[0], "api");
 	if (strcmp(c->rq->method, "GET") != 0 && strcmp(c->rq->method, "HEAD") != 0) {
 		resp_status(c->rs, 405, "MethodNotAllowed",
-			    "the server does not allow this method on the requested resource", NULL);
+			    "the server does not allow this method on the requested resource",
+			    NULL);
 		return;
 	}
 	if (nseg == 1) {

@@ -222,7 +222,8 @@ void gc_run(apiserver *s)
 			cJSON_AddStringToObject(cnd, "type", "NamespaceContentRemaining");
 			cJSON_AddStringToObject(cnd, "status", "True");
 			cJSON_AddStringToObject(cnd, "reason", "SomeResourcesRemain");
-			char *msg = xasprintf("Some resources are remaining: %zu objects", remaining);
+			char *msg =
+			    xasprintf("Some resources are remaining: %zu objects", remaining);
 			cJSON_AddStringToObject(cnd, "message", msg);
 			free(msg);
 			char ts[32];
@@ -269,7 +270,8 @@ void fake_status(api_type *ty, cJSON *obj)
 	const cJSON *gen = cJSON_GetObjectItemCaseSensitive(meta_of(obj), "generation");
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 	cJSON *st = cJSON_AddObjectToObject(obj, "status");
-	cJSON_AddNumberToObject(st, "observedGeneration", cJSON_IsNumber(gen) ? gen->valuedouble : 1);
+	cJSON_AddNumberToObject(st, "observedGeneration",
+				cJSON_IsNumber(gen) ? gen->valuedouble : 1);
 	if (ds) {
 		cJSON_AddNumberToObject(st, "currentNumberScheduled", 1);
 		cJSON_AddNumberToObject(st, "desiredNumberScheduled", 1);

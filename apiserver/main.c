@@ -151,9 +151,10 @@ static int write_kubeconfig(const char *dir, const char *addr, const tls_materia
 	} else {
 		buf_addf(&b, "    server: http://%s\n", addr);
 	}
-	buf_adds(&b, "  name: eddy\ncontexts:\n- context:\n    cluster: eddy\n    namespace: default\n"
-		     "    user: eddy-admin\n  name: eddy\ncurrent-context: eddy\npreferences: {}\n"
-		     "users:\n- name: eddy-admin\n  user:");
+	buf_adds(&b,
+		 "  name: eddy\ncontexts:\n- context:\n    cluster: eddy\n    namespace: default\n"
+		 "    user: eddy-admin\n  name: eddy\ncurrent-context: eddy\npreferences: {}\n"
+		 "users:\n- name: eddy-admin\n  user:");
 	if (tm)
 		buf_addf(&b, "\n    client-certificate-data: %s\n    client-key-data: %s\n",
 			 tm->admin_cert_b64, tm->admin_key_b64);
@@ -266,7 +267,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
-		fprintf(stderr, "eddy-apiserver: cannot create %s: %s\n", data_dir, strerror(errno));
+		fprintf(stderr, "eddy-apiserver: cannot create %s: %s\n", data_dir,
+			strerror(errno));
 		return 1;
 	}
 	app a = {0};

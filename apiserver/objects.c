@@ -291,9 +291,9 @@ static void add_finalizer(cJSON *obj, const char *name)
 /* ---- validation of metadata ---- */
 
 static const char *const subdomain_msg =
-	"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
-	"or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex "
-	"used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
+    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex "
+    "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 static const char *const label_msg =
 	"a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
 	"must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
@@ -333,8 +333,9 @@ static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 	const char *name = jstr(m, "name");
 	bool ns_like = !strcmp(c->ty->resource, "namespaces") && !c->ty->group[0];
 	if (!name || !*name) {
-		cJSON_AddItemToArray(causes, cause("FieldValueRequired", "metadata.name",
-						   "Required value: name or generateName is required"));
+		cJSON_AddItemToArray(causes,
+				     cause("FieldValueRequired", "metadata.name",
+					   "Required value: name or generateName is required"));
 	} else if (ns_like ? !is_dns_label(name, 63) : !is_dns_subdomain(name)) {
 		cJSON_AddItemToArray(causes, cause("FieldValueInvalid", "metadata.name",
 						   "Invalid value: \"%s\": %s", name,
@@ -343,21 +344,29 @@ static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(m, "labels"), *it;
 	cJSON_ArrayForEach(it, labels) {
 		if (!label_key_ok(it->string)) {
-			cJSON_AddItemToArray(causes, cause("FieldValueInvalid", "metadata.labels",
-				"Invalid value: \"%s\": name part must consist of alphanumeric "
-				"characters, '-', '_' or '.', and must start and end with an "
-				"alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', "
-				"regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
-				it->string));
+			cJSON_AddItemToArray(
+			    causes,
+			    cause("FieldValueInvalid", "metadata.labels",
+				  "Invalid value: \"%s\": name part must consist of alphanumeric "
+				  "characters, '-', '_' or '.', and must start and end with an "
+				  "alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+				  "'123-abc', "
+				  "regex used for validation is "
+				  "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+				  it->string));
 		} else if (!cJSON_IsString(it) || !label_value_ok(it->valuestring)) {
 			char *f = xasprintf("metadata.labels");
-			cJSON_AddItemToArray(causes, cause("FieldValueInvalid", f,
-				"Invalid value: \"%s\": a valid label must be an empty string or "
-				"consist of alphanumeric characters, '-', '_' or '.', and must start and "
-				"end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "
-				"'12345', regex used for validation is "
-				"'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
-				cJSON_IsString(it) ? it->valuestring : ""));
+			cJSON_AddItemToArray(
+			    causes,
+			    cause("FieldValueInvalid", f,
+				  "Invalid value: \"%s\": a valid label must be an empty string or "
+				  "consist of alphanumeric characters, '-', '_' or '.', and must "
+				  "start and "
+				  "end with an alphanumeric character (e.g. 'MyValue',  or "
+				  "'my_value',  or "
+				  "'12345', regex used for validation is "
+				  "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+				  cJSON_IsString(it) ? it->valuestring : ""));
 			free(f);
 		}
 	}
@@ -437,7 +446,8 @@ static void track(api_ctx *c, const cJSON *old, cJSON *obj, const char *sub)
 	if (req_mf && (!old_mf || !cJSON_Compare(req_mf, old_mf, 1))) {
 		/* Explicitly set: keep them; `[{}]` or [] resets. */
 		cJSON *first = cJSON_GetArrayItem(req_mf, 0);
-		if (!first || (cJSON_IsObject(first) && !first->child && cJSON_GetArraySize(req_mf) == 1))
+		if (!first ||
+		    (cJSON_IsObject(first) && !first->child && cJSON_GetArraySize(req_mf) == 1))
 			cJSON_DeleteItemFromObjectCaseSensitive(meta_of(obj), "managedFields");
 		return;
 	}
@@ -472,8 +482,8 @@ static int schema_checks(api_ctx *c, cJSON *obj, const char *name)
 		if (r == 400) {
 			cJSON_Delete(causes);
 			resp_statusf(c->rs, 400, "BadRequest", NULL,
-				     "%s in version \"%s\" cannot be handled as a %s: %s", c->ty->kind,
-				     c->ty->version, c->ty->kind, warn ? warn : "");
+				     "%s in version \"%s\" cannot be handled as a %s: %s",
+				     c->ty->kind, c->ty->version, c->ty->kind, warn ? warn : "");
 			free(warn);
 			return -1;
 		}
@@ -614,8 +624,8 @@ static int check_gvk(api_ctx *c, const cJSON *obj)
 	}
 	if (!r && kind && *kind && strcmp(kind, c->ty->kind) != 0 && !c->sub) {
 		resp_statusf(c->rs, 400, "BadRequest", NULL,
-			     "the kind in the data (%s) does not match the expected kind (%s)", kind,
-			     c->ty->kind);
+			     "the kind in the data (%s) does not match the expected kind (%s)",
+			     kind, c->ty->kind);
 		r = -1;
 	}
 	free(want);
@@ -655,6 +665,42 @@ static void init_new_object(api_ctx *c, cJSON *obj)
 
 void fake_status(api_type *ty, cJSON *obj);
 
+/* Does obj have owners of which none exists any more (so the collector must run)? Looks each
+ * owner up by apiVersion/kind/name (in obj's namespace, or cluster-wide) and compares uids. */
+static bool owners_gone(apiserver *s, const api_type *ty, const cJSON *obj)
+{
+	const cJSON *m = meta_of(obj);
+	const cJSON *refs = cJSON_GetObjectItemCaseSensitive(m, "ownerReferences"), *r;
+	if (cJSON_GetArraySize(refs) == 0)
+		return false;
+	cJSON_ArrayForEach(r, refs) {
+		const char *av = jstr(r, "apiVersion"), *kind = jstr(r, "kind");
+		const char *name = jstr(r, "name"), *uid = jstr(r, "uid");
+		if (!av || !kind || !name || !uid)
+			continue;
+		const char *slash = strchr(av, '/');
+		char *group = slash ? xstrndup(av, (size_t)(slash - av)) : xstrdup("");
+		api_type *ot = types_find_kind(&s->types, group, slash ? slash + 1 : av, kind);
+		free(group);
+		if (!ot)
+			continue;
+		char *key = obj_key(ot, ty->namespaced ? jstr(m, "namespace") : NULL, name);
+		store_row row;
+		bool alive = false;
+		if (store_get(s->st, key, &row, NULL) > 0) {
+			cJSON *o = cJSON_Parse(row.value);
+			const char *ou = jstr(meta_of(o), "uid");
+			alive = ou && !strcmp(ou, uid);
+			cJSON_Delete(o);
+			store_row_release(&row);
+		}
+		free(key);
+		if (alive)
+			return false;
+	}
+	return true;
+}
+
 static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 {
 	cJSON *m = jobj(obj, "metadata");
@@ -663,8 +709,10 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	if (c->ty->namespaced) {
 		const char *bns = jstr(m, "namespace");
 		if (bns && *bns && c->ns && strcmp(bns, c->ns) != 0) {
-			resp_status(c->rs, 400, "BadRequest", "the namespace of the provided object "
-				    "does not match the namespace sent on the request", NULL);
+			resp_status(c->rs, 400, "BadRequest",
+				    "the namespace of the provided object "
+				    "does not match the namespace sent on the request",
+				    NULL);
 			goto out;
 		}
 		if (!c->ns) {
@@ -696,8 +744,8 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") && c->ty->group[0] &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		crd_on_write(c->s, obj);
-	fake_status(c->ty, obj);
 	track(c, NULL, obj, NULL);
+	fake_status(c->ty, obj);
 	char *key = obj_key(c->ty, c->ns, name);
 	err e = {0};
 	if (c->dry_run) {
@@ -728,7 +776,7 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		types_add_crd(&c->s->types, obj);
-	if (cJSON_GetObjectItemCaseSensitive(m, "ownerReferences"))
+	if (owners_gone(c->s, c->ty, obj))
 		gc_schedule(c->s);
 	free(txt);
 	free(key);
@@ -759,8 +807,10 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 	if (c->ty->namespaced) {
 		const char *bns = jstr(m, "namespace");
 		if (bns && *bns && c->ns && strcmp(bns, c->ns) != 0) {
-			resp_status(c->rs, 400, "BadRequest", "the namespace of the provided object "
-				    "does not match the namespace sent on the request", NULL);
+			resp_status(c->rs, 400, "BadRequest",
+				    "the namespace of the provided object "
+				    "does not match the namespace sent on the request",
+				    NULL);
 			return -1;
 		}
 	}
@@ -769,10 +819,12 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 	if (rv && *rv) {
 		if (strcmp(rv, orv ? orv : "") != 0) {
 			char *qr = qualified_resource(c->ty);
-			resp_statusf(c->rs, 409, "Conflict", status_details(c->ty, name),
-				     "Operation cannot be fulfilled on %s \"%s\": the object has been "
-				     "modified; please apply your changes to the latest version and try "
-				     "again", qr, name);
+			resp_statusf(
+			    c->rs, 409, "Conflict", status_details(c->ty, name),
+			    "Operation cannot be fulfilled on %s \"%s\": the object has been "
+			    "modified; please apply your changes to the latest version and try "
+			    "again",
+			    qr, name);
 			free(qr);
 			return -1;
 		}
@@ -835,10 +887,12 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 		cJSON_ArrayForEach(it, nf) {
 			if (cJSON_IsString(it) && !has_finalizer(old, it->valuestring)) {
 				cJSON *causes = cJSON_CreateArray();
-				cJSON_AddItemToArray(causes, cause("FieldValueForbidden",
-					"metadata.finalizers", "Forbidden: no new finalizers can be added "
-					"if the object is being deleted, found new finalizers []string{\"%s\"}",
-					it->valuestring));
+				cJSON_AddItemToArray(
+				    causes, cause("FieldValueForbidden", "metadata.finalizers",
+						  "Forbidden: no new finalizers can be added "
+						  "if the object is being deleted, found new "
+						  "finalizers []string{\"%s\"}",
+						  it->valuestring));
 				resp_invalid(c->rs, c->ty, name, causes);
 				return -1;
 			}
@@ -879,7 +933,8 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		crd_on_write(c->s, obj);
-	fake_status(c->ty, obj);
+	if (!sub)
+		fake_status(c->ty, obj);
 	/* No-op writes keep the resourceVersion (as the real server does). */
 	cJSON *cmp_new = cJSON_Duplicate(obj, 1), *cmp_old = cJSON_Duplicate(old, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(meta_of(cmp_new), "resourceVersion");
@@ -905,10 +960,12 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 		if (!strcmp(e.reason, "Conflict")) {
 			char *qr = qualified_resource(c->ty);
 			const char *name = jstr(meta_of(old), "name");
-			resp_statusf(c->rs, 409, "Conflict", status_details(c->ty, name),
-				     "Operation cannot be fulfilled on %s \"%s\": the object has been "
-				     "modified; please apply your changes to the latest version and try "
-				     "again", qr, name);
+			resp_statusf(
+			    c->rs, 409, "Conflict", status_details(c->ty, name),
+			    "Operation cannot be fulfilled on %s \"%s\": the object has been "
+			    "modified; please apply your changes to the latest version and try "
+			    "again",
+			    qr, name);
 			free(qr);
 		} else {
 			resp_status(c->rs, 500, "InternalError", e.msg, NULL);
@@ -920,7 +977,7 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	    !strcmp(c->ty->group, "apiextensions.k8s.io") &&
 	    !cJSON_GetObjectItemCaseSensitive(meta_of(obj), "deletionTimestamp"))
 		types_add_crd(&c->s->types, obj);
-	if (cJSON_GetObjectItemCaseSensitive(meta_of(obj), "ownerReferences"))
+	if (owners_gone(c->s, c->ty, obj))
 		gc_schedule(c->s);
 	respond_obj(c, 200, obj);
 }
@@ -1034,7 +1091,32 @@ static void do_patch(api_ctx *c, const char *sub)
 		patch_conflicts conf;
 		patch_conflicts_init(&conf);
 		cJSON *live = old ? cJSON_Duplicate(old, 1) : NULL;
-		int ar = patch_apply(&live, p, mgr, force == 1, ts, &hint, &conf, &e);
+		int ar;
+		if (sub && !strcmp(sub, "status")) {
+			if (!old) {
+				cJSON_Delete(live);
+				resp_not_found(c->rs, c->ty, c->name);
+				patch_conflicts_release(&conf);
+				goto done;
+			}
+			/* Only .status (plus the identifying fields) is applied. */
+			cJSON *only = cJSON_CreateObject();
+			static const char *const keep[] = {"apiVersion", "kind", "status"};
+			for (size_t i = 0; i < 3; i++) {
+				const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, keep[i]);
+				if (v)
+					cJSON_AddItemToObject(only, keep[i], cJSON_Duplicate(v, 1));
+			}
+			cJSON *om = cJSON_AddObjectToObject(only, "metadata");
+			cJSON_AddStringToObject(om, "name", c->name);
+			if (c->ns)
+				cJSON_AddStringToObject(om, "namespace", c->ns);
+			ar = patch_apply_subresource(&live, only, mgr, "status", force == 1, ts, &hint,
+						     &conf, &e);
+			cJSON_Delete(only);
+		} else {
+			ar = patch_apply(&live, p, mgr, force == 1, ts, &hint, &conf, &e);
+		}
 		if (ar == 1) {
 			resp_json(c->rs, 409, patch_conflicts_status(&conf));
 			patch_conflicts_release(&conf);
@@ -1126,8 +1208,10 @@ int obj_delete(apiserver *s, api_type *ty, const char *ns, const char *name,
 	}
 	const char *puid = jstr(pre, "uid"), *prv = jstr(pre, "resourceVersion");
 	if (puid && strcmp(puid, jstr(m, "uid") ? jstr(m, "uid") : "") != 0) {
-		err_fail(e, "Conflict", "Precondition failed: UID in precondition: %s, UID in object "
-			 "meta: %s", puid, jstr(m, "uid") ? jstr(m, "uid") : "");
+		err_fail(e, "Conflict",
+			 "Precondition failed: UID in precondition: %s, UID in object "
+			 "meta: %s",
+			 puid, jstr(m, "uid") ? jstr(m, "uid") : "");
 		code = 409;
 		goto out;
 	}
@@ -1247,8 +1331,10 @@ static void do_delete(api_ctx *c)
 	    strcmp(prop, "Orphan")) {
 		cJSON *causes = cJSON_CreateArray();
 		cJSON_AddItemToArray(causes, cause("FieldValueNotSupported", "propagationPolicy",
-			"Unsupported value: \"%s\": supported values: \"Foreground\", \"Background\", "
-			"\"Orphan\", \"nil\"", prop));
+						   "Unsupported value: \"%s\": supported values: "
+						   "\"Foreground\", \"Background\", "
+						   "\"Orphan\", \"nil\"",
+						   prop));
 		cJSON *d = cJSON_CreateObject();
 		cJSON_AddItemToObject(d, "causes", causes);
 		resp_statusf(c->rs, 422, "Invalid", d, "DeleteOptions.meta.k8s.io \"\" is invalid: "
@@ -1260,9 +1346,9 @@ static void do_delete(api_ctx *c)
 	bool dry_run = c->dry_run || (cJSON_IsArray(dry) && cJSON_GetArraySize(dry) > 0);
 	cJSON *out = NULL;
 	err e = {0};
-	int code = obj_delete(c->s, c->ty, c->ns, c->name, prop,
-			      cJSON_GetObjectItemCaseSensitive(opts, "preconditions"), dry_run, &out,
-			      &e);
+	int code =
+	    obj_delete(c->s, c->ty, c->ns, c->name, prop,
+		       cJSON_GetObjectItemCaseSensitive(opts, "preconditions"), dry_run, &out, &e);
 	cJSON_Delete(opts);
 	if (code == 404) {
 		resp_not_found(c->rs, c->ty, c->name);
@@ -1357,8 +1443,9 @@ static void do_scale(api_ctx *c)
 		err e = {0};
 		if (p) {
 			const char *ct = c->rq->content_type ? c->rq->content_type : "";
-			body = !strncmp(ct, "application/json-patch+json", 27) ? patch_json(cur, p, &e)
-									       : patch_merge(cur, p, &e);
+			body = !strncmp(ct, "application/json-patch+json", 27)
+				   ? patch_json(cur, p, &e)
+				   : patch_merge(cur, p, &e);
 			if (!body)
 				resp_statusf(c->rs, 422, "Invalid", NULL, "%s", e.msg);
 		}
@@ -1419,7 +1506,8 @@ void handle_resource(api_ctx *c)
 	if (dr) {
 		if (strcmp(dr, "All") != 0) {
 			resp_statusf(c->rs, 400, "BadRequest", NULL,
-				     "dryRun: Unsupported value: \"%s\": supported values: \"All\"", dr);
+				     "dryRun: Unsupported value: \"%s\": supported values: \"All\"",
+				     dr);
 			return;
 		}
 		c->dry_run = true;

@@ -92,15 +92,22 @@ static cJSON *op(const api_type *ty, const char *action, const char *opid, const
 	cJSON_AddStringToObject(o, "operationId", opid);
 	cJSON *params = cJSON_AddArrayToObject(o, "parameters");
 	if (write) {
-		cJSON_AddItemToArray(params, param("dryRun", "query", "When present, indicates that "
-						   "modifications should not be persisted.", false));
-		cJSON_AddItemToArray(params, param("fieldManager", "query", "fieldManager is a name "
+		cJSON_AddItemToArray(params, param("dryRun", "query",
+						   "When present, indicates that "
+						   "modifications should not be persisted.",
+						   false));
+		cJSON_AddItemToArray(params, param("fieldManager", "query",
+						   "fieldManager is a name "
 						   "associated with the actor or entity that is "
-						   "making these changes.", false));
-		cJSON_AddItemToArray(params, param("fieldValidation", "query", "fieldValidation "
-						   "instructs the server on how to handle objects in "
-						   "the request containing unknown or duplicate "
-						   "fields.", false));
+						   "making these changes.",
+						   false));
+		cJSON_AddItemToArray(params,
+				     param("fieldValidation", "query",
+					   "fieldValidation "
+					   "instructs the server on how to handle objects in "
+					   "the request containing unknown or duplicate "
+					   "fields.",
+					   false));
 		static const char *const json[] = {"application/json"};
 		static const char *const patches[] = {"application/json-patch+json",
 						      "application/merge-patch+json",
@@ -135,33 +142,33 @@ static cJSON *op(const api_type *ty, const char *action, const char *opid, const
 static cJSON *objmeta_schema(void)
 {
 	const char *t =
-		"{\"description\":\"ObjectMeta is metadata that all persisted resources must have, "
-		"which includes all objects users must create.\",\"type\":\"object\",\"properties\":{"
-		"\"annotations\":{\"description\":\"Annotations is an unstructured key value map.\","
-		"\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\",\"default\":\"\"}},"
-		"\"creationTimestamp\":{\"description\":\"CreationTimestamp is a timestamp "
-		"representing the server time when this object was created.\",\"type\":\"string\","
-		"\"format\":\"date-time\"},"
-		"\"deletionGracePeriodSeconds\":{\"type\":\"integer\",\"format\":\"int64\"},"
-		"\"deletionTimestamp\":{\"type\":\"string\",\"format\":\"date-time\"},"
-		"\"finalizers\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"default\":\"\"},"
-		"\"x-kubernetes-list-type\":\"set\",\"x-kubernetes-patch-strategy\":\"merge\"},"
-		"\"generateName\":{\"type\":\"string\"},"
-		"\"generation\":{\"type\":\"integer\",\"format\":\"int64\"},"
-		"\"labels\":{\"description\":\"Map of string keys and values that can be used to "
-		"organize and categorize (scope and select) objects.\",\"type\":\"object\","
-		"\"additionalProperties\":{\"type\":\"string\",\"default\":\"\"}},"
-		"\"managedFields\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
-		"\"x-kubernetes-preserve-unknown-fields\":true},\"x-kubernetes-list-type\":\"atomic\"},"
-		"\"name\":{\"description\":\"Name must be unique within a namespace.\",\"type\":"
-		"\"string\"},\"namespace\":{\"description\":\"Namespace defines the space within which "
-		"each name must be unique.\",\"type\":\"string\"},"
-		"\"ownerReferences\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
-		"\"x-kubernetes-preserve-unknown-fields\":true},\"x-kubernetes-list-type\":\"map\","
-		"\"x-kubernetes-list-map-keys\":[\"uid\"],\"x-kubernetes-patch-merge-key\":\"uid\","
-		"\"x-kubernetes-patch-strategy\":\"merge\"},"
-		"\"resourceVersion\":{\"type\":\"string\"},\"selfLink\":{\"type\":\"string\"},"
-		"\"uid\":{\"type\":\"string\"}}}";
+	    "{\"description\":\"ObjectMeta is metadata that all persisted resources must have, "
+	    "which includes all objects users must create.\",\"type\":\"object\",\"properties\":{"
+	    "\"annotations\":{\"description\":\"Annotations is an unstructured key value map.\","
+	    "\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\",\"default\":\"\"}},"
+	    "\"creationTimestamp\":{\"description\":\"CreationTimestamp is a timestamp "
+	    "representing the server time when this object was created.\",\"type\":\"string\","
+	    "\"format\":\"date-time\"},"
+	    "\"deletionGracePeriodSeconds\":{\"type\":\"integer\",\"format\":\"int64\"},"
+	    "\"deletionTimestamp\":{\"type\":\"string\",\"format\":\"date-time\"},"
+	    "\"finalizers\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"default\":\"\"},"
+	    "\"x-kubernetes-list-type\":\"set\",\"x-kubernetes-patch-strategy\":\"merge\"},"
+	    "\"generateName\":{\"type\":\"string\"},"
+	    "\"generation\":{\"type\":\"integer\",\"format\":\"int64\"},"
+	    "\"labels\":{\"description\":\"Map of string keys and values that can be used to "
+	    "organize and categorize (scope and select) objects.\",\"type\":\"object\","
+	    "\"additionalProperties\":{\"type\":\"string\",\"default\":\"\"}},"
+	    "\"managedFields\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+	    "\"x-kubernetes-preserve-unknown-fields\":true},\"x-kubernetes-list-type\":\"atomic\"},"
+	    "\"name\":{\"description\":\"Name must be unique within a namespace.\",\"type\":"
+	    "\"string\"},\"namespace\":{\"description\":\"Namespace defines the space within which "
+	    "each name must be unique.\",\"type\":\"string\"},"
+	    "\"ownerReferences\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+	    "\"x-kubernetes-preserve-unknown-fields\":true},\"x-kubernetes-list-type\":\"map\","
+	    "\"x-kubernetes-list-map-keys\":[\"uid\"],\"x-kubernetes-patch-merge-key\":\"uid\","
+	    "\"x-kubernetes-patch-strategy\":\"merge\"},"
+	    "\"resourceVersion\":{\"type\":\"string\"},\"selfLink\":{\"type\":\"string\"},"
+	    "\"uid\":{\"type\":\"string\"}}}";
 	return cJSON_Parse(t);
 }
 
@@ -219,10 +226,12 @@ static cJSON *type_schema(const api_type *ty)
 				cJSON_AddStringToObject(b, "type", "array");
 				cJSON *it = cJSON_AddObjectToObject(b, "items");
 				cJSON_AddStringToObject(it, "type", "object");
-				cJSON_AddBoolToObject(it, "x-kubernetes-preserve-unknown-fields", true);
+				cJSON_AddBoolToObject(it, "x-kubernetes-preserve-unknown-fields",
+						      true);
 			} else {
 				cJSON_AddStringToObject(b, "type", "object");
-				cJSON_AddBoolToObject(b, "x-kubernetes-preserve-unknown-fields", true);
+				cJSON_AddBoolToObject(b, "x-kubernetes-preserve-unknown-fields",
+						      true);
 			}
 		}
 	}
@@ -366,7 +375,13 @@ void handle_openapi(api_ctx *c, const char *path)
 		resp_json(c->rs, 200, root);
 		return;
 	}
-	const char *rest = path + strlen("/openapi/v3/");
+	if (strncmp(path, "/openapi/v3/", 12) != 0) {
+		c->rs->code = 404;
+		c->rs->content_type = "text/plain; charset=utf-8";
+		buf_adds(&c->rs->body, "404 page not found\n");
+		return;
+	}
+	const char *rest = path + 12;
 	char *copy = xstrdup(rest), *save = NULL;
 	const char *a = strtok_r(copy, "/", &save);
 	const char *b = a ? strtok_r(NULL, "/", &save) : NULL;

@@ -190,7 +190,8 @@ static int managed_entry(cJSON *arr, const pbf *f)
 			pbf raw;
 			while (next(&fb, &raw) > 0)
 				if (raw.field == 1 && raw.wire == 2) {
-					cJSON *fv = cJSON_ParseWithLength((const char *)raw.d, raw.n);
+					cJSON *fv =
+					    cJSON_ParseWithLength((const char *)raw.d, raw.n);
 					if (fv)
 						cJSON_AddItemToObject(o, "fieldsV1", fv);
 				}
@@ -312,7 +313,8 @@ static cJSON *decode_delete_options(const unsigned char *d, size_t n, err *e)
 		switch (f.field) {
 		case 1:
 			if (f.wire == 0)
-				cJSON_AddNumberToObject(o, "gracePeriodSeconds", (double)(int64_t)f.v);
+				cJSON_AddNumberToObject(o, "gracePeriodSeconds",
+							(double)(int64_t)f.v);
 			break;
 		case 2: {
 			cJSON *p = jobj(o, "preconditions");
@@ -359,7 +361,10 @@ static cJSON *decode_delete_options(const unsigned char *d, size_t n, err *e)
 typedef struct pbdesc {
 	unsigned num;
 	const char *name;
-	char type; /* s string, b bool, i int64, m message, S []string, M []message, O ObjectMeta */
+	/* s string, b bool, i int64 (0 and false are omitted, as Go's omitempty), I int64 kept when 0
+	 * (pointer fields), m message, S []string, M []message, O ObjectMeta, k map<string,string>,
+	 * X IntOrString */
+	char type;
 	const struct pbdesc *sub;
 } pbdesc;
 
@@ -392,13 +397,92 @@ static const pbdesc d_tr_spec[] = {{1, "audiences", 'S', NULL},
 static const pbdesc d_tokenreq[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_tr_spec},
 				    {0, NULL, 0, NULL}};
 
+static const pbdesc d_resattr[] = {{1, "namespace", 's', NULL}, {2, "verb", 's', NULL},
+				   {3, "group", 's', NULL}, {4, "version", 's', NULL},
+				   {5, "resource", 's', NULL}, {6, "subresource", 's', NULL},
+				   {7, "name", 's', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_nonresattr[] = {{1, "path", 's', NULL}, {2, "verb", 's', NULL},
+				      {0, NULL, 0, NULL}};
+static const pbdesc d_sar_spec[] = {{1, "resourceAttributes", 'm', d_resattr},
+				    {2, "nonResourceAttributes", 'm', d_nonresattr},
+				    {3, "user", 's', NULL}, {4, "groups", 'S', NULL},
+				    {6, "uid", 's', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_sar[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_sar_spec},
+			       {0, NULL, 0, NULL}};
+static const pbdesc d_trv_spec[] = {{1, "token", 's', NULL}, {2, "audiences", 'S', NULL},
+				    {0, NULL, 0, NULL}};
+static const pbdesc d_tokenreview[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_trv_spec},
+				       {0, NULL, 0, NULL}};
+static const pbdesc d_meta_only[] = {{1, "metadata", 'O', NULL}, {0, NULL, 0, NULL}};
+
+static const pbdesc d_selreq[] = {{1, "key", 's', NULL}, {2, "operator", 's', NULL},
+				  {3, "values", 'S', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_labelsel[] = {{1, "matchLabels", 'k', NULL},
+				    {2, "matchExpressions", 'M', d_selreq}, {0, NULL, 0, NULL}};
+static const pbdesc d_cport[] = {{1, "name", 's', NULL}, {2, "hostPort", 'i', NULL},
+				 {3, "containerPort", 'i', NULL}, {4, "protocol", 's', NULL},
+				 {5, "hostIP", 's', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_envvar[] = {{1, "name", 's', NULL}, {2, "value", 's', NULL},
+				  {0, NULL, 0, NULL}};
+static const pbdesc d_container[] = {
+	{1, "name", 's', NULL},		{2, "image", 's', NULL},
+	{3, "command", 'S', NULL},	{4, "args", 'S', NULL},
+	{5, "workingDir", 's', NULL},	{6, "ports", 'M', d_cport},
+	{7, "env", 'M', d_envvar},	{13, "terminationMessagePath", 's', NULL},
+	{14, "imagePullPolicy", 's', NULL}, {16, "stdin", 'b', NULL},
+	{18, "tty", 'b', NULL},		{20, "terminationMessagePolicy", 's', NULL},
+	{0, NULL, 0, NULL}};
+static const pbdesc d_podspec[] = {
+	{2, "containers", 'M', d_container}, {3, "restartPolicy", 's', NULL},
+	{4, "terminationGracePeriodSeconds", 'I', NULL}, {6, "dnsPolicy", 's', NULL},
+	{7, "nodeSelector", 'k', NULL}, {8, "serviceAccountName", 's', NULL},
+	{10, "nodeName", 's', NULL}, {11, "hostNetwork", 'b', NULL},
+	{15, "imagePullSecrets", 'M', d_localref}, {16, "hostname", 's', NULL},
+	{17, "subdomain", 's', NULL}, {19, "schedulerName", 's', NULL},
+	{20, "initContainers", 'M', d_container}, {0, NULL, 0, NULL}};
+static const pbdesc d_podtemplate[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_podspec},
+				       {0, NULL, 0, NULL}};
+static const pbdesc d_rolling[] = {{1, "maxUnavailable", 'X', NULL}, {2, "maxSurge", 'X', NULL},
+				   {0, NULL, 0, NULL}};
+static const pbdesc d_strategy[] = {{1, "type", 's', NULL}, {2, "rollingUpdate", 'm', d_rolling},
+				    {0, NULL, 0, NULL}};
+static const pbdesc d_deploy_spec[] = {
+	{1, "replicas", 'I', NULL},	   {2, "selector", 'm', d_labelsel},
+	{3, "template", 'm', d_podtemplate}, {4, "strategy", 'm', d_strategy},
+	{5, "minReadySeconds", 'i', NULL},  {6, "revisionHistoryLimit", 'I', NULL},
+	{7, "paused", 'b', NULL},	   {9, "progressDeadlineSeconds", 'I', NULL},
+	{0, NULL, 0, NULL}};
+static const pbdesc d_deployment[] = {{1, "metadata", 'O', NULL},
+				      {2, "spec", 'm', d_deploy_spec}, {0, NULL, 0, NULL}};
+static const pbdesc d_pod[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_podspec},
+			       {0, NULL, 0, NULL}};
+static const pbdesc d_svcport[] = {{1, "name", 's', NULL}, {2, "protocol", 's', NULL},
+				   {3, "port", 'i', NULL}, {4, "targetPort", 'X', NULL},
+				   {5, "nodePort", 'i', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_svc_spec[] = {{1, "ports", 'M', d_svcport}, {2, "selector", 'k', NULL},
+				    {3, "clusterIP", 's', NULL}, {4, "type", 's', NULL},
+				    {5, "externalIPs", 'S', NULL}, {0, NULL, 0, NULL}};
+static const pbdesc d_service[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_svc_spec},
+				   {0, NULL, 0, NULL}};
+
 static const struct {
 	const char *kind;
 	const pbdesc *desc;
 } pb_kinds[] = {
-	{"Namespace", d_namespace},   {"ServiceAccount", d_sa},       {"Role", d_role},
-	{"ClusterRole", d_role},      {"RoleBinding", d_binding},     {"ClusterRoleBinding", d_binding},
-	{"TokenRequest", d_tokenreq},
+	{"Deployment", d_deployment}, {"Pod", d_pod}, {"Service", d_service},
+    {"SelfSubjectAccessReview", d_sar},
+    {"SubjectAccessReview", d_sar},
+    {"LocalSubjectAccessReview", d_sar},
+    {"TokenReview", d_tokenreview},
+    {"SelfSubjectReview", d_meta_only},
+    {"SelfSubjectRulesReview", d_meta_only},
+    {"Namespace", d_namespace},
+    {"ServiceAccount", d_sa},
+    {"Role", d_role},
+    {"ClusterRole", d_role},
+    {"RoleBinding", d_binding},
+    {"ClusterRoleBinding", d_binding},
+    {"TokenRequest", d_tokenreq},
 };
 
 static int decode_desc(cJSON *o, const unsigned char *d, size_t n, const pbdesc *desc, int depth)
@@ -421,17 +505,50 @@ static int decode_desc(cJSON *o, const unsigned char *d, size_t n, const pbdesc 
 				add_str(o, fd->name, &f);
 			break;
 		case 'b':
-			if (f.wire == 0) {
+			if (f.wire == 0 && f.v) {
 				cJSON_DeleteItemFromObjectCaseSensitive(o, fd->name);
 				cJSON_AddBoolToObject(o, fd->name, f.v != 0);
 			}
 			break;
 		case 'i':
-			if (f.wire == 0) {
+		case 'I':
+			if (f.wire == 0 && (f.v || fd->type == 'I')) {
 				cJSON_DeleteItemFromObjectCaseSensitive(o, fd->name);
-				cJSON_AddNumberToObject(o, fd->name, (double)(int64_t)f.v);
+				cJSON_AddNumberToObject(o, fd->name, (double)(int32_t)f.v);
 			}
 			break;
+		case 'k':
+			if (f.wire == 2 && map_entry(jobj(o, fd->name), &f, false) < 0)
+				return -1;
+			break;
+		case 'X': {
+			/* IntOrString {1: type (0 int, 1 string), 2: intVal, 3: strVal} */
+			if (f.wire != 2)
+				break;
+			pb xb = {f.d, f.d + f.n};
+			pbf x;
+			uint64_t kind = 0, iv = 0;
+			char *sv = NULL;
+			while ((r = next(&xb, &x)) > 0) {
+				if (x.field == 1 && x.wire == 0)
+					kind = x.v;
+				else if (x.field == 2 && x.wire == 0)
+					iv = x.v;
+				else if (x.field == 3 && x.wire == 2) {
+					free(sv);
+					sv = str(&x);
+				}
+			}
+			cJSON_DeleteItemFromObjectCaseSensitive(o, fd->name);
+			if (kind == 1)
+				cJSON_AddStringToObject(o, fd->name, sv ? sv : "");
+			else
+				cJSON_AddNumberToObject(o, fd->name, (double)(int32_t)iv);
+			free(sv);
+			if (r < 0)
+				return -1;
+			break;
+		}
 		case 'O':
 			if (f.wire == 2 && object_meta(jobj(o, fd->name), &f) < 0)
 				return -1;

@@ -210,7 +210,8 @@ int sel_parse_labels(sel *s, const char *text, err *e)
 			free(tmp);
 			if (!ok) {
 				sel_release(s);
-				return bad(e, "for 'Gt', 'Lt' operators, the value must be an integer",
+				return bad(e,
+					   "for 'Gt', 'Lt' operators, the value must be an integer",
 					   text);
 			}
 			add_value(t, v, vn);
@@ -223,8 +224,11 @@ int sel_parse_labels(sel *s, const char *text, err *e)
 				t->op = SEL_NOTIN;
 			else {
 				sel_release(s);
-				return bad(e, "found unexpected token, expected: in, notin, =, ==, !=, "
-					   "gt, lt", text);
+				return bad(
+				    e,
+				    "found unexpected token, expected: in, notin, =, ==, !=, "
+				    "gt, lt",
+				    text);
 			}
 			if (parse_value_set(&lx, t, text, e) < 0) {
 				sel_release(s);
@@ -282,8 +286,8 @@ int sel_parse_fields(sel *s, const char *text, err *e)
 			buf_addc(cur, *p++);
 		}
 		if (!have_op) {
-			err_fail(e, "BadRequest", "invalid selector: '%s'; can't understand '%s'", text,
-				 buf_str(&key));
+			err_fail(e, "BadRequest", "invalid selector: '%s'; can't understand '%s'",
+				 text, buf_str(&key));
 			buf_release(&key);
 			buf_release(&val);
 			sel_release(s);

@@ -71,7 +71,8 @@ static int64_t scalar(store *s, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t v = 0;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
@@ -206,10 +207,10 @@ long store_list(store *s, const char *prefix, const char *start_key, int64_t at,
 		at = s->rev;
 	char *end = prefix_end(prefix);
 	const char *sql =
-		"SELECT k.id, k.create_rev, k.prev_rev, k.created, k.key, k.value FROM kv k "
-		"JOIN (SELECT key, MAX(id) AS mid FROM kv WHERE key >= ?1 AND key < ?2 AND key > ?3 "
-		"AND id <= ?4 GROUP BY key) m ON k.id = m.mid WHERE k.deleted = 0 "
-		"ORDER BY k.key LIMIT ?5";
+	    "SELECT k.id, k.create_rev, k.prev_rev, k.created, k.key, k.value FROM kv k "
+	    "JOIN (SELECT key, MAX(id) AS mid FROM kv WHERE key >= ?1 AND key < ?2 AND key > ?3 "
+	    "AND id <= ?4 GROUP BY key) m ON k.id = m.mid WHERE k.deleted = 0 "
+	    "ORDER BY k.key LIMIT ?5";
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		free(end);
@@ -262,9 +263,9 @@ long store_count(store *s, const char *prefix, const char *start_key, int64_t at
 		at = s->rev;
 	char *end = prefix_end(prefix);
 	const char *sql =
-		"SELECT COUNT(*) FROM kv k JOIN (SELECT key, MAX(id) AS mid FROM kv WHERE key >= ?1 "
-		"AND key < ?2 AND key > ?3 AND id <= ?4 GROUP BY key) m ON k.id = m.mid "
-		"WHERE k.deleted = 0";
+	    "SELECT COUNT(*) FROM kv k JOIN (SELECT key, MAX(id) AS mid FROM kv WHERE key >= ?1 "
+	    "AND key < ?2 AND key > ?3 AND id <= ?4 GROUP BY key) m ON k.id = m.mid "
+	    "WHERE k.deleted = 0";
 	sqlite3_stmt *st = NULL;
 	long n = -1;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
@@ -411,8 +412,8 @@ long store_compact(store *s, int64_t target, err *e)
 		return 0;
 	sqlite3_stmt *st = NULL;
 	const char *sql =
-		"DELETE FROM kv WHERE id <= ?1 AND (deleted = 1 OR id < (SELECT MAX(k2.id) FROM kv k2 "
-		"WHERE k2.key = kv.key AND k2.id <= ?1))";
+	    "DELETE FROM kv WHERE id <= ?1 AND (deleted = 1 OR id < (SELECT MAX(k2.id) FROM kv k2 "
+	    "WHERE k2.key = kv.key AND k2.id <= ?1))";
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_fail(s, e, "compact");
 	store_begin(s);

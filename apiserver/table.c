@@ -203,7 +203,8 @@ static int jp_eval(const cJSON *root, const char *path, jp_set *out)
 					int n = cJSON_GetArraySize(out->v[i]);
 					long k = idx < 0 ? n + idx : idx;
 					if (cJSON_IsArray(out->v[i]) && k >= 0 && k < n)
-						jp_add(&next, cJSON_GetArrayItem(out->v[i], (int)k));
+						jp_add(&next,
+						       cJSON_GetArrayItem(out->v[i], (int)k));
 				}
 				*out = next;
 			}
@@ -249,6 +250,13 @@ static const bcol builtin_cols[] = {
 	{"services", "Cluster-IP", "string", ".spec.clusterIP"},
 	{"jobs", "Status", "string", ".status.conditions[0].type"},
 	{"serviceaccounts", "Secrets", "count", ".secrets"},
+	{"deployments", "Ready", "ready", ".status.readyReplicas"},
+	{"deployments", "Up-to-date", "int0", ".status.updatedReplicas"},
+	{"deployments", "Available", "int0", ".status.availableReplicas"},
+	{"statefulsets", "Ready", "ready", ".status.readyReplicas"},
+	{"replicasets", "Desired", "int0", ".spec.replicas"},
+	{"replicasets", "Current", "int0", ".status.replicas"},
+	{"replicasets", "Ready", "int0", ".status.readyReplicas"},
 };
 
 static cJSON *coldef(const char *name, const char *type, const char *format, const char *desc,
@@ -273,10 +281,13 @@ cJSON *table_new(const api_type *ty, bool with_defs)
 	cJSON_AddArrayToObject(t, "rows");
 	if (!with_defs)
 		return t;
-	cJSON_AddItemToArray(defs, coldef("Name", "string", "name", "Name must be unique within a "
-					  "namespace. Is required when creating resources, although "
-					  "some resources may allow a client to request the "
-					  "generation of an appropriate name automatically.", 0));
+	cJSON_AddItemToArray(defs,
+			     coldef("Name", "string", "name",
+				    "Name must be unique within a "
+				    "namespace. Is required when creating resources, although "
+				    "some resources may allow a client to request the "
+				    "generation of an appropriate name automatically.",
+				    0));
 	if (ty->columns) {
 		const cJSON *c;
 		cJSON_ArrayForEach(c, ty->columns) {
@@ -293,7 +304,8 @@ cJSON *table_new(const api_type *ty, bool with_defs)
 	for (size_t i = 0; i < sizeof(builtin_cols) / sizeof(builtin_cols[0]); i++)
 		if (!ty->crd && !strcmp(builtin_cols[i].resource, ty->resource))
 			cJSON_AddItemToArray(defs, coldef(builtin_cols[i].name,
-							  !strcmp(builtin_cols[i].type, "count")
+							  !strcmp(builtin_cols[i].type, "count") ||
+							  !strcmp(builtin_cols[i].type, "int0")
 								  ? "integer" : "string",
 							  "", "", 0));
 	cJSON_AddItemToArray(defs, coldef("Age", "string", "", "CreationTimestamp is a timestamp "
@@ -304,6 +316,20 @@ cJSON *table_new(const api_type *ty, bool with_defs)
 
 static cJSON *cell(const cJSON *obj, const char *path, const char *type)
 {
+	if (type && (!strcmp(type, "int0") || !strcmp(type, "ready"))) {
+		jp_set s;
+		double v = 0;
+		if (jp_eval(obj, path, &s) == 0 && s.n > 0 && cJSON_IsNumber(s.v[0]))
+			v = s.v[0]->valuedouble;
+		if (!strcmp(type, "int0"))
+			return cJSON_CreateNumber(v);
+		const cJSON *rep = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(obj, "spec"), "replicas");
+		char b[64];
+		snprintf(b, sizeof(b), "%lld/%lld", (long long)v,
+			 (long long)(cJSON_IsNumber(rep) ? rep->valuedouble : 1));
+		return cJSON_CreateString(b);
+	}
 	if (type && !strcmp(type, "count")) {
 		jp_set s;
 		if (jp_eval(obj, path, &s) < 0 || s.n == 0)
@@ -341,9 +367,9 @@ void table_add_row(cJSON *table, const api_type *ty, const cJSON *obj, bool incl
 	cJSON_AddItemToArray(cells, cJSON_CreateString(jstr(m, "name") ? jstr(m, "name") : ""));
 	if (ty->columns) {
 		const cJSON *c;
-		cJSON_ArrayForEach(c, ty->columns)
-			cJSON_AddItemToArray(cells, cell(obj, jstr(c, "jsonPath") ? jstr(c, "jsonPath")
-									    : "", jstr(c, "type")));
+		cJSON_ArrayForEach(c, ty->columns) cJSON_AddItemToArray(
+		    cells,
+		    cell(obj, jstr(c, "jsonPath") ? jstr(c, "jsonPath") : "", jstr(c, "type")));
 	} else {
 		for (size_t i = 0; i < sizeof(builtin_cols) / sizeof(builtin_cols[0]); i++)
 			if (!ty->crd && !strcmp(builtin_cols[i].resource, ty->resource))

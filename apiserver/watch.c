@@ -89,8 +89,8 @@ static int parse_selectors(api_ctx *c, sel *ls, sel *fs)
 	}
 	for (size_t i = 0; i < fs->n; i++) {
 		if (!field_supported(c->ty, fs->terms[i].key)) {
-			resp_statusf(c->rs, 400, "BadRequest", NULL, "field label not supported: %s",
-				     fs->terms[i].key);
+			resp_statusf(c->rs, 400, "BadRequest", NULL,
+				     "field label not supported: %s", fs->terms[i].key);
 			sel_release(ls);
 			sel_release(fs);
 			return -1;
@@ -218,9 +218,11 @@ static int collect(api_ctx *c, const char *prefix, const char *start, int64_t at
 		if (n < 0) {
 			free(cursor);
 			if (!strcmp(e.reason, "Compacted"))
-				expired(c->rs, "The provided continue parameter is too old to display a "
-					"consistent list result. You can start a new list without the "
-					"continue parameter.");
+				expired(
+				    c->rs,
+				    "The provided continue parameter is too old to display a "
+				    "consistent list result. You can start a new list without the "
+				    "continue parameter.");
 			else
 				resp_status(c->rs, 500, "InternalError", e.msg, NULL);
 			store_rows_free(out->rows, out->n);
@@ -240,7 +242,8 @@ static int collect(api_ctx *c, const char *prefix, const char *start, int64_t at
 			if (keep) {
 				if (out->n == out->cap) {
 					out->cap = out->cap ? out->cap * 2 : 64;
-					out->rows = xrealloc(out->rows, out->cap * sizeof(store_row));
+					out->rows =
+					    xrealloc(out->rows, out->cap * sizeof(store_row));
 				}
 				out->rows[out->n++] = rows[i];
 				memset(&rows[i], 0, sizeof(rows[i]));
@@ -256,7 +259,8 @@ static int collect(api_ctx *c, const char *prefix, const char *start, int64_t at
 				out->next_key = cursor;
 				cursor = NULL;
 				if (!filter)
-					out->remaining = store_count(c->s->st, prefix, out->next_key, at);
+					out->remaining =
+					    store_count(c->s->st, prefix, out->next_key, at);
 			}
 			break;
 		}
@@ -333,9 +337,11 @@ void list_objects(api_ctx *c)
 			goto out;
 		}
 		if (at < store_compact_rev(c->s->st)) {
-			expired(c->rs, "The provided continue parameter is too old to display a "
-				"consistent list result. You can start a new list without the continue "
-				"parameter.");
+			expired(
+			    c->rs,
+			    "The provided continue parameter is too old to display a "
+			    "consistent list result. You can start a new list without the continue "
+			    "parameter.");
 			goto out;
 		}
 	} else if (rv > 0) {
@@ -389,8 +395,10 @@ void list_objects(api_ctx *c)
 		buf *b = &c->rs->body;
 		buf_reset(b);
 		char *av = types_api_version(c->ty);
-		buf_addf(b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":"
-			 "\"%lld\"", c->ty->list_kind, av, (long long)at);
+		buf_addf(b,
+			 "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":"
+			 "\"%lld\"",
+			 c->ty->list_kind, av, (long long)at);
 		free(av);
 		if (cont_tok) {
 			buf_addf(b, ",\"continue\":\"%s\"", cont_tok);
@@ -569,11 +577,11 @@ static void send_event(api_watch *w, const char *type, const char *value, cJSON 
 
 static void send_bookmark(api_watch *w, int64_t rev, bool initial_end)
 {
-	char *t = xasprintf("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":"
-			    "\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\"%s}}}\n", w->kind,
-			    w->api_version, (long long)rev,
-			    initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}"
-					: "");
+	char *t = xasprintf(
+	    "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":"
+	    "\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\"%s}}}\n",
+	    w->kind, w->api_version, (long long)rev,
+	    initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}" : "");
 	send_line(w, t, strlen(t));
 	free(t);
 }

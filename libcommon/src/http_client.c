@@ -525,7 +525,7 @@ struct http_multi {
 	uv_timer_t timer;
 	copts co;
 	http_call *calls;
-	bool closing;
+	bool closing, finalizing;
 	void (*close_cb)(void *);
 	void *close_data;
 };
@@ -558,6 +558,7 @@ struct http_call {
 
 static void check_multi_info(http_multi *m);
 static void multi_finalize(http_multi *m);
+static void on_multi_closed(uv_handle_t *h);
 
 static void on_sock_closed(uv_handle_t *h)
 {
@@ -623,6 +624,8 @@ static void on_multi_timeout(uv_timer_t *t)
 static int on_multi_timer(CURLM *multi, long timeout_ms, void *userp)
 {
 	http_multi *m = userp;
+	if (m->closing)
+		return 0; /* the timer now belongs to the shutdown */
 	if (timeout_ms < 0)
 		uv_timer_stop(&m->timer);
 	else
@@ -663,6 +666,16 @@ static void call_freed(uv_handle_t *h)
 	free(c);
 	if (m->closing && !m->calls)
 		multi_finalize(m);
+}
+
+/* The last call is gone: clean the multi handle up from a loop callback of its own (never from
+ * inside curl or a user callback), then close the timer and free everything. */
+static void on_finalize(uv_timer_t *t)
+{
+	http_multi *m = t->data;
+	curl_multi_cleanup(m->multi); /* removes the remaining sockets through on_socket */
+	m->multi = NULL;
+	uv_close((uv_handle_t *)&m->timer, on_multi_closed);
 }
 
 /* End the call: report once, then free it (in its timer's close callback). */
@@ -723,7 +736,7 @@ static void check_multi_info(http_multi *m)
 {
 	CURLMsg *msg;
 	int left;
-	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+	while (m->multi && (msg = curl_multi_info_read(m->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		http_call *c = NULL;
@@ -794,15 +807,8 @@ http_call *http_multi_start(http_multi *m, const http_client_req *req, http_call
 	if (m->calls)
 		m->calls->prev = c;
 	m->calls = c;
-	if (call_attempt(c, e) < 0) {
-		c->finished = true; /* done is never called */
-		m->calls = c->next;
-		if (c->next)
-			c->next->prev = NULL;
-		http_response_release(&c->resp);
-		uv_close((uv_handle_t *)&c->timer, call_freed);
-		return NULL;
-	}
+	/* the first attempt starts from the loop: never inside a curl callback that called us */
+	uv_timer_start(&c->timer, on_call_timer, 0, 0);
 	return c;
 }
 
@@ -828,9 +834,10 @@ static void on_multi_closed(uv_handle_t *h)
 
 static void multi_finalize(http_multi *m)
 {
-	curl_multi_cleanup(m->multi); /* removes the remaining sockets through on_socket */
-	m->multi = NULL;
-	uv_close((uv_handle_t *)&m->timer, on_multi_closed);
+	if (m->finalizing)
+		return;
+	m->finalizing = true;
+	uv_timer_start(&m->timer, on_finalize, 0, 0);
 }
 
 void http_multi_close(http_multi *m, void (*cb)(void *data), void *data)

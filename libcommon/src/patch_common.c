@@ -1,11 +1,12 @@
 /* patch: shared JSON helpers for the patch module. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
 #include "patch_int.h"
 
-cJSON *pi_dup(const cJSON *v)
+cJSON *patch_u_dup(const cJSON *v)
 {
 	if (!v)
 		return NULL;
@@ -18,7 +19,7 @@ cJSON *pi_dup(const cJSON *v)
 	return d;
 }
 
-bool pi_equal(const cJSON *a, const cJSON *b)
+bool patch_u_equal(const cJSON *a, const cJSON *b)
 {
 	if (!a || !b)
 		return a == b;
@@ -38,7 +39,7 @@ bool pi_equal(const cJSON *a, const cJSON *b)
 	case cJSON_Array: {
 		const cJSON *x = a->child, *y = b->child;
 		for (; x && y; x = x->next, y = y->next)
-			if (!pi_equal(x, y))
+			if (!patch_u_equal(x, y))
 				return false;
 		return !x && !y;
 	}
@@ -46,8 +47,8 @@ bool pi_equal(const cJSON *a, const cJSON *b)
 		int na = 0, nb = 0;
 		for (const cJSON *x = a->child; x; x = x->next) {
 			na++;
-			const cJSON *y = pi_get(b, x->string);
-			if (!y || !pi_equal(x, y))
+			const cJSON *y = patch_u_get(b, x->string);
+			if (!y || !patch_u_equal(x, y))
 				return false;
 		}
 		for (const cJSON *y = b->child; y; y = y->next)
@@ -59,7 +60,7 @@ bool pi_equal(const cJSON *a, const cJSON *b)
 	}
 }
 
-int pi_depth(const cJSON *v, int limit)
+int patch_u_depth(const cJSON *v, int limit)
 {
 	/* Iterative walk with an explicit stack of (node) pointers per level. */
 	if (!v)
@@ -90,7 +91,7 @@ int pi_depth(const cJSON *v, int limit)
 	return max;
 }
 
-cJSON *pi_get(const cJSON *obj, const char *key)
+cJSON *patch_u_get(const cJSON *obj, const char *key)
 {
 	if (!cJSON_IsObject(obj) || !key)
 		return NULL;
@@ -100,23 +101,162 @@ cJSON *pi_get(const cJSON *obj, const char *key)
 	return NULL;
 }
 
-void pi_delete_key(cJSON *obj, const char *key)
+void patch_u_delete_key(cJSON *obj, const char *key)
 {
-	cJSON *c = pi_get(obj, key);
+	cJSON *c = patch_u_get(obj, key);
 	if (c)
 		cJSON_Delete(cJSON_DetachItemViaPointer(obj, c));
 }
 
-void pi_set(cJSON *obj, const char *key, cJSON *v)
+void patch_u_set(cJSON *obj, const char *key, cJSON *v)
 {
-	if (pi_get(obj, key))
+	if (patch_u_get(obj, key))
 		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v);
 	else
 		cJSON_AddItemToObject(obj, key, v);
 }
 
-char *pi_print(const cJSON *v)
+char *patch_u_print(const cJSON *v)
 {
 	char *s = cJSON_PrintUnformatted(v);
 	return s ? s : xstrdup("null");
+}
+
+/* ---- hashed index of strings (first occurrence wins) ---- */
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+void patch_kx_init(patch_kindex *x, size_t n)
+{
+	x->cap = 16;
+	while (x->cap < 2 * n + 2)
+		x->cap <<= 1;
+	x->keys = xcalloc(x->cap, sizeof *x->keys);
+	x->pos = xcalloc(x->cap, sizeof *x->pos);
+	x->n = 0;
+}
+
+void patch_kx_free(patch_kindex *x)
+{
+	for (size_t i = 0; i < x->cap; i++)
+		free(x->keys[i]);
+	free(x->keys);
+	free(x->pos);
+	memset(x, 0, sizeof *x);
+}
+
+long patch_kx_get(const patch_kindex *x, const char *k)
+{
+	for (size_t i = fnv1a(k) & (x->cap - 1); x->keys[i]; i = (i + 1) & (x->cap - 1))
+		if (strcmp(x->keys[i], k) == 0)
+			return x->pos[i];
+	return -1;
+}
+
+/* Record k at position p unless k is already there (first occurrence wins). */
+void patch_kx_add(patch_kindex *x, const char *k, long p)
+{
+	if (patch_kx_get(x, k) >= 0)
+		return;
+	if (2 * (x->n + 1) >= x->cap) {
+		patch_kindex bigger;
+		patch_kx_init(&bigger, x->cap);
+		for (size_t i = 0; i < x->cap; i++)
+			if (x->keys[i])
+				patch_kx_add(&bigger, x->keys[i], x->pos[i]);
+		patch_kx_free(x);
+		*x = bigger;
+	}
+	size_t i = fnv1a(k) & (x->cap - 1);
+	while (x->keys[i])
+		i = (i + 1) & (x->cap - 1);
+	x->keys[i] = xstrdup(k);
+	x->pos[i] = p;
+	x->n++;
+}
+
+/* ---- object member index ---- */
+
+enum { OIX_MIN = 32 };
+
+void patch_oix_init(patch_oix *o, cJSON *obj)
+{
+	memset(o, 0, sizeof *o);
+	o->obj = obj;
+	if (!cJSON_IsObject(obj) || cJSON_GetArraySize(obj) < OIX_MIN)
+		return;
+	o->on = true;
+	size_t n = (size_t)cJSON_GetArraySize(obj);
+	patch_kx_init(&o->x, n);
+	o->cap = n + 8;
+	o->items = xcalloc(o->cap, sizeof *o->items);
+	for (cJSON *c = obj->child; c; c = c->next)
+		if (c->string && patch_kx_get(&o->x, c->string) < 0) {
+			patch_kx_add(&o->x, c->string, (long)o->n);
+			o->items[o->n++] = c;
+		}
+}
+
+cJSON *patch_oix_get(const patch_oix *o, const char *key)
+{
+	if (!o->on)
+		return patch_u_get(o->obj, key);
+	long i = patch_kx_get(&o->x, key);
+	return i >= 0 ? o->items[i] : NULL;
+}
+
+void patch_oix_put(patch_oix *o, const char *key, cJSON *item)
+{
+	if (!o->on)
+		return;
+	long i = patch_kx_get(&o->x, key);
+	if (i >= 0) {
+		o->items[i] = item;
+		return;
+	}
+	if (o->n == o->cap) {
+		o->cap *= 2;
+		o->items = xrealloc(o->items, o->cap * sizeof *o->items);
+	}
+	patch_kx_add(&o->x, key, (long)o->n);
+	o->items[o->n++] = item;
+}
+
+void patch_oix_free(patch_oix *o)
+{
+	if (o->on) {
+		patch_kx_free(&o->x);
+		free(o->items);
+	}
+	memset(o, 0, sizeof *o);
+}
+
+void patch_oix_set(patch_oix *o, const char *key, cJSON *v)
+{
+	cJSON *cur = patch_oix_get(o, key);
+	if (cur) {
+		if (v->string && !(v->type & cJSON_StringIsConst))
+			free(v->string);
+		v->type &= ~cJSON_StringIsConst;
+		v->string = xstrdup(key);
+		cJSON_ReplaceItemViaPointer(o->obj, cur, v);
+	} else {
+		cJSON_AddItemToObject(o->obj, key, v);
+	}
+	patch_oix_put(o, key, v);
+}
+
+void patch_oix_delete(patch_oix *o, const char *key)
+{
+	cJSON *cur = patch_oix_get(o, key);
+	if (!cur)
+		return;
+	cJSON_Delete(cJSON_DetachItemViaPointer(o->obj, cur));
+	patch_oix_put(o, key, NULL);
 }

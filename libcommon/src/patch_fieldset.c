@@ -6,37 +6,62 @@
 #include "patch_fieldset.h"
 #include "patch_int.h"
 
-fnode *fn_new(const char *key)
+/* Forget the kid index (after kids moved). */
+static void drop_index(fnode *n)
+{
+	if (n->ix) {
+		patch_kx_free(n->ix);
+		free(n->ix);
+		n->ix = NULL;
+	}
+}
+
+fnode *patch_fs_new(const char *key)
 {
 	fnode *n = xcalloc(1, sizeof *n);
 	n->key = key ? xstrdup(key) : NULL;
 	return n;
 }
 
-void fn_free(fnode *n)
+void patch_fs_free(fnode *n)
 {
 	if (!n)
 		return;
 	for (size_t i = 0; i < n->n; i++)
-		fn_free(n->kids[i]);
+		patch_fs_free(n->kids[i]);
 	free(n->kids);
 	free(n->key);
+	drop_index(n);
 	free(n);
 }
 
-fnode *fn_child(fnode *n, const char *key, bool create)
+fnode *patch_fs_child(fnode *n, const char *key, bool create)
 {
-	for (size_t i = 0; i < n->n; i++)
-		if (strcmp(n->kids[i]->key, key) == 0)
+	if (!n->ix && n->n >= 16) {
+		n->ix = xmalloc(sizeof *n->ix);
+		patch_kx_init(n->ix, n->n);
+		for (size_t i = 0; i < n->n; i++)
+			patch_kx_add(n->ix, n->kids[i]->key, (long)i);
+	}
+	if (n->ix) {
+		long i = patch_kx_get(n->ix, key);
+		if (i >= 0)
 			return n->kids[i];
+	} else {
+		for (size_t i = 0; i < n->n; i++)
+			if (strcmp(n->kids[i]->key, key) == 0)
+				return n->kids[i];
+	}
 	if (!create)
 		return NULL;
 	if (n->n == n->cap) {
 		n->cap = n->cap ? n->cap * 2 : 4;
 		n->kids = xrealloc(n->kids, n->cap * sizeof *n->kids);
 	}
-	fnode *c = fn_new(key);
+	fnode *c = patch_fs_new(key);
 	n->kids[n->n++] = c;
+	if (n->ix)
+		patch_kx_add(n->ix, key, (long)(n->n - 1));
 	return c;
 }
 
@@ -51,7 +76,7 @@ static int from_json(fnode *n, const cJSON *fields, int depth)
 			n->member = true;
 			continue;
 		}
-		fnode *k = fn_child(n, c->string, true);
+		fnode *k = patch_fs_child(n, c->string, true);
 		if (!cJSON_IsObject(c) || !c->child)
 			k->member = true;
 		else if (from_json(k, c, depth + 1) < 0)
@@ -60,22 +85,22 @@ static int from_json(fnode *n, const cJSON *fields, int depth)
 	return 0;
 }
 
-fnode *fn_from_json(const cJSON *fields)
+fnode *patch_fs_from_json(const cJSON *fields)
 {
-	fnode *n = fn_new(NULL);
+	fnode *n = patch_fs_new(NULL);
 	if (cJSON_IsObject(fields) && from_json(n, fields, 0) < 0) {
-		fn_free(n);
+		patch_fs_free(n);
 		return NULL;
 	}
 	return n;
 }
 
-bool fn_empty(const fnode *n)
+bool patch_fs_empty(const fnode *n)
 {
 	if (n->member)
 		return false;
 	for (size_t i = 0; i < n->n; i++)
-		if (!fn_empty(n->kids[i]))
+		if (!patch_fs_empty(n->kids[i]))
 			return false;
 	return true;
 }
@@ -104,48 +129,50 @@ static int cmp_nodes(const void *a, const void *b)
 
 static void sort_kids(fnode *n)
 {
-	if (n->n > 1)
+	if (n->n > 1) {
 		qsort(n->kids, n->n, sizeof *n->kids, cmp_nodes);
+		drop_index(n);
+	}
 }
 
-cJSON *fn_to_json(const fnode *n)
+cJSON *patch_fs_to_json(const fnode *n)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool kids = false;
 	for (size_t i = 0; i < n->n; i++)
-		if (!fn_empty(n->kids[i]))
+		if (!patch_fs_empty(n->kids[i]))
 			kids = true;
 	if (n->member && kids && n->key)
 		cJSON_AddItemToObject(o, ".", cJSON_CreateObject());
 	sort_kids((fnode *)n);
 	for (size_t i = 0; i < n->n; i++)
-		if (!fn_empty(n->kids[i]))
-			cJSON_AddItemToObject(o, n->kids[i]->key, fn_to_json(n->kids[i]));
+		if (!patch_fs_empty(n->kids[i]))
+			cJSON_AddItemToObject(o, n->kids[i]->key, patch_fs_to_json(n->kids[i]));
 	return o;
 }
 
-void fn_union(fnode *dst, const fnode *src)
+void patch_fs_union(fnode *dst, const fnode *src)
 {
 	dst->member = dst->member || src->member;
 	for (size_t i = 0; i < src->n; i++)
-		fn_union(fn_child(dst, src->kids[i]->key, true), src->kids[i]);
+		patch_fs_union(patch_fs_child(dst, src->kids[i]->key, true), src->kids[i]);
 }
 
 static void diff_into(fnode *out, const fnode *a, const fnode *b)
 {
 	out->member = a->member && !(b && b->member);
 	for (size_t i = 0; i < a->n; i++) {
-		const fnode *bk = b ? fn_child((fnode *)b, a->kids[i]->key, false) : NULL;
-		fnode *ok = fn_child(out, a->kids[i]->key, true);
+		const fnode *bk = b ? patch_fs_child((fnode *)b, a->kids[i]->key, false) : NULL;
+		fnode *ok = patch_fs_child(out, a->kids[i]->key, true);
 		diff_into(ok, a->kids[i], bk);
 	}
 }
 
-fnode *fn_diff(const fnode *a, const fnode *b)
+fnode *patch_fs_diff(const fnode *a, const fnode *b)
 {
-	fnode *out = fn_new(a->key);
+	fnode *out = patch_fs_new(a->key);
 	diff_into(out, a, b);
-	fn_prune(out);
+	patch_fs_prune(out);
 	return out;
 }
 
@@ -153,17 +180,17 @@ static void intersect_into(fnode *out, const fnode *a, const fnode *b)
 {
 	out->member = a->member && b->member;
 	for (size_t i = 0; i < a->n; i++) {
-		const fnode *bk = fn_child((fnode *)b, a->kids[i]->key, false);
+		const fnode *bk = patch_fs_child((fnode *)b, a->kids[i]->key, false);
 		if (bk)
-			intersect_into(fn_child(out, a->kids[i]->key, true), a->kids[i], bk);
+			intersect_into(patch_fs_child(out, a->kids[i]->key, true), a->kids[i], bk);
 	}
 }
 
-fnode *fn_intersect(const fnode *a, const fnode *b)
+fnode *patch_fs_intersect(const fnode *a, const fnode *b)
 {
-	fnode *out = fn_new(a->key);
+	fnode *out = patch_fs_new(a->key);
 	intersect_into(out, a, b);
-	fn_prune(out);
+	patch_fs_prune(out);
 	return out;
 }
 
@@ -172,26 +199,29 @@ static bool subset(const fnode *a, const fnode *b)
 	if (a->member && !(b && b->member))
 		return false;
 	for (size_t i = 0; i < a->n; i++)
-		if (!subset(a->kids[i], b ? fn_child((fnode *)b, a->kids[i]->key, false) : NULL))
+		if (!subset(a->kids[i],
+			    b ? patch_fs_child((fnode *)b, a->kids[i]->key, false) : NULL))
 			return false;
 	return true;
 }
 
-bool fn_equal(const fnode *a, const fnode *b)
+bool patch_fs_equal(const fnode *a, const fnode *b)
 {
 	return subset(a, b) && subset(b, a);
 }
 
-void fn_prune(fnode *n)
+void patch_fs_prune(fnode *n)
 {
 	size_t w = 0;
 	for (size_t i = 0; i < n->n; i++) {
-		fn_prune(n->kids[i]);
-		if (fn_empty(n->kids[i]))
-			fn_free(n->kids[i]);
+		patch_fs_prune(n->kids[i]);
+		if (patch_fs_empty(n->kids[i]))
+			patch_fs_free(n->kids[i]);
 		else
 			n->kids[w++] = n->kids[i];
 	}
+	if (w != n->n)
+		drop_index(n);
 	n->n = w;
 }
 
@@ -199,7 +229,7 @@ void fn_prune(fnode *n)
 static void print_value(buf *b, const cJSON *v)
 {
 	if (cJSON_IsString(v) || cJSON_IsNumber(v) || cJSON_IsBool(v) || cJSON_IsNull(v)) {
-		char *s = pi_print(v);
+		char *s = patch_u_print(v);
 		buf_adds(b, s);
 		free(s);
 		return;
@@ -224,7 +254,7 @@ static void print_value(buf *b, const cJSON *v)
 	buf_addc(b, '}');
 }
 
-void fn_print_elem(buf *b, const char *key)
+void patch_fs_print_elem(buf *b, const char *key)
 {
 	if (strncmp(key, "f:", 2) == 0) {
 		buf_addf(b, ".%s", key + 2);
@@ -255,7 +285,7 @@ static void each(const fnode *n, buf *path, void (*cb)(void *, const char *), vo
 {
 	size_t mark = path->len;
 	if (n->key)
-		fn_print_elem(path, n->key);
+		patch_fs_print_elem(path, n->key);
 	if (n->member)
 		cb(ctx, buf_str(path));
 	sort_kids((fnode *)n);
@@ -266,7 +296,7 @@ static void each(const fnode *n, buf *path, void (*cb)(void *, const char *), vo
 		path->data[mark] = '\0';
 }
 
-void fn_each_member(const fnode *n, void (*cb)(void *ctx, const char *path), void *ctx)
+void patch_fs_each_member(const fnode *n, void (*cb)(void *ctx, const char *path), void *ctx)
 {
 	buf path;
 	buf_init(&path, 1 << 20);

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "eddy/buf.h"
+#include "patch_int.h"
 
 /* A node is one path element ("f:name", "k:{...}", "v:...", "i:N"; the root has key NULL).
  * member says the path ending here is in the set; kids extend the path. */
@@ -15,26 +16,27 @@ typedef struct fnode {
 	bool member;
 	struct fnode **kids;
 	size_t n, cap;
+	patch_kindex *ix; /* key -> kid position, built once a node has many kids */
 } fnode;
 
-fnode *fn_new(const char *key);
-void fn_free(fnode *n);
-fnode *fn_child(fnode *n, const char *key, bool create);
+fnode *patch_fs_new(const char *key);
+void patch_fs_free(fnode *n);
+fnode *patch_fs_child(fnode *n, const char *key, bool create);
 /* Parse FieldsV1 (depth-limited); NULL input gives an empty set. Returns NULL if too deep. */
-fnode *fn_from_json(const cJSON *fields);
+fnode *patch_fs_from_json(const cJSON *fields);
 /* FieldsV1 for the set (kids sorted, "." for members with kids). */
-cJSON *fn_to_json(const fnode *n);
-bool fn_empty(const fnode *n);
-void fn_union(fnode *dst, const fnode *src);
-fnode *fn_diff(const fnode *a, const fnode *b);
-fnode *fn_intersect(const fnode *a, const fnode *b);
+cJSON *patch_fs_to_json(const fnode *n);
+bool patch_fs_empty(const fnode *n);
+void patch_fs_union(fnode *dst, const fnode *src);
+fnode *patch_fs_diff(const fnode *a, const fnode *b);
+fnode *patch_fs_intersect(const fnode *a, const fnode *b);
 /* Whether the sets are equal (same members). */
-bool fn_equal(const fnode *a, const fnode *b);
+bool patch_fs_equal(const fnode *a, const fnode *b);
 /* Drop nodes without members below them. */
-void fn_prune(fnode *n);
+void patch_fs_prune(fnode *n);
 /* Append the printed form of a path element (".name", "[name=\"x\"]", "[=\"v\"]", "[3]"). */
-void fn_print_elem(buf *b, const char *key);
+void patch_fs_print_elem(buf *b, const char *key);
 /* Call cb for every member, with its printed path. */
-void fn_each_member(const fnode *n, void (*cb)(void *ctx, const char *path), void *ctx);
+void patch_fs_each_member(const fnode *n, void (*cb)(void *ctx, const char *path), void *ctx);
 
 #endif

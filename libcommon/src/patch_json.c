@@ -107,7 +107,7 @@ static int con_get(cJSON *con, const char *key, cJSON **out, char *msg, size_t m
 {
 	if (cJSON_IsObject(con)) {
 		/* A missing member is not an error (v4.12): the caller sees NULL. */
-		*out = pi_get(con, key);
+		*out = patch_u_get(con, key);
 		return 0;
 	}
 	long long idx;
@@ -116,7 +116,8 @@ static int con_get(cJSON *con, const char *key, cJSON **out, char *msg, size_t m
 	long long len = cJSON_GetArraySize(con);
 	if (idx < 0) {
 		if (idx < -len) {
-			snprintf(msg, msglen, "Unable to access invalid index: %lld" INVALID_INDEX, idx);
+			snprintf(msg, msglen, "Unable to access invalid index: %lld" INVALID_INDEX,
+				 idx);
 			return -1;
 		}
 		idx += len;
@@ -161,7 +162,7 @@ static cJSON *find_object(cJSON *doc, const char *path, char **key_out)
 static int con_add(cJSON *con, const char *key, cJSON *val, char *msg, size_t msglen)
 {
 	if (cJSON_IsObject(con)) {
-		pi_set(con, key, val);
+		patch_u_set(con, key, val);
 		return 0;
 	}
 	if (strcmp(key, "-") == 0) {
@@ -204,11 +205,11 @@ static int con_add(cJSON *con, const char *key, cJSON *val, char *msg, size_t ms
 static int con_remove(cJSON *con, const char *key, char *msg, size_t msglen)
 {
 	if (cJSON_IsObject(con)) {
-		if (!pi_get(con, key)) {
+		if (!patch_u_get(con, key)) {
 			snprintf(msg, msglen, "Unable to remove nonexistent key: %s" MISSING, key);
 			return -1;
 		}
-		pi_delete_key(con, key);
+		patch_u_delete_key(con, key);
 		return 0;
 	}
 	long long idx;
@@ -237,14 +238,14 @@ static int count_nodes(const cJSON *v)
 /* A string member of op, or NULL (absent or not a string). */
 static const char *op_str(const cJSON *op, const char *name)
 {
-	const cJSON *v = pi_get(op, name);
+	const cJSON *v = patch_u_get(op, name);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static cJSON *op_value(const cJSON *op)
 {
-	const cJSON *v = pi_get(op, "value");
-	return v ? pi_dup(v) : cJSON_CreateNull();
+	const cJSON *v = patch_u_get(op, "value");
+	return v ? patch_u_dup(v) : cJSON_CreateNull();
 }
 
 static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
@@ -259,11 +260,13 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 		kind = "unknown";
 	if (strcmp(kind, "add") == 0) {
 		if (!path)
-			return err_fail(e, PATCH_REASON, "add operation failed to decode path" MISSING);
-		if (!(con = find_object(doc, path, &key)))
 			return err_fail(e, PATCH_REASON,
-					"add operation does not apply: doc is missing path: \"%s\"" MISSING,
-					path);
+					"add operation failed to decode path" MISSING);
+		if (!(con = find_object(doc, path, &key)))
+			return err_fail(
+				e, PATCH_REASON,
+				"add operation does not apply: doc is missing path: \"%s\"" MISSING,
+				path);
 		if (con_add(con, key, op_value(op), msg, sizeof msg) < 0) {
 			err_fail(e, PATCH_REASON, "error in add for path: '%s': %s", path, msg);
 			goto out;
@@ -274,8 +277,9 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 					"remove operation failed to decode path" MISSING);
 		if (!(con = find_object(doc, path, &key)))
 			return err_fail(e, PATCH_REASON,
-					"remove operation does not apply: doc is missing path: \"%s\""
-					MISSING, path);
+					"remove operation does not apply: doc is missing path: "
+					"\"%s\"" MISSING,
+					path);
 		if (con_remove(con, key, msg, sizeof msg) < 0) {
 			err_fail(e, PATCH_REASON, "error in remove for path: '%s': %s", path, msg);
 			goto out;
@@ -283,12 +287,14 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 	} else if (strcmp(kind, "replace") == 0) {
 		cJSON *cur;
 		if (!path)
-			return err_fail(e, PATCH_REASON, "replace operation failed to decode path: "
+			return err_fail(e, PATCH_REASON,
+					"replace operation failed to decode path: "
 					"operation missing path field" MISSING);
 		if (!(con = find_object(doc, path, &key)))
-			return err_fail(e, PATCH_REASON,
-					"replace operation does not apply: doc is missing path: %s"
-					MISSING, path);
+			return err_fail(
+				e, PATCH_REASON,
+				"replace operation does not apply: doc is missing path: %s" MISSING,
+				path);
 		if (con_get(con, key, &cur, msg, sizeof msg) < 0) {
 			err_fail(e, PATCH_REASON,
 				 "replace operation does not apply: doc is missing key: %s" MISSING,
@@ -296,7 +302,7 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 			goto out;
 		}
 		if (cJSON_IsObject(con) || !cur)
-			pi_set(con, key, op_value(op));
+			patch_u_set(con, key, op_value(op));
 		else
 			cJSON_ReplaceItemViaPointer(con, cur, op_value(op));
 	} else if (strcmp(kind, "move") == 0 || strcmp(kind, "copy") == 0) {
@@ -304,23 +310,30 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 		const char *from = op_str(op, "from");
 		cJSON *val;
 		if (!from)
-			return err_fail(e, PATCH_REASON, "%s operation failed to decode from: "
-					"operation, missing from field" MISSING, kind);
-		if (!(con = find_object(doc, from, &key)))
 			return err_fail(e, PATCH_REASON,
-					"%s operation does not apply: doc is missing from path: %s"
-					MISSING, kind, from);
+					"%s operation failed to decode from: "
+					"operation, missing from field" MISSING,
+					kind);
+		if (!(con = find_object(doc, from, &key)))
+			return err_fail(
+				e, PATCH_REASON,
+				"%s operation does not apply: doc is missing from path: %s" MISSING,
+				kind, from);
 		if (con_get(con, key, &val, msg, sizeof msg) < 0) {
 			if (move)
-				err_fail(e, PATCH_REASON, "error in move for path: '%s': %s", key, msg);
+				err_fail(e, PATCH_REASON, "error in move for path: '%s': %s", key,
+					 msg);
 			else
-				err_fail(e, PATCH_REASON, "error in copy for from: '%s': %s", from, msg);
+				err_fail(e, PATCH_REASON, "error in copy for from: '%s': %s", from,
+					 msg);
 			goto out;
 		}
 		if (move) {
 			if (!val) {
-				err_fail(e, PATCH_REASON, "error in move for path: '%s': Unable to "
-					 "remove nonexistent key: %s" MISSING, key, key);
+				err_fail(e, PATCH_REASON,
+					 "error in move for path: '%s': Unable to "
+					 "remove nonexistent key: %s" MISSING,
+					 key, key);
 				goto out;
 			}
 			val = cJSON_DetachItemViaPointer(con, val);
@@ -329,53 +342,59 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 		} else {
 			*copied += count_nodes(val);
 			if (*copied > COPY_NODE_LIMIT) {
-				err_fail(e, PATCH_REASON, "Unable to complete the copy, the accumulated "
-					 "size increase of copy is %ld, greater than %d", *copied,
-					 COPY_NODE_LIMIT);
+				err_fail(e, PATCH_REASON,
+					 "Unable to complete the copy, the accumulated "
+					 "size increase of copy is %ld, greater than %d",
+					 *copied, COPY_NODE_LIMIT);
 				goto out;
 			}
-			val = pi_dup(val);
+			val = patch_u_dup(val);
 		}
 		free(key);
 		key = NULL;
 		if (!path) {
 			cJSON_Delete(val);
-			return err_fail(e, PATCH_REASON, "%s operation failed to decode path: "
-					"operation missing path field" MISSING, kind);
+			return err_fail(e, PATCH_REASON,
+					"%s operation failed to decode path: "
+					"operation missing path field" MISSING,
+					kind);
 		}
 		if (!(con = find_object(doc, path, &key))) {
 			cJSON_Delete(val);
 			return err_fail(e, PATCH_REASON,
-					"%s operation does not apply: doc is missing destination path: %s"
-					MISSING, kind, path);
+					"%s operation does not apply: doc is missing destination "
+					"path: %s" MISSING,
+					kind, path);
 		}
 		if (con_add(con, key, val, msg, sizeof msg) < 0) {
 			if (move)
-				err_fail(e, PATCH_REASON, "error in move for path: '%s': %s", path, msg);
-			else
-				err_fail(e, PATCH_REASON, "error while adding value during copy: %s",
+				err_fail(e, PATCH_REASON, "error in move for path: '%s': %s", path,
 					 msg);
+			else
+				err_fail(e, PATCH_REASON,
+					 "error while adding value during copy: %s", msg);
 			goto out;
 		}
 	} else if (strcmp(kind, "test") == 0) {
 		cJSON *cur;
 		if (!path)
-			return err_fail(e, PATCH_REASON, "test operation failed to decode path: "
+			return err_fail(e, PATCH_REASON,
+					"test operation failed to decode path: "
 					"operation missing path field" MISSING);
 		if (!(con = find_object(doc, path, &key)))
-			return err_fail(e, PATCH_REASON,
-					"test operation does not apply: is missing path: %s" MISSING,
-					path);
+			return err_fail(
+				e, PATCH_REASON,
+				"test operation does not apply: is missing path: %s" MISSING, path);
 		if (con_get(con, key, &cur, msg, sizeof msg) < 0) {
 			err_fail(e, PATCH_REASON, "error in test for path: '%s': %s", path, msg);
 			goto out;
 		}
-		const cJSON *want = pi_get(op, "value");
+		const cJSON *want = patch_u_get(op, "value");
 		bool ok;
 		if (!cur || cJSON_IsNull(cur))
 			ok = !want || cJSON_IsNull(want);
 		else
-			ok = want && pi_equal(cur, want);
+			ok = want && patch_u_equal(cur, want);
 		if (!ok) {
 			err_fail(e, PATCH_REASON, "testing value %s failed: test failed", path);
 			goto out;
@@ -392,31 +411,40 @@ out:
 cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e)
 {
 	if (!cJSON_IsArray(ops)) {
-		err_fail(e, PATCH_REASON, "json: cannot unmarshal %s into Go value of type "
-			 "jsonpatch.Patch", cJSON_IsObject(ops) ? "object" : "value");
+		err_fail(e, PATCH_REASON,
+			 "json: cannot unmarshal %s into Go value of type "
+			 "jsonpatch.Patch",
+			 cJSON_IsObject(ops) ? "object" : "value");
 		return NULL;
 	}
 	if (cJSON_GetArraySize(ops) > PATCH_MAX_OPS) {
-		err_fail(e, PATCH_REASON, "the json patch has %d operations, which exceeds the "
-			 "maximum of %d", cJSON_GetArraySize(ops), PATCH_MAX_OPS);
+		err_fail(e, PATCH_REASON,
+			 "the json patch has %d operations, which exceeds the "
+			 "maximum of %d",
+			 cJSON_GetArraySize(ops), PATCH_MAX_OPS);
 		return NULL;
 	}
 	if (!target || (!cJSON_IsObject(target) && !cJSON_IsArray(target))) {
 		err_fail(e, PATCH_REASON, "Invalid JSON Document");
 		return NULL;
 	}
-	if (pi_depth(target, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
-	    pi_depth(ops, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH) {
+	if (patch_u_depth(target, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
+	    patch_u_depth(ops, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH) {
 		err_fail(e, PATCH_REASON, "patch or document nested deeper than %d levels",
 			 PATCH_MAX_DEPTH);
 		return NULL;
 	}
-	cJSON *doc = pi_dup(target);
+	cJSON *doc = patch_u_dup(target);
 	long copied = 0;
+	/* An upper bound of the document's depth, kept without rescanning the document after
+	 * every operation: a rescan happens only when the bound passes the limit. */
+	int depth_bound = patch_u_depth(doc, PATCH_MAX_DEPTH);
 	for (const cJSON *op = ops->child; op; op = op->next) {
 		if (!cJSON_IsObject(op)) {
-			err_fail(e, PATCH_REASON, "json: cannot unmarshal %s into Go value of type "
-				 "jsonpatch.Operation", cJSON_IsArray(op) ? "array" : "value");
+			err_fail(e, PATCH_REASON,
+				 "json: cannot unmarshal %s into Go value of type "
+				 "jsonpatch.Operation",
+				 cJSON_IsArray(op) ? "array" : "value");
 			cJSON_Delete(doc);
 			return NULL;
 		}
@@ -424,11 +452,25 @@ cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e)
 			cJSON_Delete(doc);
 			return NULL;
 		}
-		if (pi_depth(doc, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH) {
-			err_fail(e, PATCH_REASON, "document nested deeper than %d levels",
-				 PATCH_MAX_DEPTH);
-			cJSON_Delete(doc);
-			return NULL;
+		const char *path = op_str(op, "path");
+		int tokens = 0;
+		for (const char *c = path ? path : ""; *c; c++)
+			tokens += *c == '/';
+		const cJSON *val = patch_u_get(op, "value");
+		int grown = tokens + (val ? patch_u_depth(val, PATCH_MAX_DEPTH) : 1);
+		const char *kind = op_str(op, "op");
+		if (kind && (strcmp(kind, "move") == 0 || strcmp(kind, "copy") == 0))
+			grown = tokens + depth_bound;
+		if (grown > depth_bound)
+			depth_bound = grown;
+		if (depth_bound > PATCH_MAX_DEPTH) {
+			depth_bound = patch_u_depth(doc, PATCH_MAX_DEPTH);
+			if (depth_bound > PATCH_MAX_DEPTH) {
+				err_fail(e, PATCH_REASON, "document nested deeper than %d levels",
+					 PATCH_MAX_DEPTH);
+				cJSON_Delete(doc);
+				return NULL;
+			}
 		}
 	}
 	return doc;

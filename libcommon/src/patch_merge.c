@@ -28,22 +28,25 @@ static void prune_nulls(cJSON *v, int depth)
 /* Merge patch object p into object doc (in place). */
 static void merge_docs(cJSON *doc, const cJSON *p, int depth)
 {
+	patch_oix ox;
+	patch_oix_init(&ox, doc);
 	for (const cJSON *pv = p->child; pv; pv = pv->next) {
 		if (cJSON_IsNull(pv)) {
-			pi_delete_key(doc, pv->string);
+			patch_oix_delete(&ox, pv->string);
 			continue;
 		}
-		cJSON *cur = pi_get(doc, pv->string);
+		cJSON *cur = patch_oix_get(&ox, pv->string);
 		if (!cur || cJSON_IsNull(cur) || !cJSON_IsObject(cur)) {
-			cJSON *nv = pi_dup(pv);
+			cJSON *nv = patch_u_dup(pv);
 			prune_nulls(nv, depth + 1);
-			pi_set(doc, pv->string, nv);
+			patch_oix_set(&ox, pv->string, nv);
 		} else if (!cJSON_IsObject(pv)) {
-			pi_set(doc, pv->string, pi_dup(pv));
+			patch_oix_set(&ox, pv->string, patch_u_dup(pv));
 		} else {
 			merge_docs(cur, pv, depth + 1);
 		}
 	}
+	patch_oix_free(&ox);
 }
 
 cJSON *patch_merge(const cJSON *target, const cJSON *patch, err *e)
@@ -52,18 +55,18 @@ cJSON *patch_merge(const cJSON *target, const cJSON *patch, err *e)
 		err_fail(e, PATCH_REASON, "Invalid JSON Patch");
 		return NULL;
 	}
-	if (pi_depth(patch, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
-	    (target && pi_depth(target, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH)) {
+	if (patch_u_depth(patch, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
+	    (target && patch_u_depth(target, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH)) {
 		err_fail(e, PATCH_REASON, "patch or document nested deeper than %d levels",
 			 PATCH_MAX_DEPTH);
 		return NULL;
 	}
 	if (!cJSON_IsObject(patch) || !cJSON_IsObject(target)) {
-		cJSON *out = pi_dup(patch);
+		cJSON *out = patch_u_dup(patch);
 		prune_nulls(out, 0);
 		return out;
 	}
-	cJSON *out = pi_dup(target);
+	cJSON *out = patch_u_dup(target);
 	merge_docs(out, patch, 0);
 	return out;
 }

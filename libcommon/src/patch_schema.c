@@ -331,7 +331,7 @@ const char *patch_list_merge_key(const char *api_version, const char *kind, cons
 
 /* ---- cursor ---- */
 
-pschema ps_root(const char *api_version, const char *kind, const patch_schema_hint *hint)
+pschema patch_s_root(const char *api_version, const char *kind, const patch_schema_hint *hint)
 {
 	pschema s = { find_kind(api_version, kind), NULL };
 	if (!s.t && hint && cJSON_IsObject(hint->openapi_schema))
@@ -341,11 +341,11 @@ pschema ps_root(const char *api_version, const char *kind, const patch_schema_hi
 
 static bool oa_is(const cJSON *node, const char *key, const char *val)
 {
-	const cJSON *v = pi_get(node, key);
+	const cJSON *v = patch_u_get(node, key);
 	return cJSON_IsString(v) && strcmp(v->valuestring, val) == 0;
 }
 
-pschema ps_field(pschema s, const char *name, patch_field_info *fi)
+pschema patch_s_field(pschema s, const char *name, patch_field_info *fi)
 {
 	pschema out = { NULL, NULL };
 	memset(fi, 0, sizeof *fi);
@@ -357,10 +357,10 @@ pschema ps_field(pschema s, const char *name, patch_field_info *fi)
 	}
 	if (!s.oa)
 		return out;
-	const cJSON *props = pi_get(s.oa, "properties");
-	const cJSON *node = pi_get(props, name);
+	const cJSON *props = patch_u_get(s.oa, "properties");
+	const cJSON *node = patch_u_get(props, name);
 	if (!node) {
-		const cJSON *ap = pi_get(s.oa, "additionalProperties");
+		const cJSON *ap = patch_u_get(s.oa, "additionalProperties");
 		if (cJSON_IsObject(ap))
 			node = ap;
 	}
@@ -370,7 +370,7 @@ pschema ps_field(pschema s, const char *name, patch_field_info *fi)
 	if (oa_is(node, "type", "array")) {
 		if (oa_is(node, "x-kubernetes-list-type", "map")) {
 			fi->list_type = PATCH_LIST_MAP;
-			const cJSON *keys = pi_get(node, "x-kubernetes-list-map-keys");
+			const cJSON *keys = patch_u_get(node, "x-kubernetes-list-map-keys");
 			int i = 0;
 			for (const cJSON *k = keys ? keys->child : NULL; k && i < PATCH_MAX_KEYS;
 			     k = k->next)
@@ -387,20 +387,20 @@ pschema ps_field(pschema s, const char *name, patch_field_info *fi)
 	return out;
 }
 
-pschema ps_items(pschema s)
+pschema patch_s_items(pschema s)
 {
 	if (s.t)
 		return s;
 	pschema out = { NULL, NULL };
 	if (s.oa) {
-		const cJSON *items = pi_get(s.oa, "items");
+		const cJSON *items = patch_u_get(s.oa, "items");
 		if (cJSON_IsObject(items))
 			out.oa = items;
 	}
 	return out;
 }
 
-bool ps_atomic_map(pschema s)
+bool patch_s_atomic_map(pschema s)
 {
 	return s.oa && oa_is(s.oa, "x-kubernetes-map-type", "atomic");
 }

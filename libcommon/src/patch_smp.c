@@ -4,6 +4,7 @@
  * then patch order, then live order; Go's stable sort with its "not found sorts first"
  * comparison) and the error wording are the upstream ones, re-expressed on owned cJSON trees:
  * every merge function below consumes the original and patch values it is given. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +40,7 @@ static gkind kind_of(const cJSON *v)
 
 static const char *kind_name(gkind k)
 {
-	static const char *names[] = { "invalid", "map", "slice", "string", "float64", "bool" };
+	static const char *names[] = {"invalid", "map", "slice", "string", "float64", "bool"};
 	return names[k];
 }
 
@@ -52,7 +53,7 @@ static bool iface_eq(const cJSON *a, const cJSON *b)
 		return false;
 	if (ka == GK_NIL)
 		return true;
-	return pi_equal(a, b);
+	return patch_u_equal(a, b);
 }
 
 static int cmp_keys(const void *a, const void *b)
@@ -162,7 +163,7 @@ static void vec_free(vec *a)
 /* Take the items of an array (which is freed). */
 static vec vec_take(cJSON *arr)
 {
-	vec a = { 0 };
+	vec a = {0};
 	while (arr && arr->child)
 		vec_push(&a, cJSON_DetachItemViaPointer(arr, arr->child));
 	cJSON_Delete(arr);
@@ -180,13 +181,6 @@ static cJSON *vec_give(vec *a)
 	return arr;
 }
 
-static void vec_remove(vec *a, size_t i)
-{
-	cJSON_Delete(a->v[i]);
-	memmove(a->v + i, a->v + i + 1, (a->n - i - 1) * sizeof *a->v);
-	a->n--;
-}
-
 /* A fmt %v of a list of (borrowed) items. */
 static char *fmt_vec(cJSON *const *v, size_t n)
 {
@@ -198,25 +192,29 @@ static char *fmt_vec(cJSON *const *v, size_t n)
 	return s;
 }
 
-/* ---- Go's sort.SliceStable (insertion sort in blocks of 20, then SymMerge) ---- */
+/* ---- Go's sort.SliceStable (insertion sort in blocks of 20, then SymMerge) ----
+ * Items carry their position in the order list (-1: absent); less() is upstream's:
+ * "a before b when both are found and a's position is smaller, else true". */
+
+typedef struct sitem {
+	cJSON *v;
+	long pos;
+} sitem;
 
 typedef struct sorter {
-	cJSON **v;
-	bool (*less)(const struct sorter *s, const cJSON *a, const cJSON *b);
-	cJSON *const *order;
-	size_t order_n;
-	const char *key;
-	gkind kind;
+	sitem *v;
 } sorter;
 
 static bool s_less(const sorter *s, size_t i, size_t j)
 {
-	return s->less(s, s->v[i], s->v[j]);
+	if (s->v[i].pos >= 0 && s->v[j].pos >= 0)
+		return s->v[i].pos < s->v[j].pos;
+	return true;
 }
 
 static void s_swap(sorter *s, size_t i, size_t j)
 {
-	cJSON *t = s->v[i];
+	sitem t = s->v[i];
 	s->v[i] = s->v[j];
 	s->v[j] = t;
 }
@@ -327,37 +325,43 @@ static void stable_sort(sorter *s, size_t n)
 
 /* ---- list helpers ---- */
 
-static const cJSON *item_val(const cJSON *item, const char *key, gkind kind)
-{
-	if (kind == GK_MAP)
-		return cJSON_IsObject(item) ? pi_get(item, key) : NULL;
-	return item;
-}
+/* ---- an index of list items by merge key value (maps) or by value (primitives) ----
+ * Values are compared by their compact JSON text, which matches Go's interface equality for
+ * the scalars merge keys are; lookups are hashed so that large lists stay linear. */
 
-/* index(): position of val in l, comparing merge key values (maps) or items. */
-static long index_of(cJSON *const *l, size_t n, const cJSON *val, const char *key, gkind kind)
+/* The key text of an item, or NULL when a map item has no merge key (it never matches). */
+static char *canon(const cJSON *item, const char *key, gkind kind)
 {
-	const cJSON *want = item_val(val, key, kind);
-	for (size_t i = 0; i < n; i++)
-		if (iface_eq(want, item_val(l[i], key, kind)))
-			return (long)i;
-	return -1;
-}
-
-static bool order_less(const sorter *s, const cJSON *a, const cJSON *b)
-{
-	long ia = index_of(s->order, s->order_n, a, s->key, s->kind);
-	if (ia >= 0) {
-		long ib = index_of(s->order, s->order_n, b, s->key, s->kind);
-		if (ib >= 0)
-			return ia < ib;
+	if (kind == GK_MAP) {
+		const cJSON *v = cJSON_IsObject(item) ? patch_u_get(item, key) : NULL;
+		return v ? patch_u_print(v) : NULL;
 	}
-	return true;
+	return patch_u_print(item);
+}
+
+static void kx_build(patch_kindex *x, cJSON *const *l, size_t n, const char *key, gkind kind)
+{
+	patch_kx_init(x, n);
+	for (size_t i = 0; i < n; i++) {
+		char *c = canon(l[i], key, kind);
+		if (c)
+			patch_kx_add(x, c, (long)i);
+		free(c);
+	}
+}
+
+/* index(): the position of item in the indexed list, or -1. */
+static long kx_find(const patch_kindex *x, const cJSON *item, const char *key, gkind kind)
+{
+	char *c = canon(item, key, kind);
+	long r = c ? patch_kx_get(x, c) : -1;
+	free(c);
+	return r;
 }
 
 static bool has_directive(const cJSON *v, const char *which)
 {
-	const cJSON *d = pi_get(v, DIRECTIVE);
+	const cJSON *d = patch_u_get(v, DIRECTIVE);
 	if (!d)
 		return false;
 	return !which || (cJSON_IsString(d) && strcmp(d->valuestring, which) == 0);
@@ -368,7 +372,7 @@ static int validate_merge_keys(const char *key, cJSON *const *l, size_t n, err *
 	for (size_t i = 0; i < n; i++) {
 		if (!cJSON_IsObject(l[i]))
 			return err_bad_arg_type(e, GK_MAP, l[i]);
-		if (!pi_get(l[i], key))
+		if (!patch_u_get(l[i], key))
 			return err_no_merge_key(e, l[i], key);
 	}
 	return 0;
@@ -378,19 +382,30 @@ static int validate_merge_keys(const char *key, cJSON *const *l, size_t n, err *
 static int normalize_slice_order(vec *a, cJSON *const *order, size_t order_n, const char *key,
 				 gkind kind, err *e)
 {
-	vec del = { 0 };
+	vec del = {0};
 	if (kind == GK_MAP) {
 		if (validate_merge_keys(key, a->v, a->n, e) < 0 ||
 		    validate_merge_keys(key, order, order_n, e) < 0)
 			return -1;
-		vec keep = { 0 };
+		vec keep = {0};
 		for (size_t i = 0; i < a->n; i++)
 			vec_push(has_directive(a->v[i], "delete") ? &del : &keep, a->v[i]);
 		free(a->v);
 		*a = keep;
 	}
-	sorter s = { a->v, order_less, order, order_n, key, kind };
+	patch_kindex x;
+	kx_build(&x, order, order_n, key, kind);
+	sitem *items = xcalloc(a->n + 1, sizeof *items);
+	for (size_t i = 0; i < a->n; i++) {
+		items[i].v = a->v[i];
+		items[i].pos = kx_find(&x, a->v[i], key, kind);
+	}
+	sorter s = {items};
 	stable_sort(&s, a->n);
+	for (size_t i = 0; i < a->n; i++)
+		a->v[i] = items[i].v;
+	free(items);
+	patch_kx_free(&x);
 	for (size_t i = 0; i < del.n; i++)
 		vec_push(a, del.v[i]);
 	free(del.v);
@@ -408,22 +423,24 @@ static int normalize_element_order(vec *patch, vec *server_only, cJSON *const *p
 	    normalize_slice_order(server_only, server_order, server_order_n, key, kind, e) < 0)
 		return -1;
 	size_t i = 0, j = 0, size = server_only->n + patch->n;
-	vec all = { 0 };
+	vec all = {0};
+	patch_kindex x;
+	kx_build(&x, server_order, server_order_n, key, kind);
 	for (size_t k = 0; k < size; k++) {
 		if (i >= server_only->n && j < patch->n) {
 			vec_push(&all, patch->v[j++]);
 		} else if (j >= patch->n && i < server_only->n) {
 			vec_push(&all, server_only->v[i++]);
 		} else {
-			long li = index_of(server_order, server_order_n, server_only->v[i], key,
-					   kind);
-			long ri = index_of(server_order, server_order_n, patch->v[j], key, kind);
+			long li = kx_find(&x, server_only->v[i], key, kind);
+			long ri = kx_find(&x, patch->v[j], key, kind);
 			if (li >= 0 && ri >= 0 && li < ri)
 				vec_push(&all, server_only->v[i++]);
 			else
 				vec_push(&all, patch->v[j++]);
 		}
 	}
+	patch_kx_free(&x);
 	free(patch->v);
 	free(server_only->v);
 	patch->v = server_only->v = NULL;
@@ -469,30 +486,25 @@ static int slice_elem_kind(cJSON *const *a, size_t an, cJSON *const *b, size_t b
 static int partition(vec *merged, cJSON *const *by, size_t by_n, const char *key, gkind kind,
 		     vec *in, vec *rest, err *e)
 {
-	for (size_t i = 0; i < merged->n; i++) {
-		cJSON *v = merged->v[i];
-		if (kind == GK_MAP) {
+	/* Check everything first, so that an error leaves merged owning all its items. */
+	if (kind == GK_MAP && merged->n > 0) {
+		for (size_t i = 0; i < merged->n; i++) {
+			cJSON *v = merged->v[i];
 			if (!cJSON_IsObject(v))
 				return err_bad_arg_type(e, GK_MAP, v);
-			const cJSON *kv = pi_get(v, key);
-			if (!kv)
+			if (!patch_u_get(v, key))
 				return err_no_merge_key(e, v, key);
-			bool found = false;
-			for (size_t j = 0; j < by_n && !found; j++) {
-				if (!cJSON_IsObject(by[j]))
-					return err_fail(e, PATCH_REASON,
-							"value for key %zu is not a map.", j);
-				const cJSON *bv = pi_get(by[j], key);
-				found = bv && iface_eq(bv, kv);
-			}
-			vec_push(found ? in : rest, v);
-		} else {
-			bool found = false;
-			for (size_t j = 0; j < by_n && !found; j++)
-				found = iface_eq(by[j], v);
-			vec_push(found ? in : rest, v);
 		}
+		for (size_t j = 0; j < by_n; j++)
+			if (!cJSON_IsObject(by[j]))
+				return err_fail(e, PATCH_REASON, "value for key %zu is not a map.",
+						j);
 	}
+	patch_kindex x;
+	kx_build(&x, by, by_n, key, kind);
+	for (size_t i = 0; i < merged->n; i++)
+		vec_push(kx_find(&x, merged->v[i], key, kind) >= 0 ? in : rest, merged->v[i]);
+	patch_kx_free(&x);
 	free(merged->v);
 	merged->v = NULL;
 	merged->n = merged->cap = 0;
@@ -500,39 +512,49 @@ static int partition(vec *merged, cJSON *const *by, size_t by_n, const char *key
 }
 
 static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e);
+static bool remove_directives(cJSON *v, int depth);
 
-/* Find the first map item of l whose merge key equals value; -1 if none, -2 on error. */
-static long find_map(vec *l, const char *key, const cJSON *value, err *e)
+/* All items of l must be maps (findMapInSliceBasedOnKeyValue). */
+static int all_maps(const vec *l, err *e)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		if (!cJSON_IsObject(l->v[i])) {
-			err_fail(e, PATCH_REASON, "value for key %zu is not a map.", i);
-			return -2;
-		}
-		const cJSON *v = pi_get(l->v[i], key);
-		if (v && iface_eq(v, value))
-			return (long)i;
-	}
-	return -1;
+	for (size_t i = 0; i < l->n; i++)
+		if (!cJSON_IsObject(l->v[i]))
+			return err_fail(e, PATCH_REASON, "value for key %zu is not a map.", i);
+	return 0;
 }
 
-/* Go's deduplicateScalars (order-changing, kept for identical results). */
+/* Drop the items of l whose key (merge key value, or value) is in x. */
+static void drop_indexed(vec *l, const patch_kindex *x, const char *key, gkind kind)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (kx_find(x, l->v[i], key, kind) >= 0)
+			cJSON_Delete(l->v[i]);
+		else
+			l->v[w++] = l->v[i];
+	}
+	l->n = w;
+}
+
+/* Go's deduplicateScalars reorders while it removes duplicates; every item then gets a
+ * position in the patch or live order, so keeping first occurrences yields the same list. */
 static void dedupe_scalars(vec *s)
 {
-	if (s->n == 0)
-		return;
-	size_t length = s->n - 1;
-	for (size_t i = 0; i < length; i++) {
-		for (size_t j = i + 1; j <= length; j++) {
-			if (iface_eq(s->v[i], s->v[j])) {
-				cJSON_Delete(s->v[j]);
-				s->v[j] = s->v[length];
-				s->n = length;
-				length--;
-				j--;
-			}
+	patch_kindex x;
+	patch_kx_init(&x, s->n);
+	size_t w = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		char *c = canon(s->v[i], NULL, GK_STRING);
+		if (patch_kx_get(&x, c) >= 0) {
+			cJSON_Delete(s->v[i]);
+		} else {
+			patch_kx_add(&x, c, (long)i);
+			s->v[w++] = s->v[i];
 		}
+		free(c);
 	}
+	s->n = w;
+	patch_kx_free(&x);
 }
 
 /* mergeSlice: consumes orig and patch, fills out. */
@@ -548,80 +570,87 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 	gkind kind;
 	if (slice_elem_kind(orig->v, orig->n, patch->v, patch->n, &kind, e) < 0)
 		goto fail;
-	vec merged = { 0 };
+	vec merged = {0};
 	if (kind != GK_MAP) {
 		if (is_delete) {
-			for (size_t i = 0; i < orig->n; i++) {
-				bool drop = false;
-				for (size_t j = 0; j < patch->n && !drop; j++)
-					drop = iface_eq(orig->v[i], patch->v[j]);
-				if (drop)
-					cJSON_Delete(orig->v[i]);
-				else
-					vec_push(out, orig->v[i]);
-			}
-			free(orig->v);
+			patch_kindex x;
+			kx_build(&x, patch->v, patch->n, NULL, kind);
+			drop_indexed(orig, &x, NULL, kind);
+			patch_kx_free(&x);
+			*out = *orig;
 			memset(orig, 0, sizeof *orig);
 			vec_free(patch);
 			return 0;
 		}
 		for (size_t i = 0; i < orig->n; i++)
-			vec_push(&merged, pi_dup(orig->v[i]));
+			vec_push(&merged, patch_u_dup(orig->v[i]));
 		for (size_t i = 0; i < patch->n; i++)
-			vec_push(&merged, pi_dup(patch->v[i]));
+			vec_push(&merged, patch_u_dup(patch->v[i]));
 		dedupe_scalars(&merged);
 	} else {
 		if (!key || !*key) {
-			err_fail(e, PATCH_REASON, "cannot merge lists without merge key for type %s",
-				 "struct");
+			err_fail(e, PATCH_REASON,
+				 "cannot merge lists without merge key for type %s", "struct");
 			goto fail;
 		}
 		/* mergeSliceWithSpecialElements */
-		vec plain = { 0 };
+		vec plain = {0};
 		bool replace = false;
+		patch_kindex dels;
+		patch_kx_init(&dels, patch->n);
 		for (size_t i = 0; i < patch->n; i++) {
 			cJSON *v = patch->v[i];
-			const cJSON *d = pi_get(v, DIRECTIVE);
+			const cJSON *d = patch_u_get(v, DIRECTIVE);
 			if (!d) {
 				vec_push(&plain, v);
 				continue;
 			}
 			const char *ds = cJSON_IsString(d) ? d->valuestring : "";
 			if (strcmp(ds, "delete") == 0) {
-				const cJSON *mv = pi_get(v, key);
+				const cJSON *mv = patch_u_get(v, key);
 				if (!mv) {
 					err_no_merge_key(e, v, key);
 					free(plain.v);
+					patch_kx_free(&dels);
 					goto fail;
 				}
-				long at;
-				while ((at = find_map(orig, key, mv, e)) >= 0)
-					vec_remove(orig, (size_t)at);
-				if (at == -2) {
-					free(plain.v);
-					goto fail;
-				}
+				char *c = patch_u_print(mv);
+				patch_kx_add(&dels, c, (long)i);
+				free(c);
 			} else if (strcmp(ds, "replace") == 0) {
 				replace = true;
 			} else if (strcmp(ds, "merge") == 0) {
 				err_fail(e, PATCH_REASON,
 					 "merging lists cannot yet be specified in the patch");
 				free(plain.v);
+				patch_kx_free(&dels);
 				goto fail;
 			} else {
 				char *m = fmt_str(v), *t = fmt_str(d);
-				err_fail(e, PATCH_REASON, "unknown patch type: %s in map: %s", t, m);
+				err_fail(e, PATCH_REASON, "unknown patch type: %s in map: %s", t,
+					 m);
 				free(m);
 				free(t);
 				free(plain.v);
+				patch_kx_free(&dels);
 				goto fail;
 			}
 		}
+		/* deleteMatchingEntries: every entry whose merge key a delete item names */
+		if (dels.n > 0) {
+			if (all_maps(orig, e) < 0) {
+				free(plain.v);
+				patch_kx_free(&dels);
+				goto fail;
+			}
+			drop_indexed(orig, &dels, key, GK_MAP);
+		}
+		patch_kx_free(&dels);
 		/* The special items stay in `patch` for freeing; plain borrows the others. Make
 		 * plain own copies so that orig/patch bookkeeping stays simple. */
-		vec p2 = { 0 };
+		vec p2 = {0};
 		for (size_t i = 0; i < plain.n; i++)
-			vec_push(&p2, pi_dup(plain.v[i]));
+			vec_push(&p2, patch_u_dup(plain.v[i]));
 		free(plain.v);
 		vec_free(patch);
 		*patch = p2;
@@ -632,34 +661,43 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 		}
 		/* mergeSliceWithoutSpecialElements, on copies of orig (kept as server order) */
 		for (size_t i = 0; i < orig->n; i++)
-			vec_push(&merged, pi_dup(orig->v[i]));
+			vec_push(&merged, patch_u_dup(orig->v[i]));
+		if (patch->n > 0 && all_maps(&merged, e) < 0) {
+			vec_free(&merged);
+			goto fail;
+		}
+		patch_kindex mx;
+		kx_build(&mx, merged.v, merged.n, key, GK_MAP);
 		for (size_t i = 0; i < patch->n; i++) {
 			cJSON *v = patch->v[i];
-			const cJSON *mv = pi_get(v, key);
+			const cJSON *mv = patch_u_get(v, key);
 			if (!mv) {
 				err_no_merge_key(e, v, key);
 				vec_free(&merged);
+				patch_kx_free(&mx);
 				goto fail;
 			}
-			long at = find_map(&merged, key, mv, e);
-			if (at == -2) {
-				vec_free(&merged);
-				goto fail;
-			}
+			long at = kx_find(&mx, v, key, GK_MAP);
 			if (at >= 0) {
-				cJSON *m = merge_map(merged.v[at], pi_dup(v), items, depth + 1, e);
+				cJSON *m = merge_map(merged.v[at], patch_u_dup(v), items, depth + 1,
+						     e);
 				if (!m) {
 					merged.v[at] = cJSON_CreateNull();
 					vec_free(&merged);
+					patch_kx_free(&mx);
 					goto fail;
 				}
 				merged.v[at] = m;
 			} else {
-				vec_push(&merged, pi_dup(v));
+				char *c = patch_u_print(mv);
+				patch_kx_add(&mx, c, (long)merged.n);
+				free(c);
+				vec_push(&merged, patch_u_dup(v));
 			}
 		}
+		patch_kx_free(&mx);
 	}
-	vec in = { 0 }, rest = { 0 };
+	vec in = {0}, rest = {0};
 	if (partition(&merged, patch->v, patch->n, key, kind, &in, &rest, e) < 0) {
 		vec_free(&merged);
 		vec_free(&in);
@@ -693,7 +731,7 @@ static cJSON *merge_slice_handler(cJSON *orig, cJSON *patch, const patch_field_i
 		cJSON_Delete(orig);
 		return patch;
 	}
-	vec o = vec_take(orig), p = vec_take(patch), out = { 0 };
+	vec o = vec_take(orig), p = vec_take(patch), out = {0};
 	if (merge_slice(&o, &p, fi->merge_key, is_delete, items, depth, &out, e) < 0) {
 		vec_free(&out);
 		return NULL;
@@ -721,8 +759,7 @@ static bool has_prefix(const char *s, const char *p)
 }
 
 /* validatePatchWithSetOrderList */
-static int validate_set_order(const cJSON *patch_list, const cJSON *order, const char *key,
-			      err *e)
+static int validate_set_order(const cJSON *patch_list, const cJSON *order, const char *key, err *e)
 {
 	if (!cJSON_IsArray(order) || (patch_list && !cJSON_IsArray(patch_list)))
 		return err_fail(e, PATCH_REASON, "invalid patch format of setElementOrder list");
@@ -730,7 +767,7 @@ static int validate_set_order(const cJSON *patch_list, const cJSON *order, const
 	int on = cJSON_GetArraySize(order);
 	if (pn == 0 || on == 0)
 		return 0;
-	vec keep = { 0 };
+	vec keep = {0};
 	for (cJSON *v = patch_list->child; v; v = v->next) {
 		if (key && *key) {
 			if (!cJSON_IsObject(v)) {
@@ -756,7 +793,7 @@ static int validate_set_order(const cJSON *patch_list, const cJSON *order, const
 				free(keep.v);
 				return -1;
 			}
-			const cJSON *l = pi_get(keep.v[pi], key), *r = pi_get(o, key);
+			const cJSON *l = patch_u_get(keep.v[pi], key), *r = patch_u_get(o, key);
 			if (!l || !r) {
 				err_no_merge_key(e, l ? o : keep.v[pi], key);
 				free(keep.v);
@@ -802,7 +839,7 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 		const char *okey;
 		if (extract_key(order->string, SET_ORDER, &okey, e) < 0)
 			goto done;
-		cJSON *olist = pi_get(orig, okey), *plist = pi_get(patch, okey);
+		cJSON *olist = patch_u_get(orig, okey), *plist = patch_u_get(patch, okey);
 		if (olist && !cJSON_IsArray(olist)) {
 			err_bad_arg_type(e, GK_SLICE, olist);
 			goto done;
@@ -812,7 +849,7 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 			goto done;
 		}
 		patch_field_info fi;
-		pschema fs = ps_field(s, okey, &fi);
+		pschema fs = patch_s_field(s, okey, &fi);
 		const char *key = fi.merge_key ? fi.merge_key : "";
 		if (validate_set_order(plist, order, key, e) < 0)
 			goto done;
@@ -821,27 +858,27 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 			goto done;
 		}
 		/* keep copies of the original list (server order) and patch list (kind) */
-		cJSON *ocopy = olist ? pi_dup(olist) : cJSON_CreateArray();
-		cJSON *pcopy = plist ? pi_dup(plist) : cJSON_CreateArray();
+		cJSON *ocopy = olist ? patch_u_dup(olist) : cJSON_CreateArray();
+		cJSON *pcopy = plist ? patch_u_dup(plist) : cJSON_CreateArray();
 		cJSON *merged;
 		if (olist && !plist) {
-			merged = pi_dup(olist);
+			merged = patch_u_dup(olist);
 		} else if (!olist && plist) {
-			merged = pi_dup(plist);
+			merged = patch_u_dup(plist);
+			remove_directives(merged, depth + 1);
 		} else {
-			merged = merge_slice_handler(pi_dup(olist), pi_dup(plist), &fi,
-						     ps_items(fs), false, depth, e);
+			merged = merge_slice_handler(patch_u_dup(olist), patch_u_dup(plist), &fi,
+						     patch_s_items(fs), false, depth, e);
 			if (!merged) {
 				cJSON_Delete(ocopy);
 				cJSON_Delete(pcopy);
 				goto done;
 			}
 		}
-		vec m = vec_take(merged), in = { 0 }, rest = { 0 }, ord = vec_take(pi_dup(order));
-		vec ov = vec_take(ocopy), pv = vec_take(pcopy), out = { 0 };
+		vec m = vec_take(merged), in = {0}, rest = {0}, ord = vec_take(patch_u_dup(order));
+		vec ov = vec_take(ocopy), pv = vec_take(pcopy), out = {0};
 		gkind kind = GK_NIL;
-		int ok = partition(&m, ord.v, ord.n, key, *key ? GK_MAP : GK_STRING, &in, &rest,
-				   e);
+		int ok = partition(&m, ord.v, ord.n, key, *key ? GK_MAP : GK_STRING, &in, &rest, e);
 		if (ok == 0)
 			ok = slice_elem_kind(ov.v, ov.n, pv.v, pv.n, &kind, e);
 		if (ok == 0)
@@ -857,10 +894,10 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 			vec_free(&out);
 			goto done;
 		}
-		pi_set(orig, okey, vec_give(&out));
-		pi_delete_key(patch, okey);
+		patch_u_set(orig, okey, vec_give(&out));
+		patch_u_delete_key(patch, okey);
 		rc = 0;
-done:
+	done:
 		cJSON_Delete(order);
 		if (rc < 0)
 			return -1;
@@ -872,7 +909,7 @@ done:
 
 static int apply_retain_keys(cJSON *orig, cJSON *patch, err *e)
 {
-	cJSON *rk = pi_get(patch, RETAIN_KEYS);
+	cJSON *rk = patch_u_get(patch, RETAIN_KEYS);
 	if (!rk)
 		return 0;
 	rk = cJSON_DetachItemViaPointer(patch, rk);
@@ -909,6 +946,62 @@ out:
 	return rc;
 }
 
+/* removeDirectives: drop maps carrying "$patch" (false: the value itself goes), at any depth
+ * of a value that is taken as is. Other directive keys stay, as upstream. */
+static bool remove_directives(cJSON *v, int depth)
+{
+	if (depth > PATCH_MAX_DEPTH)
+		return true;
+	if (cJSON_IsObject(v)) {
+		if (patch_u_get(v, DIRECTIVE))
+			return false;
+		cJSON *c = v->child;
+		while (c) {
+			cJSON *next = c->next;
+			if (!remove_directives(c, depth + 1))
+				cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+			c = next;
+		}
+	} else if (cJSON_IsArray(v)) {
+		cJSON *c = v->child;
+		while (c) {
+			cJSON *next = c->next;
+			if (!remove_directives(c, depth + 1))
+				cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+			c = next;
+		}
+	}
+	return true;
+}
+
+/* discardNullValuesFromPatch: null members of maps go, at any depth (list items stay). */
+static void discard_nulls(cJSON *v, int depth)
+{
+	if (depth > PATCH_MAX_DEPTH)
+		return;
+	cJSON *c = (cJSON_IsObject(v) || cJSON_IsArray(v)) ? v->child : NULL;
+	while (c) {
+		cJSON *next = c->next;
+		if (cJSON_IsObject(v) && cJSON_IsNull(c))
+			cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+		else
+			discard_nulls(c, depth + 1);
+		c = next;
+	}
+}
+
+/* A patch value taken as is (no original to merge with): nulls and directives removed.
+ * Returns false (and frees pv) when the value itself is a directive. */
+static bool take_value(cJSON *pv, int depth)
+{
+	discard_nulls(pv, depth);
+	if (!remove_directives(pv, depth)) {
+		cJSON_Delete(pv);
+		return false;
+	}
+	return true;
+}
+
 /* mergeMap: consumes orig (object or NULL) and patch (object). */
 static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
 {
@@ -916,11 +1009,11 @@ static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
 		err_fail(e, PATCH_REASON, "patch nested deeper than %d levels", PATCH_MAX_DEPTH);
 		goto fail;
 	}
-	const cJSON *d = pi_get(patch, DIRECTIVE);
+	const cJSON *d = patch_u_get(patch, DIRECTIVE);
 	if (d) {
 		if (cJSON_IsString(d) && strcmp(d->valuestring, "replace") == 0) {
 			cJSON_Delete(orig);
-			pi_delete_key(patch, DIRECTIVE);
+			patch_u_delete_key(patch, DIRECTIVE);
 			return patch;
 		}
 		if (cJSON_IsString(d) && strcmp(d->valuestring, "delete") == 0) {
@@ -938,6 +1031,8 @@ static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
 		orig = cJSON_CreateObject();
 	if (apply_retain_keys(orig, patch, e) < 0 || merge_set_orders(orig, patch, s, depth, e) < 0)
 		goto fail;
+	patch_oix ox;
+	patch_oix_init(&ox, orig);
 	while (patch->child) {
 		cJSON *pv = cJSON_DetachItemViaPointer(patch, patch->child);
 		const char *k = pv->string;
@@ -945,37 +1040,34 @@ static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
 		if (has_prefix(k, DELETE_PRIMITIVE)) {
 			if (extract_key(k, DELETE_PRIMITIVE, &k, e) < 0) {
 				cJSON_Delete(pv);
-				goto fail;
+				goto fail_ix;
 			}
 			is_delete = true;
 		}
 		if (cJSON_IsNull(pv)) {
-			pi_delete_key(orig, k);
+			patch_oix_delete(&ox, k);
 			cJSON_Delete(pv);
 			continue;
 		}
-		cJSON *ov = pi_get(orig, k);
+		cJSON *ov = patch_oix_get(&ox, k);
 		if (!ov && is_delete) {
 			cJSON_Delete(pv);
 			continue;
 		}
-		if (!ov) {
-			char *key = xstrdup(k);
-			pi_set(orig, key, pv);
-			free(key);
-			continue;
-		}
 		gkind ko = kind_of(ov), kp = kind_of(pv);
-		if (ko != kp || (ko != GK_MAP && ko != GK_SLICE)) {
-			char *key = xstrdup(k);
-			pi_set(orig, key, pv);
+		char *key = xstrdup(k);
+		if (!ov || ko != kp || (ko != GK_MAP && ko != GK_SLICE)) {
+			if (take_value(pv, depth + 1))
+				patch_oix_set(&ox, key, pv);
+			else
+				patch_oix_delete(&ox, key);
 			free(key);
 			continue;
 		}
 		patch_field_info fi;
-		pschema fs = ps_field(s, k, &fi);
-		char *key = xstrdup(k);
+		pschema fs = patch_s_field(s, key, &fi);
 		cJSON *oval = cJSON_DetachItemViaPointer(orig, ov);
+		patch_oix_put(&ox, key, NULL);
 		cJSON *res;
 		if (ko == GK_MAP) {
 			if (fi.strategy & PATCH_STRATEGY_REPLACE) {
@@ -985,18 +1077,22 @@ static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
 				res = merge_map(oval, pv, fs, depth + 1, e);
 			}
 		} else {
-			res = merge_slice_handler(oval, pv, &fi, ps_items(fs), is_delete, depth + 1,
-						  e);
+			res = merge_slice_handler(oval, pv, &fi, patch_s_items(fs), is_delete,
+						  depth + 1, e);
 		}
 		if (!res) {
 			free(key);
-			goto fail;
+			goto fail_ix;
 		}
 		cJSON_AddItemToObject(orig, key, res);
+		patch_oix_put(&ox, key, res);
 		free(key);
 	}
+	patch_oix_free(&ox);
 	cJSON_Delete(patch);
 	return orig;
+fail_ix:
+	patch_oix_free(&ox);
 fail:
 	cJSON_Delete(orig);
 	cJSON_Delete(patch);
@@ -1006,18 +1102,18 @@ fail:
 cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_version,
 		       const char *kind, err *e)
 {
-	if (!cJSON_IsObject(patch) || (target && !cJSON_IsObject(target) &&
-				       !cJSON_IsNull(target))) {
+	if (!cJSON_IsObject(patch) ||
+	    (target && !cJSON_IsObject(target) && !cJSON_IsNull(target))) {
 		err_fail(e, PATCH_REASON, "invalid JSON document");
 		return NULL;
 	}
-	if (pi_depth(patch, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
-	    (target && pi_depth(target, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH)) {
+	if (patch_u_depth(patch, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
+	    (target && patch_u_depth(target, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH)) {
 		err_fail(e, PATCH_REASON, "patch or document nested deeper than %d levels",
 			 PATCH_MAX_DEPTH);
 		return NULL;
 	}
-	pschema s = ps_root(api_version, kind, NULL);
-	cJSON *orig = cJSON_IsObject(target) ? pi_dup(target) : cJSON_CreateObject();
-	return merge_map(orig, pi_dup(patch), s, 0, e);
+	pschema s = patch_s_root(api_version, kind, NULL);
+	cJSON *orig = cJSON_IsObject(target) ? patch_u_dup(target) : cJSON_CreateObject();
+	return merge_map(orig, patch_u_dup(patch), s, 0, e);
 }

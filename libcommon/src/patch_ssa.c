@@ -1,7 +1,7 @@
 /* patch: server-side apply and managedFields, after sigs.k8s.io/structured-merge-diff as the
  * API server uses it (Updater.Apply / Updater.Update):
- *   - the applied field set is the applied config's leaves, atomic values, empty maps and list
- *     items (ToFieldSet);
+ *   - the applied field set is the applied config's leaves, atomic values and list items
+ *     (ToFieldSet; an empty granular map or list owns nothing);
  *   - the applied config merges into the live object (keyed and set lists item by item, in
  *     the merge order of SMD: shared items in applied order, live-only items kept in place);
  *   - fields in the manager's previous Apply set that it no longer applies are pruned unless
@@ -14,6 +14,8 @@
  * Simplification (documented in docs/patch.md): an added map or list gets "." in an Update
  * set except for the Go non-pointer struct fields the API server always serializes (spec,
  * status, template, strategy, ...), which is how the real server's sets look. */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +50,7 @@ static void mark(fnode *root, const pstack *p)
 {
 	fnode *n = root;
 	for (int i = 0; i < p->n; i++)
-		n = fn_child(n, p->k[i], true);
+		n = patch_fs_child(n, p->k[i], true);
 	n->member = true;
 }
 
@@ -59,7 +61,7 @@ static void mark(fnode *root, const pstack *p)
 static char *item_key(const cJSON *item, const patch_field_info *fi, int index, err *e)
 {
 	if (fi->list_type == PATCH_LIST_SET) {
-		char *s = pi_print(item);
+		char *s = patch_u_print(item);
 		char *k = xasprintf("v:%s", s);
 		free(s);
 		return k;
@@ -83,21 +85,23 @@ static char *item_key(const cJSON *item, const patch_field_info *fi, int index, 
 		}
 	cJSON *k = cJSON_CreateObject();
 	for (int i = 0; i < n; i++) {
-		const cJSON *v = pi_get(item, names[i]);
+		const cJSON *v = patch_u_get(item, names[i]);
 		if (!v && strcmp(names[i], "protocol") == 0) {
 			cJSON_AddStringToObject(k, names[i], "TCP"); /* schema default */
 			continue;
 		}
 		if (!v) {
 			cJSON_Delete(k);
-			err_fail(e, PATCH_REASON, "element %d: associative list with keys has an "
-				 "element that omits key field \"%s\" (and doesn't have default value)",
+			err_fail(e, PATCH_REASON,
+				 "element %d: associative list with keys has an "
+				 "element that omits key field \"%s\" (and doesn't have default "
+				 "value)",
 				 index, names[i]);
 			return NULL;
 		}
-		cJSON_AddItemToObject(k, names[i], pi_dup(v));
+		cJSON_AddItemToObject(k, names[i], patch_u_dup(v));
 	}
-	char *s = pi_print(k);
+	char *s = patch_u_print(k);
 	cJSON_Delete(k);
 	char *out = xasprintf("k:%s", s);
 	free(s);
@@ -110,26 +114,40 @@ typedef struct kitem {
 	const cJSON *v;
 } kitem;
 
+/* The kitem array lives in a klist that also holds a hash index of the keys, so that lookups
+ * stay linear on long lists; index_list() returns klist.v and the helpers find the klist back
+ * from it. */
+typedef struct klist {
+	patch_kindex x;
+	kitem v[];
+} klist;
+
+static klist *klist_of(const kitem *l)
+{
+	return (klist *)(void *)((char *)(uintptr_t)l - offsetof(klist, v));
+}
+
 static kitem *index_list(const cJSON *l, const patch_field_info *fi, size_t *n_out, err *e)
 {
 	size_t n = 0, cap = (size_t)cJSON_GetArraySize(l) + 1;
-	kitem *out = xcalloc(cap, sizeof *out);
+	klist *kl = xcalloc(1, sizeof *kl + cap * sizeof(kitem));
+	patch_kx_init(&kl->x, cap);
+	kitem *out = kl->v;
 	int i = 0;
 	for (const cJSON *c = l ? l->child : NULL; c; c = c->next, i++) {
 		char *k = item_key(c, fi, i, e);
 		if (!k) {
 			for (size_t j = 0; j < n; j++)
 				free(out[j].key);
-			free(out);
+			patch_kx_free(&kl->x);
+			free(kl);
 			return NULL;
 		}
-		bool dup = false;
-		for (size_t j = 0; j < n && !dup; j++)
-			dup = strcmp(out[j].key, k) == 0;
-		if (dup) {
-			free(k);
+		if (patch_kx_get(&kl->x, k) >= 0) {
+			free(k); /* a repeated key: the first item wins */
 			continue;
 		}
+		patch_kx_add(&kl->x, k, (long)n);
 		out[n].key = k;
 		out[n++].v = c;
 	}
@@ -139,22 +157,22 @@ static kitem *index_list(const cJSON *l, const patch_field_info *fi, size_t *n_o
 
 static void free_index(kitem *l, size_t n)
 {
+	klist *kl = klist_of(l);
 	for (size_t i = 0; i < n; i++)
 		free(l[i].key);
-	free(l);
+	patch_kx_free(&kl->x);
+	free(kl);
 }
 
 static const kitem *find_item(const kitem *l, size_t n, const char *key)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(l[i].key, key) == 0)
-			return &l[i];
-	return NULL;
+	long i = patch_kx_get(&klist_of(l)->x, key);
+	return i >= 0 && (size_t)i < n ? &l[i] : NULL;
 }
 
 static bool is_atomic_map(pschema s, const patch_field_info *fi)
 {
-	return (fi && fi->atomic_map) || ps_atomic_map(s);
+	return (fi && fi->atomic_map) || patch_s_atomic_map(s);
 }
 
 /* ---- ToFieldSet ---- */
@@ -166,12 +184,12 @@ static int fields_object(const cJSON *v, pschema s, pstack *p, fnode *set, err *
 {
 	for (const cJSON *c = v->child; c; c = c->next) {
 		patch_field_info cfi;
-		pschema cs = ps_field(s, c->string, &cfi);
+		pschema cs = patch_s_field(s, c->string, &cfi);
 		if (!ps_push(p, xasprintf("f:%s", c->string)))
 			return err_fail(e, PATCH_REASON, "object nested too deeply");
 		int rc = fields_value(c, cs, &cfi, p, set, e);
 		/* entries of a map (additionalProperties) are members themselves */
-		if (rc == 0 && s.oa && !pi_get(pi_get(s.oa, "properties"), c->string))
+		if (rc == 0 && s.oa && !patch_u_get(patch_u_get(s.oa, "properties"), c->string))
 			mark(set, p);
 		ps_pop(p);
 		if (rc < 0)
@@ -184,18 +202,18 @@ static int fields_value(const cJSON *v, pschema s, const patch_field_info *fi, p
 			fnode *set, err *e)
 {
 	if (cJSON_IsObject(v)) {
-		if (is_atomic_map(s, fi) || !v->child) {
+		if (is_atomic_map(s, fi)) {
 			mark(set, p);
 			return 0;
 		}
-		return fields_object(v, s, p, set, e);
+		return fields_object(v, s, p, set, e); /* an empty map owns nothing */
 	}
 	if (cJSON_IsArray(v)) {
 		if (fi->list_type == PATCH_LIST_ATOMIC) {
 			mark(set, p);
 			return 0;
 		}
-		pschema is = ps_items(s);
+		pschema is = patch_s_items(s);
 		int i = 0;
 		for (const cJSON *c = v->child; c; c = c->next, i++) {
 			char *k = item_key(c, fi, i, e);
@@ -220,33 +238,33 @@ static int fields_value(const cJSON *v, pschema s, const patch_field_info *fi, p
 /* Server-set metadata nobody owns (the API server's strip set). */
 static void strip_meta(fnode *set)
 {
-	static const char *meta[] = { "f:name", "f:namespace", "f:creationTimestamp",
-				      "f:selfLink", "f:uid", "f:clusterName", "f:generation",
-				      "f:managedFields", "f:resourceVersion" };
+	static const char *meta[] = {"f:name",       "f:namespace",     "f:creationTimestamp",
+				     "f:selfLink",   "f:uid",           "f:clusterName",
+				     "f:generation", "f:managedFields", "f:resourceVersion"};
 	fnode *n;
-	if ((n = fn_child(set, "f:apiVersion", false)))
+	if ((n = patch_fs_child(set, "f:apiVersion", false)))
 		n->member = false;
-	if ((n = fn_child(set, "f:kind", false)))
+	if ((n = patch_fs_child(set, "f:kind", false)))
 		n->member = false;
-	fnode *m = fn_child(set, "f:metadata", false);
+	fnode *m = patch_fs_child(set, "f:metadata", false);
 	if (m) {
 		m->member = false;
 		for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
-			if ((n = fn_child(m, meta[i], false)))
+			if ((n = patch_fs_child(m, meta[i], false)))
 				n->member = false;
 	}
-	fn_prune(set);
+	patch_fs_prune(set);
 }
 
 static fnode *field_set(const cJSON *obj, pschema s, err *e)
 {
-	fnode *set = fn_new(NULL);
-	pstack p = { .n = 0 };
+	fnode *set = patch_fs_new(NULL);
+	pstack p = {.n = 0};
 	int rc = fields_object(obj, s, &p, set, e);
 	while (p.n)
 		ps_pop(&p);
 	if (rc < 0) {
-		fn_free(set);
+		patch_fs_free(set);
 		return NULL;
 	}
 	strip_meta(set);
@@ -258,20 +276,24 @@ static fnode *field_set(const cJSON *obj, pschema s, err *e)
 static cJSON *merge_value(const cJSON *live, const cJSON *applied, pschema s,
 			  const patch_field_info *fi, int depth, err *e);
 
-static cJSON *merge_object(const cJSON *live, const cJSON *applied, pschema s, int depth,
-			   err *e)
+static cJSON *merge_object(const cJSON *live, const cJSON *applied, pschema s, int depth, err *e)
 {
-	cJSON *out = pi_dup(live);
+	cJSON *out = patch_u_dup(live);
+	patch_oix ox;
+	patch_oix_init(&ox, out);
 	for (const cJSON *c = applied->child; c; c = c->next) {
 		patch_field_info cfi;
-		pschema cs = ps_field(s, c->string, &cfi);
-		cJSON *m = merge_value(pi_get(live, c->string), c, cs, &cfi, depth + 1, e);
+		pschema cs = patch_s_field(s, c->string, &cfi);
+		/* out's member is a copy of live's */
+		cJSON *m = merge_value(patch_oix_get(&ox, c->string), c, cs, &cfi, depth + 1, e);
 		if (!m) {
+			patch_oix_free(&ox);
 			cJSON_Delete(out);
 			return NULL;
 		}
-		pi_set(out, c->string, m);
+		patch_oix_set(&ox, c->string, m);
 	}
+	patch_oix_free(&ox);
 	return out;
 }
 
@@ -288,8 +310,8 @@ static cJSON *merge_list(const cJSON *live, const cJSON *applied, pschema s,
 		free_index(l, ln);
 		return NULL;
 	}
-	pschema is = ps_items(s);
-	patch_field_info ifi = { 0 };
+	pschema is = patch_s_items(s);
+	patch_field_info ifi = {0};
 	cJSON *out = cJSON_CreateArray();
 	/* shared: applied items also in live, in applied order */
 	size_t *shared = xcalloc(rn + 1, sizeof *shared), sn = 0, si = 0;
@@ -302,9 +324,10 @@ static cJSON *merge_list(const cJSON *live, const cJSON *applied, pschema s,
 	while (ok && (li < ln || ri < rn)) {
 		if (li < ln && ri < rn) {
 			if (strcmp(l[li].key, r[ri].key) == 0) {
-				cJSON *m = fi->list_type == PATCH_LIST_MAP ?
-						   merge_value(l[li].v, r[ri].v, is, &ifi, depth + 1, e) :
-						   pi_dup(r[ri].v);
+				cJSON *m = fi->list_type == PATCH_LIST_MAP
+						   ? merge_value(l[li].v, r[ri].v, is, &ifi,
+								 depth + 1, e)
+						   : patch_u_dup(r[ri].v);
 				if (!m)
 					ok = false;
 				else
@@ -321,15 +344,15 @@ static cJSON *merge_list(const cJSON *live, const cJSON *applied, pschema s,
 			}
 		}
 		if (li < ln && !find_item(r, rn, l[li].key)) {
-			cJSON_AddItemToArray(out, pi_dup(l[li].v));
+			cJSON_AddItemToArray(out, patch_u_dup(l[li].v));
 			li++;
 			continue;
 		}
 		if (ri < rn) {
 			const kitem *lm = find_item(l, ln, r[ri].key);
-			cJSON *m = lm && fi->list_type == PATCH_LIST_MAP ?
-					   merge_value(lm->v, r[ri].v, is, &ifi, depth + 1, e) :
-					   pi_dup(r[ri].v);
+			cJSON *m = lm && fi->list_type == PATCH_LIST_MAP
+					   ? merge_value(lm->v, r[ri].v, is, &ifi, depth + 1, e)
+					   : patch_u_dup(r[ri].v);
 			if (!m)
 				ok = false;
 			else
@@ -359,12 +382,12 @@ static cJSON *merge_value(const cJSON *live, const cJSON *applied, pschema s,
 		return NULL;
 	}
 	if (!live)
-		return pi_dup(applied);
+		return patch_u_dup(applied);
 	if (cJSON_IsObject(live) && cJSON_IsObject(applied) && !is_atomic_map(s, fi))
 		return merge_object(live, applied, s, depth, e);
 	if (cJSON_IsArray(live) && cJSON_IsArray(applied) && fi->list_type != PATCH_LIST_ATOMIC)
 		return merge_list(live, applied, s, fi, depth, e);
-	return pi_dup(applied);
+	return patch_u_dup(applied);
 }
 
 /* ---- compare (old -> new): added, modified, removed ---- */
@@ -385,11 +408,11 @@ static bool always_present(const pstack *p)
 	if (strncmp(k, "f:", 2) != 0)
 		return false;
 	k += 2;
-	if (p->n == 1 && (strcmp(k, "spec") == 0 || strcmp(k, "status") == 0 ||
-			  strcmp(k, "metadata") == 0))
+	if (p->n == 1 &&
+	    (strcmp(k, "spec") == 0 || strcmp(k, "status") == 0 || strcmp(k, "metadata") == 0))
 		return true;
-	static const char *always[] = { "template", "strategy", "updateStrategy", "jobTemplate",
-					"resources", "containers" };
+	static const char *always[] = {"template",    "strategy",  "updateStrategy",
+				       "jobTemplate", "resources", "containers"};
 	for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
 		if (strcmp(k, always[i]) == 0)
 			return true;
@@ -410,7 +433,7 @@ static void leaf(const cJSON *o, const cJSON *n, cmpctx *c)
 		mark(c->added, &c->p);
 	else if (!n)
 		mark(c->removed, &c->p);
-	else if (!pi_equal(o, n))
+	else if (!patch_u_equal(o, n))
 		mark(c->modified, &c->p);
 }
 
@@ -435,21 +458,27 @@ static int compare_value(const cJSON *o, const cJSON *n, pschema s, const patch_
 			leaf(o, n, c);
 			return 0;
 		}
-		for (const cJSON *k = n ? n->child : NULL; k; k = k->next) {
+		patch_oix oi, ni;
+		patch_oix_init(&oi, (cJSON *)(uintptr_t)o);
+		patch_oix_init(&ni, (cJSON *)(uintptr_t)n);
+		int rc = 0;
+		for (const cJSON *k = n ? n->child : NULL; k && rc == 0; k = k->next) {
 			patch_field_info cfi;
-			pschema cs = ps_field(s, k->string, &cfi);
-			if (compare_child(pi_get(o, k->string), k, cs, &cfi,
-					  xasprintf("f:%s", k->string), c) < 0)
-				return -1;
+			pschema cs = patch_s_field(s, k->string, &cfi);
+			rc = compare_child(o ? patch_oix_get(&oi, k->string) : NULL, k, cs, &cfi,
+					   xasprintf("f:%s", k->string), c);
 		}
-		for (const cJSON *k = o ? o->child : NULL; k; k = k->next) {
-			if (pi_get(n, k->string))
+		for (const cJSON *k = o ? o->child : NULL; k && rc == 0; k = k->next) {
+			if (n && patch_oix_get(&ni, k->string))
 				continue;
 			patch_field_info cfi;
-			pschema cs = ps_field(s, k->string, &cfi);
-			if (compare_child(k, NULL, cs, &cfi, xasprintf("f:%s", k->string), c) < 0)
-				return -1;
+			pschema cs = patch_s_field(s, k->string, &cfi);
+			rc = compare_child(k, NULL, cs, &cfi, xasprintf("f:%s", k->string), c);
 		}
+		patch_oix_free(&oi);
+		patch_oix_free(&ni);
+		if (rc < 0)
+			return -1;
 		if (c->p.n > 0 && !o && !always_present(&c->p))
 			mark(c->added, &c->p);
 		else if (c->p.n > 0 && !n)
@@ -471,8 +500,8 @@ static int compare_value(const cJSON *o, const cJSON *n, pschema s, const patch_
 			free_index(ol, on);
 			return -1;
 		}
-		pschema is = ps_items(s);
-		patch_field_info ifi = { 0 };
+		pschema is = patch_s_items(s);
+		patch_field_info ifi = {0};
 		int rc = 0;
 		for (size_t i = 0; i < nn && rc == 0; i++) {
 			const kitem *m = find_item(ol, on, nl[i].key);
@@ -499,17 +528,17 @@ static int compare_value(const cJSON *o, const cJSON *n, pschema s, const patch_
 static int compare(const cJSON *o, const cJSON *n, pschema s, fnode **added, fnode **modified,
 		   fnode **removed, err *e)
 {
-	cmpctx c = { fn_new(NULL), fn_new(NULL), fn_new(NULL), { .n = 0 }, e };
-	patch_field_info fi = { 0 };
+	cmpctx c = {patch_fs_new(NULL), patch_fs_new(NULL), patch_fs_new(NULL), {.n = 0}, e};
+	patch_field_info fi = {0};
 	cJSON *empty = cJSON_CreateObject();
 	int rc = compare_value(o ? o : empty, n ? n : empty, s, &fi, &c);
 	cJSON_Delete(empty);
 	while (c.p.n)
 		ps_pop(&c.p);
 	if (rc < 0) {
-		fn_free(c.added);
-		fn_free(c.modified);
-		fn_free(c.removed);
+		patch_fs_free(c.added);
+		patch_fs_free(c.modified);
+		patch_fs_free(c.removed);
 		return -1;
 	}
 	strip_meta(c.added);
@@ -529,50 +558,59 @@ static int prune_value(cJSON *v, const fnode *r, const fnode *keep, pschema s,
 {
 	if (depth > PATCH_MAX_DEPTH || !v)
 		return 0;
-	for (size_t i = 0; i < r->n; i++) {
+	/* list items by key, indexed once (an item that lacks its key cannot be owned) */
+	kitem *il = NULL;
+	size_t iln = 0;
+	if (cJSON_IsArray(v) && fi) {
+		err ignore = {0};
+		il = index_list(v, fi, &iln, &ignore);
+	}
+	patch_oix ox;
+	patch_oix_init(&ox, cJSON_IsObject(v) ? v : NULL);
+	int rc = 0;
+	for (size_t i = 0; i < r->n && rc == 0; i++) {
 		const fnode *rk = r->kids[i];
-		const fnode *kk = keep ? fn_child((fnode *)keep, rk->key, false) : NULL;
+		const fnode *kk = keep ? patch_fs_child((fnode *)keep, rk->key, false) : NULL;
 		cJSON *child = NULL;
-		patch_field_info cfi = { 0 };
-		pschema cs = { NULL, NULL };
+		patch_field_info cfi = {0};
+		pschema cs = {NULL, NULL};
 		if (strncmp(rk->key, "f:", 2) == 0 && cJSON_IsObject(v)) {
-			child = pi_get(v, rk->key + 2);
-			cs = ps_field(s, rk->key + 2, &cfi);
-		} else if (cJSON_IsArray(v) && fi) {
-			int idx = 0;
-			for (cJSON *c = v->child; c; c = c->next, idx++) {
-				err ignore = { 0 };
-				char *k = item_key(c, fi, idx, &ignore);
-				bool hit = k && strcmp(k, rk->key) == 0;
-				free(k);
-				if (hit) {
-					child = c;
-					break;
-				}
-			}
-			cs = ps_items(s);
+			child = patch_oix_get(&ox, rk->key + 2);
+			cs = patch_s_field(s, rk->key + 2, &cfi);
+		} else if (il) {
+			/* items are only detached once: keys in r are unique */
+			const kitem *it = find_item(il, iln, rk->key);
+			child = it ? (cJSON *)(uintptr_t)it->v : NULL;
+			cs = patch_s_items(s);
 		}
 		if (!child)
 			continue;
-		if (rk->member && (!kk || fn_empty(kk))) {
+		if (rk->member && (!kk || patch_fs_empty(kk))) {
+			if (cJSON_IsObject(v))
+				patch_oix_put(&ox, rk->key + 2, NULL);
 			cJSON_Delete(cJSON_DetachItemViaPointer(v, child));
 			continue;
 		}
 		bool had = (cJSON_IsObject(child) || cJSON_IsArray(child)) && child->child;
-		if (prune_value(child, rk, kk, cs, cJSON_IsArray(child) ? &cfi : NULL, depth + 1,
-				e) < 0)
-			return -1;
+		rc = prune_value(child, rk, kk, cs, cJSON_IsArray(child) ? &cfi : NULL, depth + 1,
+				 e);
 		/* a map or list emptied by the removal goes away with it (SMD sets it null) */
-		if (had && !child->child)
+		if (rc == 0 && had && !child->child) {
+			if (cJSON_IsObject(v))
+				patch_oix_put(&ox, rk->key + 2, NULL);
 			cJSON_Delete(cJSON_DetachItemViaPointer(v, child));
+		}
 	}
-	return 0;
+	patch_oix_free(&ox);
+	if (il)
+		free_index(il, iln);
+	return rc;
 }
 
 /* ---- managedFields ---- */
 
 typedef struct mentry {
-	cJSON *raw;      /* the entry object (owned) */
+	cJSON *raw; /* the entry object (owned) */
 	const char *manager, *operation, *api_version, *subresource, *time;
 	fnode *set;
 	bool changed;
@@ -585,7 +623,7 @@ typedef struct mlist {
 
 static const char *str_member(const cJSON *o, const char *k)
 {
-	const cJSON *v = pi_get(o, k);
+	const cJSON *v = patch_u_get(o, k);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
@@ -593,7 +631,7 @@ static void mlist_release(mlist *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		cJSON_Delete(m->v[i].raw);
-		fn_free(m->v[i].set);
+		patch_fs_free(m->v[i].set);
 	}
 	free(m->v);
 	m->v = NULL;
@@ -608,16 +646,16 @@ static int mlist_load(mlist *m, const cJSON *mf, err *e)
 		if (!cJSON_IsObject(c) || !str_member(c, "manager"))
 			continue; /* [{}] clears managedFields, as csaupgrade relies on */
 		mentry *x = &m->v[m->n];
-		x->raw = pi_dup(c);
+		x->raw = patch_u_dup(c);
 		x->manager = str_member(x->raw, "manager");
 		x->operation = str_member(x->raw, "operation");
 		x->api_version = str_member(x->raw, "apiVersion");
 		x->subresource = str_member(x->raw, "subresource");
 		x->time = str_member(x->raw, "time");
-		x->set = fn_from_json(pi_get(x->raw, "fieldsV1"));
+		x->set = patch_fs_from_json(patch_u_get(x->raw, "fieldsV1"));
 		m->n++;
 		if (!x->set) {
-			x->set = fn_new(NULL);
+			x->set = patch_fs_new(NULL);
 			mlist_release(m);
 			return err_fail(e, PATCH_REASON, "managedFields nested too deeply");
 		}
@@ -630,8 +668,8 @@ static bool same_str(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-static long mlist_find(const mlist *m, const char *manager, const char *op,
-		       const char *api_version, const char *subresource)
+static long mlist_find(const mlist *m, const char *manager, const char *op, const char *api_version,
+		       const char *subresource)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const mentry *x = &m->v[i];
@@ -643,8 +681,8 @@ static long mlist_find(const mlist *m, const char *manager, const char *op,
 	return -1;
 }
 
-static mentry *mlist_add(mlist *m, const char *manager, const char *op,
-			 const char *api_version, const char *subresource)
+static mentry *mlist_add(mlist *m, const char *manager, const char *op, const char *api_version,
+			 const char *subresource)
 {
 	m->v = xrealloc(m->v, (m->n + 1) * sizeof *m->v);
 	mentry *x = &m->v[m->n++];
@@ -660,7 +698,7 @@ static mentry *mlist_add(mlist *m, const char *manager, const char *op,
 	x->operation = str_member(x->raw, "operation");
 	x->api_version = str_member(x->raw, "apiVersion");
 	x->subresource = str_member(x->raw, "subresource");
-	x->set = fn_new(NULL);
+	x->set = patch_fs_new(NULL);
 	x->changed = true;
 	return x;
 }
@@ -689,7 +727,7 @@ static void mlist_store(mlist *m, cJSON *obj, const char *now)
 	for (size_t i = 0; i < m->n; i++) {
 		mentry *x = &m->v[i];
 		if (x->changed && now) {
-			pi_set(x->raw, "time", cJSON_CreateString(now));
+			patch_u_set(x->raw, "time", cJSON_CreateString(now));
 			x->time = str_member(x->raw, "time");
 		}
 	}
@@ -697,42 +735,42 @@ static void mlist_store(mlist *m, cJSON *obj, const char *now)
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < m->n; i++) {
 		mentry *x = &m->v[i];
-		fn_prune(x->set);
-		if (fn_empty(x->set))
+		patch_fs_prune(x->set);
+		if (patch_fs_empty(x->set))
 			continue;
 		cJSON *ent = cJSON_CreateObject();
-		static const char *order[] = { "manager", "operation", "apiVersion", "time" };
+		static const char *order[] = {"manager", "operation", "apiVersion", "time"};
 		for (size_t k = 0; k < 4; k++) {
-			const cJSON *v = pi_get(x->raw, order[k]);
+			const cJSON *v = patch_u_get(x->raw, order[k]);
 			if (v)
-				cJSON_AddItemToObject(ent, order[k], pi_dup(v));
+				cJSON_AddItemToObject(ent, order[k], patch_u_dup(v));
 		}
 		cJSON_AddStringToObject(ent, "fieldsType", "FieldsV1");
-		cJSON_AddItemToObject(ent, "fieldsV1", fn_to_json(x->set));
-		const cJSON *sub = pi_get(x->raw, "subresource");
+		cJSON_AddItemToObject(ent, "fieldsV1", patch_fs_to_json(x->set));
+		const cJSON *sub = patch_u_get(x->raw, "subresource");
 		if (sub)
-			cJSON_AddItemToObject(ent, "subresource", pi_dup(sub));
+			cJSON_AddItemToObject(ent, "subresource", patch_u_dup(sub));
 		cJSON_AddItemToArray(arr, ent);
 	}
-	cJSON *meta = pi_get(obj, "metadata");
+	cJSON *meta = patch_u_get(obj, "metadata");
 	if (!cJSON_IsObject(meta)) {
 		meta = cJSON_CreateObject();
-		pi_set(obj, "metadata", meta);
+		patch_u_set(obj, "metadata", meta);
 	}
 	if (cJSON_GetArraySize(arr) == 0) {
 		cJSON_Delete(arr);
-		pi_delete_key(meta, "managedFields");
+		patch_u_delete_key(meta, "managedFields");
 	} else {
-		pi_set(meta, "managedFields", arr);
+		patch_u_set(meta, "managedFields", arr);
 	}
 }
 
 /* A copy of obj without metadata.managedFields, and the entries. */
 static cJSON *split_managed(const cJSON *obj, mlist *m, err *e)
 {
-	cJSON *copy = obj ? pi_dup(obj) : cJSON_CreateObject();
-	cJSON *meta = pi_get(copy, "metadata");
-	cJSON *mf = meta ? pi_get(meta, "managedFields") : NULL;
+	cJSON *copy = obj ? patch_u_dup(obj) : cJSON_CreateObject();
+	cJSON *meta = patch_u_get(copy, "metadata");
+	cJSON *mf = meta ? patch_u_get(meta, "managedFields") : NULL;
 	if (mf)
 		mf = cJSON_DetachItemViaPointer(meta, mf);
 	int rc = mlist_load(m, mf, e);
@@ -770,7 +808,7 @@ void patch_conflicts_release(patch_conflicts *c)
 static char *quote(const char *s)
 {
 	cJSON *v = cJSON_CreateString(s ? s : "");
-	char *q = pi_print(v);
+	char *q = patch_u_print(v);
 	cJSON_Delete(v);
 	return q;
 }
@@ -865,7 +903,7 @@ cJSON *patch_conflicts_status(const patch_conflicts *c)
 static pschema schema_of(const cJSON *obj, const patch_schema_hint *hint)
 {
 	const char *av = str_member(obj, "apiVersion"), *kind = str_member(obj, "kind");
-	return ps_root(av, kind, hint);
+	return patch_s_root(av, kind, hint);
 }
 
 cJSON *patch_fields_of(const cJSON *applied, const patch_schema_hint *hint, err *e)
@@ -874,20 +912,20 @@ cJSON *patch_fields_of(const cJSON *applied, const patch_schema_hint *hint, err 
 		err_fail(e, PATCH_REASON, "applied configuration must be an object");
 		return NULL;
 	}
-	if (pi_depth(applied, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH) {
+	if (patch_u_depth(applied, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH) {
 		err_fail(e, PATCH_REASON, "object nested deeper than %d levels", PATCH_MAX_DEPTH);
 		return NULL;
 	}
-	cJSON *copy = pi_dup(applied);
-	cJSON *meta = pi_get(copy, "metadata");
+	cJSON *copy = patch_u_dup(applied);
+	cJSON *meta = patch_u_get(copy, "metadata");
 	if (meta)
-		pi_delete_key(meta, "managedFields");
+		patch_u_delete_key(meta, "managedFields");
 	fnode *set = field_set(copy, schema_of(applied, hint), e);
 	cJSON_Delete(copy);
 	if (!set)
 		return NULL;
-	cJSON *out = fn_to_json(set);
-	fn_free(set);
+	cJSON *out = patch_fs_to_json(set);
+	patch_fs_free(set);
 	return out;
 }
 
@@ -909,6 +947,13 @@ static int cmp_conflicts(const void *a, const void *b)
 int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool force,
 		const char *now, const patch_schema_hint *hint, patch_conflicts *out, err *e)
 {
+	return patch_apply_subresource(live, applied, manager, NULL, force, now, hint, out, e);
+}
+
+int patch_apply_subresource(cJSON **live, const cJSON *applied, const char *manager,
+			    const char *subresource, bool force, const char *now,
+			    const patch_schema_hint *hint, patch_conflicts *out, err *e)
+{
 	if (out)
 		patch_conflicts_init(out);
 	if (!live || !manager || !*manager)
@@ -917,13 +962,13 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 		return err_fail(e, PATCH_REASON, "applied configuration must be an object");
 	if (*live && !cJSON_IsObject(*live))
 		return err_fail(e, PATCH_REASON, "live object must be an object");
-	if (pi_depth(applied, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
-	    (*live && pi_depth(*live, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH))
+	if (patch_u_depth(applied, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
+	    (*live && patch_u_depth(*live, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH))
 		return err_fail(e, PATCH_REASON, "object nested deeper than %d levels",
 				PATCH_MAX_DEPTH);
 	pschema s = schema_of(applied, hint);
 	const char *av = str_member(applied, "apiVersion");
-	mlist m = { 0 }, ignore = { 0 };
+	mlist m = {0}, ignore = {0};
 	int rc = -1;
 	fnode *aset = NULL, *others = NULL, *added = NULL, *modified = NULL, *removed = NULL;
 	fnode *changed = NULL;
@@ -937,31 +982,31 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 		goto out;
 	if (!(aset = field_set(ap, s, e)))
 		goto out;
-	patch_field_info rootfi = { 0 };
+	patch_field_info rootfi = {0};
 	if (!(merged = merge_value(cur, ap, s, &rootfi, 0, e)))
 		goto out;
 	/* prune what this manager applied before and no longer applies */
-	long mine = mlist_find(&m, manager, "Apply", NULL, NULL);
-	others = fn_new(NULL);
+	long mine = mlist_find(&m, manager, "Apply", NULL, subresource);
+	others = patch_fs_new(NULL);
 	for (size_t i = 0; i < m.n; i++)
 		if ((long)i != mine)
-			fn_union(others, m.v[i].set);
+			patch_fs_union(others, m.v[i].set);
 	if (mine >= 0) {
-		fnode *gone = fn_diff(m.v[mine].set, aset);
-		fnode *keep = fn_new(NULL);
-		fn_union(keep, others);
-		fn_union(keep, aset);
+		fnode *gone = patch_fs_diff(m.v[mine].set, aset);
+		fnode *keep = patch_fs_new(NULL);
+		patch_fs_union(keep, others);
+		patch_fs_union(keep, aset);
 		int prc = prune_value(merged, gone, keep, s, NULL, 0, e);
-		fn_free(gone);
-		fn_free(keep);
+		patch_fs_free(gone);
+		patch_fs_free(keep);
 		if (prc < 0)
 			goto out;
 	}
 	if (compare(cur, merged, s, &added, &modified, &removed, e) < 0)
 		goto out;
-	changed = fn_new(NULL);
-	fn_union(changed, added);
-	fn_union(changed, modified);
+	changed = patch_fs_new(NULL);
+	patch_fs_union(changed, added);
+	patch_fs_union(changed, modified);
 	/* conflicts with every other manager */
 	patch_conflicts local;
 	patch_conflicts *conf = out ? out : &local;
@@ -971,10 +1016,10 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 	for (size_t i = 0; i < m.n; i++) {
 		if ((long)i == mine)
 			continue;
-		csets[i] = fn_intersect(m.v[i].set, changed);
-		if (!force && !fn_empty(csets[i])) {
-			collect col = { conf, &m.v[i] };
-			fn_each_member(csets[i], add_conflict, &col);
+		csets[i] = patch_fs_intersect(m.v[i].set, changed);
+		if (!force && !patch_fs_empty(csets[i])) {
+			collect col = {conf, &m.v[i]};
+			patch_fs_each_member(csets[i], add_conflict, &col);
 		}
 	}
 	if (conf->n > 0) {
@@ -984,7 +1029,7 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 		if (!out)
 			patch_conflicts_release(&local);
 		for (size_t i = 0; i < m.n; i++)
-			fn_free(csets[i]);
+			patch_fs_free(csets[i]);
 		free(csets);
 		rc = 1;
 		goto out;
@@ -992,23 +1037,23 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 	for (size_t i = 0; i < m.n; i++) {
 		if ((long)i == mine)
 			continue;
-		fnode *a = fn_diff(m.v[i].set, csets[i]);
-		fnode *b = fn_diff(a, removed);
-		fn_free(a);
-		fn_free(m.v[i].set);
+		fnode *a = patch_fs_diff(m.v[i].set, csets[i]);
+		fnode *b = patch_fs_diff(a, removed);
+		patch_fs_free(a);
+		patch_fs_free(m.v[i].set);
 		m.v[i].set = b;
-		fn_free(csets[i]);
+		patch_fs_free(csets[i]);
 	}
 	free(csets);
-	mentry *me = mine >= 0 ? &m.v[mine] : mlist_add(&m, manager, "Apply", av, NULL);
+	mentry *me = mine >= 0 ? &m.v[mine] : mlist_add(&m, manager, "Apply", av, subresource);
 	/* the acting manager's time moves when its set or the object changed */
-	if (!fn_equal(me->set, aset) || !same_str(me->api_version, av) || !fn_empty(changed) ||
-	    !fn_empty(removed))
+	if (!patch_fs_equal(me->set, aset) || !same_str(me->api_version, av) ||
+	    !patch_fs_empty(changed) || !patch_fs_empty(removed))
 		me->changed = true;
 	if (av)
-		pi_set(me->raw, "apiVersion", cJSON_CreateString(av));
+		patch_u_set(me->raw, "apiVersion", cJSON_CreateString(av));
 	me->api_version = str_member(me->raw, "apiVersion");
-	fn_free(me->set);
+	patch_fs_free(me->set);
 	me->set = aset;
 	aset = NULL;
 	mlist_store(&m, merged, now);
@@ -1018,12 +1063,12 @@ int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool fo
 	rc = 0;
 out:
 	mlist_release(&m);
-	fn_free(aset);
-	fn_free(others);
-	fn_free(added);
-	fn_free(modified);
-	fn_free(removed);
-	fn_free(changed);
+	patch_fs_free(aset);
+	patch_fs_free(others);
+	patch_fs_free(added);
+	patch_fs_free(modified);
+	patch_fs_free(removed);
+	patch_fs_free(changed);
 	cJSON_Delete(merged);
 	cJSON_Delete(cur);
 	cJSON_Delete(ap);
@@ -1036,12 +1081,12 @@ int patch_track_update(const cJSON *old, cJSON *newobj, const char *manager,
 {
 	if (!cJSON_IsObject(newobj) || !manager)
 		return err_fail(e, PATCH_REASON, "object must be an object with a manager");
-	if (pi_depth(newobj, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
-	    (old && pi_depth(old, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH))
+	if (patch_u_depth(newobj, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
+	    (old && patch_u_depth(old, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH))
 		return err_fail(e, PATCH_REASON, "object nested deeper than %d levels",
 				PATCH_MAX_DEPTH);
 	pschema s = schema_of(newobj, hint);
-	mlist m = { 0 }, ignore = { 0 };
+	mlist m = {0}, ignore = {0};
 	int rc = -1;
 	fnode *added = NULL, *modified = NULL, *removed = NULL;
 	cJSON *o = NULL;
@@ -1052,36 +1097,36 @@ int patch_track_update(const cJSON *old, cJSON *newobj, const char *manager,
 		goto out;
 	if (compare(o, n, s, &added, &modified, &removed, e) < 0)
 		goto out;
-	fnode *changed = fn_new(NULL);
-	fn_union(changed, added);
-	fn_union(changed, modified);
+	fnode *changed = patch_fs_new(NULL);
+	patch_fs_union(changed, added);
+	patch_fs_union(changed, modified);
 	long mine = mlist_find(&m, manager, "Update", api_version, subresource);
 	for (size_t i = 0; i < m.n; i++) {
 		if ((long)i == mine)
 			continue;
-		fnode *a = fn_diff(m.v[i].set, changed);
-		fnode *b = fn_diff(a, removed);
-		fn_free(a);
-		fn_free(m.v[i].set);
+		fnode *a = patch_fs_diff(m.v[i].set, changed);
+		fnode *b = patch_fs_diff(a, removed);
+		patch_fs_free(a);
+		patch_fs_free(m.v[i].set);
 		m.v[i].set = b;
 	}
-	mentry *me = mine >= 0 ? &m.v[mine] :
-				 mlist_add(&m, manager, "Update", api_version, subresource);
-	fnode *a = fn_diff(me->set, removed);
-	fn_union(a, changed);
-	if (!fn_equal(a, me->set) || !fn_empty(changed) || !fn_empty(removed))
+	mentry *me =
+		mine >= 0 ? &m.v[mine] : mlist_add(&m, manager, "Update", api_version, subresource);
+	fnode *a = patch_fs_diff(me->set, removed);
+	patch_fs_union(a, changed);
+	if (!patch_fs_equal(a, me->set) || !patch_fs_empty(changed) || !patch_fs_empty(removed))
 		me->changed = true;
-	fn_free(me->set);
+	patch_fs_free(me->set);
 	me->set = a;
-	fn_free(changed);
+	patch_fs_free(changed);
 	mlist_store(&m, newobj, now);
 	rc = 0;
 out:
 	mlist_release(&m);
 	mlist_release(&ignore);
-	fn_free(added);
-	fn_free(modified);
-	fn_free(removed);
+	patch_fs_free(added);
+	patch_fs_free(modified);
+	patch_fs_free(removed);
 	cJSON_Delete(o);
 	cJSON_Delete(n);
 	return rc;

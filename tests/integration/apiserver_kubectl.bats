@@ -253,6 +253,15 @@ teardown_file() {
 	[ "$output" = "2 True" ]
 	run k patch widget w1 -p '{"spec":{"size":6}}'
 	[ "$status" -ne 0 ]
+	# server-side apply on /status records a status Apply entry
+	run curl -s -X PATCH -H 'Content-Type: application/apply-patch+yaml' \
+		"$APISERVER_URL/apis/example.com/v1/namespaces/default/widgets/w1/status?fieldManager=ctrl" \
+		-d '{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w1"},"status":{"phase":"Up"}}'
+	[[ "$output" == *'"phase":"Up"'* ]]
+	run k get wd w1 -o jsonpath='{.status.phase} {.metadata.generation}'
+	[ "$output" = "Up 2" ]
+	run k get wd w1 -o jsonpath='{.metadata.managedFields[?(@.manager=="ctrl")].subresource}'
+	[ "$output" = "status" ]
 	run k explain widget.spec
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"size"*"<integer>"* ]]
@@ -344,4 +353,212 @@ teardown_file() {
 	[[ "$output" == *'"remainingItemCount":4'* ]]
 	run k get cm -n pages --chunk-size=2 -o name
 	[ "${#lines[@]}" -eq 7 ]
+}
+
+@test "CRD with two versions (conversion None), unknown-field warnings, CRD deletion" {
+	cat >"$WORK/mv.yaml" <<-'EOF2'
+	apiVersion: apiextensions.k8s.io/v1
+	kind: CustomResourceDefinition
+	metadata:
+	  name: gadgets.example.com
+	spec:
+	  group: example.com
+	  names: {plural: gadgets, singular: gadget, kind: Gadget}
+	  scope: Cluster
+	  versions:
+	  - name: v1beta1
+	    served: true
+	    storage: false
+	    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+	  - name: v1
+	    served: true
+	    storage: true
+	    schema:
+	      openAPIV3Schema:
+	        type: object
+	        properties:
+	          spec: {type: object, properties: {a: {type: string}}}
+	EOF2
+	k apply -f "$WORK/mv.yaml"
+	k wait --for=condition=Established crd/gadgets.example.com --timeout=10s
+	echo '{"apiVersion":"example.com/v1beta1","kind":"Gadget","metadata":{"name":"g1"},"spec":{"a":"x"}}' | k apply -f -
+	run k get gadgets.v1beta1.example.com g1 -o jsonpath='{.apiVersion}'
+	[ "$output" = "example.com/v1beta1" ]
+	run k get gadget g1 -o jsonpath='{.apiVersion} {.spec.a}'
+	[ "$output" = "example.com/v1 x" ]
+	run k get crd gadgets.example.com -o jsonpath='{.status.storedVersions}'
+	[ "$output" = '["v1"]' ]
+	run k create -f - --validate=warn <<<'{"apiVersion":"example.com/v1","kind":"Gadget","metadata":{"name":"g2"},"spec":{"a":"x","zz":1}}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'Warning: unknown field "spec.zz"'* ]]
+	run k get gadget g2 -o jsonpath='{.spec}'
+	[ "$output" = '{"a":"x"}' ]
+	k delete crd gadgets.example.com
+	run k get --raw /apis/example.com/v1/gadgets
+	[ "$status" -ne 0 ]
+	run curl -s "$APISERVER_URL/apis/example.com/v1"
+	[[ "$output" != *'gadgets'* ]]
+	[[ "$output" == *'widgets'* ]]
+}
+
+@test "kubectl create deployment / expose / run (protobuf bodies)" {
+	k create deployment web --image=nginx:1 --port=80 --replicas=2
+	run k get deploy web -o jsonpath='{.spec.replicas} {.spec.selector.matchLabels.app} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort}'
+	[ "$output" = "2 web nginx:1 80" ]
+	k expose deploy web --port=8080 --target-port=80
+	run k get svc web -o jsonpath='{.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.selector.app}'
+	[ "$output" = "8080 80 web" ]
+	k run p1 --image=busybox --command -- sleep 10
+	run k get pod p1 -o jsonpath='{.spec.containers[0].command}'
+	[ "$output" = '["sleep","10"]' ]
+	k create sa robot
+	k create role r1 --verb=get --resource=pods
+	k create rolebinding rb1 --role=r1 --serviceaccount=default:robot
+	run k get rolebinding rb1 -o jsonpath='{.subjects[0].kind}/{.subjects[0].name} {.roleRef.name}'
+	[ "$output" = "ServiceAccount/robot r1" ]
+}
+
+@test "Flux CRDs install and their objects validate, default, print and take status" {
+	run k apply --server-side -f "$EDDY_SRC/config/crd/"
+	[ "$status" -eq 0 ]
+	k wait --for=condition=Established crd --all --timeout=20s
+	k apply -f - <<-'EOF2'
+	apiVersion: source.toolkit.fluxcd.io/v1
+	kind: GitRepository
+	metadata: {name: podinfo}
+	spec:
+	  interval: 1m
+	  url: https://github.com/stefanprodan/podinfo
+	  ref: {branch: master}
+	---
+	apiVersion: kustomize.toolkit.fluxcd.io/v1
+	kind: Kustomization
+	metadata: {name: apps}
+	spec:
+	  interval: 10m
+	  path: ./kustomize
+	  prune: true
+	  sourceRef: {kind: GitRepository, name: podinfo}
+	---
+	apiVersion: helm.toolkit.fluxcd.io/v2
+	kind: HelmRelease
+	metadata: {name: hr}
+	spec:
+	  interval: 5m
+	  chart:
+	    spec:
+	      chart: podinfo
+	      sourceRef: {kind: HelmRepository, name: podinfo}
+	EOF2
+	run k get gitrepositories
+	[[ "${lines[0]}" == *"NAME"*"URL"*"AGE"*"READY"*"STATUS"* ]]
+	[[ "${lines[1]}" == podinfo*"https://github.com/stefanprodan/podinfo"* ]]
+	run k get gitrepo podinfo -o jsonpath='{.spec.timeout}'
+	[ "$output" = "60s" ]
+	run k get ks apps -o jsonpath='{.spec.sourceRef.kind}/{.spec.sourceRef.name}'
+	[ "$output" = "GitRepository/podinfo" ]
+	run k apply -f - <<-'EOF2'
+	apiVersion: source.toolkit.fluxcd.io/v1
+	kind: GitRepository
+	metadata: {name: bad}
+	spec: {interval: soon, url: https://example.com/x}
+	EOF2
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'The GitRepository "bad" is invalid: spec.interval: Invalid value: "soon": spec.interval in body should match'* ]]
+	k patch gitrepo podinfo --subresource=status --type=merge -p \
+		'{"status":{"observedGeneration":1,"conditions":[{"type":"Ready","status":"True","reason":"Succeeded","message":"stored artifact","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}'
+	run k wait --for=condition=Ready gitrepo/podinfo --timeout=10s
+	[ "$status" -eq 0 ]
+	run k get gitrepo podinfo
+	[[ "${lines[1]}" == *"True"*"stored artifact"* ]]
+	run k explain kustomization.spec.prune
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"<boolean>"* ]]
+}
+
+@test "deletecollection with a label selector, preconditions, propagation errors" {
+	k create ns dc
+	for i in 1 2 3; do k create cm -n dc "x$i" >/dev/null; done
+	k label cm -n dc x1 x2 group=a >/dev/null
+	run curl -s -X DELETE "$APISERVER_URL/api/v1/namespaces/dc/configmaps?labelSelector=group%3Da"
+	[[ "$output" == *'"status":"Success"'* ]]
+	run k get cm -n dc -o name
+	[ "$output" = "configmap/x3" ]
+	run curl -s -X DELETE -H 'Content-Type: application/json' \
+		"$APISERVER_URL/api/v1/namespaces/dc/configmaps/x3" -d '{"preconditions":{"uid":"nope"}}'
+	[[ "$output" == *'"code":409'* ]]
+	[[ "$output" == *'Precondition failed: UID in precondition: nope'* ]]
+	run curl -s -X DELETE -H 'Content-Type: application/json' \
+		"$APISERVER_URL/api/v1/namespaces/dc/configmaps/x3" -d '{"propagationPolicy":"Sideways"}'
+	[[ "$output" == *'"code":422'* ]]
+	run curl -s -X DELETE "$APISERVER_URL/api/v1/namespaces/dc/configmaps/x3?dryRun=All"
+	[[ "$output" == *'"status":"Success"'* ]]
+	run k get cm -n dc x3 -o name
+	[ "$output" = "configmap/x3" ]
+	run curl -s "$APISERVER_URL/api/v1/namespaces/dc/configmaps?watch=1&resourceVersion=notanumber"
+	[[ "$output" == *'"code":400'* ]]
+	run curl -s -o /dev/null -w '%{http_code}' "$APISERVER_URL/api/v1/nosuchthings"
+	[ "$output" = "404" ]
+	run curl -s -X PATCH -H 'Content-Type: application/strategic-merge-patch+json' \
+		"$APISERVER_URL/apis/example.com/v1/namespaces/default/widgets/w1" -d '{}'
+	[[ "$output" == *'"code":415'* ]]
+}
+
+# One object of each kind through the whole verb matrix.
+matrix_manifest() { # kind name value
+	case $1 in
+	cm) printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s}\ndata: {v: "%s"}\n' "$2" "$3" ;;
+	deploy) printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: %s}\nspec:\n  replicas: %s\n  selector: {matchLabels: {app: %s}}\n  template:\n    metadata: {labels: {app: %s}}\n    spec: {containers: [{name: c, image: "busybox"}]}\n' "$2" "$3" "$2" "$2" ;;
+	widget) printf 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: %s}\nspec: {size: %s}\n' "$2" "$3" ;;
+	esac
+}
+
+@test "verb matrix on ConfigMaps, Deployments and custom resources" {
+	k wait --for=condition=Established crd/widgets.example.com --timeout=10s
+	local kind name
+	for kind in cm deploy widget; do
+		name="m-$kind"
+		matrix_manifest "$kind" "$name" 1 >"$WORK/$name.yaml"
+		k get "$kind" -w --output-watch-events --request-timeout=5s >"$WORK/$name.watch" 2>&1 &
+		local wp=$!
+		sleep 0.5
+		k apply -f "$WORK/$name.yaml"
+		run k get "$kind" "$name" -o yaml
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"name: $name"* ]]
+		matrix_manifest "$kind" "$name" 2 >"$WORK/$name.yaml"
+		run k diff -f "$WORK/$name.yaml"
+		[ "$status" -eq 1 ]
+		k apply --server-side --force-conflicts -f "$WORK/$name.yaml"
+		run k diff -f "$WORK/$name.yaml"
+		[ "$status" -eq 0 ]
+		k patch "$kind" "$name" --type=merge -p '{"metadata":{"labels":{"merge":"1"}}}'
+		k patch "$kind" "$name" --type=json -p '[{"op":"add","path":"/metadata/labels/json","value":"1"}]'
+		if [ "$kind" != widget ]; then
+			k patch "$kind" "$name" -p '{"metadata":{"labels":{"smp":"1"}}}'
+		fi
+		k label "$kind" "$name" lab=1
+		k annotate "$kind" "$name" ann=1
+		run k get "$kind" "$name" -o jsonpath='{.metadata.labels.merge}{.metadata.labels.json}{.metadata.labels.lab}{.metadata.annotations.ann}'
+		[ "$output" = "1111" ]
+		case $kind in
+		cm) run k wait --for=jsonpath='{.data.v}'=2 cm/"$name" --timeout=10s ;;
+		deploy) run k wait --for=condition=Available deploy/"$name" --timeout=10s ;;
+		widget)
+			k patch widget "$name" --subresource=status --type=merge \
+				-p '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}'
+			run k wait --for=condition=Ready widget/"$name" --timeout=10s ;;
+		esac
+		[ "$status" -eq 0 ]
+		run k explain "$kind"
+		[ "$status" -eq 0 ]
+		k delete "$kind" "$name"
+		run k get "$kind" "$name"
+		[ "$status" -ne 0 ]
+		wait "$wp" || true
+		run cat "$WORK/$name.watch"
+		[[ "$output" == *"ADDED"*"$name"* ]]
+		[[ "$output" == *"MODIFIED"*"$name"* ]]
+		[[ "$output" == *"DELETED"*"$name"* ]]
+	done
 }

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 		cJSON_Delete(p);
 		return 2;
 	}
-	err e = { 0 };
+	err e = {0};
 	cJSON *out = NULL;
 	if (strcmp(argv[1], "merge") == 0) {
 		out = patch_merge(obj, p, &e);

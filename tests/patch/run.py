@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Differential test of the patch module against the real `kubectl patch --local`.
 
-Every case of cases.json ({name, type: merge|json|strategic, obj, patch}) is applied by
+Every case of cases.json and probes.json (made by gen_probes.py) ({name, type:
+merge|json|strategic, obj, patch}) is applied by
 kubectl (v1.33, $KUBECTL) and by patchtool (argv[1]); the parsed JSON results must be equal,
 or both must fail with the same message."""
 import json, os, subprocess, sys, tempfile
@@ -21,8 +22,10 @@ def main():
     kubectl = os.environ.get("KUBECTL") or os.path.join(
         os.path.dirname(__file__), "../../.tools/bin/kubectl")
     here = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(here, "cases.json")) as f:
-        cases = json.load(f)
+    cases = []
+    for name in ("cases.json", "probes.json"):
+        with open(os.path.join(here, name)) as f:
+            cases += json.load(f)
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         for i, c in enumerate(cases):

@@ -650,6 +650,28 @@ static void m_closed(void *d)
 	(*(int *)d)++;
 }
 
+/* done callback that closes its client */
+static http_multi *closing_m;
+static int closing_count;
+static void m_done_close(http_call *call, http_response *resp, const err *e, void *ud)
+{
+	m_done(call, resp, e, ud);
+	http_multi_close(closing_m, m_closed, &closing_count);
+}
+
+/* chunk callback that starts another call */
+static http_multi *chain_m;
+static mres chained;
+static int m_chunk_start(const char *p, size_t n, void *ud)
+{
+	mres *r = ud;
+	if (r->s.chunks++ == 0) {
+		http_client_req q = {.url = u("/hello")};
+		assert_non_null(http_multi_start(chain_m, &q, m_done, &chained, NULL));
+	}
+	return 0;
+}
+
 static void loop_client(void **state)
 {
 	uv_loop_t loop;
@@ -711,6 +733,28 @@ static void loop_client(void **state)
 	while (atomic_load(&srv->watch_gone) == gone && now_ms() - t0 < 3000)
 		usleep(10000);
 	assert_int_equal(atomic_load(&srv->watch_gone), gone + 1);
+
+	/* a call started from a chunk callback */
+	chain_m = m;
+	mres st = {0};
+	http_client_req stq = {.url = u("/stream?n=3&ms=10"), .on_chunk = m_chunk_start,
+			       .chunk_ud = &st};
+	assert_non_null(http_multi_start(m, &stq, m_done, &st, &e));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(st.done, 1);
+	assert_int_equal(st.status, 200);
+	assert_int_equal(chained.done, 1);
+	assert_string_equal(chained.body, "hello");
+
+	/* a client closed from inside a done callback */
+	closing_m = http_multi_new(&loop, NULL, &e);
+	mres cl = {0};
+	http_client_req clq = {.url = u("/hello")};
+	assert_non_null(http_multi_start(closing_m, &clq, m_done_close, &cl, &e));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(cl.done, 1);
+	assert_string_equal(cl.body, "hello");
+	assert_int_equal(closing_count, 1);
 
 	/* closing with a call in flight cancels it and frees everything */
 	mres sl = {0};

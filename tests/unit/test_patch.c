@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "eddy/mem.h"
@@ -16,8 +17,8 @@ typedef struct pcase {
 	const char *name;
 	const char *target;
 	const char *patch;
-	const char *want;    /* expected result, or NULL when an error is expected */
-	const char *err;     /* substring of the expected error message */
+	const char *want; /* expected result, or NULL when an error is expected */
+	const char *err; /* substring of the expected error message */
 } pcase;
 
 enum kind { MERGE, JSONP, SMP };
@@ -33,9 +34,10 @@ static cJSON *parse(const char *s)
 static void run(enum kind k, const pcase *c, const char *av, const char *kind)
 {
 	cJSON *t = c->target ? parse(c->target) : NULL, *p = parse(c->patch);
-	err e = { 0 };
-	cJSON *got = k == MERGE ? patch_merge(t, p, &e) :
-		     k == JSONP ? patch_json(t, p, &e) : patch_strategic(t, p, av, kind, &e);
+	err e = {0};
+	cJSON *got = k == MERGE   ? patch_merge(t, p, &e)
+		     : k == JSONP ? patch_json(t, p, &e)
+				  : patch_strategic(t, p, av, kind, &e);
 	if (c->want) {
 		if (!got)
 			fail_msg("%s: unexpected error: %s", c->name, e.msg);
@@ -73,28 +75,29 @@ static void run(enum kind k, const pcase *c, const char *av, const char *kind)
 /* ---- 1. merge patch (RFC 7386 appendix A examples and k8s behaviours) ---- */
 
 static const pcase merge_cases[] = {
-	{ "rfc a1", "{\"a\":\"b\"}", "{\"a\":\"c\"}", "{\"a\":\"c\"}", NULL },
-	{ "rfc a2", "{\"a\":\"b\"}", "{\"b\":\"c\"}", "{\"a\":\"b\",\"b\":\"c\"}", NULL },
-	{ "rfc a3", "{\"a\":\"b\"}", "{\"a\":null}", "{}", NULL },
-	{ "rfc a4", "{\"a\":\"b\",\"b\":\"c\"}", "{\"a\":null}", "{\"b\":\"c\"}", NULL },
-	{ "rfc a5", "{\"a\":[\"b\"]}", "{\"a\":\"c\"}", "{\"a\":\"c\"}", NULL },
-	{ "rfc a6", "{\"a\":\"c\"}", "{\"a\":[\"b\"]}", "{\"a\":[\"b\"]}", NULL },
-	{ "rfc a7", "{\"a\":{\"b\":\"c\"}}", "{\"a\":{\"b\":\"d\",\"c\":null}}",
-	  "{\"a\":{\"b\":\"d\"}}", NULL },
-	{ "rfc a8", "{\"a\":[{\"b\":\"c\"}]}", "{\"a\":[1]}", "{\"a\":[1]}", NULL },
-	{ "rfc a9", "[\"a\",\"b\"]", "[\"c\",\"d\"]", "[\"c\",\"d\"]", NULL },
-	{ "rfc a10", "{\"a\":\"b\"}", "[\"c\"]", "[\"c\"]", NULL },
-	{ "rfc a12", "{\"e\":null}", "{\"a\":1}", "{\"e\":null,\"a\":1}", NULL },
-	{ "rfc a13", "[1,2]", "{\"a\":\"b\",\"c\":null}", "{\"a\":\"b\"}", NULL },
-	{ "rfc a14", "{}", "{\"a\":{\"bb\":{\"ccc\":null}}}", "{\"a\":{\"bb\":{}}}", NULL },
-	{ "null on missing key", "{\"a\":1}", "{\"b\":null}", "{\"a\":1}", NULL },
-	{ "nested null pruned in arrays' objects", "{}", "{\"l\":[{\"a\":null,\"b\":1},null]}",
-	  "{\"l\":[{\"b\":1},null]}", NULL },
-	{ "deep merge", "{\"m\":{\"l\":{\"a\":\"1\",\"b\":\"2\"}}}", "{\"m\":{\"l\":{\"b\":null,\"c\":\"3\"}}}",
-	  "{\"m\":{\"l\":{\"a\":\"1\",\"c\":\"3\"}}}", NULL },
-	{ "empty patch", "{\"a\":1}", "{}", "{\"a\":1}", NULL },
-	{ "null target", NULL, "{\"a\":{\"b\":null}}", "{\"a\":{}}", NULL },
-	{ "null patch is an error", "{\"a\":1}", "null", NULL, "Invalid JSON Patch" },
+	{"rfc a1", "{\"a\":\"b\"}", "{\"a\":\"c\"}", "{\"a\":\"c\"}", NULL},
+	{"rfc a2", "{\"a\":\"b\"}", "{\"b\":\"c\"}", "{\"a\":\"b\",\"b\":\"c\"}", NULL},
+	{"rfc a3", "{\"a\":\"b\"}", "{\"a\":null}", "{}", NULL},
+	{"rfc a4", "{\"a\":\"b\",\"b\":\"c\"}", "{\"a\":null}", "{\"b\":\"c\"}", NULL},
+	{"rfc a5", "{\"a\":[\"b\"]}", "{\"a\":\"c\"}", "{\"a\":\"c\"}", NULL},
+	{"rfc a6", "{\"a\":\"c\"}", "{\"a\":[\"b\"]}", "{\"a\":[\"b\"]}", NULL},
+	{"rfc a7", "{\"a\":{\"b\":\"c\"}}", "{\"a\":{\"b\":\"d\",\"c\":null}}",
+	 "{\"a\":{\"b\":\"d\"}}", NULL},
+	{"rfc a8", "{\"a\":[{\"b\":\"c\"}]}", "{\"a\":[1]}", "{\"a\":[1]}", NULL},
+	{"rfc a9", "[\"a\",\"b\"]", "[\"c\",\"d\"]", "[\"c\",\"d\"]", NULL},
+	{"rfc a10", "{\"a\":\"b\"}", "[\"c\"]", "[\"c\"]", NULL},
+	{"rfc a12", "{\"e\":null}", "{\"a\":1}", "{\"e\":null,\"a\":1}", NULL},
+	{"rfc a13", "[1,2]", "{\"a\":\"b\",\"c\":null}", "{\"a\":\"b\"}", NULL},
+	{"rfc a14", "{}", "{\"a\":{\"bb\":{\"ccc\":null}}}", "{\"a\":{\"bb\":{}}}", NULL},
+	{"null on missing key", "{\"a\":1}", "{\"b\":null}", "{\"a\":1}", NULL},
+	{"nested null pruned in arrays' objects", "{}", "{\"l\":[{\"a\":null,\"b\":1},null]}",
+	 "{\"l\":[{\"b\":1},null]}", NULL},
+	{"deep merge", "{\"m\":{\"l\":{\"a\":\"1\",\"b\":\"2\"}}}",
+	 "{\"m\":{\"l\":{\"b\":null,\"c\":\"3\"}}}", "{\"m\":{\"l\":{\"a\":\"1\",\"c\":\"3\"}}}",
+	 NULL},
+	{"empty patch", "{\"a\":1}", "{}", "{\"a\":1}", NULL},
+	{"null target", NULL, "{\"a\":{\"b\":null}}", "{\"a\":{}}", NULL},
+	{"null patch is an error", "{\"a\":1}", "null", NULL, "Invalid JSON Patch"},
 };
 
 static void test_merge(void **state)
@@ -106,86 +109,92 @@ static void test_merge(void **state)
 /* ---- 2. JSON patch ---- */
 
 static const pcase json_cases[] = {
-	{ "rfc add member", "{\"foo\":\"bar\"}", "[{\"op\":\"add\",\"path\":\"/baz\",\"value\":\"qux\"}]",
-	  "{\"foo\":\"bar\",\"baz\":\"qux\"}", NULL },
-	{ "rfc add array element", "{\"foo\":[\"bar\",\"baz\"]}",
-	  "[{\"op\":\"add\",\"path\":\"/foo/1\",\"value\":\"qux\"}]",
-	  "{\"foo\":[\"bar\",\"qux\",\"baz\"]}", NULL },
-	{ "rfc remove member", "{\"baz\":\"qux\",\"foo\":\"bar\"}",
-	  "[{\"op\":\"remove\",\"path\":\"/baz\"}]", "{\"foo\":\"bar\"}", NULL },
-	{ "rfc remove element", "{\"foo\":[\"bar\",\"qux\",\"baz\"]}",
-	  "[{\"op\":\"remove\",\"path\":\"/foo/1\"}]", "{\"foo\":[\"bar\",\"baz\"]}", NULL },
-	{ "rfc replace", "{\"baz\":\"qux\",\"foo\":\"bar\"}",
-	  "[{\"op\":\"replace\",\"path\":\"/baz\",\"value\":\"boo\"}]",
-	  "{\"baz\":\"boo\",\"foo\":\"bar\"}", NULL },
-	{ "rfc move", "{\"foo\":{\"bar\":\"baz\",\"waldo\":\"fred\"},\"qux\":{\"corge\":\"grault\"}}",
-	  "[{\"op\":\"move\",\"from\":\"/foo/waldo\",\"path\":\"/qux/thud\"}]",
-	  "{\"foo\":{\"bar\":\"baz\"},\"qux\":{\"corge\":\"grault\",\"thud\":\"fred\"}}", NULL },
-	{ "rfc move element", "{\"foo\":[\"all\",\"grass\",\"cows\",\"eat\"]}",
-	  "[{\"op\":\"move\",\"from\":\"/foo/1\",\"path\":\"/foo/3\"}]",
-	  "{\"foo\":[\"all\",\"cows\",\"eat\",\"grass\"]}", NULL },
-	{ "rfc test ok", "{\"baz\":\"qux\",\"foo\":[\"a\",2,\"c\"]}",
-	  "[{\"op\":\"test\",\"path\":\"/baz\",\"value\":\"qux\"},"
-	  "{\"op\":\"test\",\"path\":\"/foo/1\",\"value\":2}]",
-	  "{\"baz\":\"qux\",\"foo\":[\"a\",2,\"c\"]}", NULL },
-	{ "rfc test fails", "{\"baz\":\"qux\"}", "[{\"op\":\"test\",\"path\":\"/baz\",\"value\":\"bar\"}]",
-	  NULL, "testing value /baz failed: test failed" },
-	{ "rfc add nested", "{\"foo\":\"bar\"}",
-	  "[{\"op\":\"add\",\"path\":\"/child\",\"value\":{\"grandchild\":{}}}]",
-	  "{\"foo\":\"bar\",\"child\":{\"grandchild\":{}}}", NULL },
-	{ "rfc ignore unknown members", "{\"foo\":\"bar\"}",
-	  "[{\"op\":\"add\",\"path\":\"/baz\",\"value\":\"qux\",\"xyz\":123}]",
-	  "{\"foo\":\"bar\",\"baz\":\"qux\"}", NULL },
-	{ "rfc add to missing parent", "{\"foo\":\"bar\"}",
-	  "[{\"op\":\"add\",\"path\":\"/baz/bat\",\"value\":\"qux\"}]", NULL,
-	  "add operation does not apply: doc is missing path: \"/baz/bat\": missing value" },
-	{ "rfc escapes", "{\"/\":9,\"~1\":10}",
-	  "[{\"op\":\"test\",\"path\":\"/~01\",\"value\":10},{\"op\":\"remove\",\"path\":\"/~1\"}]",
-	  "{\"~1\":10}", NULL },
-	{ "rfc add array value", "{\"foo\":[\"bar\"]}",
-	  "[{\"op\":\"add\",\"path\":\"/foo/-\",\"value\":[\"abc\",\"def\"]}]",
-	  "{\"foo\":[\"bar\",[\"abc\",\"def\"]]}", NULL },
-	{ "replace missing member adds (v4.12)", "{\"data\":{}}",
-	  "[{\"op\":\"replace\",\"path\":\"/data/k\",\"value\":\"v\"}]", "{\"data\":{\"k\":\"v\"}}",
-	  NULL },
-	{ "replace missing parent", "{}", "[{\"op\":\"replace\",\"path\":\"/zz/k\",\"value\":1}]",
-	  NULL, "replace operation does not apply: doc is missing path: /zz/k: missing value" },
-	{ "replace past the end", "{\"l\":[1]}", "[{\"op\":\"replace\",\"path\":\"/l/3\",\"value\":1}]",
-	  NULL, "replace operation does not apply: doc is missing key: /l/3: missing value" },
-	{ "remove missing member", "{\"data\":{}}", "[{\"op\":\"remove\",\"path\":\"/data/zz\"}]",
-	  NULL,
-	  "error in remove for path: '/data/zz': Unable to remove nonexistent key: zz: missing value" },
-	{ "remove bad index", "{\"l\":[1]}", "[{\"op\":\"remove\",\"path\":\"/l/5\"}]", NULL,
-	  "error in remove for path: '/l/5': Unable to access invalid index: 5: invalid index" },
-	{ "negative index", "{\"l\":[1,2,3]}", "[{\"op\":\"remove\",\"path\":\"/l/-1\"}]",
-	  "{\"l\":[1,2]}", NULL },
-	{ "add past the end", "{\"l\":[1]}", "[{\"op\":\"add\",\"path\":\"/l/2\",\"value\":1}]", NULL,
-	  "error in add for path: '/l/2': Unable to access invalid index: 2" },
-	{ "add at the end index", "{\"l\":[1]}", "[{\"op\":\"add\",\"path\":\"/l/1\",\"value\":2}]",
-	  "{\"l\":[1,2]}", NULL },
-	{ "add not an index", "{\"l\":[1]}", "[{\"op\":\"add\",\"path\":\"/l/x\",\"value\":2}]", NULL,
-	  "value was not a proper array index: 'x'" },
-	{ "unknown op", "{}", "[{\"op\":\"frob\",\"path\":\"/a\"}]", NULL, "Unexpected kind: frob" },
-	{ "missing op", "{}", "[{\"path\":\"/a\"}]", NULL, "Unexpected kind: unknown" },
-	{ "copy", "{\"a\":{\"b\":1}}", "[{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/c\"}]",
-	  "{\"a\":{\"b\":1},\"c\":{\"b\":1}}", NULL },
-	{ "copy missing from gives null", "{}", "[{\"op\":\"copy\",\"from\":\"/x\",\"path\":\"/c\"}]",
-	  "{\"c\":null}", NULL },
-	{ "move missing from", "{}", "[{\"op\":\"move\",\"from\":\"/x\",\"path\":\"/c\"}]", NULL,
-	  "Unable to remove nonexistent key: x" },
-	{ "test missing member against null", "{}",
-	  "[{\"op\":\"test\",\"path\":\"/x\",\"value\":null}]", "{}", NULL },
-	{ "failed op changes nothing", "{\"a\":1}",
-	  "[{\"op\":\"add\",\"path\":\"/b\",\"value\":2},{\"op\":\"remove\",\"path\":\"/zz\"}]", NULL,
-	  "nonexistent key: zz" },
-	{ "csaupgrade managedFields", "{\"metadata\":{\"managedFields\":[{\"manager\":\"a\"}],"
-	  "\"resourceVersion\":\"1\"}}",
-	  "[{\"op\":\"replace\",\"path\":\"/metadata/managedFields\",\"value\":[{}]},"
-	  "{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\",\"value\":\"103\"}]",
-	  "{\"metadata\":{\"managedFields\":[{}],\"resourceVersion\":\"103\"}}", NULL },
-	{ "root pointer unsupported", "{}", "[{\"op\":\"add\",\"path\":\"\",\"value\":1}]", NULL,
-	  "doc is missing path" },
-	{ "patch not a list", "{}", "{\"op\":\"add\"}", NULL, "cannot unmarshal object" },
+	{"rfc add member", "{\"foo\":\"bar\"}",
+	 "[{\"op\":\"add\",\"path\":\"/baz\",\"value\":\"qux\"}]",
+	 "{\"foo\":\"bar\",\"baz\":\"qux\"}", NULL},
+	{"rfc add array element", "{\"foo\":[\"bar\",\"baz\"]}",
+	 "[{\"op\":\"add\",\"path\":\"/foo/1\",\"value\":\"qux\"}]",
+	 "{\"foo\":[\"bar\",\"qux\",\"baz\"]}", NULL},
+	{"rfc remove member", "{\"baz\":\"qux\",\"foo\":\"bar\"}",
+	 "[{\"op\":\"remove\",\"path\":\"/baz\"}]", "{\"foo\":\"bar\"}", NULL},
+	{"rfc remove element", "{\"foo\":[\"bar\",\"qux\",\"baz\"]}",
+	 "[{\"op\":\"remove\",\"path\":\"/foo/1\"}]", "{\"foo\":[\"bar\",\"baz\"]}", NULL},
+	{"rfc replace", "{\"baz\":\"qux\",\"foo\":\"bar\"}",
+	 "[{\"op\":\"replace\",\"path\":\"/baz\",\"value\":\"boo\"}]",
+	 "{\"baz\":\"boo\",\"foo\":\"bar\"}", NULL},
+	{"rfc move",
+	 "{\"foo\":{\"bar\":\"baz\",\"waldo\":\"fred\"},\"qux\":{\"corge\":\"grault\"}}",
+	 "[{\"op\":\"move\",\"from\":\"/foo/waldo\",\"path\":\"/qux/thud\"}]",
+	 "{\"foo\":{\"bar\":\"baz\"},\"qux\":{\"corge\":\"grault\",\"thud\":\"fred\"}}", NULL},
+	{"rfc move element", "{\"foo\":[\"all\",\"grass\",\"cows\",\"eat\"]}",
+	 "[{\"op\":\"move\",\"from\":\"/foo/1\",\"path\":\"/foo/3\"}]",
+	 "{\"foo\":[\"all\",\"cows\",\"eat\",\"grass\"]}", NULL},
+	{"rfc test ok", "{\"baz\":\"qux\",\"foo\":[\"a\",2,\"c\"]}",
+	 "[{\"op\":\"test\",\"path\":\"/baz\",\"value\":\"qux\"},"
+	 "{\"op\":\"test\",\"path\":\"/foo/1\",\"value\":2}]",
+	 "{\"baz\":\"qux\",\"foo\":[\"a\",2,\"c\"]}", NULL},
+	{"rfc test fails", "{\"baz\":\"qux\"}",
+	 "[{\"op\":\"test\",\"path\":\"/baz\",\"value\":\"bar\"}]", NULL,
+	 "testing value /baz failed: test failed"},
+	{"rfc add nested", "{\"foo\":\"bar\"}",
+	 "[{\"op\":\"add\",\"path\":\"/child\",\"value\":{\"grandchild\":{}}}]",
+	 "{\"foo\":\"bar\",\"child\":{\"grandchild\":{}}}", NULL},
+	{"rfc ignore unknown members", "{\"foo\":\"bar\"}",
+	 "[{\"op\":\"add\",\"path\":\"/baz\",\"value\":\"qux\",\"xyz\":123}]",
+	 "{\"foo\":\"bar\",\"baz\":\"qux\"}", NULL},
+	{"rfc add to missing parent", "{\"foo\":\"bar\"}",
+	 "[{\"op\":\"add\",\"path\":\"/baz/bat\",\"value\":\"qux\"}]", NULL,
+	 "add operation does not apply: doc is missing path: \"/baz/bat\": missing value"},
+	{"rfc escapes", "{\"/\":9,\"~1\":10}",
+	 "[{\"op\":\"test\",\"path\":\"/~01\",\"value\":10},{\"op\":\"remove\",\"path\":\"/~1\"}]",
+	 "{\"~1\":10}", NULL},
+	{"rfc add array value", "{\"foo\":[\"bar\"]}",
+	 "[{\"op\":\"add\",\"path\":\"/foo/-\",\"value\":[\"abc\",\"def\"]}]",
+	 "{\"foo\":[\"bar\",[\"abc\",\"def\"]]}", NULL},
+	{"replace missing member adds (v4.12)", "{\"data\":{}}",
+	 "[{\"op\":\"replace\",\"path\":\"/data/k\",\"value\":\"v\"}]", "{\"data\":{\"k\":\"v\"}}",
+	 NULL},
+	{"replace missing parent", "{}", "[{\"op\":\"replace\",\"path\":\"/zz/k\",\"value\":1}]",
+	 NULL, "replace operation does not apply: doc is missing path: /zz/k: missing value"},
+	{"replace past the end", "{\"l\":[1]}",
+	 "[{\"op\":\"replace\",\"path\":\"/l/3\",\"value\":1}]", NULL,
+	 "replace operation does not apply: doc is missing key: /l/3: missing value"},
+	{"remove missing member", "{\"data\":{}}", "[{\"op\":\"remove\",\"path\":\"/data/zz\"}]",
+	 NULL,
+	 "error in remove for path: '/data/zz': Unable to remove nonexistent key: zz: missing "
+	 "value"},
+	{"remove bad index", "{\"l\":[1]}", "[{\"op\":\"remove\",\"path\":\"/l/5\"}]", NULL,
+	 "error in remove for path: '/l/5': Unable to access invalid index: 5: invalid index"},
+	{"negative index", "{\"l\":[1,2,3]}", "[{\"op\":\"remove\",\"path\":\"/l/-1\"}]",
+	 "{\"l\":[1,2]}", NULL},
+	{"add past the end", "{\"l\":[1]}", "[{\"op\":\"add\",\"path\":\"/l/2\",\"value\":1}]",
+	 NULL, "error in add for path: '/l/2': Unable to access invalid index: 2"},
+	{"add at the end index", "{\"l\":[1]}", "[{\"op\":\"add\",\"path\":\"/l/1\",\"value\":2}]",
+	 "{\"l\":[1,2]}", NULL},
+	{"add not an index", "{\"l\":[1]}", "[{\"op\":\"add\",\"path\":\"/l/x\",\"value\":2}]",
+	 NULL, "value was not a proper array index: 'x'"},
+	{"unknown op", "{}", "[{\"op\":\"frob\",\"path\":\"/a\"}]", NULL, "Unexpected kind: frob"},
+	{"missing op", "{}", "[{\"path\":\"/a\"}]", NULL, "Unexpected kind: unknown"},
+	{"copy", "{\"a\":{\"b\":1}}", "[{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/c\"}]",
+	 "{\"a\":{\"b\":1},\"c\":{\"b\":1}}", NULL},
+	{"copy missing from gives null", "{}",
+	 "[{\"op\":\"copy\",\"from\":\"/x\",\"path\":\"/c\"}]", "{\"c\":null}", NULL},
+	{"move missing from", "{}", "[{\"op\":\"move\",\"from\":\"/x\",\"path\":\"/c\"}]", NULL,
+	 "Unable to remove nonexistent key: x"},
+	{"test missing member against null", "{}",
+	 "[{\"op\":\"test\",\"path\":\"/x\",\"value\":null}]", "{}", NULL},
+	{"failed op changes nothing", "{\"a\":1}",
+	 "[{\"op\":\"add\",\"path\":\"/b\",\"value\":2},{\"op\":\"remove\",\"path\":\"/zz\"}]",
+	 NULL, "nonexistent key: zz"},
+	{"csaupgrade managedFields",
+	 "{\"metadata\":{\"managedFields\":[{\"manager\":\"a\"}],"
+	 "\"resourceVersion\":\"1\"}}",
+	 "[{\"op\":\"replace\",\"path\":\"/metadata/managedFields\",\"value\":[{}]},"
+	 "{\"op\":\"replace\",\"path\":\"/metadata/resourceVersion\",\"value\":\"103\"}]",
+	 "{\"metadata\":{\"managedFields\":[{}],\"resourceVersion\":\"103\"}}", NULL},
+	{"root pointer unsupported", "{}", "[{\"op\":\"add\",\"path\":\"\",\"value\":1}]", NULL,
+	 "doc is missing path"},
+	{"patch not a list", "{}", "{\"op\":\"add\"}", NULL, "cannot unmarshal object"},
 };
 
 static void test_json_patch(void **state)
@@ -206,10 +215,30 @@ static void test_json_patch_copy_bomb(void **state)
 				      i ? "," : "", i);
 	snprintf(ops + n, cap - n, "]");
 	cJSON *t = parse("{\"a\":{\"v\":[1,2,3,4,5,6,7,8]}}"), *p = parse(ops);
-	err e = { 0 };
+	err e = {0};
 	cJSON *got = patch_json(t, p, &e);
 	assert_null(got);
 	assert_non_null(strstr(e.msg, "accumulated size increase of copy"));
+	cJSON_Delete(t);
+	cJSON_Delete(p);
+	free(ops);
+}
+
+static void test_json_patch_depth_limit(void **state)
+{
+	/* copying an object into itself nests it one level deeper each time */
+	size_t cap = 64 * 1024;
+	char *ops = xmalloc(cap);
+	size_t n = (size_t)snprintf(ops, cap, "[");
+	for (int i = 0; i < 250; i++)
+		n += (size_t)snprintf(ops + n, cap - n,
+				      "%s{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"/a/x\"}",
+				      i ? "," : "");
+	snprintf(ops + n, cap - n, "]");
+	cJSON *t = parse("{\"a\":{}}"), *p = parse(ops);
+	err e = {0};
+	assert_null(patch_json(t, p, &e));
+	assert_non_null(strstr(e.msg, "nested deeper than"));
 	cJSON_Delete(t);
 	cJSON_Delete(p);
 	free(ops);
@@ -236,137 +265,194 @@ typedef struct scase {
 	pcase c;
 } scase;
 
-#define POD "\"apiVersion\":\"v1\",\"kind\":\"Pod\""
-#define DEP "\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\""
-
 static const scase smp_cases[] = {
-	{ "v1", "Pod", { "k8s: merge list of maps by name",
-	  "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"1\"},{\"name\":\"b\",\"image\":\"2\"}]}}",
+	{"v1",
+	 "Pod",
+	 {"k8s: merge list of maps by name",
+	  "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"1\"},{\"name\":\"b\",\"image\":"
+	  "\"2\"}]}}",
 	  "{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"3\"}]}}",
-	  "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"1\"},{\"name\":\"b\",\"image\":\"3\"}]}}",
-	  NULL } },
-	{ "v1", "Pod", { "k8s: new items come first, in patch order",
+	  "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"1\"},{\"name\":\"b\",\"image\":"
+	  "\"3\"}]}}",
+	  NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: new items come first, in patch order",
 	  "{\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\"}]}}",
 	  "{\"spec\":{\"containers\":[{\"name\":\"c\"},{\"name\":\"a\",\"x\":1}]}}",
-	  "{\"spec\":{\"containers\":[{\"name\":\"c\"},{\"name\":\"a\",\"x\":1},{\"name\":\"b\"}]}}",
-	  NULL } },
-	{ "v1", "Pod", { "k8s: delete all duplicate entries in a merge list",
+	  "{\"spec\":{\"containers\":[{\"name\":\"c\"},{\"name\":\"a\",\"x\":1},{\"name\":\"b\"}]}"
+	  "}",
+	  NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: delete all duplicate entries in a merge list",
 	  "{\"spec\":{\"volumes\":[{\"name\":\"1\"},{\"name\":\"1\"},{\"name\":\"2\"}]}}",
 	  "{\"spec\":{\"volumes\":[{\"name\":\"1\",\"$patch\":\"delete\"}]}}",
-	  "{\"spec\":{\"volumes\":[{\"name\":\"2\"}]}}", NULL } },
-	{ "v1", "Pod", { "k8s: replace whole list",
+	  "{\"spec\":{\"volumes\":[{\"name\":\"2\"}]}}", NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: replace whole list",
 	  "{\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\"}]}}",
 	  "{\"spec\":{\"containers\":[{\"name\":\"c\"},{\"$patch\":\"replace\"}]}}",
-	  "{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}", NULL } },
-	{ "v1", "Pod", { "k8s: merge directive in list is an error",
+	  "{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}", NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: merge directive in list is an error",
 	  "{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}",
 	  "{\"spec\":{\"containers\":[{\"$patch\":\"merge\"}]}}", NULL,
-	  "merging lists cannot yet be specified in the patch" } },
-	{ "v1", "Pod", { "k8s: unknown directive in list",
-	  "{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}",
+	  "merging lists cannot yet be specified in the patch"}},
+	{"v1",
+	 "Pod",
+	 {"k8s: unknown directive in list", "{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}",
 	  "{\"spec\":{\"containers\":[{\"name\":\"a\",\"$patch\":\"frob\"}]}}", NULL,
-	  "unknown patch type: frob in map: map[$patch:frob name:a]" } },
-	{ "v1", "Pod", { "k8s: delete map",
-	  "{\"spec\":{\"securityContext\":{\"runAsUser\":1},\"x\":1}}",
+	  "unknown patch type: frob in map: map[$patch:frob name:a]"}},
+	{"v1",
+	 "Pod",
+	 {"k8s: delete map", "{\"spec\":{\"securityContext\":{\"runAsUser\":1},\"x\":1}}",
 	  "{\"spec\":{\"securityContext\":{\"$patch\":\"delete\"}}}",
-	  "{\"spec\":{\"securityContext\":{},\"x\":1}}", NULL } },
-	{ "v1", "Pod", { "k8s: replace map",
-	  "{\"metadata\":{\"labels\":{\"a\":\"1\",\"b\":\"2\"}}}",
+	  "{\"spec\":{\"securityContext\":{},\"x\":1}}", NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: replace map", "{\"metadata\":{\"labels\":{\"a\":\"1\",\"b\":\"2\"}}}",
 	  "{\"metadata\":{\"labels\":{\"$patch\":\"replace\",\"c\":\"3\"}}}",
-	  "{\"metadata\":{\"labels\":{\"c\":\"3\"}}}", NULL } },
-	{ "v1", "Pod", { "k8s: merge directive on a map is an error", "{\"spec\":{}}",
-	  "{\"spec\":{\"$patch\":\"merge\"}}", NULL, "unknown patch type: merge in map" } },
-	{ "v1", "Pod", { "k8s: merge primitive list as a set",
-	  "{\"metadata\":{\"finalizers\":[\"a\",\"b\"]}}",
+	  "{\"metadata\":{\"labels\":{\"c\":\"3\"}}}", NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: merge directive on a map is an error", "{\"spec\":{}}",
+	  "{\"spec\":{\"$patch\":\"merge\"}}", NULL, "unknown patch type: merge in map"}},
+	{"v1",
+	 "Pod",
+	 {"k8s: merge primitive list as a set", "{\"metadata\":{\"finalizers\":[\"a\",\"b\"]}}",
 	  "{\"metadata\":{\"finalizers\":[\"b\",\"c\"]}}",
-	  "{\"metadata\":{\"finalizers\":[\"a\",\"b\",\"c\"]}}", NULL } },
-	{ "v1", "Pod", { "k8s: delete from primitive list",
+	  "{\"metadata\":{\"finalizers\":[\"a\",\"b\",\"c\"]}}", NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: delete from primitive list",
 	  "{\"metadata\":{\"finalizers\":[\"a\",\"b\",\"c\",\"b\"]}}",
 	  "{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":[\"b\"]}}",
-	  "{\"metadata\":{\"finalizers\":[\"a\",\"c\"]}}", NULL } },
-	{ "v1", "Pod", { "k8s: delete from missing primitive list is a no-op", "{\"metadata\":{}}",
+	  "{\"metadata\":{\"finalizers\":[\"a\",\"c\"]}}", NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: delete from missing primitive list is a no-op", "{\"metadata\":{}}",
 	  "{\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":[\"b\"]}}", "{\"metadata\":{}}",
-	  NULL } },
-	{ "v1", "Pod", { "k8s: bad primitive list directive", "{\"metadata\":{}}",
+	  NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: bad primitive list directive", "{\"metadata\":{}}",
 	  "{\"metadata\":{\"$deleteFromPrimitiveListfinalizers\":[\"b\"]}}", NULL,
-	  "invalid patch format of primitive list" } },
-	{ "v1", "Pod", { "k8s: setElementOrder reorders a merge list",
+	  "invalid patch format of primitive list"}},
+	{"v1",
+	 "Pod",
+	 {"k8s: setElementOrder reorders a merge list",
 	  "{\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\"},{\"name\":\"c\"}]}}",
 	  "{\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"c\"},{\"name\":\"a\"},"
 	  "{\"name\":\"b\"}]}}",
-	  "{\"spec\":{\"containers\":[{\"name\":\"c\"},{\"name\":\"a\"},{\"name\":\"b\"}]}}", NULL } },
-	{ "v1", "Pod", { "k8s: setElementOrder with server-only items interleaved",
+	  "{\"spec\":{\"containers\":[{\"name\":\"c\"},{\"name\":\"a\"},{\"name\":\"b\"}]}}",
+	  NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: setElementOrder with server-only items interleaved",
 	  "{\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"s\"},{\"name\":\"b\"}]}}",
 	  "{\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"b\"},{\"name\":\"a\"}],"
 	  "\"containers\":[{\"name\":\"b\",\"x\":1}]}}",
-	  "{\"spec\":{\"containers\":[{\"name\":\"s\"},{\"name\":\"b\",\"x\":1},{\"name\":\"a\"}]}}",
-	  NULL } },
-	{ "v1", "Pod", { "k8s: setElementOrder must match the patch order",
+	  "{\"spec\":{\"containers\":[{\"name\":\"s\"},{\"name\":\"b\",\"x\":1},{\"name\":\"a\"}]}"
+	  "}",
+	  NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: setElementOrder must match the patch order",
 	  "{\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\"}]}}",
 	  "{\"spec\":{\"$setElementOrder/containers\":[{\"name\":\"a\"}],"
-	  "\"containers\":[{\"name\":\"b\",\"x\":1}]}}", NULL,
-	  "doesn't match $setElementOrder list" } },
-	{ "v1", "Pod", { "k8s: setElementOrder of primitives",
+	  "\"containers\":[{\"name\":\"b\",\"x\":1}]}}",
+	  NULL, "doesn't match $setElementOrder list"}},
+	{"v1",
+	 "Pod",
+	 {"k8s: setElementOrder of primitives",
 	  "{\"metadata\":{\"finalizers\":[\"a\",\"b\",\"c\"]}}",
 	  "{\"metadata\":{\"$setElementOrder/finalizers\":[\"c\",\"a\"],\"finalizers\":[\"c\"]}}",
-	  "{\"metadata\":{\"finalizers\":[\"b\",\"c\",\"a\"]}}", NULL } },
-	{ "v1", "Pod", { "k8s: retainKeys clears other keys",
+	  "{\"metadata\":{\"finalizers\":[\"b\",\"c\",\"a\"]}}", NULL}},
+	{"v1",
+	 "Pod",
+	 {"k8s: retainKeys clears other keys",
 	  "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"emptyDir\":{},\"x\":1}]}}",
 	  "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"$retainKeys\":[\"name\",\"hostPath\"],"
 	  "\"hostPath\":{\"path\":\"/p\"}}]}}",
-	  "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"hostPath\":{\"path\":\"/p\"}}]}}", NULL } },
-	{ "apps/v1", "Deployment", { "k8s: retainKeys must list every patched key",
+	  "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"hostPath\":{\"path\":\"/p\"}}]}}", NULL}},
+	{"apps/v1",
+	 "Deployment",
+	 {"k8s: retainKeys must list every patched key",
 	  "{\"spec\":{\"strategy\":{\"type\":\"Recreate\"}}}",
 	  "{\"spec\":{\"strategy\":{\"$retainKeys\":[\"type\"],\"rollingUpdate\":{}}}}", NULL,
-	  "invalid patch format of retainKeys" } },
-	{ "apps/v1", "Deployment", { "k8s: retainKeys not a list",
-	  "{\"spec\":{\"strategy\":{\"type\":\"Recreate\"}}}",
+	  "invalid patch format of retainKeys"}},
+	{"apps/v1",
+	 "Deployment",
+	 {"k8s: retainKeys not a list", "{\"spec\":{\"strategy\":{\"type\":\"Recreate\"}}}",
 	  "{\"spec\":{\"strategy\":{\"$retainKeys\":\"type\"}}}", NULL,
-	  "invalid patch format of retainKeys" } },
-	{ "v1", "Pod", { "k8s: missing merge key",
-	  "{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}",
+	  "invalid patch format of retainKeys"}},
+	{"v1",
+	 "Pod",
+	 {"k8s: missing merge key", "{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}",
 	  "{\"spec\":{\"containers\":[{\"image\":\"x\"}]}}", NULL,
-	  "map: map[image:x] does not contain declared merge key: name" } },
-	{ "v1", "Pod", { "k8s: list of lists", "{\"metadata\":{\"finalizers\":[[\"a\"]]}}",
-	  "{\"metadata\":{\"finalizers\":[[\"b\"]]}}", NULL, "lists of lists are not supported" } },
-	{ "v1", "Pod", { "k8s: mixed element types", "{\"metadata\":{\"finalizers\":[\"a\"]}}",
-	  "{\"metadata\":{\"finalizers\":[1]}}", NULL, "list element types are not identical" } },
-	{ "v1", "Pod", { "non-merging list is replaced",
+	  "map: map[image:x] does not contain declared merge key: name"}},
+	{"v1",
+	 "Pod",
+	 {"k8s: list of lists", "{\"metadata\":{\"finalizers\":[[\"a\"]]}}",
+	  "{\"metadata\":{\"finalizers\":[[\"b\"]]}}", NULL, "lists of lists are not supported"}},
+	{"v1",
+	 "Pod",
+	 {"k8s: mixed element types", "{\"metadata\":{\"finalizers\":[\"a\"]}}",
+	  "{\"metadata\":{\"finalizers\":[1]}}", NULL, "list element types are not identical"}},
+	{"v1",
+	 "Pod",
+	 {"non-merging list is replaced",
 	  "{\"spec\":{\"tolerations\":[{\"key\":\"a\"}],\"containers\":[{\"name\":\"c\","
 	  "\"args\":[\"1\",\"2\"]}]}}",
 	  "{\"spec\":{\"tolerations\":[{\"key\":\"b\"}],\"containers\":[{\"name\":\"c\","
 	  "\"args\":[\"3\"]}]}}",
 	  "{\"spec\":{\"tolerations\":[{\"key\":\"b\"}],\"containers\":[{\"name\":\"c\","
-	  "\"args\":[\"3\"]}]}}", NULL } },
-	{ "v1", "Pod", { "null deletes, unmatched null ignored",
-	  "{\"metadata\":{\"labels\":{\"a\":\"1\"}}}",
+	  "\"args\":[\"3\"]}]}}",
+	  NULL}},
+	{"v1",
+	 "Pod",
+	 {"null deletes, unmatched null ignored", "{\"metadata\":{\"labels\":{\"a\":\"1\"}}}",
 	  "{\"metadata\":{\"labels\":{\"a\":null,\"zz\":null}}}", "{\"metadata\":{\"labels\":{}}}",
-	  NULL } },
-	{ "v1", "Pod", { "type change replaces", "{\"spec\":{\"x\":{\"a\":1}}}",
-	  "{\"spec\":{\"x\":[1]}}", "{\"spec\":{\"x\":[1]}}", NULL } },
-	{ "v1", "Pod", { "nested ports merge on containerPort",
+	  NULL}},
+	{"v1",
+	 "Pod",
+	 {"type change replaces", "{\"spec\":{\"x\":{\"a\":1}}}", "{\"spec\":{\"x\":[1]}}",
+	  "{\"spec\":{\"x\":[1]}}", NULL}},
+	{"v1",
+	 "Pod",
+	 {"nested ports merge on containerPort",
 	  "{\"spec\":{\"containers\":[{\"name\":\"c\",\"ports\":[{\"containerPort\":80},"
 	  "{\"containerPort\":81}]}]}}",
 	  "{\"spec\":{\"containers\":[{\"name\":\"c\",\"ports\":[{\"containerPort\":81,"
 	  "\"name\":\"x\"}]}]}}",
 	  "{\"spec\":{\"containers\":[{\"name\":\"c\",\"ports\":[{\"containerPort\":80},"
-	  "{\"containerPort\":81,\"name\":\"x\"}]}]}}", NULL } },
-	{ "v1", "Service", { "service ports merge on port",
-	  "{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":1}]}}",
+	  "{\"containerPort\":81,\"name\":\"x\"}]}]}}",
+	  NULL}},
+	{"v1",
+	 "Service",
+	 {"service ports merge on port", "{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":1}]}}",
 	  "{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":2},{\"port\":90}]}}",
-	  "{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":2},{\"port\":90}]}}", NULL } },
-	{ "example.com/v1", "Widget", { "unknown kind: lists replaced, directives honoured",
+	  "{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":2},{\"port\":90}]}}", NULL}},
+	{"example.com/v1",
+	 "Widget",
+	 {"unknown kind: lists replaced, directives honoured",
 	  "{\"spec\":{\"items\":[{\"name\":\"a\"}],\"m\":{\"a\":1}}}",
 	  "{\"spec\":{\"items\":[{\"name\":\"b\"}],\"m\":{\"$patch\":\"replace\",\"b\":2}}}",
-	  "{\"spec\":{\"items\":[{\"name\":\"b\"}],\"m\":{\"b\":2}}}", NULL } },
-	{ "apps/v1", "Deployment", { "deployment containers in template",
+	  "{\"spec\":{\"items\":[{\"name\":\"b\"}],\"m\":{\"b\":2}}}", NULL}},
+	{"apps/v1",
+	 "Deployment",
+	 {"deployment containers in template",
 	  "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\",\"env\":"
 	  "[{\"name\":\"X\",\"value\":\"1\"}]}]}}}}",
 	  "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\",\"env\":"
 	  "[{\"name\":\"Y\",\"value\":\"2\"}]}]}}}}",
 	  "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"a\",\"env\":"
-	  "[{\"name\":\"Y\",\"value\":\"2\"},{\"name\":\"X\",\"value\":\"1\"}]}]}}}}", NULL } },
-	{ "v1", "Pod", { "patch not an object", "{}", "[1]", NULL, "invalid JSON document" } },
+	  "[{\"name\":\"Y\",\"value\":\"2\"},{\"name\":\"X\",\"value\":\"1\"}]}]}}}}",
+	  NULL}},
+	{"v1", "Pod", {"patch not an object", "{}", "[1]", NULL, "invalid JSON document"}},
 };
 
 static void test_strategic(void **state)
@@ -387,7 +473,7 @@ static void test_strategic_deep_input(void **state)
 		*w++ = '}';
 	*w = '\0';
 	cJSON *deep = parse(s), *empty = parse("{}");
-	err e = { 0 };
+	err e = {0};
 	assert_null(patch_strategic(empty, deep, "v1", "Pod", &e));
 	assert_null(patch_merge(empty, deep, &e));
 	assert_null(patch_strategic(deep, empty, "v1", "Pod", &e));
@@ -396,13 +482,65 @@ static void test_strategic_deep_input(void **state)
 	free(s);
 }
 
+/* Long lists stay fast: every lookup in the merge is hashed (upstream is quadratic). */
+static void test_strategic_long_lists(void **state)
+{
+	enum { N = 40000 };
+	cJSON *t = cJSON_CreateObject(), *p = cJSON_CreateObject();
+	cJSON *ts = cJSON_AddObjectToObject(t, "spec"), *ps = cJSON_AddObjectToObject(p, "spec");
+	cJSON *tl = cJSON_AddArrayToObject(ts, "containers");
+	cJSON *pl = cJSON_AddArrayToObject(ps, "containers");
+	cJSON *order = cJSON_AddArrayToObject(ps, "$setElementOrder/containers");
+	cJSON *fin = cJSON_AddArrayToObject(cJSON_AddObjectToObject(t, "metadata"), "finalizers");
+	cJSON *pfin = cJSON_AddArrayToObject(cJSON_AddObjectToObject(p, "metadata"), "finalizers");
+	char name[32];
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "c%d", i);
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "name", name);
+		cJSON_AddItemToArray(tl, c);
+		cJSON_AddItemToArray(fin, cJSON_CreateString(name));
+		snprintf(name, sizeof name, "c%d", N - 1 - i);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", name);
+		cJSON_AddItemToArray(order, o);
+		cJSON_AddItemToArray(pfin, cJSON_CreateString(name));
+		if (i % 2 == 0) {
+			cJSON *q = cJSON_CreateObject();
+			cJSON_AddStringToObject(q, "name", name);
+			cJSON_AddStringToObject(q, "image", "x");
+			cJSON_AddItemToArray(pl, q);
+		}
+	}
+	clock_t start = clock();
+	err e = {0};
+	cJSON *got = patch_strategic(t, p, "v1", "Pod", &e);
+	double secs = (double)(clock() - start) / CLOCKS_PER_SEC;
+	if (!got)
+		fail_msg("%s", e.msg);
+	cJSON *l = cJSON_GetObjectItem(cJSON_GetObjectItem(got, "spec"), "containers");
+	assert_int_equal(cJSON_GetArraySize(l), N);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0), "name")->valuestring,
+			    "c39999");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 0), "image")->valuestring,
+			    "x");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(
+				 cJSON_GetObjectItem(got, "metadata"), "finalizers")),
+			 N);
+	assert_true(secs < 30);
+	cJSON_Delete(got);
+	cJSON_Delete(t);
+	cJSON_Delete(p);
+}
+
 /* ---- schema table ---- */
 
 static void test_schema_lookup(void **state)
 {
 	unsigned st = 99;
-	assert_string_equal(patch_list_merge_key("apps/v1", "Deployment",
-						 "spec.template.spec.containers", &st), "name");
+	assert_string_equal(
+		patch_list_merge_key("apps/v1", "Deployment", "spec.template.spec.containers", &st),
+		"name");
 	assert_int_equal(st, PATCH_STRATEGY_MERGE);
 	assert_string_equal(patch_list_merge_key("apps/v1", "Deployment",
 						 "spec.template.spec.containers.ports", NULL),
@@ -411,14 +549,15 @@ static void test_schema_lookup(void **state)
 						 "spec.template.spec.initContainers.env", NULL),
 			    "name");
 	assert_string_equal(patch_list_merge_key("batch/v1", "CronJob",
-						 "spec.jobTemplate.spec.template.spec.volumes", &st),
+						 "spec.jobTemplate.spec.template.spec.volumes",
+						 &st),
 			    "name");
 	assert_int_equal(st, PATCH_STRATEGY_MERGE | PATCH_STRATEGY_RETAIN_KEYS);
 	assert_string_equal(patch_list_merge_key("v1", "Pod", "spec.containers.volumeMounts", NULL),
 			    "mountPath");
 	assert_string_equal(patch_list_merge_key("v1", "Service", "spec.ports", NULL), "port");
-	assert_string_equal(patch_list_merge_key("v1", "ConfigMap", "metadata.ownerReferences",
-						 NULL), "uid");
+	assert_string_equal(
+		patch_list_merge_key("v1", "ConfigMap", "metadata.ownerReferences", NULL), "uid");
 	assert_null(patch_list_merge_key("v1", "Pod", "metadata.finalizers", &st));
 	assert_int_equal(st, PATCH_STRATEGY_MERGE);
 	assert_null(patch_list_merge_key("v1", "Pod", "spec.tolerations", &st));
@@ -428,8 +567,9 @@ static void test_schema_lookup(void **state)
 	assert_int_equal(st, 0);
 	assert_string_equal(patch_list_merge_key("v1", "Pod", "status.conditions", NULL), "type");
 	assert_string_equal(patch_list_merge_key("v1", "Pod", "spec.hostAliases", NULL), "ip");
-	assert_string_equal(patch_list_merge_key("v1", "Pod", "spec.topologySpreadConstraints",
-						 NULL), "topologyKey");
+	assert_string_equal(
+		patch_list_merge_key("v1", "Pod", "spec.topologySpreadConstraints", NULL),
+		"topologyKey");
 
 	patch_field_info fi;
 	assert_true(patch_schema_field("v1", "Service", "spec.ports", &fi));
@@ -457,9 +597,11 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_json_patch),
 		cmocka_unit_test(test_json_patch_copy_bomb),
+		cmocka_unit_test(test_json_patch_depth_limit),
 		cmocka_unit_test(test_pointer_escaping),
 		cmocka_unit_test(test_strategic),
 		cmocka_unit_test(test_strategic_deep_input),
+		cmocka_unit_test(test_strategic_long_lists),
 		cmocka_unit_test(test_schema_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

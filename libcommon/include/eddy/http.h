@@ -199,7 +199,8 @@ int http_stream_begin(http_request *r, int status, const char *content_type);
  * callback runs). */
 int http_stream_write(http_request *r, const void *data, size_t len);
 /* End the stream (the last chunk) and finish the request. Also the way to finish a request whose
- * stream never began or whose client has gone. Returns 0, or -1 when the client had gone. */
+ * client has gone, or whose stream never began (a live client then gets an empty 500). Returns 0,
+ * or -1 when the client had gone. */
 int http_stream_end(http_request *r);
 /* Bytes queued on the request's connection and not yet written (0 when gone). */
 size_t http_request_write_queue(const http_request *r);
@@ -332,15 +333,17 @@ typedef struct http_call http_call;
 typedef void (*http_call_done)(http_call *call, http_response *resp, const err *e, void *ud);
 
 http_multi *http_multi_new(uv_loop_t *loop, const http_client_opts *opts, err *e);
-/* Start a request (all of req is copied). Returns the call, or NULL with e filled (then done is
- * never called). */
+/* Start a request (all of req is copied); the transfer begins on the next loop iteration. Returns
+ * the call, or NULL with e filled (then done is never called). May be called from any callback
+ * on the loop thread, including done and chunk callbacks. */
 http_call *http_multi_start(http_multi *m, const http_client_req *req, http_call_done done,
 			    void *ud, err *e);
 /* Stop a call; its done callback then runs soon with reason "Canceled" (unless it has already
  * run or is already due with another result). Must not be called after done has run. */
 void http_call_cancel(http_call *call);
 /* Cancel every call (their done callbacks run with "Canceled"), then free the client once its
- * handles are closed, and call cb (may be NULL) on the loop thread. */
+ * handles are closed, and call cb (may be NULL) on the loop thread. May be called from any
+ * callback on the loop thread; m must not be used afterwards. */
 void http_multi_close(http_multi *m, void (*cb)(void *data), void *data);
 
 /* The first header named name (case-insensitive), or NULL. */

@@ -71,16 +71,16 @@ char *patch_pointer_escape(const char *token);
  * flag (or a field not in the table) is atomic: the patch's list replaces the original one. */
 typedef enum patch_strategy {
 	PATCH_STRATEGY_NONE = 0,
-	PATCH_STRATEGY_MERGE = 1,       /* "merge": keyed list merge, or set merge of primitives */
+	PATCH_STRATEGY_MERGE = 1, /* "merge": keyed list merge, or set merge of primitives */
 	PATCH_STRATEGY_RETAIN_KEYS = 2, /* "retainKeys": honour $retainKeys on this map */
-	PATCH_STRATEGY_REPLACE = 4,     /* "replace" */
+	PATCH_STRATEGY_REPLACE = 4, /* "replace" */
 } patch_strategy;
 
 /* How server-side apply treats a list (x-kubernetes-list-type). */
 typedef enum patch_list_type {
 	PATCH_LIST_ATOMIC = 0,
-	PATCH_LIST_SET,  /* list of primitives, items owned one by one (v:<value>) */
-	PATCH_LIST_MAP,  /* list of objects keyed by one or more fields (k:{...}) */
+	PATCH_LIST_SET, /* list of primitives, items owned one by one (v:<value>) */
+	PATCH_LIST_MAP, /* list of objects keyed by one or more fields (k:{...}) */
 } patch_list_type;
 
 enum { PATCH_MAX_KEYS = 3 };
@@ -90,16 +90,16 @@ enum { PATCH_MAX_KEYS = 3 };
  * SMP merge key, e.g. Service ports: SMP key "port", apply keys "port","protocol"). The strings
  * are static. */
 typedef struct patch_field_info {
-	unsigned strategy;            /* patch_strategy flags */
-	const char *merge_key;        /* SMP merge key or NULL */
-	patch_list_type list_type;    /* for apply */
+	unsigned strategy; /* patch_strategy flags */
+	const char *merge_key; /* SMP merge key or NULL */
+	patch_list_type list_type; /* for apply */
 	const char *map_keys[PATCH_MAX_KEYS]; /* NULL-terminated when fewer */
-	bool atomic_map;              /* x-kubernetes-map-type: atomic (e.g. LabelSelector) */
+	bool atomic_map; /* x-kubernetes-map-type: atomic (e.g. LabelSelector) */
 } patch_field_info;
 
 /* Whether the built-in table knows this apiVersion/kind (e.g. "apps/v1", "Deployment").
- * patch_strategic() on an unknown kind behaves as patch_merge(); the API server answers SMP on
- * a custom resource with 415 before getting here. */
+ * patch_strategic() on an unknown kind merges maps and replaces lists (directives are still
+ * honoured); the API server answers SMP on a custom resource with 415 before getting here. */
 bool patch_schema_known(const char *api_version, const char *kind);
 
 /* Look up the field at a dotted path below the object root, list items being transparent:
@@ -122,11 +122,16 @@ const char *patch_list_merge_key(const char *api_version, const char *kind, cons
  *     patch with `"$patch": "delete"` deletes the matching item, `"$patch": "replace"` in a
  *     list replaces the whole list); lists of primitives with strategy merge are merged as sets
  *     (finalizers); other lists are replaced;
- *   - directives: `$patch: replace|delete|merge` (maps and lists), `$retainKeys` (on fields
- *     with the retainKeys strategy), `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>`;
- *   - patch directives never end up in the result.
+ *   - directives: `$patch: replace|delete` in maps and merge-list items (`merge` is rejected,
+ *     as upstream), `$retainKeys` (wherever it appears; kubectl generates it for fields with
+ *     the retainKeys strategy), `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>`;
+ *   - list order as upstream: $setElementOrder, then patch order, then live order;
+ *   - a patch value taken as is (its key is new, or its type differs from the original's)
+ *     loses its null members and every map carrying `$patch` at any depth; as upstream,
+ *     items appended to a merge list are taken verbatim.
  * api_version/kind pick the schema; when the kind is unknown (or either is NULL) lists are
- * replaced as in a merge patch, but the directives are still removed. */
+ * replaced as in a merge patch, and the directives are still honoured. Errors carry
+ * upstream's wording, e.g. "map: map[image:x] does not contain declared merge key: name". */
 cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_version,
 		       const char *kind, err *e);
 
@@ -135,7 +140,7 @@ cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_
  *
  * A field set is encoded as FieldsV1 (metadata.managedFields[].fieldsV1), a JSON object tree
  * whose keys are "f:<field>" (map or struct member), "k:{\"name\":\"c\"}" (keyed list item;
- * keys in map-key order, values as JSON), "v:<json value>" (set item), "i:<n>" (atomic item,
+ * keys sorted by name, values as JSON), "v:<json value>" (set item), "i:<n>" (atomic item,
  * not produced here) and "." (the node itself, when it also has members). Leaves are {}.
  *
  * Field paths are printed as Kubernetes prints them in conflict messages:
@@ -151,18 +156,19 @@ typedef struct patch_schema_hint {
 
 /* One field another manager owns with a different value. */
 typedef struct patch_conflict {
-	char *manager;     /* the other manager's name */
-	char *operation;   /* "Apply" or "Update" */
+	char *manager; /* the other manager's name */
+	char *operation; /* "Apply" or "Update" */
 	char *api_version; /* its apiVersion */
 	char *subresource; /* NULL or e.g. "status" */
-	char *field;       /* path as printed, e.g. ".data.k" */
-	char *cause;       /* cause message, e.g. "conflict with \"helm\" using v1" */
+	char *field; /* path as printed, e.g. ".data.k" */
+	char *cause; /* cause message, e.g. "conflict with \"helm\" using v1" */
 } patch_conflict;
 
 typedef struct patch_conflicts {
 	size_t n;
 	patch_conflict *items;
-	char *message; /* "Apply failed with 1 conflict: conflict with \"helm\" using v1: .data.k" */
+	/* e.g. "Apply failed with 1 conflict: conflict with \"helm\" using v1: .data.k" */
+	char *message;
 } patch_conflicts;
 
 void patch_conflicts_init(patch_conflicts *c);
@@ -179,11 +185,17 @@ cJSON *patch_conflicts_status(const patch_conflicts *c);
  * applied fields merged in (keyed lists merged by key, per the schema), fields this manager
  * applied before but no longer applies removed unless another manager owns them, and
  * metadata.managedFields updated (this manager's Apply entry holds exactly the applied field
- * set; time is `now`, an RFC 3339 string such as "2026-01-01T00:00:00Z").
+ * set; its time becomes `now`, an RFC 3339 string such as "2026-01-01T00:00:00Z", when its set
+ * or the object changed, so a no-op apply returns an identical object; other entries keep
+ * their time; entries left without fields are dropped; entries are sorted as the API server
+ * sorts them: Apply before Update, then by time). A managedFields of [{}] (csaupgrade's
+ * reset) counts as no managers.
  *
- * Returns 0 on success; 1 on conflicts (nothing changed; *out lists them and e has reason
- * "Conflict" and out->message); -1 on other errors (e filled, e.g. applied is not an object).
- * With force, conflicting fields are taken over from the other managers instead.
+ * Returns 0 on success; 1 on conflicts (nothing changed; *out lists them, e has reason
+ * "Conflict" and the message of out->message); -1 on other errors (e filled: applied is not
+ * an object, a keyed list item lacks its key, nesting too deep). With force, conflicting
+ * fields are taken over from the other managers instead. out may be NULL; otherwise it is
+ * initialised here and the caller releases it with patch_conflicts_release() in every case.
  *
  * The caller keeps server-owned metadata (uid, resourceVersion, creationTimestamp,
  * generation) itself, strips `.status` from applied for kinds with a status subresource, and
@@ -191,14 +203,30 @@ cJSON *patch_conflicts_status(const patch_conflicts *c);
 int patch_apply(cJSON **live, const cJSON *applied, const char *manager, bool force,
 		const char *now, const patch_schema_hint *hint, patch_conflicts *out, err *e);
 
+/* patch_apply() on a subresource ("status"): the Apply entry is per manager and subresource
+ * and records "subresource". The caller keeps only the subresource's part of applied (for
+ * "status": .status plus the identifying fields), as the API server does. */
+int patch_apply_subresource(cJSON **live, const cJSON *applied, const char *manager,
+			    const char *subresource, bool force, const char *now,
+			    const patch_schema_hint *hint, patch_conflicts *out, err *e);
+
 /* Record an ordinary write (create, update, merge/JSON/strategic patch) by `manager` in
  * newobj's metadata.managedFields: the fields that differ between old (NULL on create) and
  * newobj are added to the manager's "Update" entry for api_version (created if needed) and
  * taken away from every other manager; fields removed by the write leave every set; entries
- * left empty are dropped. newobj's managedFields are the ones the write produced (the caller
- * usually copies old's managedFields into newobj first, as the API server ignores
- * managedFields in a request unless they are explicitly set). subresource is NULL or
- * "status". hint as in patch_apply(). Returns 0, or -1 with e filled. */
+ * left empty are dropped; the manager's time becomes `now` when something changed. The
+ * entries are read from newobj's own metadata.managedFields: for a PUT or PATCH the caller
+ * copies old's managedFields into newobj first unless the request set them itself (kubectl's
+ * csaupgrade JSON patch does; a request that sets them to an empty list clears them, and the
+ * API server then records nothing, so the caller skips this call). subresource is NULL or
+ * "status" (an entry is per manager,
+ * apiVersion and subresource). hint as in patch_apply(). Returns 0, or -1 with e filled.
+ *
+ * Typical use in the API server:
+ *   create:  patch_track_update(NULL, obj, manager, "v1", NULL, now, hint, &e)
+ *   update:  copy managedFields old -> new; patch_track_update(old, new, ...)
+ *   apply:   rc = patch_apply(&live_or_null, body, manager, force, now, hint, &conf, &e);
+ *            rc == 1 -> 409 with patch_conflicts_status(&conf) as the body */
 int patch_track_update(const cJSON *old, cJSON *newobj, const char *manager,
 		       const char *api_version, const char *subresource, const char *now,
 		       const patch_schema_hint *hint, err *e);

@@ -32,9 +32,14 @@
  *          form ("2001-12-14T00:00:00Z") as kustomize prints them
  *   everything else, and every quoted or block scalar, is a string. Explicit tags !!str, !!int,
  *   !!float, !!bool, !!null, !!binary (kept as its base64 text), !!map, !!seq are honoured.
- * Mapping keys become strings (a non-string scalar key uses its source text); a mapping or a
- * sequence as a key is an error. A key defined twice is an error, as in yaml.v3:
- *   yaml: line 4: mapping key "x" already defined at line 2
+ *   An empty value inside a flow mapping ("{a: , b: 1}") is the empty string, as kustomize
+ *   reads it (a block "a:" is null). Strings holding NUL characters are refused.
+ * Mapping keys become strings: a non-string scalar key is converted the way sigs.k8s.io/yaml
+ * does for kubectl (1 -> "1", 0x10 -> "16", true -> "true", ~ -> "null", 1.5 -> "1.5");
+ * kustomize itself rejects such keys. A mapping or a sequence as a key is an error. A key
+ * defined twice is an error, with yaml.v3's message:
+ *   yaml: unmarshal errors:
+ *     line 4: mapping key "x" already defined at line 2
  * Anchors and aliases are expanded (copied); merge keys `<<` (a mapping or a sequence of
  * mappings) merge as yaml.v3 does: explicit keys win, earlier merged maps win over later ones.
  *
@@ -59,7 +64,7 @@
 typedef struct yml_limits {
 	size_t max_bytes;           /* input size; default 64 MiB */
 	unsigned max_depth;         /* nesting of mappings/sequences; default 1000 */
-	size_t max_nodes;           /* nodes created, aliases expanded included; default 10 000 000 */
+	size_t max_nodes;           /* nodes built, alias copies included; default 4 000 000 */
 	size_t max_alias_expansion; /* nodes copied by aliases; see below */
 	size_t max_docs;            /* documents in a stream; default 100 000 */
 } yml_limits;
@@ -67,7 +72,7 @@ typedef struct yml_limits {
 enum {
 	YML_DEFAULT_MAX_BYTES = 64 * 1024 * 1024,
 	YML_DEFAULT_MAX_DEPTH = 1000,
-	YML_DEFAULT_MAX_NODES = 10 * 1000 * 1000,
+	YML_DEFAULT_MAX_NODES = 4 * 1000 * 1000,
 	YML_DEFAULT_MAX_DOCS = 100 * 1000,
 };
 /* Alias expansion follows yaml.v3's ratio rule: once more than 100 nodes came from aliases and
@@ -91,8 +96,10 @@ cJSON *yml_parse_one(const char *data, size_t len, const yml_limits *lim, err *e
 cJSON *yml_json_parse(const char *data, size_t len, const yml_limits *lim, err *e);
 
 /* Append doc as one YAML document in kustomize's style (no leading "---", ends with "\n").
- * -1 and e filled if out's cap is reached or doc holds a value YAML-over-JSON cannot express
- * (a number that is NaN or infinite: kustomize fails the same way). */
+ * -1 and e filled (out left as it was) if out's cap is reached, or if doc holds what kustomize
+ * cannot print either: a NaN or infinite number ("json: unsupported value: +Inf"), or a string
+ * with DEL, a C1 control other than NEL, U+FFFE or U+FFFF ("yaml: control characters are not
+ * allowed"). Like kustomize, a raw NEL (U+0085) in a string is folded as a YAML line break. */
 int yml_emit(buf *out, const cJSON *doc, err *e);
 
 /* Append every element of the array docs, separated by "---\n" as `kubectl kustomize` prints
