@@ -221,11 +221,12 @@ static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
 static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 {
 	rt_result r = {0};
-	const cJSON *prev = rt_cond_get(obj, cond);
+	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
 	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
-		str_eq(jstr(prev, "status"), "True");
+		str_eq(jstr(prev, "status"), "False");
 	if (cond)
 		rt_cond_set(obj, cond, "True", e->reason, "%s", e->msg);
+	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
 	if (!same)
 		event(ctx, obj, "Warning", e->reason, NULL, NULL, e->msg);
 	r.e = *e;
@@ -337,7 +338,6 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	if (jstr(sref, "name")) {
 		secret = get_secret(ctx, ns, jstr(sref, "name"), &e);
 		if (!secret) {
-			rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
 			r = failed(ctx, obj, "FetchFailed", &e);
 			goto out;
 		}
@@ -425,7 +425,6 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	int grc = gitx_checkout(&go, checkout, &gr, &e);
 	free(sp);
 	if (grc < 0) {
-		rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
 		r = failed(ctx, obj, "FetchFailed", &e);
 		goto out;
 	}
@@ -479,7 +478,6 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		}
 		if (err_is_set(&e)) {
 			rt_cond_set(obj, "SourceVerified", "False", e.reason, "%s", e.msg);
-			rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
 			r = failed(ctx, obj, NULL, &e);
 			goto out;
 		}
@@ -496,7 +494,6 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 			: jstr(jget(it, "repository"), "name");
 		if (copy_include(sc, jstr(ia, "path"), jstr(it, "fromPath"), to, checkout, tmp,
 		    &e) < 0) {
-			rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
 			r = failed(ctx, obj, "StorageOperationFailed", &e);
 			goto out;
 		}
@@ -506,7 +503,6 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	{
 		ign_rules *ign = ign_for_source(checkout, jstr(spec, "ignore"), &e);
 		if (!ign) {
-			rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
 			r = failed(ctx, obj, "StorageOperationFailed", &e);
 			goto out;
 		}
@@ -523,7 +519,6 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		if (prc < 0) {
 			if (!strcmp(e.reason, "ArtifactFailed"))
 				snprintf(e.reason, sizeof e.reason, "ArchiveOperationFailed");
-			rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
 			r = failed(ctx, obj, "StorageOperationFailed", &e);
 			free(absdir);
 			free(file);
