@@ -17,6 +17,8 @@ setup_file() {
 	export HTTP_URL=$GS_HTTP_URL
 	gs_start_http --auth "alice:s3cr3t-Pa55" --tls
 	export HTTPS_URL=$GS_HTTP_URL CA=$GS_CA
+	gs_start_http --bearer "tok-9f8e7d6c"
+	export BEARER_URL=$GS_HTTP_URL
 	gs_start_sshd
 	export SSH_URL=$GS_SSH_URL SSH_KEY=$GS_SSH_KEY KNOWN_HOSTS=$GS_KNOWN_HOSTS \
 		WRONG_KNOWN_HOSTS=$GS_WRONG_KNOWN_HOSTS
@@ -235,7 +237,14 @@ gs_git_rev() { git -C "$W/gs/repos/app.git" rev-parse "$1^{commit}"; }
 	! tar -tzf "$W/tag.tgz" | grep -q v2.yaml
 }
 
-@test "https with a CA and basic auth; ssh with a key and known_hosts" {
+@test "https with a CA and basic auth; a bearer token; ssh with a key and known_hosts" {
+	k create secret generic bearer --from-literal=bearerToken=tok-9f8e7d6c >/dev/null
+	gitrepo bearer "$BEARER_URL/app.git" "ref: {branch: main}" "secretRef: {name: bearer}"
+	k create secret generic bearer-bad --from-literal=bearerToken=tok-WRONG-1234 >/dev/null
+	gitrepo bearer-bad "$BEARER_URL/app.git" "ref: {branch: main}" "secretRef: {name: bearer-bad}"
+	wait_ready bearer
+	wait_ready bearer-bad False
+	[ "$(ready_reason bearer-bad)" = AuthenticationFailed ]
 	k create secret generic https-auth --from-literal=username=alice \
 		--from-literal=password=s3cr3t-Pa55 --from-file=ca.crt="$CA" >/dev/null
 	gitrepo tls "$HTTPS_URL/app.git" "ref: {branch: main}" "secretRef: {name: https-auth}"
@@ -299,7 +308,7 @@ gs_git_rev() { git -C "$W/gs/repos/app.git" rev-parse "$1^{commit}"; }
 	k get gitrepositories -o yaml >"$W/status.yaml"
 	k get events -o yaml >"$W/events.yaml"
 	local secret
-	for secret in s3cr3t-Pa55 WRONG-pa55word "$(sed -n 2p "$SSH_KEY")"; do
+	for secret in s3cr3t-Pa55 WRONG-pa55word tok-9f8e7d6c tok-WRONG-1234 "$(sed -n 2p "$SSH_KEY")"; do
 		! grep -qF -- "$secret" "$W/sc.log" "$W/status.yaml" "$W/events.yaml"
 	done
 }

@@ -4,7 +4,8 @@
 #   gs_setup "$BATS_TEST_TMPDIR/gs"        # or any scratch dir; sets GS_ROOT
 #   gs_repo NAME                            # bare repo $GS_ROOT/repos/NAME.git (+ work tree)
 #   gs_commit NAME FILE CONTENT [MSG]       # commit in the work tree and push to the bare repo
-#   gs_start_http [--auth USER:PASS] [--tls]  # git http-backend behind lighttpd; sets GS_HTTP_URL
+#   gs_start_http [--auth USER:PASS] [--bearer TOKEN] [--tls]
+#                                           # git http-backend behind lighttpd; sets GS_HTTP_URL
 #   gs_start_sshd                           # sshd with key auth; sets GS_SSH_URL, GS_SSH_KEY,
 #                                           # GS_KNOWN_HOSTS
 #   gs_stop                                 # stops every server started here
@@ -76,10 +77,11 @@ gs_make_ca() { # a throwaway CA and a server cert for 127.0.0.1/localhost
 }
 
 gs_start_http() {
-	local auth="" tls=0
+	local auth="" tls=0 bearer=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--auth) auth=$2; shift ;;
+		--bearer) bearer=$2; shift ;;
 		--tls) tls=1 ;;
 		esac
 		shift
@@ -106,6 +108,14 @@ CONF
 auth.backend = "plain"
 auth.backend.plain.userfile = "$GS_ROOT/users-$port"
 auth.require = ("/git" => ("method" => "basic", "realm" => "git", "require" => "valid-user"))
+CONF
+	fi
+	if [ -n "$bearer" ]; then
+		cat >>"$conf" <<CONF
+server.modules += ("mod_access")
+\$REQUEST_HEADER["Authorization"] != "Bearer $bearer" {
+	url.access-deny = ("")
+}
 CONF
 	fi
 	local scheme=http
