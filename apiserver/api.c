@@ -504,6 +504,13 @@ void api_handle(apiserver *s, const api_req *rq, api_resp *rs)
 		version_doc(rs);
 		return;
 	}
+	if (rq->accept && *rq->accept && !strstr(rq->accept, "json") && !strchr(rq->accept, '*') &&
+	    strncmp(path, "/openapi/", 9) != 0) {
+		resp_statusf(rs, 406, "NotAcceptable", NULL,
+			     "only the following media types are accepted: application/json, "
+			     "application/json;as=Table;v=v1;g=meta.k8s.io");
+		return;
+	}
 	api_ctx c = {.s = s, .rq = rq, .rs = rs};
 	query_parse(&c.q, rq->query);
 	auth_identify(&c);

@@ -3,6 +3,7 @@
  *   eddy-apiserver --data-dir DIR [--listen 127.0.0.1:6443] [--tls] [--token-auth-file F]
  *                  [--compact-interval SECONDS] [--compact-retain REVISIONS]
  *                  [--compact-min-age SECONDS] [--bookmark-interval SECONDS]
+ *                  [--log-requests]
  *
  * Once listening it writes an admin kubeconfig to DIR/kubeconfig (atomically) with the real
  * address. SIGTERM/SIGINT end watches and stop cleanly. See docs/apiserver.md. */
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 #include "tls.h"
 
 typedef struct app {
+	bool log_requests; /* --log-requests: one JSON line per request on stderr */
 	uv_loop_t *loop;
 	http_server *http;
 	apiserver *api;
@@ -113,6 +117,19 @@ static void on_request(http_request *r, void *data)
 	}
 	size_t len = 0;
 	char *body = buf_detach(&rs.body, &len);
+	if (a->log_requests) {
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "level", "info");
+		cJSON_AddStringToObject(l, "msg", "request");
+		cJSON_AddStringToObject(l, "method", rq.method);
+		cJSON_AddStringToObject(l, "path", rq.path);
+		cJSON_AddNumberToObject(l, "code", rs.code ? rs.code : 500);
+		cJSON_AddNumberToObject(l, "bytes", (double)len);
+		char *t = cJSON_PrintUnformatted(l);
+		fprintf(stderr, "%s\n", t ? t : "{}");
+		free(t);
+		cJSON_Delete(l);
+	}
 	http_respond_take(r, rs.code ? rs.code : 500, rs.content_type, body, len);
 	api_resp_release(&rs);
 }
@@ -201,7 +218,7 @@ static void usage(void)
 		"usage: eddy-apiserver --data-dir DIR [--listen 127.0.0.1:6443] [--tls]\n"
 		"                      [--token-auth-file FILE] [--compact-interval SECONDS]\n"
 		"                      [--compact-retain REVISIONS] [--compact-min-age SECONDS]\n"
-		"                      [--bookmark-interval SECONDS]\n");
+		"                      [--bookmark-interval SECONDS] [--log-requests]\n");
 }
 
 static int num_arg(const char *s, long long *out)
@@ -220,7 +237,7 @@ int main(int argc, char **argv)
 	mem_install_hooks();
 	signal(SIGPIPE, SIG_IGN);
 	const char *data_dir = NULL, *listen = "127.0.0.1:6443", *tokens = NULL;
-	bool tls = false;
+	bool tls = false, log_requests = false;
 	long long compact_interval = 60, compact_retain = 1000, compact_age = 300, bookmark = 10;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -228,6 +245,10 @@ int main(int argc, char **argv)
 		long long *num = NULL;
 		if (!strcmp(a, "--tls")) {
 			tls = true;
+			continue;
+		}
+		if (!strcmp(a, "--log-requests")) {
+			log_requests = true;
 			continue;
 		}
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -271,7 +292,16 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	/* One server per data directory: the store assumes it is the only writer. */
+	char *lock_path = xasprintf("%s/lock", data_dir);
+	int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(lock_path);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "eddy-apiserver: %s is in use by another eddy-apiserver\n", data_dir);
+		return 1;
+	}
 	app a = {0};
+	a.log_requests = log_requests;
 	a.loop = uv_default_loop();
 	err e = {0};
 	tls_material tm = {0};
@@ -324,5 +354,6 @@ int main(int argc, char **argv)
 	uv_run(a.loop, UV_RUN_DEFAULT);
 	tls_material_release(&tm);
 	uv_loop_close(a.loop);
+	close(lock_fd);
 	return 0;
 }

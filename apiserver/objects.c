@@ -341,7 +341,49 @@ static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 						   "Invalid value: \"%s\": %s", name,
 						   ns_like ? label_msg : subdomain_msg));
 	}
+	static const struct {
+		const char *field;
+		bool array; /* array of strings (else object of strings) */
+	} shapes[] = {{"labels", false}, {"annotations", false}, {"finalizers", true}};
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, shapes[i].field), *e;
+		if (!v || cJSON_IsNull(v))
+			continue;
+		bool ok = shapes[i].array ? cJSON_IsArray(v) : cJSON_IsObject(v);
+		if (ok) {
+			cJSON_ArrayForEach(e, v)
+				if (!cJSON_IsString(e))
+					ok = false;
+		}
+		if (!ok) {
+			char *f = xasprintf("metadata.%s", shapes[i].field);
+			cJSON_AddItemToArray(causes, cause("FieldValueTypeInvalid", f,
+							   "Invalid value: must be %s of strings",
+							   shapes[i].array ? "a list" : "a map"));
+			free(f);
+		}
+	}
+	const cJSON *refs = cJSON_GetObjectItemCaseSensitive(m, "ownerReferences"), *ref;
+	if (refs && !cJSON_IsNull(refs)) {
+		bool ok = cJSON_IsArray(refs);
+		if (ok) {
+			cJSON_ArrayForEach(ref, refs)
+				if (!cJSON_IsObject(ref) || !jstr(ref, "uid") || !jstr(ref, "name") ||
+				    !jstr(ref, "kind") || !jstr(ref, "apiVersion"))
+					ok = false;
+		}
+		if (!ok)
+			cJSON_AddItemToArray(causes, cause("FieldValueInvalid", "metadata.ownerReferences",
+							   "Invalid value: apiVersion, kind, name and "
+							   "uid must be set"));
+	}
+	const cJSON *rvv = cJSON_GetObjectItemCaseSensitive(m, "resourceVersion");
+	if (rvv && !cJSON_IsString(rvv) && !cJSON_IsNull(rvv))
+		cJSON_AddItemToArray(causes, cause("FieldValueTypeInvalid", "metadata.resourceVersion",
+						   "Invalid value: must be a string"));
 	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(m, "labels"), *it;
+	if (!cJSON_IsObject(labels))
+		labels = NULL;
 	cJSON_ArrayForEach(it, labels) {
 		if (!label_key_ok(it->string)) {
 			cJSON_AddItemToArray(
@@ -1303,8 +1345,9 @@ out:
 	return code;
 }
 
-static cJSON *delete_options(api_ctx *c)
+static cJSON *delete_options(api_ctx *c, bool *bad)
 {
+	*bad = false;
 	if (!c->rq->body_len)
 		return NULL;
 	err e = {0};
@@ -1314,12 +1357,23 @@ static cJSON *delete_options(api_ctx *c)
 		o = pb_decode((const unsigned char *)c->rq->body, c->rq->body_len, &e);
 	else
 		o = json_parse(c->rq->body, c->rq->body_len, &e);
+	if (!o || !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		*bad = true;
+		return NULL;
+	}
 	return o;
 }
 
 static void do_delete(api_ctx *c)
 {
-	cJSON *opts = delete_options(c);
+	bool bad;
+	cJSON *opts = delete_options(c, &bad);
+	if (bad) {
+		resp_status(c->rs, 400, "BadRequest", "the body of the request could not be decoded "
+			    "as DeleteOptions", NULL);
+		return;
+	}
 	const char *prop = jstr(opts, "propagationPolicy");
 	const char *qprop = query_get(&c->q, "propagationPolicy");
 	if (qprop)

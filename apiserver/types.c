@@ -400,7 +400,7 @@ int types_version_cmp(const char *a, const char *b)
 	return 0;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
+static const char *str_of(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
@@ -434,7 +434,7 @@ void types_remove_crd(types *t, const char *crd_name)
 static int cmp_order(const void *a, const void *b)
 {
 	const cJSON *va = *(const cJSON *const *)a, *vb = *(const cJSON *const *)b;
-	return types_version_cmp(jstr(va, "name"), jstr(vb, "name"));
+	return types_version_cmp(str_of(va, "name"), str_of(vb, "name"));
 }
 
 int types_add_crd(types *t, const cJSON *crd)
@@ -442,8 +442,8 @@ int types_add_crd(types *t, const cJSON *crd)
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(crd, "metadata");
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(crd, "spec");
 	const cJSON *names = cJSON_GetObjectItemCaseSensitive(spec, "names");
-	const char *name = jstr(meta, "name"), *group = jstr(spec, "group");
-	const char *plural = jstr(names, "plural"), *kind = jstr(names, "kind");
+	const char *name = str_of(meta, "name"), *group = str_of(spec, "group");
+	const char *plural = str_of(names, "plural"), *kind = str_of(names, "kind");
 	if (!name || !group || !plural || !kind)
 		return 0;
 	types_remove_crd(t, name);
@@ -453,18 +453,18 @@ int types_add_crd(types *t, const cJSON *crd)
 	const cJSON *v;
 	cJSON_ArrayForEach(v, versions) {
 		const cJSON *served = cJSON_GetObjectItemCaseSensitive(v, "served");
-		if (jstr(v, "name") && (!served || cJSON_IsTrue(served)))
+		if (str_of(v, "name") && (!served || cJSON_IsTrue(served)))
 			vs[k++] = v;
 	}
 	qsort(vs, k, sizeof(*vs), cmp_order);
-	const char *singular = jstr(names, "singular");
-	const char *list_kind = jstr(names, "listKind");
-	const char *scope = jstr(spec, "scope");
+	const char *singular = str_of(names, "singular");
+	const char *list_kind = str_of(names, "listKind");
+	const char *scope = str_of(spec, "scope");
 	for (size_t i = 0; i < k; i++) {
 		v = vs[i];
 		api_type *ty = xcalloc(1, sizeof(*ty));
 		ty->group = xstrdup(group);
-		ty->version = xstrdup(jstr(v, "name"));
+		ty->version = xstrdup(str_of(v, "name"));
 		ty->resource = xstrdup(plural);
 		ty->kind = xstrdup(kind);
 		ty->singular = singular && *singular ? xstrdup(singular) : lower(kind);
@@ -490,11 +490,11 @@ int types_add_crd(types *t, const cJSON *crd)
 		if (scale) {
 			add_subres(ty, "scale", "autoscaling", "v1", "Scale",
 				   VERB_GET | VERB_PATCH | VERB_UPDATE);
-			const char *p = jstr(scale, "specReplicasPath");
+			const char *p = str_of(scale, "specReplicasPath");
 			ty->scale_spec = xstrdup(p ? p : ".spec.replicas");
-			p = jstr(scale, "statusReplicasPath");
+			p = str_of(scale, "statusReplicasPath");
 			ty->scale_status = xstrdup(p ? p : ".status.replicas");
-			p = jstr(scale, "labelSelectorPath");
+			p = str_of(scale, "labelSelectorPath");
 			ty->scale_selector = p ? xstrdup(p) : NULL;
 		}
 		const cJSON *schema = cJSON_GetObjectItemCaseSensitive(

@@ -448,8 +448,9 @@ static enum outcome judge(const xfer *x, CURLcode cr, bool more, const char *met
 			  const char *where, const char *errbuf, err *e)
 {
 	if (x->too_large) {
-		err_fail(e, "ResponseTooLarge", "%s %s: response body exceeds the limit of %zu bytes",
-			 method, where, x->cap);
+		err_fail(e, "ResponseTooLarge",
+			 "%s %s: response body exceeds the limit of %zu bytes", method, where,
+			 x->cap);
 		return OUT_FAIL;
 	}
 	if (x->user_stopped) {
@@ -499,7 +500,8 @@ int http_client_do(http_client *c, const http_client_req *req, http_response *re
 		buf_reset(&resp->body);
 		resp_clear_headers(resp);
 		resp->status = 0;
-		xfer x = {.easy = c->easy, .cancel = &c->cancel, .req = req, .resp = resp, .cap = cap};
+		xfer x = {.easy = c->easy, .cancel = &c->cancel, .req = req, .resp = resp};
+		x.cap = cap;
 		setup(&c->co.o, c->easy, c->errbuf, req, &x, hdrs, method);
 		CURLcode cr = curl_easy_perform(c->easy);
 		long code = 0;
@@ -512,7 +514,7 @@ int http_client_do(http_client *c, const http_client_req *req, http_response *re
 		break;
 	}
 	curl_slist_free_all(hdrs);
-	/* the header list (with the bearer token) is gone: do not leave the handle pointing at it */
+	/* the header list (with the bearer token) is gone: leave the handle not pointing at it */
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
 	return rc;
 }
@@ -751,8 +753,8 @@ static void check_multi_info(http_multi *m)
 		c->resp.status = code;
 		err e;
 		err_clear(&e);
-		enum outcome out = judge(&c->x, cr, c->attempt < c->retries && !m->closing, c->method,
-					 c->where, c->errbuf, &e);
+		enum outcome out = judge(&c->x, cr, c->attempt < c->retries && !m->closing,
+					 c->method, c->where, c->errbuf, &e);
 		if (out == OUT_RETRY) {
 			c->attempt++;
 			uv_timer_start(&c->timer, on_call_timer,

@@ -69,7 +69,8 @@ static bool path_ok(const char *rel)
 	for (;;) {
 		const char *slash = strchr(seg, '/');
 		size_t n = slash ? (size_t)(slash - seg) : strlen(seg);
-		if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+		if (n == 0 || (n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
 			return false;
 		if (memchr(seg, '\\', n))
 			return false;
@@ -114,7 +115,7 @@ static void on_read(uv_fs_t *fs)
 	sf *f = container_of(fs, sf, fs);
 	ssize_t n = fs->result;
 	if (n <= 0) {
-		/* the file shrank or failed under us: cut the connection (the length is promised) */
+		/* the file shrank or failed under us: cut the connection (its length was sent) */
 		if (f->r && f->r->conn)
 			httpi_conn_close(f->r->conn);
 		sf_done(f);
@@ -243,8 +244,8 @@ static void on_fstat(uv_fs_t *fs)
 			status = 206;
 			f->off = a;
 			f->end = b + 1;
-			http_add_header(r, "Content-Range", "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64,
-					a, b, size);
+			http_add_header(r, "Content-Range",
+					"bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, a, b, size);
 		}
 	}
 	if (httpi_write_head(r, status, ctype, (int64_t)(f->end - f->off)) < 0 ||

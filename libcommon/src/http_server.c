@@ -24,7 +24,7 @@ enum {
 	DEF_MAX_CONNS = 1024,
 	DEF_MAX_WQ = 16 * 1024 * 1024,
 	LINGER_MS = 2000,
-	PENDING_SLACK = 1024 * 1024,
+	PENDING_SLACK = 256 * 1024, /* more than one read (16 KiB) can add past the limit */
 };
 
 static void conn_close(http_conn *c);
@@ -640,7 +640,9 @@ static void stash(http_conn *c, const char *p, size_t n)
 		conn_close(c);
 		return;
 	}
-	size_t limit = c->srv->o.max_header_bytes + c->srv->o.max_body_bytes;
+	/* bytes that wait while a request is handled stay small: beyond one request head's worth,
+	 * stop reading (backpressure); a watch's client going away shows on the next write */
+	size_t limit = c->srv->o.max_header_bytes;
 	if (c->pending.len >= limit)
 		conn_stop_reading(c);
 }
@@ -806,7 +808,7 @@ static http_conn *conn_new(http_server *s)
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	c->phase = PHASE_NEW;
-	buf_init(&c->pending, s->o.max_header_bytes + s->o.max_body_bytes + PENDING_SLACK);
+	buf_init(&c->pending, s->o.max_header_bytes + PENDING_SLACK);
 	uv_timer_init(s->loop, &c->timer);
 	uv_timer_init(s->loop, &c->resume);
 	uv_timer_init(s->loop, &c->wtimer);

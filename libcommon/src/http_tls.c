@@ -116,7 +116,8 @@ SSL_CTX *httpi_tls_server_ctx(http_server *s, err *e)
 	if (o->tls_key_pem)
 		rc = use_key_pem(ctx, o->tls_key_pem);
 	else if (o->tls_key_file)
-		rc = SSL_CTX_use_PrivateKey_file(ctx, o->tls_key_file, SSL_FILETYPE_PEM) == 1 ? 0 : -1;
+		rc = SSL_CTX_use_PrivateKey_file(ctx, o->tls_key_file, SSL_FILETYPE_PEM) == 1
+			     ? 0 : -1;
 	else
 		rc = -1;
 	if (rc < 0 || SSL_CTX_check_private_key(ctx) != 1) {
@@ -128,10 +129,11 @@ SSL_CTX *httpi_tls_server_ctx(http_server *s, err *e)
 		if (o->tls_client_ca_pem) {
 			rc = load_ca_pem(ctx, o->tls_client_ca_pem);
 		} else if (o->tls_client_ca_file) {
-			rc = SSL_CTX_load_verify_locations(ctx, o->tls_client_ca_file, NULL) == 1 ? 0
-												 : -1;
+			rc = SSL_CTX_load_verify_locations(ctx, o->tls_client_ca_file, NULL) == 1
+				     ? 0 : -1;
 			if (rc == 0) {
-				STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(o->tls_client_ca_file);
+				STACK_OF(X509_NAME) *names =
+					SSL_load_client_CA_file(o->tls_client_ca_file);
 				if (names)
 					SSL_CTX_set_client_CA_list(ctx, names);
 			}
@@ -144,7 +146,8 @@ SSL_CTX *httpi_tls_server_ctx(http_server *s, err *e)
 			goto fail;
 		}
 		if (o->tls_client_auth == HTTP_TLS_CLIENT_REQUIRE)
-			SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+			SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+					   NULL);
 		else
 			SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_accept);
 		SSL_CTX_set_verify_depth(ctx, 8);

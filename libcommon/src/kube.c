@@ -20,6 +20,8 @@ enum {
 	WATCH_LINE_MAX = 16 << 20,   /* one watch event */
 	TOKEN_REREAD_MS = 60000,
 	EVENT_MSG_MAX = 39000,
+	EVENT_CACHE = 256,                 /* recent Events remembered per client */
+	EVENT_AGGREGATE_MS = 10 * 60 * 1000, /* repeats within this window bump count */
 };
 
 #define R_TRANSPORT "KubeTransportFailed"
@@ -42,6 +44,12 @@ struct kube_client {
 	int64_t bucket_ms;
 	struct disco_gv *gvs;
 	size_t ngv;
+	/* recent Events, for aggregation of repeats (client-go's EventCorrelator) */
+	struct recent_event {
+		char *key, *ns, *name;
+		int64_t count, at_ms;
+	} events[EVENT_CACHE];
+	size_t next_event;
 };
 
 int64_t kube_now_ms(void)
@@ -257,6 +265,11 @@ void kube_client_free(kube_client *k)
 		free(k->gvs[i].gv);
 	}
 	free(k->gvs);
+	for (size_t i = 0; i < EVENT_CACHE; i++) {
+		free(k->events[i].key);
+		free(k->events[i].ns);
+		free(k->events[i].name);
+	}
 	if (k->token)
 		memset(k->token, 0, strlen(k->token));
 	free(k->token);
@@ -1194,11 +1207,80 @@ int kube_watch(kube_client *k, const char *api_version, const char *kind, const 
 
 /* ------------------------------------------------------------------ events */
 
+/* The correlation key of an Event: what client-go's EventCorrelator compares (source,
+ * involved object, type, reason, message). */
+static char *event_key(const cJSON *obj, const kube_event_opts *o)
+{
+	return xasprintf("%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
+		o->component ? o->component : "", obj_str(obj, "apiVersion", NULL) ?
+		obj_str(obj, "apiVersion", NULL) : "", obj_str(obj, "kind", NULL) ?
+		obj_str(obj, "kind", NULL) : "", kube_obj_namespace(obj) ? kube_obj_namespace(obj) : "",
+		kube_obj_name(obj), kube_obj_uid(obj) ? kube_obj_uid(obj) : "",
+		o->type ? o->type : "Normal", o->reason ? o->reason : "",
+		o->message ? o->message : "");
+}
+
+/* A repeat of a recent Event: bump its count and lastTimestamp. 1 done, 0 not a repeat. */
+static int event_repeat(kube_client *k, const char *key)
+{
+	char *ns = NULL, *name = NULL;
+	int64_t count = 0, now = kube_now_ms();
+	pthread_mutex_lock(&k->mu);
+	for (size_t i = 0; i < EVENT_CACHE; i++) {
+		struct recent_event *r = &k->events[i];
+		if (r->key && !strcmp(r->key, key) && now - r->at_ms < EVENT_AGGREGATE_MS) {
+			count = ++r->count;
+			r->at_ms = now;
+			ns = xstrdup(r->ns);
+			name = xstrdup(r->name);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	if (!name)
+		return 0;
+	char ts[32];
+	kube_time_now(ts, false);
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddNumberToObject(p, "count", (double)count);
+	cJSON_AddStringToObject(p, "lastTimestamp", ts);
+	err pe = {0};
+	cJSON *out = kube_patch(k, "v1", "Event", ns, name, KUBE_PATCH_MERGE, p, NULL, &pe);
+	cJSON_Delete(p);
+	free(ns);
+	free(name);
+	if (!out)
+		return 0; /* gone (events expire): create a new one */
+	cJSON_Delete(out);
+	return 1;
+}
+
+static void event_remember(kube_client *k, char *key, const char *ns, const char *name)
+{
+	pthread_mutex_lock(&k->mu);
+	struct recent_event *r = &k->events[k->next_event];
+	k->next_event = (k->next_event + 1) % EVENT_CACHE;
+	free(r->key);
+	free(r->ns);
+	free(r->name);
+	r->key = key;
+	r->ns = xstrdup(ns);
+	r->name = xstrdup(name);
+	r->count = 1;
+	r->at_ms = kube_now_ms();
+	pthread_mutex_unlock(&k->mu);
+}
+
 int kube_event_create(kube_client *k, const cJSON *obj, const kube_event_opts *o, err *e)
 {
 	const char *name = kube_obj_name(obj), *ns = kube_obj_namespace(obj);
 	if (!name)
 		return err_fail(e, "BadRequest", "event about an object without a name");
+	char *key = event_key(obj, o);
+	if (event_repeat(k, key)) {
+		free(key);
+		return 0;
+	}
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	uint64_t nanos = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -1267,8 +1349,11 @@ int kube_event_create(kube_client *k, const cJSON *obj, const kube_event_opts *o
 	kube_opts opts = {.namespace_ = evns};
 	cJSON *out = kube_create(k, ev, &opts, e);
 	cJSON_Delete(ev);
-	if (!out)
+	if (!out) {
+		free(key);
 		return -1;
+	}
+	event_remember(k, key, evns, kube_obj_name(out) ? kube_obj_name(out) : "");
 	cJSON_Delete(out);
 	return 0;
 }

@@ -536,25 +536,92 @@ static void drop_indexed(vec *l, const patch_kindex *x, const char *key, gkind k
 	l->n = w;
 }
 
-/* Go's deduplicateScalars reorders while it removes duplicates; every item then gets a
- * position in the patch or live order, so keeping first occurrences yields the same list. */
-static void dedupe_scalars(vec *s)
+/* The capacity Go gives a []interface{} built by appending n items one by one (as JSON
+ * decoding does): growslice doubling up to 256, then growth by a quarter plus 192, rounded
+ * to the allocator's size classes for 16-byte elements. */
+static size_t go_append_cap(size_t n)
 {
-	patch_kindex x;
-	patch_kx_init(&x, s->n);
-	size_t w = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		char *c = canon(s->v[i], NULL, GK_STRING);
-		if (patch_kx_get(&x, c) >= 0) {
-			cJSON_Delete(s->v[i]);
-		} else {
-			patch_kx_add(&x, c, (long)i);
-			s->v[w++] = s->v[i];
+	static const size_t classes[] = {9472,  9728,  10240, 10880, 12288, 13568, 14336, 16384,
+					 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768};
+	size_t cap = 0;
+	while (cap < n) {
+		size_t nc = cap < 256 ? (cap ? cap * 2 : 1) : cap + (cap + 3 * 256) / 4;
+		size_t bytes = nc * 16, rounded = bytes;
+		if (bytes > 8192 && bytes <= 32768) {
+			for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+				if (classes[i] >= bytes) {
+					rounded = classes[i];
+					break;
+				}
+		} else if (bytes > 32768) {
+			rounded = (bytes + 8191) / 8192 * 8192;
 		}
-		free(c);
+		cap = rounded / 16;
 	}
-	s->n = w;
-	patch_kx_free(&x);
+	return cap;
+}
+
+/* Go's scalar merge, step by step: `both := append(original, patch...)` shares original's
+ * backing array when its spare capacity suffices, and deduplicateScalars then reorders `both`
+ * in place (it moves the last item into each duplicate's slot), so the original list that
+ * later gives the server order sees those moves. The simulation works on borrowed pointers
+ * into a pool of copies: s[0, len) is the deduplicated list, s[0, n) what the original list
+ * looks like afterwards when alias is set. */
+typedef struct scalar_sim {
+	vec pool;
+	cJSON **s;
+	size_t len;
+	bool alias;
+} scalar_sim;
+
+static void scalar_sim_run(scalar_sim *x, cJSON *const *o, size_t n, cJSON *const *p, size_t m)
+{
+	memset(x, 0, sizeof *x);
+	for (size_t i = 0; i < n; i++)
+		vec_push(&x->pool, patch_u_dup(o[i]));
+	for (size_t i = 0; i < m; i++)
+		vec_push(&x->pool, patch_u_dup(p[i]));
+	x->s = xcalloc(n + m + 1, sizeof *x->s);
+	memcpy(x->s, x->pool.v, (n + m) * sizeof *x->s);
+	x->alias = n > 0 && n + m <= go_append_cap(n);
+	x->len = n + m;
+	if (x->len == 0)
+		return;
+	if (x->len > 4096) {
+		/* too long for the quadratic original: keep first occurrences (same set) */
+		patch_kindex k;
+		patch_kx_init(&k, x->len);
+		size_t w = 0;
+		for (size_t i = 0; i < x->len; i++) {
+			char *c = patch_u_print(x->s[i]);
+			if (patch_kx_get(&k, c) < 0) {
+				patch_kx_add(&k, c, (long)i);
+				x->s[w++] = x->s[i];
+			}
+			free(c);
+		}
+		x->len = w;
+		patch_kx_free(&k);
+		return;
+	}
+	size_t length = x->len - 1;
+	for (size_t i = 0; i < length; i++) {
+		for (size_t j = i + 1; j <= length; j++) {
+			if (iface_eq(x->s[i], x->s[j])) {
+				x->s[j] = x->s[length];
+				length--;
+				j--;
+			}
+		}
+	}
+	x->len = length + 1;
+}
+
+static void scalar_sim_free(scalar_sim *x)
+{
+	vec_free(&x->pool);
+	free(x->s);
+	memset(x, 0, sizeof *x);
 }
 
 /* mergeSlice: consumes orig and patch, fills out. */
@@ -568,6 +635,8 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 		return 0;
 	}
 	gkind kind;
+	scalar_sim sim = {0};
+	cJSON **server = NULL; /* the server order when Go's aliasing changed it */
 	if (slice_elem_kind(orig->v, orig->n, patch->v, patch->n, &kind, e) < 0)
 		goto fail;
 	vec merged = {0};
@@ -582,11 +651,11 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 			vec_free(patch);
 			return 0;
 		}
-		for (size_t i = 0; i < orig->n; i++)
-			vec_push(&merged, patch_u_dup(orig->v[i]));
-		for (size_t i = 0; i < patch->n; i++)
-			vec_push(&merged, patch_u_dup(patch->v[i]));
-		dedupe_scalars(&merged);
+		scalar_sim_run(&sim, orig->v, orig->n, patch->v, patch->n);
+		for (size_t i = 0; i < sim.len; i++)
+			vec_push(&merged, patch_u_dup(sim.s[i]));
+		if (sim.alias)
+			server = sim.s;
 	} else {
 		if (!key || !*key) {
 			err_fail(e, PATCH_REASON,
@@ -704,14 +773,15 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 		vec_free(&rest);
 		goto fail;
 	}
-	if (normalize_element_order(&in, &rest, patch->v, patch->n, orig->v, orig->n, key, kind,
-				    out, e) < 0) {
+	if (normalize_element_order(&in, &rest, patch->v, patch->n, server ? server : orig->v,
+				    orig->n, key, kind, out, e) < 0) {
 		vec_free(&in);
 		vec_free(&rest);
 		goto fail;
 	}
 	rc = 0;
 fail:
+	scalar_sim_free(&sim);
 	vec_free(orig);
 	vec_free(patch);
 	return rc;
@@ -820,6 +890,61 @@ static int validate_set_order(const cJSON *patch_list, const cJSON *order, const
 	return rc;
 }
 
+/* What the original list of a $setElementOrder merge looks like to Go afterwards: mergeSlice
+ * deletes items by shifting them inside the list's backing array and appends new items into
+ * its spare capacity, and mergePatchIntoOriginal then orders by that same array. Returns n
+ * borrowed items (only their merge keys matter). */
+static cJSON **go_aliased_order(const vec *o, const vec *p, const char *key)
+{
+	size_t n = o->n, cap = go_append_cap(n), len = 0;
+	cJSON **a = xcalloc(cap + 1, sizeof *a);
+	patch_kindex dels, present;
+	patch_kx_init(&dels, p->n);
+	bool replace = false;
+	for (size_t i = 0; i < p->n; i++) {
+		const cJSON *d = patch_u_get(p->v[i], DIRECTIVE);
+		if (cJSON_IsString(d) && strcmp(d->valuestring, "replace") == 0)
+			replace = true;
+		if (!cJSON_IsString(d) || strcmp(d->valuestring, "delete") != 0)
+			continue;
+		char *c = canon(p->v[i], key, GK_MAP);
+		if (c)
+			patch_kx_add(&dels, c, (long)i);
+		free(c);
+	}
+	/* deleteMatchingEntries shifts the survivors left, in order */
+	patch_kx_init(&present, n);
+	for (size_t i = 0; i < n; i++) {
+		char *c = canon(o->v[i], key, GK_MAP);
+		if (!c || patch_kx_get(&dels, c) < 0) {
+			a[len++] = o->v[i];
+			if (c)
+				patch_kx_add(&present, c, (long)i);
+		}
+		free(c);
+	}
+	for (size_t i = len; i < n; i++)
+		a[i] = len ? a[len - 1] : o->v[i]; /* stale slots: no new first occurrences */
+	/* mergeSliceWithoutSpecialElements appends into the spare capacity */
+	for (size_t i = 0; !replace && i < p->n && cap; i++) {
+		if (patch_u_get(p->v[i], DIRECTIVE))
+			continue;
+		char *c = canon(p->v[i], key, GK_MAP);
+		if (c && patch_kx_get(&present, c) < 0) {
+			if (len < cap) {
+				a[len++] = p->v[i];
+				patch_kx_add(&present, c, (long)len);
+			} else {
+				cap = 0; /* reallocated: the original array sees no more changes */
+			}
+		}
+		free(c);
+	}
+	patch_kx_free(&dels);
+	patch_kx_free(&present);
+	return a;
+}
+
 /* mergePatchIntoOriginal: handle every $setElementOrder/<list> of patch. */
 static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
 {
@@ -881,9 +1006,23 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 		int ok = partition(&m, ord.v, ord.n, key, *key ? GK_MAP : GK_STRING, &in, &rest, e);
 		if (ok == 0)
 			ok = slice_elem_kind(ov.v, ov.n, pv.v, pv.n, &kind, e);
+		cJSON **server = NULL;
+		scalar_sim sim = {0};
+		bool merging = olist && plist && (fi.strategy & PATCH_STRATEGY_MERGE);
+		if (ok == 0 && merging && *key && kind == GK_MAP)
+			server = go_aliased_order(&ov, &pv, key);
+		if (ok == 0 && merging && kind != GK_MAP) {
+			scalar_sim_run(&sim, ov.v, ov.n, pv.v, pv.n);
+			if (sim.alias)
+				server = sim.s;
+		}
 		if (ok == 0)
-			ok = normalize_element_order(&in, &rest, ord.v, ord.n, ov.v, ov.n, key,
-						     kind, &out, e);
+			ok = normalize_element_order(&in, &rest, ord.v, ord.n,
+						     server ? server : ov.v, ov.n, key, kind, &out,
+						     e);
+		if (server && server != sim.s)
+			free(server);
+		scalar_sim_free(&sim);
 		vec_free(&m);
 		vec_free(&in);
 		vec_free(&rest);

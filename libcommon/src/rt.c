@@ -159,7 +159,7 @@ struct rt_controller {
 struct rt_manager {
 	kube_client *k;
 	rt_manager_opts o;
-	char *name;
+	char *name, *wns, *wsel;
 	uv_loop_t *loop_ptr;     /* the loop we were started on, NULL before/after */
 	uv_async_t async;
 	void (*done)(rt_manager *m, int status, void *arg);
@@ -766,8 +766,22 @@ rt_controller *rt_controller_new(rt_manager *m, const rt_controller_opts *o)
 	c->o.finalizer = c->finalizer;
 	c->sfm = o->status_field_manager ? xstrdup(o->status_field_manager) : NULL;
 	c->o.status_field_manager = c->sfm;
-	c->q = rt_queue_new(&o->queue);
-	c->inf = rt_informer_get_or_new(m, o->api_version, o->kind, &o->informer);
+	rt_queue_opts qo = o->queue;
+	if (qo.base_delay_ms <= 0)
+		qo.base_delay_ms = m->o.queue.base_delay_ms;
+	if (qo.max_delay_ms <= 0)
+		qo.max_delay_ms = m->o.queue.max_delay_ms;
+	if (qo.qps <= 0)
+		qo.qps = m->o.queue.qps;
+	if (qo.burst <= 0)
+		qo.burst = m->o.queue.burst;
+	c->q = rt_queue_new(&qo);
+	rt_informer_opts io = o->informer;
+	if (!io.namespace_)
+		io.namespace_ = m->o.watch_namespace;
+	if (!io.label_selector)
+		io.label_selector = m->o.watch_label_selector;
+	c->inf = rt_informer_get_or_new(m, o->api_version, o->kind, &io);
 	rt_handler h = {.on_add = h_add, .on_update = h_update, .ud = c};
 	rt_informer_add_handler(c->inf, &h);
 	c->nworkers = o->concurrent > 0 ? o->concurrent : m->o.concurrent;
@@ -874,6 +888,10 @@ rt_manager *rt_manager_new(kube_client *k, const rt_manager_opts *o)
 		m->o = *o;
 	m->name = xstrdup(m->o.name ? m->o.name : "eddy-controller");
 	m->o.name = m->name;
+	m->wns = m->o.watch_namespace ? xstrdup(m->o.watch_namespace) : NULL;
+	m->wsel = m->o.watch_label_selector ? xstrdup(m->o.watch_label_selector) : NULL;
+	m->o.watch_namespace = m->wns;
+	m->o.watch_label_selector = m->wsel;
 	if (m->o.concurrent <= 0)
 		m->o.concurrent = 4;
 	if (m->o.lease_duration_s <= 0)
@@ -1097,5 +1115,7 @@ void rt_manager_free(rt_manager *m)
 	pthread_cond_destroy(&m->cv);
 	pthread_mutex_destroy(&m->mu);
 	free(m->name);
+	free(m->wns);
+	free(m->wsel);
 	free(m);
 }

@@ -331,8 +331,6 @@ static void write_single(em *m, const unsigned char *s, size_t n, bool allow_bre
 			spaces = breaks = false;
 		}
 	}
-	if (breaks)
-		write_indent(m);
 	write_indicator(m, "'", false, false, false);
 }
 
@@ -555,29 +553,6 @@ static void emit_scalar(em *m, const char *text, size_t n, enum style want, bool
 	pop_indent(m);
 }
 
-/* Go's json.Marshal replaces invalid UTF-8 with U+FFFD before go-yaml sees the text. */
-static char *sanitize_utf8(const char *s, size_t *len)
-{
-	size_t n = strlen(s), bad;
-	if (yml_utf8_valid(s, n, &bad)) {
-		*len = n;
-		return NULL;
-	}
-	buf b;
-	buf_init(&b, (size_t)-1);
-	size_t i = 0;
-	while (i < n) {
-		if (yml_utf8_valid(s + i, n - i, &bad)) {
-			buf_add(&b, s + i, n - i);
-			break;
-		}
-		buf_add(&b, s + i, bad);
-		buf_add(&b, "\xEF\xBF\xBD", 3);
-		i += bad + 1;
-	}
-	return buf_detach(&b, len);
-}
-
 /* go-yaml v2 reads the JSON text kustomize hands it and refuses raw control characters that
  * encoding/json leaves unescaped: DEL, C1 controls other than NEL, U+FFFE and U+FFFF. */
 static bool has_forbidden_chars(const char *str)
@@ -595,8 +570,9 @@ static bool has_forbidden_chars(const char *str)
 }
 
 /* encoding/json leaves U+0085 (NEL) raw inside the quoted JSON string, and go-yaml v2 then
- * folds it as a line break of a double-quoted scalar: blanks around it vanish, one break
- * becomes a space, k breaks become k-1 newlines. NULL if s holds no NEL. */
+ * folds it as a line break of a double-quoted scalar: spaces around it vanish (tabs are
+ * escaped in JSON, so they stay), one break becomes a space, k breaks become k-1 newlines.
+ * NULL if s holds no NEL. */
 static char *fold_nel(const char *s)
 {
 	if (!strstr(s, "\xC2\x85"))
@@ -605,11 +581,11 @@ static char *fold_nel(const char *s)
 	buf_init(&b, (size_t)-1);
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n;) {
-		if (s[i] == ' ' || s[i] == '\t' || ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0x85)) {
+		if (s[i] == ' ' || ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0x85)) {
 			size_t j = i, breaks = 0;
-			while (j < n && (s[j] == ' ' || s[j] == '\t' ||
+			while (j < n && (s[j] == ' ' ||
 					 ((unsigned char)s[j] == 0xC2 && (unsigned char)s[j + 1] == 0x85))) {
-				if (s[j] == ' ' || s[j] == '\t') {
+				if (s[j] == ' ') {
 					j++;
 				} else {
 					breaks++;
@@ -636,7 +612,7 @@ static void emit_string(em *m, const char *str0, bool simple_key)
 	size_t n;
 	char *folded = fold_nel(str0);
 	const char *str = folded ? folded : str0;
-	char *fixed = sanitize_utf8(str, &n);
+	char *fixed = yml_utf8_sanitize(str, &n);
 	const char *s = fixed ? fixed : str;
 	enum style want;
 	if (memchr(s, '\n', n))
@@ -876,6 +852,12 @@ int yml_emit(buf *out, const cJSON *doc, err *e)
 			const char *k = kv->string ? kv->string : "";
 			if (has_forbidden_chars(k)) {
 				rc = err_fail(e, "InvalidYAML", "yaml: control characters are not allowed");
+				break;
+			}
+			if (strstr(k, "\xC2\x85")) {
+				/* a raw NEL makes the JSON key a multi-line implicit key for go-yaml */
+				rc = err_fail(e, "InvalidYAML",
+					      "yaml: did not find expected ',' or '}' (NEL in a key)");
 				break;
 			}
 			write_indent(&m);

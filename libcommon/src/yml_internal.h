@@ -45,6 +45,14 @@ bool yml_parse_timestamp(const char *s, size_t len, char *out, size_t outlen);
 /* Valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). On failure *bad is the offset. */
 bool yml_utf8_valid(const char *s, size_t len, size_t *bad);
 
+/* Go's json.Marshal view of a string: invalid UTF-8 bytes become U+FFFD. NULL if s is valid
+ * (then *len is its length), else a new string. */
+char *yml_utf8_sanitize(const char *s, size_t *len);
+
+/* Standard base64 (padding required, \r and \n ignored) as Go's StdEncoding.DecodeString;
+ * NULL if invalid. The result is NUL-terminated; *outlen excludes the terminator. */
+char *yml_base64_decode(const char *s, size_t len, size_t *outlen);
+
 /* Effective limits with defaults filled in. */
 void yml_limits_fill(yml_limits *out, const yml_limits *in);
 

@@ -76,6 +76,10 @@ cJSON *yml_json_parse(const char *data, size_t len, const yml_limits *lim, err *
 {
 	yml_limits l;
 	yml_limits_fill(&l, lim);
+	if (!data) {
+		data = "";
+		len = 0;
+	}
 	if (len > l.max_bytes) {
 		err_fail(e, "InvalidJSON", "json: input of %zu bytes exceeds the limit of %zu bytes",
 			 len, l.max_bytes);

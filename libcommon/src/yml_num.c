@@ -131,6 +131,8 @@ void yml_limits_fill(yml_limits *out, const yml_limits *in)
 		in = &z;
 	out->max_bytes = in->max_bytes ? in->max_bytes : YML_DEFAULT_MAX_BYTES;
 	out->max_depth = in->max_depth ? in->max_depth : YML_DEFAULT_MAX_DEPTH;
+	if (out->max_depth > YML_MAX_DEPTH_CAP) /* cJSON_Duplicate/cJSON_Delete recurse */
+		out->max_depth = YML_MAX_DEPTH_CAP;
 	out->max_nodes = in->max_nodes ? in->max_nodes : YML_DEFAULT_MAX_NODES;
 	out->max_alias_expansion = in->max_alias_expansion;
 	out->max_docs = in->max_docs ? in->max_docs : YML_DEFAULT_MAX_DOCS;
@@ -179,6 +181,84 @@ fail:
 	if (bad)
 		*bad = i;
 	return false;
+}
+
+/* Go's json.Marshal replaces invalid UTF-8 with U+FFFD before go-yaml sees the text. */
+char *yml_utf8_sanitize(const char *s, size_t *len)
+{
+	size_t n = strlen(s), bad;
+	if (yml_utf8_valid(s, n, &bad)) {
+		*len = n;
+		return NULL;
+	}
+	buf b;
+	buf_init(&b, (size_t)-1);
+	size_t i = 0;
+	while (i < n) {
+		if (yml_utf8_valid(s + i, n - i, &bad)) {
+			buf_add(&b, s + i, n - i);
+			break;
+		}
+		buf_add(&b, s + i, bad);
+		buf_add(&b, "\xEF\xBF\xBD", 3);
+		i += bad + 1;
+	}
+	return buf_detach(&b, len);
+}
+
+char *yml_base64_decode(const char *s, size_t len, size_t *outlen)
+{
+	static const char alpha[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = xmalloc(len / 4 * 3 + 4);
+	size_t o = 0, q = 0, pad = 0, i;
+	unsigned acc = 0;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			pad++;
+			q++;
+			if (q % 4 == 0)
+				break;
+			continue;
+		}
+		const char *p = c ? strchr(alpha, c) : NULL;
+		if (!p || pad)
+			goto bad;
+		acc = (acc << 6) | (unsigned)(p - alpha);
+		q++;
+		if (q % 4 == 0) {
+			out[o++] = (char)(acc >> 16);
+			out[o++] = (char)(acc >> 8);
+			out[o++] = (char)acc;
+			acc = 0;
+		}
+	}
+	if (q % 4 != 0 || pad > 2)
+		goto bad;
+	if (pad) {
+		/* the padded quantum: acc holds 4 - pad sextets */
+		if (pad == 1) {
+			acc <<= 6;
+			out[o++] = (char)(acc >> 16);
+			out[o++] = (char)(acc >> 8);
+		} else {
+			acc <<= 12;
+			out[o++] = (char)(acc >> 16);
+		}
+	}
+	/* nothing but line breaks may follow the padding */
+	for (i = i < len ? i + 1 : len; i < len; i++)
+		if (s[i] != '\r' && s[i] != '\n')
+			goto bad;
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+bad:
+	free(out);
+	return NULL;
 }
 
 /* Digits of base b in s (no sign, no prefix) into *v; false on a bad digit or overflow. */

@@ -93,6 +93,7 @@ typedef struct frame {
 	bool flow; /* flow style ({...} or [...]) */
 	bool have_key;
 	bool key_is_merge;
+	bool key_is_drop; /* a quoted "<<" key: kustomize drops the entry */
 	char *key;
 	unsigned key_line;
 	cJSON *merges; /* values of "<<" keys, in order */
@@ -109,6 +110,8 @@ typedef struct pstate {
 	size_t nst, cst;
 	anchor *an;
 	size_t nan, can;
+	long *anidx; /* hash index into an, -1 for empty slots */
+	size_t ancap;
 	cJSON *grave;
 	cJSON *root;
 	bool have_root;
@@ -153,6 +156,8 @@ static void doc_reset(pstate *ps)
 	for (size_t i = 0; i < ps->nan; i++)
 		free(ps->an[i].name);
 	ps->nan = 0;
+	for (size_t i = 0; i < ps->ancap; i++)
+		ps->anidx[i] = -1;
 	yml_free(ps->grave);
 	ps->grave = NULL;
 	if (ps->root)
@@ -194,12 +199,30 @@ static int charge(pstate *ps, size_t n, bool from_alias, unsigned line)
 	return 0;
 }
 
+/* Anchors: an array in definition order plus an open-addressing index by name, whose slots
+ * hold the index of the latest anchor of that name (a redefinition replaces the older one). */
 static long anchor_find(pstate *ps, const char *name)
 {
-	for (size_t i = ps->nan; i-- > 0;)
-		if (strcmp(ps->an[i].name, name) == 0)
-			return (long)i;
+	if (!ps->ancap)
+		return -1;
+	size_t j = fnv(name) & (ps->ancap - 1);
+	while (ps->anidx[j] >= 0) {
+		if (strcmp(ps->an[ps->anidx[j]].name, name) == 0)
+			return ps->anidx[j];
+		j = (j + 1) & (ps->ancap - 1);
+	}
 	return -1;
+}
+
+static void anchor_index(pstate *ps, long i)
+{
+	size_t j = fnv(ps->an[i].name) & (ps->ancap - 1);
+	while (ps->anidx[j] >= 0) {
+		if (strcmp(ps->an[ps->anidx[j]].name, ps->an[i].name) == 0)
+			break;
+		j = (j + 1) & (ps->ancap - 1);
+	}
+	ps->anidx[j] = i;
 }
 
 static long anchor_add(pstate *ps, const char *name, cJSON *node)
@@ -214,7 +237,19 @@ static long anchor_add(pstate *ps, const char *name, cJSON *node)
 	a->count = 1;
 	a->height = 0;
 	a->open = true;
-	return (long)ps->nan++;
+	long i = (long)ps->nan++;
+	if ((ps->nan + 1) * 2 > ps->ancap) {
+		free(ps->anidx);
+		ps->ancap = ps->ancap ? ps->ancap * 2 : 64;
+		ps->anidx = xmalloc(ps->ancap * sizeof *ps->anidx);
+		for (size_t k = 0; k < ps->ancap; k++)
+			ps->anidx[k] = -1;
+		for (size_t k = 0; k < ps->nan; k++)
+			anchor_index(ps, (long)k);
+	} else {
+		anchor_index(ps, i);
+	}
+	return i;
 }
 
 /* ---- scalars ---- */
@@ -270,7 +305,7 @@ static double num_double(const ynum *v)
 }
 
 /* Build the cJSON node of a scalar event. *is_merge tells whether it is a merge key "<<". */
-static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge)
+static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge, bool *is_drop)
 {
 	const char *val = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
@@ -279,6 +314,7 @@ static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge)
 	bool plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	char stag[64] = "";
 	*is_merge = false;
+	*is_drop = false;
 	if (memchr(val, '\0', len)) {
 		fail_at(ps, line, "NUL characters in strings are not supported");
 		return NULL;
@@ -289,9 +325,10 @@ static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge)
 		else
 			snprintf(stag, sizeof stag, "%s", tag[0] ? tag : "!");
 	}
-	if (plain && len == 2 && memcmp(val, "<<", 2) == 0 &&
-	    (!stag[0] || strcmp(stag, "!!merge") == 0)) {
-		*is_merge = true;
+	if (len == 2 && memcmp(val, "<<", 2) == 0 && (!stag[0] || strcmp(stag, "!!merge") == 0)) {
+		/* plain: a merge key; quoted: an entry kustomize (kyaml) silently drops */
+		*is_merge = plain || stag[0];
+		*is_drop = !*is_merge;
 		return cJSON_CreateString("<<");
 	}
 	bool want_str = strcmp(stag, "!!str") == 0 || strcmp(stag, "!!binary") == 0 ||
@@ -299,6 +336,26 @@ static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge)
 	bool resolvable = !stag[0] || !strcmp(stag, "!!bool") || !strcmp(stag, "!!int") ||
 			  !strcmp(stag, "!!float") || !strcmp(stag, "!!null") ||
 			  !strcmp(stag, "!!timestamp");
+	if (!strcmp(stag, "!!binary")) {
+		/* yaml.v3 decodes it; the bytes then go through JSON like any string */
+		size_t blen;
+		char *bin = yml_base64_decode(val, len, &blen);
+		if (!bin) {
+			fail_at(ps, 0, "!!binary value contains invalid base64 data");
+			return NULL;
+		}
+		if (memchr(bin, '\0', blen)) {
+			free(bin);
+			fail_at(ps, line, "NUL characters in strings are not supported");
+			return NULL;
+		}
+		size_t n;
+		char *fixed = yml_utf8_sanitize(bin, &n);
+		cJSON *b = cJSON_CreateString(fixed ? fixed : bin);
+		free(fixed);
+		free(bin);
+		return b;
+	}
 	if (want_str || !resolvable)
 		return cJSON_CreateString(val);
 	/* kustomize (kyaml on yaml.v3) reads an empty value inside a flow mapping, as in
@@ -351,8 +408,8 @@ static char *key_text(const cJSON *k)
 		return xstrdup("true");
 	if (cJSON_IsFalse(k))
 		return xstrdup("false");
-	if (cJSON_IsNull(k))
-		return xstrdup("null");
+	if (cJSON_IsNull(k)) /* an empty key ("? " alone) is "", as kustomize reads it */
+		return xstrdup(k->valuestring && !k->valuestring[0] ? "" : "null");
 	if (cJSON_IsNumber(k)) {
 		ynum v;
 		yml_number_value(k, &v);
@@ -372,7 +429,7 @@ static char *key_text(const cJSON *k)
 
 /* Hand a finished node (height h) to its parent. anchored: an anchor points at it. */
 static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_merge,
-		   bool anchored)
+		   bool is_drop, bool anchored)
 {
 	frame *f = top(ps);
 	if (!f) {
@@ -386,7 +443,9 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 	if (f->is_map && !f->have_key) {
 		char *k = key_text(node);
 		if (!k) {
-			if (!anchored)
+			if (anchored)
+				bury(ps, node);
+			else
 				yml_free(node);
 			return fail_at(ps, line, "invalid map key: complex keys are not supported");
 		}
@@ -396,7 +455,9 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 			fail_at(ps, 0, "unmarshal errors:\n  line %u: mapping key \"%s\" already "
 				"defined at line %u", line, k, prev);
 			free(k);
-			if (!anchored)
+			if (anchored)
+				bury(ps, node);
+			else
 				yml_free(node);
 			return -1;
 		}
@@ -405,6 +466,7 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 		f->key_line = line;
 		f->have_key = true;
 		f->key_is_merge = is_merge;
+		f->key_is_drop = is_drop;
 		if (anchored)
 			bury(ps, node);
 		else
@@ -413,6 +475,13 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 	}
 	if (f->is_map) {
 		f->have_key = false;
+		if (f->key_is_drop) {
+			if (anchored)
+				bury(ps, node);
+			else
+				yml_free(node);
+			return 0;
+		}
 		if (f->key_is_merge) {
 			if (!cJSON_IsObject(node) && !cJSON_IsArray(node)) {
 				if (anchored)
@@ -494,7 +563,9 @@ static int on_start(pstate *ps, yaml_event_t *ev, bool map)
 	/* Attach to the parent now so that cleanup on error frees it through the parent. */
 	if (f) {
 		if (f->is_map) {
-			if (f->key_is_merge) {
+			if (f->key_is_drop) {
+				bury(ps, nf->node);
+			} else if (f->key_is_merge) {
 				if (!f->merges)
 					f->merges = cJSON_CreateArray();
 				cJSON_AddItemToArray(f->merges, nf->node);
@@ -546,8 +617,8 @@ static int on_scalar(pstate *ps, yaml_event_t *ev)
 	unsigned line = (unsigned)ev->start_mark.line + 1;
 	if (charge(ps, 1, false, line) < 0)
 		return -1;
-	bool is_merge;
-	cJSON *n = make_scalar(ps, ev, &is_merge);
+	bool is_merge, is_drop;
+	cJSON *n = make_scalar(ps, ev, &is_merge, &is_drop);
 	if (!n)
 		return -1;
 	const char *anc = (const char *)ev->data.scalar.anchor;
@@ -555,7 +626,7 @@ static int on_scalar(pstate *ps, yaml_event_t *ev)
 		long i = anchor_add(ps, anc, n);
 		ps->an[i].open = false;
 	}
-	return deliver(ps, n, 0, line, is_merge, anc != NULL);
+	return deliver(ps, n, 0, line, is_merge, is_drop, anc != NULL);
 }
 
 static int on_alias(pstate *ps, yaml_event_t *ev)
@@ -575,7 +646,7 @@ static int on_alias(pstate *ps, yaml_event_t *ev)
 	cJSON *copy = cJSON_Duplicate(a->node, 1);
 	free(copy->string); /* the anchored node's own key, if any */
 	copy->string = NULL;
-	return deliver(ps, copy, a->height, line, false, false);
+	return deliver(ps, copy, a->height, line, false, false, false);
 }
 
 static int parse_error(pstate *ps, yaml_parser_t *p)
@@ -601,6 +672,10 @@ static cJSON *parse(const char *data, size_t len, const yml_limits *lim, err *e,
 	pstate ps;
 	memset(&ps, 0, sizeof ps);
 	yml_limits_fill(&ps.lim, lim);
+	if (!data) {
+		data = "";
+		len = 0;
+	}
 	ps.e = e;
 	if (len > ps.lim.max_bytes) {
 		err_fail(e, "InvalidYAML", "yaml: input of %zu bytes exceeds the limit of %zu bytes",
@@ -673,6 +748,7 @@ static cJSON *parse(const char *data, size_t len, const yml_limits *lim, err *e,
 	doc_reset(&ps);
 	free(ps.st);
 	free(ps.an);
+	free(ps.anidx);
 	yaml_parser_delete(&p);
 	if (rc < 0) {
 		yml_free(docs);

@@ -59,3 +59,12 @@ teardown() {
 	run k get cm -n burst -o name
 	[ "${#lines[@]}" -eq 1001 ]
 }
+
+@test "a second server on the same data directory refuses to start" {
+	start_apiserver "$WORK/data"
+	run "$EDDY_BIN/eddy-apiserver" --data-dir "$WORK/data" --listen 127.0.0.1:0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is in use by another eddy-apiserver"* ]]
+	run k get ns default -o name
+	[ "$output" = "namespace/default" ]
+}

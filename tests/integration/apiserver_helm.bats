@@ -63,3 +63,30 @@ teardown_file() {
 	[ "$status" -eq 0 ]
 	"$HELM" uninstall r2 r3
 }
+
+@test "helm installs CRDs from crds/ and custom resources; client-side upgrade" {
+	cp -r "$WORK/mychart" "$WORK/crdchart"
+	mkdir -p "$WORK/crdchart/crds"
+	cp "$EDDY_SRC/config/crd/source.toolkit.fluxcd.io_gitrepositories.yaml" "$WORK/crdchart/crds/"
+	cat >"$WORK/crdchart/templates/gr.yaml" <<-'EOF2'
+	apiVersion: source.toolkit.fluxcd.io/v1
+	kind: GitRepository
+	metadata:
+	  name: {{ .Release.Name }}-repo
+	spec:
+	  interval: 1m
+	  url: https://example.com/repo
+	EOF2
+	run "$HELM" install c1 "$WORK/crdchart"
+	[ "$status" -eq 0 ]
+	run k get gitrepo c1-repo -o jsonpath='{.spec.url} {.spec.timeout}'
+	[ "$output" = "https://example.com/repo 60s" ]
+	run "$HELM" upgrade c1 "$WORK/crdchart" --server-side=false --set replicaCount=3
+	[ "$status" -eq 0 ]
+	run k get deploy c1-mychart -o jsonpath='{.spec.replicas}'
+	[ "$output" = "3" ]
+	run "$HELM" uninstall c1
+	[ "$status" -eq 0 ]
+	run k get gitrepo c1-repo
+	[ "$status" -ne 0 ]
+}

@@ -139,13 +139,17 @@ teardown_file() {
 
 @test "get -w streams changes" {
 	k create cm w0
-	k get cm -w --output-watch-events --request-timeout=4s >"$WORK/watch.out" 2>&1 &
+	k get cm -w --output-watch-events --request-timeout=60s >"$WORK/watch.out" 2>&1 &
 	local wp=$!
 	sleep 1
 	k create cm w1
 	k label cm w1 a=b
 	k delete cm w1
-	sleep 1
+	local i
+	for i in $(seq 1 50); do
+		grep -q "DELETED.*w1" "$WORK/watch.out" && break
+		sleep 0.1
+	done
 	kill "$wp" 2>/dev/null || true
 	wait "$wp" || true
 	run cat "$WORK/watch.out"
@@ -519,7 +523,7 @@ matrix_manifest() { # kind name value
 	for kind in cm deploy widget; do
 		name="m-$kind"
 		matrix_manifest "$kind" "$name" 1 >"$WORK/$name.yaml"
-		k get "$kind" -w --output-watch-events --request-timeout=5s >"$WORK/$name.watch" 2>&1 &
+		k get "$kind" -w --output-watch-events --request-timeout=120s >"$WORK/$name.watch" 2>&1 &
 		local wp=$!
 		sleep 0.5
 		k apply -f "$WORK/$name.yaml"
@@ -555,6 +559,12 @@ matrix_manifest() { # kind name value
 		k delete "$kind" "$name"
 		run k get "$kind" "$name"
 		[ "$status" -ne 0 ]
+		local i
+		for i in $(seq 1 50); do
+			grep -q "DELETED.*$name" "$WORK/$name.watch" && break
+			sleep 0.1
+		done
+		kill "$wp" 2>/dev/null || true
 		wait "$wp" || true
 		run cat "$WORK/$name.watch"
 		[[ "$output" == *"ADDED"*"$name"* ]]

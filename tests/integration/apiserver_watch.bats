@@ -6,6 +6,16 @@ load apiserver_common
 
 TOOL="$BATS_TEST_DIRNAME/apiserver_tool.py"
 
+# wait_lines FILE N: wait (up to 20 s) until FILE has at least N lines.
+wait_lines() {
+	local i
+	for i in $(seq 1 200); do
+		[ -f "$1" ] && [ "$(grep -c . "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 setup() {
 	WORK="$BATS_TEST_TMPDIR/work"
 	mkdir -p "$WORK"
@@ -21,14 +31,15 @@ teardown() {
 	local rv0
 	rv0=$(python3 "$TOOL" list-rv "$APISERVER_URL" /api/v1/namespaces/w/configmaps)
 	python3 "$TOOL" watch "$APISERVER_URL" \
-		"/api/v1/namespaces/w/configmaps?watch=1&resourceVersion=$rv0&timeoutSeconds=3" \
+		"/api/v1/namespaces/w/configmaps?watch=1&resourceVersion=$rv0&timeoutSeconds=60" \
 		"$WORK/w1" &
 	local wp=$!
-	sleep 0.5
 	for i in 1 2 3 4 5; do k create cm -n w "c$i" >/dev/null; done
 	k label cm -n w c1 x=1 >/dev/null
 	k delete cm -n w c2 >/dev/null
-	wait "$wp"
+	wait_lines "$WORK/w1" 7
+	kill "$wp"
+	wait "$wp" || true
 	run python3 "$TOOL" events "$WORK/w1"
 	[ "${#lines[@]}" -eq 7 ]
 	[[ "${lines[5]}" == "MODIFIED c1 "* ]]
@@ -74,12 +85,13 @@ teardown() {
 	local rv
 	rv=$(python3 "$TOOL" list-rv "$APISERVER_URL" /api/v1/namespaces/default/configmaps)
 	python3 "$TOOL" watch "$APISERVER_URL" \
-		"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=$rv&timeoutSeconds=2" \
+		"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=$rv&timeoutSeconds=60" \
 		"$WORK/r" &
 	local wp=$!
-	sleep 0.5
 	k create cm fresh >/dev/null
-	wait "$wp"
+	wait_lines "$WORK/r" 1
+	kill "$wp"
+	wait "$wp" || true
 	run python3 "$TOOL" events "$WORK/r"
 	[[ "${lines[0]}" == "ADDED fresh "* ]]
 	# kubectl's reflector recovers too
@@ -107,14 +119,16 @@ teardown() {
 	local rv
 	rv=$(python3 "$TOOL" list-rv "$APISERVER_URL" /api/v1/namespaces/default/configmaps)
 	python3 "$TOOL" watch "$APISERVER_URL" \
-		"/api/v1/namespaces/default/configmaps?watch=t&labelSelector=app%3Dx&resourceVersion=$rv&allowWatchBookmarks=True&timeoutSeconds=3" \
+		"/api/v1/namespaces/default/configmaps?watch=t&labelSelector=app%3Dx&resourceVersion=$rv&allowWatchBookmarks=True&timeoutSeconds=60" \
 		"$WORK/s" &
 	local wp=$!
-	sleep 0.5
 	k label cm a2 app=x >/dev/null
 	k label cm a1 app=y --overwrite >/dev/null
 	k annotate cm a2 n=1 >/dev/null
-	wait "$wp"
+	wait_lines "$WORK/s" 3
+	sleep 1.5 # at least one bookmark (interval 1 s)
+	kill "$wp"
+	wait "$wp" || true
 	run bash -c "python3 '$TOOL' events '$WORK/s' | grep -v BOOKMARK"
 	[ "${#lines[@]}" -eq 3 ]
 	[[ "${lines[0]}" == "ADDED a2 "* ]]

@@ -46,6 +46,11 @@ stop_pidfile() { # file [signal]
 	rm -f "$f"
 }
 
+widget() { # name value: a Widget in namespace rt as JSON
+	printf '{"apiVersion":"test.eddy.io/v1","kind":"Widget","metadata":%s,"spec":%s}\n' \
+		"{\"name\":\"$1\",\"namespace\":\"rt\"}" "{\"value\":\"$2\"}"
+}
+
 ready_count() { # ns
 	k get widgets -n "$1" -o json | python3 -c '
 import json, sys
@@ -60,7 +65,10 @@ print(n)'
 }
 
 setup_file() {
-	[ -x "$EDDY_BIN/eddy-apiserver" ] || skip "no eddy-apiserver"
+	if [ ! -x "${EDDY_BIN:-}/eddy-apiserver" ]; then
+		echo "EDDY_BIN must name the build's bin directory (run through ctest)" >&2
+		return 1
+	fi
 	export WORK DATA
 	WORK=$(mktemp -d)
 	DATA="$WORK/data"
@@ -75,7 +83,7 @@ setup_file() {
 }
 
 teardown_file() {
-	[ -n "${WORK:-}" ] || return 0
+	if [ -z "${WORK:-}" ]; then return 0; fi
 	for f in "$WORK"/*.pid; do
 		[ -e "$f" ] && stop_pidfile "$f" KILL
 	done
@@ -115,7 +123,7 @@ teardown() {
 	echo $! >"$WORK/ctl.pid"
 	pid=$(cat "$WORK/ctl.pid")
 	for i in $(seq 1 20); do
-		printf '{"apiVersion":"test.eddy.io/v1","kind":"Widget","metadata":{"name":"w%s","namespace":"rt"},"spec":{"value":"a"}}\n' "$i"
+		widget "w$i" a
 	done >"$WORK/w.json"
 	k create --validate=false -f "$WORK/w.json" >/dev/null
 	for _ in $(seq 150); do
@@ -126,16 +134,26 @@ teardown() {
 	server=$(k config view --minify -o jsonpath='{.clusters[0].cluster.server}')
 	addr=${server#*://}
 	# freeze the controller, restart the server, change things and let compaction run
+	oldrv=$(k get --raw /apis/test.eddy.io/v1/namespaces/rt/widgets |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])')
+	[ -n "$oldrv" ]
 	kill -STOP "$pid"
 	stop_pidfile "$WORK/apiserver.pid" KILL
 	start_apiserver "$addr"
 	for i in $(seq 1 10); do
 		k patch widget -n rt "w$i" --type merge -p '{"spec":{"value":"b"}}' >/dev/null
 	done
-	printf '{"apiVersion":"test.eddy.io/v1","kind":"Widget","metadata":{"name":"late","namespace":"rt"},"spec":{"value":"c"}}\n' |
-		k create --validate=false -f - >/dev/null
+	widget late c | k create --validate=false -f - >/dev/null
 	k delete widget -n rt w19 w20 --wait=false >/dev/null
-	sleep 2.5
+	# until a watch from the controller's era is answered with 410
+	gone=0
+	for _ in $(seq 60); do
+		q="watch=true&resourceVersion=$oldrv&timeoutSeconds=1"
+		out=$(k get --raw "/apis/test.eddy.io/v1/namespaces/rt/widgets?$q" 2>&1 || true)
+		case $out in *'"reason":"Expired"'*|*"too old resource version"*) gone=1; break ;; esac
+		sleep 0.5
+	done
+	[ "$gone" = 1 ]
 	kill -CONT "$pid"
 	for _ in $(seq 150); do
 		[ "$(ready_count rt)" -eq 19 ] && [ "$(k get widgets -n rt --no-headers | wc -l)" -eq 19 ] &&

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Differential test of the patch module against the real `kubectl patch --local`.
 
-Every case of cases.json and probes.json (made by gen_probes.py) ({name, type:
+Every case of cases.json, probes.json (made by gen_probes.py) and random.json (made by
+gen_random.py) ({name, type:
 merge|json|strategic, obj, patch}) is applied by
 kubectl (v1.33, $KUBECTL) and by patchtool (argv[1]); the parsed JSON results must be equal,
 or both must fail with the same message."""
@@ -23,7 +24,7 @@ def main():
         os.path.dirname(__file__), "../../.tools/bin/kubectl")
     here = os.path.dirname(os.path.abspath(__file__))
     cases = []
-    for name in ("cases.json", "probes.json"):
+    for name in ("cases.json", "probes.json", "random.json"):
         with open(os.path.join(here, name)) as f:
             cases += json.load(f)
     failed = 0

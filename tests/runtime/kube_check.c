@@ -370,6 +370,21 @@ int main(int argc, char **argv)
 			found = true;
 	}
 	check(found, "the Event names the object, the component and carries the annotations", &e);
+	/* the same Event again is aggregated: one Event, count 2 */
+	err_clear(&e);
+	check(wm && kube_event_create(k, wm, &eo, &e) == 0, "create the same Event again", &e);
+	cJSON_Delete(evl);
+	evl = kube_list(k, "v1", "Event", &evo, &e);
+	int same = 0;
+	double cnt2 = 0;
+	cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(evl, "items")) {
+		const cJSON *io = cJSON_GetObjectItemCaseSensitive(ev, "involvedObject");
+		if (!strcmp(cJSON_GetObjectItemCaseSensitive(io, "name")->valuestring, "kc-w")) {
+			same++;
+			cnt2 = cJSON_GetObjectItemCaseSensitive(ev, "count")->valuedouble;
+		}
+	}
+	check(same == 1 && cnt2 == 2, "a repeated Event is aggregated (count 2)", NULL);
 	cJSON *objs2[] = {wd, wm, sp, ws, spec, wsp, wu, ann, evl};
 	for (size_t i = 0; i < sizeof objs2 / sizeof objs2[0]; i++)
 		cJSON_Delete(objs2[i]);

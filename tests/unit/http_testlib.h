@@ -169,8 +169,8 @@ typedef struct later {
 static __attribute__((unused)) void later_tick(uv_timer_t *tm)
 {
 	later *l = tm->data;
-	http_respondf(l->r, 200, "text/plain", "slow %s\n", http_request_client_gone(l->r) ? "gone"
-												 : "ok");
+	http_respondf(l->r, 200, "text/plain", "slow %s\n",
+		      http_request_client_gone(l->r) ? "gone" : "ok");
 	uv_close((uv_handle_t *)&l->tm, streamer_closed);
 }
 

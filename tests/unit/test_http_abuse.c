@@ -152,14 +152,16 @@ static void server_survives_1000_abusive_connections(void **state)
 		}
 		assert_int_equal(tc_read_responses(fds[i], &r, 1), 1);
 		if (r.status != expect)
-			fail_msg("connection %d (kind %zu) got %d, want %d", i, kind, r.status, expect);
+			fail_msg("connection %d (kind %zu) got %d, want %d", i, kind, r.status,
+				 expect);
 	}
 	/* a pipelined burst on a fresh connection is answered in full */
 	int pf = tc_connect(port);
 	char burst[4096] = "";
 	size_t bl = 0;
 	for (int i = 0; i < 20; i++)
-		bl += (size_t)snprintf(burst + bl, sizeof burst - bl, "GET /p%d HTTP/1.1\r\n\r\n", i);
+		bl += (size_t)snprintf(burst + bl, sizeof burst - bl, "GET /p%d HTTP/1.1\r\n\r\n",
+				       i);
 	tc_send(pf, burst, bl);
 	tresp *rs = xcalloc(20, sizeof *rs);
 	assert_int_equal(tc_read_responses(pf, rs, 20), 20);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <openssl/ssl.h>
 #include <sys/stat.h>
 
 #include "http_testlib.h"
@@ -45,24 +46,26 @@ static char *path_of(const char *name)
 static int make_pki(void)
 {
 	char cmd[4096];
-	snprintf(
-		cmd, sizeof cmd,
-		"set -e; cd '%s'; exec 2>openssl.log;"
-		"K='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';"
-		"openssl req -x509 $K -keyout ca.key -out ca.crt -days 2 -subj /CN=eddy-test-ca;"
-		"openssl req -x509 $K -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue-ca;"
-		"printf 'subjectAltName=IP:127.0.0.1\\n' > srv.ext;"
-		"printf 'extendedKeyUsage=clientAuth\\n' > cli.ext;"
-		"openssl req $K -keyout srv.key -out srv.csr -subj /CN=127.0.0.1;"
-		"openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt"
-		" -days 2 -extfile srv.ext;"
-		"openssl req $K -keyout cli.key -out cli.csr -subj '/CN=alice/O=system:masters/O=dev';"
-		"openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cli.crt"
-		" -days 2 -extfile cli.ext;"
-		"openssl req $K -keyout bad.key -out bad.csr -subj '/CN=mallory/O=system:masters';"
-		"openssl x509 -req -in bad.csr -CA rogue.crt -CAkey rogue.key -CAcreateserial"
-		" -out bad.crt -days 2 -extfile cli.ext",
-		dir);
+	snprintf(cmd, sizeof cmd,
+		 "set -e; cd '%s'; exec 2>openssl.log;"
+		 "K='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes';"
+		 "openssl req -x509 $K -keyout ca.key -out ca.crt -days 2 -subj /CN=eddy-test-ca;"
+		 "openssl req -x509 $K -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue-ca;"
+		 "printf 'subjectAltName=IP:127.0.0.1\\n' > srv.ext;"
+		 "printf 'extendedKeyUsage=clientAuth\\n' > cli.ext;"
+		 "openssl req $K -keyout srv.key -out srv.csr -subj /CN=127.0.0.1;"
+		 "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
+		 "srv.crt"
+		 " -days 2 -extfile srv.ext;"
+		 "openssl req $K -keyout cli.key -out cli.csr -subj "
+		 "'/CN=alice/O=system:masters/O=dev';"
+		 "openssl x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out "
+		 "cli.crt"
+		 " -days 2 -extfile cli.ext;"
+		 "openssl req $K -keyout bad.key -out bad.csr -subj '/CN=mallory/O=system:masters';"
+		 "openssl x509 -req -in bad.csr -CA rogue.crt -CAkey rogue.key -CAcreateserial"
+		 " -out bad.crt -days 2 -extfile cli.ext",
+		 dir);
 	return system(cmd);
 }
 
@@ -159,6 +162,25 @@ static void methods_headers_and_bodies(void **state)
 	assert_int_equal(http_client_do(c, &inj, &r, &e), -1);
 	assert_string_equal(e.reason, "InvalidRequest");
 	http_response_release(&r);
+	http_client_free(c);
+}
+
+static void keepalive_reuses_one_connection(void **state)
+{
+	http_client *c = http_client_new(NULL, NULL);
+	http_response r;
+	err e;
+	http_client_req q = {.url = u("/conns")};
+	uint64_t t0 = now_ms();
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(http_client_do(c, &q, &r, &e), 0);
+		assert_int_equal(r.status, 200);
+		/* only this client's connection is open (earlier tests' connections are gone) */
+		if (i >= 100 && strcmp(buf_str(&r.body), "1") != 0)
+			fail_msg("request %d saw %s connections", i, buf_str(&r.body));
+		http_response_release(&r);
+	}
+	assert_true(now_ms() - t0 < 20000);
 	http_client_free(c);
 }
 
@@ -556,6 +578,93 @@ static void tls_server_and_client(void **state)
 	free(bk);
 }
 
+/* Hostile TLS peers: garbage, half a ClientHello, a finished handshake and then silence. The
+ * server keeps serving and drops them all. */
+static size_t client_hello(unsigned char *out, size_t cap)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = SSL_new(ctx);
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_connect_state(ssl);
+	SSL_do_handshake(ssl);
+	int n = BIO_read(wb, out, (int)cap);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void tls_abuse(void **state)
+{
+	http_server_opts o = {0};
+	char *cert = path_of("srv.crt"), *key = path_of("srv.key"), *ca = path_of("ca.crt");
+	o.tls_cert_file = cert;
+	o.tls_key_file = key;
+	o.header_timeout_ms = 1000;
+	ts *t = ts_start(&o);
+	unsigned char hello[4096];
+	size_t hl = client_hello(hello, sizeof hello);
+	assert_true(hl > 20);
+	enum { N = 60 };
+	int fds[N];
+	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+	SSL *done[N / 3] = {0};
+	int nd = 0;
+	for (int i = 0; i < N; i++) {
+		fds[i] = tc_connect(t->port);
+		assert_true(fds[i] >= 0);
+		switch (i % 3) {
+		case 0:
+			tc_sends(fds[i], "\x16\x03\x01\x00\x05garbage garbage garbage");
+			break;
+		case 1:
+			tc_send(fds[i], (const char *)hello, hl / 2);
+			break;
+		default: { /* full handshake, then nothing */
+			SSL *ssl = SSL_new(cctx);
+			SSL_set_fd(ssl, fds[i]);
+			assert_int_equal(SSL_connect(ssl), 1);
+			done[nd++] = ssl;
+			break;
+		}
+		}
+	}
+	/* a real client is served promptly meanwhile */
+	http_client_opts co = {.ca_file = ca};
+	http_response r;
+	err e;
+	uint64_t t0 = now_ms();
+	assert_int_equal(get_tls(t, &co, "/hello", &r, &e), 0);
+	assert_string_equal(buf_str(&r.body), "hello");
+	http_response_release(&r);
+	assert_true(now_ms() - t0 < 2000);
+	/* the header timeout drops the silent ones; the others are dropped at once */
+	t0 = now_ms();
+	for (int i = 0; i < N; i++)
+		assert_true(tc_closed_within(fds[i], 5000));
+	assert_true(now_ms() - t0 < 5000);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	for (int i = 0; i < nd; i++)
+		SSL_free(done[i]);
+	SSL_CTX_free(cctx);
+	t0 = now_ms();
+	char body[32] = "";
+	while (now_ms() - t0 < 3000) {
+		assert_int_equal(get_tls(t, &co, "/conns", &r, &e), 0);
+		snprintf(body, sizeof body, "%s", buf_str(&r.body));
+		http_response_release(&r);
+		if (strcmp(body, "1") == 0)
+			break;
+		usleep(50000);
+	}
+	assert_string_equal(body, "1");
+	ts_stop(t);
+	free(cert);
+	free(key);
+	free(ca);
+}
+
 /* ---- a real Go client (kubectl) against the TLS server ---- */
 
 static char *run_capture(const char *cmd)
@@ -775,6 +884,7 @@ int main(void)
 	mem_install_hooks();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(methods_headers_and_bodies),
+		cmocka_unit_test(keepalive_reuses_one_connection),
 		cmocka_unit_test(retries_on_503_then_succeeds),
 		cmocka_unit_test(connect_errors_are_retried_and_never_leak_secrets),
 		cmocka_unit_test(bearer_and_basic_auth),
@@ -784,6 +894,7 @@ int main(void)
 		cmocka_unit_test(cancel_from_another_thread),
 		cmocka_unit_test(explicit_and_environment_proxies),
 		cmocka_unit_test(tls_server_and_client),
+		cmocka_unit_test(tls_abuse),
 		cmocka_unit_test(loop_client),
 		cmocka_unit_test(kubectl_as_a_client),
 	};

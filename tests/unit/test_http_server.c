@@ -65,13 +65,34 @@ static void pipelined_requests_answer_in_order(void **state)
 	close(fd);
 }
 
+static void pipelined_big_body_behind_a_slow_request(void **state)
+{
+	/* far more pipelined bytes than the server keeps while a request is handled (one head's
+	 * worth): it stops reading, then resumes, and both answers are right */
+	int fd = tc_connect(srv->port);
+	size_t bn = 60000;
+	char *req = xmalloc(bn + 256);
+	int n = snprintf(req, 256, "GET /slow?ms=200 HTTP/1.1\r\n\r\n"
+			 "POST /echo HTTP/1.1\r\nContent-Length: %zu\r\n\r\n", bn);
+	memset(req + n, 'q', bn);
+	assert_int_equal(tc_send(fd, req, (size_t)n + bn), 0);
+	tresp *r = calloc(2, sizeof *r);
+	assert_int_equal(tc_read_responses(fd, r, 2), 2);
+	assert_string_equal(r[0].body, "slow ok\n");
+	assert_non_null(strstr(r[1].body, "len=60000 body=qqqq"));
+	free(r);
+	free(req);
+	close(fd);
+}
+
 static void pipelined_bytes_split_anywhere(void **state)
 {
 	/* the same pipeline, sent a byte at a time */
 	int fd = tc_connect(srv->port);
-	const char *reqs = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
-			   "POST /echo?a=1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-			   "2\r\nab\r\n1\r\nc\r\n0\r\n\r\n";
+	const char *reqs =
+		"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+		"POST /echo?a=1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"2\r\nab\r\n1\r\nc\r\n0\r\n\r\n";
 	for (const char *p = reqs; *p; p++)
 		assert_int_equal(tc_send(fd, p, 1), 0);
 	tresp *r = calloc(2, sizeof *r);
@@ -103,7 +124,8 @@ static void malformed_requests_get_400_and_close(void **state)
 		"GET /echo/%00 HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
 		"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
-		"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		("POST /echo HTTP/1.1\r\nContent-Length: 3\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
 		"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -142,7 +164,8 @@ static void limits_give_431_414_413_501(void **state)
 	free(big);
 	/* declared body too big */
 	assert_int_equal(tc_request(srv->port,
-				    "POST /echo HTTP/1.1\r\nContent-Length: 10000000\r\n\r\nabc", &r),
+				    "POST /echo HTTP/1.1\r\nContent-Length: 10000000\r\n\r\nabc",
+				    &r),
 			 413);
 	/* chunked body growing too big */
 	int fd = tc_connect(srv->port);
@@ -162,13 +185,15 @@ static void limits_give_431_414_413_501(void **state)
 	assert_int_equal(status, 413);
 	/* unknown transfer coding */
 	assert_int_equal(tc_request(srv->port,
-				    "POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nabc", &r),
-			 501);
-	assert_int_equal(tc_request(srv->port,
-				    "POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-				    "0\r\n\r\n",
+				    "POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nabc",
 				    &r),
 			 501);
+	assert_int_equal(
+		tc_request(srv->port,
+			   "POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+			   "0\r\n\r\n",
+			   &r),
+		501);
 	/* the server still answers */
 	assert_int_equal(tc_request(srv->port, "GET /hello HTTP/1.1\r\n\r\n", &r), 200);
 }
@@ -457,7 +482,8 @@ static void pipelining_without_reading_is_bounded(void **state)
 				char *end = memmem(b, have, "\r\n\r\n", 4);
 				if (!end)
 					break;
-				assert_non_null(memmem(b, (size_t)(end - b), "Content-Length: 500000", 22));
+				assert_non_null(
+					memmem(b, (size_t)(end - b), "Content-Length: 500000", 22));
 				size_t hl = (size_t)(end - b) + 4;
 				memmove(b, b + hl, have - hl);
 				have -= hl;
@@ -552,7 +578,8 @@ static void file_serving(void **state)
 			 416);
 	assert_non_null(strstr(r.headers, "Content-Range:bytes */20"));
 	assert_int_equal(tc_request(srv->port,
-				    "GET /files/a.txt HTTP/1.1\r\nRange: bytes=1-2,4-5\r\n\r\n", &r),
+				    "GET /files/a.txt HTTP/1.1\r\nRange: bytes=1-2,4-5\r\n\r\n",
+				    &r),
 			 200);
 	assert_int_equal(tc_request(srv->port, "GET /files/sub/b.json HTTP/1.1\r\n\r\n", &r), 200);
 	assert_non_null(strstr(r.headers, "Content-Type:application/json"));
@@ -646,6 +673,7 @@ int main(void)
 		cmocka_unit_test(keepalive_serves_several_requests),
 		cmocka_unit_test(pipelined_requests_answer_in_order),
 		cmocka_unit_test(pipelined_bytes_split_anywhere),
+		cmocka_unit_test(pipelined_big_body_behind_a_slow_request),
 		cmocka_unit_test(path_and_query_are_decoded),
 		cmocka_unit_test(malformed_requests_get_400_and_close),
 		cmocka_unit_test(limits_give_431_414_413_501),

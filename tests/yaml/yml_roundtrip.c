@@ -49,8 +49,8 @@ int main(int argc, char **argv)
 			yml_free(all);
 			return 1;
 		}
-		while (cJSON_GetArraySize(docs) > 0)
-			cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(docs, 0));
+		while (docs->child)
+			cJSON_AddItemToArray(all, cJSON_DetachItemViaPointer(docs, docs->child));
 		yml_free(docs);
 	}
 	buf out;

@@ -18,24 +18,28 @@
  *      server never frees an unfinished request. Writing to a request whose client has gone is
  *      harmless and returns -1; finishing it then just frees it.
  *   3. When the connection of an unfinished request closes (the client went away, a write
- *      failed, a slow client overflowed the write queue, or the server is being closed), the
- *      server calls the close callback set with http_request_on_close(), once, on the loop
- *      thread, and http_request_client_gone() becomes true. The callback is never called for a
- *      request that was already finished. The callback may finish the request itself.
+ *      failed, the client stopped reading or overflowed the write queue, or the server is being
+ *      closed), http_request_client_gone() becomes true at once, and the server later calls the
+ *      close callback set with http_request_on_close(): once, on the loop thread, from the loop
+ *      itself (never from inside an http_* call). The callback is never called for a request
+ *      that was already finished. The callback may (and usually does) finish the request.
  *   4. Requests on one connection are answered in order: while a request is unfinished, the
- *      server keeps (a bounded amount of) the following pipelined bytes and parses them only
- *      after the request is finished. The handler of the next request is never called from inside
- *      an http_respond() call; it runs later from the loop.
+ *      server keeps up to one request head's worth (max_header_bytes) of the following
+ *      pipelined bytes, then stops reading, and parses them only after the request is finished.
+ *      The handler of the next request is never called from inside an http_respond() call; it
+ *      runs later from the loop.
  *
  * Limits (http_server_opts; 0 picks the default in brackets): header bytes per request
- * [64 KiB] -> 431 (414 for an overlong request line), header count [256] -> 431, body bytes
- * [4 MiB] -> 413, time to receive the headers [30 s] and then the body [60 s] -> 408 and close,
- * idle keep-alive time [60 s] -> close, a client that reads none of the queued answer for the
- * idle time -> close (a slow reader that makes progress is never cut), open connections
- * [1024] -> further connections are
- * accepted and closed at once, bytes queued for writing to one connection [16 MiB] -> the
- * connection is closed (a streaming handler learns it through rule 3). Malformed requests get 400
- * and the connection is closed; an unknown Transfer-Encoding gets 501.
+ * [64 KiB] -> 431 (414 for an overlong request line); header count [256] -> 431; body bytes
+ * [4 MiB] -> 413; time to receive the headers [30 s] and then the body [60 s] -> 408 and close;
+ * idle keep-alive time [60 s] -> close; a client that takes none of the queued answer for the
+ * idle time -> close (a slow reader that makes progress is never cut); open connections [1024]
+ * -> further connections are accepted and closed at once; bytes queued for writing to one
+ * connection [16 MiB] -> http_stream_write fails and the connection is closed (rule 3), and a
+ * pipelining client that does not read its answers is not served more requests until it does.
+ * Malformed requests get 400 and the connection is closed; an unknown Transfer-Encoding, Upgrade
+ * and CONNECT get 501; HTTP versions other than 1.x get 505; an Expect other than 100-continue
+ * gets 417 (100-continue is answered with "100 Continue").
  *
  * The server is freed only in its close callback (http_server_close()), after every uv handle it
  * owns has been closed. Unfinished requests outlive the server: rule 1 still applies to them.
@@ -90,8 +94,8 @@ typedef struct http_server_opts {
 	uint64_t idle_timeout_ms;    /* keep-alive: end of a response to first byte of the next */
 	size_t max_connections;
 	size_t max_write_queue_bytes; /* per connection */
-	/* TLS: set a certificate and a key (file or PEM text) to serve HTTPS. The client CA (file or
-	 * PEM text) is needed for client_auth other than HTTP_TLS_CLIENT_NONE. */
+	/* TLS: set a certificate and a key (file or PEM text) to serve HTTPS. The client CA (file
+	 * or PEM text) is needed for client_auth other than HTTP_TLS_CLIENT_NONE. */
 	const char *tls_cert_file, *tls_key_file, *tls_client_ca_file;
 	const char *tls_cert_pem, *tls_key_pem, *tls_client_ca_pem;
 	http_tls_client_auth tls_client_auth;
@@ -102,8 +106,9 @@ typedef struct http_server_opts {
 http_server *http_server_new(uv_loop_t *loop, const http_server_opts *opts, http_handler handler,
 			     void *data, err *e);
 
-/* Listen on "host:port", "[v6]:port" or ":port" (all interfaces). Port 0 picks a free port;
- * http_server_port() then tells which. Returns 0, or -1 with e filled. */
+/* Listen on "ip:port", "[v6]:port", "localhost:port" (127.0.0.1) or ":port" (all IPv4
+ * interfaces). Port 0 picks a free port; http_server_port() then tells which. Returns 0, or -1
+ * with e filled; the server must be closed with http_server_close() either way. */
 int http_server_listen(http_server *s, const char *addr, err *e);
 
 /* The bound port (0 before a successful listen) and the bound address as "host:port". */
@@ -222,8 +227,9 @@ const char *http_content_type_for(const char *filename);
 /* ---- Router --------------------------------------------------------------------------------
  * A small table of (method, path prefix) -> handler. Routes are tried in the order they were
  * added; the first whose method matches (NULL matches every method, "GET" also matches HEAD) and
- * whose prefix is a prefix of the decoded path wins. No match gives 404, a path match with no method match gives 405.
- * Use it as the server's handler: http_server_new(loop, &o, http_router_handle, router, &e). */
+ * whose prefix is a prefix of the decoded path wins. No match gives 404, a path match with no
+ * method match gives 405. Use it as the server's handler: http_server_new(loop, &o,
+ * http_router_handle, router, &e). */
 typedef struct http_router http_router;
 http_router *http_router_new(void);
 void http_router_add(http_router *rt, const char *method, const char *prefix, http_handler h,
@@ -274,11 +280,11 @@ typedef struct http_client_req {
 	uint64_t timeout_ms;          /* overrides the client's (0: the client's) */
 	int retries;                  /* <0: none; 0: the client's; >0: this many */
 	size_t max_response_bytes;    /* overrides the client's (0: the client's) */
-	/* Streaming mode: when on_chunk is set, the body bytes of a 2xx response go to it instead of
-	 * the response buf (the body of any other status still goes to resp->body, capped at 1 MiB,
-	 * so that error documents can be read), no overall timeout applies unless timeout_ms is set,
-	 * the response cap does not apply to streamed bytes, and no retry happens once a byte has
-	 * been delivered. */
+	/* Streaming mode: when on_chunk is set, the body bytes of a 2xx response go to it instead
+	 * of the response buf (the body of any other status still goes to resp->body, capped at
+	 * 1 MiB, so that error documents can be read), no overall timeout applies unless
+	 * timeout_ms is set, the response cap does not apply to streamed bytes, and no retry
+	 * happens once a byte has been delivered. */
 	http_chunk_cb on_chunk;
 	void *chunk_ud;
 } http_client_req;

@@ -224,7 +224,9 @@ typedef struct kube_event_opts {
  * named "<name>.<hex nanoseconds>" with involvedObject {kind, namespace, name, uid,
  * apiVersion, resourceVersion}, count 1 and first/lastTimestamp now. Its annotations are
  * o->annotations plus the object's own annotations prefixed "event.toolkit.fluxcd.io/" (Flux
- * RFC-0008), the caller's winning on equal keys. */
+ * RFC-0008), the caller's winning on equal keys. A repeat (same component, object, type,
+ * reason and message) within 10 minutes of an Event this client made is aggregated as
+ * client-go's EventCorrelator does: the existing Event's count and lastTimestamp are bumped. */
 int kube_event_create(kube_client *k, const cJSON *obj, const kube_event_opts *o, err *e);
 
 /* ---------------------------------------------------------------- leader election */

@@ -104,6 +104,12 @@ typedef struct rt_manager_opts {
 	int retry_period_s;      /* 5 */
 	int interval_jitter_pct; /* 5 */
 	bool no_signals;         /* rt_manager_run: do not handle SIGTERM/SIGINT */
+	/* Defaults for controllers that leave these unset: queue rate limits (Flux's
+	 * --min-retry-delay/--max-retry-delay), the watched namespace (NULL = all) and label
+	 * selector (--watch-label-selector). */
+	rt_queue_opts queue;
+	const char *watch_namespace;
+	const char *watch_label_selector;
 	/* Called after every reconcile (metrics); on a worker thread. */
 	void (*on_reconciled)(const char *kind, const char *ns, const char *name,
 		double seconds, const err *result, void *ud);
@@ -131,6 +137,23 @@ void rt_manager_stop(rt_manager *m);
 bool rt_manager_stopping(rt_manager *m);
 kube_client *rt_manager_client(rt_manager *m);
 void rt_manager_free(rt_manager *m);
+
+/* ---------------------------------------------------------------- under eddy/app.h */
+
+struct app;
+
+/* For binaries built with eddy/app.h; call from the app_spec.start hook. Builds the kube client
+ * from the common controller flags (--kubeconfig, else in-cluster, else $KUBECONFIG;
+ * --kube-api-qps, --kube-api-burst) and a manager named after the binary with --concurrent,
+ * --enable-leader-election and its durations, --interval-jitter-percentage, --min-retry-delay
+ * and --max-retry-delay (per-item backoff of every queue), --watch-all-namespaces (false:
+ * only $RUNTIME_NAMESPACE) and --watch-label-selector; reconciles are recorded into the app's
+ * Flux metrics (gotk_reconcile_duration_seconds, controller_runtime_reconcile_total/_time).
+ * Then setup(m, arg) registers the controllers, the manager starts on the app's loop and an
+ * app stop hook stops it; a lost lease stops the app with status 1. The manager and the client
+ * are freed once the manager has stopped. Returns 0, or -1 (e filled) when the configuration is
+ * unusable or setup failed. */
+int rt_app_start(struct app *a, int (*setup)(rt_manager *m, void *arg), void *arg, err *e);
 
 /* ---------------------------------------------------------------- informers */
 

@@ -18,7 +18,8 @@
  *   Use yml_number_new()/yml_int_new() to build numbers that keep exact integers, and
  *   yml_number_text()/yml_number_int() to read them: valuedouble is only a double and cannot
  *   hold integers beyond 2^53, the literal can. Code that changes valuedouble of a node must
- *   drop the literal (yml_number_set()) or the emitter keeps printing the old value.
+ *   drop the literal (yml_number_set(); cJSON_SetNumberValue does not) or the emitter keeps
+ *   printing the old value.
  *   JSON parsed by yml_json_parse() follows the same convention for numbers.
  *
  * Typing of plain (unquoted, untagged) scalars, as yaml.v3 resolves them:
@@ -31,7 +32,8 @@
  *   timestamp: "2001-12-14", "2001-12-14T21:59:43.10-05:00", ... become strings in Go's RFC 3339
  *          form ("2001-12-14T00:00:00Z") as kustomize prints them
  *   everything else, and every quoted or block scalar, is a string. Explicit tags !!str, !!int,
- *   !!float, !!bool, !!null, !!binary (kept as its base64 text), !!map, !!seq are honoured.
+ *   !!float, !!bool, !!null, !!map, !!seq are honoured; !!binary is decoded from base64 into a
+ *   string (invalid UTF-8 bytes become U+FFFD, as Go's JSON encoding makes them).
  *   An empty value inside a flow mapping ("{a: , b: 1}") is the empty string, as kustomize
  *   reads it (a block "a:" is null). Strings holding NUL characters are refused.
  * Mapping keys become strings: a non-string scalar key is converted the way sigs.k8s.io/yaml
@@ -42,6 +44,8 @@
  *     line 4: mapping key "x" already defined at line 2
  * Anchors and aliases are expanded (copied); merge keys `<<` (a mapping or a sequence of
  * mappings) merge as yaml.v3 does: explicit keys win, earlier merged maps win over later ones.
+ * A quoted "<<" key and its value are dropped, as kustomize drops them. An empty key ("? "
+ * alone) is "".
  *
  * Errors (err reason "InvalidYAML" or "InvalidJSON") read like Go's, with a 1-based line:
  *   yaml: line 3: could not find expected ':'
@@ -63,7 +67,7 @@
 /* Limits of one parse. A zero field means "use the default" for that field. */
 typedef struct yml_limits {
 	size_t max_bytes;           /* input size; default 64 MiB */
-	unsigned max_depth;         /* nesting of mappings/sequences; default 1000 */
+	unsigned max_depth;         /* nesting of mappings/sequences; default 1000, at most 10 000 */
 	size_t max_nodes;           /* nodes built, alias copies included; default 4 000 000 */
 	size_t max_alias_expansion; /* nodes copied by aliases; see below */
 	size_t max_docs;            /* documents in a stream; default 100 000 */
@@ -72,6 +76,7 @@ typedef struct yml_limits {
 enum {
 	YML_DEFAULT_MAX_BYTES = 64 * 1024 * 1024,
 	YML_DEFAULT_MAX_DEPTH = 1000,
+	YML_MAX_DEPTH_CAP = 10000, /* larger max_depth values are lowered to this */
 	YML_DEFAULT_MAX_NODES = 4 * 1000 * 1000,
 	YML_DEFAULT_MAX_DOCS = 100 * 1000,
 };
