@@ -365,6 +365,20 @@ gs_git_rev() { git -C "$W/gs/repos/app.git" rev-parse "$1^{commit}"; }
 }
 
 @test "suspend stops reconciling; deleting the object removes its artifacts and the finalizer" {
+	gs_repo susp
+	gs_commit susp a.txt one "one"
+	gitrepo susp "$HTTP_URL/susp.git" "ref: {branch: main}"
+	wait_ready susp
+	local old; old=$(field susp '{.status.artifact.revision}')
+	k patch gitrepository susp --type merge -p '{"spec":{"suspend":true}}' >/dev/null
+	gs_commit susp a.txt two "two"
+	k annotate --overwrite gitrepository susp reconcile.fluxcd.io/requestedAt=s1
+	for _ in $(seq 50); do [ "$(field susp '{.status.lastHandledReconcileAt}')" = s1 ] && break; sleep 0.1; done
+	[ "$(field susp '{.status.lastHandledReconcileAt}')" = s1 ]
+	sleep 1
+	[ "$(field susp '{.status.artifact.revision}')" = "$old" ]
+	k patch gitrepository susp --type merge -p '{"spec":{"suspend":false}}' >/dev/null
+	wait_revision susp "main@sha1:$(git -C "$W/gs/repos/susp.git" rev-parse main)" 5
 	gitrepo gone "$HTTP_URL/app.git" "ref: {branch: main}"
 	wait_ready gone
 	[ "$(field gone '{.metadata.finalizers[0]}')" = finalizers.fluxcd.io ]
