@@ -576,7 +576,20 @@ int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *res, err *e)
 			git_error_last() ? git_error_last()->message : "?");
 		goto out;
 	}
-	if (git_remote_create(&remote, repo, "origin", o->url) < 0) {
+	/* An anonymous in-memory remote without insteadOf lookups: libgit2 1.5 leaks the pcre2
+	 * match data of every config regex that does not match; submodules find the URL in
+	 * remote.origin.url, set directly. */
+	git_remote_create_options rco;
+	git_remote_create_options_init(&rco, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	rco.repository = repo;
+	rco.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (o->recurse_submodules) {
+		git_config *cfg = NULL;
+		if (git_repository_config(&cfg, repo) == 0)
+			git_config_set_string(cfg, "remote.origin.url", o->url);
+		git_config_free(cfg);
+	}
+	if (git_remote_create_with_opts(&remote, o->url, &rco) < 0) {
 		err_set(e, ERR_STALLING, "URLInvalid", "invalid git URL: %s",
 			git_error_last() ? git_error_last()->message : "?");
 		goto out;

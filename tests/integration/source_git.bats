@@ -397,3 +397,12 @@ gs_git_rev() { git -C "$W/gs/repos/app.git" rev-parse "$1^{commit}"; }
 	curl -sf "http://127.0.0.1:$port/metrics" \
 		| grep -q 'gotk_reconcile_duration_seconds_bucket{kind="GitRepository"'
 }
+
+@test "clean shutdown on SIGTERM (and no sanitizer report in the ASan build)" {
+	local pid; pid=$(cat "$W/sc.pid")
+	kill -TERM "$pid"
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$pid" 2>/dev/null
+	grep -q '"msg":"stopped","status":0' "$W/sc.log"
+	! grep -E 'Sanitizer|runtime error' "$W/sc.log"
+}
