@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "eddy/app.h"
+#include "eddy/art.h"
 #include "eddy/git.h"
 #include "eddy/http.h"
 #include "eddy/kube.h"
@@ -127,6 +128,8 @@ static int start(app *a, void *arg)
 		return -1;
 	}
 	S.root = xstrdup(rp);
+	/* checkouts left behind by a crash */
+	art_remove_dir(S.root, ".tmp", NULL);
 	http_server_opts ho = {0};
 	S.storage = http_server_new(&a->loop, &ho, storage_handler, NULL, &e);
 	if (!S.storage || http_server_listen(S.storage, cfg->storage_addr, &e) < 0) {
