@@ -2,6 +2,7 @@
 #include "apiserver.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -512,9 +513,85 @@ static void track(api_ctx *c, const cJSON *old, cJSON *obj, const char *sub)
 #endif
 }
 
+/* Top-level fields of built-in kinds whose shape is simple enough to check unknown fields
+ * (fieldValidation Strict/Warn) without a schema. */
+static const struct {
+	const char *group, *resource, *fields;
+} known_fields[] = {
+	{"", "configmaps", "apiVersion,kind,metadata,data,binaryData,immutable"},
+	{"", "secrets", "apiVersion,kind,metadata,data,stringData,type,immutable"},
+	{"", "namespaces", "apiVersion,kind,metadata,spec,status"},
+	{"", "serviceaccounts",
+	 "apiVersion,kind,metadata,secrets,imagePullSecrets,automountServiceAccountToken"},
+	{"", "services", "apiVersion,kind,metadata,spec,status"},
+	{"apps", "deployments", "apiVersion,kind,metadata,spec,status"},
+	{"apps", "statefulsets", "apiVersion,kind,metadata,spec,status"},
+	{"apps", "daemonsets", "apiVersion,kind,metadata,spec,status"},
+	{"rbac.authorization.k8s.io", "roles", "apiVersion,kind,metadata,rules"},
+	{"rbac.authorization.k8s.io", "clusterroles", "apiVersion,kind,metadata,rules,aggregationRule"},
+	{"rbac.authorization.k8s.io", "rolebindings", "apiVersion,kind,metadata,subjects,roleRef"},
+	{"rbac.authorization.k8s.io", "clusterrolebindings",
+	 "apiVersion,kind,metadata,subjects,roleRef"},
+};
+
+/* Unknown top-level fields of a built-in object: 400 under Strict, warnings under Warn (the
+ * default), nothing under Ignore. The fields are dropped, as decoding into Go types does. */
+static int builtin_unknown_fields(api_ctx *c, cJSON *obj)
+{
+	const char *list = NULL;
+	for (size_t i = 0; i < sizeof(known_fields) / sizeof(known_fields[0]); i++)
+		if (!strcmp(known_fields[i].group, c->ty->group) &&
+		    !strcmp(known_fields[i].resource, c->ty->resource))
+			list = known_fields[i].fields;
+	if (!list || !cJSON_IsObject(obj))
+		return 0;
+	const char *fv = query_get(&c->q, "fieldValidation");
+	buf unknown, warn;
+	buf_init(&unknown, 1 << 16);
+	buf_init(&warn, 1 << 16);
+	int n = 0;
+	cJSON *it = obj->child;
+	while (it) {
+		cJSON *next = it->next;
+		size_t kl = strlen(it->string);
+		bool known = false;
+		for (const char *p = list; p && *p;) {
+			const char *comma = strchr(p, ',');
+			size_t l = comma ? (size_t)(comma - p) : strlen(p);
+			if (l == kl && !strncmp(p, it->string, l))
+				known = true;
+			p = comma ? comma + 1 : NULL;
+		}
+		if (!known && n < 20) {
+			buf_addf(&unknown, "%sunknown field \"%s\"", n ? ", " : "", it->string);
+			buf_addf(&warn, "%s299 - \"unknown field \\\"%s\\\"\"", n ? ", " : "",
+				 it->string);
+			n++;
+		}
+		if (!known)
+			cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
+		it = next;
+	}
+	int r = 0;
+	if (n && fv && !strcmp(fv, "Strict")) {
+		resp_statusf(c->rs, 400, "BadRequest", NULL,
+			     "%s in version \"%s\" cannot be handled as a %s: strict decoding error: %s",
+			     c->ty->kind, c->ty->version, c->ty->kind, buf_str(&unknown));
+		r = -1;
+	} else if (n && !(fv && !strcmp(fv, "Ignore"))) {
+		free(c->rs->warning);
+		c->rs->warning = buf_detach(&warn, NULL);
+	}
+	buf_release(&unknown);
+	buf_release(&warn);
+	return r;
+}
+
 /* Validate, default and prune a CR or CRD. 0 ok, -1 answered. */
 static int schema_checks(api_ctx *c, cJSON *obj, const char *name)
 {
+	if (builtin_unknown_fields(c, obj) < 0)
+		return -1;
 	cJSON *causes = cJSON_CreateArray();
 	validate_meta(c, obj, causes);
 	if (cJSON_GetArraySize(causes) == 0 && c->ty->crd) {
@@ -674,6 +751,56 @@ static int check_gvk(api_ctx *c, const cJSON *obj)
 	return r;
 }
 
+/* Defaults and conversions the built-in registries apply on every write: Secret stringData is
+ * merged into data (base64) and dropped, Secret type defaults to Opaque; Service type and port
+ * protocol/targetPort defaults; Deployment/StatefulSet/ReplicaSet replicas default to 1. */
+static void builtin_defaults(const api_type *ty, cJSON *obj)
+{
+	if (ty->crd)
+		return;
+	if (!ty->group[0] && !strcmp(ty->resource, "secrets")) {
+		cJSON *sd = cJSON_GetObjectItemCaseSensitive(obj, "stringData"), *it;
+		if (cJSON_IsObject(sd) && sd->child) {
+			cJSON *data = jobj(obj, "data");
+			cJSON_ArrayForEach(it, sd) {
+				if (!cJSON_IsString(it))
+					continue;
+				size_t n = strlen(it->valuestring);
+				char *b = xmalloc(4 * ((n + 2) / 3) + 1);
+				EVP_EncodeBlock((unsigned char *)b, (const unsigned char *)it->valuestring,
+						(int)n);
+				cJSON_DeleteItemFromObjectCaseSensitive(data, it->string);
+				cJSON_AddStringToObject(data, it->string, b);
+				free(b);
+			}
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, "stringData");
+		const char *t = jstr(obj, "type");
+		if (!t || !*t)
+			set_str(obj, "type", "Opaque");
+	} else if (!ty->group[0] && !strcmp(ty->resource, "services")) {
+		cJSON *spec = jobj(obj, "spec"), *p;
+		const char *t = jstr(spec, "type");
+		if (!t || !*t)
+			set_str(spec, "type", "ClusterIP");
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(spec, "ports")) {
+			if (!cJSON_IsObject(p))
+				continue;
+			if (!jstr(p, "protocol"))
+				cJSON_AddStringToObject(p, "protocol", "TCP");
+			const cJSON *port = cJSON_GetObjectItemCaseSensitive(p, "port");
+			if (!cJSON_GetObjectItemCaseSensitive(p, "targetPort") && cJSON_IsNumber(port))
+				cJSON_AddNumberToObject(p, "targetPort", port->valuedouble);
+		}
+	} else if (!strcmp(ty->group, "apps") && (!strcmp(ty->resource, "deployments") ||
+						   !strcmp(ty->resource, "statefulsets") ||
+						   !strcmp(ty->resource, "replicasets"))) {
+		cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+		if (cJSON_IsObject(spec) && !cJSON_GetObjectItemCaseSensitive(spec, "replicas"))
+			cJSON_AddNumberToObject(spec, "replicas", 1);
+	}
+}
+
 static void init_new_object(api_ctx *c, cJSON *obj)
 {
 	cJSON *m = jobj(obj, "metadata");
@@ -779,6 +906,7 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 		name = jstr(m, "name");
 	}
 	init_new_object(c, obj);
+	builtin_defaults(c->ty, obj);
 	if (schema_checks(c, obj, name) < 0)
 		goto out;
 	if (check_namespace(c, c->ns, name) < 0)
@@ -900,6 +1028,7 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 		if (ost)
 			cJSON_AddItemToObject(obj, "status", cJSON_Duplicate(ost, 1));
 	}
+	builtin_defaults(c->ty, obj);
 	/* Server-owned metadata. */
 	static const char *const keep[] = {"uid", "creationTimestamp", "deletionTimestamp",
 					   "deletionGracePeriodSeconds", "namespace", "name"};

@@ -465,10 +465,31 @@ static const pbdesc d_svc_spec[] = {{1, "ports", 'M', d_svcport}, {2, "selector"
 static const pbdesc d_service[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_svc_spec},
 				   {0, NULL, 0, NULL}};
 
+static const pbdesc d_jobspec[] = {
+	{1, "parallelism", 'I', NULL},	{2, "completions", 'I', NULL},
+	{3, "activeDeadlineSeconds", 'I', NULL}, {4, "selector", 'm', d_labelsel},
+	{5, "manualSelector", 'b', NULL}, {6, "template", 'm', d_podtemplate},
+	{7, "backoffLimit", 'I', NULL},	{8, "ttlSecondsAfterFinished", 'I', NULL},
+	{9, "completionMode", 's', NULL}, {10, "suspend", 'b', NULL},
+	{0, NULL, 0, NULL}};
+static const pbdesc d_job[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_jobspec},
+			       {0, NULL, 0, NULL}};
+static const pbdesc d_jobtemplate[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_jobspec},
+				       {0, NULL, 0, NULL}};
+static const pbdesc d_cronspec[] = {
+	{1, "schedule", 's', NULL},	{2, "startingDeadlineSeconds", 'I', NULL},
+	{3, "concurrencyPolicy", 's', NULL}, {4, "suspend", 'b', NULL},
+	{5, "jobTemplate", 'm', d_jobtemplate}, {6, "successfulJobsHistoryLimit", 'I', NULL},
+	{7, "failedJobsHistoryLimit", 'I', NULL}, {8, "timeZone", 's', NULL},
+	{0, NULL, 0, NULL}};
+static const pbdesc d_cronjob[] = {{1, "metadata", 'O', NULL}, {2, "spec", 'm', d_cronspec},
+				   {0, NULL, 0, NULL}};
+
 static const struct {
 	const char *kind;
 	const pbdesc *desc;
 } pb_kinds[] = {
+	{"Job", d_job}, {"CronJob", d_cronjob},
 	{"Deployment", d_deployment}, {"Pod", d_pod}, {"Service", d_service},
     {"SelfSubjectAccessReview", d_sar},
     {"SubjectAccessReview", d_sar},

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+int cmd_helm(int argc, char **argv); /* cli/cmd_helm.c */
+
 static void usage(FILE *out)
 {
 	fprintf(out, "Command line utility for Eddy, a Flux-compatible GitOps toolkit.\n\n"
@@ -26,6 +28,8 @@ int main(int argc, char **argv)
 		printf("eddy: v%s\n", EDDY_VERSION);
 		return 0;
 	}
+	if (strcmp(cmd, "helm") == 0)
+		return cmd_helm(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		fprintf(stderr, "Error: unknown flag: %s\n", cmd);
 	else

@@ -206,6 +206,23 @@ KIND_TYPE(k_pdb, &t_pdbspec, &t_condstatus);
 /* autoscaling/v2 */
 KIND_TYPE(k_hpa2, NULL, &t_condstatus);
 
+/* admissionregistration.k8s.io/v1: webhooks merge on name */
+static const pfield f_webhookcfg[] = {
+	STRUCT("metadata", &t_meta), KEYED("webhooks", M, "name", NULL), END,
+};
+static const ptype k_webhookcfg = { "WebhookConfiguration", f_webhookcfg };
+
+/* storage.k8s.io/v1 CSINode: drivers merge on name */
+static const pfield f_csinodespec[] = { KEYED("drivers", M, "name", NULL), END };
+static const ptype t_csinodespec = { "CSINodeSpec", f_csinodespec };
+KIND_TYPE(k_csinode, &t_csinodespec, NULL);
+
+/* v1 ComponentStatus: conditions merge on type (top level) */
+static const pfield f_compstatus[] = {
+	STRUCT("metadata", &t_meta), KEYED("conditions", M, "type", NULL), END,
+};
+static const ptype k_compstatus = { "ComponentStatus", f_compstatus };
+
 static const struct kind_entry {
 	const char *api_version;
 	const char *kind;
@@ -243,6 +260,16 @@ static const struct kind_entry {
 	{ "policy/v1", "PodDisruptionBudget", &k_pdb },
 	{ "autoscaling/v1", "HorizontalPodAutoscaler", &k_plain },
 	{ "autoscaling/v2", "HorizontalPodAutoscaler", &k_hpa2 },
+	{ "v1", "ComponentStatus", &k_compstatus },
+	{ "admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", &k_webhookcfg },
+	{ "admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration", &k_webhookcfg },
+	{ "admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy", &k_plain },
+	{ "admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding", &k_plain },
+	{ "storage.k8s.io/v1", "CSINode", &k_csinode },
+	{ "storage.k8s.io/v1", "CSIDriver", &k_plain },
+	{ "storage.k8s.io/v1", "VolumeAttachment", &k_plain },
+	{ "certificates.k8s.io/v1", "CertificateSigningRequest", &k_plain },
+	{ "node.k8s.io/v1", "RuntimeClass", &k_plain },
 	{ "coordination.k8s.io/v1", "Lease", &k_plain },
 	{ "discovery.k8s.io/v1", "EndpointSlice", &k_plain },
 	{ "storage.k8s.io/v1", "StorageClass", &k_plain },

@@ -21,6 +21,8 @@
 
 enum { BEST_INDENT = 2, BEST_WIDTH = 80 };
 
+#define CONTROL_CHARS "yaml: control characters are not allowed"
+
 enum style { S_PLAIN, S_SINGLE, S_DOUBLE, S_LITERAL };
 
 typedef struct em {
@@ -78,7 +80,8 @@ static bool is_printable_at(const unsigned char *b, size_t i, size_t n)
 	unsigned c1 = i + 1 < n ? b[i + 1] : 0, c2 = i + 2 < n ? b[i + 2] : 0;
 	return c == 0x0A || (c >= 0x20 && c <= 0x7E) || (c == 0xC2 && c1 >= 0xA0) ||
 	       (c > 0xC2 && c < 0xED) || (c == 0xED && c1 < 0xA0) || c == 0xEE ||
-	       (c == 0xEF && !(c1 == 0xBB && c2 == 0xBF) && !(c1 == 0xBF && (c2 == 0xBE || c2 == 0xBF)));
+	       (c == 0xEF && !(c1 == 0xBB && c2 == 0xBF) &&
+		!(c1 == 0xBF && (c2 == 0xBE || c2 == 0xBF)));
 }
 
 /* ---- output primitives ---- */
@@ -276,7 +279,8 @@ static void write_plain(em *m, const unsigned char *s, size_t n, bool allow_brea
 	bool spaces = false, breaks = false;
 	for (size_t i = 0; i < n;) {
 		if (s[i] == ' ') {
-			if (allow_breaks && !spaces && m->column > BEST_WIDTH && !is_space_at(s, i + 1, n)) {
+			if (allow_breaks && !spaces && m->column > BEST_WIDTH &&
+			    !is_space_at(s, i + 1, n)) {
 				write_indent(m);
 				i++;
 			} else {
@@ -307,8 +311,8 @@ static void write_single(em *m, const unsigned char *s, size_t n, bool allow_bre
 	bool spaces = false, breaks = false;
 	for (size_t i = 0; i < n;) {
 		if (s[i] == ' ') {
-			if (allow_breaks && !spaces && m->column > BEST_WIDTH && i != 0 && i != n - 1 &&
-			    !is_space_at(s, i + 1, n)) {
+			if (allow_breaks && !spaces && m->column > BEST_WIDTH && i != 0 &&
+			    i != n - 1 && !is_space_at(s, i + 1, n)) {
 				write_indent(m);
 				i++;
 			} else {
@@ -382,14 +386,15 @@ static void write_double(em *m, const unsigned char *s, size_t n, bool allow_bre
 			} else {
 				char tmp[16];
 				int digits = v <= 0xFF ? 2 : v <= 0xFFFF ? 4 : 8;
-				snprintf(tmp, sizeof tmp, "%c%0*X", digits == 2 ? 'x' : digits == 4 ? 'u' : 'U',
-					 digits, v);
+				char kind = digits == 2 ? 'x' : digits == 4 ? 'u' : 'U';
+				snprintf(tmp, sizeof tmp, "%c%0*X", kind, digits, v);
 				for (char *t = tmp; *t; t++)
 					putc1(m, *t);
 			}
 			spaces = false;
 		} else if (s[i] == ' ') {
-			if (allow_breaks && !spaces && m->column > BEST_WIDTH && i != 0 && i != n - 1) {
+			if (allow_breaks && !spaces && m->column > BEST_WIDTH && i != 0 &&
+			    i != n - 1) {
 				write_indent(m);
 				if (is_space_at(s, i + 1, n))
 					putc1(m, '\\');
@@ -573,6 +578,11 @@ static bool has_forbidden_chars(const char *str)
  * folds it as a line break of a double-quoted scalar: spaces around it vanish (tabs are
  * escaped in JSON, so they stay), one break becomes a space, k breaks become k-1 newlines.
  * NULL if s holds no NEL. */
+static bool is_nel(const char *p)
+{
+	return (unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0x85;
+}
+
 static char *fold_nel(const char *s)
 {
 	if (!strstr(s, "\xC2\x85"))
@@ -581,10 +591,9 @@ static char *fold_nel(const char *s)
 	buf_init(&b, (size_t)-1);
 	size_t n = strlen(s);
 	for (size_t i = 0; i < n;) {
-		if (s[i] == ' ' || ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0x85)) {
+		if (s[i] == ' ' || is_nel(s + i)) {
 			size_t j = i, breaks = 0;
-			while (j < n && (s[j] == ' ' ||
-					 ((unsigned char)s[j] == 0xC2 && (unsigned char)s[j + 1] == 0x85))) {
+			while (j < n && (s[j] == ' ' || is_nel(s + j))) {
 				if (s[j] == ' ') {
 					j++;
 				} else {
@@ -797,7 +806,7 @@ static int emit_node(em *m, walk *w, const cJSON *v, bool mapping_ctx, err *e)
 	}
 	if (cJSON_IsString(v)) {
 		if (v->valuestring && has_forbidden_chars(v->valuestring))
-			return err_fail(e, "InvalidYAML", "yaml: control characters are not allowed");
+			return err_fail(e, "InvalidYAML", CONTROL_CHARS);
 		emit_string(m, v->valuestring ? v->valuestring : "", false);
 		return 0;
 	}
@@ -851,13 +860,13 @@ int yml_emit(buf *out, const cJSON *doc, err *e)
 			const cJSON *kv = f->items[f->i++];
 			const char *k = kv->string ? kv->string : "";
 			if (has_forbidden_chars(k)) {
-				rc = err_fail(e, "InvalidYAML", "yaml: control characters are not allowed");
+				rc = err_fail(e, "InvalidYAML", CONTROL_CHARS);
 				break;
 			}
 			if (strstr(k, "\xC2\x85")) {
-				/* a raw NEL makes the JSON key a multi-line implicit key for go-yaml */
-				rc = err_fail(e, "InvalidYAML",
-					      "yaml: did not find expected ',' or '}' (NEL in a key)");
+				/* a raw NEL makes the JSON key a multi-line implicit key */
+				rc = err_fail(e, "InvalidYAML", "yaml: did not find expected "
+					      "',' or '}' (NEL in a key)");
 				break;
 			}
 			write_indent(&m);
@@ -910,7 +919,8 @@ int yml_emit_stream(buf *out, const cJSON *docs, err *e)
 			out->len = start;
 			if (out->data)
 				out->data[start] = '\0';
-			return err_fail(e, "InvalidYAML", "yaml: output exceeds %zu bytes", out->cap);
+			return err_fail(e, "InvalidYAML", "yaml: output exceeds %zu bytes",
+					out->cap);
 		}
 		first = false;
 		if (yml_emit(out, d, e) < 0) {

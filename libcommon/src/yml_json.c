@@ -81,8 +81,8 @@ cJSON *yml_json_parse(const char *data, size_t len, const yml_limits *lim, err *
 		len = 0;
 	}
 	if (len > l.max_bytes) {
-		err_fail(e, "InvalidJSON", "json: input of %zu bytes exceeds the limit of %zu bytes",
-			 len, l.max_bytes);
+		err_fail(e, "InvalidJSON", "json: input of %zu bytes exceeds the limit of %zu "
+			 "bytes", len, l.max_bytes);
 		return NULL;
 	}
 	size_t bad;
@@ -108,8 +108,8 @@ cJSON *yml_json_parse(const char *data, size_t len, const yml_limits *lim, err *
 		pos++;
 	if (pos < len) {
 		yml_free(root);
-		err_fail(e, "InvalidJSON", "json: invalid character after top-level value at byte %zu",
-			 pos);
+		err_fail(e, "InvalidJSON", "json: invalid character after top-level value at "
+			 "byte %zu", pos);
 		return NULL;
 	}
 	/* Give number nodes their literal: numbers appear in the text in pre-order. */

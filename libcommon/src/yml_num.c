@@ -400,7 +400,8 @@ static bool str_in(const char *s, size_t len, const char *const *list)
 
 bool yml_resolve_number(const char *s, size_t len, ynum *out)
 {
-	static const char *const inf[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL };
+	static const char *const inf[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
+					   NULL };
 	static const char *const ninf[] = { "-.inf", "-.Inf", "-.INF", NULL };
 	static const char *const nan[] = { ".nan", ".NaN", ".NAN", NULL };
 	memset(out, 0, sizeof *out);
@@ -661,7 +662,8 @@ const cJSON *yml_get_path(const cJSON *obj, const char *path)
 		if (cJSON_IsObject(cur)) {
 			const cJSON *found = NULL;
 			for (const cJSON *c = cur->child; c; c = c->next) {
-				if (c->string && strlen(c->string) == n && memcmp(c->string, p, n) == 0) {
+				if (c->string && strlen(c->string) == n &&
+				    memcmp(c->string, p, n) == 0) {
 					found = c;
 					break;
 				}

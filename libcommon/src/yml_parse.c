@@ -16,6 +16,7 @@
 #include "eddy/mem.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
+#define MERGE_WANTS_MAP "map merge requires map or sequence of maps as the value"
 
 /* A set of keys of one mapping, for duplicate detection: open addressing on FNV-1a. */
 typedef struct kslot {
@@ -373,7 +374,8 @@ static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge, bool *is
 		if (!strcmp(stag, "!!float") && rt == R_INT) {
 			rt = R_FLOAT;
 		} else {
-			fail_at(ps, 0, "cannot decode %s `%.200s` as a %s", rtag_name(rt), val, stag);
+			fail_at(ps, 0, "cannot decode %s `%.200s` as a %s", rtag_name(rt), val,
+				stag);
 			return NULL;
 		}
 	}
@@ -450,7 +452,7 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 			return fail_at(ps, line, "invalid map key: complex keys are not supported");
 		}
 		/* The keyset borrows key strings: those handed to child nodes, or a static "<<". */
-		unsigned prev = keyset_add(&f->ks, is_merge ? "<<" : k, line);
+		unsigned prev = keyset_add(&f->ks, is_merge || is_drop ? "<<" : k, line);
 		if (prev) {
 			fail_at(ps, 0, "unmarshal errors:\n  line %u: mapping key \"%s\" already "
 				"defined at line %u", line, k, prev);
@@ -488,8 +490,7 @@ static int deliver(pstate *ps, cJSON *node, unsigned h, unsigned line, bool is_m
 					bury(ps, node);
 				else
 					yml_free(node);
-				return fail_at(ps, line, "map merge requires map or sequence of maps "
-					       "as the value");
+				return fail_at(ps, line, MERGE_WANTS_MAP);
 			}
 			if (!f->merges)
 				f->merges = cJSON_CreateArray();
@@ -515,8 +516,7 @@ static int apply_merges(pstate *ps, frame *f, unsigned line)
 		bool seq = cJSON_IsArray(m);
 		for (cJSON *src = seq ? srcs->child : srcs; src; src = seq ? src->next : NULL) {
 			if (!cJSON_IsObject(src))
-				return fail_at(ps, line, "map merge requires map or sequence of maps "
-					       "as the value");
+				return fail_at(ps, line, MERGE_WANTS_MAP);
 			for (cJSON *kv = src->child; kv; kv = kv->next) {
 				if (keyset_find(&f->ks, kv->string))
 					continue;
@@ -678,13 +678,13 @@ static cJSON *parse(const char *data, size_t len, const yml_limits *lim, err *e,
 	}
 	ps.e = e;
 	if (len > ps.lim.max_bytes) {
-		err_fail(e, "InvalidYAML", "yaml: input of %zu bytes exceeds the limit of %zu bytes",
-			 len, ps.lim.max_bytes);
+		err_fail(e, "InvalidYAML", "yaml: input of %zu bytes exceeds the limit of %zu "
+			 "bytes", len, ps.lim.max_bytes);
 		return NULL;
 	}
 	size_t bad;
-	bool utf16 = len >= 2 && (((unsigned char)data[0] == 0xFF && (unsigned char)data[1] == 0xFE) ||
-				  ((unsigned char)data[0] == 0xFE && (unsigned char)data[1] == 0xFF));
+	const unsigned char *u = (const unsigned char *)data;
+	bool utf16 = len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF));
 	if (!utf16 && !yml_utf8_valid(data, len, &bad)) {
 		err_fail(e, "InvalidYAML", "yaml: invalid UTF-8 at byte %zu", bad);
 		return NULL;
@@ -715,8 +715,8 @@ static cJSON *parse(const char *data, size_t len, const yml_limits *lim, err *e,
 		case YAML_DOCUMENT_END_EVENT:
 			if (ps.have_root && (keep_null || !cJSON_IsNull(ps.root))) {
 				if (++ndocs > ps.lim.max_docs) {
-					rc = fail_at(&ps, 0, "more than %zu documents in the stream",
-						     ps.lim.max_docs);
+					rc = fail_at(&ps, 0, "more than %zu documents in the "
+						     "stream", ps.lim.max_docs);
 					break;
 				}
 				cJSON_AddItemToArray(docs, ps.root);

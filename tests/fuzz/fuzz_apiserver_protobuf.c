@@ -20,7 +20,7 @@ cJSON *jobj(cJSON *o, const char *k)
 
 static const char *const kinds[] = {"Secret", "ConfigMap", "DeleteOptions", "Namespace",
 				    "RoleBinding", "ClusterRole", "SelfSubjectAccessReview",
-				    "Deployment", "Service"};
+				    "Deployment", "Service", "Job", "CronJob"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

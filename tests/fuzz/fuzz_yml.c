@@ -24,12 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_init(&out, 16 << 20);
 		if (yml_emit_stream(&out, docs, &e) == 0) {
 			err e2 = { 0 };
-			cJSON *again = yml_parse_stream(out.data ? out.data : "", out.len, NULL, &e2);
+			const char *text = buf_str(&out);
+			cJSON *again = yml_parse_stream(text, out.len, NULL, &e2);
 			if (!again) {
-				/* NEL folding may merge two keys into one: tolerated, like kustomize */
+				/* NEL folding may merge two keys into one, as in kustomize */
 				if (!strstr(e2.msg, "already defined")) {
-					fprintf(stderr, "emitted YAML does not parse: %s\n---\n%s\n",
-						e2.msg, buf_str(&out));
+					fprintf(stderr, "emitted YAML does not parse: %s\n"
+						"---\n%s\n", e2.msg, text);
 					abort();
 				}
 			} else {

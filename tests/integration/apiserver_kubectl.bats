@@ -415,6 +415,12 @@ teardown_file() {
 	k run p1 --image=busybox --command -- sleep 10
 	run k get pod p1 -o jsonpath='{.spec.containers[0].command}'
 	[ "$output" = '["sleep","10"]' ]
+	k create job j1 --image=busybox -- echo hi
+	run k get job j1 -o jsonpath='{.spec.template.spec.restartPolicy} {.spec.template.spec.containers[0].command}'
+	[ "$output" = 'Never ["echo","hi"]' ]
+	k create cronjob cj1 --image=busybox --schedule='*/5 * * * *' -- echo hi
+	run k get cronjob cj1 -o jsonpath='{.spec.schedule}'
+	[ "$output" = '*/5 * * * *' ]
 	k create sa robot
 	k create role r1 --verb=get --resource=pods
 	k create rolebinding rb1 --role=r1 --serviceaccount=default:robot
@@ -571,4 +577,16 @@ matrix_manifest() { # kind name value
 		[[ "$output" == *"MODIFIED"*"$name"* ]]
 		[[ "$output" == *"DELETED"*"$name"* ]]
 	done
+}
+
+@test "built-in defaults: Secret stringData, Service type and ports, workload replicas" {
+	printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: sd}\nstringData: {user: admin}\n' | k apply -f -
+	run k get secret sd -o jsonpath='{.type} {.data.user} {.stringData}'
+	[ "$output" = "Opaque YWRtaW4= " ]
+	printf 'apiVersion: v1\nkind: Service\nmetadata: {name: sv}\nspec: {ports: [{port: 80}]}\n' | k apply -f -
+	run k get svc sv -o jsonpath='{.spec.type} {.spec.ports[0].protocol} {.spec.ports[0].targetPort}'
+	[ "$output" = "ClusterIP TCP 80" ]
+	printf 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: st}\nspec: {selector: {matchLabels: {a: b}}, serviceName: sv, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: x}]}}}\n' | k apply -f -
+	run k get sts st -o jsonpath='{.spec.replicas} {.status.readyReplicas}'
+	[ "$output" = "1 1" ]
 }

@@ -79,3 +79,14 @@ code() { # METHOD PATH CONTENT-TYPE BODY
 	run k get cm -o name
 	[ "${#lines[@]}" -eq 50 ]
 }
+
+@test "unknown fields of built-in kinds: Strict fails, Warn warns" {
+	run k apply -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"t1"},"date":{"a":"b"}}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'strict decoding error: unknown field "date"'* ]]
+	run k apply --validate=warn -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"t1"},"date":{"a":"b"}}'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'Warning: unknown field "date"'* ]]
+	run k get cm t1 -o jsonpath='{.date}'
+	[ -z "$output" ]
+}

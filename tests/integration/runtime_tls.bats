@@ -15,6 +15,7 @@ start_apiserver() { # [listen-address]
 	local listen=${1:-127.0.0.1:0}
 	rm -f "$DATA/kubeconfig"
 	"$EDDY_BIN/eddy-apiserver" --data-dir "$DATA" --listen "$listen" --tls \
+		--token-auth-file "$WORK/tokens.csv" \
 		--compact-interval 1 --compact-retain 5 --compact-min-age 0 \
 		>>"$WORK/apiserver.log" 2>&1 3>&- &
 	echo $! >"$WORK/apiserver.pid"
@@ -73,6 +74,10 @@ setup_file() {
 	WORK=$(mktemp -d)
 	DATA="$WORK/data"
 	mkdir -p "$DATA" "$WORK/kcache"
+	{
+		echo 'admin-token-0123456789,tok-admin,1,"system:masters"'
+		echo 'viewer-token-0123456789,tok-viewer,2'
+	} >"$WORK/tokens.csv"
 	start_apiserver
 	k apply --validate=false -f "$EDDY_SRC/tests/runtime/crd.yaml" >/dev/null
 	k wait --for=condition=Established --timeout=30s crd/widgets.test.eddy.io >/dev/null
@@ -115,6 +120,63 @@ teardown() {
 	[[ "$output" == *"ok 28 - watch from a compacted resourceVersion is Gone (410)"* ]]
 	[[ "$output" == *"is Forbidden to delete"* ]]
 	[[ "$output" != *"not ok"* ]]
+}
+
+@test "kube client config: bearer token, tokenFile, insecure-skip-tls-verify, CA checks" {
+	server=$(k config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+	ca=$(k config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+	echo "$ca" | base64 -d >"$WORK/ca.pem"
+	printf 'admin-token-0123456789\n' >"$WORK/tokfile"
+	cat >"$WORK/kc-variants" <<KC
+apiVersion: v1
+kind: Config
+current-context: token-insecure
+clusters:
+- name: insecure
+  cluster: {server: "$server", insecure-skip-tls-verify: true}
+- name: ca-file
+  cluster: {server: "$server", certificate-authority: ca.pem}
+- name: no-ca
+  cluster: {server: "$server"}
+users:
+- name: admin-token
+  user: {token: admin-token-0123456789}
+- name: admin-tokenfile
+  user: {tokenFile: tokfile}
+- name: viewer
+  user: {token: viewer-token-0123456789}
+- name: wrong
+  user: {token: not-a-valid-token}
+contexts:
+- name: token-insecure
+  context: {cluster: insecure, user: admin-token}
+- name: tokenfile-ca
+  context: {cluster: ca-file, user: admin-tokenfile}
+- name: viewer
+  context: {cluster: ca-file, user: viewer}
+- name: wrong
+  context: {cluster: ca-file, user: wrong}
+- name: no-ca
+  context: {cluster: no-ca, user: admin-token}
+KC
+	probe() { "$EDDY_BIN/eddy-kube-check" --probe "$WORK/kc-variants" "$1"; }
+	run probe token-insecure
+	echo "$output"
+	[[ "$output" == "OK "* ]]
+	run probe tokenfile-ca
+	echo "$output"
+	[[ "$output" == "OK "* ]]
+	run probe viewer
+	echo "$output"
+	[[ "$output" == "Forbidden "* ]]
+	run probe wrong
+	echo "$output"
+	[[ "$output" == "Unauthorized "* ]]
+	# the server's certificate is not trusted without its CA
+	run probe no-ca
+	echo "$output"
+	[[ "$output" == "Transport "* ]]
+	[[ "$output" != *admin-token-0123456789* ]]
 }
 
 @test "runtime: a watch resumed from a compacted resourceVersion relists and misses nothing" {

@@ -41,6 +41,12 @@ probes=[
 ("rbac.authorization.k8s.io/v1","ClusterRole","aggregationRule.clusterRoleSelectors","x"),
 ("discovery.k8s.io/v1","EndpointSlice","endpoints","x"),("discovery.k8s.io/v1","EndpointSlice","ports","name"),
 ("storage.k8s.io/v1","StorageClass","mountOptions",None),
+("admissionregistration.k8s.io/v1","ValidatingWebhookConfiguration","webhooks","name"),
+("admissionregistration.k8s.io/v1","MutatingWebhookConfiguration","webhooks","name"),
+("admissionregistration.k8s.io/v1","MutatingWebhookConfiguration","webhooks.0.rules","x"),
+("storage.k8s.io/v1","CSINode","spec.drivers","name"),("v1","ComponentStatus","conditions","type"),
+("certificates.k8s.io/v1","CertificateSigningRequest","status.conditions","type"),
+("admissionregistration.k8s.io/v1","ValidatingAdmissionPolicy","status.conditions","type"),
 ]
 def build(path, value):
     parts=path.split("."); root={}; cur=root

@@ -1,6 +1,8 @@
 /* eddy-kube-check: exercises the kube client (eddy/kube.h) against a real API server and prints
  * TAP lines ("ok N - ..." / "not ok N - ..."). Exit status 0 when every check passed.
  * Usage: eddy-kube-check KUBECONFIG [NAMESPACE]
+ *        eddy-kube-check --probe KUBECONFIG [CONTEXT]: one GET of the namespace "default";
+ *        prints the error kind (OK, Unauthorized, Forbidden, Transport, ...) and the message.
  * Needs the Widget CRD of tests/runtime/crd.yaml to be installed. */
 #include "eddy/kube.h"
 #include "eddy/mem.h"
@@ -106,8 +108,24 @@ int main(int argc, char **argv)
 {
 	mem_install_hooks();
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s KUBECONFIG [NAMESPACE]\n", argv[0]);
+		fprintf(stderr, "usage: %s KUBECONFIG [NAMESPACE] | --probe KUBECONFIG [CONTEXT]\n",
+			argv[0]);
 		return 2;
+	}
+	if (!strcmp(argv[1], "--probe") && argc >= 3) {
+		kube_config pc;
+		err pe = {0};
+		if (kube_config_load_file(&pc, argv[2], argc > 3 ? argv[3] : NULL, &pe) < 0) {
+			printf("Config %s\n", pe.msg);
+			return 0;
+		}
+		kube_client *pk = kube_client_new(&pc, &pe);
+		kube_config_release(&pc);
+		cJSON *o = pk ? kube_get(pk, "v1", "Namespace", NULL, "default", NULL, &pe) : NULL;
+		printf("%s %s\n", kube_errkind_name(kube_errkind_of(&pe)), o ? "" : pe.msg);
+		cJSON_Delete(o);
+		kube_client_free(pk);
+		return 0;
 	}
 	const char *ns = argc > 2 ? argv[2] : "default";
 	kube_config cfg;

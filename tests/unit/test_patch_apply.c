@@ -534,7 +534,7 @@ static void test_managed_fields_reset_and_errors(void **state)
 /* Long lists and maps stay fast in apply (hashed list keys and field-set children). */
 static void test_apply_long_lists(void **state)
 {
-	enum { N = 20000 };
+	enum { N = 10000 };
 	cJSON *a = parse("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
 			 "\"spec\":{\"containers\":[{\"name\":\"c\",\"env\":[]}]},\"data\":{}}");
 	cJSON *b = cJSON_Duplicate(a, 1);

@@ -115,7 +115,8 @@ static void plain_scalars_typed_like_yaml_v3(void **state)
 		cJSON *v = cJSON_GetObjectItemCaseSensitive(d, "v");
 		assert_non_null(v);
 		if ((v->type & 0xFF) != cases[i].type)
-			fail_msg("%s: type %d, want %d", cases[i].text, v->type & 0xFF, cases[i].type);
+			fail_msg("%s: type %d, want %d", cases[i].text, v->type & 0xFF,
+				 cases[i].type);
 		if (cases[i].str)
 			assert_string_equal(v->valuestring, cases[i].str);
 		if (cases[i].type == cJSON_Number)
@@ -161,7 +162,8 @@ static void numbers_print_as_kustomize(void **state)
 	static const char *const cases[][2] = {
 		{ "0x1F", "31" }, { "1e3", "1000" }, { "1.0", "1" }, { "-0", "0" },
 		{ "1000000.5", "1.0000005e+06" }, { "1e20", "1e+20" },
-		{ "1e19", "10000000000000000000" }, { "123456789012345678901234", "1.2345678901234569e+23" },
+		{ "1e19", "10000000000000000000" },
+		{ "123456789012345678901234", "1.2345678901234569e+23" },
 		{ "-12345678901234567890", "-1.2345678901234567e+19" }, { "0.000001", "1e-06" },
 		{ "1.5e-7", "1.5e-07" }, { "18446744073709551615", "18446744073709551615" },
 		{ "-9223372036854775808", "-9223372036854775808" }, { "0.1", "0.1" },
@@ -246,11 +248,13 @@ static void aliases_and_merge_keys(void **state)
 	yml_free(d);
 	buf_release(&b);
 
-	assert_string_equal(parse_err("a: *nope\n", NULL), "yaml: line 1: unknown anchor 'nope' referenced");
+	assert_string_equal(parse_err("a: *nope\n", NULL),
+			    "yaml: line 1: unknown anchor 'nope' referenced");
 	assert_string_equal(parse_err("a: &x [*x]\n", NULL),
 			    "yaml: line 1: anchor 'x' value contains itself");
 	assert_string_equal(parse_err("a:\n  <<: 1\n", NULL),
-			    "yaml: line 2: map merge requires map or sequence of maps as the value");
+			    "yaml: line 2: map merge requires map or sequence of maps as the "
+			    "value");
 }
 
 static void keys_and_duplicates(void **state)
@@ -264,7 +268,12 @@ static void keys_and_duplicates(void **state)
 	assert_string_equal(cJSON_GetObjectItem(d, "1.5")->valuestring, "e");
 	cJSON_Delete(d);
 	assert_string_equal(parse_err("a: 1\nb: 2\na: 3\n", NULL),
-			    "yaml: unmarshal errors:\n  line 3: mapping key \"a\" already defined at line 1");
+			    "yaml: unmarshal errors:\n"
+			    "  line 3: mapping key \"a\" already defined at line 1");
+	/* a dropped "<<" key followed by more keys (found by the fuzzer: use after free) */
+	d = one("{re, \"<<\" , zt, e, anul: {\"b\"}}\n");
+	assert_int_equal(cJSON_GetArraySize(d), 4);
+	cJSON_Delete(d);
 	/* an anchored key that is a duplicate (found by the fuzzer: it leaked) */
 	assert_non_null(strstr(parse_err("\"\": l\n&a : n\n", NULL), "mapping key \"\" already"));
 	assert_string_equal(parse_err("? [a]\n: b\n", NULL),
@@ -352,7 +361,8 @@ static void emitter_quotes_like_kustomize(void **state)
 		{ "\">g\"", "'>g'" }, { "\"tab\\there\"", "\"tab\\there\"" },
 		{ "\"ctl\\u0001x\"", "\"ctl\\x01x\"" }, { "\"back\\\\slash\"", "back\\slash" },
 		{ "\"ünïcödé\"", "ünïcödé" }, { "\"emoji 😀\"", "\"emoji \\U0001F600\"" },
-		{ "\"\\ufeffbom\"", "\"\\uFEFF\\x62\\x6F\\x6D\"" }, { "\"a\\u2028b\"", "'a\xe2\x80\xa8" "  b'" },
+		{ "\"\\ufeffbom\"", "\"\\uFEFF\\x62\\x6F\\x6D\"" },
+		{ "\"a\\u2028b\"", "'a\xe2\x80\xa8" "  b'" },
 		{ "\"1e400\"", "1e400" }, { "\"0b2\"", "0b2" }, { "\"08\"", "\"08\"" },
 		{ "\"190:20:30\"", "\"190:20:30\"" }, { "\"a  b\"", "a  b" },
 		{ "\"multi\\nline\\n\"", "|\n  multi\n  line" },
@@ -371,7 +381,8 @@ static void emitter_quotes_like_kustomize(void **state)
 
 static void emitter_layout(void **state)
 {
-	cJSON *d = one("b: {}\na: []\nc:\n- x: 1\n  y: [1, [2, 3]]\n- []\n- - a\n  - b\nd: {e: {f: g}}\n");
+	cJSON *d = one("b: {}\na: []\nc:\n- x: 1\n  y: [1, [2, 3]]\n- []\n- - a\n  - b\n"
+		       "d: {e: {f: g}}\n");
 	emits(d, "a: []\nb: {}\nc:\n- x: 1\n  \"y\":\n  - 1\n  - - 2\n    - 3\n- []\n- - a\n  - b\n"
 		 "d:\n  e:\n    f: g\n");
 	cJSON_Delete(d);
@@ -436,10 +447,12 @@ static void json_parse_and_print(void **state)
 	buf b;
 	buf_init(&b, 1024);
 	assert_int_equal(yml_json_print(&b, v, &e), 0);
-	assert_string_equal(buf_str(&b), "{\"a\":9007199254740993,\"b\":[1.50,-0,1e3,\"x\\\"1\"],\"c\":{}}");
+	assert_string_equal(buf_str(&b),
+			    "{\"a\":9007199254740993,\"b\":[1.50,-0,1e3,\"x\\\"1\"],\"c\":{}}");
 	buf_reset(&b);
 	assert_int_equal(yml_emit(&b, v, &e), 0);
-	assert_string_equal(buf_str(&b), "a: 9007199254740993\nb:\n- 1.5\n- 0\n- 1000\n- x\"1\nc: {}\n");
+	assert_string_equal(buf_str(&b),
+			    "a: 9007199254740993\nb:\n- 1.5\n- 0\n- 1000\n- x\"1\nc: {}\n");
 	buf_release(&b);
 	cJSON_Delete(v);
 
@@ -460,7 +473,8 @@ static void json_parse_and_print(void **state)
 
 static void paths(void **state)
 {
-	cJSON *d = one("metadata:\n  name: x\n  labels: {a.b: c}\nspec:\n  containers:\n  - image: i\n");
+	cJSON *d = one("metadata:\n  name: x\n  labels: {a.b: c}\n"
+		       "spec:\n  containers:\n  - image: i\n");
 	assert_string_equal(yml_get_string(d, "metadata.name"), "x");
 	assert_string_equal(yml_get_string(d, "spec.containers.0.image"), "i");
 	assert_null(yml_get_string(d, "spec.containers.1.image"));
@@ -509,7 +523,8 @@ static char *make_laughs(size_t *len)
 {
 	buf b;
 	buf_init(&b, 1 << 20);
-	buf_adds(&b, "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+	buf_adds(&b, "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\","
+		     "\"lol\"]\n");
 	for (char c = 'b'; c <= 'j'; c++)
 		buf_addf(&b, "%c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n", c, c, c - 1, c - 1,
 			 c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
@@ -613,10 +628,11 @@ static void run_hostile(const hostile *h)
 		cJSON *v = yml_parse_stream(input, len, NULL, &e);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		long after = rss_kb();
-		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		double secs = (double)(t1.tv_sec - t0.tv_sec) +
+			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		char msg[1200];
-		int n = snprintf(msg, sizeof msg, "%d\n%.3f\n%ld\n%s", v != NULL, secs, after - before,
-				 e.msg);
+		int n = snprintf(msg, sizeof msg, "%d\n%.3f\n%ld\n%s", v != NULL, secs,
+				 after - before, e.msg);
 		if (write(fds[1], msg, (size_t)n) < 0)
 			_exit(3);
 		yml_free(v);

@@ -36,7 +36,8 @@ int main(int argc, char **argv)
 		buf_init(&in, (size_t)1 << 30);
 		FILE *f = files ? fopen(argv[i], "rb") : stdin;
 		if (!f || slurp(f, &in) < 0) {
-			fprintf(stderr, "yml_roundtrip: cannot read %s\n", files ? argv[i] : "stdin");
+			fprintf(stderr, "yml_roundtrip: cannot read %s\n",
+				files ? argv[i] : "stdin");
 			return 2;
 		}
 		if (files)

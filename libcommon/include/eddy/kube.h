@@ -139,7 +139,8 @@ typedef struct kube_opts {
 	bool dry_run;               /* dryRun=All */
 	const char *propagation;    /* delete: "Background" (default), "Foreground", "Orphan" */
 	const char *subresource;    /* e.g. "status" */
-	const char *resource_version;/* list/watch: resourceVersion; delete: precondition */
+	const char *resource_version;/* list: resourceVersion of the first page; delete: the
+				      * resourceVersion precondition (kube_watch takes *rv) */
 	int limit;                  /* list page size (default 500) */
 	int timeout_seconds;        /* watch: timeoutSeconds (default random 300..600) */
 } kube_opts;

@@ -4,13 +4,16 @@
  *   1. JSON merge patch (RFC 7386)                       patch_merge()
  *   2. JSON patch (RFC 6902)                             patch_json()
  *   3. Strategic merge patch, as k8s.io/apimachinery's strategicpatch package applies it to
- *      the built-in kinds (core, apps, batch, networking, rbac, policy, autoscaling), from a
+ *      the built-in kinds (core, apps, batch, networking, rbac, policy, autoscaling,
+ *      admissionregistration, storage), from a
  *      static table of patch strategies and merge keys (the patchStrategy / patchMergeKey tags
- *      of k8s.io/api). Unknown kinds (custom resources) get merge-patch semantics.
+ *      of k8s.io/api). Unknown kinds (custom resources) get maps merged and lists replaced.
  *                                                        patch_strategic(), patch_schema_*()
  *   4. Server-side apply with managedFields (structured-merge-diff semantics, simplified):
  *      FieldsV1 encoding, ownership, conflicts, force, pruning of fields a manager stopped
- *      applying, and Update entries for ordinary writes.  patch_apply(), patch_track_update()
+ *      applying, and Update entries for ordinary writes.
+ *                                    patch_apply(), patch_apply_subresource(),
+ *                                    patch_track_update(), patch_fields_of()
  *
  * Ownership: every function takes its inputs as `const cJSON *` and never keeps or changes
  * them, except the documented in-out object of patch_apply() and patch_track_update(). A
@@ -18,7 +21,9 @@
  * return NULL (or -1) and fill `err *e` with reason "PatchFailed" (or "Conflict" for apply
  * conflicts) and a message worded as the Kubernetes API server words it, so the apiserver can
  * put it into a Status unchanged. All recursion is bounded by PATCH_MAX_DEPTH; deeper input is
- * an error, never a crash.
+ * an error, never a crash. The functions share no mutable state, so threads may call them
+ * concurrently. Results are checked against kubectl 1.33 (tests/patch/) and documented in
+ * docs/patch.md.
  */
 #ifndef EDDY_PATCH_H
 #define EDDY_PATCH_H
@@ -35,8 +40,10 @@ enum { PATCH_MAX_DEPTH = 200, PATCH_MAX_OPS = 10000 };
  * 1. JSON merge patch (RFC 7386).
  *
  * Returns a new document: target with patch merged in. Objects merge recursively, `null`
- * deletes a key, anything else (arrays, scalars, or a non-object patch) replaces. target may be
- * NULL (treated as absent). */
+ * deletes a key, anything else (arrays, scalars, or a non-object patch) replaces; as in
+ * evanphx/json-patch v4, a value that is added (or replaces a non-object) has the null members
+ * of its objects removed at every depth. target may be NULL (treated as absent); a null patch
+ * is an error ("Invalid JSON Patch"). */
 cJSON *patch_merge(const cJSON *target, const cJSON *patch, err *e);
 
 /* ---------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@
 /* Limits of one parse. A zero field means "use the default" for that field. */
 typedef struct yml_limits {
 	size_t max_bytes;           /* input size; default 64 MiB */
-	unsigned max_depth;         /* nesting of mappings/sequences; default 1000, at most 10 000 */
+	unsigned max_depth;         /* nesting of maps/sequences; default 1000, at most 10 000 */
 	size_t max_nodes;           /* nodes built, alias copies included; default 4 000 000 */
 	size_t max_alias_expansion; /* nodes copied by aliases; see below */
 	size_t max_docs;            /* documents in a stream; default 100 000 */

@@ -1,0 +1,1657 @@
+/* Sprig's encoding, crypto, regex, semver and date functions, Helm's own functions, and the one
+ * table of template functions. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "eddy/mem.h"
+#include "gotmpl/funcs.h"
+#include "gotmpl/internal.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FN(name) int fn_##name(tmpl_exec *x, int argc, tmpl_val *argv, tmpl_val *out, err *e)
+#define S(i) (argv[i].u.s->data)
+#define SLEN(i) (argv[i].u.s->len)
+
+static const func table[] = {
+#define TV_ROW(n, f, s) {n, fn_##f, s},
+	TV_FUNCS(TV_ROW)
+#undef TV_ROW
+};
+
+const func *tv_func_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+		if (!strcmp(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+static tmpl_val from_buf(buf *b)
+{
+	size_t n;
+	char *s = buf_detach(b, &n);
+	return tmpl_str_take(s, n);
+}
+
+/* ---- encodings ---- */
+
+static const char b64tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+FN(b64enc)
+{
+	buf b;
+	buf_init(&b, (size_t)-1);
+	const unsigned char *d = (const unsigned char *)S(0);
+	size_t n = SLEN(0);
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t w = (uint32_t)d[i] << 16;
+		if (i + 1 < n) w |= (uint32_t)d[i + 1] << 8;
+		if (i + 2 < n) w |= d[i + 2];
+		buf_addc(&b, b64tbl[(w >> 18) & 63]);
+		buf_addc(&b, b64tbl[(w >> 12) & 63]);
+		buf_addc(&b, i + 1 < n ? b64tbl[(w >> 6) & 63] : '=');
+		buf_addc(&b, i + 2 < n ? b64tbl[w & 63] : '=');
+	}
+	*out = from_buf(&b);
+	return 0;
+}
+
+FN(b64dec)
+{
+	buf b;
+	buf_init(&b, (size_t)-1);
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t n = SLEN(0);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = strchr(b64tbl, S(0)[i]);
+		if (S(0)[i] == '=')
+			break;
+		if (!p || !S(0)[i]) {
+			buf_release(&b);
+			char msg[80];
+			snprintf(msg, sizeof msg, "illegal base64 data at input byte %zu", i);
+			*out = tmpl_str(msg);
+			return 0;
+		}
+		acc = (acc << 6) | (uint32_t)(p - b64tbl);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_addc(&b, (char)((acc >> bits) & 0xFF));
+		}
+	}
+	*out = from_buf(&b);
+	return 0;
+}
+
+static const char b32tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+FN(b32enc)
+{
+	buf b;
+	buf_init(&b, (size_t)-1);
+	const unsigned char *d = (const unsigned char *)S(0);
+	size_t n = SLEN(0);
+	for (size_t i = 0; i < n; i += 5) {
+		uint64_t w = 0;
+		size_t k = n - i < 5 ? n - i : 5;
+		for (size_t j = 0; j < 5; j++)
+			w = (w << 8) | (j < k ? d[i + j] : 0);
+		static const int outc[] = {0, 2, 4, 5, 7, 8};
+		for (int j = 0; j < 8; j++)
+			buf_addc(&b, j < outc[k] ? b32tbl[(w >> (35 - 5 * j)) & 31] : '=');
+	}
+	*out = from_buf(&b);
+	return 0;
+}
+
+FN(b32dec)
+{
+	buf b;
+	buf_init(&b, (size_t)-1);
+	uint64_t acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < SLEN(0); i++) {
+		if (S(0)[i] == '=')
+			break;
+		const char *p = strchr(b32tbl, S(0)[i]);
+		if (!p || !S(0)[i]) {
+			buf_release(&b);
+			*out = tmpl_str("illegal base32 data");
+			return 0;
+		}
+		acc = (acc << 5) | (uint64_t)(p - b32tbl);
+		bits += 5;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_addc(&b, (char)((acc >> bits) & 0xFF));
+		}
+	}
+	*out = from_buf(&b);
+	return 0;
+}
+
+static int digest(const EVP_MD *md, tmpl_val *argv, tmpl_val *out)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dl = 0;
+	EVP_Digest(S(0), SLEN(0), d, &dl, md, NULL);
+	char hex[EVP_MAX_MD_SIZE * 2 + 1];
+	for (unsigned i = 0; i < dl; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	*out = tmpl_strn(hex, dl * 2);
+	return 0;
+}
+
+FN(sha1sum) { return digest(EVP_sha1(), argv, out); }
+FN(sha256sum) { return digest(EVP_sha256(), argv, out); }
+FN(sha512sum) { return digest(EVP_sha512(), argv, out); }
+
+FN(adler32sum)
+{
+	uint32_t a = 1, b = 0;
+	for (size_t i = 0; i < SLEN(0); i++) {
+		a = (a + (unsigned char)S(0)[i]) % 65521;
+		b = (b + a) % 65521;
+	}
+	char tmp[16];
+	snprintf(tmp, sizeof tmp, "%u", (b << 16) | a);
+	*out = tmpl_str(tmp);
+	return 0;
+}
+
+/* ---- random ---- */
+
+static void rnd(void *p, size_t n)
+{
+	if (RAND_bytes(p, (int)n) != 1)
+		memset(p, 0, n);
+}
+
+FN(uuidv4)
+{
+	unsigned char u[16];
+	rnd(u, sizeof u);
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+	char s[40];
+	snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
+	*out = tmpl_str(s);
+	return 0;
+}
+
+static int rand_from(const char *set, int64_t n, tmpl_val *out, err *e)
+{
+	if (n < 0 || n > 10000000)
+		return tmpl_fail(e, "random string length out of range");
+	size_t sl = strlen(set);
+	char *s = xmalloc((size_t)n + 1);
+	for (int64_t i = 0; i < n; i++) {
+		uint32_t r;
+		rnd(&r, sizeof r);
+		s[i] = set[r % sl];
+	}
+	s[n] = 0;
+	*out = tmpl_str_take(s, (size_t)n);
+	return 0;
+}
+
+FN(randAlphaNum)
+{
+	return rand_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+			 argv[0].u.i, out, e);
+}
+FN(randAlpha)
+{
+	return rand_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", argv[0].u.i, out, e);
+}
+FN(randNumeric) { return rand_from("0123456789", argv[0].u.i, out, e); }
+FN(randAscii)
+{
+	return rand_from("!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+			 "abcdefghijklmnopqrstuvwxyz{|}~", argv[0].u.i, out, e);
+}
+FN(randInt)
+{
+	int64_t lo = argv[0].u.i, hi = argv[1].u.i;
+	if (hi <= lo)
+		return tmpl_fail(e, "invalid argument to Intn");
+	uint64_t r;
+	rnd(&r, sizeof r);
+	*out = tmpl_int(lo + (int64_t)(r % (uint64_t)(hi - lo)));
+	return 0;
+}
+FN(shuffle)
+{
+	tmpl_val r = tmpl_strn(S(0), SLEN(0));
+	for (size_t i = r.u.s->len; i > 1; i--) {
+		uint32_t k;
+		rnd(&k, sizeof k);
+		k %= (uint32_t)i;
+		char t = r.u.s->data[i - 1];
+		r.u.s->data[i - 1] = r.u.s->data[k];
+		r.u.s->data[k] = t;
+	}
+	*out = r;
+	return 0;
+}
+
+/* ---- regex (PCRE2 with match limits) ---- */
+
+static pcre2_code *re_compile(const char *pat, err *e)
+{
+	int ec;
+	PCRE2_SIZE eo;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo,
+				       NULL);
+	if (!re) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(ec, msg, sizeof msg);
+		tmpl_fail(e, "regexp: Compile(`%s`): error parsing regexp: %s: `%s`", pat,
+			  (const char *)msg, pat);
+	}
+	return re;
+}
+
+typedef struct rematch { size_t n; PCRE2_SIZE *ov; int rc; } rematch;
+
+/* All matches (up to max, -1 for all), Go's FindAll semantics for empty matches. */
+static int re_each(pcre2_code *re, const char *s, size_t n, int64_t max,
+		   int (*cb)(void *ctx, const PCRE2_SIZE *ov, int rc), void *ctx, err *e)
+{
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(mc, 1000000);
+	size_t pos = 0;
+	int64_t count = 0;
+	size_t prev_end = (size_t)-1;
+	int ret = 0;
+	while (pos <= n && (max < 0 || count < max)) {
+		int rc = pcre2_match(re, (PCRE2_SPTR)s, n, pos, 0, md, mc);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0) {
+			ret = tmpl_fail(e, "regexp match failed (limit)");
+			break;
+		}
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		if (ov[0] == ov[1] && ov[0] == prev_end) {
+			/* empty match right after the previous match: skip ahead */
+			pos = ov[0] + 1;
+			continue;
+		}
+		count++;
+		if (cb(ctx, ov, rc)) {
+			ret = -1;
+			break;
+		}
+		prev_end = ov[1];
+		pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+	}
+	pcre2_match_context_free(mc);
+	pcre2_match_data_free(md);
+	return ret;
+}
+
+FN(regexMatch)
+{
+	err e2;
+	pcre2_code *re = re_compile(S(0), &e2);
+	if (!re) {
+		*out = tmpl_bool(false);
+		return 0;
+	}
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	int rc = pcre2_match(re, (PCRE2_SPTR)S(1), SLEN(1), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	*out = tmpl_bool(rc >= 0);
+	return 0;
+}
+
+FN(mustRegexMatch)
+{
+	pcre2_code *re = re_compile(S(0), e);
+	if (!re)
+		return -1;
+	pcre2_code_free(re);
+	return fn_regexMatch(x, argc, argv, out, e);
+}
+
+struct find_ctx { const char *s; tmpl_val *l; };
+
+static int find_cb(void *ctx, const PCRE2_SIZE *ov, int rc)
+{
+	(void)rc;
+	struct find_ctx *c = ctx;
+	tmpl_list_push(c->l, tmpl_strn(c->s + ov[0], ov[1] - ov[0]));
+	return 0;
+}
+
+FN(regexFind)
+{
+	pcre2_code *re = re_compile(S(0), e);
+	if (!re)
+		return -1;
+	tmpl_val l = tmpl_list_new(0);
+	struct find_ctx c = {S(1), &l};
+	int rc = re_each(re, S(1), SLEN(1), 1, find_cb, &c, e);
+	pcre2_code_free(re);
+	if (rc) {
+		tmpl_val_free(l);
+		return -1;
+	}
+	*out = l.u.l->n ? tmpl_ref(l.u.l->items[0]) : tmpl_str("");
+	tmpl_val_free(l);
+	return 0;
+}
+
+FN(regexFindAll)
+{
+	pcre2_code *re = re_compile(S(0), e);
+	if (!re)
+		return -1;
+	tmpl_val l = tmpl_list_new(0);
+	l.sub = TV_SUB_STRS;
+	struct find_ctx c = {S(1), &l};
+	int rc = re_each(re, S(1), SLEN(1), argv[2].u.i, find_cb, &c, e);
+	pcre2_code_free(re);
+	if (rc) {
+		tmpl_val_free(l);
+		return -1;
+	}
+	*out = l;
+	return 0;
+}
+
+struct repl_ctx {
+	const char *s;
+	size_t last;
+	buf *b;
+	const char *repl;
+	bool literal;
+	pcre2_code *re;
+};
+
+/* Go's Regexp.Expand: $1, ${1}, $name, ${name}, $$. */
+static void expand(buf *b, const char *tpl, const char *s, const PCRE2_SIZE *ov, int rc,
+		   pcre2_code *re)
+{
+	for (const char *p = tpl; *p; p++) {
+		if (*p != '$') {
+			buf_addc(b, *p);
+			continue;
+		}
+		p++;
+		if (*p == '$') {
+			buf_addc(b, '$');
+			continue;
+		}
+		char name[128];
+		size_t nl = 0;
+		bool brace = *p == '{';
+		if (brace)
+			p++;
+		while (*p && (isalnum((unsigned char)*p) || *p == '_') && nl < sizeof name - 1)
+			name[nl++] = *p++;
+		name[nl] = 0;
+		if (brace) {
+			if (*p != '}') {
+				buf_addc(b, '$');
+				p = p - nl - 2;
+				continue;
+			}
+		} else {
+			p--;
+		}
+		if (!nl) {
+			buf_addc(b, '$');
+			if (brace)
+				p -= 1;
+			continue;
+		}
+		int idx = -1;
+		char *end;
+		long v = strtol(name, &end, 10);
+		if (!*end)
+			idx = (int)v;
+		else
+			idx = pcre2_substring_number_from_name(re, (PCRE2_SPTR)name);
+		if (idx >= 0 && idx < rc && ov[2 * idx] != PCRE2_UNSET)
+			buf_add(b, s + ov[2 * idx], ov[2 * idx + 1] - ov[2 * idx]);
+	}
+}
+
+static int repl_cb(void *ctx, const PCRE2_SIZE *ov, int rc)
+{
+	struct repl_ctx *c = ctx;
+	buf_add(c->b, c->s + c->last, ov[0] - c->last);
+	if (c->literal)
+		buf_adds(c->b, c->repl);
+	else
+		expand(c->b, c->repl, c->s, ov, rc, c->re);
+	c->last = ov[1];
+	return 0;
+}
+
+static int replace_common(tmpl_val *argv, bool literal, tmpl_val *out, err *e)
+{
+	pcre2_code *re = re_compile(S(0), e);
+	if (!re)
+		return -1;
+	buf b;
+	buf_init(&b, 256u << 20);
+	struct repl_ctx c = {S(1), 0, &b, S(2), literal, re};
+	int rc = re_each(re, S(1), SLEN(1), -1, repl_cb, &c, e);
+	pcre2_code_free(re);
+	if (rc) {
+		buf_release(&b);
+		return -1;
+	}
+	buf_add(&b, S(1) + c.last, SLEN(1) - c.last);
+	*out = from_buf(&b);
+	return 0;
+}
+
+FN(regexReplaceAll) { return replace_common(argv, false, out, e); }
+FN(regexReplaceAllLiteral) { return replace_common(argv, true, out, e); }
+
+struct split_ctx { const char *s; size_t last; tmpl_val *l; };
+
+static int split_cb(void *ctx, const PCRE2_SIZE *ov, int rc)
+{
+	(void)rc;
+	struct split_ctx *c = ctx;
+	if (ov[1] == 0 && ov[0] == 0)
+		return 0;
+	tmpl_list_push(c->l, tmpl_strn(c->s + c->last, ov[0] - c->last));
+	c->last = ov[1];
+	return 0;
+}
+
+FN(regexSplit)
+{
+	int64_t n = argv[2].u.i;
+	tmpl_val l = tmpl_list_new(0);
+	l.sub = TV_SUB_STRS;
+	if (n == 0) {
+		*out = l;
+		return 0;
+	}
+	pcre2_code *re = re_compile(S(0), e);
+	if (!re) {
+		tmpl_val_free(l);
+		return -1;
+	}
+	struct split_ctx c = {S(1), 0, &l};
+	int rc = re_each(re, S(1), SLEN(1), n > 0 ? n - 1 : -1, split_cb, &c, e);
+	pcre2_code_free(re);
+	if (rc) {
+		tmpl_val_free(l);
+		return -1;
+	}
+	tmpl_list_push(&l, tmpl_strn(S(1) + c.last, SLEN(1) - c.last));
+	*out = l;
+	return 0;
+}
+
+FN(regexQuoteMeta)
+{
+	buf b;
+	buf_init(&b, (size_t)-1);
+	for (size_t i = 0; i < SLEN(0); i++) {
+		if (strchr("\\.+*?()|[]{}^$", S(0)[i]) && S(0)[i])
+			buf_addc(&b, '\\');
+		buf_addc(&b, S(0)[i]);
+	}
+	*out = from_buf(&b);
+	return 0;
+}
+
+/* ---- semver (Masterminds/semver v3 rules, the common subset) ---- */
+
+typedef struct semv {
+	int64_t maj, min, pat;
+	char pre[128], meta[128];
+	bool has_min, has_pat; /* for constraints with partial versions */
+	bool wild_min, wild_pat, wild_maj;
+} semv;
+
+static int semv_parse(const char *s, semv *v, bool constraint)
+{
+	memset(v, 0, sizeof *v);
+	const char *p = s;
+	while (*p == ' ')
+		p++;
+	if (*p == 'v' || *p == 'V')
+		p++;
+	int64_t *parts[3] = {&v->maj, &v->min, &v->pat};
+	bool *wild[3] = {&v->wild_maj, &v->wild_min, &v->wild_pat};
+	int np = 0;
+	for (; np < 3; np++) {
+		if (constraint && (*p == 'x' || *p == 'X' || *p == '*')) {
+			*wild[np] = true;
+			p++;
+		} else {
+			if (!isdigit((unsigned char)*p))
+				return -1;
+			char *end;
+			*parts[np] = strtoll(p, &end, 10);
+			if (end - p > 1 && *p == '0' && !constraint)
+				return -1;
+			p = end;
+		}
+		if (*p != '.')
+			{ np++; break; }
+		p++;
+	}
+	v->has_min = np >= 2;
+	v->has_pat = np >= 3;
+	if (!v->has_min && constraint)
+		v->wild_min = v->wild_min || false;
+	if (*p == '-') {
+		p++;
+		size_t k = 0;
+		while (*p && *p != '+' && *p != ' ' && k < sizeof v->pre - 1)
+			v->pre[k++] = *p++;
+		v->pre[k] = 0;
+	}
+	if (*p == '+') {
+		p++;
+		size_t k = 0;
+		while (*p && *p != ' ' && k < sizeof v->meta - 1)
+			v->meta[k++] = *p++;
+		v->meta[k] = 0;
+	}
+	while (*p == ' ')
+		p++;
+	return *p ? -1 : 0;
+}
+
+static int pre_cmp(const char *a, const char *b)
+{
+	if (!*a && !*b)
+		return 0;
+	if (!*a)
+		return 1;
+	if (!*b)
+		return -1;
+	/* dot-separated identifiers: numeric compare numerically, numbers < strings */
+	while (*a || *b) {
+		if (!*a)
+			return -1;
+		if (!*b)
+			return 1;
+		size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+		bool na = la && strspn(a, "0123456789") >= la, nb = lb && strspn(b, "0123456789") >= lb;
+		int c;
+		if (na && nb) {
+			long long x = strtoll(a, NULL, 10), y = strtoll(b, NULL, 10);
+			c = x < y ? -1 : x > y;
+		} else if (na) {
+			c = -1;
+		} else if (nb) {
+			c = 1;
+		} else {
+			size_t m = la < lb ? la : lb;
+			c = strncmp(a, b, m);
+			if (!c)
+				c = la < lb ? -1 : la > lb;
+		}
+		if (c)
+			return c;
+		a += la;
+		b += lb;
+		if (*a == '.')
+			a++;
+		if (*b == '.')
+			b++;
+	}
+	return 0;
+}
+
+static int semv_cmp(const semv *a, const semv *b)
+{
+	if (a->maj != b->maj)
+		return a->maj < b->maj ? -1 : 1;
+	if (a->min != b->min)
+		return a->min < b->min ? -1 : 1;
+	if (a->pat != b->pat)
+		return a->pat < b->pat ? -1 : 1;
+	return pre_cmp(a->pre, b->pre);
+}
+
+static bool one_constraint(const char *c, const semv *v, err *e, bool *bad)
+{
+	while (*c == ' ')
+		c++;
+	char op[3] = {0};
+	size_t k = 0;
+	while (*c && strchr("=<>!~^", *c) && k < 2)
+		op[k++] = *c++;
+	while (*c == ' ')
+		c++;
+	semv cv;
+	if (semv_parse(c, &cv, true)) {
+		*bad = true;
+		tmpl_fail(e, "improper constraint: %s", c);
+		return false;
+	}
+	/* a prerelease version only satisfies constraints that carry a prerelease */
+	if (v->pre[0] && !cv.pre[0])
+		return false;
+	semv lo = cv, hi;
+	memset(&hi, 0, sizeof hi);
+	bool wildm = cv.wild_maj, wildmin = cv.wild_min || !cv.has_min,
+	     wildpat = cv.wild_pat || !cv.has_pat;
+	if (wildm) {
+		return !strcmp(op, "") || !strcmp(op, "=") || !strcmp(op, ">=") ||
+		       !strcmp(op, "<=") || !strcmp(op, "~") || !strcmp(op, "^");
+	}
+	if (wildmin)
+		lo.min = 0;
+	if (wildpat)
+		lo.pat = 0;
+	int c0 = semv_cmp(v, &lo);
+	if (!strcmp(op, "") || !strcmp(op, "=")) {
+		if (!wildmin && !wildpat)
+			return c0 == 0;
+		if (v->maj != cv.maj)
+			return false;
+		if (!wildmin && v->min != cv.min)
+			return false;
+		return true;
+	}
+	if (!strcmp(op, "!="))
+		return c0 != 0;
+	if (!strcmp(op, ">"))  {
+		if (wildmin)
+			return v->maj > cv.maj;
+		if (wildpat)
+			return v->maj > cv.maj || (v->maj == cv.maj && v->min > cv.min);
+		return c0 > 0;
+	}
+	if (!strcmp(op, ">=") || !strcmp(op, "=>"))
+		return c0 >= 0;
+	if (!strcmp(op, "<"))
+		return c0 < 0;
+	if (!strcmp(op, "<=") || !strcmp(op, "=<")) {
+		if (wildmin)
+			return v->maj <= cv.maj;
+		if (wildpat)
+			return v->maj < cv.maj || (v->maj == cv.maj && v->min <= cv.min);
+		return c0 <= 0;
+	}
+	if (!strcmp(op, "~") || !strcmp(op, "~>")) {
+		if (c0 < 0)
+			return false;
+		if (wildmin)
+			return v->maj == cv.maj;
+		return v->maj == cv.maj && v->min == cv.min;
+	}
+	if (!strcmp(op, "^")) {
+		if (c0 < 0)
+			return false;
+		if (cv.maj > 0 || wildmin)
+			return v->maj == cv.maj;
+		if (cv.min > 0 || wildpat)
+			return v->maj == 0 && v->min == cv.min;
+		return v->maj == 0 && v->min == 0 && v->pat == cv.pat;
+	}
+	*bad = true;
+	tmpl_fail(e, "improper constraint: %s%s", op, c);
+	return false;
+}
+
+static int semver_check(const char *constraint, const semv *v, bool *res, err *e)
+{
+	char *dup = xstrdup(constraint);
+	char *save1 = NULL;
+	bool any = false, bad = false;
+	/* split on || */
+	char *p = dup;
+	while (p && !bad) {
+		char *bar = strstr(p, "||");
+		if (bar)
+			*bar = 0;
+		/* AND over comma/space separated parts (hyphen ranges not supported) */
+		bool all = true;
+		char *tmp = xstrdup(p);
+		/* join operators with following versions: ">= 1.2" -> ">=1.2" */
+		buf norm;
+		buf_init(&norm, (size_t)-1);
+		for (char *q = tmp; *q; q++) {
+			if (*q == ' ' && norm.len && strchr("=<>!~^", norm.data[norm.len - 1]))
+				continue;
+			buf_addc(&norm, *q == ',' ? ' ' : *q);
+		}
+		char *n2 = buf_detach(&norm, NULL);
+		int parts = 0;
+		for (char *t = strtok_r(n2, " ", &save1); t && !bad; t = strtok_r(NULL, " ", &save1)) {
+			parts++;
+			if (!one_constraint(t, v, e, &bad))
+				all = false;
+		}
+		if (!parts) {
+			bad = true;
+			tmpl_fail(e, "improper constraint: %s", constraint);
+		}
+		free(n2);
+		free(tmp);
+		if (all && !bad)
+			any = true;
+		p = bar ? bar + 2 : NULL;
+	}
+	free(dup);
+	if (bad)
+		return -1;
+	*res = any;
+	return 0;
+}
+
+FN(semverCompare)
+{
+	semv v;
+	if (semv_parse(S(1), &v, false))
+		return tmpl_fail(e, "invalid semantic version");
+	bool r;
+	if (semver_check(S(0), &v, &r, e))
+		return -1;
+	*out = tmpl_bool(r);
+	return 0;
+}
+
+FN(semver)
+{
+	semv v;
+	if (semv_parse(S(0), &v, false))
+		return tmpl_fail(e, "invalid semantic version");
+	tmpl_val st = tmpl_struct_new();
+	tmpl_map_set(st, "Major", tmpl_int64(v.maj));
+	tmpl_map_set(st, "Minor", tmpl_int64(v.min));
+	tmpl_map_set(st, "Patch", tmpl_int64(v.pat));
+	tmpl_map_set(st, "Prerelease", tmpl_str(v.pre));
+	tmpl_map_set(st, "Metadata", tmpl_str(v.meta));
+	tmpl_map_set(st, "Original", tmpl_ref(argv[0]));
+	buf b;
+	buf_init(&b, 512);
+	buf_addf(&b, "%lld.%lld.%lld", (long long)v.maj, (long long)v.min, (long long)v.pat);
+	if (v.pre[0])
+		buf_addf(&b, "-%s", v.pre);
+	if (v.meta[0])
+		buf_addf(&b, "+%s", v.meta);
+	st.u.m->stringer = buf_detach(&b, NULL);
+	*out = st;
+	return 0;
+}
+
+/* ---- dates (UTC; Go layouts) ---- */
+
+static tmpl_val make_time(int64_t sec, long nsec, bool with_mono)
+{
+	tmpl_val st = tmpl_struct_new();
+	tmpl_map_set(st, "\x01sec", tmpl_int64(sec));
+	tmpl_map_set(st, "\x01nsec", tmpl_int64(nsec));
+	struct tm tm;
+	time_t t = (time_t)sec;
+	gmtime_r(&t, &tm);
+	char b[128];
+	char frac[16] = "";
+	if (nsec) {
+		snprintf(frac, sizeof frac, ".%09ld", nsec);
+		size_t l = strlen(frac);
+		while (l > 1 && frac[l - 1] == '0')
+			frac[--l] = 0;
+	}
+	snprintf(b, sizeof b, "%04d-%02d-%02d %02d:%02d:%02d%s +0000 UTC%s", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac,
+		 with_mono ? " m=+0.000000001" : "");
+	st.u.m->stringer = xstrdup(b);
+	return st;
+}
+
+FN(now)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*out = make_time(ts.tv_sec, ts.tv_nsec, true);
+	return 0;
+}
+
+static bool time_of(tmpl_val v, int64_t *sec, long *nsec)
+{
+	*nsec = 0;
+	if (v.kind == TV_MAP && v.sub == TV_SUB_STRUCT) {
+		tmpl_val *s = tmpl_map_get(v, "\x01sec"), *n = tmpl_map_get(v, "\x01nsec");
+		if (!s)
+			return false;
+		*sec = s->u.i;
+		*nsec = n ? (long)n->u.i : 0;
+		return true;
+	}
+	if (v.kind == TV_INT) {
+		*sec = v.u.i;
+		return true;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*sec = ts.tv_sec;
+	*nsec = ts.tv_nsec;
+	return true;
+}
+
+static const char *const months[] = {"January", "February", "March", "April", "May", "June",
+	"July", "August", "September", "October", "November", "December"};
+static const char *const days[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday",
+	"Friday", "Saturday"};
+
+static void go_layout(buf *b, const char *l, int64_t sec, long nsec, long off, const char *zone)
+{
+	struct tm tm;
+	time_t t = (time_t)(sec + off);
+	gmtime_r(&t, &tm);
+	int hour12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
+	for (const char *p = l; *p;) {
+#define M(s) (!strncmp(p, s, strlen(s)) && (p += strlen(s)))
+		if (M("2006")) buf_addf(b, "%04d", tm.tm_year + 1900);
+		else if (M("January")) buf_adds(b, months[tm.tm_mon]);
+		else if (M("Jan")) buf_addf(b, "%.3s", months[tm.tm_mon]);
+		else if (M("Monday")) buf_adds(b, days[tm.tm_wday]);
+		else if (M("Mon")) buf_addf(b, "%.3s", days[tm.tm_wday]);
+		else if (M("MST")) buf_adds(b, zone);
+		else if (M("01")) buf_addf(b, "%02d", tm.tm_mon + 1);
+		else if (M("02")) buf_addf(b, "%02d", tm.tm_mday);
+		else if (M("_2")) buf_addf(b, "%2d", tm.tm_mday);
+		else if (M("06")) buf_addf(b, "%02d", tm.tm_year % 100);
+		else if (M("15")) buf_addf(b, "%02d", tm.tm_hour);
+		else if (M("03")) buf_addf(b, "%02d", hour12);
+		else if (M("04")) buf_addf(b, "%02d", tm.tm_min);
+		else if (M("05")) buf_addf(b, "%02d", tm.tm_sec);
+		else if (M("-07:00")) buf_addf(b, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
+		else if (M("-0700")) buf_addf(b, "%c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
+		else if (M("-07")) buf_addf(b, "%c%02ld", off < 0 ? '-' : '+', labs(off) / 3600);
+		else if (M("Z07:00")) { if (!off) buf_addc(b, 'Z'); else buf_addf(b, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60); }
+		else if (M("Z0700")) { if (!off) buf_addc(b, 'Z'); else buf_addf(b, "%c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60); }
+		else if (M("PM")) buf_adds(b, tm.tm_hour >= 12 ? "PM" : "AM");
+		else if (M("pm")) buf_adds(b, tm.tm_hour >= 12 ? "pm" : "am");
+		else if (*p == '.' && (p[1] == '0' || p[1] == '9')) {
+			char d = p[1];
+			int n = 0;
+			const char *q = p + 1;
+			while (*q == d)
+				q++, n++;
+			if (isdigit((unsigned char)*q)) {
+				buf_addc(b, *p++);
+				continue;
+			}
+			char frac[16];
+			snprintf(frac, sizeof frac, "%09ld", nsec);
+			frac[n > 9 ? 9 : n] = 0;
+			if (d == '9') {
+				size_t fl = strlen(frac);
+				while (fl && frac[fl - 1] == '0')
+					frac[--fl] = 0;
+				if (fl)
+					buf_addf(b, ".%s", frac);
+			} else {
+				buf_addf(b, ".%s", frac);
+			}
+			p = q;
+		}
+		else if (M("1")) buf_addf(b, "%d", tm.tm_mon + 1);
+		else if (M("2")) buf_addf(b, "%d", tm.tm_mday);
+		else if (M("3")) buf_addf(b, "%d", hour12);
+		else if (M("4")) buf_addf(b, "%d", tm.tm_min);
+		else if (M("5")) buf_addf(b, "%d", tm.tm_sec);
+		else buf_addc(b, *p++);
+#undef M
+	}
+}
+
+static int date_common(const char *layout, tmpl_val d, const char *zone, tmpl_val *out, err *e)
+{
+	int64_t sec;
+	long nsec;
+	(void)e;
+	time_of(d, &sec, &nsec);
+	buf b;
+	buf_init(&b, 1 << 16);
+	go_layout(&b, layout, sec, nsec, 0, zone && strcmp(zone, "Local") ? zone : "UTC");
+	*out = from_buf(&b);
+	return 0;
+}
+
+FN(date) { return date_common(S(0), argv[1], "UTC", out, e); }
+FN(dateInZone) { return date_common(S(0), argv[1], S(2), out, e); }
+FN(htmlDate) { return date_common("2006-01-02", argv[0], "UTC", out, e); }
+FN(htmlDateInZone) { return date_common("2006-01-02", argv[0], S(1), out, e); }
+
+FN(toDate)
+{
+	/* the common layouts only: 2006-01-02 and 2006-01-02T15:04:05Z07:00 */
+	struct tm tm = {0};
+	int y, mo, d, h = 0, mi = 0, s = 0;
+	if (sscanf(S(1), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s) < 3 &&
+	    sscanf(S(1), "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s) < 3)
+		return tmpl_fail(e, "parsing time %s: cannot parse", S(1));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	*out = make_time((int64_t)timegm(&tm), 0, false);
+	return 0;
+}
+
+FN(unixEpoch)
+{
+	int64_t sec;
+	long nsec;
+	time_of(argv[0], &sec, &nsec);
+	char b[32];
+	snprintf(b, sizeof b, "%lld", (long long)sec);
+	*out = tmpl_str(b);
+	return 0;
+}
+
+/* ---- JSON / YAML / TOML ---- */
+
+FN(toJson)
+{
+	buf b;
+	buf_init(&b, 256u << 20);
+	err e2;
+	if (tmpl_to_json(&b, argv[0], false, &e2)) {
+		buf_release(&b);
+		*out = tmpl_str("");
+		return 0;
+	}
+	*out = from_buf(&b);
+	return 0;
+}
+
+FN(toPrettyJson)
+{
+	buf b;
+	buf_init(&b, 256u << 20);
+	if (tv_to_json_raw(&b, argv[0], true, true, e)) {
+		buf_release(&b);
+		return -1;
+	}
+	*out = from_buf(&b);
+	return 0;
+}
+
+FN(toRawJson)
+{
+	buf b;
+	buf_init(&b, 256u << 20);
+	if (tv_to_json_raw(&b, argv[0], false, false, e)) {
+		buf_release(&b);
+		return -1;
+	}
+	*out = from_buf(&b);
+	return 0;
+}
+
+FN(fromJson)
+{
+	err e2;
+	tmpl_val v;
+	if (tmpl_from_json(S(0), SLEN(0), &v, &e2) || v.kind != TV_MAP) {
+		if (!e2.msg[0] || v.kind != TV_MAP)
+			snprintf(e2.msg, sizeof e2.msg, "json: cannot unmarshal into map");
+		tmpl_val m = tmpl_map_new();
+		tmpl_map_set(m, "Error", tmpl_str(e2.msg));
+		*out = m;
+		return 0;
+	}
+	*out = v;
+	return 0;
+}
+
+FN(mustFromJson)
+{
+	tmpl_val v;
+	if (tmpl_from_json(S(0), SLEN(0), &v, e))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+FN(fromJsonArray)
+{
+	err e2;
+	err_clear(&e2);
+	tmpl_val v = tmpl_nil();
+	if (tmpl_from_json(S(0), SLEN(0), &v, &e2) || v.kind != TV_LIST) {
+		tmpl_val_free(v);
+		tmpl_val l = tmpl_list_new(1);
+		tmpl_list_push(&l, tmpl_str(e2.msg[0] ? e2.msg : "json: cannot unmarshal into array"));
+		*out = l;
+		return 0;
+	}
+	*out = v;
+	return 0;
+}
+
+static int to_yaml(tmpl_val v, tmpl_val *out, bool must, err *e)
+{
+	buf b;
+	buf_init(&b, 256u << 20);
+	err e2;
+	if (tmpl_to_yaml(&b, v, &e2)) {
+		buf_release(&b);
+		if (must)
+			return tmpl_fail(e, "%s", e2.msg);
+		*out = tmpl_str("");
+		return 0;
+	}
+	while (b.len && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = 0;
+	*out = from_buf(&b);
+	return 0;
+}
+
+FN(toYaml) { return to_yaml(argv[0], out, false, e); }
+FN(mustToYaml) { return to_yaml(argv[0], out, true, e); }
+
+FN(toYamlPretty)
+{
+	/* Helm's toYamlPretty: yaml.v3 with 2-space indent and indented sequences */
+	buf b;
+	buf_init(&b, 256u << 20);
+	err e2;
+	if (tv_to_yaml_pretty(&b, argv[0], &e2)) {
+		buf_release(&b);
+		*out = tmpl_str("");
+		return 0;
+	}
+	while (b.len && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = 0;
+	*out = from_buf(&b);
+	return 0;
+}
+
+FN(fromYaml)
+{
+	err e2;
+	err_clear(&e2);
+	tmpl_val v = tmpl_nil();
+	if (tmpl_from_yaml(S(0), SLEN(0), false, &v, &e2)) {
+		tmpl_val m = tmpl_map_new();
+		char *msg = xasprintf("error converting YAML to JSON: %s", e2.msg);
+		tmpl_map_set(m, "Error", tmpl_str_take(msg, strlen(msg)));
+		*out = m;
+		return 0;
+	}
+	if (v.kind == TV_NIL) {
+		*out = tmpl_map_new();
+		return 0;
+	}
+	if (v.kind != TV_MAP) {
+		tmpl_val_free(v);
+		tmpl_val m = tmpl_map_new();
+		tmpl_map_set(m, "Error", tmpl_str("error unmarshaling JSON: while decoding JSON: "
+						  "json: cannot unmarshal into Go value of type "
+						  "map[string]interface {}"));
+		*out = m;
+		return 0;
+	}
+	*out = v;
+	return 0;
+}
+
+FN(fromYamlArray)
+{
+	err e2;
+	err_clear(&e2);
+	tmpl_val v = tmpl_nil();
+	if (tmpl_from_yaml(S(0), SLEN(0), false, &v, &e2) || (v.kind != TV_LIST &&
+							       v.kind != TV_NIL)) {
+		tmpl_val_free(v);
+		tmpl_val l = tmpl_list_new(1);
+		tmpl_list_push(&l, tmpl_str(e2.msg[0] ? e2.msg : "error unmarshaling JSON: json: "
+					    "cannot unmarshal object into Go value of type "
+					    "[]interface {}"));
+		*out = l;
+		return 0;
+	}
+	*out = v.kind == TV_NIL ? tmpl_list_new(0) : v;
+	return 0;
+}
+
+static void toml_scalar(buf *b, tmpl_val v)
+{
+	switch (v.kind) {
+	case TV_STRING: tv_quote(b, v.u.s->data, v.u.s->len); break;
+	case TV_FLOAT:
+		if (v.u.f == floor(v.u.f) && fabs(v.u.f) < 1e16)
+			buf_addf(b, "%.1f", v.u.f);
+		else
+			tv_format_float(b, v.u.f, 'g');
+		break;
+	case TV_LIST:
+		buf_addc(b, '[');
+		for (size_t i = 0; i < v.u.l->n; i++) {
+			buf_adds(b, i ? ", " : "");
+			toml_scalar(b, v.u.l->items[i]);
+		}
+		buf_addc(b, ']');
+		break;
+	default: tv_print_v(b, v, false); break;
+	}
+}
+
+static void toml_table(buf *b, tmpl_val m, const char *prefix, int depth)
+{
+	if (depth > 100)
+		return;
+	for (size_t i = 0; i < m.u.m->n; i++) {
+		tmpl_val v = m.u.m->vals[i];
+		if (v.kind == TV_MAP || v.kind == TV_NIL)
+			continue;
+		for (int k = 0; k < depth; k++)
+			buf_adds(b, "  ");
+		buf_addf(b, "%s = ", m.u.m->keys[i]);
+		toml_scalar(b, v);
+		buf_addc(b, '\n');
+	}
+	for (size_t i = 0; i < m.u.m->n; i++) {
+		tmpl_val v = m.u.m->vals[i];
+		if (v.kind != TV_MAP)
+			continue;
+		char *name = prefix[0] ? xasprintf("%s.%s", prefix, m.u.m->keys[i])
+				       : xstrdup(m.u.m->keys[i]);
+		buf_addc(b, '\n');
+		for (int k = 0; k < depth; k++)
+			buf_adds(b, "  ");
+		buf_addf(b, "[%s]\n", name);
+		toml_table(b, v, name, depth + 1);
+		free(name);
+	}
+}
+
+FN(toToml)
+{
+	buf b;
+	buf_init(&b, 256u << 20);
+	if (argv[0].kind == TV_MAP)
+		toml_table(&b, argv[0], "", 0);
+	*out = from_buf(&b);
+	return 0;
+}
+
+/* ---- Helm ---- */
+
+FN(include)
+{
+	buf b;
+	buf_init(&b, x->set->lim.max_output);
+	if (tv_exec_template(x, S(0), argv[1], &b, e)) {
+		buf_release(&b);
+		return -1;
+	}
+	*out = from_buf(&b);
+	return 0;
+}
+
+static void strip_no_value(buf *b)
+{
+	const char *nv = "<no value>";
+	size_t nl = strlen(nv), w = 0;
+	for (size_t i = 0; i < b->len;) {
+		if (i + nl <= b->len && !memcmp(b->data + i, nv, nl)) {
+			i += nl;
+			continue;
+		}
+		b->data[w++] = b->data[i++];
+	}
+	b->len = w;
+	if (b->data)
+		b->data[w] = 0;
+}
+
+FN(tpl)
+{
+	tmpl_set *s = x->set;
+	size_t saved_n = s->ntrees;
+	tree *saved = xmalloc((saved_n ? saved_n : 1) * sizeof *saved);
+	if (saved_n)
+		memcpy(saved, s->trees, saved_n * sizeof *saved);
+	err pe;
+	int rc = tmpl_parse(s, "gotpl", S(0), SLEN(0), &pe);
+	if (rc) {
+		tmpl_fail(e, "cannot parse template \"%s\": %s", S(0), pe.msg);
+	} else {
+		buf b;
+		buf_init(&b, s->lim.max_output);
+		err ee;
+		err_clear(&ee);
+		rc = tv_exec_template(x, "gotpl", argv[1], &b, &ee);
+		if (rc) {
+			tmpl_fail(e, "error during tpl function execution for \"%s\": %s", S(0),
+				  ee.msg);
+			buf_release(&b);
+		} else {
+			strip_no_value(&b);
+			*out = from_buf(&b);
+		}
+	}
+	s->ntrees = saved_n;
+	if (saved_n)
+		memcpy(s->trees, saved, saved_n * sizeof *saved);
+	free(saved);
+	return rc;
+}
+
+FN(required)
+{
+	if (argv[1].kind == TV_NIL ||
+	    (argv[1].kind == TV_STRING && argv[1].sub == TV_SUB_STR && !argv[1].u.s->len))
+		return tmpl_fail(e, "%s", S(0));
+	*out = tmpl_ref(argv[1]);
+	return 0;
+}
+
+FN(fail) { return tmpl_fail(e, "%s", S(0)); }
+
+FN(lookup)
+{
+	tmpl_set *s = x->set;
+	if (s->hooks.lookup)
+		return s->hooks.lookup(s->hooks.ctx, S(0), S(1), S(2), S(3), out, e);
+	*out = tmpl_map_new();
+	return 0;
+}
+
+FN(urlParse)
+{
+	const char *u = S(0);
+	tmpl_val m = tmpl_map_new();
+	const char *p = strstr(u, "://");
+	const char *rest = u;
+	if (p) {
+		tmpl_map_set(m, "scheme", tmpl_strn(u, (size_t)(p - u)));
+		rest = p + 3;
+	} else {
+		tmpl_map_set(m, "scheme", tmpl_str(""));
+	}
+	size_t hl = strcspn(rest, "/?#");
+	const char *host = rest;
+	const char *at = memchr(rest, '@', hl);
+	if (at) {
+		tmpl_map_set(m, "userinfo", tmpl_strn(rest, (size_t)(at - rest)));
+		host = at + 1;
+		hl -= (size_t)(host - rest);
+	} else {
+		tmpl_map_set(m, "userinfo", tmpl_str(""));
+	}
+	tmpl_map_set(m, "host", tmpl_strn(host, hl));
+	const char *path = host + hl;
+	size_t pl = strcspn(path, "?#");
+	tmpl_map_set(m, "path", tmpl_strn(path, pl));
+	const char *q = path + pl;
+	if (*q == '?') {
+		size_t ql = strcspn(q + 1, "#");
+		tmpl_map_set(m, "query", tmpl_strn(q + 1, ql));
+		q += 1 + ql;
+	} else {
+		tmpl_map_set(m, "query", tmpl_str(""));
+	}
+	tmpl_map_set(m, "fragment", tmpl_str(*q == '#' ? q + 1 : ""));
+	tmpl_map_set(m, "opaque", tmpl_str(""));
+	*out = m;
+	return 0;
+}
+
+FN(urlJoin)
+{
+	buf b;
+	buf_init(&b, (size_t)-1);
+	tmpl_val *v;
+	if ((v = tmpl_map_get(argv[0], "scheme")) && v->kind == TV_STRING && v->u.s->len)
+		buf_addf(&b, "%s://", v->u.s->data);
+	if ((v = tmpl_map_get(argv[0], "userinfo")) && v->kind == TV_STRING && v->u.s->len)
+		buf_addf(&b, "%s@", v->u.s->data);
+	if ((v = tmpl_map_get(argv[0], "host")) && v->kind == TV_STRING)
+		buf_adds(&b, v->u.s->data);
+	if ((v = tmpl_map_get(argv[0], "path")) && v->kind == TV_STRING)
+		buf_adds(&b, v->u.s->data);
+	if ((v = tmpl_map_get(argv[0], "query")) && v->kind == TV_STRING && v->u.s->len)
+		buf_addf(&b, "?%s", v->u.s->data);
+	if ((v = tmpl_map_get(argv[0], "fragment")) && v->kind == TV_STRING && v->u.s->len)
+		buf_addf(&b, "#%s", v->u.s->data);
+	*out = from_buf(&b);
+	return 0;
+}
+
+/* ---- Sprig's certificate helpers (random output; the shape is what matters) ---- */
+
+#include <openssl/bn.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+static char *pem_of_key(EVP_PKEY *k)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	PEM_write_bio_PrivateKey_traditional(b, k, NULL, NULL, 0, NULL, NULL);
+	char *data;
+	long n = BIO_get_mem_data(b, &data);
+	char *s = xstrndup(data, (size_t)n);
+	BIO_free(b);
+	return s;
+}
+
+static char *pem_of_cert(X509 *c)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	PEM_write_bio_X509(b, c);
+	char *data;
+	long n = BIO_get_mem_data(b, &data);
+	char *s = xstrndup(data, (size_t)n);
+	BIO_free(b);
+	return s;
+}
+
+FN(genPrivateKey)
+{
+	EVP_PKEY *k = NULL;
+	if (!strcmp(S(0), "rsa"))
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)4096);
+	else if (!strcmp(S(0), "ecdsa"))
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	else if (!strcmp(S(0), "ed25519"))
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	else {
+		*out = tmpl_str("Unknown type");
+		return 0;
+	}
+	if (!k)
+		return tmpl_fail(e, "key generation failed");
+	char *s = pem_of_key(k);
+	EVP_PKEY_free(k);
+	*out = tmpl_str_take(s, strlen(s));
+	return 0;
+}
+
+static void add_names(X509 *cert, tmpl_val ips, tmpl_val dns)
+{
+	buf san;
+	buf_init(&san, 1 << 16);
+	for (int pass = 0; pass < 2; pass++) {
+		tmpl_val l = pass ? dns : ips;
+		if (l.kind != TV_LIST)
+			continue;
+		for (size_t i = 0; i < l.u.l->n; i++) {
+			tmpl_val it = l.u.l->items[i];
+			if (it.kind != TV_STRING)
+				continue;
+			buf_addf(&san, "%s%s:%s", san.len ? "," : "", pass ? "DNS" : "IP",
+				 it.u.s->data);
+		}
+	}
+	if (san.len) {
+		X509V3_CTX ctx;
+		X509V3_set_ctx_nodb(&ctx);
+		X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
+		X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
+							  buf_str(&san));
+		if (ext) {
+			X509_add_ext(cert, ext, -1);
+			X509_EXTENSION_free(ext);
+		}
+	}
+	buf_release(&san);
+}
+
+/* Build a certificate for cn signed by (ca_cert, ca_key), or self-signed when ca_key is NULL. */
+static int make_cert(const char *cn, tmpl_val ips, tmpl_val dns, int64_t days, bool is_ca,
+		     X509 *ca_cert, EVP_PKEY *ca_key, tmpl_val *out, err *e)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	X509 *c = X509_new();
+	if (!k || !c) {
+		EVP_PKEY_free(k);
+		X509_free(c);
+		return tmpl_fail(e, "certificate generation failed");
+	}
+	X509_set_version(c, 2);
+	unsigned char serial[16];
+	rnd(serial, sizeof serial);
+	serial[0] &= 0x7f;
+	BIGNUM *bn = BN_bin2bn(serial, sizeof serial, NULL);
+	BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c));
+	BN_free(bn);
+	X509_gmtime_adj(X509_getm_notBefore(c), 0);
+	X509_gmtime_adj(X509_getm_notAfter(c), (long)(days > 0 && days < 36500 ? days : 365) * 86400);
+	X509_set_pubkey(c, k);
+	X509_NAME *name = X509_get_subject_name(c);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(c, ca_cert ? X509_get_subject_name(ca_cert) : name);
+	X509V3_CTX ctx;
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, ca_cert ? ca_cert : c, c, NULL, NULL, 0);
+	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
+						  is_ca ? "critical,CA:TRUE" : "CA:FALSE");
+	if (ext) {
+		X509_add_ext(c, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	add_names(c, ips, dns);
+	X509_sign(c, ca_key ? ca_key : k, EVP_sha256());
+	tmpl_val st = tmpl_struct_new();
+	char *cp = pem_of_cert(c), *kp = pem_of_key(k);
+	tmpl_map_set(st, "Cert", tmpl_str_take(cp, strlen(cp)));
+	tmpl_map_set(st, "Key", tmpl_str_take(kp, strlen(kp)));
+	X509_free(c);
+	EVP_PKEY_free(k);
+	*out = st;
+	return 0;
+}
+
+FN(genCA) { return make_cert(S(0), tmpl_nil(), tmpl_nil(), argv[1].u.i, true, NULL, NULL, out, e); }
+
+FN(genSelfSignedCert)
+{
+	return make_cert(S(0), argv[1], argv[2], argv[3].u.i, false, NULL, NULL, out, e);
+}
+
+FN(genSignedCert)
+{
+	tmpl_val ca = argv[4];
+	tmpl_val *cc = ca.kind == TV_MAP ? tmpl_map_get(ca, "Cert") : NULL;
+	tmpl_val *ck = ca.kind == TV_MAP ? tmpl_map_get(ca, "Key") : NULL;
+	if (!cc || !ck || cc->kind != TV_STRING || ck->kind != TV_STRING)
+		return tmpl_fail(e, "error parsing CA certificate");
+	BIO *b1 = BIO_new_mem_buf(cc->u.s->data, (int)cc->u.s->len);
+	BIO *b2 = BIO_new_mem_buf(ck->u.s->data, (int)ck->u.s->len);
+	X509 *cert = PEM_read_bio_X509(b1, NULL, NULL, NULL);
+	EVP_PKEY *key = PEM_read_bio_PrivateKey(b2, NULL, NULL, NULL);
+	BIO_free(b1);
+	BIO_free(b2);
+	int rc;
+	if (!cert || !key)
+		rc = tmpl_fail(e, "error parsing CA certificate or key");
+	else
+		rc = make_cert(S(0), argv[1], argv[2], argv[3].u.i, false, cert, key, out, e);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* ---- durations (Go's time.Duration) ---- */
+
+/* Go's Duration.String() for whole nanoseconds. */
+static void go_duration(buf *b, int64_t ns)
+{
+	if (ns == 0) {
+		buf_adds(b, "0s");
+		return;
+	}
+	uint64_t u = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+	if (ns < 0)
+		buf_addc(b, '-');
+	if (u < 1000000000ull) {
+		const char *unit;
+		uint64_t div;
+		if (u < 1000ull) {
+			buf_addf(b, "%lluns", (unsigned long long)u);
+			return;
+		} else if (u < 1000000ull) {
+			unit = "\xC2\xB5s";
+			div = 1000ull;
+		} else {
+			unit = "ms";
+			div = 1000000ull;
+		}
+		buf_addf(b, "%llu", (unsigned long long)(u / div));
+		uint64_t frac = u % div;
+		if (frac) {
+			char f[16];
+			int w = div == 1000ull ? 3 : 6;
+			snprintf(f, sizeof f, "%0*llu", w, (unsigned long long)frac);
+			size_t l = strlen(f);
+			while (l && f[l - 1] == '0')
+				f[--l] = 0;
+			buf_addf(b, ".%s", f);
+		}
+		buf_adds(b, unit);
+		return;
+	}
+	uint64_t secs = u / 1000000000ull, frac = u % 1000000000ull;
+	uint64_t h = secs / 3600, m = secs / 60 % 60, s = secs % 60;
+	if (h)
+		buf_addf(b, "%lluh", (unsigned long long)h);
+	if (h || m)
+		buf_addf(b, "%llum", (unsigned long long)m);
+	buf_addf(b, "%llu", (unsigned long long)s);
+	if (frac) {
+		char f[16];
+		snprintf(f, sizeof f, "%09llu", (unsigned long long)frac);
+		size_t l = strlen(f);
+		while (l && f[l - 1] == '0')
+			f[--l] = 0;
+		buf_addf(b, ".%s", f);
+	}
+	buf_addc(b, 's');
+}
+
+FN(duration)
+{
+	/* Sprig: only int64 and strings count; anything else is 0 */
+	int64_t n = 0;
+	if (argv[0].kind == TV_INT && argv[0].sub == TV_SUB_INT64) {
+		n = argv[0].u.i;
+	} else if (argv[0].kind == TV_STRING) {
+		char *end;
+		long long v = strtoll(S(0), &end, 10);
+		n = *end || !SLEN(0) ? 0 : v;
+	}
+	buf b;
+	buf_init(&b, 128);
+	go_duration(&b, n * 1000000000ll);
+	*out = from_buf(&b);
+	return 0;
+}
+
+FN(ago)
+{
+	int64_t sec;
+	long nsec;
+	time_of(argv[0], &sec, &nsec);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t d = (int64_t)now.tv_sec - sec;
+	if ((long)now.tv_nsec - nsec >= 500000000L)
+		d++;
+	buf b;
+	buf_init(&b, 128);
+	go_duration(&b, d * 1000000000ll);
+	*out = from_buf(&b);
+	return 0;
+}
+
+/* Go's time.ParseDuration (ns); false on bad input. */
+static bool parse_duration(const char *s, int64_t *out)
+{
+	bool neg = false;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (!strcmp(s, "0")) {
+		*out = 0;
+		return true;
+	}
+	if (!*s)
+		return false;
+	double total = 0;
+	while (*s) {
+		char *end;
+		if (!isdigit((unsigned char)*s) && *s != '.')
+			return false;
+		double v = strtod(s, &end);
+		if (end == s)
+			return false;
+		s = end;
+		static const struct { const char *u; double mul; } units[] = {
+			{"ns", 1}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"\xCE\xBCs", 1e3}, {"ms", 1e6},
+			{"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
+		};
+		size_t best = 0, bl = 0;
+		for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+			size_t l = strlen(units[i].u);
+			if (!strncmp(s, units[i].u, l) && l > bl) {
+				best = i;
+				bl = l;
+			}
+		}
+		if (!bl)
+			return false;
+		total += v * units[best].mul;
+		s += bl;
+	}
+	if (total > 9.2e18)
+		return false;
+	*out = neg ? -(int64_t)total : (int64_t)total;
+	return true;
+}
+
+FN(dateModify)
+{
+	int64_t sec;
+	long nsec;
+	time_of(argv[1], &sec, &nsec);
+	int64_t d;
+	if (!parse_duration(S(0), &d)) {
+		*out = tmpl_ref(argv[1]);
+		return 0;
+	}
+	int64_t total = sec * 1000000000ll + nsec + d;
+	int64_t s2 = total / 1000000000ll, n2 = total % 1000000000ll;
+	if (n2 < 0) {
+		n2 += 1000000000ll;
+		s2--;
+	}
+	*out = make_time(s2, (long)n2, false);
+	return 0;
+}
+
+FN(mustDateModify)
+{
+	int64_t d;
+	if (!parse_duration(S(0), &d))
+		return tmpl_fail(e, "time: invalid duration \"%s\"", S(0));
+	return fn_dateModify(x, argc, argv, out, e);
+}

@@ -1,0 +1,1 @@
+{{- define "img" }}{{ .Values.image.repository }}:{{ .Values.image.tag }}{{ end }}
