@@ -227,8 +227,7 @@ kube_client *cli_client(const cli_opts *o)
 	memset(&c, 0, sizeof(c));
 	if (kube_config_auto(&c, o->kubeconfig, o->context, &e) < 0) {
 		cli_failure("cannot load the kubeconfig: %s", e.msg);
-		fprintf(stderr, "  pass --kubeconfig PATH (and --context NAME), or set KUBECONFIG; "
-				"'eddy sandbox status' prints the sandbox's kubeconfig\n");
+		fprintf(stderr, "  pass --kubeconfig PATH (and --context NAME), or set KUBECONFIG\n");
 		kube_config_release(&c);
 		return NULL;
 	}
