@@ -4,7 +4,7 @@
  * Flags follow the flux CLI and are accepted before or after the subcommand: --kubeconfig,
  * --context, -n/--namespace (default $FLUX_SYSTEM_NAMESPACE or "flux-system"),
  * -A/--all-namespaces, -o/--output json|yaml, --with-source, --timeout DURATION, --wait[=bool],
- * --for Kind/name. Messages go to stderr in flux's style (► action, ✔ success, ◎ waiting,
+ * --for Kind/name, --api-version (trace). Messages go to stderr in flux's style (► action, ✔ success, ◎ waiting,
  * ✗ failure), coloured only when stderr is a terminal and NO_COLOR is unset; tables and
  * -o output go to stdout. Every command returns its process exit status (0 ok, 1 failure). */
 #ifndef EDDY_CLI_H
@@ -19,7 +19,7 @@
 #define CLI_MAX_ARGS 16
 
 typedef struct cli_opts {
-	const char *kubeconfig, *context, *ns, *output, *for_;
+	const char *kubeconfig, *context, *ns, *output, *for_, *api_version;
 	bool all_ns, with_source, wait, help;
 	int64_t timeout_ms;
 	const char *args[CLI_MAX_ARGS]; /* positional arguments after the command */
@@ -96,6 +96,8 @@ int cmd_resume(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_tree(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 /* Reconcile helper shared by reconcile and resume: annotates (when annotate), then waits until
  * the object handled the request and is Ready True/False. Returns the exit status. */

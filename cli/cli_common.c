@@ -160,6 +160,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			{"--namespace", "-n", offsetof(cli_opts, ns)},
 			{"--output", "-o", offsetof(cli_opts, output)},
 			{"--for", NULL, offsetof(cli_opts, for_)},
+			{"--api-version", NULL, offsetof(cli_opts, api_version)},
 		};
 		bool done = false;
 		for (size_t j = 0; j < sizeof(sf) / sizeof(sf[0]) && !done; j++) {

@@ -21,6 +21,8 @@ static void usage(FILE *out)
 		     "  reconcile   Request a reconcile and wait for it\n"
 		     "  resume      Resume a suspended object and wait for its reconcile\n"
 		     "  suspend     Suspend the reconciliation of an object\n"
+		     "  trace       Show which Flux object manages an object\n"
+		     "  tree        Show the objects a Kustomization applied (tree kustomization NAME)\n"
 		     "  version     Print the client version information\n\n"
 		     "Flags:\n  -h, --help      help for eddy\n"
 		     "      --version   version for eddy\n"
@@ -33,7 +35,7 @@ static void usage(FILE *out)
 static bool hoist_command(int argc, char **argv)
 {
 	static const char *const valued[] = {"--kubeconfig", "--context", "-n", "--namespace", "-o",
-		"--output", "--timeout", "--for"};
+		"--output", "--timeout", "--for", "--api-version"};
 	int i = 1;
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
@@ -80,6 +82,10 @@ int main(int argc, char **argv)
 		return cmd_reconcile(argc - 1, argv + 1);
 	if (strcmp(cmd, "events") == 0)
 		return cmd_events(argc - 1, argv + 1);
+	if (strcmp(cmd, "tree") == 0)
+		return cmd_tree(argc - 1, argv + 1);
+	if (strcmp(cmd, "trace") == 0)
+		return cmd_trace(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "helm") == 0)

@@ -244,6 +244,36 @@ EOF
 	[ "$status" -eq 1 ]
 }
 
+@test "tree follows the inventory into child Kustomizations; trace finds the manager" {
+	k create namespace web >/dev/null
+	k -n web create configmap site --from-literal=a=b >/dev/null
+	k -n web label configmap site kustomize.toolkit.fluxcd.io/name=other \
+		kustomize.toolkit.fluxcd.io/namespace=apps >/dev/null
+	k -n flux-system patch ks app --subresource=status --type=merge -p '{"status":{
+	  "inventory":{"entries":[{"id":"_web__Namespace","v":"v1"},
+	  {"id":"apps_other_kustomize.toolkit.fluxcd.io_Kustomization","v":"v1"}]}}}' >/dev/null
+	k -n apps patch ks other --subresource=status --type=merge -p '{"status":{
+	  "inventory":{"entries":[{"id":"web_site__ConfigMap","v":"v1"},
+	  {"id":"web_web_apps_Deployment","v":"v1"}]}}}' >/dev/null
+	run --separate-stderr eddy tree kustomization app
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Kustomization/flux-system/app" ]
+	[ "${lines[1]}" = "├── Namespace/web" ]
+	[ "${lines[2]}" = "└── Kustomization/apps/other" ]
+	[ "${lines[3]}" = "    ├── ConfigMap/web/site" ]
+	[ "${lines[4]}" = "    └── Deployment/web/web" ]
+	run --separate-stderr eddy trace configmap site -n web
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Object:         ConfigMap/site"*"Status:         Managed by Flux"* ]]
+	[[ "$output" == *"Kustomization:  other"*"Namespace:      apps"*"Revision:       main@sha1:4444"* ]]
+	[[ "$output" == *"GitRepository:  repo"*"URL:            https://example.com/repo.git"* ]]
+	run --separate-stderr eddy trace namespace web
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"not managed by Flux"* ]]
+	run --separate-stderr eddy tree kustomization nope
+	[ "$status" -eq 1 ]
+}
+
 @test "check and version" {
 	run --separate-stderr eddy check
 	[ "$status" -eq 0 ]
