@@ -4,9 +4,10 @@
  * Flags follow the flux CLI and are accepted before or after the subcommand: --kubeconfig,
  * --context, -n/--namespace (default $FLUX_SYSTEM_NAMESPACE or "flux-system"),
  * -A/--all-namespaces, -o/--output json|yaml, --with-source, --timeout DURATION, --wait[=bool],
- * --for Kind/name, --api-version (trace). Messages go to stderr in flux's style (► action, ✔ success, ◎ waiting,
- * ✗ failure), coloured only when stderr is a terminal and NO_COLOR is unset; tables and
- * -o output go to stdout. Every command returns its process exit status (0 ok, 1 failure). */
+ * --for Kind/name, --api-version (trace). Messages go to stderr in flux's style (► action,
+ * ✔ success, ◎ waiting, ✗ failure), coloured only when stderr is a terminal and NO_COLOR is
+ * unset; tables and -o output go to stdout. Every command returns its process exit status
+ * (0 ok, 1 failure). */
 #ifndef EDDY_CLI_H
 #define EDDY_CLI_H
 

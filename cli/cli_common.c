@@ -178,8 +178,8 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		if (m) {
 			o->timeout_ms = cli_duration_ms(v);
 			if (o->timeout_ms <= 0) {
-				cli_failure("invalid --timeout \"%s\"; use a duration like 30s, 5m or "
-					    "1m30s", v);
+				cli_failure("invalid --timeout \"%s\"; use a duration like 30s, "
+					    "5m or 1m30s", v);
 				return -1;
 			}
 			continue;
@@ -201,8 +201,8 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			o->help = true;
 		} else {
-			fprintf(stderr, "✗ unknown flag: %s\nRun 'eddy %s --help' for usage.\n", a,
-				argv[0]);
+			fprintf(stderr, "✗ unknown flag: %s\nRun 'eddy %s --help' for usage.\n",
+				a, argv[0]);
 			return -1;
 		}
 	}
@@ -228,7 +228,8 @@ kube_client *cli_client(const cli_opts *o)
 	memset(&c, 0, sizeof(c));
 	if (kube_config_auto(&c, o->kubeconfig, o->context, &e) < 0) {
 		cli_failure("cannot load the kubeconfig: %s", e.msg);
-		fprintf(stderr, "  pass --kubeconfig PATH (and --context NAME), or set KUBECONFIG\n");
+		fprintf(stderr, "  pass --kubeconfig PATH (and --context NAME), "
+				"or set KUBECONFIG\n");
 		kube_config_release(&c);
 		return NULL;
 	}

@@ -12,8 +12,9 @@ static void get_usage(void)
 {
 	printf("Usage:\n  eddy get KIND [NAME] [-n NS | -A] [-o json|yaml]\n  eddy get all\n\n"
 	       "Kinds: kustomizations (ks), sources git (gitrepositories, gitrepo), sources oci,\n"
-	       "sources helm, sources bucket, sources chart, helmreleases (hr), imagerepositories,\n"
-	       "imagepolicies, imageupdateautomations, receivers, alerts, alert-providers.\n");
+	       "sources helm, sources bucket, sources chart, helmreleases (hr),\n"
+	       "imagerepositories, imagepolicies, imageupdateautomations, receivers, alerts,\n"
+	       "alert-providers.\n");
 }
 
 static void add_row(cli_table *t, const cli_opts *o, const cJSON *obj, const char *prefix)

@@ -52,8 +52,8 @@ static int wait_handled(kube_client *kc, const cli_kind *k, const char *ns, cons
 						    "applied", rev);
 			} else {
 				cli_failure("%s reconciliation failed: %s", k->kind, msg);
-				fprintf(stderr, "  see 'eddy events --for %s/%s -n %s' for details\n",
-					k->kind, name, ns);
+				fprintf(stderr, "  see 'eddy events --for %s/%s -n %s' "
+					"for details\n", k->kind, name, ns);
 				rc = 1;
 			}
 			cJSON_Delete(obj);

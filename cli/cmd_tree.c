@@ -40,10 +40,11 @@ static void tree_ks(kube_client *kc, const cJSON *ks, const char *prefix, int de
 		if (!id || !split_id(id, &ns, &name, &group, &kind))
 			continue;
 		bool last = i == n;
+		const char *branch = last ? "└──" : "├──";
 		if (*ns)
-			printf("%s%s %s/%s/%s\n", prefix, last ? "└──" : "├──", kind, ns, name);
+			printf("%s%s %s/%s/%s\n", prefix, branch, kind, ns, name);
 		else
-			printf("%s%s %s/%s\n", prefix, last ? "└──" : "├──", kind, name);
+			printf("%s%s %s/%s\n", prefix, branch, kind, name);
 		if (strcmp(group, "kustomize.toolkit.fluxcd.io") == 0 &&
 		    strcmp(kind, "Kustomization") == 0 && depth < TREE_MAX_DEPTH) {
 			err e = {0};

@@ -22,7 +22,7 @@ static void usage(FILE *out)
 		     "  resume      Resume a suspended object and wait for its reconcile\n"
 		     "  suspend     Suspend the reconciliation of an object\n"
 		     "  trace       Show which Flux object manages an object\n"
-		     "  tree        Show the objects a Kustomization applied (tree kustomization NAME)\n"
+		     "  tree        Show what a Kustomization applied (tree kustomization NAME)\n"
 		     "  version     Print the client version information\n\n"
 		     "Flags:\n  -h, --help      help for eddy\n"
 		     "      --version   version for eddy\n"
