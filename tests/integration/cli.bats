@@ -191,7 +191,9 @@ play_bg() {
 	run --separate-stderr eddy reconcile ks other -n apps --with-source --timeout 30s
 	wait
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *"annotating GitRepository repo in flux-system namespace"*"fetched revision main@sha1:4444"*"annotating Kustomization other in apps namespace"*"applied revision main@sha1:4444"* ]]
+	[[ "$stderr" == *"annotating GitRepository repo in flux-system namespace"*"fetched \
+revision main@sha1:4444"*"annotating Kustomization other in apps namespace"*"applied \
+revision main@sha1:4444"* ]]
 }
 
 @test "reconcile: failure and timeout exit non-zero with the reason" {
@@ -200,9 +202,10 @@ play_bg() {
 	wait
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"✗ Kustomization reconciliation failed: Applied revision: main@sha1:5555"* ]]
-	run --separate-stderr eddy reconcile ks app --timeout 1s
+	run --separate-stderr eddy reconcile ks app --timeout 6s
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"timed out after 1s"*"not picked up the request"*"raise --timeout"* ]]
+	[[ "$stderr" == *"◎ still waiting for Kustomization app ("*"s elapsed): the controller"* ]]
+	[[ "$stderr" == *"timed out after 6s"*"not picked up the request"*"raise --timeout"* ]]
 	run --separate-stderr eddy reconcile ks nope
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"Kustomization nope not found"* ]]
