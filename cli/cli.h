@@ -97,6 +97,7 @@ int cmd_resume(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 

@@ -16,6 +16,7 @@ static void usage(FILE *out)
 		     "Usage:\n  eddy [command]\n\nAvailable Commands:\n"
 		     "  check       Check the API server and the Flux CRDs\n"
 		     "  events      Display Kubernetes events of Flux objects\n"
+		     "  export      Export Flux objects as YAML (export KIND NAME | --all)\n"
 		     "  get         Get the status of Flux objects (get all, get ks, ...)\n"
 		     "  helm        Render Helm charts offline (helm template)\n"
 		     "  reconcile   Request a reconcile and wait for it\n"
@@ -86,6 +87,8 @@ int main(int argc, char **argv)
 		return cmd_tree(argc - 1, argv + 1);
 	if (strcmp(cmd, "trace") == 0)
 		return cmd_trace(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "helm") == 0)

@@ -277,6 +277,24 @@ EOF
 	[ "$status" -eq 1 ]
 }
 
+@test "export prints clean YAML documents" {
+	run --separate-stderr eddy export source git repo
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "---" ]
+	[ "${lines[1]}" = "apiVersion: source.toolkit.fluxcd.io/v1" ]
+	[ "${lines[2]}" = "kind: GitRepository" ]
+	[[ "$output" == *"url: https://example.com/repo.git"* ]]
+	[[ "$output" != *"status:"* && "$output" != *"resourceVersion"* ]]
+	[[ "$output" != *"last-applied-configuration"* ]]
+	run --separate-stderr eddy export ks --all -A
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^kind: Kustomization$' <<<"$output")" -eq 2 ]
+	# what export prints, kubectl applies unchanged
+	eddy export ks app | k apply --dry-run=server -f - >/dev/null
+	run --separate-stderr eddy export ks nope
+	[ "$status" -eq 1 ]
+}
+
 @test "check and version" {
 	run --separate-stderr eddy check
 	[ "$status" -eq 0 ]
