@@ -4,7 +4,8 @@
  * Flags follow the flux CLI and are accepted before or after the subcommand: --kubeconfig,
  * --context, -n/--namespace (default $FLUX_SYSTEM_NAMESPACE or "flux-system"),
  * -A/--all-namespaces, -o/--output json|yaml, --with-source, --timeout DURATION, --wait[=bool],
- * --for Kind/name, --api-version (trace). Messages go to stderr in flux's style (► action,
+ * --for Kind/name, --api-version (trace),
+ * --status-selector COND=STATUS (get). Messages go to stderr in flux's style (► action,
  * ✔ success, ◎ waiting, ✗ failure), coloured only when stderr is a terminal and NO_COLOR is
  * unset; tables and -o output go to stdout. Every command returns its process exit status
  * (0 ok, 1 failure). */
@@ -21,6 +22,7 @@
 
 typedef struct cli_opts {
 	const char *kubeconfig, *context, *ns, *output, *for_, *api_version;
+	const char *status_selector; /* get: "ready=false" */
 	bool all_ns, with_source, wait, help;
 	int64_t timeout_ms;
 	const char *args[CLI_MAX_ARGS]; /* positional arguments after the command */

@@ -68,7 +68,8 @@ int cmd_export(int argc, char **argv)
 		if (o.nargs && !k)
 			cli_kind_unknown(o.args[0]);
 		else
-			cli_failure("specify a kind and a name or --all, e.g. 'eddy export ks --all'");
+			cli_failure("specify a kind and a name or --all, "
+				    "e.g. 'eddy export ks --all'");
 		return 1;
 	}
 	kube_client *kc = cli_client(&o);

@@ -4,13 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "eddy/mem.h"
 #include "eddy/yml.h"
 
 static void get_usage(void)
 {
-	printf("Usage:\n  eddy get KIND [NAME] [-n NS | -A] [-o json|yaml]\n  eddy get all\n\n"
+	printf("Usage:\n  eddy get KIND [NAME] [-n NS | -A] [-o json|yaml]\n"
+	       "           [--status-selector ready=false]\n  eddy get all\n\n"
 	       "Kinds: kustomizations (ks), sources git (gitrepositories, gitrepo), sources oci,\n"
 	       "sources helm, sources bucket, sources chart, helmreleases (hr),\n"
 	       "imagerepositories, imagepolicies, imageupdateautomations, receivers, alerts,\n"
@@ -34,6 +36,23 @@ static void add_row(cli_table *t, const cli_opts *o, const cJSON *obj, const cha
 	cols[n++] = msg;
 	cli_table_row(t, cols);
 	free(name);
+}
+
+/* --status-selector COND=STATUS (case-insensitive, like flux); a missing condition matches
+ * nothing. */
+static bool selected(const cJSON *obj, const char *sel)
+{
+	if (!sel)
+		return true;
+	const char *eq = strchr(sel, '=');
+	const cJSON *c;
+	cJSON_ArrayForEach(c, yml_get_path(obj, "status.conditions")) {
+		const char *t = yml_get_string(c, "type"), *s = yml_get_string(c, "status");
+		if (t && s && strlen(t) == (size_t)(eq - sel) &&
+		    strncasecmp(t, sel, (size_t)(eq - sel)) == 0)
+			return strcasecmp(s, eq + 1) == 0;
+	}
+	return false;
 }
 
 static void header(cli_table *t, const cli_opts *o)
@@ -82,6 +101,8 @@ static int get_kind(kube_client *kc, const cli_kind *k, const cli_opts *o, const
 	} else {
 		const cJSON *it;
 		cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "items")) {
+			if (!selected(it, o->status_selector))
+				continue;
 			add_row(&t, o, it, in_all ? k->name : NULL);
 			(*count)++;
 		}
@@ -141,6 +162,12 @@ int cmd_get(int argc, char **argv)
 		if (o.help)
 			return 0;
 		cli_failure("specify a kind, e.g. 'eddy get kustomizations' or 'eddy get all'");
+		return 1;
+	}
+	if (o.status_selector && (!strchr(o.status_selector, '=') ||
+				  strchr(o.status_selector, '=') == o.status_selector)) {
+		cli_failure("invalid --status-selector \"%s\"; use CONDITION=STATUS, e.g. "
+			    "ready=false", o.status_selector);
 		return 1;
 	}
 	bool all = strcmp(o.args[0], "all") == 0;

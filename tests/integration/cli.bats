@@ -115,6 +115,13 @@ play_bg() {
 		assert len(d["items"])==3, d'
 	run --separate-stderr eddy get source git repo -o yaml
 	[[ "$output" == *"kind: GitRepository"* ]]
+	run --separate-stderr eddy get all -A --status-selector ready=true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"gitrepository/repo"* && "$output" != *kustomization/* ]]
+	run --separate-stderr eddy get ks --status-selector Ready=True
+	[[ "$stderr" == *"no Kustomization objects found"* ]]
+	run --separate-stderr eddy get ks --status-selector bad
+	[ "$status" -eq 1 ]
 }
 
 @test "get: errors say what to do and exit non-zero" {
