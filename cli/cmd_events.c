@@ -62,6 +62,25 @@ int cmd_events(int argc, char **argv)
 	}
 	err e = {0};
 	kube_opts ko = {.namespace_ = o.all_ns ? NULL : cli_namespace(&o)};
+	/* like flux: the events of a Kustomization or HelmRelease include its source's */
+	char *src_kind = NULL, *src_name = NULL;
+	const cli_kind *fk = for_kind ? cli_kind_by_kind(for_kind) : NULL;
+	if (fk && !fk->source && !o.all_ns) {
+		kube_opts go = {0};
+		err ge = {0};
+		cJSON *fo = kube_get(kc, fk->api_version, fk->kind, ko.namespace_, for_name, &go,
+				     &ge);
+		const cJSON *ref = yml_get_path(fo, "spec.sourceRef");
+		if (!ref)
+			ref = yml_get_path(fo, "spec.chartRef");
+		const char *rk = yml_get_string(ref, "kind"), *rn = yml_get_string(ref, "name");
+		const char *rns = yml_get_string(ref, "namespace");
+		if (rk && rn && (!rns || !*rns || strcmp(rns, ko.namespace_) == 0)) {
+			src_kind = xstrdup(rk);
+			src_name = xstrdup(rn);
+		}
+		cJSON_Delete(fo);
+	}
 	cJSON *list = kube_list(kc, "v1", "Event", &ko, &e);
 	int rc = 0;
 	if (!list) {
@@ -75,8 +94,11 @@ int cmd_events(int argc, char **argv)
 	cJSON_ArrayForEach(ev, items) {
 		const char *ik = yml_get_string(ev, "involvedObject.kind");
 		const char *in = yml_get_string(ev, "involvedObject.name");
-		if (for_kind && (!ik || strcasecmp(ik, for_kind) != 0 || !in ||
-				 strcmp(in, for_name) != 0))
+		bool is_for = ik && in && for_kind && strcasecmp(ik, for_kind) == 0 &&
+			      strcmp(in, for_name) == 0;
+		bool is_src = ik && in && src_kind && strcmp(ik, src_kind) == 0 &&
+			      strcmp(in, src_name) == 0;
+		if (for_kind && !is_for && !is_src)
 			continue;
 		evs[m++] = ev;
 	}
@@ -117,6 +139,8 @@ int cmd_events(int argc, char **argv)
 	free(evs);
 out:
 	cJSON_Delete(list);
+	free(src_kind);
+	free(src_name);
 	free(for_kind);
 	kube_client_free(kc);
 	return rc;

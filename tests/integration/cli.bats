@@ -244,9 +244,13 @@ EOF
 	[[ "${lines[0]}" =~ ^LAST\ SEEN\ +TYPE\ +REASON\ +OBJECT\ +MESSAGE$ ]]
 	[[ "${lines[1]}" =~ Warning\ +GitOperationFailed\ +GitRepository/repo\ +failed ]]
 	[[ "${lines[2]}" =~ ^[0-9]+s\ +Normal\ +ReconciliationSucceeded\ +Kustomization/app ]]
+	# like flux, a Kustomization's events include its source's
 	run --separate-stderr eddy events --for ks/app
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[1]}" == *"GitRepository/repo"* ]]
+	[[ "${lines[2]}" == *"Kustomization/app"* ]]
+	run --separate-stderr eddy events --for GitRepository/repo
 	[ "${#lines[@]}" -eq 2 ]
-	[[ "${lines[1]}" == *"Kustomization/app"* ]]
 	run --separate-stderr eddy events -A --for GitRepository/repo
 	[[ "${lines[0]}" == NAMESPACE* ]]
 	[[ "${lines[1]}" == flux-system*GitRepository/repo* ]]
