@@ -57,6 +57,8 @@ static bool hoist_command(int argc, char **argv)
 	return true;
 }
 
+int cmd_kustomize(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && argv[1][0] == '-' && !hoist_command(argc, argv)) {
@@ -69,6 +71,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "kustomize") == 0)
+		return cmd_kustomize(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("eddy: v%s\n", EDDY_VERSION);
 		return 0;
