@@ -19,6 +19,7 @@ static void usage(FILE *out)
 		     "  export      Export Flux objects as YAML (export KIND NAME | --all)\n"
 		     "  get         Get the status of Flux objects (get all, get ks, ...)\n"
 		     "  helm        Render Helm charts offline (helm template)\n"
+		     "  kustomize   Build a kustomization offline (kustomize build DIR)\n"
 		     "  reconcile   Request a reconcile and wait for it\n"
 		     "  resume      Resume a suspended object and wait for its reconcile\n"
 		     "  suspend     Suspend the reconciliation of an object\n"
