@@ -147,6 +147,14 @@ play_bg() {
 	run --separate-stderr eddy get ks --kubeconfig "$WORK/dead"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"cannot reach the API server"* ]]
+	# colour on a terminal only
+	if command -v script >/dev/null; then
+		run script -qec "$EDDY_BIN/eddy get ks --kubeconfig $WORK/none" /dev/null
+		[ "$status" -eq 1 ]
+		[[ "$output" == *$'\033[31m✗\033[0m cannot load the kubeconfig'* ]]
+		NO_COLOR=1 run script -qec "$EDDY_BIN/eddy get ks --kubeconfig $WORK/none" /dev/null
+		[[ "$output" != *$'\033'* ]]
+	fi
 }
 
 @test "suspend and resume change spec.suspend with flux's messages" {
