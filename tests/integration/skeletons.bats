@@ -9,6 +9,14 @@ setup() {
 	: "${EDDY_BIN:?EDDY_BIN must point at build/bin}"
 	WORK=$(mktemp -d)
 	PID=""
+	cat >"$WORK/kubeconfig" <<-EOF
+	apiVersion: v1
+	kind: Config
+	clusters: [{name: none, cluster: {server: "http://127.0.0.1:1"}}]
+	contexts: [{name: none, context: {cluster: none, user: none}}]
+	users: [{name: none, user: {}}]
+	current-context: none
+	EOF
 }
 
 teardown() {
@@ -33,7 +41,17 @@ start() {
 	local pre=()
 	while [ "$1" != "--" ]; do pre+=("$1"); shift; done
 	shift
-	"${pre[@]}" "$EDDY_BIN/$1" "${@:2}" 2>"$WORK/log" >"$WORK/out" &
+	local extra=()
+	# Controllers with a reconciler need a kubeconfig (one pointing nowhere will do: they are
+	# ready before their first list) and, for source-controller, a storage directory.
+	if [[ "$1" == *-controller ]]; then
+		extra+=(--kubeconfig "$WORK/kubeconfig")
+		if "$EDDY_BIN/$1" --help 2>&1 | grep -q -- '--storage-path'; then
+			extra+=(--storage-path "$WORK/storage-$1")
+			mkdir -p "$WORK/storage-$1"
+		fi
+	fi
+	"${pre[@]}" "$EDDY_BIN/$1" "${@:2}" "${extra[@]}" 2>"$WORK/log" >"$WORK/out" &
 	PID=$!
 }
 
