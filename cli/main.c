@@ -16,6 +16,8 @@ static void usage(FILE *out)
 		     "      --version   version for eddy\n");
 }
 
+int cmd_kustomize(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -24,6 +26,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "kustomize") == 0)
+		return cmd_kustomize(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("eddy: v%s\n", EDDY_VERSION);
 		return 0;

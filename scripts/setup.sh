@@ -8,7 +8,7 @@ APT_PACKAGES=(
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev git unzip curl ca-certificates
   libuv1-dev libcurl4-openssl-dev libgit2-dev libyaml-dev libcjson-dev libarchive-dev libssl-dev
   libsqlite3-dev sqlite3 libpcre2-dev libhttp-parser-dev libcmocka-dev bats valgrind
-  lighttpd openssh-server openssh-client docker-registry gnupg python3 python3-yaml procps iproute2
+  lighttpd lighttpd-mod-openssl openssh-server openssh-client docker-registry gnupg python3 python3-yaml procps iproute2
 )
 
 missing=()

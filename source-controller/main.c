@@ -1,11 +1,24 @@
-/* source-controller: GitRepository, HelmRepository, HelmChart, OCIRepository and Bucket
- * reconcilers and the artifact file server. For now the skeleton: flags, logging, health and
- * metrics endpoints, graceful stop (see eddy/app.h). */
+/* source-controller: the GitRepository reconciler and the artifact file server (HelmRepository,
+ * HelmChart, OCIRepository and Bucket are not implemented yet). The loop thread owns the HTTP
+ * servers and the runtime's handle; reconciles (libgit2, packing) run on the runtime's workers.
+ * See docs/source-controller.md. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "eddy/app.h"
+#include "eddy/art.h"
+#include "eddy/git.h"
+#include "eddy/http.h"
+#include "eddy/kube.h"
+#include "eddy/mem.h"
+#include "eddy/rt.h"
+#include "sc.h"
 
 static struct {
 	long long helm_index_max_size, helm_chart_max_size, helm_chart_file_max_size;
-	long long helm_cache_max_size, artifact_retention_records;
+	long long helm_cache_max_size, artifact_retention_records, git_max_size;
 	int64_t helm_cache_ttl, helm_cache_purge_interval, artifact_retention_ttl;
 	const char *artifact_digest_algo;
 	app_strings ssh_kex_algos, ssh_hostkey_algos;
@@ -18,6 +31,7 @@ static struct {
 	.helm_cache_purge_interval = APP_MINUTE,
 	.artifact_retention_ttl = APP_MINUTE,
 	.artifact_digest_algo = "sha256",
+	.git_max_size = 2LL << 30,
 };
 
 static const app_flag extra[] = {
@@ -40,11 +54,144 @@ static const app_flag extra[] = {
 	  "The maximum number of artifacts to be kept in storage after a garbage collection."),
 	APP_FLAG("artifact-digest-algo", APP_FLAG_STRING, &opt.artifact_digest_algo,
 	  "The algorithm to use to calculate the digest of artifacts."),
+	APP_FLAG("git-max-size", APP_FLAG_SIZE, &opt.git_max_size,
+	  "The max number of bytes fetched from a Git repository (0 = no limit; Eddy only)."),
 	APP_FLAG("ssh-kex-algos", APP_FLAG_STRINGS, &opt.ssh_kex_algos,
 	  "The list of key exchange algorithms to use for ssh connections."),
 	APP_FLAG("ssh-hostkey-algos", APP_FLAG_STRINGS, &opt.ssh_hostkey_algos,
 	  "The list of hostkey algorithms to use for ssh connections."),
 };
+
+static struct {
+	sc_ctx sc;
+	kube_client *kube;
+	rt_manager *m;
+	http_server *storage;
+	char *root;
+} S;
+
+static void storage_handler(http_request *req, void *data)
+{
+	(void)data;
+	const char *path = http_request_path(req);
+	/* the scratch space is not served */
+	if (!strncmp(path, "/.tmp", 5) && (path[5] == '/' || !path[5])) {
+		http_respond(req, 404, "text/plain", "404 page not found\n", 19);
+		return;
+	}
+	if (!strcmp(path, "/")) {
+		http_respond(req, 200, "text/plain", "ok\n", 3);
+		return;
+	}
+	http_serve_file(req, S.root, path);
+}
+
+static void manager_done(rt_manager *m, int status, void *arg)
+{
+	(void)m;
+	app *a = arg;
+	if (status < 0)
+		app_stop(a, 1);
+}
+
+static void on_stop(app *a, void *arg)
+{
+	(void)a;
+	(void)arg;
+	if (S.m)
+		rt_manager_stop(S.m);
+	if (S.storage) {
+		http_server_close(S.storage, NULL, NULL);
+		S.storage = NULL;
+	}
+}
+
+static void on_reconciled(const char *kind, const char *ns, const char *name, double seconds,
+	const err *result, void *ud)
+{
+	app *a = ud;
+	met_flux_record_duration(&a->flux, kind, ns, name, seconds);
+	met_flux_record_result(&a->flux, "gitrepository",
+		err_is_set(result) ? "error" : "success", seconds);
+}
+
+static int start(app *a, void *arg)
+{
+	(void)arg;
+	err e = {0};
+	app_config *cfg = &a->cfg;
+	gitx_global_init();
+	char rp[PATH_MAX];
+	if (!realpath(cfg->storage_path, rp)) {
+		log_error(&a->log, "no such directory", "storage path does not exist",
+			LOG_S("path", cfg->storage_path));
+		return -1;
+	}
+	S.root = xstrdup(rp);
+	/* checkouts left behind by a crash */
+	art_remove_dir(S.root, ".tmp", NULL);
+	http_server_opts ho = {0};
+	S.storage = http_server_new(&a->loop, &ho, storage_handler, NULL, &e);
+	if (!S.storage || http_server_listen(S.storage, cfg->storage_addr, &e) < 0) {
+		log_error(&a->log, e.msg, "unable to start the artifact server",
+			LOG_S("addr", cfg->storage_addr));
+		return -1;
+	}
+	const char *adv = cfg->storage_adv_addr;
+	if (adv && *adv) {
+		S.sc.adv_addr = xstrdup(adv);
+	} else {
+		const char *sa = cfg->storage_addr;
+		const char *colon = strrchr(sa, ':');
+		char host[256];
+		snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - sa) : (int)strlen(sa), sa);
+		if (!host[0] || !strcmp(host, "0.0.0.0")) {
+			const char *h = getenv("HOSTNAME");
+			snprintf(host, sizeof host, "%s", host[0] && h ? h : "localhost");
+		}
+		S.sc.adv_addr = xasprintf("%s:%d", host, http_server_port(S.storage));
+	}
+	log_info(&a->log, "artifact server listening", LOG_S("addr",
+		http_server_address(S.storage)), LOG_S("advertised", S.sc.adv_addr));
+	kube_config kc;
+	if (kube_config_auto(&kc, cfg->kubeconfig, NULL, &e) < 0) {
+		log_error(&a->log, e.msg, "unable to load the kubeconfig");
+		return -1;
+	}
+	kc.qps = cfg->kube_api_qps;
+	kc.burst = (int)cfg->kube_api_burst;
+	S.kube = kube_client_new(&kc, &e);
+	kube_config_release(&kc);
+	if (!S.kube) {
+		log_error(&a->log, e.msg, "unable to create the Kubernetes client");
+		return -1;
+	}
+	S.sc.a = a;
+	S.sc.storage_path = S.root;
+	S.sc.retention_ttl_s = (unsigned)(opt.artifact_retention_ttl / APP_SECOND);
+	S.sc.retention_records = (unsigned)opt.artifact_retention_records;
+	S.sc.requeue_dependency_ms = (int64_t)app_duration_ms(cfg->requeue_dependency);
+	S.sc.git_max_bytes = (uint64_t)opt.git_max_size;
+	rt_manager_opts mo = {
+		.name = "source-controller",
+		.concurrent = (int)cfg->concurrent,
+		.leader_election = cfg->enable_leader_election,
+		.lease_duration_s = (int)(cfg->leader_election_lease_duration / APP_SECOND),
+		.renew_deadline_s = (int)(cfg->leader_election_renew_deadline / APP_SECOND),
+		.retry_period_s = (int)(cfg->leader_election_retry_period / APP_SECOND),
+		.interval_jitter_pct = (int)cfg->interval_jitter_percentage,
+		.on_reconciled = on_reconciled,
+		.ud = a,
+	};
+	S.m = rt_manager_new(S.kube, &mo);
+	sc_gitrepository_new(S.m, &S.sc);
+	app_on_stop(a, on_stop, NULL);
+	if (rt_manager_start(S.m, &a->loop, manager_done, a, &e) < 0) {
+		log_error(&a->log, e.msg, "unable to start the manager");
+		return -1;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -57,8 +204,15 @@ int main(int argc, char **argv)
 		.default_concurrent = 2,
 		.extra = extra,
 		.nextra = sizeof extra / sizeof extra[0],
+		.start = start,
 	};
 	int rc = app_main(&spec, argc, argv);
+	if (S.m)
+		rt_manager_free(S.m);
+	if (S.kube)
+		kube_client_free(S.kube);
+	free(S.sc.adv_addr);
+	free(S.root);
 	app_strings_release(&opt.ssh_kex_algos);
 	app_strings_release(&opt.ssh_hostkey_algos);
 	return rc;

@@ -1,0 +1,92 @@
+/* git: fetching Git sources the way Flux's source-controller does, over libgit2 1.5.
+ *
+ * gitx_checkout() resolves a reference on a remote (http, https or ssh), fetches just what that
+ * reference needs into a fresh repository at `dir` and checks the commit out there. Reference
+ * precedence is Flux's: commit > name > tag > semver > branch (default branch "master"); with
+ * both a branch and a commit, the branch is fetched and must contain the commit. Revisions use
+ * Flux's strings: "<branch>@sha1:<hex>", "<tag>@sha1:<hex>" (a semver range resolves to the
+ * highest matching tag), "<full ref name>@sha1:<hex>" for ref.name, "sha1:<hex>" for a lone
+ * commit.
+ *
+ * Before fetching, the remote's references are listed (ls-remote). When opts.last_revision is
+ * set and the resolved revision equals it, nothing is fetched and the result says `unchanged`
+ * (the caller then keeps its artifact: "no clone when unchanged").
+ *
+ * Authentication (keys of Flux's Git secret): HTTP basic (username/password), a bearer token
+ * (an Authorization header), SSH private key (PEM/OpenSSH, from memory, optional password
+ * as passphrase; user "git" unless a username is given) with known_hosts verification (the
+ * server's host key must match an entry for the host, plain or hashed; an unknown key fails), a
+ * CA certificate for HTTPS (ca.crt, checked per fetch with OpenSSL against the server's
+ * certificate; nothing global is changed). Client certificates (tls.crt/tls.key) are not
+ * supported by libgit2's transports and fail with a clear error.
+ *
+ * Limits: timeout_ms bounds the whole operation (checked in every transfer and progress
+ * callback, so a silent peer is only noticed when it sends again or the OS times out);
+ * max_bytes caps the bytes received. Errors carry Flux reasons: "AuthenticationFailed",
+ * "GitOperationFailed", "URLInvalid" (stalling). Messages never contain credentials (URLs are
+ * printed without their userinfo).
+ *
+ * Everything blocks: call from worker threads. Safe to call concurrently on different dirs.
+ * gitx_global_init() must run once before (it calls git_libgit2_init). */
+#ifndef EDDY_GIT_H
+#define EDDY_GIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eddy/err.h"
+
+typedef struct gitx_auth {
+	const char *username, *password;  /* basic auth; for SSH: user and key passphrase */
+	const char *bearer_token;
+	const char *identity;             /* SSH private key (PEM or OpenSSH format) */
+	const char *known_hosts;          /* OpenSSH known_hosts text */
+	const char *ca_pem;               /* HTTPS CA bundle (PEM) */
+	const char *cert_pem, *key_pem;   /* HTTPS client certificate: unsupported (error) */
+} gitx_auth;
+
+typedef struct gitx_ref {
+	const char *branch, *tag, *semver, *name, *commit; /* NULL or "" = unset */
+} gitx_ref;
+
+typedef struct gitx_opts {
+	const char *url;
+	gitx_ref ref;
+	gitx_auth auth;
+	int64_t timeout_ms;       /* 0 = none */
+	uint64_t max_bytes;       /* received bytes; 0 = no cap */
+	const char *last_revision; /* skip the fetch when the remote still resolves to it */
+	bool recurse_submodules;
+	const char *const *sparse; /* directories to check out (NULL = everything) */
+	size_t nsparse;
+} gitx_opts;
+
+typedef struct gitx_result {
+	char revision[1024];    /* Flux revision string */
+	char commit[41];       /* hex of the checked-out commit */
+	char tag_object[41];   /* hex of the annotated tag object ("" when none) */
+	char *message;         /* the commit message (allocated; NULL when unchanged) */
+	bool unchanged;        /* last_revision matched: nothing fetched, dir untouched */
+} gitx_result;
+
+int gitx_global_init(void);
+/* See above. dir must not exist or be empty. */
+int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *r, err *e);
+void gitx_result_release(gitx_result *r);
+
+/* Verification of PGP signatures (Flux's spec.verify). keys are ASCII-armored public keys
+ * (the *.asc values of the verification secret). mode is "HEAD"/"head" (commit), "Tag" or
+ * "TagAndHEAD". On success *out_msg (allocated) says what was verified, in Flux's words.
+ * Errors: reason "InvalidCommitSignature" / "InvalidTagSignature" (unsigned, bad or unknown
+ * key), "VerificationError" (bad mode, no keys, gpg failure). Runs gpg(1) with a private
+ * temporary GNUPGHOME. */
+int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
+	const char *const *keys, size_t nkeys, char **out_msg, err *e);
+
+/* "<ref>@sha1:<hex>" -> the hex part ("" when absent); helper for callers. */
+const char *gitx_revision_hex(const char *revision);
+/* url without "user:password@" (allocated); for messages and logs. */
+char *gitx_redact_url(const char *url);
+
+#endif

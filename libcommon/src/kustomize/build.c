@@ -1,0 +1,636 @@
+/* The build: load a kustomization, accumulate its resources (files, bases, components,
+ * generators), run its transformers in kustomize's order, and at the top finish with hash
+ * suffixes, name references, vars and the output order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+
+#include "eddy/mem.h"
+#include "kz_int.h"
+
+static const cJSON *field(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *const known_fields[] = {
+	"apiVersion", "kind", "metadata", "resources", "bases", "components", "crds",
+	"namespace", "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations",
+	"images", "replicas", "patches", "patchesStrategicMerge", "patchesJson6902",
+	"configMapGenerator", "secretGenerator", "generatorOptions", "replacements", "vars",
+	"openapi", "buildMetadata", "sortOptions", "transformers", "generators", "validators",
+	"configurations", "helmCharts", "helmGlobals", "helmChartInflationGenerator",
+	"inventory", "imageTags", NULL,
+};
+
+/* Go type of the fields whose shape is checked: s string, l list, m map of strings, o object. */
+static const struct { const char *f; char t; } field_types[] = {
+	{"namespace", 's'}, {"namePrefix", 's'}, {"nameSuffix", 's'}, {"kind", 's'},
+	{"apiVersion", 's'}, {"commonLabels", 'm'}, {"commonAnnotations", 'm'},
+	{"resources", 'l'}, {"bases", 'l'}, {"components", 'l'}, {"crds", 'l'},
+	{"images", 'l'}, {"replicas", 'l'}, {"patches", 'l'}, {"patchesStrategicMerge", 'l'},
+	{"patchesJson6902", 'l'}, {"configMapGenerator", 'l'}, {"secretGenerator", 'l'},
+	{"replacements", 'l'}, {"vars", 'l'}, {"transformers", 'l'}, {"generators", 'l'},
+	{"labels", 'l'}, {"configurations", 'l'}, {"generatorOptions", 'o'},
+	{"sortOptions", 'o'}, {"openapi", 'o'}, {"buildMetadata", 'l'}, {"metadata", 'o'},
+	{NULL, 0},
+};
+
+static const char *go_kind(const cJSON *v)
+{
+	if (cJSON_IsNumber(v))
+		return "number";
+	if (cJSON_IsBool(v))
+		return "bool";
+	if (cJSON_IsArray(v))
+		return "array";
+	if (cJSON_IsObject(v))
+		return "object";
+	return "string";
+}
+
+static int check_fields(const cJSON *k, const char *path, err *e)
+{
+	const cJSON *it;
+	(void)path;
+	cJSON_ArrayForEach(it, k) {
+		bool ok = false;
+		for (size_t i = 0; known_fields[i] && !ok; i++)
+			ok = !strcmp(known_fields[i], it->string);
+		if (!ok)
+			return err_fail(e, KZ_REASON, "invalid Kustomization: json: unknown field "
+					"\"%s\"", it->string);
+		if (cJSON_IsNull(it))
+			continue;
+		for (size_t i = 0; field_types[i].f; i++) {
+			if (strcmp(field_types[i].f, it->string))
+				continue;
+			char t = field_types[i].t;
+			bool good = (t == 's' && cJSON_IsString(it)) ||
+				    (t == 'l' && cJSON_IsArray(it)) ||
+				    (t == 'o' && cJSON_IsObject(it)) || (t == 'm' &&
+					cJSON_IsObject(it));
+			const cJSON *bad = it;
+			if (good && t == 'm') {
+				const cJSON *v;
+				cJSON_ArrayForEach(v, it)
+					if (!cJSON_IsString(v) && !cJSON_IsNull(v)) {
+						good = false;
+						bad = v;
+						break;
+					}
+			}
+			if (!good)
+				return err_fail(e, KZ_REASON, "invalid Kustomization: json: cannot "
+						"unmarshal %s into Go struct field "
+							"Kustomization.%s",
+						go_kind(bad), it->string);
+		}
+	}
+	return 0;
+}
+
+static const char *const kfile_names[] = {"kustomization.yaml", "kustomization.yml",
+					  "Kustomization", NULL};
+
+/* Read and parse the kustomization file of dir. */
+static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
+{
+	char *data = NULL;
+	size_t len = 0;
+	if (top && c->opt.kustomization) {
+		data = xstrndup(c->opt.kustomization, c->opt.kustomization_len);
+		len = c->opt.kustomization_len;
+		free(c->cur_kfile);
+		c->cur_kfile = xasprintf("%s/kustomization.yaml", dir);
+	} else {
+		char *found = NULL;
+		int nfound = 0;
+		for (int i = 0; kfile_names[i]; i++) {
+			char *p = xasprintf("%s/%s", dir, kfile_names[i]);
+			if (kz_is_file(p)) {
+				nfound++;
+				if (!found)
+					found = p;
+				else
+					free(p);
+			} else {
+				free(p);
+			}
+		}
+		if (nfound > 1) {
+			free(found);
+			err_fail(e, KZ_REASON, "Found multiple kustomization files under: %s", dir);
+			return NULL;
+		}
+		if (!found) {
+			err_fail(e, KZ_REASON, "unable to find one of 'kustomization.yaml', "
+				 "'kustomization.yml' or 'Kustomization' in directory '%s'", dir);
+			return NULL;
+		}
+		char *real = kz_resolve(c, dir, found, e);
+		free(found);
+		if (!real)
+			return NULL;
+		data = kz_read_file(c, real, &len, e);
+		free(c->cur_kfile);
+		c->cur_kfile = real;
+		if (!data)
+			return NULL;
+	}
+	cJSON *docs = kz_yaml_parse(data, len, e);
+	free(data);
+	if (!docs)
+		return NULL;
+	cJSON *k;
+	if (cJSON_GetArraySize(docs) == 0) {
+		cJSON_Delete(docs);
+		err_fail(e, KZ_REASON, "kustomization.yaml is empty");
+		return NULL;
+	} else if (cJSON_GetArraySize(docs) > 1) {
+		cJSON_Delete(docs);
+		err_fail(e, KZ_REASON, "kustomization file in %s has more than one document", dir);
+		return NULL;
+	} else {
+		k = cJSON_DetachItemFromArray(docs, 0);
+	}
+	cJSON_Delete(docs);
+	if (!cJSON_IsObject(k)) {
+		cJSON_Delete(k);
+		err_fail(e, KZ_REASON,
+			"invalid Kustomization: json: cannot unmarshal into Go value "
+			 "of type types.Kustomization");
+		return NULL;
+	}
+	if (check_fields(k, dir, e) < 0) {
+		cJSON_Delete(k);
+		return NULL;
+	}
+	return k;
+}
+
+static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool component,
+		      err *e);
+
+static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const char *p, err *e)
+{
+	if (kz_is_remote(p)) {
+		if (!c->opt.allow_remote)
+			return err_fail(e, KZ_REASON, "%s: remote bases are disabled", p);
+		return err_fail(e, KZ_REASON, "%s: fetching remote bases is not supported", p);
+	}
+	char *real = kz_resolve(c, dir, p, e);
+	if (!real) {
+		err_prefix(e, "accumulating resources");
+		return -1;
+	}
+	int rc;
+	if (kz_is_dir(real)) {
+		kz_resmap sub = {0};
+		rc = accumulate(c, real, &sub, false, false, e);
+		if (rc == 0) {
+			for (size_t i = 0; i < sub.n; i++) {
+				if (rc == 0)
+					rc = kz_resmap_append(m, sub.v[i], e);
+				else
+					kz_res_free(sub.v[i]);
+			}
+			sub.n = 0;
+		}
+		kz_resmap_release(&sub);
+		if (rc < 0)
+			err_prefix(e, "accumulating resources from '%s'", p);
+	} else {
+		/* files must sit in or below the kustomization's directory */
+		size_t dl = strlen(dir);
+		if (strncmp(real, dir, dl) || (real[dl] != '/' && real[dl] != 0)) {
+			err_fail(e, KZ_REASON, "security; file '%s' is not in or below '%s'", real,
+				 dir);
+			free(real);
+			return -1;
+		}
+		size_t len;
+		char *data = kz_read_file(c, real, &len, e);
+		if (!data) {
+			free(real);
+			return -1;
+		}
+		char *rel = kz_relpath(c->top_dir, real);
+		char *origin = xasprintf("path: %s\n", rel);
+		free(rel);
+		rc = kz_load_resources_text(c, m, data, len, p, origin, e);
+		free(origin);
+		free(data);
+		if (rc < 0)
+			err_prefix(e, "accumulating resources from '%s'", p);
+	}
+	free(real);
+	return rc;
+}
+
+static int str_list(const cJSON *l, const char *what, err *e)
+{
+	const cJSON *it;
+	if (!l)
+		return 0;
+	if (!cJSON_IsArray(l))
+		return err_fail(e, KZ_REASON, "invalid Kustomization: %s must be a list", what);
+	cJSON_ArrayForEach(it, l)
+		if (!cJSON_IsString(it))
+			return err_fail(e, KZ_REASON, "invalid Kustomization: %s must be a list of "
+					"strings", what);
+	return 0;
+}
+
+/* buildMetadata transformerAnnotations: every resource present when a transformer configured in
+ * a kustomization runs records it, n times (once per entry). */
+static void record(kz_ctx *c, kz_resmap *m, const char *kind, int n)
+{
+	if (!c->track || n <= 0 || !c->cur_kfile)
+		return;
+	char *rel = kz_relpath(c->top_dir, c->cur_kfile);
+	for (size_t i = 0; i < m->n; i++) {
+		kz_res *r = m->v[i];
+		for (int j = 0; j < n; j++) {
+			char *t = xasprintf("%s- configuredIn: %s\n  configuredBy:\n    "
+				"apiVersion: "
+					    "builtin\n    kind: %s\n", r->transforms ?
+						r->transforms : "",
+					    rel, kind);
+			free(r->transforms);
+			r->transforms = t;
+		}
+	}
+	free(rel);
+}
+
+static int count_of(const cJSON *k, const char *f)
+{
+	const cJSON *v = field(k, f);
+	if (cJSON_IsArray(v) || cJSON_IsObject(v))
+		return cJSON_GetArraySize(v);
+	return cJSON_IsString(v) && *v->valuestring ? 1 : 0;
+}
+
+static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSON *k, err *e)
+{
+	if (kz_patches_apply(c, m, dir, k, 0, e) < 0)
+		return -1;
+	record(c, m, "PatchStrategicMergeTransformer", count_of(k, "patchesStrategicMerge") > 0);
+	record(c, m, "PatchTransformer", count_of(k, "patches"));
+	const cJSON *ns = field(k, "namespace");
+	if (ns && !cJSON_IsString(ns))
+		return err_fail(e, KZ_REASON, "invalid Kustomization: namespace must be a string");
+	if (ns && kz_namespace_apply(c, m, k, e) < 0)
+		return -1;
+	record(c, m, "NamespaceTransformer", count_of(k, "namespace"));
+	const cJSON *pre = field(k, "namePrefix"), *suf = field(k, "nameSuffix");
+	if (kz_prefix_suffix_apply(c, m, cJSON_IsString(pre) ? pre->valuestring : "", "",
+				   &c->cfg.name_prefix, e) < 0)
+		return -1;
+	record(c, m, "PrefixTransformer", count_of(k, "namePrefix"));
+	if (kz_prefix_suffix_apply(c, m, "", cJSON_IsString(suf) ? suf->valuestring : "",
+				   &c->cfg.name_suffix, e) < 0)
+		return -1;
+	record(c, m, "SuffixTransformer", count_of(k, "nameSuffix"));
+	const cJSON *labels = field(k, "labels"), *l;
+	cJSON_ArrayForEach(l, labels) {
+		kz_fsv fs = {0};
+		if (kz_fsv_from_json(&fs, field(l, "fields"), e) < 0) {
+			kz_fsv_release(&fs);
+			return -1;
+		}
+		const kz_fsv *add;
+		if (cJSON_IsTrue(field(l, "includeSelectors"))) {
+			add = &c->cfg.common_labels;
+		} else if (cJSON_IsTrue(field(l, "includeTemplates"))) {
+			add = &c->cfg.template_labels;
+		} else {
+			kz_fsv_add(&fs, NULL, NULL, NULL, "metadata/labels", true);
+			add = NULL;
+		}
+		for (size_t i = 0; add && i < add->n; i++)
+			kz_fsv_add(&fs, add->v[i].group, add->v[i].version, add->v[i].kind,
+				   add->v[i].path, add->v[i].create);
+		int rc = kz_labels_apply(c, m, field(l, "pairs"), &fs, true, e);
+		kz_fsv_release(&fs);
+		if (rc < 0)
+			return -1;
+		record(c, m, "LabelTransformer", 1);
+	}
+	if (kz_labels_apply(c, m, field(k, "commonLabels"), &c->cfg.common_labels, true, e) < 0)
+		return -1;
+	/* kustomize runs (and records) the commonLabels transformer when labels are used too */
+	record(c, m, "LabelTransformer",
+	       count_of(k, "commonLabels") > 0 || count_of(k, "labels") > 0);
+	if (kz_labels_apply(c, m, field(k, "commonAnnotations"), &c->cfg.annotations, false, e) < 0)
+		return -1;
+	record(c, m, "AnnotationsTransformer", count_of(k, "commonAnnotations") > 0);
+	if (kz_patches_apply(c, m, dir, k, 1, e) < 0) /* JSON 6902 (legacy field) */
+		return -1;
+	record(c, m, "PatchJson6902Transformer", count_of(k, "patchesJson6902"));
+	if (kz_replicas_apply(c, m, field(k, "replicas"), &c->cfg.replicas, e) < 0)
+		return -1;
+	record(c, m, "ReplicaCountTransformer", count_of(k, "replicas"));
+	if (kz_images_apply(c, m, field(k, "images"), &c->cfg.images, e) < 0)
+		return -1;
+	record(c, m, "ImageTagTransformer", count_of(k, "images"));
+	if (kz_replacements_apply(c, m, dir, field(k, "replacements"), e) < 0)
+		return -1;
+	record(c, m, "ReplacementTransformer", count_of(k, "replacements") > 0);
+	return 0;
+}
+
+static int check_file(kz_ctx *c, const char *dir, const char *p, err *e)
+{
+	char *real = kz_resolve(c, dir, p, e);
+	if (!real)
+		return -1;
+	size_t len;
+	char *data = kz_read_file(c, real, &len, e);
+	free(real);
+	if (!data)
+		return -1;
+	cJSON *docs = kz_yaml_parse(data, len, e);
+	free(data);
+	if (!docs)
+		return -1;
+	cJSON_Delete(docs);
+	return 0;
+}
+
+static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool component,
+		      err *e)
+{
+	if (c->depth >= c->opt.max_depth)
+		return err_fail(e, KZ_REASON, "kustomizations nested deeper than %u",
+				c->opt.max_depth);
+	if (kz_strv_has(&c->stack, dir))
+		return err_fail(e, KZ_REASON, "cycle detected: '%s' includes itself", dir);
+	char *saved_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
+	cJSON *k = load_kustomization(c, dir, top, e);
+	if (!k) {
+		free(saved_kfile);
+		return -1;
+	}
+	char *my_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
+	int rc = -1;
+	const cJSON *kind = field(k, "kind");
+	const char *ks = cJSON_IsString(kind) ? kind->valuestring : "Kustomization";
+	if (component && strcmp(ks, "Component")) {
+		err_fail(e, KZ_REASON, "expected kind 'Component' for path '%s' but got '%s'", dir,
+			 ks);
+		goto out;
+	}
+	if (!component && !strcmp(ks, "Component")) {
+		err_fail(e, KZ_REASON, "expected kind != 'Component' for path '%s'", dir);
+		goto out;
+	}
+	c->depth++;
+	kz_strv_push(&c->stack, dir);
+	if (top) {
+		c->sort_options = cJSON_Duplicate(field(k, "sortOptions"), true);
+		c->build_metadata = cJSON_Duplicate(field(k, "buildMetadata"), true);
+		const cJSON *bm;
+		cJSON_ArrayForEach(bm, c->build_metadata)
+			if (cJSON_IsString(bm) && !strcmp(bm->valuestring,
+				"transformerAnnotations"))
+				c->track = true;
+	}
+
+	const cJSON *it;
+	static const char *const lists[] = {"resources", "bases", "components", "crds",
+					    "configurations", "patchesStrategicMerge", NULL};
+	for (int i = 0; lists[i]; i++)
+		if (str_list(field(k, lists[i]), lists[i], e) < 0)
+			goto pop;
+	cJSON_ArrayForEach(it, field(k, "resources"))
+		if (add_resource_path(c, dir, m, it->valuestring, e) < 0)
+			goto pop;
+	cJSON_ArrayForEach(it, field(k, "bases"))
+		if (add_resource_path(c, dir, m, it->valuestring, e) < 0)
+			goto pop;
+	cJSON_ArrayForEach(it, field(k, "configurations")) {
+		char *real = kz_resolve(c, dir, it->valuestring, e);
+		if (!real)
+			goto pop;
+		size_t len;
+		char *data = kz_read_file(c, real, &len, e);
+		free(real);
+		if (!data)
+			goto pop;
+		cJSON *docs = kz_yaml_parse(data, len, e), *d;
+		free(data);
+		if (!docs)
+			goto pop;
+		int r2 = 0;
+		cJSON_ArrayForEach(d, docs)
+			if (r2 == 0)
+				r2 = kz_config_merge_json(&c->cfg, d, e);
+		cJSON_Delete(docs);
+		if (r2 < 0)
+			goto pop;
+	}
+	free(c->cur_kfile);
+	c->cur_kfile = my_kfile ? xstrdup(my_kfile) : NULL;
+	/* crds and openapi files must exist and parse (their schemas are not used further) */
+	cJSON_ArrayForEach(it, field(k, "crds")) {
+		if (check_file(c, dir, it->valuestring, e) < 0)
+			goto pop;
+	}
+	const cJSON *oa = field(k, "openapi");
+	if (cJSON_IsString(field(oa, "path")) &&
+	    check_file(c, dir, field(oa, "path")->valuestring, e) < 0)
+		goto pop;
+	const cJSON *gopts = field(k, "generatorOptions");
+	if (kz_generate(c, m, dir, field(k, "configMapGenerator"), "configMap", gopts, e) < 0)
+		goto pop;
+	if (kz_generate(c, m, dir, field(k, "secretGenerator"), "secret", gopts, e) < 0)
+		goto pop;
+	if (str_list(field(k, "generators"), "generators", e) < 0 ||
+	    str_list(field(k, "transformers"), "transformers", e) < 0 ||
+	    str_list(field(k, "validators"), "validators", e) < 0)
+		goto pop;
+	if (kz_plugins_apply(c, m, dir, field(k, "generators"), e) < 0)
+		goto pop;
+	cJSON_ArrayForEach(it, field(k, "components")) {
+		if (kz_is_remote(it->valuestring)) {
+			err_fail(e, KZ_REASON, "%s: remote bases are disabled", it->valuestring);
+			goto pop;
+		}
+		char *real = kz_resolve(c, dir, it->valuestring, e);
+		if (!real)
+			goto pop;
+		if (!kz_is_dir(real)) {
+			err_fail(e, KZ_REASON, "accumulating components: '%s' is not a directory",
+				 it->valuestring);
+			free(real);
+			goto pop;
+		}
+		int r2 = accumulate(c, real, m, false, true, e);
+		free(real);
+		if (r2 < 0) {
+			err_prefix(e, "accumulating components");
+			goto pop;
+		}
+	}
+	if (run_transformers(c, dir, m, k, e) < 0)
+		goto pop;
+	if (kz_plugins_apply(c, m, dir, field(k, "transformers"), e) < 0)
+		goto pop;
+	if (cJSON_GetArraySize(field(k, "validators"))) {
+		err_fail(e, KZ_REASON, "validators are not supported");
+		goto pop;
+	}
+	if (cJSON_GetArraySize(field(k, "helmCharts")) || field(k, "helmChartInflationGenerator")) {
+		err_fail(e, KZ_REASON, "must specify --enable-helm");
+		goto pop;
+	}
+	const cJSON *vars = field(k, "vars");
+	cJSON_ArrayForEach(it, vars)
+		cJSON_AddItemToArray(c->vars, cJSON_Duplicate(it, true));
+	rc = 0;
+pop:
+	c->depth--;
+	free(c->stack.v[--c->stack.n]);
+out:
+	cJSON_Delete(k);
+	free(c->cur_kfile);
+	c->cur_kfile = saved_kfile;
+	free(my_kfile);
+	return rc;
+}
+
+static void set_meta(cJSON *o, const char *map, const char *key, const char *val)
+{
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+	cJSON *m = cJSON_GetObjectItemCaseSensitive(md, map);
+	if (!cJSON_IsObject(m)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(md, map);
+		m = cJSON_AddObjectToObject(md, map);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(m, key);
+	cJSON_AddStringToObject(m, key, val);
+}
+
+/* buildMetadata: originAnnotations and managedByLabel. */
+static int build_metadata(kz_ctx *c, kz_resmap *m, err *e)
+{
+	const cJSON *it;
+	bool origin = false, managed = false;
+	cJSON_ArrayForEach(it, c->build_metadata) {
+		if (!cJSON_IsString(it))
+			continue;
+		if (!strcmp(it->valuestring, "originAnnotations"))
+			origin = true;
+		else if (!strcmp(it->valuestring, "managedByLabel"))
+			managed = true;
+		else if (strcmp(it->valuestring, "transformerAnnotations"))
+			return err_fail(e, KZ_REASON, "invalid buildMetadata option: %s",
+					it->valuestring);
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		if (origin && m->v[i]->origin)
+			set_meta(m->v[i]->obj, "annotations", "config.kubernetes.io/origin",
+				 m->v[i]->origin);
+		if (managed)
+			set_meta(m->v[i]->obj, "labels", "app.kubernetes.io/managed-by",
+				 "kustomize-(devel)");
+		if (c->track && m->v[i]->transforms)
+			set_meta(m->v[i]->obj, "annotations",
+				 "alpha.config.kubernetes.io/transformations", m->v[i]->transforms);
+	}
+	return 0;
+}
+
+int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **out, err *e)
+{
+	kz_ctx c;
+	memset(&c, 0, sizeof(c));
+	*out = NULL;
+	if (opt)
+		c.opt = *opt;
+	if (!c.opt.max_file_bytes)
+		c.opt.max_file_bytes = KZ_DEFAULT_MAX_FILE_BYTES;
+	if (!c.opt.max_total_bytes)
+		c.opt.max_total_bytes = (size_t)512 * 1024 * 1024;
+	if (!c.opt.max_depth)
+		c.opt.max_depth = KZ_DEFAULT_MAX_DEPTH;
+	if (!c.opt.max_resources)
+		c.opt.max_resources = KZ_DEFAULT_MAX_RESOURCES;
+	char *rr = realpath(root ? root : "/", NULL);
+	if (!rr)
+		return err_fail(e, KZ_REASON, "root %s: no such directory", root ? root : "/");
+	c.root = xstrdup(rr);
+	free(rr);
+	int rc = -1;
+	char *dir = NULL;
+	kz_resmap m = {0};
+	kz_config_defaults(&c.cfg);
+	c.vars = cJSON_CreateArray();
+	if (kz_is_remote(path)) {
+		err_fail(e, KZ_REASON, "%s: remote bases are disabled", path);
+		goto done;
+	}
+	dir = kz_resolve(&c, path[0] == '/' ? "/" : ".", path, e);
+	if (!dir) {
+		/* a relative path may also be relative to the root */
+		err tmp;
+		dir = kz_resolve(&c, c.root, path, &tmp);
+		if (!dir)
+			goto done;
+		err_clear(e);
+	}
+	if (!kz_is_dir(dir)) {
+		err_fail(e, KZ_REASON, "%s: not a directory", path);
+		goto done;
+	}
+	c.top_dir = xstrdup(dir);
+	if (accumulate(&c, dir, &m, true, false, e) < 0)
+		goto done;
+	if (kz_hash_apply(&m, e) < 0)
+		goto done;
+	if (kz_nameref_fix(&c, &m, e) < 0)
+		goto done;
+	if (kz_vars_resolve(&c, &m, e) < 0)
+		goto done;
+	if (build_metadata(&c, &m, e) < 0)
+		goto done;
+	if (kz_sort(&m, c.sort_options, e) < 0)
+		goto done;
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < m.n; i++) {
+		/* kustomize drops an empty annotations map when it strips its internal ones */
+		cJSON *md = cJSON_GetObjectItemCaseSensitive(m.v[i]->obj, "metadata");
+		cJSON *an = cJSON_GetObjectItemCaseSensitive(md, "annotations");
+		if (cJSON_IsObject(an) && !an->child)
+			cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
+		cJSON_AddItemToArray(arr, m.v[i]->obj);
+		m.v[i]->obj = NULL;
+	}
+	*out = arr;
+	rc = 0;
+done:
+	kz_resmap_release(&m);
+	kz_config_release(&c.cfg);
+	kz_strv_release(&c.stack);
+	cJSON_Delete(c.vars);
+	cJSON_Delete(c.sort_options);
+	cJSON_Delete(c.build_metadata);
+	free(c.root);
+	free(c.top_dir);
+	free(c.cur_kfile);
+	free(dir);
+	return rc;
+}
+
+int kz_build_yaml(const kz_options *opt, const char *root, const char *path, buf *out, err *e)
+{
+	cJSON *res;
+	if (kz_build(opt, root, path, &res, e) < 0)
+		return -1;
+	int rc = kz_yaml_emit(out, res, e);
+	cJSON_Delete(res);
+	return rc;
+}

@@ -1,0 +1,155 @@
+/* The `transformers:` and `generators:` fields: configurations of kustomize's builtin plugins
+ * (apiVersion builtin), given as files or inline YAML. Only builtin kinds run; anything else is
+ * an error (exec and container plugins are not supported). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "eddy/mem.h"
+#include "kz_int.h"
+
+static const cJSON *field(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *x = field(o, k);
+	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, err *e)
+{
+	const char *kind = kz_kind(cfg);
+	kz_fsv fs = {0};
+	int rc = -1;
+	if (kz_fsv_from_json(&fs, field(cfg, "fieldSpecs"), e) < 0)
+		goto out;
+	if (!strcmp(kind, "NamespaceTransformer")) {
+		cJSON *k = cJSON_CreateObject();
+		cJSON_AddStringToObject(k, "namespace", kz_namespace(cfg));
+		if (cJSON_IsTrue(field(cfg, "unsetOnly")))
+			cJSON_AddTrueToObject(k, "unsetOnly");
+		kz_fsv saved = c->cfg.namespace;
+		c->cfg.namespace = fs;
+		rc = kz_namespace_apply(c, m, k, e);
+		c->cfg.namespace = saved;
+		cJSON_Delete(k);
+	} else if (!strcmp(kind, "PrefixTransformer") || !strcmp(kind, "PrefixSuffixTransformer") ||
+		   !strcmp(kind, "SuffixTransformer")) {
+		rc = kz_prefix_suffix_apply(c, m, jstr(cfg, "prefix"), jstr(cfg, "suffix"), &fs, e);
+	} else if (!strcmp(kind, "LabelTransformer")) {
+		rc = kz_labels_apply(c, m, field(cfg, "labels"), &fs, true, e);
+	} else if (!strcmp(kind, "AnnotationsTransformer")) {
+		rc = kz_labels_apply(c, m, field(cfg, "annotations"), &fs, false, e);
+	} else if (!strcmp(kind, "ImageTagTransformer")) {
+		cJSON *l = cJSON_CreateArray();
+		const cJSON *it = field(cfg, "imageTag");
+		if (it)
+			cJSON_AddItemToArray(l, cJSON_Duplicate(it, true));
+		rc = kz_images_apply(c, m, l, &fs, e);
+		cJSON_Delete(l);
+	} else if (!strcmp(kind, "ReplicaCountTransformer")) {
+		cJSON *l = cJSON_CreateArray();
+		const cJSON *it = field(cfg, "replica");
+		if (it)
+			cJSON_AddItemToArray(l, cJSON_Duplicate(it, true));
+		rc = kz_replicas_apply(c, m, l, &fs, e);
+		cJSON_Delete(l);
+	} else if (!strcmp(kind, "PatchTransformer")) {
+		cJSON *k = cJSON_CreateObject(), *l = cJSON_AddArrayToObject(k, "patches");
+		cJSON *p = cJSON_CreateObject();
+		static const char *const keys[] = {"path", "patch", "target", "options", NULL};
+		for (int i = 0; keys[i]; i++)
+			if (field(cfg, keys[i]))
+				cJSON_AddItemToObject(p, keys[i],
+						      cJSON_Duplicate(field(cfg, keys[i]), true));
+		cJSON_AddItemToArray(l, p);
+		rc = kz_patches_apply(c, m, dir, k, 0, e);
+		cJSON_Delete(k);
+	} else if (!strcmp(kind, "PatchJson6902Transformer")) {
+		cJSON *k = cJSON_CreateObject(), *l = cJSON_AddArrayToObject(k, "patchesJson6902");
+		cJSON *p = cJSON_CreateObject();
+		if (field(cfg, "target"))
+			cJSON_AddItemToObject(p, "target", cJSON_Duplicate(field(cfg, "target"),
+				true));
+		if (jstr(cfg, "path"))
+			cJSON_AddStringToObject(p, "path", jstr(cfg, "path"));
+		if (jstr(cfg, "jsonOp"))
+			cJSON_AddStringToObject(p, "patch", jstr(cfg, "jsonOp"));
+		cJSON_AddItemToArray(l, p);
+		rc = kz_patches_apply(c, m, dir, k, 1, e);
+		cJSON_Delete(k);
+	} else if (!strcmp(kind, "PatchStrategicMergeTransformer")) {
+		cJSON *k = cJSON_CreateObject(), *l = cJSON_AddArrayToObject(k,
+			"patchesStrategicMerge");
+		const cJSON *it;
+		cJSON_ArrayForEach(it, field(cfg, "paths"))
+			if (cJSON_IsString(it))
+				cJSON_AddItemToArray(l, cJSON_CreateString(it->valuestring));
+		if (jstr(cfg, "patches"))
+			cJSON_AddItemToArray(l, cJSON_CreateString(jstr(cfg, "patches")));
+		rc = kz_patches_apply(c, m, dir, k, 0, e);
+		cJSON_Delete(k);
+	} else if (!strcmp(kind, "ReplacementTransformer")) {
+		rc = kz_replacements_apply(c, m, dir, field(cfg, "replacements"), e);
+	} else if (!strcmp(kind, "ConfigMapGenerator") || !strcmp(kind, "SecretGenerator")) {
+		cJSON *g = cJSON_Duplicate(cfg, true), *l = cJSON_CreateArray();
+		cJSON *md = cJSON_DetachItemFromObjectCaseSensitive(g, "metadata");
+		if (*kz_name(cfg) && !field(g, "name"))
+			cJSON_AddStringToObject(g, "name", kz_name(cfg));
+		if (*kz_namespace(cfg) && !field(g, "namespace"))
+			cJSON_AddStringToObject(g, "namespace", kz_namespace(cfg));
+		cJSON_Delete(md);
+		cJSON_AddItemToArray(l, g);
+		rc = kz_generate(c, m, dir, l, kind[0] == 'C' ? "configMap" : "secret", NULL, e);
+		cJSON_Delete(l);
+	} else {
+		rc = err_fail(e, KZ_REASON, "unable to load plugin %s/%s: only builtin plugins are "
+			      "supported", kz_apiversion(cfg), kind);
+	}
+out:
+	kz_fsv_release(&fs);
+	return rc;
+}
+
+int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, list) {
+		const char *s = it->valuestring;
+		char *data;
+		size_t len;
+		if (strchr(s, '\n')) {
+			data = xstrdup(s);
+			len = strlen(s);
+		} else {
+			if (kz_is_remote(s))
+				return err_fail(e, KZ_REASON, "%s: remote bases are disabled", s);
+			char *real = kz_resolve(c, dir, s, e);
+			if (!real)
+				return -1;
+			if (kz_is_dir(real)) {
+				free(real);
+				return err_fail(e, KZ_REASON, "%s: plugin configurations from "
+						"kustomization directories are not supported", s);
+			}
+			data = kz_read_file(c, real, &len, e);
+			free(real);
+			if (!data)
+				return -1;
+		}
+		cJSON *docs = kz_yaml_parse(data, len, e), *d;
+		free(data);
+		if (!docs)
+			return -1;
+		int rc = 0;
+		cJSON_ArrayForEach(d, docs)
+			if (rc == 0)
+				rc = run_one(c, m, dir, d, e);
+		cJSON_Delete(docs);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}

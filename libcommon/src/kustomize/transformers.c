@@ -1,0 +1,499 @@
+/* The simple built-in transformers: namespace, namePrefix/nameSuffix, labels and annotations,
+ * images and replicas; and appending resources with kustomize's id conflict rule. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eddy/mem.h"
+#include "kz_int.h"
+
+static const cJSON *field(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+int kz_resmap_append(kz_resmap *m, kz_res *r, err *e)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (!strcmp(m->v[i]->idkey, r->idkey)) {
+			char *id = kz_res_idstr(r);
+			err_fail(e, KZ_REASON,
+				 "may not add resource with an already registered id: %s", id);
+			free(id);
+			kz_res_free(r);
+			return -1;
+		}
+	}
+	kz_resmap_push(m, r);
+	return 0;
+}
+
+static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *what, const char *origin,
+		   err *e)
+{
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return err_fail(e, KZ_REASON, "%s: resource is not a map", what);
+	}
+	const char *kind = kz_kind(o);
+	if (!strcmp(kind, "List") || (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4,
+		"List") &&
+				      cJSON_IsArray(field(o, "items")))) {
+		cJSON *items = cJSON_DetachItemFromObjectCaseSensitive(o, "items"), *it;
+		cJSON_Delete(o);
+		int rc = 0;
+		while (items && (it = cJSON_DetachItemViaPointer(items, items->child)) != NULL) {
+			if (rc == 0 && add_obj(c, m, it, what, origin, e) < 0)
+				rc = -1;
+			else if (rc)
+				cJSON_Delete(it);
+		}
+		cJSON_Delete(items);
+		return rc;
+	}
+	if (!*kind) {
+		cJSON_Delete(o);
+		return err_fail(e, KZ_REASON, "missing Resource metadata: kind in %s", what);
+	}
+	if (!cJSON_IsObject(field(o, "metadata")) || !*kz_name(o)) {
+		err_fail(e, KZ_REASON, "missing metadata.name in object %s in %s", kind, what);
+		cJSON_Delete(o);
+		return -1;
+	}
+	if (m->n >= c->opt.max_resources) {
+		cJSON_Delete(o);
+		return err_fail(e, KZ_REASON, "more than %zu resources", c->opt.max_resources);
+	}
+	kz_res *r = kz_res_new(o);
+	if (origin)
+		r->origin = xstrdup(origin);
+	return kz_resmap_append(m, r, e);
+}
+
+int kz_load_resources_text(kz_ctx *c, kz_resmap *m, const char *data, size_t len,
+			   const char *what, const char *origin, err *e)
+{
+	cJSON *docs = kz_yaml_parse(data, len, e), *d;
+	if (!docs) {
+		err_prefix(e, "%s", what);
+		return -1;
+	}
+	int rc = 0;
+	while ((d = docs->child) != NULL) {
+		cJSON_DetachItemViaPointer(docs, d);
+		if (rc == 0 && add_obj(c, m, d, what, origin, e) < 0)
+			rc = -1;
+		else if (rc)
+			cJSON_Delete(d);
+	}
+	cJSON_Delete(docs);
+	return rc;
+}
+
+/* ---- namespace ---- */
+
+static int cmp_idkey(const void *a, const void *b)
+{
+	return strcmp((*(kz_res *const *)a)->idkey, (*(kz_res *const *)b)->idkey);
+}
+
+static int set_ns_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *e)
+{
+	const char *ns = ud;
+	(void)e;
+	if (node && cJSON_IsString(node) && !strcmp(node->valuestring, ns))
+		return 0;
+	cJSON *n = cJSON_CreateString(ns);
+	if (node)
+		kz_replace(parent, node, n);
+	else
+		cJSON_AddItemToObject(parent, key, n);
+	return 0;
+}
+
+int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
+{
+	const cJSON *nsj = field(cfg, "namespace");
+	bool unset_only = cJSON_IsTrue(field(cfg, "unsetOnly"));
+	if (!cJSON_IsString(nsj) || !*nsj->valuestring)
+		return 0;
+	const char *ns = nsj->valuestring;
+	for (size_t i = 0; i < m->n; i++) {
+		kz_res *r = m->v[i];
+		char g[256], v[128];
+		kz_split_apiversion(kz_apiversion(r->obj), g, sizeof(g), v, sizeof(v));
+		const char *kind = kz_kind(r->obj);
+		if (!strcmp(kind, "Namespace") && !strcmp(g, "")) {
+			/* kustomize renames a Namespace object to the target namespace */
+			if (!unset_only)
+				kz_set_name(r->obj, ns);
+			kz_res_track(r);
+			continue;
+		}
+		if (kz_is_cluster_scoped(g, kind))
+			continue;
+		if (unset_only && *kz_namespace(r->obj))
+			continue;
+		for (size_t j = 0; j < c->cfg.namespace.n; j++) {
+			const kz_fieldspec *fs = &c->cfg.namespace.v[j];
+			if (!kz_fs_selects(fs, r->obj))
+				continue;
+			if (kz_fs_walk(r->obj, fs->path, fs->create, set_ns_fn, (void *)ns, e) < 0)
+				return -1;
+		}
+		kz_res_track(r);
+	}
+	/* ids must stay unique: sort the keys and compare neighbours */
+	kz_res **v = xmalloc((m->n ? m->n : 1) * sizeof(*v));
+	memcpy(v, m->v, m->n * sizeof(*v));
+	qsort(v, m->n, sizeof(*v), cmp_idkey);
+	for (size_t i = 1; i < m->n; i++)
+		if (!strcmp(v[i - 1]->idkey, v[i]->idkey)) {
+			char *id = kz_res_idstr(v[i]);
+			err_fail(e, KZ_REASON, "namespace transformation produces ID conflict: %s",
+				 id);
+			free(id);
+			free(v);
+			return -1;
+		}
+	free(v);
+	return 0;
+}
+
+/* ---- prefix and suffix ---- */
+
+struct ps { const char *p, *s; };
+
+static int ps_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *e)
+{
+	struct ps *ps = ud;
+	(void)key;
+	(void)e;
+	if (!cJSON_IsString(node))
+		return 0;
+	char *n = xasprintf("%s%s%s", ps->p, node->valuestring, ps->s);
+	kz_replace(parent, node, cJSON_CreateString(n));
+	free(n);
+	return 0;
+}
+
+int kz_prefix_suffix_apply(kz_ctx *c, kz_resmap *m, const char *prefix, const char *suffix,
+			   const kz_fsv *fsv, err *e)
+{
+	(void)c;
+	struct ps ps = {prefix ? prefix : "", suffix ? suffix : ""};
+	if (!*ps.p && !*ps.s)
+		return 0;
+	for (size_t i = 0; i < m->n; i++) {
+		kz_res *r = m->v[i];
+		char g[256], v[128];
+		kz_split_apiversion(kz_apiversion(r->obj), g, sizeof(g), v, sizeof(v));
+		const char *kind = kz_kind(r->obj);
+		if (!strcmp(kind, "CustomResourceDefinition") || !strcmp(kind, "Namespace") ||
+		    (!strcmp(kind, "APIService") && !strcmp(g, "apiregistration.k8s.io")))
+			continue;
+		for (size_t j = 0; j < fsv->n; j++) {
+			const kz_fieldspec *fs = &fsv->v[j];
+			if (!kz_fs_selects(fs, r->obj))
+				continue;
+			if (kz_fs_walk(r->obj, fs->path, false, ps_fn, &ps, e) < 0)
+				return -1;
+		}
+		if (*ps.p)
+			kz_strv_push(&r->prefixes, ps.p);
+		if (*ps.s)
+			kz_strv_push(&r->suffixes, ps.s);
+		kz_res_track(r);
+	}
+	return 0;
+}
+
+/* ---- labels and annotations ---- */
+
+static cJSON *str_of(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return cJSON_CreateString(v->valuestring);
+	if (v && v->valuestring)
+		return cJSON_CreateString(v->valuestring);
+	if (cJSON_IsTrue(v))
+		return cJSON_CreateString("true");
+	if (cJSON_IsFalse(v))
+		return cJSON_CreateString("false");
+	if (cJSON_IsNumber(v)) {
+		char t[64];
+		snprintf(t, sizeof(t), "%.17g", v->valuedouble);
+		return cJSON_CreateString(t);
+	}
+	return cJSON_CreateString("");
+}
+
+static int map_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *e)
+{
+	const cJSON *pairs = ud, *it;
+	if (!node || cJSON_IsNull(node)) {
+		if (node)
+			cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
+		node = cJSON_AddObjectToObject(parent, key);
+	}
+	if (!cJSON_IsObject(node))
+		return err_fail(e, KZ_REASON, "wrong node kind: expected MappingNode but got %s "
+				"at %s", cJSON_IsArray(node) ? "SequenceNode" : "ScalarNode", key);
+	cJSON_ArrayForEach(it, pairs) {
+		cJSON *v = str_of(it);
+		if (cJSON_GetObjectItemCaseSensitive(node, it->string))
+			cJSON_ReplaceItemInObjectCaseSensitive(node, it->string, v);
+		else
+			cJSON_AddItemToObject(node, it->string, v);
+	}
+	return 0;
+}
+
+int kz_labels_apply(kz_ctx *c, kz_resmap *m, const cJSON *pairs, const kz_fsv *fsv, bool labels,
+		    err *e)
+{
+	(void)c;
+	(void)labels;
+	if (!cJSON_IsObject(pairs) || !pairs->child)
+		return 0;
+	for (size_t i = 0; i < m->n; i++) {
+		kz_res *r = m->v[i];
+		for (size_t j = 0; j < fsv->n; j++) {
+			const kz_fieldspec *fs = &fsv->v[j];
+			if (!kz_fs_selects(fs, r->obj))
+				continue;
+			if (kz_fs_walk(r->obj, fs->path, fs->create, map_fn, (void *)pairs, e) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- images ---- */
+
+typedef struct image_rule {
+	const char *name, *new_name, *new_tag, *digest;
+} image_rule;
+
+static void split_image(const char *img, char **name, char **tag, char **digest)
+{
+	const char *search = img;
+	const char *sl = strchr(img, '/');
+	size_t off = 0;
+	if (sl && sl > img) {
+		search = sl;
+		off = (size_t)(sl - img);
+	}
+	const char *at = strchr(search, '@'), *co = strchr(search, ':');
+	*tag = *digest = NULL;
+	if (!at && !co) {
+		*name = xstrdup(img);
+		return;
+	}
+	if (at && (!co || at < co)) {
+		*name = xstrndup(img, off + (size_t)(at - search));
+		*digest = xstrdup(at + 1);
+		return;
+	}
+	if (at && co) {
+		*name = xstrndup(img, off + (size_t)(co - search));
+		*tag = xstrndup(co + 1, (size_t)(at - co - 1));
+		*digest = xstrdup(at + 1);
+		return;
+	}
+	*name = xstrndup(img, off + (size_t)(co - search));
+	*tag = xstrdup(co + 1);
+}
+
+static bool image_matches(const char *s, const char *t)
+{
+	size_t tl = strlen(t);
+	if (strncmp(s, t, tl))
+		return false;
+	s += tl;
+	if (!strncmp(s, "@sha256", 7))
+		s += 7;
+	if (*s == ':') {
+		for (s++; *s; s++)
+			if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			      (*s >= '0' && *s <= '9') || strchr("_.{}-", *s)))
+				return false;
+	}
+	return *s == 0;
+}
+
+static char *image_update(const image_rule *ir, const char *value)
+{
+	char *name, *tag, *digest;
+	if (!image_matches(value, ir->name))
+		return NULL;
+	split_image(value, &name, &tag, &digest);
+	if (ir->new_name && *ir->new_name) {
+		free(name);
+		name = xstrdup(ir->new_name);
+	}
+	bool nt = ir->new_tag && *ir->new_tag, nd = ir->digest && *ir->digest;
+	if (nt || nd) {
+		free(tag);
+		free(digest);
+		tag = nt ? xstrdup(ir->new_tag) : NULL;
+		digest = nd ? xstrdup(ir->digest) : NULL;
+	}
+	char *out = xasprintf("%s%s%s%s%s", name, tag ? ":" : "", tag ? tag : "",
+			      digest ? "@" : "", digest ? digest : "");
+	free(name);
+	free(tag);
+	free(digest);
+	return out;
+}
+
+static void set_image(cJSON *holder, const image_rule *ir)
+{
+	cJSON *img = cJSON_GetObjectItemCaseSensitive(holder, "image");
+	if (!cJSON_IsString(img))
+		return;
+	char *n = image_update(ir, img->valuestring);
+	if (n) {
+		kz_replace(holder, img, cJSON_CreateString(n));
+		free(n);
+	}
+}
+
+/* Every containers/initContainers list anywhere in the object (iterative walk). */
+static void legacy_images(cJSON *root, const image_rule *ir)
+{
+	size_t cap = 64, n = 0;
+	cJSON **stack = xmalloc(cap * sizeof(*stack));
+	stack[n++] = root;
+	while (n) {
+		cJSON *o = stack[--n], *it;
+		cJSON_ArrayForEach(it, o) {
+			if (cJSON_IsObject(o) && it->string && cJSON_IsArray(it) &&
+			    (!strcmp(it->string, "containers") ||
+			     !strcmp(it->string, "initContainers"))) {
+				cJSON *ct;
+				cJSON_ArrayForEach(ct, it)
+					if (cJSON_IsObject(ct))
+						set_image(ct, ir);
+			}
+			if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+				if (n == cap) {
+					cap *= 2;
+					stack = xrealloc(stack, cap * sizeof(*stack));
+				}
+				stack[n++] = it;
+			}
+		}
+	}
+	free(stack);
+}
+
+static int image_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *e)
+{
+	(void)e;
+	(void)key;
+	if (!cJSON_IsString(node))
+		return 0;
+	char *n = image_update(ud, node->valuestring);
+	if (n) {
+		kz_replace(parent, node, cJSON_CreateString(n));
+		free(n);
+	}
+	return 0;
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *x = field(o, k);
+	if (cJSON_IsString(x))
+		return x->valuestring;
+	if (x && x->valuestring && !cJSON_IsNull(x))
+		return x->valuestring;
+	return NULL;
+}
+
+int kz_images_apply(kz_ctx *c, kz_resmap *m, const cJSON *images, const kz_fsv *fsv, err *e)
+{
+	const cJSON *im;
+	(void)c;
+	if (!images)
+		return 0;
+	if (!cJSON_IsArray(images))
+		return err_fail(e, KZ_REASON, "images must be a list");
+	cJSON_ArrayForEach(im, images) {
+		image_rule ir = {jstr(im, "name"), jstr(im, "newName"), jstr(im, "newTag"),
+				 jstr(im, "digest")};
+		if (!ir.name)
+			continue;
+		const cJSON *tagj = field(im, "newTag");
+		char numtag[64];
+		if (cJSON_IsNumber(tagj) && !tagj->valuestring) {
+			snprintf(numtag, sizeof(numtag), "%.17g", tagj->valuedouble);
+			ir.new_tag = numtag;
+		}
+		for (size_t i = 0; i < m->n; i++) {
+			legacy_images(m->v[i]->obj, &ir);
+			for (size_t j = 0; j < fsv->n; j++) {
+				const kz_fieldspec *fs = &fsv->v[j];
+				if (!kz_fs_selects(fs, m->v[i]->obj))
+					continue;
+				if (kz_fs_walk(m->v[i]->obj, fs->path, false, image_fn, &ir, e) < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- replicas ---- */
+
+static int replicas_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *e)
+{
+	(void)e;
+	cJSON *n = cJSON_Duplicate(ud, true);
+	if (node)
+		kz_replace(parent, node, n);
+	else
+		cJSON_AddItemToObject(parent, key, n);
+	return 0;
+}
+
+int kz_replicas_apply(kz_ctx *c, kz_resmap *m, const cJSON *replicas, const kz_fsv *fsv,
+		      err *e)
+{
+	const cJSON *rp;
+	(void)c;
+	if (!replicas)
+		return 0;
+	if (!cJSON_IsArray(replicas))
+		return err_fail(e, KZ_REASON, "replicas must be a list");
+	cJSON_ArrayForEach(rp, replicas) {
+		const char *name = jstr(rp, "name");
+		const cJSON *count = field(rp, "count");
+		if (!name)
+			continue;
+		cJSON *cnt = count ? cJSON_Duplicate(count, true) : cJSON_CreateNumber(0);
+		bool found = false;
+		for (size_t j = 0; j < fsv->n; j++) {
+			const kz_fieldspec *fs = &fsv->v[j];
+			for (size_t i = 0; i < m->n; i++) {
+				kz_res *r = m->v[i];
+				if (!kz_strv_has(&r->names, name) || !kz_fs_selects(fs, r->obj))
+					continue;
+				found = true;
+				if (kz_fs_walk(r->obj, fs->path, fs->create, replicas_fn, cnt,
+					e) < 0) {
+					cJSON_Delete(cnt);
+					return -1;
+				}
+			}
+		}
+		cJSON_Delete(cnt);
+		if (!found)
+			return err_fail(e, KZ_REASON,
+				"resource with name %s does not match a config "
+					"with the following GVK [Deployment ReplicationController "
+					"ReplicaSet StatefulSet]", name);
+	}
+	return 0;
+}

@@ -1,0 +1,678 @@
+/* The GitRepository v1 reconciler (Flux's gitrepository_controller.go, step by step):
+ * storage (verify the stored artifact, refresh its URL, garbage-collect), source (ls-remote,
+ * fetch and check out unless the remote and the content settings are unchanged, verify
+ * signatures), include (copy other GitRepositories' artifacts into the checkout), artifact
+ * (pack deterministically, store atomically, record status, emit NewArtifact). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "eddy/art.h"
+#include "eddy/buf.h"
+#include "eddy/git.h"
+#include "eddy/ignore.h"
+#include "eddy/kube.h"
+#include "eddy/mem.h"
+#include "sc.h"
+
+#define KIND "GitRepository"
+#define API "source.toolkit.fluxcd.io/v1"
+
+/* ---------------------------------------------------------------- small JSON helpers */
+
+static const cJSON *jget(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = jget(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void jset_str(cJSON *o, const char *k, const char *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+	if (v)
+		cJSON_AddStringToObject(o, k, v);
+}
+
+static void jset(cJSON *o, const char *k, cJSON *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+	if (v)
+		cJSON_AddItemToObject(o, k, v);
+}
+
+static bool json_eq(const cJSON *a, const cJSON *b)
+{
+	bool ea = !a || cJSON_IsNull(a) || (cJSON_IsArray(a) && !cJSON_GetArraySize(a));
+	bool eb = !b || cJSON_IsNull(b) || (cJSON_IsArray(b) && !cJSON_GetArraySize(b));
+	if (ea || eb)
+		return ea && eb;
+	return cJSON_Compare(a, b, 1);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+static int64_t parse_dur_ms(const char *s, int64_t def)
+{
+	int64_t ns;
+	if (!s || app_parse_duration(s, &ns, NULL) < 0 || ns <= 0)
+		return def;
+	return ns / 1000000;
+}
+
+/* The secret's data, decoded, as a JSON object of strings (values may hold binary: we only use
+ * text keys). NULL with e filled on failure. */
+static cJSON *get_secret(rt_ctx *ctx, const char *ns, const char *name, err *e)
+{
+	err ge = {0};
+	cJSON *s = kube_get(ctx->kube, "v1", "Secret", ns, name, NULL, &ge);
+	if (!s) {
+		err_fail(e, "AuthenticationFailed", "failed to get secret '%s/%s': %s", ns, name,
+			kube_errkind_of(&ge) == KUBE_ENOTFOUND ? "secrets \"not found\"" : ge.msg);
+		if (kube_errkind_of(&ge) == KUBE_ENOTFOUND)
+			snprintf(e->msg, sizeof e->msg, "failed to get secret '%s/%s': secrets \"%s\" "
+				"not found", ns, name, name);
+		return NULL;
+	}
+	cJSON *out = cJSON_CreateObject();
+	const cJSON *d;
+	cJSON_ArrayForEach(d, jget(s, "data")) {
+		if (!cJSON_IsString(d))
+			continue;
+		size_t n;
+		char *v = kube_base64_decode(d->valuestring, strlen(d->valuestring), &n);
+		if (v) {
+			char *z = xstrndup(v, n);
+			cJSON_AddStringToObject(out, d->string, z);
+			free(z);
+			free(v);
+		}
+	}
+	cJSON_ArrayForEach(d, jget(s, "stringData"))
+		if (cJSON_IsString(d) && !jget(out, d->string))
+			cJSON_AddStringToObject(out, d->string, d->valuestring);
+	cJSON_Delete(s);
+	return out;
+}
+
+/* ---------------------------------------------------------------- file helpers */
+
+static int rm_tree(const char *path)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int rc = -1;
+	if (slash) {
+		*slash = 0;
+		rc = art_remove_dir(*dir ? dir : "/", slash + 1, NULL);
+	}
+	free(dir);
+	return rc;
+}
+
+static bool exclude_cb(const char *rel, bool is_dir, void *ud)
+{
+	return ign_match(ud, rel, is_dir);
+}
+
+/* Include: the artifact of another GitRepository (local storage), from fromPath, into the
+ * checkout at toPath. */
+static int copy_include(sc_ctx *sc, const char *artifact_path, const char *from, const char *to,
+	const char *checkout, const char *tmpbase, err *e)
+{
+	char *x = xasprintf("%s/inc-XXXXXX", tmpbase);
+	int rc = -1;
+	char *src = NULL, *dst = NULL, *full = NULL;
+	if (!mkdtemp(x)) {
+		err_fail(e, "CopyFailure", "cannot create a temporary directory: %s",
+			strerror(errno));
+		goto out;
+	}
+	full = xasprintf("%s/%s", sc->storage_path, artifact_path);
+	art_extract_limits lim = {0};
+	if (art_extract(full, x, &lim, e) < 0)
+		goto out;
+	while (from && from[0] == '.' && from[1] == '/')
+		from += 2;
+	while (to && to[0] == '.' && to[1] == '/')
+		to += 2;
+	if ((from && strstr(from, "..")) || strstr(to, "..") || to[0] == '/') {
+		err_set(e, ERR_STALLING, "IllegalPath", "include path '%s' is outside the source",
+			from && strstr(from, "..") ? from : to);
+		goto out;
+	}
+	src = from && *from && strcmp(from, ".") ? xasprintf("%s/%s", x, from) : xstrdup(x);
+	dst = xasprintf("%s/%s", checkout, to);
+	struct stat st;
+	if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		err_fail(e, "CopyFailure", "failed to copy include: fromPath '%s' does not exist",
+			from ? from : ".");
+		goto out;
+	}
+	rm_tree(dst);
+	char *parent = xstrdup(dst);
+	char *sl = strrchr(parent, '/');
+	*sl = 0;
+	int mk = art_mkdirs(parent, e);
+	free(parent);
+	if (mk < 0)
+		goto out;
+	if (rename(src, dst) < 0) {
+		err_fail(e, "CopyFailure", "failed to copy include to '%s': %s", to,
+			strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	rm_tree(x);
+	free(x);
+	free(src);
+	free(dst);
+	free(full);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- the reconcile */
+
+static const char *const SUMMARY[] = {
+	"StorageOperationFailed", "FetchFailed", "IncludeUnavailable", "ArtifactOutdated",
+	"ArtifactInStorage", "SourceVerified", "Stalled", "Reconciling",
+};
+static const char *const NEGATIVE[] = {
+	"StorageOperationFailed", "FetchFailed", "IncludeUnavailable", "ArtifactOutdated",
+	"Stalled", "Reconciling",
+};
+
+/* The first line of a commit message, cut at 50 characters as Flux does ("...") . */
+static char *subject_of(const char *msg)
+{
+	if (!msg)
+		return xstrdup("");
+	size_t n = strcspn(msg, "\n");
+	if (n > 50)
+		return xasprintf("%.50s...", msg);
+	return xstrndup(msg, n);
+}
+
+static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
+	const char *revision, const char *digest, const char *msg)
+{
+	cJSON *ann = cJSON_CreateObject();
+	if (revision)
+		cJSON_AddStringToObject(ann, "source.toolkit.fluxcd.io/revision", revision);
+	if (digest)
+		cJSON_AddStringToObject(ann, "source.toolkit.fluxcd.io/digest", digest);
+	rt_event(ctx, obj, type, reason, ann, "%s", msg);
+	cJSON_Delete(ann);
+}
+
+/* A failure: the condition, Ready, an event when the message is new, and the result. */
+static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
+{
+	rt_result r = {0};
+	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
+	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
+		str_eq(jstr(prev, "status"), "False");
+	if (cond)
+		rt_cond_set(obj, cond, "True", e->reason, "%s", e->msg);
+	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
+	if (!same)
+		event(ctx, obj, "Warning", e->reason, NULL, NULL, e->msg);
+	r.e = *e;
+	if (r.e.cls == ERR_NONE)
+		r.e.cls = ERR_GENERIC;
+	return r;
+}
+
+static void set_observed(cJSON *st, const cJSON *spec)
+{
+	jset_str(st, "observedIgnore", jstr(spec, "ignore"));
+	const cJSON *rs = jget(spec, "recurseSubmodules");
+	jset(st, "observedRecurseSubmodules", cJSON_IsTrue(rs) ? cJSON_CreateTrue() : NULL);
+	const cJSON *inc = jget(spec, "include");
+	jset(st, "observedInclude", cJSON_IsArray(inc) && cJSON_GetArraySize(inc)
+		? cJSON_Duplicate(inc, 1) : NULL);
+	const cJSON *sp = jget(spec, "sparseCheckout");
+	jset(st, "observedSparseCheckout", cJSON_IsArray(sp) && cJSON_GetArraySize(sp)
+		? cJSON_Duplicate(sp, 1) : NULL);
+}
+
+static bool content_changed(const cJSON *st, const cJSON *spec)
+{
+	if (!str_eq(jstr(st, "observedIgnore"), jstr(spec, "ignore")))
+		return true;
+	if (cJSON_IsTrue(jget(st, "observedRecurseSubmodules")) !=
+	    cJSON_IsTrue(jget(spec, "recurseSubmodules")))
+		return true;
+	if (!json_eq(jget(st, "observedInclude"), jget(spec, "include")))
+		return true;
+	if (!json_eq(jget(st, "observedSparseCheckout"), jget(spec, "sparseCheckout")))
+		return true;
+	return false;
+}
+
+static char *tmp_base(sc_ctx *sc)
+{
+	char *t = xasprintf("%s/.tmp", sc->storage_path);
+	mkdir(t, 0700);
+	return t;
+}
+
+static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
+{
+	sc_ctx *sc = ctx->ud;
+	rt_result r = {0};
+	err e = {0};
+	cJSON *st = rt_status(obj);
+	const cJSON *spec = jget(obj, "spec");
+	const char *ns = ctx->ns, *name = ctx->name;
+	char *dirrel = art_dir_path(KIND, ns, name);
+	char *tmp = tmp_base(sc), *checkout = NULL;
+	cJSON *secret = NULL, *included = NULL;
+	gitx_result gr = {0};
+	int64_t interval = parse_dur_ms(jstr(spec, "interval"), 60000);
+
+	/* Reconciling: on a new generation, or a still-progressing object */
+	int64_t gen = kube_obj_generation(obj);
+	const cJSON *og = jget(st, "observedGeneration");
+	int64_t ogen = cJSON_IsNumber(og) ? (int64_t)og->valuedouble : -1;
+	if (gen != ogen)
+		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
+			"processing object: new generation %lld -> %lld", (long long)ogen,
+			(long long)gen);
+	else
+		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
+			"reconciliation in progress");
+
+	/* ---- storage: verify the stored artifact, refresh the URL, GC */
+	cJSON *art = (cJSON *)jget(st, "artifact");
+	if (art) {
+		const char *path = jstr(art, "path");
+		char *full = path ? xasprintf("%s/%s", sc->storage_path, path) : NULL;
+		err ve = {0};
+		if (!full || art_verify_file(full, jstr(art, "digest"), &ve) < 0) {
+			if (full && access(full, F_OK) == 0)
+				event(ctx, obj, "Warning", "ArtifactVerificationFailed", NULL, NULL,
+					"failed to verify integrity of artifact");
+			if (full)
+				unlink(full);
+			jset(st, "artifact", NULL);
+			art = NULL;
+			rt_cond_delete(obj, "ArtifactInStorage");
+			rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
+				"building artifact: disappeared from storage");
+		} else {
+			char *url = art_url(sc->adv_addr, path);
+			jset_str(art, "url", url);
+			free(url);
+		}
+		free(full);
+	}
+	if (!art) {
+		rt_cond_set(obj, RT_COND_READY, "Unknown", "Progressing", "building artifact");
+	}
+
+	/* ---- source */
+	const char *url = jstr(spec, "url");
+	const cJSON *ref = jget(spec, "ref");
+	gitx_opts go = {
+		.url = url,
+		.ref = {jstr(ref, "branch"), jstr(ref, "tag"), jstr(ref, "semver"), jstr(ref, "name"),
+			jstr(ref, "commit")},
+		.timeout_ms = parse_dur_ms(jstr(spec, "timeout"), 60000),
+		.max_bytes = sc->git_max_bytes,
+		.recurse_submodules = cJSON_IsTrue(jget(spec, "recurseSubmodules")),
+	};
+	const cJSON *sref = jget(spec, "secretRef");
+	if (jstr(sref, "name")) {
+		secret = get_secret(ctx, ns, jstr(sref, "name"), &e);
+		if (!secret) {
+			r = failed(ctx, obj, "FetchFailed", &e);
+			goto out;
+		}
+		go.auth.username = jstr(secret, "username");
+		go.auth.password = jstr(secret, "password");
+		go.auth.bearer_token = jstr(secret, "bearerToken");
+		go.auth.identity = jstr(secret, "identity");
+		go.auth.known_hosts = jstr(secret, "known_hosts");
+		go.auth.ca_pem = jstr(secret, "ca.crt") ? jstr(secret, "ca.crt")
+			: jstr(secret, "caFile");
+		go.auth.cert_pem = jstr(secret, "tls.crt");
+		go.auth.key_pem = jstr(secret, "tls.key");
+	}
+	const cJSON *sparse = jget(spec, "sparseCheckout");
+	const char **sp = NULL;
+	if (cJSON_IsArray(sparse) && cJSON_GetArraySize(sparse) > 0) {
+		sp = xcalloc((size_t)cJSON_GetArraySize(sparse), sizeof *sp);
+		const cJSON *s;
+		cJSON_ArrayForEach(s, sparse)
+			if (cJSON_IsString(s))
+				sp[go.nsparse++] = s->valuestring;
+		go.sparse = sp;
+	}
+
+	/* the included artifacts as they are now (waiting when one is missing) */
+	const cJSON *inc = jget(spec, "include");
+	included = cJSON_CreateArray();
+	const cJSON *it;
+	cJSON_ArrayForEach(it, inc) {
+		const char *iname = jstr(jget(it, "repository"), "name");
+		cJSON *o = iname ? rt_informer_get(rt_controller_informer(ctx->c), ns, iname) : NULL;
+		const cJSON *ia = o ? jget(jget(o, "status"), "artifact") : NULL;
+		if (!o || !ia) {
+			err_set(&e, ERR_WAITING, o ? "NoArtifact" : "NotFound",
+				o ? "no artifact available for include '%s'"
+				  : "could not get resource for include '%s': not found",
+				iname ? iname : "");
+			rt_cond_set(obj, "IncludeUnavailable", "True", e.reason, "%s", e.msg);
+			rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
+			cJSON_Delete(o);
+			free(sp);
+			r.e = e;
+			r.requeue_after_ms = sc->requeue_dependency_ms;
+			goto out;
+		}
+		cJSON_AddItemToArray(included, cJSON_Duplicate(ia, 1));
+		cJSON_Delete(o);
+	}
+	rt_cond_delete(obj, "IncludeUnavailable");
+	/* compare included artifacts by revision and digest only */
+	cJSON *inc_cmp = cJSON_CreateArray();
+	cJSON_ArrayForEach(it, included) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "revision", jstr(it, "revision") ? jstr(it, "revision") : "");
+		cJSON_AddStringToObject(x, "digest", jstr(it, "digest") ? jstr(it, "digest") : "");
+		cJSON_AddItemToArray(inc_cmp, x);
+	}
+	cJSON *old_cmp = cJSON_CreateArray();
+	cJSON_ArrayForEach(it, jget(st, "includedArtifacts")) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "revision", jstr(it, "revision") ? jstr(it, "revision") : "");
+		cJSON_AddStringToObject(x, "digest", jstr(it, "digest") ? jstr(it, "digest") : "");
+		cJSON_AddItemToArray(old_cmp, x);
+	}
+	bool inc_changed = !json_eq(inc_cmp, old_cmp);
+	cJSON_Delete(inc_cmp);
+	cJSON_Delete(old_cmp);
+
+	const cJSON *verify = jget(spec, "verify");
+	const char *vmode = verify ? (jstr(verify, "mode") ? jstr(verify, "mode") : "HEAD") : NULL;
+	bool verified_ok = !verify || (rt_cond_is_true(obj, "SourceVerified") &&
+		str_eq(jstr(st, "sourceVerificationMode"), vmode));
+	bool changed = content_changed(st, spec) || inc_changed;
+	if (art && rt_cond_is_true(obj, "ArtifactInStorage") && !changed && verified_ok)
+		go.last_revision = jstr(art, "revision");
+
+	checkout = xasprintf("%s/git-XXXXXX", tmp);
+	if (!mkdtemp(checkout)) {
+		err_fail(&e, "DirectoryCreationFailed", "failed to create temporary working "
+			"directory: %s", strerror(errno));
+		free(sp);
+		r = failed(ctx, obj, "StorageOperationFailed", &e);
+		goto out;
+	}
+	int grc = gitx_checkout(&go, checkout, &gr, &e);
+	free(sp);
+	if (grc < 0) {
+		r = failed(ctx, obj, "FetchFailed", &e);
+		goto out;
+	}
+	rt_cond_delete(obj, "FetchFailed");
+	if (gr.unchanged) {
+		/* no-op: remote and content settings unchanged, artifact in storage */
+		log_debug(&ctx->log, "no changes since last reconcilation",
+			LOG_S("revision", gr.revision));
+		rt_cond_set(obj, RT_COND_READY, "True", "Succeeded", "stored artifact for revision "
+			"'%s'", gr.revision);
+		goto success;
+	}
+	if (!art || !str_eq(jstr(art, "revision"), gr.revision)) {
+		rt_cond_set(obj, "ArtifactOutdated", "True", "NewRevision",
+			"new upstream revision '%s'", gr.revision);
+		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
+			"building artifact: new upstream revision '%s'", gr.revision);
+		if (art)
+			rt_cond_set(obj, RT_COND_READY, "Unknown", "Progressing",
+				"building artifact: new upstream revision '%s'", gr.revision);
+	}
+
+	/* verification */
+	if (verify) {
+		cJSON *vs = NULL;
+		const char *vname = jstr(jget(verify, "secretRef"), "name");
+		err ve = {0};
+		if (vname)
+			vs = kube_get(ctx->kube, "v1", "Secret", ns, vname, NULL, &ve);
+		if (!vs) {
+			err_fail(&e, "VerificationError", "PGP public keys secret error: failed to get "
+				"secret '%s/%s'", ns, vname ? vname : "");
+		} else {
+			cJSON *data = get_secret(ctx, ns, vname, &ve);
+			const char *keys[64];
+			size_t nk = 0;
+			const cJSON *k;
+			cJSON_ArrayForEach(k, data) {
+				size_t l = strlen(k->string);
+				if (nk < 64 && l > 4 && !strcmp(k->string + l - 4, ".asc"))
+					keys[nk++] = k->valuestring;
+			}
+			char *vmsg = NULL;
+			if (gitx_verify(checkout, &gr, vmode, keys, nk, &vmsg, &e) == 0) {
+				rt_cond_set(obj, "SourceVerified", "True", "Succeeded", "%s", vmsg);
+				free(vmsg);
+				jset_str(st, "sourceVerificationMode", vmode);
+			}
+			cJSON_Delete(data);
+			cJSON_Delete(vs);
+		}
+		if (err_is_set(&e)) {
+			rt_cond_set(obj, "SourceVerified", "False", e.reason, "%s", e.msg);
+			r = failed(ctx, obj, NULL, &e);
+			goto out;
+		}
+	} else {
+		rt_cond_delete(obj, "SourceVerified");
+		jset_str(st, "sourceVerificationMode", NULL);
+	}
+
+	/* ---- include */
+	size_t idx = 0;
+	cJSON_ArrayForEach(it, inc) {
+		const cJSON *ia = cJSON_GetArrayItem(included, (int)idx++);
+		const char *to = jstr(it, "toPath") ? jstr(it, "toPath")
+			: jstr(jget(it, "repository"), "name");
+		if (copy_include(sc, jstr(ia, "path"), jstr(it, "fromPath"), to, checkout, tmp,
+		    &e) < 0) {
+			r = failed(ctx, obj, "StorageOperationFailed", &e);
+			goto out;
+		}
+	}
+
+	/* ---- artifact */
+	{
+		ign_rules *ign = ign_for_source(checkout, jstr(spec, "ignore"), &e);
+		if (!ign) {
+			r = failed(ctx, obj, "StorageOperationFailed", &e);
+			goto out;
+		}
+		char *absdir = xasprintf("%s/%s", sc->storage_path, dirrel);
+		char *file = xasprintf("%s.tar.gz", gr.commit);
+		char *rel = xasprintf("%s/%s", dirrel, file);
+		char *full = xasprintf("%s/%s", sc->storage_path, rel);
+		art_pack_opts po = {.exclude = exclude_cb, .exclude_ud = ign};
+		art_info info;
+		int prc = art_mkdirs(absdir, &e);
+		if (prc == 0)
+			prc = art_pack_dir(checkout, &po, full, &info, &e);
+		ign_free(ign);
+		if (prc < 0) {
+			if (!strcmp(e.reason, "ArtifactFailed"))
+				snprintf(e.reason, sizeof e.reason, "ArchiveOperationFailed");
+			r = failed(ctx, obj, "StorageOperationFailed", &e);
+			free(absdir);
+			free(file);
+			free(rel);
+			free(full);
+			goto out;
+		}
+		bool new_digest = !art || !str_eq(jstr(art, "digest"), info.digest);
+		cJSON *na = cJSON_CreateObject();
+		char now[32];
+		kube_time_now(now, false);
+		char *u = art_url(sc->adv_addr, rel);
+		cJSON_AddStringToObject(na, "digest", info.digest);
+		cJSON_AddStringToObject(na, "lastUpdateTime", now);
+		cJSON_AddStringToObject(na, "path", rel);
+		cJSON_AddStringToObject(na, "revision", gr.revision);
+		cJSON_AddNumberToObject(na, "size", (double)info.size);
+		cJSON_AddStringToObject(na, "url", u);
+		free(u);
+		jset(st, "artifact", na);
+		art = na;
+		jset(st, "includedArtifacts", cJSON_GetArraySize(included)
+			? cJSON_Duplicate(included, 1) : NULL);
+		set_observed(st, spec);
+		rt_cond_delete(obj, "ArtifactOutdated");
+		rt_cond_delete(obj, "StorageOperationFailed");
+		if (new_digest) {
+			char *subj = subject_of(gr.message);
+			char *msg = xasprintf("stored artifact for commit '%s'", subj);
+			event(ctx, obj, "Normal", "NewArtifact", gr.revision, info.digest, msg);
+			log_info(&ctx->log, msg, LOG_S("revision", gr.revision));
+			free(msg);
+			free(subj);
+		}
+		free(absdir);
+		free(file);
+		free(rel);
+		free(full);
+	}
+	rt_cond_set(obj, RT_COND_READY, "True", "Succeeded", "stored artifact for revision '%s'",
+		gr.revision);
+
+success:
+	{
+		rt_cond_set(obj, "ArtifactInStorage", "True", "Succeeded",
+			"stored artifact for revision '%s'", jstr(art, "revision"));
+		rt_cond_delete(obj, "StorageOperationFailed");
+		rt_cond_delete(obj, "IncludeUnavailable");
+		rt_cond_delete(obj, "ArtifactOutdated");
+		/* GC: keep the current artifact */
+		const char *path = jstr(art, "path");
+		const char *base = path ? strrchr(path, '/') : NULL;
+		err gce = {0};
+		int n = art_gc(sc->storage_path, dirrel, base ? base + 1 : NULL, sc->retention_ttl_s,
+			sc->retention_records, &gce);
+		if (n > 0)
+			log_debug(&ctx->log, "garbage collected artifacts", LOG_I("count", n));
+		r.requeue_after_ms = interval;
+	}
+out:
+	if (r.e.cls == ERR_NONE || r.e.cls == ERR_WAITING) {
+		rt_cond_summarize(obj, RT_COND_READY, SUMMARY, sizeof SUMMARY / sizeof *SUMMARY,
+			NEGATIVE, sizeof NEGATIVE / sizeof *NEGATIVE);
+		if (r.e.cls == ERR_NONE)
+			rt_cond_set(obj, RT_COND_READY, "True", "Succeeded",
+				"stored artifact for revision '%s'", jstr(art, "revision"));
+	}
+	if (checkout)
+		rm_tree(checkout);
+	gitx_result_release(&gr);
+	cJSON_Delete(secret);
+	cJSON_Delete(included);
+	free(checkout);
+	free(tmp);
+	free(dirrel);
+	return r;
+}
+
+static rt_result finalize(rt_ctx *ctx, cJSON *obj)
+{
+	(void)obj;
+	sc_ctx *sc = ctx->ud;
+	rt_result r = {0};
+	char *dirrel = art_dir_path(KIND, ctx->ns, ctx->name);
+	if (art_remove_dir(sc->storage_path, dirrel, &r.e) < 0)
+		snprintf(r.e.reason, sizeof r.e.reason, "GarbageCollectionFailed");
+	else
+		log_info(&ctx->log, "garbage collected artifacts for deleted resource", LOG_END);
+	met_flux_forget(&sc->a->flux, KIND, ctx->ns, ctx->name);
+	free(dirrel);
+	return r;
+}
+
+/* Enqueue the GitRepositories that include the one that changed. */
+static void index_includes(const cJSON *obj, rt_strv *out, void *ud)
+{
+	(void)ud;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, jget(jget(obj, "spec"), "include")) {
+		const char *n = jstr(jget(it, "repository"), "name");
+		const char *ns = kube_obj_namespace(obj);
+		if (n && ns) {
+			char *k = xasprintf("%s/%s", ns, n);
+			rt_strv_add(out, k);
+			free(k);
+		}
+	}
+}
+
+static void on_update(const cJSON *old, const cJSON *obj, void *ud)
+{
+	sc_ctx *sc = ud;
+	const cJSON *a = jget(jget(old, "status"), "artifact");
+	const cJSON *b = jget(jget(obj, "status"), "artifact");
+	if (old == obj || str_eq(jstr(a, "digest"), jstr(b, "digest")) || !b)
+		return;
+	char *key = rt_key_of(obj);
+	rt_strv keys = {0};
+	rt_informer_index(rt_controller_informer(sc->git), "include", key, &keys);
+	for (size_t i = 0; i < keys.n; i++) {
+		char *ns, *name;
+		rt_key_split(keys.v[i], &ns, &name);
+		rt_controller_enqueue(sc->git, ns, name);
+		free(ns);
+		free(name);
+	}
+	rt_strv_release(&keys);
+	free(key);
+}
+
+rt_controller *sc_gitrepository_new(rt_manager *m, sc_ctx *sc)
+{
+	app_config *cfg = &sc->a->cfg;
+	rt_controller_opts co = {
+		.api_version = API,
+		.kind = KIND,
+		.reconcile = reconcile,
+		.finalize = finalize,
+		.finalizer = RT_FINALIZER_FLUX,
+		.suspend = true,
+		.patch_status = true,
+		.kstatus = true,
+		.concurrent = (int)cfg->concurrent,
+		.queue = {
+			.base_delay_ms = (int64_t)app_duration_ms(cfg->min_retry_delay),
+			.max_delay_ms = (int64_t)app_duration_ms(cfg->max_retry_delay),
+		},
+		.ud = sc,
+	};
+	rt_controller *c = rt_controller_new(m, &co);
+	sc->git = c;
+	rt_informer *inf = rt_controller_informer(c);
+	rt_informer_add_index(inf, "include", index_includes, NULL);
+	rt_handler h = {.on_update = on_update, .ud = sc};
+	rt_informer_add_handler(inf, &h);
+	return c;
+}

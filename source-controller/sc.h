@@ -1,0 +1,24 @@
+/* source-controller internals shared by main.c and the reconcilers. */
+#ifndef SC_H
+#define SC_H
+
+#include <stdint.h>
+
+#include "eddy/app.h"
+#include "eddy/rt.h"
+
+typedef struct sc_ctx {
+	app *a;
+	const char *storage_path;   /* absolute storage root */
+	char *adv_addr;             /* for artifact URLs */
+	unsigned retention_ttl_s;
+	unsigned retention_records;
+	int64_t requeue_dependency_ms;
+	uint64_t git_max_bytes;     /* --git-max-size (0 = no cap) */
+	rt_controller *git;         /* the GitRepository controller */
+} sc_ctx;
+
+/* Registers the GitRepository controller on m. */
+rt_controller *sc_gitrepository_new(rt_manager *m, sc_ctx *sc);
+
+#endif
