@@ -621,7 +621,8 @@ static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
 	cJSON_Delete(ann);
 }
 
-/* A failure: Ready False, a Warning event when new, requeue after retryInterval. */
+/* A failure: Ready False, a Warning event when new, requeue after `after` ms (retryInterval);
+ * after == 0 stalls (no retry until the spec changes). */
 static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *revision, err *e, int64_t after)
 {
 	rt_result r = {0};
@@ -629,11 +630,12 @@ static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *revision, err *e, i
 	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
 		    str_eq(jstr(prev, "status"), "False");
 	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
+	log_error(&ctx->log, e->msg, "Reconciliation failed", LOG_S("reason", e->reason),
+		LOG_S("revision", revision ? revision : ""));
 	if (!same)
 		event(ctx, obj, "Warning", e->reason, revision, false, "%s", e->msg);
 	r.e = *e;
-	if (r.e.cls != ERR_STALLING)
-		r.e.cls = ERR_WAITING;
+	r.e.cls = after > 0 ? ERR_WAITING : ERR_STALLING;
 	r.requeue_after_ms = after;
 	return r;
 }

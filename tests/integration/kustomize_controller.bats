@@ -291,3 +291,87 @@ resources:
 	k delete kustomization keep --timeout=20s >/dev/null
 	run -0 k get configmap dev-app-config -n dev
 }
+
+src_rev() { k get gitrepository fleet -o jsonpath='{.status.artifact.revision}'; }
+
+@test "spec overlays: targetNamespace, namePrefix, nameSuffix, commonMetadata, patches" {
+	k create namespace ovl >/dev/null
+	ks ovl ./base "targetNamespace: ovl" "namePrefix: x-" "nameSuffix: -y" \
+		"commonMetadata:" "  labels:" "    team: a" "  annotations:" "    note: hi" \
+		"patches:" "- target:" "    kind: ConfigMap" "    name: app-config" "  patch: |-" "    - op: replace" \
+		"      path: /data/color" "      value: red"
+	wait_ks ovl True ReconciliationSucceeded
+	run -0 k get configmap x-app-config-y -n ovl \
+		-o jsonpath='{.data.color} {.metadata.labels.team} {.metadata.annotations.note} {.metadata.labels.kustomize\.toolkit\.fluxcd\.io/name}'
+	[ "$output" = "red a hi ovl" ] || { echo "$output"; false; }
+	run -0 inventory ovl
+	[ "$output" = "ovl_x-app-config-y__ConfigMap v1" ] || { echo "$output"; false; }
+}
+
+@test "an object edited with kubectl is put back on a requested reconcile" {
+	k patch configmap x-app-config-y -n ovl --type merge -p '{"data":{"color":"black"}}' >/dev/null
+	local t; t=$(date +%s%N)
+	k annotate kustomization ovl --overwrite "reconcile.fluxcd.io/requestedAt=$t" >/dev/null
+	for _ in $(seq 100); do
+		[ "$(k get configmap x-app-config-y -n ovl -o jsonpath='{.data.color}')" = red ] && break
+		sleep 0.1
+	done
+	run -0 k get configmap x-app-config-y -n ovl -o jsonpath='{.data.color}'
+	[ "$output" = red ]
+	for _ in $(seq 50); do
+		[ "$(kfield ovl '{.status.lastHandledReconcileAt}')" = "$t" ] && break
+		sleep 0.1
+	done
+	[ "$(kfield ovl '{.status.lastHandledReconcileAt}')" = "$t" ]
+}
+
+@test "suspend stops reconciles; resuming applies the new revision" {
+	k patch kustomization ovl --type merge -p '{"spec":{"suspend":true}}' >/dev/null
+	sleep 1
+	gs_commit fleet base/config.yaml "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-config
+data:
+  color: green
+  size: big
+"
+	local rev; rev=$(head_rev)
+	refresh_source
+	for _ in $(seq 100); do [ "$(src_rev)" = "$rev" ] && break; sleep 0.1; done
+	[ "$(src_rev)" = "$rev" ]
+	sleep 2
+	run -0 k get configmap x-app-config-y -n ovl -o jsonpath='{.data.size}'
+	[ -z "$output" ]
+	k patch kustomization ovl --type merge -p '{"spec":{"suspend":false}}' >/dev/null
+	wait_applied ovl "$rev" 10
+	run -0 k get configmap x-app-config-y -n ovl -o jsonpath='{.data.size}'
+	[ "$output" = big ]
+}
+
+@test "an object annotated prune: disabled is kept when its file is removed" {
+	gs_commit fleet base/keep.yaml "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: keep-me
+  annotations:
+    kustomize.toolkit.fluxcd.io/prune: disabled
+"
+	gs_commit fleet base/kustomization.yaml "resources:
+- config.yaml
+- keep.yaml
+"
+	local rev; rev=$(head_rev)
+	refresh_source
+	wait_applied ovl "$rev" 10
+	run -0 k get configmap x-keep-me-y -n ovl
+	gs_commit fleet base/kustomization.yaml "resources:
+- config.yaml
+"
+	rev=$(head_rev)
+	refresh_source
+	wait_applied ovl "$rev" 10
+	run -0 k get configmap x-keep-me-y -n ovl
+	run -0 inventory ovl
+	[ "$output" = "ovl_x-app-config-y__ConfigMap v1" ] || { echo "$output"; false; }
+}
