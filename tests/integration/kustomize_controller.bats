@@ -88,10 +88,10 @@ stop_pid() {
 }
 
 teardown_file() {
-	cp "$W/kc.log" "${KC_LOG_COPY:-/dev/null}" 2>/dev/null || true
-	cp "$W/sc.log" "${SC_LOG_COPY:-/dev/null}" 2>/dev/null || true
 	stop_pid "$(cat "$W/kc.pid")"
 	stop_pid "$(cat "$W/sc.pid")"
+	cp "$W/kc.log" "${KC_LOG_COPY:-/dev/null}" 2>/dev/null || true
+	cp "$W/sc.log" "${SC_LOG_COPY:-/dev/null}" 2>/dev/null || true
 	local p
 	for p in $(cat "$W/gs.pids") $(cat "$W/api.pid"); do kill "$p" 2>/dev/null || true; done
 	for p in $(cat "$W/gs.pids") $(cat "$W/api.pid"); do
@@ -374,4 +374,10 @@ metadata:
 	run -0 k get configmap x-keep-me-y -n ovl
 	run -0 inventory ovl
 	[ "$output" = "ovl_x-app-config-y__ConfigMap v1" ] || { echo "$output"; false; }
+}
+
+@test "kustomize-controller stops cleanly on SIGTERM (no sanitizer report)" {
+	stop_pid "$(cat "$W/kc.pid")"
+	run ! kill -0 "$(cat "$W/kc.pid")"
+	run ! grep -E "ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:" "$W/kc.log"
 }
