@@ -118,6 +118,19 @@ static int dl_chunk(const char *data, size_t len, void *ud)
 	return fwrite(data, 1, len, d->f) == len ? 0 : 1;
 }
 
+/* The artifact URL with its host replaced by $SOURCE_CONTROLLER_LOCALHOST when set (Flux's
+ * override for running the controller outside the cluster). Allocated. */
+static char *artifact_url(const char *url)
+{
+	const char *h = getenv("SOURCE_CONTROLLER_LOCALHOST");
+	const char *sep = strstr(url, "://");
+	if (!h || !*h || !sep)
+		return xstrdup(url);
+	const char *host = sep + 3;
+	const char *rest = host + strcspn(host, "/");
+	return xasprintf("%.*s%s%s", (int)(host - url), url, h, rest);
+}
+
 /* Download url into file. 1 when the server said 404, 0 on success, -1 on error. */
 static int fetch(kc_ctx *kc, const char *url, const char *file, err *e)
 {
@@ -498,7 +511,8 @@ static int prune(rt_ctx *ctx, const cJSON *old, const cJSON *entries, const char
 			    kube_errkind_of(&de) != KUBE_ENOTFOUND) {
 				if (!fails++ && e)
 					err_fail(e, "PruneFailed", "%s/%s%s%s delete failed: %s",
-						r.kind, ns ? ns : "", ns ? "/" : "", r.name, de.msg);
+						r.kind, ns ? ns : "", ns ? "/" : "", r.name,
+						de.msg);
 				if (keep)
 					cJSON_AddItemToArray(keep, cJSON_Duplicate(it, 1));
 			} else if (log) {
@@ -658,7 +672,8 @@ static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, err *e)
 		if (dep) {
 			const cJSON *st = jget(dep, "status");
 			const cJSON *og = jget(st, "observedGeneration");
-			ready = cJSON_GetArraySize(jget(st, "conditions")) > 0 && cJSON_IsNumber(og) &&
+			ready = cJSON_GetArraySize(jget(st, "conditions")) > 0 &&
+				cJSON_IsNumber(og) &&
 				(int64_t)og->valuedouble == kube_obj_generation(dep) &&
 				rt_cond_is_true(dep, RT_COND_READY);
 		}
@@ -725,7 +740,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	}
 	char *rev = xstrdup(revision);
 	char *dg = digest ? xstrdup(digest) : NULL;
-	char *u = xstrdup(url);
+	char *u = artifact_url(url);
 	cJSON_Delete(src);
 
 	if (check_deps(ctx, spec, ns, &e) < 0) {
