@@ -322,7 +322,8 @@ static void gc_cb(uv_timer_t *t)
 
 void gc_schedule(apiserver *s)
 {
-	if (s->gc_pending || s->closing)
+	/* Nothing has owners or is being deleted: a pass would find nothing to do. */
+	if (s->gc_pending || s->closing || s->gc_idle)
 		return;
 	s->gc_pending = true;
 	uv_timer_start(&s->gc_timer, gc_cb, 0, 0);

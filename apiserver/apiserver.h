@@ -82,6 +82,7 @@ typedef struct apiserver {
 	api_watch *watches; /* doubly linked */
 	uv_timer_t compact_timer, gc_timer, bookmark_timer;
 	bool gc_pending;
+	bool gc_idle; /* the last pass found nothing with owners or a deletionTimestamp */
 	int closing;
 	char *token_secret; /* hex HMAC key for ServiceAccount tokens */
 	/* static tokens: "token,user,uid,groups" lines */
@@ -143,6 +144,9 @@ void api_emit(apiserver *s, char type, int64_t rev, const char *key, const char 
 /* Schedule a garbage-collection pass (on the next loop iteration). */
 void gc_schedule(apiserver *s);
 void gc_run(apiserver *s);
+/* 1 when the owner a reference names exists with its uid, 0 when gone, -1 when its kind is
+ * unknown (not collected). ns: the dependent's namespace, NULL for cluster-scoped ones. */
+int gc_owner_state(apiserver *s, const cJSON *ref, const char *ns);
 
 /* Per-request context shared by the handlers. */
 typedef struct api_ctx {

@@ -17,11 +17,6 @@ typedef struct gobj {
 	bool deleting, fg, orphan, done;
 } gobj;
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static api_type *type_of_key(apiserver *s, const char *key)
 {
 	/* "/group/resource/..." */
@@ -82,15 +77,89 @@ static void del(apiserver *s, gobj *g, const char *prop)
 	g->done = true;
 }
 
+typedef struct uid_ix {
+	const char *uid;
+	long i;
+} uid_ix;
+
+static int cmp_uid_ix(const void *a, const void *b)
+{
+	return strcmp(((const uid_ix *)a)->uid, ((const uid_ix *)b)->uid);
+}
+
+/* Is the owner a reference points to alive? 1 alive, 0 gone, -1 unknown kind (callers treat it
+ * as alive: what cannot be checked is not collected). Point lookup by apiVersion/kind/name in
+ * the dependent's namespace (or cluster-wide for cluster-scoped owners), compared by uid. */
+int gc_owner_state(apiserver *s, const cJSON *ref, const char *ns)
+{
+	const char *av = jstr(ref, "apiVersion"), *kind = jstr(ref, "kind");
+	const char *name = jstr(ref, "name"), *uid = jstr(ref, "uid");
+	if (!av || !kind || !name || !uid)
+		return -1;
+	const char *slash = strchr(av, '/');
+	char *group = slash ? xstrndup(av, (size_t)(slash - av)) : xstrdup("");
+	api_type *ot = types_find_kind(&s->types, group, slash ? slash + 1 : av, kind);
+	free(group);
+	if (!ot)
+		return -1;
+	char *key = obj_key(ot, ns, name);
+	store_row row;
+	int alive = 0;
+	if (store_get(s->st, key, &row, NULL) > 0) {
+		cJSON *o = cJSON_Parse(row.value);
+		const char *ou = jstr(meta_of(o), "uid");
+		alive = ou && !strcmp(ou, uid);
+		cJSON_Delete(o);
+		store_row_release(&row);
+	}
+	free(key);
+	return alive;
+}
+
+/* Delete (or finish) everything in a terminating namespace; returns how many objects remain. */
+static size_t empty_namespace(apiserver *s, const char *ns)
+{
+	size_t remaining = 0;
+	for (size_t t = 0; t < s->types.n; t++) {
+		api_type *ty = s->types.v[t];
+		if (!ty->namespaced || !ty->storage)
+			continue;
+		char *base = types_key_prefix(ty);
+		char *prefix = xasprintf("%s%s/", base, ns);
+		free(base);
+		store_row *rows;
+		err e = {0};
+		long n = store_list(s->st, prefix, NULL, 0, 0, &rows, NULL, &e);
+		free(prefix);
+		for (long i = 0; i < n; i++) {
+			remaining++;
+			if (strstr(rows[i].value, "\"deletionTimestamp\""))
+				continue;
+			cJSON *o = cJSON_Parse(rows[i].value);
+			const char *name = jstr(meta_of(o), "name");
+			if (name)
+				obj_delete(s, ty, ns, name, "Background", NULL, false, NULL, &e);
+			cJSON_Delete(o);
+		}
+		if (n > 0)
+			store_rows_free(rows, (size_t)n);
+	}
+	return remaining;
+}
+
 void gc_run(apiserver *s)
 {
 	store_row *rows;
 	err e = {0};
-	long n = store_list(s->st, "/", NULL, 0, 0, &rows, NULL, &e);
+	/* Only objects with owners or being deleted can need work. */
+	long n = store_list_containing(s->st, "/", "\"ownerReferences\"", "\"deletionTimestamp\"",
+				       &rows, &e);
+	if (n == 0)
+		s->gc_idle = true;
 	if (n <= 0)
 		return;
 	gobj *g = xcalloc((size_t)n, sizeof(*g));
-	const char **uids = xcalloc((size_t)n, sizeof(char *));
+	uid_ix *uids = xcalloc((size_t)n, sizeof(*uids));
 	size_t nu = 0;
 	for (long i = 0; i < n; i++) {
 		g[i].row = rows[i];
@@ -104,33 +173,37 @@ void gc_run(apiserver *s)
 		g[i].fg = g[i].deleting && has_fin(g[i].o, "foregroundDeletion");
 		g[i].orphan = g[i].deleting && has_fin(g[i].o, "orphan");
 		if (g[i].uid)
-			uids[nu++] = g[i].uid;
+			uids[nu++] = (uid_ix){g[i].uid, i};
 	}
 	free(rows);
-	qsort(uids, nu, sizeof(char *), cmp_str);
+	qsort(uids, nu, sizeof(*uids), cmp_uid_ix);
 	store_begin(s->st);
 	/* Dependents. */
 	for (long i = 0; i < n; i++) {
 		const cJSON *refs = cJSON_GetObjectItemCaseSensitive(meta_of(g[i].o),
 								      "ownerReferences");
-		if (!cJSON_IsArray(refs) || cJSON_GetArraySize(refs) == 0 || g[i].done)
+		if (!cJSON_IsArray(refs) || cJSON_GetArraySize(refs) == 0 || g[i].done || !g[i].ty)
 			continue;
 		bool alive = false, fg_owner = false;
 		const char *orphan_uid = NULL;
 		const cJSON *r;
 		cJSON_ArrayForEach(r, refs) {
 			const char *u = jstr(r, "uid");
-			if (!u || !bsearch(&u, uids, nu, sizeof(char *), cmp_str))
+			if (!u)
 				continue;
-			alive = true;
-			for (long j = 0; j < n; j++) {
-				if (!g[j].uid || strcmp(g[j].uid, u) != 0)
-					continue;
-				if (g[j].fg)
+			uid_ix key = {u, 0};
+			uid_ix *hit = bsearch(&key, uids, nu, sizeof(*uids), cmp_uid_ix);
+			if (hit) {
+				/* The owner is a candidate itself (being deleted, or owned). */
+				alive = true;
+				if (g[hit->i].fg)
 					fg_owner = true;
-				if (g[j].orphan)
-					orphan_uid = g[j].uid;
+				if (g[hit->i].orphan)
+					orphan_uid = g[hit->i].uid;
+				continue;
 			}
+			if (gc_owner_state(s, r, g[i].ty->namespaced ? g[i].ns : NULL) != 0)
+				alive = true;
 		}
 		if (orphan_uid) {
 			cJSON *arr = cJSON_GetObjectItemCaseSensitive(meta_of(g[i].o),
@@ -156,7 +229,7 @@ void gc_run(apiserver *s)
 			del(s, &g[i], "Background");
 		}
 	}
-	/* Owners waiting for their dependents. */
+	/* Owners waiting for their dependents (which are all candidates: they have owners). */
 	for (long i = 0; i < n; i++) {
 		if (g[i].done || !(g[i].fg || g[i].orphan) || !g[i].uid)
 			continue;
@@ -182,17 +255,9 @@ void gc_run(apiserver *s)
 	/* Terminating namespaces. */
 	for (long i = 0; i < n; i++) {
 		if (!g[i].deleting || !g[i].ty || strcmp(g[i].ty->resource, "namespaces") != 0 ||
-		    g[i].ty->group[0] || g[i].done)
+		    g[i].ty->group[0] || g[i].done || !g[i].name)
 			continue;
-		size_t remaining = 0;
-		for (long j = 0; j < n; j++) {
-			if (!g[j].ty || !g[j].ty->namespaced || !g[j].ns ||
-			    strcmp(g[j].ns, g[i].name) != 0)
-				continue;
-			remaining++;
-			if (!g[j].deleting)
-				del(s, &g[j], "Background");
-		}
+		size_t remaining = empty_namespace(s, g[i].name);
 		if (remaining == 0) {
 			cJSON *spec = cJSON_GetObjectItemCaseSensitive(g[i].o, "spec");
 			cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
@@ -206,41 +271,49 @@ void gc_run(apiserver *s)
 				cJSON_DeleteItemFromObjectCaseSensitive(m, "resourceVersion");
 				cJSON_AddStringToObject(m, "resourceVersion", rb);
 				char *txt = cJSON_PrintUnformatted(g[i].o);
-				int64_t got = store_delete(s->st, g[i].row.key, txt, g[i].row.rev,
-							   g[i].row.create_rev, &e2);
-				if (got > 0)
-					api_emit(s, 'D', got, g[i].row.key, txt, g[i].row.value);
+				store_row cur;
+				/* The namespace may have changed during this pass. */
+				if (store_get(s->st, g[i].row.key, &cur, NULL) > 0) {
+					int64_t got = store_delete(s->st, g[i].row.key, txt, cur.rev,
+								   cur.create_rev, &e2);
+					if (got > 0)
+						api_emit(s, 'D', got, g[i].row.key, txt, cur.value);
+					store_row_release(&cur);
+				}
 				free(txt);
 				g[i].done = true;
 			}
 		} else {
 			/* Report what is left, as the namespace controller does. */
-			cJSON *st = jobj(g[i].o, "status");
-			cJSON_DeleteItemFromObjectCaseSensitive(st, "conditions");
-			cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
-			cJSON *cnd = cJSON_CreateObject();
-			cJSON_AddStringToObject(cnd, "type", "NamespaceContentRemaining");
-			cJSON_AddStringToObject(cnd, "status", "True");
-			cJSON_AddStringToObject(cnd, "reason", "SomeResourcesRemain");
-			char *msg =
-			    xasprintf("Some resources are remaining: %zu objects", remaining);
-			cJSON_AddStringToObject(cnd, "message", msg);
-			free(msg);
-			char ts[32];
-			now_rfc3339(ts);
-			cJSON_AddStringToObject(cnd, "lastTransitionTime", ts);
-			cJSON_AddItemToArray(conds, cnd);
-			cJSON *old_st = NULL;
+			char *msg = xasprintf("Some resources are remaining: %zu objects", remaining);
 			store_row cur;
 			if (store_get(s->st, g[i].row.key, &cur, NULL) > 0) {
 				cJSON *curo = cJSON_Parse(cur.value);
-				old_st = cJSON_GetObjectItemCaseSensitive(curo, "status");
-				bool same = cJSON_Compare(old_st, st, 1);
+				const cJSON *conds = cJSON_GetObjectItemCaseSensitive(
+					cJSON_GetObjectItemCaseSensitive(curo, "status"), "conditions");
+				const cJSON *c0 = cJSON_GetArrayItem(conds, 0);
+				bool same = c0 && jstr(c0, "message") && !strcmp(jstr(c0, "message"), msg);
+				if (!same && curo) {
+					cJSON *st = jobj(curo, "status");
+					cJSON_DeleteItemFromObjectCaseSensitive(st, "conditions");
+					cJSON *ca = cJSON_AddArrayToObject(st, "conditions");
+					cJSON *cnd = cJSON_CreateObject();
+					cJSON_AddStringToObject(cnd, "type", "NamespaceContentRemaining");
+					cJSON_AddStringToObject(cnd, "status", "True");
+					cJSON_AddStringToObject(cnd, "reason", "SomeResourcesRemain");
+					cJSON_AddStringToObject(cnd, "message", msg);
+					char ts[32];
+					now_rfc3339(ts);
+					cJSON_AddStringToObject(cnd, "lastTransitionTime", ts);
+					cJSON_AddItemToArray(ca, cnd);
+					err e3 = {0};
+					obj_store_update(s, g[i].ty, cur.key, curo, &cur, &e3);
+				}
 				cJSON_Delete(curo);
-				if (!same && cur.rev == g[i].row.rev)
-					save(s, &g[i]);
 				store_row_release(&cur);
 			}
+			free(msg);
+			g[i].done = true;
 		}
 	}
 	store_commit(s->st);

@@ -842,31 +842,9 @@ static bool owners_gone(apiserver *s, const api_type *ty, const cJSON *obj)
 	const cJSON *refs = cJSON_GetObjectItemCaseSensitive(m, "ownerReferences"), *r;
 	if (cJSON_GetArraySize(refs) == 0)
 		return false;
-	cJSON_ArrayForEach(r, refs) {
-		const char *av = jstr(r, "apiVersion"), *kind = jstr(r, "kind");
-		const char *name = jstr(r, "name"), *uid = jstr(r, "uid");
-		if (!av || !kind || !name || !uid)
-			continue;
-		const char *slash = strchr(av, '/');
-		char *group = slash ? xstrndup(av, (size_t)(slash - av)) : xstrdup("");
-		api_type *ot = types_find_kind(&s->types, group, slash ? slash + 1 : av, kind);
-		free(group);
-		if (!ot)
-			continue;
-		char *key = obj_key(ot, ty->namespaced ? jstr(m, "namespace") : NULL, name);
-		store_row row;
-		bool alive = false;
-		if (store_get(s->st, key, &row, NULL) > 0) {
-			cJSON *o = cJSON_Parse(row.value);
-			const char *ou = jstr(meta_of(o), "uid");
-			alive = ou && !strcmp(ou, uid);
-			cJSON_Delete(o);
-			store_row_release(&row);
-		}
-		free(key);
-		if (alive)
+	cJSON_ArrayForEach(r, refs)
+		if (gc_owner_state(s, r, ty->namespaced ? jstr(m, "namespace") : NULL) != 0)
 			return false;
-	}
 	return true;
 }
 

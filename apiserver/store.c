@@ -461,3 +461,51 @@ char *store_value_at(store *s, int64_t rev)
 	sqlite3_finalize(st);
 	return v;
 }
+
+long store_list_containing(store *s, const char *prefix, const char *needle_a,
+			   const char *needle_b, store_row **rows, err *e)
+{
+	*rows = NULL;
+	char *end = prefix_end(prefix);
+	const char *sql =
+		"SELECT k.id, k.create_rev, k.prev_rev, k.created, k.key, k.value FROM kv k "
+		"WHERE k.key >= ?1 AND k.key < ?2 AND k.deleted = 0 AND (instr(k.value, ?3) > 0 OR "
+		"instr(k.value, ?4) > 0) AND k.id = (SELECT MAX(id) FROM kv WHERE key = k.key) "
+		"ORDER BY k.key";
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		free(end);
+		db_fail(s, e, "list");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, end, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, needle_a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, needle_b, -1, SQLITE_STATIC);
+	size_t n = 0, cap = 0;
+	store_row *out = NULL;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			out = xrealloc(out, cap * sizeof(*out));
+		}
+		store_row *r = &out[n++];
+		memset(r, 0, sizeof(*r));
+		r->rev = sqlite3_column_int64(st, 0);
+		r->create_rev = sqlite3_column_int64(st, 1);
+		r->prev_rev = sqlite3_column_int64(st, 2);
+		r->created = sqlite3_column_int(st, 3);
+		r->key = col_text(st, 4);
+		r->value = col_text(st, 5);
+	}
+	sqlite3_finalize(st);
+	free(end);
+	if (rc != SQLITE_DONE) {
+		store_rows_free(out, n);
+		db_fail(s, e, "list");
+		return -1;
+	}
+	*rows = out;
+	return (long)n;
+}

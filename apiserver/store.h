@@ -55,6 +55,10 @@ char *store_value_at(store *s, int64_t rev);
  * compaction point). */
 long store_list(store *s, const char *prefix, const char *start_key, int64_t at, size_t limit,
                 store_row **rows, bool *more, err *e);
+/* Current rows under prefix whose value contains needle_a or needle_b (plain substrings; the
+ * scan runs inside SQLite without copying other rows). -1 on error. */
+long store_list_containing(store *s, const char *prefix, const char *needle_a,
+			   const char *needle_b, store_row **rows, err *e);
 /* How many current keys are under prefix (for remainingItemCount); -1 on error. */
 long store_count(store *s, const char *prefix, const char *start_key, int64_t at);
 

@@ -631,6 +631,9 @@ static void deliver(api_watch *w, char type, int64_t rev, const char *key, const
 void api_emit(apiserver *s, char type, int64_t rev, const char *key, const char *value,
               const char *prev)
 {
+	if (type != 'D' && value && (strstr(value, "\"ownerReferences\"") ||
+				     strstr(value, "\"deletionTimestamp\"")))
+		s->gc_idle = false;
 	api_watch *w = s->watches;
 	while (w) {
 		api_watch *next = w->next;

@@ -58,6 +58,11 @@ static bool json_eq(const cJSON *a, const cJSON *b)
 	return cJSON_Compare(a, b, 1);
 }
 
+static const char *str_or(const char *s)
+{
+	return s ? s : "";
+}
+
 static bool str_eq(const char *a, const char *b)
 {
 	return !strcmp(a ? a : "", b ? b : "");
@@ -81,8 +86,9 @@ static cJSON *get_secret(rt_ctx *ctx, const char *ns, const char *name, err *e)
 		err_fail(e, "AuthenticationFailed", "failed to get secret '%s/%s': %s", ns, name,
 			kube_errkind_of(&ge) == KUBE_ENOTFOUND ? "secrets \"not found\"" : ge.msg);
 		if (kube_errkind_of(&ge) == KUBE_ENOTFOUND)
-			snprintf(e->msg, sizeof e->msg, "failed to get secret '%s/%s': secrets \"%s\" "
-				"not found", ns, name, name);
+			snprintf(e->msg, sizeof e->msg,
+				"failed to get secret '%s/%s': secrets \"%s\" not found", ns, name,
+				name);
 		return NULL;
 	}
 	cJSON *out = cJSON_CreateObject();
@@ -328,8 +334,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	const cJSON *ref = jget(spec, "ref");
 	gitx_opts go = {
 		.url = url,
-		.ref = {jstr(ref, "branch"), jstr(ref, "tag"), jstr(ref, "semver"), jstr(ref, "name"),
-			jstr(ref, "commit")},
+		.ref = {jstr(ref, "branch"), jstr(ref, "tag"), jstr(ref, "semver"),
+			jstr(ref, "name"), jstr(ref, "commit")},
 		.timeout_ms = parse_dur_ms(jstr(spec, "timeout"), 60000),
 		.max_bytes = sc->git_max_bytes,
 		.recurse_submodules = cJSON_IsTrue(jget(spec, "recurseSubmodules")),
@@ -368,7 +374,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	const cJSON *it;
 	cJSON_ArrayForEach(it, inc) {
 		const char *iname = jstr(jget(it, "repository"), "name");
-		cJSON *o = iname ? rt_informer_get(rt_controller_informer(ctx->c), ns, iname) : NULL;
+		rt_informer *self = rt_controller_informer(ctx->c);
+		cJSON *o = iname ? rt_informer_get(self, ns, iname) : NULL;
 		const cJSON *ia = o ? jget(jget(o, "status"), "artifact") : NULL;
 		if (!o || !ia) {
 			err_set(&e, ERR_WAITING, o ? "NoArtifact" : "NotFound",
@@ -391,15 +398,15 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	cJSON *inc_cmp = cJSON_CreateArray();
 	cJSON_ArrayForEach(it, included) {
 		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "revision", jstr(it, "revision") ? jstr(it, "revision") : "");
-		cJSON_AddStringToObject(x, "digest", jstr(it, "digest") ? jstr(it, "digest") : "");
+		cJSON_AddStringToObject(x, "revision", str_or(jstr(it, "revision")));
+		cJSON_AddStringToObject(x, "digest", str_or(jstr(it, "digest")));
 		cJSON_AddItemToArray(inc_cmp, x);
 	}
 	cJSON *old_cmp = cJSON_CreateArray();
 	cJSON_ArrayForEach(it, jget(st, "includedArtifacts")) {
 		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "revision", jstr(it, "revision") ? jstr(it, "revision") : "");
-		cJSON_AddStringToObject(x, "digest", jstr(it, "digest") ? jstr(it, "digest") : "");
+		cJSON_AddStringToObject(x, "revision", str_or(jstr(it, "revision")));
+		cJSON_AddStringToObject(x, "digest", str_or(jstr(it, "digest")));
 		cJSON_AddItemToArray(old_cmp, x);
 	}
 	bool inc_changed = !json_eq(inc_cmp, old_cmp);
@@ -455,8 +462,9 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		if (vname)
 			vs = kube_get(ctx->kube, "v1", "Secret", ns, vname, NULL, &ve);
 		if (!vs) {
-			err_fail(&e, "VerificationError", "PGP public keys secret error: failed to get "
-				"secret '%s/%s'", ns, vname ? vname : "");
+			err_fail(&e, "VerificationError",
+				"PGP public keys secret error: failed to get secret '%s/%s'", ns,
+				vname ? vname : "");
 		} else {
 			cJSON *data = get_secret(ctx, ns, vname, &ve);
 			const char *keys[64];
@@ -572,8 +580,8 @@ success:
 		const char *path = jstr(art, "path");
 		const char *base = path ? strrchr(path, '/') : NULL;
 		err gce = {0};
-		int n = art_gc(sc->storage_path, dirrel, base ? base + 1 : NULL, sc->retention_ttl_s,
-			sc->retention_records, &gce);
+		int n = art_gc(sc->storage_path, dirrel, base ? base + 1 : NULL,
+			sc->retention_ttl_s, sc->retention_records, &gce);
 		if (n > 0)
 			log_debug(&ctx->log, "garbage collected artifacts", LOG_I("count", n));
 		r.requeue_after_ms = interval;

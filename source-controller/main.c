@@ -144,7 +144,8 @@ static int start(app *a, void *arg)
 		const char *sa = cfg->storage_addr;
 		const char *colon = strrchr(sa, ':');
 		char host[256];
-		snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - sa) : (int)strlen(sa), sa);
+		int hl = colon ? (int)(colon - sa) : (int)strlen(sa);
+		snprintf(host, sizeof host, "%.*s", hl, sa);
 		if (!host[0] || !strcmp(host, "0.0.0.0")) {
 			const char *h = getenv("HOSTNAME");
 			snprintf(host, sizeof host, "%s", host[0] && h ? h : "localhost");

@@ -7,7 +7,8 @@ For each N a fresh server is started on 127.0.0.1:0 with a temporary data dir. O
 the namespace runs while C client connections create N ConfigMaps. Reported per N:
   create throughput (objects/s), create latency p50/p99 (request to 201),
   watch delivery latency p50/p99 (201 received to ADDED event received),
-  full list time (one GET of all N), server RSS (VmHWM and VmRSS) at the end.
+  full list time (one GET of all N), sequential delete latency (N/10 deletes),
+  server RSS (VmHWM and VmRSS) at the end.
 Not a test: numbers depend on the machine."""
 import http.client
 import json
@@ -115,13 +116,19 @@ def run(binary, n):
         body = c.getresponse().read()
         list_s = time.perf_counter() - t2
         items = len(json.loads(body)["items"])
+        nd = max(1, n // 10)
+        t3 = time.perf_counter()
+        for i in range(nd):
+            c.request("DELETE", "/api/v1/namespaces/bench/configmaps/cm-%06d" % i)
+            c.getresponse().read()
+        del_ms = (time.perf_counter() - t3) * 1e3 / nd
         mem = rss(p.pid)
         print("N=%d: create %.0f obj/s (%d conns), create p50 %.2f ms p99 %.2f ms, "
               "watch delivery p50 %.2f ms p99 %.2f ms (%d/%d events), list %d in %.0f ms, "
-              "RSS %d MiB (peak %d MiB)" % (
+              "delete %.2f ms/op, RSS %d MiB (peak %d MiB)" % (
                   n, n / elapsed, CONNS, pct(lat, 0.5) * 1e3, pct(lat, 0.99) * 1e3,
                   pct(wlat, 0.5) * 1e3, pct(wlat, 0.99) * 1e3, len(seen), n, items,
-                  list_s * 1e3, mem.get("VmRSS", 0), mem.get("VmHWM", 0)))
+                  list_s * 1e3, del_ms, mem.get("VmRSS", 0), mem.get("VmHWM", 0)))
     finally:
         p.terminate()
         p.wait()

@@ -258,7 +258,8 @@ static int verify_x509(fctx *c, const git_cert_x509 *x, const char *host)
 			ok = X509_verify_cert(ctx) == 1;
 			if (!ok)
 				snprintf(c->why, sizeof c->why, "x509: %s",
-					X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+					X509_verify_cert_error_string(
+						X509_STORE_CTX_get_error(ctx)));
 		} else if (n == 0) {
 			snprintf(c->why, sizeof c->why, "no certificate found in ca.crt");
 		}
@@ -295,8 +296,8 @@ static int cb_cert(git_cert *cert, int valid, const char *host, void *payload)
 			return 0;
 		c->hostkey_bad = true;
 		snprintf(c->why, sizeof c->why,
-			"ssh: handshake failed: knownhosts: key mismatch or unknown host key for '%s'",
-			name);
+			"ssh: handshake failed: knownhosts: key mismatch or unknown host key "
+			"for '%s'", name);
 		return -1;
 	}
 	if (valid)
@@ -320,8 +321,9 @@ static int fail_git(fctx *c, err *e, const char *what, const char *url)
 	const git_error *ge = git_error_last();
 	const char *gm = ge && ge->message ? ge->message : "unknown error";
 	if (c->timed_out)
-		err_fail(e, "GitOperationFailed", "%s '%s': context deadline exceeded (timeout %llds)",
-			what, ru, (long long)(c->o->timeout_ms / 1000));
+		err_fail(e, "GitOperationFailed",
+			"%s '%s': context deadline exceeded (timeout %llds)", what, ru,
+			(long long)(c->o->timeout_ms / 1000));
 	else if (c->too_big)
 		err_fail(e, "GitOperationFailed",
 			"%s '%s': repository size exceeds the limit of %llu bytes", what, ru,
@@ -415,7 +417,8 @@ static int resolve(fctx *c, const gitx_opts *o, git_remote *remote, want *w, err
 	if (set(r->name)) {
 		if (!find_head(h, n, r->name)) {
 			err_fail(e, "GitOperationFailed",
-				"unable to clone '%s': couldn't find remote ref \"%s\"", ru, r->name);
+				"unable to clone '%s': couldn't find remote ref \"%s\"", ru,
+				r->name);
 			goto out;
 		}
 		snprintf(w->refname, sizeof w->refname, "%s", r->name);
@@ -454,7 +457,8 @@ static int resolve(fctx *c, const gitx_opts *o, git_remote *remote, want *w, err
 		}
 		semver_range_free(sr);
 		if (!best_name) {
-			err_fail(e, "GitOperationFailed", "no match found for semver: %s", r->semver);
+			err_fail(e, "GitOperationFailed", "no match found for semver: %s",
+				r->semver);
 			goto out;
 		}
 		snprintf(w->refname, sizeof w->refname, "%s", best_name);
@@ -540,7 +544,7 @@ int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *res, err *e)
 		return err_set(e, ERR_STALLING, "URLInvalid",
 			"git URL scheme must be http, https or ssh");
 	if (set(o->auth.cert_pem) || set(o->auth.key_pem))
-		return err_set(e, ERR_STALLING, "GitOperationFailed",
+		return err_set(e, ERR_GENERIC, "GitOperationFailed",
 			"TLS client certificates (tls.crt/tls.key) are not supported for Git "
 			"repositories by this source-controller");
 	fctx c = {.o = o};
@@ -655,8 +659,9 @@ int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *res, err *e)
 	if (set(r->commit) && !set(r->name) && !set(r->tag) && !set(r->semver)) {
 		if (git_revparse_single(&target, repo, r->commit) < 0 ||
 		    git_object_peel((git_object **)&commit, target, GIT_OBJECT_COMMIT) < 0) {
-			err_fail(e, "GitOperationFailed", "unable to resolve commit object for '%s': "
-				"object not found", r->commit);
+			err_fail(e, "GitOperationFailed",
+				"unable to resolve commit object for '%s': object not found",
+				r->commit);
 			goto out;
 		}
 		git_oid_cpy(&oid, git_commit_id(commit));
@@ -666,13 +671,15 @@ int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *res, err *e)
 			snprintf(rn, sizeof rn, "refs/remotes/origin/%s", r->branch);
 			bool ok = false;
 			if (git_revparse_single(&tip, repo, rn) == 0) {
-				ok = git_oid_equal(git_object_id(tip), &oid) ||
-					git_graph_descendant_of(repo, git_object_id(tip), &oid) == 1;
+				const git_oid *t = git_object_id(tip);
+				ok = git_oid_equal(t, &oid) ||
+					git_graph_descendant_of(repo, t, &oid) == 1;
 				git_object_free(tip);
 			}
 			if (!ok) {
-				err_fail(e, "GitOperationFailed", "unable to resolve commit object for "
-					"'%s': not found on branch '%s'", r->commit, r->branch);
+				err_fail(e, "GitOperationFailed",
+					"unable to resolve commit object for '%s': not found on "
+					"branch '%s'", r->commit, r->branch);
 				goto out;
 			}
 			snprintf(w.short_ref, sizeof w.short_ref, "%s", r->branch);
@@ -852,7 +859,7 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 		return err_set(e, ERR_STALLING, "VerificationError",
 			"invalid verification mode '%s'", mode);
 	if (nkeys == 0)
-		return err_set(e, ERR_STALLING, "VerificationError",
+		return err_set(e, ERR_GENERIC, "VerificationError",
 			"no PGP public keys (*.asc) found in the verification secret");
 	if (tag && !r->tag_object[0])
 		return err_set(e, ERR_STALLING, "InvalidTagSignature",
@@ -869,8 +876,10 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 		char kp[600];
 		snprintf(kp, sizeof kp, "%s/key%zu.asc", home, i);
 		const char *args[] = {"--import", kp, NULL};
-		if (write_file(kp, keys[i], strlen(keys[i])) < 0 || run_gpg(home, args, NULL) != 0) {
-			err_fail(e, "VerificationError", "unable to read PGP key number %zu", i + 1);
+		if (write_file(kp, keys[i], strlen(keys[i])) < 0 ||
+		    run_gpg(home, args, NULL) != 0) {
+			err_fail(e, "VerificationError", "unable to read PGP key number %zu",
+				i + 1);
 			goto out;
 		}
 	}
@@ -885,8 +894,8 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 		git_odb_object *obj = NULL;
 		const char *tname = r->revision;
 		size_t tl = strcspn(tname, "@");
-		if (git_oid_fromstr(&toid, r->tag_object) < 0 || git_repository_odb(&odb, repo) < 0 ||
-		    git_odb_read(&obj, odb, &toid) < 0) {
+		if (git_oid_fromstr(&toid, r->tag_object) < 0 ||
+		    git_repository_odb(&odb, repo) < 0 || git_odb_read(&obj, odb, &toid) < 0) {
 			git_odb_free(odb);
 			err_fail(e, "InvalidTagSignature", "unable to read tag object '%.*s'",
 				(int)tl, tname);
@@ -901,7 +910,7 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 		git_odb_object_free(obj);
 		git_odb_free(odb);
 		if (ok < 0) {
-			err_set(e, ERR_STALLING, "InvalidTagSignature",
+			err_set(e, ERR_GENERIC, "InvalidTagSignature",
 				"signature verification of tag '%.*s' failed: %s", (int)tl, tname,
 				s ? "unable to verify payload with any of the given key rings"
 				  : "tag is not signed");
@@ -920,10 +929,11 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 		git_buf_dispose(&sig);
 		git_buf_dispose(&data);
 		if (ok < 0) {
-			err_set(e, ERR_STALLING, "InvalidCommitSignature",
+			err_set(e, ERR_GENERIC, "InvalidCommitSignature",
 				"signature verification of commit '%s' failed: %s", r->revision,
-				has == 0 ? "unable to verify payload with any of the given key rings"
-				  : "commit is not signed");
+				has == 0
+				? "unable to verify payload with any of the given key rings"
+				: "commit is not signed");
 			goto out;
 		}
 		buf_addf(&msg, "\n\t- commit '%s' with key '%s'", r->revision, fpr);

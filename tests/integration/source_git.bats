@@ -258,8 +258,16 @@ gs_git_rev() { git -C "$W/gs/repos/app.git" rev-parse "$1^{commit}"; }
 	k create secret generic ssh-auth --from-file=identity="$SSH_KEY" \
 		--from-file=known_hosts="$KNOWN_HOSTS" >/dev/null
 	gitrepo ssh "$SSH_URL/app.git" "ref: {branch: main}" "secretRef: {name: ssh-auth}"
+	# hashed known_hosts entries (ssh-keygen -H) work too
+	cp "$KNOWN_HOSTS" "$W/hashed_known_hosts"
+	ssh-keygen -q -H -f "$W/hashed_known_hosts" 2>/dev/null
+	grep -q '^|1|' "$W/hashed_known_hosts"
+	k create secret generic ssh-hashed --from-file=identity="$SSH_KEY" \
+		--from-file=known_hosts="$W/hashed_known_hosts" >/dev/null
+	gitrepo ssh-hashed "$SSH_URL/app.git" "ref: {branch: main}" "secretRef: {name: ssh-hashed}"
 	wait_ready tls
 	wait_ready ssh
+	wait_ready ssh-hashed
 	[ "$(field tls '{.status.artifact.revision}')" = "main@sha1:$(gs_git_rev main)" ]
 	[ "$(field ssh '{.status.artifact.revision}')" = "main@sha1:$(gs_git_rev main)" ]
 	# without the CA the server certificate is refused

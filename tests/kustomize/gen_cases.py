@@ -1159,6 +1159,38 @@ case("buildmetadata-transformers-component", {"base/kustomization.yaml": "resour
     "comp/kustomization.yaml": "kind: Component\nnamePrefix: c-\npatchesStrategicMerge:\n- p.yaml\n", "comp/p.yaml": SMP["replicas"],
     "kustomization.yaml": "buildMetadata: [transformerAnnotations]\nresources:\n- base\ncomponents:\n- comp\nconfigMapGenerator:\n- name: g\n  literals: [a=1]\nreplacements:\n- source:\n    kind: Deployment\n    name: app\n  targets:\n  - select:\n      kind: ConfigMap\n    fieldPaths:\n    - data.a\n"})
 
+
+# ---------------------------------------------------------------- misc fields
+case("crds-field", {"kustomization.yaml": "crds:\n- schema.json\nresources:\n- w.yaml\nnamePrefix: p-\n", "w.yaml": CRES,
+                    "schema.json": "{\"definitions\": {\"com.ex.v1.Widget\": {\"properties\": {\"spec\": {\"type\": \"object\"}}}}}\n"})
+case("err-crds-missing", {"kustomization.yaml": "crds:\n- nope.json\n"})
+case("openapi-path", {"kustomization.yaml": "openapi:\n  path: schema.json\nresources:\n- w.yaml\n", "w.yaml": CRES,
+                      "schema.json": "{\"definitions\": {}}\n"})
+case("patches-smp-allow-kind-change", {"kustomization.yaml": "resources:\n- cm.yaml\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: Secret\n    metadata:\n      name: settings\n  target:\n    kind: ConfigMap\n  options:\n    allowKindChange: true\n", "cm.yaml": CM})
+case("gen-replace-secret-overlay", {"base/kustomization.yaml": "secretGenerator:\n- name: s\n  literals: [a=1]\n  type: kubernetes.io/basic-auth\n",
+                                    "kustomization.yaml": "resources:\n- base\nsecretGenerator:\n- name: s\n  behavior: replace\n  literals: [username=u, password=p]\n"})
+case("overlay-4-levels", {"l1/kustomization.yaml": "resources:\n- app.yaml\nnamePrefix: a-\n", "l1/app.yaml": APP,
+                          "l2/kustomization.yaml": "resources:\n- ../l1\nnamePrefix: b-\ncommonLabels:\n  l2: \"y\"\n",
+                          "l3/kustomization.yaml": "resources:\n- ../l2\nnameSuffix: -c\npatches:\n- path: p.yaml\n", "l3/p.yaml": SMP["replicas"],
+                          "l4/kustomization.yaml": "resources:\n- ../l3\nnamespace: deep\nimages:\n- name: app\n  newTag: l4\n"}, build="l4")
+case("comp-shared-by-two-overlays", {"base/kustomization.yaml": "resources:\n- app.yaml\n", "base/app.yaml": APP,
+                                     "comp/kustomization.yaml": "kind: Component\ncommonAnnotations:\n  comp: \"1\"\n",
+                                     "a/kustomization.yaml": "resources:\n- ../base\ncomponents:\n- ../comp\nnamePrefix: a-\n",
+                                     "b/kustomization.yaml": "resources:\n- ../base\ncomponents:\n- ../comp\nnamePrefix: b-\n",
+                                     "top/kustomization.yaml": "resources:\n- ../a\n- ../b\n"}, build="top")
+case("labels-templates-with-fields", {"kustomization.yaml": "labels:\n- pairs:\n    t: \"1\"\n  includeTemplates: true\n  fields:\n  - path: spec/extra\n    kind: Deployment\n    create: true\nresources:\n- app.yaml\n", "app.yaml": APP})
+case("images-digest-only-existing-tag", {"kustomization.yaml": "images:\n- name: app\n  digest: sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\nresources:\n- app.yaml\n", "app.yaml": APP})
+case("replicas-string-count-overlay", {"base/kustomization.yaml": "resources:\n- app.yaml\nreplicas:\n- name: app\n  count: 2\n", "base/app.yaml": APP,
+                                       "kustomization.yaml": "resources:\n- base\nreplicas:\n- name: app\n  count: 6\n"})
+
+
+case("ns-two-namespace-objects", {"kustomization.yaml": "namespace: one\nresources:\n- r.yaml\n", "r.yaml": KINDS_NS["Namespace"] + "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n"})
+case("err-dir-without-kustomization", {"kustomization.yaml": "resources:\n- sub\n", "sub/cm.yaml": CM})
+case("res-kustomization-in-subdir-file", {"kustomization.yaml": "resources:\n- sub/cm.yaml\n", "sub/cm.yaml": CM})
+case("gen-name-with-dots", {"kustomization.yaml": "configMapGenerator:\n- name: my.config.v1\n  literals: [a.b=c]\n"})
+case("ps-prefix-generated-and-refs-in-cronjob", {"kustomization.yaml": "namePrefix: x-\nresources:\n- cj.yaml\nsecretGenerator:\n- name: creds\n  literals: [t=1]\n",
+    "cj.yaml": "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: cj\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          imagePullSecrets:\n          - name: creds\n          containers:\n          - name: c\n            image: x\n            env:\n            - name: T\n              valueFrom:\n                secretKeyRef:\n                  name: creds\n                  key: t\n"})
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)

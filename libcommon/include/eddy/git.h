@@ -23,8 +23,8 @@
  * Limits: timeout_ms bounds the whole operation (checked in every transfer and progress
  * callback, so a silent peer is only noticed when it sends again or the OS times out);
  * max_bytes caps the bytes received. Errors carry Flux reasons: "AuthenticationFailed",
- * "GitOperationFailed", "URLInvalid" (stalling). Messages never contain credentials (URLs are
- * printed without their userinfo).
+ * "GitOperationFailed" (generic: retried), "URLInvalid" (stalling). Messages never contain
+ * credentials (URLs are printed without their userinfo).
  *
  * Everything blocks: call from worker threads. Safe to call concurrently on different dirs.
  * gitx_global_init() must run once before (it calls git_libgit2_init). */
@@ -78,6 +78,8 @@ void gitx_result_release(gitx_result *r);
 /* Verification of PGP signatures (Flux's spec.verify). keys are ASCII-armored public keys
  * (the *.asc values of the verification secret). mode is "HEAD"/"head" (commit), "Tag" or
  * "TagAndHEAD". On success *out_msg (allocated) says what was verified, in Flux's words.
+ * Failures are generic (retried: a later signed commit, or a fixed secret, is picked up) except
+ * an invalid mode and a tag mode without a tag reference (stalling).
  * Errors: reason "InvalidCommitSignature" / "InvalidTagSignature" (unsigned, bad or unknown
  * key), "VerificationError" (bad mode, no keys, gpg failure). Runs gpg(1) with a private
  * temporary GNUPGHOME. */
