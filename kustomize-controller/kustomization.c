@@ -597,14 +597,20 @@ static int apply_all(rt_ctx *ctx, cJSON *objs, cJSON *entries, buf *log, err *e)
 			err ge = {0};
 			cJSON *cur = kube_get(ctx->kube, av, kind, ns, name, NULL, &ge);
 			bool exists = cur != NULL;
+			char *rv0 = cur && kube_obj_rv(cur) ? xstrdup(kube_obj_rv(cur)) : NULL;
 			bool skip = cur && (meta_has(cur, GROUP "/reconcile", "disabled") ||
 					    meta_has(cur, GROUP "/ssa", "Ignore") ||
 					    meta_has(o, GROUP "/ssa", "IfNotPresent"));
 			cJSON_Delete(cur);
-			if (skip)
+			if (skip) {
+				free(rv0);
 				continue;
+			}
 			kube_opts ko = {.field_manager = FIELD_MANAGER, .force = true};
 			cJSON *out = kube_apply(ctx->kube, o, &ko, e);
+			/* a no-op apply leaves the resourceVersion alone */
+			bool same = out && rv0 && str_eq(kube_obj_rv(out), rv0);
+			free(rv0);
 			if (!out) {
 				err_prefix(e, "%s/%s%s%s apply failed", kind, ns ? ns : "",
 					ns ? "/" : "", name);
@@ -612,8 +618,9 @@ static int apply_all(rt_ctx *ctx, cJSON *objs, cJSON *entries, buf *log, err *e)
 				return -1;
 			}
 			cJSON_Delete(out);
-			buf_addf(log, "%s/%s%s%s %s\n", kind, ns ? ns : "", ns ? "/" : "", name,
-				exists ? "configured" : "created");
+			if (!same)
+				buf_addf(log, "%s/%s%s%s %s\n", kind, ns ? ns : "",
+					ns ? "/" : "", name, exists ? "configured" : "created");
 			if (stage == 0 && !strcmp(kind, "CustomResourceDefinition"))
 				crds = true;
 		}
