@@ -60,6 +60,23 @@ data:
   k: v
 "
 	gs_commit fleet plain/notes.yaml "just: text"
+	gs_commit fleet apps/web.yaml "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.0
+"
 	# the API server
 	mkdir -p "$W/api"
 	"$EDDY_BIN/eddy-apiserver" --data-dir "$W/api" --listen 127.0.0.1:0 >"$W/api.log" 2>&1 &
@@ -306,6 +323,16 @@ src_rev() { k get gitrepository fleet -o jsonpath='{.status.artifact.revision}';
 	[ "$output" = "red a hi ovl" ] || { echo "$output"; false; }
 	run -0 inventory ovl
 	[ "$output" = "ovl_x-app-config-y__ConfigMap v1" ] || { echo "$output"; false; }
+}
+
+@test "spec.images on a generated kustomization" {
+	ks img ./apps "targetNamespace: default" "images:" "- name: nginx" "  newName: registry.local/nginx" \
+		"  newTag: \"1.27\""
+	wait_ks img True ReconciliationSucceeded
+	run -0 k get deployment web -n default -o jsonpath='{.spec.template.spec.containers[0].image}'
+	[ "$output" = registry.local/nginx:1.27 ] || { echo "$output"; false; }
+	run -0 inventory img
+	[ "$output" = "default_web_apps_Deployment v1" ] || { echo "$output"; false; }
 }
 
 @test "an object edited with kubectl is put back on a requested reconcile" {
