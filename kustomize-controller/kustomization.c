@@ -663,8 +663,15 @@ static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *revision, err *e, i
 
 /* ---------------------------------------------------------------- dependsOn */
 
-static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, err *e)
+/* Flux's built-in readiness of a dependency: conditions present, the current generation
+ * observed, Ready=True and, when it uses the same source, our revision applied. */
+static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, const char *revision,
+	err *e)
 {
+	const cJSON *sref = jget(spec, "sourceRef");
+	const char *sns = jstr(sref, "namespace");
+	if (!sns || !*sns)
+		sns = ns;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, jget(spec, "dependsOn")) {
 		const char *dn = jstr(it, "name");
@@ -683,6 +690,14 @@ static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, err *e)
 				cJSON_IsNumber(og) &&
 				(int64_t)og->valuedouble == kube_obj_generation(dep) &&
 				rt_cond_is_true(dep, RT_COND_READY);
+			const cJSON *dref = jget(jget(dep, "spec"), "sourceRef");
+			const char *dsns = jstr(dref, "namespace");
+			if (!dsns || !*dsns)
+				dsns = dns;
+			if (ready && str_eq(jstr(dref, "kind"), jstr(sref, "kind")) &&
+			    str_eq(jstr(dref, "name"), jstr(sref, "name")) && str_eq(dsns, sns) &&
+			    !str_eq(jstr(st, "lastAppliedRevision"), revision))
+				ready = false;
 		}
 		cJSON_Delete(dep);
 		if (!ready)
@@ -750,7 +765,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	char *u = artifact_url(url);
 	cJSON_Delete(src);
 
-	if (check_deps(ctx, spec, ns, &e) < 0) {
+	if (check_deps(ctx, spec, ns, rev, &e) < 0) {
 		log_info(&ctx->log, "dependencies do not meet ready condition, retrying",
 			LOG_S("error", e.msg));
 		rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);

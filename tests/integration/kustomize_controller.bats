@@ -60,6 +60,35 @@ data:
   k: v
 "
 	gs_commit fleet plain/notes.yaml "just: text"
+	gs_commit fleet crds/widget.yaml "apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w1
+  namespace: default
+spec:
+  size: 3
+"
+	gs_commit fleet crds/crd.yaml "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names:
+    kind: Widget
+    listKind: WidgetList
+    plural: widgets
+    singular: widget
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+"
 	gs_commit fleet apps/web.yaml "apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -333,6 +362,16 @@ src_rev() { k get gitrepository fleet -o jsonpath='{.status.artifact.revision}';
 	[ "$output" = registry.local/nginx:1.27 ] || { echo "$output"; false; }
 	run -0 inventory img
 	[ "$output" = "default_web_apps_Deployment v1" ] || { echo "$output"; false; }
+}
+
+@test "a CRD and its custom resource in one Kustomization (CRDs applied first)" {
+	ks crds ./crds
+	wait_ks crds True ReconciliationSucceeded
+	run -0 k get widget w1 -n default -o jsonpath='{.spec.size}'
+	[ "$output" = 3 ]
+	run -0 inventory crds
+	[ "$output" = "$(printf '%s\n' "_widgets.example.com_apiextensions.k8s.io_CustomResourceDefinition v1" \
+		"default_w1_example.com_Widget v1" | sort)" ] || { echo "$output"; false; }
 }
 
 @test "an object edited with kubectl is put back on a requested reconcile" {
