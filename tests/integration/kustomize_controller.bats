@@ -185,6 +185,8 @@ wait_ks() { # name status [reason] [timeout-s]
 
 inventory() { kfield "$1" '{range .status.inventory.entries[*]}{.id} {.v}{"\n"}{end}' | sort; }
 
+src_rev() { k get gitrepository fleet -o jsonpath='{.status.artifact.revision}'; }
+
 head_rev() { echo "main@sha1:$(gs_git fleet rev-parse HEAD)"; }
 
 wait_applied() { # name revision timeout-s
@@ -263,7 +265,7 @@ gitrepo() { # url
 	[ "$output" = finalizers.fluxcd.io ]
 }
 
-@test "a pushed change is applied within seconds of the new artifact" {
+@test "a pushed change is applied within 2 s of the new artifact" {
 	gs_commit fleet base/config.yaml "apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -273,8 +275,11 @@ data:
 "
 	local rev; rev=$(head_rev)
 	refresh_source
-	wait_applied dev "$rev" 10
-	wait_applied prod "$rev" 10
+	for _ in $(seq 200); do [ "$(src_rev)" = "$rev" ] && break; sleep 0.05; done
+	[ "$(src_rev)" = "$rev" ]
+	# within 2 s of the new artifact
+	wait_applied dev "$rev" 2
+	wait_applied prod "$rev" 2
 	run -0 k get configmap prod-app-config -n prod -o jsonpath='{.data.color}'
 	[ "$output" = green ]
 	run -0 message prod
@@ -338,7 +343,6 @@ resources:
 	run -0 k get configmap dev-app-config -n dev
 }
 
-src_rev() { k get gitrepository fleet -o jsonpath='{.status.artifact.revision}'; }
 
 @test "spec overlays: targetNamespace, namePrefix, nameSuffix, commonMetadata, patches" {
 	k create namespace ovl >/dev/null
