@@ -450,4 +450,7 @@ metadata:
 	stop_pid "$(cat "$W/kc.pid")"
 	run ! kill -0 "$(cat "$W/kc.pid")"
 	run ! grep -E "ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:" "$W/kc.log"
+	# no temporary checkout left behind
+	run -0 ls -A "$W/tmp"
+	[ -z "$output" ] || { echo "$output"; false; }
 }
