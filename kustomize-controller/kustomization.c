@@ -547,12 +547,41 @@ static int stage_of(const cJSON *o)
 	return 2;
 }
 
+/* Wait (up to 60 s, polling every 200 ms) for the CRDs of the first stage to be Established,
+ * as Flux waits for its first stage before the custom resources are applied. */
+static int wait_crds(rt_ctx *ctx, const cJSON *objs, err *e)
+{
+	const cJSON *o;
+	cJSON_ArrayForEach(o, objs) {
+		if (stage_of(o) != 0 || !str_eq(jstr(o, "kind"), "CustomResourceDefinition"))
+			continue;
+		int64_t until = kube_now_ms() + 60000;
+		for (;;) {
+			err ge = {0};
+			cJSON *cur = kube_get(ctx->kube, jstr(o, "apiVersion"),
+				"CustomResourceDefinition", NULL, kube_obj_name(o), NULL, &ge);
+			bool ok = cur && rt_cond_is_true(cur, "Established");
+			cJSON_Delete(cur);
+			if (ok)
+				break;
+			if (kube_now_ms() > until || rt_manager_stopping(ctx->m))
+				return err_fail(e, "ReconciliationFailed",
+					"CustomResourceDefinition/%s is not established",
+					kube_obj_name(o));
+			usleep(200 * 1000);
+		}
+	}
+	return 0;
+}
+
 /* Apply every object in stages; appends inventory entries. */
 static int apply_all(rt_ctx *ctx, cJSON *objs, cJSON *entries, buf *log, err *e)
 {
 	bool crds = false;
 	for (int stage = 0; stage < 3; stage++) {
 		if (stage > 0 && crds) {
+			if (wait_crds(ctx, objs, e) < 0)
+				return -1;
 			kube_discovery_invalidate(ctx->kube);
 			crds = false;
 		}
