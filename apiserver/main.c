@@ -353,7 +353,9 @@ int main(int argc, char **argv)
 	uv_signal_start(&a.sigint, on_signal, SIGINT);
 	uv_run(a.loop, UV_RUN_DEFAULT);
 	tls_material_release(&tm);
-	uv_loop_close(a.loop);
+	int rc = uv_loop_close(a.loop) == 0 ? 0 : 1;
 	close(lock_fd);
-	return 0;
+	/* The same last line as every other Eddy binary (app.c), so scripts can wait for it. */
+	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\",\"status\":%d}\n", rc);
+	return rc;
 }
