@@ -1,6 +1,9 @@
-/* kustomize-controller: builds and applies Kustomizations. For now the skeleton: flags,
- * logging, health and metrics endpoints, graceful stop (see eddy/app.h). */
+/* kustomize-controller: builds Kustomizations from source artifacts and applies them (see
+ * docs/kustomize-controller.md); flags, logging, health and metrics come from eddy/app.h, the
+ * manager from eddy/rt.h (rt_app_start). */
 #include "eddy/app.h"
+#include "eddy/rt.h"
+#include "kc.h"
 
 static struct {
 	long long concurrent_ssa, http_retry;
@@ -37,6 +40,30 @@ static const app_flag extra[] = {
 	  "Kinds (group/Kind, comma separated) applied in a stage before the others."),
 };
 
+static kc_ctx KC;
+
+static int setup(rt_manager *m, void *arg)
+{
+	(void)arg;
+	kc_kustomization_new(m, &KC);
+	return 0;
+}
+
+static int start(app *a, void *arg)
+{
+	err e = {0};
+	KC.a = a;
+	KC.requeue_dependency_ms = (int64_t)app_duration_ms(a->cfg.requeue_dependency);
+	KC.http_retry = (int)opt.http_retry;
+	KC.no_remote_bases = a->cfg.no_remote_bases;
+	KC.no_cross_namespace_refs = a->cfg.no_cross_namespace_refs;
+	if (rt_app_start(a, setup, arg, &e) < 0) {
+		log_error(&a->log, e.msg, "unable to start the manager");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const app_spec spec = {
@@ -48,6 +75,7 @@ int main(int argc, char **argv)
 		.default_concurrent = 4,
 		.extra = extra,
 		.nextra = sizeof extra / sizeof extra[0],
+		.start = start,
 	};
 	int rc = app_main(&spec, argc, argv);
 	app_strings_release(&opt.override_manager);

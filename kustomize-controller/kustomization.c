@@ -1,0 +1,1069 @@
+/* The Kustomization v1 reconciler (a subset of Flux's kustomization_controller.go): source
+ * artifact (GitRepository), fetch with retries, digest check, safe extraction, spec.path,
+ * kustomization.yaml generated or overlaid with the spec, kz build, owner labels and
+ * commonMetadata, server-side apply in stages, inventory, prune, dependsOn, finalizer. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "eddy/art.h"
+#include "eddy/buf.h"
+#include "eddy/http.h"
+#include "eddy/kube.h"
+#include "eddy/kz.h"
+#include "eddy/mem.h"
+#include "eddy/yml.h"
+#include "kc.h"
+
+#define KIND "Kustomization"
+#define API "kustomize.toolkit.fluxcd.io/v1"
+#define GROUP "kustomize.toolkit.fluxcd.io"
+#define LBL_NAME GROUP "/name"
+#define LBL_NAMESPACE GROUP "/namespace"
+#define FIELD_MANAGER "kustomize-controller"
+#define STATUS_MANAGER "gotk-kustomize-controller"
+#define MAX_ARTIFACT_BYTES ((uint64_t)1 << 30)
+
+/* ---------------------------------------------------------------- small JSON helpers */
+
+static const cJSON *jget(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = jget(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool jtrue(const cJSON *o, const char *k)
+{
+	return cJSON_IsTrue(jget(o, k));
+}
+
+static void jset_str(cJSON *o, const char *k, const char *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+	if (v)
+		cJSON_AddStringToObject(o, k, v);
+}
+
+static cJSON *jobj(cJSON *o, const char *k)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	if (!cJSON_IsObject(v)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+		v = cJSON_AddObjectToObject(o, k);
+	}
+	return v;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+static bool str_ieq(const char *a, const char *b)
+{
+	return a && b && !strcasecmp(a, b);
+}
+
+static int64_t parse_dur_ms(const char *s, int64_t def)
+{
+	int64_t ns;
+	if (!s || app_parse_duration(s, &ns, NULL) < 0 || ns <= 0)
+		return def;
+	return ns / 1000000;
+}
+
+/* A label or annotation with that key and value (case-insensitive), as Flux's AnyInMetadata. */
+static bool meta_has(const cJSON *o, const char *key, const char *val)
+{
+	return str_ieq(kube_obj_label(o, key), val) || str_ieq(kube_obj_annotation(o, key), val);
+}
+
+/* ---------------------------------------------------------------- temp dirs */
+
+static int rm_tree(const char *path)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int rc = -1;
+	if (slash) {
+		*slash = 0;
+		rc = art_remove_dir(*dir ? dir : "/", slash + 1, NULL);
+	}
+	free(dir);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- fetch */
+
+typedef struct dl {
+	FILE *f;
+	uint64_t n;
+} dl;
+
+static int dl_chunk(const char *data, size_t len, void *ud)
+{
+	dl *d = ud;
+	d->n += len;
+	if (d->n > MAX_ARTIFACT_BYTES)
+		return 1;
+	return fwrite(data, 1, len, d->f) == len ? 0 : 1;
+}
+
+/* The artifact URL with its host replaced by $SOURCE_CONTROLLER_LOCALHOST when set (Flux's
+ * override for running the controller outside the cluster). Allocated. */
+static char *artifact_url(const char *url)
+{
+	const char *h = getenv("SOURCE_CONTROLLER_LOCALHOST");
+	const char *sep = strstr(url, "://");
+	if (!h || !*h || !sep)
+		return xstrdup(url);
+	const char *host = sep + 3;
+	const char *rest = host + strcspn(host, "/");
+	return xasprintf("%.*s%s%s", (int)(host - url), url, h, rest);
+}
+
+/* Download url into file. 1 when the server said 404, 0 on success, -1 on error. */
+static int fetch(kc_ctx *kc, const char *url, const char *file, err *e)
+{
+	http_client_opts ho = {.retries = kc->http_retry, .retry_base_ms = 500,
+		.retry_max_ms = 30000, .user_agent = "kustomize-controller"};
+	http_client *c = http_client_new(&ho, e);
+	if (!c)
+		return -1;
+	FILE *f = fopen(file, "wb");
+	if (!f) {
+		http_client_free(c);
+		return err_fail(e, "ArtifactFailed", "failed to create temp file: %s",
+			strerror(errno));
+	}
+	dl d = {.f = f};
+	http_client_req rq = {.url = url, .on_chunk = dl_chunk, .chunk_ud = &d,
+		.timeout_ms = 5 * 60 * 1000};
+	http_response resp;
+	int rc = http_client_do(c, &rq, &resp, e);
+	if (fclose(f) != 0 && rc == 0)
+		rc = err_fail(e, "ArtifactFailed", "failed to write artifact: %s", strerror(errno));
+	if (rc == 0 && resp.status == 404)
+		rc = 1;
+	else if (rc == 0 && resp.status != 200)
+		rc = err_fail(e, "ArtifactFailed",
+			"failed to download archive from %s, status: %ld", url, resp.status);
+	else if (rc < 0 && d.n > MAX_ARTIFACT_BYTES)
+		err_fail(e, "ArtifactFailed", "artifact from %s exceeds %llu bytes", url,
+			(unsigned long long)MAX_ARTIFACT_BYTES);
+	http_response_release(&resp);
+	http_client_free(c);
+	if (rc < 0)
+		snprintf(e->reason, sizeof e->reason, "ArtifactFailed");
+	return rc;
+}
+
+/* ---------------------------------------------------------------- path */
+
+/* Join root and a user path the way SecureJoin does: ".." never climbs above root. */
+static char *secure_join(const char *root, const char *p)
+{
+	buf b;
+	buf_init(&b, 1u << 16);
+	char *copy = xstrdup(p ? p : "");
+	char *save = NULL;
+	rt_strv parts = {0};
+	for (char *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(t, ".") || !*t)
+			continue;
+		if (!strcmp(t, "..")) {
+			if (parts.n) {
+				free(parts.v[parts.n - 1]);
+				parts.n--;
+			}
+			continue;
+		}
+		rt_strv_add(&parts, t);
+	}
+	buf_adds(&b, root);
+	for (size_t i = 0; i < parts.n; i++) {
+		buf_addc(&b, '/');
+		buf_adds(&b, parts.v[i]);
+	}
+	rt_strv_release(&parts);
+	free(copy);
+	return buf_detach(&b, NULL);
+}
+
+/* ---------------------------------------------------------------- generate */
+
+static const char *const KFILES[] = {"kustomization.yaml", "kustomization.yml", "Kustomization"};
+
+static char *find_kfile(const char *dir)
+{
+	for (size_t i = 0; i < sizeof KFILES / sizeof *KFILES; i++) {
+		char *p = xasprintf("%s/%s", dir, KFILES[i]);
+		struct stat st;
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+static int read_file(const char *path, buf *out, err *e)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return err_fail(e, "BuildFailed", "unable to read %s: %s", path, strerror(errno));
+	char tmp[8192];
+	size_t n;
+	int rc = 0;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		if (buf_add(out, tmp, n) < 0) {
+			rc = err_fail(e, "BuildFailed", "%s is too large", path);
+			break;
+		}
+	fclose(f);
+	return rc;
+}
+
+/* Does this file hold Kubernetes objects (every document has apiVersion and kind)? */
+static bool is_k8s_file(const char *path)
+{
+	buf b;
+	buf_init(&b, 32u << 20);
+	bool ok = false;
+	if (read_file(path, &b, NULL) == 0) {
+		cJSON *docs = yml_parse_stream(b.data ? b.data : "", b.len, NULL, NULL);
+		if (docs && cJSON_GetArraySize(docs) > 0) {
+			ok = true;
+			const cJSON *d;
+			cJSON_ArrayForEach(d, docs)
+				if (!jstr(d, "apiVersion") || !jstr(d, "kind"))
+					ok = false;
+		}
+		cJSON_Delete(docs);
+	}
+	buf_release(&b);
+	return ok;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collect resources for a generated kustomization (Flux's generator rules). */
+static void scan_dir(const char *base, const char *rel, cJSON *res, int depth)
+{
+	if (depth > 64)
+		return;
+	char *dir = *rel ? xasprintf("%s/%s", base, rel) : xstrdup(base);
+	DIR *d = opendir(dir);
+	if (!d) {
+		free(dir);
+		return;
+	}
+	rt_strv names = {0};
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' || (de->d_name[1] && strcmp(de->d_name, "..")))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				rt_strv_add(&names, de->d_name);
+	closedir(d);
+	qsort(names.v, names.n, sizeof *names.v, cmp_str);
+	for (size_t i = 0; i < names.n; i++) {
+		char *full = xasprintf("%s/%s", dir, names.v[i]);
+		char *r = *rel ? xasprintf("%s/%s", rel, names.v[i]) : xstrdup(names.v[i]);
+		struct stat st;
+		if (lstat(full, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				char *kf = find_kfile(full);
+				if (kf)
+					cJSON_AddItemToArray(res, cJSON_CreateString(r));
+				else
+					scan_dir(base, r, res, depth + 1);
+				free(kf);
+			} else if (S_ISREG(st.st_mode)) {
+				size_t n = strlen(names.v[i]);
+				bool y = (n > 5 && !strcmp(names.v[i] + n - 5, ".yaml")) ||
+					 (n > 4 && !strcmp(names.v[i] + n - 4, ".yml"));
+				if (y && is_k8s_file(full))
+					cJSON_AddItemToArray(res, cJSON_CreateString(r));
+			}
+		}
+		free(full);
+		free(r);
+	}
+	rt_strv_release(&names);
+	free(dir);
+}
+
+/* The kustomization for dir: the file's (or a generated one) with the spec's overlays. */
+static cJSON *kustomization_for(const char *dir, const cJSON *spec, err *e)
+{
+	cJSON *k = NULL;
+	char *kf = find_kfile(dir);
+	if (kf) {
+		buf b;
+		buf_init(&b, KZ_DEFAULT_MAX_FILE_BYTES);
+		if (read_file(kf, &b, e) == 0) {
+			k = yml_parse_one(b.data ? b.data : "", b.len, NULL, e);
+			if (k && !cJSON_IsObject(k)) {
+				cJSON_Delete(k);
+				k = cJSON_CreateObject();
+			}
+			if (!k)
+				err_prefix(e, "failed to parse kustomization: ");
+		}
+		buf_release(&b);
+		free(kf);
+		if (!k) {
+			snprintf(e->reason, sizeof e->reason, "BuildFailed");
+			return NULL;
+		}
+	} else {
+		k = cJSON_CreateObject();
+		cJSON_AddStringToObject(k, "apiVersion", "kustomize.config.k8s.io/v1beta1");
+		cJSON_AddStringToObject(k, "kind", "Kustomization");
+		cJSON *res = cJSON_AddArrayToObject(k, "resources");
+		scan_dir(dir, "", res, 0);
+	}
+	const char *s;
+	if ((s = jstr(spec, "targetNamespace")) && *s)
+		jset_str(k, "namespace", s);
+	if ((s = jstr(spec, "namePrefix")) && *s)
+		jset_str(k, "namePrefix", s);
+	if ((s = jstr(spec, "nameSuffix")) && *s)
+		jset_str(k, "nameSuffix", s);
+	const cJSON *it;
+	if (cJSON_GetArraySize(jget(spec, "patches")) > 0) {
+		cJSON *p = cJSON_GetObjectItemCaseSensitive(k, "patches");
+		if (!cJSON_IsArray(p)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(k, "patches");
+			p = cJSON_AddArrayToObject(k, "patches");
+		}
+		cJSON_ArrayForEach(it, jget(spec, "patches"))
+			cJSON_AddItemToArray(p, cJSON_Duplicate(it, 1));
+	}
+	if (cJSON_GetArraySize(jget(spec, "components")) > 0) {
+		cJSON *p = cJSON_GetObjectItemCaseSensitive(k, "components");
+		if (!cJSON_IsArray(p)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(k, "components");
+			p = cJSON_AddArrayToObject(k, "components");
+		}
+		bool ign = jtrue(spec, "ignoreMissingComponents");
+		cJSON_ArrayForEach(it, jget(spec, "components")) {
+			if (!cJSON_IsString(it))
+				continue;
+			if (ign) {
+				char *cp = secure_join(dir, it->valuestring);
+				struct stat st;
+				bool ok = stat(cp, &st) == 0;
+				free(cp);
+				if (!ok)
+					continue;
+			}
+			cJSON_AddItemToArray(p, cJSON_CreateString(it->valuestring));
+		}
+	}
+	if (cJSON_GetArraySize(jget(spec, "images")) > 0) {
+		cJSON *p = cJSON_GetObjectItemCaseSensitive(k, "images");
+		if (!cJSON_IsArray(p)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(k, "images");
+			p = cJSON_AddArrayToObject(k, "images");
+		}
+		cJSON_ArrayForEach(it, jget(spec, "images")) {
+			const char *name = jstr(it, "name");
+			if (!name)
+				continue;
+			cJSON *found = NULL, *x;
+			cJSON_ArrayForEach(x, p)
+				if (str_eq(jstr(x, "name"), name))
+					found = x;
+			if (!found) {
+				cJSON_AddItemToArray(p, cJSON_Duplicate(it, 1));
+				continue;
+			}
+			if (jstr(it, "newName"))
+				jset_str(found, "newName", jstr(it, "newName"));
+			if (jstr(it, "newTag") || jstr(it, "digest")) {
+				jset_str(found, "newTag", jstr(it, "newTag"));
+				jset_str(found, "digest", jstr(it, "digest"));
+			}
+		}
+	}
+	return k;
+}
+
+/* ---------------------------------------------------------------- inventory */
+
+static char *group_of(const char *api_version)
+{
+	const char *slash = strchr(api_version, '/');
+	return slash ? xstrndup(api_version, (size_t)(slash - api_version)) : xstrdup("");
+}
+
+static char *version_of(const char *api_version)
+{
+	const char *slash = strchr(api_version, '/');
+	return xstrdup(slash ? slash + 1 : api_version);
+}
+
+/* cli-utils' ObjMetadata string: <ns>_<name>_<group>_<kind>, ':' in names as "__". */
+static char *inv_id(const char *ns, const char *name, const char *group, const char *kind)
+{
+	buf b;
+	buf_init(&b, 1u << 16);
+	buf_addf(&b, "%s_", ns ? ns : "");
+	for (const char *p = name; *p; p++)
+		if (*p == ':')
+			buf_adds(&b, "__");
+		else
+			buf_addc(&b, *p);
+	buf_addf(&b, "_%s_%s", group, kind);
+	return buf_detach(&b, NULL);
+}
+
+typedef struct inv_ref {
+	char *ns, *name, *group, *kind;
+} inv_ref;
+
+static int inv_parse(const char *id, inv_ref *r)
+{
+	const char *u1 = strchr(id, '_');
+	const char *uk = strrchr(id, '_');
+	if (!u1 || uk == u1)
+		return -1;
+	const char *ug = uk - 1;
+	while (ug > u1 && *ug != '_')
+		ug--;
+	if (ug == u1)
+		return -1;
+	r->ns = xstrndup(id, (size_t)(u1 - id));
+	buf b;
+	buf_init(&b, 1u << 16);
+	for (const char *p = u1 + 1; p < ug; p++) {
+		if (p[0] == '_' && p + 1 < ug && p[1] == '_') {
+			buf_addc(&b, ':');
+			p++;
+		} else {
+			buf_addc(&b, *p);
+		}
+	}
+	r->name = buf_detach(&b, NULL);
+	if (!r->name)
+		r->name = xstrdup("");
+	r->group = xstrndup(ug + 1, (size_t)(uk - ug - 1));
+	r->kind = xstrdup(uk + 1);
+	return 0;
+}
+
+static void inv_ref_release(inv_ref *r)
+{
+	free(r->ns);
+	free(r->name);
+	free(r->group);
+	free(r->kind);
+}
+
+static bool inv_has(const cJSON *entries, const char *id)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, entries)
+		if (str_eq(jstr(it, "id"), id))
+			return true;
+	return false;
+}
+
+/* Delete the objects of old entries missing from `entries` (or all of them when entries is
+ * NULL). Failed deletions are appended to `keep` when not NULL. Returns the number of
+ * failures; the first failure's message is in e. */
+static int prune(rt_ctx *ctx, const cJSON *old, const cJSON *entries, const char *ks_ns,
+	const char *ks_name, cJSON *keep, buf *log, err *e)
+{
+	int fails = 0;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, old) {
+		const char *id = jstr(it, "id"), *v = jstr(it, "v");
+		if (!id || !v || (entries && inv_has(entries, id)))
+			continue;
+		inv_ref r;
+		if (inv_parse(id, &r) < 0)
+			continue;
+		char *av = *r.group ? xasprintf("%s/%s", r.group, v) : xstrdup(v);
+		err ge = {0};
+		const char *ns = *r.ns ? r.ns : NULL;
+		cJSON *cur = kube_get(ctx->kube, av, r.kind, ns, r.name, NULL, &ge);
+		if (cur && str_eq(kube_obj_label(cur, LBL_NAME), ks_name) &&
+		    str_eq(kube_obj_label(cur, LBL_NAMESPACE), ks_ns) &&
+		    !meta_has(cur, GROUP "/prune", "disabled") &&
+		    !meta_has(cur, GROUP "/reconcile", "disabled") &&
+		    !meta_has(cur, GROUP "/ssa", "Ignore")) {
+			kube_opts o = {.propagation = "Background"};
+			err de = {0};
+			if (kube_delete(ctx->kube, av, r.kind, ns, r.name, &o, &de) < 0 &&
+			    kube_errkind_of(&de) != KUBE_ENOTFOUND) {
+				if (!fails++ && e)
+					err_fail(e, "PruneFailed", "%s/%s%s%s delete failed: %s",
+						r.kind, ns ? ns : "", ns ? "/" : "", r.name,
+						de.msg);
+				if (keep)
+					cJSON_AddItemToArray(keep, cJSON_Duplicate(it, 1));
+			} else if (log) {
+				buf_addf(log, "%s/%s%s%s deleted\n", r.kind, ns ? ns : "",
+					ns ? "/" : "", r.name);
+			}
+		} else if (!cur && kube_errkind_of(&ge) != KUBE_ENOTFOUND && keep) {
+			cJSON_AddItemToArray(keep, cJSON_Duplicate(it, 1));
+		}
+		cJSON_Delete(cur);
+		free(av);
+		inv_ref_release(&r);
+	}
+	return fails;
+}
+
+/* ---------------------------------------------------------------- apply */
+
+static int stage_of(const cJSON *o)
+{
+	const char *kind = jstr(o, "kind");
+	const char *av = jstr(o, "apiVersion");
+	if (!kind)
+		return 3;
+	if ((!strcmp(kind, "CustomResourceDefinition") &&
+	     av && !strncmp(av, "apiextensions.k8s.io/", 21)) ||
+	    (!strcmp(kind, "Namespace") && str_eq(av, "v1")) || !strcmp(kind, "ClusterRole"))
+		return 0;
+	size_t n = strlen(kind);
+	if (n > 5 && !strcmp(kind + n - 5, "Class"))
+		return 1;
+	return 2;
+}
+
+/* Wait (up to 60 s, polling every 200 ms) for the CRDs of the first stage to be Established,
+ * as Flux waits for its first stage before the custom resources are applied. */
+static int wait_crds(rt_ctx *ctx, const cJSON *objs, err *e)
+{
+	const cJSON *o;
+	cJSON_ArrayForEach(o, objs) {
+		if (stage_of(o) != 0 || !str_eq(jstr(o, "kind"), "CustomResourceDefinition"))
+			continue;
+		int64_t until = kube_now_ms() + 60000;
+		for (;;) {
+			err ge = {0};
+			cJSON *cur = kube_get(ctx->kube, jstr(o, "apiVersion"),
+				"CustomResourceDefinition", NULL, kube_obj_name(o), NULL, &ge);
+			bool ok = cur && rt_cond_is_true(cur, "Established");
+			cJSON_Delete(cur);
+			if (ok)
+				break;
+			if (kube_now_ms() > until || rt_manager_stopping(ctx->m))
+				return err_fail(e, "ReconciliationFailed",
+					"CustomResourceDefinition/%s is not established",
+					kube_obj_name(o));
+			usleep(200 * 1000);
+		}
+	}
+	return 0;
+}
+
+/* Apply every object in stages; appends inventory entries. */
+static int apply_all(rt_ctx *ctx, cJSON *objs, cJSON *entries, buf *log, err *e)
+{
+	bool crds = false;
+	for (int stage = 0; stage < 3; stage++) {
+		if (stage > 0 && crds) {
+			if (wait_crds(ctx, objs, e) < 0)
+				return -1;
+			kube_discovery_invalidate(ctx->kube);
+			crds = false;
+		}
+		cJSON *o;
+		cJSON_ArrayForEach(o, objs) {
+			if (stage_of(o) != stage)
+				continue;
+			const char *av = jstr(o, "apiVersion"), *kind = jstr(o, "kind");
+			const char *name = kube_obj_name(o);
+			const char *ns = kube_obj_namespace(o);
+			kube_resource res = {0};
+			if (kube_resolve(ctx->kube, av, kind, &res, e) < 0) {
+				err_prefix(e, "%s/%s dry-run failed", kind, name);
+				snprintf(e->reason, sizeof e->reason, "ReconciliationFailed");
+				return -1;
+			}
+			bool namespaced = res.namespaced;
+			kube_resource_release(&res);
+			if (namespaced && (!ns || !*ns))
+				return err_fail(e, "ReconciliationFailed",
+					"%s/%s namespace not specified: the server could not find "
+					"the requested resource", kind, name);
+			if (!namespaced && ns) {
+				cJSON_DeleteItemFromObjectCaseSensitive(jobj(o, "metadata"),
+					"namespace");
+				ns = NULL;
+			}
+			char *group = group_of(av), *ver = version_of(av);
+			char *id = inv_id(ns, name, group, kind);
+			if (!inv_has(entries, id)) {
+				cJSON *ent = cJSON_CreateObject();
+				cJSON_AddStringToObject(ent, "id", id);
+				cJSON_AddStringToObject(ent, "v", ver);
+				cJSON_AddItemToArray(entries, ent);
+			}
+			free(group);
+			free(ver);
+			free(id);
+			if (meta_has(o, GROUP "/reconcile", "disabled") ||
+			    meta_has(o, GROUP "/ssa", "Ignore"))
+				continue;
+			err ge = {0};
+			cJSON *cur = kube_get(ctx->kube, av, kind, ns, name, NULL, &ge);
+			bool exists = cur != NULL;
+			char *rv0 = cur && kube_obj_rv(cur) ? xstrdup(kube_obj_rv(cur)) : NULL;
+			bool skip = cur && (meta_has(cur, GROUP "/reconcile", "disabled") ||
+					    meta_has(cur, GROUP "/ssa", "Ignore") ||
+					    meta_has(o, GROUP "/ssa", "IfNotPresent"));
+			cJSON_Delete(cur);
+			if (skip) {
+				free(rv0);
+				continue;
+			}
+			kube_opts ko = {.field_manager = FIELD_MANAGER, .force = true};
+			cJSON *out = kube_apply(ctx->kube, o, &ko, e);
+			/* a no-op apply leaves the resourceVersion alone */
+			bool same = out && rv0 && str_eq(kube_obj_rv(out), rv0);
+			free(rv0);
+			if (!out) {
+				err_prefix(e, "%s/%s%s%s apply failed", kind, ns ? ns : "",
+					ns ? "/" : "", name);
+				snprintf(e->reason, sizeof e->reason, "ReconciliationFailed");
+				return -1;
+			}
+			cJSON_Delete(out);
+			if (!same)
+				buf_addf(log, "%s/%s%s%s %s\n", kind, ns ? ns : "",
+					ns ? "/" : "", name, exists ? "configured" : "created");
+			if (stage == 0 && !strcmp(kind, "CustomResourceDefinition"))
+				crds = true;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- events */
+
+static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
+	const char *revision, bool commit_status, const char *fmt, const char *msg)
+{
+	cJSON *ann = cJSON_CreateObject();
+	if (revision)
+		cJSON_AddStringToObject(ann, GROUP "/revision", revision);
+	if (commit_status)
+		cJSON_AddStringToObject(ann, GROUP "/commit_status", "update");
+	rt_event(ctx, obj, type, reason, ann, fmt, msg);
+	cJSON_Delete(ann);
+}
+
+/* A failure: Ready False, a Warning event when new, requeue after `after` ms (retryInterval);
+ * after == 0 stalls (no retry until the spec changes). */
+static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *revision, err *e, int64_t after)
+{
+	rt_result r = {0};
+	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
+	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
+		    str_eq(jstr(prev, "status"), "False");
+	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
+	log_error(&ctx->log, e->msg, "Reconciliation failed", LOG_S("reason", e->reason),
+		LOG_S("revision", revision ? revision : ""));
+	if (!same)
+		event(ctx, obj, "Warning", e->reason, revision, false, "%s", e->msg);
+	r.e = *e;
+	r.e.cls = after > 0 ? ERR_WAITING : ERR_STALLING;
+	r.requeue_after_ms = after;
+	return r;
+}
+
+/* ---------------------------------------------------------------- dependsOn */
+
+/* Flux's built-in readiness of a dependency: conditions present, the current generation
+ * observed, Ready=True and, when it uses the same source, our revision applied. */
+static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, const char *revision,
+	err *e)
+{
+	const cJSON *sref = jget(spec, "sourceRef");
+	const char *sns = jstr(sref, "namespace");
+	if (!sns || !*sns)
+		sns = ns;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, jget(spec, "dependsOn")) {
+		const char *dn = jstr(it, "name");
+		const char *dns = jstr(it, "namespace");
+		if (!dn)
+			continue;
+		if (!dns || !*dns)
+			dns = ns;
+		err ge = {0};
+		cJSON *dep = kube_get(ctx->kube, API, KIND, dns, dn, NULL, &ge);
+		bool ready = false;
+		if (dep) {
+			const cJSON *st = jget(dep, "status");
+			const cJSON *og = jget(st, "observedGeneration");
+			ready = cJSON_GetArraySize(jget(st, "conditions")) > 0 &&
+				cJSON_IsNumber(og) &&
+				(int64_t)og->valuedouble == kube_obj_generation(dep) &&
+				rt_cond_is_true(dep, RT_COND_READY);
+			const cJSON *dref = jget(jget(dep, "spec"), "sourceRef");
+			const char *dsns = jstr(dref, "namespace");
+			if (!dsns || !*dsns)
+				dsns = dns;
+			if (ready && str_eq(jstr(dref, "kind"), jstr(sref, "kind")) &&
+			    str_eq(jstr(dref, "name"), jstr(sref, "name")) && str_eq(dsns, sns) &&
+			    !str_eq(jstr(st, "lastAppliedRevision"), revision))
+				ready = false;
+		}
+		cJSON_Delete(dep);
+		if (!ready)
+			return err_set(e, ERR_WAITING, "DependencyNotReady",
+				"dependency '%s/%s' is not ready", dns, dn);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the reconcile */
+
+static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
+{
+	kc_ctx *kc = ctx->ud;
+	rt_result r = {0};
+	err e = {0};
+	const cJSON *spec = jget(obj, "spec");
+	cJSON *st = rt_status(obj);
+	const char *ns = ctx->ns, *name = ctx->name;
+	int64_t interval = parse_dur_ms(jstr(spec, "interval"), 10 * 60 * 1000);
+	int64_t retry = parse_dur_ms(jstr(spec, "retryInterval"), interval);
+	const cJSON *sref = jget(spec, "sourceRef");
+	const char *skind = jstr(sref, "kind"), *sname = jstr(sref, "name");
+	const char *sns = jstr(sref, "namespace");
+	if (!sns || !*sns)
+		sns = ns;
+	rt_cond_delete(obj, RT_COND_STALLED);
+
+	if (kc->no_cross_namespace_refs && strcmp(sns, ns)) {
+		err_set(&e, ERR_STALLING, "AccessDenied",
+			"cannot access %s/%s/%s, cross-namespace references have been blocked",
+			skind ? skind : "", sns, sname ? sname : "");
+		return failed(ctx, obj, NULL, &e, 0);
+	}
+	if (!skind || strcmp(skind, "GitRepository") || !sname) {
+		err_set(&e, ERR_STALLING, "ArtifactFailed",
+			"source `%s` kind '%s' not supported", sname ? sname : "",
+			skind ? skind : "");
+		return failed(ctx, obj, NULL, &e, 0);
+	}
+	err ge = {0};
+	cJSON *src = kube_get(ctx->kube, "source.toolkit.fluxcd.io/v1", skind, sns, sname, NULL,
+		&ge);
+	if (!src) {
+		if (kube_errkind_of(&ge) == KUBE_ENOTFOUND)
+			err_fail(&e, "ArtifactFailed", "Source '%s/%s/%s' not found", skind, sns,
+				sname);
+		else
+			err_fail(&e, "ArtifactFailed", "%s", ge.msg);
+		return failed(ctx, obj, NULL, &e, retry);
+	}
+	const cJSON *art = jget(jget(src, "status"), "artifact");
+	const char *url = jstr(art, "url"), *revision = jstr(art, "revision");
+	const char *digest = jstr(art, "digest");
+	if (!url || !revision) {
+		long long s = (long long)(kc->requeue_dependency_ms / 1000);
+		err_fail(&e, "ArtifactFailed", "Source artifact not found, retrying in %llds", s);
+		log_info(&ctx->log, e.msg, LOG_END);
+		r = failed(ctx, obj, NULL, &e, kc->requeue_dependency_ms);
+		cJSON_Delete(src);
+		return r;
+	}
+	char *rev = xstrdup(revision);
+	char *dg = digest ? xstrdup(digest) : NULL;
+	char *u = artifact_url(url);
+	cJSON_Delete(src);
+
+	if (check_deps(ctx, spec, ns, rev, &e) < 0) {
+		log_info(&ctx->log, "dependencies do not meet ready condition, retrying",
+			LOG_S("error", e.msg));
+		rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
+		event(ctx, obj, "Normal", e.reason, rev, false, "%s", e.msg);
+		r.e = e;
+		r.requeue_after_ms = kc->requeue_dependency_ms;
+		goto out_early;
+	}
+
+	/* reconciling */
+	if (!str_eq(jstr(st, "lastAppliedRevision"), rev))
+		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
+			"Fetching manifests for revision %s", rev);
+
+	const char *tdir = getenv("TMPDIR");
+	char *tpl = xasprintf("%s/kustomization-XXXXXX", tdir && *tdir ? tdir : "/tmp");
+	if (!mkdtemp(tpl)) {
+		err_fail(&e, "DirectoryCreationFailed", "failed to create temp dir: %s",
+			strerror(errno));
+		free(tpl);
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out_early;
+	}
+	char *afile = xasprintf("%s/artifact.tar.gz", tpl);
+	char *root = xasprintf("%s/src", tpl);
+	char *path = NULL;
+	cJSON *k = NULL, *objs = NULL, *entries = NULL;
+	buf klog, kbuf;
+	buf_init(&klog, 1u << 20);
+	buf_init(&kbuf, 64u << 20);
+
+	int frc = fetch(kc, u, afile, &e);
+	if (frc == 1) {
+		err_fail(&e, "ArtifactFailed", "Source is not ready, artifact not found");
+		r = failed(ctx, obj, rev, &e, kc->requeue_dependency_ms);
+		goto out;
+	}
+	if (frc < 0 || (dg && art_verify_file(afile, dg, &e) < 0)) {
+		snprintf(e.reason, sizeof e.reason, "ArtifactFailed");
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
+	art_extract_limits lim = {0};
+	if (art_mkdirs(root, &e) < 0 || art_extract(afile, root, &lim, &e) < 0) {
+		snprintf(e.reason, sizeof e.reason, "ArtifactFailed");
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
+	jset_str(st, "lastAttemptedRevision", rev);
+	path = secure_join(root, jstr(spec, "path"));
+	struct stat sb;
+	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		const char *sp = jstr(spec, "path");
+		err_fail(&e, "ArtifactFailed", "kustomization path not found: stat %s: %s",
+			sp && *sp ? sp : "./", stat(path, &sb) ? strerror(errno) :
+			"not a directory");
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
+
+	/* build */
+	k = kustomization_for(path, spec, &e);
+	if (!k || yml_emit(&kbuf, k, &e) < 0) {
+		snprintf(e.reason, sizeof e.reason, "BuildFailed");
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
+	kz_options ko = {.allow_remote = !kc->no_remote_bases, .kustomization = kbuf.data,
+		.kustomization_len = kbuf.len};
+	if (kz_build(&ko, root, path, &objs, &e) < 0) {
+		err_prefix(&e, "kustomize build failed");
+		snprintf(e.reason, sizeof e.reason, "BuildFailed");
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
+	const cJSON *cm = jget(spec, "commonMetadata");
+	cJSON *o;
+	cJSON_ArrayForEach(o, objs) {
+		if (!jstr(o, "apiVersion") || !jstr(o, "kind") || !kube_obj_name(o)) {
+			err_fail(&e, "BuildFailed", "object has no apiVersion, kind or name");
+			r = failed(ctx, obj, rev, &e, retry);
+			goto out;
+		}
+		cJSON *md = jobj(o, "metadata");
+		const cJSON *kv;
+		cJSON *labels = jobj(md, "labels");
+		cJSON_ArrayForEach(kv, jget(cm, "labels"))
+			if (cJSON_IsString(kv))
+				jset_str(labels, kv->string, kv->valuestring);
+		if (cJSON_GetArraySize(jget(cm, "annotations")) > 0) {
+			cJSON *anns = jobj(md, "annotations");
+			cJSON_ArrayForEach(kv, jget(cm, "annotations"))
+				if (cJSON_IsString(kv))
+					jset_str(anns, kv->string, kv->valuestring);
+		}
+		jset_str(labels, LBL_NAME, name);
+		jset_str(labels, LBL_NAMESPACE, ns);
+	}
+
+	/* apply */
+	entries = cJSON_CreateArray();
+	if (apply_all(ctx, objs, entries, &klog, &e) < 0) {
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
+
+	/* prune */
+	const cJSON *old = jget(jget(st, "inventory"), "entries");
+	if (jtrue(spec, "prune") && old) {
+		if (prune(ctx, old, entries, ns, name, entries, &klog, &e) > 0) {
+			cJSON *inv = jobj(st, "inventory");
+			cJSON_ReplaceItemInObjectCaseSensitive(inv, "entries", entries);
+			entries = NULL;
+			r = failed(ctx, obj, rev, &e, retry);
+			goto out;
+		}
+	}
+	cJSON *inv = jobj(st, "inventory");
+	cJSON_DeleteItemFromObjectCaseSensitive(inv, "entries");
+	cJSON_AddItemToObject(inv, "entries", entries);
+	entries = NULL;
+
+	if (klog.len) {
+		log_info(&ctx->log, "server-side apply completed", LOG_S("output", klog.data),
+			LOG_S("revision", rev));
+		event(ctx, obj, "Normal", "Progressing", rev, false, "%s", klog.data);
+	}
+	jset_str(st, "lastAppliedRevision", rev);
+	rt_cond_delete(obj, RT_COND_RECONCILING);
+	rt_cond_set(obj, RT_COND_READY, "True", "ReconciliationSucceeded",
+		"Applied revision: %s", rev);
+	{
+		char d1[32], d2[32];
+		int64_t took = kube_now_ms() - ctx->start_ms;
+		app_format_duration(d1, sizeof d1, took * 1000000);
+		app_format_duration(d2, sizeof d2, interval * 1000000);
+		char *msg = xasprintf("Reconciliation finished in %s, next run in %s", d1, d2);
+		log_info(&ctx->log, msg, LOG_S("revision", rev));
+		event(ctx, obj, "Normal", "ReconciliationSucceeded", rev, true, "%s", msg);
+		free(msg);
+	}
+	r.requeue_after_ms = interval;
+out:
+	rm_tree(tpl);
+	free(tpl);
+	free(afile);
+	free(root);
+	free(path);
+	cJSON_Delete(k);
+	cJSON_Delete(objs);
+	cJSON_Delete(entries);
+	buf_release(&klog);
+	buf_release(&kbuf);
+out_early:
+	free(rev);
+	free(dg);
+	free(u);
+	return r;
+}
+
+static rt_result finalize(rt_ctx *ctx, cJSON *obj)
+{
+	rt_result r = {0};
+	const cJSON *spec = jget(obj, "spec");
+	const char *policy = jstr(spec, "deletionPolicy");
+	bool del;
+	if (!policy || !*policy || !strcmp(policy, "MirrorPrune"))
+		del = jtrue(spec, "prune");
+	else
+		del = strcmp(policy, "Orphan") != 0;
+	const cJSON *old = jget(jget(jget(obj, "status"), "inventory"), "entries");
+	if (del && !rt_is_suspended(obj) && cJSON_GetArraySize(old) > 0) {
+		buf log;
+		buf_init(&log, 1u << 20);
+		if (prune(ctx, old, NULL, ctx->ns, ctx->name, NULL, &log, &r.e) > 0) {
+			r.e.cls = ERR_GENERIC;
+			rt_event(ctx, obj, "Warning", "PruneFailed", NULL, "%s", r.e.msg);
+		} else if (log.len) {
+			log_info(&ctx->log, "garbage collection completed", LOG_S("output",
+				log.data));
+		}
+		buf_release(&log);
+	}
+	return r;
+}
+
+/* ---------------------------------------------------------------- source watch */
+
+static void index_source(const cJSON *obj, rt_strv *out, void *ud)
+{
+	(void)ud;
+	const cJSON *sref = jget(jget(obj, "spec"), "sourceRef");
+	const char *kind = jstr(sref, "kind"), *name = jstr(sref, "name");
+	const char *ns = jstr(sref, "namespace");
+	if (!ns || !*ns)
+		ns = kube_obj_namespace(obj);
+	if (kind && name && ns) {
+		char *k = xasprintf("%s/%s/%s", kind, ns, name);
+		rt_strv_add(out, k);
+		free(k);
+	}
+}
+
+static void source_changed(const cJSON *old, const cJSON *obj, void *ud)
+{
+	kc_ctx *kc = ud;
+	const cJSON *a = old ? jget(jget(old, "status"), "artifact") : NULL;
+	const cJSON *b = jget(jget(obj, "status"), "artifact");
+	if (!b || (a && str_eq(jstr(a, "revision"), jstr(b, "revision"))))
+		return;
+	char *key = xasprintf("GitRepository/%s/%s", kube_obj_namespace(obj), kube_obj_name(obj));
+	rt_informer *inf = rt_controller_informer(kc->ks);
+	rt_strv keys = {0};
+	rt_informer_index(inf, "sourceRef", key, &keys);
+	for (size_t i = 0; i < keys.n; i++) {
+		char *kns, *kname;
+		rt_key_split(keys.v[i], &kns, &kname);
+		cJSON *ks = rt_informer_get(inf, kns, kname);
+		const cJSON *st = jget(ks, "status");
+		/* Flux skips objects already at that revision */
+		if (!ks || !str_eq(jstr(st, "lastAttemptedRevision"), jstr(b, "revision")) ||
+		    !rt_cond_is_true(ks, RT_COND_READY))
+			rt_controller_enqueue(kc->ks, kns, kname);
+		cJSON_Delete(ks);
+		free(kns);
+		free(kname);
+	}
+	rt_strv_release(&keys);
+	free(key);
+}
+
+static void source_added(const cJSON *obj, void *ud)
+{
+	source_changed(NULL, obj, ud);
+}
+
+static void source_updated(const cJSON *old, const cJSON *obj, void *ud)
+{
+	if (old != obj)
+		source_changed(old, obj, ud);
+}
+
+rt_controller *kc_kustomization_new(rt_manager *m, kc_ctx *kc)
+{
+	app_config *cfg = &kc->a->cfg;
+	rt_controller_opts co = {
+		.api_version = API,
+		.kind = KIND,
+		.reconcile = reconcile,
+		.finalize = finalize,
+		.finalizer = RT_FINALIZER_FLUX,
+		.suspend = true,
+		.patch_status = true,
+		.status_field_manager = STATUS_MANAGER,
+		.kstatus = true,
+		.concurrent = (int)cfg->concurrent,
+		.queue = {
+			.base_delay_ms = (int64_t)app_duration_ms(cfg->min_retry_delay),
+			.max_delay_ms = (int64_t)app_duration_ms(cfg->max_retry_delay),
+		},
+		.ud = kc,
+	};
+	rt_controller *c = rt_controller_new(m, &co);
+	kc->ks = c;
+	rt_informer_add_index(rt_controller_informer(c), "sourceRef", index_source, NULL);
+	rt_informer_opts io = {0};
+	rt_informer *src = rt_informer_get_or_new(m, "source.toolkit.fluxcd.io/v1",
+		"GitRepository", &io);
+	rt_handler h = {.on_add = source_added, .on_update = source_updated, .ud = kc};
+	rt_informer_add_handler(src, &h);
+	return c;
+}
