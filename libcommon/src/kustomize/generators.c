@@ -569,7 +569,8 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 			cJSON_AddTrueToObject(old->obj, "immutable");
 		if (secret) {
 			const cJSON *t = field(a, "type");
-			if (cJSON_IsString(t) && *t->valuestring)
+			if (cJSON_IsString(t) && *t->valuestring &&
+			    cJSON_GetObjectItemCaseSensitive(old->obj, "type"))
 				cJSON_ReplaceItemInObjectCaseSensitive(
 					old->obj, "type", cJSON_CreateString(t->valuestring));
 		}

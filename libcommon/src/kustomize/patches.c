@@ -149,7 +149,7 @@ static int smp_one(kz_res *r, const cJSON *patch, bool allow_name, bool allow_ki
 		rc = 1;
 		goto out;
 	}
-	if (!allow_kind)
+	if (!allow_kind && cJSON_GetObjectItemCaseSensitive(res, "kind"))
 		cJSON_ReplaceItemInObjectCaseSensitive(res, "kind", cJSON_CreateString(kind));
 	if (!allow_name)
 		kz_set_name(res, name);
@@ -200,6 +200,14 @@ static int find_by_id(kz_resmap *m, const cJSON *p, err *e)
 	return -1;
 }
 
+/* cJSON's replace does not take the new item when the key is absent: only replace what is
+ * there, so nothing leaks. */
+static void replace_string_if_present(cJSON *obj, const char *key, const char *val)
+{
+	if (cJSON_GetObjectItemCaseSensitive(obj, key))
+		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, cJSON_CreateString(val));
+}
+
 static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, const cJSON *opts,
 		     bool legacy, err *e)
 {
@@ -231,11 +239,9 @@ static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, cons
 			kz_set_name(copy, kz_name(r->obj));
 		if (*kz_namespace(r->obj))
 			kz_set_namespace(copy, kz_namespace(r->obj));
-		cJSON_ReplaceItemInObjectCaseSensitive(copy, "apiVersion",
-						       cJSON_CreateString(kz_apiversion(r->obj)));
+		replace_string_if_present(copy, "apiVersion", kz_apiversion(r->obj));
 		if (!allow_kind || !*kz_kind(copy))
-			cJSON_ReplaceItemInObjectCaseSensitive(copy, "kind",
-							       cJSON_CreateString(kz_kind(r->obj)));
+			replace_string_if_present(copy, "kind", kz_kind(r->obj));
 		int rc = smp_one(r, copy, allow_name, allow_kind, legacy, e);
 		cJSON_Delete(copy);
 		if (rc < 0)
