@@ -14,7 +14,7 @@ for f in build-fuzz/fuzz/fuzz_*; do
   work=$(mktemp -d)
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
   echo "fuzz: $name for ${secs}s"
-  "$f" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$work." "$work" \
+  "$f" -max_total_time="$secs" -seed="${EDDY_FUZZ_SEED:-1}" -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$work." "$work" \
     >"$work.log" 2>&1 \
     || { tail -40 "$work.log" >&2; echo "fuzz: $name found a failure (input kept as $work.*)" >&2; exit 1; }
   rm -rf "$work" "$work.log"

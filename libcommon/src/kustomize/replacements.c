@@ -426,12 +426,14 @@ static int apply_target(kz_resmap *m, const cJSON *val, const cJSON *t, err *e)
 			continue;
 		const cJSON *fp;
 		cJSON *deflt = NULL;
-		if (!fps || !cJSON_GetArraySize(fps)) {
+		/* per resource: the default list is freed at the end of each iteration */
+		const cJSON *paths = fps;
+		if (!paths || !cJSON_GetArraySize(paths)) {
 			deflt = cJSON_CreateArray();
 			cJSON_AddItemToArray(deflt, cJSON_CreateString("metadata.name"));
-			fps = deflt;
+			paths = deflt;
 		}
-		cJSON_ArrayForEach(fp, fps) {
+		cJSON_ArrayForEach(fp, paths) {
 			if (!cJSON_IsString(fp))
 				continue;
 			char **seg;
