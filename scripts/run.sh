@@ -19,7 +19,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$state"; }
 trap cleanup EXIT
 echo "eddy sandbox is not built yet; starting eddy-apiserver and the controllers by hand."
-build/bin/eddy-apiserver --data-dir "$state/api" --listen 127.0.0.1:0 2>"$state/api.log" &
+build/bin/eddy-apiserver --data-dir "$state/api" --listen 127.0.0.1:0 --simulate-workloads 2>"$state/api.log" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$state/api/kubeconfig" ] && break; sleep 0.1; done
 export KUBECONFIG="$state/api/kubeconfig"
