@@ -289,9 +289,11 @@ kstatus_status kstatus_compute(const cJSON *obj, char **msg)
 		return res(msg, KSTATUS_UNKNOWN, "Object has no apiVersion or kind");
 	const char *slash = strchr(av, '/');
 	size_t glen = slash ? (size_t)(slash - av) : 0;
-	bool core = !slash, apps = glen == 4 && !strncmp(av, "apps", 4);
-	bool batch = glen == 5 && !strncmp(av, "batch", 5);
-	bool apix = glen == 19 && !strncmp(av, "apiextensions.k8s.io", 19);
+	bool core = !slash;
+	bool apps = glen == strlen("apps") && !strncmp(av, "apps", glen);
+	bool batch = glen == strlen("batch") && !strncmp(av, "batch", glen);
+	bool apix = glen == strlen("apiextensions.k8s.io") &&
+		    !strncmp(av, "apiextensions.k8s.io", glen);
 	if (apps && !strcmp(kind, "Deployment"))
 		return deployment(obj, msg);
 	if (apps && !strcmp(kind, "StatefulSet"))
