@@ -107,6 +107,13 @@ static void fmt_target(buf *b, const target *t)
 		buf_addf(b, "%s/%s", t->kind, t->name);
 }
 
+static bool is_self(const char *av, const char *kind, const char *ns, const char *name,
+		    const char *self_ns, const char *self)
+{
+	return !strcmp(kind, "Kustomization") && !strncmp(av, GROUP "/", strlen(GROUP) + 1) &&
+	       str_eq(name, self) && str_eq(ns, self_ns);
+}
+
 /* Collect what to check: the applied objects or the health check references, minus the
  * Kustomization itself. */
 static void collect(kube_client *kube, const cJSON *obj, const cJSON *applied, targets *t)
@@ -123,8 +130,7 @@ static void collect(kube_client *kube, const cJSON *obj, const cJSON *applied, t
 			const char *name = kube_obj_name(o);
 			if (!av || !kind || !name)
 				continue;
-			if (!strcmp(kind, "Kustomization") && !strncmp(av, GROUP "/", strlen(GROUP) + 1)
-			    && str_eq(name, self) && str_eq(kube_obj_namespace(o), self_ns))
+			if (is_self(av, kind, kube_obj_namespace(o), name, self_ns, self))
 				continue;
 			add_target(t, av, kind, kube_obj_namespace(o), name);
 		}
@@ -145,8 +151,7 @@ static void collect(kube_client *kube, const cJSON *obj, const cJSON *applied, t
 				ns = self_ns;
 			kube_resource_release(&r);
 		}
-		if (!strcmp(kind, "Kustomization") && !strncmp(av, GROUP "/", strlen(GROUP) + 1) &&
-		    str_eq(name, self) && str_eq(ns, self_ns))
+		if (is_self(av, kind, ns, name, self_ns, self))
 			continue;
 		add_target(t, av, kind, ns, name);
 	}

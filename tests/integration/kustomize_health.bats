@@ -332,3 +332,17 @@ data:
 	run -0 kfield hist '{.status.history[0].firstReconciled} {.status.history[0].lastReconciledDuration}'
 	[[ "$output" =~ ^20[0-9-]+T[0-9:]+Z\ [0-9.]+(ms|s)$ ]] || { echo "$output"; false; }
 }
+
+@test "SIGTERM during a health check: the wait is cancelled, clean stop (no sanitizer report)" {
+	ks longwait ./stuck "wait: true" "timeout: 5m"
+	wait_cond longwait Healthy Unknown Progressing 20
+	local t0=$SECONDS pid
+	pid=$(cat "$W/kc.pid")
+	kill -TERM "$pid"
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	run ! kill -0 "$pid"
+	[ $((SECONDS - t0)) -lt 8 ]
+	run ! grep -E "ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:" "$W/kc.log"
+	run -0 ls -A "$W/tmp"
+	[ -z "$output" ] || { echo "$output"; false; }
+}

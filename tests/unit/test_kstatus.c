@@ -63,13 +63,15 @@ static void other_workloads(void **state)
 	check(sts, KSTATUS_INPROGRESS, "Waiting for updated revision b to match current a");
 	check("{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"spec\":{\"updateStrategy\":"
 	      "{\"type\":\"OnDelete\"}}}", KSTATUS_CURRENT, NULL);
-	check("{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"status\":{}}", KSTATUS_INPROGRESS,
-	      "Missing .status.desiredNumberScheduled");
+	check("{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"status\":{}}",
+	      KSTATUS_INPROGRESS, "Missing .status.desiredNumberScheduled");
 	check("{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"status\":{"
-	      "\"desiredNumberScheduled\":1,\"currentNumberScheduled\":1,\"updatedNumberScheduled\":1,"
+	      "\"desiredNumberScheduled\":1,\"currentNumberScheduled\":1,"
+	      "\"updatedNumberScheduled\":1,"
 	      "\"numberAvailable\":1,\"numberReady\":1}}", KSTATUS_CURRENT, NULL);
 	check("{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"spec\":{\"replicas\":3},"
-	      "\"status\":{\"fullyLabeledReplicas\":3,\"availableReplicas\":3,\"readyReplicas\":2}}",
+	      "\"status\":{\"fullyLabeledReplicas\":3,\"availableReplicas\":3,"
+	      "\"readyReplicas\":2}}",
 	      KSTATUS_INPROGRESS, "Ready: 2/3");
 	check("{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"status\":{}}", KSTATUS_INPROGRESS,
 	      "Job not started");
@@ -93,7 +95,8 @@ static void core_kinds(void **state)
 	check("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"status\":{\"phase\":\"Failed\"}}",
 	      KSTATUS_FAILED, NULL);
 	check("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"status\":{\"phase\":\"Running\","
-	      "\"containerStatuses\":[{\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\"}}}]}}",
+	      "\"containerStatuses\":[{\"state\":{\"waiting\":{\"reason\":"
+	      "\"CrashLoopBackOff\"}}}]}}",
 	      KSTATUS_FAILED, NULL);
 	check("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"status\":{\"phase\":"
 	      "\"Pending\"}}", KSTATUS_INPROGRESS, "PVC is not Bound. phase: Pending");
