@@ -306,7 +306,8 @@ static int cleanup_metadata(kc_ctx *kc, kube_client *k, const cJSON *desired,
 	if (cJSON_GetArraySize(patch) > 0) {
 		kube_opts ko = {.field_manager = FIELD_MANAGER};
 		cJSON *out = kube_patch(k, jstr(cur, "apiVersion"), jstr(cur, "kind"),
-			kube_obj_namespace(cur), kube_obj_name(cur), KUBE_PATCH_JSON, patch, &ko, e);
+			kube_obj_namespace(cur), kube_obj_name(cur), KUBE_PATCH_JSON, patch, &ko,
+			e);
 		rc = out ? 1 : -1;
 		cJSON_Delete(out);
 	}
@@ -321,6 +322,51 @@ typedef struct item {
 	char *id;        /* Kind/ns/name */
 	enum action action;
 } item;
+
+/* Flux's apply order within a stage (ssa/sort.go): these kinds first, in this order, the
+ * webhook configurations last, everything else between; ties by group, kind, namespace and
+ * name. */
+static int kind_index(const char *kind)
+{
+	static const char *const first[] = {"CustomResourceDefinition", "Namespace",
+		"ResourceQuota", "StorageClass", "ServiceAccount", "PodSecurityPolicy", "Role",
+		"ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret",
+		"Service", "LimitRange", "PriorityClass", "Deployment", "StatefulSet", "CronJob",
+		"PodDisruptionBudget"};
+	static const char *const last[] = {"MutatingWebhookConfiguration",
+		"ValidatingWebhookConfiguration"};
+	const int nfirst = (int)(sizeof first / sizeof *first);
+	for (int i = 0; i < nfirst; i++)
+		if (!strcmp(kind, first[i]))
+			return -nfirst + i;
+	for (int i = 0; i < (int)(sizeof last / sizeof *last); i++)
+		if (!strcmp(kind, last[i]))
+			return 1 + i;
+	return 0;
+}
+
+static int cmp_items(const void *pa, const void *pb)
+{
+	const cJSON *a = ((const item *)pa)->o, *b = ((const item *)pb)->o;
+	const char *ka = jstr(a, "kind"), *kb = jstr(b, "kind");
+	int ia = kind_index(ka), ib = kind_index(kb);
+	if (ia != ib)
+		return ia < ib ? -1 : 1;
+	const char *ava = jstr(a, "apiVersion"), *avb = jstr(b, "apiVersion");
+	const char *sa = strchr(ava, '/'), *sb = strchr(avb, '/');
+	size_t ga = sa ? (size_t)(sa - ava) : 0, gb = sb ? (size_t)(sb - avb) : 0;
+	int c = strncmp(ava, avb, ga < gb ? ga : gb);
+	if (c == 0 && ga != gb)
+		c = ga < gb ? -1 : 1;
+	if (c == 0)
+		c = strcmp(ka, kb);
+	if (c == 0)
+		c = strcmp(kube_obj_namespace(a) ? kube_obj_namespace(a) : "",
+			kube_obj_namespace(b) ? kube_obj_namespace(b) : "");
+	if (c == 0)
+		c = strcmp(kube_obj_name(a), kube_obj_name(b));
+	return c;
+}
 
 /* Delete cur (immutable change, forced) and wait until it is gone. */
 static int recreate(rt_ctx *ctx, kube_client *k, const cJSON *cur, const char *id,
@@ -452,11 +498,14 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 		items[n].id = kc_fmt_obj(jstr(o, "kind"), kube_obj_namespace(o), kube_obj_name(o));
 		items[n].action = A_SKIPPED;
 		n++;
-		if (plan(ctx, k, &items[n - 1], opts, e) < 0) {
+	}
+	if (n > 1)
+		qsort(items, n, sizeof *items, cmp_items);
+	for (size_t i = 0; i < n; i++)
+		if (plan(ctx, k, &items[i], opts, e) < 0) {
 			rc = -1;
 			goto out;
 		}
-	}
 	for (size_t i = 0; i < n; i++) {
 		item *it = &items[i];
 		if (it->action == A_CREATED || it->action == A_CONFIGURED) {
@@ -464,8 +513,8 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 			err ae = {0};
 			cJSON *out = kube_apply(k, it->o, &ko, &ae);
 			if (!out) {
-				rc = err_fail(e, "ReconciliationFailed", "%s apply failed: %s", it->id,
-					ae.msg);
+				rc = err_fail(e, "ReconciliationFailed", "%s apply failed: %s",
+					it->id, ae.msg);
 				goto out;
 			}
 			cJSON_Delete(out);

@@ -209,8 +209,9 @@ kube_client *kc_client_for(kc_ctx *kc, rt_ctx *ctx, const cJSON *spec, err *e)
 				k = remote;
 			}
 		} else if (cJSON_GetObjectItemCaseSensitive(kcfg, "configMapRef")) {
-			err_fail(e, "ReconciliationFailed", "invalid .spec.kubeConfig: configMapRef "
-				"(cloud provider workload identity) is not supported, use secretRef");
+			err_fail(e, "ReconciliationFailed", "invalid .spec.kubeConfig: "
+				"configMapRef (cloud provider workload identity) is not supported, "
+				"use secretRef");
 		} else {
 			err_fail(e, "ReconciliationFailed", "invalid .spec.kubeConfig, neither "
 				".spec.kubeConfig.provider nor .spec.kubeConfig.secretRef is set");

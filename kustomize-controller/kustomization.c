@@ -882,7 +882,8 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 			&ge) : NULL;
 		cJSON_Delete(sao);
 		if (sa && !sao) {
-			log_error(&ctx->log, "skipping pruning, failed to find account to impersonate",
+			log_error(&ctx->log,
+				"skipping pruning, failed to find account to impersonate",
 				"unable to prune objects", LOG_S("serviceAccount", sa));
 			rt_event(ctx, obj, "Warning", "PruneFailed", NULL,
 				"unable to prune objects: service account '%s' not found", sa);
