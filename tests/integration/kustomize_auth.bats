@@ -432,8 +432,12 @@ spec:
 	run ! k get configmap app -n other
 }
 
-@test "kustomize-controller stops cleanly on SIGTERM (no sanitizer report)" {
-	stop_pid "$(cat "$W/kc.pid")"
-	run ! kill -0 "$(cat "$W/kc.pid")"
-	run ! grep -E "ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:" "$W/kc.log"
+@test "the controllers and both API servers stop cleanly on SIGTERM (no sanitizer report)" {
+	local p
+	for p in kc sc api remote; do
+		stop_pid "$(cat "$W/$p.pid")"
+		run ! kill -0 "$(cat "$W/$p.pid")"
+	done
+	run ! grep -E "ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:" \
+		"$W/kc.log" "$W/sc.log" "$W/api.log" "$W/remote.log"
 }
