@@ -2,6 +2,7 @@
  * (fluxcd/pkg ssa manager_apply.go): stages, a dry-run per object with drift detection,
  * recreation on immutable-field errors when forced, the ssa/force/reconcile annotations and
  * the clean-up of metadata left by kubectl and other field managers. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,8 @@ typedef struct item {
 	cJSON *o;        /* borrowed from objs */
 	char *id;        /* Kind/ns/name */
 	enum action action;
+	bool failed;     /* plan() failed with e */
+	err e;
 } item;
 
 /* Flux's apply order within a stage (ssa/sort.go): these kinds first, in this order, the
@@ -453,6 +456,67 @@ static int plan(rt_ctx *ctx, kube_client *k, item *it, const kc_apply_opts *opts
 	return 0;
 }
 
+/* The plans of a stage run on up to --concurrent-ssa threads (Flux's errgroup with
+ * SetLimit); the first failure stops handing out further objects. */
+typedef struct planner {
+	rt_ctx *ctx;
+	kube_client *k;
+	const kc_apply_opts *opts;
+	item *items;
+	size_t n, next;
+	bool failed;
+	pthread_mutex_t mu;
+} planner;
+
+static void *plan_worker(void *arg)
+{
+	planner *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		size_t i = p->failed ? p->n : p->next;
+		if (i < p->n)
+			p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			return NULL;
+		item *it = &p->items[i];
+		if (plan(p->ctx, p->k, it, p->opts, &it->e) < 0) {
+			it->failed = true;
+			pthread_mutex_lock(&p->mu);
+			p->failed = true;
+			pthread_mutex_unlock(&p->mu);
+		}
+	}
+}
+
+/* Plans every item; on failure e holds the error of the first failed item in apply order. */
+static int plan_all(rt_ctx *ctx, kube_client *k, item *items, size_t n,
+	const kc_apply_opts *opts, err *e)
+{
+	planner p = {.ctx = ctx, .k = k, .opts = opts, .items = items, .n = n};
+	pthread_mutex_init(&p.mu, NULL);
+	size_t nt = opts->concurrency > 1 ? (size_t)opts->concurrency : 1;
+	if (nt > n)
+		nt = n;
+	pthread_t th[64];
+	size_t started = 0;
+	if (nt > sizeof th / sizeof *th)
+		nt = sizeof th / sizeof *th;
+	for (size_t i = 1; i < nt; i++)
+		if (pthread_create(&th[started], NULL, plan_worker, &p) == 0)
+			started++;
+	plan_worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.mu);
+	for (size_t i = 0; i < n; i++)
+		if (items[i].failed) {
+			*e = items[i].e;
+			return -1;
+		}
+	return 0;
+}
+
 /* Resolve the object's resource: cluster-scoped objects lose metadata.namespace. */
 static int normalise_scope(kube_client *k, cJSON *o, err *e)
 {
@@ -497,15 +561,16 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 		items[n].o = o;
 		items[n].id = kc_fmt_obj(jstr(o, "kind"), kube_obj_namespace(o), kube_obj_name(o));
 		items[n].action = A_SKIPPED;
+		items[n].failed = false;
+		memset(&items[n].e, 0, sizeof items[n].e);
 		n++;
 	}
 	if (n > 1)
 		qsort(items, n, sizeof *items, cmp_items);
-	for (size_t i = 0; i < n; i++)
-		if (plan(ctx, k, &items[i], opts, e) < 0) {
-			rc = -1;
-			goto out;
-		}
+	if (n > 0 && plan_all(ctx, k, items, n, opts, e) < 0) {
+		rc = -1;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		item *it = &items[i];
 		if (it->action == A_CREATED || it->action == A_CONFIGURED) {

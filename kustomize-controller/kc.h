@@ -20,6 +20,7 @@ typedef struct kc_ctx {
 	bool no_cross_namespace_refs;  /* --no-cross-namespace-refs */
 	rt_controller *ks;             /* the Kustomization controller */
 	const app_strings *override_managers; /* --override-manager */
+	int concurrent_ssa;            /* --concurrent-ssa */
 	struct kc_clients *clients;    /* impersonating clients, see client.c */
 } kc_ctx;
 
@@ -50,12 +51,14 @@ void kc_clients_free(kc_ctx *kc);
 
 typedef struct kc_apply_opts {
 	bool force;                /* spec.force: recreate objects on immutable-field errors */
+	int concurrency;           /* dry-runs at once (--concurrent-ssa), <= 1: sequential */
 	int64_t wait_timeout_ms;   /* how long CRDs of the first stage may take (60 s) */
 } kc_apply_opts;
 
 /* Server-side applies objs with field manager kustomize-controller as Flux's
  * ApplyAllStaged: CRDs, Namespaces and ClusterRoles first (then waits for the CRDs to be
- * Established), then kinds ending in "Class", then the rest. Per object: skipped when it
+ * Established), then kinds ending in "Class", then the rest, each stage in Flux's kind order.
+ * Per object (o->concurrency at once, the applies then in order): skipped when it
  * (or the object in the cluster) says kustomize.toolkit.fluxcd.io/reconcile: disabled or
  * ssa: Ignore, or says ssa: IfNotPresent and exists; a server-side dry-run (an immutable-
  * field error with force or the force: Enabled annotation deletes the object and retries);

@@ -536,7 +536,8 @@ static int prune(kube_client *kube, const cJSON *old, const cJSON *entries, cons
 static int apply_all(rt_ctx *ctx, kube_client *kube, const cJSON *spec, cJSON *objs,
 	cJSON *entries, buf *log, err *e)
 {
-	kc_apply_opts ao = {.force = jtrue(spec, "force")};
+	kc_ctx *kc = ctx->ud;
+	kc_apply_opts ao = {.force = jtrue(spec, "force"), .concurrency = kc->concurrent_ssa};
 	if (kc_apply_all(ctx, kube, objs, &ao, log, e) < 0)
 		return -1;
 	const cJSON *o;
