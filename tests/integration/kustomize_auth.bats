@@ -413,9 +413,9 @@ spec:
 	k delete kustomization -n default frozen jobs --timeout=20s >/dev/null
 }
 
-@test "--default-service-account: used when spec.serviceAccountName is empty" {
+@test "--default-service-account: used when spec.serviceAccountName is empty; --override-manager" {
 	stop_pid "$(cat "$W/kc.pid")"
-	start_kc --default-service-account=deployer
+	start_kc --default-service-account=deployer --override-manager=my-tool
 	k create namespace other >/dev/null
 	ks team-a defsa ./other
 	wait_ks team-a defsa False ReconciliationFailed
@@ -428,6 +428,15 @@ spec:
 	request team-a defsa
 	wait_ks team-a defsa True ReconciliationSucceeded
 	run -0 k get configmap app -n other
+	# fields written by an --override-manager are taken over and removed; other managers'
+	# fields stay (server-side apply only removes what kustomize-controller owns)
+	k patch configmap app -n other --field-manager=my-tool --type merge \
+		-p '{"data":{"mine":"x"}}' >/dev/null
+	k patch configmap app -n other --field-manager=other-tool --type merge \
+		-p '{"data":{"theirs":"y"}}' >/dev/null
+	request team-a defsa
+	run -0 k get configmap app -n other -o jsonpath='{.data.k}/{.data.mine}/{.data.theirs}'
+	[ "$output" = "v//y" ] || { echo "$output"; false; }
 	k delete kustomization -n team-a defsa --timeout=20s >/dev/null
 	run ! k get configmap app -n other
 }
