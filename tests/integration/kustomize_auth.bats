@@ -17,9 +17,9 @@ start_kc() { # extra flags...
 	echo $! >"$W/kc.pid"
 }
 
-start_api() { # dir
+start_api() { # dir [flags...]
 	mkdir -p "$1"
-	"$EDDY_BIN/eddy-apiserver" --data-dir "$1" --listen 127.0.0.1:0 >"$1.log" 2>&1 &
+	"$EDDY_BIN/eddy-apiserver" --data-dir "$1" --listen 127.0.0.1:0 "${@:2}" >"$1.log" 2>&1 &
 	echo $! >"$1.pid"
 	for _ in $(seq 100); do [ -s "$1/kubeconfig" ] && break; sleep 0.1; done
 	for _ in $(seq 100); do
@@ -108,7 +108,7 @@ data:
 "
 	done
 	start_api "$W/api"
-	start_api "$W/remote"
+	start_api "$W/remote" --tls
 	export KUBECONFIG="$W/api/kubeconfig" KUBECACHEDIR="$W/kcache"
 	"$KUBECTL" apply -f "$EDDY_SRC/config/crd/source.toolkit.fluxcd.io_gitrepositories.yaml" \
 		-f "$EDDY_SRC/config/crd/kustomize.toolkit.fluxcd.io_kustomizations.yaml" >/dev/null
@@ -314,7 +314,26 @@ wait_applied() { # ns name timeout-s: lastAppliedRevision == HEAD
 	run -0 cond default nokey message
 	[ "$output" = "KubeConfig secret 'default/nokey-kc' does not contain a 'value' key with a kubeconfig" ] \
 		|| { echo "$output"; false; }
-	k delete kustomization -n default viaexec viafile nokey --timeout=20s >/dev/null
+	# insecure-skip-tls-verify is dropped (no --insecure-kubeconfig-tls): the server's
+	# certificate is still verified, and without its CA that fails
+	sed -e '/certificate-authority-data/d' \
+		-e 's/^\( *\)server: /\1insecure-skip-tls-verify: true\n\1server: /' \
+		"$W/remote/kubeconfig" >"$W/insecure.kubeconfig"
+	grep -q 'insecure-skip-tls-verify: true' "$W/insecure.kubeconfig"
+	k create secret generic insecure-kc -n default --from-file=value="$W/insecure.kubeconfig" \
+		>/dev/null
+	ks default insecure ./remote "kubeConfig:" "  secretRef:" "    name: insecure-kc"
+	wait_ks default insecure False ReconciliationFailed
+	run -0 cond default insecure message
+	[[ "$output" == *"dry-run failed"*[Cc]ertificate* ]] || { echo "$output"; false; }
+	# configMapRef (cloud provider identities) is refused
+	ks default viacm ./remote "kubeConfig:" "  configMapRef:" "    name: whatever"
+	wait_ks default viacm False ReconciliationFailed
+	run -0 cond default viacm message
+	[[ "$output" == *"configMapRef (cloud provider workload identity) is not supported"* ]] \
+		|| { echo "$output"; false; }
+	k delete kustomization -n default viaexec viafile nokey insecure viacm --timeout=20s \
+		>/dev/null
 }
 
 @test "--no-remote-bases: a remote base gives BuildFailed" {
