@@ -49,21 +49,52 @@ char *kc_fmt_obj(const char *kind, const char *ns, const char *name)
 	return xasprintf("%s/%s", kind ? kind : "", name ? name : "");
 }
 
-/* 0: CRDs, Namespaces, ClusterRoles; 1: kinds ending in Class; 2: the rest. */
-static int stage_of(const cJSON *o)
+/* Is the object's group/Kind in --custom-apply-stage-kinds ("group/Kind" or "Kind" for the
+ * core group, comma separated)? */
+static bool custom_kind(const char *list, const char *av, const char *kind)
+{
+	if (!list || !*list || !av || !kind)
+		return false;
+	const char *slash = strchr(av, '/');
+	size_t glen = slash ? (size_t)(slash - av) : 0;
+	const char *p = list;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		const char *s = memchr(p, '/', n);
+		const char *g = s ? p : "", *k = s ? s + 1 : p;
+		size_t gl = s ? (size_t)(s - p) : 0, kl = s ? n - gl - 1 : n;
+		while (kl > 0 && k[0] == ' ')
+			k++, kl--;
+		while (gl > 0 && g[0] == ' ')
+			g++, gl--;
+		if (gl == glen && !strncmp(g, av, gl) && strlen(kind) == kl && !strncmp(k, kind, kl))
+			return true;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+/* Flux's stages (ssa ApplyAllStaged): 0 CRDs, the core Namespace and ClusterRoles; 1 kinds
+ * ending in "Class"; 2 the --custom-apply-stage-kinds; 3 the rest. */
+static int stage_of(const char *custom, const cJSON *o)
 {
 	const char *kind = jstr(o, "kind");
 	const char *av = jstr(o, "apiVersion");
-	if (!kind)
-		return 2;
+	if (!kind || !av)
+		return 3;
 	if ((!strcmp(kind, "CustomResourceDefinition") &&
-	     av && !strncmp(av, "apiextensions.k8s.io/", 21)) ||
-	    (!strcmp(kind, "Namespace") && str_eq(av, "v1")) || !strcmp(kind, "ClusterRole"))
+	     !strncmp(av, "apiextensions.k8s.io/", 21)) ||
+	    (!strcmp(kind, "Namespace") && !strcmp(av, "v1")) ||
+	    (!strcmp(kind, "ClusterRole") && !strncmp(av, "rbac.authorization.k8s.io/", 26)))
 		return 0;
 	size_t n = strlen(kind);
-	if (n > 5 && !strcmp(kind + n - 5, "Class"))
+	if (n >= 5 && !strcmp(kind + n - 5, "Class"))
 		return 1;
-	return 2;
+	if (custom_kind(custom, av, kind))
+		return 2;
+	return 3;
 }
 
 /* Wait (up to the timeout, polling every 200 ms) for the CRDs of the first stage to be
@@ -73,7 +104,8 @@ static int wait_crds(rt_ctx *ctx, kube_client *k, const cJSON *objs, int64_t tim
 {
 	const cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
-		if (stage_of(o) != 0 || !str_eq(jstr(o, "kind"), "CustomResourceDefinition"))
+		if (stage_of(NULL, o) != 0 ||
+		    !str_eq(jstr(o, "kind"), "CustomResourceDefinition"))
 			continue;
 		int64_t until = kube_now_ms() + timeout_ms;
 		for (;;) {
@@ -332,9 +364,10 @@ typedef struct item {
 static int kind_index(const char *kind)
 {
 	static const char *const first[] = {"CustomResourceDefinition", "Namespace",
-		"ResourceQuota", "StorageClass", "ServiceAccount", "PodSecurityPolicy", "Role",
-		"ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret",
-		"Service", "LimitRange", "PriorityClass", "Deployment", "StatefulSet", "CronJob",
+		"ClusterRole", "ClusterClass", "RuntimeClass", "PriorityClass", "StorageClass",
+		"VolumeSnapshotClass", "IngressClass", "GatewayClass", "ClusterRoleBinding",
+		"ResourceQuota", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Secret",
+		"Service", "LimitRange", "Deployment", "StatefulSet", "CronJob",
 		"PodDisruptionBudget"};
 	static const char *const last[] = {"MutatingWebhookConfiguration",
 		"ValidatingWebhookConfiguration"};
@@ -548,7 +581,7 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 	int rc = 0;
 	cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
-		if (stage_of(o) != stage)
+		if (stage_of(opts->custom_stage_kinds, o) != stage)
 			continue;
 		if (normalise_scope(k, o, e) < 0) {
 			rc = -1;
@@ -606,7 +639,7 @@ int kc_apply_all(rt_ctx *ctx, kube_client *k, cJSON *objs, const kc_apply_opts *
 	buf all;
 	buf_init(&all, 1u << 20);
 	int rc = 0;
-	for (int stage = 0; stage < 3 && rc == 0; stage++) {
+	for (int stage = 0; stage < 4 && rc == 0; stage++) {
 		if (stage > 0 && crds) {
 			if (wait_crds(ctx, k, objs, opts.wait_timeout_ms, e) < 0) {
 				rc = -1;

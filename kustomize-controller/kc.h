@@ -21,6 +21,7 @@ typedef struct kc_ctx {
 	rt_controller *ks;             /* the Kustomization controller */
 	const app_strings *override_managers; /* --override-manager */
 	int concurrent_ssa;            /* --concurrent-ssa */
+	const char *custom_apply_stage_kinds; /* --custom-apply-stage-kinds */
 	struct kc_clients *clients;    /* impersonating clients, see client.c */
 } kc_ctx;
 
@@ -53,11 +54,13 @@ typedef struct kc_apply_opts {
 	bool force;                /* spec.force: recreate objects on immutable-field errors */
 	int concurrency;           /* dry-runs at once (--concurrent-ssa), <= 1: sequential */
 	int64_t wait_timeout_ms;   /* how long CRDs of the first stage may take (60 s) */
+	const char *custom_stage_kinds; /* --custom-apply-stage-kinds: "group/Kind,..." */
 } kc_apply_opts;
 
 /* Server-side applies objs with field manager kustomize-controller as Flux's
  * ApplyAllStaged: CRDs, Namespaces and ClusterRoles first (then waits for the CRDs to be
- * Established), then kinds ending in "Class", then the rest, each stage in Flux's kind order.
+ * Established), then kinds ending in "Class", then the o->custom_stage_kinds, then the rest,
+ * each stage in Flux's kind order.
  * Per object (o->concurrency at once, the applies then in order): skipped when it
  * (or the object in the cluster) says kustomize.toolkit.fluxcd.io/reconcile: disabled or
  * ssa: Ignore, or says ssa: IfNotPresent and exists; a server-side dry-run (an immutable-

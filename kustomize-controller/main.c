@@ -59,6 +59,7 @@ static int start(app *a, void *arg)
 	KC.no_cross_namespace_refs = a->cfg.no_cross_namespace_refs;
 	KC.override_managers = &opt.override_manager;
 	KC.concurrent_ssa = (int)opt.concurrent_ssa;
+	KC.custom_apply_stage_kinds = opt.custom_apply_stage_kinds;
 	if (rt_app_start(a, setup, arg, &e) < 0) {
 		log_error(&a->log, e.msg, "unable to start the manager");
 		return -1;

@@ -107,6 +107,38 @@ data:
   k: v
 "
 	done
+	gs_commit fleet rbac/all.yaml "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: cm-writer
+  namespace: rbacns
+rules:
+- apiGroups: [\"\"]
+  resources: [configmaps]
+  verbs: [get, list, watch, create, update, patch, delete]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: cm-writer
+  namespace: rbacns
+subjects:
+- kind: ServiceAccount
+  name: deployer
+  namespace: team-a
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: cm-writer
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg
+  namespace: rbacns
+data:
+  k: v
+"
 	start_api "$W/api"
 	start_api "$W/remote" --tls
 	export KUBECONFIG="$W/api/kubeconfig" KUBECACHEDIR="$W/kcache"
@@ -430,6 +462,44 @@ spec:
 	[ "$(k get configmap frozen -n default -o jsonpath='{.data.v}')" = 2 ]
 	[ "$(k get configmap frozen -n default -o jsonpath='{.metadata.uid}')" != "$uid" ]
 	k delete kustomization -n default frozen jobs --timeout=20s >/dev/null
+}
+
+@test "--custom-apply-stage-kinds: Roles and RoleBindings applied before the objects needing them" {
+	# deployer may only manage RBAC in rbacns; the Kustomization grants it the rest
+	k create namespace rbacns >/dev/null
+	k apply -f - >/dev/null <<-'EOF'
+	apiVersion: rbac.authorization.k8s.io/v1
+	kind: Role
+	metadata: {name: rbac-manager, namespace: rbacns}
+	rules:
+	- apiGroups: [rbac.authorization.k8s.io]
+	  resources: [roles, rolebindings]
+	  verbs: ["*"]
+	EOF
+	k create rolebinding rbac-manager -n rbacns --role=rbac-manager \
+		--serviceaccount=team-a:deployer >/dev/null
+	ks team-a rbac ./rbac "serviceAccountName: deployer"
+	# one stage: the ConfigMap's dry-run runs before the RoleBinding exists
+	wait_ks team-a rbac False ReconciliationFailed
+	run -0 cond team-a rbac message
+	[[ "$output" == 'ConfigMap/rbacns/cfg dry-run failed (Forbidden): '* ]] \
+		|| { echo "$output"; false; }
+	run ! k get role cm-writer -n rbacns
+	stop_pid "$(cat "$W/kc.pid")"
+	start_kc --custom-apply-stage-kinds=rbac.authorization.k8s.io/Role,rbac.authorization.k8s.io/RoleBinding
+	wait_ks team-a rbac True ReconciliationSucceeded
+	run -0 k get configmap cfg -n rbacns -o jsonpath='{.data.k}'
+	[ "$output" = v ]
+	run -0 inventory team-a rbac
+	[ "$output" = "$(printf '%s\n' rbacns_cfg__ConfigMap \
+		rbacns_cm-writer_rbac.authorization.k8s.io_Role \
+		rbacns_cm-writer_rbac.authorization.k8s.io_RoleBinding | sort)" ] \
+		|| { echo "$output"; false; }
+	# in the log: the custom stage before the last one
+	run -0 grep -o 'Role/rbacns/cm-writer created\\nRoleBinding/rbacns/cm-writer created' \
+		"$W/kc.log"
+	k patch kustomization rbac -n team-a --type merge -p '{"spec":{"prune":false}}' >/dev/null
+	k delete kustomization -n team-a rbac --timeout=20s >/dev/null
 }
 
 @test "--default-service-account: used when spec.serviceAccountName is empty; --override-manager" {

@@ -155,12 +155,19 @@ static void order(void **state)
 		 "0"},
 		{"{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"ClusterRole\"}", "0"},
 		{"{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\"}", "1"},
-		{"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Namespace\"}", "2"},
-		{"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\"}", "2"},
+		{"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Namespace\"}", "3"},
+		{"{\"apiVersion\":\"example.com/v1\",\"kind\":\"ClusterRole\"}", "3"},
+		{"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\"}", "3"},
+		{"{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"Role\"}", "2"},
+		{"{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\"}",
+		 "3"},
+		{"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Role\"}", "3"},
+		{"{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\"}", "2"},
 	};
 	for (size_t i = 0; i < sizeof staged / sizeof *staged; i++) {
 		cJSON *o = J(staged[i][0]);
-		assert_int_equal(stage_of(o), staged[i][1][0] - '0');
+		assert_int_equal(stage_of("rbac.authorization.k8s.io/Role, ServiceAccount", o),
+			staged[i][1][0] - '0');
 		cJSON_Delete(o);
 	}
 }
