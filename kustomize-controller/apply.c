@@ -67,7 +67,8 @@ static bool custom_kind(const char *list, const char *av, const char *kind)
 			k++, kl--;
 		while (gl > 0 && g[0] == ' ')
 			g++, gl--;
-		if (gl == glen && !strncmp(g, av, gl) && strlen(kind) == kl && !strncmp(k, kind, kl))
+		if (gl == glen && !strncmp(g, av, gl) && strlen(kind) == kl &&
+		    !strncmp(k, kind, kl))
 			return true;
 		p += n;
 		if (*p == ',')
