@@ -558,7 +558,9 @@ static int normalise_scope(kube_client *k, cJSON *o, err *e)
 	const char *name = kube_obj_name(o), *ns = kube_obj_namespace(o);
 	kube_resource res = {0};
 	if (kube_resolve(k, av, kind, &res, e) < 0) {
-		err_prefix(e, "%s/%s dry-run failed", kind, name);
+		char *id = kc_fmt_obj(kind, ns, name);
+		err_prefix(e, "%s dry-run failed", id);
+		free(id);
 		snprintf(e->reason, sizeof e->reason, "ReconciliationFailed");
 		return -1;
 	}
