@@ -339,9 +339,9 @@ static int cleanup_metadata(kc_ctx *kc, kube_client *k, const cJSON *desired,
 	int rc = 0;
 	if (cJSON_GetArraySize(patch) > 0) {
 		kube_opts ko = {.field_manager = FIELD_MANAGER};
-		cJSON *out = kube_patch(k, jstr(cur, "apiVersion"), jstr(cur, "kind"),
-			kube_obj_namespace(cur), kube_obj_name(cur), KUBE_PATCH_JSON, patch, &ko,
-			e);
+		cJSON *out = kube_patch(k, jstr(desired, "apiVersion"), jstr(desired, "kind"),
+			kube_obj_namespace(desired), kube_obj_name(desired), KUBE_PATCH_JSON, patch,
+			&ko, e);
 		rc = out ? 1 : -1;
 		cJSON_Delete(out);
 	}
@@ -405,12 +405,12 @@ static int cmp_items(const void *pa, const void *pb)
 	return c;
 }
 
-/* Delete cur (immutable change, forced) and wait until it is gone. */
-static int recreate(rt_ctx *ctx, kube_client *k, const cJSON *cur, const char *id,
+/* Delete the object in the cluster (immutable change, forced) and wait until it is gone. */
+static int recreate(rt_ctx *ctx, kube_client *k, const cJSON *desired, const char *id,
 	int64_t timeout_ms, err *e)
 {
-	const char *av = jstr(cur, "apiVersion"), *kind = jstr(cur, "kind");
-	const char *ns = kube_obj_namespace(cur), *name = kube_obj_name(cur);
+	const char *av = jstr(desired, "apiVersion"), *kind = jstr(desired, "kind");
+	const char *ns = kube_obj_namespace(desired), *name = kube_obj_name(desired);
 	kube_opts o = {.propagation = "Background"};
 	err de = {0};
 	if (kube_delete(k, av, kind, ns, name, &o, &de) < 0 &&
@@ -457,7 +457,7 @@ static int plan(rt_ctx *ctx, kube_client *k, item *it, const kc_apply_opts *opts
 	     meta_has(cur, GROUP "/force", "enabled"))) {
 		log_info(&ctx->log, "immutable field detected, recreating object",
 			LOG_S("object", it->id));
-		if (recreate(ctx, k, cur, it->id, opts->wait_timeout_ms, e) < 0) {
+		if (recreate(ctx, k, o, it->id, opts->wait_timeout_ms, e) < 0) {
 			cJSON_Delete(cur);
 			return -1;
 		}
