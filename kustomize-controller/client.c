@@ -78,9 +78,11 @@ static kube_client *impersonating(kc_ctx *kc, rt_ctx *ctx, const char *user, err
 
 static bool is_cached(kc_ctx *kc, const kube_client *k)
 {
-	if (!kc->clients)
-		return false;
+	pthread_mutex_lock(&init_mu);
 	struct kc_clients *c = kc->clients;
+	pthread_mutex_unlock(&init_mu);
+	if (!c)
+		return false;
 	bool found = false;
 	pthread_mutex_lock(&c->mu);
 	for (size_t i = 0; i < c->n && !found; i++)
