@@ -112,6 +112,95 @@ static cJSON *get_secret(rt_ctx *ctx, const char *ns, const char *name, err *e)
 	return out;
 }
 
+/* proxySecretRef: "address" (required), "username", "password" (Flux's keys). Returns the
+ * decoded secret (which px points into) or NULL with e filled. */
+static cJSON *proxy_from_secret(rt_ctx *ctx, const char *ns, const char *name, gitx_proxy *px,
+	err *e)
+{
+	cJSON *s = get_secret(ctx, ns, name, e);
+	if (!s) {
+		err_prefix(e, "failed to configure proxy options");
+		return NULL;
+	}
+	const char *addr = jstr(s, "address");
+	if (!addr) {
+		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
+			"'%s/%s': key 'address' not found", ns, name);
+	} else if (!*addr) {
+		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
+			"'%s/%s': proxy address is empty", ns, name);
+	} else if (strncmp(addr, "http://", 7) && strncmp(addr, "https://", 8)) {
+		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
+			"'%s/%s': proxy URL must use http or https scheme", ns, name);
+	} else {
+		px->url = addr;
+		px->username = jstr(s, "username");
+		px->password = jstr(s, "password");
+		return s;
+	}
+	cJSON_Delete(s);
+	return NULL;
+}
+
+/* spec.provider and spec.serviceAccountName (Flux's getAuthOpts): "github" exchanges the
+ * GitHub App data of the secret for an installation token (username x-access-token);
+ * "azure" and "aws" need cloud workload identity, which cannot be had here. */
+static int provider_auth(rt_ctx *ctx, const cJSON *obj, const cJSON *spec, const cJSON *secret,
+	gitx_opts *go, char **token, err *e)
+{
+	(void)obj;
+	const char *prov = jstr(spec, "provider");
+	const char *sa = jstr(spec, "serviceAccountName");
+	const char *sname = jstr(jget(spec, "secretRef"), "name");
+	if (!prov || !*prov || !strcmp(prov, "generic")) {
+		if (secret && jstr(secret, "githubAppID"))
+			return err_fail(e, "InvalidProviderConfiguration", "secretRef '%s/%s' has "
+				"github app data but provider is not set to github", ctx->ns, sname);
+		if (sa && *sa)
+			return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
+				"spec.serviceAccountName can only be used with provider azure or aws");
+		return 0;
+	}
+	if (!strcmp(prov, "azure") || !strcmp(prov, "aws")) {
+		if (sa && *sa)
+			return err_set(e, ERR_STALLING, "FeatureGateDisabled",
+				"to use spec.serviceAccountName for provider authentication please "
+				"enable the ObjectLevelWorkloadIdentity feature gate in the controller");
+		return err_set(e, ERR_STALLING, "AuthenticationFailed",
+			"failed to configure authentication options: provider '%s' needs %s "
+			"workload identity, which Eddy's source-controller does not support", prov,
+			!strcmp(prov, "azure") ? "Azure" : "AWS");
+	}
+	if (!strcmp(prov, "github")) {
+		if (!secret)
+			return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
+				"secretRef with github app data must be specified when provider is "
+				"set to github");
+		if (!jstr(secret, "githubAppID") && !jstr(secret, "githubAppInstallationID") &&
+		    !jstr(secret, "githubAppPrivateKey"))
+			return err_fail(e, "InvalidProviderConfiguration",
+				"secretRef with github app data must be specified when provider is "
+				"set to github");
+		gitx_github_app app = {
+			.app_id = jstr(secret, "githubAppID"),
+			.installation_id = jstr(secret, "githubAppInstallationID"),
+			.private_key = jstr(secret, "githubAppPrivateKey"),
+			.base_url = jstr(secret, "githubAppBaseURL"),
+		};
+		if (gitx_github_app_token(&app, go, token, e) < 0) {
+			if (!strcmp(e->reason, "AuthenticationFailed"))
+				err_prefix(e, "failed to configure authentication options");
+			return -1;
+		}
+		go->auth.username = GITX_GITHUB_APP_USERNAME;
+		go->auth.password = *token;
+		go->auth.bearer_token = NULL;
+		return 0;
+	}
+	return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
+		"unsupported provider '%s'", prov);
+}
+
 /* ---------------------------------------------------------------- file helpers */
 
 static int rm_tree(const char *path)
@@ -285,7 +374,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	const char *ns = ctx->ns, *name = ctx->name;
 	char *dirrel = art_dir_path(KIND, ns, name);
 	char *tmp = tmp_base(sc), *checkout = NULL;
-	cJSON *secret = NULL, *included = NULL;
+	cJSON *secret = NULL, *included = NULL, *proxy = NULL;
+	char *app_token = NULL;
 	gitx_result gr = {0};
 	int64_t interval = parse_dur_ms(jstr(spec, "interval"), 60000);
 
@@ -340,6 +430,14 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		.max_bytes = sc->git_max_bytes,
 		.recurse_submodules = cJSON_IsTrue(jget(spec, "recurseSubmodules")),
 	};
+	const cJSON *pref = jget(spec, "proxySecretRef");
+	if (jstr(pref, "name")) {
+		proxy = proxy_from_secret(ctx, ns, jstr(pref, "name"), &go.proxy, &e);
+		if (!proxy) {
+			r = failed(ctx, obj, "FetchFailed", &e);
+			goto out;
+		}
+	}
 	const cJSON *sref = jget(spec, "secretRef");
 	if (jstr(sref, "name")) {
 		secret = get_secret(ctx, ns, jstr(sref, "name"), &e);
@@ -354,8 +452,14 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		go.auth.known_hosts = jstr(secret, "known_hosts");
 		go.auth.ca_pem = jstr(secret, "ca.crt") ? jstr(secret, "ca.crt")
 			: jstr(secret, "caFile");
-		go.auth.cert_pem = jstr(secret, "tls.crt");
-		go.auth.key_pem = jstr(secret, "tls.key");
+		go.auth.cert_pem = jstr(secret, "tls.crt") ? jstr(secret, "tls.crt")
+			: jstr(secret, "certFile");
+		go.auth.key_pem = jstr(secret, "tls.key") ? jstr(secret, "tls.key")
+			: jstr(secret, "keyFile");
+	}
+	if (provider_auth(ctx, obj, spec, secret, &go, &app_token, &e) < 0) {
+		r = failed(ctx, obj, "FetchFailed", &e);
+		goto out;
 	}
 	const cJSON *sparse = jget(spec, "sparseCheckout");
 	const char **sp = NULL;
@@ -598,6 +702,11 @@ out:
 		rm_tree(checkout);
 	gitx_result_release(&gr);
 	cJSON_Delete(secret);
+	cJSON_Delete(proxy);
+	if (app_token) {
+		memset(app_token, 0, strlen(app_token));
+		free(app_token);
+	}
 	cJSON_Delete(included);
 	free(checkout);
 	free(tmp);

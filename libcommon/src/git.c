@@ -23,21 +23,19 @@
 #include "eddy/buf.h"
 #include "eddy/mem.h"
 #include "eddy/semver.h"
+#include "git_int.h"
 
 extern char **environ;
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define now_ms gitx_now_ms
 
 static void init_once(void)
 {
 	git_libgit2_init();
 	/* no owner checks on our private temp repositories */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	/* http and https through libcurl (client certificates, proxies, timeouts) */
+	gitx_http_register();
 }
 
 int gitx_global_init(void)
@@ -89,6 +87,7 @@ typedef struct fctx {
 	char host[256];
 	int port;
 	char why[512];
+	gitx_net net;
 } fctx;
 
 static bool set(const char *s)
@@ -320,6 +319,8 @@ static int fail_git(fctx *c, err *e, const char *what, const char *url)
 	char *ru = gitx_redact_url(url);
 	const git_error *ge = git_error_last();
 	const char *gm = ge && ge->message ? ge->message : "unknown error";
+	if (c->net.timed_out)
+		c->timed_out = true;
 	if (c->timed_out)
 		err_fail(e, "GitOperationFailed",
 			"%s '%s': context deadline exceeded (timeout %llds)", what, ru,
@@ -330,6 +331,8 @@ static int fail_git(fctx *c, err *e, const char *what, const char *url)
 			(unsigned long long)c->o->max_bytes);
 	else if (c->hostkey_bad || c->cert_bad)
 		err_fail(e, "GitOperationFailed", "%s '%s': %s", what, ru, c->why);
+	else if (c->net.tls_failed)
+		err_fail(e, "GitOperationFailed", "%s '%s': %s", what, ru, c->net.why);
 	else if (c->auth_failed || (ge && ge->klass == GIT_ERROR_HTTP &&
 		 (strstr(gm, "401") || strstr(gm, "403") || strstr(gm, "authentication"))) ||
 		 (ge && ge->klass == GIT_ERROR_SSH && strstr(gm, "uthentication")))
@@ -543,18 +546,27 @@ int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *res, err *e)
 	    strncmp(o->url, "ssh://", 6)))
 		return err_set(e, ERR_STALLING, "URLInvalid",
 			"git URL scheme must be http, https or ssh");
-	if (set(o->auth.cert_pem) || set(o->auth.key_pem))
-		return err_set(e, ERR_GENERIC, "GitOperationFailed",
-			"TLS client certificates (tls.crt/tls.key) are not supported for Git "
-			"repositories by this source-controller");
+	if (set(o->auth.cert_pem) != set(o->auth.key_pem))
+		return err_set(e, ERR_STALLING, "AuthenticationFailed",
+			"failed to configure authentication options: the TLS client certificate "
+			"needs both tls.crt and tls.key");
 	fctx c = {.o = o};
 	if (o->timeout_ms > 0)
 		c.deadline = now_ms() + o->timeout_ms;
+	c.net.ca_pem = o->auth.ca_pem;
+	c.net.cert_pem = o->auth.cert_pem;
+	c.net.key_pem = o->auth.key_pem;
+	c.net.proxy = o->proxy.url;
+	c.net.proxy_user = o->proxy.username;
+	c.net.proxy_pass = o->proxy.password;
+	c.net.deadline_ms = c.deadline;
+	c.net.timeout_ms = o->timeout_ms;
 	parse_host(o->url, c.host, sizeof c.host, &c.port);
 	char *bearer = set(o->auth.bearer_token)
 		? xasprintf("Authorization: Bearer %s", o->auth.bearer_token) : NULL;
 	char *hdrs[1] = {bearer};
 	git_strarray headers = {.strings = hdrs, .count = bearer ? 1 : 0};
+	gitx_net_bind(&c.net);
 
 	git_repository *repo = NULL;
 	git_remote *remote = NULL;
@@ -573,6 +585,7 @@ int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *res, err *e)
 		snprintf(res->revision, sizeof res->revision, "sha1:%s", r->commit);
 		snprintf(res->commit, sizeof res->commit, "%s", r->commit);
 		free(bearer);
+		gitx_net_bind(NULL);
 		return 0;
 	}
 	if (git_repository_init(&repo, dir, 0) < 0) {
@@ -748,6 +761,7 @@ out:
 	git_remote_free(remote);
 	git_repository_free(repo);
 	free(bearer);
+	gitx_net_bind(NULL);
 	return rc;
 }
 
