@@ -409,7 +409,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 			rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 				"building artifact: disappeared from storage");
 		} else {
-			char *url = art_url(sc->adv_addr, path);
+			char *url = art_url(sc_adv_addr(sc), path);
 			jset_str(art, "url", url);
 			free(url);
 		}
@@ -642,7 +642,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		cJSON *na = cJSON_CreateObject();
 		char now[32];
 		kube_time_now(now, false);
-		char *u = art_url(sc->adv_addr, rel);
+		char *u = art_url(sc_adv_addr(sc), rel);
 		cJSON_AddStringToObject(na, "digest", info.digest);
 		cJSON_AddStringToObject(na, "lastUpdateTime", now);
 		cJSON_AddStringToObject(na, "path", rel);

@@ -230,6 +230,7 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 	}
 	if (o->proxy.url && *o->proxy.url) {
 		curl_easy_setopt(c, CURLOPT_PROXY, o->proxy.url);
+		curl_easy_setopt(c, CURLOPT_NOPROXY, "");
 		if (o->proxy.username && *o->proxy.username) {
 			curl_easy_setopt(c, CURLOPT_PROXYUSERNAME, o->proxy.username);
 			curl_easy_setopt(c, CURLOPT_PROXYPASSWORD,

@@ -257,6 +257,7 @@ static int start(hstream *s)
 		}
 		if (net->proxy && *net->proxy) {
 			curl_easy_setopt(h, CURLOPT_PROXY, net->proxy);
+			curl_easy_setopt(h, CURLOPT_NOPROXY, ""); /* explicit: no env exceptions */
 			if (net->proxy_user && *net->proxy_user) {
 				curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, net->proxy_user);
 				curl_easy_setopt(h, CURLOPT_PROXYPASSWORD,
