@@ -571,16 +571,19 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 				vname ? vname : "");
 		} else {
 			cJSON *data = get_secret(ctx, ns, vname, &ve);
-			const char *keys[64];
-			size_t nk = 0;
+			const char *keys[64], *sshkeys[64];
+			size_t nk = 0, nsk = 0;
 			const cJSON *k;
 			cJSON_ArrayForEach(k, data) {
 				size_t l = strlen(k->string);
 				if (nk < 64 && l > 4 && !strcmp(k->string + l - 4, ".asc"))
 					keys[nk++] = k->valuestring;
+				else if (nsk < 64 && l > 7 && !strcmp(k->string + l - 7, ".sshpub"))
+					sshkeys[nsk++] = k->valuestring;
 			}
 			char *vmsg = NULL;
-			if (gitx_verify(checkout, &gr, vmode, keys, nk, &vmsg, &e) == 0) {
+			if (gitx_verify(checkout, &gr, vmode, keys, nk, sshkeys, nsk, &vmsg,
+			    &e) == 0) {
 				rt_cond_set(obj, "SourceVerified", "True", "Succeeded", "%s", vmsg);
 				free(vmsg);
 				jset_str(st, "sourceVerificationMode", vmode);

@@ -786,6 +786,38 @@ static int write_file(const char *path, const char *data, size_t n)
 	return close(fd);
 }
 
+/* Run argv (found on PATH) with stdin from in_path (or /dev/null); stdout+stderr into out
+ * (capped), through the file out_path. Returns the exit status or -1. */
+static int run_cmd(const char *const *argv, const char *in_path, const char *out_path, buf *out)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	posix_spawn_file_actions_addopen(&fa, 0, in_path ? in_path : "/dev/null", O_RDONLY, 0);
+	pid_t pid;
+	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return -1;
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (out) {
+		FILE *f = fopen(out_path, "r");
+		if (f) {
+			char tmp[4096];
+			size_t k;
+			while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
+				if (buf_add(out, tmp, k) < 0)
+					break;
+			fclose(f);
+		}
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* Run gpg with args; stdout+stderr into out (capped). Returns the exit status or -1. */
 static int run_gpg(const char *home, const char *const *args, buf *out)
 {
@@ -802,33 +834,85 @@ static int run_gpg(const char *home, const char *const *args, buf *out)
 	for (size_t i = 0; args[i] && n < 15; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	pid_t pid;
-	int rc = posix_spawnp(&pid, "gpg", &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0)
+	return run_cmd(argv, NULL, outp, out);
+}
+
+#define SSH_SIG_BEGIN "-----BEGIN SSH SIGNATURE-----"
+
+/* Verify an SSH signature (git's "git" namespace) over data against the allowed signers file
+ * written from the *.sshpub keys; on success *fpr gets the key's SHA256 fingerprint. */
+static int ssh_verify(const char *home, const char *sig, size_t sl, const char *data, size_t dl,
+	char *fpr, size_t fn)
+{
+	char sp[600], dp[600], ap[600], op[600];
+	snprintf(sp, sizeof sp, "%s/ssh.sig", home);
+	snprintf(dp, sizeof dp, "%s/ssh.data", home);
+	snprintf(ap, sizeof ap, "%s/allowed_signers", home);
+	snprintf(op, sizeof op, "%s/ssh.out", home);
+	if (write_file(sp, sig, sl) < 0 || write_file(dp, data, dl) < 0)
 		return -1;
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (out) {
-		FILE *f = fopen(outp, "r");
-		if (f) {
-			char tmp[4096];
-			size_t k;
-			while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
-				if (buf_add(out, tmp, k) < 0)
-					break;
-			fclose(f);
+	buf out;
+	buf_init(&out, 1 << 16);
+	const char *find[] = {"ssh-keygen", "-Y", "find-principals", "-s", sp, "-f", ap, NULL};
+	int rc = run_cmd(find, NULL, op, &out);
+	char principal[64] = "";
+	if (rc == 0) {
+		const char *p = buf_str(&out);
+		size_t l = strcspn(p, "\n");
+		if (l > 0 && l < sizeof principal && !strncmp(p, "key", 3))
+			snprintf(principal, sizeof principal, "%.*s", (int)l, p);
+	}
+	int ok = -1;
+	if (principal[0]) {
+		buf_reset(&out);
+		const char *verify[] = {"ssh-keygen", "-Y", "verify", "-f", ap, "-I", principal,
+			"-n", "git", "-s", sp, NULL};
+		rc = run_cmd(verify, dp, op, &out);
+		const char *g = strstr(buf_str(&out), "Good \"git\" signature");
+		const char *k = g ? strstr(g, " key SHA256:") : NULL;
+		if (rc == 0 && k) {
+			k += 5;
+			size_t l = strcspn(k, " \n");
+			snprintf(fpr, fn, "%.*s", (int)(l < 64 ? l : 64), k);
+			ok = 0;
 		}
 	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	buf_release(&out);
+	return ok;
 }
+
+/* The allowed signers file: one principal "key<N>" per public key line of the *.sshpub
+ * values, restricted to the "git" namespace. */
+static int write_allowed_signers(const char *home, const char *const *keys, size_t nk)
+{
+	buf a;
+	buf_init(&a, 4 << 20);
+	size_t n = 0;
+	for (size_t i = 0; i < nk; i++) {
+		const char *line = keys[i];
+		while (*line) {
+			size_t l = strcspn(line, "\r\n");
+			while (l > 0 && (*line == ' ' || *line == '\t')) {
+				line++;
+				l--;
+			}
+			if (l > 0 && *line != '#' && !memchr(line, '"', l))
+				buf_addf(&a, "key%zu namespaces=\"git\" %.*s\n", n++, (int)l, line);
+			line += l;
+			while (*line == '\r' || *line == '\n')
+				line++;
+		}
+	}
+	char ap[600];
+	snprintf(ap, sizeof ap, "%s/allowed_signers", home);
+	int rc = n > 0 && write_file(ap, a.data, a.len) == 0 ? 0 : -1;
+	buf_release(&a);
+	return rc;
+}
+
+/* sig over data: SSH or PGP by the signature's armor. */
+static int sig_verify(const char *home, bool have_ssh, const char *sig, size_t sl,
+	const char *data, size_t dl, char *fpr, size_t fn);
 
 /* Verify sig over data with the imported keys; on success *fpr gets the key fingerprint. */
 static int gpg_verify(const char *home, const char *sig, size_t sl, const char *data, size_t dl,
@@ -854,6 +938,14 @@ static int gpg_verify(const char *home, const char *sig, size_t sl, const char *
 	return ok;
 }
 
+static int sig_verify(const char *home, bool have_ssh, const char *sig, size_t sl,
+	const char *data, size_t dl, char *fpr, size_t fn)
+{
+	if (sl >= strlen(SSH_SIG_BEGIN) && !memcmp(sig, SSH_SIG_BEGIN, strlen(SSH_SIG_BEGIN)))
+		return have_ssh ? ssh_verify(home, sig, sl, data, dl, fpr, fn) : -1;
+	return gpg_verify(home, sig, sl, data, dl, fpr, fn);
+}
+
 static void rm_rf(const char *d)
 {
 	const char *slash = strrchr(d, '/');
@@ -863,7 +955,8 @@ static void rm_rf(const char *d)
 }
 
 int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
-	const char *const *keys, size_t nkeys, char **out_msg, err *e)
+	const char *const *keys, size_t nkeys, const char *const *ssh_keys, size_t nssh,
+	char **out_msg, err *e)
 {
 	*out_msg = NULL;
 	bool head = !mode || !*mode || !strcmp(mode, "HEAD") || !strcmp(mode, "head") ||
@@ -872,9 +965,10 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 	if (!head && !tag)
 		return err_set(e, ERR_STALLING, "VerificationError",
 			"invalid verification mode '%s'", mode);
-	if (nkeys == 0)
+	if (nkeys == 0 && nssh == 0)
 		return err_set(e, ERR_GENERIC, "VerificationError",
-			"no PGP public keys (*.asc) found in the verification secret");
+			"no PGP (*.asc) or SSH (*.sshpub) public keys found in the verification "
+			"secret");
 	if (tag && !r->tag_object[0])
 		return err_set(e, ERR_STALLING, "InvalidTagSignature",
 			"cannot verify tag object's signature if a tag reference is not specified");
@@ -897,6 +991,7 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 			goto out;
 		}
 	}
+	bool have_ssh = nssh > 0 && write_allowed_signers(home, ssh_keys, nssh) == 0;
 	if (git_repository_open(&repo, dir) < 0) {
 		err_fail(e, "VerificationError", "cannot open the checkout");
 		goto out;
@@ -918,8 +1013,10 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 		const char *data = git_odb_object_data(obj);
 		size_t dl = git_odb_object_size(obj);
 		const char *s = memmem(data, dl, "-----BEGIN PGP SIGNATURE-----", 29);
+		if (!s)
+			s = memmem(data, dl, SSH_SIG_BEGIN, strlen(SSH_SIG_BEGIN));
 		char fpr[80];
-		int ok = s ? gpg_verify(home, s, dl - (size_t)(s - data), data,
+		int ok = s ? sig_verify(home, have_ssh, s, dl - (size_t)(s - data), data,
 			(size_t)(s - data), fpr, sizeof fpr) : -1;
 		git_odb_object_free(obj);
 		git_odb_free(odb);
@@ -938,8 +1035,8 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 		git_oid_fromstr(&oid, r->commit);
 		int has = git_commit_extract_signature(&sig, &data, repo, &oid, NULL);
 		char fpr[80];
-		int ok = has == 0 ? gpg_verify(home, sig.ptr, sig.size, data.ptr, data.size, fpr,
-			sizeof fpr) : -1;
+		int ok = has == 0 ? sig_verify(home, have_ssh, sig.ptr, sig.size, data.ptr,
+			data.size, fpr, sizeof fpr) : -1;
 		git_buf_dispose(&sig);
 		git_buf_dispose(&data);
 		if (ok < 0) {

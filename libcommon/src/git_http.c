@@ -330,11 +330,13 @@ static int finish(hstream *s)
 					net && net->cert_pem && *net->cert_pem ? ""
 					: " (no client certificate was given: tls.crt/tls.key)");
 			}
-			return fail(GIT_ERROR_NET, "%s", m);
+			return fail(GIT_ERROR_NET, "%s%s", strstr(m, "CONNECT tunnel") ? "proxy: " : "",
+				m);
 		case CURLE_COULDNT_RESOLVE_PROXY:
 			return fail(GIT_ERROR_NET, "proxy: %s", m);
 		default:
-			return fail(GIT_ERROR_NET, "%s", m);
+			return fail(GIT_ERROR_NET, "%s%s", strstr(m, "CONNECT tunnel") ? "proxy: " : "",
+				m);
 		}
 	}
 	if (s->status == 401) {

@@ -205,7 +205,7 @@ head_rev() { echo "main@sha1:$(git -C "$W/gs/repos/app.git" rev-parse main)"; }
 	[ "$(ready_reason px-nocreds)" = GitOperationFailed ]
 	ready_message px-nocreds | grep -q '407 (proxy authentication required)'
 	[ "$(ready_reason px-nocredstls)" = GitOperationFailed ]
-	ready_message px-nocredstls | grep -q 'CONNECT tunnel failed, response 407'
+	ready_message px-nocredstls | grep -q 'proxy: CONNECT tunnel failed, response 407'
 	# a wrong proxy password: tinyproxy answers 401 (not 407), which reads as the server's
 	[ "$(ready_reason px-bad)" = AuthenticationFailed ]
 	[ "$(ready_reason px-badtls)" = GitOperationFailed ]
@@ -293,6 +293,33 @@ head_rev() { echo "main@sha1:$(git -C "$W/gs/repos/app.git" rev-parse main)"; }
 	[ "$(ready_reason aws)" = AuthenticationFailed ]
 	[ "$(ready_reason az-sa)" = FeatureGateDisabled ]
 	[ "$(ready_message az-sa)" = "to use spec.serviceAccountName for provider authentication please enable the ObjectLevelWorkloadIdentity feature gate in the controller" ]
+}
+
+@test "verify with SSH keys (*.sshpub): SSH-signed commits and tags are verified; another key fails" {
+	ssh-keygen -q -t ed25519 -N '' -C signer -f "$W/sshsigner"
+	ssh-keygen -q -t ed25519 -N '' -C other -f "$W/sshother"
+	gs_repo sshsigned
+	local w="$W/gs/work/sshsigned"
+	echo one >"$w/a.txt"
+	git -C "$w" add -A
+	git -C "$w" -c gpg.format=ssh -c user.signingkey="$W/sshsigner" commit -q -S -m "ssh signed"
+	git -C "$w" -c gpg.format=ssh -c user.signingkey="$W/sshsigner" tag -s v1.0.0 -m "ssh tag"
+	git -C "$w" push -q origin HEAD --tags 2>/dev/null
+	k create secret generic sshkeys --from-file=signer.sshpub="$W/sshsigner.pub" >/dev/null
+	k create secret generic sshother --from-file=other.sshpub="$W/sshother.pub" >/dev/null
+	gitrepo v-ssh "$HTTP_URL/sshsigned.git" "ref: {branch: main}" "verify: {mode: HEAD, secretRef: {name: sshkeys}}"
+	gitrepo v-sshtag "$HTTP_URL/sshsigned.git" "ref: {tag: v1.0.0}" "verify: {mode: TagAndHEAD, secretRef: {name: sshkeys}}"
+	gitrepo v-sshother "$HTTP_URL/sshsigned.git" "ref: {branch: main}" "verify: {mode: HEAD, secretRef: {name: sshother}}"
+	wait_ready v-ssh
+	wait_ready v-sshtag
+	wait_ready v-sshother False
+	local fp; fp=$(ssh-keygen -lf "$W/sshsigner.pub" | awk '{print $2}')
+	cond v-ssh SourceVerified message
+	[ "$(cond v-ssh SourceVerified status)" = True ]
+	cond v-ssh SourceVerified message | grep -qF "with key '$fp'"
+	cond v-sshtag SourceVerified message | grep -qF "tag 'v1.0.0' with key '$fp'"
+	[ "$(ready_reason v-sshother)" = InvalidCommitSignature ]
+	ready_message v-sshother | grep -q 'unable to verify payload with any of the given key rings'
 }
 
 @test "artifact GC: --artifact-retention-records keeps the newest, --artifact-retention-ttl drops old ones" {

@@ -83,8 +83,12 @@ int gitx_global_init(void);
 int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *r, err *e);
 void gitx_result_release(gitx_result *r);
 
-/* Verification of PGP signatures (Flux's spec.verify). keys are ASCII-armored public keys
- * (the *.asc values of the verification secret). mode is "HEAD"/"head" (commit), "Tag" or
+/* Verification of PGP and SSH signatures (Flux's spec.verify). keys are ASCII-armored PGP
+ * public keys (the *.asc values of the verification secret), ssh_keys OpenSSH public keys, one
+ * or more lines each (the *.sshpub values). A signature armored "BEGIN SSH SIGNATURE" is
+ * checked with ssh-keygen -Y verify (namespace "git") against the SSH keys, any other with
+ * gpg against the PGP keys; the message names the key (PGP fingerprint or SSH SHA256
+ * fingerprint). mode is "HEAD"/"head" (commit), "Tag" or
  * "TagAndHEAD". On success *out_msg (allocated) says what was verified, in Flux's words.
  * Failures are generic (retried: a later signed commit, or a fixed secret, is picked up) except
  * an invalid mode and a tag mode without a tag reference (stalling).
@@ -92,7 +96,8 @@ void gitx_result_release(gitx_result *r);
  * key), "VerificationError" (bad mode, no keys, gpg failure). Runs gpg(1) with a private
  * temporary GNUPGHOME. */
 int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
-	const char *const *keys, size_t nkeys, char **out_msg, err *e);
+	const char *const *keys, size_t nkeys, const char *const *ssh_keys, size_t nssh,
+	char **out_msg, err *e);
 
 /* GitHub App authentication (Flux's provider "github"; keys of the secret: githubAppID,
  * githubAppInstallationID, githubAppPrivateKey, githubAppBaseURL). gitx_github_app_token()
