@@ -416,6 +416,10 @@ static int resolve(fctx *c, const gitx_opts *o, git_remote *remote, want *w, err
 		free(ru);
 		return fail_git(c, e, "unable to list remote for", o->url);
 	}
+	if (n == 0) {
+		free(ru);
+		return err_fail(e, "EmptyGitRepository", "git repository is empty");
+	}
 	const gitx_ref *r = &o->ref;
 	if (set(r->name)) {
 		if (!find_head(h, n, r->name)) {

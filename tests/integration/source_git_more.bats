@@ -322,6 +322,41 @@ head_rev() { echo "main@sha1:$(git -C "$W/gs/repos/app.git" rev-parse main)"; }
 	ready_message v-sshother | grep -q 'unable to verify payload with any of the given key rings'
 }
 
+@test "symlinks inside the repository become copies of their targets; links out of it are dropped" {
+	gs_repo links
+	local w="$W/gs/work/links"
+	mkdir -p "$w/base" "$w/overlay"
+	printf 'kind: ConfigMap\n' >"$w/base/cm.yaml"
+	ln -s ../base/cm.yaml "$w/overlay/cm.yaml"
+	ln -s base "$w/base-link"
+	ln -s /etc/passwd "$w/outside"
+	ln -s nowhere "$w/broken"
+	ln -s .. "$w/base/up"
+	git -C "$w" add -A && git -C "$w" commit -qm links && git -C "$w" push -q origin HEAD 2>/dev/null
+	gitrepo links "$HTTP_URL/links.git" "ref: {branch: main}"
+	wait_ready links
+	curl -sf -o "$W/links.tgz" "$(field links '{.status.artifact.url}')"
+	tar -tvzf "$W/links.tgz"
+	mkdir -p "$W/links.x" && tar -xzf "$W/links.tgz" -C "$W/links.x"
+	[ -f "$W/links.x/overlay/cm.yaml" ] && [ ! -L "$W/links.x/overlay/cm.yaml" ]
+	[ "$(cat "$W/links.x/overlay/cm.yaml")" = "kind: ConfigMap" ]
+	[ -f "$W/links.x/base-link/cm.yaml" ]
+	[ ! -e "$W/links.x/outside" ] && [ ! -e "$W/links.x/broken" ] && [ ! -e "$W/links.x/base/up" ]
+	! tar -tvzf "$W/links.tgz" | grep -q '^l'
+}
+
+@test "an empty repository (EmptyGitRepository) and a missing sparseCheckout directory fail clearly" {
+	gs_repo empty
+	gitrepo empty "$HTTP_URL/empty.git"
+	gitrepo sparse-missing "$HTTP_URL/app.git" "ref: {branch: main}" "sparseCheckout: [deploy, nope]"
+	wait_ready empty False
+	wait_ready sparse-missing False
+	[ "$(ready_reason empty)" = EmptyGitRepository ]
+	[ "$(ready_message empty)" = "git repository is empty" ]
+	[ "$(ready_reason sparse-missing)" = GitOperationFailed ]
+	[ "$(ready_message sparse-missing)" = "failed to sparse checkout directories : sparse checkout dir 'nope' does not exist in repository" ]
+}
+
 @test "artifact GC: --artifact-retention-records keeps the newest, --artifact-retention-ttl drops old ones" {
 	stop_sc sc
 	start_sc gc --artifact-retention-ttl 1h --artifact-retention-records 2
