@@ -154,18 +154,21 @@ static int provider_auth(rt_ctx *ctx, const cJSON *obj, const cJSON *spec, const
 	const char *sname = jstr(jget(spec, "secretRef"), "name");
 	if (!prov || !*prov || !strcmp(prov, "generic")) {
 		if (secret && jstr(secret, "githubAppID"))
-			return err_fail(e, "InvalidProviderConfiguration", "secretRef '%s/%s' has "
-				"github app data but provider is not set to github", ctx->ns, sname);
+			return err_fail(e, "InvalidProviderConfiguration",
+				"secretRef '%s/%s' has github app data but provider is not set "
+				"to github", ctx->ns, sname);
 		if (sa && *sa)
 			return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
-				"spec.serviceAccountName can only be used with provider azure or aws");
+				"spec.serviceAccountName can only be used with provider azure or "
+				"aws");
 		return 0;
 	}
 	if (!strcmp(prov, "azure") || !strcmp(prov, "aws")) {
 		if (sa && *sa)
 			return err_set(e, ERR_STALLING, "FeatureGateDisabled",
-				"to use spec.serviceAccountName for provider authentication please "
-				"enable the ObjectLevelWorkloadIdentity feature gate in the controller");
+				"to use spec.serviceAccountName for provider authentication "
+				"please enable the ObjectLevelWorkloadIdentity feature gate in "
+				"the controller");
 		return err_set(e, ERR_STALLING, "AuthenticationFailed",
 			"failed to configure authentication options: provider '%s' needs %s "
 			"workload identity, which Eddy's source-controller does not support", prov,
@@ -432,8 +435,8 @@ static int check_sparse(const char *checkout, const cJSON *sparse, err *e)
 		free(full);
 		if (rc < 0)
 			return err_fail(e, "GitOperationFailed", "failed to sparse checkout "
-				"directories : sparse checkout dir '%s' does not exist in repository",
-				it->valuestring);
+				"directories : sparse checkout dir '%s' does not exist in "
+				"repository", it->valuestring);
 	}
 	return 0;
 }

@@ -293,6 +293,11 @@ static int pump(hstream *s)
 	return 0;
 }
 
+static const char *proxy_prefix(const char *m)
+{
+	return strstr(m, "CONNECT tunnel") ? "proxy: " : "";
+}
+
 /* The transfer is over with nothing (more) to read: decide success, retry or failure.
  * Returns 1 when the request was restarted, 0 at a clean end, -1 on error. */
 static int finish(hstream *s)
@@ -330,13 +335,11 @@ static int finish(hstream *s)
 					net && net->cert_pem && *net->cert_pem ? ""
 					: " (no client certificate was given: tls.crt/tls.key)");
 			}
-			return fail(GIT_ERROR_NET, "%s%s", strstr(m, "CONNECT tunnel") ? "proxy: " : "",
-				m);
+			return fail(GIT_ERROR_NET, "%s%s", proxy_prefix(m), m);
 		case CURLE_COULDNT_RESOLVE_PROXY:
 			return fail(GIT_ERROR_NET, "proxy: %s", m);
 		default:
-			return fail(GIT_ERROR_NET, "%s%s", strstr(m, "CONNECT tunnel") ? "proxy: " : "",
-				m);
+			return fail(GIT_ERROR_NET, "%s%s", proxy_prefix(m), m);
 		}
 	}
 	if (s->status == 401) {

@@ -24,8 +24,9 @@
  * Limits: timeout_ms bounds the whole operation: over HTTP(S) it is the transfer timeout of
  * every request (a silent server fails with "context deadline exceeded"); over SSH it is
  * checked in every transfer and progress callback only, so a silent SSH peer is noticed when
- * it sends again or the OS times out. max_bytes caps the bytes received. Errors carry Flux reasons: "AuthenticationFailed",
- * "GitOperationFailed" (generic: retried), "URLInvalid" (stalling). Messages never contain
+ * it sends again or the OS times out. max_bytes caps the bytes received. Errors carry Flux
+ * reasons: "AuthenticationFailed", "GitOperationFailed" (generic: retried), "URLInvalid"
+ * (stalling), "EmptyGitRepository" (the remote has no references). Messages never contain
  * credentials (URLs are printed without their userinfo).
  *
  * Everything blocks: call from worker threads. Safe to call concurrently on different dirs.
