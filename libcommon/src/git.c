@@ -9,8 +9,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +375,68 @@ static void parse_host(const char *url, char *host, size_t hn, int *port)
 		*port = (int)strtol(colon + 1, NULL, 10);
 }
 
+/* ---------------------------------------------------------------- the SSH probe */
+
+/* libgit2 1.5's SSH transport (libssh2) has no timeout. Before it connects, this probe opens
+ * a TCP connection to the server and waits, within the deadline, for the SSH identification
+ * line ("SSH-..."): a server that accepts and never speaks fails here with the deadline. */
+static int ssh_probe(fctx *c, err *e)
+{
+	char port[16];
+	snprintf(port, sizeof port, "%d", c->port ? c->port : 22);
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+	if (getaddrinfo(c->host, port, &hints, &ai) != 0 || !ai) {
+		if (ai)
+			freeaddrinfo(ai);
+		return 0; /* let libgit2 report the resolution failure */
+	}
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		ai->ai_protocol);
+	int rc = 0;
+	if (fd < 0)
+		goto out;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)
+		goto out; /* refused and the like: libgit2 says so */
+	char line[256];
+	size_t got = 0;
+	bool connected = false;
+	for (;;) {
+		int64_t left = c->deadline - now_ms();
+		if (left <= 0) {
+			c->timed_out = true;
+			rc = -1;
+			break;
+		}
+		struct pollfd pf = {.fd = fd, .events = connected ? POLLIN : POLLOUT};
+		int pr = poll(&pf, 1, left > 1000 ? 1000 : (int)left);
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (pr <= 0)
+			continue;
+		if (!connected) {
+			int so = 0;
+			socklen_t sl = sizeof so;
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl) < 0 || so != 0)
+				break;
+			connected = true;
+			continue;
+		}
+		ssize_t n = read(fd, line + got, sizeof line - 1 - got);
+		if (n <= 0)
+			break; /* closed or failed: libgit2 reports it */
+		got += (size_t)n;
+		if (memchr(line, '\n', got) || got >= sizeof line - 1)
+			break; /* it speaks */
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	if (rc < 0)
+		fail_git(c, e, "unable to clone", c->o->url);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- checkout */
 
 typedef struct want {
@@ -592,6 +657,8 @@ int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *res, err *e)
 		gitx_net_bind(NULL);
 		return 0;
 	}
+	if (!strncmp(o->url, "ssh://", 6) && c.deadline && ssh_probe(&c, e) < 0)
+		goto out;
 	if (git_repository_init(&repo, dir, 0) < 0) {
 		err_fail(e, "GitOperationFailed", "cannot create repository: %s",
 			git_error_last() ? git_error_last()->message : "?");

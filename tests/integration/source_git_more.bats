@@ -218,7 +218,7 @@ head_rev() { echo "main@sha1:$(git -C "$W/gs/repos/app.git" rev-parse main)"; }
 	! grep -qF -- "WRONG-pr0xy" "$W/sc.log"
 }
 
-@test "spec.timeout: a server that accepts and never answers fails within the timeout (GitOperationFailed)" {
+@test "spec.timeout: a server that accepts and never answers fails within the timeout (http, https, ssh)" {
 	local t0 t1
 	t0=$(date +%s%3N)
 	gitrepo silent "http://127.0.0.1:$SILENT_PORT/app.git" "ref: {branch: main}" "timeout: 2s"
@@ -234,6 +234,15 @@ head_rev() { echo "main@sha1:$(git -C "$W/gs/repos/app.git" rev-parse main)"; }
 	gitrepo silent-tls "https://127.0.0.1:$SILENT_PORT/app.git" "ref: {branch: main}" "timeout: 1500ms"
 	wait_ready silent-tls False 15
 	ready_message silent-tls | grep -q 'context deadline exceeded'
+	# and over ssh (the server never sends its identification line)
+	t0=$(date +%s%3N)
+	gitrepo silent-ssh "ssh://git@127.0.0.1:$SILENT_PORT/app.git" "ref: {branch: main}" "timeout: 2s"
+	wait_ready silent-ssh False 15
+	t1=$(date +%s%3N)
+	echo "ssh: $((t1 - t0)) ms: $(ready_message silent-ssh)"
+	[ "$(ready_reason silent-ssh)" = GitOperationFailed ]
+	ready_message silent-ssh | grep -q "unable to clone 'ssh://127.0.0.1:$SILENT_PORT/app.git': context deadline exceeded (timeout 2s)"
+	[ $((t1 - t0)) -lt 6000 ]
 }
 
 @test "provider github: a GitHub App installation token (JWT checked by the API stand-in) authenticates as x-access-token" {

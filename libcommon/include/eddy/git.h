@@ -22,9 +22,10 @@
  * with optional basic auth; CONNECT for https) and the deadline.
  *
  * Limits: timeout_ms bounds the whole operation: over HTTP(S) it is the transfer timeout of
- * every request (a silent server fails with "context deadline exceeded"); over SSH it is
- * checked in every transfer and progress callback only, so a silent SSH peer is noticed when
- * it sends again or the OS times out. max_bytes caps the bytes received. Errors carry Flux
+ * every request (a silent server fails with "context deadline exceeded"); over SSH a probe
+ * connection first waits within it for the server's identification line (a server that never
+ * speaks fails the same way), then it is checked in every transfer and progress callback
+ * only, so an SSH peer that stalls mid-transfer is noticed when it sends again. max_bytes caps the bytes received. Errors carry Flux
  * reasons: "AuthenticationFailed", "GitOperationFailed" (generic: retried), "URLInvalid"
  * (stalling), "EmptyGitRepository" (the remote has no references). Messages never contain
  * credentials (URLs are printed without their userinfo).
