@@ -214,6 +214,11 @@ head_rev() { echo "main@sha1:$(git -C "$W/gs/repos/app.git" rev-parse main)"; }
 	[ "$(ready_message px-noaddr)" = "failed to configure proxy options: secret 'default/proxy-noaddr': key 'address' not found" ]
 	[ "$(ready_reason px-missing)" = AuthenticationFailed ]
 	ready_message px-missing | grep -q "^failed to configure proxy options: failed to get secret 'default/nope'"
+	# a redirect of the ref listing is followed (through the proxy as well)
+	gitrepo moved "${HTTP_URL%/git}/moved/app.git" "ref: {branch: main}" "proxySecretRef: {name: proxy}"
+	wait_ready moved
+	[ "$(field moved '{.status.artifact.revision}')" = "$(head_rev)" ]
+	grep -q "Request (file descriptor [0-9]*): GET http://$hp/moved/app.git/info/refs" "$PROXY_LOG"
 	! grep -qF -- "pr0xy-Secret-9" "$W/sc.log"
 	! grep -qF -- "WRONG-pr0xy" "$W/sc.log"
 }
@@ -260,6 +265,17 @@ head_rev() { echo "main@sha1:$(git -C "$W/gs/repos/app.git" rev-parse main)"; }
 	for _ in $(seq 100); do [ "$(field gh '{.status.artifact.revision}')" = "$(head_rev)" ] && break; sleep 0.1; done
 	[ "$(field gh '{.status.artifact.revision}')" = "$(head_rev)" ]
 	[ "$(grep -c ' 201 ' "$W/gh.log")" = "$n" ]
+	# the token request goes through the proxy too (another base URL spelling: not cached)
+	k create secret generic ghapp-px --from-literal=githubAppID=12345 \
+		--from-literal=githubAppInstallationID=678 --from-file=githubAppPrivateKey="$W/app.key" \
+		--from-literal=githubAppBaseURL="$GH_API/" >/dev/null
+	k get secret proxy >/dev/null 2>&1 || k create secret generic proxy \
+		--from-literal=address="$PROXY_URL" --from-literal=username=proxyuser \
+		--from-literal=password=pr0xy-Secret-9 >/dev/null
+	gitrepo gh-px "$GH_GIT_URL/app.git" "ref: {branch: main}" "provider: github" \
+		"secretRef: {name: ghapp-px}" "proxySecretRef: {name: proxy}"
+	wait_ready gh-px
+	grep -q "Request (file descriptor [0-9]*): POST $GH_API/app/installations/678/access_tokens" "$PROXY_LOG"
 	# a key the app does not have: the API refuses the JWT
 	k create secret generic ghapp-wrongkey --from-literal=githubAppID=12345 \
 		--from-literal=githubAppInstallationID=678 --from-file=githubAppPrivateKey="$W/other.key" \

@@ -6,6 +6,7 @@
 #   gs_commit NAME FILE CONTENT [MSG]       # commit in the work tree and push to the bare repo
 #   gs_start_http [--auth USER:PASS] [--bearer TOKEN] [--tls] [--client-ca FILE]
 #                                           # git http-backend behind lighttpd; sets GS_HTTP_URL
+#                                           # (/moved/X redirects to /git/X)
 #                                           # (--client-ca: TLS that requires a client
 #                                           # certificate signed by FILE)
 #   gs_make_client_cert NAME [CA]           # $GS_ROOT/tls/NAME.{crt,key}, signed by the client
@@ -101,7 +102,9 @@ server.bind = "127.0.0.1"
 server.port = $port
 server.pid-file = "$GS_ROOT/lighttpd-$port.pid"
 server.errorlog = "$GS_ROOT/lighttpd-$port.log"
-server.modules = ("mod_alias", "mod_cgi", "mod_setenv", "mod_auth", "mod_authn_file")
+server.modules = ("mod_alias", "mod_cgi", "mod_setenv", "mod_auth", "mod_authn_file",
+	"mod_redirect")
+url.redirect = ("^/moved/(.*)\$" => "/git/\$1")
 alias.url = ("/git" => "/usr/lib/git-core/git-http-backend")
 \$HTTP["url"] =~ "^/git" {
 	cgi.assign = ("" => "")
