@@ -304,6 +304,8 @@ static int cb_cert(git_cert *cert, int valid, const char *host, void *payload)
 	}
 	if (valid)
 		return 0;
+	/* X.509 only reaches here from libgit2's own HTTPS transport, which git_http.c replaces
+	 * (libcurl verifies there); kept for a process that unregisters it. */
 	if (cert->cert_type == GIT_CERT_X509 && set(c->o->auth.ca_pem)) {
 		if (verify_x509(c, (const git_cert_x509 *)cert, host) == 0)
 			return 0;
