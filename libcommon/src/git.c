@@ -1043,7 +1043,7 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 			"no PGP (*.asc) or SSH (*.sshpub) public keys found in the verification "
 			"secret");
 	if (tag && !r->tag_object[0])
-		return err_set(e, ERR_STALLING, "InvalidTagSignature",
+		return err_set(e, ERR_STALLING, "InvalidVerificationMode",
 			"cannot verify tag object's signature if a tag reference is not specified");
 	char home[] = "/tmp/eddy-gpg-XXXXXX";
 	if (!mkdtemp(home))
@@ -1093,11 +1093,16 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 			(size_t)(s - data), fpr, sizeof fpr) : -1;
 		git_odb_object_free(obj);
 		git_odb_free(odb);
+		if (!s) { /* Flux: the upstream tag may change, so not stalling */
+			err_set(e, ERR_GENERIC, "InvalidGitObject",
+				"cannot verify signature of tag '%.*s' since it is not signed",
+				(int)tl, tname);
+			goto out;
+		}
 		if (ok < 0) {
 			err_set(e, ERR_GENERIC, "InvalidTagSignature",
-				"signature verification of tag '%.*s' failed: %s", (int)tl, tname,
-				s ? "unable to verify payload with any of the given key rings"
-				  : "tag is not signed");
+				"signature verification of tag '%.*s' failed: unable to verify "
+				"payload with any of the given key rings", (int)tl, tname);
 			goto out;
 		}
 		buf_addf(&msg, "\n\t- tag '%.*s' with key '%s'", (int)tl, tname, fpr);
@@ -1114,13 +1119,13 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 		git_buf_dispose(&data);
 		if (ok < 0) {
 			err_set(e, ERR_GENERIC, "InvalidCommitSignature",
-				"signature verification of commit '%s' failed: %s", r->revision,
+				"signature verification of commit '%s' failed: %s", r->commit,
 				has == 0
 				? "unable to verify payload with any of the given key rings"
 				: "commit is not signed");
 			goto out;
 		}
-		buf_addf(&msg, "\n\t- commit '%s' with key '%s'", r->revision, fpr);
+		buf_addf(&msg, "\n\t- commit '%s' with key '%s'", r->commit, fpr);
 	}
 	*out_msg = buf_detach(&msg, NULL);
 	rc = 0;

@@ -94,8 +94,10 @@ void gitx_result_release(gitx_result *r);
  * "TagAndHEAD". On success *out_msg (allocated) says what was verified, in Flux's words.
  * Failures are generic (retried: a later signed commit, or a fixed secret, is picked up) except
  * an invalid mode and a tag mode without a tag reference (stalling).
- * Errors: reason "InvalidCommitSignature" / "InvalidTagSignature" (unsigned, bad or unknown
- * key), "VerificationError" (bad mode, no keys, gpg failure). Runs gpg(1) with a private
+ * Errors (Flux's reasons): "InvalidCommitSignature" (unsigned commit, bad or unknown key),
+ * "InvalidTagSignature" (bad or unknown key), "InvalidGitObject" (unsigned tag),
+ * "InvalidVerificationMode" (tag mode without a tag reference: stalling), "VerificationError"
+ * (bad mode, no keys, gpg failure). Messages name the commit by its hex. Runs gpg(1) with a private
  * temporary GNUPGHOME. */
 int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 	const char *const *keys, size_t nkeys, const char *const *ssh_keys, size_t nssh,
