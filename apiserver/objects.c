@@ -936,6 +936,65 @@ out:
 
 /* ---- update ---- */
 
+static void immutable_cause(cJSON *causes, const char *field, const cJSON *v)
+{
+	char *j = v ? cJSON_PrintUnformatted(v) : NULL;
+	cJSON_AddItemToArray(causes, cause("FieldValueInvalid", field,
+		"Invalid value: %.200s: field is immutable", j ? j : "null"));
+	free(j);
+}
+
+static bool same_json(const cJSON *a, const cJSON *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	return cJSON_Compare(a, b, true);
+}
+
+/* The common fields Kubernetes keeps immutable on update: ConfigMap and Secret contents once
+ * `immutable` is set, the selector of apps workloads, the selector and pod template of Jobs.
+ * Returns 0, or -1 answered with 422 Invalid. */
+static int immutable_checks(api_ctx *c, const cJSON *old, const cJSON *obj, const char *name)
+{
+	const api_type *ty = c->ty;
+	if (ty->crd)
+		return 0;
+	cJSON *causes = cJSON_CreateArray();
+	if (!ty->group[0] && (!strcmp(ty->kind, "ConfigMap") || !strcmp(ty->kind, "Secret")) &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "immutable"))) {
+		static const char *const fields[] = {"data", "binaryData"};
+		for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+			if (!same_json(cJSON_GetObjectItemCaseSensitive(old, fields[i]),
+				       cJSON_GetObjectItemCaseSensitive(obj, fields[i])))
+				cJSON_AddItemToArray(causes, cause("FieldValueForbidden", fields[i],
+					"Forbidden: field is immutable when `immutable` is set"));
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "immutable")))
+			cJSON_AddItemToArray(causes, cause("FieldValueForbidden", "immutable",
+				"Forbidden: field is immutable when `immutable` is set"));
+	}
+	const cJSON *os = cJSON_GetObjectItemCaseSensitive(old, "spec");
+	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+	bool apps = !strcmp(ty->group, "apps") && (!strcmp(ty->kind, "Deployment") ||
+		!strcmp(ty->kind, "ReplicaSet") || !strcmp(ty->kind, "StatefulSet") ||
+		!strcmp(ty->kind, "DaemonSet"));
+	bool job = !strcmp(ty->group, "batch") && !strcmp(ty->kind, "Job");
+	if ((apps || job) &&
+	    !same_json(cJSON_GetObjectItemCaseSensitive(os, "selector"),
+		       cJSON_GetObjectItemCaseSensitive(ns, "selector")))
+		immutable_cause(causes, "spec.selector", cJSON_GetObjectItemCaseSensitive(ns,
+			"selector"));
+	if (job && !same_json(cJSON_GetObjectItemCaseSensitive(os, "template"),
+			      cJSON_GetObjectItemCaseSensitive(ns, "template")))
+		immutable_cause(causes, "spec.template", cJSON_GetObjectItemCaseSensitive(ns,
+			"template"));
+	if (cJSON_GetArraySize(causes) == 0) {
+		cJSON_Delete(causes);
+		return 0;
+	}
+	resp_invalid(c->rs, c->ty, name, causes);
+	return -1;
+}
+
 /* Merge the request object into a stored one per subresource rules; result in *objp. Returns
  * 0, or -1 answered. */
 static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char *sub,
@@ -1051,6 +1110,8 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 	    !cJSON_GetObjectItemCaseSensitive(m, "managedFields"))
 		cJSON_AddItemToObject(m, "managedFields", cJSON_Duplicate(
 			cJSON_GetObjectItemCaseSensitive(om, "managedFields"), 1));
+	if (!sub && immutable_checks(c, old, obj, name) < 0)
+		return -1;
 	if (schema_checks(c, obj, name) < 0)
 		return -1;
 	return 0;

@@ -57,6 +57,9 @@ static int start(app *a, void *arg)
 	KC.http_retry = (int)opt.http_retry;
 	KC.no_remote_bases = a->cfg.no_remote_bases;
 	KC.no_cross_namespace_refs = a->cfg.no_cross_namespace_refs;
+	KC.override_managers = &opt.override_manager;
+	KC.concurrent_ssa = (int)opt.concurrent_ssa;
+	KC.custom_apply_stage_kinds = opt.custom_apply_stage_kinds;
 	if (rt_app_start(a, setup, arg, &e) < 0) {
 		log_error(&a->log, e.msg, "unable to start the manager");
 		return -1;
@@ -78,6 +81,7 @@ int main(int argc, char **argv)
 		.start = start,
 	};
 	int rc = app_main(&spec, argc, argv);
+	kc_clients_free(&KC);
 	app_strings_release(&opt.override_manager);
 	return rc;
 }
