@@ -1,0 +1,502 @@
+/* sops: the OpenPGP subset (RFC 4880) SOPS data keys need: armored unprotected RSA secret keys
+ * (v4 secret key and subkey packets), PKESK v3 with RSA, SEIPD v1 (AES CFB with a zero IV,
+ * quick-check bytes and the MDC), literal data (optionally inside an uncompressed compressed-data
+ * packet). Partial body lengths are accepted. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/rsa.h>
+
+#include "eddy/mem.h"
+#include "sops_int.h"
+
+enum { MAX_PACKETS = 256, MAX_BODY = SOPS_MAX_INPUT };
+
+/* ---------------------------------------------------------------- armor */
+
+static uint32_t crc24(const unsigned char *d, size_t n)
+{
+	uint32_t c = 0xB704CE;
+	for (size_t i = 0; i < n; i++) {
+		c ^= (uint32_t)d[i] << 16;
+		for (int j = 0; j < 8; j++) {
+			c <<= 1;
+			if (c & 0x1000000)
+				c ^= 0x1864CFB;
+		}
+	}
+	return c & 0xFFFFFF;
+}
+
+/* The binary of the first armored block whose BEGIN line contains `what`. */
+static unsigned char *dearmor(const char *s, size_t n, const char *what, size_t *out_len)
+{
+	const char *p = s, *end = s + n;
+	const char *b = NULL;
+	while (p < end) {
+		const char *q = memmem(p, (size_t)(end - p), "-----BEGIN PGP ", 15);
+		if (!q)
+			return NULL;
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		if (!nl)
+			return NULL;
+		if (memmem(q, (size_t)(nl - q), what, strlen(what))) {
+			b = nl + 1;
+			break;
+		}
+		p = nl + 1;
+	}
+	if (!b)
+		return NULL;
+	/* headers until a blank line */
+	const char *q = b;
+	bool headers = false;
+	for (const char *l = b; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		const char *le = nl ? nl : end;
+		const char *t = l;
+		while (t < le && isspace((unsigned char)*t))
+			t++;
+		if (t == le) {
+			q = nl ? nl + 1 : end;
+			headers = true;
+			break;
+		}
+		if (!memchr(l, ':', (size_t)(le - l)))
+			break;
+		l = nl ? nl + 1 : end;
+	}
+	if (!headers)
+		q = b;
+	buf b64;
+	buf_init(&b64, SOPS_MAX_INPUT * 2);
+	const char *crc = NULL;
+	for (const char *l = q; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		const char *le = nl ? nl : end;
+		if (le - l >= 5 && !memcmp(l, "-----", 5))
+			break;
+		if (*l == '=' && le - l >= 5 && le - l <= 6) {
+			crc = l + 1;
+		} else {
+			for (const char *c = l; c < le; c++)
+				if (!isspace((unsigned char)*c) && buf_addc(&b64, *c) < 0) {
+					buf_release(&b64);
+					return NULL;
+				}
+		}
+		l = nl ? nl + 1 : end;
+	}
+	unsigned char *r = sops_b64(buf_str(&b64), b64.len, out_len);
+	buf_release(&b64);
+	if (r && crc) {
+		size_t cl = 0;
+		unsigned char *cv = sops_b64(crc, 4, &cl);
+		uint32_t want = cv && cl == 3 ? ((uint32_t)cv[0] << 16 | cv[1] << 8 | cv[2]) : 0;
+		free(cv);
+		if (cl != 3 || crc24(r, *out_len) != want) {
+			OPENSSL_cleanse(r, *out_len);
+			free(r);
+			return NULL;
+		}
+	}
+	return r;
+}
+
+/* ---------------------------------------------------------------- packets */
+
+typedef struct pkt {
+	int tag;
+	unsigned char *body; /* allocated */
+	size_t len;
+} pkt;
+
+static void pkts_free(pkt *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].body)
+			OPENSSL_cleanse(v[i].body, v[i].len);
+		free(v[i].body);
+	}
+	free(v);
+}
+
+static int new_len(const unsigned char *d, size_t n, size_t *i, size_t *len, bool *partial)
+{
+	*partial = false;
+	if (*i >= n)
+		return -1;
+	unsigned o = d[(*i)++];
+	if (o < 192) {
+		*len = o;
+	} else if (o < 224) {
+		if (*i >= n)
+			return -1;
+		*len = ((size_t)(o - 192) << 8) + d[(*i)++] + 192;
+	} else if (o == 255) {
+		if (*i + 4 > n)
+			return -1;
+		*len = (size_t)d[*i] << 24 | (size_t)d[*i + 1] << 16 | (size_t)d[*i + 2] << 8 |
+		       d[*i + 3];
+		*i += 4;
+	} else {
+		*len = (size_t)1 << (o & 0x1F);
+		*partial = true;
+	}
+	return 0;
+}
+
+/* Split d into packets. NULL on malformed input. */
+static pkt *parse_packets(const unsigned char *d, size_t n, size_t *count)
+{
+	pkt *v = NULL;
+	size_t nv = 0, i = 0;
+	while (i < n) {
+		unsigned h = d[i++];
+		if (!(h & 0x80) || nv >= MAX_PACKETS)
+			goto bad;
+		pkt p = {0};
+		buf body;
+		buf_init(&body, MAX_BODY);
+		if (h & 0x40) {
+			p.tag = (int)(h & 0x3F);
+			for (;;) {
+				size_t len;
+				bool partial;
+				if (new_len(d, n, &i, &len, &partial) < 0 || len > n - i ||
+				    buf_add(&body, d + i, len) < 0) {
+					buf_release(&body);
+					goto bad;
+				}
+				i += len;
+				if (!partial)
+					break;
+			}
+		} else {
+			p.tag = (int)((h >> 2) & 0xF);
+			size_t len = 0, lt = h & 3;
+			if (lt == 3) {
+				len = n - i;
+			} else {
+				size_t nb = lt == 0 ? 1 : lt == 1 ? 2 : 4;
+				if (i + nb > n) {
+					buf_release(&body);
+					goto bad;
+				}
+				for (size_t k = 0; k < nb; k++)
+					len = len << 8 | d[i++];
+			}
+			if (len > n - i || buf_add(&body, d + i, len) < 0) {
+				buf_release(&body);
+				goto bad;
+			}
+			i += len;
+		}
+		p.len = body.len;
+		p.body = (unsigned char *)buf_detach(&body, NULL);
+		v = xrealloc(v, (nv + 1) * sizeof *v);
+		v[nv++] = p;
+	}
+	*count = nv;
+	return v ? v : xcalloc(1, sizeof *v);
+bad:
+	pkts_free(v, nv);
+	return NULL;
+}
+
+/* An MPI at *i: returns a pointer to its bytes and their count. */
+static const unsigned char *mpi(const unsigned char *d, size_t n, size_t *i, size_t *len)
+{
+	if (*i + 2 > n)
+		return NULL;
+	size_t bits = (size_t)d[*i] << 8 | d[*i + 1];
+	size_t bytes = (bits + 7) / 8;
+	*i += 2;
+	if (bytes > n - *i)
+		return NULL;
+	const unsigned char *r = d + *i;
+	*i += bytes;
+	*len = bytes;
+	return r;
+}
+
+/* ---------------------------------------------------------------- secret keys */
+
+static EVP_PKEY *rsa_key(const unsigned char *n, size_t nl, const unsigned char *e, size_t el,
+	const unsigned char *d, size_t dl)
+{
+	BIGNUM *bn = BN_bin2bn(n, (int)nl, NULL), *be = BN_bin2bn(e, (int)el, NULL);
+	BIGNUM *bd = BN_bin2bn(d, (int)dl, NULL);
+	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY *pk = NULL;
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	if (bn && be && bd && b && c && OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, bn) &&
+	    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, be) &&
+	    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_D, bd) &&
+	    (params = OSSL_PARAM_BLD_to_param(b)) && EVP_PKEY_fromdata_init(c) > 0 &&
+	    EVP_PKEY_fromdata(c, &pk, EVP_PKEY_KEYPAIR, params) > 0) {
+		/* done */
+	}
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(b);
+	EVP_PKEY_CTX_free(c);
+	BN_free(bn);
+	BN_free(be);
+	BN_clear_free(bd);
+	return pk;
+}
+
+/* One secret key or subkey packet. 0 added, 1 skipped (unsupported algorithm), -1 error. */
+static int add_secret(sops_keys *k, const unsigned char *d, size_t n, err *e)
+{
+	if (n < 6 || d[0] != 4)
+		return 1;
+	int algo = d[5];
+	if (algo != 1 && algo != 2)
+		return 1;
+	size_t i = 6, nl, el, dl;
+	const unsigned char *N = mpi(d, n, &i, &nl), *E = N ? mpi(d, n, &i, &el) : NULL;
+	if (!E)
+		return err_fail(e, "DecryptionFailed", "malformed OpenPGP RSA public key");
+	size_t pub_end = i;
+	if (i >= n)
+		return err_fail(e, "DecryptionFailed", "truncated OpenPGP secret key");
+	if (d[i] != 0)
+		return err_fail(e, "DecryptionFailed",
+			"OpenPGP secret key is passphrase-protected, which is not supported");
+	i++;
+	const unsigned char *D = mpi(d, n, &i, &dl);
+	if (!D)
+		return err_fail(e, "DecryptionFailed", "malformed OpenPGP RSA secret key");
+	/* fingerprint: SHA-1 of 0x99, two-byte length and the public key body */
+	unsigned char hdr[3] = {0x99, (unsigned char)(pub_end >> 8), (unsigned char)pub_end};
+	unsigned char fp[20];
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	bool hok = mc && EVP_DigestInit_ex(mc, EVP_sha1(), NULL) &&
+		   EVP_DigestUpdate(mc, hdr, 3) && EVP_DigestUpdate(mc, d, pub_end) &&
+		   EVP_DigestFinal_ex(mc, fp, NULL);
+	EVP_MD_CTX_free(mc);
+	if (!hok)
+		return err_fail(e, "DecryptionFailed", "SHA-1 failed");
+	if (k->npgp >= SOPS_MAX_KEYS)
+		return err_fail(e, "DecryptionFailed", "too many OpenPGP keys");
+	EVP_PKEY *pk = rsa_key(N, nl, E, el, D, dl);
+	if (!pk)
+		return err_fail(e, "DecryptionFailed", "invalid OpenPGP RSA key");
+	k->pgp = xrealloc(k->pgp, (k->npgp + 1) * sizeof *k->pgp);
+	memcpy(k->pgp[k->npgp].keyid, fp + 12, 8);
+	k->pgp[k->npgp].pkey = pk;
+	k->npgp++;
+	return 0;
+}
+
+int sops_keys_add_pgp(sops_keys *k, const char *armored, size_t len, err *e)
+{
+	size_t n = 0;
+	unsigned char *d = dearmor(armored, len, "PRIVATE KEY BLOCK", &n);
+	if (!d)
+		return err_fail(e, "DecryptionFailed", "not an armored OpenPGP private key block");
+	size_t np = 0;
+	pkt *p = parse_packets(d, n, &np);
+	OPENSSL_cleanse(d, n);
+	free(d);
+	if (!p)
+		return err_fail(e, "DecryptionFailed", "malformed OpenPGP packets");
+	int rc = 0, added = 0;
+	for (size_t i = 0; i < np && rc >= 0; i++) {
+		if (p[i].tag != 5 && p[i].tag != 7)
+			continue;
+		int r = add_secret(k, p[i].body, p[i].len, e);
+		if (r < 0)
+			rc = -1;
+		else if (r == 0)
+			added++;
+	}
+	pkts_free(p, np);
+	if (rc == 0 && !added)
+		rc = err_fail(e, "DecryptionFailed",
+			"no supported (RSA) secret key in the OpenPGP key block");
+	return rc;
+}
+
+/* ---------------------------------------------------------------- messages */
+
+static const EVP_CIPHER *cfb_for(int algo, size_t *keylen)
+{
+	switch (algo) {
+	case 7:
+		*keylen = 16;
+		return EVP_aes_128_cfb128();
+	case 8:
+		*keylen = 24;
+		return EVP_aes_192_cfb128();
+	case 9:
+		*keylen = 32;
+		return EVP_aes_256_cfb128();
+	}
+	return NULL;
+}
+
+/* Decrypt a PKESK with our keys into the session key. 0 ok, 1 not for us. */
+static int pkesk(const sops_keys *k, const unsigned char *d, size_t n, int *algo,
+	unsigned char sk[32], size_t *skl)
+{
+	if (n < 10 || d[0] != 3 || (d[9] != 1 && d[9] != 2))
+		return 1;
+	static const unsigned char wild[8];
+	size_t i = 10, ml;
+	const unsigned char *m = mpi(d, n, &i, &ml);
+	if (!m)
+		return 1;
+	for (size_t ki = 0; ki < k->npgp; ki++) {
+		if (memcmp(k->pgp[ki].keyid, d + 1, 8) && memcmp(d + 1, wild, 8))
+			continue;
+		EVP_PKEY *pk = k->pgp[ki].pkey;
+		size_t kb = (size_t)EVP_PKEY_get_size(pk);
+		if (ml > kb)
+			continue;
+		unsigned char *in = xcalloc(1, kb), *out = xmalloc(kb);
+		memcpy(in + kb - ml, m, ml);
+		size_t ol = kb;
+		EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pk, NULL);
+		bool ok = c && EVP_PKEY_decrypt_init(c) > 0 &&
+			  EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) > 0 &&
+			  EVP_PKEY_decrypt(c, out, &ol, in, kb) > 0;
+		EVP_PKEY_CTX_free(c);
+		size_t kl = 0;
+		if (ok && ol >= 3 && cfb_for(out[0], &kl) && ol == 1 + kl + 2) {
+			unsigned sum = 0;
+			for (size_t j = 0; j < kl; j++)
+				sum += out[1 + j];
+			if ((sum & 0xFFFF) == ((unsigned)out[1 + kl] << 8 | out[2 + kl])) {
+				*algo = out[0];
+				memcpy(sk, out + 1, kl);
+				*skl = kl;
+			} else {
+				ok = false;
+			}
+		} else {
+			ok = false;
+		}
+		OPENSSL_cleanse(out, kb);
+		free(in);
+		free(out);
+		if (ok)
+			return 0;
+	}
+	return 1;
+}
+
+/* The literal data inside the decrypted SEIPD packets. */
+static int literal(const unsigned char *d, size_t n, unsigned char *dk, size_t *dkn, int depth,
+	err *e)
+{
+	size_t np = 0;
+	pkt *p = parse_packets(d, n, &np);
+	if (!p)
+		return err_fail(e, "DecryptionFailed", "malformed OpenPGP message contents");
+	int rc = err_fail(e, "DecryptionFailed", "no literal data in the OpenPGP message");
+	for (size_t i = 0; i < np; i++) {
+		if (p[i].tag == 8 && depth == 0) {
+			if (p[i].len < 1 || p[i].body[0] != 0) {
+				rc = err_fail(e, "DecryptionFailed",
+					"compressed OpenPGP messages are not supported");
+				break;
+			}
+			rc = literal(p[i].body + 1, p[i].len - 1, dk, dkn, 1, e);
+			break;
+		}
+		if (p[i].tag == 11) {
+			const unsigned char *b = p[i].body;
+			size_t bl = p[i].len;
+			if (bl < 2 || bl < 2 + (size_t)b[1] + 4) {
+				rc = err_fail(e, "DecryptionFailed", "malformed OpenPGP literal data");
+				break;
+			}
+			size_t off = 2 + b[1] + 4, dl = bl - off;
+			if (dl > 64) {
+				rc = err_fail(e, "DecryptionFailed",
+					"OpenPGP literal data too large for a data key");
+				break;
+			}
+			memcpy(dk, b + off, dl);
+			*dkn = dl;
+			rc = 0;
+			break;
+		}
+	}
+	pkts_free(p, np);
+	return rc;
+}
+
+int sops_pgp_unwrap(const sops_keys *k, const char *armored, size_t len, unsigned char *dk,
+	size_t *dkn, err *e)
+{
+	size_t n = 0;
+	unsigned char *d = dearmor(armored, len, "MESSAGE", &n);
+	if (!d)
+		return err_fail(e, "DecryptionFailed", "malformed OpenPGP message armor");
+	size_t np = 0;
+	pkt *p = parse_packets(d, n, &np);
+	free(d);
+	if (!p)
+		return err_fail(e, "DecryptionFailed", "malformed OpenPGP message");
+	int rc = 1, algo = 0;
+	unsigned char sk[32];
+	size_t skl = 0;
+	bool have = false;
+	for (size_t i = 0; i < np && !have; i++)
+		if (p[i].tag == 1 && pkesk(k, p[i].body, p[i].len, &algo, sk, &skl) == 0)
+			have = true;
+	if (!have) {
+		err_fail(e, "DecryptionFailed", "no OpenPGP key matches the message's recipients");
+		goto out;
+	}
+	const pkt *ed = NULL;
+	for (size_t i = 0; i < np; i++)
+		if (p[i].tag == 18 || p[i].tag == 9)
+			ed = &p[i];
+	rc = -1;
+	if (!ed || ed->tag != 18 || ed->len < 1 || ed->body[0] != 1) {
+		err_fail(e, "DecryptionFailed",
+			"OpenPGP message has no integrity-protected (SEIPD v1) data");
+		goto out;
+	}
+	size_t kl = 0;
+	const EVP_CIPHER *ci = cfb_for(algo, &kl);
+	size_t cl = ed->len - 1, bs = 16;
+	if (!ci || cl < bs + 2 + 22) {
+		err_fail(e, "DecryptionFailed", "malformed OpenPGP encrypted data");
+		goto out;
+	}
+	unsigned char *pl = xmalloc(cl);
+	static const unsigned char ziv[16];
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int ol = 0, fl = 0;
+	bool ok = c && EVP_DecryptInit_ex(c, ci, NULL, sk, ziv) &&
+		  EVP_DecryptUpdate(c, pl, &ol, ed->body + 1, (int)cl) &&
+		  EVP_DecryptFinal_ex(c, pl + ol, &fl);
+	EVP_CIPHER_CTX_free(c);
+	unsigned char h[20];
+	if (ok) {
+		ok = EVP_Digest(pl, cl - 20, h, NULL, EVP_sha1(), NULL) &&
+		     pl[bs - 2] == pl[bs] && pl[bs - 1] == pl[bs + 1] && pl[cl - 22] == 0xD3 &&
+		     pl[cl - 21] == 0x14 && !CRYPTO_memcmp(h, pl + cl - 20, 20);
+	}
+	if (!ok)
+		err_fail(e, "DecryptionFailed", "OpenPGP integrity check (MDC) failed");
+	else
+		rc = literal(pl + bs + 2, cl - 22 - bs - 2, dk, dkn, 0, e);
+	OPENSSL_cleanse(pl, cl);
+	free(pl);
+out:
+	OPENSSL_cleanse(sk, sizeof sk);
+	pkts_free(p, np);
+	return rc;
+}
