@@ -641,8 +641,6 @@ int sops_decrypt_file(const sops_keys *k, const char *data, size_t len, sops_for
 	int rc = sops_decrypt_tree(k, doc, verify_mac, e);
 	if (rc == 0) {
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "data");
-		if (out_fmt == SOPS_FMT_BINARY && in != SOPS_FMT_BINARY)
-			out_fmt = in;
 		if (out_fmt == SOPS_FMT_BINARY) {
 			if (!cJSON_IsString(d))
 				rc = err_fail(e, "DecryptionFailed", "binary SOPS file has no data");
