@@ -39,6 +39,8 @@ void sops_keys_free(sops_keys *k)
 	free(k->age);
 	for (size_t i = 0; i < k->npgp; i++)
 		EVP_PKEY_free(k->pgp[i].pkey);
+	if (k->pgp)
+		OPENSSL_cleanse(k->pgp, k->npgp * sizeof *k->pgp);
 	free(k->pgp);
 	free(k);
 }

@@ -17,7 +17,10 @@ typedef struct sops_age_id {
 
 typedef struct sops_pgp_key {
 	unsigned char keyid[8];
-	EVP_PKEY *pkey; /* RSA */
+	unsigned char fp[20];
+	EVP_PKEY *pkey;       /* RSA, or NULL for an ECDH Curve25519 key */
+	unsigned char sk[32]; /* ECDH: the X25519 scalar (little-endian) */
+	int kdf_hash, kek_algo; /* ECDH KDF parameters */
 } sops_pgp_key;
 
 struct sops_keys {

@@ -252,12 +252,78 @@ static EVP_PKEY *rsa_key(const unsigned char *n, size_t nl, const unsigned char 
 	return pk;
 }
 
+static const unsigned char CV25519_OID[] = {0x2B, 0x06, 0x01, 0x04, 0x01, 0x97, 0x55, 0x01, 0x05,
+	0x01};
+
+static int fingerprint(const unsigned char *d, size_t pub_end, unsigned char fp[20])
+{
+	unsigned char hdr[3] = {0x99, (unsigned char)(pub_end >> 8), (unsigned char)pub_end};
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	bool ok = mc && EVP_DigestInit_ex(mc, EVP_sha1(), NULL) &&
+		  EVP_DigestUpdate(mc, hdr, 3) && EVP_DigestUpdate(mc, d, pub_end) &&
+		  EVP_DigestFinal_ex(mc, fp, NULL);
+	EVP_MD_CTX_free(mc);
+	return ok ? 0 : -1;
+}
+
+static sops_pgp_key *push_key(sops_keys *k, const unsigned char fp[20])
+{
+	k->pgp = xrealloc(k->pgp, (k->npgp + 1) * sizeof *k->pgp);
+	sops_pgp_key *pk = &k->pgp[k->npgp++];
+	memset(pk, 0, sizeof *pk);
+	memcpy(pk->fp, fp, 20);
+	memcpy(pk->keyid, fp + 12, 8);
+	return pk;
+}
+
+/* An ECDH (algorithm 18) Curve25519 key: OID, 0x40||point, KDF parameters, then the secret
+ * scalar as a big-endian MPI. 0 added, 1 other curve, -1 error. */
+static int add_ecdh(sops_keys *k, const unsigned char *d, size_t n, err *e)
+{
+	size_t i = 6;
+	if (i >= n || d[i] != sizeof CV25519_OID || i + 1 + d[i] > n ||
+	    memcmp(d + i + 1, CV25519_OID, sizeof CV25519_OID))
+		return 1;
+	i += 1 + sizeof CV25519_OID;
+	size_t pl;
+	const unsigned char *pt = mpi(d, n, &i, &pl);
+	if (!pt || pl != 33 || pt[0] != 0x40 || i + 4 > n || d[i] != 3 || d[i + 1] != 1)
+		return err_fail(e, "DecryptionFailed", "malformed OpenPGP ECDH public key");
+	int hash = d[i + 2], kek = d[i + 3];
+	i += 4;
+	size_t pub_end = i;
+	if (i >= n)
+		return err_fail(e, "DecryptionFailed", "truncated OpenPGP secret key");
+	if (d[i] != 0)
+		return err_fail(e, "DecryptionFailed",
+			"OpenPGP secret key is passphrase-protected, which is not supported");
+	i++;
+	size_t sl;
+	const unsigned char *sv = mpi(d, n, &i, &sl);
+	if (!sv || sl > 32)
+		return err_fail(e, "DecryptionFailed", "malformed OpenPGP ECDH secret key");
+	unsigned char fp[20];
+	if (fingerprint(d, pub_end, fp) < 0)
+		return err_fail(e, "DecryptionFailed", "SHA-1 failed");
+	if (k->npgp >= SOPS_MAX_KEYS)
+		return err_fail(e, "DecryptionFailed", "too many OpenPGP keys");
+	sops_pgp_key *pk = push_key(k, fp);
+	/* the MPI is big-endian; X25519 wants the little-endian scalar */
+	for (size_t j = 0; j < sl; j++)
+		pk->sk[j] = sv[sl - 1 - j];
+	pk->kdf_hash = hash;
+	pk->kek_algo = kek;
+	return 0;
+}
+
 /* One secret key or subkey packet. 0 added, 1 skipped (unsupported algorithm), -1 error. */
 static int add_secret(sops_keys *k, const unsigned char *d, size_t n, err *e)
 {
 	if (n < 6 || d[0] != 4)
 		return 1;
 	int algo = d[5];
+	if (algo == 18)
+		return add_ecdh(k, d, n, e);
 	if (algo != 1 && algo != 2)
 		return 1;
 	size_t i = 6, nl, el, dl;
@@ -274,25 +340,15 @@ static int add_secret(sops_keys *k, const unsigned char *d, size_t n, err *e)
 	const unsigned char *D = mpi(d, n, &i, &dl);
 	if (!D)
 		return err_fail(e, "DecryptionFailed", "malformed OpenPGP RSA secret key");
-	/* fingerprint: SHA-1 of 0x99, two-byte length and the public key body */
-	unsigned char hdr[3] = {0x99, (unsigned char)(pub_end >> 8), (unsigned char)pub_end};
 	unsigned char fp[20];
-	EVP_MD_CTX *mc = EVP_MD_CTX_new();
-	bool hok = mc && EVP_DigestInit_ex(mc, EVP_sha1(), NULL) &&
-		   EVP_DigestUpdate(mc, hdr, 3) && EVP_DigestUpdate(mc, d, pub_end) &&
-		   EVP_DigestFinal_ex(mc, fp, NULL);
-	EVP_MD_CTX_free(mc);
-	if (!hok)
+	if (fingerprint(d, pub_end, fp) < 0)
 		return err_fail(e, "DecryptionFailed", "SHA-1 failed");
 	if (k->npgp >= SOPS_MAX_KEYS)
 		return err_fail(e, "DecryptionFailed", "too many OpenPGP keys");
 	EVP_PKEY *pk = rsa_key(N, nl, E, el, D, dl);
 	if (!pk)
 		return err_fail(e, "DecryptionFailed", "invalid OpenPGP RSA key");
-	k->pgp = xrealloc(k->pgp, (k->npgp + 1) * sizeof *k->pgp);
-	memcpy(k->pgp[k->npgp].keyid, fp + 12, 8);
-	k->pgp[k->npgp].pkey = pk;
-	k->npgp++;
+	push_key(k, fp)->pkey = pk;
 	return 0;
 }
 
@@ -321,7 +377,7 @@ int sops_keys_add_pgp(sops_keys *k, const char *armored, size_t len, err *e)
 	pkts_free(p, np);
 	if (rc == 0 && !added)
 		rc = err_fail(e, "DecryptionFailed",
-			"no supported (RSA) secret key in the OpenPGP key block");
+			"no supported (RSA or Curve25519 ECDH) secret key in the OpenPGP key block");
 	return rc;
 }
 
@@ -343,50 +399,168 @@ static const EVP_CIPHER *cfb_for(int algo, size_t *keylen)
 	return NULL;
 }
 
+static const EVP_MD *kdf_md(int id)
+{
+	switch (id) {
+	case 8:
+		return EVP_sha256();
+	case 9:
+		return EVP_sha384();
+	case 10:
+		return EVP_sha512();
+	}
+	return NULL;
+}
+
+static const EVP_CIPHER *wrap_for(int id, size_t *kl)
+{
+	switch (id) {
+	case 7:
+		*kl = 16;
+		return EVP_aes_128_wrap();
+	case 8:
+		*kl = 24;
+		return EVP_aes_192_wrap();
+	case 9:
+		*kl = 32;
+		return EVP_aes_256_wrap();
+	}
+	return NULL;
+}
+
+/* Check "algo || key || checksum" and copy the session key out. */
+static bool session_key(const unsigned char *m, size_t ml, int *algo, unsigned char sk[32],
+	size_t *skl)
+{
+	size_t kl = 0;
+	if (ml < 3 || !cfb_for(m[0], &kl) || ml != 1 + kl + 2)
+		return false;
+	unsigned sum = 0;
+	for (size_t j = 0; j < kl; j++)
+		sum += m[1 + j];
+	if ((sum & 0xFFFF) != ((unsigned)m[1 + kl] << 8 | m[2 + kl]))
+		return false;
+	*algo = m[0];
+	memcpy(sk, m + 1, kl);
+	*skl = kl;
+	return true;
+}
+
+/* RFC 6637 ECDH with Curve25519: X25519, the KDF over the fixed parameters, AES key unwrap. */
+static bool ecdh_unwrap(const sops_pgp_key *key, const unsigned char *d, size_t n, int *algo,
+	unsigned char sk[32], size_t *skl)
+{
+	size_t i = 10, pl;
+	const unsigned char *pt = mpi(d, n, &i, &pl);
+	if (!pt || pl != 33 || pt[0] != 0x40 || i >= n)
+		return false;
+	size_t wl = d[i++];
+	if (wl > n - i || wl < 24 || wl > 64)
+		return false;
+	const unsigned char *wrapped = d + i;
+	unsigned char z[32];
+	EVP_PKEY *a = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, key->sk, 32);
+	EVP_PKEY *b = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pt + 1, 32);
+	EVP_PKEY_CTX *c = a ? EVP_PKEY_CTX_new(a, NULL) : NULL;
+	size_t zl = 32;
+	bool ok = a && b && c && EVP_PKEY_derive_init(c) > 0 && EVP_PKEY_derive_set_peer(c, b) > 0 &&
+		  EVP_PKEY_derive(c, z, &zl) > 0 && zl == 32;
+	EVP_PKEY_CTX_free(c);
+	EVP_PKEY_free(a);
+	EVP_PKEY_free(b);
+	const EVP_MD *md = kdf_md(key->kdf_hash);
+	size_t kekl = 0;
+	const EVP_CIPHER *wc = wrap_for(key->kek_algo, &kekl);
+	if (!ok || !md || !wc) {
+		OPENSSL_cleanse(z, sizeof z);
+		return false;
+	}
+	/* Param = OID || 18 || 03 01 hash kek || "Anonymous Sender    " || fingerprint */
+	unsigned char param[64], h[64], m[64];
+	size_t p = 0;
+	param[p++] = sizeof CV25519_OID;
+	memcpy(param + p, CV25519_OID, sizeof CV25519_OID);
+	p += sizeof CV25519_OID;
+	param[p++] = 18;
+	param[p++] = 3;
+	param[p++] = 1;
+	param[p++] = (unsigned char)key->kdf_hash;
+	param[p++] = (unsigned char)key->kek_algo;
+	memcpy(param + p, "Anonymous Sender    ", 20);
+	p += 20;
+	memcpy(param + p, key->fp, 20);
+	p += 20;
+	static const unsigned char ctr[4] = {0, 0, 0, 1};
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	ok = mc && EVP_DigestInit_ex(mc, md, NULL) && EVP_DigestUpdate(mc, ctr, 4) &&
+	     EVP_DigestUpdate(mc, z, 32) && EVP_DigestUpdate(mc, param, p) &&
+	     EVP_DigestFinal_ex(mc, h, NULL) && (size_t)EVP_MD_get_size(md) >= kekl;
+	EVP_MD_CTX_free(mc);
+	OPENSSL_cleanse(z, sizeof z);
+	int ml = 0, fl = 0;
+	EVP_CIPHER_CTX *cc = ok ? EVP_CIPHER_CTX_new() : NULL;
+	if (cc) {
+		EVP_CIPHER_CTX_set_flags(cc, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+		ok = EVP_DecryptInit_ex(cc, wc, NULL, h, NULL) &&
+		     EVP_DecryptUpdate(cc, m, &ml, wrapped, (int)wl) &&
+		     EVP_DecryptFinal_ex(cc, m + ml, &fl);
+		EVP_CIPHER_CTX_free(cc);
+	} else {
+		ok = false;
+	}
+	OPENSSL_cleanse(h, sizeof h);
+	/* PKCS#5 padding to a multiple of 8 */
+	if (ok) {
+		size_t len = (size_t)(ml + fl), padn = len ? m[len - 1] : 0;
+		ok = padn >= 1 && padn <= 8 && padn < len;
+		for (size_t j = 0; ok && j < padn; j++)
+			ok = m[len - 1 - j] == padn;
+		ok = ok && session_key(m, len - padn, algo, sk, skl);
+	}
+	OPENSSL_cleanse(m, sizeof m);
+	return ok;
+}
+
+static bool rsa_unwrap(const sops_pgp_key *key, const unsigned char *d, size_t n, int *algo,
+	unsigned char sk[32], size_t *skl)
+{
+	size_t i = 10, ml;
+	const unsigned char *m = mpi(d, n, &i, &ml);
+	EVP_PKEY *pk = key->pkey;
+	size_t kb = (size_t)EVP_PKEY_get_size(pk);
+	if (!m || ml > kb)
+		return false;
+	unsigned char *in = xcalloc(1, kb), *out = xmalloc(kb);
+	memcpy(in + kb - ml, m, ml);
+	size_t ol = kb;
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pk, NULL);
+	bool ok = c && EVP_PKEY_decrypt_init(c) > 0 &&
+		  EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) > 0 &&
+		  EVP_PKEY_decrypt(c, out, &ol, in, kb) > 0 && session_key(out, ol, algo, sk, skl);
+	EVP_PKEY_CTX_free(c);
+	OPENSSL_cleanse(out, kb);
+	free(in);
+	free(out);
+	return ok;
+}
+
 /* Decrypt a PKESK with our keys into the session key. 0 ok, 1 not for us. */
 static int pkesk(const sops_keys *k, const unsigned char *d, size_t n, int *algo,
 	unsigned char sk[32], size_t *skl)
 {
-	if (n < 10 || d[0] != 3 || (d[9] != 1 && d[9] != 2))
+	if (n < 10 || d[0] != 3)
 		return 1;
+	int pa = d[9];
 	static const unsigned char wild[8];
-	size_t i = 10, ml;
-	const unsigned char *m = mpi(d, n, &i, &ml);
-	if (!m)
-		return 1;
 	for (size_t ki = 0; ki < k->npgp; ki++) {
-		if (memcmp(k->pgp[ki].keyid, d + 1, 8) && memcmp(d + 1, wild, 8))
+		const sops_pgp_key *key = &k->pgp[ki];
+		if (memcmp(key->keyid, d + 1, 8) && memcmp(d + 1, wild, 8))
 			continue;
-		EVP_PKEY *pk = k->pgp[ki].pkey;
-		size_t kb = (size_t)EVP_PKEY_get_size(pk);
-		if (ml > kb)
-			continue;
-		unsigned char *in = xcalloc(1, kb), *out = xmalloc(kb);
-		memcpy(in + kb - ml, m, ml);
-		size_t ol = kb;
-		EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(pk, NULL);
-		bool ok = c && EVP_PKEY_decrypt_init(c) > 0 &&
-			  EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) > 0 &&
-			  EVP_PKEY_decrypt(c, out, &ol, in, kb) > 0;
-		EVP_PKEY_CTX_free(c);
-		size_t kl = 0;
-		if (ok && ol >= 3 && cfb_for(out[0], &kl) && ol == 1 + kl + 2) {
-			unsigned sum = 0;
-			for (size_t j = 0; j < kl; j++)
-				sum += out[1 + j];
-			if ((sum & 0xFFFF) == ((unsigned)out[1 + kl] << 8 | out[2 + kl])) {
-				*algo = out[0];
-				memcpy(sk, out + 1, kl);
-				*skl = kl;
-			} else {
-				ok = false;
-			}
-		} else {
-			ok = false;
-		}
-		OPENSSL_cleanse(out, kb);
-		free(in);
-		free(out);
+		bool ok = false;
+		if ((pa == 1 || pa == 2) && key->pkey)
+			ok = rsa_unwrap(key, d, n, algo, sk, skl);
+		else if (pa == 18 && !key->pkey)
+			ok = ecdh_unwrap(key, d, n, algo, sk, skl);
 		if (ok)
 			return 0;
 	}

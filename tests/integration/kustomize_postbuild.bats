@@ -13,6 +13,7 @@ AGE_PLAIN=age-plain-value-7f3a
 PGP_PLAIN=pgp-plain-value-91c2
 SUBST_SECRET=hunter2-subst-value-55e1
 GEN_PLAIN=generated-plain-value-0d4b
+ECC_PLAIN=ecc-plain-value-3b8e
 
 setup_file() {
 	export W="$BATS_FILE_TMPDIR/w"
@@ -27,7 +28,8 @@ setup_file() {
 	export GNUPGHOME="$W/gnupg"
 	mkdir -m 700 "$GNUPGHOME"
 	gpg --batch --import "$keys/pgp.asc" 2>/dev/null
-	local fpr; fpr=$(cat "$keys/pgp.fpr")
+	gpg --batch --import "$keys/pgp-ecc.asc" 2>/dev/null
+	local fpr ecc; fpr=$(cat "$keys/pgp.fpr") ecc=$(cat "$keys/pgp-ecc.fpr")
 
 	gs_repo fleet
 	# postBuild: every kind of variable source, defaults, escapes, opt-out, a number field
@@ -83,6 +85,8 @@ data:
 		"$b64a" >"$W/enc/age.yaml"
 	printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: pgp-secret\n  namespace: default\ntype: Opaque\ndata:\n  password: %s\n' \
 		"$b64p" >"$W/enc/pgp.yaml"
+	printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: ecc-secret\n  namespace: default\ntype: Opaque\nstringData:\n  password: %s\n' \
+		"$ECC_PLAIN" >"$W/enc/ecc.yaml"
 	printf '{"user": "admin", "token": "%s"}\n' "$GEN_PLAIN" >"$W/enc/config.json"
 	local R='^(data|stringData)$'
 	gs_commit fleet sops/age.yaml "$(python3 "$enc" --age "$age_r" --encrypted-regex "$R" \
@@ -90,6 +94,9 @@ data:
 "
 	gs_commit fleet sops/pgp.yaml "$(python3 "$enc" --pgp "$fpr" --encrypted-regex "$R" \
 		"$W/enc/pgp.yaml")
+"
+	gs_commit fleet sops/ecc.yaml "$(python3 "$enc" --pgp "$ecc" --encrypted-regex "$R" \
+		"$W/enc/ecc.yaml")
 "
 	gs_commit fleet sopsgen/config.json "$(python3 "$enc" --age "$age_r" --input-type json \
 		"$W/enc/config.json")
@@ -121,7 +128,7 @@ generatorOptions:
 		--from-literal=db_pass="$SUBST_SECRET" --from-literal=port=8080 >/dev/null
 	"$KUBECTL" create secret generic sops-keys -n default \
 		--from-file=identity.agekey="$keys/age.agekey" \
-		--from-file=key.asc="$keys/pgp.asc" >/dev/null
+		--from-file=key.asc="$keys/pgp.asc" --from-file=ecc.asc="$keys/pgp-ecc.asc" >/dev/null
 	"$KUBECTL" create secret generic wrong-keys -n default \
 		--from-file=identity.agekey="$keys/other.agekey" >/dev/null
 	printf 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: fleet\n  namespace: default\nspec:\n  url: %s\n  interval: 1h\n  ref:\n    branch: main\n' \
@@ -243,7 +250,7 @@ secret() { k get secret "$1" -n default -o jsonpath="{.data.$2}" | base64 -d; }
 	k delete kustomization substmissing strict --wait=false >/dev/null
 }
 
-@test "SOPS: age- and PGP-encrypted Secrets are applied decrypted" {
+@test "SOPS: age-, PGP RSA- and PGP Curve25519-encrypted Secrets are applied decrypted" {
 	ks sops ./sops \
 		'decryption:' \
 		'  provider: sops' \
@@ -252,6 +259,10 @@ secret() { k get secret "$1" -n default -o jsonpath="{.data.$2}" | base64 -d; }
 	wait_ks sops True ReconciliationSucceeded
 	[ "$(secret age-secret password)" = "$AGE_PLAIN" ]
 	[ "$(secret pgp-secret password)" = "$PGP_PLAIN" ]
+	# stringData, decrypted, is turned into data by the API server
+	run -0 k get secret ecc-secret -n default -o json
+	python3 -c 'import json,sys,base64; s=json.load(sys.stdin); v=s.get("stringData",{}).get("password") or base64.b64decode(s["data"]["password"]).decode(); assert v == sys.argv[1], v' \
+		"$ECC_PLAIN" <<<"$output"
 	# no sops metadata reaches the cluster
 	run -0 k get secret age-secret -n default -o json
 	python3 -c 'import json,sys; assert "sops" not in json.load(sys.stdin)' <<<"$output"
@@ -297,7 +308,7 @@ secret() { k get secret "$1" -n default -o jsonpath="{.data.$2}" | base64 -d; }
 @test "no secret value in the controller's log or in Kustomization statuses" {
 	local v b
 	run -0 k get kustomizations -A -o yaml
-	for v in "$AGE_PLAIN" "$PGP_PLAIN" "$SUBST_SECRET" "$GEN_PLAIN"; do
+	for v in "$AGE_PLAIN" "$PGP_PLAIN" "$SUBST_SECRET" "$GEN_PLAIN" "$ECC_PLAIN"; do
 		[[ "$output" != *"$v"* ]] || { echo "status holds $v"; false; }
 		b=$(printf '%s' "$v" | base64 -w0)
 		for f in "$W/kc.log"; do

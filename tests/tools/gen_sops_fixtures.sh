@@ -23,6 +23,15 @@ gpg --batch --pinentry-mode loopback --passphrase '' --quick-add-key "$FPR" rsa2
   2>/dev/null
 gpg --batch --pinentry-mode loopback --passphrase '' --export-secret-keys -a "$FPR" > "$out/pgp.asc"
 echo "$FPR" > "$out/pgp.fpr"
+# an ed25519 primary key with a Curve25519 (ECDH) encryption subkey
+gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key \
+  "Eddy ECC <ecc@eddy.invalid>" ed25519 cert never 2>/dev/null
+ECC=$(gpg --list-keys --with-colons ecc@eddy.invalid | awk -F: '/^fpr/ {print $10; exit}')
+gpg --batch --pinentry-mode loopback --passphrase '' --quick-add-key "$ECC" cv25519 encr never \
+  2>/dev/null
+gpg --batch --pinentry-mode loopback --passphrase '' --export-secret-keys -a "$ECC" \
+  > "$out/pgp-ecc.asc"
+echo "$ECC" > "$out/pgp-ecc.fpr"
 
 cat > "$tmp/secret.yaml" <<'YAML'
 apiVersion: v1
@@ -58,6 +67,7 @@ printf 'binary payload\nline two\n' > "$tmp/blob.txt"
 R="--encrypted-regex ^(data|stringData)$"
 python3 "$enc" --age "$AGE" $R "$tmp/secret.yaml" > "$out/secret.age.yaml"
 python3 "$enc" --pgp "$FPR" $R "$tmp/secret.yaml" > "$out/secret.pgp.yaml"
+python3 "$enc" --pgp "$ECC" $R "$tmp/secret.yaml" > "$out/secret.pgp-ecc.yaml"
 python3 "$enc" --age "$AGE" --pgp "$FPR" "$tmp/doc.yaml" > "$out/doc.yaml"
 python3 "$enc" --age "$AGE" --mac-only-encrypted --unencrypted-regex '^name$' \
   "$tmp/doc.yaml" > "$out/doc.maconly.yaml"

@@ -97,6 +97,26 @@ static void pgp_secret(void **state)
 	sops_keys_free(k);
 }
 
+static void pgp_ecc_secret(void **state)
+{
+	(void)state;
+	/* an ed25519 primary key (skipped) with a Curve25519 ECDH encryption subkey */
+	sops_keys *k = keys(NULL, "sops/pgp-ecc.asc");
+	assert_int_equal(sops_keys_count(k), 1);
+	cJSON *d = load_yaml("sops/secret.pgp-ecc.yaml");
+	err e = {0};
+	if (sops_decrypt_tree(k, d, true, &e) < 0)
+		fail_msg("%s", e.msg);
+	check_secret(d);
+	cJSON_Delete(d);
+	/* the RSA-encrypted file does not open with the ECC key */
+	d = load_yaml("sops/secret.pgp.yaml");
+	assert_int_equal(sops_decrypt_tree(k, d, false, &e), -1);
+	assert_non_null(strstr(e.msg, "no OpenPGP key matches"));
+	cJSON_Delete(d);
+	sops_keys_free(k);
+}
+
 static void check_doc(const cJSON *d)
 {
 	int64_t i;
@@ -281,6 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(age_secret),
 		cmocka_unit_test(pgp_secret),
+		cmocka_unit_test(pgp_ecc_secret),
 		cmocka_unit_test(typed_values_and_mac),
 		cmocka_unit_test(file_formats),
 		cmocka_unit_test(wrong_keys),

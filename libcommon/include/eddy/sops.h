@@ -17,8 +17,10 @@
  * encrypted with the data key and the `lastmodified` time (RFC 3339, seconds) as AAD.
  *
  * Keys: age identities ("AGE-SECRET-KEY-1..." lines of an age key file; X25519 only) and
- * unprotected armored OpenPGP secret keys (RSA; the message must use a PKESK v3 and a SEIPD v1
- * packet with MDC, AES-128/192/256, no compression). Passphrase-protected keys are refused.
+ * unprotected armored OpenPGP secret keys (RSA, and ECDH on Curve25519 as RFC 6637 and gpg's
+ * cv25519 subkeys use it; other algorithms, such as an ed25519 signing primary key, are
+ * skipped). The message must use PKESK v3 and a SEIPD v1 packet with MDC, AES-128/192/256, no
+ * compression. Passphrase-protected keys are refused.
  *
  * Secrets: decrypted bytes are only ever in memory; key material and data keys are wiped after
  * use. Error messages (reason "DecryptionFailed") describe what failed, never a value or a key.

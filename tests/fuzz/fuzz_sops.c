@@ -1,0 +1,58 @@
+/* Fuzz the SOPS reader: the first byte picks the entry point (age key file, OpenPGP key block,
+ * or a YAML / JSON / dotenv / binary SOPS file decrypted with the test age identity of
+ * tests/unit/sops/age.agekey, so that age stanzas, AES-GCM values and the MAC are reached with
+ * a valid key). Any input must fail cleanly or decrypt; nothing may crash or leak. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eddy/mem.h"
+#include "eddy/sops.h"
+
+static const char AGE_ID[] = "AGE-SECRET-KEY-1J6TE35KRCZNR0JLTA9T5U24P3UGPRFKK3ZZPJNMTHNCW54Y8KUNQGXTFZ3\n";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static sops_keys *keys;
+	if (!keys) {
+		mem_install_hooks();
+		keys = sops_keys_new();
+		if (sops_keys_add_age(keys, AGE_ID, strlen(AGE_ID), NULL) < 0)
+			abort();
+	}
+	if (size < 1)
+		return 0;
+	const char *d = (const char *)data + 1;
+	size_t n = size - 1;
+	err e = {0};
+	buf out;
+	buf_init(&out, 1 << 24);
+	switch (data[0] % 6) {
+	case 0: {
+		sops_keys *k = sops_keys_new();
+		sops_keys_add_age(k, d, n, &e);
+		sops_keys_free(k);
+		break;
+	}
+	case 1: {
+		sops_keys *k = sops_keys_new();
+		sops_keys_add_pgp(k, d, n, &e);
+		sops_keys_free(k);
+		break;
+	}
+	case 2:
+		sops_decrypt_file(keys, d, n, SOPS_FMT_YAML, SOPS_FMT_YAML, true, &out, &e);
+		break;
+	case 3:
+		sops_decrypt_file(keys, d, n, SOPS_FMT_JSON, SOPS_FMT_JSON, true, &out, &e);
+		break;
+	case 4:
+		sops_decrypt_file(keys, d, n, SOPS_FMT_DOTENV, SOPS_FMT_DOTENV, false, &out, &e);
+		break;
+	default:
+		sops_decrypt_file(keys, d, n, SOPS_FMT_BINARY, SOPS_FMT_BINARY, false, &out, &e);
+		break;
+	}
+	buf_release(&out);
+	return 0;
+}
