@@ -319,3 +319,16 @@ secret() { k get secret "$1" -n default -o jsonpath="{.data.$2}" | base64 -d; }
 	# the log is not empty: the reconciles above were logged (debug level)
 	[ "$(wc -l <"$W/kc.log")" -gt 5 ]
 }
+
+@test "kustomize-controller stops cleanly (no sanitizer report, no checkout left behind)" {
+	stop_pid "$(cat "$W/kc.pid")"
+	run ! kill -0 "$(cat "$W/kc.pid")"
+	run ! grep -E "ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:" "$W/kc.log"
+	run -0 ls -A "$W/tmp"
+	[ -z "$output" ] || { echo "$output"; false; }
+	# and still no plaintext in the log after shutdown
+	local v
+	for v in "$AGE_PLAIN" "$PGP_PLAIN" "$SUBST_SECRET" "$GEN_PLAIN" "$ECC_PLAIN"; do
+		! grep -qF -- "$v" "$W/kc.log" || { echo "$v in the log"; false; }
+	done
+}
