@@ -63,6 +63,7 @@ nested:
 plain_unencrypted: visible
 YAML
 printf 'binary payload\nline two\n' > "$tmp/blob.txt"
+printf 'USER: admin\nPASSWORD: env-s3cr3t\nPORT: "5432"\n' > "$tmp/env.yaml"
 
 R="--encrypted-regex ^(data|stringData)$"
 python3 "$enc" --age "$AGE" $R "$tmp/secret.yaml" > "$out/secret.age.yaml"
@@ -75,4 +76,5 @@ python3 "$enc" --age "$AGE" --input-type json --output-type json <(python3 -c \
   'import yaml,json,sys; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' "$tmp/doc.yaml") \
   > "$out/doc.json"
 python3 "$enc" --age "$AGE" --input-type binary "$tmp/blob.txt" > "$out/blob.bin.json"
+python3 "$enc" --age "$AGE" --output-type dotenv "$tmp/env.yaml" > "$out/secret.env"
 echo "fixtures written to $out"

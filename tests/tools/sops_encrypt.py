@@ -8,7 +8,7 @@ key-wrapping formats come from the reference tools, not from us.
   sops_encrypt.py [--age RECIPIENT]... [--pgp FINGERPRINT]... [--gnupghome DIR]
                   [--encrypted-regex RE | --unencrypted-suffix S | --encrypted-suffix S
                    | --unencrypted-regex RE] [--mac-only-encrypted]
-                  [--input-type yaml|json|binary] [--output-type yaml|json] FILE
+                  [--input-type yaml|json|binary] [--output-type yaml|json|dotenv] FILE
 """
 import argparse
 import base64
@@ -170,7 +170,25 @@ def main():
     meta["version"] = "3.9.0"
     out["sops"] = meta
     otype = a.output_type or ("json" if a.input_type in ("json", "binary") else "yaml")
-    if otype == "json":
+    if otype == "dotenv":
+        # sops' dotenv store: KEY=VALUE lines, metadata flattened as sops_<key>, lists as
+        # sops_<key>__list_<i>__map_<field>; newlines escaped as \n
+        lines = []
+        esc = lambda v: str(v).replace("\n", "\\n")
+        for k, v in out.items():
+            if k == "sops":
+                continue
+            lines.append("%s=%s" % (k, esc(v)))
+        for k, v in meta.items():
+            if isinstance(v, list):
+                for i, item in enumerate(v):
+                    for f, x in item.items():
+                        lines.append("sops_%s__list_%d__map_%s=%s" % (k, i, f, esc(x)))
+            else:
+                lines.append("sops_%s=%s" % (k, esc(v if not isinstance(v, bool) else
+                                                   str(v).lower())))
+        sys.stdout.write("\n".join(lines) + "\n")
+    elif otype == "json":
         sys.stdout.write(json.dumps(out, indent=4) + "\n")
     else:
         sys.stdout.write(yaml.safe_dump(out, sort_keys=False, width=1 << 20))

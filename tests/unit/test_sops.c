@@ -189,6 +189,14 @@ static void file_formats(void **state)
 	assert_string_equal(out.data, "binary payload\nline two\n");
 	free(t);
 	buf_reset(&out);
+	/* dotenv in, dotenv out (MAC checked) */
+	t = slurp("sops/secret.env", &n);
+	assert_int_equal(sops_detect_format(t, n), SOPS_FMT_DOTENV);
+	if (sops_decrypt_file(k, t, n, SOPS_FMT_DOTENV, SOPS_FMT_DOTENV, true, &out, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_string_equal(out.data, "USER=admin\nPASSWORD=env-s3cr3t\nPORT=5432\n");
+	free(t);
+	buf_reset(&out);
 	/* YAML in, YAML out */
 	t = slurp("sops/secret.age.yaml", &n);
 	assert_int_equal(sops_detect_format(t, n), SOPS_FMT_YAML);
