@@ -17,6 +17,7 @@
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/sops.h"
+#include "kc.h"
 #include "kc_build.h"
 
 #define DECRYPT_KEY "kustomize.toolkit.fluxcd.io/decrypt"
@@ -49,14 +50,16 @@ static void wipe_data(cJSON *o)
 			OPENSSL_cleanse(kv->valuestring, strlen(kv->valuestring));
 }
 
-/* Flux's ImportKeys for the sops provider. */
-static sops_keys *import_keys(rt_ctx *ctx, const char *name, err *e)
+/* Flux's ImportKeys for the sops provider: every .asc and .agekey entry of the Secret ns/name
+ * (only .agekey ones when age_only, for the --sops-age-secret fallback). */
+static sops_keys *import_keys(rt_ctx *ctx, const char *ns, const char *name, bool age_only,
+	err *e)
 {
 	err ge = {0};
-	cJSON *s = kube_get(ctx->kube, "v1", "Secret", ctx->ns, name, NULL, &ge);
+	cJSON *s = kube_get(ctx->kube, "v1", "Secret", ns, name, NULL, &ge);
 	if (!s) {
-		err_fail(e, "BuildFailed", "cannot get sops decryption Secret '%s/%s': %s", ctx->ns,
-			name, ge.msg);
+		err_fail(e, "BuildFailed", "cannot get sops %sdecryption Secret '%s/%s': %s",
+			age_only ? "age " : "", ns, name, ge.msg);
 		return NULL;
 	}
 	sops_keys *k = sops_keys_new();
@@ -64,7 +67,8 @@ static sops_keys *import_keys(rt_ctx *ctx, const char *name, err *e)
 	cJSON_ArrayForEach(kv, cJSON_GetObjectItemCaseSensitive(s, "data")) {
 		if (!cJSON_IsString(kv) || !kv->valuestring || !kv->string)
 			continue;
-		bool pgp = ends(kv->string, ".asc"), age = ends(kv->string, ".agekey");
+		bool pgp = !age_only && ends(kv->string, ".asc");
+		bool age = ends(kv->string, ".agekey");
 		if (!pgp && !age)
 			continue;
 		size_t n = 0;
@@ -78,8 +82,8 @@ static sops_keys *import_keys(rt_ctx *ctx, const char *name, err *e)
 		}
 		if (rc < 0) {
 			err_fail(e, "BuildFailed",
-				"failed to import '%s' data from sops decryption Secret '%s/%s': %s",
-				kv->string, ctx->ns, name, ke.msg);
+				"failed to import '%s' data from sops %sdecryption Secret '%s/%s': "
+				"%s", kv->string, age_only ? "age " : "", ns, name, ke.msg);
 			sops_keys_free(k);
 			k = NULL;
 			break;
@@ -160,8 +164,13 @@ int kc_decrypt(rt_ctx *ctx, const cJSON *ks, cJSON *objs, err *e)
 	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(dec, "secretRef");
 	const cJSON *rn = cJSON_GetObjectItemCaseSensitive(ref, "name");
 	sops_keys *k = NULL;
+	const kc_ctx *kc = ctx->ud;
+	const char *rtns = getenv("RUNTIME_NAMESPACE");
 	if (cJSON_IsString(rn) && rn->valuestring[0]) {
-		if (!(k = import_keys(ctx, rn->valuestring, e)))
+		if (!(k = import_keys(ctx, ctx->ns, rn->valuestring, false, e)))
+			return -1;
+	} else if (kc && kc->sops_age_secret && *kc->sops_age_secret && rtns && *rtns) {
+		if (!(k = import_keys(ctx, rtns, kc->sops_age_secret, true, e)))
 			return -1;
 	} else {
 		k = sops_keys_new();

@@ -14,6 +14,7 @@ typedef struct kc_ctx {
 	int http_retry;                /* --http-retry */
 	bool no_remote_bases;          /* --no-remote-bases */
 	bool no_cross_namespace_refs;  /* --no-cross-namespace-refs */
+	const char *sops_age_secret;   /* --sops-age-secret (in $RUNTIME_NAMESPACE) */
 	rt_controller *ks;             /* the Kustomization controller */
 } kc_ctx;
 

@@ -23,7 +23,9 @@ int kc_postbuild(rt_ctx *ctx, const cJSON *ks, cJSON *objs, bool strict, err *e)
 
 /* spec.decryption: decrypt SOPS-encrypted objects and Secret data values in objs in place.
  * Without spec.decryption, a SOPS-encrypted Secret (not annotated
- * kustomize.toolkit.fluxcd.io/decrypt: disabled) is an error, as Flux refuses to apply one. */
+ * kustomize.toolkit.fluxcd.io/decrypt: disabled) is an error with reason ReconciliationFailed,
+ * as Flux's apply refuses one. Without decryption.secretRef, --sops-age-secret (a Secret in
+ * $RUNTIME_NAMESPACE; ctx->ud is the kc_ctx) provides the age identities when set. */
 int kc_decrypt(rt_ctx *ctx, const cJSON *ks, cJSON *objs, err *e);
 
 #endif

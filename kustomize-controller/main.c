@@ -57,6 +57,7 @@ static int start(app *a, void *arg)
 	KC.http_retry = (int)opt.http_retry;
 	KC.no_remote_bases = a->cfg.no_remote_bases;
 	KC.no_cross_namespace_refs = a->cfg.no_cross_namespace_refs;
+	KC.sops_age_secret = opt.sops_age_secret;
 	if (rt_app_start(a, setup, arg, &e) < 0) {
 		log_error(&a->log, e.msg, "unable to start the manager");
 		return -1;

@@ -95,6 +95,10 @@ data:
 	gs_commit fleet sops/pgp.yaml "$(python3 "$enc" --pgp "$fpr" --encrypted-regex "$R" \
 		"$W/enc/pgp.yaml")
 "
+	sed 's/name: age-secret/name: fallback-secret/' "$W/enc/age.yaml" >"$W/enc/fallback.yaml"
+	gs_commit fleet sopsfallback/secret.yaml "$(python3 "$enc" --age "$age_r" \
+		--encrypted-regex "$R" "$W/enc/fallback.yaml")
+"
 	gs_commit fleet sops/ecc.yaml "$(python3 "$enc" --pgp "$ecc" --encrypted-regex "$R" \
 		"$W/enc/ecc.yaml")
 "
@@ -129,6 +133,8 @@ generatorOptions:
 	"$KUBECTL" create secret generic sops-keys -n default \
 		--from-file=identity.agekey="$keys/age.agekey" \
 		--from-file=key.asc="$keys/pgp.asc" --from-file=ecc.asc="$keys/pgp-ecc.asc" >/dev/null
+	"$KUBECTL" create secret generic fallback-age -n default \
+		--from-file=identity.agekey="$keys/age.agekey" >/dev/null
 	"$KUBECTL" create secret generic wrong-keys -n default \
 		--from-file=identity.agekey="$keys/other.agekey" >/dev/null
 	printf 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: fleet\n  namespace: default\nspec:\n  url: %s\n  interval: 1h\n  ref:\n    branch: main\n' \
@@ -138,8 +144,10 @@ generatorOptions:
 		--storage-addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0 --health-addr 0 \
 		--min-retry-delay 300ms --max-retry-delay 4s >>"$W/sc.log" 2>&1 &
 	echo $! >"$W/sc.pid"
-	TMPDIR="$W/tmp" "$EDDY_BIN/kustomize-controller" --kubeconfig "$W/api/kubeconfig" \
+	TMPDIR="$W/tmp" RUNTIME_NAMESPACE=default \
+	"$EDDY_BIN/kustomize-controller" --kubeconfig "$W/api/kubeconfig" \
 		--metrics-addr 127.0.0.1:0 --health-addr 0 --requeue-dependency 2s \
+		--sops-age-secret fallback-age \
 		--log-level debug --min-retry-delay 300ms --max-retry-delay 4s >>"$W/kc.log" 2>&1 &
 	echo $! >"$W/kc.pid"
 }
@@ -276,6 +284,14 @@ secret() { k get secret "$1" -n default -o jsonpath="{.data.$2}" | base64 -d; }
 	run -0 secret gen 'config\.json'
 	python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["token"] == sys.argv[1] and d["user"] == "admin", d' \
 		"$GEN_PLAIN" <<<"$output"
+}
+
+@test "SOPS: without secretRef the --sops-age-secret Secret provides the age keys" {
+	ks sopsfallback ./sopsfallback \
+		'decryption:' \
+		'  provider: sops'
+	wait_ks sopsfallback True ReconciliationSucceeded
+	[ "$(secret fallback-secret password)" = "$AGE_PLAIN" ]
 }
 
 @test "SOPS: a wrong key fails the build; no decryption configured refuses the Secret" {
