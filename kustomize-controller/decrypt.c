@@ -74,8 +74,13 @@ static sops_keys *import_keys(rt_ctx *ctx, const char *ns, const char *name, boo
 		size_t n = 0;
 		char *raw = kube_base64_decode(kv->valuestring, strlen(kv->valuestring), &n);
 		err ke = {0};
-		int rc = raw ? (pgp ? sops_keys_add_pgp(k, raw, n, &ke) : sops_keys_add_age(k, raw, n,
-			&ke)) : err_fail(&ke, "BuildFailed", "invalid base64");
+		int rc;
+		if (!raw)
+			rc = err_fail(&ke, "BuildFailed", "invalid base64");
+		else if (pgp)
+			rc = sops_keys_add_pgp(k, raw, n, &ke);
+		else
+			rc = sops_keys_add_age(k, raw, n, &ke);
 		if (raw) {
 			OPENSSL_cleanse(raw, n);
 			free(raw);
@@ -153,9 +158,9 @@ int kc_decrypt(rt_ctx *ctx, const cJSON *ks, cJSON *objs, err *e)
 			    !decrypt_disabled(o)) {
 				const char *ns = kube_obj_namespace(o);
 				return err_fail(e, "ReconciliationFailed",
-					"Secret/%s%s%s is SOPS encrypted, configuring decryption is "
-					"required for this secret to be reconciled", ns ? ns : "",
-					ns ? "/" : "", kube_obj_name(o));
+					"Secret/%s%s%s is SOPS encrypted, configuring decryption "
+					"is required for this secret to be reconciled",
+					ns ? ns : "", ns ? "/" : "", kube_obj_name(o));
 			}
 		return 0;
 	}

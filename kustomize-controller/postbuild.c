@@ -127,9 +127,11 @@ static cJSON *load_vars(rt_ctx *ctx, const cJSON *pb, err *e)
 		cJSON_Delete(o);
 	}
 	const cJSON *kv;
-	cJSON_ArrayForEach(kv, cJSON_GetObjectItemCaseSensitive(pb, "substitute"))
-		if (cJSON_IsString(kv) && kv->valuestring)
-			var_set(vars, kv->string, strip_nl(kv->valuestring, strlen(kv->valuestring)));
+	cJSON_ArrayForEach(kv, cJSON_GetObjectItemCaseSensitive(pb, "substitute")) {
+		if (!cJSON_IsString(kv) || !kv->valuestring)
+			continue;
+		var_set(vars, kv->string, strip_nl(kv->valuestring, strlen(kv->valuestring)));
+	}
 	cJSON_ArrayForEach(kv, vars)
 		if (!subst_valid_name(kv->string)) {
 			err_fail(e, "BuildFailed", "'%s' var name is invalid, must match '%s'",

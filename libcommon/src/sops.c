@@ -157,7 +157,8 @@ static int meta_init(meta *m, const cJSON *s, err *e)
 	if (!m->unenc_suffix && !m->enc_suffix && !ur && !er &&
 	    !mstr(s, "unencrypted_comment_regex") && !mstr(s, "encrypted_comment_regex"))
 		m->unenc_suffix = "_unencrypted";
-	if ((ur && !(m->unenc_re = re_compile(ur, e))) || (er && !(m->enc_re = re_compile(er, e)))) {
+	if ((ur && !(m->unenc_re = re_compile(ur, e))) ||
+	    (er && !(m->enc_re = re_compile(er, e)))) {
 		meta_release(m);
 		return -1;
 	}
@@ -170,7 +171,8 @@ static int meta_init(meta *m, const cJSON *s, err *e)
 static bool re_any(const meta *m, pcre2_code *re, char **path, size_t np)
 {
 	for (size_t i = 0; i < np; i++)
-		if (pcre2_match(re, (PCRE2_SPTR)path[i], strlen(path[i]), 0, 0, m->md, m->mctx) >= 0)
+		if (pcre2_match(re, (PCRE2_SPTR)path[i], strlen(path[i]), 0, 0, m->md,
+			m->mctx) >= 0)
 			return true;
 	return false;
 }
@@ -213,8 +215,8 @@ static int data_key(const sops_keys *k, const cJSON *s, unsigned char dk[32], er
 	const cJSON *groups = jarr(s, "key_groups");
 	if (cJSON_GetArraySize(groups) > 1)
 		return err_fail(e, "DecryptionFailed",
-			"cannot get sops data key: Shamir secret sharing (several key groups) is not "
-			"supported");
+			"cannot get sops data key: Shamir secret sharing (several key groups) "
+			"is not supported");
 	const cJSON *src = cJSON_GetArraySize(groups) == 1 ? cJSON_GetArrayItem(groups, 0) : s;
 	size_t tried = 0;
 	err last = {0};
@@ -347,7 +349,8 @@ static int leaf(walk *w, cJSON *parent, cJSON *v)
 		return 0;
 	}
 	if (!cJSON_IsString(v))
-		return err_fail(w->e, "DecryptionFailed", "a value that should be encrypted is not");
+		return err_fail(w->e, "DecryptionFailed",
+			"a value that should be encrypted is not");
 	if (!v->valuestring[0])
 		return 0;
 	buf aad, pt;
@@ -382,7 +385,8 @@ static int leaf(walk *w, cJSON *parent, cJSON *v)
 	} else if (!strcmp(type, "int") || !strcmp(type, "int64")) {
 		nv = yml_number_new(s);
 		if (!nv)
-			rc = err_fail(w->e, "DecryptionFailed", "decrypted %s is not a number", type);
+			rc = err_fail(w->e, "DecryptionFailed", "decrypted %s is not a number",
+				type);
 	} else if (!strcmp(type, "bool")) {
 		if (!strcmp(s, "True") || !strcmp(s, "true") || !strcmp(s, "TRUE") ||
 		    !strcmp(s, "1") || !strcmp(s, "t") || !strcmp(s, "T"))
@@ -645,7 +649,8 @@ int sops_decrypt_file(const sops_keys *k, const char *data, size_t len, sops_for
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "data");
 		if (out_fmt == SOPS_FMT_BINARY) {
 			if (!cJSON_IsString(d))
-				rc = err_fail(e, "DecryptionFailed", "binary SOPS file has no data");
+				rc = err_fail(e, "DecryptionFailed",
+					"binary SOPS file has no data");
 			else if (buf_adds(out, d->valuestring) < 0)
 				rc = err_fail(e, "DecryptionFailed", "decrypted data too large");
 		} else if (out_fmt == SOPS_FMT_YAML) {
@@ -656,9 +661,13 @@ int sops_decrypt_file(const sops_keys *k, const char *data, size_t len, sops_for
 			const cJSON *it;
 			cJSON_ArrayForEach(it, doc) {
 				char tmp[64];
-				const char *v = cJSON_IsString(it) ? it->valuestring
-					: cJSON_IsNumber(it) ? yml_number_text(it, tmp, sizeof tmp)
-					: cJSON_IsTrue(it) ? "true" : cJSON_IsFalse(it) ? "false" : "";
+				const char *v = "";
+				if (cJSON_IsString(it))
+					v = it->valuestring;
+				else if (cJSON_IsNumber(it))
+					v = yml_number_text(it, tmp, sizeof tmp);
+				else if (cJSON_IsBool(it))
+					v = cJSON_IsTrue(it) ? "true" : "false";
 				buf_adds(out, it->string);
 				buf_addc(out, '=');
 				for (const char *q = v ? v : ""; *q; q++)
@@ -667,7 +676,8 @@ int sops_decrypt_file(const sops_keys *k, const char *data, size_t len, sops_for
 					else
 						buf_addc(out, *q);
 				if (buf_addc(out, '\n') < 0) {
-					rc = err_fail(e, "DecryptionFailed", "decrypted data too large");
+					rc = err_fail(e, "DecryptionFailed",
+						"decrypted data too large");
 					break;
 				}
 			}

@@ -338,7 +338,8 @@ int sops_age_unwrap(const sops_keys *k, const char *armored, size_t len, unsigne
 			memcpy(salt, s->share, 32);
 			memcpy(salt + 32, id->pk, 32);
 			static const unsigned char zn[12];
-			if (sops_hkdf(sh, 32, salt, 64, "age-encryption.org/v1/X25519", wk, 32) == 0 &&
+			static const char info[] = "age-encryption.org/v1/X25519";
+			if (sops_hkdf(sh, 32, salt, 64, info, wk, 32) == 0 &&
 			    chacha_open(wk, zn, s->body, 32, fk) == 0)
 				found = true;
 		}

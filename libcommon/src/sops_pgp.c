@@ -377,7 +377,8 @@ int sops_keys_add_pgp(sops_keys *k, const char *armored, size_t len, err *e)
 	pkts_free(p, np);
 	if (rc == 0 && !added)
 		rc = err_fail(e, "DecryptionFailed",
-			"no supported (RSA or Curve25519 ECDH) secret key in the OpenPGP key block");
+			"no supported (RSA or Curve25519 ECDH) secret key in the OpenPGP key "
+			"block");
 	return rc;
 }
 
@@ -463,8 +464,9 @@ static bool ecdh_unwrap(const sops_pgp_key *key, const unsigned char *d, size_t 
 	EVP_PKEY *b = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pt + 1, 32);
 	EVP_PKEY_CTX *c = a ? EVP_PKEY_CTX_new(a, NULL) : NULL;
 	size_t zl = 32;
-	bool ok = a && b && c && EVP_PKEY_derive_init(c) > 0 && EVP_PKEY_derive_set_peer(c, b) > 0 &&
-		  EVP_PKEY_derive(c, z, &zl) > 0 && zl == 32;
+	bool ok = a && b && c && EVP_PKEY_derive_init(c) > 0 &&
+		  EVP_PKEY_derive_set_peer(c, b) > 0 && EVP_PKEY_derive(c, z, &zl) > 0 &&
+		  zl == 32;
 	EVP_PKEY_CTX_free(c);
 	EVP_PKEY_free(a);
 	EVP_PKEY_free(b);
@@ -590,7 +592,8 @@ static int literal(const unsigned char *d, size_t n, unsigned char *dk, size_t *
 			const unsigned char *b = p[i].body;
 			size_t bl = p[i].len;
 			if (bl < 2 || bl < 2 + (size_t)b[1] + 4) {
-				rc = err_fail(e, "DecryptionFailed", "malformed OpenPGP literal data");
+				rc = err_fail(e, "DecryptionFailed",
+					"malformed OpenPGP literal data");
 				break;
 			}
 			size_t off = 2 + b[1] + 4, dl = bl - off;

@@ -339,8 +339,8 @@ static int apply(P *p, buf *out, const char *name, const char *op, int nargs, co
 	bool exists = p->fn ? p->fn(name, &v, p->ud) : false;
 	if (!exists || !v) {
 		if (p->strict && !exists && !is_default_op(op))
-			return err_fail(p->e, "BuildFailed", "variable not set (strict mode): \"%s\"",
-				name);
+			return err_fail(p->e, "BuildFailed",
+				"variable not set (strict mode): \"%s\"", name);
 		v = "";
 	}
 	buf r;
@@ -350,8 +350,10 @@ static int apply(P *p, buf *out, const char *name, const char *op, int nargs, co
 		t = xstrdup(v);
 		bool up = op[0] == '^';
 		size_t lim = op[1] ? strlen(t) : (t[0] ? 1 : 0);
-		for (size_t i = 0; i < lim; i++)
-			t[i] = (char)(up ? toupper((unsigned char)t[i]) : tolower((unsigned char)t[i]));
+		for (size_t i = 0; i < lim; i++) {
+			unsigned char ch = (unsigned char)t[i];
+			t[i] = (char)(up ? toupper(ch) : tolower(ch));
+		}
 	} else if (!strcmp(op, "#") && nargs == 0) {
 		t = xasprintf("%zu", strlen(v));
 	} else if (!strcmp(op, "#") || !strcmp(op, "##") || !strcmp(op, "%") || !strcmp(op, "%%")) {

@@ -9,7 +9,8 @@
 #include "eddy/mem.h"
 #include "eddy/sops.h"
 
-static const char AGE_ID[] = "AGE-SECRET-KEY-1MSH38AN5LE97Q009PFVVZNMGQZ73U28R6HYM02HTVA72FUVCT50QQ5V9M2\n";
+static const char AGE_ID[] =
+	"AGE-SECRET-KEY-1MSH38AN5LE97Q009PFVVZNMGQZ73U28R6HYM02HTVA72FUVCT50QQ5V9M2\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -3,7 +3,8 @@
  *
  * A SOPS document is a YAML, JSON, dotenv or binary file whose values are each encrypted with
  * AES-256-GCM under one random 32-byte data key:
- *   ENC[AES256_GCM,data:<base64>,iv:<base64 of 32 bytes>,tag:<base64>,type:str|int|float|bool|bytes]
+ *   ENC[AES256_GCM,data:<base64>,iv:<base64 of 32 bytes>,tag:<base64>,type:<type>]
+ * with <type> one of str, int, int64, float, bool, bytes.
  * The additional authenticated data of a value is its path of mapping keys joined with ":" plus a
  * trailing ":" (sequence indexes do not enter the path). Empty strings stay unencrypted. The data
  * key is stored, wrapped for each recipient, in the document's top-level `sops` metadata:
