@@ -15,6 +15,7 @@ typedef struct kc_ctx {
 	bool no_remote_bases;          /* --no-remote-bases */
 	bool no_cross_namespace_refs;  /* --no-cross-namespace-refs */
 	const char *sops_age_secret;   /* --sops-age-secret (in $RUNTIME_NAMESPACE) */
+	const char *watch_configs_selector; /* --watch-configs-label-selector */
 	rt_controller *ks;             /* the Kustomization controller */
 } kc_ctx;
 

@@ -12,6 +12,7 @@
 
 #include "eddy/err.h"
 #include "eddy/rt.h"
+#include "kc.h"
 
 /* Is Flux's StrictPostBuildSubstitutions feature gate on (default true) in a --feature-gates
  * value such as "A=true,StrictPostBuildSubstitutions=false"? */
@@ -27,5 +28,11 @@ int kc_postbuild(rt_ctx *ctx, const cJSON *ks, cJSON *objs, bool strict, err *e)
  * as Flux's apply refuses one. Without decryption.secretRef, --sops-age-secret (a Secret in
  * $RUNTIME_NAMESPACE; ctx->ud is the kc_ctx) provides the age identities when set. */
 int kc_decrypt(rt_ctx *ctx, const cJSON *ks, cJSON *objs, err *e);
+
+/* Flux's config watchers (watch_configs.c): ConfigMaps and Secrets matching
+ * kc->watch_configs_selector (default reconcile.fluxcd.io/watch=Enabled) queue the
+ * Kustomizations that reference them (substituteFrom, decryption, kubeConfig) when they change.
+ * Call after kc_kustomization_new; nothing when DisableConfigWatchers=true. */
+void kc_watch_configs(rt_manager *m, kc_ctx *kc);
 
 #endif

@@ -237,6 +237,22 @@ secret() { k get secret "$1" -n default -o jsonpath="{.data.$2}" | base64 -d; }
 	python3 -c 'import json,sys; p=json.load(sys.stdin)["spec"]["ports"][0]["port"]; assert p == 8080 and isinstance(p, int), p' <<<"$output"
 }
 
+@test "config watchers: a labelled ConfigMap's change is applied at once, others are not" {
+	wait_ks subst True ReconciliationSucceeded
+	# not labelled: no reconcile (interval is 1h)
+	k patch configmap vars-b -n default --type merge -p '{"data":{"over1":"cm-b2"}}' >/dev/null
+	k label configmap vars-a -n default reconcile.fluxcd.io/watch=Enabled >/dev/null
+	k patch configmap vars-a -n default --type merge -p '{"data":{"color":"green"}}' >/dev/null
+	for _ in $(seq 100); do [ "$(cm subst-out color)" = green ] && break; sleep 0.1; done
+	[ "$(cm subst-out color)" = green ]
+	# the reconcile triggered by vars-a read the current vars-b too
+	[ "$(cm subst-out over1)" = cm-b2 ]
+	# an unlabelled change alone does not trigger a reconcile
+	k patch configmap vars-b -n default --type merge -p '{"data":{"over1":"cm-b3"}}' >/dev/null
+	sleep 2
+	[ "$(cm subst-out over1)" = cm-b2 ]
+}
+
 @test "postBuild: a missing required source, a missing variable (strict) give BuildFailed" {
 	ks substmissing ./subst \
 		'postBuild:' \
