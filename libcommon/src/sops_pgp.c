@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
+#include <zlib.h>
 
 #include "eddy/mem.h"
 #include "sops_int.h"
@@ -569,6 +570,34 @@ static int pkesk(const sops_keys *k, const unsigned char *d, size_t n, int *algo
 	return 1;
 }
 
+/* Inflate a compressed-data packet body: algorithm 1 (ZIP, raw deflate) or 2 (ZLIB), at most
+ * `cap` bytes out. NULL on error or when over the cap. */
+static unsigned char *inflate_body(int algo, const unsigned char *in, size_t n, size_t cap,
+	size_t *out_len)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, algo == 1 ? -15 : 15) != Z_OK)
+		return NULL;
+	unsigned char *out = xmalloc(cap + 1);
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)(cap + 1);
+	int rc = inflate(&z, Z_FINISH);
+	size_t got = (size_t)z.total_out;
+	inflateEnd(&z);
+	/* a stream without its end marker is accepted when all input was used (gpg's ZIP) */
+	if ((rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && z.avail_in == 0 && got <= cap)) ||
+	    got > cap) {
+		OPENSSL_cleanse(out, cap + 1);
+		free(out);
+		return NULL;
+	}
+	*out_len = got;
+	return out;
+}
+
 /* The literal data inside the decrypted SEIPD packets. */
 static int literal(const unsigned char *d, size_t n, unsigned char *dk, size_t *dkn, int depth,
 	err *e)
@@ -580,12 +609,26 @@ static int literal(const unsigned char *d, size_t n, unsigned char *dk, size_t *
 	int rc = err_fail(e, "DecryptionFailed", "no literal data in the OpenPGP message");
 	for (size_t i = 0; i < np; i++) {
 		if (p[i].tag == 8 && depth == 0) {
-			if (p[i].len < 1 || p[i].body[0] != 0) {
-				rc = err_fail(e, "DecryptionFailed",
-					"compressed OpenPGP messages are not supported");
+			int ca = p[i].len ? p[i].body[0] : -1;
+			if (ca == 0) {
+				rc = literal(p[i].body + 1, p[i].len - 1, dk, dkn, 1, e);
 				break;
 			}
-			rc = literal(p[i].body + 1, p[i].len - 1, dk, dkn, 1, e);
+			if (ca != 1 && ca != 2) {
+				rc = err_fail(e, "DecryptionFailed",
+					"unsupported OpenPGP compression algorithm %d", ca);
+				break;
+			}
+			size_t il = 0;
+			unsigned char *inf = inflate_body(ca, p[i].body + 1, p[i].len - 1, 4096, &il);
+			if (!inf) {
+				rc = err_fail(e, "DecryptionFailed",
+					"malformed OpenPGP compressed data");
+				break;
+			}
+			rc = literal(inf, il, dk, dkn, 1, e);
+			OPENSSL_cleanse(inf, il);
+			free(inf);
 			break;
 		}
 		if (p[i].tag == 11) {

@@ -11,27 +11,27 @@ trap 'gpgconf --homedir "$tmp/gnupg" --kill all >/dev/null 2>&1 || true; rm -rf 
 export GNUPGHOME="$tmp/gnupg"
 mkdir -m 700 "$GNUPGHOME"
 
-rm -f "$out/age.agekey" "$out/other.agekey"
-age-keygen -o "$out/age.agekey" 2>/dev/null
-age-keygen -o "$out/other.agekey" 2>/dev/null
+# keys: reused when present (the fuzz target embeds the age identity), else made anew
+[ -f "$out/age.agekey" ] || age-keygen -o "$out/age.agekey" 2>/dev/null
+[ -f "$out/other.agekey" ] || age-keygen -o "$out/other.agekey" 2>/dev/null
 AGE=$(age-keygen -y "$out/age.agekey")
-
-gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key \
-  "Eddy Test <test@eddy.invalid>" rsa2048 cert never 2>/dev/null
-FPR=$(gpg --list-keys --with-colons test@eddy.invalid | awk -F: '/^fpr/ {print $10; exit}')
-gpg --batch --pinentry-mode loopback --passphrase '' --quick-add-key "$FPR" rsa2048 encr never \
-  2>/dev/null
-gpg --batch --pinentry-mode loopback --passphrase '' --export-secret-keys -a "$FPR" > "$out/pgp.asc"
-echo "$FPR" > "$out/pgp.fpr"
-# an ed25519 primary key with a Curve25519 (ECDH) encryption subkey
-gpg --batch --pinentry-mode loopback --passphrase '' --quick-gen-key \
-  "Eddy ECC <ecc@eddy.invalid>" ed25519 cert never 2>/dev/null
-ECC=$(gpg --list-keys --with-colons ecc@eddy.invalid | awk -F: '/^fpr/ {print $10; exit}')
-gpg --batch --pinentry-mode loopback --passphrase '' --quick-add-key "$ECC" cv25519 encr never \
-  2>/dev/null
-gpg --batch --pinentry-mode loopback --passphrase '' --export-secret-keys -a "$ECC" \
-  > "$out/pgp-ecc.asc"
-echo "$ECC" > "$out/pgp-ecc.fpr"
+gpgq() { gpg --batch --pinentry-mode loopback --passphrase '' "$@" 2>/dev/null; }
+if [ -f "$out/pgp.asc" ] && [ -f "$out/pgp-ecc.asc" ]; then
+  gpgq --import "$out/pgp.asc" "$out/pgp-ecc.asc"
+  FPR=$(cat "$out/pgp.fpr") ECC=$(cat "$out/pgp-ecc.fpr")
+else
+  gpgq --quick-gen-key "Eddy Test <test@eddy.invalid>" rsa2048 cert never
+  FPR=$(gpg --list-keys --with-colons test@eddy.invalid | awk -F: '/^fpr/ {print $10; exit}')
+  gpgq --quick-add-key "$FPR" rsa2048 encr never
+  gpgq --export-secret-keys -a "$FPR" > "$out/pgp.asc"
+  echo "$FPR" > "$out/pgp.fpr"
+  # an ed25519 primary key with a Curve25519 (ECDH) encryption subkey
+  gpgq --quick-gen-key "Eddy ECC <ecc@eddy.invalid>" ed25519 cert never
+  ECC=$(gpg --list-keys --with-colons ecc@eddy.invalid | awk -F: '/^fpr/ {print $10; exit}')
+  gpgq --quick-add-key "$ECC" cv25519 encr never
+  gpgq --export-secret-keys -a "$ECC" > "$out/pgp-ecc.asc"
+  echo "$ECC" > "$out/pgp-ecc.fpr"
+fi
 
 cat > "$tmp/secret.yaml" <<'YAML'
 apiVersion: v1
@@ -67,9 +67,11 @@ printf 'USER: admin\nPASSWORD: env-s3cr3t\nPORT: "5432"\n' > "$tmp/env.yaml"
 
 R="--encrypted-regex ^(data|stringData)$"
 python3 "$enc" --age "$AGE" $R "$tmp/secret.yaml" > "$out/secret.age.yaml"
+# PGP as sops' gpg call makes it (ZLIB-compressed), uncompressed (Go's openpgp) and ZIP
 python3 "$enc" --pgp "$FPR" $R "$tmp/secret.yaml" > "$out/secret.pgp.yaml"
+python3 "$enc" --pgp "$FPR" --pgp-compress zip $R "$tmp/secret.yaml" > "$out/secret.pgp-zip.yaml"
 python3 "$enc" --pgp "$ECC" $R "$tmp/secret.yaml" > "$out/secret.pgp-ecc.yaml"
-python3 "$enc" --age "$AGE" --pgp "$FPR" "$tmp/doc.yaml" > "$out/doc.yaml"
+python3 "$enc" --age "$AGE" --pgp "$FPR" --pgp-compress none "$tmp/doc.yaml" > "$out/doc.yaml"
 python3 "$enc" --age "$AGE" --mac-only-encrypted --unencrypted-regex '^name$' \
   "$tmp/doc.yaml" > "$out/doc.maconly.yaml"
 python3 "$enc" --age "$AGE" --input-type json --output-type json <(python3 -c \

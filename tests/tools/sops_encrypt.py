@@ -8,7 +8,8 @@ key-wrapping formats come from the reference tools, not from us.
   sops_encrypt.py [--age RECIPIENT]... [--pgp FINGERPRINT]... [--gnupghome DIR]
                   [--encrypted-regex RE | --unencrypted-suffix S | --encrypted-suffix S
                    | --unencrypted-regex RE] [--mac-only-encrypted]
-                  [--input-type yaml|json|binary] [--output-type yaml|json|dotenv] FILE
+                  [--input-type yaml|json|binary] [--output-type yaml|json|dotenv]
+                  [--pgp-compress default|none|zip|zlib] FILE
 """
 import argparse
 import base64
@@ -117,6 +118,9 @@ def main():
     ap.add_argument("--age", action="append", default=[])
     ap.add_argument("--pgp", action="append", default=[])
     ap.add_argument("--gnupghome")
+    ap.add_argument("--pgp-compress", default="default",
+                    help="default: gpg's choice, as sops' own gpg call gets (ZLIB with gpg's "
+                         "keys); none: like Go's openpgp; zip; zlib")
     ap.add_argument("--encrypted-regex")
     ap.add_argument("--unencrypted-regex")
     ap.add_argument("--encrypted-suffix")
@@ -149,10 +153,13 @@ def main():
             env["GNUPGHOME"] = a.gnupghome
         meta["pgp"] = []
         for fp in a.pgp:
-            enc = subprocess.run(["gpg", "--batch", "--yes", "--trust-model", "always",
-                                  "--compress-algo", "none", "-e", "-a", "-r", fp],
-                                 input=key, stdout=subprocess.PIPE, check=True,
-                                 env=env).stdout.decode()
+            # the arguments sops gives gpg (pgp/keysource.go encryptWithGnuPG)
+            cmd = ["gpg", "--batch", "--no-default-recipient", "--yes", "--encrypt", "-a",
+                   "-r", fp, "--trusted-key", fp[-16:], "--no-encrypt-to"]
+            if a.pgp_compress != "default":
+                cmd += ["--compress-algo", a.pgp_compress]
+            enc = subprocess.run(cmd, input=key, stdout=subprocess.PIPE, check=True,
+                                 env=env).stdout.decode().strip() + "\n"
             meta["pgp"].append({"created_at": now, "enc": enc, "fp": fp})
     meta["lastmodified"] = now
     meta["mac"] = enc_value(key, mac.hexdigest().upper(), now)

@@ -88,12 +88,16 @@ static void pgp_secret(void **state)
 	(void)state;
 	sops_keys *k = keys(NULL, "sops/pgp.asc");
 	assert_int_equal(sops_keys_count(k), 2); /* RSA primary key and encryption subkey */
-	cJSON *d = load_yaml("sops/secret.pgp.yaml");
-	err e = {0};
-	if (sops_decrypt_tree(k, d, true, &e) < 0)
-		fail_msg("%s", e.msg);
-	check_secret(d);
-	cJSON_Delete(d);
+	/* as sops' gpg call writes it (ZLIB-compressed), and ZIP-compressed */
+	const char *files[] = {"sops/secret.pgp.yaml", "sops/secret.pgp-zip.yaml"};
+	for (size_t i = 0; i < 2; i++) {
+		cJSON *d = load_yaml(files[i]);
+		err e = {0};
+		if (sops_decrypt_tree(k, d, true, &e) < 0)
+			fail_msg("%s: %s", files[i], e.msg);
+		check_secret(d);
+		cJSON_Delete(d);
+	}
 	sops_keys_free(k);
 }
 

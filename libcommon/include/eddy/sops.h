@@ -20,8 +20,9 @@
  * Keys: age identities ("AGE-SECRET-KEY-1..." lines of an age key file; X25519 only) and
  * unprotected armored OpenPGP secret keys (RSA, and ECDH on Curve25519 as RFC 6637 and gpg's
  * cv25519 subkeys use it; other algorithms, such as an ed25519 signing primary key, are
- * skipped). The message must use PKESK v3 and a SEIPD v1 packet with MDC, AES-128/192/256, no
- * compression. Passphrase-protected keys are refused.
+ * skipped). The message must use PKESK v3 and a SEIPD v1 packet with MDC, AES-128/192/256;
+ * its literal data may be compressed with ZIP or ZLIB (as gpg, which sops runs, does) or not
+ * at all (as Go's openpgp writes it). Passphrase-protected keys are refused.
  *
  * Secrets: decrypted bytes are only ever in memory; key material and data keys are wiped after
  * use. Error messages (reason "DecryptionFailed") describe what failed, never a value or a key.
