@@ -1,8 +1,11 @@
 /* Fuzz the SOPS reader: the first byte picks the entry point (age key file, OpenPGP key block,
  * or a YAML / JSON / dotenv / binary SOPS file decrypted with the test age identity of
  * tests/unit/sops/age.agekey, so that age stanzas, AES-GCM values and the MAC are reached with
- * a valid key). Any input must fail cleanly or decrypt; nothing may crash or leak. */
+ * a valid key; the OpenPGP test keys are added too when tests/unit/sops/ is reachable from the
+ * working directory, as in scripts/fuzz-smoke.sh). Any input must fail cleanly or decrypt;
+ * nothing may crash or leak. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +15,17 @@
 static const char AGE_ID[] =
 	"AGE-SECRET-KEY-1MSH38AN5LE97Q009PFVVZNMGQZ73U28R6HYM02HTVA72FUVCT50QQ5V9M2\n";
 
+static void add_pgp_file(sops_keys *k, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	static char tmp[1 << 16];
+	size_t n = fread(tmp, 1, sizeof tmp, f);
+	fclose(f);
+	sops_keys_add_pgp(k, tmp, n, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static sops_keys *keys;
@@ -20,6 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		keys = sops_keys_new();
 		if (sops_keys_add_age(keys, AGE_ID, strlen(AGE_ID), NULL) < 0)
 			abort();
+		add_pgp_file(keys, "tests/unit/sops/pgp.asc");
+		add_pgp_file(keys, "tests/unit/sops/pgp-ecc.asc");
 	}
 	if (size < 1)
 		return 0;
