@@ -29,6 +29,13 @@ int kc_postbuild(rt_ctx *ctx, const cJSON *ks, cJSON *objs, bool strict, err *e)
  * $RUNTIME_NAMESPACE; ctx->ud is the kc_ctx) provides the age identities when set. */
 int kc_decrypt(rt_ctx *ctx, const cJSON *ks, cJSON *objs, err *e);
 
+/* Before the build (Flux's DecryptSources, for the top kustomization k of directory dir): the
+ * SOPS-encrypted dotenv files of its secretGenerator `envs` are decrypted in memory and their
+ * KEY=value lines moved to the generator's `literals`, so kz_build sees the plaintext without
+ * it touching the disk. Files must resolve inside root. Nothing without spec.decryption. */
+int kc_decrypt_sources(rt_ctx *ctx, const cJSON *ks, const char *root, const char *dir,
+	cJSON *k, err *e);
+
 /* Flux's config watchers (watch_configs.c): ConfigMaps and Secrets matching
  * kc->watch_configs_selector (default reconcile.fluxcd.io/watch=Enabled) queue the
  * Kustomizations that reference them (substituteFrom, decryption, kubeConfig) when they change.

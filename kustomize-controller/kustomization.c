@@ -858,7 +858,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 
 	/* build */
 	k = kustomization_for(path, spec, &e);
-	if (!k || yml_emit(&kbuf, k, &e) < 0) {
+	if (!k || kc_decrypt_sources(ctx, obj, root, path, k, &e) < 0 ||
+	    yml_emit(&kbuf, k, &e) < 0) {
 		snprintf(e.reason, sizeof e.reason, "BuildFailed");
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;

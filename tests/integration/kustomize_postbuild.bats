@@ -14,6 +14,7 @@ PGP_PLAIN=pgp-plain-value-91c2
 SUBST_SECRET=hunter2-subst-value-55e1
 GEN_PLAIN=generated-plain-value-0d4b
 ECC_PLAIN=ecc-plain-value-3b8e
+ENV_PLAIN=env-plain-value-c6a1
 
 setup_file() {
 	export W="$BATS_FILE_TMPDIR/w"
@@ -105,6 +106,18 @@ data:
 	gs_commit fleet sopsgen/config.json "$(python3 "$enc" --age "$age_r" --input-type json \
 		"$W/enc/config.json")
 "
+	printf 'DB_USER: app\nDB_PASSWORD: %s\n' "$ENV_PLAIN" >"$W/enc/env.yaml"
+	gs_commit fleet sopsenv/secret.env "$(python3 "$enc" --age "$age_r" --output-type dotenv \
+		"$W/enc/env.yaml")
+"
+	gs_commit fleet sopsenv/kustomization.yaml 'secretGenerator:
+- name: env-gen
+  namespace: default
+  envs:
+  - secret.env
+  literals:
+  - PLAIN=visible
+'
 	gs_commit fleet sopsgen/kustomization.yaml 'secretGenerator:
 - name: gen
   namespace: default
@@ -300,6 +313,21 @@ secret() { k get secret "$1" -n default -o jsonpath="{.data.$2}" | base64 -d; }
 	run -0 secret gen 'config\.json'
 	python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["token"] == sys.argv[1] and d["user"] == "admin", d' \
 		"$GEN_PLAIN" <<<"$output"
+	# a secretGenerator `envs` file in SOPS dotenv format is decrypted before the build
+	ks sopsenv ./sopsenv \
+		'decryption:' \
+		'  provider: sops' \
+		'  secretRef:' \
+		'    name: sops-keys'
+	wait_ks sopsenv True ReconciliationSucceeded
+	run -0 k get secrets -n default -o json
+	python3 -c '
+import json, sys, base64
+items = [s for s in json.load(sys.stdin)["items"] if s["metadata"]["name"].startswith("env-gen-")]
+assert len(items) == 1, [s["metadata"]["name"] for s in items]
+d = {k: base64.b64decode(v).decode() for k, v in items[0]["data"].items()}
+assert d == {"DB_USER": "app", "DB_PASSWORD": sys.argv[1], "PLAIN": "visible"}, sorted(d)
+' "$ENV_PLAIN" <<<"$output"
 }
 
 @test "SOPS: without secretRef the --sops-age-secret Secret provides the age keys" {
@@ -340,7 +368,7 @@ secret() { k get secret "$1" -n default -o jsonpath="{.data.$2}" | base64 -d; }
 @test "no secret value in the controller's log or in Kustomization statuses" {
 	local v b
 	run -0 k get kustomizations -A -o yaml
-	for v in "$AGE_PLAIN" "$PGP_PLAIN" "$SUBST_SECRET" "$GEN_PLAIN" "$ECC_PLAIN"; do
+	for v in "$AGE_PLAIN" "$PGP_PLAIN" "$SUBST_SECRET" "$GEN_PLAIN" "$ECC_PLAIN" "$ENV_PLAIN"; do
 		[[ "$output" != *"$v"* ]] || { echo "status holds $v"; false; }
 		b=$(printf '%s' "$v" | base64 -w0)
 		for f in "$W/kc.log"; do
@@ -360,7 +388,7 @@ secret() { k get secret "$1" -n default -o jsonpath="{.data.$2}" | base64 -d; }
 	[ -z "$output" ] || { echo "$output"; false; }
 	# and still no plaintext in the log after shutdown
 	local v
-	for v in "$AGE_PLAIN" "$PGP_PLAIN" "$SUBST_SECRET" "$GEN_PLAIN" "$ECC_PLAIN"; do
+	for v in "$AGE_PLAIN" "$PGP_PLAIN" "$SUBST_SECRET" "$GEN_PLAIN" "$ECC_PLAIN" "$ENV_PLAIN"; do
 		! grep -qF -- "$v" "$W/kc.log" || { echo "$v in the log"; false; }
 	done
 }
