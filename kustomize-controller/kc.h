@@ -18,6 +18,8 @@ typedef struct kc_ctx {
 	int http_retry;                /* --http-retry */
 	bool no_remote_bases;          /* --no-remote-bases */
 	bool no_cross_namespace_refs;  /* --no-cross-namespace-refs */
+	const char *sops_age_secret;   /* --sops-age-secret (in $RUNTIME_NAMESPACE) */
+	const char *watch_configs_selector; /* --watch-configs-label-selector */
 	rt_controller *ks;             /* the Kustomization controller */
 	const app_strings *override_managers; /* --override-manager */
 	int concurrent_ssa;            /* --concurrent-ssa */

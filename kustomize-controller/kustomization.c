@@ -18,6 +18,7 @@
 #include "eddy/mem.h"
 #include "eddy/yml.h"
 #include "kc.h"
+#include "kc_build.h"
 
 #define KIND "Kustomization"
 #define API "kustomize.toolkit.fluxcd.io/v1"
@@ -767,7 +768,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 
 	/* build */
 	k = kustomization_for(path, spec, &e);
-	if (!k || yml_emit(&kbuf, k, &e) < 0) {
+	if (!k || kc_decrypt_sources(ctx, obj, root, path, k, &e) < 0 ||
+	    yml_emit(&kbuf, k, &e) < 0) {
 		snprintf(e.reason, sizeof e.reason, "BuildFailed");
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
@@ -777,6 +779,13 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	if (kz_build(&ko, root, path, &objs, &e) < 0) {
 		err_prefix(&e, "kustomize build failed");
 		snprintf(e.reason, sizeof e.reason, "BuildFailed");
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
+	/* decryption and postBuild substitution (decrypt.c, postbuild.c) */
+	if (kc_decrypt(ctx, obj, objs, &e) < 0 ||
+	    kc_postbuild(ctx, obj, objs, kc_strict_substitutions(kc->a->cfg.feature_gates),
+		    &e) < 0) {
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
 	}
