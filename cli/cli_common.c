@@ -162,6 +162,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			{"--for", NULL, offsetof(cli_opts, for_)},
 			{"--api-version", NULL, offsetof(cli_opts, api_version)},
 			{"--status-selector", NULL, offsetof(cli_opts, status_selector)},
+			{"--path", NULL, offsetof(cli_opts, path)},
 		};
 		bool done = false;
 		for (size_t j = 0; j < sizeof(sf) / sizeof(sf[0]) && !done; j++) {
