@@ -230,7 +230,8 @@ static dop *edit_script(const lines *a, const lines *b, size_t *nops)
 			for (size_t j = m; j-- > 0;)
 				AT(i, j) = !strcmp(a->v[pre + i], b->v[pre + j]) ?
 					(uint16_t)(AT(i + 1, j + 1) + 1) :
-					(AT(i + 1, j) >= AT(i, j + 1) ? AT(i + 1, j) : AT(i, j + 1));
+					(AT(i + 1, j) >= AT(i, j + 1) ? AT(i + 1, j) :
+					 AT(i, j + 1));
 		size_t i = 0, j = 0;
 		while (i < n || j < m) {
 			if (i < n && j < m && !strcmp(a->v[pre + i], b->v[pre + j])) {

@@ -592,8 +592,9 @@ static void progress_show(progress *p, const char *what)
 {
 	int64_t el = (now_ms() - p->start) / 1000;
 	if (p->tty) {
-		fprintf(stderr, "\r\033[K%s◎%s waiting for %s (%llds)", cli_color(2) ? "\033[33m" : "",
-			cli_color(2) ? "\033[0m" : "", what, (long long)el);
+		bool c = cli_color(2);
+		fprintf(stderr, "\r\033[K%s◎%s waiting for %s (%llds)", c ? "\033[33m" : "",
+			c ? "\033[0m" : "", what, (long long)el);
 		fflush(stderr);
 		p->line_open = true;
 	} else if (strcmp(p->last, what) != 0 || now_ms() - p->last_print > 15000) {
@@ -956,8 +957,8 @@ static int install_crds(kube_client *k, const char *dir, progress *pg)
 	for (int i = 0; rc == 0 && i < count; i++) {
 		for (;;) {
 			err e = {0};
-			cJSON *o = kube_get(k, "apiextensions.k8s.io/v1", "CustomResourceDefinition",
-				NULL, crd_names[i], NULL, &e);
+			cJSON *o = kube_get(k, "apiextensions.k8s.io/v1",
+				"CustomResourceDefinition", NULL, crd_names[i], NULL, &e);
 			const char *m;
 			const char *s = o ? cli_condition(o, "Established", &m) : NULL;
 			bool ok = s && !strcmp(s, "True");
@@ -966,8 +967,8 @@ static int install_crds(kube_client *k, const char *dir, progress *pg)
 				break;
 			if (now_ms() > until) {
 				progress_end(pg);
-				cli_failure("CustomResourceDefinition %s is not Established after 30s",
-					crd_names[i]);
+				cli_failure("CustomResourceDefinition %s is not Established "
+					    "after 30s", crd_names[i]);
 				rc = -1;
 				break;
 			}
@@ -1026,7 +1027,11 @@ static int prepare_repo(sandbox *sb, char **name, char **branch, char **workdir)
 	char *prev = info_read(sb, "repo-name");
 	char *prevb = info_read(sb, "repo-branch");
 	char *prevw = info_read(sb, "repo-workdir");
-	if (prev && prevb) {
+	char *prevs = info_read(sb, "repo-source");
+	char *source = sb->repo_arg ? abs_path(sb->repo_arg) : xstrdup("example");
+	bool same = prevs && !strcmp(prevs, source);
+	free(prevs);
+	if (prev && prevb && same) {
 		char *bare = xasprintf("%s/%s.git", gitroot, prev);
 		bool ok = is_dir(bare);
 		free(bare);
@@ -1035,6 +1040,7 @@ static int prepare_repo(sandbox *sb, char **name, char **branch, char **workdir)
 			*branch = prevb;
 			*workdir = prevw;
 			free(gitroot);
+			free(source);
 			cli_action("reusing the repository %s/git/%s.git (remove %s to start over)",
 				sb->dir, *name, sb->dir);
 			return 0;
@@ -1070,6 +1076,8 @@ static int prepare_repo(sandbox *sb, char **name, char **branch, char **workdir)
 		const char *base = strrchr(src, '/');
 		*name = xstrdup(base && base[1] ? base + 1 : "repo");
 		bare = xasprintf("%s/%s.git", gitroot, *name);
+		const char *rm[] = {"rm", "-rf", bare, NULL};
+		run(rm, NULL, NULL);
 		const char *cl[] = {"git", "clone", "-q", "--bare", src, bare, NULL};
 		if (run_or_say(cl, NULL, "cloning the repository") < 0)
 			goto out;
@@ -1085,10 +1093,8 @@ static int prepare_repo(sandbox *sb, char **name, char **branch, char **workdir)
 		*branch = xstrdup("main");
 		*workdir = xasprintf("%s/repo", sb->dir);
 		bare = xasprintf("%s/demo-app.git", gitroot);
-		if (is_dir(*workdir)) {
-			const char *rm[] = {"rm", "-rf", *workdir, NULL};
-			run(rm, NULL, NULL);
-		}
+		const char *rm[] = {"rm", "-rf", *workdir, bare, NULL};
+		run(rm, NULL, NULL);
 		char *srcdot = xasprintf("%s/.", ex);
 		mkdirs(*workdir);
 		const char *cp[] = {"cp", "-R", srcdot, *workdir, NULL};
@@ -1122,6 +1128,7 @@ static int prepare_repo(sandbox *sb, char **name, char **branch, char **workdir)
 		NULL};
 	if (run_or_say(c1, NULL, "git config") < 0 || run_or_say(c2, NULL, "git config") < 0)
 		goto out;
+	info_write(sb, "repo-source", source);
 	info_write(sb, "repo-name", *name);
 	info_write(sb, "repo-branch", *branch);
 	info_write(sb, "repo-workdir", *workdir ? *workdir : sb->repo_arg ? src : "");
@@ -1129,6 +1136,7 @@ static int prepare_repo(sandbox *sb, char **name, char **branch, char **workdir)
 		*workdir = xstrdup(src);
 	rc = 0;
 out:
+	free(source);
 	free(src);
 	free(bare);
 	free(gitroot);
@@ -1306,8 +1314,8 @@ static int do_up(sandbox *sb)
 		free(p);
 		if (!ok) {
 			cli_failure("%s not found next to eddy in %s; build everything with "
-				    "'cmake --build build' (eddy runs its sibling binaries)", need[i],
-				    sb->bindir);
+				    "'cmake --build build' (eddy runs its sibling binaries)",
+				    need[i], sb->bindir);
 			return 1;
 		}
 	}
@@ -1470,8 +1478,8 @@ static int do_status(sandbox *sb)
 			if (i == C_API) {
 				kube_client *k = client_for(kcfg);
 				err e = {0};
-				cJSON *o = k ? kube_get(k, "v1", "Namespace", NULL, "flux-system", NULL,
-					&e) : NULL;
+				cJSON *o = k ? kube_get(k, "v1", "Namespace", NULL, "flux-system",
+					NULL, &e) : NULL;
 				health = o || (k && kube_errkind_of(&e) != KUBE_ETRANSPORT) ?
 					"serving" : "not answering";
 				cJSON_Delete(o);
@@ -1523,8 +1531,8 @@ static int do_status(sandbox *sb)
 			printf("\n");
 			err e = {0};
 			kube_opts lo = {0};
-			cJSON *list = kube_list(k, "kustomize.toolkit.fluxcd.io/v1", "Kustomization",
-				&lo, &e);
+			cJSON *list = kube_list(k, "kustomize.toolkit.fluxcd.io/v1",
+				"Kustomization", &lo, &e);
 			const cJSON *o;
 			cJSON_ArrayForEach(o, yml_get_path(list, "items")) {
 				const char *m;
@@ -1550,7 +1558,8 @@ static int do_status(sandbox *sb)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Run eddy-apiserver, a Git server and the controllers locally for a Git repository.\n\n"
+		"Run eddy-apiserver, a Git server and the controllers locally for a Git "
+		"repository.\n\n"
 		"Usage:\n"
 		"  eddy sandbox up [--repo PATH] [--path DIR] [--dir DIR] [--timeout 3m]\n"
 		"  eddy sandbox status [--dir DIR]\n"
@@ -1603,7 +1612,8 @@ int cmd_sandbox(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else {
-			cli_failure("unknown flag or argument \"%s\"; run 'eddy sandbox --help'", a);
+			cli_failure("unknown flag or argument \"%s\"; run 'eddy sandbox --help'",
+				a);
 			return 2;
 		}
 		if (eq) {

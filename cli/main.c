@@ -14,10 +14,9 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Command line utility for Eddy, a Flux-compatible GitOps toolkit.\n\n"
 		     "Usage:\n  eddy [command]\n\nAvailable Commands:\n"
-		     "  build       Build a Kustomization locally (build kustomization NAME --path DIR)\n"
+		     "  build       Build a Kustomization locally (build ks NAME --path DIR)\n"
 		     "  check       Check the API server and the Flux CRDs\n"
-		     "  diff        Diff a local build against the cluster (diff kustomization NAME\n"
-		     "              --path DIR; exit 1 when they differ)\n"
+		     "  diff        Diff a local build with the cluster (diff ks NAME --path DIR)\n"
 		     "  events      Display Kubernetes events of Flux objects\n"
 		     "  export      Export Flux objects as YAML (export KIND NAME | --all)\n"
 		     "  get         Get the status of Flux objects (get all, get ks, ...)\n"
