@@ -81,6 +81,13 @@ running() { # pid: alive and not a zombie
 	[[ "$output" == *"staging "*"demo"* ]]
 	[[ "$output" == *"production "*"demo"* ]]
 	[ "$(k -n production get deploy demo -o jsonpath='{.spec.replicas}')" = 3 ]
+	# eddy-apiserver --simulate-workloads rolls Deployments out
+	for _ in $(seq 50); do
+		[ "$(k -n production get deploy demo -o jsonpath='{.status.readyReplicas}')" = 3 ] &&
+			break
+		sleep 0.1
+	done
+	[ "$(k -n production get deploy demo -o jsonpath='{.status.readyReplicas}')" = 3 ]
 	[ "$(k -n staging get deploy demo -o jsonpath='{.metadata.labels.environment}')" = staging ]
 	[ "$(k -n staging get cm demo-config -o jsonpath='{.data.PODINFO_UI_MESSAGE}')" = \
 	  "hello from staging" ]
@@ -295,6 +302,8 @@ running() { # pid: alive and not a zombie
 		[ -z "$(ss -ltnH "sport = :$p")" ]
 	done
 	[ ! -e "$SB/run/eddy-apiserver" ]
+	# and they all stopped cleanly (in the sanitizer build: no leak, no error report)
+	if grep -l 'Sanitizer\|runtime error:' "$SB"/logs/*.log; then false; fi
 	run "$EDDY_BIN/eddy" sandbox status --dir "$SB"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no sandbox in $SB; start one with 'eddy sandbox up --dir $SB'"* ]]
@@ -337,4 +346,32 @@ running() { # pid: alive and not a zombie
 	run "$EDDY_BIN/eddy" sandbox up --bogus
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"unknown flag"* ]]
+}
+
+@test "sandbox up: a component that dies is reported with its log and everything stops" {
+	local d="$BATS_TEST_TMPDIR/sb3" fake="$BATS_TEST_TMPDIR/fake-lighttpd"
+	printf '#!/bin/sh\necho "fake lighttpd: cannot bind, address in use" >&2\nexit 1\n' >"$fake"
+	chmod +x "$fake"
+	run timeout 60 env EDDY_LIGHTTPD="$fake" "$EDDY_BIN/eddy" sandbox up --dir "$d"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"✗ git-server exited"* ]]
+	[[ "$output" == *"fake lighttpd: cannot bind, address in use"* ]]
+	[[ "$output" == *"run 'eddy sandbox up --dir $d' again"* ]]
+	# what had started (eddy-apiserver) was stopped again
+	[ ! -e "$d/run/eddy-apiserver" ]
+	[ ! -e "$d/run/git-server" ]
+}
+
+@test "sandbox up: missing CRDs and binaries are errors that say what to do" {
+	run env EDDY_CRD_DIR="$BATS_TEST_TMPDIR/none" "$EDDY_BIN/eddy" sandbox up \
+		--dir "$BATS_TEST_TMPDIR/sb4"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"the CRDs (config/crd) were not found"*"set EDDY_CRD_DIR"* ]]
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cp "$EDDY_BIN/eddy" "$BATS_TEST_TMPDIR/bin/"
+	run "$BATS_TEST_TMPDIR/bin/eddy" sandbox up --dir "$BATS_TEST_TMPDIR/sb4"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"eddy-apiserver not found next to eddy in $BATS_TEST_TMPDIR/bin"* ]]
 }
