@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "embedded.h"
 #include "eddy/buf.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
@@ -126,36 +127,35 @@ static char *self_dir(void)
 	return xstrdup(exe);
 }
 
-/* The first candidate directory that exists (allocated), or NULL. */
-static char *find_dir(const char *env, const char *bindir, const char *const *rel)
+/* Directory overrides of the embedded files (cli/embedded.h): *out is NULL when env is unset
+ * (use the embedded copy); -1 when it is set but not a directory. */
+static int env_dir(const char *env, char **out)
 {
-	const char *v = env ? getenv(env) : NULL;
-	if (v && *v)
-		return is_dir(v) ? abs_path(v) : NULL;
-	for (; *rel; rel++) {
-		char *p = xasprintf("%s/%s", bindir, *rel);
-		char real[PATH_MAX];
-		if (is_dir(p) && realpath(p, real)) {
-			free(p);
-			return xstrdup(real);
-		}
-		free(p);
+	const char *v = getenv(env);
+	*out = NULL;
+	if (!v || !*v)
+		return 0;
+	if (!is_dir(v))
+		return -1;
+	*out = abs_path(v);
+	return 0;
+}
+
+/* Writes data to path, creating its parent directories. */
+static int write_file(const char *path, const unsigned char *data, size_t len)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		mkdirs(dir);
 	}
-	return NULL;
-}
-
-static char *crd_dir(const char *bindir)
-{
-	static const char *const rel[] = {"../share/eddy/crd", "../../config/crd",
-		"../config/crd", NULL};
-	return find_dir("EDDY_CRD_DIR", bindir, rel);
-}
-
-static char *example_dir(const char *bindir)
-{
-	static const char *const rel[] = {"../share/eddy/examples/demo-app",
-		"../../examples/demo-app", "../examples/demo-app", NULL};
-	return find_dir("EDDY_EXAMPLE_DIR", bindir, rel);
+	free(dir);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	size_t w = fwrite(data, 1, len, f);
+	return fclose(f) == 0 && w == len ? 0 : -1;
 }
 
 static int free_port(sandbox *sb)
@@ -905,52 +905,83 @@ static int apply_obj(kube_client *k, const cJSON *o, err *e)
 	return 0;
 }
 
-static int install_crds(kube_client *k, const char *dir, progress *pg)
+#define MAX_CRDS 64
+
+/* Applies the objects of one YAML file, remembering the CRD names. */
+static int apply_crd_file(kube_client *k, const char *label, const char *data, size_t len,
+	char **crd_names, int *count)
 {
-	DIR *d = opendir(dir);
-	if (!d) {
-		cli_failure("cannot read the CRDs in %s: %s", dir, strerror(errno));
+	err e = {0};
+	cJSON *docs = yml_parse_stream(data, len, NULL, &e);
+	if (!docs) {
+		cli_failure("cannot read %s: %s", label, e.msg);
 		return -1;
 	}
-	char *names[64];
-	int n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) && n < 64) {
-		size_t l = strlen(de->d_name);
-		if (l > 5 && !strcmp(de->d_name + l - 5, ".yaml"))
-			names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, (size_t)n, sizeof *names, cmp_str);
-	int rc = 0, count = 0;
-	char **crd_names = xcalloc(64, sizeof *crd_names);
-	for (int i = 0; i < n; i++) {
-		char *p = xasprintf("%s/%s", dir, names[i]);
-		buf b;
-		buf_init(&b, 16u << 20);
-		err e = {0};
-		cJSON *docs = NULL;
-		if (read_all(p, &b) < 0 || !(docs = yml_parse_stream(b.data ? b.data : "", b.len,
-			NULL, &e))) {
-			cli_failure("cannot read %s: %s", p, e.msg[0] ? e.msg : strerror(errno));
+	int rc = 0;
+	const cJSON *o;
+	cJSON_ArrayForEach(o, docs) {
+		if (!cJSON_IsObject(o))
+			continue;
+		if (apply_obj(k, o, &e) < 0) {
+			cli_failure("cannot install %s: %s", label, e.msg);
 			rc = -1;
+			break;
 		}
-		const cJSON *o;
-		cJSON_ArrayForEach(o, docs) {
-			if (rc < 0 || !cJSON_IsObject(o))
+		if (*count < MAX_CRDS)
+			crd_names[(*count)++] = xstrdup(kube_obj_name(o) ? kube_obj_name(o) : "");
+	}
+	cJSON_Delete(docs);
+	return rc;
+}
+
+/* Installs the CRDs of dir (every *.yaml), or the embedded ones when dir is NULL, and waits
+ * for them to be Established. */
+static int install_crds(kube_client *k, const char *dir, progress *pg)
+{
+	int rc = 0, count = 0;
+	char **crd_names = xcalloc(MAX_CRDS, sizeof *crd_names);
+	if (!dir) {
+		for (unsigned i = 0; rc == 0 && i < eddy_embedded_count; i++) {
+			const eddy_embedded_file *f = &eddy_embedded[i];
+			size_t l = strlen(f->path);
+			if (strncmp(f->path, "config/crd/", 11) || l < 5 ||
+			    strcmp(f->path + l - 5, ".yaml"))
 				continue;
-			if (apply_obj(k, o, &e) < 0) {
-				cli_failure("cannot install %s: %s", names[i], e.msg);
-				rc = -1;
-			} else if (count < 64) {
-				crd_names[count++] = xstrdup(kube_obj_name(o) ? kube_obj_name(o) :
-					"");
-			}
+			rc = apply_crd_file(k, f->path, (const char *)f->data, f->len, crd_names,
+				&count);
 		}
-		cJSON_Delete(docs);
-		buf_release(&b);
-		free(p);
-		free(names[i]);
+	} else {
+		DIR *d = opendir(dir);
+		if (!d) {
+			cli_failure("cannot read the CRDs in %s: %s", dir, strerror(errno));
+			free(crd_names);
+			return -1;
+		}
+		char *names[MAX_CRDS];
+		int n = 0;
+		struct dirent *de;
+		while ((de = readdir(d)) && n < MAX_CRDS) {
+			size_t l = strlen(de->d_name);
+			if (l > 5 && !strcmp(de->d_name + l - 5, ".yaml"))
+				names[n++] = xstrdup(de->d_name);
+		}
+		closedir(d);
+		qsort(names, (size_t)n, sizeof *names, cmp_str);
+		for (int i = 0; i < n; i++) {
+			char *p = xasprintf("%s/%s", dir, names[i]);
+			buf b;
+			buf_init(&b, 16u << 20);
+			if (rc == 0 && read_all(p, &b) < 0) {
+				cli_failure("cannot read %s: %s", p, strerror(errno));
+				rc = -1;
+			}
+			if (rc == 0)
+				rc = apply_crd_file(k, p, b.data ? b.data : "", b.len, crd_names,
+					&count);
+			buf_release(&b);
+			free(p);
+			free(names[i]);
+		}
 	}
 	/* wait for every CRD to be Established */
 	int64_t until = now_ms() + 30000;
@@ -983,7 +1014,8 @@ static int install_crds(kube_client *k, const char *dir, progress *pg)
 	free(crd_names);
 	if (rc == 0) {
 		progress_end(pg);
-		cli_success("installed %d CustomResourceDefinitions from %s", count, dir);
+		cli_success("installed %d CustomResourceDefinitions (%s)", count,
+			dir ? dir : "embedded in eddy");
 	}
 	return rc;
 }
@@ -1083,10 +1115,10 @@ static int prepare_repo(sandbox *sb, char **name, char **branch, char **workdir)
 			goto out;
 		cli_success("cloned %s (branch %s) into %s", src, *branch, bare);
 	} else {
-		char *ex = example_dir(sb->bindir);
-		if (!ex) {
-			cli_failure("the example repository (examples/demo-app) was not found next "
-				    "to %s; set EDDY_EXAMPLE_DIR or pass --repo PATH", sb->bindir);
+		char *ex = NULL;
+		if (env_dir("EDDY_EXAMPLE_DIR", &ex) < 0) {
+			cli_failure("EDDY_EXAMPLE_DIR=%s is not a directory; unset it to use the "
+				    "example built into eddy", getenv("EDDY_EXAMPLE_DIR"));
 			goto out;
 		}
 		*name = xstrdup("demo-app");
@@ -1095,12 +1127,28 @@ static int prepare_repo(sandbox *sb, char **name, char **branch, char **workdir)
 		bare = xasprintf("%s/demo-app.git", gitroot);
 		const char *rm[] = {"rm", "-rf", *workdir, bare, NULL};
 		run(rm, NULL, NULL);
-		char *srcdot = xasprintf("%s/.", ex);
 		mkdirs(*workdir);
-		const char *cp[] = {"cp", "-R", srcdot, *workdir, NULL};
-		int r = run_or_say(cp, NULL, "copying the example");
-		free(srcdot);
-		free(ex);
+		int r = 0;
+		if (ex) {
+			char *srcdot = xasprintf("%s/.", ex);
+			const char *cp[] = {"cp", "-R", srcdot, *workdir, NULL};
+			r = run_or_say(cp, NULL, "copying the example");
+			free(srcdot);
+			free(ex);
+		} else {
+			static const char pfx[] = "examples/demo-app/";
+			for (unsigned i = 0; r == 0 && i < eddy_embedded_count; i++) {
+				const eddy_embedded_file *f = &eddy_embedded[i];
+				if (strncmp(f->path, pfx, sizeof pfx - 1))
+					continue;
+				char *p = xasprintf("%s/%s", *workdir, f->path + sizeof pfx - 1);
+				if (write_file(p, f->data, f->len) < 0) {
+					cli_failure("cannot write %s: %s", p, strerror(errno));
+					r = -1;
+				}
+				free(p);
+			}
+		}
 		if (r < 0)
 			goto out;
 		const char *g1[] = {"git", GIT_ID[0], GIT_ID[1], GIT_ID[2], GIT_ID[3], GIT_ID[4],
@@ -1319,10 +1367,11 @@ static int do_up(sandbox *sb)
 			return 1;
 		}
 	}
-	char *crds = crd_dir(sb->bindir);
-	if (!crds) {
-		cli_failure("the CRDs (config/crd) were not found from %s; set EDDY_CRD_DIR to a "
-			    "directory of CRD YAML files", sb->bindir);
+	char *crds = NULL; /* NULL: the CRDs embedded in eddy */
+	if (env_dir("EDDY_CRD_DIR", &crds) < 0) {
+		cli_failure("EDDY_CRD_DIR=%s is not a directory; set it to a directory of CRD "
+			    "YAML files, or unset it to use the CRDs built into eddy",
+			getenv("EDDY_CRD_DIR"));
 		return 1;
 	}
 	const char *git[] = {"git", "--version", NULL};

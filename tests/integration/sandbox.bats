@@ -69,6 +69,8 @@ running() { # pid: alive and not a zombie
 		[ -s "$SB/run/$f" ]
 		[ -f "$SB/logs/$f.log" ]
 	done
+	# the example served is examples/demo-app (embedded in eddy at build time)
+	diff -r -x .git "$EDDY_SRC/examples/demo-app" "$SB/repo"
 }
 
 @test "kubectl with the printed kubeconfig lists the application" {
@@ -367,11 +369,27 @@ running() { # pid: alive and not a zombie
 	run env EDDY_CRD_DIR="$BATS_TEST_TMPDIR/none" "$EDDY_BIN/eddy" sandbox up \
 		--dir "$BATS_TEST_TMPDIR/sb4"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"the CRDs (config/crd) were not found"*"set EDDY_CRD_DIR"* ]]
+	[[ "$output" == *"EDDY_CRD_DIR=$BATS_TEST_TMPDIR/none is not a directory"* ]]
 	mkdir -p "$BATS_TEST_TMPDIR/bin"
 	cp "$EDDY_BIN/eddy" "$BATS_TEST_TMPDIR/bin/"
 	run "$BATS_TEST_TMPDIR/bin/eddy" sandbox up --dir "$BATS_TEST_TMPDIR/sb4"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"eddy-apiserver not found next to eddy in $BATS_TEST_TMPDIR/bin"* ]]
+}
+
+@test "an installed eddy (binaries copied elsewhere) needs no source tree" {
+	local bin="$BATS_TEST_TMPDIR/inst/bin" d="$BATS_TEST_TMPDIR/sb5" b
+	mkdir -p "$bin"
+	for b in eddy eddy-apiserver source-controller kustomize-controller; do
+		cp "$EDDY_BIN/$b" "$bin/"
+	done
+	cd "$BATS_TEST_TMPDIR"
+	run timeout 120 "$bin/eddy" sandbox up --dir "$d"
+	echo "$output"
+	local ok=$status
+	"$bin/eddy" sandbox down --dir "$d"
+	[ "$ok" -eq 0 ]
+	[[ "$output" == *"CustomResourceDefinitions (embedded in eddy)"* ]]
+	[[ "$output" == *"  Deployment/production/demo"* ]]
 }
