@@ -180,6 +180,27 @@ running() { # pid: alive and not a zombie
 	[ "$status" -eq 0 ]
 }
 
+@test "eddy diff kustomization never prints Secret values" {
+	printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: staging\ndata:\n  password: %s\n  user: %s\n' \
+		"$(printf old-pass | base64)" "$(printf admin | base64)" | k apply -f - >/dev/null
+	printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\ndata:\n  password: %s\n  user: %s\n' \
+		"$(printf new-pass | base64)" "$(printf admin | base64)" >"$SB/repo/apps/staging/creds.yaml"
+	sed -i 's/^- namespace.yaml$/- namespace.yaml\n- creds.yaml/' \
+		"$SB/repo/apps/staging/kustomization.yaml"
+	run eddy diff ks staging --path "$SB/repo/apps/staging"
+	echo "$output"
+	git -C "$SB/repo" checkout -q -- apps/staging
+	rm -f "$SB/repo/apps/staging/creds.yaml"
+	k -n staging delete secret creds >/dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"► Secret/staging/creds drifted"* ]]
+	[[ "$output" == *"-  password: '*** (before)'"* ]]
+	[[ "$output" == *"+  password: '*** (after)'"* ]]
+	[[ "$output" != *"$(printf old-pass | base64)"* ]]
+	[[ "$output" != *"$(printf new-pass | base64)"* ]]
+	[[ "$output" != *"$(printf admin | base64)"* ]]
+}
+
 @test "eddy diff and build: errors say what to do and exit 2" {
 	run eddy diff ks staging
 	[ "$status" -eq 2 ]
