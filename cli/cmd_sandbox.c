@@ -266,6 +266,25 @@ static bool is_ours(const comp_state *c)
 	return !strncmp(exe, c->exe, l) && (exe[l] == 0 || exe[l] == ' ');
 }
 
+/* Whether the last 16 KiB of a log contain s. */
+static bool log_mentions(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fseek(f, 0, SEEK_END) == 0) {
+		long size = ftell(f);
+		fseek(f, size > 16384 ? size - 16384 : 0, SEEK_SET);
+	}
+	char *blk = xmalloc(16385);
+	size_t n = fread(blk, 1, 16384, f);
+	fclose(f);
+	blk[n] = 0;
+	bool found = strstr(blk, s) != NULL;
+	free(blk);
+	return found;
+}
+
 static void print_tail(const char *path, int lines)
 {
 	FILE *f = fopen(path, "r");
@@ -680,6 +699,9 @@ static int check_alive(sandbox *sb, int i, progress *pg)
 	progress_end(pg);
 	cli_failure("%s exited (pid %d); see its log %s", COMP[i], (int)c->pid, c->log);
 	print_tail(c->log, 15);
+	if (log_mentions(c->log, "in use"))
+		fprintf(stderr, "  a port it was given was taken meanwhile by another process; "
+				"'eddy sandbox up' picks new free ports each time\n");
 	fprintf(stderr, "  fix the cause, then run 'eddy sandbox up --dir %s' again\n", sb->dir);
 	return -1;
 }

@@ -380,6 +380,7 @@ running() { # pid: alive and not a zombie
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"✗ git-server exited"* ]]
 	[[ "$output" == *"fake lighttpd: cannot bind, address in use"* ]]
+	[[ "$output" == *"a port it was given was taken meanwhile"* ]]
 	[[ "$output" == *"run 'eddy sandbox up --dir $d' again"* ]]
 	# what had started (eddy-apiserver) was stopped again
 	[ ! -e "$d/run/eddy-apiserver" ]
