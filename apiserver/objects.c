@@ -783,6 +783,21 @@ static void builtin_defaults(const api_type *ty, cJSON *obj)
 		const char *t = jstr(spec, "type");
 		if (!t || !*t)
 			set_str(spec, "type", "ClusterIP");
+		t = jstr(spec, "type");
+		const char *ip = jstr(spec, "clusterIP");
+		if ((!ip || !*ip) && t && strcmp(t, "ExternalName") != 0) {
+			/* A stable address from the name (no allocator: collisions are harmless
+			 * without a network). */
+			uint32_t h = 2166136261u;
+			for (const char *q = jstr(meta_of(obj), "name"); q && *q; q++)
+				h = (h ^ (unsigned char)*q) * 16777619u;
+			char ipb[32];
+			snprintf(ipb, sizeof ipb, "10.96.%u.%u", (h >> 8) & 0xff, (h & 0xff) | 1);
+			set_str(spec, "clusterIP", ipb);
+			cJSON_DeleteItemFromObjectCaseSensitive(spec, "clusterIPs");
+			cJSON *ips = cJSON_AddArrayToObject(spec, "clusterIPs");
+			cJSON_AddItemToArray(ips, cJSON_CreateString(ipb));
+		}
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(spec, "ports")) {
 			if (!cJSON_IsObject(p))
 				continue;
