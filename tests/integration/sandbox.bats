@@ -90,6 +90,8 @@ running() { # pid: alive and not a zombie
 		sleep 0.1
 	done
 	[ "$(k -n production get deploy demo -o jsonpath='{.status.readyReplicas}')" = 3 ]
+	# the example's Kustomizations wait for their workloads (wait: true)
+	[ "$(ks_field production '{.status.conditions[?(@.type=="Healthy")].status}')" = True ]
 	[ "$(k -n staging get deploy demo -o jsonpath='{.metadata.labels.environment}')" = staging ]
 	[ "$(k -n staging get cm demo-config -o jsonpath='{.data.PODINFO_UI_MESSAGE}')" = \
 	  "hello from staging" ]
