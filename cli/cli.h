@@ -4,7 +4,8 @@
  * Flags follow the flux CLI and are accepted before or after the subcommand: --kubeconfig,
  * --context, -n/--namespace (default $FLUX_SYSTEM_NAMESPACE or "flux-system"),
  * -A/--all-namespaces, -o/--output json|yaml, --with-source, --timeout DURATION, --wait[=bool],
- * --for Kind/name, --api-version (trace), --path DIR (build, diff),
+ * --for Kind/name, --api-version (trace), --path DIR, --kustomization-file FILE and
+ * --dry-run (build, diff),
  * --status-selector COND=STATUS (get). Messages go to stderr in flux's style (► action,
  * ✔ success, ◎ waiting, ✗ failure), coloured only when stderr is a terminal and NO_COLOR is
  * unset; tables and -o output go to stdout. Every command returns its process exit status
@@ -24,7 +25,9 @@ typedef struct cli_opts {
 	const char *kubeconfig, *context, *ns, *output, *for_, *api_version;
 	const char *status_selector; /* get: "ready=false" */
 	const char *path;            /* build/diff: --path DIR */
+	const char *ks_file;         /* build/diff: --kustomization-file FILE */
 	bool all_ns, with_source, wait, help;
+	bool dry_run;                /* build: --dry-run (no cluster) */
 	int64_t timeout_ms;
 	const char *args[CLI_MAX_ARGS]; /* positional arguments after the command */
 	int nargs;

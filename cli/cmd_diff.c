@@ -1,7 +1,9 @@
 /* eddy build kustomization NAME --path DIR and eddy diff kustomization NAME --path DIR, as the
  * flux CLI: fetch the Kustomization from the cluster, build DIR with its spec the way
  * kustomize-controller would (eddy/ksbuild.h), then print the objects (build) or compare each
- * one with a server-side dry-run apply (diff).
+ * one with a server-side dry-run apply (diff). --kustomization-file FILE takes the spec from
+ * a local YAML file instead (the status, for prune, still from the cluster); build
+ * --dry-run with it needs no cluster at all.
  *
  * diff prints, on stdout, one line per changed object and a unified diff of its YAML (the
  * cluster's object against the dry-run result, without status and without metadata other than
@@ -75,6 +77,47 @@ static void local_release(local *l)
 	kube_client_free(l->kc);
 }
 
+/* The Kustomization NAME (namespace ns, or none given) of a local YAML file, or NULL after
+ * printing why. */
+static cJSON *ks_from_file(const char *file, const char *name, const char *ns)
+{
+	FILE *f = fopen(file, "rb");
+	if (!f) {
+		cli_failure("cannot read --kustomization-file %s: %s", file, strerror(errno));
+		return NULL;
+	}
+	buf b;
+	buf_init(&b, (size_t)16 << 20);
+	char tmp[8192];
+	size_t n;
+	int rc = 0;
+	while (rc == 0 && (n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		rc = buf_add(&b, tmp, n);
+	fclose(f);
+	err e = {0};
+	cJSON *docs = rc == 0 ? yml_parse_stream(b.data ? b.data : "", b.len, NULL, &e) : NULL;
+	buf_release(&b);
+	if (!docs) {
+		cli_failure("cannot parse --kustomization-file %s: %s", file,
+			rc ? "larger than 16 MiB" : e.msg);
+		return NULL;
+	}
+	cJSON *found = NULL, *d;
+	cJSON_ArrayForEach(d, docs) {
+		const char *kind = yml_get_string(d, "kind");
+		const char *dns = kube_obj_namespace(d);
+		if (kind && !strcmp(kind, "Kustomization") && kube_obj_name(d) &&
+		    !strcmp(kube_obj_name(d), name) && (!dns || !*dns || !strcmp(dns, ns))) {
+			found = cJSON_Duplicate(d, 1);
+			break;
+		}
+	}
+	cJSON_Delete(docs);
+	if (!found)
+		cli_failure("no Kustomization named '%s' in namespace '%s' in %s", name, ns, file);
+	return found;
+}
+
 /* Parses "kustomization NAME --path DIR", fetches and builds. Returns 0, or the exit status
  * (after printing the error). */
 static int local_build(int argc, char **argv, cli_opts *o, local *l, const char *verb)
@@ -85,7 +128,8 @@ static int local_build(int argc, char **argv, cli_opts *o, local *l, const char 
 	if (o->help || o->nargs < 1) {
 		FILE *out = o->help ? stdout : stderr;
 		fprintf(out, "Usage: eddy %s kustomization NAME --path DIR [-n NAMESPACE] "
-			     "[--kubeconfig PATH] [--context NAME]\n", verb);
+			     "[--kustomization-file FILE%s] [--kubeconfig PATH] [--context NAME]\n",
+			verb, strcmp(verb, "build") ? "" : " [--dry-run]");
 		return o->help ? -1 : 2;
 	}
 	int i = 0;
@@ -117,14 +161,38 @@ static int local_build(int argc, char **argv, cli_opts *o, local *l, const char 
 		return 2;
 	}
 	l->ns = cli_namespace(o);
-	l->kc = cli_client(o);
-	if (!l->kc)
-		return 2;
 	err e = {0};
-	l->ks = kube_get(l->kc, KS_API, "Kustomization", l->ns, l->name, NULL, &e);
-	if (!l->ks) {
-		cli_kube_error(k, l->ns, l->name, &e);
+	cJSON *file_ks = NULL;
+	if (o->dry_run && (!o->ks_file || strcmp(verb, "build") != 0)) {
+		cli_failure("--dry-run needs --kustomization-file and works with build only (diff "
+			    "compares with the cluster)");
 		return 2;
+	}
+	if (o->ks_file && !(file_ks = ks_from_file(o->ks_file, l->name, l->ns)))
+		return 2;
+	if (o->dry_run) {
+		l->ks = file_ks;
+	} else {
+		l->kc = cli_client(o);
+		if (!l->kc) {
+			cJSON_Delete(file_ks);
+			return 2;
+		}
+		l->ks = kube_get(l->kc, KS_API, "Kustomization", l->ns, l->name, NULL, &e);
+		if (!l->ks) {
+			cli_kube_error(k, l->ns, l->name, &e);
+			cJSON_Delete(file_ks);
+			return 2;
+		}
+		if (file_ks) {
+			/* the file's spec, the cluster's status (inventory) */
+			cJSON *status = cJSON_DetachItemFromObjectCaseSensitive(l->ks, "status");
+			cJSON_Delete(l->ks);
+			l->ks = file_ks;
+			cJSON_DeleteItemFromObjectCaseSensitive(l->ks, "status");
+			if (status)
+				cJSON_AddItemToObject(l->ks, "status", status);
+		}
 	}
 	char *root = build_root(dir);
 	ksb_options bo = {.root = root, .dir = dir, .spec = yml_get_path(l->ks, "spec"),

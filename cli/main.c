@@ -41,7 +41,7 @@ static bool hoist_command(int argc, char **argv)
 {
 	static const char *const valued[] = {"--kubeconfig", "--context", "-n", "--namespace", "-o",
 		"--output", "--timeout", "--for", "--api-version",
-		"--status-selector", "--path"};
+		"--status-selector", "--path", "--kustomization-file"};
 	int i = 1;
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||

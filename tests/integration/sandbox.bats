@@ -233,6 +233,39 @@ running() { # pid: alive and not a zombie
 	[ "$built" = "$inv" ]
 }
 
+@test "build --dry-run with --kustomization-file needs no cluster and matches the cluster build" {
+	run --separate-stderr eddy build ks staging --path "$SB/repo/apps/staging"
+	[ "$status" -eq 0 ]
+	local live=$output
+	run --separate-stderr "$EDDY_BIN/eddy" --kubeconfig /nonexistent build ks staging \
+		--path "$SB/repo/apps/staging" \
+		--kustomization-file "$SB/repo/clusters/sandbox/staging.yaml" --dry-run
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$live" ]
+	run "$EDDY_BIN/eddy" build ks nope --path "$SB/repo/apps/staging" \
+		--kustomization-file "$SB/repo/clusters/sandbox/staging.yaml" --dry-run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no Kustomization named 'nope' in namespace 'flux-system'"* ]]
+	run eddy diff ks staging --path "$SB/repo/apps/staging" --dry-run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"works with build only"* ]]
+}
+
+@test "diff --kustomization-file takes the spec from the file and the inventory from the cluster" {
+	sed 's/^  prune: true$/  prune: true\n  namePrefix: new-/' \
+		"$SB/repo/clusters/sandbox/staging.yaml" >"$BATS_TEST_TMPDIR/ks.yaml"
+	run eddy diff ks staging --path "$SB/repo/apps/staging" \
+		--kustomization-file "$BATS_TEST_TMPDIR/ks.yaml"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"✚ ConfigMap/staging/new-demo-config created"* ]]
+	[[ "$output" == *"✚ Deployment/staging/new-demo created"* ]]
+	[[ "$output" == *"✗ ConfigMap/staging/demo-config deleted"* ]]
+	[[ "$output" == *"✗ Deployment/staging/demo deleted"* ]]
+	[[ "$output" != *"Namespace/staging deleted"* ]]
+}
+
 @test "eddy tree and eddy trace agree with the inventory" {
 	run eddy tree kustomization flux-system
 	echo "$output"
