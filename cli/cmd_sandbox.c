@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -410,26 +411,45 @@ static char *info_read(const sandbox *sb, const char *key)
 
 /* ---------------------------------------------------------------- processes */
 
-static void close_from(int lowfd)
+/* Closes every descriptor >= lowfd except keep (-1: none). Only system calls: it runs between
+ * fork and exec, where allocating is not safe. */
+static void close_from(int lowfd, int keep)
 {
-	DIR *d = opendir("/proc/self/fd");
-	if (!d) {
-		for (int fd = lowfd; fd < 1024; fd++)
+	unsigned lo = (unsigned)lowfd;
+	if (keep >= lowfd) {
+		if (keep > lowfd && syscall(SYS_close_range, lo, (unsigned)keep - 1, 0) < 0)
+			for (int fd = lowfd; fd < keep; fd++)
+				close(fd);
+		lo = (unsigned)keep + 1;
+	}
+	if (syscall(SYS_close_range, lo, ~0u, 0) < 0)
+		for (int fd = (int)lo; fd < 4096; fd++)
 			close(fd);
-		return;
+}
+
+/* environ plus extra "K=V" strings (the extras win), built before fork. */
+static char **env_with(const char *const *extra)
+{
+	extern char **environ;
+	size_t n = 0, m = 0;
+	while (environ[n])
+		n++;
+	while (extra && extra[m])
+		m++;
+	char **v = xcalloc(n + m + 1, sizeof *v);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool over = false;
+		for (size_t j = 0; j < m; j++) {
+			size_t kl = strcspn(extra[j], "=");
+			over |= !strncmp(environ[i], extra[j], kl) && environ[i][kl] == '=';
+		}
+		if (!over)
+			v[k++] = environ[i];
 	}
-	int dfd = dirfd(d);
-	int fds[256], n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) && n < 256) {
-		char *end;
-		long fd = strtol(de->d_name, &end, 10);
-		if (*end == 0 && end != de->d_name && fd >= lowfd && fd != dfd)
-			fds[n++] = (int)fd;
-	}
-	closedir(d);
-	for (int i = 0; i < n; i++)
-		close(fds[i]);
+	for (size_t j = 0; j < m; j++)
+		v[k++] = (char *)extra[j];
+	return v;
 }
 
 /* Starts argv in the background (own session, output to log, env "K=V" strings added).
@@ -442,6 +462,7 @@ static pid_t spawn(const char *const *argv, const char *log, const char *const *
 		cli_failure("pipe: %s", strerror(errno));
 		return -1;
 	}
+	char **envp = env_with(env);
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
@@ -449,10 +470,12 @@ static pid_t spawn(const char *const *argv, const char *log, const char *const *
 		cli_failure("fork: %s", strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
+		free(envp);
 		return -1;
 	}
 	if (pid == 0) {
 		setsid();
+		int keep = pfd[1] > 2 ? pfd[1] : fcntl(pfd[1], F_DUPFD_CLOEXEC, 3);
 		int in = open("/dev/null", O_RDONLY);
 		int out = log ? open(log, O_WRONLY | O_CREAT | O_APPEND, 0644) :
 				open("/dev/null", O_WRONLY);
@@ -462,39 +485,17 @@ static pid_t spawn(const char *const *argv, const char *log, const char *const *
 			dup2(out, 1);
 			dup2(out, 2);
 		}
-		int keep = pfd[1];
-		if (keep <= 2) {
-			keep = fcntl(pfd[1], F_DUPFD_CLOEXEC, 3);
-		}
 		/* close everything else (the caller's pipes, bats' fd 3, ...) */
-		int tmp = fcntl(keep, F_DUPFD_CLOEXEC, 900);
-		if (tmp >= 0)
-			keep = tmp;
-		DIR *d = opendir("/proc/self/fd");
-		if (d) {
-			int dfd = dirfd(d), fds[256], n = 0;
-			struct dirent *de;
-			while ((de = readdir(d)) && n < 256) {
-				char *end;
-				long fd = strtol(de->d_name, &end, 10);
-				if (*end == 0 && end != de->d_name && fd > 2 && fd != dfd &&
-				    fd != keep)
-					fds[n++] = (int)fd;
-			}
-			closedir(d);
-			for (int i = 0; i < n; i++)
-				close(fds[i]);
-		}
-		for (; env && *env; env++)
-			putenv((char *)*env);
+		close_from(3, keep);
 		if (cwd && chdir(cwd) < 0)
 			_exit(127);
-		execv(argv[0], (char *const *)argv);
+		execve(argv[0], (char *const *)argv, envp);
 		int er = errno;
 		ssize_t w = write(keep, &er, sizeof er);
 		(void)w;
 		_exit(127);
 	}
+	free(envp);
 	close(pfd[1]);
 	int er = 0;
 	ssize_t n;
@@ -531,11 +532,13 @@ static int run(const char *const *argv, const char *cwd, buf *out)
 			dup2(in, 0);
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
-		close_from(3);
+		close_from(3, -1);
 		if (cwd && chdir(cwd) < 0)
 			_exit(127);
 		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		static const char msg[] = "cannot run the command\n";
+		ssize_t w = write(2, msg, sizeof msg - 1);
+		(void)w;
 		_exit(127);
 	}
 	close(pfd[1]);
