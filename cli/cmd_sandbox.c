@@ -1234,13 +1234,8 @@ static bool obj_ready(const cJSON *o)
 	       (int64_t)og->valuedouble == kube_obj_generation(o);
 }
 
-typedef struct waiter {
-	char *what;     /* "Kustomization/flux-system/staging" */
-	char *message;  /* the last Ready message */
-} waiter;
-
 /* One pass: fills *pending (first object not ready) and returns whether all are ready. */
-static bool all_ready(kube_client *k, const char *ns, const char *revision, buf *pending,
+static bool all_ready(kube_client *k, const char *ns, buf *pending,
 	buf *msg, int *nks)
 {
 	err e = {0};
@@ -1281,7 +1276,6 @@ static bool all_ready(kube_client *k, const char *ns, const char *revision, buf 
 	}
 	if (!list)
 		buf_adds(pending, "the Kustomizations to be listed");
-	(void)revision;
 	cJSON_Delete(list);
 	free(rev);
 	return ok && *nks > 0;
@@ -1299,7 +1293,7 @@ static int wait_ready(sandbox *sb, kube_client *k, progress *pg)
 		if (check_alive(sb, C_SOURCE, pg) < 0 || check_alive(sb, C_KUSTOMIZE, pg) < 0 ||
 		    check_alive(sb, C_API, pg) < 0 || check_alive(sb, C_GIT, pg) < 0)
 			goto out;
-		if (all_ready(k, "flux-system", NULL, &pending, &msg, &nks)) {
+		if (all_ready(k, "flux-system", &pending, &msg, &nks)) {
 			rc = 0;
 			goto out;
 		}
