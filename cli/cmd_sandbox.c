@@ -769,16 +769,28 @@ static int start_apiserver(sandbox *sb, progress *pg)
 	return -1;
 }
 
+/* The Git server: git http-backend behind lighttpd (Flux's GitRepository accepts http, https
+ * and ssh URLs only, and libgit2 speaks only the smart protocols, so neither `git daemon` nor a
+ * static file server would do). */
+#define GIT_HTTP_BACKEND "/usr/lib/git-core/git-http-backend"
+static const char no_git_server_msg[] =
+	"the Git server needs lighttpd and git-http-backend (/usr/sbin/lighttpd, "
+	GIT_HTTP_BACKEND "); install them with 'apt-get install lighttpd git' or run "
+	"scripts/setup.sh (EDDY_LIGHTTPD=PATH picks another lighttpd)";
+
+static const char *lighttpd_path(void)
+{
+	const char *l = getenv("EDDY_LIGHTTPD");
+	return l && *l ? l : "/usr/sbin/lighttpd";
+}
+
 static int start_git(sandbox *sb, const char *git_root, progress *pg)
 {
 	comp_state *c = &sb->c[C_GIT];
 	c->port = free_port(sb);
 	snprintf(c->log, sizeof c->log, "%s/logs/git-server.log", sb->dir);
-	const char *lighttpd = getenv("EDDY_LIGHTTPD");
-	if (!lighttpd || !*lighttpd)
-		lighttpd = "/usr/sbin/lighttpd";
-	const char *backend = "/usr/lib/git-core/git-http-backend";
-	if (is_exec(lighttpd) && is_exec(backend)) {
+	const char *lighttpd = lighttpd_path();
+	if (is_exec(lighttpd) && is_exec(GIT_HTTP_BACKEND)) {
 		char *conf = xasprintf("%s/run/lighttpd.conf", sb->dir);
 		char *www = xasprintf("%s/run/www", sb->dir);
 		mkdirs(www);
@@ -796,7 +808,7 @@ static int start_git(sandbox *sb, const char *git_root, progress *pg)
 			   "$HTTP[\"url\"] =~ \"^/git\" {\n\tcgi.assign = (\"\" => \"\")\n"
 			   "\tsetenv.add-environment = (\"GIT_PROJECT_ROOT\" => \"%s\", "
 			   "\"GIT_HTTP_EXPORT_ALL\" => \"\")\n}\n",
-			www, c->port, c->log, backend, git_root);
+			www, c->port, c->log, GIT_HTTP_BACKEND, git_root);
 		fclose(f);
 		snprintf(c->exe, sizeof c->exe, "%s", lighttpd);
 		const char *argv[] = {lighttpd, "-D", "-f", conf, NULL};
@@ -804,20 +816,8 @@ static int start_git(sandbox *sb, const char *git_root, progress *pg)
 		free(conf);
 		free(www);
 	} else {
-		/* git daemon (read-only git:// protocol) when lighttpd is not installed */
-		const char *daemon = "/usr/lib/git-core/git-daemon";
-		if (!is_exec(daemon)) {
-			cli_failure("no Git server found: install lighttpd (apt-get install "
-				    "lighttpd, or run scripts/setup.sh) or git");
-			return -1;
-		}
-		snprintf(c->exe, sizeof c->exe, "%s", daemon);
-		char port[32], base[PATH_MAX + 16];
-		snprintf(port, sizeof port, "--port=%d", c->port);
-		snprintf(base, sizeof base, "--base-path=%s", git_root);
-		const char *argv[] = {daemon, "--reuseaddr", "--export-all", "--listen=127.0.0.1",
-			port, base, git_root, NULL};
-		c->pid = spawn(argv, c->log, NULL, sb->dir);
+		cli_failure("%s", no_git_server_msg);
+		return -1;
 	}
 	if (c->pid < 0)
 		return -1;
@@ -1399,6 +1399,11 @@ static int do_up(sandbox *sb)
 		free(crds);
 		return 1;
 	}
+	if (!is_exec(lighttpd_path()) || !is_exec(GIT_HTTP_BACKEND)) {
+		cli_failure("%s", no_git_server_msg);
+		free(crds);
+		return 1;
+	}
 	char *dirs[] = {xasprintf("%s/run", sb->dir), xasprintf("%s/logs", sb->dir)};
 	int mk = mkdirs(dirs[0]) | mkdirs(dirs[1]);
 	free(dirs[0]);
@@ -1435,11 +1440,8 @@ static int do_up(sandbox *sb)
 	if (grc < 0)
 		goto fail;
 	progress_end(&pg);
-	bool http = strstr(sb->c[C_GIT].exe, "lighttpd") != NULL;
-	url = http ? xasprintf("http://127.0.0.1:%d/git/%s.git", sb->c[C_GIT].port, name) :
-		xasprintf("git://127.0.0.1:%d/%s.git", sb->c[C_GIT].port, name);
-	cli_success("Git server (%s) serving %s", http ? "git http-backend behind lighttpd" :
-		"git daemon", url);
+	url = xasprintf("http://127.0.0.1:%d/git/%s.git", sb->c[C_GIT].port, name);
+	cli_success("Git server (git http-backend behind lighttpd) serving %s", url);
 	k = client_for(sb->kubeconfig);
 	if (!k) {
 		cli_failure("cannot use %s", sb->kubeconfig);

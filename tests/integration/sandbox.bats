@@ -422,11 +422,16 @@ running() { # pid: alive and not a zombie
 	[ ! -e "$d/run/git-server" ]
 }
 
-@test "sandbox up: missing CRDs and binaries are errors that say what to do" {
+@test "sandbox up: missing CRDs, lighttpd and binaries are errors that say what to do" {
 	run env EDDY_CRD_DIR="$BATS_TEST_TMPDIR/none" "$EDDY_BIN/eddy" sandbox up \
 		--dir "$BATS_TEST_TMPDIR/sb4"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"EDDY_CRD_DIR=$BATS_TEST_TMPDIR/none is not a directory"* ]]
+	run env EDDY_LIGHTTPD="$BATS_TEST_TMPDIR/none" "$EDDY_BIN/eddy" sandbox up \
+		--dir "$BATS_TEST_TMPDIR/sb4"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"the Git server needs lighttpd and git-http-backend"*"scripts/setup.sh"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/sb4/run/eddy-apiserver" ]
 	mkdir -p "$BATS_TEST_TMPDIR/bin"
 	cp "$EDDY_BIN/eddy" "$BATS_TEST_TMPDIR/bin/"
 	run "$BATS_TEST_TMPDIR/bin/eddy" sandbox up --dir "$BATS_TEST_TMPDIR/sb4"
