@@ -783,6 +783,21 @@ static void builtin_defaults(const api_type *ty, cJSON *obj)
 		const char *t = jstr(spec, "type");
 		if (!t || !*t)
 			set_str(spec, "type", "ClusterIP");
+		t = jstr(spec, "type");
+		const char *ip = jstr(spec, "clusterIP");
+		if ((!ip || !*ip) && t && strcmp(t, "ExternalName") != 0) {
+			/* A stable address from the name (no allocator: collisions are harmless
+			 * without a network). */
+			uint32_t h = 2166136261u;
+			for (const char *q = jstr(meta_of(obj), "name"); q && *q; q++)
+				h = (h ^ (unsigned char)*q) * 16777619u;
+			char ipb[32];
+			snprintf(ipb, sizeof ipb, "10.96.%u.%u", (h >> 8) & 0xff, (h & 0xff) | 1);
+			set_str(spec, "clusterIP", ipb);
+			cJSON_DeleteItemFromObjectCaseSensitive(spec, "clusterIPs");
+			cJSON *ips = cJSON_AddArrayToObject(spec, "clusterIPs");
+			cJSON_AddItemToArray(ips, cJSON_CreateString(ipb));
+		}
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(spec, "ports")) {
 			if (!cJSON_IsObject(p))
 				continue;
@@ -798,6 +813,22 @@ static void builtin_defaults(const api_type *ty, cJSON *obj)
 		cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
 		if (cJSON_IsObject(spec) && !cJSON_GetObjectItemCaseSensitive(spec, "replicas"))
 			cJSON_AddNumberToObject(spec, "replicas", 1);
+	}
+	/* updateStrategy defaults (kubectl rollout status needs the type). */
+	bool sts = !strcmp(ty->group, "apps") && !strcmp(ty->resource, "statefulsets");
+	bool ds = !strcmp(ty->group, "apps") && !strcmp(ty->resource, "daemonsets");
+	cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+	if ((sts || ds) && cJSON_IsObject(spec) &&
+	    !cJSON_GetObjectItemCaseSensitive(spec, "updateStrategy")) {
+		cJSON *us = cJSON_AddObjectToObject(spec, "updateStrategy");
+		cJSON_AddStringToObject(us, "type", "RollingUpdate");
+		cJSON *ru = cJSON_AddObjectToObject(us, "rollingUpdate");
+		if (sts) {
+			cJSON_AddNumberToObject(ru, "partition", 0);
+		} else {
+			cJSON_AddNumberToObject(ru, "maxUnavailable", 1);
+			cJSON_AddNumberToObject(ru, "maxSurge", 0);
+		}
 	}
 }
 
@@ -831,8 +862,6 @@ static void init_new_object(api_ctx *c, cJSON *obj)
 		set_str(labels, "kubernetes.io/metadata.name", jstr(m, "name"));
 	}
 }
-
-void fake_status(api_type *ty, cJSON *obj);
 
 /* Does obj have owners of which none exists any more (so the collector must run)? Looks each
  * owner up by apiVersion/kind/name (in obj's namespace, or cluster-wide) and compares uids. */
@@ -893,7 +922,6 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		crd_on_write(c->s, obj);
 	track(c, NULL, obj, NULL);
-	fake_status(c->ty, obj);
 	char *key = obj_key(c->ty, c->ns, name);
 	err e = {0};
 	if (c->dry_run) {
@@ -921,6 +949,7 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 		goto out;
 	}
 	emit_row(c->s, 'A', got, key, txt, NULL);
+	sim_note(c->s, c->ty, key);
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		types_add_crd(&c->s->types, obj);
@@ -1143,8 +1172,6 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		crd_on_write(c->s, obj);
-	if (!sub)
-		fake_status(c->ty, obj);
 	/* No-op writes keep the resourceVersion (as the real server does). */
 	cJSON *cmp_new = cJSON_Duplicate(obj, 1), *cmp_old = cJSON_Duplicate(old, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(meta_of(cmp_new), "resourceVersion");
@@ -1165,6 +1192,8 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	char *key = xstrdup(row->key);
 	err e = {0};
 	int64_t got = obj_store_update(c->s, c->ty, key, obj, row, &e);
+	if (got > 0 && !sub)
+		sim_note(c->s, c->ty, key);
 	free(key);
 	if (got < 0) {
 		if (!strcmp(e.reason, "Conflict")) {

@@ -726,6 +726,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	char *path = NULL;
 	cJSON *k = NULL, *objs = NULL, *entries = NULL;
 	kube_client *kube = NULL;
+	char *dgst = NULL; /* digest of the built objects, for status.history */
 	buf klog, kbuf;
 	buf_init(&klog, 1u << 20);
 	buf_init(&kbuf, 64u << 20);
@@ -789,6 +790,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
 	}
+	dgst = kc_history_digest(objs);
 	const cJSON *cm = jget(spec, "commonMetadata");
 	cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
@@ -839,6 +841,10 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	if (klog.len) {
 		event(ctx, obj, "Normal", "Progressing", rev, false, "%s", klog.data);
 	}
+	if (kc_health_check(ctx, kube, obj, rev, objs, klog.len > 0, &e) < 0) {
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
 	jset_str(st, "lastAppliedRevision", rev);
 	rt_cond_delete(obj, RT_COND_RECONCILING);
 	rt_cond_set(obj, RT_COND_READY, "True", "ReconciliationSucceeded",
@@ -856,6 +862,9 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	r.requeue_after_ms = interval;
 out:
 	kc_client_release(kc, ctx, kube);
+	kc_history_upsert(obj, dgst, ctx->start_ms,
+		err_is_set(&r.e) ? r.e.reason : "ReconciliationSucceeded", rev);
+	free(dgst);
 	rm_tree(tpl);
 	free(tpl);
 	free(afile);
