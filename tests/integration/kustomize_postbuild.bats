@@ -258,6 +258,9 @@ secret() { k get secret "$1" -n default -o jsonpath="{.data.$2}" | base64 -d; }
 	k patch configmap vars-a -n default --type merge -p '{"data":{"color":"green"}}' >/dev/null
 	for _ in $(seq 100); do [ "$(cm subst-out color)" = green ] && break; sleep 0.1; done
 	[ "$(cm subst-out color)" = green ]
+	# The label and the data change may queue two reconciles; let the second one finish
+	# before the unlabelled change below, which no reconcile may see.
+	sleep 2
 	# the reconcile triggered by vars-a read the current vars-b too
 	[ "$(cm subst-out over1)" = cm-b2 ]
 	# an unlabelled change alone does not trigger a reconcile
