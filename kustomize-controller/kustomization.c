@@ -18,6 +18,7 @@
 #include "eddy/mem.h"
 #include "eddy/yml.h"
 #include "kc.h"
+#include "kc_build.h"
 
 #define KIND "Kustomization"
 #define API "kustomize.toolkit.fluxcd.io/v1"
@@ -724,8 +725,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	char *root = xasprintf("%s/src", tpl);
 	char *path = NULL;
 	cJSON *k = NULL, *objs = NULL, *entries = NULL;
-	char *dgst = NULL; /* digest of the built objects, for status.history */
 	kube_client *kube = NULL;
+	char *dgst = NULL; /* digest of the built objects, for status.history */
 	buf klog, kbuf;
 	buf_init(&klog, 1u << 20);
 	buf_init(&kbuf, 64u << 20);
@@ -768,7 +769,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 
 	/* build */
 	k = kustomization_for(path, spec, &e);
-	if (!k || yml_emit(&kbuf, k, &e) < 0) {
+	if (!k || kc_decrypt_sources(ctx, obj, root, path, k, &e) < 0 ||
+	    yml_emit(&kbuf, k, &e) < 0) {
 		snprintf(e.reason, sizeof e.reason, "BuildFailed");
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
@@ -778,6 +780,13 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	if (kz_build(&ko, root, path, &objs, &e) < 0) {
 		err_prefix(&e, "kustomize build failed");
 		snprintf(e.reason, sizeof e.reason, "BuildFailed");
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
+	/* decryption and postBuild substitution (decrypt.c, postbuild.c) */
+	if (kc_decrypt(ctx, obj, objs, &e) < 0 ||
+	    kc_postbuild(ctx, obj, objs, kc_strict_substitutions(kc->a->cfg.feature_gates),
+		    &e) < 0) {
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
 	}
@@ -852,10 +861,10 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	}
 	r.requeue_after_ms = interval;
 out:
+	kc_client_release(kc, ctx, kube);
 	kc_history_upsert(obj, dgst, ctx->start_ms,
 		err_is_set(&r.e) ? r.e.reason : "ReconciliationSucceeded", rev);
 	free(dgst);
-	kc_client_release(kc, ctx, kube);
 	rm_tree(tpl);
 	free(tpl);
 	free(afile);

@@ -925,6 +925,11 @@ bool rt_manager_stopping(rt_manager *m)
 	return atomic_load(&m->stopping);
 }
 
+bool rt_manager_started(rt_manager *m)
+{
+	return atomic_load(&m->started);
+}
+
 static void start_all(rt_manager *m)
 {
 	pthread_mutex_lock(&m->mu);
