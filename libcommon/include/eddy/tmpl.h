@@ -148,6 +148,9 @@ typedef struct tmpl_hooks {
 	int (*lookup)(void *ctx, const char *api, const char *kind, const char *ns, const char *name,
 		      tmpl_val *out, err *e);
 	void *ctx;
+	/* getHostByName resolves names (blocking, getaddrinfo) when true; otherwise it returns
+	 * "" as Helm does without --enable-dns. */
+	bool enable_dns;
 } tmpl_hooks;
 
 tmpl_set *tmpl_set_new(void);

@@ -170,7 +170,7 @@ FN(adler32sum)
 
 /* ---- random ---- */
 
-static void rnd(void *p, size_t n)
+void tv_rand_bytes(void *p, size_t n)
 {
 	if (RAND_bytes(p, (int)n) != 1)
 		memset(p, 0, n);
@@ -179,7 +179,7 @@ static void rnd(void *p, size_t n)
 FN(uuidv4)
 {
 	unsigned char u[16];
-	rnd(u, sizeof u);
+	tv_rand_bytes(u, sizeof u);
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;
 	char s[40];
@@ -198,7 +198,7 @@ static int rand_from(const char *set, int64_t n, tmpl_val *out, err *e)
 	char *s = xmalloc((size_t)n + 1);
 	for (int64_t i = 0; i < n; i++) {
 		uint32_t r;
-		rnd(&r, sizeof r);
+		tv_rand_bytes(&r, sizeof r);
 		s[i] = set[r % sl];
 	}
 	s[n] = 0;
@@ -227,7 +227,7 @@ FN(randInt)
 	if (hi <= lo)
 		return tmpl_fail(e, "invalid argument to Intn");
 	uint64_t r;
-	rnd(&r, sizeof r);
+	tv_rand_bytes(&r, sizeof r);
 	*out = tmpl_int(lo + (int64_t)(r % (uint64_t)(hi - lo)));
 	return 0;
 }
@@ -236,7 +236,7 @@ FN(shuffle)
 	tmpl_val r = tmpl_strn(S(0), SLEN(0));
 	for (size_t i = r.u.s->len; i > 1; i--) {
 		uint32_t k;
-		rnd(&k, sizeof k);
+		tv_rand_bytes(&k, sizeof k);
 		k %= (uint32_t)i;
 		char t = r.u.s->data[i - 1];
 		r.u.s->data[i - 1] = r.u.s->data[k];
@@ -1337,161 +1337,6 @@ FN(urlJoin)
 	return 0;
 }
 
-/* ---- Sprig's certificate helpers (random output; the shape is what matters) ---- */
-
-#include <openssl/bn.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
-static char *pem_of_key(EVP_PKEY *k)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	PEM_write_bio_PrivateKey_traditional(b, k, NULL, NULL, 0, NULL, NULL);
-	char *data;
-	long n = BIO_get_mem_data(b, &data);
-	char *s = xstrndup(data, (size_t)n);
-	BIO_free(b);
-	return s;
-}
-
-static char *pem_of_cert(X509 *c)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	PEM_write_bio_X509(b, c);
-	char *data;
-	long n = BIO_get_mem_data(b, &data);
-	char *s = xstrndup(data, (size_t)n);
-	BIO_free(b);
-	return s;
-}
-
-FN(genPrivateKey)
-{
-	EVP_PKEY *k = NULL;
-	if (!strcmp(S(0), "rsa"))
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)4096);
-	else if (!strcmp(S(0), "ecdsa"))
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	else if (!strcmp(S(0), "ed25519"))
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	else {
-		*out = tmpl_str("Unknown type");
-		return 0;
-	}
-	if (!k)
-		return tmpl_fail(e, "key generation failed");
-	char *s = pem_of_key(k);
-	EVP_PKEY_free(k);
-	*out = tmpl_str_take(s, strlen(s));
-	return 0;
-}
-
-static void add_names(X509 *cert, tmpl_val ips, tmpl_val dns)
-{
-	buf san;
-	buf_init(&san, 1 << 16);
-	for (int pass = 0; pass < 2; pass++) {
-		tmpl_val l = pass ? dns : ips;
-		if (l.kind != TV_LIST)
-			continue;
-		for (size_t i = 0; i < l.u.l->n; i++) {
-			tmpl_val it = l.u.l->items[i];
-			if (it.kind != TV_STRING)
-				continue;
-			buf_addf(&san, "%s%s:%s", san.len ? "," : "", pass ? "DNS" : "IP",
-				 it.u.s->data);
-		}
-	}
-	if (san.len) {
-		X509V3_CTX ctx;
-		X509V3_set_ctx_nodb(&ctx);
-		X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
-		X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
-							  buf_str(&san));
-		if (ext) {
-			X509_add_ext(cert, ext, -1);
-			X509_EXTENSION_free(ext);
-		}
-	}
-	buf_release(&san);
-}
-
-/* Build a certificate for cn signed by (ca_cert, ca_key), or self-signed when ca_key is NULL. */
-static int make_cert(const char *cn, tmpl_val ips, tmpl_val dns, int64_t days, bool is_ca,
-		     X509 *ca_cert, EVP_PKEY *ca_key, tmpl_val *out, err *e)
-{
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	X509 *c = X509_new();
-	if (!k || !c) {
-		EVP_PKEY_free(k);
-		X509_free(c);
-		return tmpl_fail(e, "certificate generation failed");
-	}
-	X509_set_version(c, 2);
-	unsigned char serial[16];
-	rnd(serial, sizeof serial);
-	serial[0] &= 0x7f;
-	BIGNUM *bn = BN_bin2bn(serial, sizeof serial, NULL);
-	BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c));
-	BN_free(bn);
-	X509_gmtime_adj(X509_getm_notBefore(c), 0);
-	X509_gmtime_adj(X509_getm_notAfter(c), (long)(days > 0 && days < 36500 ? days : 365) * 86400);
-	X509_set_pubkey(c, k);
-	X509_NAME *name = X509_get_subject_name(c);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(c, ca_cert ? X509_get_subject_name(ca_cert) : name);
-	X509V3_CTX ctx;
-	X509V3_set_ctx_nodb(&ctx);
-	X509V3_set_ctx(&ctx, ca_cert ? ca_cert : c, c, NULL, NULL, 0);
-	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
-						  is_ca ? "critical,CA:TRUE" : "CA:FALSE");
-	if (ext) {
-		X509_add_ext(c, ext, -1);
-		X509_EXTENSION_free(ext);
-	}
-	add_names(c, ips, dns);
-	X509_sign(c, ca_key ? ca_key : k, EVP_sha256());
-	tmpl_val st = tmpl_struct_new();
-	char *cp = pem_of_cert(c), *kp = pem_of_key(k);
-	tmpl_map_set(st, "Cert", tmpl_str_take(cp, strlen(cp)));
-	tmpl_map_set(st, "Key", tmpl_str_take(kp, strlen(kp)));
-	X509_free(c);
-	EVP_PKEY_free(k);
-	*out = st;
-	return 0;
-}
-
-FN(genCA) { return make_cert(S(0), tmpl_nil(), tmpl_nil(), argv[1].u.i, true, NULL, NULL, out, e); }
-
-FN(genSelfSignedCert)
-{
-	return make_cert(S(0), argv[1], argv[2], argv[3].u.i, false, NULL, NULL, out, e);
-}
-
-FN(genSignedCert)
-{
-	tmpl_val ca = argv[4];
-	tmpl_val *cc = ca.kind == TV_MAP ? tmpl_map_get(ca, "Cert") : NULL;
-	tmpl_val *ck = ca.kind == TV_MAP ? tmpl_map_get(ca, "Key") : NULL;
-	if (!cc || !ck || cc->kind != TV_STRING || ck->kind != TV_STRING)
-		return tmpl_fail(e, "error parsing CA certificate");
-	BIO *b1 = BIO_new_mem_buf(cc->u.s->data, (int)cc->u.s->len);
-	BIO *b2 = BIO_new_mem_buf(ck->u.s->data, (int)ck->u.s->len);
-	X509 *cert = PEM_read_bio_X509(b1, NULL, NULL, NULL);
-	EVP_PKEY *key = PEM_read_bio_PrivateKey(b2, NULL, NULL, NULL);
-	BIO_free(b1);
-	BIO_free(b2);
-	int rc;
-	if (!cert || !key)
-		rc = tmpl_fail(e, "error parsing CA certificate or key");
-	else
-		rc = make_cert(S(0), argv[1], argv[2], argv[3].u.i, false, cert, key, out, e);
-	X509_free(cert);
-	EVP_PKEY_free(key);
-	return rc;
-}
-
 /* ---- durations (Go's time.Duration) ---- */
 
 /* Go's Duration.String() for whole nanoseconds. */
@@ -1654,4 +1499,85 @@ FN(mustDateModify)
 	if (!parse_duration(S(0), &d))
 		return tmpl_fail(e, "time: invalid duration \"%s\"", S(0));
 	return fn_dateModify(x, argc, argv, out, e);
+}
+
+FN(durationRound)
+{
+	/* Sprig: strings are parsed (0 when bad), int64 is nanoseconds, a time is time.Since. */
+	int64_t d = 0;
+	tmpl_val v = argv[0];
+	if (v.kind == TV_STRING) {
+		if (!parse_duration(S(0), &d))
+			d = 0;
+	} else if (v.kind == TV_INT && v.sub == TV_SUB_INT64) {
+		d = v.u.i;
+	} else if (v.kind == TV_MAP && v.sub == TV_SUB_STRUCT && tmpl_map_get(v, "\x01sec")) {
+		int64_t sec;
+		long nsec;
+		time_of(v, &sec, &nsec);
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		d = ((int64_t)now.tv_sec - sec) * 1000000000ll + ((long)now.tv_nsec - nsec);
+	}
+	uint64_t u = d < 0 ? 0 - (uint64_t)d : (uint64_t)d;
+	static const struct { uint64_t n; const char *unit; } steps[] = {
+		{3600000000000ull * 24 * 365, "y"}, {3600000000000ull * 24 * 30, "mo"},
+		{3600000000000ull * 24, "d"}, {3600000000000ull, "h"}, {60000000000ull, "m"},
+		{1000000000ull, "s"},
+	};
+	char b[32] = "0s";
+	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+		if (u > steps[i].n) {
+			snprintf(b, sizeof b, "%llu%s", (unsigned long long)(u / steps[i].n),
+				 steps[i].unit);
+			break;
+		}
+	*out = tmpl_str(b);
+	return 0;
+}
+
+FN(hello)
+{
+	*out = tmpl_str("Hello!");
+	return 0;
+}
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+/* Helm replaces Sprig's getHostByName with one returning "" unless --enable-dns; with it, a
+ * random address of the name (Go's net.LookupHost), or Go's panic text when there is none. */
+FN(getHostByName)
+{
+	if (!x->set->hooks.enable_dns) {
+		*out = tmpl_str("");
+		return 0;
+	}
+	struct addrinfo hints = {0}, *res = NULL;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	char addrs[32][INET6_ADDRSTRLEN];
+	int n = 0;
+	if (!getaddrinfo(S(0), NULL, &hints, &res)) {
+		for (struct addrinfo *a = res; a && n < 32; a = a->ai_next) {
+			const void *p = a->ai_family == AF_INET
+				? (const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr
+				: (const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+			if (!inet_ntop(a->ai_family, p, addrs[n], sizeof addrs[n]))
+				continue;
+			bool dup = false;
+			for (int i = 0; i < n; i++)
+				dup = dup || !strcmp(addrs[i], addrs[n]);
+			if (!dup)
+				n++;
+		}
+		freeaddrinfo(res);
+	}
+	if (!n)
+		return tmpl_fail(e, "invalid argument to Intn");
+	uint32_t r;
+	tv_rand_bytes(&r, sizeof r);
+	*out = tmpl_str(addrs[r % (uint32_t)n]);
+	return 0;
 }
