@@ -76,7 +76,7 @@
 	X("now", now, "") X("date", date, "sa") X("dateInZone", dateInZone, "sas") \
 	X("date_in_zone", dateInZone, "sas") X("htmlDate", htmlDate, "a") \
 	X("htmlDateInZone", htmlDateInZone, "as") X("toDate", toDate, "ss") \
-	X("mustToDate", toDate, "ss") X("unixEpoch", unixEpoch, "a") \
+	X("mustToDate", mustToDate, "ss") X("unixEpoch", unixEpoch, "a") \
 	X("toJson", toJson, "a") X("mustToJson", toJson, "a") \
 	X("toPrettyJson", toPrettyJson, "a") X("mustToPrettyJson", toPrettyJson, "a") \
 	X("toRawJson", toRawJson, "a") X("mustToRawJson", toRawJson, "a") \

@@ -518,29 +518,34 @@ FN(regexQuoteMeta)
 	return 0;
 }
 
-/* ---- dates (UTC; Go layouts) ---- */
+/* ---- dates (Go layouts; the local zone is UTC) ---- */
 
-static tmpl_val make_time(int64_t sec, long nsec, bool with_mono)
+#include "gotmpl/gotime.h"
+
+/* A time.Time: Unix seconds, nanoseconds, and its zone (UTC, or a fixed offset and name). */
+static tmpl_val make_time_z(int64_t sec, long nsec, bool with_mono, bool utc, long off,
+			    const char *zone)
 {
 	tmpl_val st = tmpl_struct_new();
 	tmpl_map_set(st, "\x01sec", tmpl_int64(sec));
 	tmpl_map_set(st, "\x01nsec", tmpl_int64(nsec));
-	struct tm tm;
-	time_t t = (time_t)sec;
-	gmtime_r(&t, &tm);
-	char b[128];
-	char frac[16] = "";
-	if (nsec) {
-		snprintf(frac, sizeof frac, ".%09ld", nsec);
-		size_t l = strlen(frac);
-		while (l > 1 && frac[l - 1] == '0')
-			frac[--l] = 0;
+	if (!utc) {
+		tmpl_map_set(st, "\x01off", tmpl_int64(off));
+		tmpl_map_set(st, "\x01zone", tmpl_str(zone));
 	}
-	snprintf(b, sizeof b, "%04d-%02d-%02d %02d:%02d:%02d%s +0000 UTC%s", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac,
-		 with_mono ? " m=+0.000000001" : "");
-	st.u.m->stringer = xstrdup(b);
+	buf b;
+	buf_init(&b, 256);
+	gt_format(&b, "2006-01-02 15:04:05.999999999 -0700 MST", sec, nsec, utc ? 0 : off,
+		  utc ? "UTC" : zone);
+	if (with_mono)
+		buf_adds(&b, " m=+0.000000001");
+	st.u.m->stringer = buf_detach(&b, NULL);
 	return st;
+}
+
+static tmpl_val make_time(int64_t sec, long nsec, bool with_mono)
+{
+	return make_time_z(sec, nsec, with_mono, true, 0, "");
 }
 
 FN(now)
@@ -551,13 +556,16 @@ FN(now)
 	return 0;
 }
 
+static bool is_time(tmpl_val v)
+{
+	return v.kind == TV_MAP && v.sub == TV_SUB_STRUCT && tmpl_map_get(v, "\x01sec");
+}
+
 static bool time_of(tmpl_val v, int64_t *sec, long *nsec)
 {
 	*nsec = 0;
-	if (v.kind == TV_MAP && v.sub == TV_SUB_STRUCT) {
+	if (is_time(v)) {
 		tmpl_val *s = tmpl_map_get(v, "\x01sec"), *n = tmpl_map_get(v, "\x01nsec");
-		if (!s)
-			return false;
 		*sec = s->u.i;
 		*nsec = n ? (long)n->u.i : 0;
 		return true;
@@ -573,72 +581,16 @@ static bool time_of(tmpl_val v, int64_t *sec, long *nsec)
 	return true;
 }
 
-static const char *const months[] = {"January", "February", "March", "April", "May", "June",
-	"July", "August", "September", "October", "November", "December"};
-static const char *const days[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday",
-	"Friday", "Saturday"};
-
-static void go_layout(buf *b, const char *l, int64_t sec, long nsec, long off, const char *zone)
+/* The zone of a time value: false for UTC. */
+static bool zone_of(tmpl_val v, long *off, const char **zone)
 {
-	struct tm tm;
-	time_t t = (time_t)(sec + off);
-	gmtime_r(&t, &tm);
-	int hour12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
-	for (const char *p = l; *p;) {
-#define M(s) (!strncmp(p, s, strlen(s)) && (p += strlen(s)))
-		if (M("2006")) buf_addf(b, "%04d", tm.tm_year + 1900);
-		else if (M("January")) buf_adds(b, months[tm.tm_mon]);
-		else if (M("Jan")) buf_addf(b, "%.3s", months[tm.tm_mon]);
-		else if (M("Monday")) buf_adds(b, days[tm.tm_wday]);
-		else if (M("Mon")) buf_addf(b, "%.3s", days[tm.tm_wday]);
-		else if (M("MST")) buf_adds(b, zone);
-		else if (M("01")) buf_addf(b, "%02d", tm.tm_mon + 1);
-		else if (M("02")) buf_addf(b, "%02d", tm.tm_mday);
-		else if (M("_2")) buf_addf(b, "%2d", tm.tm_mday);
-		else if (M("06")) buf_addf(b, "%02d", tm.tm_year % 100);
-		else if (M("15")) buf_addf(b, "%02d", tm.tm_hour);
-		else if (M("03")) buf_addf(b, "%02d", hour12);
-		else if (M("04")) buf_addf(b, "%02d", tm.tm_min);
-		else if (M("05")) buf_addf(b, "%02d", tm.tm_sec);
-		else if (M("-07:00")) buf_addf(b, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
-		else if (M("-0700")) buf_addf(b, "%c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
-		else if (M("-07")) buf_addf(b, "%c%02ld", off < 0 ? '-' : '+', labs(off) / 3600);
-		else if (M("Z07:00")) { if (!off) buf_addc(b, 'Z'); else buf_addf(b, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60); }
-		else if (M("Z0700")) { if (!off) buf_addc(b, 'Z'); else buf_addf(b, "%c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60); }
-		else if (M("PM")) buf_adds(b, tm.tm_hour >= 12 ? "PM" : "AM");
-		else if (M("pm")) buf_adds(b, tm.tm_hour >= 12 ? "pm" : "am");
-		else if (*p == '.' && (p[1] == '0' || p[1] == '9')) {
-			char d = p[1];
-			int n = 0;
-			const char *q = p + 1;
-			while (*q == d)
-				q++, n++;
-			if (isdigit((unsigned char)*q)) {
-				buf_addc(b, *p++);
-				continue;
-			}
-			char frac[16];
-			snprintf(frac, sizeof frac, "%09ld", nsec);
-			frac[n > 9 ? 9 : n] = 0;
-			if (d == '9') {
-				size_t fl = strlen(frac);
-				while (fl && frac[fl - 1] == '0')
-					frac[--fl] = 0;
-				if (fl)
-					buf_addf(b, ".%s", frac);
-			} else {
-				buf_addf(b, ".%s", frac);
-			}
-			p = q;
-		}
-		else if (M("1")) buf_addf(b, "%d", tm.tm_mon + 1);
-		else if (M("2")) buf_addf(b, "%d", tm.tm_mday);
-		else if (M("3")) buf_addf(b, "%d", hour12);
-		else if (M("4")) buf_addf(b, "%d", tm.tm_min);
-		else if (M("5")) buf_addf(b, "%d", tm.tm_sec);
-		else buf_addc(b, *p++);
-#undef M
-	}
+	tmpl_val *o = is_time(v) ? tmpl_map_get(v, "\x01off") : NULL;
+	tmpl_val *z = is_time(v) ? tmpl_map_get(v, "\x01zone") : NULL;
+	if (!o || !z)
+		return false;
+	*off = (long)o->u.i;
+	*zone = z->u.s->data;
+	return true;
 }
 
 static int date_common(const char *layout, tmpl_val d, const char *zone, tmpl_val *out, err *e)
@@ -646,34 +598,48 @@ static int date_common(const char *layout, tmpl_val d, const char *zone, tmpl_va
 	int64_t sec;
 	long nsec;
 	(void)e;
+	(void)zone; /* time.LoadLocation: "Local" and "UTC" are UTC here; other zones: see docs */
 	time_of(d, &sec, &nsec);
 	buf b;
-	buf_init(&b, 1 << 16);
-	go_layout(&b, layout, sec, nsec, 0, zone && strcmp(zone, "Local") ? zone : "UTC");
+	buf_init(&b, 1 << 20);
+	gt_format(&b, layout, sec, nsec, 0, "UTC");
 	*out = from_buf(&b);
 	return 0;
 }
 
-FN(date) { return date_common(S(0), argv[1], "UTC", out, e); }
+FN(date) { return date_common(S(0), argv[1], "Local", out, e); }
 FN(dateInZone) { return date_common(S(0), argv[1], S(2), out, e); }
-FN(htmlDate) { return date_common("2006-01-02", argv[0], "UTC", out, e); }
+FN(htmlDate) { return date_common("2006-01-02", argv[0], "Local", out, e); }
 FN(htmlDateInZone) { return date_common("2006-01-02", argv[0], S(1), out, e); }
 
+/* toDate: time.ParseInLocation(layout, value, time.Local); the zero time on error. */
 FN(toDate)
 {
-	/* the common layouts only: 2006-01-02 and 2006-01-02T15:04:05Z07:00 */
-	struct tm tm = {0};
-	int y, mo, d, h = 0, mi = 0, s = 0;
-	if (sscanf(S(1), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s) < 3 &&
-	    sscanf(S(1), "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s) < 3)
-		return tmpl_fail(e, "parsing time %s: cannot parse", S(1));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	*out = make_time((int64_t)timegm(&tm), 0, false);
+	gt_time t;
+	buf eb;
+	buf_init(&eb, 1 << 16);
+	if (gt_parse(S(0), S(1), &t, &eb)) {
+		buf_release(&eb);
+		*out = make_time(-62135596800ll, 0, false);
+		return 0;
+	}
+	buf_release(&eb);
+	*out = make_time_z(t.sec, t.nsec, false, t.utc, t.off, t.zone);
+	return 0;
+}
+
+FN(mustToDate)
+{
+	gt_time t;
+	buf eb;
+	buf_init(&eb, 1 << 16);
+	if (gt_parse(S(0), S(1), &t, &eb)) {
+		tmpl_fail(e, "%s", buf_str(&eb));
+		buf_release(&eb);
+		return -1;
+	}
+	buf_release(&eb);
+	*out = make_time_z(t.sec, t.nsec, false, t.utc, t.off, t.zone);
 	return 0;
 }
 
@@ -1206,13 +1172,18 @@ FN(dateModify)
 		*out = tmpl_ref(argv[1]);
 		return 0;
 	}
-	int64_t total = sec * 1000000000ll + nsec + d;
-	int64_t s2 = total / 1000000000ll, n2 = total % 1000000000ll;
+	int64_t s2 = sec + d / 1000000000ll, n2 = nsec + d % 1000000000ll;
 	if (n2 < 0) {
 		n2 += 1000000000ll;
 		s2--;
+	} else if (n2 >= 1000000000ll) {
+		n2 -= 1000000000ll;
+		s2++;
 	}
-	*out = make_time(s2, (long)n2, false);
+	long off = 0;
+	const char *zone = "";
+	bool fixed = zone_of(argv[1], &off, &zone);
+	*out = make_time_z(s2, (long)n2, false, !fixed, off, zone);
 	return 0;
 }
 
