@@ -644,6 +644,7 @@ static int make_cert(const char *cn, tmpl_val ips, tmpl_val dns, int64_t days, b
 	char *cp = pem_of_cert(c), *kp = pem_of_key(k);
 	tmpl_map_set(st, "Cert", tmpl_str_take(cp, strlen(cp)));
 	tmpl_map_set(st, "Key", tmpl_str_take(kp, strlen(kp)));
+	st.u.m->gotype = "sprig.certificate";
 	X509_free(c);
 	EVP_PKEY_free(k);
 	*out = st;
@@ -804,6 +805,7 @@ FN(buildCustomCert)
 	tmpl_val st = tmpl_struct_new();
 	tmpl_map_set(st, "Cert", tmpl_strn(cert.data ? cert.data : "", cert.len));
 	tmpl_map_set(st, "Key", tmpl_strn(key.data ? key.data : "", key.len));
+	st.u.m->gotype = "sprig.certificate";
 	*out = st;
 out:
 	buf_release(&cert);

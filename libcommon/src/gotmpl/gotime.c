@@ -744,3 +744,324 @@ int gt_parse(const char *layout, const char *value, gt_time *out, buf *eb)
 	out->sec = t;
 	return 0;
 }
+
+/* ---- time zones (time.LoadLocation from the tz database, and Location.lookup) ---- */
+
+static int64_t be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	if (n == 4)
+		return (int32_t)(uint32_t)v;
+	return (int64_t)v;
+}
+
+void gt_zone_release(gt_zone *z)
+{
+	free(z->tx);
+	free(z->idx);
+	free(z->types);
+	free(z->extend);
+	memset(z, 0, sizeof *z);
+}
+
+/* LoadLocationFromTZData: the version 2+ block when present, and the footer TZ string. */
+static int zone_from_data(gt_zone *z, const unsigned char *d, size_t n)
+{
+	memset(z, 0, sizeof *z);
+	if (n < 44 || memcmp(d, "TZif", 4))
+		return -1;
+	int ver = d[4] ? d[4] - '0' : 1;
+	const unsigned char *p = d;
+	size_t left = n;
+	int tsz = 4;
+	for (int pass = 0; pass < 2; pass++) {
+		if (left < 44 || memcmp(p, "TZif", 4))
+			return -1;
+		int64_t isut = be(p + 20, 4), isstd = be(p + 24, 4), leap = be(p + 28, 4),
+			tcnt = be(p + 32, 4), ty = be(p + 36, 4), chars = be(p + 40, 4);
+		if (isut < 0 || isstd < 0 || leap < 0 || tcnt < 0 || ty <= 0 || chars < 0 ||
+		    tcnt > 100000 || ty > 256 || chars > 100000 || leap > 100000)
+			return -1;
+		size_t need = (size_t)(tcnt * tsz + tcnt + ty * 6 + chars + leap * (tsz + 4) + isstd +
+				       isut);
+		if (left - 44 < need)
+			return -1;
+		if (ver >= 2 && pass == 0) {
+			p += 44 + need;
+			left -= 44 + need;
+			tsz = 8;
+			continue;
+		}
+		const unsigned char *q = p + 44;
+		z->ntx = (size_t)tcnt;
+		z->tx = xcalloc(z->ntx + 1, sizeof *z->tx);
+		z->idx = xcalloc(z->ntx + 1, 1);
+		for (size_t i = 0; i < z->ntx; i++)
+			z->tx[i] = be(q + i * (size_t)tsz, tsz);
+		q += tcnt * tsz;
+		memcpy(z->idx, q, z->ntx);
+		q += tcnt;
+		z->ntypes = (size_t)ty;
+		z->types = xcalloc(z->ntypes, sizeof *z->types);
+		const unsigned char *ab = q + ty * 6;
+		for (size_t i = 0; i < z->ntypes; i++) {
+			z->types[i].off = (long)be(q + i * 6, 4);
+			z->types[i].dst = q[i * 6 + 4];
+			unsigned ai = q[i * 6 + 5];
+			if (ai < chars)
+				snprintf(z->types[i].name, sizeof z->types[i].name, "%.*s",
+					 (int)strnlen((const char *)ab + ai, (size_t)chars - ai),
+					 (const char *)ab + ai);
+		}
+		for (size_t i = 0; i < z->ntx; i++)
+			if (z->idx[i] >= z->ntypes)
+				return gt_zone_release(z), -1;
+		p += 44 + need;
+		left -= 44 + need;
+		if (tsz == 8 && left > 2 && p[0] == '\n') {
+			const unsigned char *e = memchr(p + 1, '\n', left - 1);
+			if (e && e > p + 1)
+				z->extend = xstrndup((const char *)p + 1, (size_t)(e - p - 1));
+		}
+		return 0;
+	}
+	return -1;
+}
+
+int gt_zone_load(const char *name, gt_zone *z)
+{
+	memset(z, 0, sizeof *z);
+	if (!*name || name[0] == '/' || name[0] == '\\' || strlen(name) > 200)
+		return -1;
+	/* Go's containsDotDot: a ".." path element */
+	for (const char *p = name; *p;) {
+		size_t l = strcspn(p, "/");
+		if (l == 2 && p[0] == '.' && p[1] == '.')
+			return -1;
+		p += l + (p[l] == '/');
+	}
+	static const char *const dirs[] = {"/usr/share/zoneinfo/", "/usr/share/lib/zoneinfo/",
+					   "/usr/lib/locale/TZ/", "/etc/zoneinfo/"};
+	const char *env = getenv("ZONEINFO");
+	for (int i = -1; i < 4; i++) {
+		if (i < 0 && (!env || !*env))
+			continue;
+		char path[512];
+		snprintf(path, sizeof path, "%s%s%s", i < 0 ? env : dirs[i], i < 0 ? "/" : "", name);
+		FILE *f = fopen(path, "rb");
+		if (!f)
+			continue;
+		buf b;
+		buf_init(&b, 1 << 20);
+		char chunk[4096];
+		size_t n;
+		int rc = 0;
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			if (buf_add(&b, chunk, n)) {
+				rc = -1;
+				break;
+			}
+		fclose(f);
+		if (!rc)
+			rc = zone_from_data(z, (const unsigned char *)(b.data ? b.data : ""), b.len);
+		buf_release(&b);
+		if (!rc)
+			return 0;
+	}
+	return -1;
+}
+
+/* ---- POSIX TZ strings (Go's tzset), for times after the last transition ---- */
+
+static const char *tz_name(const char *s, char *out, size_t n)
+{
+	const char *st = s;
+	if (*s == '<') {
+		st = ++s;
+		while (*s && *s != '>')
+			s++;
+		if (*s != '>')
+			return NULL;
+		snprintf(out, n, "%.*s", (int)(s - st), st);
+		return s + 1;
+	}
+	while (*s && !isdigit((unsigned char)*s) && *s != ',' && *s != '-' && *s != '+')
+		s++;
+	if (s - st < 3)
+		return NULL;
+	snprintf(out, n, "%.*s", (int)(s - st), st);
+	return s;
+}
+
+static const char *tz_num(const char *s, int *out)
+{
+	if (!isdigit((unsigned char)*s))
+		return NULL;
+	int v = 0;
+	while (isdigit((unsigned char)*s) && v < 100000)
+		v = v * 10 + (*s++ - '0');
+	*out = v;
+	return s;
+}
+
+/* [+-]hh[:mm[:ss]] in seconds; sign as written. */
+static const char *tz_offset(const char *s, long *out)
+{
+	int neg = 0;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	int h, m = 0, sec = 0;
+	if (!(s = tz_num(s, &h)))
+		return NULL;
+	if (*s == ':') {
+		if (!(s = tz_num(s + 1, &m)))
+			return NULL;
+		if (*s == ':' && !(s = tz_num(s + 1, &sec)))
+			return NULL;
+	}
+	long v = h * 3600L + m * 60L + sec;
+	*out = neg ? -v : v;
+	return s;
+}
+
+typedef struct tz_rule { char kind; int day, week, mon; long time; } tz_rule;
+
+static const char *tz_rule_parse(const char *s, tz_rule *r)
+{
+	r->time = 7200;
+	if (*s == 'J') {
+		r->kind = 'J';
+		if (!(s = tz_num(s + 1, &r->day)) || r->day < 1 || r->day > 365)
+			return NULL;
+	} else if (*s == 'M') {
+		r->kind = 'M';
+		if (!(s = tz_num(s + 1, &r->mon)) || *s != '.' || !(s = tz_num(s + 1, &r->week)) ||
+		    *s != '.' || !(s = tz_num(s + 1, &r->day)))
+			return NULL;
+		if (r->mon < 1 || r->mon > 12 || r->week < 1 || r->week > 5 || r->day > 6)
+			return NULL;
+	} else {
+		r->kind = 'D';
+		if (!(s = tz_num(s, &r->day)) || r->day > 365)
+			return NULL;
+	}
+	if (*s == '/' && !(s = tz_offset(s + 1, &r->time)))
+		return NULL;
+	return s;
+}
+
+/* Seconds since the start of the year at which rule r takes effect (local time). */
+static long tz_rule_time(int64_t year, const tz_rule *r, long off)
+{
+	long s;
+	if (r->kind == 'J') {
+		int d = r->day;
+		if (leap(year) && d >= 60)
+			d++;
+		s = (d - 1) * 86400L;
+	} else if (r->kind == 'D') {
+		s = r->day * 86400L;
+	} else {
+		int64_t first = gt_days_from_civil(year, r->mon, 1);
+		int wd = (int)(((first % 7) + 11) % 7);
+		int d = r->day - wd;
+		if (d < 0)
+			d += 7;
+		static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		int md = dim[r->mon - 1] + (r->mon == 2 && leap(year));
+		for (int i = 1; i < r->week; i++) {
+			if (d + 7 >= md)
+				break;
+			d += 7;
+		}
+		s = (long)(first - gt_days_from_civil(year, 1, 1) + d) * 86400L;
+	}
+	return s + r->time - off;
+}
+
+static bool tzset_lookup(const char *tz, int64_t sec, long *off, char *name, size_t nn)
+{
+	char std[16], dst[16];
+	long stdoff, dstoff;
+	const char *s = tz_name(tz, std, sizeof std);
+	if (!s || !(s = tz_offset(s, &stdoff)))
+		return false;
+	stdoff = -stdoff;
+	if (!*s || *s == ',') {
+		*off = stdoff;
+		snprintf(name, nn, "%s", std);
+		return !*s;
+	}
+	if (!(s = tz_name(s, dst, sizeof dst)))
+		return false;
+	dstoff = stdoff + 3600;
+	if (*s && *s != ',') {
+		if (!(s = tz_offset(s, &dstoff)))
+			return false;
+		dstoff = -dstoff;
+	}
+	tz_rule r1, r2;
+	if (!*s) {
+		r1 = (tz_rule){'M', 0, 2, 3, 7200};
+		r2 = (tz_rule){'M', 0, 1, 11, 7200};
+	} else if (*s != ',' || !(s = tz_rule_parse(s + 1, &r1)) || *s != ',' ||
+		   !(s = tz_rule_parse(s + 1, &r2)) || *s) {
+		return false;
+	}
+	int64_t dn = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+	int64_t year;
+	int m, d;
+	civil(dn, &year, &m, &d);
+	int64_t ys = gt_days_from_civil(year, 1, 1) * 86400;
+	int64_t t = sec - ys;
+	long start = tz_rule_time(year, &r1, stdoff), end = tz_rule_time(year, &r2, dstoff);
+	bool in_dst = start < end ? (t >= start && t < end) : !(t >= end && t < start);
+	*off = in_dst ? dstoff : stdoff;
+	snprintf(name, nn, "%s", in_dst ? dst : std);
+	return true;
+}
+
+void gt_zone_lookup(const gt_zone *z, int64_t sec, long *off, char *name, size_t nn)
+{
+	size_t ti;
+	if (!z->ntx || sec < z->tx[0]) {
+		/* Go's lookupFirstZone */
+		bool used = false;
+		for (size_t i = 0; i < z->ntx && !used; i++)
+			used = z->idx[i] == 0;
+		ti = 0;
+		if (used) {
+			if (z->ntx && z->types[z->idx[0]].dst) {
+				for (int i = (int)z->idx[0] - 1; i >= 0; i--)
+					if (!z->types[i].dst) {
+						ti = (size_t)i;
+						goto found;
+					}
+			}
+			for (size_t i = 0; i < z->ntypes; i++)
+				if (!z->types[i].dst) {
+					ti = i;
+					goto found;
+				}
+		}
+found:
+		*off = z->types[ti].off;
+		snprintf(name, nn, "%s", z->types[ti].name);
+		return;
+	}
+	size_t lo = 0, hi = z->ntx;
+	while (hi - lo > 1) {
+		size_t m = (lo + hi) / 2;
+		if (sec < z->tx[m])
+			hi = m;
+		else
+			lo = m;
+	}
+	ti = z->idx[lo];
+	*off = z->types[ti].off;
+	snprintf(name, nn, "%s", z->types[ti].name);
+	if (lo == z->ntx - 1 && z->extend)
+		tzset_lookup(z->extend, sec, off, name, nn);
+}

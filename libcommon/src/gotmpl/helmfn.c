@@ -540,6 +540,7 @@ static tmpl_val make_time_z(int64_t sec, long nsec, bool with_mono, bool utc, lo
 	if (with_mono)
 		buf_adds(&b, " m=+0.000000001");
 	st.u.m->stringer = buf_detach(&b, NULL);
+	st.u.m->gotype = "time.Time";
 	return st;
 }
 
@@ -598,11 +599,19 @@ static int date_common(const char *layout, tmpl_val d, const char *zone, tmpl_va
 	int64_t sec;
 	long nsec;
 	(void)e;
-	(void)zone; /* time.LoadLocation: "Local" and "UTC" are UTC here; other zones: see docs */
 	time_of(d, &sec, &nsec);
+	/* time.LoadLocation: "", "UTC" and "Local" (the engine's local zone) are UTC; a zone that
+	 * cannot be loaded is UTC too (Sprig) */
+	long off = 0;
+	char name[16] = "UTC";
+	gt_zone z;
+	if (strcmp(zone, "Local") && strcmp(zone, "UTC") && *zone && !gt_zone_load(zone, &z)) {
+		gt_zone_lookup(&z, sec, &off, name, sizeof name);
+		gt_zone_release(&z);
+	}
 	buf b;
 	buf_init(&b, 1 << 20);
-	gt_format(&b, layout, sec, nsec, 0, "UTC");
+	gt_format(&b, layout, sec, nsec, off, name);
 	*out = from_buf(&b);
 	return 0;
 }

@@ -484,6 +484,7 @@ FN(semver)
 	if (v.meta[0])
 		buf_addf(&b, "+%s", v.meta);
 	st.u.m->stringer = buf_detach(&b, NULL);
+	st.u.m->gotype = "*semver.Version";
 	semv_release(&v);
 	*out = st;
 	return 0;

@@ -305,6 +305,7 @@ tmpl_val tmpl_deep_copy(tmpl_val v)
 			dm->vals = xmalloc((sm->n ? sm->n : 1) * sizeof *dm->vals);
 			if (sm->stringer)
 				dm->stringer = xstrdup(sm->stringer);
+			dm->gotype = sm->gotype;
 			*j.dst = m;
 			for (size_t i = 0; i < sm->n; i++) {
 				dm->keys[i] = xstrdup(sm->keys[i]);
@@ -498,7 +499,7 @@ const char *tv_type_name(tmpl_val v)
 		if (v.sub == TV_SUB_STRMAP)
 			return "map[string]string";
 		if (v.sub == TV_SUB_STRUCT)
-			return "struct";
+			return v.u.m->gotype ? v.u.m->gotype : "struct";
 		return "map[string]interface {}";
 	case TV_METHOD: return "func";
 	}
@@ -515,7 +516,10 @@ const char *tv_kind_name(tmpl_val v)
 	case TV_FLOAT: return "float64";
 	case TV_STRING: return v.sub == TV_SUB_BYTES ? "slice" : "string";
 	case TV_LIST: return "slice";
-	case TV_MAP: return v.sub == TV_SUB_STRUCT ? "struct" : "map";
+	case TV_MAP:
+		if (v.sub == TV_SUB_STRUCT)
+			return v.u.m->gotype && v.u.m->gotype[0] == '*' ? "ptr" : "struct";
+		return "map";
 	case TV_METHOD: return "func";
 	}
 	return "invalid";
