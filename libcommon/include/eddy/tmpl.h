@@ -140,6 +140,8 @@ typedef struct tmpl_limits {
 	int max_depth;       /* include/template/tpl nesting (default 1000, like Helm) */
 	uint64_t max_steps;  /* evaluated nodes per top-level execution (default 20 million) */
 	double max_seconds;  /* wall-clock time per top-level execution (default 60) */
+	bool no_slow_crypto; /* key generation, scrypt and bcrypt fail with an error instead of
+			      * taking seconds (the fuzz targets set it) */
 } tmpl_limits;
 
 typedef struct tmpl_set tmpl_set;

@@ -113,6 +113,15 @@ static int b64_decode(buf *out, const char *s, size_t n, size_t *bad)
 	return 0;
 }
 
+/* Functions that take seconds (key generation, scrypt, bcrypt) are refused under the
+ * no_slow_crypto limit. */
+static int slow(tmpl_exec *x, const char *name, err *e)
+{
+	if (!x->set->lim.no_slow_crypto)
+		return 0;
+	return tmpl_fail(e, "%s is disabled by the template limits", name);
+}
+
 /* ---- randBytes ---- */
 
 FN(randBytes)
@@ -174,8 +183,9 @@ static void be32(buf *b, uint32_t v)
 
 FN(derivePassword)
 {
-	(void)x;
 	(void)argc;
+	if (slow(x, "derivePassword", e))
+		return -1;
 	uint32_t counter = (uint32_t)argv[0].u.i;
 	const char *const *tpl = NULL;
 	for (size_t i = 0; i < sizeof pw_templates / sizeof *pw_templates; i++)
@@ -347,8 +357,9 @@ static char *bcrypt_hash(const char *pw, size_t n)
 
 FN(bcrypt)
 {
-	(void)x;
 	(void)argc;
+	if (slow(x, "bcrypt", e))
+		return -1;
 	(void)e;
 	char *h = bcrypt_hash(S(0), SLEN(0));
 	*out = tmpl_str_take(h, strlen(h));
@@ -357,8 +368,9 @@ FN(bcrypt)
 
 FN(htpasswd)
 {
-	(void)x;
 	(void)argc;
+	if (slow(x, "htpasswd", e))
+		return -1;
 	(void)e;
 	char *r;
 	if (strchr(S(0), ':')) {
@@ -421,8 +433,9 @@ static EVP_PKEY *gen_dsa(void)
 
 FN(genPrivateKey)
 {
-	(void)x;
 	(void)argc;
+	if (slow(x, "genPrivateKey", e))
+		return -1;
 	EVP_PKEY *k = NULL;
 	if (!strcmp(S(0), "rsa") || !SLEN(0)) {
 		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)4096);
@@ -670,8 +683,9 @@ static EVP_PKEY *key_arg(tmpl_val v, err *e)
 
 FN(genCA)
 {
-	(void)x;
 	(void)argc;
+	if (slow(x, "genCA", e))
+		return -1;
 	EVP_PKEY *k = rsa2048(e);
 	return k ? make_cert(S(0), tmpl_nil(), tmpl_nil(), argv[1].u.i, true, k, NULL, NULL, out, e)
 		 : -1;
@@ -688,8 +702,9 @@ FN(genCAWithKey)
 
 FN(genSelfSignedCert)
 {
-	(void)x;
 	(void)argc;
+	if (slow(x, "genSelfSignedCert", e))
+		return -1;
 	if (check_names(argv[1], argv[2], e))
 		return -1;
 	EVP_PKEY *k = rsa2048(e);
@@ -738,8 +753,9 @@ static int signed_cert(tmpl_val *argv, EVP_PKEY *k, tmpl_val *out, err *e)
 
 FN(genSignedCert)
 {
-	(void)x;
 	(void)argc;
+	if (slow(x, "genSignedCert", e))
+		return -1;
 	if (check_names(argv[1], argv[2], e))
 		return -1;
 	EVP_PKEY *k = rsa2048(e);
