@@ -78,6 +78,8 @@ struct tv_map {
 	char **keys; /* sorted by strcmp, except for structs (field order) */
 	tmpl_val *vals;
 	char *stringer; /* for structs with a String() method: what %v prints; else NULL */
+	char *marshal;      /* a struct whose MarshalJSON is a string (time.Time, a version): that
+			     * string, which toJson/toYaml print; else NULL */
 	const char *gotype; /* a struct's Go type for typeOf ("time.Time", "*semver.Version"):
 			     * a static string, or NULL for "struct" */
 };

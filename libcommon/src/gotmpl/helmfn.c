@@ -541,6 +541,10 @@ static tmpl_val make_time_z(int64_t sec, long nsec, bool with_mono, bool utc, lo
 		buf_adds(&b, " m=+0.000000001");
 	st.u.m->stringer = buf_detach(&b, NULL);
 	st.u.m->gotype = "time.Time";
+	buf j;
+	buf_init(&j, 256);
+	gt_format(&j, "2006-01-02T15:04:05.999999999Z07:00", sec, nsec, utc ? 0 : off, "");
+	st.u.m->marshal = buf_detach(&j, NULL);
 	return st;
 }
 

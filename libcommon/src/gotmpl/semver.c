@@ -485,6 +485,7 @@ FN(semver)
 		buf_addf(&b, "+%s", v.meta);
 	st.u.m->stringer = buf_detach(&b, NULL);
 	st.u.m->gotype = "*semver.Version";
+	st.u.m->marshal = xstrdup(st.u.m->stringer);
 	semv_release(&v);
 	*out = st;
 	return 0;

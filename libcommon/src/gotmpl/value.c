@@ -156,6 +156,7 @@ void tmpl_val_free(tmpl_val v)
 			free(m->keys);
 			free(m->vals);
 			free(m->stringer);
+			free(m->marshal);
 			free(m);
 			break;
 		}
@@ -306,6 +307,8 @@ tmpl_val tmpl_deep_copy(tmpl_val v)
 			if (sm->stringer)
 				dm->stringer = xstrdup(sm->stringer);
 			dm->gotype = sm->gotype;
+			if (sm->marshal)
+				dm->marshal = xstrdup(sm->marshal);
 			*j.dst = m;
 			for (size_t i = 0; i < sm->n; i++) {
 				dm->keys[i] = xstrdup(sm->keys[i]);
