@@ -40,7 +40,7 @@ typedef enum tmpl_kind {
 
 enum { TV_SUB_INT = 0, TV_SUB_INT64 = 1 };
 enum { TV_SUB_STR = 0, TV_SUB_BYTES = 1 };
-enum { TV_SUB_IFACE = 0, TV_SUB_STRS = 1 };
+enum { TV_SUB_IFACE = 0, TV_SUB_STRS = 1, TV_SUB_MAPS = 2 /* []map[string]interface {} */ };
 enum { TV_SUB_MAP = 0, TV_SUB_STRMAP = 1, TV_SUB_STRUCT = 2, TV_SUB_FILES = 3 };
 
 struct tv_str;

@@ -100,7 +100,7 @@
 	X("genCAWithKey", genCAWithKey, "sis") \
 	X("genSelfSignedCertWithKey", genSelfSignedCertWithKey, "saais") \
 	X("genSignedCertWithKey", genSignedCertWithKey, "saaias") \
-	X("buildCustomCert", buildCustomCert, "ss")
+	X("buildCustomCert", buildCustomCert, "ss") X("fromToml", fromToml, "s")
 
 #define TV_DECL(n, f, s) int fn_##f(tmpl_exec *x, int argc, tmpl_val *argv, tmpl_val *out, err *e);
 TV_FUNCS(TV_DECL)
@@ -112,5 +112,7 @@ bool tv_to_float(tmpl_val v, double *out);
 int tv_to_json_raw(buf *out, tmpl_val v, bool pretty, bool html, err *e);
 int tv_to_yaml_pretty(buf *out, tmpl_val v, err *e);
 void tv_rand_bytes(void *p, size_t n); /* CSPRNG bytes */
+/* A time.Time value: UTC, or a fixed zone (offset east of UTC, name). */
+tmpl_val tv_time_new(int64_t sec, long nsec, bool utc, long off, const char *zone);
 
 #endif

@@ -548,6 +548,11 @@ static tmpl_val make_time_z(int64_t sec, long nsec, bool with_mono, bool utc, lo
 	return st;
 }
 
+tmpl_val tv_time_new(int64_t sec, long nsec, bool utc, long off, const char *zone)
+{
+	return make_time_z(sec, nsec, false, utc, off, zone);
+}
+
 static tmpl_val make_time(int64_t sec, long nsec, bool with_mono)
 {
 	return make_time_z(sec, nsec, with_mono, true, 0, "");
@@ -834,15 +839,59 @@ FN(fromYamlArray)
 	return 0;
 }
 
+/* toToml: BurntSushi/toml's Encoder as Helm calls it. */
+
+static bool toml_is_time(tmpl_val v)
+{
+	return v.kind == TV_MAP && v.sub == TV_SUB_STRUCT && v.u.m->gotype &&
+	       !strcmp(v.u.m->gotype, "time.Time");
+}
+
+static bool toml_is_table(tmpl_val v)
+{
+	return v.kind == TV_MAP && !toml_is_time(v);
+}
+
+/* An array whose elements are all tables is an array of tables. */
+static bool toml_is_table_array(tmpl_val v)
+{
+	if (v.kind != TV_LIST || !v.u.l->n)
+		return false;
+	for (size_t i = 0; i < v.u.l->n; i++)
+		if (!toml_is_table(v.u.l->items[i]))
+			return false;
+	return true;
+}
+
+static void toml_key(buf *b, const char *k)
+{
+	bool bare = *k != 0;
+	for (const char *c = k; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-')
+			bare = false;
+	if (bare)
+		buf_adds(b, k);
+	else
+		tv_quote(b, k, strlen(k));
+}
+
 static void toml_scalar(buf *b, tmpl_val v)
 {
 	switch (v.kind) {
 	case TV_STRING: tv_quote(b, v.u.s->data, v.u.s->len); break;
 	case TV_FLOAT:
-		if (v.u.f == floor(v.u.f) && fabs(v.u.f) < 1e16)
-			buf_addf(b, "%.1f", v.u.f);
-		else
+		if (isnan(v.u.f))
+			buf_adds(b, "nan");
+		else if (isinf(v.u.f))
+			buf_adds(b, v.u.f > 0 ? "inf" : "-inf");
+		else {
+			/* strconv.FormatFloat(f, 'g', -1, 64), then ".0" when it reads as an int */
+			size_t st = b->len;
 			tv_format_float(b, v.u.f, 'g');
+			if (!memchr(b->data + st, '.', b->len - st) &&
+			    !memchr(b->data + st, 'e', b->len - st))
+				buf_adds(b, ".0");
+		}
 		break;
 	case TV_LIST:
 		buf_addc(b, '[');
@@ -852,36 +901,88 @@ static void toml_scalar(buf *b, tmpl_val v)
 		}
 		buf_addc(b, ']');
 		break;
+	case TV_MAP:
+		if (toml_is_time(v)) {
+			tmpl_val *z = tmpl_map_get(v, "\x01zone");
+			const char *zn = z ? z->u.s->data : "";
+			int64_t sec = tmpl_map_get(v, "\x01sec")->u.i;
+			long nsec = (long)tmpl_map_get(v, "\x01nsec")->u.i;
+			tmpl_val *o = tmpl_map_get(v, "\x01off");
+			long off = o ? (long)o->u.i : 0;
+			const char *lay = !strcmp(zn, "date-local") ? "2006-01-02"
+					  : !strcmp(zn, "time-local") ? "15:04:05.999999999"
+					  : !strcmp(zn, "datetime-local") ? "2006-01-02T15:04:05.999999999"
+					  : "2006-01-02T15:04:05.999999999Z07:00";
+			gt_format(b, lay, sec, nsec, off, zn);
+			break;
+		}
+		/* an inline table inside an array */
+		buf_addc(b, '{');
+		for (size_t i = 0; i < v.u.m->n; i++) {
+			if (v.u.m->vals[i].kind == TV_NIL)
+				continue;
+			buf_adds(b, i ? ", " : "");
+			toml_key(b, v.u.m->keys[i]);
+			buf_adds(b, " = ");
+			toml_scalar(b, v.u.m->vals[i]);
+		}
+		buf_addc(b, '}');
+		break;
 	default: tv_print_v(b, v, false); break;
 	}
 }
 
-static void toml_table(buf *b, tmpl_val m, const char *prefix, int depth)
+static void toml_header(buf *b, const char *const *path, int n, bool array)
+{
+	for (int k = 0; k < n - 1; k++)
+		buf_adds(b, "  ");
+	buf_adds(b, array ? "[[" : "[");
+	for (int i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, '.');
+		toml_key(b, path[i]);
+	}
+	buf_adds(b, array ? "]]\n" : "]\n");
+}
+
+static void toml_nl(buf *b)
+{
+	if (b->len)
+		buf_addc(b, '\n');
+}
+
+static void toml_table(buf *b, tmpl_val m, const char **path, int depth)
 {
 	if (depth > 100)
 		return;
 	for (size_t i = 0; i < m.u.m->n; i++) {
 		tmpl_val v = m.u.m->vals[i];
-		if (v.kind == TV_MAP || v.kind == TV_NIL)
+		if (v.kind == TV_NIL || toml_is_table(v) || toml_is_table_array(v))
 			continue;
 		for (int k = 0; k < depth; k++)
 			buf_adds(b, "  ");
-		buf_addf(b, "%s = ", m.u.m->keys[i]);
+		toml_key(b, m.u.m->keys[i]);
+		buf_adds(b, " = ");
 		toml_scalar(b, v);
 		buf_addc(b, '\n');
 	}
 	for (size_t i = 0; i < m.u.m->n; i++) {
 		tmpl_val v = m.u.m->vals[i];
-		if (v.kind != TV_MAP)
+		if (!toml_is_table(v) && !toml_is_table_array(v))
 			continue;
-		char *name = prefix[0] ? xasprintf("%s.%s", prefix, m.u.m->keys[i])
-				       : xstrdup(m.u.m->keys[i]);
-		buf_addc(b, '\n');
-		for (int k = 0; k < depth; k++)
-			buf_adds(b, "  ");
-		buf_addf(b, "[%s]\n", name);
-		toml_table(b, v, name, depth + 1);
-		free(name);
+		path[depth] = m.u.m->keys[i];
+		if (toml_is_table(v)) {
+			if (depth == 0)
+				toml_nl(b);
+			toml_header(b, path, depth + 1, false);
+			toml_table(b, v, path, depth + 1);
+		} else {
+			for (size_t j = 0; j < v.u.l->n; j++) {
+				toml_nl(b);
+				toml_header(b, path, depth + 1, true);
+				toml_table(b, v.u.l->items[j], path, depth + 1);
+			}
+		}
 	}
 }
 
@@ -889,8 +990,9 @@ FN(toToml)
 {
 	buf b;
 	buf_init(&b, 256u << 20);
+	const char *path[104];
 	if (argv[0].kind == TV_MAP)
-		toml_table(&b, argv[0], "", 0);
+		toml_table(&b, argv[0], path, 0);
 	*out = from_buf(&b);
 	return 0;
 }

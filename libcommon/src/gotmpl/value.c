@@ -497,7 +497,10 @@ const char *tv_type_name(tmpl_val v)
 	case TV_INT: return v.sub == TV_SUB_INT64 ? "int64" : "int";
 	case TV_FLOAT: return "float64";
 	case TV_STRING: return v.sub == TV_SUB_BYTES ? "[]uint8" : "string";
-	case TV_LIST: return v.sub == TV_SUB_STRS ? "[]string" : "[]interface {}";
+	case TV_LIST:
+		if (v.sub == TV_SUB_MAPS)
+			return "[]map[string]interface {}";
+		return v.sub == TV_SUB_STRS ? "[]string" : "[]interface {}";
 	case TV_MAP:
 		if (v.sub == TV_SUB_STRMAP)
 			return "map[string]string";
