@@ -636,7 +636,9 @@ FN(toDate)
 	gt_time t;
 	buf eb;
 	buf_init(&eb, 1 << 16);
-	if (gt_parse(S(0), S(1), &t, &eb)) {
+	if (memchr(S(1), 0, SLEN(1))) /* Go would stop at the NUL byte: extra text */
+		buf_addf(&eb, "parsing time \"%s\": extra text", S(1));
+	if (eb.len || gt_parse(S(0), S(1), &t, &eb)) {
 		buf_release(&eb);
 		*out = make_time(-62135596800ll, 0, false);
 		return 0;
@@ -651,7 +653,9 @@ FN(mustToDate)
 	gt_time t;
 	buf eb;
 	buf_init(&eb, 1 << 16);
-	if (gt_parse(S(0), S(1), &t, &eb)) {
+	if (memchr(S(1), 0, SLEN(1))) /* Go would stop at the NUL byte: extra text */
+		buf_addf(&eb, "parsing time \"%s\": extra text", S(1));
+	if (eb.len || gt_parse(S(0), S(1), &t, &eb)) {
 		tmpl_fail(e, "%s", buf_str(&eb));
 		buf_release(&eb);
 		return -1;

@@ -450,6 +450,10 @@ FN(semverCompare)
 	(void)x;
 	(void)argc;
 	semv v;
+	if (memchr(S(1), 0, argv[1].u.s->len))
+		return tmpl_fail(e, "invalid semantic version");
+	if (memchr(S(0), 0, argv[0].u.s->len))
+		return tmpl_fail(e, "improper constraint: %s", S(0));
 	if (semv_parse(S(1), &v, e))
 		return -1;
 	bool r = false;
@@ -466,6 +470,8 @@ FN(semver)
 	(void)x;
 	(void)argc;
 	semv v;
+	if (memchr(S(0), 0, argv[0].u.s->len))
+		return tmpl_fail(e, "invalid semantic version");
 	if (semv_parse(S(0), &v, e))
 		return -1;
 	tmpl_val st = tmpl_struct_new();

@@ -176,7 +176,7 @@ static int parse_string(tp *p, buf *b)
 				if (multi && (k == ' ' || k == '\t' || k == '\n' || k == '\r')) {
 					/* line-ending backslash: trim whitespace and newlines */
 					p->s--;
-					while (!at_end(p) && strchr(" \t\r\n", *p->s)) {
+					while (!at_end(p) && *p->s && strchr(" \t\r\n", *p->s)) {
 						if (*p->s == '\n')
 							p->line++;
 						p->s++;
@@ -356,7 +356,7 @@ done:
 static int parse_number(tp *p, tmpl_val *out)
 {
 	const char *st = p->s;
-	while (!at_end(p) && (isalnum((unsigned char)*p->s) || strchr("+-._", *p->s)))
+	while (!at_end(p) && (isalnum((unsigned char)*p->s) || (*p->s && strchr("+-._", *p->s))))
 		p->s++;
 	size_t n = (size_t)(p->s - st);
 	char *tok = xstrndup(st, n);
