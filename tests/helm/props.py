@@ -69,8 +69,9 @@ KEYS = ["k", "secret", "0123456789abcdef0123456789abcdef", "a key that is longer
 
 def p_aes_cross(ctx):
     pairs = [[k, p] for k in KEYS for p in PLAINS]
-    tpl = 'out: {{ $r := list }}{{ range .Values.pairs }}{{ $r = append $r (encryptAES (index . 0) (index . 1)) }}{{ end }}{{ $r | toJson | quote }}\n'
-    dec = 'out: {{ $r := list }}{{ range .Values.pairs }}{{ $r = append $r (decryptAES (index . 0) (index . 1)) }}{{ end }}{{ $r | toJson | quote }}\n'
+    each = ('out: {{ $r := list }}{{ range .Values.pairs }}'
+            '{{ $r = append $r (%s (index . 0) (index . 1)) }}{{ end }}{{ $r | toJson | quote }}\n')
+    tpl, dec = each % "encryptAES", each % "decryptAES"
     for enc_engine, dec_engine in (("eddy", "helm"), ("helm", "eddy")):
         cts = json.loads(ctx.render(enc_engine, tpl, {"pairs": pairs})["out"])
         for (k, p), c in zip(pairs, cts):
@@ -85,7 +86,8 @@ def p_aes_cross(ctx):
 
 
 def p_aes_random_iv(ctx):
-    o = ctx.render("eddy", 'a: {{ encryptAES "k" "same" | quote }}\nb: {{ encryptAES "k" "same" | quote }}\n')
+    o = ctx.render("eddy", 'a: {{ encryptAES "k" "same" | quote }}\n'
+                           'b: {{ encryptAES "k" "same" | quote }}\n')
     if o["a"] == o["b"]:
         raise AssertionError("two encryptions are equal (IV not random)")
     return "IVs differ"
@@ -115,7 +117,8 @@ CERT_TPL = """{{- $ca := genCA "my-ca" 365 }}
 {{- $rk := genPrivateKey "rsa" }}
 ca: {{ $ca.Cert | quote }}
 cakey: {{ $ca.Key | quote }}
-ss: {{ (genSelfSignedCert "host" (list "10.0.0.1" "::1") (list "a.example" "b.example") 30).Cert | quote }}
+{{- $names := list "a.example" "b.example" }}
+ss: {{ (genSelfSignedCert "host" (list "10.0.0.1" "::1") $names 30).Cert | quote }}
 sg: {{ (genSignedCert "leaf" (list "127.0.0.1") (list "leaf.example") 10 $ca).Cert | quote }}
 cak: {{ (genCAWithKey "eca" 5 $ek).Cert | quote }}
 cakk: {{ (genCAWithKey "eca" 5 $ek).Key | quote }}
@@ -147,9 +150,11 @@ def p_certs(ctx):
         for leaf in ("sg", "sgk"):
             rc, out, err = openssl(["verify", "-CAfile", f.name], o[leaf])
             if rc != 0:
-                raise AssertionError("%s: %s does not verify against the CA: %s" % (name, leaf, err))
+                raise AssertionError("%s: %s does not verify against the CA: %s"
+                                     % (name, leaf, err))
         # the ...WithKey forms certify the given key and return it
-        for cert, key, given in (("cak", "cakk", "ek"), ("sgk", "sgkk", "dk"), ("ssr", "ssrk", "rk")):
+        for cert, key, given in (("cak", "cakk", "ek"), ("sgk", "sgkk", "dk"),
+                                 ("ssr", "ssrk", "rk")):
             pub_c = openssl(["x509", "-noout", "-pubkey"], o[cert])[1]
             pub_k = openssl(["pkey", "-pubout"], o[given])[1]
             if pub_c != pub_k or o[key] != o[given] and key != "ssrk":

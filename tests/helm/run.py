@@ -264,7 +264,7 @@ def main():
             continue
         c = counts.setdefault(kind, {"byte": 0, "parsed": 0, "fail": 0})
         c[status] += 1
-        if status == "fail" or (VERBOSE and status == "parsed") or (VERBOSE and kind == "prop"):
+        if status == "fail" or (VERBOSE and (status == "parsed" or kind == "prop")):
             print("%s %s: %s\n%s\n" % (status.upper(), kind, name, detail))
     total = sum(sum(c.values()) for k, c in counts.items() if k not in ("safety", "prop"))
     byte = sum(c["byte"] for k, c in counts.items() if k not in ("safety", "prop"))
