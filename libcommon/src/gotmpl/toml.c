@@ -22,7 +22,10 @@ enum { TOML_MAX_DEPTH = 200 };
 typedef struct tp {
 	const char *s, *end;
 	int line;
-	char *lastkey;   /* for messages: the last key read */
+	char *lastkey;   /* for messages: the last key read (with the inline-table prefix) */
+	const char *prefix; /* the key of the inline table being read, or NULL */
+	void **dotted;   /* tables made by dotted keys (BurntSushi lets a later a = v pass) */
+	size_t ndotted;
 	buf err;         /* the message when failed */
 	bool failed;
 	tmpl_val defined; /* map: dotted table paths defined by headers or inline ("1") */
@@ -219,6 +222,11 @@ static int parse_key(tp *p, tmpl_val *parts)
 				buf_release(&full);
 				if (at_end(p))
 					return fail(p, false, "unexpected EOF; expected key");
+				if (*p->s == '=')
+					return fail(p, false, "unexpected '=': key name appears blank");
+				if (*p->s == ']')
+					return fail(p, false, "unexpected end of table name (table names "
+						    "cannot be empty)");
 				return fail(p, false, "bare keys cannot contain '%c'", *p->s);
 			}
 			buf_add(&part, st, (size_t)(p->s - st));
@@ -236,7 +244,13 @@ static int parse_key(tp *p, tmpl_val *parts)
 		break;
 	}
 	free(p->lastkey);
-	p->lastkey = buf_detach(&full, NULL);
+	if (p->prefix) {
+		char *k = xasprintf("%s.%s", p->prefix, buf_str(&full));
+		buf_release(&full);
+		p->lastkey = k;
+	} else {
+		p->lastkey = buf_detach(&full, NULL);
+	}
 	return 0;
 }
 
@@ -374,7 +388,9 @@ static int parse_number(tp *p, tmpl_val *out)
 		int base = u[1] == 'x' ? 16 : u[1] == 'o' ? 8 : 2;
 		int (*isd)(int) = base == 16 ? isxdigit : base == 8 ? isodigit : isbdigit;
 		if (!digits_us(u + 2, tok + n, isd)) {
-			rc = fail(p, true, "invalid integer \"%s\"", tok);
+			static const char *const nm[] = {"hexadecimal", "octal", "binary"};
+			rc = fail(p, true, "not a %s number: '%s '", nm[base == 16 ? 0 : base == 8 ? 1
+									    : 2], tok);
 			goto out;
 		}
 		uint64_t v = 0;
@@ -392,8 +408,22 @@ static int parse_number(tp *p, tmpl_val *out)
 		goto out;
 	}
 	bool is_float = strpbrk(u, ".eE") != NULL;
+	if (!is_float && isdigit((unsigned char)u[0]) && strchr(u, '-') && strlen(u) >= 5 &&
+	    isdigit((unsigned char)u[3]) && u[4] == '-') {
+		rc = fail(p, true, "invalid datetime: \"%s\"", tok);
+		goto out;
+	}
 	if (!is_float) {
-		if (!digits_us(u, tok + n, isdigit) || (u[0] == '0' && u[1])) {
+		if (u[0] == '0' && u[1] && digits_us(u, tok + n, isdigit)) {
+			rc = fail(p, true, "Invalid integer \"%s\": cannot have leading zeroes", tok);
+			goto out;
+		}
+		if (strstr(u, "__") || u[0] == '_' || (n && tok[n - 1] == '_')) {
+			rc = fail(p, true, "Invalid integer \"%s\": underscores must be surrounded by "
+				  "digits", tok);
+			goto out;
+		}
+		if (!digits_us(u, tok + n, isdigit)) {
 			rc = fail(p, true, "invalid integer \"%s\"", tok);
 			goto out;
 		}
@@ -408,7 +438,7 @@ static int parse_number(tp *p, tmpl_val *out)
 		bool range = errno == ERANGE;
 		buf_release(&b);
 		if (range) {
-			rc = fail(p, true, "integer \"%s\" is out of range", tok);
+			rc = fail(p, true, "%s is out of range for int64", tok);
 			goto out;
 		}
 		*out = tmpl_int64(v);
@@ -437,7 +467,12 @@ static int parse_number(tp *p, tmpl_val *out)
 			ok = digits_us(ep, c, isdigit);
 		}
 		if (!ok || *c) {
-			rc = fail(p, true, "invalid float: \"%s\"", tok);
+			const char *dot = strchr(u, '.');
+			if (dot && !isdigit((unsigned char)dot[1]))
+				rc = fail(p, true, "Invalid float \"%s\": '.' must be followed by one or "
+					  "more digits", tok);
+			else
+				rc = fail(p, true, "Invalid float value: \"%s\"", tok);
 			goto out;
 		}
 		buf b;
@@ -461,11 +496,16 @@ static int parse_array(tp *p, tmpl_val *out, int depth)
 		skip_all(p);
 		if (at_end(p)) {
 			tmpl_val_free(l);
-			return fail(p, true, "unexpected EOF; expected ']'");
+			return fail(p, true, "expected a comma (',') or array terminator (']'), but got "
+				    "end of file");
 		}
 		if (*p->s == ']') {
 			p->s++;
 			break;
+		}
+		if (*p->s == ',') {
+			tmpl_val_free(l);
+			return fail(p, true, "unexpected comma");
 		}
 		tmpl_val v;
 		if (parse_value(p, &v, depth + 1)) {
@@ -483,8 +523,11 @@ static int parse_array(tp *p, tmpl_val *out, int depth)
 			break;
 		}
 		tmpl_val_free(l);
+		if (at_end(p))
+			return fail(p, true, "expected a comma (',') or array terminator (']'), but "
+				    "got end of file");
 		return fail(p, true, "expected a comma (',') or array terminator (']'), but got '%c'",
-			    at_end(p) ? ' ' : *p->s);
+			    *p->s);
 	}
 	*out = l;
 	return 0;
@@ -501,6 +544,8 @@ static int set_key(tp *p, tmpl_val t, tmpl_val parts, tmpl_val v)
 		if (!c) {
 			tmpl_map_set(cur, k, tmpl_map_new());
 			c = tmpl_map_get(cur, k);
+			p->dotted = xrealloc(p->dotted, (p->ndotted + 1) * sizeof *p->dotted);
+			p->dotted[p->ndotted++] = c->u.m;
 		} else if (c->kind != TV_MAP) {
 			tmpl_val_free(v);
 			return fail(p, true, "Key '%s' has already been defined.", p->lastkey);
@@ -508,43 +553,71 @@ static int set_key(tp *p, tmpl_val t, tmpl_val parts, tmpl_val v)
 		cur = *c;
 	}
 	const char *last = parts.u.l->items[n - 1].u.s->data;
-	if (tmpl_map_get(cur, last)) {
+	tmpl_val *old = tmpl_map_get(cur, last);
+	if (old) {
+		bool dotted = false;
+		for (size_t i = 0; old->kind == TV_MAP && v.kind != TV_MAP && i < p->ndotted; i++)
+			dotted = dotted || p->dotted[i] == old->u.m;
 		tmpl_val_free(v);
+		if (dotted) /* BurntSushi keeps the table and drops the value */
+			return 0;
 		return fail(p, true, "Key '%s' has already been defined.", p->lastkey);
 	}
 	tmpl_map_set(cur, last, v);
 	return 0;
 }
 
+static int parse_inline_body(tp *p, tmpl_val t, int depth);
+
 static int parse_inline(tp *p, tmpl_val *out, int depth)
 {
 	p->s++; /* { */
 	tmpl_val t = tmpl_map_new();
-	skip_ws(p);
-	if (!at_end(p) && *p->s == '}') {
-		p->s++;
-		*out = t;
-		return 0;
+	const char *saved = p->prefix;
+	char *key = p->lastkey ? xstrdup(p->lastkey) : NULL;
+	p->prefix = key;
+	int rc = parse_inline_body(p, t, depth);
+	p->prefix = saved;
+	free(key);
+	if (rc) {
+		tmpl_val_free(t);
+		return -1;
 	}
+	*out = t;
+	return 0;
+}
+
+static int parse_inline_body(tp *p, tmpl_val t, int depth)
+{
 	for (;;) {
+		skip_ws(p);
+		if (!at_end(p) && *p->s == '}') { /* empty, or after a trailing comma */
+			p->s++;
+			return 0;
+		}
 		tmpl_val parts;
 		if (parse_key(p, &parts)) {
 			tmpl_val_free(parts);
-			tmpl_val_free(t);
 			return -1;
 		}
 		skip_ws(p);
 		if (at_end(p) || *p->s != '=') {
 			tmpl_val_free(parts);
-			tmpl_val_free(t);
 			return fail(p, true, "expected key separator '='");
 		}
 		p->s++;
 		skip_ws(p);
 		tmpl_val v;
-		if (parse_value(p, &v, depth + 1) || set_key(p, t, parts, v)) {
+		char *key = xstrdup(p->lastkey);
+		if (parse_value(p, &v, depth + 1)) {
+			free(key);
 			tmpl_val_free(parts);
-			tmpl_val_free(t);
+			return -1;
+		}
+		free(p->lastkey);
+		p->lastkey = key; /* the value may have read keys of its own */
+		if (set_key(p, t, parts, v)) {
+			tmpl_val_free(parts);
 			return -1;
 		}
 		tmpl_val_free(parts);
@@ -555,22 +628,25 @@ static int parse_inline(tp *p, tmpl_val *out, int depth)
 		}
 		if (!at_end(p) && *p->s == '}') {
 			p->s++;
-			break;
+			return 0;
 		}
-		tmpl_val_free(t);
-		return fail(p, true, "expected a comma or an inline table terminator '}'");
+		if (at_end(p))
+			return fail(p, true, "expected a comma or an inline table terminator '}', but "
+				    "got end of file instead");
+		return fail(p, true, "expected a comma or an inline table terminator '}', but got "
+			    "'%c' instead", *p->s);
 	}
-	*out = t;
-	return 0;
 }
 
 static int parse_value(tp *p, tmpl_val *out, int depth)
 {
 	if (depth > TOML_MAX_DEPTH)
 		return fail(p, true, "nesting deeper than %d", TOML_MAX_DEPTH);
-	if (at_end(p) || *p->s == '\n' || *p->s == '#')
-		return fail(p, true, at_end(p) ? "unexpected EOF; expected value"
-					       : "expected value but found '\\n' instead");
+	if (at_end(p))
+		return fail(p, true, "unexpected EOF; expected value");
+	if (*p->s == '\n' || *p->s == '#' || *p->s == '\r')
+		return fail(p, true, "expected value but found '%s' instead",
+			    *p->s == '#' ? "#" : "\\n");
 	char c = *p->s;
 	if (c == '"' || c == '\'') {
 		buf b;
@@ -603,6 +679,15 @@ static int parse_value(tp *p, tmpl_val *out, int depth)
 		return 0;
 	if (isdigit((unsigned char)c) || c == '+' || c == '-' || c == 'i' || c == 'n')
 		return parse_number(p, out);
+	if (c == '.')
+		return fail(p, true, "floats must start with a digit, not '.'");
+	if (isalpha((unsigned char)c)) {
+		const char *st = p->s;
+		size_t n = 0;
+		while (st + n < p->end && bare_char(st[n]))
+			n++;
+		return fail(p, true, "expected value but found \"%.*s\" instead", (int)n, st);
+	}
 	return fail(p, true, "expected value but found '%c' instead", c);
 }
 
@@ -699,7 +784,15 @@ FN(fromToml)
 			p.s++;
 			skip_ws(&p);
 			tmpl_val v;
-			if (parse_value(&p, &v, 0) || set_key(&p, cur, parts, v)) {
+			char *key = xstrdup(p.lastkey);
+			if (parse_value(&p, &v, 0)) {
+				free(key);
+				tmpl_val_free(parts);
+				break;
+			}
+			free(p.lastkey);
+			p.lastkey = key; /* the value may have read keys of its own */
+			if (set_key(&p, cur, parts, v)) {
 				tmpl_val_free(parts);
 				break;
 			}
@@ -710,14 +803,15 @@ FN(fromToml)
 		if (!at_end(&p) && *p.s == '\r')
 			p.s++;
 		if (!at_end(&p) && *p.s != '\n') {
-			fail(&p, true, "expected a top-level item to end with a newline, comment, or EOF, "
-				       "but got '%c' instead", *p.s);
+			fail(&p, false, "expected a top-level item to end with a newline, comment, or "
+					"EOF, but got '%c' instead", *p.s);
 			break;
 		}
 	}
 	tmpl_val_free(cur);
 	tmpl_val_free(p.defined);
 	free(p.lastkey);
+	free(p.dotted);
 	if (p.failed) {
 		tmpl_val_free(root);
 		root = tmpl_map_new();
