@@ -723,6 +723,13 @@ FN(genSelfSignedCertWithKey)
 static int signed_cert(tmpl_val *argv, EVP_PKEY *k, tmpl_val *out, err *e)
 {
 	tmpl_val ca = argv[4];
+	if (ca.kind != TV_MAP || ca.sub != TV_SUB_STRUCT || !ca.u.m->gotype ||
+	    strcmp(ca.u.m->gotype, "sprig.certificate")) {
+		/* Go refuses anything but Sprig's certificate struct when converting the argument */
+		EVP_PKEY_free(k);
+		return tmpl_fail(e, "wrong type for value; expected sprig.certificate; got %s",
+				 tv_type_name(ca));
+	}
 	tmpl_val *cc = ca.kind == TV_MAP ? tmpl_map_get(ca, "Cert") : NULL;
 	tmpl_val *ck = ca.kind == TV_MAP ? tmpl_map_get(ca, "Key") : NULL;
 	const char *cs = cc && cc->kind == TV_STRING ? cc->u.s->data : "";
