@@ -30,7 +30,8 @@ class Ctx:
         with open(os.path.join(d, "templates", "p.yaml"), "w") as f:
             f.write(template)
         binary = [self.helm] if engine == "helm" else [self.eddy, "helm"]
-        rc, out, err = self.run(binary + ["template", "r", d] + list(args))
+        # key generation (RSA 4096, DSA) takes seconds, more on a loaded machine or under ASan
+        rc, out, err = self.run(binary + ["template", "r", d] + list(args), timeout=300)
         if rc != 0:
             raise AssertionError("%s failed: %s" % (engine, err.strip()[:500]))
         docs = [x for x in yaml.safe_load_all(out) if x is not None]
