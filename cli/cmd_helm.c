@@ -29,6 +29,7 @@ static void usage(FILE *f)
 	      "      --kube-version V     Kubernetes version for .Capabilities\n"
 	      "  -a, --api-versions V     extra API versions for .Capabilities\n"
 	      "      --is-upgrade         set .Release.IsUpgrade\n"
+	      "      --enable-dns         let getHostByName resolve names\n"
 	      "      --generate-name, -g  generate the release name\n", f);
 }
 
@@ -216,6 +217,8 @@ static int helm_template(int argc, char **argv)
 			o.no_hooks = true;
 		} else if (!strcmp(a, "--is-upgrade")) {
 			o.is_upgrade = true;
+		} else if (!strcmp(a, "--enable-dns")) {
+			o.enable_dns = true;
 		} else if (!strcmp(a, "-g") || !strcmp(a, "--generate-name")) {
 			gen_name = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libuv1-dev libcurl4-openssl-dev libgit2-dev libyaml-dev libcjson-dev libarchive-dev libssl-dev
   libsqlite3-dev sqlite3 libpcre2-dev libhttp-parser-dev libcmocka-dev bats valgrind
   lighttpd lighttpd-mod-openssl tinyproxy openssh-server openssh-client docker-registry gnupg python3 python3-yaml procps iproute2
-  age python3-cryptography zlib1g-dev
+  age python3-cryptography zlib1g-dev libcrypt-dev tzdata openssl
 )
 
 missing=()

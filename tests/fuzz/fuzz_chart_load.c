@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (chart_load_archive(data, size, &lim, &c, &e) == 0) {
 		chart_render_opts o = {.release_name = "r"};
 		o.tmpl = (tmpl_limits){.max_output = 1 << 16, .max_depth = 50, .max_steps = 20000,
-				       .max_seconds = 5};
+				       .max_seconds = 5, .no_slow_crypto = true};
 		o.max_output = 1 << 18;
 		tmpl_val vals = tmpl_map_new();
 		buf out;

@@ -19,9 +19,14 @@ VERBOSE = os.environ.get("HELM_SUITE_VERBOSE") == "1"
 ONLY = os.environ.get("HELM_SUITE_ONLY")
 
 
+# Helm formats local times in the process's zone (Go's time.Local); ours always uses UTC. Both
+# run with TZ=UTC so that `date`, `now` and `toDate` agree.
+ENV = dict(os.environ, TZ="UTC")
+
+
 def run(cmd, timeout=60, cwd=None):
     try:
-        p = subprocess.run(cmd, capture_output=True, timeout=timeout, cwd=cwd)
+        p = subprocess.run(cmd, capture_output=True, timeout=timeout, cwd=cwd, env=ENV)
         return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
         return 124, "", "timeout"
@@ -212,6 +217,16 @@ def job_safety(d, tmp):
     return [("safety", name, "fail", "rc=%d want error containing %r, got: %s" % (rc, expect, err[:500]))]
 
 
+def job_prop(name, fn, tmp):
+    import props
+    ctx = props.Ctx(HELM, EDDY, os.path.join(tmp, "props-" + name), run)
+    os.makedirs(ctx.tmp)
+    try:
+        return [("prop", name, "byte", fn(ctx))]
+    except Exception as ex:  # a failed property (AssertionError) or a broken render
+        return [("prop", name, "fail", str(ex))]
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="helm-suite-")
     jobs = []
@@ -228,10 +243,15 @@ def main():
         for fn in sorted(os.listdir(sdir)):
             if not ONLY or ONLY in fn:
                 jobs.append(ex.submit(job_safety, os.path.join(sdir, fn), tmp))
+        sys.path.insert(0, HERE)
+        import props
+        for name, fn in props.PROPS:
+            if not ONLY or ONLY in name:
+                jobs.append(ex.submit(job_prop, name, fn, tmp))
         for j in jobs:
             for item in j.result():
-                if item[0] == "safety":
-                    record("safety", item[1], item[2], item[3])
+                if item[0] in ("safety", "prop"):
+                    record(item[0], item[1], item[2], item[3])
                 elif item[0] == "note":
                     record("note", item[1], "note", item[4])
                 else:
@@ -244,10 +264,10 @@ def main():
             continue
         c = counts.setdefault(kind, {"byte": 0, "parsed": 0, "fail": 0})
         c[status] += 1
-        if status == "fail" or (VERBOSE and status == "parsed"):
+        if status == "fail" or (VERBOSE and (status == "parsed" or kind == "prop")):
             print("%s %s: %s\n%s\n" % (status.upper(), kind, name, detail))
-    total = sum(sum(c.values()) for k, c in counts.items() if k != "safety")
-    byte = sum(c["byte"] for k, c in counts.items() if k != "safety")
+    total = sum(sum(c.values()) for k, c in counts.items() if k not in ("safety", "prop"))
+    byte = sum(c["byte"] for k, c in counts.items() if k not in ("safety", "prop"))
     fails = sum(c["fail"] for c in counts.values())
     for kind, c in sorted(counts.items()):
         print("%-7s total %4d  byte-identical %4d  parsed-equal only %4d  failed %4d" %

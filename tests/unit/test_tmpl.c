@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <crypt.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "eddy/buf.h"
 #include "eddy/mem.h"
@@ -181,6 +184,107 @@ static void yaml_typing(void **state)
 	EXPECT("{{ toYaml . }}", "b10: 1\nb9: 2\nB: 3\n", "B: 3\nb9: 2\nb10: 1");
 }
 
+/* Key generation, scrypt and bcrypt take seconds: the no_slow_crypto limit refuses them. */
+static void slow_crypto_limit(void **state)
+{
+	(void)state;
+	tmpl_limits lim = {.no_slow_crypto = true};
+	const char *slow[] = {"{{ genPrivateKey \"rsa\" }}", "{{ genCA \"x\" 1 }}",
+			      "{{ derivePassword 1 \"long\" \"a\" \"b\" \"c\" }}",
+			      "{{ bcrypt \"x\" }}", "{{ htpasswd \"u\" \"p\" }}"};
+	for (size_t i = 0; i < sizeof slow / sizeof *slow; i++) {
+		char *got = render_lim(slow[i], NULL, &lim);
+		if (!strstr(got, "is disabled by the template limits"))
+			fail_msg("%s: %s", slow[i], got);
+		free(got);
+	}
+	char *got = render_lim("{{ encryptAES \"k\" \"x\" | decryptAES \"k\" }}", NULL, &lim);
+	assert_string_equal(got, "x");
+	free(got);
+}
+
+/* bcrypt writes golang.org/x/crypto's "$2a$10$" hashes; libcrypt verifies them. */
+static void bcrypt_hashes_verify(void **state)
+{
+	(void)state;
+	char *h = render("{{ bcrypt \"pässword\" }}", NULL);
+	assert_int_equal(strncmp(h, "$2a$10$", 7), 0);
+	assert_int_equal(strlen(h), 60);
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	const char *v = crypt_r("pässword", h, cd);
+	assert_non_null(v);
+	assert_string_equal(v, h);
+	v = crypt_r("password", h, cd);
+	assert_true(!v || strcmp(v, h));
+	free(cd);
+	free(h);
+	EXPECT("{{ derivePassword 1 \"long\" \"password\" \"user\" \"example.com\" }}", NULL,
+	       "ZedaFaxcZaso9*");
+}
+
+/* getHostByName: "" unless the hooks enable DNS, as Helm without --enable-dns. */
+static void dns_needs_the_hook(void **state)
+{
+	(void)state;
+	EXPECT("[{{ getHostByName \"127.0.0.1\" }}]", NULL, "[]");
+	tmpl_set *s = tmpl_set_new();
+	tmpl_hooks h = {.enable_dns = true};
+	tmpl_set_hooks(s, &h);
+	err e;
+	const char *t = "{{ getHostByName \"127.0.0.1\" }}";
+	assert_int_equal(tmpl_parse(s, "t", t, strlen(t), &e), 0);
+	buf out;
+	buf_init(&out, 1 << 10);
+	assert_int_equal(tmpl_execute(s, "t", tmpl_nil(), &out, &e), 0);
+	assert_string_equal(buf_str(&out), "127.0.0.1");
+	buf_release(&out);
+	tmpl_set_free(s);
+}
+
+/* Zones come from the tz database; bad names and bad files give UTC. */
+static void zones_from_the_tz_database(void **state)
+{
+	(void)state;
+	if (access("/usr/share/zoneinfo/Asia/Tokyo", R_OK) == 0)
+		EXPECT("{{ dateInZone \"15:04 MST\" 0 \"Asia/Tokyo\" }}", NULL, "09:00 JST");
+	EXPECT("{{ dateInZone \"15:04 MST\" 0 \"../zoneinfo/Asia/Tokyo\" }}", NULL, "00:00 UTC");
+	EXPECT("{{ dateInZone \"15:04 MST\" 0 \"/etc/localtime\" }}", NULL, "00:00 UTC");
+	char dir[] = "/tmp/tmpl-zones-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof path, "%s/Bad", dir);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite("TZif2\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\xff\xff\xff\xff", 1, 24, f);
+	fclose(f);
+	setenv("ZONEINFO", dir, 1);
+	EXPECT("{{ dateInZone \"15:04 MST\" 0 \"Bad\" }}", NULL, "00:00 UTC");
+	unsetenv("ZONEINFO");
+	unlink(path);
+	rmdir(dir);
+}
+
+/* fromToml caps nesting and reports errors as Helm's {"Error": ...} map. */
+static void toml_limits(void **state)
+{
+	(void)state;
+	char *deep = malloc(2000);
+	size_t n = 0;
+	n += (size_t)snprintf(deep + n, 2000 - n, "a = ");
+	for (int i = 0; i < 300; i++)
+		deep[n++] = '[';
+	deep[n] = 0;
+	char *t = xasprintf("{{ (fromToml \"%s\").Error }}", deep);
+	char *got = render(t, NULL);
+	if (!strstr(got, "nesting deeper than 200"))
+		fail_msg("got %s", got);
+	free(got);
+	free(t);
+	free(deep);
+	EXPECT("{{ (fromToml \"a = 1\\na = 2\").Error }}", NULL,
+	       "toml: line 2 (last key \"a\"): Key 'a' has already been defined.");
+}
+
 int main(void)
 {
 	mem_install_hooks();
@@ -193,6 +297,11 @@ int main(void)
 		cmocka_unit_test(errors_have_go_messages),
 		cmocka_unit_test(limits_stop_runaway_templates),
 		cmocka_unit_test(yaml_typing),
+		cmocka_unit_test(slow_crypto_limit),
+		cmocka_unit_test(bcrypt_hashes_verify),
+		cmocka_unit_test(dns_needs_the_hook),
+		cmocka_unit_test(zones_from_the_tz_database),
+		cmocka_unit_test(toml_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

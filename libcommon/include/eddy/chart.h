@@ -64,6 +64,7 @@ typedef struct chart_render_opts {
 	bool skip_tests;
 	bool no_hooks;
 	bool is_upgrade;
+	bool enable_dns;           /* getHostByName resolves names (helm --enable-dns) */
 	int revision;              /* 1 when 0 */
 	const char *const *show_only; /* NULL-terminated template paths, or NULL for all */
 	const char *const *api_versions; /* extra API versions (--api-versions), NULL-terminated */

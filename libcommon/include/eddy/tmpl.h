@@ -40,7 +40,7 @@ typedef enum tmpl_kind {
 
 enum { TV_SUB_INT = 0, TV_SUB_INT64 = 1 };
 enum { TV_SUB_STR = 0, TV_SUB_BYTES = 1 };
-enum { TV_SUB_IFACE = 0, TV_SUB_STRS = 1 };
+enum { TV_SUB_IFACE = 0, TV_SUB_STRS = 1, TV_SUB_MAPS = 2 /* []map[string]interface {} */ };
 enum { TV_SUB_MAP = 0, TV_SUB_STRMAP = 1, TV_SUB_STRUCT = 2, TV_SUB_FILES = 3 };
 
 struct tv_str;
@@ -78,6 +78,10 @@ struct tv_map {
 	char **keys; /* sorted by strcmp, except for structs (field order) */
 	tmpl_val *vals;
 	char *stringer; /* for structs with a String() method: what %v prints; else NULL */
+	char *marshal;      /* a struct whose MarshalJSON is a string (time.Time, a version): that
+			     * string, which toJson/toYaml print; else NULL */
+	const char *gotype; /* a struct's Go type for typeOf ("time.Time", "*semver.Version"):
+			     * a static string, or NULL for "struct" */
 };
 
 struct tmpl_exec;
@@ -138,6 +142,8 @@ typedef struct tmpl_limits {
 	int max_depth;       /* include/template/tpl nesting (default 1000, like Helm) */
 	uint64_t max_steps;  /* evaluated nodes per top-level execution (default 20 million) */
 	double max_seconds;  /* wall-clock time per top-level execution (default 60) */
+	bool no_slow_crypto; /* key generation, scrypt and bcrypt fail with an error instead of
+			      * taking seconds (the fuzz targets set it) */
 } tmpl_limits;
 
 typedef struct tmpl_set tmpl_set;
@@ -148,6 +154,9 @@ typedef struct tmpl_hooks {
 	int (*lookup)(void *ctx, const char *api, const char *kind, const char *ns, const char *name,
 		      tmpl_val *out, err *e);
 	void *ctx;
+	/* getHostByName resolves names (blocking, getaddrinfo) when true; otherwise it returns
+	 * "" as Helm does without --enable-dns. */
+	bool enable_dns;
 } tmpl_hooks;
 
 tmpl_set *tmpl_set_new(void);

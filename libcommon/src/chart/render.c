@@ -814,6 +814,10 @@ int chart_render(chart *orig, tmpl_val user_values, const chart_render_opts *o, 
 		qsort(r.t, r.n, sizeof *r.t, parse_order);
 	set = tmpl_set_new();
 	tmpl_set_limits(set, &o->tmpl);
+	if (o->enable_dns) {
+		tmpl_hooks h = {.enable_dns = true};
+		tmpl_set_hooks(set, &h);
+	}
 	for (size_t i = 0; i < r.n; i++) {
 		if (tmpl_parse(set, r.t[i].name, r.t[i].f->data, r.t[i].f->len, e)) {
 			rc = -1;

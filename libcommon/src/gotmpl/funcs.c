@@ -873,6 +873,44 @@ FN(abbrev)
 	return 0;
 }
 
+/* goutils.AbbreviateFull as Sprig's abbrevboth calls it (byte offsets, like Go). */
+static void abbrev_full(buf *b, const char *s, int64_t n, int64_t off, int64_t w)
+{
+	if (n <= w) {
+		buf_add(b, s, (size_t)n);
+		return;
+	}
+	if (off > n)
+		off = n;
+	if (n - off < w - 3)
+		off = n - (w - 3);
+	if (off <= 4) {
+		buf_add(b, s, (size_t)(w - 3));
+		buf_adds(b, "...");
+		return;
+	}
+	buf_adds(b, "...");
+	if (off + w - 3 < n) {
+		abbrev_full(b, s + off, n - off, 0, w - 3);
+		return;
+	}
+	buf_add(b, s + n - (w - 3), (size_t)(w - 3));
+}
+
+FN(abbrevboth)
+{
+	int64_t left = argv[0].u.i, right = argv[1].u.i;
+	if (right < 4 || (left > 0 && right < 7) || !SLEN(2)) {
+		*out = tmpl_ref(argv[2]);
+		return 0;
+	}
+	buf b;
+	buf_init(&b, (size_t)-1);
+	abbrev_full(&b, S(2), (int64_t)SLEN(2), left, right);
+	*out = str_from_buf(&b);
+	return 0;
+}
+
 FN(plural) { *out = tmpl_ref(argv[2].u.i == 1 ? argv[0] : argv[1]); return 0; }
 
 static void words_case(buf *b, const char *s, size_t n, char sep, bool camel)

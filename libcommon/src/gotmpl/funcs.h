@@ -76,7 +76,7 @@
 	X("now", now, "") X("date", date, "sa") X("dateInZone", dateInZone, "sas") \
 	X("date_in_zone", dateInZone, "sas") X("htmlDate", htmlDate, "a") \
 	X("htmlDateInZone", htmlDateInZone, "as") X("toDate", toDate, "ss") \
-	X("mustToDate", toDate, "ss") X("unixEpoch", unixEpoch, "a") \
+	X("mustToDate", mustToDate, "ss") X("unixEpoch", unixEpoch, "a") \
 	X("toJson", toJson, "a") X("mustToJson", toJson, "a") \
 	X("toPrettyJson", toPrettyJson, "a") X("mustToPrettyJson", toPrettyJson, "a") \
 	X("toRawJson", toRawJson, "a") X("mustToRawJson", toRawJson, "a") \
@@ -91,7 +91,16 @@
 	X("genCA", genCA, "si") X("genSelfSignedCert", genSelfSignedCert, "saai") \
 	X("genSignedCert", genSignedCert, "saaia") X("duration", duration, "a") X("ago", ago, "a") \
 	X("dateModify", dateModify, "sa") X("mustDateModify", mustDateModify, "sa") \
-	X("date_modify", dateModify, "sa")
+	X("date_modify", dateModify, "sa") X("must_date_modify", mustDateModify, "sa") \
+	X("durationRound", durationRound, "a") X("hello", hello, "") \
+	X("abbrevboth", abbrevboth, "iis") X("trimall", trimAll, "ss") \
+	X("getHostByName", getHostByName, "s") X("randBytes", randBytes, "i") \
+	X("derivePassword", derivePassword, "issss") X("encryptAES", encryptAES, "ss") \
+	X("decryptAES", decryptAES, "ss") X("bcrypt", bcrypt, "s") X("htpasswd", htpasswd, "ss") \
+	X("genCAWithKey", genCAWithKey, "sis") \
+	X("genSelfSignedCertWithKey", genSelfSignedCertWithKey, "saais") \
+	X("genSignedCertWithKey", genSignedCertWithKey, "saaias") \
+	X("buildCustomCert", buildCustomCert, "ss") X("fromToml", fromToml, "s")
 
 #define TV_DECL(n, f, s) int fn_##f(tmpl_exec *x, int argc, tmpl_val *argv, tmpl_val *out, err *e);
 TV_FUNCS(TV_DECL)
@@ -102,5 +111,8 @@ bool tv_to_int64(tmpl_val v, int64_t *out);
 bool tv_to_float(tmpl_val v, double *out);
 int tv_to_json_raw(buf *out, tmpl_val v, bool pretty, bool html, err *e);
 int tv_to_yaml_pretty(buf *out, tmpl_val v, err *e);
+void tv_rand_bytes(void *p, size_t n); /* CSPRNG bytes */
+/* A time.Time value: UTC, or a fixed zone (offset east of UTC, name). */
+tmpl_val tv_time_new(int64_t sec, long nsec, bool utc, long off, const char *zone);
 
 #endif

@@ -170,7 +170,7 @@ FN(adler32sum)
 
 /* ---- random ---- */
 
-static void rnd(void *p, size_t n)
+void tv_rand_bytes(void *p, size_t n)
 {
 	if (RAND_bytes(p, (int)n) != 1)
 		memset(p, 0, n);
@@ -179,7 +179,7 @@ static void rnd(void *p, size_t n)
 FN(uuidv4)
 {
 	unsigned char u[16];
-	rnd(u, sizeof u);
+	tv_rand_bytes(u, sizeof u);
 	u[6] = (u[6] & 0x0f) | 0x40;
 	u[8] = (u[8] & 0x3f) | 0x80;
 	char s[40];
@@ -198,7 +198,7 @@ static int rand_from(const char *set, int64_t n, tmpl_val *out, err *e)
 	char *s = xmalloc((size_t)n + 1);
 	for (int64_t i = 0; i < n; i++) {
 		uint32_t r;
-		rnd(&r, sizeof r);
+		tv_rand_bytes(&r, sizeof r);
 		s[i] = set[r % sl];
 	}
 	s[n] = 0;
@@ -227,7 +227,7 @@ FN(randInt)
 	if (hi <= lo)
 		return tmpl_fail(e, "invalid argument to Intn");
 	uint64_t r;
-	rnd(&r, sizeof r);
+	tv_rand_bytes(&r, sizeof r);
 	*out = tmpl_int(lo + (int64_t)(r % (uint64_t)(hi - lo)));
 	return 0;
 }
@@ -236,7 +236,7 @@ FN(shuffle)
 	tmpl_val r = tmpl_strn(S(0), SLEN(0));
 	for (size_t i = r.u.s->len; i > 1; i--) {
 		uint32_t k;
-		rnd(&k, sizeof k);
+		tv_rand_bytes(&k, sizeof k);
 		k %= (uint32_t)i;
 		char t = r.u.s->data[i - 1];
 		r.u.s->data[i - 1] = r.u.s->data[k];
@@ -518,306 +518,44 @@ FN(regexQuoteMeta)
 	return 0;
 }
 
-/* ---- semver (Masterminds/semver v3 rules, the common subset) ---- */
+/* ---- dates (Go layouts; the local zone is UTC) ---- */
 
-typedef struct semv {
-	int64_t maj, min, pat;
-	char pre[128], meta[128];
-	bool has_min, has_pat; /* for constraints with partial versions */
-	bool wild_min, wild_pat, wild_maj;
-} semv;
+#include "gotmpl/gotime.h"
 
-static int semv_parse(const char *s, semv *v, bool constraint)
-{
-	memset(v, 0, sizeof *v);
-	const char *p = s;
-	while (*p == ' ')
-		p++;
-	if (*p == 'v' || *p == 'V')
-		p++;
-	int64_t *parts[3] = {&v->maj, &v->min, &v->pat};
-	bool *wild[3] = {&v->wild_maj, &v->wild_min, &v->wild_pat};
-	int np = 0;
-	for (; np < 3; np++) {
-		if (constraint && (*p == 'x' || *p == 'X' || *p == '*')) {
-			*wild[np] = true;
-			p++;
-		} else {
-			if (!isdigit((unsigned char)*p))
-				return -1;
-			char *end;
-			*parts[np] = strtoll(p, &end, 10);
-			if (end - p > 1 && *p == '0' && !constraint)
-				return -1;
-			p = end;
-		}
-		if (*p != '.')
-			{ np++; break; }
-		p++;
-	}
-	v->has_min = np >= 2;
-	v->has_pat = np >= 3;
-	if (!v->has_min && constraint)
-		v->wild_min = v->wild_min || false;
-	if (*p == '-') {
-		p++;
-		size_t k = 0;
-		while (*p && *p != '+' && *p != ' ' && k < sizeof v->pre - 1)
-			v->pre[k++] = *p++;
-		v->pre[k] = 0;
-	}
-	if (*p == '+') {
-		p++;
-		size_t k = 0;
-		while (*p && *p != ' ' && k < sizeof v->meta - 1)
-			v->meta[k++] = *p++;
-		v->meta[k] = 0;
-	}
-	while (*p == ' ')
-		p++;
-	return *p ? -1 : 0;
-}
-
-static int pre_cmp(const char *a, const char *b)
-{
-	if (!*a && !*b)
-		return 0;
-	if (!*a)
-		return 1;
-	if (!*b)
-		return -1;
-	/* dot-separated identifiers: numeric compare numerically, numbers < strings */
-	while (*a || *b) {
-		if (!*a)
-			return -1;
-		if (!*b)
-			return 1;
-		size_t la = strcspn(a, "."), lb = strcspn(b, ".");
-		bool na = la && strspn(a, "0123456789") >= la, nb = lb && strspn(b, "0123456789") >= lb;
-		int c;
-		if (na && nb) {
-			long long x = strtoll(a, NULL, 10), y = strtoll(b, NULL, 10);
-			c = x < y ? -1 : x > y;
-		} else if (na) {
-			c = -1;
-		} else if (nb) {
-			c = 1;
-		} else {
-			size_t m = la < lb ? la : lb;
-			c = strncmp(a, b, m);
-			if (!c)
-				c = la < lb ? -1 : la > lb;
-		}
-		if (c)
-			return c;
-		a += la;
-		b += lb;
-		if (*a == '.')
-			a++;
-		if (*b == '.')
-			b++;
-	}
-	return 0;
-}
-
-static int semv_cmp(const semv *a, const semv *b)
-{
-	if (a->maj != b->maj)
-		return a->maj < b->maj ? -1 : 1;
-	if (a->min != b->min)
-		return a->min < b->min ? -1 : 1;
-	if (a->pat != b->pat)
-		return a->pat < b->pat ? -1 : 1;
-	return pre_cmp(a->pre, b->pre);
-}
-
-static bool one_constraint(const char *c, const semv *v, err *e, bool *bad)
-{
-	while (*c == ' ')
-		c++;
-	char op[3] = {0};
-	size_t k = 0;
-	while (*c && strchr("=<>!~^", *c) && k < 2)
-		op[k++] = *c++;
-	while (*c == ' ')
-		c++;
-	semv cv;
-	if (semv_parse(c, &cv, true)) {
-		*bad = true;
-		tmpl_fail(e, "improper constraint: %s", c);
-		return false;
-	}
-	/* a prerelease version only satisfies constraints that carry a prerelease */
-	if (v->pre[0] && !cv.pre[0])
-		return false;
-	semv lo = cv, hi;
-	memset(&hi, 0, sizeof hi);
-	bool wildm = cv.wild_maj, wildmin = cv.wild_min || !cv.has_min,
-	     wildpat = cv.wild_pat || !cv.has_pat;
-	if (wildm) {
-		return !strcmp(op, "") || !strcmp(op, "=") || !strcmp(op, ">=") ||
-		       !strcmp(op, "<=") || !strcmp(op, "~") || !strcmp(op, "^");
-	}
-	if (wildmin)
-		lo.min = 0;
-	if (wildpat)
-		lo.pat = 0;
-	int c0 = semv_cmp(v, &lo);
-	if (!strcmp(op, "") || !strcmp(op, "=")) {
-		if (!wildmin && !wildpat)
-			return c0 == 0;
-		if (v->maj != cv.maj)
-			return false;
-		if (!wildmin && v->min != cv.min)
-			return false;
-		return true;
-	}
-	if (!strcmp(op, "!="))
-		return c0 != 0;
-	if (!strcmp(op, ">"))  {
-		if (wildmin)
-			return v->maj > cv.maj;
-		if (wildpat)
-			return v->maj > cv.maj || (v->maj == cv.maj && v->min > cv.min);
-		return c0 > 0;
-	}
-	if (!strcmp(op, ">=") || !strcmp(op, "=>"))
-		return c0 >= 0;
-	if (!strcmp(op, "<"))
-		return c0 < 0;
-	if (!strcmp(op, "<=") || !strcmp(op, "=<")) {
-		if (wildmin)
-			return v->maj <= cv.maj;
-		if (wildpat)
-			return v->maj < cv.maj || (v->maj == cv.maj && v->min <= cv.min);
-		return c0 <= 0;
-	}
-	if (!strcmp(op, "~") || !strcmp(op, "~>")) {
-		if (c0 < 0)
-			return false;
-		if (wildmin)
-			return v->maj == cv.maj;
-		return v->maj == cv.maj && v->min == cv.min;
-	}
-	if (!strcmp(op, "^")) {
-		if (c0 < 0)
-			return false;
-		if (cv.maj > 0 || wildmin)
-			return v->maj == cv.maj;
-		if (cv.min > 0 || wildpat)
-			return v->maj == 0 && v->min == cv.min;
-		return v->maj == 0 && v->min == 0 && v->pat == cv.pat;
-	}
-	*bad = true;
-	tmpl_fail(e, "improper constraint: %s%s", op, c);
-	return false;
-}
-
-static int semver_check(const char *constraint, const semv *v, bool *res, err *e)
-{
-	char *dup = xstrdup(constraint);
-	char *save1 = NULL;
-	bool any = false, bad = false;
-	/* split on || */
-	char *p = dup;
-	while (p && !bad) {
-		char *bar = strstr(p, "||");
-		if (bar)
-			*bar = 0;
-		/* AND over comma/space separated parts (hyphen ranges not supported) */
-		bool all = true;
-		char *tmp = xstrdup(p);
-		/* join operators with following versions: ">= 1.2" -> ">=1.2" */
-		buf norm;
-		buf_init(&norm, (size_t)-1);
-		for (char *q = tmp; *q; q++) {
-			if (*q == ' ' && norm.len && strchr("=<>!~^", norm.data[norm.len - 1]))
-				continue;
-			buf_addc(&norm, *q == ',' ? ' ' : *q);
-		}
-		char *n2 = buf_detach(&norm, NULL);
-		int parts = 0;
-		for (char *t = strtok_r(n2, " ", &save1); t && !bad; t = strtok_r(NULL, " ", &save1)) {
-			parts++;
-			if (!one_constraint(t, v, e, &bad))
-				all = false;
-		}
-		if (!parts) {
-			bad = true;
-			tmpl_fail(e, "improper constraint: %s", constraint);
-		}
-		free(n2);
-		free(tmp);
-		if (all && !bad)
-			any = true;
-		p = bar ? bar + 2 : NULL;
-	}
-	free(dup);
-	if (bad)
-		return -1;
-	*res = any;
-	return 0;
-}
-
-FN(semverCompare)
-{
-	semv v;
-	if (semv_parse(S(1), &v, false))
-		return tmpl_fail(e, "invalid semantic version");
-	bool r;
-	if (semver_check(S(0), &v, &r, e))
-		return -1;
-	*out = tmpl_bool(r);
-	return 0;
-}
-
-FN(semver)
-{
-	semv v;
-	if (semv_parse(S(0), &v, false))
-		return tmpl_fail(e, "invalid semantic version");
-	tmpl_val st = tmpl_struct_new();
-	tmpl_map_set(st, "Major", tmpl_int64(v.maj));
-	tmpl_map_set(st, "Minor", tmpl_int64(v.min));
-	tmpl_map_set(st, "Patch", tmpl_int64(v.pat));
-	tmpl_map_set(st, "Prerelease", tmpl_str(v.pre));
-	tmpl_map_set(st, "Metadata", tmpl_str(v.meta));
-	tmpl_map_set(st, "Original", tmpl_ref(argv[0]));
-	buf b;
-	buf_init(&b, 512);
-	buf_addf(&b, "%lld.%lld.%lld", (long long)v.maj, (long long)v.min, (long long)v.pat);
-	if (v.pre[0])
-		buf_addf(&b, "-%s", v.pre);
-	if (v.meta[0])
-		buf_addf(&b, "+%s", v.meta);
-	st.u.m->stringer = buf_detach(&b, NULL);
-	*out = st;
-	return 0;
-}
-
-/* ---- dates (UTC; Go layouts) ---- */
-
-static tmpl_val make_time(int64_t sec, long nsec, bool with_mono)
+/* A time.Time: Unix seconds, nanoseconds, and its zone (UTC, or a fixed offset and name). */
+static tmpl_val make_time_z(int64_t sec, long nsec, bool with_mono, bool utc, long off,
+			    const char *zone)
 {
 	tmpl_val st = tmpl_struct_new();
 	tmpl_map_set(st, "\x01sec", tmpl_int64(sec));
 	tmpl_map_set(st, "\x01nsec", tmpl_int64(nsec));
-	struct tm tm;
-	time_t t = (time_t)sec;
-	gmtime_r(&t, &tm);
-	char b[128];
-	char frac[16] = "";
-	if (nsec) {
-		snprintf(frac, sizeof frac, ".%09ld", nsec);
-		size_t l = strlen(frac);
-		while (l > 1 && frac[l - 1] == '0')
-			frac[--l] = 0;
+	if (!utc) {
+		tmpl_map_set(st, "\x01off", tmpl_int64(off));
+		tmpl_map_set(st, "\x01zone", tmpl_str(zone));
 	}
-	snprintf(b, sizeof b, "%04d-%02d-%02d %02d:%02d:%02d%s +0000 UTC%s", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac,
-		 with_mono ? " m=+0.000000001" : "");
-	st.u.m->stringer = xstrdup(b);
+	buf b;
+	buf_init(&b, 256);
+	gt_format(&b, "2006-01-02 15:04:05.999999999 -0700 MST", sec, nsec, utc ? 0 : off,
+		  utc ? "UTC" : zone);
+	if (with_mono)
+		buf_adds(&b, " m=+0.000000001");
+	st.u.m->stringer = buf_detach(&b, NULL);
+	st.u.m->gotype = "time.Time";
+	buf j;
+	buf_init(&j, 256);
+	gt_format(&j, "2006-01-02T15:04:05.999999999Z07:00", sec, nsec, utc ? 0 : off, "");
+	st.u.m->marshal = buf_detach(&j, NULL);
 	return st;
+}
+
+tmpl_val tv_time_new(int64_t sec, long nsec, bool utc, long off, const char *zone)
+{
+	return make_time_z(sec, nsec, false, utc, off, zone);
+}
+
+static tmpl_val make_time(int64_t sec, long nsec, bool with_mono)
+{
+	return make_time_z(sec, nsec, with_mono, true, 0, "");
 }
 
 FN(now)
@@ -828,13 +566,16 @@ FN(now)
 	return 0;
 }
 
+static bool is_time(tmpl_val v)
+{
+	return v.kind == TV_MAP && v.sub == TV_SUB_STRUCT && tmpl_map_get(v, "\x01sec");
+}
+
 static bool time_of(tmpl_val v, int64_t *sec, long *nsec)
 {
 	*nsec = 0;
-	if (v.kind == TV_MAP && v.sub == TV_SUB_STRUCT) {
+	if (is_time(v)) {
 		tmpl_val *s = tmpl_map_get(v, "\x01sec"), *n = tmpl_map_get(v, "\x01nsec");
-		if (!s)
-			return false;
 		*sec = s->u.i;
 		*nsec = n ? (long)n->u.i : 0;
 		return true;
@@ -850,72 +591,16 @@ static bool time_of(tmpl_val v, int64_t *sec, long *nsec)
 	return true;
 }
 
-static const char *const months[] = {"January", "February", "March", "April", "May", "June",
-	"July", "August", "September", "October", "November", "December"};
-static const char *const days[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday",
-	"Friday", "Saturday"};
-
-static void go_layout(buf *b, const char *l, int64_t sec, long nsec, long off, const char *zone)
+/* The zone of a time value: false for UTC. */
+static bool zone_of(tmpl_val v, long *off, const char **zone)
 {
-	struct tm tm;
-	time_t t = (time_t)(sec + off);
-	gmtime_r(&t, &tm);
-	int hour12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
-	for (const char *p = l; *p;) {
-#define M(s) (!strncmp(p, s, strlen(s)) && (p += strlen(s)))
-		if (M("2006")) buf_addf(b, "%04d", tm.tm_year + 1900);
-		else if (M("January")) buf_adds(b, months[tm.tm_mon]);
-		else if (M("Jan")) buf_addf(b, "%.3s", months[tm.tm_mon]);
-		else if (M("Monday")) buf_adds(b, days[tm.tm_wday]);
-		else if (M("Mon")) buf_addf(b, "%.3s", days[tm.tm_wday]);
-		else if (M("MST")) buf_adds(b, zone);
-		else if (M("01")) buf_addf(b, "%02d", tm.tm_mon + 1);
-		else if (M("02")) buf_addf(b, "%02d", tm.tm_mday);
-		else if (M("_2")) buf_addf(b, "%2d", tm.tm_mday);
-		else if (M("06")) buf_addf(b, "%02d", tm.tm_year % 100);
-		else if (M("15")) buf_addf(b, "%02d", tm.tm_hour);
-		else if (M("03")) buf_addf(b, "%02d", hour12);
-		else if (M("04")) buf_addf(b, "%02d", tm.tm_min);
-		else if (M("05")) buf_addf(b, "%02d", tm.tm_sec);
-		else if (M("-07:00")) buf_addf(b, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
-		else if (M("-0700")) buf_addf(b, "%c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60);
-		else if (M("-07")) buf_addf(b, "%c%02ld", off < 0 ? '-' : '+', labs(off) / 3600);
-		else if (M("Z07:00")) { if (!off) buf_addc(b, 'Z'); else buf_addf(b, "%c%02ld:%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60); }
-		else if (M("Z0700")) { if (!off) buf_addc(b, 'Z'); else buf_addf(b, "%c%02ld%02ld", off < 0 ? '-' : '+', labs(off) / 3600, labs(off) % 3600 / 60); }
-		else if (M("PM")) buf_adds(b, tm.tm_hour >= 12 ? "PM" : "AM");
-		else if (M("pm")) buf_adds(b, tm.tm_hour >= 12 ? "pm" : "am");
-		else if (*p == '.' && (p[1] == '0' || p[1] == '9')) {
-			char d = p[1];
-			int n = 0;
-			const char *q = p + 1;
-			while (*q == d)
-				q++, n++;
-			if (isdigit((unsigned char)*q)) {
-				buf_addc(b, *p++);
-				continue;
-			}
-			char frac[16];
-			snprintf(frac, sizeof frac, "%09ld", nsec);
-			frac[n > 9 ? 9 : n] = 0;
-			if (d == '9') {
-				size_t fl = strlen(frac);
-				while (fl && frac[fl - 1] == '0')
-					frac[--fl] = 0;
-				if (fl)
-					buf_addf(b, ".%s", frac);
-			} else {
-				buf_addf(b, ".%s", frac);
-			}
-			p = q;
-		}
-		else if (M("1")) buf_addf(b, "%d", tm.tm_mon + 1);
-		else if (M("2")) buf_addf(b, "%d", tm.tm_mday);
-		else if (M("3")) buf_addf(b, "%d", hour12);
-		else if (M("4")) buf_addf(b, "%d", tm.tm_min);
-		else if (M("5")) buf_addf(b, "%d", tm.tm_sec);
-		else buf_addc(b, *p++);
-#undef M
-	}
+	tmpl_val *o = is_time(v) ? tmpl_map_get(v, "\x01off") : NULL;
+	tmpl_val *z = is_time(v) ? tmpl_map_get(v, "\x01zone") : NULL;
+	if (!o || !z)
+		return false;
+	*off = (long)o->u.i;
+	*zone = z->u.s->data;
+	return true;
 }
 
 static int date_common(const char *layout, tmpl_val d, const char *zone, tmpl_val *out, err *e)
@@ -924,33 +609,59 @@ static int date_common(const char *layout, tmpl_val d, const char *zone, tmpl_va
 	long nsec;
 	(void)e;
 	time_of(d, &sec, &nsec);
+	/* time.LoadLocation: "", "UTC" and "Local" (the engine's local zone) are UTC; a zone that
+	 * cannot be loaded is UTC too (Sprig) */
+	long off = 0;
+	char name[16] = "UTC";
+	gt_zone z;
+	if (strcmp(zone, "Local") && strcmp(zone, "UTC") && *zone && !gt_zone_load(zone, &z)) {
+		gt_zone_lookup(&z, sec, &off, name, sizeof name);
+		gt_zone_release(&z);
+	}
 	buf b;
-	buf_init(&b, 1 << 16);
-	go_layout(&b, layout, sec, nsec, 0, zone && strcmp(zone, "Local") ? zone : "UTC");
+	buf_init(&b, 1 << 20);
+	gt_format(&b, layout, sec, nsec, off, name);
 	*out = from_buf(&b);
 	return 0;
 }
 
-FN(date) { return date_common(S(0), argv[1], "UTC", out, e); }
+FN(date) { return date_common(S(0), argv[1], "Local", out, e); }
 FN(dateInZone) { return date_common(S(0), argv[1], S(2), out, e); }
-FN(htmlDate) { return date_common("2006-01-02", argv[0], "UTC", out, e); }
+FN(htmlDate) { return date_common("2006-01-02", argv[0], "Local", out, e); }
 FN(htmlDateInZone) { return date_common("2006-01-02", argv[0], S(1), out, e); }
 
+/* toDate: time.ParseInLocation(layout, value, time.Local); the zero time on error. */
 FN(toDate)
 {
-	/* the common layouts only: 2006-01-02 and 2006-01-02T15:04:05Z07:00 */
-	struct tm tm = {0};
-	int y, mo, d, h = 0, mi = 0, s = 0;
-	if (sscanf(S(1), "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &s) < 3 &&
-	    sscanf(S(1), "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s) < 3)
-		return tmpl_fail(e, "parsing time %s: cannot parse", S(1));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	*out = make_time((int64_t)timegm(&tm), 0, false);
+	gt_time t;
+	buf eb;
+	buf_init(&eb, 1 << 16);
+	if (memchr(S(1), 0, SLEN(1))) /* Go would stop at the NUL byte: extra text */
+		buf_addf(&eb, "parsing time \"%s\": extra text", S(1));
+	if (eb.len || gt_parse(S(0), S(1), &t, &eb)) {
+		buf_release(&eb);
+		*out = make_time(-62135596800ll, 0, false);
+		return 0;
+	}
+	buf_release(&eb);
+	*out = make_time_z(t.sec, t.nsec, false, t.utc, t.off, t.zone);
+	return 0;
+}
+
+FN(mustToDate)
+{
+	gt_time t;
+	buf eb;
+	buf_init(&eb, 1 << 16);
+	if (memchr(S(1), 0, SLEN(1))) /* Go would stop at the NUL byte: extra text */
+		buf_addf(&eb, "parsing time \"%s\": extra text", S(1));
+	if (eb.len || gt_parse(S(0), S(1), &t, &eb)) {
+		tmpl_fail(e, "%s", buf_str(&eb));
+		buf_release(&eb);
+		return -1;
+	}
+	buf_release(&eb);
+	*out = make_time_z(t.sec, t.nsec, false, t.utc, t.off, t.zone);
 	return 0;
 }
 
@@ -1132,15 +843,59 @@ FN(fromYamlArray)
 	return 0;
 }
 
+/* toToml: BurntSushi/toml's Encoder as Helm calls it. */
+
+static bool toml_is_time(tmpl_val v)
+{
+	return v.kind == TV_MAP && v.sub == TV_SUB_STRUCT && v.u.m->gotype &&
+	       !strcmp(v.u.m->gotype, "time.Time");
+}
+
+static bool toml_is_table(tmpl_val v)
+{
+	return v.kind == TV_MAP && !toml_is_time(v);
+}
+
+/* An array whose elements are all tables is an array of tables. */
+static bool toml_is_table_array(tmpl_val v)
+{
+	if (v.kind != TV_LIST || !v.u.l->n)
+		return false;
+	for (size_t i = 0; i < v.u.l->n; i++)
+		if (!toml_is_table(v.u.l->items[i]))
+			return false;
+	return true;
+}
+
+static void toml_key(buf *b, const char *k)
+{
+	bool bare = *k != 0;
+	for (const char *c = k; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-')
+			bare = false;
+	if (bare)
+		buf_adds(b, k);
+	else
+		tv_quote(b, k, strlen(k));
+}
+
 static void toml_scalar(buf *b, tmpl_val v)
 {
 	switch (v.kind) {
 	case TV_STRING: tv_quote(b, v.u.s->data, v.u.s->len); break;
 	case TV_FLOAT:
-		if (v.u.f == floor(v.u.f) && fabs(v.u.f) < 1e16)
-			buf_addf(b, "%.1f", v.u.f);
-		else
+		if (isnan(v.u.f))
+			buf_adds(b, "nan");
+		else if (isinf(v.u.f))
+			buf_adds(b, v.u.f > 0 ? "inf" : "-inf");
+		else {
+			/* strconv.FormatFloat(f, 'g', -1, 64), then ".0" when it reads as an int */
+			size_t st = b->len;
 			tv_format_float(b, v.u.f, 'g');
+			if (!memchr(b->data + st, '.', b->len - st) &&
+			    !memchr(b->data + st, 'e', b->len - st))
+				buf_adds(b, ".0");
+		}
 		break;
 	case TV_LIST:
 		buf_addc(b, '[');
@@ -1150,36 +905,88 @@ static void toml_scalar(buf *b, tmpl_val v)
 		}
 		buf_addc(b, ']');
 		break;
+	case TV_MAP:
+		if (toml_is_time(v)) {
+			tmpl_val *z = tmpl_map_get(v, "\x01zone");
+			const char *zn = z ? z->u.s->data : "";
+			int64_t sec = tmpl_map_get(v, "\x01sec")->u.i;
+			long nsec = (long)tmpl_map_get(v, "\x01nsec")->u.i;
+			tmpl_val *o = tmpl_map_get(v, "\x01off");
+			long off = o ? (long)o->u.i : 0;
+			const char *lay = !strcmp(zn, "date-local") ? "2006-01-02"
+					  : !strcmp(zn, "time-local") ? "15:04:05.999999999"
+					  : !strcmp(zn, "datetime-local") ? "2006-01-02T15:04:05.999999999"
+					  : "2006-01-02T15:04:05.999999999Z07:00";
+			gt_format(b, lay, sec, nsec, off, zn);
+			break;
+		}
+		/* an inline table inside an array */
+		buf_addc(b, '{');
+		for (size_t i = 0; i < v.u.m->n; i++) {
+			if (v.u.m->vals[i].kind == TV_NIL)
+				continue;
+			buf_adds(b, i ? ", " : "");
+			toml_key(b, v.u.m->keys[i]);
+			buf_adds(b, " = ");
+			toml_scalar(b, v.u.m->vals[i]);
+		}
+		buf_addc(b, '}');
+		break;
 	default: tv_print_v(b, v, false); break;
 	}
 }
 
-static void toml_table(buf *b, tmpl_val m, const char *prefix, int depth)
+static void toml_header(buf *b, const char *const *path, int n, bool array)
+{
+	for (int k = 0; k < n - 1; k++)
+		buf_adds(b, "  ");
+	buf_adds(b, array ? "[[" : "[");
+	for (int i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, '.');
+		toml_key(b, path[i]);
+	}
+	buf_adds(b, array ? "]]\n" : "]\n");
+}
+
+static void toml_nl(buf *b)
+{
+	if (b->len)
+		buf_addc(b, '\n');
+}
+
+static void toml_table(buf *b, tmpl_val m, const char **path, int depth)
 {
 	if (depth > 100)
 		return;
 	for (size_t i = 0; i < m.u.m->n; i++) {
 		tmpl_val v = m.u.m->vals[i];
-		if (v.kind == TV_MAP || v.kind == TV_NIL)
+		if (v.kind == TV_NIL || toml_is_table(v) || toml_is_table_array(v))
 			continue;
 		for (int k = 0; k < depth; k++)
 			buf_adds(b, "  ");
-		buf_addf(b, "%s = ", m.u.m->keys[i]);
+		toml_key(b, m.u.m->keys[i]);
+		buf_adds(b, " = ");
 		toml_scalar(b, v);
 		buf_addc(b, '\n');
 	}
 	for (size_t i = 0; i < m.u.m->n; i++) {
 		tmpl_val v = m.u.m->vals[i];
-		if (v.kind != TV_MAP)
+		if (!toml_is_table(v) && !toml_is_table_array(v))
 			continue;
-		char *name = prefix[0] ? xasprintf("%s.%s", prefix, m.u.m->keys[i])
-				       : xstrdup(m.u.m->keys[i]);
-		buf_addc(b, '\n');
-		for (int k = 0; k < depth; k++)
-			buf_adds(b, "  ");
-		buf_addf(b, "[%s]\n", name);
-		toml_table(b, v, name, depth + 1);
-		free(name);
+		path[depth] = m.u.m->keys[i];
+		if (toml_is_table(v)) {
+			if (depth == 0)
+				toml_nl(b);
+			toml_header(b, path, depth + 1, false);
+			toml_table(b, v, path, depth + 1);
+		} else {
+			for (size_t j = 0; j < v.u.l->n; j++) {
+				toml_nl(b);
+				toml_header(b, path, depth + 1, true);
+				toml_table(b, v.u.l->items[j], path, depth + 1);
+			}
+		}
 	}
 }
 
@@ -1187,8 +994,9 @@ FN(toToml)
 {
 	buf b;
 	buf_init(&b, 256u << 20);
+	const char *path[104];
 	if (argv[0].kind == TV_MAP)
-		toml_table(&b, argv[0], "", 0);
+		toml_table(&b, argv[0], path, 0);
 	*out = from_buf(&b);
 	return 0;
 }
@@ -1337,161 +1145,6 @@ FN(urlJoin)
 	return 0;
 }
 
-/* ---- Sprig's certificate helpers (random output; the shape is what matters) ---- */
-
-#include <openssl/bn.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
-static char *pem_of_key(EVP_PKEY *k)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	PEM_write_bio_PrivateKey_traditional(b, k, NULL, NULL, 0, NULL, NULL);
-	char *data;
-	long n = BIO_get_mem_data(b, &data);
-	char *s = xstrndup(data, (size_t)n);
-	BIO_free(b);
-	return s;
-}
-
-static char *pem_of_cert(X509 *c)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	PEM_write_bio_X509(b, c);
-	char *data;
-	long n = BIO_get_mem_data(b, &data);
-	char *s = xstrndup(data, (size_t)n);
-	BIO_free(b);
-	return s;
-}
-
-FN(genPrivateKey)
-{
-	EVP_PKEY *k = NULL;
-	if (!strcmp(S(0), "rsa"))
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)4096);
-	else if (!strcmp(S(0), "ecdsa"))
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	else if (!strcmp(S(0), "ed25519"))
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	else {
-		*out = tmpl_str("Unknown type");
-		return 0;
-	}
-	if (!k)
-		return tmpl_fail(e, "key generation failed");
-	char *s = pem_of_key(k);
-	EVP_PKEY_free(k);
-	*out = tmpl_str_take(s, strlen(s));
-	return 0;
-}
-
-static void add_names(X509 *cert, tmpl_val ips, tmpl_val dns)
-{
-	buf san;
-	buf_init(&san, 1 << 16);
-	for (int pass = 0; pass < 2; pass++) {
-		tmpl_val l = pass ? dns : ips;
-		if (l.kind != TV_LIST)
-			continue;
-		for (size_t i = 0; i < l.u.l->n; i++) {
-			tmpl_val it = l.u.l->items[i];
-			if (it.kind != TV_STRING)
-				continue;
-			buf_addf(&san, "%s%s:%s", san.len ? "," : "", pass ? "DNS" : "IP",
-				 it.u.s->data);
-		}
-	}
-	if (san.len) {
-		X509V3_CTX ctx;
-		X509V3_set_ctx_nodb(&ctx);
-		X509V3_set_ctx(&ctx, cert, cert, NULL, NULL, 0);
-		X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
-							  buf_str(&san));
-		if (ext) {
-			X509_add_ext(cert, ext, -1);
-			X509_EXTENSION_free(ext);
-		}
-	}
-	buf_release(&san);
-}
-
-/* Build a certificate for cn signed by (ca_cert, ca_key), or self-signed when ca_key is NULL. */
-static int make_cert(const char *cn, tmpl_val ips, tmpl_val dns, int64_t days, bool is_ca,
-		     X509 *ca_cert, EVP_PKEY *ca_key, tmpl_val *out, err *e)
-{
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	X509 *c = X509_new();
-	if (!k || !c) {
-		EVP_PKEY_free(k);
-		X509_free(c);
-		return tmpl_fail(e, "certificate generation failed");
-	}
-	X509_set_version(c, 2);
-	unsigned char serial[16];
-	rnd(serial, sizeof serial);
-	serial[0] &= 0x7f;
-	BIGNUM *bn = BN_bin2bn(serial, sizeof serial, NULL);
-	BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c));
-	BN_free(bn);
-	X509_gmtime_adj(X509_getm_notBefore(c), 0);
-	X509_gmtime_adj(X509_getm_notAfter(c), (long)(days > 0 && days < 36500 ? days : 365) * 86400);
-	X509_set_pubkey(c, k);
-	X509_NAME *name = X509_get_subject_name(c);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(c, ca_cert ? X509_get_subject_name(ca_cert) : name);
-	X509V3_CTX ctx;
-	X509V3_set_ctx_nodb(&ctx);
-	X509V3_set_ctx(&ctx, ca_cert ? ca_cert : c, c, NULL, NULL, 0);
-	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
-						  is_ca ? "critical,CA:TRUE" : "CA:FALSE");
-	if (ext) {
-		X509_add_ext(c, ext, -1);
-		X509_EXTENSION_free(ext);
-	}
-	add_names(c, ips, dns);
-	X509_sign(c, ca_key ? ca_key : k, EVP_sha256());
-	tmpl_val st = tmpl_struct_new();
-	char *cp = pem_of_cert(c), *kp = pem_of_key(k);
-	tmpl_map_set(st, "Cert", tmpl_str_take(cp, strlen(cp)));
-	tmpl_map_set(st, "Key", tmpl_str_take(kp, strlen(kp)));
-	X509_free(c);
-	EVP_PKEY_free(k);
-	*out = st;
-	return 0;
-}
-
-FN(genCA) { return make_cert(S(0), tmpl_nil(), tmpl_nil(), argv[1].u.i, true, NULL, NULL, out, e); }
-
-FN(genSelfSignedCert)
-{
-	return make_cert(S(0), argv[1], argv[2], argv[3].u.i, false, NULL, NULL, out, e);
-}
-
-FN(genSignedCert)
-{
-	tmpl_val ca = argv[4];
-	tmpl_val *cc = ca.kind == TV_MAP ? tmpl_map_get(ca, "Cert") : NULL;
-	tmpl_val *ck = ca.kind == TV_MAP ? tmpl_map_get(ca, "Key") : NULL;
-	if (!cc || !ck || cc->kind != TV_STRING || ck->kind != TV_STRING)
-		return tmpl_fail(e, "error parsing CA certificate");
-	BIO *b1 = BIO_new_mem_buf(cc->u.s->data, (int)cc->u.s->len);
-	BIO *b2 = BIO_new_mem_buf(ck->u.s->data, (int)ck->u.s->len);
-	X509 *cert = PEM_read_bio_X509(b1, NULL, NULL, NULL);
-	EVP_PKEY *key = PEM_read_bio_PrivateKey(b2, NULL, NULL, NULL);
-	BIO_free(b1);
-	BIO_free(b2);
-	int rc;
-	if (!cert || !key)
-		rc = tmpl_fail(e, "error parsing CA certificate or key");
-	else
-		rc = make_cert(S(0), argv[1], argv[2], argv[3].u.i, false, cert, key, out, e);
-	X509_free(cert);
-	EVP_PKEY_free(key);
-	return rc;
-}
-
 /* ---- durations (Go's time.Duration) ---- */
 
 /* Go's Duration.String() for whole nanoseconds. */
@@ -1638,13 +1291,18 @@ FN(dateModify)
 		*out = tmpl_ref(argv[1]);
 		return 0;
 	}
-	int64_t total = sec * 1000000000ll + nsec + d;
-	int64_t s2 = total / 1000000000ll, n2 = total % 1000000000ll;
+	int64_t s2 = sec + d / 1000000000ll, n2 = nsec + d % 1000000000ll;
 	if (n2 < 0) {
 		n2 += 1000000000ll;
 		s2--;
+	} else if (n2 >= 1000000000ll) {
+		n2 -= 1000000000ll;
+		s2++;
 	}
-	*out = make_time(s2, (long)n2, false);
+	long off = 0;
+	const char *zone = "";
+	bool fixed = zone_of(argv[1], &off, &zone);
+	*out = make_time_z(s2, (long)n2, false, !fixed, off, zone);
 	return 0;
 }
 
@@ -1654,4 +1312,85 @@ FN(mustDateModify)
 	if (!parse_duration(S(0), &d))
 		return tmpl_fail(e, "time: invalid duration \"%s\"", S(0));
 	return fn_dateModify(x, argc, argv, out, e);
+}
+
+FN(durationRound)
+{
+	/* Sprig: strings are parsed (0 when bad), int64 is nanoseconds, a time is time.Since. */
+	int64_t d = 0;
+	tmpl_val v = argv[0];
+	if (v.kind == TV_STRING) {
+		if (!parse_duration(S(0), &d))
+			d = 0;
+	} else if (v.kind == TV_INT && v.sub == TV_SUB_INT64) {
+		d = v.u.i;
+	} else if (v.kind == TV_MAP && v.sub == TV_SUB_STRUCT && tmpl_map_get(v, "\x01sec")) {
+		int64_t sec;
+		long nsec;
+		time_of(v, &sec, &nsec);
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		d = ((int64_t)now.tv_sec - sec) * 1000000000ll + ((long)now.tv_nsec - nsec);
+	}
+	uint64_t u = d < 0 ? 0 - (uint64_t)d : (uint64_t)d;
+	static const struct { uint64_t n; const char *unit; } steps[] = {
+		{3600000000000ull * 24 * 365, "y"}, {3600000000000ull * 24 * 30, "mo"},
+		{3600000000000ull * 24, "d"}, {3600000000000ull, "h"}, {60000000000ull, "m"},
+		{1000000000ull, "s"},
+	};
+	char b[32] = "0s";
+	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+		if (u > steps[i].n) {
+			snprintf(b, sizeof b, "%llu%s", (unsigned long long)(u / steps[i].n),
+				 steps[i].unit);
+			break;
+		}
+	*out = tmpl_str(b);
+	return 0;
+}
+
+FN(hello)
+{
+	*out = tmpl_str("Hello!");
+	return 0;
+}
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
+/* Helm replaces Sprig's getHostByName with one returning "" unless --enable-dns; with it, a
+ * random address of the name (Go's net.LookupHost), or Go's panic text when there is none. */
+FN(getHostByName)
+{
+	if (!x->set->hooks.enable_dns) {
+		*out = tmpl_str("");
+		return 0;
+	}
+	struct addrinfo hints = {0}, *res = NULL;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	char addrs[32][INET6_ADDRSTRLEN];
+	int n = 0;
+	if (!getaddrinfo(S(0), NULL, &hints, &res)) {
+		for (struct addrinfo *a = res; a && n < 32; a = a->ai_next) {
+			const void *p = a->ai_family == AF_INET
+				? (const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr
+				: (const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+			if (!inet_ntop(a->ai_family, p, addrs[n], sizeof addrs[n]))
+				continue;
+			bool dup = false;
+			for (int i = 0; i < n; i++)
+				dup = dup || !strcmp(addrs[i], addrs[n]);
+			if (!dup)
+				n++;
+		}
+		freeaddrinfo(res);
+	}
+	if (!n)
+		return tmpl_fail(e, "invalid argument to Intn");
+	uint32_t r;
+	tv_rand_bytes(&r, sizeof r);
+	*out = tmpl_str(addrs[r % (uint32_t)n]);
+	return 0;
 }

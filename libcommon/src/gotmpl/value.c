@@ -156,6 +156,7 @@ void tmpl_val_free(tmpl_val v)
 			free(m->keys);
 			free(m->vals);
 			free(m->stringer);
+			free(m->marshal);
 			free(m);
 			break;
 		}
@@ -305,6 +306,9 @@ tmpl_val tmpl_deep_copy(tmpl_val v)
 			dm->vals = xmalloc((sm->n ? sm->n : 1) * sizeof *dm->vals);
 			if (sm->stringer)
 				dm->stringer = xstrdup(sm->stringer);
+			dm->gotype = sm->gotype;
+			if (sm->marshal)
+				dm->marshal = xstrdup(sm->marshal);
 			*j.dst = m;
 			for (size_t i = 0; i < sm->n; i++) {
 				dm->keys[i] = xstrdup(sm->keys[i]);
@@ -493,12 +497,15 @@ const char *tv_type_name(tmpl_val v)
 	case TV_INT: return v.sub == TV_SUB_INT64 ? "int64" : "int";
 	case TV_FLOAT: return "float64";
 	case TV_STRING: return v.sub == TV_SUB_BYTES ? "[]uint8" : "string";
-	case TV_LIST: return v.sub == TV_SUB_STRS ? "[]string" : "[]interface {}";
+	case TV_LIST:
+		if (v.sub == TV_SUB_MAPS)
+			return "[]map[string]interface {}";
+		return v.sub == TV_SUB_STRS ? "[]string" : "[]interface {}";
 	case TV_MAP:
 		if (v.sub == TV_SUB_STRMAP)
 			return "map[string]string";
 		if (v.sub == TV_SUB_STRUCT)
-			return "struct";
+			return v.u.m->gotype ? v.u.m->gotype : "struct";
 		return "map[string]interface {}";
 	case TV_METHOD: return "func";
 	}
@@ -515,7 +522,10 @@ const char *tv_kind_name(tmpl_val v)
 	case TV_FLOAT: return "float64";
 	case TV_STRING: return v.sub == TV_SUB_BYTES ? "slice" : "string";
 	case TV_LIST: return "slice";
-	case TV_MAP: return v.sub == TV_SUB_STRUCT ? "struct" : "map";
+	case TV_MAP:
+		if (v.sub == TV_SUB_STRUCT)
+			return v.u.m->gotype && v.u.m->gotype[0] == '*' ? "ptr" : "struct";
+		return "map";
 	case TV_METHOD: return "func";
 	}
 	return "invalid";

@@ -739,6 +739,8 @@ static int emit_value(yemit *y, tmpl_val v, int depth)
 		yaml_sequence_end_event_initialize(&ev);
 		return yaml_emitter_emit(&y->em, &ev) ? 0 : -1;
 	case TV_MAP: {
+		if (v.u.m->marshal)
+			return emit_string(y, v.u.m->marshal, strlen(v.u.m->marshal));
 		size_t n = v.u.m->n;
 		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
 			n ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE);
@@ -982,6 +984,10 @@ static int json_value(buf *out, tmpl_val v, bool pretty, bool html, int indent, 
 		buf_addc(out, ']');
 		return 0;
 	case TV_MAP:
+		if (v.u.m->marshal) {
+			json_string(out, v.u.m->marshal, strlen(v.u.m->marshal), html);
+			return 0;
+		}
 		if (!v.u.m->n) {
 			buf_adds(out, "{}");
 			return 0;
