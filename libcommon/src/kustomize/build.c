@@ -14,83 +14,6 @@ static const cJSON *field(const cJSON *o, const char *k)
 	return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
-static const char *const known_fields[] = {
-	"apiVersion", "kind", "metadata", "resources", "bases", "components", "crds",
-	"namespace", "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations",
-	"images", "replicas", "patches", "patchesStrategicMerge", "patchesJson6902",
-	"configMapGenerator", "secretGenerator", "generatorOptions", "replacements", "vars",
-	"openapi", "buildMetadata", "sortOptions", "transformers", "generators", "validators",
-	"configurations", "helmCharts", "helmGlobals", "helmChartInflationGenerator",
-	"inventory", "imageTags", NULL,
-};
-
-/* Go type of the fields whose shape is checked: s string, l list, m map of strings, o object. */
-static const struct { const char *f; char t; } field_types[] = {
-	{"namespace", 's'}, {"namePrefix", 's'}, {"nameSuffix", 's'}, {"kind", 's'},
-	{"apiVersion", 's'}, {"commonLabels", 'm'}, {"commonAnnotations", 'm'},
-	{"resources", 'l'}, {"bases", 'l'}, {"components", 'l'}, {"crds", 'l'},
-	{"images", 'l'}, {"replicas", 'l'}, {"patches", 'l'}, {"patchesStrategicMerge", 'l'},
-	{"patchesJson6902", 'l'}, {"configMapGenerator", 'l'}, {"secretGenerator", 'l'},
-	{"replacements", 'l'}, {"vars", 'l'}, {"transformers", 'l'}, {"generators", 'l'},
-	{"labels", 'l'}, {"configurations", 'l'}, {"generatorOptions", 'o'},
-	{"sortOptions", 'o'}, {"openapi", 'o'}, {"buildMetadata", 'l'}, {"metadata", 'o'},
-	{NULL, 0},
-};
-
-static const char *go_kind(const cJSON *v)
-{
-	if (cJSON_IsNumber(v))
-		return "number";
-	if (cJSON_IsBool(v))
-		return "bool";
-	if (cJSON_IsArray(v))
-		return "array";
-	if (cJSON_IsObject(v))
-		return "object";
-	return "string";
-}
-
-static int check_fields(const cJSON *k, const char *path, err *e)
-{
-	const cJSON *it;
-	(void)path;
-	cJSON_ArrayForEach(it, k) {
-		bool ok = false;
-		for (size_t i = 0; known_fields[i] && !ok; i++)
-			ok = !strcmp(known_fields[i], it->string);
-		if (!ok)
-			return err_fail(e, KZ_REASON, "invalid Kustomization: json: unknown field "
-					"\"%s\"", it->string);
-		if (cJSON_IsNull(it))
-			continue;
-		for (size_t i = 0; field_types[i].f; i++) {
-			if (strcmp(field_types[i].f, it->string))
-				continue;
-			char t = field_types[i].t;
-			bool good = (t == 's' && cJSON_IsString(it)) ||
-				    (t == 'l' && cJSON_IsArray(it)) ||
-				    (t == 'o' && cJSON_IsObject(it)) || (t == 'm' &&
-					cJSON_IsObject(it));
-			const cJSON *bad = it;
-			if (good && t == 'm') {
-				const cJSON *v;
-				cJSON_ArrayForEach(v, it)
-					if (!cJSON_IsString(v) && !cJSON_IsNull(v)) {
-						good = false;
-						bad = v;
-						break;
-					}
-			}
-			if (!good)
-				return err_fail(e, KZ_REASON, "invalid Kustomization: json: cannot "
-						"unmarshal %s into Go struct field "
-							"Kustomization.%s",
-						go_kind(bad), it->string);
-		}
-	}
-	return 0;
-}
-
 static const char *const kfile_names[] = {"kustomization.yaml", "kustomization.yml",
 					  "Kustomization", NULL};
 
@@ -139,31 +62,25 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 		if (!data)
 			return NULL;
 	}
-	cJSON *docs = kz_yaml_parse(data, len, e);
+	bool empty = false;
+	cJSON *k = kz_kfile_parse(data, len, &empty, e);
 	free(data);
-	if (!docs)
-		return NULL;
-	cJSON *k;
-	if (cJSON_GetArraySize(docs) == 0) {
-		cJSON_Delete(docs);
+	if (!k && empty) {
 		err_fail(e, KZ_REASON, "kustomization.yaml is empty");
 		return NULL;
-	} else if (cJSON_GetArraySize(docs) > 1) {
-		cJSON_Delete(docs);
-		err_fail(e, KZ_REASON, "kustomization file in %s has more than one document", dir);
-		return NULL;
-	} else {
-		k = cJSON_DetachItemFromArray(docs, 0);
 	}
-	cJSON_Delete(docs);
+	if (!k) {
+		err_prefix(e, "invalid Kustomization");
+		return NULL;
+	}
 	if (!cJSON_IsObject(k)) {
+		err_fail(e, KZ_REASON, "invalid Kustomization: json: cannot unmarshal %s into Go "
+			 "value of type types.Kustomization", cJSON_IsArray(k) ? "array" :
+			 cJSON_IsNumber(k) ? "number" : cJSON_IsBool(k) ? "bool" : "string");
 		cJSON_Delete(k);
-		err_fail(e, KZ_REASON,
-			"invalid Kustomization: json: cannot unmarshal into Go value "
-			 "of type types.Kustomization");
 		return NULL;
 	}
-	if (check_fields(k, dir, e) < 0) {
+	if (kz_kfile_check(k, e) < 0) {
 		cJSON_Delete(k);
 		return NULL;
 	}

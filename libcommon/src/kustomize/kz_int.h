@@ -114,6 +114,14 @@ void kz_config_release(kz_config *c);
 int kz_config_merge_json(kz_config *c, const cJSON *cfg, err *e);
 int kz_config_add_crd(kz_config *c, const cJSON *crd, err *e);
 
+/* ---- kustomization files (kfile.c) ---- */
+/* The first document of a kustomization file typed as sigs.k8s.io/yaml types it (YAML 1.1).
+ * NULL with *empty set when there is no document (or only null), NULL + e on a YAML error. */
+cJSON *kz_kfile_parse(const char *data, size_t len, bool *empty, err *e);
+/* Decode-check k as encoding/json decodes into types.Kustomization (unknown fields refused);
+ * keys matched case-insensitively are renamed. -1 + e with Go's message on the first error. */
+int kz_kfile_check(cJSON *k, err *e);
+
 /* ---- YAML in and out ---- */
 cJSON *kz_yaml_parse(const char *data, size_t len, err *e);
 int kz_yaml_emit(buf *out, const cJSON *docs, err *e);

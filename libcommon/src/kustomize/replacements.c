@@ -657,7 +657,7 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 			cJSON_AddStringToObject(sel, "name", n);
 		if (ns)
 			cJSON_AddStringToObject(sel, "namespace", ns);
-		const char *fp = jstr(fr, "fieldpath");
+		const char *fp = jstr(fr, "fieldPath");
 		cJSON_AddStringToObject(sel, "fieldPath", fp ? fp : "metadata.name");
 		err ve = {0};
 		cJSON *val = source_value(m, sel, &ve);
