@@ -90,6 +90,53 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool component,
 		      err *e);
 
+/* kustomize's loader.New check: a directory may not be, or contain, one being built. */
+static int cycle_check(kz_ctx *c, const char *cand, err *e)
+{
+	size_t n = strlen(cand);
+	for (size_t i = c->stack.n; i-- > 0;) {
+		const char *v = c->stack.v[i];
+		if (!strcmp(cand, "/") || !strcmp(v, cand) ||
+		    (!strncmp(v, cand, n) && v[n] == '/'))
+			return err_fail(e, KZ_REASON, "cycle detected: candidate root '%s' contains "
+					"visited root '%s'", cand, v);
+	}
+	return 0;
+}
+
+/* Go's %q of s into a new string. */
+static char *go_quote(const char *s)
+{
+	buf b;
+	buf_init(&b, 4 * ERR_MSG_MAX);
+	buf_addc(&b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_addf(&b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_adds(&b, "\\n");
+		else if (*p == '\t')
+			buf_adds(&b, "\\t");
+		else if (*p == '\r')
+			buf_adds(&b, "\\r");
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_addf(&b, "\\x%02x", *p);
+		else
+			buf_addc(&b, (char)*p);
+	}
+	buf_addc(&b, '"');
+	char *r = xstrdup(buf_str(&b));
+	buf_release(&b);
+	return r;
+}
+
+/* e = "accumulation err='<errF>': <e>", as kustomize's accumulateResources words it. */
+static int accumulation_err(err *e, const char *errf)
+{
+	err_prefix(e, "accumulation err='%s'", errf);
+	return -1;
+}
+
 static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const char *p, err *e)
 {
 	if (kz_is_remote(p)) {
@@ -97,13 +144,23 @@ static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const cha
 			return err_fail(e, KZ_REASON, "%s: remote bases are disabled", p);
 		return err_fail(e, KZ_REASON, "%s: fetching remote bases is not supported", p);
 	}
+	char errf[ERR_MSG_MAX];
 	char *real = kz_resolve(c, dir, p, e);
 	if (!real) {
-		err_prefix(e, "accumulating resources");
-		return -1;
+		if (strncmp(e->msg, "evalsymlink failure", 19))
+			return -1;
+		snprintf(errf, sizeof errf, "accumulating resources from '%.200s': %.1500s", p, e->msg);
+		err_prefix(e, "must build at directory: not a valid directory");
+		return accumulation_err(e, errf);
 	}
 	int rc;
 	if (kz_is_dir(real)) {
+		snprintf(errf, sizeof errf, "accumulating resources from '%s': '%s' must resolve "
+			 "to a file", p, real);
+		if (cycle_check(c, real, e) < 0) {
+			free(real);
+			return accumulation_err(e, errf);
+		}
 		kz_resmap sub = {0};
 		rc = accumulate(c, real, &sub, false, false, e);
 		if (rc == 0) {
@@ -114,10 +171,12 @@ static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const cha
 					kz_res_free(sub.v[i]);
 			}
 			sub.n = 0;
+			if (rc < 0)
+				err_prefix(e, "recursed merging from path '%s'", real);
 		}
 		kz_resmap_release(&sub);
 		if (rc < 0)
-			err_prefix(e, "accumulating resources from '%s'", p);
+			accumulation_err(e, errf);
 	} else {
 		/* files must sit in or below the kustomization's directory */
 		size_t dl = strlen(dir);
@@ -139,8 +198,17 @@ static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const cha
 		rc = kz_load_resources_text(c, m, data, len, p, origin, e);
 		free(origin);
 		free(data);
-		if (rc < 0)
+		if (rc < 0) {
 			err_prefix(e, "accumulating resources from '%s'", p);
+			if (!strcmp(e->reason, KZ_MALFORMED)) {
+				snprintf(e->reason, sizeof e->reason, "%s", KZ_REASON);
+			} else {
+				snprintf(errf, sizeof errf, "%s", e->msg);
+				err_fail(e, KZ_REASON, "must build at directory: '%s': file is not "
+					 "directory", real);
+				accumulation_err(e, errf);
+			}
+		}
 	}
 	free(real);
 	return rc;
@@ -288,6 +356,8 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	char *saved_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
 	cJSON *k = load_kustomization(c, dir, top, e);
 	if (!k) {
+		if (!top)
+			err_prefix(e, "couldn't make target for path '%s'", dir);
 		free(saved_kfile);
 		return -1;
 	}
@@ -323,11 +393,15 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		if (str_list(field(k, lists[i]), lists[i], e) < 0)
 			goto pop;
 	cJSON_ArrayForEach(it, field(k, "resources"))
-		if (add_resource_path(c, dir, m, it->valuestring, e) < 0)
+		if (add_resource_path(c, dir, m, it->valuestring, e) < 0) {
+			err_prefix(e, "accumulating resources");
 			goto pop;
+		}
 	cJSON_ArrayForEach(it, field(k, "bases"))
-		if (add_resource_path(c, dir, m, it->valuestring, e) < 0)
+		if (add_resource_path(c, dir, m, it->valuestring, e) < 0) {
+			err_prefix(e, "accumulating resources");
 			goto pop;
+		}
 	cJSON_ArrayForEach(it, field(k, "configurations")) {
 		char *real = kz_resolve(c, dir, it->valuestring, e);
 		if (!real)
@@ -377,18 +451,26 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 			goto pop;
 		}
 		char *real = kz_resolve(c, dir, it->valuestring, e);
-		if (!real)
-			goto pop;
-		if (!kz_is_dir(real)) {
-			err_fail(e, KZ_REASON, "accumulating components: '%s' is not a directory",
-				 it->valuestring);
+		if (!real) {
+			if (!strncmp(e->msg, "evalsymlink failure", 19))
+				err_prefix(e, "must build at directory: not a valid directory");
+		} else if (!kz_is_dir(real)) {
+			err_fail(e, KZ_REASON, "must build at directory: '%s': file is not directory",
+				 real);
+		}
+		if (!real || !kz_is_dir(real) || cycle_check(c, real, e) < 0) {
+			char *q = go_quote(e->msg);
+			err_fail(e, KZ_REASON, "accumulating components: loader.New %s", q);
+			free(q);
 			free(real);
 			goto pop;
 		}
 		int r2 = accumulate(c, real, m, false, true, e);
 		free(real);
 		if (r2 < 0) {
-			err_prefix(e, "accumulating components");
+			char *q = go_quote(e->msg);
+			err_fail(e, KZ_REASON, "accumulating components: accumulateDirectory: %s", q);
+			free(q);
 			goto pop;
 		}
 	}
@@ -409,6 +491,8 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		cJSON_AddItemToArray(c->vars, cJSON_Duplicate(it, true));
 	rc = 0;
 pop:
+	if (rc < 0 && !top)
+		err_prefix(e, "recursed accumulation of path '%s'", dir);
 	c->depth--;
 	free(c->stack.v[--c->stack.n]);
 out:

@@ -12,6 +12,8 @@
 #include "eddy/kz.h"
 
 #define KZ_REASON "BuildFailed"
+/* reason of a resource file that is not valid YAML, until add_resource_path() sees it */
+#define KZ_MALFORMED "MalformedYAML"
 
 /* ---- strings ---- */
 typedef struct kz_strv {
@@ -144,6 +146,11 @@ typedef struct kz_ctx {
 
 /* Join and confine: a real path inside root for path relative to dir. NULL + e on escape. */
 char *kz_resolve(kz_ctx *c, const char *dir, const char *rel, err *e);
+/* Go's filepath.Join(dir, rel) (rel absolute: rel), cleaned as filepath.Clean does. */
+char *kz_clean_join(const char *dir, const char *rel);
+/* e = kustomize's message for a path that does not resolve:
+ * "evalsymlink failure on '<joined>' : lstat <first missing prefix>: no such file or directory" */
+void kz_err_missing(err *e, const char *dir, const char *rel);
 bool kz_is_dir(const char *p);
 bool kz_is_file(const char *p);
 /* Read a confined file (absolute real path) with the caps. */
