@@ -46,7 +46,9 @@ int cmd_kustomize(int argc, char **argv)
 	err e = {0};
 	buf_init(&out, (size_t)1 << 31);
 	if (kz_build_yaml(NULL, root, dir, &out, &e) < 0) {
-		fprintf(stderr, "Error: %s\n", e.msg);
+		/* as kubectl: a newline unless the message ends with one */
+		size_t ml = strlen(e.msg);
+		fprintf(stderr, "Error: %s%s", e.msg, ml && e.msg[ml - 1] == '\n' ? "" : "\n");
 		buf_release(&out);
 		return 1;
 	}

@@ -44,7 +44,7 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 		}
 		if (nfound > 1) {
 			free(found);
-			err_fail(e, KZ_REASON, "Found multiple kustomization files under: %s", dir);
+			err_fail(e, KZ_REASON, "Found multiple kustomization files under: %s\n", dir);
 			return NULL;
 		}
 		if (!found) {
@@ -84,6 +84,25 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 		cJSON_Delete(k);
 		return NULL;
 	}
+	/* kustomize's CheckEmpty (after FixKustomization): nothing but apiVersion and kind set;
+	 * an empty bases, imageTags or helmChartInflationGenerator list counts as unset */
+	bool empty_k = true;
+	const cJSON *kf;
+	cJSON_ArrayForEach(kf, k) {
+		if (!strcmp(kf->string, "apiVersion") || !strcmp(kf->string, "kind") ||
+		    cJSON_IsNull(kf))
+			continue;
+		if ((!strcmp(kf->string, "bases") || !strcmp(kf->string, "imageTags") ||
+		     !strcmp(kf->string, "helmChartInflationGenerator")) &&
+		    cJSON_IsArray(kf) && !kf->child)
+			continue;
+		empty_k = false;
+	}
+	if (empty_k) {
+		cJSON_Delete(k);
+		err_fail(e, KZ_REASON, "kustomization.yaml is empty");
+		return NULL;
+	}
 	return k;
 }
 
@@ -102,32 +121,6 @@ static int cycle_check(kz_ctx *c, const char *cand, err *e)
 					"visited root '%s'", cand, v);
 	}
 	return 0;
-}
-
-/* Go's %q of s into a new string. */
-static char *go_quote(const char *s)
-{
-	buf b;
-	buf_init(&b, 4 * ERR_MSG_MAX);
-	buf_addc(&b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_addf(&b, "\\%c", *p);
-		else if (*p == '\n')
-			buf_adds(&b, "\\n");
-		else if (*p == '\t')
-			buf_adds(&b, "\\t");
-		else if (*p == '\r')
-			buf_adds(&b, "\\r");
-		else if (*p < 0x20 || *p == 0x7f)
-			buf_addf(&b, "\\x%02x", *p);
-		else
-			buf_addc(&b, (char)*p);
-	}
-	buf_addc(&b, '"');
-	char *r = xstrdup(buf_str(&b));
-	buf_release(&b);
-	return r;
 }
 
 /* e = "accumulation err='<errF>': <e>", as kustomize's accumulateResources words it. */
@@ -181,10 +174,12 @@ static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const cha
 		/* files must sit in or below the kustomization's directory */
 		size_t dl = strlen(dir);
 		if (strncmp(real, dir, dl) || (real[dl] != '/' && real[dl] != 0)) {
-			err_fail(e, KZ_REASON, "security; file '%s' is not in or below '%s'", real,
-				 dir);
+			snprintf(errf, sizeof errf, "accumulating resources from '%.200s': "
+				 "security; file '%.600s' is not in or below '%.600s'", p, real, dir);
+			err_fail(e, KZ_REASON, "must build at directory: '%s': file is not "
+				 "directory", real);
 			free(real);
-			return -1;
+			return accumulation_err(e, errf);
 		}
 		size_t len;
 		char *data = kz_read_file(c, real, &len, e);
@@ -195,11 +190,26 @@ static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const cha
 		char *rel = kz_relpath(c->top_dir, real);
 		char *origin = xasprintf("path: %s\n", rel);
 		free(rel);
-		rc = kz_load_resources_text(c, m, data, len, p, origin, e);
+		/* the file's own resources first (a clash there is "accumulating"), then
+		 * merged into the rest ("merging") */
+		kz_resmap one = {0};
+		rc = kz_load_resources_text(c, &one, data, len, p, origin, e);
+		bool merging = false;
+		for (size_t i = 0; i < one.n; i++) {
+			if (rc == 0) {
+				rc = kz_resmap_append(m, one.v[i], e);
+				merging = rc < 0;
+			} else {
+				kz_res_free(one.v[i]);
+			}
+		}
+		one.n = 0;
+		kz_resmap_release(&one);
 		free(origin);
 		free(data);
 		if (rc < 0) {
-			err_prefix(e, "accumulating resources from '%s'", p);
+			err_prefix(e, "%s resources from '%s'", merging ? "merging" : "accumulating",
+				   p);
 			if (!strcmp(e->reason, KZ_MALFORMED)) {
 				snprintf(e->reason, sizeof e->reason, "%s", KZ_REASON);
 			} else {
@@ -327,6 +337,53 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 	return 0;
 }
 
+/* Go's %v of a []string, into out (1024 bytes). */
+static const char *go_strs(const cJSON *list, char *out)
+{
+	size_t o = 0;
+	const cJSON *it;
+	out[o++] = '[';
+	cJSON_ArrayForEach(it, list) {
+		const char *s = cJSON_IsString(it) ? it->valuestring : "";
+		int n = snprintf(out + o, 1024 - o - 2, "%s%s", it == list->child ? "" : " ", s);
+		if (n < 0 || (size_t)n >= 1024 - o - 2)
+			break;
+		o += (size_t)n;
+	}
+	out[o++] = ']';
+	out[o] = '\0';
+	return out;
+}
+
+/* Go's %v of kustomize's []types.Var, [{NAME Kind.version.group {fieldpath}} ...], into out
+ * (1024 bytes). */
+static const char *go_vars(const cJSON *vars, char *out)
+{
+	size_t o = 0;
+	const cJSON *v;
+	out[o++] = '[';
+	cJSON_ArrayForEach(v, vars) {
+		const cJSON *ref = field(v, "objref"), *fr = field(v, "fieldref");
+		const cJSON *nm = field(v, "name"), *g = field(ref, "group");
+		const cJSON *ver = field(ref, "version"), *kd = field(ref, "kind");
+		const cJSON *fp = field(fr, "fieldPath");
+		char *gvk = kz_resid_str(cJSON_IsString(g) ? g->valuestring : "",
+					 cJSON_IsString(ver) ? ver->valuestring : "",
+					 cJSON_IsString(kd) ? kd->valuestring : "", "", "");
+		*strchr(gvk, '/') = '\0';
+		int n = snprintf(out + o, 1024 - o - 2, "%s{%s %s {%s}}",
+				 v == vars->child ? "" : " ", cJSON_IsString(nm) ? nm->valuestring : "",
+				 gvk, cJSON_IsString(fp) ? fp->valuestring : "");
+		free(gvk);
+		if (n < 0 || (size_t)n >= 1024 - o - 2)
+			break;
+		o += (size_t)n;
+	}
+	out[o++] = ']';
+	out[o] = '\0';
+	return out;
+}
+
 static int check_file(kz_ctx *c, const char *dir, const char *p, err *e)
 {
 	char *real = kz_resolve(c, dir, p, e);
@@ -427,8 +484,11 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	c->cur_kfile = my_kfile ? xstrdup(my_kfile) : NULL;
 	/* crds and openapi files must exist and parse (their schemas are not used further) */
 	cJSON_ArrayForEach(it, field(k, "crds")) {
-		if (check_file(c, dir, it->valuestring, e) < 0)
+		if (check_file(c, dir, it->valuestring, e) < 0) {
+			char tmp[1024];
+			err_prefix(e, "loading CRDs %s", go_strs(field(k, "crds"), tmp));
 			goto pop;
+		}
 	}
 	const cJSON *oa = field(k, "openapi");
 	if (cJSON_IsString(field(oa, "path")) &&
@@ -459,7 +519,7 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 				 real);
 		}
 		if (!real || !kz_is_dir(real) || cycle_check(c, real, e) < 0) {
-			char *q = go_quote(e->msg);
+			char *q = kz_go_quote(e->msg);
 			err_fail(e, KZ_REASON, "accumulating components: loader.New %s", q);
 			free(q);
 			free(real);
@@ -468,7 +528,7 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		int r2 = accumulate(c, real, m, false, true, e);
 		free(real);
 		if (r2 < 0) {
-			char *q = go_quote(e->msg);
+			char *q = kz_go_quote(e->msg);
 			err_fail(e, KZ_REASON, "accumulating components: accumulateDirectory: %s", q);
 			free(q);
 			goto pop;
@@ -483,12 +543,31 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		goto pop;
 	}
 	if (cJSON_GetArraySize(field(k, "helmCharts")) || field(k, "helmChartInflationGenerator")) {
-		err_fail(e, KZ_REASON, "must specify --enable-helm");
+		const cJSON *ch = cJSON_GetArrayItem(field(k, "helmCharts"), 0);
+		cJSON *cfg = cJSON_IsObject(ch) ? cJSON_Duplicate(ch, true) : cJSON_CreateObject();
+		const cJSON *glob = field(k, "helmGlobals"), *gv;
+		cJSON_ArrayForEach(gv, glob)
+			if (!field(cfg, gv->string))
+				cJSON_AddItemToObject(cfg, gv->string, cJSON_Duplicate(gv, true));
+		kz_config_err(e, "HelmChartInflationGenerator", cfg, "must specify --enable-helm");
+		cJSON_Delete(cfg);
 		goto pop;
 	}
 	const cJSON *vars = field(k, "vars");
-	cJSON_ArrayForEach(it, vars)
+	cJSON_ArrayForEach(it, vars) {
+		const cJSON *nm = field(it, "name"), *o;
+		bool dup = false;
+		cJSON_ArrayForEach(o, c->vars)
+			dup = dup || (cJSON_IsString(nm) && cJSON_IsString(field(o, "name")) &&
+				      !strcmp(nm->valuestring, field(o, "name")->valuestring));
+		if (dup) {
+			err_fail(e, KZ_REASON, "var '%s' already encountered", nm->valuestring);
+			char tmp[1024];
+			err_prefix(e, "merging vars %s", go_vars(vars, tmp));
+			goto pop;
+		}
 		cJSON_AddItemToArray(c->vars, cJSON_Duplicate(it, true));
+	}
 	rc = 0;
 pop:
 	if (rc < 0 && !top)

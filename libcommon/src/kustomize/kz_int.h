@@ -151,6 +151,13 @@ char *kz_clean_join(const char *dir, const char *rel);
 /* e = kustomize's message for a path that does not resolve:
  * "evalsymlink failure on '<joined>' : lstat <first missing prefix>: no such file or directory" */
 void kz_err_missing(err *e, const char *dir, const char *rel);
+/* kustomize's ResId text: Kind.version.group/name.namespace with [noKind] and friends. */
+char *kz_resid_str(const char *g, const char *v, const char *k, const char *name, const char *ns);
+/* Go's %q of s (a new string). */
+char *kz_go_quote(const char *s);
+/* e = "trouble configuring builtin <plugin> with config: `\n<cfg as YAML>`: <msg>", where
+ * msg may hold one %s, replaced by the config YAML again. */
+int kz_config_err(err *e, const char *plugin, const cJSON *cfg, const char *msg);
 bool kz_is_dir(const char *p);
 bool kz_is_file(const char *p);
 /* Read a confined file (absolute real path) with the caps. */

@@ -1,5 +1,6 @@
 /* patchesStrategicMerge, patches (strategic merge or JSON 6902, with target selectors and
  * options) and patchesJson6902, on top of eddy/patch.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,7 +169,7 @@ out:
 }
 
 /* The single resource a patch without target names (by any of its ids). */
-static int find_by_id(kz_resmap *m, const cJSON *p, err *e)
+static int find_by_id(kz_resmap *m, const cJSON *p, bool legacy, err *e)
 {
 	char g[256], v[128], pg[256], pv[128];
 	int found = -1, count = 0;
@@ -196,6 +197,8 @@ static int find_by_id(kz_resmap *m, const cJSON *p, err *e)
 	else
 		err_fail(e, KZ_REASON, "multiple matches for Id %s; failed to find unique target "
 			 "for patch %s", id, id);
+	if (!legacy)
+		err_prefix(e, "no resource matches strategic merge patch \"%s\"", id);
 	free(id);
 	return -1;
 }
@@ -216,7 +219,7 @@ static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, cons
 	if (!cJSON_IsObject(patch))
 		return err_fail(e, KZ_REASON, "a strategic merge patch must be a map");
 	if (!target) {
-		int i = find_by_id(m, patch, e);
+		int i = find_by_id(m, patch, legacy, e);
 		if (i < 0)
 			return -1;
 		int rc = smp_one(m->v[i], patch, allow_name, allow_kind, legacy, e);
@@ -289,6 +292,41 @@ static cJSON *parse_patch(const char *text, size_t len, err *e)
 	return docs;
 }
 
+/* The PatchTransformer config kustomize makes of a patches entry (for its messages). */
+static cJSON *patch_cfg(const cJSON *it)
+{
+	static const char *const sel[] = {"group", "version", "kind", "name", "namespace",
+					   "annotationSelector", "labelSelector", NULL};
+	cJSON *cfg = cJSON_CreateObject();
+	const cJSON *v = field(it, "path");
+	if (cJSON_IsString(v) && *v->valuestring)
+		cJSON_AddStringToObject(cfg, "path", v->valuestring);
+	v = field(it, "patch");
+	if (cJSON_IsString(v) && *v->valuestring)
+		cJSON_AddStringToObject(cfg, "patch", v->valuestring);
+	v = field(it, "target");
+	if (cJSON_IsObject(v)) {
+		cJSON *t = cJSON_AddObjectToObject(cfg, "target");
+		for (int i = 0; sel[i]; i++) {
+			const cJSON *x = field(v, sel[i]);
+			if (cJSON_IsString(x) && *x->valuestring)
+				cJSON_AddStringToObject(t, sel[i], x->valuestring);
+		}
+	}
+	v = field(it, "options");
+	if (cJSON_IsObject(v) && v->child)
+		cJSON_AddItemToObject(cfg, "options", cJSON_Duplicate(v, true));
+	return cfg;
+}
+
+static int patch_config_err(err *e, const cJSON *it, const char *msg)
+{
+	cJSON *cfg = patch_cfg(it);
+	kz_config_err(e, "PatchTransformer", cfg, msg);
+	cJSON_Delete(cfg);
+	return -1;
+}
+
 static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e)
 {
 	const cJSON *it;
@@ -305,18 +343,21 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 			return err_fail(e, KZ_REASON, "invalid patch: must be a map");
 		if (cJSON_IsString(path) && *path->valuestring && cJSON_IsString(inl) &&
 		    *inl->valuestring)
-			return err_fail(e, KZ_REASON,
-				"patch and path can't be set at the same time");
+			return patch_config_err(e, it, "patch and path can't be set at the same "
+						"time\n%s");
 		if (cJSON_IsString(path) && *path->valuestring) {
 			text = read_rel(c, dir, path->valuestring, &len, e);
-			if (!text)
-				return -1;
+			if (!text) {
+				char msg[ERR_MSG_MAX];
+				snprintf(msg, sizeof msg, "failed to get the patch file from "
+					 "path(%.200s): %.1500s", path->valuestring, e->msg);
+				return patch_config_err(e, it, msg);
+			}
 		} else if (cJSON_IsString(inl) && *inl->valuestring) {
 			text = xstrdup(inl->valuestring);
 			len = strlen(text);
 		} else {
-			return err_fail(e, KZ_REASON, "must specify one of patch and path in %s",
-					"patches");
+			return patch_config_err(e, it, "must specify one of patch and path in\n%s");
 		}
 		cJSON *docs = parse_patch(text, len, e), *d;
 		free(text);
@@ -324,10 +365,13 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 			return -1;
 		int rc = 0;
 		if (cJSON_GetArraySize(docs) == 1 && cJSON_IsArray(docs->child)) {
-			if (!target)
-				rc = err_fail(e, KZ_REASON,
-					"unable to apply json patch: must specify "
-					      "a target for patch");
+			if (!target) {
+				bool byp = cJSON_IsString(path) && *path->valuestring;
+				char *q = kz_go_quote(byp ? path->valuestring : inl->valuestring);
+				rc = err_fail(e, KZ_REASON, "must specify a target for JSON patch "
+					      "[%s: %s]", byp ? "path" : "patch", q);
+				free(q);
+			}
 			else
 				rc = json_apply(m, docs->child, target, e);
 		} else {
@@ -341,6 +385,17 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 			return -1;
 	}
 	return 0;
+}
+
+static int psm_config_err(err *e, const cJSON *list)
+{
+	cJSON *cfg = cJSON_CreateObject();
+	cJSON_AddItemToObject(cfg, "paths", cJSON_Duplicate(list, true));
+	char msg[ERR_MSG_MAX];
+	snprintf(msg, sizeof msg, "%s", e->msg);
+	kz_config_err(e, "PatchStrategicMergeTransformer", cfg, msg);
+	cJSON_Delete(cfg);
+	return -1;
 }
 
 static int psm_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e)
@@ -365,7 +420,7 @@ static int psm_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list
 			text = read_rel(c, dir, s, &len, e);
 		}
 		if (!text)
-			return -1;
+			return psm_config_err(e, list);
 		cJSON *docs = parse_patch(text, len, e), *d;
 		free(text);
 		if (!docs)

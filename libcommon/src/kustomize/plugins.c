@@ -1,6 +1,7 @@
 /* The `transformers:` and `generators:` fields: configurations of kustomize's builtin plugins
  * (apiVersion builtin), given as files or inline YAML. Only builtin kinds run; anything else is
  * an error (exec and container plugins are not supported). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,8 +106,8 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 		rc = kz_generate(c, m, dir, l, kind[0] == 'C' ? "configMap" : "secret", NULL, e);
 		cJSON_Delete(l);
 	} else {
-		rc = err_fail(e, KZ_REASON, "unable to load plugin %s/%s: only builtin plugins are "
-			      "supported", kz_apiversion(cfg), kind);
+		rc = err_fail(e, KZ_REASON, "external plugins disabled; unable to load external "
+			      "plugin '%s'", kind);
 	}
 out:
 	kz_fsv_release(&fs);
@@ -127,8 +128,17 @@ int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list
 			if (kz_is_remote(s))
 				return err_fail(e, KZ_REASON, "%s: remote bases are disabled", s);
 			char *real = kz_resolve(c, dir, s, e);
-			if (!real)
+			if (!real) {
+				if (!strncmp(e->msg, "evalsymlink failure", 19)) {
+					char errf[ERR_MSG_MAX];
+					snprintf(errf, sizeof errf, "accumulating resources from "
+						 "'%.200s': %.1500s", s, e->msg);
+					err_prefix(e, "must build at directory: not a valid "
+						   "directory");
+					err_prefix(e, "accumulation err='%s'", errf);
+				}
 				return -1;
+			}
 			if (kz_is_dir(real)) {
 				free(real);
 				return err_fail(e, KZ_REASON, "%s: plugin configurations from "

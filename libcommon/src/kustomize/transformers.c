@@ -531,9 +531,10 @@ int kz_replicas_apply(kz_ctx *c, kz_resmap *m, const cJSON *replicas, const kz_f
 		cJSON_Delete(cnt);
 		if (!found)
 			return err_fail(e, KZ_REASON,
-				"resource with name %s does not match a config "
-					"with the following GVK [Deployment ReplicationController "
-					"ReplicaSet StatefulSet]", name);
+				"resource with name %s does not match a config with the "
+				"following GVK [Deployment.[noVer].[noGrp] "
+				"StatefulSet.[noVer].[noGrp] ReplicaSet.[noVer].[noGrp] "
+				"ReplicationController.[noVer].[noGrp]]", name);
 	}
 	return 0;
 }

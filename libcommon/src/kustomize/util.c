@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "eddy/yml.h"
 #include "eddy/mem.h"
 #include "kz_int.h"
 
@@ -391,4 +392,61 @@ char *kz_relpath(const char *dir, const char *path)
 	if (b.len && b.data[b.len - 1] == '/')
 		b.data[--b.len] = 0;
 	return buf_detach(&b, NULL);
+}
+
+/* Go's %q of s into a new string. */
+char *kz_go_quote(const char *s)
+{
+	buf b;
+	buf_init(&b, 4 * ERR_MSG_MAX);
+	buf_addc(&b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_addf(&b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_adds(&b, "\\n");
+		else if (*p == '\t')
+			buf_adds(&b, "\\t");
+		else if (*p == '\r')
+			buf_adds(&b, "\\r");
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_addf(&b, "\\x%02x", *p);
+		else
+			buf_addc(&b, (char)*p);
+	}
+	buf_addc(&b, '"');
+	char *r = xstrdup(buf_str(&b));
+	buf_release(&b);
+	return r;
+}
+
+
+int kz_config_err(err *e, const char *plugin, const cJSON *cfg, const char *msg)
+{
+	buf y;
+	buf_init(&y, ERR_MSG_MAX);
+	err ye = {0};
+	if (yml_emit(&y, cfg, &ye) < 0)
+		buf_reset(&y);
+	const char *ys = buf_str(&y);
+	char *m = xstrdup(msg);
+	char *pct = strstr(m, "%s");
+	if (pct) {
+		*pct = '\0';
+		err_fail(e, KZ_REASON, "trouble configuring builtin %s with config: `\n%s`: %s%s%s",
+			 plugin, ys, m, ys, pct + 2);
+	} else {
+		err_fail(e, KZ_REASON, "trouble configuring builtin %s with config: `\n%s`: %s",
+			 plugin, ys, m);
+	}
+	free(m);
+	buf_release(&y);
+	return -1;
+}
+
+char *kz_resid_str(const char *g, const char *v, const char *k, const char *name, const char *ns)
+{
+	return xasprintf("%s.%s.%s/%s.%s", k && *k ? k : "[noKind]", v && *v ? v : "[noVer]",
+			 g && *g ? g : "[noGrp]", name && *name ? name : "[noName]",
+			 ns && *ns ? ns : "[noNs]");
 }
