@@ -103,6 +103,22 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 		err_fail(e, KZ_REASON, "kustomization.yaml is empty");
 		return NULL;
 	}
+	/* kustomize's EnforceFields, after FixKustomization defaulted kind and apiVersion */
+	const cJSON *kk = field(k, "kind"), *ka = field(k, "apiVersion");
+	const char *kind = cJSON_IsString(kk) && *kk->valuestring ? kk->valuestring :
+			   "Kustomization";
+	const char *want = strcmp(kind, "Component") ? "kustomize.config.k8s.io/v1beta1" :
+			   "kustomize.config.k8s.io/v1alpha1";
+	bool bad_kind = strcmp(kind, "Kustomization") && strcmp(kind, "Component");
+	bool bad_av = cJSON_IsString(ka) && *ka->valuestring && strcmp(ka->valuestring, want);
+	if (bad_kind || bad_av) {
+		err_fail(e, KZ_REASON, "Failed to read kustomization file under %s:%s%s%s%s%s", dir,
+			 bad_kind ? "\nkind should be Kustomization or Component" : "",
+			 bad_av ? "\napiVersion for " : "", bad_av ? kind : "",
+			 bad_av ? " should be " : "", bad_av ? want : "");
+		cJSON_Delete(k);
+		return NULL;
+	}
 	return k;
 }
 

@@ -755,8 +755,11 @@ static int gcheck_struct(const gctx *g, cJSON *v, const gtype *t, err *e)
 		sub.sname = strchr(t->name, '.') + 1;
 		snprintf(sub.path, sizeof sub.path, "%.300s%s%.60s%.60s", g->sname ? g->path : "",
 			 g->sname ? "." : "", f->embed, f->json);
-		if (cJSON_IsNull(c))
+		if (cJSON_IsNull(c)) {
+			/* a null struct field is the zero value: as if it were not there */
+			cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
 			continue;
+		}
 		rc = gcheck(&sub, c, f->t, e);
 		if (rc == 0 && strcmp(c->string, f->json)) {
 			/* matched case-insensitively: the later key (sorted) wins */

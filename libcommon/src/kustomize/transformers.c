@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "eddy/yml.h"
 #include "kz_int.h"
 
 static const cJSON *field(const cJSON *o, const char *k)
@@ -296,6 +297,19 @@ int kz_labels_apply(kz_ctx *c, kz_resmap *m, const cJSON *pairs, const kz_fsv *f
 	(void)labels;
 	if (!cJSON_IsObject(pairs) || !pairs->child)
 		return 0;
+	/* kustomize writes the keys as plain YAML scalars and reads the resource back with
+	 * yaml.v3: a key that types as anything but a string breaks its JSON conversion */
+	const cJSON *p;
+	cJSON_ArrayForEach(p, pairs) {
+		err pe = {0};
+		cJSON *kv = m->n ? yml_parse_one(p->string, strlen(p->string), NULL, &pe) : NULL;
+		bool bad = kv && !cJSON_IsString(kv) && !cJSON_IsObject(kv) && !cJSON_IsArray(kv);
+		cJSON_Delete(kv);
+		if (bad || (m->n && !*p->string))
+			return err_fail(e, KZ_REASON, "%s key %s: json: unsupported type: "
+					"map[interface {}]interface {}", labels ? "label" :
+					"annotation", p->string);
+	}
 	for (size_t i = 0; i < m->n; i++) {
 		kz_res *r = m->v[i];
 		for (size_t j = 0; j < fsv->n; j++) {
