@@ -1317,6 +1317,36 @@ case("err-msg-transformer-missing-dir", {"kustomization.yaml": "resources:\n- ap
 case("err-msg-repl-missing-field-with-version", {"kustomization.yaml": "resources:\n- app.yaml\nreplacements:\n- source:\n    kind: Deployment\n    version: v1\n    group: apps\n    name: app\n    fieldPath: spec.nothere\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths: [metadata.name]\n", "app.yaml": APP})
 case("err-msg-helm-with-globals", {"kustomization.yaml": "helmGlobals:\n  chartHome: charts\nhelmCharts:\n- name: c\n  version: 1.0.0\n  releaseName: r\n"})
 
+# ---------------------------------------------------------------- buildMetadata of plugin configs
+BM = "buildMetadata: [originAnnotations, transformerAnnotations]\n"
+LT = "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: my-labels\nlabels:\n  team: a\nfieldSpecs:\n- path: metadata/labels\n  create: true\n"
+NT = "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: target\n"
+AT_INLINE = "- |-\n  apiVersion: builtin\n  kind: AnnotationsTransformer\n  metadata:\n    name: inline-ann\n  annotations:\n    x: y\n  fieldSpecs:\n  - path: metadata/annotations\n    create: true\n"
+GEN = "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: gen-cm\nliterals:\n- a=b\n"
+case("bm-plugin-transformers-file-and-inline", {"kustomization.yaml": "resources: [app.yaml]\n" + BM + "namePrefix: p-\ntransformers:\n- t.yaml\n" + AT_INLINE,
+     "t.yaml": LT + "---\n" + NT, "app.yaml": APP})
+case("bm-plugin-generators-file", {"kustomization.yaml": BM + "generators:\n- g.yaml\n", "g.yaml": GEN})
+case("bm-plugin-generator-namespaced", {"kustomization.yaml": BM + "generators:\n- g.yaml\n",
+     "g.yaml": GEN.replace("name: gen-cm\n", "name: gen-cm\n  namespace: gns\n")})
+case("bm-plugin-generator-inline", {"kustomization.yaml": BM + "resources: [app.yaml]\ngenerators:\n- |-\n  apiVersion: builtin\n  kind: SecretGenerator\n  metadata:\n    name: inline-sec\n  literals:\n  - k=v\n", "app.yaml": APP})
+case("bm-plugin-origin-only", {"kustomization.yaml": "buildMetadata: [originAnnotations]\nresources: [app.yaml]\ngenerators:\n- g.yaml\ntransformers:\n- t.yaml\n", "g.yaml": GEN, "t.yaml": LT, "app.yaml": APP})
+case("bm-plugin-transformations-only", {"kustomization.yaml": "buildMetadata: [transformerAnnotations]\nresources: [app.yaml]\ngenerators:\n- g.yaml\ntransformers:\n- t.yaml\n", "g.yaml": GEN, "t.yaml": LT, "app.yaml": APP})
+case("bm-plugin-in-base", {"base/kustomization.yaml": "resources: [app.yaml]\ntransformers:\n- cfg/t.yaml\ngenerators:\n- g.yaml\n", "base/cfg/t.yaml": LT, "base/g.yaml": GEN, "base/app.yaml": APP,
+     "kustomization.yaml": BM + "resources:\n- base\ntransformers:\n" + AT_INLINE})
+case("bm-plugin-in-component", {"comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ntransformers:\n- t.yaml\n", "comp/t.yaml": NT,
+     "kustomization.yaml": BM + "resources: [app.yaml]\ncomponents:\n- comp\n", "app.yaml": APP})
+case("bm-plugin-patch-and-replicas", {"kustomization.yaml": BM + "resources: [app.yaml]\ntransformers:\n- t.yaml\n", "app.yaml": APP,
+     "t.yaml": "apiVersion: builtin\nkind: ReplicaCountTransformer\nmetadata:\n  name: rc\nreplica:\n  name: app\n  count: 4\nfieldSpecs:\n- path: spec/replicas\n  create: true\n  kind: Deployment\n---\napiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: pt\npatch: '[{\"op\": \"add\", \"path\": \"/metadata/labels/p\", \"value\": \"1\"}]'\ntarget:\n  kind: Deployment\n"})
+case("plugin-namespace-no-fieldspecs", {"kustomization.yaml": "resources: [app.yaml, sa.yaml]\ntransformers:\n- t.yaml\n", "t.yaml": NT, "app.yaml": APP,
+     "sa.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: crb\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: r\nsubjects:\n- kind: ServiceAccount\n  name: default\n  namespace: old\n"})
+
+RB = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: rb\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: r\nsubjects:\n- kind: ServiceAccount\n  name: default\n- kind: ServiceAccount\n  name: other\n  namespace: elsewhere\n- kind: User\n  name: default\n"
+case("ns-rbac-subject-default", {"kustomization.yaml": "namespace: target\nresources: [rb.yaml]\n", "rb.yaml": RB})
+case("ns-plugin-rbac-all-service-accounts", {"kustomization.yaml": "resources: [rb.yaml]\ntransformers:\n- t.yaml\n", "rb.yaml": RB,
+     "t.yaml": NT + "setRoleBindingSubjects: allServiceAccounts\n"})
+case("ns-plugin-rbac-none", {"kustomization.yaml": "resources: [rb.yaml]\ntransformers:\n- t.yaml\n", "rb.yaml": RB,
+     "t.yaml": NT + "setRoleBindingSubjects: none\n"})
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)

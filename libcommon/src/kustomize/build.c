@@ -256,23 +256,26 @@ static int str_list(const cJSON *l, const char *what, err *e)
 
 /* buildMetadata transformerAnnotations: every resource present when a transformer configured in
  * a kustomization runs records it, n times (once per entry). */
-static void record(kz_ctx *c, kz_resmap *m, const char *kind, int n)
+void kz_record(kz_ctx *c, kz_resmap *m, const char *kind, int n)
 {
-	if (!c->track || n <= 0 || !c->cur_kfile)
+	if (!c->track || n <= 0 || (!c->cur_kfile && !c->cfg_in))
 		return;
-	char *rel = kz_relpath(c->top_dir, c->cur_kfile);
+	char *rel = c->cfg_in ? xstrdup(c->cfg_in) : kz_relpath(c->top_dir, c->cur_kfile);
+	char *extra = xasprintf("%s%s%s%s%s%s", c->cfg_name ? "    name: " : "",
+				c->cfg_name ? c->cfg_name : "", c->cfg_name ? "\n" : "",
+				c->cfg_ns ? "    namespace: " : "", c->cfg_ns ? c->cfg_ns : "",
+				c->cfg_ns ? "\n" : "");
 	for (size_t i = 0; i < m->n; i++) {
 		kz_res *r = m->v[i];
 		for (int j = 0; j < n; j++) {
 			char *t = xasprintf("%s- configuredIn: %s\n  configuredBy:\n    "
-				"apiVersion: "
-					    "builtin\n    kind: %s\n", r->transforms ?
-						r->transforms : "",
-					    rel, kind);
+					    "apiVersion: builtin\n    kind: %s\n%s",
+					    r->transforms ? r->transforms : "", rel, kind, extra);
 			free(r->transforms);
 			r->transforms = t;
 		}
 	}
+	free(extra);
 	free(rel);
 }
 
@@ -288,23 +291,23 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 {
 	if (kz_patches_apply(c, m, dir, k, 0, e) < 0)
 		return -1;
-	record(c, m, "PatchStrategicMergeTransformer", count_of(k, "patchesStrategicMerge") > 0);
-	record(c, m, "PatchTransformer", count_of(k, "patches"));
+	kz_record(c, m, "PatchStrategicMergeTransformer", count_of(k, "patchesStrategicMerge") > 0);
+	kz_record(c, m, "PatchTransformer", count_of(k, "patches"));
 	const cJSON *ns = field(k, "namespace");
 	if (ns && !cJSON_IsString(ns))
 		return err_fail(e, KZ_REASON, "invalid Kustomization: namespace must be a string");
 	if (ns && kz_namespace_apply(c, m, k, e) < 0)
 		return -1;
-	record(c, m, "NamespaceTransformer", count_of(k, "namespace"));
+	kz_record(c, m, "NamespaceTransformer", count_of(k, "namespace"));
 	const cJSON *pre = field(k, "namePrefix"), *suf = field(k, "nameSuffix");
 	if (kz_prefix_suffix_apply(c, m, cJSON_IsString(pre) ? pre->valuestring : "", "",
 				   &c->cfg.name_prefix, e) < 0)
 		return -1;
-	record(c, m, "PrefixTransformer", count_of(k, "namePrefix"));
+	kz_record(c, m, "PrefixTransformer", count_of(k, "namePrefix"));
 	if (kz_prefix_suffix_apply(c, m, "", cJSON_IsString(suf) ? suf->valuestring : "",
 				   &c->cfg.name_suffix, e) < 0)
 		return -1;
-	record(c, m, "SuffixTransformer", count_of(k, "nameSuffix"));
+	kz_record(c, m, "SuffixTransformer", count_of(k, "nameSuffix"));
 	const cJSON *labels = field(k, "labels"), *l;
 	cJSON_ArrayForEach(l, labels) {
 		kz_fsv fs = {0};
@@ -328,28 +331,28 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 		kz_fsv_release(&fs);
 		if (rc < 0)
 			return -1;
-		record(c, m, "LabelTransformer", 1);
+		kz_record(c, m, "LabelTransformer", 1);
 	}
 	if (kz_labels_apply(c, m, field(k, "commonLabels"), &c->cfg.common_labels, true, e) < 0)
 		return -1;
 	/* kustomize runs (and records) the commonLabels transformer when labels are used too */
-	record(c, m, "LabelTransformer",
+	kz_record(c, m, "LabelTransformer",
 	       count_of(k, "commonLabels") > 0 || count_of(k, "labels") > 0);
 	if (kz_labels_apply(c, m, field(k, "commonAnnotations"), &c->cfg.annotations, false, e) < 0)
 		return -1;
-	record(c, m, "AnnotationsTransformer", count_of(k, "commonAnnotations") > 0);
+	kz_record(c, m, "AnnotationsTransformer", count_of(k, "commonAnnotations") > 0);
 	if (kz_patches_apply(c, m, dir, k, 1, e) < 0) /* JSON 6902 (legacy field) */
 		return -1;
-	record(c, m, "PatchJson6902Transformer", count_of(k, "patchesJson6902"));
+	kz_record(c, m, "PatchJson6902Transformer", count_of(k, "patchesJson6902"));
 	if (kz_replicas_apply(c, m, field(k, "replicas"), &c->cfg.replicas, e) < 0)
 		return -1;
-	record(c, m, "ReplicaCountTransformer", count_of(k, "replicas"));
+	kz_record(c, m, "ReplicaCountTransformer", count_of(k, "replicas"));
 	if (kz_images_apply(c, m, field(k, "images"), &c->cfg.images, e) < 0)
 		return -1;
-	record(c, m, "ImageTagTransformer", count_of(k, "images"));
+	kz_record(c, m, "ImageTagTransformer", count_of(k, "images"));
 	if (kz_replacements_apply(c, m, dir, field(k, "replacements"), e) < 0)
 		return -1;
-	record(c, m, "ReplacementTransformer", count_of(k, "replacements") > 0);
+	kz_record(c, m, "ReplacementTransformer", count_of(k, "replacements") > 0);
 	return 0;
 }
 
@@ -519,7 +522,10 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	    str_list(field(k, "transformers"), "transformers", e) < 0 ||
 	    str_list(field(k, "validators"), "validators", e) < 0)
 		goto pop;
-	if (kz_plugins_apply(c, m, dir, field(k, "generators"), e) < 0)
+	c->plugins_generate = true;
+	int gr = kz_plugins_apply(c, m, dir, field(k, "generators"), e);
+	c->plugins_generate = false;
+	if (gr < 0)
 		goto pop;
 	cJSON_ArrayForEach(it, field(k, "components")) {
 		if (kz_is_remote(it->valuestring)) {

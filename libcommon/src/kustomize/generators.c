@@ -565,10 +565,13 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 
 	kz_res *r = kz_res_new(o);
 	r->generated = true;
-	if (c->top_dir && c->cur_kfile) {
-		char *rel = kz_relpath(c->top_dir, c->cur_kfile);
+	if (c->top_dir && (c->cur_kfile || c->cfg_in)) {
+		char *rel = c->cfg_in ? xstrdup(c->cfg_in) : kz_relpath(c->top_dir, c->cur_kfile);
 		r->origin = xasprintf("configuredIn: %s\nconfiguredBy:\n  apiVersion: builtin\n  "
-				      "kind: %sGenerator\n", rel, kind);
+				      "kind: %sGenerator\n%s%s%s%s%s%s", rel, kind,
+				      c->cfg_name ? "  name: " : "", c->cfg_name ? c->cfg_name : "",
+				      c->cfg_name ? "\n" : "", c->cfg_ns ? "  namespace: " : "",
+				      c->cfg_ns ? c->cfg_ns : "", c->cfg_ns ? "\n" : "");
 		free(rel);
 	}
 	r->needs_hash = !nohash;

@@ -142,6 +142,11 @@ typedef struct kz_ctx {
 	char *top_dir;       /* real path of the top kustomization directory */
 	char *cur_kfile;     /* kustomization file being built (real path) */
 	bool track;          /* buildMetadata transformerAnnotations */
+	/* while a `transformers:`/`generators:` configuration runs: where it was configured
+	 * (file relative to the top directory, or the kustomization file for inline ones) and
+	 * its metadata name and namespace, for the buildMetadata annotations */
+	const char *cfg_in, *cfg_name, *cfg_ns;
+	bool plugins_generate; /* kz_plugins_apply runs the `generators:` list */
 } kz_ctx;
 
 /* Join and confine: a real path inside root for path relative to dir. NULL + e on escape. */
@@ -186,6 +191,9 @@ int kz_patches_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *k, i
 		     err *e);
 int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list,
 			  err *e);
+/* buildMetadata transformerAnnotations: record that builtin transformer `kind` ran n times on
+ * every resource of m (configured in the current kustomization, or in c->cfg_in). */
+void kz_record(kz_ctx *c, kz_resmap *m, const char *kind, int n);
 int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e);
 int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e);
 int kz_sort(kz_resmap *m, const cJSON *sort_options, err *e);

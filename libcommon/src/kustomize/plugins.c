@@ -27,10 +27,19 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 	if (kz_fsv_from_json(&fs, field(cfg, "fieldSpecs"), e) < 0)
 		goto out;
 	if (!strcmp(kind, "NamespaceTransformer")) {
+		/* kustomize's namespace filter always sets metadata.namespace */
+		bool has_meta = false;
+		for (size_t i = 0; i < fs.n; i++)
+			has_meta = has_meta || !strcmp(fs.v[i].path, "metadata/namespace");
+		if (!has_meta)
+			kz_fsv_add(&fs, NULL, NULL, NULL, "metadata/namespace", true);
 		cJSON *k = cJSON_CreateObject();
 		cJSON_AddStringToObject(k, "namespace", kz_namespace(cfg));
 		if (cJSON_IsTrue(field(cfg, "unsetOnly")))
 			cJSON_AddTrueToObject(k, "unsetOnly");
+		if (cJSON_IsString(field(cfg, "setRoleBindingSubjects")))
+			cJSON_AddStringToObject(k, "setRoleBindingSubjects",
+						jstr(cfg, "setRoleBindingSubjects"));
 		kz_fsv saved = c->cfg.namespace;
 		c->cfg.namespace = fs;
 		rc = kz_namespace_apply(c, m, k, e);
@@ -116,14 +125,21 @@ out:
 
 int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e)
 {
+	bool generators = c->plugins_generate;
 	const cJSON *it;
+	/* kustomize runs the inline configurations first, then the files */
+	for (int pass = 0; pass < 2; pass++)
 	cJSON_ArrayForEach(it, list) {
 		const char *s = it->valuestring;
+		if ((pass == 0) != (strchr(s, '\n') != NULL))
+			continue;
 		char *data;
 		size_t len;
+		char *in = NULL; /* configuredIn of the buildMetadata annotations */
 		if (strchr(s, '\n')) {
 			data = xstrdup(s);
 			len = strlen(s);
+			in = c->cur_kfile ? kz_relpath(c->top_dir, c->cur_kfile) : NULL;
 		} else {
 			if (kz_is_remote(s))
 				return err_fail(e, KZ_REASON, "%s: remote bases are disabled", s);
@@ -145,18 +161,32 @@ int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list
 						"kustomization directories are not supported", s);
 			}
 			data = kz_read_file(c, real, &len, e);
+			in = c->top_dir ? kz_relpath(c->top_dir, real) : NULL;
 			free(real);
-			if (!data)
+			if (!data) {
+				free(in);
 				return -1;
+			}
 		}
 		cJSON *docs = kz_yaml_parse(data, len, e), *d;
 		free(data);
-		if (!docs)
+		if (!docs) {
+			free(in);
 			return -1;
+		}
 		int rc = 0;
-		cJSON_ArrayForEach(d, docs)
-			if (rc == 0)
-				rc = run_one(c, m, dir, d, e);
+		cJSON_ArrayForEach(d, docs) {
+			if (rc)
+				break;
+			c->cfg_in = in;
+			c->cfg_name = *kz_name(d) ? kz_name(d) : NULL;
+			c->cfg_ns = *kz_namespace(d) ? kz_namespace(d) : NULL;
+			rc = run_one(c, m, dir, d, e);
+			if (rc == 0 && !generators)
+				kz_record(c, m, kz_kind(d), 1);
+			c->cfg_in = c->cfg_name = c->cfg_ns = NULL;
+		}
+		free(in);
 		cJSON_Delete(docs);
 		if (rc < 0)
 			return -1;

@@ -171,6 +171,30 @@ int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 			kz_res_track(r);
 			continue;
 		}
+		/* kustomize's roleBindingHack: subjects named "default" (or, with
+		 * setRoleBindingSubjects: allServiceAccounts, every ServiceAccount subject) of
+		 * (Cluster)RoleBindings move to the namespace too */
+		const cJSON *rbs = field(cfg, "setRoleBindingSubjects");
+		const char *mode = cJSON_IsString(rbs) && *rbs->valuestring ? rbs->valuestring :
+				   "defaultOnly";
+		if (!strcmp(g, "rbac.authorization.k8s.io") && (!strcmp(kind, "RoleBinding") ||
+		    !strcmp(kind, "ClusterRoleBinding")) && strcmp(mode, "none")) {
+			cJSON *subj = cJSON_GetObjectItemCaseSensitive(r->obj, "subjects"), *s;
+			cJSON_ArrayForEach(s, subj) {
+				const cJSON *sn = field(s, "name"), *sk = field(s, "kind");
+				bool hit = !strcmp(mode, "allServiceAccounts") ?
+					   cJSON_IsString(sk) && !strcmp(sk->valuestring,
+									  "ServiceAccount") :
+					   cJSON_IsString(sn) && !strcmp(sn->valuestring, "default");
+				if (!hit || !cJSON_IsObject(s))
+					continue;
+				if (cJSON_GetObjectItemCaseSensitive(s, "namespace"))
+					cJSON_ReplaceItemInObjectCaseSensitive(s, "namespace",
+									      cJSON_CreateString(ns));
+				else
+					cJSON_AddStringToObject(s, "namespace", ns);
+			}
+		}
 		if (kz_is_cluster_scoped(g, kind))
 			continue;
 		if (unset_only && *kz_namespace(r->obj))
