@@ -2,7 +2,7 @@
 """Writes the differential cases into cases/ (run once by a developer; the output is committed).
 Each case is a directory of files; a BUILD file names the directory to build when it is not the
 case directory itself. Cases are written from small, meaningful building blocks."""
-import os, shutil, textwrap
+import json, os, shutil, textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "cases")
@@ -1346,6 +1346,104 @@ case("ns-plugin-rbac-all-service-accounts", {"kustomization.yaml": "resources: [
      "t.yaml": NT + "setRoleBindingSubjects: allServiceAccounts\n"})
 case("ns-plugin-rbac-none", {"kustomization.yaml": "resources: [rb.yaml]\ntransformers:\n- t.yaml\n", "rb.yaml": RB,
      "t.yaml": NT + "setRoleBindingSubjects: none\n"})
+
+# ---------------------------------------------------------------- openapi: and crds: schemas
+OA_SCHEMA = json.dumps({"definitions": {
+    "v1alpha1.MyKind": {"type": "object",
+        "x-kubernetes-group-version-kind": [{"group": "example.com", "kind": "MyKind", "version": "v1alpha1"}],
+        "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"},
+            "spec": {"type": "object", "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/definitions/v1alpha1.Item"},
+                          "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge"},
+                "tags": {"type": "array", "items": {"type": "string"}, "x-kubernetes-patch-strategy": "merge"},
+                "other": {"type": "array", "items": {"$ref": "#/definitions/v1alpha1.Item"}},
+                "byPort": {"type": "array", "items": {"$ref": "#/definitions/v1alpha1.Port"},
+                           "x-kubernetes-patch-merge-key": "port", "x-kubernetes-patch-strategy": "merge,retainKeys"},
+                "settings": {"type": "object", "additionalProperties": {"$ref": "#/definitions/v1alpha1.Setting"}}}}}},
+    "v1alpha1.Item": {"type": "object", "properties": {"name": {"type": "string"}, "value": {"type": "string"},
+        "sub": {"type": "array", "items": {"$ref": "#/definitions/v1alpha1.Item"},
+                "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge"}}},
+    "v1alpha1.Port": {"type": "object", "properties": {"port": {"type": "integer"}, "protocol": {"type": "string"}}},
+    "v1alpha1.Setting": {"type": "object", "properties": {"list": {"type": "array", "items": {"$ref": "#/definitions/v1alpha1.Item"},
+        "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge"}}}}}, indent=1) + "\n"
+MYKIND = d("""
+apiVersion: example.com/v1alpha1
+kind: MyKind
+metadata:
+  name: mk
+spec:
+  items:
+  - name: a
+    value: "1"
+    sub:
+    - name: s1
+      value: x
+  - name: b
+    value: "2"
+  tags: [x, y]
+  other:
+  - name: a
+    value: "1"
+  byPort:
+  - port: 80
+    protocol: TCP
+  - port: 443
+  settings:
+    one:
+      list:
+      - name: l1
+        value: "1"
+""")
+MK_PATCH = "apiVersion: example.com/v1alpha1\nkind: MyKind\nmetadata:\n  name: mk\nspec:\n  items:\n  - name: b\n    value: \"3\"\n  - name: a\n    sub:\n    - name: s2\n  - name: c\n  tags: [z, x]\n  other:\n  - name: c\n  byPort:\n  - port: 80\n    protocol: UDP\n  settings:\n    one:\n      list:\n      - name: l2\n"
+DEP_PATCH = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        image: main:2\n"
+def oa(name, kust, extra=None, build=None):
+    files = {"kustomization.yaml": kust, "schema.json": OA_SCHEMA, "mk.yaml": MYKIND, "app.yaml": APP,
+             "p.yaml": MK_PATCH, "dp.yaml": DEP_PATCH}
+    files.update(extra or {})
+    case(name, files, build)
+oa("openapi-cr-merge-keys", "openapi:\n  path: schema.json\nresources: [mk.yaml]\npatches:\n- path: p.yaml\n")
+oa("openapi-replaces-builtin", "openapi:\n  path: schema.json\nresources: [mk.yaml, app.yaml]\npatches:\n- path: p.yaml\n- path: dp.yaml\n")
+oa("openapi-none-cr-replaced", "resources: [mk.yaml, app.yaml]\npatches:\n- path: p.yaml\n- path: dp.yaml\n")
+oa("openapi-psm-field", "openapi:\n  path: schema.json\nresources: [mk.yaml]\npatchesStrategicMerge:\n- p.yaml\n")
+oa("openapi-patch-delete-directive", "openapi:\n  path: schema.json\nresources: [mk.yaml]\npatches:\n- patch: |-\n    apiVersion: example.com/v1alpha1\n    kind: MyKind\n    metadata:\n      name: mk\n    spec:\n      items:\n      - name: a\n        $patch: delete\n")
+oa("openapi-patch-target-selector", "openapi:\n  path: schema.json\nresources: [mk.yaml]\npatches:\n- target:\n    kind: MyKind\n  patch: |-\n    apiVersion: example.com/v1alpha1\n    kind: MyKind\n    metadata:\n      name: any\n    spec:\n      items:\n      - name: t\n")
+oa("openapi-yaml-schema", "openapi:\n  path: schema.yaml\nresources: [mk.yaml]\npatches:\n- path: p.yaml\n", {"schema.yaml": OA_SCHEMA})
+oa("openapi-in-base-applies-to-overlay", "resources:\n- base\npatches:\n- path: p.yaml\n",
+   {"base/kustomization.yaml": "openapi:\n  path: schema.json\nresources: [mk.yaml]\n", "base/schema.json": OA_SCHEMA, "base/mk.yaml": MYKIND})
+oa("openapi-top-wins-over-base", "openapi:\n  path: empty.json\nresources:\n- base\npatches:\n- path: p.yaml\n",
+   {"empty.json": "{\"definitions\": {}}\n", "base/kustomization.yaml": "openapi:\n  path: schema.json\nresources: [mk.yaml]\n", "base/schema.json": OA_SCHEMA, "base/mk.yaml": MYKIND})
+oa("openapi-version-builtin", "openapi:\n  version: v1.21.2\nresources: [mk.yaml, app.yaml]\npatches:\n- path: dp.yaml\n")
+oa("err-openapi-version-unknown", "openapi:\n  version: v1.20.0\nresources: [mk.yaml]\n")
+oa("err-openapi-path-and-version", "openapi:\n  path: schema.json\n  version: v1.21.2\nresources: [mk.yaml]\n")
+oa("err-openapi-missing-file", "openapi:\n  path: nope.json\nresources: [mk.yaml]\n")
+
+CRD_DEFS = json.dumps({
+    "github.com/example/pkg/apis/jingfang/v1beta1.Bee": {"Schema": {"properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+        "metadata": {"$ref": "k8s.io/apimachinery/pkg/apis/meta/v1.ObjectMeta"},
+        "spec": {"$ref": "github.com/example/pkg/apis/jingfang/v1beta1.BeeSpec"}}}},
+    "github.com/example/pkg/apis/jingfang/v1beta1.BeeSpec": {"Schema": {"properties": {
+        "config": {"x-kubernetes-object-ref-api-version": "v1", "x-kubernetes-object-ref-kind": "ConfigMap", "type": "object"},
+        "secretRef": {"x-kubernetes-object-ref-api-version": "v1", "x-kubernetes-object-ref-kind": "Secret",
+                      "x-kubernetes-object-ref-name-key": "secretName", "type": "object"},
+        "deep": {"$ref": "github.com/example/pkg/apis/jingfang/v1beta1.Deep"},
+        "selector": {"x-kubernetes-label-selector": "", "type": "object"},
+        "notes": {"x-kubernetes-annotation": "", "type": "object"},
+        "other": {"x-kubernetes-identity": "", "type": "string"}}}},
+    "github.com/example/pkg/apis/jingfang/v1beta1.Deep": {"Schema": {"properties": {
+        "svc": {"x-kubernetes-object-ref-api-version": "v1", "x-kubernetes-object-ref-kind": "Service", "type": "object"}}}}},
+    indent=1) + "\n"
+BEE = "apiVersion: jingfang.example.com/v1beta1\nkind: Bee\nmetadata:\n  name: bee\nspec:\n  config:\n    name: cfg\n  secretRef:\n    secretName: sec\n  deep:\n    svc:\n      name: web\n  selector:\n    a: b\n  notes:\n    n: m\n  other: x\n"
+GENS = "configMapGenerator:\n- name: cfg\n  literals: [a=b]\nsecretGenerator:\n- name: sec\n  literals: [a=b]\n"
+case("crds-namereference-and-fields", {"kustomization.yaml": "crds: [crd.json]\nnamePrefix: p-\ncommonLabels:\n  team: t\ncommonAnnotations:\n  note: z\nresources: [bee.yaml, svc.yaml]\n" + GENS,
+     "crd.json": CRD_DEFS, "bee.yaml": BEE, "svc.yaml": SERVICE})
+case("crds-yaml-file", {"kustomization.yaml": "crds: [crd.yaml]\nnameSuffix: -s\nresources: [bee.yaml]\n" + GENS, "crd.yaml": CRD_DEFS, "bee.yaml": BEE})
+case("crds-in-base-overlay-renames", {"base/kustomization.yaml": "crds: [crd.json]\nresources: [bee.yaml]\n" + GENS, "base/crd.json": CRD_DEFS, "base/bee.yaml": BEE,
+     "kustomization.yaml": "resources: [base]\nnamePrefix: o-\n"})
+case("crds-without-crds-field-no-refs", {"kustomization.yaml": "namePrefix: p-\nresources: [bee.yaml]\n" + GENS, "bee.yaml": BEE})
+case("crds-name-without-dots", {"kustomization.yaml": "crds: [crd.json]\nresources: [bee.yaml]\n", "bee.yaml": BEE,
+     "crd.json": json.dumps({"Bee": {"Schema": {"properties": {"apiVersion": {}, "kind": {}, "metadata": {}}}}}) + "\n"})
+case("err-crds-invalid-json", {"kustomization.yaml": "crds: [crd.json]\nresources: [bee.yaml]\n", "bee.yaml": BEE, "crd.json": "{\"a\": [\n"})
 
 def main():
     if os.path.isdir(OUT):

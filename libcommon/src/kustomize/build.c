@@ -7,6 +7,7 @@
 #include <limits.h>
 
 #include "eddy/mem.h"
+#include "eddy/yml.h"
 #include "kz_int.h"
 
 static const cJSON *field(const cJSON *o, const char *k)
@@ -403,7 +404,43 @@ static const char *go_vars(const cJSON *vars, char *out)
 	return out;
 }
 
-static int check_file(kz_ctx *c, const char *dir, const char *p, err *e)
+/* kustomize's openapi.SetSchema: the first kustomization with an openapi field sets the schema
+ * for the rest of the build (a path: a custom schema document; a version: the built-in one). */
+static int load_openapi(kz_ctx *c, const char *dir, const cJSON *oa, err *e)
+{
+	const cJSON *path = field(oa, "path"), *ver = field(oa, "version");
+	if (c->openapi_set || (!cJSON_IsString(path) && !cJSON_IsString(ver)))
+		return 0;
+	if (cJSON_IsString(path)) {
+		if (cJSON_IsString(ver))
+			return err_fail(e, KZ_REASON, "builtin version and custom schema provided, "
+					"cannot use both");
+		char *real = kz_resolve(c, dir, path->valuestring, e);
+		if (!real)
+			return -1;
+		size_t len;
+		char *data = kz_read_file(c, real, &len, e);
+		free(real);
+		if (!data)
+			return -1;
+		cJSON *docs = kz_yaml_parse(data, len, e);
+		free(data);
+		if (!docs)
+			return -1;
+		c->openapi_doc = cJSON_DetachItemFromArray(docs, 0);
+		cJSON_Delete(docs);
+		if (!c->openapi_doc)
+			c->openapi_doc = cJSON_CreateObject();
+	} else if (strcmp(ver->valuestring, "v1.21.2") && *ver->valuestring) {
+		return err_fail(e, KZ_REASON, "the specified OpenAPI version is not built in");
+	}
+	c->openapi_set = true;
+	return 0;
+}
+
+/* A `crds:` file: OpenAPI definitions (name -> {Schema}) whose kustomize extensions add field
+ * specs (kustomize's LoadConfigFromCRDs). */
+static int load_crd(kz_ctx *c, const char *dir, const char *p, err *e)
 {
 	char *real = kz_resolve(c, dir, p, e);
 	if (!real)
@@ -413,12 +450,27 @@ static int check_file(kz_ctx *c, const char *dir, const char *p, err *e)
 	free(real);
 	if (!data)
 		return -1;
-	cJSON *docs = kz_yaml_parse(data, len, e);
+	/* JSON when it starts with '{' (encoding/json's messages), else YAML */
+	cJSON *docs;
+	if (len && data[0] == '{') {
+		cJSON *one = yml_json_parse(data, len, NULL, e);
+		docs = one ? cJSON_CreateArray() : NULL;
+		if (one)
+			cJSON_AddItemToArray(docs, one);
+	} else {
+		docs = kz_yaml_parse(data, len, e);
+	}
 	free(data);
-	if (!docs)
+	if (!docs) {
+		err_prefix(e, "unable to parse open API definition from '%s'", p);
 		return -1;
+	}
+	int rc = 0;
+	const cJSON *d = cJSON_GetArrayItem(docs, 0);
+	if (cJSON_IsObject(d))
+		rc = kz_config_add_crd(&c->cfg, d, e);
 	cJSON_Delete(docs);
-	return 0;
+	return rc;
 }
 
 static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool component,
@@ -452,6 +504,8 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	}
 	c->depth++;
 	kz_strv_push(&c->stack, dir);
+	if (load_openapi(c, dir, field(k, "openapi"), e) < 0)
+		goto pop;
 	if (top) {
 		c->sort_options = cJSON_Duplicate(field(k, "sortOptions"), true);
 		c->build_metadata = cJSON_Duplicate(field(k, "buildMetadata"), true);
@@ -503,16 +557,12 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	c->cur_kfile = my_kfile ? xstrdup(my_kfile) : NULL;
 	/* crds and openapi files must exist and parse (their schemas are not used further) */
 	cJSON_ArrayForEach(it, field(k, "crds")) {
-		if (check_file(c, dir, it->valuestring, e) < 0) {
+		if (load_crd(c, dir, it->valuestring, e) < 0) {
 			char tmp[1024];
 			err_prefix(e, "loading CRDs %s", go_strs(field(k, "crds"), tmp));
 			goto pop;
 		}
 	}
-	const cJSON *oa = field(k, "openapi");
-	if (cJSON_IsString(field(oa, "path")) &&
-	    check_file(c, dir, field(oa, "path")->valuestring, e) < 0)
-		goto pop;
 	const cJSON *gopts = field(k, "generatorOptions");
 	if (kz_generate(c, m, dir, field(k, "configMapGenerator"), "configMap", gopts, e) < 0)
 		goto pop;
@@ -718,6 +768,8 @@ done:
 	kz_config_release(&c.cfg);
 	kz_strv_release(&c.stack);
 	cJSON_Delete(c.vars);
+	cJSON_Delete(c.openapi_doc);
+	cJSON_Delete(c.openapi_cache);
 	cJSON_Delete(c.sort_options);
 	cJSON_Delete(c.build_metadata);
 	free(c.root);

@@ -147,6 +147,9 @@ typedef struct kz_ctx {
 	 * its metadata name and namespace, for the buildMetadata annotations */
 	const char *cfg_in, *cfg_name, *cfg_ns;
 	bool plugins_generate; /* kz_plugins_apply runs the `generators:` list */
+	cJSON *openapi_doc;    /* the `openapi: path:` schema document, once one is set */
+	bool openapi_set;      /* kustomize sets the schema once: the first kustomization wins */
+	cJSON *openapi_cache;  /* "group/version/kind" -> resolved schema (or null) */
 } kz_ctx;
 
 /* Join and confine: a real path inside root for path relative to dir. NULL + e on escape. */
@@ -194,6 +197,9 @@ int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON 
 /* buildMetadata transformerAnnotations: record that builtin transformer `kind` ran n times on
  * every resource of m (configured in the current kustomization, or in c->cfg_in). */
 void kz_record(kz_ctx *c, kz_resmap *m, const char *kind, int n);
+/* The openapi schema of a kind in c->openapi_doc (definitions matched by their
+ * x-kubernetes-group-version-kind, every $ref resolved), or NULL. Cached in c. */
+const cJSON *kz_openapi_schema(kz_ctx *c, const char *api_version, const char *kind);
 int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e);
 int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e);
 int kz_sort(kz_resmap *m, const cJSON *sort_options, err *e);

@@ -50,8 +50,30 @@ static char *patch_idstr(const cJSON *p)
 
 /* kustomize merges keyed lists with the patch's items first (in the patch's order), then the
  * original items the patch does not name: reorder patch_strategic's result that way. */
+/* The schema of field key below the object schema sch (openapi mode). */
+static const cJSON *oa_child(const cJSON *sch, const char *key)
+{
+	const cJSON *n = field(field(sch, "properties"), key);
+	if (!n && cJSON_IsObject(field(sch, "additionalProperties")))
+		n = field(sch, "additionalProperties");
+	return n;
+}
+
+/* An openapi-mode list's merge key: set when its strategy includes merge. */
+static const char *oa_merge_key(const cJSON *sch)
+{
+	const cJSON *st = field(sch, "x-kubernetes-patch-strategy");
+	const cJSON *mk = field(sch, "x-kubernetes-patch-merge-key");
+	if (!cJSON_IsString(st) || !strstr(st->valuestring, "merge") || !cJSON_IsString(mk))
+		return NULL;
+	return mk->valuestring;
+}
+
+/* kustomize merges keyed lists with the patch's items first (in the patch's order), then the
+ * original items the patch does not name: reorder patch_strategic's result that way. With
+ * oa set, merge keys come from the openapi schema sch instead of the built-in table. */
 static void reorder(cJSON *res, const cJSON *patch, const char *av, const char *kind,
-		    const char *path, int depth)
+		    const char *path, int depth, bool oa, const cJSON *sch)
 {
 	const cJSON *pv;
 	if (depth > PATCH_MAX_DEPTH || !cJSON_IsObject(res) || !cJSON_IsObject(patch))
@@ -61,11 +83,13 @@ static void reorder(cJSON *res, const cJSON *patch, const char *av, const char *
 			continue;
 		cJSON *rv = cJSON_GetObjectItemCaseSensitive(res, pv->string);
 		char *sub = *path ? xasprintf("%s.%s", path, pv->string) : xstrdup(pv->string);
+		const cJSON *csch = oa ? oa_child(sch, pv->string) : NULL;
 		if (cJSON_IsObject(pv)) {
-			reorder(rv, pv, av, kind, sub, depth + 1);
+			reorder(rv, pv, av, kind, sub, depth + 1, oa, csch);
 		} else if (cJSON_IsArray(pv) && cJSON_IsArray(rv)) {
 			unsigned strategy = 0;
-			const char *mk = patch_list_merge_key(av, kind, sub, &strategy);
+			const char *mk = oa ? oa_merge_key(csch) :
+				patch_list_merge_key(av, kind, sub, &strategy);
 			if (mk) {
 				cJSON *front = NULL;
 				const cJSON *pi;
@@ -82,7 +106,8 @@ static void reorder(cJSON *res, const cJSON *patch, const char *av, const char *
 					}
 					if (!ri)
 						continue;
-					reorder(ri, pi, av, kind, sub, depth + 1);
+					reorder(ri, pi, av, kind, sub, depth + 1, oa,
+						oa ? field(csch, "items") : NULL);
 					/* move ri right after front (or to the head) */
 					if (ri == front)
 						continue;
@@ -122,8 +147,8 @@ static void null_meta_strings(cJSON *patch)
 }
 
 /* Apply one strategic merge patch document to r. Returns 1 if r became empty (deleted). */
-static int smp_one(kz_res *r, const cJSON *patch, bool allow_name, bool allow_kind, bool legacy,
-		   err *e)
+static int smp_one(kz_ctx *c, kz_res *r, const cJSON *patch, bool allow_name, bool allow_kind,
+		   bool legacy, err *e)
 {
 	char *name = xstrdup(kz_name(r->obj)), *ns = xstrdup(kz_namespace(r->obj));
 	char *kind = xstrdup(kz_kind(r->obj));
@@ -136,13 +161,17 @@ static int smp_one(kz_res *r, const cJSON *patch, bool allow_name, bool allow_ki
 	cJSON *pc = cJSON_Duplicate(patch, true);
 	if (legacy)
 		null_meta_strings(pc);
-	cJSON *res = patch_strategic(r->obj, pc, kz_apiversion(r->obj), kind, e);
+	/* kustomize's `openapi:` schema, once set, replaces the built-in one for every kind */
+	const cJSON *sch = c->openapi_doc ? kz_openapi_schema(c, kz_apiversion(r->obj), kind) :
+			   NULL;
+	cJSON *res = c->openapi_doc ? patch_strategic_openapi(r->obj, pc, sch, e) :
+		     patch_strategic(r->obj, pc, kz_apiversion(r->obj), kind, e);
 	if (!res) {
 		cJSON_Delete(pc);
 		rc = -1;
 		goto out;
 	}
-	reorder(res, pc, kz_apiversion(r->obj), kind, "", 0);
+	reorder(res, pc, kz_apiversion(r->obj), kind, "", 0, c->openapi_doc != NULL, sch);
 	cJSON_Delete(pc);
 	cJSON_Delete(r->obj);
 	r->obj = res;
@@ -211,8 +240,8 @@ static void replace_string_if_present(cJSON *obj, const char *key, const char *v
 		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, cJSON_CreateString(val));
 }
 
-static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, const cJSON *opts,
-		     bool legacy, err *e)
+static int smp_apply(kz_ctx *c, kz_resmap *m, const cJSON *patch, const cJSON *target,
+		     const cJSON *opts, bool legacy, err *e)
 {
 	bool allow_name = cJSON_IsTrue(field(opts, "allowNameChange"));
 	bool allow_kind = cJSON_IsTrue(field(opts, "allowKindChange"));
@@ -222,7 +251,7 @@ static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, cons
 		int i = find_by_id(m, patch, legacy, e);
 		if (i < 0)
 			return -1;
-		int rc = smp_one(m->v[i], patch, allow_name, allow_kind, legacy, e);
+		int rc = smp_one(c, m->v[i], patch, allow_name, allow_kind, legacy, e);
 		if (rc == 1)
 			kz_resmap_remove(m, (size_t)i);
 		return rc < 0 ? -1 : 0;
@@ -245,7 +274,7 @@ static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, cons
 		replace_string_if_present(copy, "apiVersion", kz_apiversion(r->obj));
 		if (!allow_kind || !*kz_kind(copy))
 			replace_string_if_present(copy, "kind", kz_kind(r->obj));
-		int rc = smp_one(r, copy, allow_name, allow_kind, legacy, e);
+		int rc = smp_one(c, r, copy, allow_name, allow_kind, legacy, e);
 		cJSON_Delete(copy);
 		if (rc < 0)
 			return -1;
@@ -377,7 +406,7 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 		} else {
 			cJSON_ArrayForEach(d, docs) {
 				if (rc == 0)
-					rc = smp_apply(m, d, target, opts, false, e);
+					rc = smp_apply(c, m, d, target, opts, false, e);
 			}
 		}
 		cJSON_Delete(docs);
@@ -428,7 +457,7 @@ static int psm_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list
 		int rc = 0;
 		cJSON_ArrayForEach(d, docs)
 			if (rc == 0)
-				rc = smp_apply(m, d, NULL, NULL, true, e);
+				rc = smp_apply(c, m, d, NULL, NULL, true, e);
 		cJSON_Delete(docs);
 		if (rc < 0)
 			return -1;
