@@ -140,6 +140,85 @@ static int cycle_check(kz_ctx *c, const char *cand, err *e)
 	return 0;
 }
 
+
+/* A remote base: cloned into a temporary directory, built confined to the clone. */
+static int add_remote(kz_ctx *c, kz_resmap *m, const char *p, err *e)
+{
+	if (!c->opt.allow_remote)
+		return err_fail(e, KZ_REASON, "accumulation err='accumulating resources from '%s': "
+				"remote resources are disabled': %s: remote bases are disabled",
+				p, p);
+	kz_remote r;
+	if (kz_remote_parse(p, &r) < 0)
+		return err_fail(e, KZ_REASON, "accumulation err='accumulating resources from '%s': "
+				"not a valid remote resource': %s: invalid remote URL", p, p);
+	if (r.is_file) {
+		kz_remote_release(&r);
+		return err_fail(e, KZ_REASON, "%s: remote files over HTTP(S) are not supported",
+				p);
+	}
+	char *clone = kz_remote_fetch(&r, c->opt.max_total_bytes, e);
+	if (!clone) {
+		err_prefix(e, "accumulation err='accumulating resources from '%s': URL is a "
+			   "git repository'", p);
+		kz_remote_release(&r);
+		return -1;
+	}
+	int rc = -1;
+	char *croot = realpath(clone, NULL);
+	char *rootcopy = croot ? xstrdup(croot) : NULL;
+	free(croot);
+	char *want = rootcopy ? xasprintf("%s/%s", rootcopy, r.path) : NULL;
+	char *real = want ? realpath(want, NULL) : NULL;
+	char *dir = real ? xstrdup(real) : NULL;
+	free(real);
+	size_t rl = rootcopy ? strlen(rootcopy) : 0;
+	if (!dir || strncmp(dir, rootcopy, rl) || (dir[rl] && dir[rl] != '/') || !kz_is_dir(dir)) {
+		err_fail(e, KZ_REASON, "accumulation err='accumulating resources from '%s': "
+			 "path not found in the repository': %s: no directory '%s' in %s", p, p,
+			 r.path, r.repo);
+		goto out;
+	}
+	char *saved_root = c->root;
+	const char *sr = c->remote_root, *srepo = c->remote_repo, *sref = c->remote_ref;
+	c->root = xstrdup(rootcopy);
+	c->remote_root = rootcopy;
+	c->remote_repo = r.repo;
+	c->remote_ref = r.ref;
+	kz_resmap sub = {0};
+	rc = accumulate(c, dir, &sub, false, false, e);
+	free(c->root);
+	c->root = saved_root;
+	c->remote_root = sr;
+	c->remote_repo = srepo;
+	c->remote_ref = sref;
+	for (size_t i = 0; i < sub.n; i++) {
+		if (rc == 0)
+			rc = kz_resmap_append(m, sub.v[i], e);
+		else
+			kz_res_free(sub.v[i]);
+	}
+	sub.n = 0;
+	kz_resmap_release(&sub);
+	if (rc < 0)
+		err_prefix(e, "accumulation err='accumulating resources from '%s': URL is a git "
+			   "repository'", p);
+out:
+	free(dir);
+	free(want);
+	free(rootcopy);
+	kz_remote_cleanup(clone);
+	/* the clone sits one level below the temporary directory */
+	char *slash = strrchr(clone, '/');
+	if (slash) {
+		*slash = '\0';
+		kz_remote_cleanup(clone);
+	}
+	free(clone);
+	kz_remote_release(&r);
+	return rc;
+}
+
 /* e = "accumulation err='<errF>': <e>", as kustomize's accumulateResources words it. */
 static int accumulation_err(err *e, const char *errf)
 {
@@ -149,11 +228,8 @@ static int accumulation_err(err *e, const char *errf)
 
 static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const char *p, err *e)
 {
-	if (kz_is_remote(p)) {
-		if (!c->opt.allow_remote)
-			return err_fail(e, KZ_REASON, "%s: remote bases are disabled", p);
-		return err_fail(e, KZ_REASON, "%s: fetching remote bases is not supported", p);
-	}
+	if (kz_is_remote(p))
+		return add_remote(c, m, p, e);
 	char errf[ERR_MSG_MAX];
 	char *real = kz_resolve(c, dir, p, e);
 	if (!real) {
@@ -204,9 +280,18 @@ static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const cha
 			free(real);
 			return -1;
 		}
-		char *rel = kz_relpath(c->top_dir, real);
-		char *origin = xasprintf("path: %s\n", rel);
-		free(rel);
+		char *origin;
+		size_t rrl = c->remote_root ? strlen(c->remote_root) : 0;
+		if (rrl && !strncmp(real, c->remote_root, rrl) && real[rrl] == '/') {
+			origin = xasprintf("path: %s\nrepo: %s\n%s%s%s", real + rrl + 1,
+					   c->remote_repo, c->remote_ref ? "ref: " : "",
+					   c->remote_ref ? c->remote_ref : "",
+					   c->remote_ref ? "\n" : "");
+		} else {
+			char *rel = kz_relpath(c->top_dir, real);
+			origin = xasprintf("path: %s\n", rel);
+			free(rel);
+		}
 		/* the file's own resources first (a clash there is "accumulating"), then
 		 * merged into the rest ("merging") */
 		kz_resmap one = {0};

@@ -150,6 +150,8 @@ typedef struct kz_ctx {
 	cJSON *openapi_doc;    /* the `openapi: path:` schema document, once one is set */
 	bool openapi_set;      /* kustomize sets the schema once: the first kustomization wins */
 	cJSON *openapi_cache;  /* "group/version/kind" -> resolved schema (or null) */
+	/* while a remote base is built: its clone (real path), repository URL and ref */
+	const char *remote_root, *remote_repo, *remote_ref;
 } kz_ctx;
 
 /* Join and confine: a real path inside root for path relative to dir. NULL + e on escape. */
@@ -171,6 +173,23 @@ bool kz_is_file(const char *p);
 /* Read a confined file (absolute real path) with the caps. */
 char *kz_read_file(kz_ctx *c, const char *path, size_t *len, err *e);
 bool kz_is_remote(const char *s);
+
+/* ---- remote bases (remote.c) ---- */
+typedef struct kz_remote {
+	char *repo;       /* clone URL */
+	char *path;       /* directory in the repository ("" = its root) */
+	char *ref;        /* ?ref= / ?version=, or NULL */
+	long long timeout_ms;
+	bool submodules;
+	bool is_file;     /* a plain http(s) URL of one file (not a repository) */
+} kz_remote;
+/* Parse a remote resource spec. -1 when it is not one kustomize understands. */
+int kz_remote_parse(const char *spec, kz_remote *r);
+void kz_remote_release(kz_remote *r);
+/* Clone r into a new temporary directory (returned); NULL + e on failure. */
+char *kz_remote_fetch(const kz_remote *r, size_t max_bytes, err *e);
+/* Remove a directory tree made by kz_remote_fetch. */
+void kz_remote_cleanup(const char *dir);
 
 /* ---- transformers (transformers.c and friends) ---- */
 int kz_load_resources_text(kz_ctx *c, kz_resmap *m, const char *data, size_t len,
