@@ -1445,6 +1445,15 @@ case("crds-name-without-dots", {"kustomization.yaml": "crds: [crd.json]\nresourc
      "crd.json": json.dumps({"Bee": {"Schema": {"properties": {"apiVersion": {}, "kind": {}, "metadata": {}}}}}) + "\n"})
 case("err-crds-invalid-json", {"kustomization.yaml": "crds: [crd.json]\nresources: [bee.yaml]\n", "bee.yaml": BEE, "crd.json": "{\"a\": [\n"})
 
+# ---------------------------------------------------------------- JSON patches typed as YAML 1.1
+JP11 = "- op: add\n  path: /metadata/annotations\n  value:\n    a: yes\n    b: 2024-01-01\n    c: 010\n    d: \"on\"\n    e: 1_000\n- op: add\n  path: /spec/paused\n  value: on\n- op: add\n  path: /metadata/labels/x\n  value: n\n"
+case("json-patch-yaml11-values", {"kustomization.yaml": "resources: [app.yaml]\npatches:\n- target:\n    kind: Deployment\n  path: ops.yaml\n", "ops.yaml": JP11, "app.yaml": APP})
+case("json-patch-yaml11-legacy-field", {"kustomization.yaml": "resources: [app.yaml]\npatchesJson6902:\n- target:\n    kind: Deployment\n    name: app\n    version: v1\n    group: apps\n  patch: |-\n" + "".join("    " + l + "\n" for l in JP11.splitlines()), "app.yaml": APP})
+case("annotations-scalars-stringified", {"kustomization.yaml": "resources: [cm.yaml]\n",
+     "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    a: 010\n    b: 1.50\n    c: ~\n    d:\n    e: 0x1F\n    f: True\n    g: 1e3\n  labels:\n    l: 5\n"})
+case("annotations-scalars-with-prefix", {"kustomization.yaml": "namePrefix: p-\ncommonAnnotations:\n  x: \"1\"\nresources: [cm.yaml]\n",
+     "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    n: 8\n    b: true\n"})
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)

@@ -843,6 +843,19 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 		cJSON *an = cJSON_GetObjectItemCaseSensitive(md, "annotations");
 		if (cJSON_IsObject(an) && !an->child)
 			cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
+		/* kustomize reads annotations back as strings: a scalar keeps its text */
+		for (cJSON *av = cJSON_IsObject(an) ? an->child : NULL; av; av = av->next) {
+			if (!cJSON_IsNumber(av) && !cJSON_IsBool(av) && !cJSON_IsNull(av))
+				continue;
+			char tmp[64];
+			const char *t = av->valuestring ? av->valuestring :
+					cJSON_IsTrue(av) ? "true" : cJSON_IsFalse(av) ? "false" :
+					cJSON_IsNull(av) ? "" : yml_number_text(av, tmp, sizeof tmp);
+			char *txt = xstrdup(t ? t : "");
+			free(av->valuestring);
+			av->valuestring = txt;
+			av->type = cJSON_String | (av->type & (cJSON_IsReference | cJSON_StringIsConst));
+		}
 		cJSON_AddItemToArray(arr, m.v[i]->obj);
 		m.v[i]->obj = NULL;
 	}

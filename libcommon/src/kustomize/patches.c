@@ -312,12 +312,26 @@ static int json_apply(kz_resmap *m, const cJSON *ops, const cJSON *target, err *
 	return 0;
 }
 
-/* The documents of a patch text: a JSON 6902 op list (one array) or SMP maps. */
+/* The documents of a patch text: a JSON 6902 op list (one array) or SMP maps. A JSON 6902
+ * patch goes through sigs.k8s.io/yaml in kustomize, so its values are typed as YAML 1.1. */
 static cJSON *parse_patch(const char *text, size_t len, err *e)
 {
 	cJSON *docs = kz_yaml_parse(text, len, e);
-	if (!docs)
+	if (!docs) {
 		err_prefix(e, "unable to parse patch");
+		return NULL;
+	}
+	if (cJSON_GetArraySize(docs) == 1 && cJSON_IsArray(docs->child)) {
+		bool empty = false;
+		err e11 = {0};
+		cJSON *ops = kz_kfile_parse(text, len, &empty, &e11);
+		if (cJSON_IsArray(ops)) {
+			cJSON_Delete(cJSON_DetachItemFromArray(docs, 0));
+			cJSON_AddItemToArray(docs, ops);
+		} else {
+			cJSON_Delete(ops);
+		}
+	}
 	return docs;
 }
 
