@@ -123,73 +123,80 @@ out:
 	return rc;
 }
 
-int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e)
+/* One entry of `transformers:`/`generators:`: inline configuration text or a file. */
+static int plugin_entry(kz_ctx *c, kz_resmap *m, const char *dir, const char *s, err *e)
 {
 	bool generators = c->plugins_generate;
-	const cJSON *it;
-	/* kustomize runs the inline configurations first, then the files */
-	for (int pass = 0; pass < 2; pass++)
-	cJSON_ArrayForEach(it, list) {
-		const char *s = it->valuestring;
-		if ((pass == 0) != (strchr(s, '\n') != NULL))
-			continue;
-		char *data;
-		size_t len;
-		char *in = NULL; /* configuredIn of the buildMetadata annotations */
-		if (strchr(s, '\n')) {
-			data = xstrdup(s);
-			len = strlen(s);
-			in = c->cur_kfile ? kz_relpath(c->top_dir, c->cur_kfile) : NULL;
-		} else {
-			if (kz_is_remote(s))
-				return err_fail(e, KZ_REASON, "%s: remote bases are disabled", s);
-			char *real = kz_resolve(c, dir, s, e);
-			if (!real) {
-				if (!strncmp(e->msg, "evalsymlink failure", 19)) {
-					char errf[ERR_MSG_MAX];
-					snprintf(errf, sizeof errf, "accumulating resources from "
-						 "'%.200s': %.1500s", s, e->msg);
-					err_prefix(e, "must build at directory: not a valid "
-						   "directory");
-					err_prefix(e, "accumulation err='%s'", errf);
-				}
-				return -1;
+	char *data;
+	size_t len;
+	char *in = NULL; /* configuredIn of the buildMetadata annotations */
+	if (strchr(s, '\n')) {
+		data = xstrdup(s);
+		len = strlen(s);
+		in = c->cur_kfile ? kz_relpath(c->top_dir, c->cur_kfile) : NULL;
+	} else {
+		if (kz_is_remote(s))
+			return err_fail(e, KZ_REASON, "%s: remote bases are disabled", s);
+		char *real = kz_resolve(c, dir, s, e);
+		if (!real) {
+			if (!strncmp(e->msg, "evalsymlink failure", 19)) {
+				char errf[ERR_MSG_MAX];
+				snprintf(errf, sizeof errf, "accumulating resources from "
+					 "'%.200s': %.1500s", s, e->msg);
+				err_prefix(e, "must build at directory: not a valid "
+					   "directory");
+				err_prefix(e, "accumulation err='%s'", errf);
 			}
-			if (kz_is_dir(real)) {
-				free(real);
-				return err_fail(e, KZ_REASON, "%s: plugin configurations from "
-						"kustomization directories are not supported", s);
-			}
-			data = kz_read_file(c, real, &len, e);
-			in = c->top_dir ? kz_relpath(c->top_dir, real) : NULL;
-			free(real);
-			if (!data) {
-				free(in);
-				return -1;
-			}
+			return -1;
 		}
-		cJSON *docs = kz_yaml_parse(data, len, e), *d;
-		free(data);
-		if (!docs) {
+		if (kz_is_dir(real)) {
+			free(real);
+			return err_fail(e, KZ_REASON, "%s: plugin configurations from "
+					"kustomization directories are not supported", s);
+		}
+		data = kz_read_file(c, real, &len, e);
+		in = c->top_dir ? kz_relpath(c->top_dir, real) : NULL;
+		free(real);
+		if (!data) {
 			free(in);
 			return -1;
 		}
-		int rc = 0;
-		cJSON_ArrayForEach(d, docs) {
-			if (rc)
-				break;
-			c->cfg_in = in;
-			c->cfg_name = *kz_name(d) ? kz_name(d) : NULL;
-			c->cfg_ns = *kz_namespace(d) ? kz_namespace(d) : NULL;
-			rc = run_one(c, m, dir, d, e);
-			if (rc == 0 && !generators)
-				kz_record(c, m, kz_kind(d), 1);
-			c->cfg_in = c->cfg_name = c->cfg_ns = NULL;
-		}
+	}
+	cJSON *docs = kz_yaml_parse(data, len, e), *d;
+	free(data);
+	if (!docs) {
 		free(in);
-		cJSON_Delete(docs);
-		if (rc < 0)
-			return -1;
+		return -1;
+	}
+	int rc = 0;
+	cJSON_ArrayForEach(d, docs) {
+		if (rc)
+			break;
+		c->cfg_in = in;
+		c->cfg_name = *kz_name(d) ? kz_name(d) : NULL;
+		c->cfg_ns = *kz_namespace(d) ? kz_namespace(d) : NULL;
+		rc = run_one(c, m, dir, d, e);
+		if (rc == 0 && !generators)
+			kz_record(c, m, kz_kind(d), 1);
+		c->cfg_in = c->cfg_name = c->cfg_ns = NULL;
+	}
+	free(in);
+	cJSON_Delete(docs);
+	return rc < 0 ? -1 : 0;
+}
+
+int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e)
+{
+	const cJSON *it;
+	/* kustomize runs the inline configurations first, then the files */
+	for (int pass = 0; pass < 2; pass++) {
+		cJSON_ArrayForEach(it, list) {
+			const char *s = it->valuestring;
+			if ((pass == 0) != (strchr(s, '\n') != NULL))
+				continue;
+			if (plugin_entry(c, m, dir, s, e) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }
