@@ -841,8 +841,10 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 		/* kustomize drops an empty annotations map when it strips its internal ones */
 		cJSON *md = cJSON_GetObjectItemCaseSensitive(m.v[i]->obj, "metadata");
 		cJSON *an = cJSON_GetObjectItemCaseSensitive(md, "annotations");
-		if (cJSON_IsObject(an) && !an->child)
+		if (cJSON_IsObject(an) && !an->child) {
 			cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
+			an = NULL;
+		}
 		/* kustomize reads annotations back as strings: a scalar keeps its text */
 		for (cJSON *av = cJSON_IsObject(an) ? an->child : NULL; av; av = av->next) {
 			if (!cJSON_IsNumber(av) && !cJSON_IsBool(av) && !cJSON_IsNull(av))
