@@ -528,11 +528,12 @@ static bool has_str_ext(const cJSON *prop, const char *ext)
 }
 
 static void crd_walk(kz_config *c, const char *kind, const cJSON *all, const char *name,
-		     const char *path, int depth)
+		     const char *path, int depth, size_t *budget)
 {
 	const cJSON *def = cJSON_GetObjectItemCaseSensitive(all, name), *prop;
-	if (!def || depth > 32)
+	if (!def || depth > 32 || *budget == 0)
 		return;
+	(*budget)--;
 	const cJSON *props = cJSON_GetObjectItemCaseSensitive(crd_schema(def), "properties");
 	cJSON_ArrayForEach(prop, props) {
 		char *p = *path ? xasprintf("%s/%s", path, prop->string) : xstrdup(prop->string);
@@ -558,7 +559,7 @@ static void crd_walk(kz_config *c, const char *kind, const cJSON *all, const cha
 		}
 		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(prop, "$ref");
 		if (cJSON_IsString(ref) && *ref->valuestring)
-			crd_walk(c, kind, all, ref->valuestring, p, depth + 1);
+			crd_walk(c, kind, all, ref->valuestring, p, depth + 1, budget);
 		free(p);
 	}
 }
@@ -574,7 +575,8 @@ int kz_config_add_crd(kz_config *c, const cJSON *crd, err *e)
 			continue;
 		const char *dot = strrchr(def->string, '.');
 		const char *kind = dot ? dot + 1 : def->string;
-		crd_walk(c, kind, crd, def->string, "", 0);
+		size_t budget = 10000; /* definitions visited: $ref cycles end here */
+		crd_walk(c, kind, crd, def->string, "", 0, &budget);
 	}
 	(void)e;
 	return 0;
