@@ -414,7 +414,9 @@ apiserver *apiserver_new(uv_loop_t *loop, const apiserver_opts *opts, err *e)
 	uv_timer_init(loop, &s->compact_timer);
 	uv_timer_init(loop, &s->gc_timer);
 	uv_timer_init(loop, &s->bookmark_timer);
+	uv_timer_init(loop, &s->sim_timer);
 	s->compact_timer.data = s->gc_timer.data = s->bookmark_timer.data = s;
+	s->sim_timer.data = s;
 	uv_timer_start(&s->compact_timer, compact_cb, s->opts.compact_interval_ms,
 		       s->opts.compact_interval_ms);
 	uv_timer_start(&s->bookmark_timer, bookmark_cb, s->opts.bookmark_interval_ms,
@@ -444,6 +446,7 @@ static void timer_closed(uv_handle_t *h)
 	if (--cc->pending > 0)
 		return;
 	apiserver *s = cc->s;
+	sim_free(s);
 	store_close(s->st);
 	types_free(&s->types);
 	auth_free(s);
@@ -460,11 +463,13 @@ void apiserver_close(apiserver *s, void (*cb)(void *), void *data)
 	watch_end_all(s);
 	close_ctx *cc = xcalloc(1, sizeof(*cc));
 	cc->s = s;
-	cc->pending = 3;
+	cc->pending = 4;
 	cc->cb = cb;
 	cc->data = data;
 	s->compact_timer.data = s->gc_timer.data = s->bookmark_timer.data = cc;
+	s->sim_timer.data = cc;
 	uv_close((uv_handle_t *)&s->compact_timer, timer_closed);
+	uv_close((uv_handle_t *)&s->sim_timer, timer_closed);
 	uv_close((uv_handle_t *)&s->gc_timer, timer_closed);
 	uv_close((uv_handle_t *)&s->bookmark_timer, timer_closed);
 }

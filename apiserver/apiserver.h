@@ -72,7 +72,10 @@ typedef struct apiserver_opts {
 	uint64_t compact_interval_ms;
 	uint64_t bookmark_interval_ms;
 	char *server_address;       /* "127.0.0.1:PORT" for /api */
+	bool simulate_workloads;    /* --simulate-workloads: kwok-like workload status */
 } apiserver_opts;
+
+typedef struct sim_queue sim_queue;
 
 typedef struct apiserver {
 	uv_loop_t *loop;
@@ -80,7 +83,8 @@ typedef struct apiserver {
 	store *st;
 	types types;
 	api_watch *watches; /* doubly linked */
-	uv_timer_t compact_timer, gc_timer, bookmark_timer;
+	uv_timer_t compact_timer, gc_timer, bookmark_timer, sim_timer;
+	sim_queue *sim; /* pending simulated status writes (simulate.c), or NULL */
 	bool gc_pending;
 	bool gc_idle; /* the last pass found nothing with owners or a deletionTimestamp */
 	int closing;
@@ -147,6 +151,12 @@ void gc_run(apiserver *s);
 /* 1 when the owner a reference names exists with its uid, 0 when gone, -1 when its kind is
  * unknown (not collected). ns: the dependent's namespace, NULL for cluster-scoped ones. */
 int gc_owner_state(apiserver *s, const cJSON *ref, const char *ns);
+
+/* Simulated workload status (simulate.c): after a create or a non-status update of key
+ * (committed, not dry-run), schedule its status write when --simulate-workloads is on; a no-op
+ * for kinds that are not simulated. sim_free drops what is still queued (at close). */
+void sim_note(apiserver *s, api_type *ty, const char *key);
+void sim_free(apiserver *s);
 
 /* Per-request context shared by the handlers. */
 typedef struct api_ctx {

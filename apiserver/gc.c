@@ -1,6 +1,6 @@
-/* gc: ownerReference garbage collection (Background, Foreground, Orphan), namespace deletion
- * and simulated workload status. A pass runs on the loop after deletes and creates of objects
- * with owners; it repeats (rescheduled by its own deletes) until nothing changes. */
+/* gc: ownerReference garbage collection (Background, Foreground, Orphan) and namespace
+ * deletion. A pass runs on the loop after deletes and creates of objects with owners;
+ * it repeats (rescheduled by its own deletes) until nothing changes. */
 #include "apiserver.h"
 
 #include <stdio.h>
@@ -323,62 +323,4 @@ void gc_run(apiserver *s)
 	}
 	free(g);
 	free(uids);
-}
-
-/* Workloads have no controllers here: report them as fully rolled out so that kstatus-based
- * waits (helm --wait, Flux health checks) succeed. */
-void fake_status(api_type *ty, cJSON *obj)
-{
-	if (!ty || strcmp(ty->group, "apps") != 0)
-		return;
-	bool deploy = !strcmp(ty->resource, "deployments");
-	bool sts = !strcmp(ty->resource, "statefulsets");
-	bool rs = !strcmp(ty->resource, "replicasets");
-	bool ds = !strcmp(ty->resource, "daemonsets");
-	if (!deploy && !sts && !rs && !ds)
-		return;
-	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
-	const cJSON *rep = cJSON_GetObjectItemCaseSensitive(spec, "replicas");
-	double n = cJSON_IsNumber(rep) ? rep->valuedouble : 1;
-	const cJSON *gen = cJSON_GetObjectItemCaseSensitive(meta_of(obj), "generation");
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
-	cJSON *st = cJSON_AddObjectToObject(obj, "status");
-	cJSON_AddNumberToObject(st, "observedGeneration",
-				cJSON_IsNumber(gen) ? gen->valuedouble : 1);
-	if (ds) {
-		cJSON_AddNumberToObject(st, "currentNumberScheduled", 1);
-		cJSON_AddNumberToObject(st, "desiredNumberScheduled", 1);
-		cJSON_AddNumberToObject(st, "numberAvailable", 1);
-		cJSON_AddNumberToObject(st, "numberMisscheduled", 0);
-		cJSON_AddNumberToObject(st, "numberReady", 1);
-		cJSON_AddNumberToObject(st, "updatedNumberScheduled", 1);
-		return;
-	}
-	cJSON_AddNumberToObject(st, "replicas", n);
-	cJSON_AddNumberToObject(st, "readyReplicas", n);
-	cJSON_AddNumberToObject(st, "availableReplicas", n);
-	if (!rs)
-		cJSON_AddNumberToObject(st, "updatedReplicas", n);
-	if (sts)
-		cJSON_AddNumberToObject(st, "currentReplicas", n);
-	if (deploy) {
-		const char *ts = jstr(meta_of(obj), "creationTimestamp");
-		if (!ts)
-			ts = "1970-01-01T00:00:00Z";
-		cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
-		const char *types[] = {"Available", "Progressing"};
-		const char *reasons[] = {"MinimumReplicasAvailable", "NewReplicaSetAvailable"};
-		const char *msgs[] = {"Deployment has minimum availability.",
-				      "ReplicaSet has successfully progressed."};
-		for (int i = 0; i < 2; i++) {
-			cJSON *c = cJSON_CreateObject();
-			cJSON_AddStringToObject(c, "type", types[i]);
-			cJSON_AddStringToObject(c, "status", "True");
-			cJSON_AddStringToObject(c, "lastUpdateTime", ts);
-			cJSON_AddStringToObject(c, "lastTransitionTime", ts);
-			cJSON_AddStringToObject(c, "reason", reasons[i]);
-			cJSON_AddStringToObject(c, "message", msgs[i]);
-			cJSON_AddItemToArray(conds, c);
-		}
-	}
 }

@@ -3,7 +3,7 @@
  *   eddy-apiserver --data-dir DIR [--listen 127.0.0.1:6443] [--tls] [--token-auth-file F]
  *                  [--compact-interval SECONDS] [--compact-retain REVISIONS]
  *                  [--compact-min-age SECONDS] [--bookmark-interval SECONDS]
- *                  [--log-requests]
+ *                  [--log-requests] [--simulate-workloads]
  *
  * Once listening it writes an admin kubeconfig to DIR/kubeconfig (atomically) with the real
  * address. SIGTERM/SIGINT end watches and stop cleanly. See docs/apiserver.md. */
@@ -218,7 +218,8 @@ static void usage(void)
 		"usage: eddy-apiserver --data-dir DIR [--listen 127.0.0.1:6443] [--tls]\n"
 		"                      [--token-auth-file FILE] [--compact-interval SECONDS]\n"
 		"                      [--compact-retain REVISIONS] [--compact-min-age SECONDS]\n"
-		"                      [--bookmark-interval SECONDS] [--log-requests]\n");
+		"                      [--bookmark-interval SECONDS] [--log-requests]\n"
+		"                      [--simulate-workloads]\n");
 }
 
 static int num_arg(const char *s, long long *out)
@@ -237,7 +238,7 @@ int main(int argc, char **argv)
 	mem_install_hooks();
 	signal(SIGPIPE, SIG_IGN);
 	const char *data_dir = NULL, *listen = "127.0.0.1:6443", *tokens = NULL;
-	bool tls = false, log_requests = false;
+	bool tls = false, log_requests = false, simulate = false;
 	long long compact_interval = 60, compact_retain = 1000, compact_age = 300, bookmark = 10;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -245,6 +246,10 @@ int main(int argc, char **argv)
 		long long *num = NULL;
 		if (!strcmp(a, "--tls")) {
 			tls = true;
+			continue;
+		}
+		if (!strcmp(a, "--simulate-workloads")) {
+			simulate = true;
 			continue;
 		}
 		if (!strcmp(a, "--log-requests")) {
@@ -328,6 +333,7 @@ int main(int argc, char **argv)
 	o.data_dir = data_dir;
 	o.tokens_file = tokens;
 	o.auth = tls;
+	o.simulate_workloads = simulate;
 	o.compact_interval_ms = (uint64_t)(compact_interval ? compact_interval : 60) * 1000;
 	o.compact_retain = compact_retain;
 	o.compact_min_age = compact_age;

@@ -783,6 +783,21 @@ static void builtin_defaults(const api_type *ty, cJSON *obj)
 		const char *t = jstr(spec, "type");
 		if (!t || !*t)
 			set_str(spec, "type", "ClusterIP");
+		t = jstr(spec, "type");
+		const char *ip = jstr(spec, "clusterIP");
+		if ((!ip || !*ip) && t && strcmp(t, "ExternalName") != 0) {
+			/* A stable address from the name (no allocator: collisions are harmless
+			 * without a network). */
+			uint32_t h = 2166136261u;
+			for (const char *q = jstr(meta_of(obj), "name"); q && *q; q++)
+				h = (h ^ (unsigned char)*q) * 16777619u;
+			char ipb[32];
+			snprintf(ipb, sizeof ipb, "10.96.%u.%u", (h >> 8) & 0xff, (h & 0xff) | 1);
+			set_str(spec, "clusterIP", ipb);
+			cJSON_DeleteItemFromObjectCaseSensitive(spec, "clusterIPs");
+			cJSON *ips = cJSON_AddArrayToObject(spec, "clusterIPs");
+			cJSON_AddItemToArray(ips, cJSON_CreateString(ipb));
+		}
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(spec, "ports")) {
 			if (!cJSON_IsObject(p))
 				continue;
@@ -798,6 +813,22 @@ static void builtin_defaults(const api_type *ty, cJSON *obj)
 		cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
 		if (cJSON_IsObject(spec) && !cJSON_GetObjectItemCaseSensitive(spec, "replicas"))
 			cJSON_AddNumberToObject(spec, "replicas", 1);
+	}
+	/* updateStrategy defaults (kubectl rollout status needs the type). */
+	bool sts = !strcmp(ty->group, "apps") && !strcmp(ty->resource, "statefulsets");
+	bool ds = !strcmp(ty->group, "apps") && !strcmp(ty->resource, "daemonsets");
+	cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+	if ((sts || ds) && cJSON_IsObject(spec) &&
+	    !cJSON_GetObjectItemCaseSensitive(spec, "updateStrategy")) {
+		cJSON *us = cJSON_AddObjectToObject(spec, "updateStrategy");
+		cJSON_AddStringToObject(us, "type", "RollingUpdate");
+		cJSON *ru = cJSON_AddObjectToObject(us, "rollingUpdate");
+		if (sts) {
+			cJSON_AddNumberToObject(ru, "partition", 0);
+		} else {
+			cJSON_AddNumberToObject(ru, "maxUnavailable", 1);
+			cJSON_AddNumberToObject(ru, "maxSurge", 0);
+		}
 	}
 }
 
@@ -831,8 +862,6 @@ static void init_new_object(api_ctx *c, cJSON *obj)
 		set_str(labels, "kubernetes.io/metadata.name", jstr(m, "name"));
 	}
 }
-
-void fake_status(api_type *ty, cJSON *obj);
 
 /* Does obj have owners of which none exists any more (so the collector must run)? Looks each
  * owner up by apiVersion/kind/name (in obj's namespace, or cluster-wide) and compares uids. */
@@ -893,7 +922,6 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		crd_on_write(c->s, obj);
 	track(c, NULL, obj, NULL);
-	fake_status(c->ty, obj);
 	char *key = obj_key(c->ty, c->ns, name);
 	err e = {0};
 	if (c->dry_run) {
@@ -921,6 +949,7 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 		goto out;
 	}
 	emit_row(c->s, 'A', got, key, txt, NULL);
+	sim_note(c->s, c->ty, key);
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		types_add_crd(&c->s->types, obj);
@@ -935,6 +964,65 @@ out:
 }
 
 /* ---- update ---- */
+
+static void immutable_cause(cJSON *causes, const char *field, const cJSON *v)
+{
+	char *j = v ? cJSON_PrintUnformatted(v) : NULL;
+	cJSON_AddItemToArray(causes, cause("FieldValueInvalid", field,
+		"Invalid value: %.200s: field is immutable", j ? j : "null"));
+	free(j);
+}
+
+static bool same_json(const cJSON *a, const cJSON *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	return cJSON_Compare(a, b, true);
+}
+
+/* The common fields Kubernetes keeps immutable on update: ConfigMap and Secret contents once
+ * `immutable` is set, the selector of apps workloads, the selector and pod template of Jobs.
+ * Returns 0, or -1 answered with 422 Invalid. */
+static int immutable_checks(api_ctx *c, const cJSON *old, const cJSON *obj, const char *name)
+{
+	const api_type *ty = c->ty;
+	if (ty->crd)
+		return 0;
+	cJSON *causes = cJSON_CreateArray();
+	if (!ty->group[0] && (!strcmp(ty->kind, "ConfigMap") || !strcmp(ty->kind, "Secret")) &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "immutable"))) {
+		static const char *const fields[] = {"data", "binaryData"};
+		for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+			if (!same_json(cJSON_GetObjectItemCaseSensitive(old, fields[i]),
+				       cJSON_GetObjectItemCaseSensitive(obj, fields[i])))
+				cJSON_AddItemToArray(causes, cause("FieldValueForbidden", fields[i],
+					"Forbidden: field is immutable when `immutable` is set"));
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "immutable")))
+			cJSON_AddItemToArray(causes, cause("FieldValueForbidden", "immutable",
+				"Forbidden: field is immutable when `immutable` is set"));
+	}
+	const cJSON *os = cJSON_GetObjectItemCaseSensitive(old, "spec");
+	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+	bool apps = !strcmp(ty->group, "apps") && (!strcmp(ty->kind, "Deployment") ||
+		!strcmp(ty->kind, "ReplicaSet") || !strcmp(ty->kind, "StatefulSet") ||
+		!strcmp(ty->kind, "DaemonSet"));
+	bool job = !strcmp(ty->group, "batch") && !strcmp(ty->kind, "Job");
+	if ((apps || job) &&
+	    !same_json(cJSON_GetObjectItemCaseSensitive(os, "selector"),
+		       cJSON_GetObjectItemCaseSensitive(ns, "selector")))
+		immutable_cause(causes, "spec.selector", cJSON_GetObjectItemCaseSensitive(ns,
+			"selector"));
+	if (job && !same_json(cJSON_GetObjectItemCaseSensitive(os, "template"),
+			      cJSON_GetObjectItemCaseSensitive(ns, "template")))
+		immutable_cause(causes, "spec.template", cJSON_GetObjectItemCaseSensitive(ns,
+			"template"));
+	if (cJSON_GetArraySize(causes) == 0) {
+		cJSON_Delete(causes);
+		return 0;
+	}
+	resp_invalid(c->rs, c->ty, name, causes);
+	return -1;
+}
 
 /* Merge the request object into a stored one per subresource rules; result in *objp. Returns
  * 0, or -1 answered. */
@@ -1051,6 +1139,8 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 	    !cJSON_GetObjectItemCaseSensitive(m, "managedFields"))
 		cJSON_AddItemToObject(m, "managedFields", cJSON_Duplicate(
 			cJSON_GetObjectItemCaseSensitive(om, "managedFields"), 1));
+	if (!sub && immutable_checks(c, old, obj, name) < 0)
+		return -1;
 	if (schema_checks(c, obj, name) < 0)
 		return -1;
 	return 0;
@@ -1082,8 +1172,6 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io"))
 		crd_on_write(c->s, obj);
-	if (!sub)
-		fake_status(c->ty, obj);
 	/* No-op writes keep the resourceVersion (as the real server does). */
 	cJSON *cmp_new = cJSON_Duplicate(obj, 1), *cmp_old = cJSON_Duplicate(old, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(meta_of(cmp_new), "resourceVersion");
@@ -1104,6 +1192,8 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	char *key = xstrdup(row->key);
 	err e = {0};
 	int64_t got = obj_store_update(c->s, c->ty, key, obj, row, &e);
+	if (got > 0 && !sub)
+		sim_note(c->s, c->ty, key);
 	free(key);
 	if (got < 0) {
 		if (!strcmp(e.reason, "Conflict")) {

@@ -4,7 +4,8 @@
  * Flags follow the flux CLI and are accepted before or after the subcommand: --kubeconfig,
  * --context, -n/--namespace (default $FLUX_SYSTEM_NAMESPACE or "flux-system"),
  * -A/--all-namespaces, -o/--output json|yaml, --with-source, --timeout DURATION, --wait[=bool],
- * --for Kind/name, --api-version (trace),
+ * --for Kind/name, --api-version (trace), --path DIR, --kustomization-file FILE and
+ * --dry-run (build, diff),
  * --status-selector COND=STATUS (get). Messages go to stderr in flux's style (► action,
  * ✔ success, ◎ waiting, ✗ failure), coloured only when stderr is a terminal and NO_COLOR is
  * unset; tables and -o output go to stdout. Every command returns its process exit status
@@ -23,7 +24,10 @@
 typedef struct cli_opts {
 	const char *kubeconfig, *context, *ns, *output, *for_, *api_version;
 	const char *status_selector; /* get: "ready=false" */
+	const char *path;            /* build/diff: --path DIR */
+	const char *ks_file;         /* build/diff: --kustomization-file FILE */
 	bool all_ns, with_source, wait, help;
+	bool dry_run;                /* build: --dry-run (no cluster) */
 	int64_t timeout_ms;
 	const char *args[CLI_MAX_ARGS]; /* positional arguments after the command */
 	int nargs;
@@ -102,6 +106,9 @@ int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_sandbox(int argc, char **argv); /* cmd_sandbox.c: sandbox up|down|status */
+int cmd_build(int argc, char **argv);   /* cmd_diff.c: build kustomization NAME --path DIR */
+int cmd_diff(int argc, char **argv);    /* cmd_diff.c: diff kustomization NAME --path DIR */
 
 /* Reconcile helper shared by reconcile and resume: annotates (when annotate), then waits until
  * the object handled the request and is Ready True/False. Returns the exit status. */

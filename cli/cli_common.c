@@ -162,6 +162,8 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			{"--for", NULL, offsetof(cli_opts, for_)},
 			{"--api-version", NULL, offsetof(cli_opts, api_version)},
 			{"--status-selector", NULL, offsetof(cli_opts, status_selector)},
+			{"--path", NULL, offsetof(cli_opts, path)},
+			{"--kustomization-file", NULL, offsetof(cli_opts, ks_file)},
 		};
 		bool done = false;
 		for (size_t j = 0; j < sizeof(sf) / sizeof(sf[0]) && !done; j++) {
@@ -195,6 +197,10 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			o->with_source = true;
 		} else if (strcmp(a, "--with-source=false") == 0) {
 			o->with_source = false;
+		} else if (strcmp(a, "--dry-run") == 0 || strcmp(a, "--dry-run=true") == 0) {
+			o->dry_run = true;
+		} else if (strcmp(a, "--dry-run=false") == 0) {
+			o->dry_run = false;
 		} else if (strcmp(a, "--wait") == 0 || strcmp(a, "--wait=true") == 0) {
 			o->wait = true;
 		} else if (strcmp(a, "--wait=false") == 0) {

@@ -14,7 +14,9 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Command line utility for Eddy, a Flux-compatible GitOps toolkit.\n\n"
 		     "Usage:\n  eddy [command]\n\nAvailable Commands:\n"
+		     "  build       Build a Kustomization locally (build ks NAME --path DIR)\n"
 		     "  check       Check the API server and the Flux CRDs\n"
+		     "  diff        Diff a local build with the cluster (diff ks NAME --path DIR)\n"
 		     "  events      Display Kubernetes events of Flux objects\n"
 		     "  export      Export Flux objects as YAML (export KIND NAME | --all)\n"
 		     "  get         Get the status of Flux objects (get all, get ks, ...)\n"
@@ -22,6 +24,7 @@ static void usage(FILE *out)
 		     "  kustomize   Build a kustomization offline (kustomize build DIR)\n"
 		     "  reconcile   Request a reconcile and wait for it\n"
 		     "  resume      Resume a suspended object and wait for its reconcile\n"
+		     "  sandbox     Run eddy-apiserver, a Git server and the controllers locally\n"
 		     "  suspend     Suspend the reconciliation of an object\n"
 		     "  trace       Show which Flux object manages an object\n"
 		     "  tree        Show what a Kustomization applied (tree kustomization NAME)\n"
@@ -38,7 +41,7 @@ static bool hoist_command(int argc, char **argv)
 {
 	static const char *const valued[] = {"--kubeconfig", "--context", "-n", "--namespace", "-o",
 		"--output", "--timeout", "--for", "--api-version",
-		"--status-selector"};
+		"--status-selector", "--path", "--kustomization-file"};
 	int i = 1;
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
@@ -99,6 +102,12 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "helm") == 0)
 		return cmd_helm(argc - 1, argv + 1);
+	if (strcmp(cmd, "sandbox") == 0)
+		return cmd_sandbox(argc - 1, argv + 1);
+	if (strcmp(cmd, "build") == 0)
+		return cmd_build(argc - 1, argv + 1);
+	if (strcmp(cmd, "diff") == 0)
+		return cmd_diff(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		fprintf(stderr, "Error: unknown flag: %s\n", cmd);
 	else

@@ -18,6 +18,7 @@
 #include "eddy/mem.h"
 #include "eddy/yml.h"
 #include "kc.h"
+#include "kc_build.h"
 
 #define KIND "Kustomization"
 #define API "kustomize.toolkit.fluxcd.io/v1"
@@ -484,7 +485,7 @@ static bool inv_has(const cJSON *entries, const char *id)
 /* Delete the objects of old entries missing from `entries` (or all of them when entries is
  * NULL). Failed deletions are appended to `keep` when not NULL. Returns the number of
  * failures; the first failure's message is in e. */
-static int prune(rt_ctx *ctx, const cJSON *old, const cJSON *entries, const char *ks_ns,
+static int prune(kube_client *kube, const cJSON *old, const cJSON *entries, const char *ks_ns,
 	const char *ks_name, cJSON *keep, buf *log, err *e)
 {
 	int fails = 0;
@@ -499,7 +500,7 @@ static int prune(rt_ctx *ctx, const cJSON *old, const cJSON *entries, const char
 		char *av = *r.group ? xasprintf("%s/%s", r.group, v) : xstrdup(v);
 		err ge = {0};
 		const char *ns = *r.ns ? r.ns : NULL;
-		cJSON *cur = kube_get(ctx->kube, av, r.kind, ns, r.name, NULL, &ge);
+		cJSON *cur = kube_get(kube, av, r.kind, ns, r.name, NULL, &ge);
 		if (cur && str_eq(kube_obj_label(cur, LBL_NAME), ks_name) &&
 		    str_eq(kube_obj_label(cur, LBL_NAMESPACE), ks_ns) &&
 		    !meta_has(cur, GROUP "/prune", "disabled") &&
@@ -507,7 +508,7 @@ static int prune(rt_ctx *ctx, const cJSON *old, const cJSON *entries, const char
 		    !meta_has(cur, GROUP "/ssa", "Ignore")) {
 			kube_opts o = {.propagation = "Background"};
 			err de = {0};
-			if (kube_delete(ctx->kube, av, r.kind, ns, r.name, &o, &de) < 0 &&
+			if (kube_delete(kube, av, r.kind, ns, r.name, &o, &de) < 0 &&
 			    kube_errkind_of(&de) != KUBE_ENOTFOUND) {
 				if (!fails++ && e)
 					err_fail(e, "PruneFailed", "%s/%s%s%s delete failed: %s",
@@ -531,128 +532,30 @@ static int prune(rt_ctx *ctx, const cJSON *old, const cJSON *entries, const char
 
 /* ---------------------------------------------------------------- apply */
 
-static int stage_of(const cJSON *o)
+/* Apply every object (kc_apply_all, apply.c) and list them all in entries, skipped ones
+ * included (Flux's inventory of the change set). */
+static int apply_all(rt_ctx *ctx, kube_client *kube, const cJSON *spec, cJSON *objs,
+	cJSON *entries, buf *log, err *e)
 {
-	const char *kind = jstr(o, "kind");
-	const char *av = jstr(o, "apiVersion");
-	if (!kind)
-		return 3;
-	if ((!strcmp(kind, "CustomResourceDefinition") &&
-	     av && !strncmp(av, "apiextensions.k8s.io/", 21)) ||
-	    (!strcmp(kind, "Namespace") && str_eq(av, "v1")) || !strcmp(kind, "ClusterRole"))
-		return 0;
-	size_t n = strlen(kind);
-	if (n > 5 && !strcmp(kind + n - 5, "Class"))
-		return 1;
-	return 2;
-}
-
-/* Wait (up to 60 s, polling every 200 ms) for the CRDs of the first stage to be Established,
- * as Flux waits for its first stage before the custom resources are applied. */
-static int wait_crds(rt_ctx *ctx, const cJSON *objs, err *e)
-{
+	kc_ctx *kc = ctx->ud;
+	kc_apply_opts ao = {.force = jtrue(spec, "force"), .concurrency = kc->concurrent_ssa,
+		.custom_stage_kinds = kc->custom_apply_stage_kinds};
+	if (kc_apply_all(ctx, kube, objs, &ao, log, e) < 0)
+		return -1;
 	const cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
-		if (stage_of(o) != 0 || !str_eq(jstr(o, "kind"), "CustomResourceDefinition"))
-			continue;
-		int64_t until = kube_now_ms() + 60000;
-		for (;;) {
-			err ge = {0};
-			cJSON *cur = kube_get(ctx->kube, jstr(o, "apiVersion"),
-				"CustomResourceDefinition", NULL, kube_obj_name(o), NULL, &ge);
-			bool ok = cur && rt_cond_is_true(cur, "Established");
-			cJSON_Delete(cur);
-			if (ok)
-				break;
-			if (kube_now_ms() > until || rt_manager_stopping(ctx->m))
-				return err_fail(e, "ReconciliationFailed",
-					"CustomResourceDefinition/%s is not established",
-					kube_obj_name(o));
-			usleep(200 * 1000);
+		const char *av = jstr(o, "apiVersion");
+		char *group = group_of(av), *ver = version_of(av);
+		char *id = inv_id(kube_obj_namespace(o), kube_obj_name(o), group, jstr(o, "kind"));
+		if (!inv_has(entries, id)) {
+			cJSON *ent = cJSON_CreateObject();
+			cJSON_AddStringToObject(ent, "id", id);
+			cJSON_AddStringToObject(ent, "v", ver);
+			cJSON_AddItemToArray(entries, ent);
 		}
-	}
-	return 0;
-}
-
-/* Apply every object in stages; appends inventory entries. */
-static int apply_all(rt_ctx *ctx, cJSON *objs, cJSON *entries, buf *log, err *e)
-{
-	bool crds = false;
-	for (int stage = 0; stage < 3; stage++) {
-		if (stage > 0 && crds) {
-			if (wait_crds(ctx, objs, e) < 0)
-				return -1;
-			kube_discovery_invalidate(ctx->kube);
-			crds = false;
-		}
-		cJSON *o;
-		cJSON_ArrayForEach(o, objs) {
-			if (stage_of(o) != stage)
-				continue;
-			const char *av = jstr(o, "apiVersion"), *kind = jstr(o, "kind");
-			const char *name = kube_obj_name(o);
-			const char *ns = kube_obj_namespace(o);
-			kube_resource res = {0};
-			if (kube_resolve(ctx->kube, av, kind, &res, e) < 0) {
-				err_prefix(e, "%s/%s dry-run failed", kind, name);
-				snprintf(e->reason, sizeof e->reason, "ReconciliationFailed");
-				return -1;
-			}
-			bool namespaced = res.namespaced;
-			kube_resource_release(&res);
-			if (namespaced && (!ns || !*ns))
-				return err_fail(e, "ReconciliationFailed",
-					"%s/%s namespace not specified: the server could not find "
-					"the requested resource", kind, name);
-			if (!namespaced && ns) {
-				cJSON_DeleteItemFromObjectCaseSensitive(jobj(o, "metadata"),
-					"namespace");
-				ns = NULL;
-			}
-			char *group = group_of(av), *ver = version_of(av);
-			char *id = inv_id(ns, name, group, kind);
-			if (!inv_has(entries, id)) {
-				cJSON *ent = cJSON_CreateObject();
-				cJSON_AddStringToObject(ent, "id", id);
-				cJSON_AddStringToObject(ent, "v", ver);
-				cJSON_AddItemToArray(entries, ent);
-			}
-			free(group);
-			free(ver);
-			free(id);
-			if (meta_has(o, GROUP "/reconcile", "disabled") ||
-			    meta_has(o, GROUP "/ssa", "Ignore"))
-				continue;
-			err ge = {0};
-			cJSON *cur = kube_get(ctx->kube, av, kind, ns, name, NULL, &ge);
-			bool exists = cur != NULL;
-			char *rv0 = cur && kube_obj_rv(cur) ? xstrdup(kube_obj_rv(cur)) : NULL;
-			bool skip = cur && (meta_has(cur, GROUP "/reconcile", "disabled") ||
-					    meta_has(cur, GROUP "/ssa", "Ignore") ||
-					    meta_has(o, GROUP "/ssa", "IfNotPresent"));
-			cJSON_Delete(cur);
-			if (skip) {
-				free(rv0);
-				continue;
-			}
-			kube_opts ko = {.field_manager = FIELD_MANAGER, .force = true};
-			cJSON *out = kube_apply(ctx->kube, o, &ko, e);
-			/* a no-op apply leaves the resourceVersion alone */
-			bool same = out && rv0 && str_eq(kube_obj_rv(out), rv0);
-			free(rv0);
-			if (!out) {
-				err_prefix(e, "%s/%s%s%s apply failed", kind, ns ? ns : "",
-					ns ? "/" : "", name);
-				snprintf(e->reason, sizeof e->reason, "ReconciliationFailed");
-				return -1;
-			}
-			cJSON_Delete(out);
-			if (!same)
-				buf_addf(log, "%s/%s%s%s %s\n", kind, ns ? ns : "",
-					ns ? "/" : "", name, exists ? "configured" : "created");
-			if (stage == 0 && !strcmp(kind, "CustomResourceDefinition"))
-				crds = true;
-		}
+		free(group);
+		free(ver);
+		free(id);
 	}
 	return 0;
 }
@@ -822,6 +725,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	char *root = xasprintf("%s/src", tpl);
 	char *path = NULL;
 	cJSON *k = NULL, *objs = NULL, *entries = NULL;
+	kube_client *kube = NULL;
+	char *dgst = NULL; /* digest of the built objects, for status.history */
 	buf klog, kbuf;
 	buf_init(&klog, 1u << 20);
 	buf_init(&kbuf, 64u << 20);
@@ -855,9 +760,17 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		goto out;
 	}
 
+	/* the client for apply, prune and health checks (client.c) */
+	kube = kc_client_for(kc, ctx, spec, &e);
+	if (!kube) {
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
+
 	/* build */
 	k = kustomization_for(path, spec, &e);
-	if (!k || yml_emit(&kbuf, k, &e) < 0) {
+	if (!k || kc_decrypt_sources(ctx, obj, root, path, k, &e) < 0 ||
+	    yml_emit(&kbuf, k, &e) < 0) {
 		snprintf(e.reason, sizeof e.reason, "BuildFailed");
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
@@ -870,6 +783,14 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
 	}
+	/* decryption and postBuild substitution (decrypt.c, postbuild.c) */
+	if (kc_decrypt(ctx, obj, objs, &e) < 0 ||
+	    kc_postbuild(ctx, obj, objs, kc_strict_substitutions(kc->a->cfg.feature_gates),
+		    &e) < 0) {
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
+	}
+	dgst = kc_history_digest(objs);
 	const cJSON *cm = jget(spec, "commonMetadata");
 	cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
@@ -896,7 +817,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 
 	/* apply */
 	entries = cJSON_CreateArray();
-	if (apply_all(ctx, objs, entries, &klog, &e) < 0) {
+	if (apply_all(ctx, kube, spec, objs, entries, &klog, &e) < 0) {
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
 	}
@@ -904,7 +825,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	/* prune */
 	const cJSON *old = jget(jget(st, "inventory"), "entries");
 	if (jtrue(spec, "prune") && old) {
-		if (prune(ctx, old, entries, ns, name, entries, &klog, &e) > 0) {
+		if (prune(kube, old, entries, ns, name, entries, &klog, &e) > 0) {
 			cJSON *inv = jobj(st, "inventory");
 			cJSON_ReplaceItemInObjectCaseSensitive(inv, "entries", entries);
 			entries = NULL;
@@ -918,9 +839,11 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	entries = NULL;
 
 	if (klog.len) {
-		log_info(&ctx->log, "server-side apply completed", LOG_S("output", klog.data),
-			LOG_S("revision", rev));
 		event(ctx, obj, "Normal", "Progressing", rev, false, "%s", klog.data);
+	}
+	if (kc_health_check(ctx, kube, obj, rev, objs, klog.len > 0, &e) < 0) {
+		r = failed(ctx, obj, rev, &e, retry);
+		goto out;
 	}
 	jset_str(st, "lastAppliedRevision", rev);
 	rt_cond_delete(obj, RT_COND_RECONCILING);
@@ -938,6 +861,10 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	}
 	r.requeue_after_ms = interval;
 out:
+	kc_client_release(kc, ctx, kube);
+	kc_history_upsert(obj, dgst, ctx->start_ms,
+		err_is_set(&r.e) ? r.e.reason : "ReconciliationSucceeded", rev);
+	free(dgst);
 	rm_tree(tpl);
 	free(tpl);
 	free(afile);
@@ -967,9 +894,29 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 		del = strcmp(policy, "Orphan") != 0;
 	const cJSON *old = jget(jget(jget(obj, "status"), "inventory"), "entries");
 	if (del && !rt_is_suspended(obj) && cJSON_GetArraySize(old) > 0) {
+		/* as Flux: when the account to impersonate is gone, the objects are left */
+		kc_ctx *kc = ctx->ud;
+		const char *sa = kc_service_account(kc, spec);
+		err ge = {0};
+		cJSON *sao = sa ? kube_get(ctx->kube, "v1", "ServiceAccount", ctx->ns, sa, NULL,
+			&ge) : NULL;
+		cJSON_Delete(sao);
+		if (sa && !sao) {
+			log_error(&ctx->log,
+				"skipping pruning, failed to find account to impersonate",
+				"unable to prune objects", LOG_S("serviceAccount", sa));
+			rt_event(ctx, obj, "Warning", "PruneFailed", NULL,
+				"unable to prune objects: service account '%s' not found", sa);
+			return r;
+		}
+		kube_client *kube = kc_client_for(kc, ctx, spec, &r.e);
+		if (!kube) {
+			r.e.cls = ERR_GENERIC;
+			return r;
+		}
 		buf log;
 		buf_init(&log, 1u << 20);
-		if (prune(ctx, old, NULL, ctx->ns, ctx->name, NULL, &log, &r.e) > 0) {
+		if (prune(kube, old, NULL, ctx->ns, ctx->name, NULL, &log, &r.e) > 0) {
 			r.e.cls = ERR_GENERIC;
 			rt_event(ctx, obj, "Warning", "PruneFailed", NULL, "%s", r.e.msg);
 		} else if (log.len) {
@@ -977,6 +924,7 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 				log.data));
 		}
 		buf_release(&log);
+		kc_client_release(kc, ctx, kube);
 	}
 	return r;
 }

@@ -4,6 +4,7 @@
 #include "eddy/app.h"
 #include "eddy/rt.h"
 #include "kc.h"
+#include "kc_build.h"
 
 static struct {
 	long long concurrent_ssa, http_retry;
@@ -11,6 +12,7 @@ static struct {
 	const char *sops_age_secret, *sops_vault_configmap;
 	app_strings override_manager;
 	const char *custom_apply_stage_kinds;
+	const char *watch_configs_selector;
 } opt = {
 	.concurrent_ssa = 4,
 	.http_retry = 9,
@@ -19,6 +21,7 @@ static struct {
 	.sops_age_secret = "",
 	.sops_vault_configmap = "",
 	.custom_apply_stage_kinds = "",
+	.watch_configs_selector = "reconcile.fluxcd.io/watch=Enabled",
 };
 
 static const app_flag extra[] = {
@@ -38,6 +41,8 @@ static const app_flag extra[] = {
 	  "Field manager whose changes count as drift (repeatable)."),
 	APP_FLAG("custom-apply-stage-kinds", APP_FLAG_STRING, &opt.custom_apply_stage_kinds,
 	  "Kinds (group/Kind, comma separated) applied in a stage before the others."),
+	APP_FLAG("watch-configs-label-selector", APP_FLAG_STRING, &opt.watch_configs_selector,
+	  "Watch for ConfigMaps and Secrets with matching labels."),
 };
 
 static kc_ctx KC;
@@ -46,6 +51,7 @@ static int setup(rt_manager *m, void *arg)
 {
 	(void)arg;
 	kc_kustomization_new(m, &KC);
+	kc_watch_configs(m, &KC);
 	return 0;
 }
 
@@ -57,6 +63,11 @@ static int start(app *a, void *arg)
 	KC.http_retry = (int)opt.http_retry;
 	KC.no_remote_bases = a->cfg.no_remote_bases;
 	KC.no_cross_namespace_refs = a->cfg.no_cross_namespace_refs;
+	KC.override_managers = &opt.override_manager;
+	KC.concurrent_ssa = (int)opt.concurrent_ssa;
+	KC.custom_apply_stage_kinds = opt.custom_apply_stage_kinds;
+	KC.sops_age_secret = opt.sops_age_secret;
+	KC.watch_configs_selector = opt.watch_configs_selector;
 	if (rt_app_start(a, setup, arg, &e) < 0) {
 		log_error(&a->log, e.msg, "unable to start the manager");
 		return -1;
@@ -78,6 +89,7 @@ int main(int argc, char **argv)
 		.start = start,
 	};
 	int rc = app_main(&spec, argc, argv);
+	kc_clients_free(&KC);
 	app_strings_release(&opt.override_manager);
 	return rc;
 }

@@ -8,7 +8,8 @@ APT_PACKAGES=(
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev git unzip curl ca-certificates
   libuv1-dev libcurl4-openssl-dev libgit2-dev libyaml-dev libcjson-dev libarchive-dev libssl-dev
   libsqlite3-dev sqlite3 libpcre2-dev libhttp-parser-dev libcmocka-dev bats valgrind
-  lighttpd lighttpd-mod-openssl openssh-server openssh-client docker-registry gnupg python3 python3-yaml procps iproute2
+  lighttpd lighttpd-mod-openssl tinyproxy openssh-server openssh-client docker-registry gnupg python3 python3-yaml procps iproute2
+  age python3-cryptography zlib1g-dev
 )
 
 missing=()
@@ -24,7 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The tests start their own lighttpd, sshd and registry on loopback ports; stop the system-wide
   # instances that the package installs may have started.
-  for svc in lighttpd docker-registry; do
+  for svc in lighttpd docker-registry tinyproxy; do
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
     pkill -x "$svc" >/dev/null 2>&1 || true
   done

@@ -112,6 +112,98 @@ static cJSON *get_secret(rt_ctx *ctx, const char *ns, const char *name, err *e)
 	return out;
 }
 
+/* proxySecretRef: "address" (required), "username", "password" (Flux's keys). Returns the
+ * decoded secret (which px points into) or NULL with e filled. */
+static cJSON *proxy_from_secret(rt_ctx *ctx, const char *ns, const char *name, gitx_proxy *px,
+	err *e)
+{
+	cJSON *s = get_secret(ctx, ns, name, e);
+	if (!s) {
+		err_prefix(e, "failed to configure proxy options");
+		return NULL;
+	}
+	const char *addr = jstr(s, "address");
+	if (!addr) {
+		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
+			"'%s/%s': key 'address' not found", ns, name);
+	} else if (!*addr) {
+		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
+			"'%s/%s': proxy address is empty", ns, name);
+	} else if (strncmp(addr, "http://", 7) && strncmp(addr, "https://", 8)) {
+		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
+			"'%s/%s': proxy URL must use http or https scheme", ns, name);
+	} else {
+		px->url = addr;
+		px->username = jstr(s, "username");
+		px->password = jstr(s, "password");
+		return s;
+	}
+	cJSON_Delete(s);
+	return NULL;
+}
+
+/* spec.provider and spec.serviceAccountName (Flux's getAuthOpts): "github" exchanges the
+ * GitHub App data of the secret for an installation token (username x-access-token);
+ * "azure" and "aws" need cloud workload identity, which cannot be had here. */
+static int provider_auth(rt_ctx *ctx, const cJSON *obj, const cJSON *spec, const cJSON *secret,
+	gitx_opts *go, char **token, err *e)
+{
+	(void)obj;
+	const char *prov = jstr(spec, "provider");
+	const char *sa = jstr(spec, "serviceAccountName");
+	const char *sname = jstr(jget(spec, "secretRef"), "name");
+	if (!prov || !*prov || !strcmp(prov, "generic")) {
+		if (secret && jstr(secret, "githubAppID"))
+			return err_fail(e, "InvalidProviderConfiguration",
+				"secretRef '%s/%s' has github app data but provider is not set "
+				"to github", ctx->ns, sname);
+		if (sa && *sa)
+			return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
+				"spec.serviceAccountName can only be used with provider azure or "
+				"aws");
+		return 0;
+	}
+	if (!strcmp(prov, "azure") || !strcmp(prov, "aws")) {
+		if (sa && *sa)
+			return err_set(e, ERR_STALLING, "FeatureGateDisabled",
+				"to use spec.serviceAccountName for provider authentication "
+				"please enable the ObjectLevelWorkloadIdentity feature gate in "
+				"the controller");
+		return err_set(e, ERR_STALLING, "AuthenticationFailed",
+			"failed to configure authentication options: provider '%s' needs %s "
+			"workload identity, which Eddy's source-controller does not support", prov,
+			!strcmp(prov, "azure") ? "Azure" : "AWS");
+	}
+	if (!strcmp(prov, "github")) {
+		if (!secret)
+			return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
+				"secretRef with github app data must be specified when provider is "
+				"set to github");
+		if (!jstr(secret, "githubAppID") && !jstr(secret, "githubAppInstallationID") &&
+		    !jstr(secret, "githubAppPrivateKey"))
+			return err_fail(e, "InvalidProviderConfiguration",
+				"secretRef with github app data must be specified when provider is "
+				"set to github");
+		gitx_github_app app = {
+			.app_id = jstr(secret, "githubAppID"),
+			.installation_id = jstr(secret, "githubAppInstallationID"),
+			.private_key = jstr(secret, "githubAppPrivateKey"),
+			.base_url = jstr(secret, "githubAppBaseURL"),
+		};
+		if (gitx_github_app_token(&app, go, token, e) < 0) {
+			if (!strcmp(e->reason, "AuthenticationFailed"))
+				err_prefix(e, "failed to configure authentication options");
+			return -1;
+		}
+		go->auth.username = GITX_GITHUB_APP_USERNAME;
+		go->auth.password = *token;
+		go->auth.bearer_token = NULL;
+		return 0;
+	}
+	return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
+		"unsupported provider '%s'", prov);
+}
+
 /* ---------------------------------------------------------------- file helpers */
 
 static int rm_tree(const char *path)
@@ -187,6 +279,166 @@ out:
 	free(dst);
 	free(full);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- symlinks */
+
+/* Flux resolves symlinks before archiving (resolveSymlinks): a link whose target exists inside
+ * the checkout is replaced by a copy of the target; links that are broken or point outside
+ * stay links, which the archive then drops. Copies are bounded (depth, files, bytes) and a
+ * link to one of its own ancestors is left alone. */
+enum { SL_MAX_DEPTH = 32, SL_MAX_LINKS = 10000, SL_MAX_FILES = 100000 };
+
+typedef struct slwalk {
+	const char *root;          /* realpath of the checkout */
+	char **path, **target;
+	size_t n, cap;
+	size_t files;
+	uint64_t bytes, max_bytes;
+} slwalk;
+
+static bool inside(const char *root, const char *p)
+{
+	size_t l = strlen(root);
+	return !strncmp(p, root, l) && (p[l] == '/' || !p[l]);
+}
+
+static void sl_collect(slwalk *w, const char *dir, int depth)
+{
+	if (depth > SL_MAX_DEPTH)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (depth == 0 && !strcmp(de->d_name, ".git")))
+			continue;
+		char *p = xasprintf("%s/%s", dir, de->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode) && w->n < SL_MAX_LINKS) {
+			char *t = realpath(p, NULL);
+			if (t && inside(w->root, t) && !inside(t, p)) {
+				if (w->n == w->cap) {
+					w->cap = w->cap ? w->cap * 2 : 16;
+					w->path = xrealloc(w->path, w->cap * sizeof *w->path);
+					w->target = xrealloc(w->target, w->cap * sizeof *w->target);
+				}
+				w->path[w->n] = p;
+				w->target[w->n++] = t;
+				continue;
+			}
+			free(t);
+		} else if (S_ISDIR(st.st_mode)) {
+			sl_collect(w, p, depth + 1);
+		}
+		free(p);
+	}
+	closedir(d);
+}
+
+static int sl_copy_file(slwalk *w, const char *src, const char *dst)
+{
+	FILE *in = fopen(src, "rb");
+	if (!in)
+		return -1;
+	struct stat st;
+	FILE *out = NULL;
+	int rc = -1;
+	if (fstat(fileno(in), &st) < 0 || !S_ISREG(st.st_mode) || ++w->files > SL_MAX_FILES ||
+	    (w->max_bytes && (w->bytes += (uint64_t)st.st_size) > w->max_bytes))
+		goto out;
+	out = fopen(dst, "wb");
+	if (!out)
+		goto out;
+	char b[65536];
+	size_t k;
+	while ((k = fread(b, 1, sizeof b, in)) > 0)
+		if (fwrite(b, 1, k, out) != k)
+			goto out;
+	rc = ferror(in) ? -1 : 0;
+	fchmod(fileno(out), st.st_mode & 0777);
+out:
+	if (out && fclose(out) != 0)
+		rc = -1;
+	fclose(in);
+	return rc;
+}
+
+static int sl_copy(slwalk *w, const char *src, const char *dst, int depth)
+{
+	struct stat st;
+	if (depth > SL_MAX_DEPTH || stat(src, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode))
+		return sl_copy_file(w, src, dst);
+	if (mkdir(dst, st.st_mode & 0777) < 0 && errno != EEXIST)
+		return -1;
+	DIR *d = opendir(src);
+	if (!d)
+		return -1;
+	struct dirent *de;
+	int rc = 0;
+	while (rc == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char *s = xasprintf("%s/%s", src, de->d_name);
+		char *t = xasprintf("%s/%s", dst, de->d_name);
+		char *real = realpath(s, NULL);
+		/* nested links: only to targets inside the checkout, never to an ancestor */
+		if (real && inside(w->root, real) && !inside(real, dst))
+			rc = sl_copy(w, real, t, depth + 1);
+		free(real);
+		free(s);
+		free(t);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int resolve_symlinks(const char *checkout, uint64_t max_bytes, err *e)
+{
+	char *root = realpath(checkout, NULL);
+	if (!root)
+		return err_fail(e, "ArchiveOperationFailed", "failed to resolve symlinks in "
+			"repository: %s", strerror(errno));
+	slwalk w = {.root = root, .max_bytes = max_bytes};
+	sl_collect(&w, root, 0);
+	int rc = 0;
+	for (size_t i = w.n; i-- > 0;) {
+		if (rc == 0 && unlink(w.path[i]) == 0 && sl_copy(&w, w.target[i], w.path[i], 0) < 0)
+			rc = err_fail(e, "ArchiveOperationFailed", "failed to resolve symlinks in "
+				"repository: cannot copy '%s'", w.path[i] + strlen(root) + 1);
+		free(w.path[i]);
+		free(w.target[i]);
+	}
+	free(w.path);
+	free(w.target);
+	free(root);
+	return rc;
+}
+
+/* Flux checks after the checkout that every sparseCheckout directory exists. */
+static int check_sparse(const char *checkout, const cJSON *sparse, err *e)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, sparse) {
+		if (!cJSON_IsString(it))
+			continue;
+		const char *p = it->valuestring;
+		while (p[0] == '.' && p[1] == '/')
+			p += 2;
+		char *full = xasprintf("%s/%s", checkout, p);
+		struct stat st;
+		int rc = strstr(p, "..") ? -1 : lstat(full, &st);
+		free(full);
+		if (rc < 0)
+			return err_fail(e, "GitOperationFailed", "failed to sparse checkout "
+				"directories : sparse checkout dir '%s' does not exist in "
+				"repository", it->valuestring);
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- the reconcile */
@@ -285,7 +537,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	const char *ns = ctx->ns, *name = ctx->name;
 	char *dirrel = art_dir_path(KIND, ns, name);
 	char *tmp = tmp_base(sc), *checkout = NULL;
-	cJSON *secret = NULL, *included = NULL;
+	cJSON *secret = NULL, *included = NULL, *proxy = NULL;
+	char *app_token = NULL;
 	gitx_result gr = {0};
 	int64_t interval = parse_dur_ms(jstr(spec, "interval"), 60000);
 
@@ -319,7 +572,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 			rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 				"building artifact: disappeared from storage");
 		} else {
-			char *url = art_url(sc->adv_addr, path);
+			char *url = art_url(sc_adv_addr(sc), path);
 			jset_str(art, "url", url);
 			free(url);
 		}
@@ -340,6 +593,14 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		.max_bytes = sc->git_max_bytes,
 		.recurse_submodules = cJSON_IsTrue(jget(spec, "recurseSubmodules")),
 	};
+	const cJSON *pref = jget(spec, "proxySecretRef");
+	if (jstr(pref, "name")) {
+		proxy = proxy_from_secret(ctx, ns, jstr(pref, "name"), &go.proxy, &e);
+		if (!proxy) {
+			r = failed(ctx, obj, "FetchFailed", &e);
+			goto out;
+		}
+	}
 	const cJSON *sref = jget(spec, "secretRef");
 	if (jstr(sref, "name")) {
 		secret = get_secret(ctx, ns, jstr(sref, "name"), &e);
@@ -354,8 +615,14 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		go.auth.known_hosts = jstr(secret, "known_hosts");
 		go.auth.ca_pem = jstr(secret, "ca.crt") ? jstr(secret, "ca.crt")
 			: jstr(secret, "caFile");
-		go.auth.cert_pem = jstr(secret, "tls.crt");
-		go.auth.key_pem = jstr(secret, "tls.key");
+		go.auth.cert_pem = jstr(secret, "tls.crt") ? jstr(secret, "tls.crt")
+			: jstr(secret, "certFile");
+		go.auth.key_pem = jstr(secret, "tls.key") ? jstr(secret, "tls.key")
+			: jstr(secret, "keyFile");
+	}
+	if (provider_auth(ctx, obj, spec, secret, &go, &app_token, &e) < 0) {
+		r = failed(ctx, obj, "FetchFailed", &e);
+		goto out;
 	}
 	const cJSON *sparse = jget(spec, "sparseCheckout");
 	const char **sp = NULL;
@@ -435,6 +702,10 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		r = failed(ctx, obj, "FetchFailed", &e);
 		goto out;
 	}
+	if (!gr.unchanged && check_sparse(checkout, sparse, &e) < 0) {
+		r = failed(ctx, obj, "FetchFailed", &e);
+		goto out;
+	}
 	rt_cond_delete(obj, "FetchFailed");
 	if (gr.unchanged) {
 		/* no-op: remote and content settings unchanged, artifact in storage */
@@ -467,16 +738,19 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 				vname ? vname : "");
 		} else {
 			cJSON *data = get_secret(ctx, ns, vname, &ve);
-			const char *keys[64];
-			size_t nk = 0;
+			const char *keys[64], *sshkeys[64];
+			size_t nk = 0, nsk = 0;
 			const cJSON *k;
 			cJSON_ArrayForEach(k, data) {
 				size_t l = strlen(k->string);
 				if (nk < 64 && l > 4 && !strcmp(k->string + l - 4, ".asc"))
 					keys[nk++] = k->valuestring;
+				else if (nsk < 64 && l > 7 && !strcmp(k->string + l - 7, ".sshpub"))
+					sshkeys[nsk++] = k->valuestring;
 			}
 			char *vmsg = NULL;
-			if (gitx_verify(checkout, &gr, vmode, keys, nk, &vmsg, &e) == 0) {
+			if (gitx_verify(checkout, &gr, vmode, keys, nk, sshkeys, nsk, &vmsg,
+			    &e) == 0) {
 				rt_cond_set(obj, "SourceVerified", "True", "Succeeded", "%s", vmsg);
 				free(vmsg);
 				jset_str(st, "sourceVerificationMode", vmode);
@@ -508,6 +782,10 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	}
 
 	/* ---- artifact */
+	if (resolve_symlinks(checkout, sc->git_max_bytes, &e) < 0) {
+		r = failed(ctx, obj, "StorageOperationFailed", &e);
+		goto out;
+	}
 	{
 		ign_rules *ign = ign_for_source(checkout, jstr(spec, "ignore"), &e);
 		if (!ign) {
@@ -538,7 +816,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		cJSON *na = cJSON_CreateObject();
 		char now[32];
 		kube_time_now(now, false);
-		char *u = art_url(sc->adv_addr, rel);
+		char *u = art_url(sc_adv_addr(sc), rel);
 		cJSON_AddStringToObject(na, "digest", info.digest);
 		cJSON_AddStringToObject(na, "lastUpdateTime", now);
 		cJSON_AddStringToObject(na, "path", rel);
@@ -598,6 +876,11 @@ out:
 		rm_tree(checkout);
 	gitx_result_release(&gr);
 	cJSON_Delete(secret);
+	cJSON_Delete(proxy);
+	if (app_token) {
+		memset(app_token, 0, strlen(app_token));
+		free(app_token);
+	}
 	cJSON_Delete(included);
 	free(checkout);
 	free(tmp);

@@ -3,6 +3,7 @@
  * servers and the runtime's handle; reconciles (libgit2, packing) run on the runtime's workers.
  * See docs/source-controller.md. */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,22 @@ static struct {
 	rt_manager *m;
 	http_server *storage;
 	char *root;
-} S;
+	app *a;
+	uv_timer_t leader_timer;  /* polls for leadership before the artifact server starts */
+	bool timer_active;
+	pthread_mutex_t mu;       /* guards sc.adv_addr for the workers */
+	pthread_cond_t cv;
+} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+const char *sc_adv_addr(sc_ctx *sc)
+{
+	pthread_mutex_lock(&S.mu);
+	while (!sc->adv_addr && !rt_manager_stopping(S.m))
+		pthread_cond_wait(&S.cv, &S.mu);
+	const char *a = sc->adv_addr;
+	pthread_mutex_unlock(&S.mu);
+	return a ? a : "localhost";
+}
 
 static void storage_handler(http_request *req, void *data)
 {
@@ -98,12 +114,66 @@ static void on_stop(app *a, void *arg)
 {
 	(void)a;
 	(void)arg;
+	if (S.timer_active) {
+		uv_close((uv_handle_t *)&S.leader_timer, NULL);
+		S.timer_active = false;
+	}
 	if (S.m)
 		rt_manager_stop(S.m);
+	pthread_mutex_lock(&S.mu);
+	pthread_cond_broadcast(&S.cv);
+	pthread_mutex_unlock(&S.mu);
 	if (S.storage) {
 		http_server_close(S.storage, NULL, NULL);
 		S.storage = NULL;
 	}
+}
+
+/* The artifact server: started once the manager runs, i.e. after winning the leader election
+ * when it is enabled (Flux's source-controller does the same), so only the leader serves. */
+static int start_storage(app *a)
+{
+	err e = {0};
+	app_config *cfg = &a->cfg;
+	http_server_opts ho = {0};
+	S.storage = http_server_new(&a->loop, &ho, storage_handler, NULL, &e);
+	if (!S.storage || http_server_listen(S.storage, cfg->storage_addr, &e) < 0) {
+		log_error(&a->log, e.msg, "unable to start the artifact server",
+			LOG_S("addr", cfg->storage_addr));
+		return -1;
+	}
+	char *adv;
+	if (cfg->storage_adv_addr && *cfg->storage_adv_addr) {
+		adv = xstrdup(cfg->storage_adv_addr);
+	} else {
+		const char *sa = cfg->storage_addr;
+		const char *colon = strrchr(sa, ':');
+		char host[256];
+		int hl = colon ? (int)(colon - sa) : (int)strlen(sa);
+		snprintf(host, sizeof host, "%.*s", hl, sa);
+		if (!host[0] || !strcmp(host, "0.0.0.0")) {
+			const char *h = getenv("HOSTNAME");
+			snprintf(host, sizeof host, "%s", host[0] && h ? h : "localhost");
+		}
+		adv = xasprintf("%s:%d", host, http_server_port(S.storage));
+	}
+	pthread_mutex_lock(&S.mu);
+	S.sc.adv_addr = adv;
+	pthread_cond_broadcast(&S.cv);
+	pthread_mutex_unlock(&S.mu);
+	log_info(&a->log, "artifact server listening", LOG_S("addr",
+		http_server_address(S.storage)), LOG_S("advertised", adv));
+	return 0;
+}
+
+static void on_leader_poll(uv_timer_t *t)
+{
+	(void)t;
+	if (!rt_manager_started(S.m) || S.storage)
+		return;
+	uv_timer_stop(&S.leader_timer);
+	if (start_storage(S.a) < 0)
+		app_stop(S.a, 1);
 }
 
 static void on_reconciled(const char *kind, const char *ns, const char *name, double seconds,
@@ -128,32 +198,9 @@ static int start(app *a, void *arg)
 		return -1;
 	}
 	S.root = xstrdup(rp);
+	S.a = a;
 	/* checkouts left behind by a crash */
 	art_remove_dir(S.root, ".tmp", NULL);
-	http_server_opts ho = {0};
-	S.storage = http_server_new(&a->loop, &ho, storage_handler, NULL, &e);
-	if (!S.storage || http_server_listen(S.storage, cfg->storage_addr, &e) < 0) {
-		log_error(&a->log, e.msg, "unable to start the artifact server",
-			LOG_S("addr", cfg->storage_addr));
-		return -1;
-	}
-	const char *adv = cfg->storage_adv_addr;
-	if (adv && *adv) {
-		S.sc.adv_addr = xstrdup(adv);
-	} else {
-		const char *sa = cfg->storage_addr;
-		const char *colon = strrchr(sa, ':');
-		char host[256];
-		int hl = colon ? (int)(colon - sa) : (int)strlen(sa);
-		snprintf(host, sizeof host, "%.*s", hl, sa);
-		if (!host[0] || !strcmp(host, "0.0.0.0")) {
-			const char *h = getenv("HOSTNAME");
-			snprintf(host, sizeof host, "%s", host[0] && h ? h : "localhost");
-		}
-		S.sc.adv_addr = xasprintf("%s:%d", host, http_server_port(S.storage));
-	}
-	log_info(&a->log, "artifact server listening", LOG_S("addr",
-		http_server_address(S.storage)), LOG_S("advertised", S.sc.adv_addr));
 	kube_config kc;
 	if (kube_config_auto(&kc, cfg->kubeconfig, NULL, &e) < 0) {
 		log_error(&a->log, e.msg, "unable to load the kubeconfig");
@@ -191,6 +238,11 @@ static int start(app *a, void *arg)
 		log_error(&a->log, e.msg, "unable to start the manager");
 		return -1;
 	}
+	if (rt_manager_started(S.m))
+		return start_storage(a);
+	uv_timer_init(&a->loop, &S.leader_timer);
+	S.timer_active = true;
+	uv_timer_start(&S.leader_timer, on_leader_poll, 100, 100);
 	return 0;
 }
 

@@ -9,8 +9,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,21 +26,19 @@
 #include "eddy/buf.h"
 #include "eddy/mem.h"
 #include "eddy/semver.h"
+#include "git_int.h"
 
 extern char **environ;
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define now_ms gitx_now_ms
 
 static void init_once(void)
 {
 	git_libgit2_init();
 	/* no owner checks on our private temp repositories */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	/* http and https through libcurl (client certificates, proxies, timeouts) */
+	gitx_http_register();
 }
 
 int gitx_global_init(void)
@@ -89,6 +90,7 @@ typedef struct fctx {
 	char host[256];
 	int port;
 	char why[512];
+	gitx_net net;
 } fctx;
 
 static bool set(const char *s)
@@ -302,6 +304,8 @@ static int cb_cert(git_cert *cert, int valid, const char *host, void *payload)
 	}
 	if (valid)
 		return 0;
+	/* X.509 only reaches here from libgit2's own HTTPS transport, which git_http.c replaces
+	 * (libcurl verifies there); kept for a process that unregisters it. */
 	if (cert->cert_type == GIT_CERT_X509 && set(c->o->auth.ca_pem)) {
 		if (verify_x509(c, (const git_cert_x509 *)cert, host) == 0)
 			return 0;
@@ -320,6 +324,8 @@ static int fail_git(fctx *c, err *e, const char *what, const char *url)
 	char *ru = gitx_redact_url(url);
 	const git_error *ge = git_error_last();
 	const char *gm = ge && ge->message ? ge->message : "unknown error";
+	if (c->net.timed_out)
+		c->timed_out = true;
 	if (c->timed_out)
 		err_fail(e, "GitOperationFailed",
 			"%s '%s': context deadline exceeded (timeout %llds)", what, ru,
@@ -330,6 +336,8 @@ static int fail_git(fctx *c, err *e, const char *what, const char *url)
 			(unsigned long long)c->o->max_bytes);
 	else if (c->hostkey_bad || c->cert_bad)
 		err_fail(e, "GitOperationFailed", "%s '%s': %s", what, ru, c->why);
+	else if (c->net.tls_failed)
+		err_fail(e, "GitOperationFailed", "%s '%s': %s", what, ru, c->net.why);
 	else if (c->auth_failed || (ge && ge->klass == GIT_ERROR_HTTP &&
 		 (strstr(gm, "401") || strstr(gm, "403") || strstr(gm, "authentication"))) ||
 		 (ge && ge->klass == GIT_ERROR_SSH && strstr(gm, "uthentication")))
@@ -367,6 +375,68 @@ static void parse_host(const char *url, char *host, size_t hn, int *port)
 	}
 	if (colon)
 		*port = (int)strtol(colon + 1, NULL, 10);
+}
+
+/* ---------------------------------------------------------------- the SSH probe */
+
+/* libgit2 1.5's SSH transport (libssh2) has no timeout. Before it connects, this probe opens
+ * a TCP connection to the server and waits, within the deadline, for the SSH identification
+ * line ("SSH-..."): a server that accepts and never speaks fails here with the deadline. */
+static int ssh_probe(fctx *c, err *e)
+{
+	char port[16];
+	snprintf(port, sizeof port, "%d", c->port ? c->port : 22);
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+	if (getaddrinfo(c->host, port, &hints, &ai) != 0 || !ai) {
+		if (ai)
+			freeaddrinfo(ai);
+		return 0; /* let libgit2 report the resolution failure */
+	}
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		ai->ai_protocol);
+	int rc = 0;
+	if (fd < 0)
+		goto out;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)
+		goto out; /* refused and the like: libgit2 says so */
+	char line[256];
+	size_t got = 0;
+	bool connected = false;
+	for (;;) {
+		int64_t left = c->deadline - now_ms();
+		if (left <= 0) {
+			c->timed_out = true;
+			rc = -1;
+			break;
+		}
+		struct pollfd pf = {.fd = fd, .events = connected ? POLLIN : POLLOUT};
+		int pr = poll(&pf, 1, left > 1000 ? 1000 : (int)left);
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (pr <= 0)
+			continue;
+		if (!connected) {
+			int so = 0;
+			socklen_t sl = sizeof so;
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl) < 0 || so != 0)
+				break;
+			connected = true;
+			continue;
+		}
+		ssize_t n = read(fd, line + got, sizeof line - 1 - got);
+		if (n <= 0)
+			break; /* closed or failed: libgit2 reports it */
+		got += (size_t)n;
+		if (memchr(line, '\n', got) || got >= sizeof line - 1)
+			break; /* it speaks */
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	if (rc < 0)
+		fail_git(c, e, "unable to clone", c->o->url);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- checkout */
@@ -412,6 +482,10 @@ static int resolve(fctx *c, const gitx_opts *o, git_remote *remote, want *w, err
 	if (git_remote_ls(&h, &n, remote) < 0) {
 		free(ru);
 		return fail_git(c, e, "unable to list remote for", o->url);
+	}
+	if (n == 0) {
+		free(ru);
+		return err_fail(e, "EmptyGitRepository", "git repository is empty");
 	}
 	const gitx_ref *r = &o->ref;
 	if (set(r->name)) {
@@ -543,18 +617,27 @@ int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *res, err *e)
 	    strncmp(o->url, "ssh://", 6)))
 		return err_set(e, ERR_STALLING, "URLInvalid",
 			"git URL scheme must be http, https or ssh");
-	if (set(o->auth.cert_pem) || set(o->auth.key_pem))
-		return err_set(e, ERR_GENERIC, "GitOperationFailed",
-			"TLS client certificates (tls.crt/tls.key) are not supported for Git "
-			"repositories by this source-controller");
+	if (set(o->auth.cert_pem) != set(o->auth.key_pem))
+		return err_set(e, ERR_STALLING, "AuthenticationFailed",
+			"failed to configure authentication options: the TLS client certificate "
+			"needs both tls.crt and tls.key");
 	fctx c = {.o = o};
 	if (o->timeout_ms > 0)
 		c.deadline = now_ms() + o->timeout_ms;
+	c.net.ca_pem = o->auth.ca_pem;
+	c.net.cert_pem = o->auth.cert_pem;
+	c.net.key_pem = o->auth.key_pem;
+	c.net.proxy = o->proxy.url;
+	c.net.proxy_user = o->proxy.username;
+	c.net.proxy_pass = o->proxy.password;
+	c.net.deadline_ms = c.deadline;
+	c.net.timeout_ms = o->timeout_ms;
 	parse_host(o->url, c.host, sizeof c.host, &c.port);
 	char *bearer = set(o->auth.bearer_token)
 		? xasprintf("Authorization: Bearer %s", o->auth.bearer_token) : NULL;
 	char *hdrs[1] = {bearer};
 	git_strarray headers = {.strings = hdrs, .count = bearer ? 1 : 0};
+	gitx_net_bind(&c.net);
 
 	git_repository *repo = NULL;
 	git_remote *remote = NULL;
@@ -573,8 +656,11 @@ int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *res, err *e)
 		snprintf(res->revision, sizeof res->revision, "sha1:%s", r->commit);
 		snprintf(res->commit, sizeof res->commit, "%s", r->commit);
 		free(bearer);
+		gitx_net_bind(NULL);
 		return 0;
 	}
+	if (!strncmp(o->url, "ssh://", 6) && c.deadline && ssh_probe(&c, e) < 0)
+		goto out;
 	if (git_repository_init(&repo, dir, 0) < 0) {
 		err_fail(e, "GitOperationFailed", "cannot create repository: %s",
 			git_error_last() ? git_error_last()->message : "?");
@@ -748,6 +834,7 @@ out:
 	git_remote_free(remote);
 	git_repository_free(repo);
 	free(bearer);
+	gitx_net_bind(NULL);
 	return rc;
 }
 
@@ -772,6 +859,38 @@ static int write_file(const char *path, const char *data, size_t n)
 	return close(fd);
 }
 
+/* Run argv (found on PATH) with stdin from in_path (or /dev/null); stdout+stderr into out
+ * (capped), through the file out_path. Returns the exit status or -1. */
+static int run_cmd(const char *const *argv, const char *in_path, const char *out_path, buf *out)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	posix_spawn_file_actions_addopen(&fa, 0, in_path ? in_path : "/dev/null", O_RDONLY, 0);
+	pid_t pid;
+	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return -1;
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (out) {
+		FILE *f = fopen(out_path, "r");
+		if (f) {
+			char tmp[4096];
+			size_t k;
+			while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
+				if (buf_add(out, tmp, k) < 0)
+					break;
+			fclose(f);
+		}
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* Run gpg with args; stdout+stderr into out (capped). Returns the exit status or -1. */
 static int run_gpg(const char *home, const char *const *args, buf *out)
 {
@@ -788,33 +907,85 @@ static int run_gpg(const char *home, const char *const *args, buf *out)
 	for (size_t i = 0; args[i] && n < 15; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	pid_t pid;
-	int rc = posix_spawnp(&pid, "gpg", &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0)
+	return run_cmd(argv, NULL, outp, out);
+}
+
+#define SSH_SIG_BEGIN "-----BEGIN SSH SIGNATURE-----"
+
+/* Verify an SSH signature (git's "git" namespace) over data against the allowed signers file
+ * written from the *.sshpub keys; on success *fpr gets the key's SHA256 fingerprint. */
+static int ssh_verify(const char *home, const char *sig, size_t sl, const char *data, size_t dl,
+	char *fpr, size_t fn)
+{
+	char sp[600], dp[600], ap[600], op[600];
+	snprintf(sp, sizeof sp, "%s/ssh.sig", home);
+	snprintf(dp, sizeof dp, "%s/ssh.data", home);
+	snprintf(ap, sizeof ap, "%s/allowed_signers", home);
+	snprintf(op, sizeof op, "%s/ssh.out", home);
+	if (write_file(sp, sig, sl) < 0 || write_file(dp, data, dl) < 0)
 		return -1;
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (out) {
-		FILE *f = fopen(outp, "r");
-		if (f) {
-			char tmp[4096];
-			size_t k;
-			while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
-				if (buf_add(out, tmp, k) < 0)
-					break;
-			fclose(f);
+	buf out;
+	buf_init(&out, 1 << 16);
+	const char *find[] = {"ssh-keygen", "-Y", "find-principals", "-s", sp, "-f", ap, NULL};
+	int rc = run_cmd(find, NULL, op, &out);
+	char principal[64] = "";
+	if (rc == 0) {
+		const char *p = buf_str(&out);
+		size_t l = strcspn(p, "\n");
+		if (l > 0 && l < sizeof principal && !strncmp(p, "key", 3))
+			snprintf(principal, sizeof principal, "%.*s", (int)l, p);
+	}
+	int ok = -1;
+	if (principal[0]) {
+		buf_reset(&out);
+		const char *verify[] = {"ssh-keygen", "-Y", "verify", "-f", ap, "-I", principal,
+			"-n", "git", "-s", sp, NULL};
+		rc = run_cmd(verify, dp, op, &out);
+		const char *g = strstr(buf_str(&out), "Good \"git\" signature");
+		const char *k = g ? strstr(g, " key SHA256:") : NULL;
+		if (rc == 0 && k) {
+			k += 5;
+			size_t l = strcspn(k, " \n");
+			snprintf(fpr, fn, "%.*s", (int)(l < 64 ? l : 64), k);
+			ok = 0;
 		}
 	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	buf_release(&out);
+	return ok;
 }
+
+/* The allowed signers file: one principal "key<N>" per public key line of the *.sshpub
+ * values, restricted to the "git" namespace. */
+static int write_allowed_signers(const char *home, const char *const *keys, size_t nk)
+{
+	buf a;
+	buf_init(&a, 4 << 20);
+	size_t n = 0;
+	for (size_t i = 0; i < nk; i++) {
+		const char *line = keys[i];
+		while (*line) {
+			size_t l = strcspn(line, "\r\n");
+			while (l > 0 && (*line == ' ' || *line == '\t')) {
+				line++;
+				l--;
+			}
+			if (l > 0 && *line != '#' && !memchr(line, '"', l))
+				buf_addf(&a, "key%zu namespaces=\"git\" %.*s\n", n++, (int)l, line);
+			line += l;
+			while (*line == '\r' || *line == '\n')
+				line++;
+		}
+	}
+	char ap[600];
+	snprintf(ap, sizeof ap, "%s/allowed_signers", home);
+	int rc = n > 0 && write_file(ap, a.data, a.len) == 0 ? 0 : -1;
+	buf_release(&a);
+	return rc;
+}
+
+/* sig over data: SSH or PGP by the signature's armor. */
+static int sig_verify(const char *home, bool have_ssh, const char *sig, size_t sl,
+	const char *data, size_t dl, char *fpr, size_t fn);
 
 /* Verify sig over data with the imported keys; on success *fpr gets the key fingerprint. */
 static int gpg_verify(const char *home, const char *sig, size_t sl, const char *data, size_t dl,
@@ -840,6 +1011,14 @@ static int gpg_verify(const char *home, const char *sig, size_t sl, const char *
 	return ok;
 }
 
+static int sig_verify(const char *home, bool have_ssh, const char *sig, size_t sl,
+	const char *data, size_t dl, char *fpr, size_t fn)
+{
+	if (sl >= strlen(SSH_SIG_BEGIN) && !memcmp(sig, SSH_SIG_BEGIN, strlen(SSH_SIG_BEGIN)))
+		return have_ssh ? ssh_verify(home, sig, sl, data, dl, fpr, fn) : -1;
+	return gpg_verify(home, sig, sl, data, dl, fpr, fn);
+}
+
 static void rm_rf(const char *d)
 {
 	const char *slash = strrchr(d, '/');
@@ -849,7 +1028,8 @@ static void rm_rf(const char *d)
 }
 
 int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
-	const char *const *keys, size_t nkeys, char **out_msg, err *e)
+	const char *const *keys, size_t nkeys, const char *const *ssh_keys, size_t nssh,
+	char **out_msg, err *e)
 {
 	*out_msg = NULL;
 	bool head = !mode || !*mode || !strcmp(mode, "HEAD") || !strcmp(mode, "head") ||
@@ -858,11 +1038,12 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 	if (!head && !tag)
 		return err_set(e, ERR_STALLING, "VerificationError",
 			"invalid verification mode '%s'", mode);
-	if (nkeys == 0)
+	if (nkeys == 0 && nssh == 0)
 		return err_set(e, ERR_GENERIC, "VerificationError",
-			"no PGP public keys (*.asc) found in the verification secret");
+			"no PGP (*.asc) or SSH (*.sshpub) public keys found in the verification "
+			"secret");
 	if (tag && !r->tag_object[0])
-		return err_set(e, ERR_STALLING, "InvalidTagSignature",
+		return err_set(e, ERR_STALLING, "InvalidVerificationMode",
 			"cannot verify tag object's signature if a tag reference is not specified");
 	char home[] = "/tmp/eddy-gpg-XXXXXX";
 	if (!mkdtemp(home))
@@ -883,6 +1064,7 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 			goto out;
 		}
 	}
+	bool have_ssh = nssh > 0 && write_allowed_signers(home, ssh_keys, nssh) == 0;
 	if (git_repository_open(&repo, dir) < 0) {
 		err_fail(e, "VerificationError", "cannot open the checkout");
 		goto out;
@@ -904,16 +1086,23 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 		const char *data = git_odb_object_data(obj);
 		size_t dl = git_odb_object_size(obj);
 		const char *s = memmem(data, dl, "-----BEGIN PGP SIGNATURE-----", 29);
+		if (!s)
+			s = memmem(data, dl, SSH_SIG_BEGIN, strlen(SSH_SIG_BEGIN));
 		char fpr[80];
-		int ok = s ? gpg_verify(home, s, dl - (size_t)(s - data), data,
+		int ok = s ? sig_verify(home, have_ssh, s, dl - (size_t)(s - data), data,
 			(size_t)(s - data), fpr, sizeof fpr) : -1;
 		git_odb_object_free(obj);
 		git_odb_free(odb);
+		if (!s) { /* Flux: the upstream tag may change, so not stalling */
+			err_set(e, ERR_GENERIC, "InvalidGitObject",
+				"cannot verify signature of tag '%.*s' since it is not signed",
+				(int)tl, tname);
+			goto out;
+		}
 		if (ok < 0) {
 			err_set(e, ERR_GENERIC, "InvalidTagSignature",
-				"signature verification of tag '%.*s' failed: %s", (int)tl, tname,
-				s ? "unable to verify payload with any of the given key rings"
-				  : "tag is not signed");
+				"signature verification of tag '%.*s' failed: unable to verify "
+				"payload with any of the given key rings", (int)tl, tname);
 			goto out;
 		}
 		buf_addf(&msg, "\n\t- tag '%.*s' with key '%s'", (int)tl, tname, fpr);
@@ -924,19 +1113,19 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 		git_oid_fromstr(&oid, r->commit);
 		int has = git_commit_extract_signature(&sig, &data, repo, &oid, NULL);
 		char fpr[80];
-		int ok = has == 0 ? gpg_verify(home, sig.ptr, sig.size, data.ptr, data.size, fpr,
-			sizeof fpr) : -1;
+		int ok = has == 0 ? sig_verify(home, have_ssh, sig.ptr, sig.size, data.ptr,
+			data.size, fpr, sizeof fpr) : -1;
 		git_buf_dispose(&sig);
 		git_buf_dispose(&data);
 		if (ok < 0) {
 			err_set(e, ERR_GENERIC, "InvalidCommitSignature",
-				"signature verification of commit '%s' failed: %s", r->revision,
+				"signature verification of commit '%s' failed: %s", r->commit,
 				has == 0
 				? "unable to verify payload with any of the given key rings"
 				: "commit is not signed");
 			goto out;
 		}
-		buf_addf(&msg, "\n\t- commit '%s' with key '%s'", r->revision, fpr);
+		buf_addf(&msg, "\n\t- commit '%s' with key '%s'", r->commit, fpr);
 	}
 	*out_msg = buf_detach(&msg, NULL);
 	rc = 0;

@@ -74,7 +74,7 @@ struct http_conn {
 	SSL *ssl;
 	bool tls_ready;
 
-	char remote[64];
+	char remote[80]; /* "[" ip(<64) "]:" port */
 	char rbuf[16384];
 };
 
@@ -96,7 +96,7 @@ struct http_request {
 	int major, minor;
 	bool keepalive;
 	bool tls;
-	char remote[64];
+	char remote[80]; /* "[" ip(<64) "]:" port */
 	http_tls_identity id;
 	bool has_id;
 	char *cn;

@@ -247,11 +247,15 @@ static void index_update(rt_informer *i, const char *key, const cJSON *old, cons
 	}
 }
 
-/* Stores a copy of obj; runs the handlers (informer thread only). */
+/* Stores a copy of obj without metadata.managedFields (as controller-runtime's
+ * TransformStripManagedFields: no controller reads them, and server-side applied status makes
+ * them the largest part of many objects); runs the handlers (informer thread only). */
 static void cache_upsert(rt_informer *i, const cJSON *obj, bool only_if_changed)
 {
 	char *key = rt_key_of(obj);
 	cJSON *copy = cJSON_Duplicate(obj, 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(copy, "metadata"),
+		"managedFields");
 	pthread_mutex_lock(&i->mu);
 	rt_map_ent *e = rt_map_put(&i->cache, key, NULL);
 	cJSON *old = e->val;
@@ -919,6 +923,11 @@ kube_client *rt_manager_client(rt_manager *m)
 bool rt_manager_stopping(rt_manager *m)
 {
 	return atomic_load(&m->stopping);
+}
+
+bool rt_manager_started(rt_manager *m)
+{
+	return atomic_load(&m->started);
 }
 
 static void start_all(rt_manager *m)

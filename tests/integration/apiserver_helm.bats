@@ -6,7 +6,7 @@ load apiserver_common
 setup_file() {
 	export WORK="$BATS_FILE_TMPDIR/work"
 	mkdir -p "$WORK"
-	start_apiserver "$WORK/data"
+	start_apiserver "$WORK/data" --simulate-workloads
 	echo "$APISERVER_PID" >"$WORK/pid"
 	export HELM_CACHE_HOME="$WORK/helm/cache" HELM_CONFIG_HOME="$WORK/helm/config"
 	export HELM_DATA_HOME="$WORK/helm/data"

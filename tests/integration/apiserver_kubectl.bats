@@ -7,7 +7,8 @@ load apiserver_common
 setup_file() {
 	export WORK="$BATS_FILE_TMPDIR/work"
 	mkdir -p "$WORK"
-	start_apiserver "$WORK/data"
+	# Workloads need status for `kubectl wait --for=condition=Available`.
+	start_apiserver "$WORK/data" --simulate-workloads
 	echo "$APISERVER_PID" >"$WORK/pid"
 }
 
@@ -587,6 +588,7 @@ matrix_manifest() { # kind name value
 	run k get svc sv -o jsonpath='{.spec.type} {.spec.ports[0].protocol} {.spec.ports[0].targetPort}'
 	[ "$output" = "ClusterIP TCP 80" ]
 	printf 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: st}\nspec: {selector: {matchLabels: {a: b}}, serviceName: sv, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: x}]}}}\n' | k apply -f -
+	k wait --for=jsonpath='{.status.readyReplicas}'=1 sts/st --timeout=10s
 	run k get sts st -o jsonpath='{.spec.replicas} {.status.readyReplicas}'
 	[ "$output" = "1 1" ]
 }

@@ -108,7 +108,8 @@ spec:
 "
 	# the API server
 	mkdir -p "$W/api"
-	"$EDDY_BIN/eddy-apiserver" --data-dir "$W/api" --listen 127.0.0.1:0 >"$W/api.log" 2>&1 &
+	"$EDDY_BIN/eddy-apiserver" --data-dir "$W/api" --listen 127.0.0.1:0 --simulate-workloads \
+		>"$W/api.log" 2>&1 &
 	echo $! >"$W/api.pid"
 	for _ in $(seq 100); do [ -s "$W/api/kubeconfig" ] && break; sleep 0.1; done
 	export KUBECONFIG="$W/api/kubeconfig" KUBECACHEDIR="$W/kcache"

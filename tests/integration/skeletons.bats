@@ -50,6 +50,10 @@ start() {
 			extra+=(--storage-path "$WORK/storage-$1")
 			mkdir -p "$WORK/storage-$1"
 		fi
+		# A free port, not the default :9090 another test may hold.
+		if "$EDDY_BIN/$1" --help 2>&1 | grep -q -- '--storage-addr'; then
+			extra+=(--storage-addr 127.0.0.1:0)
+		fi
 	fi
 	"${pre[@]}" "$EDDY_BIN/$1" "${@:2}" "${extra[@]}" 2>"$WORK/log" >"$WORK/out" &
 	PID=$!

@@ -328,7 +328,7 @@ gs_git_rev() { git -C "$W/gs/repos/app.git" rev-parse "$1^{commit}"; }
 	done
 }
 
-@test "verify: a signed commit is verified, an unsigned one fails with InvalidCommitSignature" {
+@test "verify: a signed commit is verified, an unsigned one fails with InvalidCommitSignature; an unsigned tag InvalidGitObject" {
 	export GNUPGHOME="$W/gnupg"
 	mkdir -p "$GNUPGHOME" && chmod 700 "$GNUPGHOME"
 	gpg --batch --passphrase '' --quick-gen-key "Eddy Signer <signer@example.com>" ed25519 sign never 2>/dev/null
@@ -359,7 +359,8 @@ gs_git_rev() { git -C "$W/gs/repos/app.git" rev-parse "$1^{commit}"; }
 	wait_ready v-tag
 	field v-tag '{.status.conditions[?(@.type=="SourceVerified")].message}' | grep -q "tag 'v1.0.0'"
 	wait_ready v-badtag False
-	[ "$(ready_reason v-badtag)" = InvalidTagSignature ]
+	[ "$(ready_reason v-badtag)" = InvalidGitObject ]
+	[ "$(ready_message v-badtag)" = "cannot verify signature of tag 'v0.9.0' since it is not signed" ]
 	gpgconf --kill gpg-agent 2>/dev/null || true
 }
 

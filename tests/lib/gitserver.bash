@@ -4,8 +4,15 @@
 #   gs_setup "$BATS_TEST_TMPDIR/gs"        # or any scratch dir; sets GS_ROOT
 #   gs_repo NAME                            # bare repo $GS_ROOT/repos/NAME.git (+ work tree)
 #   gs_commit NAME FILE CONTENT [MSG]       # commit in the work tree and push to the bare repo
-#   gs_start_http [--auth USER:PASS] [--bearer TOKEN] [--tls]
+#   gs_start_http [--auth USER:PASS] [--bearer TOKEN] [--tls] [--client-ca FILE]
 #                                           # git http-backend behind lighttpd; sets GS_HTTP_URL
+#                                           # (/moved/X redirects to /git/X)
+#                                           # (--client-ca: TLS that requires a client
+#                                           # certificate signed by FILE)
+#   gs_make_client_cert NAME [CA]           # $GS_ROOT/tls/NAME.{crt,key}, signed by the client
+#                                           # CA $GS_ROOT/tls/CA.crt (default client-ca; made
+#                                           # on first use)
+#   gs_start_proxy [--auth USER:PASS]       # tinyproxy; sets GS_PROXY_URL, GS_PROXY_LOG
 #   gs_start_sshd                           # sshd with key auth; sets GS_SSH_URL, GS_SSH_KEY,
 #                                           # GS_KNOWN_HOSTS
 #   gs_stop                                 # stops every server started here
@@ -77,12 +84,13 @@ gs_make_ca() { # a throwaway CA and a server cert for 127.0.0.1/localhost
 }
 
 gs_start_http() {
-	local auth="" tls=0 bearer=""
+	local auth="" tls=0 bearer="" client_ca=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--auth) auth=$2; shift ;;
 		--bearer) bearer=$2; shift ;;
 		--tls) tls=1 ;;
+		--client-ca) client_ca=$2; shift ;;
 		esac
 		shift
 	done
@@ -94,7 +102,9 @@ server.bind = "127.0.0.1"
 server.port = $port
 server.pid-file = "$GS_ROOT/lighttpd-$port.pid"
 server.errorlog = "$GS_ROOT/lighttpd-$port.log"
-server.modules = ("mod_alias", "mod_cgi", "mod_setenv", "mod_auth", "mod_authn_file")
+server.modules = ("mod_alias", "mod_cgi", "mod_setenv", "mod_auth", "mod_authn_file",
+	"mod_redirect")
+url.redirect = ("^/moved/(.*)\$" => "/git/\$1")
 alias.url = ("/git" => "/usr/lib/git-core/git-http-backend")
 \$HTTP["url"] =~ "^/git" {
 	cgi.assign = ("" => "")
@@ -127,12 +137,58 @@ server.modules += ("mod_openssl")
 ssl.engine = "enable"
 ssl.pemfile = "$GS_ROOT/tls/server.pem"
 CONF
+		if [ -n "$client_ca" ]; then
+			# lighttpd builds the server's chain from the same store: both CAs
+			cat "$client_ca" "$GS_ROOT/tls/ca.crt" >"$GS_ROOT/tls/verify-$port.crt"
+			cat >>"$conf" <<CONF
+ssl.ca-file = "$GS_ROOT/tls/verify-$port.crt"
+ssl.verifyclient.activate = "enable"
+ssl.verifyclient.enforce = "enable"
+CONF
+		fi
 		scheme=https
 	fi
 	/usr/sbin/lighttpd -D -f "$conf" >"$GS_ROOT/lighttpd-$port.out" 2>&1 &
 	GS_PIDS+=($!)
 	gs_wait_port "$port" || { cat "$GS_ROOT/lighttpd-$port.out" "$GS_ROOT/lighttpd-$port.log" >&2; return 1; }
 	GS_HTTP_URL="$scheme://127.0.0.1:$port/git"
+}
+
+gs_make_client_cert() {
+	local name=$1 ca=${2:-client-ca} d="$GS_ROOT/tls"
+	mkdir -p "$d"
+	if [ ! -f "$d/$ca.crt" ]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=eddy-$ca" \
+			-keyout "$d/$ca.key" -out "$d/$ca.crt" 2>/dev/null
+	fi
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" \
+		-keyout "$d/$name.key" -out "$d/$name.csr" 2>/dev/null
+	printf 'extendedKeyUsage=clientAuth\n' >"$d/$name.ext"
+	openssl x509 -req -in "$d/$name.csr" -CA "$d/$ca.crt" -CAkey "$d/$ca.key" \
+		-CAcreateserial -days 2 -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
+}
+
+gs_start_proxy() {
+	local auth=""
+	[ "${1:-}" = --auth ] && auth=$2
+	local port; port=$(gs_free_port)
+	local conf="$GS_ROOT/tinyproxy-$port.conf"
+	GS_PROXY_LOG="$GS_ROOT/tinyproxy-$port.log"
+	cat >"$conf" <<CONF
+Port $port
+Listen 127.0.0.1
+Timeout 60
+LogFile "$GS_PROXY_LOG"
+LogLevel Connect
+MaxClients 20
+Allow 127.0.0.1
+CONF
+	[ -n "$auth" ] && printf 'BasicAuth %s %s\n' "${auth%%:*}" "${auth#*:}" >>"$conf"
+	: >"$GS_PROXY_LOG"
+	/usr/bin/tinyproxy -d -c "$conf" >"$GS_ROOT/tinyproxy-$port.out" 2>&1 &
+	GS_PIDS+=($!)
+	gs_wait_port "$port" || { cat "$GS_ROOT/tinyproxy-$port.out" >&2; return 1; }
+	GS_PROXY_URL="http://127.0.0.1:$port"
 }
 
 gs_start_sshd() {

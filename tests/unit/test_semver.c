@@ -132,7 +132,10 @@ static void git_helpers(void **state)
 	assert_int_equal(e.cls, ERR_STALLING);
 	gitx_opts o2 = {.url = "https://127.0.0.1:1/x.git", .auth = {.cert_pem = "x"}};
 	assert_int_equal(gitx_checkout(&o2, "/nonexistent/never", &r, &e), -1);
-	assert_non_null(strstr(e.msg, "not supported"));
+	/* a client certificate needs its key (and the other way round) */
+	assert_non_null(strstr(e.msg, "needs both tls.crt and tls.key"));
+	assert_string_equal(e.reason, "AuthenticationFailed");
+	assert_int_equal(e.cls, ERR_STALLING);
 }
 
 int main(void)

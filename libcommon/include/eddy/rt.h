@@ -135,6 +135,9 @@ int rt_manager_start(rt_manager *m, uv_loop_t *loop,
 void rt_manager_stop(rt_manager *m);
 /* True once a stop was requested (reconciles may poll it to give up long waits). */
 bool rt_manager_stopping(rt_manager *m);
+/* True once the controllers run: at once without leader election, after acquiring the lease
+ * with it (source-controller starts its artifact server then, as Flux does). Any thread. */
+bool rt_manager_started(rt_manager *m);
 kube_client *rt_manager_client(rt_manager *m);
 void rt_manager_free(rt_manager *m);
 

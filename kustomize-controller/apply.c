@@ -1,0 +1,660 @@
+/* Server-side apply of a Kustomization's objects the way Flux's ssa.ResourceManager does it
+ * (fluxcd/pkg ssa manager_apply.go): stages, a dry-run per object with drift detection,
+ * recreation on immutable-field errors when forced, the ssa/force/reconcile annotations and
+ * the clean-up of metadata left by kubectl and other field managers. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "eddy/mem.h"
+#include "kc.h"
+
+#define GROUP "kustomize.toolkit.fluxcd.io"
+#define FIELD_MANAGER "kustomize-controller"
+
+enum action { A_SKIPPED, A_UNCHANGED, A_CREATED, A_CONFIGURED };
+static const char *const ACTION[] = {"skipped", "unchanged", "created", "configured"};
+
+static const cJSON *jget(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = jget(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* A label or annotation with that key and value, compared case-insensitively (Flux's
+ * AnyInMetadata). */
+static bool meta_has(const cJSON *o, const char *key, const char *val)
+{
+	const char *l = kube_obj_label(o, key), *a = kube_obj_annotation(o, key);
+	return (l && !strcasecmp(l, val)) || (a && !strcasecmp(a, val));
+}
+
+char *kc_fmt_obj(const char *kind, const char *ns, const char *name)
+{
+	if (ns && *ns)
+		return xasprintf("%s/%s/%s", kind ? kind : "", ns, name ? name : "");
+	return xasprintf("%s/%s", kind ? kind : "", name ? name : "");
+}
+
+/* Is the object's group/Kind in --custom-apply-stage-kinds ("group/Kind" or "Kind" for the
+ * core group, comma separated)? */
+static bool custom_kind(const char *list, const char *av, const char *kind)
+{
+	if (!list || !*list || !av || !kind)
+		return false;
+	const char *slash = strchr(av, '/');
+	size_t glen = slash ? (size_t)(slash - av) : 0;
+	const char *p = list;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		const char *s = memchr(p, '/', n);
+		const char *g = s ? p : "", *k = s ? s + 1 : p;
+		size_t gl = s ? (size_t)(s - p) : 0, kl = s ? n - gl - 1 : n;
+		while (kl > 0 && k[0] == ' ')
+			k++, kl--;
+		while (gl > 0 && g[0] == ' ')
+			g++, gl--;
+		if (gl == glen && !strncmp(g, av, gl) && strlen(kind) == kl &&
+		    !strncmp(k, kind, kl))
+			return true;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+/* Flux's stages (ssa ApplyAllStaged): 0 CRDs, the core Namespace and ClusterRoles; 1 kinds
+ * ending in "Class"; 2 the --custom-apply-stage-kinds; 3 the rest. */
+static int stage_of(const char *custom, const cJSON *o)
+{
+	const char *kind = jstr(o, "kind");
+	const char *av = jstr(o, "apiVersion");
+	if (!kind || !av)
+		return 3;
+	if ((!strcmp(kind, "CustomResourceDefinition") &&
+	     !strncmp(av, "apiextensions.k8s.io/", 21)) ||
+	    (!strcmp(kind, "Namespace") && !strcmp(av, "v1")) ||
+	    (!strcmp(kind, "ClusterRole") && !strncmp(av, "rbac.authorization.k8s.io/", 26)))
+		return 0;
+	size_t n = strlen(kind);
+	if (n >= 5 && !strcmp(kind + n - 5, "Class"))
+		return 1;
+	if (custom_kind(custom, av, kind))
+		return 2;
+	return 3;
+}
+
+/* Wait (up to the timeout, polling every 200 ms) for the CRDs of the first stage to be
+ * Established, as Flux waits for its first stage before the custom resources are applied. */
+static int wait_crds(rt_ctx *ctx, kube_client *k, const cJSON *objs, int64_t timeout_ms,
+	err *e)
+{
+	const cJSON *o;
+	cJSON_ArrayForEach(o, objs) {
+		if (stage_of(NULL, o) != 0 ||
+		    !str_eq(jstr(o, "kind"), "CustomResourceDefinition"))
+			continue;
+		int64_t until = kube_now_ms() + timeout_ms;
+		for (;;) {
+			err ge = {0};
+			cJSON *cur = kube_get(k, jstr(o, "apiVersion"), "CustomResourceDefinition",
+				NULL, kube_obj_name(o), NULL, &ge);
+			bool ok = cur && rt_cond_is_true(cur, "Established");
+			cJSON_Delete(cur);
+			if (ok)
+				break;
+			if (kube_now_ms() > until || rt_manager_stopping(ctx->m))
+				return err_fail(e, "ReconciliationFailed",
+					"CustomResourceDefinition/%s is not established",
+					kube_obj_name(o));
+			usleep(200 * 1000);
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- errors */
+
+/* Flux's IsImmutableError: Conflict or Invalid answers, or a message saying so (webhooks,
+ * CEL rules). */
+static bool is_immutable(const err *e)
+{
+	kube_errkind k = kube_errkind_of(e);
+	return k == KUBE_ECONFLICT || k == KUBE_EINVALID || strstr(e->msg, "is immutable") ||
+	       strstr(e->msg, "immutable field");
+}
+
+/* Flux's DryRunErr text. */
+static int dry_run_error(err *e, const char *id, const char *ns, const err *de)
+{
+	if (kube_errkind_of(de) == KUBE_ENOTFOUND) {
+		if (!ns || !*ns)
+			return err_fail(e, "ReconciliationFailed", "%s namespace not specified: %s",
+				id, de->msg);
+		return err_fail(e, "ReconciliationFailed", "%s not found: %s", id, de->msg);
+	}
+	if (de->reason[0] && strcmp(de->reason, "KubeTransportFailed"))
+		return err_fail(e, "ReconciliationFailed", "%s dry-run failed (%s): %s", id,
+			de->reason, de->msg);
+	return err_fail(e, "ReconciliationFailed", "%s dry-run failed: %s", id, de->msg);
+}
+
+/* ---------------------------------------------------------------- drift */
+
+static bool maps_equal(const cJSON *a, const cJSON *b)
+{
+	bool ea = cJSON_GetArraySize(a) == 0, eb = cJSON_GetArraySize(b) == 0;
+	if (ea || eb)
+		return ea && eb;
+	return cJSON_Compare(a, b, true);
+}
+
+/* Flux's hasDrifted: labels, annotations, then everything but metadata and status. */
+static bool drifted(const cJSON *cur, const cJSON *dry)
+{
+	const char *rv = kube_obj_rv(dry);
+	if (!cur || !rv || !*rv)
+		return true;
+	const cJSON *cm = jget(cur, "metadata"), *dm = jget(dry, "metadata");
+	if (!maps_equal(jget(cm, "labels"), jget(dm, "labels")) ||
+	    !maps_equal(jget(cm, "annotations"), jget(dm, "annotations")))
+		return true;
+	cJSON *a = cJSON_Duplicate(cur, 1), *b = cJSON_Duplicate(dry, 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(a, "metadata");
+	cJSON_DeleteItemFromObjectCaseSensitive(a, "status");
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "metadata");
+	cJSON_DeleteItemFromObjectCaseSensitive(b, "status");
+	bool same = cJSON_Compare(a, b, true);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	return !same;
+}
+
+/* ---------------------------------------------------------------- metadata clean-up */
+
+static char *pointer_escape(const char *s)
+{
+	size_t n = 0;
+	for (const char *p = s; *p; p++)
+		n += (*p == '~' || *p == '/') ? 2 : 1;
+	char *out = xmalloc(n + 1), *q = out;
+	for (const char *p = s; *p; p++) {
+		if (*p == '~') {
+			*q++ = '~';
+			*q++ = '0';
+		} else if (*p == '/') {
+			*q++ = '~';
+			*q++ = '1';
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = 0;
+	return out;
+}
+
+static void add_remove(cJSON *patch, const char *field, const char *key)
+{
+	char *esc = pointer_escape(key);
+	char *path = xasprintf("/metadata/%s/%s", field, esc);
+	cJSON *op = cJSON_CreateObject();
+	cJSON_AddStringToObject(op, "op", "remove");
+	cJSON_AddStringToObject(op, "path", path);
+	cJSON_AddItemToArray(patch, op);
+	free(path);
+	free(esc);
+}
+
+/* Union of two managedFields fieldsV1 trees into dst. */
+static void fields_union(cJSON *dst, const cJSON *src)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, src) {
+		cJSON *d = cJSON_GetObjectItemCaseSensitive(dst, it->string);
+		if (!d)
+			cJSON_AddItemToObject(dst, it->string, cJSON_Duplicate(it, 1));
+		else if (cJSON_IsObject(d) && cJSON_IsObject(it))
+			fields_union(d, it);
+	}
+}
+
+/* Does this managedFields entry belong to a manager Flux takes fields over from? */
+static bool foreign_manager(kc_ctx *kc, const cJSON *ent)
+{
+	static const struct {
+		const char *name, *op;
+	} fixed[] = {
+		{"kubectl", "Apply"},            /* kubectl apply --server-side */
+		{"kubectl", "Update"},           /* kubectl apply, edit, patch, ... */
+		{"before-first-apply", "Update"},
+		{FIELD_MANAGER, "Update"},       /* the controller before server-side apply */
+	};
+	const char *m = jstr(ent, "manager"), *op = jstr(ent, "operation");
+	const char *sub = jstr(ent, "subresource");
+	if (!m || !op || (sub && *sub))
+		return false;
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		if (!strncmp(m, fixed[i].name, strlen(fixed[i].name)) && !strcmp(op, fixed[i].op))
+			return true;
+	if (kc && kc->override_managers)
+		for (size_t i = 0; i < kc->override_managers->n; i++) {
+			const char *n = kc->override_managers->v[i];
+			if (n && *n && !strncmp(m, n, strlen(n)) &&
+			    (!strcmp(op, "Apply") || !strcmp(op, "Update")))
+				return true;
+		}
+	return false;
+}
+
+/* The managedFields of cur with the foreign managers' fields handed to kustomize-controller
+ * (Apply), or NULL when there are none. */
+static cJSON *take_over_fields(kc_ctx *kc, const cJSON *cur)
+{
+	const cJSON *mf = jget(jget(cur, "metadata"), "managedFields");
+	const cJSON *it;
+	bool any = false;
+	cJSON_ArrayForEach(it, mf)
+		if (foreign_manager(kc, it))
+			any = true;
+	if (!any)
+		return NULL;
+	cJSON *out = cJSON_CreateArray();
+	cJSON *ours = NULL;
+	cJSON_ArrayForEach(it, mf) {
+		const char *sub = jstr(it, "subresource");
+		if (str_eq(jstr(it, "manager"), FIELD_MANAGER) &&
+		    str_eq(jstr(it, "operation"), "Apply") && (!sub || !*sub) && !ours) {
+			ours = cJSON_Duplicate(it, 1);
+			cJSON_AddItemToArray(out, ours);
+		}
+	}
+	cJSON_ArrayForEach(it, mf) {
+		if (foreign_manager(kc, it)) {
+			if (!ours) {
+				ours = cJSON_Duplicate(it, 1);
+				cJSON_DeleteItemFromObjectCaseSensitive(ours, "manager");
+				cJSON_DeleteItemFromObjectCaseSensitive(ours, "operation");
+				cJSON_AddStringToObject(ours, "manager", FIELD_MANAGER);
+				cJSON_AddStringToObject(ours, "operation", "Apply");
+				cJSON_AddItemToArray(out, ours);
+				continue;
+			}
+			cJSON *f = cJSON_GetObjectItemCaseSensitive(ours, "fieldsV1");
+			if (!cJSON_IsObject(f)) {
+				cJSON_DeleteItemFromObjectCaseSensitive(ours, "fieldsV1");
+				f = cJSON_AddObjectToObject(ours, "fieldsV1");
+			}
+			fields_union(f, jget(it, "fieldsV1"));
+			continue;
+		}
+		if (!(str_eq(jstr(it, "manager"), FIELD_MANAGER) &&
+		      str_eq(jstr(it, "operation"), "Apply") &&
+		      !(jstr(it, "subresource") && *jstr(it, "subresource"))))
+			cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
+	}
+	return out;
+}
+
+/* Flux's cleanupMetadata: one JSON patch removing kubectl's last-applied annotation, the
+ * checksums of Flux v1, its gc label, and handing the fields of kubectl and the override
+ * managers to kustomize-controller. 1 when patched, 0 when nothing to do, -1 on error. */
+static int cleanup_metadata(kc_ctx *kc, kube_client *k, const cJSON *desired,
+	const cJSON *cur, err *e)
+{
+	static const char *const anns[] = {"kubectl.kubernetes.io/last-applied-configuration",
+		GROUP "/checksum", "fluxcd.io/sync-checksum"};
+	static const char *const labels[] = {"fluxcd.io/sync-gc-mark"};
+	if (!cur || meta_has(desired, GROUP "/ssa", "Merge") || meta_has(cur, GROUP "/ssa",
+	    "Merge"))
+		return 0;
+	cJSON *patch = cJSON_CreateArray();
+	for (size_t i = 0; i < sizeof anns / sizeof *anns; i++)
+		if (kube_obj_annotation(cur, anns[i]))
+			add_remove(patch, "annotations", anns[i]);
+	for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
+		if (kube_obj_label(cur, labels[i]))
+			add_remove(patch, "labels", labels[i]);
+	cJSON *mf = take_over_fields(kc, cur);
+	if (mf) {
+		cJSON *op = cJSON_CreateObject();
+		cJSON_AddStringToObject(op, "op", "replace");
+		cJSON_AddStringToObject(op, "path", "/metadata/managedFields");
+		cJSON_AddItemToObject(op, "value", mf);
+		cJSON_AddItemToArray(patch, op);
+	}
+	int rc = 0;
+	if (cJSON_GetArraySize(patch) > 0) {
+		kube_opts ko = {.field_manager = FIELD_MANAGER};
+		cJSON *out = kube_patch(k, jstr(desired, "apiVersion"), jstr(desired, "kind"),
+			kube_obj_namespace(desired), kube_obj_name(desired), KUBE_PATCH_JSON, patch,
+			&ko, e);
+		rc = out ? 1 : -1;
+		cJSON_Delete(out);
+	}
+	cJSON_Delete(patch);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- apply */
+
+typedef struct item {
+	cJSON *o;        /* borrowed from objs */
+	char *id;        /* Kind/ns/name */
+	enum action action;
+	bool failed;     /* plan() failed with e */
+	err e;
+} item;
+
+/* Flux's apply order within a stage (ssa/sort.go): these kinds first, in this order, the
+ * webhook configurations last, everything else between; ties by group, kind, namespace and
+ * name. */
+static int kind_index(const char *kind)
+{
+	static const char *const first[] = {"CustomResourceDefinition", "Namespace",
+		"ClusterRole", "ClusterClass", "RuntimeClass", "PriorityClass", "StorageClass",
+		"VolumeSnapshotClass", "IngressClass", "GatewayClass", "ClusterRoleBinding",
+		"ResourceQuota", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Secret",
+		"Service", "LimitRange", "Deployment", "StatefulSet", "CronJob",
+		"PodDisruptionBudget"};
+	static const char *const last[] = {"MutatingWebhookConfiguration",
+		"ValidatingWebhookConfiguration"};
+	const int nfirst = (int)(sizeof first / sizeof *first);
+	for (int i = 0; i < nfirst; i++)
+		if (!strcmp(kind, first[i]))
+			return -nfirst + i;
+	for (int i = 0; i < (int)(sizeof last / sizeof *last); i++)
+		if (!strcmp(kind, last[i]))
+			return 1 + i;
+	return 0;
+}
+
+static int cmp_items(const void *pa, const void *pb)
+{
+	const cJSON *a = ((const item *)pa)->o, *b = ((const item *)pb)->o;
+	const char *ka = jstr(a, "kind"), *kb = jstr(b, "kind");
+	int ia = kind_index(ka), ib = kind_index(kb);
+	if (ia != ib)
+		return ia < ib ? -1 : 1;
+	const char *ava = jstr(a, "apiVersion"), *avb = jstr(b, "apiVersion");
+	const char *sa = strchr(ava, '/'), *sb = strchr(avb, '/');
+	size_t ga = sa ? (size_t)(sa - ava) : 0, gb = sb ? (size_t)(sb - avb) : 0;
+	int c = strncmp(ava, avb, ga < gb ? ga : gb);
+	if (c == 0 && ga != gb)
+		c = ga < gb ? -1 : 1;
+	if (c == 0)
+		c = strcmp(ka, kb);
+	if (c == 0)
+		c = strcmp(kube_obj_namespace(a) ? kube_obj_namespace(a) : "",
+			kube_obj_namespace(b) ? kube_obj_namespace(b) : "");
+	if (c == 0)
+		c = strcmp(kube_obj_name(a), kube_obj_name(b));
+	return c;
+}
+
+/* Delete the object in the cluster (immutable change, forced) and wait until it is gone. */
+static int recreate(rt_ctx *ctx, kube_client *k, const cJSON *desired, const char *id,
+	int64_t timeout_ms, err *e)
+{
+	const char *av = jstr(desired, "apiVersion"), *kind = jstr(desired, "kind");
+	const char *ns = kube_obj_namespace(desired), *name = kube_obj_name(desired);
+	kube_opts o = {.propagation = "Background"};
+	err de = {0};
+	if (kube_delete(k, av, kind, ns, name, &o, &de) < 0 &&
+	    kube_errkind_of(&de) != KUBE_ENOTFOUND)
+		return err_fail(e, "ReconciliationFailed",
+			"%s immutable field detected, failed to delete object: %s", id, de.msg);
+	int64_t until = kube_now_ms() + timeout_ms;
+	for (;;) {
+		err ge = {0};
+		cJSON *x = kube_get(k, av, kind, ns, name, NULL, &ge);
+		cJSON_Delete(x);
+		if (!x && kube_errkind_of(&ge) == KUBE_ENOTFOUND)
+			return 0;
+		if (!x || kube_now_ms() > until || rt_manager_stopping(ctx->m))
+			return err_fail(e, "ReconciliationFailed", "%s immutable field detected, "
+				"failed to wait for object to be deleted: %s", id,
+				x ? "timeout" : ge.msg);
+		usleep(200 * 1000);
+	}
+}
+
+/* Dry-run one object and decide what to do with it (it->action). */
+static int plan(rt_ctx *ctx, kube_client *k, item *it, const kc_apply_opts *opts, err *e)
+{
+	kc_ctx *kc = ctx->ud;
+	cJSON *o = it->o;
+	const char *av = jstr(o, "apiVersion"), *kind = jstr(o, "kind");
+	const char *ns = kube_obj_namespace(o), *name = kube_obj_name(o);
+	err ge = {0};
+	cJSON *cur = kube_get(k, av, kind, ns, name, NULL, &ge);
+	if (meta_has(o, GROUP "/reconcile", "disabled") || meta_has(o, GROUP "/ssa", "Ignore") ||
+	    (cur && (meta_has(cur, GROUP "/reconcile", "disabled") ||
+		     meta_has(cur, GROUP "/ssa", "Ignore"))) ||
+	    (cur && kube_obj_uid(cur) && meta_has(o, GROUP "/ssa", "IfNotPresent"))) {
+		it->action = A_SKIPPED;
+		cJSON_Delete(cur);
+		return 0;
+	}
+	kube_opts dro = {.field_manager = FIELD_MANAGER, .force = true, .dry_run = true};
+	err de = {0};
+	cJSON *dry = kube_apply(k, o, &dro, &de);
+	if (!dry && cur && is_immutable(&de) &&
+	    (opts->force || meta_has(o, GROUP "/force", "enabled") ||
+	     meta_has(cur, GROUP "/force", "enabled"))) {
+		log_info(&ctx->log, "immutable field detected, recreating object",
+			LOG_S("object", it->id));
+		if (recreate(ctx, k, o, it->id, opts->wait_timeout_ms, e) < 0) {
+			cJSON_Delete(cur);
+			return -1;
+		}
+		cJSON_Delete(cur);
+		cur = NULL;
+		memset(&de, 0, sizeof de);
+		dry = kube_apply(k, o, &dro, &de);
+	}
+	if (!dry) {
+		cJSON_Delete(cur);
+		return dry_run_error(e, it->id, ns, &de);
+	}
+	err ce = {0};
+	int patched = cleanup_metadata(kc, k, o, cur, &ce);
+	if (patched < 0) {
+		cJSON_Delete(cur);
+		cJSON_Delete(dry);
+		return err_fail(e, "ReconciliationFailed",
+			"%s metadata.managedFields cleanup failed: %s", it->id, ce.msg);
+	}
+	const char *rv = kube_obj_rv(dry);
+	if (!rv || !*rv)
+		it->action = A_CREATED;
+	else if (patched || drifted(cur, dry))
+		it->action = A_CONFIGURED;
+	else
+		it->action = A_UNCHANGED;
+	cJSON_Delete(cur);
+	cJSON_Delete(dry);
+	return 0;
+}
+
+/* The plans of a stage run on up to --concurrent-ssa threads (Flux's errgroup with
+ * SetLimit); the first failure stops handing out further objects. */
+typedef struct planner {
+	rt_ctx *ctx;
+	kube_client *k;
+	const kc_apply_opts *opts;
+	item *items;
+	size_t n, next;
+	bool failed;
+	pthread_mutex_t mu;
+} planner;
+
+static void *plan_worker(void *arg)
+{
+	planner *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		size_t i = p->failed ? p->n : p->next;
+		if (i < p->n)
+			p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			return NULL;
+		item *it = &p->items[i];
+		if (plan(p->ctx, p->k, it, p->opts, &it->e) < 0) {
+			it->failed = true;
+			pthread_mutex_lock(&p->mu);
+			p->failed = true;
+			pthread_mutex_unlock(&p->mu);
+		}
+	}
+}
+
+/* Plans every item; on failure e holds the error of the first failed item in apply order. */
+static int plan_all(rt_ctx *ctx, kube_client *k, item *items, size_t n,
+	const kc_apply_opts *opts, err *e)
+{
+	planner p = {.ctx = ctx, .k = k, .opts = opts, .items = items, .n = n};
+	pthread_mutex_init(&p.mu, NULL);
+	size_t nt = opts->concurrency > 1 ? (size_t)opts->concurrency : 1;
+	if (nt > n)
+		nt = n;
+	pthread_t th[64];
+	size_t started = 0;
+	if (nt > sizeof th / sizeof *th)
+		nt = sizeof th / sizeof *th;
+	for (size_t i = 1; i < nt; i++)
+		if (pthread_create(&th[started], NULL, plan_worker, &p) == 0)
+			started++;
+	plan_worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.mu);
+	for (size_t i = 0; i < n; i++)
+		if (items[i].failed) {
+			*e = items[i].e;
+			return -1;
+		}
+	return 0;
+}
+
+/* Resolve the object's resource: cluster-scoped objects lose metadata.namespace. */
+static int normalise_scope(kube_client *k, cJSON *o, err *e)
+{
+	const char *av = jstr(o, "apiVersion"), *kind = jstr(o, "kind");
+	const char *name = kube_obj_name(o), *ns = kube_obj_namespace(o);
+	kube_resource res = {0};
+	if (kube_resolve(k, av, kind, &res, e) < 0) {
+		char *id = kc_fmt_obj(kind, ns, name);
+		err_prefix(e, "%s dry-run failed", id);
+		free(id);
+		snprintf(e->reason, sizeof e->reason, "ReconciliationFailed");
+		return -1;
+	}
+	bool namespaced = res.namespaced;
+	kube_resource_release(&res);
+	if (namespaced && (!ns || !*ns))
+		return err_fail(e, "ReconciliationFailed",
+			"%s/%s namespace not specified: the server could not find the requested "
+			"resource", kind, name);
+	if (!namespaced && ns)
+		cJSON_DeleteItemFromObjectCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(o, "metadata"), "namespace");
+	return 0;
+}
+
+static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
+	const kc_apply_opts *opts, buf *changed, buf *all, bool *crds, err *e)
+{
+	size_t n = 0, cap = 0;
+	item *items = NULL;
+	int rc = 0;
+	cJSON *o;
+	cJSON_ArrayForEach(o, objs) {
+		if (stage_of(opts->custom_stage_kinds, o) != stage)
+			continue;
+		if (normalise_scope(k, o, e) < 0) {
+			rc = -1;
+			goto out;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			items = xrealloc(items, cap * sizeof *items);
+		}
+		items[n].o = o;
+		items[n].id = kc_fmt_obj(jstr(o, "kind"), kube_obj_namespace(o), kube_obj_name(o));
+		items[n].action = A_SKIPPED;
+		items[n].failed = false;
+		memset(&items[n].e, 0, sizeof items[n].e);
+		n++;
+	}
+	if (n > 1)
+		qsort(items, n, sizeof *items, cmp_items);
+	if (n > 0 && plan_all(ctx, k, items, n, opts, e) < 0) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		item *it = &items[i];
+		if (it->action == A_CREATED || it->action == A_CONFIGURED) {
+			kube_opts ko = {.field_manager = FIELD_MANAGER, .force = true};
+			err ae = {0};
+			cJSON *out = kube_apply(k, it->o, &ko, &ae);
+			if (!out) {
+				rc = err_fail(e, "ReconciliationFailed", "%s apply failed: %s",
+					it->id, ae.msg);
+				goto out;
+			}
+			cJSON_Delete(out);
+			buf_addf(changed, "%s %s\n", it->id, ACTION[it->action]);
+			if (str_eq(jstr(it->o, "kind"), "CustomResourceDefinition"))
+				*crds = true;
+		}
+		buf_addf(all, "%s %s\n", it->id, ACTION[it->action]);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(items[i].id);
+	free(items);
+	return rc;
+}
+
+int kc_apply_all(rt_ctx *ctx, kube_client *k, cJSON *objs, const kc_apply_opts *o,
+	buf *changed, err *e)
+{
+	kc_apply_opts opts = *o;
+	if (opts.wait_timeout_ms <= 0)
+		opts.wait_timeout_ms = 60000;
+	bool crds = false;
+	buf all;
+	buf_init(&all, 1u << 20);
+	int rc = 0;
+	for (int stage = 0; stage < 4 && rc == 0; stage++) {
+		if (stage > 0 && crds) {
+			if (wait_crds(ctx, k, objs, opts.wait_timeout_ms, e) < 0) {
+				rc = -1;
+				break;
+			}
+			kube_discovery_invalidate(k);
+			crds = false;
+		}
+		rc = apply_stage(ctx, k, objs, stage, &opts, changed, &all, &crds, e);
+	}
+	if (rc == 0 && all.len)
+		log_info(&ctx->log, "server-side apply completed", LOG_S("output", buf_str(&all)));
+	buf_release(&all);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/* status.history of a Kustomization (Flux's meta.History): up to five snapshots, newest first,
+ * one per (digest of the built objects, reconciliation status), each counting how many
+ * reconciliations ended that way. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "eddy/buf.h"
+#include "eddy/kube.h"
+#include "eddy/mem.h"
+#include "eddy/yml.h"
+#include "kc.h"
+
+enum { HISTORY_MAX = 5 };
+
+char *kc_history_digest(const cJSON *objs)
+{
+	buf b;
+	buf_init(&b, (size_t)1 << 30);
+	err e = {0};
+	if (yml_emit_stream(&b, objs, &e) < 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	if (!EVP_Digest(b.data ? b.data : "", b.len, md, &n, EVP_sha256(), NULL)) {
+		buf_release(&b);
+		return NULL;
+	}
+	buf_release(&b);
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[2 * n] = 0;
+	return xasprintf("sha256:%s", hex);
+}
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void set_str(cJSON *o, const char *k, const char *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+	cJSON_AddStringToObject(o, k, v);
+}
+
+void kc_history_upsert(cJSON *obj, const char *digest, int64_t start_ms, const char *status,
+		       const char *revision)
+{
+	if (!digest || !status)
+		return;
+	cJSON *st = rt_status(obj);
+	cJSON *h = cJSON_GetObjectItemCaseSensitive(st, "history");
+	if (!cJSON_IsArray(h)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(st, "history");
+		h = cJSON_AddArrayToObject(st, "history");
+	}
+	char now[32], dur[32];
+	kube_time_now(now, false);
+	int64_t took = kube_now_ms() - start_ms;
+	app_format_duration(dur, sizeof dur, (took > 0 ? took : 0) * 1000000);
+	cJSON *meta = cJSON_CreateObject();
+	if (revision)
+		cJSON_AddStringToObject(meta, "revision", revision);
+	cJSON *s;
+	cJSON_ArrayForEach(s, h) {
+		if (jstr(s, "digest") && !strcmp(jstr(s, "digest"), digest) &&
+		    jstr(s, "lastReconciledStatus") &&
+		    !strcmp(jstr(s, "lastReconciledStatus"), status))
+			break;
+	}
+	if (s) {
+		cJSON_DetachItemViaPointer(h, s);
+		set_str(s, "lastReconciled", now);
+		set_str(s, "lastReconciledDuration", dur);
+		const cJSON *tot = cJSON_GetObjectItemCaseSensitive(s, "totalReconciliations");
+		double n = cJSON_IsNumber(tot) ? tot->valuedouble : 0;
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "totalReconciliations");
+		cJSON_AddNumberToObject(s, "totalReconciliations", n + 1);
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "metadata");
+		cJSON_AddItemToObject(s, "metadata", meta);
+	} else {
+		s = cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "digest", digest);
+		cJSON_AddStringToObject(s, "firstReconciled", now);
+		cJSON_AddStringToObject(s, "lastReconciled", now);
+		cJSON_AddStringToObject(s, "lastReconciledDuration", dur);
+		cJSON_AddStringToObject(s, "lastReconciledStatus", status);
+		cJSON_AddNumberToObject(s, "totalReconciliations", 1);
+		cJSON_AddItemToObject(s, "metadata", meta);
+	}
+	cJSON_InsertItemInArray(h, 0, s);
+	while (cJSON_GetArraySize(h) > HISTORY_MAX)
+		cJSON_DeleteItemFromArray(h, HISTORY_MAX);
+}

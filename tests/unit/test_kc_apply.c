@@ -1,0 +1,218 @@
+/* kustomize-controller's apply logic (kustomize-controller/apply.c, compiled in): drift
+ * detection, the take-over of other field managers' managedFields, Flux's apply order, the
+ * immutable-error test and Flux's dry-run error texts. The end-to-end behaviour is in
+ * tests/integration/kustomize_auth.bats. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../kustomize-controller/apply.c"
+
+static cJSON *J(const char *s)
+{
+	cJSON *o = cJSON_Parse(s);
+	assert_non_null(o);
+	return o;
+}
+
+static void drift(void **state)
+{
+	(void)state;
+	cJSON *cur = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\","
+		"\"resourceVersion\":\"5\",\"labels\":{\"x\":\"1\"},\"managedFields\":[]},"
+		"\"data\":{\"k\":\"v\",\"n\":\"1\"},\"status\":{\"s\":1}}");
+	/* same content, other key order, other managedFields and status: no drift */
+	cJSON *dry = J("{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"a\","
+		"\"resourceVersion\":\"5\",\"labels\":{\"x\":\"1\"},\"annotations\":{}},"
+		"\"data\":{\"n\":\"1\",\"k\":\"v\"},\"status\":{\"s\":2}}");
+	assert_false(drifted(cur, dry));
+	/* a label differs */
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetObjectItem(dry, "metadata"),
+		"labels"), "x", cJSON_CreateString("2"));
+	assert_true(drifted(cur, dry));
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetObjectItem(dry, "metadata"),
+		"labels"), "x", cJSON_CreateString("1"));
+	assert_false(drifted(cur, dry));
+	/* an annotation appears */
+	cJSON_AddStringToObject(cJSON_GetObjectItem(cJSON_GetObjectItem(dry, "metadata"),
+		"annotations"), "a", "b");
+	assert_true(drifted(cur, dry));
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(cJSON_GetObjectItem(dry, "metadata"),
+		"annotations"), "a");
+	/* the data differs */
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(dry, "data"), "k", cJSON_CreateString("w"));
+	assert_true(drifted(cur, dry));
+	/* new objects (no resourceVersion from the dry-run, or nothing in the cluster) */
+	assert_true(drifted(NULL, dry));
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(dry, "metadata"), "resourceVersion");
+	assert_true(drifted(cur, dry));
+	cJSON_Delete(cur);
+	cJSON_Delete(dry);
+}
+
+static void take_over(void **state)
+{
+	(void)state;
+	const char *over[] = {"my-tool"};
+	app_strings ov = {.v = over, .n = 1};
+	kc_ctx kc = {.override_managers = &ov};
+	cJSON *cur = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\","
+		"\"managedFields\":["
+		"{\"manager\":\"kustomize-controller\",\"operation\":\"Apply\","
+		"\"apiVersion\":\"v1\","
+		"\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:data\":{\"f:a\":{}}}},"
+		"{\"manager\":\"kubectl-client-side-apply\",\"operation\":\"Update\","
+		"\"apiVersion\":\"v1\",\"fieldsType\":\"FieldsV1\","
+		"\"fieldsV1\":{\"f:data\":{\"f:b\":{}},"
+		"\"f:metadata\":{\"f:labels\":{\"f:l\":{}}}}},"
+		"{\"manager\":\"my-tool\",\"operation\":\"Update\",\"apiVersion\":\"v1\","
+		"\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:data\":{\"f:c\":{}}}},"
+		"{\"manager\":\"other\",\"operation\":\"Update\",\"apiVersion\":\"v1\","
+		"\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:data\":{\"f:d\":{}}}},"
+		"{\"manager\":\"kubectl-edit\",\"operation\":\"Update\",\"apiVersion\":\"v1\","
+		"\"subresource\":\"status\",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{}}"
+		"]}}");
+	cJSON *mf = take_over_fields(&kc, cur);
+	assert_non_null(mf);
+	cJSON *want = J("["
+		"{\"manager\":\"kustomize-controller\",\"operation\":\"Apply\","
+		"\"apiVersion\":\"v1\","
+		"\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:data\":{\"f:a\":{},\"f:b\":{},"
+		"\"f:c\":{}},\"f:metadata\":{\"f:labels\":{\"f:l\":{}}}}},"
+		"{\"manager\":\"other\",\"operation\":\"Update\",\"apiVersion\":\"v1\","
+		"\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{\"f:data\":{\"f:d\":{}}}},"
+		"{\"manager\":\"kubectl-edit\",\"operation\":\"Update\",\"apiVersion\":\"v1\","
+		"\"subresource\":\"status\",\"fieldsType\":\"FieldsV1\",\"fieldsV1\":{}}"
+		"]");
+	char *got = cJSON_PrintUnformatted(mf);
+	assert_true(cJSON_Compare(mf, want, true) || (print_message("%s\n", got), 0));
+	free(got);
+	cJSON_Delete(mf);
+	cJSON_Delete(want);
+	/* without an override list, my-tool is left alone; without kustomize-controller Apply,
+	 * the first foreign entry is renamed */
+	kc_ctx plain = {0};
+	cJSON_DeleteItemFromArray(cJSON_GetObjectItem(cJSON_GetObjectItem(cur, "metadata"),
+		"managedFields"), 0);
+	mf = take_over_fields(&plain, cur);
+	assert_non_null(mf);
+	assert_int_equal(cJSON_GetArraySize(mf), 4);
+	const cJSON *first = cJSON_GetArrayItem(mf, 0);
+	assert_string_equal(jstr(first, "manager"), "kustomize-controller");
+	assert_string_equal(jstr(first, "operation"), "Apply");
+	assert_string_equal(jstr(cJSON_GetArrayItem(mf, 1), "manager"), "my-tool");
+	cJSON_Delete(mf);
+	/* nothing foreign: no patch */
+	cJSON *mine = J("{\"metadata\":{\"managedFields\":[{\"manager\":\"kustomize-controller\","
+		"\"operation\":\"Apply\",\"fieldsV1\":{}},{\"manager\":\"x\",\"operation\":"
+		"\"Update\",\"fieldsV1\":{}}]}}");
+	assert_null(take_over_fields(&plain, mine));
+	cJSON_Delete(mine);
+	cJSON_Delete(cur);
+}
+
+static void order(void **state)
+{
+	(void)state;
+	const char *objs[] = {
+		"{\"apiVersion\":\"admissionregistration.k8s.io/v1\","
+		"\"kind\":\"ValidatingWebhookConfiguration\",\"metadata\":{\"name\":\"w\"}}",
+		"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Widget\","
+		"\"metadata\":{\"name\":\"a\",\"namespace\":\"n\"}}",
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\","
+		"\"metadata\":{\"name\":\"d\",\"namespace\":\"n\"}}",
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"b\","
+		"\"namespace\":\"n\"}}",
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\","
+		"\"namespace\":\"n\"}}",
+		"{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"s\","
+		"\"namespace\":\"n\"}}",
+		"{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"j\","
+		"\"namespace\":\"n\"}}",
+	};
+	const char *want[] = {"ServiceAccount/n/s", "ConfigMap/n/a", "ConfigMap/n/b",
+		"Deployment/n/d", "Job/n/j", "Widget/n/a", "ValidatingWebhookConfiguration/w"};
+	size_t n = sizeof objs / sizeof *objs;
+	item items[8];
+	for (size_t i = 0; i < n; i++) {
+		items[i].o = J(objs[i]);
+		items[i].id = kc_fmt_obj(jstr(items[i].o, "kind"), kube_obj_namespace(items[i].o),
+			kube_obj_name(items[i].o));
+	}
+	qsort(items, n, sizeof *items, cmp_items);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(items[i].id, want[i]);
+		free(items[i].id);
+		cJSON_Delete(items[i].o);
+	}
+	const char *staged[][2] = {
+		{"{\"apiVersion\":\"v1\",\"kind\":\"Namespace\"}", "0"},
+		{"{\"apiVersion\":\"apiextensions.k8s.io/v1\","
+		 "\"kind\":\"CustomResourceDefinition\"}",
+		 "0"},
+		{"{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"ClusterRole\"}", "0"},
+		{"{\"apiVersion\":\"storage.k8s.io/v1\",\"kind\":\"StorageClass\"}", "1"},
+		{"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Namespace\"}", "3"},
+		{"{\"apiVersion\":\"example.com/v1\",\"kind\":\"ClusterRole\"}", "3"},
+		{"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\"}", "3"},
+		{"{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"Role\"}", "2"},
+		{"{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\"}",
+		 "3"},
+		{"{\"apiVersion\":\"example.com/v1\",\"kind\":\"Role\"}", "3"},
+		{"{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\"}", "2"},
+	};
+	for (size_t i = 0; i < sizeof staged / sizeof *staged; i++) {
+		cJSON *o = J(staged[i][0]);
+		assert_int_equal(stage_of("rbac.authorization.k8s.io/Role, ServiceAccount", o),
+			staged[i][1][0] - '0');
+		cJSON_Delete(o);
+	}
+}
+
+static void errors(void **state)
+{
+	(void)state;
+	err de = {0};
+	err_fail(&de, "Invalid", "ConfigMap \"x\" is invalid: data: Forbidden: field is "
+		"immutable when `immutable` is set");
+	assert_true(is_immutable(&de));
+	err fe = {0};
+	err_fail(&fe, "Forbidden", "configmaps \"x\" is forbidden: User \"u\" cannot patch");
+	assert_false(is_immutable(&fe));
+	err we = {0};
+	err_fail(&we, "InternalError", "admission webhook denied: spec.x is immutable");
+	assert_true(is_immutable(&we));
+	err e = {0};
+	dry_run_error(&e, "ConfigMap/ns/x", "ns", &fe);
+	assert_string_equal(e.reason, "ReconciliationFailed");
+	assert_string_equal(e.msg, "ConfigMap/ns/x dry-run failed (Forbidden): configmaps \"x\" "
+		"is forbidden: User \"u\" cannot patch");
+	err nf = {0};
+	err_fail(&nf, "NotFound", "namespaces \"ns\" not found");
+	dry_run_error(&e, "ConfigMap/ns/x", "ns", &nf);
+	assert_string_equal(e.msg, "ConfigMap/ns/x not found: namespaces \"ns\" not found");
+	char *p = pointer_escape("a/b~c");
+	assert_string_equal(p, "a~1b~0c");
+	free(p);
+	cJSON *o = J("{\"metadata\":{\"annotations\":{\"kustomize.toolkit.fluxcd.io/ssa\":"
+		"\"merge\"},\"labels\":{\"kustomize.toolkit.fluxcd.io/force\":\"Enabled\"}}}");
+	assert_true(meta_has(o, GROUP "/ssa", "Merge"));
+	assert_true(meta_has(o, GROUP "/force", "enabled"));
+	assert_false(meta_has(o, GROUP "/ssa", "Ignore"));
+	cJSON_Delete(o);
+}
+
+int main(void)
+{
+	mem_install_hooks();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(drift),
+		cmocka_unit_test(take_over),
+		cmocka_unit_test(order),
+		cmocka_unit_test(errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

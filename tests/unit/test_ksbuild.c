@@ -1,0 +1,243 @@
+/* ksbuild: a Flux Kustomization's build as kustomize-controller does it (eddy/ksbuild.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "eddy/art.h"
+#include "eddy/ksbuild.h"
+#include "eddy/mem.h"
+#include "eddy/yml.h"
+
+static char *root;
+
+static void put(const char *rel, const char *content)
+{
+	char *p = xasprintf("%s/%s", root, rel);
+	char *dir = xstrdup(p);
+	*strrchr(dir, '/') = 0;
+	assert_int_equal(art_mkdirs(dir, NULL), 0);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	free(dir);
+	free(p);
+}
+
+static char *at(const char *rel)
+{
+	return xasprintf("%s/%s", root, rel);
+}
+
+static cJSON *parse(const char *y)
+{
+	err e = {0};
+	cJSON *o = yml_parse_one(y, strlen(y), NULL, &e);
+	assert_non_null(o);
+	return o;
+}
+
+static char *emit(const cJSON *o)
+{
+	buf b;
+	buf_init(&b, 1u << 20);
+	assert_int_equal(yml_emit(&b, o, NULL), 0);
+	return buf_detach(&b, NULL);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	char t[] = "/tmp/eddy-ksbuild-XXXXXX";
+	assert_non_null(mkdtemp(t));
+	root = xstrdup(t);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char *parent = xstrdup(root);
+	char *slash = strrchr(parent, '/');
+	*slash = 0;
+	art_remove_dir(parent, slash + 1, NULL);
+	free(parent);
+	free(root);
+	return 0;
+}
+
+static const char CM[] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  k: v\n";
+
+static void put_cm(const char *rel, const char *name)
+{
+	char *s = xasprintf(CM, name);
+	put(rel, s);
+	free(s);
+}
+
+/* Flux's generator: Kubernetes YAML files and directories with a kustomization, sorted; other
+ * YAML ignored; directories without a kustomization searched. */
+static void test_generated(void **state)
+{
+	(void)state;
+	put_cm("gen/b.yaml", "b");
+	put_cm("gen/a.yml", "a");
+	put("gen/notes.yaml", "just: text\n");
+	put("gen/readme.md", "# no\n");
+	put("gen/sub/kustomization.yaml", "resources:\n- x.yaml\n");
+	put_cm("gen/sub/x.yaml", "x");
+	put_cm("gen/deep/er/c.yaml", "c");
+	char *dir = at("gen");
+	err e = {0};
+	cJSON *k = ksb_kustomization_for(dir, NULL, &e);
+	assert_non_null(k);
+	char *y = emit(k);
+	assert_string_equal(y, "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+			       "kind: Kustomization\n"
+			       "resources:\n- a.yml\n- b.yaml\n- deep/er/c.yaml\n- sub\n");
+	free(y);
+	cJSON_Delete(k);
+	free(dir);
+}
+
+/* The spec's overlays on an existing kustomization.yaml. */
+static void test_overlays(void **state)
+{
+	(void)state;
+	put("ov/kustomization.yaml", "resources:\n- cm.yaml\nimages:\n- name: app\n  newTag: v1\n"
+				     "patches:\n- path: p.yaml\n");
+	put_cm("ov/cm.yaml", "c");
+	cJSON *spec = parse("targetNamespace: apps\nnamePrefix: pre-\nnameSuffix: -suf\n"
+			    "images:\n- name: app\n  newTag: v2\n- name: other\n  newName: o\n"
+			    "patches:\n- patch: 'x'\n  target:\n    kind: ConfigMap\n"
+			    "components:\n- ../missing\nignoreMissingComponents: true\n");
+	char *dir = at("ov");
+	err e = {0};
+	cJSON *k = ksb_kustomization_for(dir, spec, &e);
+	assert_non_null(k);
+	assert_string_equal(yml_get_string(k, "namespace"), "apps");
+	assert_string_equal(yml_get_string(k, "namePrefix"), "pre-");
+	assert_string_equal(yml_get_string(k, "nameSuffix"), "-suf");
+	assert_int_equal(cJSON_GetArraySize(yml_get_path(k, "patches")), 2);
+	assert_string_equal(yml_get_string(k, "patches.0.path"), "p.yaml");
+	assert_int_equal(cJSON_GetArraySize(yml_get_path(k, "images")), 2);
+	assert_string_equal(yml_get_string(k, "images.0.newTag"), "v2");
+	assert_string_equal(yml_get_string(k, "images.1.newName"), "o");
+	/* a missing component is dropped when ignoreMissingComponents is set */
+	assert_int_equal(cJSON_GetArraySize(yml_get_path(k, "components")), 0);
+	cJSON_Delete(k);
+	cJSON_Delete(spec);
+	free(dir);
+}
+
+/* The whole build: kustomize, commonMetadata, owner labels; unsupported steps reported. */
+static void test_build(void **state)
+{
+	(void)state;
+	put("app/base/kustomization.yaml", "resources:\n- cm.yaml\n");
+	put_cm("app/base/cm.yaml", "settings");
+	put("app/overlay/kustomization.yaml", "resources:\n- ../base\n");
+	cJSON *spec = parse("targetNamespace: staging\ncommonMetadata:\n  labels:\n"
+			    "    team: a\n  annotations:\n    note: n\npostBuild:\n"
+			    "  substitute:\n    x: y\n");
+	char *dir = at("app/overlay");
+	ksb_options o = {.root = root, .dir = dir, .spec = spec, .name = "apps",
+		.ns = "flux-system"};
+	ksb_result r;
+	err e = {0};
+	assert_int_equal(ksb_build(&o, &r, &e), 0);
+	assert_int_equal(cJSON_GetArraySize(r.objects), 1);
+	const cJSON *cm = cJSON_GetArrayItem(r.objects, 0);
+	assert_string_equal(yml_get_string(cm, "metadata.namespace"), "staging");
+	assert_string_equal(yml_get_string(cm, "metadata.labels.team"), "a");
+	assert_string_equal(yml_get_string(cm, "metadata.annotations.note"), "n");
+	const cJSON *labels = yml_get_path(cm, "metadata.labels");
+	assert_string_equal(cJSON_GetObjectItem(labels,
+		"kustomize.toolkit.fluxcd.io/name")->valuestring, "apps");
+	assert_string_equal(cJSON_GetObjectItem(labels,
+		"kustomize.toolkit.fluxcd.io/namespace")->valuestring, "flux-system");
+	assert_string_equal(r.unsupported, "postBuild");
+	cJSON_Delete(r.objects);
+	free(dir);
+
+	/* confined to root: a base outside it fails */
+	char *inner = at("app");
+	ksb_options o2 = {.root = inner, .dir = dir = at("app/overlay"), .spec = NULL};
+	assert_int_equal(ksb_build(&o2, &r, &e), 0); /* ../base is inside app */
+	cJSON_Delete(r.objects);
+	free(dir);
+	put("app2/kustomization.yaml", "resources:\n- ../app/base\n");
+	char *app2 = at("app2");
+	ksb_options o3 = {.root = app2, .dir = app2, .spec = NULL};
+	assert_int_equal(ksb_build(&o3, &r, &e), -1);
+	assert_string_equal(e.reason, "BuildFailed");
+	assert_null(r.objects);
+	free(app2);
+	free(inner);
+	cJSON_Delete(spec);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	char *dir = at("nope");
+	ksb_options o = {.root = root, .dir = dir};
+	ksb_result r;
+	err e = {0};
+	assert_int_equal(ksb_build(&o, &r, &e), -1);
+	assert_string_equal(e.reason, "BuildFailed");
+	assert_non_null(strstr(e.msg, "kustomization path not found"));
+	free(dir);
+	put("bad/kustomization.yaml", "resources: [\n");
+	dir = at("bad");
+	ksb_options o2 = {.root = root, .dir = dir};
+	assert_int_equal(ksb_build(&o2, &r, &e), -1);
+	assert_string_equal(e.reason, "BuildFailed");
+	free(dir);
+	put("noname/kustomization.yaml", "resources:\n- x.yaml\n");
+	put("noname/x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n");
+	dir = at("noname");
+	ksb_options o3 = {.root = root, .dir = dir};
+	assert_int_equal(ksb_build(&o3, &r, &e), -1);
+	free(dir);
+}
+
+static void test_ids_and_paths(void **state)
+{
+	(void)state;
+	char *s = ksb_inventory_id("default", "a:b", "apps/v1", "Deployment");
+	assert_string_equal(s, "default_a__b_apps_Deployment");
+	free(s);
+	s = ksb_inventory_id(NULL, "staging", "v1", "Namespace");
+	assert_string_equal(s, "_staging__Namespace");
+	free(s);
+	s = ksb_secure_join("/r", "../../etc/./x/../passwd");
+	assert_string_equal(s, "/r/etc/passwd");
+	free(s);
+	s = ksb_secure_join("/r", "");
+	assert_string_equal(s, "/r");
+	free(s);
+	s = ksb_secure_join("/r", "./apps/staging/");
+	assert_string_equal(s, "/r/apps/staging");
+	free(s);
+}
+
+int main(void)
+{
+	mem_install_hooks();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_generated),
+		cmocka_unit_test(test_overlays),
+		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_ids_and_paths),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
