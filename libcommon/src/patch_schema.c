@@ -394,6 +394,19 @@ pschema patch_s_field(pschema s, const char *name, patch_field_info *fi)
 	if (!node)
 		return out;
 	out.oa = node;
+	/* strategic merge patch extensions (kustomize's openapi schemas carry them) */
+	const cJSON *ps = patch_u_get(node, "x-kubernetes-patch-strategy");
+	if (cJSON_IsString(ps)) {
+		if (strstr(ps->valuestring, "merge"))
+			fi->strategy |= PATCH_STRATEGY_MERGE;
+		if (strstr(ps->valuestring, "retainKeys"))
+			fi->strategy |= PATCH_STRATEGY_RETAIN_KEYS;
+		if (strstr(ps->valuestring, "replace"))
+			fi->strategy |= PATCH_STRATEGY_REPLACE;
+	}
+	const cJSON *mk = patch_u_get(node, "x-kubernetes-patch-merge-key");
+	if (cJSON_IsString(mk) && mk->valuestring[0])
+		fi->merge_key = mk->valuestring;
 	if (oa_is(node, "type", "array")) {
 		if (oa_is(node, "x-kubernetes-list-type", "map")) {
 			fi->list_type = PATCH_LIST_MAP;

@@ -1256,3 +1256,22 @@ cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_
 	cJSON *orig = cJSON_IsObject(target) ? patch_u_dup(target) : cJSON_CreateObject();
 	return merge_map(orig, patch_u_dup(patch), s, 0, e);
 }
+
+cJSON *patch_strategic_openapi(const cJSON *target, const cJSON *patch, const cJSON *schema,
+			       err *e)
+{
+	if (!cJSON_IsObject(patch) ||
+	    (target && !cJSON_IsObject(target) && !cJSON_IsNull(target))) {
+		err_fail(e, PATCH_REASON, "invalid JSON document");
+		return NULL;
+	}
+	if (patch_u_depth(patch, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH ||
+	    (target && patch_u_depth(target, PATCH_MAX_DEPTH) > PATCH_MAX_DEPTH)) {
+		err_fail(e, PATCH_REASON, "patch or document nested deeper than %d levels",
+			 PATCH_MAX_DEPTH);
+		return NULL;
+	}
+	pschema s = { NULL, cJSON_IsObject(schema) ? schema : NULL };
+	cJSON *orig = cJSON_IsObject(target) ? patch_u_dup(target) : cJSON_CreateObject();
+	return merge_map(orig, patch_u_dup(patch), s, 0, e);
+}

@@ -2,7 +2,7 @@
 """Writes the differential cases into cases/ (run once by a developer; the output is committed).
 Each case is a directory of files; a BUILD file names the directory to build when it is not the
 case directory itself. Cases are written from small, meaningful building blocks."""
-import os, shutil, textwrap
+import json, os, shutil, textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "cases")
@@ -1190,6 +1190,269 @@ case("res-kustomization-in-subdir-file", {"kustomization.yaml": "resources:\n- s
 case("gen-name-with-dots", {"kustomization.yaml": "configMapGenerator:\n- name: my.config.v1\n  literals: [a.b=c]\n"})
 case("ps-prefix-generated-and-refs-in-cronjob", {"kustomization.yaml": "namePrefix: x-\nresources:\n- cj.yaml\nsecretGenerator:\n- name: creds\n  literals: [t=1]\n",
     "cj.yaml": "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: cj\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          imagePullSecrets:\n          - name: creds\n          containers:\n          - name: c\n            image: x\n            env:\n            - name: T\n              valueFrom:\n                secretKeyRef:\n                  name: creds\n                  key: t\n"})
+
+# ---------------------------------------------------------------- kustomization files as YAML 1.1
+# kustomize reads kustomization.yaml through sigs.k8s.io/yaml (go-yaml v2) into typed Go structs
+def k11(name, body, extra=None, build=None):
+    files = {"kustomization.yaml": body, "app.yaml": APP}
+    files.update(extra or {})
+    case(name, files, build)
+
+k11("y11-gen-options-yes", "configMapGenerator:\n- name: g\n  literals: [a=1]\n  options:\n    disableNameSuffixHash: yes\n")
+k11("y11-generator-options-on", "generatorOptions:\n  disableNameSuffixHash: on\n  immutable: Yes\nsecretGenerator:\n- name: s\n  literals: [a=1]\n")
+k11("y11-generator-options-off", "generatorOptions:\n  disableNameSuffixHash: off\nconfigMapGenerator:\n- name: g\n  literals: [a=1]\n")
+k11("y11-labels-include-selectors-y", "resources: [app.yaml]\nlabels:\n- pairs:\n    team: a\n  includeSelectors: y\n")
+k11("y11-labels-include-templates-ON", "resources: [app.yaml]\nlabels:\n- pairs:\n    team: a\n  includeTemplates: ON\n")
+k11("y11-labels-include-selectors-n", "resources: [app.yaml]\nlabels:\n- pairs:\n    team: a\n  includeSelectors: n\n")
+k11("y11-label-fields-create-yes", "resources: [app.yaml]\nlabels:\n- pairs:\n    t: x\n  fields:\n  - path: spec/extra\n    kind: Deployment\n    create: yes\n")
+k11("y11-replicas-octal", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 010\n")
+k11("y11-replicas-underscore", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 1_2\n")
+k11("y11-replicas-0o", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 0o10\n")
+k11("y11-replicas-hex", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 0x0A\n")
+k11("y11-replicas-float-integral", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 3.0\n")
+k11("y11-replicas-exp", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 1e1\n")
+k11("y11-replicas-binary", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 0b101\n")
+k11("y11-replicas-leading-zero-9", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 09\n")
+k11("y11-newtag-date", "resources: [app.yaml]\nimages:\n- name: app\n  newTag: 2024-01-01\n")
+k11("y11-newtag-timestamp", "resources: [app.yaml]\nimages:\n- name: app\n  newTag: 2001-12-14t21:59:43.10-05:00\n")
+k11("y11-namespace-date", "resources: [app.yaml]\nnamespace: 2024-01-01\n")
+k11("y11-patch-options-yes", "resources: [app.yaml]\npatches:\n- target:\n    kind: Deployment\n  options:\n    allowNameChange: yes\n  patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: renamed\n")
+k11("y11-repl-create-yes", "resources: [app.yaml]\nconfigMapGenerator:\n- name: src\n  literals: [v=hello]\n  options:\n    disableNameSuffixHash: true\nreplacements:\n- source:\n    kind: ConfigMap\n    name: src\n    fieldPath: data.v\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - metadata.annotations.copied\n    options:\n      create: yes\n")
+k11("y11-duplicate-key-last-wins", "resources: [app.yaml]\ncommonLabels:\n  a: x\n  a: z\nnamePrefix: p1-\nnamePrefix: p2-\n")
+k11("y11-multi-document-first-only", "resources: [app.yaml]\nnamePrefix: one-\n---\nnamePrefix: two-\n")
+k11("y11-case-insensitive-fields", "Resources: [app.yaml]\nNAMEPREFIX: up-\ncommonlabels:\n  k: v\n")
+k11("y11-case-insensitive-nested", "resources: [app.yaml]\nimages:\n- NAME: app\n  newtag: \"7\"\n")
+k11("y11-anchor-alias", "resources: [app.yaml]\nnamePrefix: &p pre-\nnameSuffix: *p\ncommonAnnotations: &m\n  a: b\nlabels:\n- pairs: *m\n")
+k11("y11-merge-key", "resources: [app.yaml]\ncommonAnnotations:\n  <<: {a: b, c: d}\n  c: e\n")
+k11("y11-quoted-yes-is-string", "resources: [app.yaml]\nnamePrefix: \"yes-\"\ncommonLabels:\n  a: \"y\"\n  b: 'on'\n  c: !!str no\n")
+k11("y11-key-number", "resources: [app.yaml]\ncommonAnnotations:\n  1: one\n  0x10: hex\n")
+k11("y11-null-fields", "resources: [app.yaml]\nnamePrefix: ~\nimages:\ncommonLabels: null\n")
+k11("y11-fieldpath-case", "resources: [app.yaml, svc.yaml]\nvars:\n- name: S\n  objref:\n    kind: Service\n    name: app\n    apiVersion: v1\n  fieldref:\n    FieldPath: metadata.name\n",
+    {"svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: app\nspec:\n  ports:\n  - port: 80\n"})
+k11("y11-image-tagsuffix-accepted", "resources: [app.yaml]\nimages:\n- name: app\n  newTag: \"3\"\n  tagSuffix: -x\n")
+k11("y11-tab-free-flow", "{resources: [app.yaml], namePrefix: f-, commonLabels: {x: y}}\n")
+# errors kustomize reports while decoding the kustomization
+k11("err-y11-nameprefix-yes", "resources: [app.yaml]\nnamePrefix: yes\n")
+k11("err-y11-label-value-y", "resources: [app.yaml]\ncommonLabels:\n  a: y\n")
+k11("err-y11-label-key-on", "resources: [app.yaml]\ncommonLabels:\n  on: x\n")
+k11("err-y11-newtag-float", "resources: [app.yaml]\nimages:\n- name: app\n  newTag: 1.10\n")
+k11("err-y11-newtag-int", "resources: [app.yaml]\nimages:\n- name: app\n  newTag: 2\n")
+k11("err-y11-count-fraction", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 1.5\n")
+k11("err-y11-count-string", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: \"3\"\n")
+k11("err-y11-count-sexagesimal", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 1:20\n")
+k11("err-y11-count-huge", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 99999999999999999999\n")
+k11("err-y11-count-exp-huge", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 1e30\n")
+k11("err-y11-first-error-sorted", "resources: [app.yaml]\nnamePrefix: yes\ncommonLabels: {a: y}\n")
+k11("err-type-images-string", "resources: [app.yaml]\nimages: [abc]\n")
+k11("err-type-resources-number", "resources: [1]\n")
+k11("err-type-psm-number", "resources: [app.yaml]\npatchesStrategicMerge: [1]\n")
+k11("err-type-generator-options-number", "generatorOptions: 3\n")
+k11("err-type-gen-options-label", "configMapGenerator:\n- name: a\n  options:\n    labels:\n      a: 1\n")
+k11("err-type-gen-literals", "configMapGenerator:\n- name: a\n  literals: 3\n")
+k11("err-type-secret-type", "secretGenerator:\n- name: a\n  type: 3\n")
+k11("err-type-target-kind", "resources: [app.yaml]\npatches:\n- patch: x\n  target:\n    kind: 1\n")
+k11("err-type-label-fields-kind", "resources: [app.yaml]\nlabels:\n- pairs: {a: b}\n  fields:\n  - kind: 1\n")
+k11("err-type-repl-targets", "resources: [app.yaml]\nreplacements:\n- targets: [abc]\n")
+k11("err-type-repl-index", "resources: [app.yaml]\nreplacements:\n- targets:\n  - options:\n      index: x\n")
+k11("err-type-repl-source-kind", "resources: [app.yaml]\nreplacements:\n- source:\n    kind: 1\n")
+k11("err-type-var-objref-kind", "resources: [app.yaml]\nvars:\n- name: x\n  objref:\n    kind: 1\n")
+k11("err-type-var-apiversion", "resources: [app.yaml]\nvars:\n- name: x\n  objref:\n    apiVersion: 1\n")
+k11("err-type-patch-options", "resources: [app.yaml]\npatches:\n- patch: x\n  options:\n    allowNameChange: 1\n")
+k11("err-type-openapi-number", "resources: [app.yaml]\nopenapi:\n  path: 1\n")
+k11("err-type-buildmetadata-on", "resources: [app.yaml]\nbuildMetadata: [on]\n")
+k11("err-type-kind-number", "kind: 1\nresources: [app.yaml]\n")
+k11("err-type-top-array", "- app.yaml\n")
+k11("err-type-top-string", "just text\n")
+k11("err-unknown-nested-field", "resources: [app.yaml]\nreplicas:\n- name: app\n  count: 2\n  foo: 1\n")
+k11("err-unknown-target-field", "resources: [app.yaml]\npatches:\n- patch: x\n  target:\n    skip: true\n")
+k11("err-unknown-gen-immutable", "configMapGenerator:\n- name: a\n  immutable: true\n")
+k11("err-unknown-inventory", "resources: [app.yaml]\ninventory:\n  type: ConfigMap\n")
+k11("err-unknown-metadata-field", "resources: [app.yaml]\nmetadata:\n  name: x\n  foo: 1\n")
+k11("err-unknown-sort-field", "resources: [app.yaml]\nsortOptions:\n  order: fifo\n  foo: 1\n")
+k11("err-unknown-key-from-float", "resources: [app.yaml]\n1.0: x\n")
+k11("err-kfile-yaml-flow", "resources: [app.yaml]\nnamePrefix: [x\n")
+k11("err-kfile-yaml-indent", "resources: [app.yaml]\nnamePrefix: x\n bad: 1\n")
+k11("err-kfile-yaml-tab", "resources:\n\t- app.yaml\n")
+k11("err-kfile-unknown-anchor", "resources: [app.yaml]\nnamePrefix: *nothere\n")
+k11("err-kfile-only-typemeta", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+k11("err-kfile-only-empty-bases", "bases: []\n")
+k11("err-kfile-only-null", "resources: ~\n")
+k11("err-kfile-bad-kind", "kind: Foo\napiVersion: bar\nresources: [app.yaml]\n")
+k11("err-kfile-component-apiversion", "kind: Component\napiVersion: bar\nresources: [app.yaml]\n")
+k11("kfile-empty-resources-list-is-not-empty", "resources: []\n")
+k11("kfile-empty-labels-map-is-not-empty", "commonLabels: {}\n")
+
+# ---------------------------------------------------------------- error messages kustomize words
+case("err-msg-missing-nested-resource", {"base/kustomization.yaml": "resources:\n- nope.yaml\n",
+    "kustomization.yaml": "resources:\n- base\n"})
+case("err-msg-missing-subdir-file", {"kustomization.yaml": "resources:\n- sub/dir/nope.yaml\n"})
+case("err-msg-component-missing", {"kustomization.yaml": "resources:\n- app.yaml\ncomponents:\n- nocomp\n", "app.yaml": APP})
+case("err-msg-component-is-file", {"kustomization.yaml": "resources:\n- app.yaml\ncomponents:\n- app.yaml\n", "app.yaml": APP})
+case("err-msg-component-inner-error", {"kustomization.yaml": "resources:\n- app.yaml\ncomponents:\n- c\n", "app.yaml": APP,
+    "c/kustomization.yaml": "kind: Component\napiVersion: kustomize.config.k8s.io/v1alpha1\nresources:\n- \"quoted\\\"name.yaml\"\n"})
+case("err-msg-cycle-parent", {"kustomization.yaml": "resources:\n- app.yaml\n", "app.yaml": APP,
+    "sub/kustomization.yaml": "resources:\n- ..\n"}, build="sub")
+case("err-msg-cycle-two", {"a/kustomization.yaml": "resources:\n- ../b\n", "b/kustomization.yaml": "resources:\n- ../a\n"}, build="a")
+case("err-msg-invalid-yaml-in-base", {"base/kustomization.yaml": "resources:\n- bad.yaml\n", "base/bad.yaml": "a: [b\n",
+    "kustomization.yaml": "resources:\n- base\n"})
+case("err-msg-missing-kind-with-labels", {"kustomization.yaml": "resources:\n- a.yaml\n",
+    "a.yaml": "apiVersion: v1\nmetadata:\n  name: x\n  namespace: n\n  labels:\n    b: \"2\"\n    a: \"1\"\n  annotations:\n    z: y\n"})
+case("err-msg-missing-name-in-list", {"kustomization.yaml": "resources:\n- a.yaml\n",
+    "a.yaml": "apiVersion: v1\nkind: ConfigMapList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    labels:\n      x: y\n"})
+case("err-msg-base-kustomization-invalid", {"base/kustomization.yaml": "namePrefix: [x]\n", "kustomization.yaml": "resources:\n- base\n"})
+case("err-msg-base-no-kustomization", {"base/cm.yaml": CM, "kustomization.yaml": "resources:\n- base\n"})
+case("err-msg-duplicate-across-bases", {"a/kustomization.yaml": "resources:\n- cm.yaml\n", "a/cm.yaml": CM,
+    "b/kustomization.yaml": "resources:\n- cm.yaml\n", "b/cm.yaml": CM, "kustomization.yaml": "resources:\n- a\n- b\n"})
+case("err-msg-patch-neither", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- target:\n    kind: Deployment\n", "app.yaml": APP})
+case("err-msg-patch-json-inline-no-target", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- patch: |-\n    - op: add\n      path: /metadata/labels/x\n      value: \"1\"\n", "app.yaml": APP})
+case("err-msg-patch-missing-with-target", {"kustomization.yaml": "resources:\n- app.yaml\npatches:\n- path: nope.yaml\n  target:\n    kind: Deployment\n    name: app\n  options:\n    allowNameChange: true\n", "app.yaml": APP})
+case("err-msg-psm-two-missing", {"kustomization.yaml": "resources:\n- app.yaml\npatchesStrategicMerge:\n- nope1.yaml\n- nope2.yaml\n", "app.yaml": APP})
+case("err-msg-kv-files-list", {"kustomization.yaml": "configMapGenerator:\n- name: c\n  files:\n  - a.txt\n  - k=nope.txt\n", "a.txt": "x"})
+case("err-msg-kv-envs-and-env", {"kustomization.yaml": "configMapGenerator:\n- name: c\n  envs:\n  - a.env\n  env: nope.env\n", "a.env": "A=1\n"})
+case("err-msg-kv-duplicate-across-sources", {"kustomization.yaml": "secretGenerator:\n- name: s\n  envs:\n  - a.env\n  literals:\n  - A=2\n", "a.env": "A=1\n"})
+case("err-msg-multiple-kustomization-files", {"kustomization.yaml": "resources: []\n", "kustomization.yml": "resources: []\n"})
+case("err-msg-crds-two", {"kustomization.yaml": "crds:\n- a.yaml\n- nope.yaml\n", "a.yaml": "{}\n"})
+case("err-msg-vars-dup-with-fieldref", {"kustomization.yaml": "resources:\n- app.yaml\nvars:\n- name: X\n  objref:\n    kind: Deployment\n    name: app\n    group: apps\n    version: v1\n  fieldref:\n    fieldpath: metadata.name\n- name: X\n  objref:\n    kind: Deployment\n    name: app\n", "app.yaml": APP})
+case("err-msg-transformer-missing-dir", {"kustomization.yaml": "resources:\n- app.yaml\ntransformers:\n- sub/nope.yaml\n", "app.yaml": APP})
+case("err-msg-repl-missing-field-with-version", {"kustomization.yaml": "resources:\n- app.yaml\nreplacements:\n- source:\n    kind: Deployment\n    version: v1\n    group: apps\n    name: app\n    fieldPath: spec.nothere\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths: [metadata.name]\n", "app.yaml": APP})
+case("err-msg-helm-with-globals", {"kustomization.yaml": "helmGlobals:\n  chartHome: charts\nhelmCharts:\n- name: c\n  version: 1.0.0\n  releaseName: r\n"})
+
+# ---------------------------------------------------------------- buildMetadata of plugin configs
+BM = "buildMetadata: [originAnnotations, transformerAnnotations]\n"
+LT = "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: my-labels\nlabels:\n  team: a\nfieldSpecs:\n- path: metadata/labels\n  create: true\n"
+NT = "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: target\n"
+AT_INLINE = "- |-\n  apiVersion: builtin\n  kind: AnnotationsTransformer\n  metadata:\n    name: inline-ann\n  annotations:\n    x: y\n  fieldSpecs:\n  - path: metadata/annotations\n    create: true\n"
+GEN = "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: gen-cm\nliterals:\n- a=b\n"
+case("bm-plugin-transformers-file-and-inline", {"kustomization.yaml": "resources: [app.yaml]\n" + BM + "namePrefix: p-\ntransformers:\n- t.yaml\n" + AT_INLINE,
+     "t.yaml": LT + "---\n" + NT, "app.yaml": APP})
+case("bm-plugin-generators-file", {"kustomization.yaml": BM + "generators:\n- g.yaml\n", "g.yaml": GEN})
+case("bm-plugin-generator-namespaced", {"kustomization.yaml": BM + "generators:\n- g.yaml\n",
+     "g.yaml": GEN.replace("name: gen-cm\n", "name: gen-cm\n  namespace: gns\n")})
+case("bm-plugin-generator-inline", {"kustomization.yaml": BM + "resources: [app.yaml]\ngenerators:\n- |-\n  apiVersion: builtin\n  kind: SecretGenerator\n  metadata:\n    name: inline-sec\n  literals:\n  - k=v\n", "app.yaml": APP})
+case("bm-plugin-origin-only", {"kustomization.yaml": "buildMetadata: [originAnnotations]\nresources: [app.yaml]\ngenerators:\n- g.yaml\ntransformers:\n- t.yaml\n", "g.yaml": GEN, "t.yaml": LT, "app.yaml": APP})
+case("bm-plugin-transformations-only", {"kustomization.yaml": "buildMetadata: [transformerAnnotations]\nresources: [app.yaml]\ngenerators:\n- g.yaml\ntransformers:\n- t.yaml\n", "g.yaml": GEN, "t.yaml": LT, "app.yaml": APP})
+case("bm-plugin-in-base", {"base/kustomization.yaml": "resources: [app.yaml]\ntransformers:\n- cfg/t.yaml\ngenerators:\n- g.yaml\n", "base/cfg/t.yaml": LT, "base/g.yaml": GEN, "base/app.yaml": APP,
+     "kustomization.yaml": BM + "resources:\n- base\ntransformers:\n" + AT_INLINE})
+case("bm-plugin-in-component", {"comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ntransformers:\n- t.yaml\n", "comp/t.yaml": NT,
+     "kustomization.yaml": BM + "resources: [app.yaml]\ncomponents:\n- comp\n", "app.yaml": APP})
+case("bm-plugin-patch-and-replicas", {"kustomization.yaml": BM + "resources: [app.yaml]\ntransformers:\n- t.yaml\n", "app.yaml": APP,
+     "t.yaml": "apiVersion: builtin\nkind: ReplicaCountTransformer\nmetadata:\n  name: rc\nreplica:\n  name: app\n  count: 4\nfieldSpecs:\n- path: spec/replicas\n  create: true\n  kind: Deployment\n---\napiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: pt\npatch: '[{\"op\": \"add\", \"path\": \"/metadata/labels/p\", \"value\": \"1\"}]'\ntarget:\n  kind: Deployment\n"})
+case("plugin-namespace-no-fieldspecs", {"kustomization.yaml": "resources: [app.yaml, sa.yaml]\ntransformers:\n- t.yaml\n", "t.yaml": NT, "app.yaml": APP,
+     "sa.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: crb\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: r\nsubjects:\n- kind: ServiceAccount\n  name: default\n  namespace: old\n"})
+
+RB = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: rb\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: r\nsubjects:\n- kind: ServiceAccount\n  name: default\n- kind: ServiceAccount\n  name: other\n  namespace: elsewhere\n- kind: User\n  name: default\n"
+case("ns-rbac-subject-default", {"kustomization.yaml": "namespace: target\nresources: [rb.yaml]\n", "rb.yaml": RB})
+case("ns-plugin-rbac-all-service-accounts", {"kustomization.yaml": "resources: [rb.yaml]\ntransformers:\n- t.yaml\n", "rb.yaml": RB,
+     "t.yaml": NT + "setRoleBindingSubjects: allServiceAccounts\n"})
+case("ns-plugin-rbac-none", {"kustomization.yaml": "resources: [rb.yaml]\ntransformers:\n- t.yaml\n", "rb.yaml": RB,
+     "t.yaml": NT + "setRoleBindingSubjects: none\n"})
+
+# ---------------------------------------------------------------- openapi: and crds: schemas
+OA_SCHEMA = json.dumps({"definitions": {
+    "v1alpha1.MyKind": {"type": "object",
+        "x-kubernetes-group-version-kind": [{"group": "example.com", "kind": "MyKind", "version": "v1alpha1"}],
+        "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"},
+            "spec": {"type": "object", "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/definitions/v1alpha1.Item"},
+                          "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge"},
+                "tags": {"type": "array", "items": {"type": "string"}, "x-kubernetes-patch-strategy": "merge"},
+                "other": {"type": "array", "items": {"$ref": "#/definitions/v1alpha1.Item"}},
+                "byPort": {"type": "array", "items": {"$ref": "#/definitions/v1alpha1.Port"},
+                           "x-kubernetes-patch-merge-key": "port", "x-kubernetes-patch-strategy": "merge,retainKeys"},
+                "settings": {"type": "object", "additionalProperties": {"$ref": "#/definitions/v1alpha1.Setting"}}}}}},
+    "v1alpha1.Item": {"type": "object", "properties": {"name": {"type": "string"}, "value": {"type": "string"},
+        "sub": {"type": "array", "items": {"$ref": "#/definitions/v1alpha1.Item"},
+                "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge"}}},
+    "v1alpha1.Port": {"type": "object", "properties": {"port": {"type": "integer"}, "protocol": {"type": "string"}}},
+    "v1alpha1.Setting": {"type": "object", "properties": {"list": {"type": "array", "items": {"$ref": "#/definitions/v1alpha1.Item"},
+        "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge"}}}}}, indent=1) + "\n"
+MYKIND = d("""
+apiVersion: example.com/v1alpha1
+kind: MyKind
+metadata:
+  name: mk
+spec:
+  items:
+  - name: a
+    value: "1"
+    sub:
+    - name: s1
+      value: x
+  - name: b
+    value: "2"
+  tags: [x, y]
+  other:
+  - name: a
+    value: "1"
+  byPort:
+  - port: 80
+    protocol: TCP
+  - port: 443
+  settings:
+    one:
+      list:
+      - name: l1
+        value: "1"
+""")
+MK_PATCH = "apiVersion: example.com/v1alpha1\nkind: MyKind\nmetadata:\n  name: mk\nspec:\n  items:\n  - name: b\n    value: \"3\"\n  - name: a\n    sub:\n    - name: s2\n  - name: c\n  tags: [z, x]\n  other:\n  - name: c\n  byPort:\n  - port: 80\n    protocol: UDP\n  settings:\n    one:\n      list:\n      - name: l2\n"
+DEP_PATCH = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n        image: main:2\n"
+def oa(name, kust, extra=None, build=None):
+    files = {"kustomization.yaml": kust, "schema.json": OA_SCHEMA, "mk.yaml": MYKIND, "app.yaml": APP,
+             "p.yaml": MK_PATCH, "dp.yaml": DEP_PATCH}
+    files.update(extra or {})
+    case(name, files, build)
+oa("openapi-cr-merge-keys", "openapi:\n  path: schema.json\nresources: [mk.yaml]\npatches:\n- path: p.yaml\n")
+oa("openapi-replaces-builtin", "openapi:\n  path: schema.json\nresources: [mk.yaml, app.yaml]\npatches:\n- path: p.yaml\n- path: dp.yaml\n")
+oa("openapi-none-cr-replaced", "resources: [mk.yaml, app.yaml]\npatches:\n- path: p.yaml\n- path: dp.yaml\n")
+oa("openapi-psm-field", "openapi:\n  path: schema.json\nresources: [mk.yaml]\npatchesStrategicMerge:\n- p.yaml\n")
+oa("openapi-patch-delete-directive", "openapi:\n  path: schema.json\nresources: [mk.yaml]\npatches:\n- patch: |-\n    apiVersion: example.com/v1alpha1\n    kind: MyKind\n    metadata:\n      name: mk\n    spec:\n      items:\n      - name: a\n        $patch: delete\n")
+oa("openapi-patch-target-selector", "openapi:\n  path: schema.json\nresources: [mk.yaml]\npatches:\n- target:\n    kind: MyKind\n  patch: |-\n    apiVersion: example.com/v1alpha1\n    kind: MyKind\n    metadata:\n      name: any\n    spec:\n      items:\n      - name: t\n")
+oa("openapi-yaml-schema", "openapi:\n  path: schema.yaml\nresources: [mk.yaml]\npatches:\n- path: p.yaml\n", {"schema.yaml": OA_SCHEMA})
+oa("openapi-in-base-applies-to-overlay", "resources:\n- base\npatches:\n- path: p.yaml\n",
+   {"base/kustomization.yaml": "openapi:\n  path: schema.json\nresources: [mk.yaml]\n", "base/schema.json": OA_SCHEMA, "base/mk.yaml": MYKIND})
+oa("openapi-top-wins-over-base", "openapi:\n  path: empty.json\nresources:\n- base\npatches:\n- path: p.yaml\n",
+   {"empty.json": "{\"definitions\": {}}\n", "base/kustomization.yaml": "openapi:\n  path: schema.json\nresources: [mk.yaml]\n", "base/schema.json": OA_SCHEMA, "base/mk.yaml": MYKIND})
+oa("openapi-version-builtin", "openapi:\n  version: v1.21.2\nresources: [mk.yaml, app.yaml]\npatches:\n- path: dp.yaml\n")
+oa("err-openapi-version-unknown", "openapi:\n  version: v1.20.0\nresources: [mk.yaml]\n")
+oa("err-openapi-path-and-version", "openapi:\n  path: schema.json\n  version: v1.21.2\nresources: [mk.yaml]\n")
+oa("err-openapi-missing-file", "openapi:\n  path: nope.json\nresources: [mk.yaml]\n")
+
+CRD_DEFS = json.dumps({
+    "github.com/example/pkg/apis/jingfang/v1beta1.Bee": {"Schema": {"properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+        "metadata": {"$ref": "k8s.io/apimachinery/pkg/apis/meta/v1.ObjectMeta"},
+        "spec": {"$ref": "github.com/example/pkg/apis/jingfang/v1beta1.BeeSpec"}}}},
+    "github.com/example/pkg/apis/jingfang/v1beta1.BeeSpec": {"Schema": {"properties": {
+        "config": {"x-kubernetes-object-ref-api-version": "v1", "x-kubernetes-object-ref-kind": "ConfigMap", "type": "object"},
+        "secretRef": {"x-kubernetes-object-ref-api-version": "v1", "x-kubernetes-object-ref-kind": "Secret",
+                      "x-kubernetes-object-ref-name-key": "secretName", "type": "object"},
+        "deep": {"$ref": "github.com/example/pkg/apis/jingfang/v1beta1.Deep"},
+        "selector": {"x-kubernetes-label-selector": "", "type": "object"},
+        "notes": {"x-kubernetes-annotation": "", "type": "object"},
+        "other": {"x-kubernetes-identity": "", "type": "string"}}}},
+    "github.com/example/pkg/apis/jingfang/v1beta1.Deep": {"Schema": {"properties": {
+        "svc": {"x-kubernetes-object-ref-api-version": "v1", "x-kubernetes-object-ref-kind": "Service", "type": "object"}}}}},
+    indent=1) + "\n"
+BEE = "apiVersion: jingfang.example.com/v1beta1\nkind: Bee\nmetadata:\n  name: bee\nspec:\n  config:\n    name: cfg\n  secretRef:\n    secretName: sec\n  deep:\n    svc:\n      name: web\n  selector:\n    a: b\n  notes:\n    n: m\n  other: x\n"
+GENS = "configMapGenerator:\n- name: cfg\n  literals: [a=b]\nsecretGenerator:\n- name: sec\n  literals: [a=b]\n"
+case("crds-namereference-and-fields", {"kustomization.yaml": "crds: [crd.json]\nnamePrefix: p-\ncommonLabels:\n  team: t\ncommonAnnotations:\n  note: z\nresources: [bee.yaml, svc.yaml]\n" + GENS,
+     "crd.json": CRD_DEFS, "bee.yaml": BEE, "svc.yaml": SERVICE})
+case("crds-yaml-file", {"kustomization.yaml": "crds: [crd.yaml]\nnameSuffix: -s\nresources: [bee.yaml]\n" + GENS, "crd.yaml": CRD_DEFS, "bee.yaml": BEE})
+case("crds-in-base-overlay-renames", {"base/kustomization.yaml": "crds: [crd.json]\nresources: [bee.yaml]\n" + GENS, "base/crd.json": CRD_DEFS, "base/bee.yaml": BEE,
+     "kustomization.yaml": "resources: [base]\nnamePrefix: o-\n"})
+case("crds-without-crds-field-no-refs", {"kustomization.yaml": "namePrefix: p-\nresources: [bee.yaml]\n" + GENS, "bee.yaml": BEE})
+case("crds-name-without-dots", {"kustomization.yaml": "crds: [crd.json]\nresources: [bee.yaml]\n", "bee.yaml": BEE,
+     "crd.json": json.dumps({"Bee": {"Schema": {"properties": {"apiVersion": {}, "kind": {}, "metadata": {}}}}}) + "\n"})
+case("err-crds-invalid-json", {"kustomization.yaml": "crds: [crd.json]\nresources: [bee.yaml]\n", "bee.yaml": BEE, "crd.json": "{\"a\": [\n"})
+
+# ---------------------------------------------------------------- JSON patches typed as YAML 1.1
+JP11 = "- op: add\n  path: /metadata/annotations\n  value:\n    a: yes\n    b: 2024-01-01\n    c: 010\n    d: \"on\"\n    e: 1_000\n- op: add\n  path: /spec/paused\n  value: on\n- op: add\n  path: /metadata/labels/x\n  value: n\n"
+case("json-patch-yaml11-values", {"kustomization.yaml": "resources: [app.yaml]\npatches:\n- target:\n    kind: Deployment\n  path: ops.yaml\n", "ops.yaml": JP11, "app.yaml": APP})
+case("json-patch-yaml11-legacy-field", {"kustomization.yaml": "resources: [app.yaml]\npatchesJson6902:\n- target:\n    kind: Deployment\n    name: app\n    version: v1\n    group: apps\n  patch: |-\n" + "".join("    " + l + "\n" for l in JP11.splitlines()), "app.yaml": APP})
+case("annotations-scalars-stringified", {"kustomization.yaml": "resources: [cm.yaml]\n",
+     "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    a: 010\n    b: 1.50\n    c: ~\n    d:\n    e: 0x1F\n    f: True\n    g: 1e3\n  labels:\n    l: 5\n"})
+case("annotations-scalars-with-prefix", {"kustomization.yaml": "namePrefix: p-\ncommonAnnotations:\n  x: \"1\"\nresources: [cm.yaml]\n",
+     "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    n: 8\n    b: true\n"})
 
 def main():
     if os.path.isdir(OUT):

@@ -26,7 +26,18 @@ one() {
 		return
 	fi
 	if [ $krc -ne 0 ]; then
-		if [ $erc -ne 0 ]; then echo "PASS error $name"; else echo "FAIL noerror $name"; fi
+		if [ $erc -ne 0 ]; then
+			# the message without kubectl's warnings and the "error: "/"Error: " prefix
+			grep -v '^# Warning: ' "$work/$name.ke" | sed '1s/^error: //' >"$work/$name.km"
+			sed '1s/^Error: //' "$work/$name.ee" >"$work/$name.em"
+			if cmp -s "$work/$name.km" "$work/$name.em"; then
+				echo "PASS error $name (same message)"
+			else
+				echo "PASS error $name"
+			fi
+		else
+			echo "FAIL noerror $name"
+		fi
 		return
 	fi
 	if [ $erc -ne 0 ]; then echo "FAIL error $name: $(head -c 300 "$work/$name.ee")"; return; fi
@@ -52,8 +63,15 @@ total=$(wc -l <"$work/results")
 pass=$(grep -c '^PASS' "$work/results")
 bytes=$(grep -c '^PASS bytes' "$work/results")
 errs=$(grep -c '^PASS error' "$work/results")
+same=$(grep -c '^PASS error .*(same message)' "$work/results")
 ok_out=$((total - errs))
-echo "kustomize differential: $total cases, $pass pass ($errs expected errors), $bytes of $ok_out outputs byte-identical"
+echo "kustomize differential: $total cases, $pass pass ($errs expected errors, $same of them" \
+	"with kustomize's message byte for byte), $bytes of $ok_out outputs byte-identical"
+[ -n "${KZ_SHOW_MESSAGES:-}" ] && grep '^PASS error' "$work/results" | grep -v 'same message' |
+	while read -r _ _ n; do
+		echo "== $n"; echo "kubectl: $(head -c 300 "$work/$n.km")"
+		echo "eddy:    $(head -c 300 "$work/$n.em")"
+	done
 [ "$pass" -eq "$total" ] || exit 1
 if [ "$ok_out" -gt 0 ] && [ $((bytes * 100)) -lt $((ok_out * 95)) ]; then
 	echo "byte-identical share below 95%" >&2

@@ -225,9 +225,95 @@ static void build_remote_refused(void **state)
 	err e = {0};
 	assert_int_equal(build(NULL, "remote", &out, &e), -1);
 	assert_non_null(strstr(e.msg, "remote bases are disabled"));
+	/* allowed: an unparseable remote fails without any network use */
+	put("remote2/kustomization.yaml", "resources:\n- git@no-colon-here\n");
 	kz_options o = {.allow_remote = true};
-	assert_int_equal(build(&o, "remote", &out, &e), -1);
+	assert_int_equal(build(&o, "remote2", &out, &e), -1);
 	assert_null(strstr(e.msg, "disabled"));
+	assert_non_null(strstr(e.msg, "invalid remote URL"));
+}
+
+static void remote_url_forms(void **state)
+{
+	(void)state;
+	static const struct { const char *in, *repo, *path, *ref; long long to; bool sub; } t[] = {
+		{"https://example.com/org/repo//a/b?ref=v1", "https://example.com/org/repo", "a/b",
+		 "v1", 27000, true},
+		{"https://example.com/org/repo.git/a?version=main", "https://example.com/org/repo.git",
+		 "a", "main", 27000, true},
+		{"git::https://example.com/org/repo.git//x/?ref=abc&timeout=90&submodules=false",
+		 "https://example.com/org/repo.git", "x", "abc", 90000, false},
+		{"ssh://git@example.com/org/repo.git//deploy?timeout=2m", "ssh://git@example.com/org/repo.git",
+		 "deploy", NULL, 120000, true},
+		{"git@github.com:org/repo.git//kust", "git@github.com:org/repo.git", "kust", NULL, 27000,
+		 true},
+		{"github.com/org/repo/examples/hello?ref=v5", "https://github.com/org/repo.git",
+		 "examples/hello", "v5", 27000, true},
+		{"http://127.0.0.1:8080/git/base.git", "http://127.0.0.1:8080/git/base.git", "", NULL,
+		 27000, true},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		kz_remote r;
+		assert_int_equal(kz_remote_parse(t[i].in, &r), 0);
+		assert_string_equal(r.repo, t[i].repo);
+		assert_string_equal(r.path, t[i].path);
+		if (t[i].ref)
+			assert_string_equal(r.ref, t[i].ref);
+		else
+			assert_null(r.ref);
+		assert_int_equal(r.timeout_ms, t[i].to);
+		assert_int_equal(r.submodules, t[i].sub);
+		assert_false(r.is_file);
+		kz_remote_release(&r);
+	}
+	kz_remote r;
+	assert_int_equal(kz_remote_parse("https://example.com/raw/file.yaml", &r), 0);
+	assert_true(r.is_file);
+	kz_remote_release(&r);
+	assert_int_equal(kz_remote_parse("https://example.com/repo//../../etc", &r), -1);
+	assert_int_equal(kz_remote_parse("git@nocolon", &r), -1);
+}
+
+/* kustomization files are typed as go-yaml v2 (YAML 1.1) types them */
+static void kfile_yaml11(void **state)
+{
+	(void)state;
+	bool empty = false;
+	err e = {0};
+	const char *y = "a: yes\nb: off\nc: 010\nd: 2024-01-01\ne: \"on\"\nf: 1_0\ng: .5\n"
+			"h: 0b11\na2: [y, n]\nk: {1: x, true: y}\n";
+	cJSON *k = kz_kfile_parse(y, strlen(y), &empty, &e);
+	assert_non_null(k);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(k, "a")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(k, "b")));
+	assert_int_equal((int)cJSON_GetObjectItem(k, "c")->valuedouble, 8);
+	assert_string_equal(cJSON_GetObjectItem(k, "d")->valuestring, "2024-01-01");
+	assert_string_equal(cJSON_GetObjectItem(k, "e")->valuestring, "on");
+	assert_int_equal((int)cJSON_GetObjectItem(k, "f")->valuedouble, 10);
+	assert_true(cJSON_GetObjectItem(k, "g")->valuedouble == 0.5);
+	assert_int_equal((int)cJSON_GetObjectItem(k, "h")->valuedouble, 3);
+	assert_true(cJSON_IsTrue(cJSON_GetArrayItem(cJSON_GetObjectItem(k, "a2"), 0)));
+	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(k, "k"), "1"));
+	assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(k, "k"), "true"));
+	cJSON_Delete(k);
+	/* decode check: Go's messages, first error in sorted key order */
+	const char *bad = "namePrefix: yes\ncommonLabels: {a: 1}\n";
+	k = kz_kfile_parse(bad, strlen(bad), &empty, &e);
+	assert_int_equal(kz_kfile_check(k, &e), -1);
+	assert_string_equal(e.msg, "invalid Kustomization: json: cannot unmarshal number into Go "
+			    "struct field Kustomization.commonLabels of type string");
+	cJSON_Delete(k);
+	/* a billion laughs is refused */
+	const char *bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+			   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c]\n"
+			   "e: &e [*d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e]\n"
+			   "g: [*f, *f, *f, *f, *f, *f, *f, *f]\n";
+	k = kz_kfile_parse(bomb, strlen(bomb), &empty, &e);
+	assert_null(k);
+	/* empty */
+	k = kz_kfile_parse("# nothing\n", 10, &empty, &e);
+	assert_null(k);
+	assert_true(empty);
 }
 
 static void build_limits(void **state)
@@ -299,6 +385,8 @@ int main(void)
 		cmocka_unit_test(build_basic_and_yaml),
 		cmocka_unit_test(build_refuses_escapes),
 		cmocka_unit_test(build_remote_refused),
+		cmocka_unit_test(remote_url_forms),
+		cmocka_unit_test(kfile_yaml11),
 		cmocka_unit_test(build_limits),
 		cmocka_unit_test(build_in_memory_kustomization),
 		cmocka_unit_test(build_errors),

@@ -4,7 +4,11 @@
  * inside it) and returns the built resources as a cJSON array of objects, in the order and with
  * the content `kubectl kustomize` prints. Every file the build reads must resolve (symlinks
  * followed) inside `root`; anything else is an error, as are remote bases (URLs) unless
- * allow_remote is set (and even then remote fetching is not implemented: it fails too).
+ * allow_remote is set: then git URLs in kustomize's forms (https://host/org/repo//path?ref=x,
+ * git::..., ssh://..., git@host:org/repo//path, github.com/org/repo/path, with ?ref=,
+ * ?version=, ?timeout=, ?submodules=) are cloned with eddy/git.h into a temporary directory,
+ * built confined to that clone (bytes capped by max_total_bytes) and removed again. Plain
+ * http(s) URLs of single files are refused. kz_build blocks while it fetches.
  *
  * Ownership: the array stored in *out belongs to the caller (cJSON_Delete). On error *out is
  * left NULL, -1 is returned and e is filled (reason "BuildFailed") with a message that reads like
@@ -29,7 +33,7 @@
 
 typedef struct kz_options {
 	bool allow_remote;          /* remote bases are refused when false ("remote bases are
-	                               disabled"); fetching them is not implemented either way */
+	                               disabled"); when true, git remote bases are fetched */
 	size_t max_file_bytes;      /* one file; default 32 MiB */
 	size_t max_total_bytes;     /* every file of one build together; default 512 MiB */
 	unsigned max_depth;         /* nesting of kustomizations and components; default 100 */

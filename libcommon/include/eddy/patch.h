@@ -142,6 +142,15 @@ const char *patch_list_merge_key(const char *api_version, const char *kind, cons
 cJSON *patch_strategic(const cJSON *target, const cJSON *patch, const char *api_version,
 		       const char *kind, err *e);
 
+/* patch_strategic() with an OpenAPI schema instead of the built-in table (kustomize's
+ * `openapi:` field): schema is the kind's schema with every $ref already resolved; below it,
+ * `properties`, `additionalProperties` and `items` are followed, and a field's
+ * x-kubernetes-patch-strategy ("merge", "retainKeys", "replace", comma-separated) and
+ * x-kubernetes-patch-merge-key give its strategy and merge key. NULL schema: no field has a
+ * strategy (maps merge, lists are replaced). The schema must outlive the call. */
+cJSON *patch_strategic_openapi(const cJSON *target, const cJSON *patch, const cJSON *schema,
+			       err *e);
+
 /* ---------------------------------------------------------------------------------------------
  * 4. Server-side apply.
  *

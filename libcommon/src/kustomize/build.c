@@ -7,88 +7,12 @@
 #include <limits.h>
 
 #include "eddy/mem.h"
+#include "eddy/yml.h"
 #include "kz_int.h"
 
 static const cJSON *field(const cJSON *o, const char *k)
 {
 	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *const known_fields[] = {
-	"apiVersion", "kind", "metadata", "resources", "bases", "components", "crds",
-	"namespace", "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations",
-	"images", "replicas", "patches", "patchesStrategicMerge", "patchesJson6902",
-	"configMapGenerator", "secretGenerator", "generatorOptions", "replacements", "vars",
-	"openapi", "buildMetadata", "sortOptions", "transformers", "generators", "validators",
-	"configurations", "helmCharts", "helmGlobals", "helmChartInflationGenerator",
-	"inventory", "imageTags", NULL,
-};
-
-/* Go type of the fields whose shape is checked: s string, l list, m map of strings, o object. */
-static const struct { const char *f; char t; } field_types[] = {
-	{"namespace", 's'}, {"namePrefix", 's'}, {"nameSuffix", 's'}, {"kind", 's'},
-	{"apiVersion", 's'}, {"commonLabels", 'm'}, {"commonAnnotations", 'm'},
-	{"resources", 'l'}, {"bases", 'l'}, {"components", 'l'}, {"crds", 'l'},
-	{"images", 'l'}, {"replicas", 'l'}, {"patches", 'l'}, {"patchesStrategicMerge", 'l'},
-	{"patchesJson6902", 'l'}, {"configMapGenerator", 'l'}, {"secretGenerator", 'l'},
-	{"replacements", 'l'}, {"vars", 'l'}, {"transformers", 'l'}, {"generators", 'l'},
-	{"labels", 'l'}, {"configurations", 'l'}, {"generatorOptions", 'o'},
-	{"sortOptions", 'o'}, {"openapi", 'o'}, {"buildMetadata", 'l'}, {"metadata", 'o'},
-	{NULL, 0},
-};
-
-static const char *go_kind(const cJSON *v)
-{
-	if (cJSON_IsNumber(v))
-		return "number";
-	if (cJSON_IsBool(v))
-		return "bool";
-	if (cJSON_IsArray(v))
-		return "array";
-	if (cJSON_IsObject(v))
-		return "object";
-	return "string";
-}
-
-static int check_fields(const cJSON *k, const char *path, err *e)
-{
-	const cJSON *it;
-	(void)path;
-	cJSON_ArrayForEach(it, k) {
-		bool ok = false;
-		for (size_t i = 0; known_fields[i] && !ok; i++)
-			ok = !strcmp(known_fields[i], it->string);
-		if (!ok)
-			return err_fail(e, KZ_REASON, "invalid Kustomization: json: unknown field "
-					"\"%s\"", it->string);
-		if (cJSON_IsNull(it))
-			continue;
-		for (size_t i = 0; field_types[i].f; i++) {
-			if (strcmp(field_types[i].f, it->string))
-				continue;
-			char t = field_types[i].t;
-			bool good = (t == 's' && cJSON_IsString(it)) ||
-				    (t == 'l' && cJSON_IsArray(it)) ||
-				    (t == 'o' && cJSON_IsObject(it)) || (t == 'm' &&
-					cJSON_IsObject(it));
-			const cJSON *bad = it;
-			if (good && t == 'm') {
-				const cJSON *v;
-				cJSON_ArrayForEach(v, it)
-					if (!cJSON_IsString(v) && !cJSON_IsNull(v)) {
-						good = false;
-						bad = v;
-						break;
-					}
-			}
-			if (!good)
-				return err_fail(e, KZ_REASON, "invalid Kustomization: json: cannot "
-						"unmarshal %s into Go struct field "
-							"Kustomization.%s",
-						go_kind(bad), it->string);
-		}
-	}
-	return 0;
 }
 
 static const char *const kfile_names[] = {"kustomization.yaml", "kustomization.yml",
@@ -121,7 +45,7 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 		}
 		if (nfound > 1) {
 			free(found);
-			err_fail(e, KZ_REASON, "Found multiple kustomization files under: %s", dir);
+			err_fail(e, KZ_REASON, "Found multiple kustomization files under: %s\n", dir);
 			return NULL;
 		}
 		if (!found) {
@@ -139,31 +63,60 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 		if (!data)
 			return NULL;
 	}
-	cJSON *docs = kz_yaml_parse(data, len, e);
+	bool empty = false;
+	cJSON *k = kz_kfile_parse(data, len, &empty, e);
 	free(data);
-	if (!docs)
-		return NULL;
-	cJSON *k;
-	if (cJSON_GetArraySize(docs) == 0) {
-		cJSON_Delete(docs);
+	if (!k && empty) {
 		err_fail(e, KZ_REASON, "kustomization.yaml is empty");
 		return NULL;
-	} else if (cJSON_GetArraySize(docs) > 1) {
-		cJSON_Delete(docs);
-		err_fail(e, KZ_REASON, "kustomization file in %s has more than one document", dir);
-		return NULL;
-	} else {
-		k = cJSON_DetachItemFromArray(docs, 0);
 	}
-	cJSON_Delete(docs);
+	if (!k) {
+		err_prefix(e, "invalid Kustomization");
+		return NULL;
+	}
 	if (!cJSON_IsObject(k)) {
+		err_fail(e, KZ_REASON, "invalid Kustomization: json: cannot unmarshal %s into Go "
+			 "value of type types.Kustomization", cJSON_IsArray(k) ? "array" :
+			 cJSON_IsNumber(k) ? "number" : cJSON_IsBool(k) ? "bool" : "string");
 		cJSON_Delete(k);
-		err_fail(e, KZ_REASON,
-			"invalid Kustomization: json: cannot unmarshal into Go value "
-			 "of type types.Kustomization");
 		return NULL;
 	}
-	if (check_fields(k, dir, e) < 0) {
+	if (kz_kfile_check(k, e) < 0) {
+		cJSON_Delete(k);
+		return NULL;
+	}
+	/* kustomize's CheckEmpty (after FixKustomization): nothing but apiVersion and kind set;
+	 * an empty bases, imageTags or helmChartInflationGenerator list counts as unset */
+	bool empty_k = true;
+	const cJSON *kf;
+	cJSON_ArrayForEach(kf, k) {
+		if (!strcmp(kf->string, "apiVersion") || !strcmp(kf->string, "kind") ||
+		    cJSON_IsNull(kf))
+			continue;
+		if ((!strcmp(kf->string, "bases") || !strcmp(kf->string, "imageTags") ||
+		     !strcmp(kf->string, "helmChartInflationGenerator")) &&
+		    cJSON_IsArray(kf) && !kf->child)
+			continue;
+		empty_k = false;
+	}
+	if (empty_k) {
+		cJSON_Delete(k);
+		err_fail(e, KZ_REASON, "kustomization.yaml is empty");
+		return NULL;
+	}
+	/* kustomize's EnforceFields, after FixKustomization defaulted kind and apiVersion */
+	const cJSON *kk = field(k, "kind"), *ka = field(k, "apiVersion");
+	const char *kind = cJSON_IsString(kk) && *kk->valuestring ? kk->valuestring :
+			   "Kustomization";
+	const char *want = strcmp(kind, "Component") ? "kustomize.config.k8s.io/v1beta1" :
+			   "kustomize.config.k8s.io/v1alpha1";
+	bool bad_kind = strcmp(kind, "Kustomization") && strcmp(kind, "Component");
+	bool bad_av = cJSON_IsString(ka) && *ka->valuestring && strcmp(ka->valuestring, want);
+	if (bad_kind || bad_av) {
+		err_fail(e, KZ_REASON, "Failed to read kustomization file under %s:%s%s%s%s%s", dir,
+			 bad_kind ? "\nkind should be Kustomization or Component" : "",
+			 bad_av ? "\napiVersion for " : "", bad_av ? kind : "",
+			 bad_av ? " should be " : "", bad_av ? want : "");
 		cJSON_Delete(k);
 		return NULL;
 	}
@@ -173,20 +126,127 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool component,
 		      err *e);
 
+/* kustomize's loader.New check: a directory may not be, or contain, one being built. */
+static int cycle_check(kz_ctx *c, const char *cand, err *e)
+{
+	size_t n = strlen(cand);
+	for (size_t i = c->stack.n; i-- > 0;) {
+		const char *v = c->stack.v[i];
+		if (!strcmp(cand, "/") || !strcmp(v, cand) ||
+		    (!strncmp(v, cand, n) && v[n] == '/'))
+			return err_fail(e, KZ_REASON, "cycle detected: candidate root '%s' contains "
+					"visited root '%s'", cand, v);
+	}
+	return 0;
+}
+
+
+/* A remote base: cloned into a temporary directory, built confined to the clone. */
+static int add_remote(kz_ctx *c, kz_resmap *m, const char *p, err *e)
+{
+	if (!c->opt.allow_remote)
+		return err_fail(e, KZ_REASON, "accumulation err='accumulating resources from '%s': "
+				"remote resources are disabled': %s: remote bases are disabled",
+				p, p);
+	kz_remote r;
+	if (kz_remote_parse(p, &r) < 0)
+		return err_fail(e, KZ_REASON, "accumulation err='accumulating resources from '%s': "
+				"not a valid remote resource': %s: invalid remote URL", p, p);
+	if (r.is_file) {
+		kz_remote_release(&r);
+		return err_fail(e, KZ_REASON, "%s: remote files over HTTP(S) are not supported",
+				p);
+	}
+	char *clone = kz_remote_fetch(&r, c->opt.max_total_bytes, e);
+	if (!clone) {
+		err_prefix(e, "accumulation err='accumulating resources from '%s': URL is a "
+			   "git repository'", p);
+		kz_remote_release(&r);
+		return -1;
+	}
+	int rc = -1;
+	char *croot = realpath(clone, NULL);
+	char *rootcopy = croot ? xstrdup(croot) : NULL;
+	free(croot);
+	char *want = rootcopy ? xasprintf("%s/%s", rootcopy, r.path) : NULL;
+	char *real = want ? realpath(want, NULL) : NULL;
+	char *dir = real ? xstrdup(real) : NULL;
+	free(real);
+	size_t rl = rootcopy ? strlen(rootcopy) : 0;
+	if (!dir || strncmp(dir, rootcopy, rl) || (dir[rl] && dir[rl] != '/') || !kz_is_dir(dir)) {
+		err_fail(e, KZ_REASON, "accumulation err='accumulating resources from '%s': "
+			 "path not found in the repository': %s: no directory '%s' in %s", p, p,
+			 r.path, r.repo);
+		goto out;
+	}
+	char *saved_root = c->root;
+	const char *sr = c->remote_root, *srepo = c->remote_repo, *sref = c->remote_ref;
+	c->root = xstrdup(rootcopy);
+	c->remote_root = rootcopy;
+	c->remote_repo = r.repo;
+	c->remote_ref = r.ref;
+	kz_resmap sub = {0};
+	rc = accumulate(c, dir, &sub, false, false, e);
+	free(c->root);
+	c->root = saved_root;
+	c->remote_root = sr;
+	c->remote_repo = srepo;
+	c->remote_ref = sref;
+	for (size_t i = 0; i < sub.n; i++) {
+		if (rc == 0)
+			rc = kz_resmap_append(m, sub.v[i], e);
+		else
+			kz_res_free(sub.v[i]);
+	}
+	sub.n = 0;
+	kz_resmap_release(&sub);
+	if (rc < 0)
+		err_prefix(e, "accumulation err='accumulating resources from '%s': URL is a git "
+			   "repository'", p);
+out:
+	free(dir);
+	free(want);
+	free(rootcopy);
+	kz_remote_cleanup(clone);
+	/* the clone sits one level below the temporary directory */
+	char *slash = strrchr(clone, '/');
+	if (slash) {
+		*slash = '\0';
+		kz_remote_cleanup(clone);
+	}
+	free(clone);
+	kz_remote_release(&r);
+	return rc;
+}
+
+/* e = "accumulation err='<errF>': <e>", as kustomize's accumulateResources words it. */
+static int accumulation_err(err *e, const char *errf)
+{
+	err_prefix(e, "accumulation err='%s'", errf);
+	return -1;
+}
+
 static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const char *p, err *e)
 {
-	if (kz_is_remote(p)) {
-		if (!c->opt.allow_remote)
-			return err_fail(e, KZ_REASON, "%s: remote bases are disabled", p);
-		return err_fail(e, KZ_REASON, "%s: fetching remote bases is not supported", p);
-	}
+	if (kz_is_remote(p))
+		return add_remote(c, m, p, e);
+	char errf[ERR_MSG_MAX];
 	char *real = kz_resolve(c, dir, p, e);
 	if (!real) {
-		err_prefix(e, "accumulating resources");
-		return -1;
+		if (strncmp(e->msg, "evalsymlink failure", 19))
+			return -1;
+		snprintf(errf, sizeof errf, "accumulating resources from '%.200s': %.1500s", p, e->msg);
+		err_prefix(e, "must build at directory: not a valid directory");
+		return accumulation_err(e, errf);
 	}
 	int rc;
 	if (kz_is_dir(real)) {
+		snprintf(errf, sizeof errf, "accumulating resources from '%s': '%s' must resolve "
+			 "to a file", p, real);
+		if (cycle_check(c, real, e) < 0) {
+			free(real);
+			return accumulation_err(e, errf);
+		}
 		kz_resmap sub = {0};
 		rc = accumulate(c, real, &sub, false, false, e);
 		if (rc == 0) {
@@ -197,18 +257,22 @@ static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const cha
 					kz_res_free(sub.v[i]);
 			}
 			sub.n = 0;
+			if (rc < 0)
+				err_prefix(e, "recursed merging from path '%s'", real);
 		}
 		kz_resmap_release(&sub);
 		if (rc < 0)
-			err_prefix(e, "accumulating resources from '%s'", p);
+			accumulation_err(e, errf);
 	} else {
 		/* files must sit in or below the kustomization's directory */
 		size_t dl = strlen(dir);
 		if (strncmp(real, dir, dl) || (real[dl] != '/' && real[dl] != 0)) {
-			err_fail(e, KZ_REASON, "security; file '%s' is not in or below '%s'", real,
-				 dir);
+			snprintf(errf, sizeof errf, "accumulating resources from '%.200s': "
+				 "security; file '%.600s' is not in or below '%.600s'", p, real, dir);
+			err_fail(e, KZ_REASON, "must build at directory: '%s': file is not "
+				 "directory", real);
 			free(real);
-			return -1;
+			return accumulation_err(e, errf);
 		}
 		size_t len;
 		char *data = kz_read_file(c, real, &len, e);
@@ -216,14 +280,47 @@ static int add_resource_path(kz_ctx *c, const char *dir, kz_resmap *m, const cha
 			free(real);
 			return -1;
 		}
-		char *rel = kz_relpath(c->top_dir, real);
-		char *origin = xasprintf("path: %s\n", rel);
-		free(rel);
-		rc = kz_load_resources_text(c, m, data, len, p, origin, e);
+		char *origin;
+		size_t rrl = c->remote_root ? strlen(c->remote_root) : 0;
+		if (rrl && !strncmp(real, c->remote_root, rrl) && real[rrl] == '/') {
+			origin = xasprintf("path: %s\nrepo: %s\n%s%s%s", real + rrl + 1,
+					   c->remote_repo, c->remote_ref ? "ref: " : "",
+					   c->remote_ref ? c->remote_ref : "",
+					   c->remote_ref ? "\n" : "");
+		} else {
+			char *rel = kz_relpath(c->top_dir, real);
+			origin = xasprintf("path: %s\n", rel);
+			free(rel);
+		}
+		/* the file's own resources first (a clash there is "accumulating"), then
+		 * merged into the rest ("merging") */
+		kz_resmap one = {0};
+		rc = kz_load_resources_text(c, &one, data, len, p, origin, e);
+		bool merging = false;
+		for (size_t i = 0; i < one.n; i++) {
+			if (rc == 0) {
+				rc = kz_resmap_append(m, one.v[i], e);
+				merging = rc < 0;
+			} else {
+				kz_res_free(one.v[i]);
+			}
+		}
+		one.n = 0;
+		kz_resmap_release(&one);
 		free(origin);
 		free(data);
-		if (rc < 0)
-			err_prefix(e, "accumulating resources from '%s'", p);
+		if (rc < 0) {
+			err_prefix(e, "%s resources from '%s'", merging ? "merging" : "accumulating",
+				   p);
+			if (!strcmp(e->reason, KZ_MALFORMED)) {
+				snprintf(e->reason, sizeof e->reason, "%s", KZ_REASON);
+			} else {
+				snprintf(errf, sizeof errf, "%s", e->msg);
+				err_fail(e, KZ_REASON, "must build at directory: '%s': file is not "
+					 "directory", real);
+				accumulation_err(e, errf);
+			}
+		}
 	}
 	free(real);
 	return rc;
@@ -245,23 +342,26 @@ static int str_list(const cJSON *l, const char *what, err *e)
 
 /* buildMetadata transformerAnnotations: every resource present when a transformer configured in
  * a kustomization runs records it, n times (once per entry). */
-static void record(kz_ctx *c, kz_resmap *m, const char *kind, int n)
+void kz_record(kz_ctx *c, kz_resmap *m, const char *kind, int n)
 {
-	if (!c->track || n <= 0 || !c->cur_kfile)
+	if (!c->track || n <= 0 || (!c->cur_kfile && !c->cfg_in))
 		return;
-	char *rel = kz_relpath(c->top_dir, c->cur_kfile);
+	char *rel = c->cfg_in ? xstrdup(c->cfg_in) : kz_relpath(c->top_dir, c->cur_kfile);
+	char *extra = xasprintf("%s%s%s%s%s%s", c->cfg_name ? "    name: " : "",
+				c->cfg_name ? c->cfg_name : "", c->cfg_name ? "\n" : "",
+				c->cfg_ns ? "    namespace: " : "", c->cfg_ns ? c->cfg_ns : "",
+				c->cfg_ns ? "\n" : "");
 	for (size_t i = 0; i < m->n; i++) {
 		kz_res *r = m->v[i];
 		for (int j = 0; j < n; j++) {
 			char *t = xasprintf("%s- configuredIn: %s\n  configuredBy:\n    "
-				"apiVersion: "
-					    "builtin\n    kind: %s\n", r->transforms ?
-						r->transforms : "",
-					    rel, kind);
+					    "apiVersion: builtin\n    kind: %s\n%s",
+					    r->transforms ? r->transforms : "", rel, kind, extra);
 			free(r->transforms);
 			r->transforms = t;
 		}
 	}
+	free(extra);
 	free(rel);
 }
 
@@ -277,23 +377,23 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 {
 	if (kz_patches_apply(c, m, dir, k, 0, e) < 0)
 		return -1;
-	record(c, m, "PatchStrategicMergeTransformer", count_of(k, "patchesStrategicMerge") > 0);
-	record(c, m, "PatchTransformer", count_of(k, "patches"));
+	kz_record(c, m, "PatchStrategicMergeTransformer", count_of(k, "patchesStrategicMerge") > 0);
+	kz_record(c, m, "PatchTransformer", count_of(k, "patches"));
 	const cJSON *ns = field(k, "namespace");
 	if (ns && !cJSON_IsString(ns))
 		return err_fail(e, KZ_REASON, "invalid Kustomization: namespace must be a string");
 	if (ns && kz_namespace_apply(c, m, k, e) < 0)
 		return -1;
-	record(c, m, "NamespaceTransformer", count_of(k, "namespace"));
+	kz_record(c, m, "NamespaceTransformer", count_of(k, "namespace"));
 	const cJSON *pre = field(k, "namePrefix"), *suf = field(k, "nameSuffix");
 	if (kz_prefix_suffix_apply(c, m, cJSON_IsString(pre) ? pre->valuestring : "", "",
 				   &c->cfg.name_prefix, e) < 0)
 		return -1;
-	record(c, m, "PrefixTransformer", count_of(k, "namePrefix"));
+	kz_record(c, m, "PrefixTransformer", count_of(k, "namePrefix"));
 	if (kz_prefix_suffix_apply(c, m, "", cJSON_IsString(suf) ? suf->valuestring : "",
 				   &c->cfg.name_suffix, e) < 0)
 		return -1;
-	record(c, m, "SuffixTransformer", count_of(k, "nameSuffix"));
+	kz_record(c, m, "SuffixTransformer", count_of(k, "nameSuffix"));
 	const cJSON *labels = field(k, "labels"), *l;
 	cJSON_ArrayForEach(l, labels) {
 		kz_fsv fs = {0};
@@ -317,32 +417,115 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 		kz_fsv_release(&fs);
 		if (rc < 0)
 			return -1;
-		record(c, m, "LabelTransformer", 1);
+		kz_record(c, m, "LabelTransformer", 1);
 	}
 	if (kz_labels_apply(c, m, field(k, "commonLabels"), &c->cfg.common_labels, true, e) < 0)
 		return -1;
 	/* kustomize runs (and records) the commonLabels transformer when labels are used too */
-	record(c, m, "LabelTransformer",
+	kz_record(c, m, "LabelTransformer",
 	       count_of(k, "commonLabels") > 0 || count_of(k, "labels") > 0);
 	if (kz_labels_apply(c, m, field(k, "commonAnnotations"), &c->cfg.annotations, false, e) < 0)
 		return -1;
-	record(c, m, "AnnotationsTransformer", count_of(k, "commonAnnotations") > 0);
+	kz_record(c, m, "AnnotationsTransformer", count_of(k, "commonAnnotations") > 0);
 	if (kz_patches_apply(c, m, dir, k, 1, e) < 0) /* JSON 6902 (legacy field) */
 		return -1;
-	record(c, m, "PatchJson6902Transformer", count_of(k, "patchesJson6902"));
+	kz_record(c, m, "PatchJson6902Transformer", count_of(k, "patchesJson6902"));
 	if (kz_replicas_apply(c, m, field(k, "replicas"), &c->cfg.replicas, e) < 0)
 		return -1;
-	record(c, m, "ReplicaCountTransformer", count_of(k, "replicas"));
+	kz_record(c, m, "ReplicaCountTransformer", count_of(k, "replicas"));
 	if (kz_images_apply(c, m, field(k, "images"), &c->cfg.images, e) < 0)
 		return -1;
-	record(c, m, "ImageTagTransformer", count_of(k, "images"));
+	kz_record(c, m, "ImageTagTransformer", count_of(k, "images"));
 	if (kz_replacements_apply(c, m, dir, field(k, "replacements"), e) < 0)
 		return -1;
-	record(c, m, "ReplacementTransformer", count_of(k, "replacements") > 0);
+	kz_record(c, m, "ReplacementTransformer", count_of(k, "replacements") > 0);
 	return 0;
 }
 
-static int check_file(kz_ctx *c, const char *dir, const char *p, err *e)
+/* Go's %v of a []string, into out (1024 bytes). */
+static const char *go_strs(const cJSON *list, char *out)
+{
+	size_t o = 0;
+	const cJSON *it;
+	out[o++] = '[';
+	cJSON_ArrayForEach(it, list) {
+		const char *s = cJSON_IsString(it) ? it->valuestring : "";
+		int n = snprintf(out + o, 1024 - o - 2, "%s%s", it == list->child ? "" : " ", s);
+		if (n < 0 || (size_t)n >= 1024 - o - 2)
+			break;
+		o += (size_t)n;
+	}
+	out[o++] = ']';
+	out[o] = '\0';
+	return out;
+}
+
+/* Go's %v of kustomize's []types.Var, [{NAME Kind.version.group {fieldpath}} ...], into out
+ * (1024 bytes). */
+static const char *go_vars(const cJSON *vars, char *out)
+{
+	size_t o = 0;
+	const cJSON *v;
+	out[o++] = '[';
+	cJSON_ArrayForEach(v, vars) {
+		const cJSON *ref = field(v, "objref"), *fr = field(v, "fieldref");
+		const cJSON *nm = field(v, "name"), *g = field(ref, "group");
+		const cJSON *ver = field(ref, "version"), *kd = field(ref, "kind");
+		const cJSON *fp = field(fr, "fieldPath");
+		char *gvk = kz_resid_str(cJSON_IsString(g) ? g->valuestring : "",
+					 cJSON_IsString(ver) ? ver->valuestring : "",
+					 cJSON_IsString(kd) ? kd->valuestring : "", "", "");
+		*strchr(gvk, '/') = '\0';
+		int n = snprintf(out + o, 1024 - o - 2, "%s{%s %s {%s}}",
+				 v == vars->child ? "" : " ", cJSON_IsString(nm) ? nm->valuestring : "",
+				 gvk, cJSON_IsString(fp) ? fp->valuestring : "");
+		free(gvk);
+		if (n < 0 || (size_t)n >= 1024 - o - 2)
+			break;
+		o += (size_t)n;
+	}
+	out[o++] = ']';
+	out[o] = '\0';
+	return out;
+}
+
+/* kustomize's openapi.SetSchema: the first kustomization with an openapi field sets the schema
+ * for the rest of the build (a path: a custom schema document; a version: the built-in one). */
+static int load_openapi(kz_ctx *c, const char *dir, const cJSON *oa, err *e)
+{
+	const cJSON *path = field(oa, "path"), *ver = field(oa, "version");
+	if (c->openapi_set || (!cJSON_IsString(path) && !cJSON_IsString(ver)))
+		return 0;
+	if (cJSON_IsString(path)) {
+		if (cJSON_IsString(ver))
+			return err_fail(e, KZ_REASON, "builtin version and custom schema provided, "
+					"cannot use both");
+		char *real = kz_resolve(c, dir, path->valuestring, e);
+		if (!real)
+			return -1;
+		size_t len;
+		char *data = kz_read_file(c, real, &len, e);
+		free(real);
+		if (!data)
+			return -1;
+		cJSON *docs = kz_yaml_parse(data, len, e);
+		free(data);
+		if (!docs)
+			return -1;
+		c->openapi_doc = cJSON_DetachItemFromArray(docs, 0);
+		cJSON_Delete(docs);
+		if (!c->openapi_doc)
+			c->openapi_doc = cJSON_CreateObject();
+	} else if (strcmp(ver->valuestring, "v1.21.2") && *ver->valuestring) {
+		return err_fail(e, KZ_REASON, "the specified OpenAPI version is not built in");
+	}
+	c->openapi_set = true;
+	return 0;
+}
+
+/* A `crds:` file: OpenAPI definitions (name -> {Schema}) whose kustomize extensions add field
+ * specs (kustomize's LoadConfigFromCRDs). */
+static int load_crd(kz_ctx *c, const char *dir, const char *p, err *e)
 {
 	char *real = kz_resolve(c, dir, p, e);
 	if (!real)
@@ -352,12 +535,27 @@ static int check_file(kz_ctx *c, const char *dir, const char *p, err *e)
 	free(real);
 	if (!data)
 		return -1;
-	cJSON *docs = kz_yaml_parse(data, len, e);
+	/* JSON when it starts with '{' (encoding/json's messages), else YAML */
+	cJSON *docs;
+	if (len && data[0] == '{') {
+		cJSON *one = yml_json_parse(data, len, NULL, e);
+		docs = one ? cJSON_CreateArray() : NULL;
+		if (one)
+			cJSON_AddItemToArray(docs, one);
+	} else {
+		docs = kz_yaml_parse(data, len, e);
+	}
 	free(data);
-	if (!docs)
+	if (!docs) {
+		err_prefix(e, "unable to parse open API definition from '%s'", p);
 		return -1;
+	}
+	int rc = 0;
+	const cJSON *d = cJSON_GetArrayItem(docs, 0);
+	if (cJSON_IsObject(d))
+		rc = kz_config_add_crd(&c->cfg, d, e);
 	cJSON_Delete(docs);
-	return 0;
+	return rc;
 }
 
 static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool component,
@@ -371,6 +569,8 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	char *saved_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
 	cJSON *k = load_kustomization(c, dir, top, e);
 	if (!k) {
+		if (!top)
+			err_prefix(e, "couldn't make target for path '%s'", dir);
 		free(saved_kfile);
 		return -1;
 	}
@@ -389,6 +589,8 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	}
 	c->depth++;
 	kz_strv_push(&c->stack, dir);
+	if (load_openapi(c, dir, field(k, "openapi"), e) < 0)
+		goto pop;
 	if (top) {
 		c->sort_options = cJSON_Duplicate(field(k, "sortOptions"), true);
 		c->build_metadata = cJSON_Duplicate(field(k, "buildMetadata"), true);
@@ -406,11 +608,15 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		if (str_list(field(k, lists[i]), lists[i], e) < 0)
 			goto pop;
 	cJSON_ArrayForEach(it, field(k, "resources"))
-		if (add_resource_path(c, dir, m, it->valuestring, e) < 0)
+		if (add_resource_path(c, dir, m, it->valuestring, e) < 0) {
+			err_prefix(e, "accumulating resources");
 			goto pop;
+		}
 	cJSON_ArrayForEach(it, field(k, "bases"))
-		if (add_resource_path(c, dir, m, it->valuestring, e) < 0)
+		if (add_resource_path(c, dir, m, it->valuestring, e) < 0) {
+			err_prefix(e, "accumulating resources");
 			goto pop;
+		}
 	cJSON_ArrayForEach(it, field(k, "configurations")) {
 		char *real = kz_resolve(c, dir, it->valuestring, e);
 		if (!real)
@@ -436,13 +642,12 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	c->cur_kfile = my_kfile ? xstrdup(my_kfile) : NULL;
 	/* crds and openapi files must exist and parse (their schemas are not used further) */
 	cJSON_ArrayForEach(it, field(k, "crds")) {
-		if (check_file(c, dir, it->valuestring, e) < 0)
+		if (load_crd(c, dir, it->valuestring, e) < 0) {
+			char tmp[1024];
+			err_prefix(e, "loading CRDs %s", go_strs(field(k, "crds"), tmp));
 			goto pop;
+		}
 	}
-	const cJSON *oa = field(k, "openapi");
-	if (cJSON_IsString(field(oa, "path")) &&
-	    check_file(c, dir, field(oa, "path")->valuestring, e) < 0)
-		goto pop;
 	const cJSON *gopts = field(k, "generatorOptions");
 	if (kz_generate(c, m, dir, field(k, "configMapGenerator"), "configMap", gopts, e) < 0)
 		goto pop;
@@ -452,7 +657,10 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	    str_list(field(k, "transformers"), "transformers", e) < 0 ||
 	    str_list(field(k, "validators"), "validators", e) < 0)
 		goto pop;
-	if (kz_plugins_apply(c, m, dir, field(k, "generators"), e) < 0)
+	c->plugins_generate = true;
+	int gr = kz_plugins_apply(c, m, dir, field(k, "generators"), e);
+	c->plugins_generate = false;
+	if (gr < 0)
 		goto pop;
 	cJSON_ArrayForEach(it, field(k, "components")) {
 		if (kz_is_remote(it->valuestring)) {
@@ -460,18 +668,26 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 			goto pop;
 		}
 		char *real = kz_resolve(c, dir, it->valuestring, e);
-		if (!real)
-			goto pop;
-		if (!kz_is_dir(real)) {
-			err_fail(e, KZ_REASON, "accumulating components: '%s' is not a directory",
-				 it->valuestring);
+		if (!real) {
+			if (!strncmp(e->msg, "evalsymlink failure", 19))
+				err_prefix(e, "must build at directory: not a valid directory");
+		} else if (!kz_is_dir(real)) {
+			err_fail(e, KZ_REASON, "must build at directory: '%s': file is not directory",
+				 real);
+		}
+		if (!real || !kz_is_dir(real) || cycle_check(c, real, e) < 0) {
+			char *q = kz_go_quote(e->msg);
+			err_fail(e, KZ_REASON, "accumulating components: loader.New %s", q);
+			free(q);
 			free(real);
 			goto pop;
 		}
 		int r2 = accumulate(c, real, m, false, true, e);
 		free(real);
 		if (r2 < 0) {
-			err_prefix(e, "accumulating components");
+			char *q = kz_go_quote(e->msg);
+			err_fail(e, KZ_REASON, "accumulating components: accumulateDirectory: %s", q);
+			free(q);
 			goto pop;
 		}
 	}
@@ -484,14 +700,35 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		goto pop;
 	}
 	if (cJSON_GetArraySize(field(k, "helmCharts")) || field(k, "helmChartInflationGenerator")) {
-		err_fail(e, KZ_REASON, "must specify --enable-helm");
+		const cJSON *ch = cJSON_GetArrayItem(field(k, "helmCharts"), 0);
+		cJSON *cfg = cJSON_IsObject(ch) ? cJSON_Duplicate(ch, true) : cJSON_CreateObject();
+		const cJSON *glob = field(k, "helmGlobals"), *gv;
+		cJSON_ArrayForEach(gv, glob)
+			if (!field(cfg, gv->string))
+				cJSON_AddItemToObject(cfg, gv->string, cJSON_Duplicate(gv, true));
+		kz_config_err(e, "HelmChartInflationGenerator", cfg, "must specify --enable-helm");
+		cJSON_Delete(cfg);
 		goto pop;
 	}
 	const cJSON *vars = field(k, "vars");
-	cJSON_ArrayForEach(it, vars)
+	cJSON_ArrayForEach(it, vars) {
+		const cJSON *nm = field(it, "name"), *o;
+		bool dup = false;
+		cJSON_ArrayForEach(o, c->vars)
+			dup = dup || (cJSON_IsString(nm) && cJSON_IsString(field(o, "name")) &&
+				      !strcmp(nm->valuestring, field(o, "name")->valuestring));
+		if (dup) {
+			err_fail(e, KZ_REASON, "var '%s' already encountered", nm->valuestring);
+			char tmp[1024];
+			err_prefix(e, "merging vars %s", go_vars(vars, tmp));
+			goto pop;
+		}
 		cJSON_AddItemToArray(c->vars, cJSON_Duplicate(it, true));
+	}
 	rc = 0;
 pop:
+	if (rc < 0 && !top)
+		err_prefix(e, "recursed accumulation of path '%s'", dir);
 	c->depth--;
 	free(c->stack.v[--c->stack.n]);
 out:
@@ -604,8 +841,23 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 		/* kustomize drops an empty annotations map when it strips its internal ones */
 		cJSON *md = cJSON_GetObjectItemCaseSensitive(m.v[i]->obj, "metadata");
 		cJSON *an = cJSON_GetObjectItemCaseSensitive(md, "annotations");
-		if (cJSON_IsObject(an) && !an->child)
+		if (cJSON_IsObject(an) && !an->child) {
 			cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
+			an = NULL;
+		}
+		/* kustomize reads annotations back as strings: a scalar keeps its text */
+		for (cJSON *av = cJSON_IsObject(an) ? an->child : NULL; av; av = av->next) {
+			if (!cJSON_IsNumber(av) && !cJSON_IsBool(av) && !cJSON_IsNull(av))
+				continue;
+			char tmp[64];
+			const char *t = av->valuestring ? av->valuestring :
+					cJSON_IsTrue(av) ? "true" : cJSON_IsFalse(av) ? "false" :
+					cJSON_IsNull(av) ? "" : yml_number_text(av, tmp, sizeof tmp);
+			char *txt = xstrdup(t ? t : "");
+			free(av->valuestring);
+			av->valuestring = txt;
+			av->type = cJSON_String | (av->type & (cJSON_IsReference | cJSON_StringIsConst));
+		}
 		cJSON_AddItemToArray(arr, m.v[i]->obj);
 		m.v[i]->obj = NULL;
 	}
@@ -616,6 +868,8 @@ done:
 	kz_config_release(&c.cfg);
 	kz_strv_release(&c.stack);
 	cJSON_Delete(c.vars);
+	cJSON_Delete(c.openapi_doc);
+	cJSON_Delete(c.openapi_cache);
 	cJSON_Delete(c.sort_options);
 	cJSON_Delete(c.build_metadata);
 	free(c.root);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "eddy/mem.h"
 #include "kz_int.h"
@@ -509,10 +510,74 @@ int kz_config_merge_json(kz_config *c, const cJSON *cfg, err *e)
 	return 0;
 }
 
+/* kustomize's loadCrdIntoConfig: the properties of definition `name` (and, through $ref,
+ * of the definitions they name) with kustomize's x-kubernetes-* extensions become field specs
+ * of the kind. */
+static const cJSON *crd_schema(const cJSON *def)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, def)
+		if (!strcasecmp(it->string, "schema"))
+			return it;
+	return NULL;
+}
+
+static bool has_str_ext(const cJSON *prop, const char *ext)
+{
+	return cJSON_IsString(cJSON_GetObjectItemCaseSensitive(prop, ext));
+}
+
+static void crd_walk(kz_config *c, const char *kind, const cJSON *all, const char *name,
+		     const char *path, int depth, size_t *budget)
+{
+	const cJSON *def = cJSON_GetObjectItemCaseSensitive(all, name), *prop;
+	if (!def || depth > 32 || *budget == 0)
+		return;
+	(*budget)--;
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(crd_schema(def), "properties");
+	cJSON_ArrayForEach(prop, props) {
+		char *p = *path ? xasprintf("%s/%s", path, prop->string) : xstrdup(prop->string);
+		if (has_str_ext(prop, "x-kubernetes-annotation"))
+			kz_fsv_add(&c->annotations, NULL, NULL, kind, p, false);
+		if (has_str_ext(prop, "x-kubernetes-label-selector")) {
+			kz_fsv_add(&c->common_labels, NULL, NULL, kind, p, false);
+			kz_fsv_add(&c->template_labels, NULL, NULL, kind, p, false);
+		}
+		if (has_str_ext(prop, "x-kubernetes-identity"))
+			kz_fsv_add(&c->name_prefix, NULL, NULL, kind, p, false);
+		const char *ver = jstr(prop, "x-kubernetes-object-ref-api-version");
+		const char *rk = jstr(prop, "x-kubernetes-object-ref-kind");
+		if (has_str_ext(prop, "x-kubernetes-object-ref-api-version") &&
+		    has_str_ext(prop, "x-kubernetes-object-ref-kind")) {
+			const char *nk = jstr(prop, "x-kubernetes-object-ref-name-key");
+			if (!has_str_ext(prop, "x-kubernetes-object-ref-name-key"))
+				nk = "name";
+			char *rp = xasprintf("%s/%s", p, nk ? nk : "");
+			struct kz_nameref *n = nameref_slot(c, NULL, ver, rk);
+			kz_fsv_add(&n->refs, NULL, NULL, kind, rp, false);
+			free(rp);
+		}
+		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(prop, "$ref");
+		if (cJSON_IsString(ref) && *ref->valuestring)
+			crd_walk(c, kind, all, ref->valuestring, p, depth + 1, budget);
+		free(p);
+	}
+}
+
 int kz_config_add_crd(kz_config *c, const cJSON *crd, err *e)
 {
-	(void)c;
-	(void)crd;
+	const cJSON *def;
+	cJSON_ArrayForEach(def, crd) {
+		const cJSON *props = cJSON_GetObjectItemCaseSensitive(crd_schema(def), "properties");
+		if (!cJSON_GetObjectItemCaseSensitive(props, "kind") ||
+		    !cJSON_GetObjectItemCaseSensitive(props, "apiVersion") ||
+		    !cJSON_GetObjectItemCaseSensitive(props, "metadata"))
+			continue;
+		const char *dot = strrchr(def->string, '.');
+		const char *kind = dot ? dot + 1 : def->string;
+		size_t budget = 10000; /* definitions visited: $ref cycles end here */
+		crd_walk(c, kind, crd, def->string, "", 0, &budget);
+	}
 	(void)e;
 	return 0;
 }

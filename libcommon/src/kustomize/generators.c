@@ -253,6 +253,7 @@ typedef struct gen {
 	cJSON *data;   /* string values (secrets: raw, encoded at the end) */
 	cJSON *binary; /* configmap binaryData (base64) */
 	const char *name;
+	char *dup;     /* first key given twice (kustomize checks after loading all pairs) */
 } gen;
 
 static int put(gen *g, const char *key, const char *val, size_t vlen, err *e)
@@ -263,10 +264,11 @@ static int put(gen *g, const char *key, const char *val, size_t vlen, err *e)
 					"alphanumeric "
 				"characters, '-', '_' or '.' (key \"%s\")", g->name, key);
 	if (cJSON_GetObjectItemCaseSensitive(g->data, key) ||
-	    cJSON_GetObjectItemCaseSensitive(g->binary, key))
-		return err_fail(e, KZ_REASON,
-				"configmap %s illegal: cannot add key %s, another key by that name "
-				"already exists", g->name, key);
+	    cJSON_GetObjectItemCaseSensitive(g->binary, key)) {
+		if (!g->dup)
+			g->dup = xstrdup(key);
+		return 0;
+	}
 	if (g->secret) {
 		char *v = b64((const unsigned char *)val, vlen);
 		cJSON_AddItemToObject(g->data, key, cJSON_CreateString(v));
@@ -464,6 +466,25 @@ static int find_target(kz_resmap *m, const char *kind, const char *name, const c
 	return -1;
 }
 
+/* "loading KV pairs: <what>[a b]: <e>" as kustomize's kv loader wraps a failure */
+static void kv_err(err *e, const char *what, const cJSON *list, const char *extra)
+{
+	buf b;
+	buf_init(&b, ERR_MSG_MAX);
+	buf_adds(&b, "[");
+	const cJSON *it;
+	bool first = true;
+	cJSON_ArrayForEach(it, list) {
+		buf_addf(&b, "%s%s", first ? "" : " ", cJSON_IsString(it) ? it->valuestring : "");
+		first = false;
+	}
+	if (extra)
+		buf_addf(&b, "%s%s", first ? "" : " ", extra);
+	buf_adds(&b, "]");
+	err_prefix(e, "loading KV pairs: %s%s", what, buf_str(&b));
+	buf_release(&b);
+}
+
 static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, bool secret,
 		   const cJSON *gopts, err *e)
 {
@@ -489,16 +510,27 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 	g.data = cJSON_CreateObject();
 	g.binary = cJSON_CreateObject();
 	int rc = -1;
-	/* kustomize reads envs, then literals, then files */
+	/* kustomize reads envs (the legacy env last), then literals, then files, and words
+	 * a failure with the whole list of that kind */
 	const cJSON *env = field(a, "env");
-	if (cJSON_IsString(env) && *env->valuestring && env_src(&g, env->valuestring, e) < 0)
+	const char *envs1 = cJSON_IsString(env) && *env->valuestring ? env->valuestring : NULL;
+	if (each_string(field(a, "envs"), "envs", env_src, &g, e) < 0 ||
+	    (envs1 && env_src(&g, envs1, e) < 0)) {
+		kv_err(e, "env source files: ", field(a, "envs"), envs1);
 		goto out;
-	if (each_string(field(a, "envs"), "envs", env_src, &g, e) < 0)
+	}
+	if (each_string(field(a, "literals"), "literals", literal, &g, e) < 0) {
+		kv_err(e, "literal sources ", field(a, "literals"), NULL);
 		goto out;
-	if (each_string(field(a, "literals"), "literals", literal, &g, e) < 0)
+	}
+	if (each_string(field(a, "files"), "files", file_src, &g, e) < 0) {
+		kv_err(e, "file sources: ", field(a, "files"), NULL);
 		goto out;
-	if (each_string(field(a, "files"), "files", file_src, &g, e) < 0)
+	}
+	if (g.dup) {
+		err_fail(e, KZ_REASON, "configmap %s illegally repeats the key `%s`", name, g.dup);
 		goto out;
+	}
 
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "apiVersion", "v1");
@@ -533,10 +565,13 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 
 	kz_res *r = kz_res_new(o);
 	r->generated = true;
-	if (c->top_dir && c->cur_kfile) {
-		char *rel = kz_relpath(c->top_dir, c->cur_kfile);
+	if (c->top_dir && (c->cur_kfile || c->cfg_in)) {
+		char *rel = c->cfg_in ? xstrdup(c->cfg_in) : kz_relpath(c->top_dir, c->cur_kfile);
 		r->origin = xasprintf("configuredIn: %s\nconfiguredBy:\n  apiVersion: builtin\n  "
-				      "kind: %sGenerator\n", rel, kind);
+				      "kind: %sGenerator\n%s%s%s%s%s%s", rel, kind,
+				      c->cfg_name ? "  name: " : "", c->cfg_name ? c->cfg_name : "",
+				      c->cfg_name ? "\n" : "", c->cfg_ns ? "  namespace: " : "",
+				      c->cfg_ns ? c->cfg_ns : "", c->cfg_ns ? "\n" : "");
 		free(rel);
 	}
 	r->needs_hash = !nohash;
@@ -590,6 +625,7 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 out:
 	cJSON_Delete(g.data);
 	cJSON_Delete(g.binary);
+	free(g.dup);
 	return rc;
 }
 

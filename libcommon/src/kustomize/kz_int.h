@@ -12,6 +12,8 @@
 #include "eddy/kz.h"
 
 #define KZ_REASON "BuildFailed"
+/* reason of a resource file that is not valid YAML, until add_resource_path() sees it */
+#define KZ_MALFORMED "MalformedYAML"
 
 /* ---- strings ---- */
 typedef struct kz_strv {
@@ -114,6 +116,14 @@ void kz_config_release(kz_config *c);
 int kz_config_merge_json(kz_config *c, const cJSON *cfg, err *e);
 int kz_config_add_crd(kz_config *c, const cJSON *crd, err *e);
 
+/* ---- kustomization files (kfile.c) ---- */
+/* The first document of a kustomization file typed as sigs.k8s.io/yaml types it (YAML 1.1).
+ * NULL with *empty set when there is no document (or only null), NULL + e on a YAML error. */
+cJSON *kz_kfile_parse(const char *data, size_t len, bool *empty, err *e);
+/* Decode-check k as encoding/json decodes into types.Kustomization (unknown fields refused);
+ * keys matched case-insensitively are renamed. -1 + e with Go's message on the first error. */
+int kz_kfile_check(cJSON *k, err *e);
+
 /* ---- YAML in and out ---- */
 cJSON *kz_yaml_parse(const char *data, size_t len, err *e);
 int kz_yaml_emit(buf *out, const cJSON *docs, err *e);
@@ -132,15 +142,54 @@ typedef struct kz_ctx {
 	char *top_dir;       /* real path of the top kustomization directory */
 	char *cur_kfile;     /* kustomization file being built (real path) */
 	bool track;          /* buildMetadata transformerAnnotations */
+	/* while a `transformers:`/`generators:` configuration runs: where it was configured
+	 * (file relative to the top directory, or the kustomization file for inline ones) and
+	 * its metadata name and namespace, for the buildMetadata annotations */
+	const char *cfg_in, *cfg_name, *cfg_ns;
+	bool plugins_generate; /* kz_plugins_apply runs the `generators:` list */
+	cJSON *openapi_doc;    /* the `openapi: path:` schema document, once one is set */
+	bool openapi_set;      /* kustomize sets the schema once: the first kustomization wins */
+	cJSON *openapi_cache;  /* "group/version/kind" -> resolved schema (or null) */
+	/* while a remote base is built: its clone (real path), repository URL and ref */
+	const char *remote_root, *remote_repo, *remote_ref;
 } kz_ctx;
 
 /* Join and confine: a real path inside root for path relative to dir. NULL + e on escape. */
 char *kz_resolve(kz_ctx *c, const char *dir, const char *rel, err *e);
+/* Go's filepath.Join(dir, rel) (rel absolute: rel), cleaned as filepath.Clean does. */
+char *kz_clean_join(const char *dir, const char *rel);
+/* e = kustomize's message for a path that does not resolve:
+ * "evalsymlink failure on '<joined>' : lstat <first missing prefix>: no such file or directory" */
+void kz_err_missing(err *e, const char *dir, const char *rel);
+/* kustomize's ResId text: Kind.version.group/name.namespace with [noKind] and friends. */
+char *kz_resid_str(const char *g, const char *v, const char *k, const char *name, const char *ns);
+/* Go's %q of s (a new string). */
+char *kz_go_quote(const char *s);
+/* e = "trouble configuring builtin <plugin> with config: `\n<cfg as YAML>`: <msg>", where
+ * msg may hold one %s, replaced by the config YAML again. */
+int kz_config_err(err *e, const char *plugin, const cJSON *cfg, const char *msg);
 bool kz_is_dir(const char *p);
 bool kz_is_file(const char *p);
 /* Read a confined file (absolute real path) with the caps. */
 char *kz_read_file(kz_ctx *c, const char *path, size_t *len, err *e);
 bool kz_is_remote(const char *s);
+
+/* ---- remote bases (remote.c) ---- */
+typedef struct kz_remote {
+	char *repo;       /* clone URL */
+	char *path;       /* directory in the repository ("" = its root) */
+	char *ref;        /* ?ref= / ?version=, or NULL */
+	long long timeout_ms;
+	bool submodules;
+	bool is_file;     /* a plain http(s) URL of one file (not a repository) */
+} kz_remote;
+/* Parse a remote resource spec. -1 when it is not one kustomize understands. */
+int kz_remote_parse(const char *spec, kz_remote *r);
+void kz_remote_release(kz_remote *r);
+/* Clone r into a new temporary directory (returned); NULL + e on failure. */
+char *kz_remote_fetch(const kz_remote *r, size_t max_bytes, err *e);
+/* Remove a directory tree made by kz_remote_fetch. */
+void kz_remote_cleanup(const char *dir);
 
 /* ---- transformers (transformers.c and friends) ---- */
 int kz_load_resources_text(kz_ctx *c, kz_resmap *m, const char *data, size_t len,
@@ -164,6 +213,12 @@ int kz_patches_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *k, i
 		     err *e);
 int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list,
 			  err *e);
+/* buildMetadata transformerAnnotations: record that builtin transformer `kind` ran n times on
+ * every resource of m (configured in the current kustomization, or in c->cfg_in). */
+void kz_record(kz_ctx *c, kz_resmap *m, const char *kind, int n);
+/* The openapi schema of a kind in c->openapi_doc (definitions matched by their
+ * x-kubernetes-group-version-kind, every $ref resolved), or NULL. Cached in c. */
+const cJSON *kz_openapi_schema(kz_ctx *c, const char *api_version, const char *kind);
 int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e);
 int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e);
 int kz_sort(kz_resmap *m, const cJSON *sort_options, err *e);

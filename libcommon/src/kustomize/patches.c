@@ -1,5 +1,6 @@
 /* patchesStrategicMerge, patches (strategic merge or JSON 6902, with target selectors and
  * options) and patchesJson6902, on top of eddy/patch.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,8 +50,30 @@ static char *patch_idstr(const cJSON *p)
 
 /* kustomize merges keyed lists with the patch's items first (in the patch's order), then the
  * original items the patch does not name: reorder patch_strategic's result that way. */
+/* The schema of field key below the object schema sch (openapi mode). */
+static const cJSON *oa_child(const cJSON *sch, const char *key)
+{
+	const cJSON *n = field(field(sch, "properties"), key);
+	if (!n && cJSON_IsObject(field(sch, "additionalProperties")))
+		n = field(sch, "additionalProperties");
+	return n;
+}
+
+/* An openapi-mode list's merge key: set when its strategy includes merge. */
+static const char *oa_merge_key(const cJSON *sch)
+{
+	const cJSON *st = field(sch, "x-kubernetes-patch-strategy");
+	const cJSON *mk = field(sch, "x-kubernetes-patch-merge-key");
+	if (!cJSON_IsString(st) || !strstr(st->valuestring, "merge") || !cJSON_IsString(mk))
+		return NULL;
+	return mk->valuestring;
+}
+
+/* kustomize merges keyed lists with the patch's items first (in the patch's order), then the
+ * original items the patch does not name: reorder patch_strategic's result that way. With
+ * oa set, merge keys come from the openapi schema sch instead of the built-in table. */
 static void reorder(cJSON *res, const cJSON *patch, const char *av, const char *kind,
-		    const char *path, int depth)
+		    const char *path, int depth, bool oa, const cJSON *sch)
 {
 	const cJSON *pv;
 	if (depth > PATCH_MAX_DEPTH || !cJSON_IsObject(res) || !cJSON_IsObject(patch))
@@ -60,11 +83,13 @@ static void reorder(cJSON *res, const cJSON *patch, const char *av, const char *
 			continue;
 		cJSON *rv = cJSON_GetObjectItemCaseSensitive(res, pv->string);
 		char *sub = *path ? xasprintf("%s.%s", path, pv->string) : xstrdup(pv->string);
+		const cJSON *csch = oa ? oa_child(sch, pv->string) : NULL;
 		if (cJSON_IsObject(pv)) {
-			reorder(rv, pv, av, kind, sub, depth + 1);
+			reorder(rv, pv, av, kind, sub, depth + 1, oa, csch);
 		} else if (cJSON_IsArray(pv) && cJSON_IsArray(rv)) {
 			unsigned strategy = 0;
-			const char *mk = patch_list_merge_key(av, kind, sub, &strategy);
+			const char *mk = oa ? oa_merge_key(csch) :
+				patch_list_merge_key(av, kind, sub, &strategy);
 			if (mk) {
 				cJSON *front = NULL;
 				const cJSON *pi;
@@ -81,7 +106,8 @@ static void reorder(cJSON *res, const cJSON *patch, const char *av, const char *
 					}
 					if (!ri)
 						continue;
-					reorder(ri, pi, av, kind, sub, depth + 1);
+					reorder(ri, pi, av, kind, sub, depth + 1, oa,
+						oa ? field(csch, "items") : NULL);
 					/* move ri right after front (or to the head) */
 					if (ri == front)
 						continue;
@@ -121,8 +147,8 @@ static void null_meta_strings(cJSON *patch)
 }
 
 /* Apply one strategic merge patch document to r. Returns 1 if r became empty (deleted). */
-static int smp_one(kz_res *r, const cJSON *patch, bool allow_name, bool allow_kind, bool legacy,
-		   err *e)
+static int smp_one(kz_ctx *c, kz_res *r, const cJSON *patch, bool allow_name, bool allow_kind,
+		   bool legacy, err *e)
 {
 	char *name = xstrdup(kz_name(r->obj)), *ns = xstrdup(kz_namespace(r->obj));
 	char *kind = xstrdup(kz_kind(r->obj));
@@ -135,13 +161,17 @@ static int smp_one(kz_res *r, const cJSON *patch, bool allow_name, bool allow_ki
 	cJSON *pc = cJSON_Duplicate(patch, true);
 	if (legacy)
 		null_meta_strings(pc);
-	cJSON *res = patch_strategic(r->obj, pc, kz_apiversion(r->obj), kind, e);
+	/* kustomize's `openapi:` schema, once set, replaces the built-in one for every kind */
+	const cJSON *sch = c->openapi_doc ? kz_openapi_schema(c, kz_apiversion(r->obj), kind) :
+			   NULL;
+	cJSON *res = c->openapi_doc ? patch_strategic_openapi(r->obj, pc, sch, e) :
+		     patch_strategic(r->obj, pc, kz_apiversion(r->obj), kind, e);
 	if (!res) {
 		cJSON_Delete(pc);
 		rc = -1;
 		goto out;
 	}
-	reorder(res, pc, kz_apiversion(r->obj), kind, "", 0);
+	reorder(res, pc, kz_apiversion(r->obj), kind, "", 0, c->openapi_doc != NULL, sch);
 	cJSON_Delete(pc);
 	cJSON_Delete(r->obj);
 	r->obj = res;
@@ -168,7 +198,7 @@ out:
 }
 
 /* The single resource a patch without target names (by any of its ids). */
-static int find_by_id(kz_resmap *m, const cJSON *p, err *e)
+static int find_by_id(kz_resmap *m, const cJSON *p, bool legacy, err *e)
 {
 	char g[256], v[128], pg[256], pv[128];
 	int found = -1, count = 0;
@@ -196,6 +226,8 @@ static int find_by_id(kz_resmap *m, const cJSON *p, err *e)
 	else
 		err_fail(e, KZ_REASON, "multiple matches for Id %s; failed to find unique target "
 			 "for patch %s", id, id);
+	if (!legacy)
+		err_prefix(e, "no resource matches strategic merge patch \"%s\"", id);
 	free(id);
 	return -1;
 }
@@ -208,18 +240,18 @@ static void replace_string_if_present(cJSON *obj, const char *key, const char *v
 		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, cJSON_CreateString(val));
 }
 
-static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, const cJSON *opts,
-		     bool legacy, err *e)
+static int smp_apply(kz_ctx *c, kz_resmap *m, const cJSON *patch, const cJSON *target,
+		     const cJSON *opts, bool legacy, err *e)
 {
 	bool allow_name = cJSON_IsTrue(field(opts, "allowNameChange"));
 	bool allow_kind = cJSON_IsTrue(field(opts, "allowKindChange"));
 	if (!cJSON_IsObject(patch))
 		return err_fail(e, KZ_REASON, "a strategic merge patch must be a map");
 	if (!target) {
-		int i = find_by_id(m, patch, e);
+		int i = find_by_id(m, patch, legacy, e);
 		if (i < 0)
 			return -1;
-		int rc = smp_one(m->v[i], patch, allow_name, allow_kind, legacy, e);
+		int rc = smp_one(c, m->v[i], patch, allow_name, allow_kind, legacy, e);
 		if (rc == 1)
 			kz_resmap_remove(m, (size_t)i);
 		return rc < 0 ? -1 : 0;
@@ -242,7 +274,7 @@ static int smp_apply(kz_resmap *m, const cJSON *patch, const cJSON *target, cons
 		replace_string_if_present(copy, "apiVersion", kz_apiversion(r->obj));
 		if (!allow_kind || !*kz_kind(copy))
 			replace_string_if_present(copy, "kind", kz_kind(r->obj));
-		int rc = smp_one(r, copy, allow_name, allow_kind, legacy, e);
+		int rc = smp_one(c, r, copy, allow_name, allow_kind, legacy, e);
 		cJSON_Delete(copy);
 		if (rc < 0)
 			return -1;
@@ -280,13 +312,62 @@ static int json_apply(kz_resmap *m, const cJSON *ops, const cJSON *target, err *
 	return 0;
 }
 
-/* The documents of a patch text: a JSON 6902 op list (one array) or SMP maps. */
+/* The documents of a patch text: a JSON 6902 op list (one array) or SMP maps. A JSON 6902
+ * patch goes through sigs.k8s.io/yaml in kustomize, so its values are typed as YAML 1.1. */
 static cJSON *parse_patch(const char *text, size_t len, err *e)
 {
 	cJSON *docs = kz_yaml_parse(text, len, e);
-	if (!docs)
+	if (!docs) {
 		err_prefix(e, "unable to parse patch");
+		return NULL;
+	}
+	if (cJSON_GetArraySize(docs) == 1 && cJSON_IsArray(docs->child)) {
+		bool empty = false;
+		err e11 = {0};
+		cJSON *ops = kz_kfile_parse(text, len, &empty, &e11);
+		if (cJSON_IsArray(ops)) {
+			cJSON_Delete(cJSON_DetachItemFromArray(docs, 0));
+			cJSON_AddItemToArray(docs, ops);
+		} else {
+			cJSON_Delete(ops);
+		}
+	}
 	return docs;
+}
+
+/* The PatchTransformer config kustomize makes of a patches entry (for its messages). */
+static cJSON *patch_cfg(const cJSON *it)
+{
+	static const char *const sel[] = {"group", "version", "kind", "name", "namespace",
+					   "annotationSelector", "labelSelector", NULL};
+	cJSON *cfg = cJSON_CreateObject();
+	const cJSON *v = field(it, "path");
+	if (cJSON_IsString(v) && *v->valuestring)
+		cJSON_AddStringToObject(cfg, "path", v->valuestring);
+	v = field(it, "patch");
+	if (cJSON_IsString(v) && *v->valuestring)
+		cJSON_AddStringToObject(cfg, "patch", v->valuestring);
+	v = field(it, "target");
+	if (cJSON_IsObject(v)) {
+		cJSON *t = cJSON_AddObjectToObject(cfg, "target");
+		for (int i = 0; sel[i]; i++) {
+			const cJSON *x = field(v, sel[i]);
+			if (cJSON_IsString(x) && *x->valuestring)
+				cJSON_AddStringToObject(t, sel[i], x->valuestring);
+		}
+	}
+	v = field(it, "options");
+	if (cJSON_IsObject(v) && v->child)
+		cJSON_AddItemToObject(cfg, "options", cJSON_Duplicate(v, true));
+	return cfg;
+}
+
+static int patch_config_err(err *e, const cJSON *it, const char *msg)
+{
+	cJSON *cfg = patch_cfg(it);
+	kz_config_err(e, "PatchTransformer", cfg, msg);
+	cJSON_Delete(cfg);
+	return -1;
 }
 
 static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e)
@@ -305,18 +386,21 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 			return err_fail(e, KZ_REASON, "invalid patch: must be a map");
 		if (cJSON_IsString(path) && *path->valuestring && cJSON_IsString(inl) &&
 		    *inl->valuestring)
-			return err_fail(e, KZ_REASON,
-				"patch and path can't be set at the same time");
+			return patch_config_err(e, it, "patch and path can't be set at the same "
+						"time\n%s");
 		if (cJSON_IsString(path) && *path->valuestring) {
 			text = read_rel(c, dir, path->valuestring, &len, e);
-			if (!text)
-				return -1;
+			if (!text) {
+				char msg[ERR_MSG_MAX];
+				snprintf(msg, sizeof msg, "failed to get the patch file from "
+					 "path(%.200s): %.1500s", path->valuestring, e->msg);
+				return patch_config_err(e, it, msg);
+			}
 		} else if (cJSON_IsString(inl) && *inl->valuestring) {
 			text = xstrdup(inl->valuestring);
 			len = strlen(text);
 		} else {
-			return err_fail(e, KZ_REASON, "must specify one of patch and path in %s",
-					"patches");
+			return patch_config_err(e, it, "must specify one of patch and path in\n%s");
 		}
 		cJSON *docs = parse_patch(text, len, e), *d;
 		free(text);
@@ -324,16 +408,19 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 			return -1;
 		int rc = 0;
 		if (cJSON_GetArraySize(docs) == 1 && cJSON_IsArray(docs->child)) {
-			if (!target)
-				rc = err_fail(e, KZ_REASON,
-					"unable to apply json patch: must specify "
-					      "a target for patch");
+			if (!target) {
+				bool byp = cJSON_IsString(path) && *path->valuestring;
+				char *q = kz_go_quote(byp ? path->valuestring : inl->valuestring);
+				rc = err_fail(e, KZ_REASON, "must specify a target for JSON patch "
+					      "[%s: %s]", byp ? "path" : "patch", q);
+				free(q);
+			}
 			else
 				rc = json_apply(m, docs->child, target, e);
 		} else {
 			cJSON_ArrayForEach(d, docs) {
 				if (rc == 0)
-					rc = smp_apply(m, d, target, opts, false, e);
+					rc = smp_apply(c, m, d, target, opts, false, e);
 			}
 		}
 		cJSON_Delete(docs);
@@ -341,6 +428,17 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 			return -1;
 	}
 	return 0;
+}
+
+static int psm_config_err(err *e, const cJSON *list)
+{
+	cJSON *cfg = cJSON_CreateObject();
+	cJSON_AddItemToObject(cfg, "paths", cJSON_Duplicate(list, true));
+	char msg[ERR_MSG_MAX];
+	snprintf(msg, sizeof msg, "%s", e->msg);
+	kz_config_err(e, "PatchStrategicMergeTransformer", cfg, msg);
+	cJSON_Delete(cfg);
+	return -1;
 }
 
 static int psm_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e)
@@ -365,7 +463,7 @@ static int psm_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list
 			text = read_rel(c, dir, s, &len, e);
 		}
 		if (!text)
-			return -1;
+			return psm_config_err(e, list);
 		cJSON *docs = parse_patch(text, len, e), *d;
 		free(text);
 		if (!docs)
@@ -373,7 +471,7 @@ static int psm_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list
 		int rc = 0;
 		cJSON_ArrayForEach(d, docs)
 			if (rc == 0)
-				rc = smp_apply(m, d, NULL, NULL, true, e);
+				rc = smp_apply(c, m, d, NULL, NULL, true, e);
 		cJSON_Delete(docs);
 		if (rc < 0)
 			return -1;

@@ -240,10 +240,8 @@ static bool meta_selected(const cJSON *sel, const kz_res *r, err *e)
 
 static char *sel_str(const cJSON *sel)
 {
-	char *s = cJSON_PrintUnformatted(sel);
-	char *r = xstrdup(s ? s : "{}");
-	free(s);
-	return r;
+	return kz_resid_str(jstr(sel, "group"), jstr(sel, "version"), jstr(sel, "kind"),
+			    jstr(sel, "name"), jstr(sel, "namespace"));
 }
 
 static cJSON *source_value(kz_resmap *m, const cJSON *src, err *e)
@@ -275,7 +273,7 @@ static cJSON *source_value(kz_resmap *m, const cJSON *src, err *e)
 	lookup(NULL, found->obj, NULL, seg, n, false, &h);
 	free_path(seg, n);
 	if (h.n == 0 || !h.node[0]) {
-		char *id = kz_res_idstr(found);
+		char *id = sel_str(src);
 		err_fail(e, KZ_REASON, "fieldPath `%s` is missing for replacement source %s", fp,
 			id);
 		free(id);
@@ -657,14 +655,21 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 			cJSON_AddStringToObject(sel, "name", n);
 		if (ns)
 			cJSON_AddStringToObject(sel, "namespace", ns);
-		const char *fp = jstr(fr, "fieldpath");
+		const char *fp = jstr(fr, "fieldPath");
 		cJSON_AddStringToObject(sel, "fieldPath", fp ? fp : "metadata.name");
 		err ve = {0};
 		cJSON *val = source_value(m, sel, &ve);
 		cJSON_Delete(sel);
 		if (!val) {
-			err_fail(e, KZ_REASON, "var '%s' cannot be mapped to a field in the set of "
-				 "known resources", name);
+			char g[256] = "", ver[128] = "";
+			if (av)
+				kz_split_apiversion(av, g, sizeof(g), ver, sizeof(ver));
+			const char *g0 = jstr(ref, "group"), *v0 = jstr(ref, "version");
+			char *gvk = kz_resid_str(g0 && *g0 ? g0 : g, v0 && *v0 ? v0 : ver, k, "", "");
+			*strchr(gvk, '/') = '\0';
+			err_fail(e, KZ_REASON, "var '{%s %s {%s}}' cannot be mapped to a field in "
+				 "the set of known resources", name, gvk, fp ? fp : "metadata.name");
+			free(gvk);
 			goto out;
 		}
 		cJSON_AddItemToObject(vc.values, name, val);

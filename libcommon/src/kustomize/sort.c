@@ -84,8 +84,9 @@ int kz_sort(kz_resmap *m, const cJSON *opts, err *e)
 	const cJSON *legacy = cJSON_GetObjectItemCaseSensitive(opts, "legacySortOptions");
 	if (cJSON_IsString(order_j) && !strcmp(order_j->valuestring, "fifo")) {
 		if (legacy)
-			return err_fail(e, KZ_REASON, "legacySortOptions cannot be set when the "
-					"sort order is fifo");
+			return err_fail(e, KZ_REASON, "the field 'sortOptions.legacySortOptions' "
+					"is set but the selected sort order is 'fifo', not "
+					"'legacy'");
 		return 0;
 	}
 	if (order_j && !(cJSON_IsString(order_j) && !strcmp(order_j->valuestring, "legacy")))

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "eddy/yml.h"
 #include "kz_int.h"
 
 static const cJSON *field(const cJSON *o, const char *k)
@@ -28,12 +29,51 @@ int kz_resmap_append(kz_resmap *m, kz_res *r, err *e)
 	return 0;
 }
 
-static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *what, const char *origin,
+/* Go's %v of kyaml's ResourceMeta: {{apiVersion kind} {{name namespace} map[..] map[..]}} */
+static void go_map(buf *b, const cJSON *m)
+{
+	int n = cJSON_GetArraySize(m), i = 0;
+	const cJSON **keys = xmalloc((size_t)(n ? n : 1) * sizeof *keys);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, m)
+		keys[i++] = it;
+	for (int a = 1; a < n; a++)
+		for (int z = a; z > 0 && strcmp(keys[z - 1]->string, keys[z]->string) > 0; z--) {
+			const cJSON *t = keys[z];
+			keys[z] = keys[z - 1];
+			keys[z - 1] = t;
+		}
+	buf_adds(b, "map[");
+	for (i = 0; i < n; i++) {
+		const char *v = keys[i]->valuestring ? keys[i]->valuestring : "";
+		buf_addf(b, "%s%s:%s", i ? " " : "", keys[i]->string, v);
+	}
+	buf_adds(b, "]");
+	free(keys);
+}
+
+static char *go_resource_meta(const cJSON *o)
+{
+	buf b;
+	buf_init(&b, 64 * 1024);
+	const cJSON *md = field(o, "metadata");
+	buf_addf(&b, "{{%s %s} {{%s %s} ", kz_apiversion(o), kz_kind(o), kz_name(o),
+		   kz_namespace(o));
+	go_map(&b, field(md, "labels"));
+	buf_adds(&b, " ");
+	go_map(&b, field(md, "annotations"));
+	buf_adds(&b, "}}");
+	char *s = xstrdup(buf_str(&b));
+	buf_release(&b);
+	return s;
+}
+
+static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *origin,
 		   err *e)
 {
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
-		return err_fail(e, KZ_REASON, "%s: resource is not a map", what);
+		return err_fail(e, KZ_REASON, "missing Resource metadata");
 	}
 	const char *kind = kz_kind(o);
 	if (!strcmp(kind, "List") || (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4,
@@ -43,7 +83,7 @@ static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *what, const ch
 		cJSON_Delete(o);
 		int rc = 0;
 		while (items && (it = cJSON_DetachItemViaPointer(items, items->child)) != NULL) {
-			if (rc == 0 && add_obj(c, m, it, what, origin, e) < 0)
+			if (rc == 0 && add_obj(c, m, it, origin, e) < 0)
 				rc = -1;
 			else if (rc)
 				cJSON_Delete(it);
@@ -51,12 +91,11 @@ static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *what, const ch
 		cJSON_Delete(items);
 		return rc;
 	}
-	if (!*kind) {
-		cJSON_Delete(o);
-		return err_fail(e, KZ_REASON, "missing Resource metadata: kind in %s", what);
-	}
-	if (!cJSON_IsObject(field(o, "metadata")) || !*kz_name(o)) {
-		err_fail(e, KZ_REASON, "missing metadata.name in object %s in %s", kind, what);
+	if (!*kind || !cJSON_IsObject(field(o, "metadata")) || !*kz_name(o)) {
+		char *meta = go_resource_meta(o);
+		err_fail(e, KZ_REASON, "missing %s in object %s", *kind ? "metadata.name" : "kind",
+			 meta);
+		free(meta);
 		cJSON_Delete(o);
 		return -1;
 	}
@@ -75,13 +114,15 @@ int kz_load_resources_text(kz_ctx *c, kz_resmap *m, const char *data, size_t len
 {
 	cJSON *docs = kz_yaml_parse(data, len, e), *d;
 	if (!docs) {
-		err_prefix(e, "%s", what);
+		char msg[ERR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", e->msg);
+		err_fail(e, KZ_MALFORMED, "MalformedYAMLError: %s in File: %s", msg, what);
 		return -1;
 	}
 	int rc = 0;
 	while ((d = docs->child) != NULL) {
 		cJSON_DetachItemViaPointer(docs, d);
-		if (rc == 0 && add_obj(c, m, d, what, origin, e) < 0)
+		if (rc == 0 && add_obj(c, m, d, origin, e) < 0)
 			rc = -1;
 		else if (rc)
 			cJSON_Delete(d);
@@ -129,6 +170,30 @@ int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 				kz_set_name(r->obj, ns);
 			kz_res_track(r);
 			continue;
+		}
+		/* kustomize's roleBindingHack: subjects named "default" (or, with
+		 * setRoleBindingSubjects: allServiceAccounts, every ServiceAccount subject) of
+		 * (Cluster)RoleBindings move to the namespace too */
+		const cJSON *rbs = field(cfg, "setRoleBindingSubjects");
+		const char *mode = cJSON_IsString(rbs) && *rbs->valuestring ? rbs->valuestring :
+				   "defaultOnly";
+		if (!strcmp(g, "rbac.authorization.k8s.io") && (!strcmp(kind, "RoleBinding") ||
+		    !strcmp(kind, "ClusterRoleBinding")) && strcmp(mode, "none")) {
+			cJSON *subj = cJSON_GetObjectItemCaseSensitive(r->obj, "subjects"), *s;
+			cJSON_ArrayForEach(s, subj) {
+				const cJSON *sn = field(s, "name"), *sk = field(s, "kind");
+				bool hit = !strcmp(mode, "allServiceAccounts") ?
+					   cJSON_IsString(sk) && !strcmp(sk->valuestring,
+									  "ServiceAccount") :
+					   cJSON_IsString(sn) && !strcmp(sn->valuestring, "default");
+				if (!hit || !cJSON_IsObject(s))
+					continue;
+				if (cJSON_GetObjectItemCaseSensitive(s, "namespace"))
+					cJSON_ReplaceItemInObjectCaseSensitive(s, "namespace",
+									      cJSON_CreateString(ns));
+				else
+					cJSON_AddStringToObject(s, "namespace", ns);
+			}
 		}
 		if (kz_is_cluster_scoped(g, kind))
 			continue;
@@ -256,6 +321,19 @@ int kz_labels_apply(kz_ctx *c, kz_resmap *m, const cJSON *pairs, const kz_fsv *f
 	(void)labels;
 	if (!cJSON_IsObject(pairs) || !pairs->child)
 		return 0;
+	/* kustomize writes the keys as plain YAML scalars and reads the resource back with
+	 * yaml.v3: a key that types as anything but a string breaks its JSON conversion */
+	const cJSON *p;
+	cJSON_ArrayForEach(p, pairs) {
+		err pe = {0};
+		cJSON *kv = m->n ? yml_parse_one(p->string, strlen(p->string), NULL, &pe) : NULL;
+		bool bad = kv && !cJSON_IsString(kv) && !cJSON_IsObject(kv) && !cJSON_IsArray(kv);
+		cJSON_Delete(kv);
+		if (bad || (m->n && !*p->string))
+			return err_fail(e, KZ_REASON, "%s key %s: json: unsupported type: "
+					"map[interface {}]interface {}", labels ? "label" :
+					"annotation", p->string);
+	}
 	for (size_t i = 0; i < m->n; i++) {
 		kz_res *r = m->v[i];
 		for (size_t j = 0; j < fsv->n; j++) {
@@ -491,9 +569,10 @@ int kz_replicas_apply(kz_ctx *c, kz_resmap *m, const cJSON *replicas, const kz_f
 		cJSON_Delete(cnt);
 		if (!found)
 			return err_fail(e, KZ_REASON,
-				"resource with name %s does not match a config "
-					"with the following GVK [Deployment ReplicationController "
-					"ReplicaSet StatefulSet]", name);
+				"resource with name %s does not match a config with the "
+				"following GVK [Deployment.[noVer].[noGrp] "
+				"StatefulSet.[noVer].[noGrp] ReplicaSet.[noVer].[noGrp] "
+				"ReplicationController.[noVer].[noGrp]]", name);
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "eddy/yml.h"
 #include "eddy/mem.h"
 #include "kz_int.h"
 
@@ -230,21 +231,81 @@ static bool under(const char *root, const char *p)
 	return !strncmp(root, p, n) && (p[n] == '/' || p[n] == 0);
 }
 
+char *kz_clean_join(const char *dir, const char *rel)
+{
+	char *joined = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", dir, rel);
+	size_t n = strlen(joined);
+	char *out = xmalloc(n + 2);
+	size_t o = 0;
+	bool rooted = joined[0] == '/';
+	char *save = NULL;
+	for (char *t = strtok_r(joined, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(t, "."))
+			continue;
+		if (!strcmp(t, "..")) {
+			size_t back = o;
+			while (back > 0 && out[back - 1] != '/')
+				back--;
+			bool parent_is_dotdot = o - back == 2 && !strncmp(out + back, "..", 2);
+			if (o > 0 && !parent_is_dotdot) {
+				o = back > 0 ? back - 1 : 0;
+				continue;
+			}
+			if (rooted)
+				continue;
+		}
+		if (o > 0 || rooted)
+			out[o++] = '/';
+		memcpy(out + o, t, strlen(t));
+		o += strlen(t);
+	}
+	if (o == 0)
+		out[o++] = rooted ? '/' : '.';
+	out[o] = '\0';
+	free(joined);
+	return out;
+}
+
+void kz_err_missing(err *e, const char *dir, const char *rel)
+{
+	/* Go's filepath.EvalSymlinks: lstat fails on the first component that is missing */
+	char *j = kz_clean_join(dir, rel);
+	int en = ENOENT;
+	size_t n = strlen(j), at = n;
+	for (size_t i = 1; i <= n; i++) {
+		if (j[i] != '/' && j[i] != '\0')
+			continue;
+		char save = j[i];
+		j[i] = '\0';
+		struct stat st;
+		int rc = lstat(j, &st);
+		if (rc < 0)
+			en = errno;
+		else if (save == '/' && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) {
+			rc = -1;
+			en = ENOTDIR;
+		}
+		j[i] = save;
+		if (rc < 0) {
+			at = i;
+			break;
+		}
+	}
+	err_fail(e, KZ_REASON, "evalsymlink failure on '%s' : lstat %.*s: %s", j, (int)at, j,
+		 en == ENOENT ? "no such file or directory" : strerror(en));
+	e->cls = ERR_STALLING;
+	free(j);
+}
+
 char *kz_resolve(kz_ctx *c, const char *dir, const char *rel, err *e)
 {
 	char *joined = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", dir, rel);
 	char *real = realpath(joined, NULL);
+	free(joined);
 	if (!real) {
-		int en = errno;
-		/* a path that does not exist: still refuse if it lexically leaves the root */
-		err_fail(e, KZ_REASON, "%s: %s", rel, en == ENOENT ?
-			 "no such file or directory" : strerror(en));
-		if (en == ENOENT)
-			e->cls = ERR_STALLING;
-		free(joined);
+		kz_err_missing(e, dir, rel);
 		return NULL;
 	}
-	free(joined);
 	if (!under(c->root, real)) {
 		err_fail(e, KZ_REASON, "security; file '%s' is not in or below '%s'", rel, c->root);
 		free(real);
@@ -331,4 +392,61 @@ char *kz_relpath(const char *dir, const char *path)
 	if (b.len && b.data[b.len - 1] == '/')
 		b.data[--b.len] = 0;
 	return buf_detach(&b, NULL);
+}
+
+/* Go's %q of s into a new string. */
+char *kz_go_quote(const char *s)
+{
+	buf b;
+	buf_init(&b, 4 * ERR_MSG_MAX);
+	buf_addc(&b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_addf(&b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_adds(&b, "\\n");
+		else if (*p == '\t')
+			buf_adds(&b, "\\t");
+		else if (*p == '\r')
+			buf_adds(&b, "\\r");
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_addf(&b, "\\x%02x", *p);
+		else
+			buf_addc(&b, (char)*p);
+	}
+	buf_addc(&b, '"');
+	char *r = xstrdup(buf_str(&b));
+	buf_release(&b);
+	return r;
+}
+
+
+int kz_config_err(err *e, const char *plugin, const cJSON *cfg, const char *msg)
+{
+	buf y;
+	buf_init(&y, ERR_MSG_MAX);
+	err ye = {0};
+	if (yml_emit(&y, cfg, &ye) < 0)
+		buf_reset(&y);
+	const char *ys = buf_str(&y);
+	char *m = xstrdup(msg);
+	char *pct = strstr(m, "%s");
+	if (pct) {
+		*pct = '\0';
+		err_fail(e, KZ_REASON, "trouble configuring builtin %s with config: `\n%s`: %s%s%s",
+			 plugin, ys, m, ys, pct + 2);
+	} else {
+		err_fail(e, KZ_REASON, "trouble configuring builtin %s with config: `\n%s`: %s",
+			 plugin, ys, m);
+	}
+	free(m);
+	buf_release(&y);
+	return -1;
+}
+
+char *kz_resid_str(const char *g, const char *v, const char *k, const char *name, const char *ns)
+{
+	return xasprintf("%s.%s.%s/%s.%s", k && *k ? k : "[noKind]", v && *v ? v : "[noVer]",
+			 g && *g ? g : "[noGrp]", name && *name ? name : "[noName]",
+			 ns && *ns ? ns : "[noNs]");
 }
