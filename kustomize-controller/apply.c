@@ -3,6 +3,7 @@
  * recreation on immutable-field errors when forced, the ssa/force/reconcile annotations and
  * the clean-up of metadata left by kubectl and other field managers. */
 #include <pthread.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,344 @@ static bool drifted(const cJSON *cur, const cJSON *dry)
 	return !same;
 }
 
+/* ---------------------------------------------------------------- spec.ignore */
+
+/* RFC 6901 JSON pointers, at most this deep. */
+#define PTR_MAX_TOKENS 64
+
+/* Splits a JSON pointer into its unescaped reference tokens (~1 is '/', ~0 is '~'),
+ * allocated in one block: toks[0..n-1]. "" (the whole document) gives n = 0. -1 when the
+ * pointer does not start with '/', has another '~' escape or is too deep. Free *toks. */
+static int ptr_parse(const char *ptr, char ***toks, size_t *n)
+{
+	*toks = NULL;
+	*n = 0;
+	if (!ptr || (*ptr && *ptr != '/'))
+		return -1;
+	size_t len = strlen(ptr), cnt = 0;
+	for (const char *p = ptr; *p; p++)
+		if (*p == '/')
+			cnt++;
+	if (cnt > PTR_MAX_TOKENS)
+		return -1;
+	char **v = xmalloc((cnt + 1) * sizeof *v + len + 1);
+	char *q = (char *)(v + cnt + 1);
+	size_t i = 0;
+	for (const char *p = ptr; *p;) {
+		p++; /* the '/' */
+		v[i++] = q;
+		for (; *p && *p != '/'; p++) {
+			if (*p != '~') {
+				*q++ = *p;
+				continue;
+			}
+			if (p[1] != '0' && p[1] != '1') {
+				free(v);
+				return -1;
+			}
+			*q++ = p[1] == '0' ? '~' : '/';
+			p++;
+		}
+		*q++ = 0;
+	}
+	v[i] = NULL;
+	*toks = v;
+	*n = cnt;
+	return 0;
+}
+
+/* An array index token: "0" or digits without a leading zero, below the array size. */
+static int ptr_index(const char *t, const cJSON *arr)
+{
+	if (!*t || (t[0] == '0' && t[1]) || strspn(t, "0123456789") != strlen(t) ||
+	    strlen(t) > 9)
+		return -1;
+	long i = strtol(t, NULL, 10);
+	return i < cJSON_GetArraySize(arr) ? (int)i : -1;
+}
+
+static cJSON *ptr_step(cJSON *cur, const char *t)
+{
+	if (cJSON_IsObject(cur))
+		return cJSON_GetObjectItemCaseSensitive(cur, t);
+	if (cJSON_IsArray(cur)) {
+		int i = ptr_index(t, cur);
+		return i < 0 ? NULL : cJSON_GetArrayItem(cur, i);
+	}
+	return NULL;
+}
+
+/* The value at the pointer in doc (borrowed), or NULL when absent or invalid. */
+static cJSON *ptr_get(cJSON *doc, const char *ptr)
+{
+	char **t;
+	size_t n;
+	if (ptr_parse(ptr, &t, &n) < 0)
+		return NULL;
+	cJSON *cur = doc;
+	for (size_t i = 0; i < n && cur; i++)
+		cur = ptr_step(cur, t[i]);
+	free(t);
+	return cur;
+}
+
+/* Removes the value at the pointer from doc (not the document itself); true when removed. */
+static bool ptr_remove(cJSON *doc, const char *ptr)
+{
+	char **t;
+	size_t n;
+	if (ptr_parse(ptr, &t, &n) < 0)
+		return false;
+	bool done = false;
+	cJSON *cur = doc;
+	for (size_t i = 0; n > 0 && i + 1 < n && cur; i++)
+		cur = ptr_step(cur, t[i]);
+	if (n > 0 && cJSON_IsObject(cur) && cJSON_GetObjectItemCaseSensitive(cur, t[n - 1])) {
+		cJSON_DeleteItemFromObjectCaseSensitive(cur, t[n - 1]);
+		done = true;
+	} else if (n > 0 && cJSON_IsArray(cur) && ptr_index(t[n - 1], cur) >= 0) {
+		cJSON_DeleteItemFromArray(cur, ptr_index(t[n - 1], cur));
+		done = true;
+	}
+	free(t);
+	return done;
+}
+
+/* Replaces the existing value at the pointer in doc by val (taken); false (val freed) when
+ * there is no value there. */
+static bool ptr_replace(cJSON *doc, const char *ptr, cJSON *val)
+{
+	char **t;
+	size_t n;
+	bool done = false;
+	if (ptr_parse(ptr, &t, &n) < 0 || n == 0) {
+		free(t);
+		cJSON_Delete(val);
+		return false;
+	}
+	cJSON *cur = doc;
+	for (size_t i = 0; i + 1 < n && cur; i++)
+		cur = ptr_step(cur, t[i]);
+	if (cJSON_IsObject(cur) && cJSON_GetObjectItemCaseSensitive(cur, t[n - 1]))
+		done = cJSON_ReplaceItemInObjectCaseSensitive(cur, t[n - 1], val);
+	else if (cJSON_IsArray(cur) && ptr_index(t[n - 1], cur) >= 0)
+		done = cJSON_ReplaceItemInArray(cur, ptr_index(t[n - 1], cur), val);
+	if (!done)
+		cJSON_Delete(val);
+	free(t);
+	return done;
+}
+
+/* Anchored POSIX extended match of a (Go RE2) pattern; an empty or missing pattern matches
+ * everything, an invalid one nothing. */
+static bool rx_full(const char *pat, const char *s)
+{
+	if (!pat || !*pat)
+		return true;
+	regex_t re;
+	char *full = xasprintf("^(%s)$", pat);
+	int rc = regcomp(&re, full, REG_EXTENDED | REG_NOSUB);
+	free(full);
+	if (rc)
+		return false;
+	bool ok = regexec(&re, s ? s : "", 0, NULL, 0) == 0;
+	regfree(&re);
+	return ok;
+}
+
+static void trim_span(const char **p, size_t *n)
+{
+	while (*n && (**p == ' ' || **p == '\t'))
+		(*p)++, (*n)--;
+	while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+/* The value of key [k, k+kn) in the string map m, or NULL. */
+static const char *map_val(const cJSON *m, const char *k, size_t kn)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, m)
+		if (it->string && strlen(it->string) == kn && !strncmp(it->string, k, kn))
+			return cJSON_IsString(it) ? it->valuestring : "";
+	return NULL;
+}
+
+/* Is v one of the comma separated values in [s, s+sn)? */
+static bool in_values(const char *v, const char *s, size_t sn)
+{
+	while (sn > 0) {
+		size_t n = 0;
+		while (n < sn && s[n] != ',')
+			n++;
+		const char *x = s;
+		size_t xn = n;
+		trim_span(&x, &xn);
+		if (strlen(v) == xn && !strncmp(v, x, xn))
+			return true;
+		s += n < sn ? n + 1 : n;
+		sn -= n < sn ? n + 1 : n;
+	}
+	return false;
+}
+
+/* A Kubernetes label selector (k=v, k==v, k!=v, k in (a,b), k notin (a,b), k, !k, comma
+ * separated) against the string map m; an unparsable requirement does not match. */
+static bool selector_match(const char *sel, const cJSON *m)
+{
+	const char *p = sel;
+	while (*p) {
+		size_t n = 0;
+		int depth = 0;
+		while (p[n] && (p[n] != ',' || depth)) {
+			depth += p[n] == '(' ? 1 : p[n] == ')' ? -1 : 0;
+			n++;
+		}
+		const char *t = p;
+		size_t tn = n;
+		p += p[n] ? n + 1 : n;
+		trim_span(&t, &tn);
+		if (!tn)
+			continue;
+		const char *op = NULL;
+		for (size_t i = 0; i < tn && !op; i++)
+			if (t[i] == '=' || t[i] == '!' || t[i] == ' ' || t[i] == '(')
+				op = t + i;
+		if (t[0] == '!') {
+			const char *k = t + 1;
+			size_t kn = tn - 1;
+			trim_span(&k, &kn);
+			if (map_val(m, k, kn))
+				return false;
+			continue;
+		}
+		if (!op) {
+			if (!map_val(m, t, tn))
+				return false;
+			continue;
+		}
+		const char *k = t;
+		size_t kn = (size_t)(op - t);
+		trim_span(&k, &kn);
+		const char *v = map_val(m, k, kn);
+		const char *rest = op;
+		size_t rn = tn - (size_t)(op - t);
+		trim_span(&rest, &rn);
+		bool neg = false;
+		if (rn >= 2 && !strncmp(rest, "!=", 2)) {
+			neg = true;
+			rest += 2, rn -= 2;
+		} else if (rn >= 2 && !strncmp(rest, "==", 2)) {
+			rest += 2, rn -= 2;
+		} else if (rn >= 1 && rest[0] == '=') {
+			rest += 1, rn -= 1;
+		} else {
+			bool notin = rn >= 5 && !strncmp(rest, "notin", 5);
+			if (!notin && !(rn >= 2 && !strncmp(rest, "in", 2)))
+				return false;
+			rest += notin ? 5 : 2, rn -= notin ? 5 : 2;
+			trim_span(&rest, &rn);
+			if (rn < 2 || rest[0] != '(' || rest[rn - 1] != ')')
+				return false;
+			bool hit = v && in_values(v, rest + 1, rn - 2);
+			if (notin ? hit : !hit)
+				return false;
+			continue;
+		}
+		trim_span(&rest, &rn);
+		bool eq = v && strlen(v) == rn && !strncmp(v, rest, rn);
+		if (neg ? eq : !eq)
+			return false;
+	}
+	return true;
+}
+
+/* Does obj match a spec.ignore[].target (Flux's jsondiff Selector: anchored regexes for
+ * group, version, kind, name and namespace, label and annotation selectors)? No target
+ * matches every object. */
+static bool ignore_target_matches(const cJSON *target, const cJSON *obj)
+{
+	if (!cJSON_IsObject(target))
+		return true;
+	const char *av = jstr(obj, "apiVersion");
+	char group[256] = "", version[128] = "";
+	const char *slash = av ? strchr(av, '/') : NULL;
+	if (slash) {
+		snprintf(group, sizeof group, "%.*s", (int)(slash - av), av);
+		snprintf(version, sizeof version, "%s", slash + 1);
+	} else if (av) {
+		snprintf(version, sizeof version, "%s", av);
+	}
+	const cJSON *md = jget(obj, "metadata");
+	const char *ls = jstr(target, "labelSelector"), *as = jstr(target, "annotationSelector");
+	return rx_full(jstr(target, "group"), group) && rx_full(jstr(target, "version"), version) &&
+	       rx_full(jstr(target, "kind"), jstr(obj, "kind")) &&
+	       rx_full(jstr(target, "name"), kube_obj_name(obj)) &&
+	       rx_full(jstr(target, "namespace"), kube_obj_namespace(obj)) &&
+	       (!ls || !*ls || selector_match(ls, jget(md, "labels"))) &&
+	       (!as || !*as || selector_match(as, jget(md, "annotations")));
+}
+
+/* The spec.ignore paths that apply to obj (a new array of strings), or NULL when none. */
+static cJSON *ignore_paths_for(const cJSON *rules, const cJSON *obj)
+{
+	cJSON *out = NULL;
+	const cJSON *r;
+	cJSON_ArrayForEach(r, rules) {
+		if (!ignore_target_matches(jget(r, "target"), obj))
+			continue;
+		const cJSON *p;
+		cJSON_ArrayForEach(p, jget(r, "paths")) {
+			if (!cJSON_IsString(p) || !*p->valuestring)
+				continue;
+			if (!out)
+				out = cJSON_CreateArray();
+			cJSON_AddItemToArray(out, cJSON_CreateString(p->valuestring));
+		}
+	}
+	return out;
+}
+
+/* hasDrifted with the ignored paths removed from both sides first. */
+static bool drifted_ignoring(const cJSON *cur, const cJSON *dry, const cJSON *paths)
+{
+	if (!paths || !cur)
+		return drifted(cur, dry);
+	cJSON *a = cJSON_Duplicate(cur, 1), *b = cJSON_Duplicate(dry, 1);
+	const cJSON *p;
+	cJSON_ArrayForEach(p, paths) {
+		ptr_remove(a, p->valuestring);
+		ptr_remove(b, p->valuestring);
+	}
+	bool d = drifted(a, b);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	return d;
+}
+
+/* The object to apply to an existing object with ignored paths: a copy of desired in
+ * which every ignored field that has drifted (the cluster's value differs from the dry-run's)
+ * takes the cluster's value, so the apply keeps it. Fields absent in the cluster or in
+ * desired are left as desired. NULL when nothing is adopted. */
+static cJSON *ignore_payload(const cJSON *desired, const cJSON *cur, const cJSON *dry,
+	const cJSON *paths)
+{
+	cJSON *out = NULL;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, paths) {
+		const char *ptr = p->valuestring;
+		cJSON *cv = ptr_get((cJSON *)cur, ptr), *dv = ptr_get((cJSON *)dry, ptr);
+		if (!cv || (dv && cJSON_Compare(cv, dv, true)))
+			continue;
+		if (!ptr_get((cJSON *)(out ? out : desired), ptr))
+			continue;
+		if (!out)
+			out = cJSON_Duplicate(desired, 1);
+		ptr_replace(out, ptr, cJSON_Duplicate(cv, 1));
+	}
+	return out;
+}
+
 /* ---------------------------------------------------------------- metadata clean-up */
 
 static char *pointer_escape(const char *s)
@@ -355,6 +694,7 @@ typedef struct item {
 	cJSON *o;        /* borrowed from objs */
 	char *id;        /* Kind/ns/name */
 	enum action action;
+	cJSON *payload;  /* what to apply instead of o (spec.ignore), or NULL */
 	bool failed;     /* plan() failed with e */
 	err e;
 } item;
@@ -479,12 +819,16 @@ static int plan(rt_ctx *ctx, kube_client *k, item *it, const kc_apply_opts *opts
 			"%s metadata.managedFields cleanup failed: %s", it->id, ce.msg);
 	}
 	const char *rv = kube_obj_rv(dry);
+	cJSON *paths = rv && *rv && cur ? ignore_paths_for(opts->ignore, o) : NULL;
 	if (!rv || !*rv)
 		it->action = A_CREATED;
-	else if (patched || drifted(cur, dry))
+	else if (patched || drifted_ignoring(cur, dry, paths))
 		it->action = A_CONFIGURED;
 	else
 		it->action = A_UNCHANGED;
+	if (it->action == A_CONFIGURED && paths)
+		it->payload = ignore_payload(o, cur, dry, paths);
+	cJSON_Delete(paths);
 	cJSON_Delete(cur);
 	cJSON_Delete(dry);
 	return 0;
@@ -597,6 +941,7 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 		items[n].o = o;
 		items[n].id = kc_fmt_obj(jstr(o, "kind"), kube_obj_namespace(o), kube_obj_name(o));
 		items[n].action = A_SKIPPED;
+		items[n].payload = NULL;
 		items[n].failed = false;
 		memset(&items[n].e, 0, sizeof items[n].e);
 		n++;
@@ -612,7 +957,7 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 		if (it->action == A_CREATED || it->action == A_CONFIGURED) {
 			kube_opts ko = {.field_manager = FIELD_MANAGER, .force = true};
 			err ae = {0};
-			cJSON *out = kube_apply(k, it->o, &ko, &ae);
+			cJSON *out = kube_apply(k, it->payload ? it->payload : it->o, &ko, &ae);
 			if (!out) {
 				rc = err_fail(e, "ReconciliationFailed", "%s apply failed: %s",
 					it->id, ae.msg);
@@ -626,8 +971,10 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 		buf_addf(all, "%s %s\n", it->id, ACTION[it->action]);
 	}
 out:
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(items[i].id);
+		cJSON_Delete(items[i].payload);
+	}
 	free(items);
 	return rc;
 }

@@ -57,6 +57,7 @@ typedef struct kc_apply_opts {
 	int concurrency;           /* dry-runs at once (--concurrent-ssa), <= 1: sequential */
 	int64_t wait_timeout_ms;   /* how long CRDs of the first stage may take (60 s) */
 	const char *custom_stage_kinds; /* --custom-apply-stage-kinds: "group/Kind,..." */
+	const cJSON *ignore;       /* spec.ignore: [{paths: [JSON pointer], target}] (borrowed) */
 } kc_apply_opts;
 
 /* Server-side applies objs with field manager kustomize-controller as Flux's
@@ -68,7 +69,12 @@ typedef struct kc_apply_opts {
  * ssa: Ignore, or says ssa: IfNotPresent and exists; a server-side dry-run (an immutable-
  * field error with force or the force: Enabled annotation deletes the object and retries);
  * kubectl's and other managers' metadata are cleaned up unless ssa: Merge; applied only when
- * new or when the dry-run differs from the object in the cluster. metadata.namespace is
+ * new or when the dry-run differs from the object in the cluster. o->ignore (spec.ignore) rules
+ * whose target matches an existing object (anchored regexes for group, version, kind, name and
+ * namespace; label and annotation selectors; no target: all objects) name RFC 6901 pointers
+ * that drift detection leaves out; when the object is applied for other changes, each ignored
+ * field whose cluster value differs from the dry-run's is applied with the cluster's value,
+ * so it is kept (new objects are applied in full). metadata.namespace is
  * removed from cluster-scoped objects in objs. Appends "Kind/ns/name created|configured"
  * lines to `changed` and logs the whole change set (with unchanged and skipped). Returns -1
  * with e filled (reason ReconciliationFailed) on the first failure. */

@@ -539,7 +539,8 @@ static int apply_all(rt_ctx *ctx, kube_client *kube, const cJSON *spec, cJSON *o
 {
 	kc_ctx *kc = ctx->ud;
 	kc_apply_opts ao = {.force = jtrue(spec, "force"), .concurrency = kc->concurrent_ssa,
-		.custom_stage_kinds = kc->custom_apply_stage_kinds};
+		.custom_stage_kinds = kc->custom_apply_stage_kinds,
+		.ignore = cJSON_GetObjectItemCaseSensitive(spec, "ignore")};
 	if (kc_apply_all(ctx, kube, objs, &ao, log, e) < 0)
 		return -1;
 	const cJSON *o;

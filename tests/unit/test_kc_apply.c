@@ -205,6 +205,156 @@ static void errors(void **state)
 	cJSON_Delete(o);
 }
 
+/* RFC 6901 pointers: escapes, array indexes, invalid pointers. */
+static void pointers(void **state)
+{
+	(void)state;
+	char **t;
+	size_t n;
+	assert_int_equal(ptr_parse("/a~1b/c~0d/~01/0", &t, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(t[0], "a/b");
+	assert_string_equal(t[1], "c~d");
+	assert_string_equal(t[2], "~1");
+	assert_string_equal(t[3], "0");
+	free(t);
+	assert_int_equal(ptr_parse("", &t, &n), 0);
+	assert_int_equal(n, 0);
+	free(t);
+	assert_int_equal(ptr_parse("/", &t, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0], "");
+	free(t);
+	assert_int_equal(ptr_parse("a/b", &t, &n), -1);
+	assert_int_equal(ptr_parse("/a~2", &t, &n), -1);
+	assert_int_equal(ptr_parse("/a~", &t, &n), -1);
+	char deep[200] = "";
+	for (int i = 0; i < 65; i++)
+		memcpy(deep + 2 * i, "/x", 3);
+	assert_int_equal(ptr_parse(deep, &t, &n), -1);
+
+	cJSON *d = J("{\"spec\":{\"replicas\":3,\"a/b\":{\"~\":1},\"list\":[{\"x\":1},{\"x\":2}],"
+		"\"\":\"empty\"}}");
+	assert_int_equal(ptr_get(d, "/spec/replicas")->valueint, 3);
+	assert_int_equal(ptr_get(d, "/spec/a~1b/~0")->valueint, 1);
+	assert_int_equal(ptr_get(d, "/spec/list/1/x")->valueint, 2);
+	assert_string_equal(ptr_get(d, "/spec/")->valuestring, "empty");
+	assert_ptr_equal(ptr_get(d, ""), d);
+	assert_null(ptr_get(d, "/spec/list/2"));
+	assert_null(ptr_get(d, "/spec/list/01"));
+	assert_null(ptr_get(d, "/spec/list/-"));
+	assert_null(ptr_get(d, "/spec/list/x"));
+	assert_null(ptr_get(d, "/spec/replicas/x"));
+	assert_null(ptr_get(d, "spec"));
+	/* replace only existing values */
+	assert_true(ptr_replace(d, "/spec/list/0/x", cJSON_CreateNumber(9)));
+	assert_int_equal(ptr_get(d, "/spec/list/0/x")->valueint, 9);
+	assert_false(ptr_replace(d, "/spec/nope", cJSON_CreateNumber(9)));
+	assert_false(ptr_replace(d, "", cJSON_CreateNumber(9)));
+	/* remove */
+	assert_true(ptr_remove(d, "/spec/list/0"));
+	assert_int_equal(cJSON_GetArraySize(ptr_get(d, "/spec/list")), 1);
+	assert_int_equal(ptr_get(d, "/spec/list/0/x")->valueint, 2);
+	assert_true(ptr_remove(d, "/spec/a~1b/~0"));
+	assert_null(ptr_get(d, "/spec/a~1b/~0"));
+	assert_true(ptr_remove(d, "/spec/replicas"));
+	assert_false(ptr_remove(d, "/spec/replicas"));
+	assert_false(ptr_remove(d, ""));
+	assert_false(ptr_remove(d, "/spec/list/5"));
+	assert_non_null(ptr_get(d, "/spec"));
+	cJSON_Delete(d);
+}
+
+/* spec.ignore targets: anchored regexes and label/annotation selectors. */
+static void ignore_targets(void **state)
+{
+	(void)state;
+	cJSON *o = J("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
+		"\"name\":\"web-1\",\"namespace\":\"team-a\",\"labels\":{\"app\":\"web\","
+		"\"tier\":\"front\"},\"annotations\":{\"hpa\":\"on\"}}}");
+	static const struct {
+		const char *target;
+		bool match;
+	} cases[] = {
+		{"null", true},
+		{"{}", true},
+		{"{\"kind\":\"Deployment\"}", true},
+		{"{\"kind\":\"Deploy\"}", false},          /* anchored */
+		{"{\"kind\":\"Deploy.*\"}", true},
+		{"{\"group\":\"apps\",\"version\":\"v1\"}", true},
+		{"{\"group\":\"\",\"version\":\"v1\"}", true}, /* empty: any */
+		{"{\"group\":\"batch\"}", false},
+		{"{\"name\":\"web-[0-9]+\",\"namespace\":\"team-.*\"}", true},
+		{"{\"name\":\"web\"}", false},
+		{"{\"namespace\":\"team-b|team-a\"}", true},
+		{"{\"name\":\"(\"}", false},               /* invalid regex */
+		{"{\"labelSelector\":\"app=web\"}", true},
+		{"{\"labelSelector\":\"app==web, tier in (back, front)\"}", true},
+		{"{\"labelSelector\":\"app=web,tier notin (front)\"}", false},
+		{"{\"labelSelector\":\"app!=web\"}", false},
+		{"{\"labelSelector\":\"app,!canary\"}", true},
+		{"{\"labelSelector\":\"!app\"}", false},
+		{"{\"labelSelector\":\"missing\"}", false},
+		{"{\"labelSelector\":\"app in web\"}", false}, /* unparsable */
+		{"{\"annotationSelector\":\"hpa=on\"}", true},
+		{"{\"annotationSelector\":\"hpa=off\"}", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		cJSON *t = J(cases[i].target);
+		if (ignore_target_matches(t, o) != cases[i].match)
+			fail_msg("target %s: want %d", cases[i].target, cases[i].match);
+		cJSON_Delete(t);
+	}
+	cJSON *rules = J("[{\"paths\":[\"/spec/replicas\"],\"target\":{\"kind\":\"Deployment\"}},"
+		"{\"paths\":[\"/data\"],\"target\":{\"kind\":\"ConfigMap\"}},"
+		"{\"paths\":[\"/metadata/annotations/hpa\",\"\"]}]");
+	cJSON *p = ignore_paths_for(rules, o);
+	assert_int_equal(cJSON_GetArraySize(p), 2);
+	assert_string_equal(cJSON_GetArrayItem(p, 0)->valuestring, "/spec/replicas");
+	assert_string_equal(cJSON_GetArrayItem(p, 1)->valuestring, "/metadata/annotations/hpa");
+	cJSON_Delete(p);
+	assert_null(ignore_paths_for(NULL, o));
+	cJSON_Delete(rules);
+	cJSON_Delete(o);
+}
+
+/* Drift detection without the ignored fields, and the payload that keeps their values. */
+static void ignore_drift(void **state)
+{
+	(void)state;
+	cJSON *cur = J("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
+		"\"name\":\"a\",\"resourceVersion\":\"7\",\"annotations\":{\"hpa\":\"x\"}},"
+		"\"spec\":{\"replicas\":5,\"paused\":false,\"template\":{\"c\":[{\"image\":\"a\"}]}}}");
+	cJSON *dry = J("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
+		"\"name\":\"a\",\"resourceVersion\":\"7\"},"
+		"\"spec\":{\"replicas\":1,\"paused\":false,\"template\":{\"c\":[{\"image\":\"a\"}]}}}");
+	cJSON *desired = J("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
+		"\"name\":\"a\"},\"spec\":{\"replicas\":1,\"template\":{\"c\":[{\"image\":\"a\"}]}}}");
+	cJSON *paths = J("[\"/spec/replicas\",\"/metadata/annotations/hpa\"]");
+	assert_true(drifted(cur, dry));
+	assert_false(drifted_ignoring(cur, dry, paths));
+	assert_true(drifted_ignoring(cur, dry, NULL));
+	/* the inputs are untouched */
+	assert_int_equal(ptr_get(cur, "/spec/replicas")->valueint, 5);
+	/* another field drifts too */
+	cJSON_ReplaceItemInObject(ptr_get(cur, "/spec"), "paused", cJSON_CreateTrue());
+	assert_true(drifted_ignoring(cur, dry, paths));
+	cJSON *pl = ignore_payload(desired, cur, dry, paths);
+	assert_non_null(pl);
+	assert_int_equal(ptr_get(pl, "/spec/replicas")->valueint, 5); /* kept from the cluster */
+	assert_null(ptr_get(pl, "/metadata/annotations"));           /* absent in desired */
+	assert_int_equal(ptr_get(desired, "/spec/replicas")->valueint, 1);
+	cJSON_Delete(pl);
+	/* an ignored field that did not drift, or is absent in the cluster: no payload */
+	cJSON *p2 = J("[\"/spec/template/c/0/image\",\"/spec/missing\"]");
+	assert_null(ignore_payload(desired, cur, dry, p2));
+	cJSON_Delete(p2);
+	cJSON_Delete(paths);
+	cJSON_Delete(cur);
+	cJSON_Delete(dry);
+	cJSON_Delete(desired);
+}
+
 int main(void)
 {
 	mem_install_hooks();
@@ -213,6 +363,9 @@ int main(void)
 		cmocka_unit_test(take_over),
 		cmocka_unit_test(order),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(pointers),
+		cmocka_unit_test(ignore_targets),
+		cmocka_unit_test(ignore_drift),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
