@@ -500,29 +500,6 @@ static bool drifted_ignoring(const cJSON *cur, const cJSON *dry, const cJSON *pa
 	return d;
 }
 
-/* The object to apply to an existing object with ignored paths: a copy of desired in
- * which every ignored field that has drifted (the cluster's value differs from the dry-run's)
- * takes the cluster's value, so the apply keeps it. Fields absent in the cluster or in
- * desired are left as desired. NULL when nothing is adopted. */
-static cJSON *ignore_payload(const cJSON *desired, const cJSON *cur, const cJSON *dry,
-	const cJSON *paths)
-{
-	cJSON *out = NULL;
-	const cJSON *p;
-	cJSON_ArrayForEach(p, paths) {
-		const char *ptr = p->valuestring;
-		cJSON *cv = ptr_get((cJSON *)cur, ptr), *dv = ptr_get((cJSON *)dry, ptr);
-		if (!cv || (dv && cJSON_Compare(cv, dv, true)))
-			continue;
-		if (!ptr_get((cJSON *)(out ? out : desired), ptr))
-			continue;
-		if (!out)
-			out = cJSON_Duplicate(desired, 1);
-		ptr_replace(out, ptr, cJSON_Duplicate(cv, 1));
-	}
-	return out;
-}
-
 /* ---------------------------------------------------------------- metadata clean-up */
 
 static char *pointer_escape(const char *s)
@@ -644,6 +621,68 @@ static cJSON *take_over_fields(kc_ctx *kc, const cJSON *cur)
 		      str_eq(jstr(it, "operation"), "Apply") &&
 		      !(jstr(it, "subresource") && *jstr(it, "subresource"))))
 			cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
+	}
+	return out;
+}
+
+/* Does another field manager own the field at the pointer through a server-side apply
+ * (an Apply entry of metadata.managedFields that is not kustomize-controller's and not one
+ * whose fields the clean-up hands over)? Only object keys are followed: a pointer through an
+ * array element is never reported as co-owned. */
+static bool ignore_co_owned(kc_ctx *kc, const cJSON *cur, const char *ptr)
+{
+	char **t;
+	size_t n;
+	if (ptr_parse(ptr, &t, &n) < 0 || n == 0) {
+		free(t);
+		return false;
+	}
+	bool owned = false;
+	const cJSON *ent;
+	cJSON_ArrayForEach(ent, jget(jget(cur, "metadata"), "managedFields")) {
+		const char *sub = jstr(ent, "subresource");
+		if (!str_eq(jstr(ent, "operation"), "Apply") || (sub && *sub) ||
+		    str_eq(jstr(ent, "manager"), FIELD_MANAGER) || foreign_manager(kc, ent))
+			continue;
+		const cJSON *f = jget(ent, "fieldsV1");
+		for (size_t i = 0; i < n && f; i++) {
+			char *key = xasprintf("f:%s", t[i]);
+			f = jget(f, key);
+			free(key);
+		}
+		if (f) {
+			owned = true;
+			break;
+		}
+	}
+	free(t);
+	return owned;
+}
+
+/* The object to apply to an existing object with ignored paths, as Flux reshapes it: every
+ * ignored field present in desired whose cluster value differs from the dry-run's is removed
+ * when another manager co-owns it by server-side apply (kustomize-controller releases it),
+ * else it takes the cluster's value (adopted), so the apply keeps what is in the cluster.
+ * Fields that did not drift, or are absent in the cluster or in desired, are left as desired.
+ * NULL when nothing changes. */
+static cJSON *ignore_payload(kc_ctx *kc, const cJSON *desired, const cJSON *cur,
+	const cJSON *dry, const cJSON *paths)
+{
+	cJSON *out = NULL;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, paths) {
+		const char *ptr = p->valuestring;
+		cJSON *cv = ptr_get((cJSON *)cur, ptr), *dv = ptr_get((cJSON *)dry, ptr);
+		if (!cv || (dv && cJSON_Compare(cv, dv, true)))
+			continue;
+		if (!ptr_get((cJSON *)(out ? out : desired), ptr))
+			continue;
+		if (!out)
+			out = cJSON_Duplicate(desired, 1);
+		if (ignore_co_owned(kc, cur, ptr))
+			ptr_remove(out, ptr);
+		else
+			ptr_replace(out, ptr, cJSON_Duplicate(cv, 1));
 	}
 	return out;
 }
@@ -827,7 +866,7 @@ static int plan(rt_ctx *ctx, kube_client *k, item *it, const kc_apply_opts *opts
 	else
 		it->action = A_UNCHANGED;
 	if (it->action == A_CONFIGURED && paths)
-		it->payload = ignore_payload(o, cur, dry, paths);
+		it->payload = ignore_payload(kc, o, cur, dry, paths);
 	cJSON_Delete(paths);
 	cJSON_Delete(cur);
 	cJSON_Delete(dry);

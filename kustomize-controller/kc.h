@@ -73,8 +73,9 @@ typedef struct kc_apply_opts {
  * whose target matches an existing object (anchored regexes for group, version, kind, name and
  * namespace; label and annotation selectors; no target: all objects) name RFC 6901 pointers
  * that drift detection leaves out; when the object is applied for other changes, each ignored
- * field whose cluster value differs from the dry-run's is applied with the cluster's value,
- * so it is kept (new objects are applied in full). metadata.namespace is
+ * field of desired whose cluster value differs from the dry-run's is left out of the apply when
+ * another manager owns it by server-side apply, else applied with the cluster's value, so it is
+ * kept either way (new objects are applied in full). metadata.namespace is
  * removed from cluster-scoped objects in objs. Appends "Kind/ns/name created|configured"
  * lines to `changed` and logs the whole change set (with unchanged and skipped). Returns -1
  * with e filled (reason ReconciliationFailed) on the first failure. */

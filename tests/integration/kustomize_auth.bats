@@ -413,6 +413,94 @@ wait_applied() { # ns name timeout-s: lastAppliedRevision == HEAD
 	k delete kustomization -n default annotated --timeout=20s >/dev/null
 }
 
+@test "spec.ignore: ignored fields keep their cluster values, other fields and objects are corrected" {
+	local d n
+	for n in web other; do
+		d="${d:+$d
+---
+}apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: $n
+  namespace: default
+  labels:
+    app: $n
+  annotations:
+    hpa.example/owner: flux
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: $n
+  template:
+    metadata:
+      labels:
+        app: $n
+    spec:
+      containers:
+      - name: c
+        image: $n:1
+"
+	done
+	gs_commit fleet ignore/deploy.yaml "$d"
+	push
+	# the replicas of Deployments named w.b labelled app=web are not Flux's to correct;
+	# pointer escapes: ~1 is '/' (an annotation key with a slash)
+	ks default ignore ./ignore 'ignore:' \
+		'- paths: ["/spec/replicas", "/metadata/annotations/hpa.example~1owner"]' \
+		'  target: {group: apps, kind: Deployment, name: "w.b", labelSelector: "app=web"}'
+	wait_ks default ignore True ReconciliationSucceeded
+	[ "$(k get deploy web -n default -o jsonpath='{.spec.replicas}')" = 2 ]
+	# drift only in ignored fields: left alone, nothing written, logged as unchanged
+	k scale deploy web -n default --replicas=5 >/dev/null
+	# another controller takes the annotation over by server-side apply
+	k apply --server-side --field-manager keda --force-conflicts -f - >/dev/null <<-EOF
+	apiVersion: apps/v1
+	kind: Deployment
+	metadata:
+	  name: web
+	  namespace: default
+	  annotations:
+	    hpa.example/owner: keda
+	EOF
+	k scale deploy other -n default --replicas=4 >/dev/null
+	local rv; rv=$(k get deploy web -n default -o jsonpath='{.metadata.resourceVersion}')
+	local from; from=$(wc -c <"$W/kc.log")
+	request default ignore
+	[ "$(k get deploy web -n default -o jsonpath='{.spec.replicas}')" = 5 ]
+	[ "$(k get deploy web -n default -o jsonpath='{.metadata.resourceVersion}')" = "$rv" ]
+	run -0 tail -c +$((from + 1)) "$W/kc.log"
+	[[ "$output" == *'Deployment/default/web unchanged'* ]] || { echo "$output"; false; }
+	# the object the target does not match is fully corrected
+	[ "$(k get deploy other -n default -o jsonpath='{.spec.replicas}')" = 2 ]
+	[[ "$output" == *'Deployment/default/other configured'* ]] || { echo "$output"; false; }
+	# another field of web drifts: reverted, while the ignored replicas and annotation stay
+	k set image deploy/web -n default c=web:hotfix >/dev/null
+	from=$(wc -c <"$W/kc.log")
+	request default ignore
+	run -0 k get deploy web -n default -o \
+		jsonpath='{.spec.template.spec.containers[0].image}/{.spec.replicas}'
+	[ "$output" = "web:1/5" ] || { echo "$output"; false; }
+	run -0 k get deploy web -n default -o jsonpath='{.metadata.annotations.hpa\.example/owner}'
+	[ "$output" = keda ] || { echo "$output"; false; }
+	# the annotation co-owned by keda's apply was left out of ours (released); the replicas
+	# (kubectl scale: an Update) were sent with the live value
+	run -0 k get deploy web -n default -o \
+		jsonpath='{.metadata.managedFields[?(@.manager=="kustomize-controller")].fieldsV1}'
+	[[ "$output" != *'hpa.example/owner'* && "$output" == *'f:replicas'* ]] \
+		|| { echo "$output"; false; }
+	run -0 tail -c +$((from + 1)) "$W/kc.log"
+	[[ "$output" == *'Deployment/default/web configured'* ]] || { echo "$output"; false; }
+	# without the rule the replicas are corrected too
+	ks default ignore ./ignore
+	wait_ks default ignore True ReconciliationSucceeded
+	request default ignore
+	[ "$(k get deploy web -n default -o jsonpath='{.spec.replicas}')" = 2 ]
+	run -0 k get deploy web -n default -o jsonpath='{.metadata.annotations.hpa\.example/owner}'
+	[ "$output" = flux ] || { echo "$output"; false; }
+	k delete kustomization -n default ignore --timeout=20s >/dev/null
+}
+
 @test "immutable fields: an error without force, recreated with spec.force or the force annotation" {
 	ks default frozen ./frozen
 	ks default jobs ./jobs

@@ -339,15 +339,38 @@ static void ignore_drift(void **state)
 	/* another field drifts too */
 	cJSON_ReplaceItemInObject(ptr_get(cur, "/spec"), "paused", cJSON_CreateTrue());
 	assert_true(drifted_ignoring(cur, dry, paths));
-	cJSON *pl = ignore_payload(desired, cur, dry, paths);
+	cJSON *pl = ignore_payload(NULL, desired, cur, dry, paths);
 	assert_non_null(pl);
 	assert_int_equal(ptr_get(pl, "/spec/replicas")->valueint, 5); /* kept from the cluster */
 	assert_null(ptr_get(pl, "/metadata/annotations"));           /* absent in desired */
 	assert_int_equal(ptr_get(desired, "/spec/replicas")->valueint, 1);
 	cJSON_Delete(pl);
+	/* co-owned by another manager's server-side apply: left out of the payload; Update
+	 * entries, kubectl's (handed over) and ours do not count */
+	cJSON_AddItemToObject(ptr_get(cur, "/metadata"), "managedFields", J("["
+		"{\"manager\":\"kubectl\",\"operation\":\"Apply\",\"fieldsV1\":"
+		"{\"f:spec\":{\"f:replicas\":{}}}},"
+		"{\"manager\":\"kustomize-controller\",\"operation\":\"Apply\",\"fieldsV1\":"
+		"{\"f:spec\":{\"f:replicas\":{}}}},"
+		"{\"manager\":\"hpa\",\"operation\":\"Update\",\"fieldsV1\":"
+		"{\"f:spec\":{\"f:replicas\":{}}}}]"));
+	assert_false(ignore_co_owned(NULL, cur, "/spec/replicas"));
+	pl = ignore_payload(NULL, desired, cur, dry, paths);
+	assert_int_equal(ptr_get(pl, "/spec/replicas")->valueint, 5);
+	cJSON_Delete(pl);
+	cJSON_AddItemToArray(ptr_get(cur, "/metadata/managedFields"), J("{\"manager\":\"vpa\","
+		"\"operation\":\"Apply\",\"fieldsV1\":{\"f:spec\":{\"f:replicas\":{}}}}"));
+	assert_true(ignore_co_owned(NULL, cur, "/spec/replicas"));
+	assert_false(ignore_co_owned(NULL, cur, "/spec/paused"));
+	assert_false(ignore_co_owned(NULL, cur, ""));
+	pl = ignore_payload(NULL, desired, cur, dry, paths);
+	assert_non_null(pl);
+	assert_null(ptr_get(pl, "/spec/replicas"));
+	assert_non_null(ptr_get(pl, "/spec/template"));
+	cJSON_Delete(pl);
 	/* an ignored field that did not drift, or is absent in the cluster: no payload */
 	cJSON *p2 = J("[\"/spec/template/c/0/image\",\"/spec/missing\"]");
-	assert_null(ignore_payload(desired, cur, dry, p2));
+	assert_null(ignore_payload(NULL, desired, cur, dry, p2));
 	cJSON_Delete(p2);
 	cJSON_Delete(paths);
 	cJSON_Delete(cur);
