@@ -1,7 +1,8 @@
 /* The Kustomization v1 reconciler (a subset of Flux's kustomization_controller.go): source
  * artifact (GitRepository), fetch with retries, digest check, safe extraction, spec.path,
- * kustomization.yaml generated or overlaid with the spec (eddy/ksbuild.h), kz build, owner labels and
- * commonMetadata, server-side apply in stages, inventory, prune, dependsOn, finalizer. */
+ * kustomization.yaml generated or overlaid with the spec (eddy/ksbuild.h), kz build, postBuild
+ * (eddy/ksbuild.h), owner labels and commonMetadata, server-side apply in stages, inventory,
+ * prune, dependsOn, finalizer. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -632,8 +632,8 @@ void ksb_mask_sops(cJSON *objs)
 		cJSON_ArrayForEach(it, data) {
 			if (!cJSON_IsString(it) || !it->valuestring)
 				continue;
-			size_t n = 0;
-			char *raw = kube_base64_decode(it->valuestring, strlen(it->valuestring), &n);
+			size_t n = 0, vl = strlen(it->valuestring);
+			char *raw = kube_base64_decode(it->valuestring, vl, &n);
 			if (raw && has_sops_marks(raw, n))
 				cJSON_SetValuestring(it, SOPS_MASK_B64);
 			free(raw);

@@ -239,7 +239,8 @@ static void test_postbuild(void **state)
 	cJSON *objs = parse("- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n"
 			    "  data:\n    v: ${x}\n"
 			    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n"
-			    "    annotations:\n      kustomize.toolkit.fluxcd.io/substitute: disabled\n"
+			    "    annotations:\n"
+			    "      kustomize.toolkit.fluxcd.io/substitute: disabled\n"
 			    "  data:\n    v: ${x}\n");
 	cJSON *spec = parse("postBuild:\n  substitute:\n    x: \"li\\nne\"\n");
 	err e = {0};
