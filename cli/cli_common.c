@@ -203,9 +203,9 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			o->dry_run = false;
 		} else if (strcmp(a, "--strict-substitute") == 0 ||
 			   strcmp(a, "--strict-substitute=true") == 0) {
-			o->loose_subst = false;
+			o->strict_subst = true;
 		} else if (strcmp(a, "--strict-substitute=false") == 0) {
-			o->loose_subst = true;
+			o->strict_subst = false;
 		} else if (strcmp(a, "--wait") == 0 || strcmp(a, "--wait=true") == 0) {
 			o->wait = true;
 		} else if (strcmp(a, "--wait=false") == 0) {

@@ -351,14 +351,15 @@ running() { # pid: alive and not a zombie
 
 	# --dry-run: offline, only spec.postBuild.substitute (as flux build --dry-run)
 	run "$EDDY_BIN/eddy" --kubeconfig /nonexistent build ks subst \
-		--path "$SB/repo/apps/base" --kustomization-file "$BATS_TEST_TMPDIR/subst.yaml" --dry-run
+		--path "$SB/repo/apps/base" --kustomization-file "$BATS_TEST_TMPDIR/subst.yaml" --dry-run \
+		--strict-substitute
 	echo "$output"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"post build failed for 'demo-config'"* ]]
 	[[ "$output" == *'variable not set (strict mode): "greeting"'* ]]
 	run --separate-stderr "$EDDY_BIN/eddy" --kubeconfig /nonexistent build ks subst \
 		--path "$SB/repo/apps/base" --kustomization-file "$BATS_TEST_TMPDIR/subst.yaml" \
-		--dry-run --strict-substitute=false
+		--dry-run
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"SUFFIX: inline-fallback"* ]]
