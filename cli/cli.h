@@ -28,6 +28,7 @@ typedef struct cli_opts {
 	const char *ks_file;         /* build/diff: --kustomization-file FILE */
 	bool all_ns, with_source, wait, help;
 	bool dry_run;                /* build: --dry-run (no cluster) */
+	bool strict_subst;           /* build/diff: --strict-substitute (off by default, as flux) */
 	int64_t timeout_ms;
 	const char *args[CLI_MAX_ARGS]; /* positional arguments after the command */
 	int nargs;

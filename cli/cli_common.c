@@ -201,6 +201,11 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			o->dry_run = true;
 		} else if (strcmp(a, "--dry-run=false") == 0) {
 			o->dry_run = false;
+		} else if (strcmp(a, "--strict-substitute") == 0 ||
+			   strcmp(a, "--strict-substitute=true") == 0) {
+			o->strict_subst = true;
+		} else if (strcmp(a, "--strict-substitute=false") == 0) {
+			o->strict_subst = false;
 		} else if (strcmp(a, "--wait") == 0 || strcmp(a, "--wait=true") == 0) {
 			o->wait = true;
 		} else if (strcmp(a, "--wait=false") == 0) {

@@ -1,9 +1,14 @@
 /* eddy build kustomization NAME --path DIR and eddy diff kustomization NAME --path DIR, as the
  * flux CLI: fetch the Kustomization from the cluster, build DIR with its spec the way
- * kustomize-controller would (eddy/ksbuild.h), then print the objects (build) or compare each
- * one with a server-side dry-run apply (diff). --kustomization-file FILE takes the spec from
- * a local YAML file instead (the status, for prune, still from the cluster); build
- * --dry-run with it needs no cluster at all.
+ * kustomize-controller would (eddy/ksbuild.h: the generated or overlaid kustomization, the
+ * kustomize build, spec.postBuild substitution with the substituteFrom ConfigMaps and Secrets
+ * read from the cluster, commonMetadata and owner labels; SOPS values are not decrypted but
+ * masked, as flux does), then print the objects (build) or compare each one with a
+ * server-side dry-run apply (diff). As in flux, an unset variable without a default expands to
+ * the empty string unless --strict-substitute makes it an error. --kustomization-file FILE
+ * takes the spec from a local YAML file instead (the status, for prune, still from the
+ * cluster); build --dry-run with it needs no cluster at all and substitutes only
+ * spec.postBuild.substitute (substituteFrom is skipped, as in `flux build --dry-run`).
  *
  * diff prints, on stdout, one line per changed object and a unified diff of its YAML (the
  * cluster's object against the dry-run result, without status and without metadata other than
@@ -128,7 +133,8 @@ static int local_build(int argc, char **argv, cli_opts *o, local *l, const char 
 	if (o->help || o->nargs < 1) {
 		FILE *out = o->help ? stdout : stderr;
 		fprintf(out, "Usage: eddy %s kustomization NAME --path DIR [-n NAMESPACE] "
-			     "[--kustomization-file FILE%s] [--kubeconfig PATH] [--context NAME]\n",
+			     "[--kustomization-file FILE%s] [--strict-substitute] "
+			     "[--kubeconfig PATH] [--context NAME]\n",
 			verb, strcmp(verb, "build") ? "" : " [--dry-run]");
 		return o->help ? -1 : 2;
 	}
@@ -196,7 +202,8 @@ static int local_build(int argc, char **argv, cli_opts *o, local *l, const char 
 	}
 	char *root = build_root(dir);
 	ksb_options bo = {.root = root, .dir = dir, .spec = yml_get_path(l->ks, "spec"),
-		.name = l->name, .ns = l->ns};
+		.name = l->name, .ns = l->ns, .postbuild = true, .kube = l->kc,
+		.strict = o->strict_subst, .mask_sops = true};
 	ksb_result r;
 	int rc = ksb_build(&bo, &r, &e);
 	free(root);
@@ -204,9 +211,6 @@ static int local_build(int argc, char **argv, cli_opts *o, local *l, const char 
 		cli_failure("%s", e.msg);
 		return 2;
 	}
-	if (r.unsupported)
-		fprintf(stderr, "! spec.%s is not applied by the local build yet; the output may "
-				"differ from the controller's\n", r.unsupported);
 	l->objects = r.objects;
 	return 0;
 }

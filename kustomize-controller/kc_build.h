@@ -1,8 +1,8 @@
 /* kustomize-controller: the steps between `kz_build` and apply that change the built objects:
- * SOPS decryption (decrypt.c) and postBuild variable substitution (postbuild.c). Both run on a
- * reconcile worker, read Secrets/ConfigMaps with ctx->kube and fail with reason BuildFailed
- * (Flux's reason for every build-step failure) and a message naming the object, never a secret
- * value. */
+ * SOPS decryption (decrypt.c) and then postBuild variable substitution (ksb_postbuild in
+ * eddy/ksbuild.h, shared with the eddy CLI). Both run on a reconcile worker, read
+ * Secrets/ConfigMaps with ctx->kube and fail with reason BuildFailed (Flux's reason for every
+ * build-step failure) and a message naming the object, never a secret value. */
 #ifndef KC_BUILD_H
 #define KC_BUILD_H
 
@@ -13,14 +13,6 @@
 #include "eddy/err.h"
 #include "eddy/rt.h"
 #include "kc.h"
-
-/* Is Flux's StrictPostBuildSubstitutions feature gate on (default true) in a --feature-gates
- * value such as "A=true,StrictPostBuildSubstitutions=false"? */
-bool kc_strict_substitutions(const char *feature_gates);
-
-/* spec.postBuild: substitute variables in every object of objs (a cJSON array that is changed
- * in place) as Flux does. Nothing happens without spec.postBuild. */
-int kc_postbuild(rt_ctx *ctx, const cJSON *ks, cJSON *objs, bool strict, err *e);
 
 /* spec.decryption: decrypt SOPS-encrypted objects and Secret data values in objs in place.
  * Without spec.decryption, a SOPS-encrypted Secret (not annotated

@@ -1,8 +1,8 @@
 /* The Kustomization v1 reconciler (a subset of Flux's kustomization_controller.go): source
  * artifact (GitRepository), fetch with retries, digest check, safe extraction, spec.path,
- * kustomization.yaml generated or overlaid with the spec, kz build, owner labels and
- * commonMetadata, server-side apply in stages, inventory, prune, dependsOn, finalizer. */
-#include <dirent.h>
+ * kustomization.yaml generated or overlaid with the spec (eddy/ksbuild.h), kz build, postBuild
+ * (eddy/ksbuild.h), owner labels and commonMetadata, server-side apply in stages, inventory,
+ * prune, dependsOn, finalizer. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "eddy/art.h"
 #include "eddy/buf.h"
 #include "eddy/http.h"
+#include "eddy/ksbuild.h"
 #include "eddy/kube.h"
 #include "eddy/kz.h"
 #include "eddy/mem.h"
@@ -168,267 +169,12 @@ static int fetch(kc_ctx *kc, const char *url, const char *file, err *e)
 	return rc;
 }
 
-/* ---------------------------------------------------------------- path */
-
-/* Join root and a user path the way SecureJoin does: ".." never climbs above root. */
-static char *secure_join(const char *root, const char *p)
-{
-	buf b;
-	buf_init(&b, 1u << 16);
-	char *copy = xstrdup(p ? p : "");
-	char *save = NULL;
-	rt_strv parts = {0};
-	for (char *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(t, ".") || !*t)
-			continue;
-		if (!strcmp(t, "..")) {
-			if (parts.n) {
-				free(parts.v[parts.n - 1]);
-				parts.n--;
-			}
-			continue;
-		}
-		rt_strv_add(&parts, t);
-	}
-	buf_adds(&b, root);
-	for (size_t i = 0; i < parts.n; i++) {
-		buf_addc(&b, '/');
-		buf_adds(&b, parts.v[i]);
-	}
-	rt_strv_release(&parts);
-	free(copy);
-	return buf_detach(&b, NULL);
-}
-
-/* ---------------------------------------------------------------- generate */
-
-static const char *const KFILES[] = {"kustomization.yaml", "kustomization.yml", "Kustomization"};
-
-static char *find_kfile(const char *dir)
-{
-	for (size_t i = 0; i < sizeof KFILES / sizeof *KFILES; i++) {
-		char *p = xasprintf("%s/%s", dir, KFILES[i]);
-		struct stat st;
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-			return p;
-		free(p);
-	}
-	return NULL;
-}
-
-static int read_file(const char *path, buf *out, err *e)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return err_fail(e, "BuildFailed", "unable to read %s: %s", path, strerror(errno));
-	char tmp[8192];
-	size_t n;
-	int rc = 0;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		if (buf_add(out, tmp, n) < 0) {
-			rc = err_fail(e, "BuildFailed", "%s is too large", path);
-			break;
-		}
-	fclose(f);
-	return rc;
-}
-
-/* Does this file hold Kubernetes objects (every document has apiVersion and kind)? */
-static bool is_k8s_file(const char *path)
-{
-	buf b;
-	buf_init(&b, 32u << 20);
-	bool ok = false;
-	if (read_file(path, &b, NULL) == 0) {
-		cJSON *docs = yml_parse_stream(b.data ? b.data : "", b.len, NULL, NULL);
-		if (docs && cJSON_GetArraySize(docs) > 0) {
-			ok = true;
-			const cJSON *d;
-			cJSON_ArrayForEach(d, docs)
-				if (!jstr(d, "apiVersion") || !jstr(d, "kind"))
-					ok = false;
-		}
-		cJSON_Delete(docs);
-	}
-	buf_release(&b);
-	return ok;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Collect resources for a generated kustomization (Flux's generator rules). */
-static void scan_dir(const char *base, const char *rel, cJSON *res, int depth)
-{
-	if (depth > 64)
-		return;
-	char *dir = *rel ? xasprintf("%s/%s", base, rel) : xstrdup(base);
-	DIR *d = opendir(dir);
-	if (!d) {
-		free(dir);
-		return;
-	}
-	rt_strv names = {0};
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' || (de->d_name[1] && strcmp(de->d_name, "..")))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				rt_strv_add(&names, de->d_name);
-	closedir(d);
-	qsort(names.v, names.n, sizeof *names.v, cmp_str);
-	for (size_t i = 0; i < names.n; i++) {
-		char *full = xasprintf("%s/%s", dir, names.v[i]);
-		char *r = *rel ? xasprintf("%s/%s", rel, names.v[i]) : xstrdup(names.v[i]);
-		struct stat st;
-		if (lstat(full, &st) == 0) {
-			if (S_ISDIR(st.st_mode)) {
-				char *kf = find_kfile(full);
-				if (kf)
-					cJSON_AddItemToArray(res, cJSON_CreateString(r));
-				else
-					scan_dir(base, r, res, depth + 1);
-				free(kf);
-			} else if (S_ISREG(st.st_mode)) {
-				size_t n = strlen(names.v[i]);
-				bool y = (n > 5 && !strcmp(names.v[i] + n - 5, ".yaml")) ||
-					 (n > 4 && !strcmp(names.v[i] + n - 4, ".yml"));
-				if (y && is_k8s_file(full))
-					cJSON_AddItemToArray(res, cJSON_CreateString(r));
-			}
-		}
-		free(full);
-		free(r);
-	}
-	rt_strv_release(&names);
-	free(dir);
-}
-
-/* The kustomization for dir: the file's (or a generated one) with the spec's overlays. */
-static cJSON *kustomization_for(const char *dir, const cJSON *spec, err *e)
-{
-	cJSON *k = NULL;
-	char *kf = find_kfile(dir);
-	if (kf) {
-		buf b;
-		buf_init(&b, KZ_DEFAULT_MAX_FILE_BYTES);
-		if (read_file(kf, &b, e) == 0) {
-			k = yml_parse_one(b.data ? b.data : "", b.len, NULL, e);
-			if (k && !cJSON_IsObject(k)) {
-				cJSON_Delete(k);
-				k = cJSON_CreateObject();
-			}
-			if (!k)
-				err_prefix(e, "failed to parse kustomization: ");
-		}
-		buf_release(&b);
-		free(kf);
-		if (!k) {
-			snprintf(e->reason, sizeof e->reason, "BuildFailed");
-			return NULL;
-		}
-	} else {
-		k = cJSON_CreateObject();
-		cJSON_AddStringToObject(k, "apiVersion", "kustomize.config.k8s.io/v1beta1");
-		cJSON_AddStringToObject(k, "kind", "Kustomization");
-		cJSON *res = cJSON_AddArrayToObject(k, "resources");
-		scan_dir(dir, "", res, 0);
-	}
-	const char *s;
-	if ((s = jstr(spec, "targetNamespace")) && *s)
-		jset_str(k, "namespace", s);
-	if ((s = jstr(spec, "namePrefix")) && *s)
-		jset_str(k, "namePrefix", s);
-	if ((s = jstr(spec, "nameSuffix")) && *s)
-		jset_str(k, "nameSuffix", s);
-	const cJSON *it;
-	if (cJSON_GetArraySize(jget(spec, "patches")) > 0) {
-		cJSON *p = cJSON_GetObjectItemCaseSensitive(k, "patches");
-		if (!cJSON_IsArray(p)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(k, "patches");
-			p = cJSON_AddArrayToObject(k, "patches");
-		}
-		cJSON_ArrayForEach(it, jget(spec, "patches"))
-			cJSON_AddItemToArray(p, cJSON_Duplicate(it, 1));
-	}
-	if (cJSON_GetArraySize(jget(spec, "components")) > 0) {
-		cJSON *p = cJSON_GetObjectItemCaseSensitive(k, "components");
-		if (!cJSON_IsArray(p)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(k, "components");
-			p = cJSON_AddArrayToObject(k, "components");
-		}
-		bool ign = jtrue(spec, "ignoreMissingComponents");
-		cJSON_ArrayForEach(it, jget(spec, "components")) {
-			if (!cJSON_IsString(it))
-				continue;
-			if (ign) {
-				char *cp = secure_join(dir, it->valuestring);
-				struct stat st;
-				bool ok = stat(cp, &st) == 0;
-				free(cp);
-				if (!ok)
-					continue;
-			}
-			cJSON_AddItemToArray(p, cJSON_CreateString(it->valuestring));
-		}
-	}
-	if (cJSON_GetArraySize(jget(spec, "images")) > 0) {
-		cJSON *p = cJSON_GetObjectItemCaseSensitive(k, "images");
-		if (!cJSON_IsArray(p)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(k, "images");
-			p = cJSON_AddArrayToObject(k, "images");
-		}
-		cJSON_ArrayForEach(it, jget(spec, "images")) {
-			const char *name = jstr(it, "name");
-			if (!name)
-				continue;
-			cJSON *found = NULL, *x;
-			cJSON_ArrayForEach(x, p)
-				if (str_eq(jstr(x, "name"), name))
-					found = x;
-			if (!found) {
-				cJSON_AddItemToArray(p, cJSON_Duplicate(it, 1));
-				continue;
-			}
-			if (jstr(it, "newName"))
-				jset_str(found, "newName", jstr(it, "newName"));
-			if (jstr(it, "newTag") || jstr(it, "digest")) {
-				jset_str(found, "newTag", jstr(it, "newTag"));
-				jset_str(found, "digest", jstr(it, "digest"));
-			}
-		}
-	}
-	return k;
-}
-
 /* ---------------------------------------------------------------- inventory */
-
-static char *group_of(const char *api_version)
-{
-	const char *slash = strchr(api_version, '/');
-	return slash ? xstrndup(api_version, (size_t)(slash - api_version)) : xstrdup("");
-}
 
 static char *version_of(const char *api_version)
 {
 	const char *slash = strchr(api_version, '/');
 	return xstrdup(slash ? slash + 1 : api_version);
-}
-
-/* cli-utils' ObjMetadata string: <ns>_<name>_<group>_<kind>, ':' in names as "__". */
-static char *inv_id(const char *ns, const char *name, const char *group, const char *kind)
-{
-	buf b;
-	buf_init(&b, 1u << 16);
-	buf_addf(&b, "%s_", ns ? ns : "");
-	for (const char *p = name; *p; p++)
-		if (*p == ':')
-			buf_adds(&b, "__");
-		else
-			buf_addc(&b, *p);
-	buf_addf(&b, "_%s_%s", group, kind);
-	return buf_detach(&b, NULL);
 }
 
 typedef struct inv_ref {
@@ -546,15 +292,15 @@ static int apply_all(rt_ctx *ctx, kube_client *kube, const cJSON *spec, cJSON *o
 	const cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
 		const char *av = jstr(o, "apiVersion");
-		char *group = group_of(av), *ver = version_of(av);
-		char *id = inv_id(kube_obj_namespace(o), kube_obj_name(o), group, jstr(o, "kind"));
+		char *ver = version_of(av);
+		char *id = ksb_inventory_id(kube_obj_namespace(o), kube_obj_name(o), av,
+			jstr(o, "kind"));
 		if (!inv_has(entries, id)) {
 			cJSON *ent = cJSON_CreateObject();
 			cJSON_AddStringToObject(ent, "id", id);
 			cJSON_AddStringToObject(ent, "v", ver);
 			cJSON_AddItemToArray(entries, ent);
 		}
-		free(group);
 		free(ver);
 		free(id);
 	}
@@ -750,7 +496,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		goto out;
 	}
 	jset_str(st, "lastAttemptedRevision", rev);
-	path = secure_join(root, jstr(spec, "path"));
+	path = ksb_secure_join(root, jstr(spec, "path"));
 	struct stat sb;
 	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 		const char *sp = jstr(spec, "path");
@@ -769,7 +515,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	}
 
 	/* build */
-	k = kustomization_for(path, spec, &e);
+	k = ksb_kustomization_for(path, spec, &e);
 	if (!k || kc_decrypt_sources(ctx, obj, root, path, k, &e) < 0 ||
 	    yml_emit(&kbuf, k, &e) < 0) {
 		snprintf(e.reason, sizeof e.reason, "BuildFailed");
@@ -784,10 +530,10 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
 	}
-	/* decryption and postBuild substitution (decrypt.c, postbuild.c) */
+	/* decryption and postBuild substitution (decrypt.c, eddy/ksbuild.h) */
 	if (kc_decrypt(ctx, obj, objs, &e) < 0 ||
-	    kc_postbuild(ctx, obj, objs, kc_strict_substitutions(kc->a->cfg.feature_gates),
-		    &e) < 0) {
+	    ksb_postbuild(ctx->kube, ctx->ns, spec, objs,
+		    ksb_strict_substitutions(kc->a->cfg.feature_gates), &e) < 0) {
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
 	}

@@ -1,5 +1,5 @@
-/* ksbuild: a Flux Kustomization's build (see eddy/ksbuild.h). The generation and overlay rules
- * are kustomize-controller's (kustomize-controller/kustomization.c holds the same steps). */
+/* ksbuild: a Flux Kustomization's build (see eddy/ksbuild.h), shared by kustomize-controller
+ * (generation, overlays, postBuild) and the eddy CLI (`build`/`diff kustomization`). */
 #include "eddy/ksbuild.h"
 
 #include <dirent.h>
@@ -7,16 +7,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+#include <openssl/crypto.h>
 
 #include "eddy/buf.h"
 #include "eddy/kz.h"
 #include "eddy/mem.h"
+#include "eddy/subst.h"
 #include "eddy/yml.h"
 
 #define GROUP "kustomize.toolkit.fluxcd.io"
 #define MAX_SCAN_DEPTH 64
 #define MAX_MANIFEST_BYTES ((size_t)32 << 20)
+#define SUBST_KEY GROUP "/substitute"
+#define NAME_RULE "^[_[:alpha:]][_[:alpha:][:digit:]]*$"
+#define SOPS_MASK "**SOPS**"
+#define SOPS_MASK_B64 "KipTT1BTKio=" /* base64("**SOPS**") */
+#define DOCKERCFG_MASK "{\"mask\":\"**SOPS**\"}"
+#define DOCKERCFG_MASK_B64 "eyJtYXNrIjoiKipTT1BTKioifQ==" /* base64 of DOCKERCFG_MASK */
 
 static const cJSON *jget(const cJSON *o, const char *k)
 {
@@ -342,6 +352,10 @@ int ksb_build(const ksb_options *o, ksb_result *r, err *e)
 		snprintf(e->reason, sizeof e->reason, "BuildFailed");
 		return -1;
 	}
+	if (o->postbuild && ksb_postbuild(o->kube, o->ns, o->spec, objs, o->strict, e) < 0) {
+		cJSON_Delete(objs);
+		return -1;
+	}
 	const cJSON *cm = jget(o->spec, "commonMetadata");
 	cJSON *obj;
 	cJSON_ArrayForEach(obj, objs) {
@@ -369,10 +383,264 @@ int ksb_build(const ksb_options *o, ksb_result *r, err *e)
 					jset_str(anns, kv->string, kv->valuestring);
 		}
 	}
-	if (jget(o->spec, "postBuild"))
-		r->unsupported = "postBuild";
-	else if (jget(o->spec, "decryption"))
-		r->unsupported = "decryption";
+	if (o->mask_sops)
+		ksb_mask_sops(objs);
 	r->objects = objs;
 	return 0;
+}
+
+/* ---------------------------------------------------------------- postBuild */
+
+bool ksb_strict_substitutions(const char *gates)
+{
+	bool strict = true;
+	if (!gates)
+		return strict;
+	const char *key = "StrictPostBuildSubstitutions=";
+	size_t kl = strlen(key);
+	for (const char *p = gates; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t n = strcspn(p, ",");
+		if (n > kl && !strncmp(p, key, kl)) {
+			const char *v = p + kl;
+			size_t vl = n - kl;
+			if ((vl == 5 && !strncasecmp(v, "false", 5)) || (vl == 1 && *v == '0'))
+				strict = false;
+			else if ((vl == 4 && !strncasecmp(v, "true", 4)) || (vl == 1 && *v == '1'))
+				strict = true;
+		}
+		p += n;
+	}
+	return strict;
+}
+
+/* Remove newlines as Flux does (strings.ReplaceAll(v, "\n", "")). */
+static char *strip_nl(const char *v, size_t n)
+{
+	char *o = xmalloc(n + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != '\n')
+			o[k++] = v[i];
+	o[k] = 0;
+	return o;
+}
+
+static void var_set(cJSON *vars, const char *k, char *v)
+{
+	cJSON *old = cJSON_DetachItemFromObjectCaseSensitive(vars, k);
+	if (old && cJSON_IsString(old) && old->valuestring)
+		OPENSSL_cleanse(old->valuestring, strlen(old->valuestring));
+	cJSON_Delete(old);
+	cJSON *s = cJSON_CreateString(v);
+	OPENSSL_cleanse(v, strlen(v));
+	free(v);
+	cJSON_AddItemToObject(vars, k, s);
+}
+
+static void vars_free(cJSON *vars)
+{
+	cJSON *it;
+	cJSON_ArrayForEach(it, vars)
+		if (cJSON_IsString(it) && it->valuestring)
+			OPENSSL_cleanse(it->valuestring, strlen(it->valuestring));
+	cJSON_Delete(vars);
+}
+
+/* Flux's LoadVariables (skipped without kube) plus the inline map. NULL with e filled. */
+static cJSON *load_vars(kube_client *kube, const char *ns, const cJSON *pb, err *e)
+{
+	cJSON *vars = cJSON_CreateObject();
+	const cJSON *ref, *from = kube ? jget(pb, "substituteFrom") : NULL;
+	cJSON_ArrayForEach(ref, from) {
+		const char *kind = jstr(ref, "kind"), *name = jstr(ref, "name");
+		kind = kind ? kind : "";
+		name = name ? name : "";
+		bool optional = cJSON_IsTrue(jget(ref, "optional"));
+		bool secret = !strcmp(kind, "Secret");
+		if (!secret && strcmp(kind, "ConfigMap"))
+			continue;
+		err ge = {0};
+		cJSON *o = kube_get(kube, "v1", kind, ns, name, NULL, &ge);
+		if (!o) {
+			if (optional && kube_errkind_of(&ge) == KUBE_ENOTFOUND)
+				continue;
+			err_fail(e, "BuildFailed", "substitute from '%s/%s' error: %s", kind, name,
+				ge.msg);
+			vars_free(vars);
+			return NULL;
+		}
+		const cJSON *kv;
+		cJSON_ArrayForEach(kv, jget(o, "data")) {
+			if (!cJSON_IsString(kv) || !kv->valuestring)
+				continue;
+			const char *v = kv->valuestring;
+			if (!secret) {
+				var_set(vars, kv->string, strip_nl(v, strlen(v)));
+				continue;
+			}
+			size_t n = 0;
+			char *raw = kube_base64_decode(v, strlen(v), &n);
+			if (!raw)
+				continue;
+			var_set(vars, kv->string, strip_nl(raw, n));
+			OPENSSL_cleanse(raw, n);
+			free(raw);
+		}
+		/* the Secret's values are copied; wipe the response before freeing it */
+		cJSON_ArrayForEach(kv, jget(o, "data"))
+			if (cJSON_IsString(kv) && kv->valuestring)
+				OPENSSL_cleanse(kv->valuestring, strlen(kv->valuestring));
+		cJSON_Delete(o);
+	}
+	const cJSON *kv;
+	cJSON_ArrayForEach(kv, jget(pb, "substitute")) {
+		if (!cJSON_IsString(kv) || !kv->valuestring)
+			continue;
+		var_set(vars, kv->string, strip_nl(kv->valuestring, strlen(kv->valuestring)));
+	}
+	cJSON_ArrayForEach(kv, vars)
+		if (!subst_valid_name(kv->string)) {
+			err_fail(e, "BuildFailed", "'%s' var name is invalid, must match '%s'",
+				kv->string, NAME_RULE);
+			vars_free(vars);
+			return NULL;
+		}
+	return vars;
+}
+
+static bool lookup(const char *name, const char **val, void *ud)
+{
+	const cJSON *v = jget((const cJSON *)ud, name);
+	if (!cJSON_IsString(v))
+		return false;
+	*val = v->valuestring;
+	return true;
+}
+
+static bool subst_disabled(const cJSON *o)
+{
+	const char *l = kube_obj_label(o, SUBST_KEY), *a = kube_obj_annotation(o, SUBST_KEY);
+	return (l && !strcmp(l, "disabled")) || (a && !strcmp(a, "disabled"));
+}
+
+/* Substitute in one object; *out gets the new object. */
+static int subst_obj(const cJSON *o, const cJSON *vars, bool strict, cJSON **out, err *e)
+{
+	buf y, r;
+	buf_init(&y, 64u << 20);
+	buf_init(&r, 64u << 20);
+	int rc = -1;
+	if (yml_emit(&y, o, e) < 0)
+		goto done;
+	if (subst_eval(y.data ? y.data : "", y.len, lookup, (void *)vars, strict, &r, e) < 0) {
+		err_prefix(e, "envsubst error: variable substitution failed");
+		goto done;
+	}
+	*out = yml_parse_one(r.data ? r.data : "", r.len, NULL, e);
+	if (!*out) {
+		err_prefix(e, "envsubst error: YAMLToJSON");
+		goto done;
+	}
+	if (!cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		err_fail(e, "BuildFailed", "envsubst error: the substituted object is not a map");
+		goto done;
+	}
+	rc = 0;
+done:
+	if (r.data)
+		OPENSSL_cleanse(r.data, r.len);
+	buf_release(&y);
+	buf_release(&r);
+	return rc;
+}
+
+int ksb_postbuild(kube_client *kube, const char *ns, const cJSON *spec, cJSON *objs, bool strict,
+	err *e)
+{
+	const cJSON *pb = jget(spec, "postBuild");
+	if (!cJSON_IsObject(pb))
+		return 0;
+	const char *strat = jstr(pb, "substituteStrategy");
+	bool always = strat && !strcmp(strat, "Always");
+	cJSON *vars = NULL;
+	int rc = 0;
+	for (int i = 0; i < cJSON_GetArraySize(objs); i++) {
+		cJSON *o = cJSON_GetArrayItem(objs, i);
+		if (subst_disabled(o))
+			continue;
+		const char *name = kube_obj_name(o);
+		if (!vars && !(vars = load_vars(kube, ns, pb, e))) {
+			err_prefix(e, "post build failed for '%s'", name ? name : "");
+			return -1;
+		}
+		if (cJSON_GetArraySize(vars) == 0 && !always)
+			continue;
+		cJSON *n = NULL;
+		if (subst_obj(o, vars, strict, &n, e) < 0) {
+			err_prefix(e, "post build failed for '%s'", name ? name : "");
+			snprintf(e->reason, sizeof e->reason, "BuildFailed");
+			rc = -1;
+			break;
+		}
+		cJSON_ReplaceItemInArray(objs, i, n);
+	}
+	if (vars)
+		vars_free(vars);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- SOPS masks */
+
+static bool has_sops_marks(const char *s, size_t n)
+{
+	return memmem(s, n, "sops", 4) && memmem(s, n, "ENC[", 4);
+}
+
+static void mask_values(cJSON *map, const char *mask)
+{
+	cJSON *it;
+	cJSON_ArrayForEach(it, map)
+		if (cJSON_IsString(it))
+			cJSON_SetValuestring(it, mask);
+}
+
+void ksb_mask_sops(cJSON *objs)
+{
+	cJSON *o;
+	cJSON_ArrayForEach(o, objs) {
+		const cJSON *sops = jget(o, "sops");
+		if (!str_eq(jstr(o, "kind"), "Secret")) {
+			if (sops)
+				cJSON_DeleteItemFromObjectCaseSensitive(o, "sops");
+			continue;
+		}
+		cJSON *data = cJSON_GetObjectItemCaseSensitive(o, "data");
+		cJSON *sdata = cJSON_GetObjectItemCaseSensitive(o, "stringData");
+		const char *mac = jstr(sops, "mac");
+		if (cJSON_IsObject(sops) && mac && !strncmp(mac, "ENC[", 4)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(o, "sops");
+			bool dcfg = str_eq(jstr(o, "type"), "kubernetes.io/dockerconfigjson");
+			mask_values(data, dcfg ? DOCKERCFG_MASK_B64 : SOPS_MASK_B64);
+			mask_values(sdata, dcfg ? DOCKERCFG_MASK : SOPS_MASK);
+			continue;
+		}
+		cJSON *it;
+		cJSON_ArrayForEach(it, data) {
+			if (!cJSON_IsString(it) || !it->valuestring)
+				continue;
+			size_t n = 0, vl = strlen(it->valuestring);
+			char *raw = kube_base64_decode(it->valuestring, vl, &n);
+			if (raw && has_sops_marks(raw, n))
+				cJSON_SetValuestring(it, SOPS_MASK_B64);
+			free(raw);
+		}
+		cJSON_ArrayForEach(it, sdata)
+			if (cJSON_IsString(it) && it->valuestring &&
+			    has_sops_marks(it->valuestring, strlen(it->valuestring)))
+				cJSON_SetValuestring(it, SOPS_MASK_B64);
+	}
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # eddy sandbox, used as a new user would: `sandbox up` in a scratch directory, then kubectl with
-# the printed kubeconfig, eddy get/reconcile/diff/build/tree/trace/suspend/resume against it,
+# the printed kubeconfig, eddy get/reconcile/diff/build/tree/trace/suspend/resume against it
+# (build/diff with postBuild substitution from the cluster),
 # and `sandbox down` leaving no process and nothing listening. The tests run in order and share
 # the one sandbox started by the first.
 
@@ -264,6 +265,113 @@ running() { # pid: alive and not a zombie
 	[[ "$output" == *"✗ ConfigMap/staging/demo-config deleted"* ]]
 	[[ "$output" == *"✗ Deployment/staging/demo deleted"* ]]
 	[[ "$output" != *"Namespace/staging deleted"* ]]
+}
+
+@test "build and diff apply postBuild substitution from the cluster like the controller" {
+	k create namespace subst >/dev/null
+	k -n flux-system create configmap subst-vars --from-literal=greeting=hello-from-configmap \
+		>/dev/null
+	cat >"$BATS_TEST_TMPDIR/subst.yaml" <<-'EOF'
+	apiVersion: kustomize.toolkit.fluxcd.io/v1
+	kind: Kustomization
+	metadata:
+	  name: subst
+	  namespace: flux-system
+	spec:
+	  interval: 10m
+	  path: ./apps/base
+	  prune: true
+	  targetNamespace: subst
+	  sourceRef:
+	    kind: GitRepository
+	    name: flux-system
+	  patches:
+	  - target:
+	      kind: ConfigMap
+	      name: demo-config
+	    patch: |
+	      - op: add
+	        path: /data/GREETING
+	        value: ${greeting}
+	      - op: add
+	        path: /data/SUFFIX
+	        value: ${suffix}-${unset_with_default:=fallback}
+	  postBuild:
+	    substitute:
+	      suffix: inline
+	    substituteFrom:
+	    - kind: ConfigMap
+	      name: subst-vars
+	    - kind: Secret
+	      name: no-such-secret
+	      optional: true
+	EOF
+	k apply -f "$BATS_TEST_TMPDIR/subst.yaml" >/dev/null
+	local got=""
+	for _ in $(seq 300); do
+		got=$(k -n subst get cm demo-config -o jsonpath='{.data.GREETING}' 2>/dev/null) || true
+		[ "$got" = hello-from-configmap ] && break
+		sleep 0.1
+	done
+	[ "$got" = hello-from-configmap ]
+
+	run --separate-stderr eddy build ks subst --path "$SB/repo/apps/base"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"GREETING: hello-from-configmap"* ]]
+	[[ "$output" == *"SUFFIX: inline-fallback"* ]]
+	[[ "$output" != *'${'* ]]
+	[[ "$stderr" != *"not applied"* ]]
+
+	# the cluster holds what the controller substituted: no false drift
+	run eddy diff ks subst --path "$SB/repo/apps/base"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"no changes"* ]]
+
+	# the variables are read from the cluster: a changed ConfigMap is a difference
+	k -n flux-system patch configmap subst-vars --type merge \
+		-p '{"data":{"greeting":"changed"}}' >/dev/null
+	run eddy diff ks subst --path "$SB/repo/apps/base"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"► ConfigMap/subst/demo-config drifted"* ]]
+	[[ "$output" == *"-  GREETING: hello-from-configmap"* ]]
+	[[ "$output" == *"+  GREETING: changed"* ]]
+
+	# strict: a substituteFrom that is not optional and missing is an error
+	sed 's/      optional: true/      optional: false/' "$BATS_TEST_TMPDIR/subst.yaml" \
+		>"$BATS_TEST_TMPDIR/strict.yaml"
+	run eddy build ks subst --path "$SB/repo/apps/base" \
+		--kustomization-file "$BATS_TEST_TMPDIR/strict.yaml"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"substitute from 'Secret/no-such-secret' error"* ]]
+
+	# --dry-run: offline, only spec.postBuild.substitute (as flux build --dry-run)
+	run "$EDDY_BIN/eddy" --kubeconfig /nonexistent build ks subst \
+		--path "$SB/repo/apps/base" --kustomization-file "$BATS_TEST_TMPDIR/subst.yaml" --dry-run \
+		--strict-substitute
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"post build failed for 'demo-config'"* ]]
+	[[ "$output" == *'variable not set (strict mode): "greeting"'* ]]
+	run --separate-stderr "$EDDY_BIN/eddy" --kubeconfig /nonexistent build ks subst \
+		--path "$SB/repo/apps/base" --kustomization-file "$BATS_TEST_TMPDIR/subst.yaml" \
+		--dry-run
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"SUFFIX: inline-fallback"* ]]
+	[[ "$output" != *"hello-from-configmap"* ]]
+
+	k -n flux-system delete kustomization subst --wait=false >/dev/null
+	k -n flux-system delete configmap subst-vars >/dev/null
+	for _ in $(seq 100); do
+		k -n flux-system get kustomization subst >/dev/null 2>&1 || break
+		sleep 0.1
+	done
+	k delete namespace subst --wait=false >/dev/null
 }
 
 @test "eddy tree and eddy trace agree with the inventory" {

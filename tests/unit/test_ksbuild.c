@@ -137,19 +137,21 @@ static void test_overlays(void **state)
 	free(dir);
 }
 
-/* The whole build: kustomize, commonMetadata, owner labels; unsupported steps reported. */
+/* The whole build: kustomize, postBuild (offline), commonMetadata, owner labels. */
 static void test_build(void **state)
 {
 	(void)state;
 	put("app/base/kustomization.yaml", "resources:\n- cm.yaml\n");
-	put_cm("app/base/cm.yaml", "settings");
+	put("app/base/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+				"data:\n  greeting: ${x}\n  n: ${count:=3}\n");
 	put("app/overlay/kustomization.yaml", "resources:\n- ../base\n");
 	cJSON *spec = parse("targetNamespace: staging\ncommonMetadata:\n  labels:\n"
 			    "    team: a\n  annotations:\n    note: n\npostBuild:\n"
-			    "  substitute:\n    x: y\n");
+			    "  substitute:\n    x: y\n  substituteFrom:\n  - kind: ConfigMap\n"
+			    "    name: not-read-offline\n");
 	char *dir = at("app/overlay");
 	ksb_options o = {.root = root, .dir = dir, .spec = spec, .name = "apps",
-		.ns = "flux-system"};
+		.ns = "flux-system", .postbuild = true, .strict = true};
 	ksb_result r;
 	err e = {0};
 	assert_int_equal(ksb_build(&o, &r, &e), 0);
@@ -163,7 +165,28 @@ static void test_build(void **state)
 		"kustomize.toolkit.fluxcd.io/name")->valuestring, "apps");
 	assert_string_equal(cJSON_GetObjectItem(labels,
 		"kustomize.toolkit.fluxcd.io/namespace")->valuestring, "flux-system");
-	assert_string_equal(r.unsupported, "postBuild");
+	assert_string_equal(yml_get_string(cm, "data.greeting"), "y");
+	/* the expanded YAML is parsed again: a number stays a number */
+	assert_int_equal(cJSON_GetNumberValue(yml_get_path(cm, "data.n")), 3);
+	cJSON_Delete(r.objects);
+	/* strict: a variable nobody sets is an error naming it and the object */
+	put("app/base/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+				"data:\n  a: ${unset_var}\n");
+	assert_int_equal(ksb_build(&o, &r, &e), -1);
+	assert_string_equal(e.reason, "BuildFailed");
+	assert_non_null(strstr(e.msg, "post build failed for 'settings'"));
+	assert_non_null(strstr(e.msg, "unset_var"));
+	assert_null(r.objects);
+	o.strict = false;
+	assert_int_equal(ksb_build(&o, &r, &e), 0);
+	/* not strict: the empty string, so `a:` is null once the YAML is parsed again */
+	assert_true(cJSON_IsNull(yml_get_path(cJSON_GetArrayItem(r.objects, 0), "data.a")));
+	cJSON_Delete(r.objects);
+	/* without postbuild the text stays */
+	o.postbuild = false;
+	assert_int_equal(ksb_build(&o, &r, &e), 0);
+	assert_string_equal(yml_get_string(cJSON_GetArrayItem(r.objects, 0), "data.a"),
+		"${unset_var}");
 	cJSON_Delete(r.objects);
 	free(dir);
 
@@ -209,6 +232,70 @@ static void test_errors(void **state)
 	free(dir);
 }
 
+/* postBuild on its own: disabled objects, invalid names, the strict gate. */
+static void test_postbuild(void **state)
+{
+	(void)state;
+	cJSON *objs = parse("- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n"
+			    "  data:\n    v: ${x}\n"
+			    "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n"
+			    "    annotations:\n"
+			    "      kustomize.toolkit.fluxcd.io/substitute: disabled\n"
+			    "  data:\n    v: ${x}\n");
+	cJSON *spec = parse("postBuild:\n  substitute:\n    x: \"li\\nne\"\n");
+	err e = {0};
+	assert_int_equal(ksb_postbuild(NULL, "ns", spec, objs, true, &e), 0);
+	assert_string_equal(yml_get_string(cJSON_GetArrayItem(objs, 0), "data.v"), "line");
+	assert_string_equal(yml_get_string(cJSON_GetArrayItem(objs, 1), "data.v"), "${x}");
+	cJSON_Delete(spec);
+	spec = parse("postBuild:\n  substitute:\n    bad-name: v\n");
+	assert_int_equal(ksb_postbuild(NULL, "ns", spec, objs, true, &e), -1);
+	assert_non_null(strstr(e.msg, "'bad-name' var name is invalid"));
+	cJSON_Delete(spec);
+	assert_int_equal(ksb_postbuild(NULL, "ns", NULL, objs, true, &e), 0);
+	cJSON_Delete(objs);
+	assert_true(ksb_strict_substitutions(NULL));
+	assert_true(ksb_strict_substitutions("A=false"));
+	assert_false(ksb_strict_substitutions("A=true,StrictPostBuildSubstitutions=false"));
+	assert_true(ksb_strict_substitutions("StrictPostBuildSubstitutions=0,"
+					     "StrictPostBuildSubstitutions=true"));
+}
+
+/* SOPS data is masked as flux build does. */
+static void test_mask_sops(void **state)
+{
+	(void)state;
+	cJSON *objs = parse(
+		"- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: whole\n"
+		"  data:\n    k: RU5DW2Fi\n  stringData:\n    s: ENC[x]\n"
+		"  sops:\n    mac: ENC[AES256_GCM,data:x]\n"
+		"- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: dcfg\n"
+		"  type: kubernetes.io/dockerconfigjson\n  data:\n    .dockerconfigjson: eA==\n"
+		"  sops:\n    mac: ENC[AES256_GCM,data:x]\n"
+		"- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: partial\n"
+		"  data:\n    enc: c29wcyBFTkNbeF0=\n    plain: cGxhaW4=\n"
+		"  stringData:\n    enc: sops ENC[y]\n    plain: text\n"
+		"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm\n"
+		"  data:\n    k: v\n  sops:\n    mac: ENC[x]\n");
+	ksb_mask_sops(objs);
+	const cJSON *w = cJSON_GetArrayItem(objs, 0);
+	assert_null(yml_get_path(w, "sops"));
+	assert_string_equal(yml_get_string(w, "data.k"), "KipTT1BTKio=");
+	assert_string_equal(yml_get_string(w, "stringData.s"), "**SOPS**");
+	const cJSON *d = cJSON_GetArrayItem(objs, 1);
+	assert_string_equal(cJSON_GetObjectItem(yml_get_path(d, "data"),
+		".dockerconfigjson")->valuestring, "eyJtYXNrIjoiKipTT1BTKioifQ==");
+	const cJSON *p = cJSON_GetArrayItem(objs, 2);
+	assert_string_equal(yml_get_string(p, "data.enc"), "KipTT1BTKio=");
+	assert_string_equal(yml_get_string(p, "data.plain"), "cGxhaW4=");
+	assert_string_equal(yml_get_string(p, "stringData.enc"), "KipTT1BTKio=");
+	assert_string_equal(yml_get_string(p, "stringData.plain"), "text");
+	const cJSON *c = cJSON_GetArrayItem(objs, 3);
+	assert_null(yml_get_path(c, "sops"));
+	assert_string_equal(yml_get_string(c, "data.k"), "v");
+	cJSON_Delete(objs);
+}
+
 static void test_ids_and_paths(void **state)
 {
 	(void)state;
@@ -237,6 +324,8 @@ int main(void)
 		cmocka_unit_test(test_overlays),
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_postbuild),
+		cmocka_unit_test(test_mask_sops),
 		cmocka_unit_test(test_ids_and_paths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -10,8 +10,9 @@
  * spec.commonMetadata and the owner labels `kustomize.toolkit.fluxcd.io/name` and
  * `kustomize.toolkit.fluxcd.io/namespace` set on every object.
  *
- * Not done here (yet): postBuild variable substitution and SOPS decryption; ksb_build reports
- * whether the spec asks for them through ksb_result.unsupported so callers can warn.
+ * Then, when asked, spec.postBuild variable substitution (ksb_postbuild) runs between the
+ * kustomize build and the metadata, and SOPS-encrypted Secret values are masked (ksb_mask_sops),
+ * as `flux build kustomization` does: nothing is ever decrypted here.
  *
  * Ownership: every cJSON returned belongs to the caller (cJSON_Delete). Errors fill `e` with
  * reason "BuildFailed" and return NULL/-1; nothing aborts on bad input. File reads are capped
@@ -25,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "eddy/err.h"
+#include "eddy/kube.h"
 
 /* The kustomization for `dir`: the one on disk (kustomization.yaml, kustomization.yml or
  * Kustomization) or a generated one, with the overlays of `spec` (a Kustomization's .spec; may
@@ -37,16 +39,48 @@ typedef struct ksb_options {
 	const cJSON *spec;       /* the Kustomization's .spec, or NULL */
 	const char *name, *ns;   /* the Kustomization, for the owner labels (NULL: no labels) */
 	bool allow_remote;       /* remote bases (refused by the engine anyway) */
+	bool postbuild;          /* run spec.postBuild (ksb_postbuild) with kube, ns, strict */
+	kube_client *kube;       /* reads substituteFrom; NULL: only spec.postBuild.substitute */
+	bool strict;             /* strict substitution (see ksb_strict_substitutions) */
+	bool mask_sops;          /* mask SOPS-encrypted Secret values (ksb_mask_sops) */
 } ksb_options;
 
 typedef struct ksb_result {
 	cJSON *objects;          /* array of the built objects */
-	const char *unsupported; /* "postBuild" or "decryption" when the spec asks for a step
-	                            ksbuild does not do, else NULL (static string) */
 } ksb_result;
 
 /* Builds o->dir. On success fills r (r->objects owned by the caller) and returns 0. */
 int ksb_build(const ksb_options *o, ksb_result *r, err *e);
+
+/* Is Flux's StrictPostBuildSubstitutions feature gate on (default true) in a --feature-gates
+ * value such as "A=true,StrictPostBuildSubstitutions=false"? NULL: the default. */
+bool ksb_strict_substitutions(const char *feature_gates);
+
+/* spec.postBuild of a Kustomization (spec is its .spec; nothing happens without postBuild), as
+ * kustomize-controller does it (Flux's SubstituteVariables): the variables come from
+ * substituteFrom (ConfigMaps and Secrets in namespace ns read with kube, in list order, later
+ * ones overriding earlier ones, `optional` ones allowed to be missing) and then from the inline
+ * `substitute` map, which overrides them all; newlines are removed from values and every name
+ * must match ^[_[:alpha:]][_[:alpha:][:digit:]]*$. With kube NULL substituteFrom is skipped
+ * (Flux's dry-run). Each object of objs (changed in place) not labelled or annotated
+ * kustomize.toolkit.fluxcd.io/substitute: disabled is printed as YAML, expanded with
+ * eddy/subst.h (strict: an unset variable without default is an error) and parsed again, so a
+ * variable in a number field becomes a number; without any variable nothing is expanded unless
+ * substituteStrategy is "Always". Variables are loaded once, lazily, before the first object
+ * that is not disabled. Errors have reason BuildFailed and read
+ * "post build failed for '<object name>': ..."; they name variables, never values, and
+ * variable values are wiped from memory before it is freed. */
+int ksb_postbuild(kube_client *kube, const char *ns, const cJSON *spec, cJSON *objs, bool strict,
+	err *e);
+
+/* Masks SOPS data in objs (changed in place) as `flux build` does: a Secret encrypted as a whole
+ * (a top-level `sops` map whose `mac` is ENC[...]) loses its `sops` field and every data value
+ * becomes base64("**SOPS**") and every stringData value "**SOPS**" (for a
+ * kubernetes.io/dockerconfigjson Secret, {"mask":"**SOPS**"} instead); in other Secrets, the
+ * data values whose decoded content and the stringData values whose text hold both "sops" and
+ * "ENC[" are masked (with base64("**SOPS**") in both, as Flux). Other kinds lose a top-level
+ * `sops` field. */
+void ksb_mask_sops(cJSON *objs);
 
 /* cli-utils' object id used in status.inventory: "<ns>_<name>_<group>_<kind>" (':' in the
  * name written as "__"). Allocated. */
