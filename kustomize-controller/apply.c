@@ -2,8 +2,9 @@
  * (fluxcd/pkg ssa manager_apply.go): stages, a dry-run per object with drift detection,
  * recreation on immutable-field errors when forced, the ssa/force/reconcile annotations and
  * the clean-up of metadata left by kubectl and other field managers. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <pthread.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,20 +314,27 @@ static bool ptr_replace(cJSON *doc, const char *ptr, cJSON *val)
 	return done;
 }
 
-/* Anchored POSIX extended match of a (Go RE2) pattern; an empty or missing pattern matches
- * everything, an invalid one nothing. */
+/* Full match of a Go RE2 pattern (PCRE2 accepts RE2's syntax: \\d, (?:...), (?i)...); an
+ * empty or missing pattern matches everything, an invalid one nothing. The match limit keeps
+ * a hostile pattern from stalling the reconcile. */
 static bool rx_full(const char *pat, const char *s)
 {
 	if (!pat || !*pat)
 		return true;
-	regex_t re;
-	char *full = xasprintf("^(%s)$", pat);
-	int rc = regcomp(&re, full, REG_EXTENDED | REG_NOSUB);
-	free(full);
-	if (rc)
+	int ec;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+		PCRE2_UTF | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &ec, &off, NULL);
+	if (!re)
 		return false;
-	bool ok = regexec(&re, s ? s : "", 0, NULL, 0) == 0;
-	regfree(&re);
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(mc, 100000);
+	const char *subj = s ? s : "";
+	bool ok = pcre2_match(re, (PCRE2_SPTR)subj, strlen(subj), 0, 0, md, mc) >= 0;
+	pcre2_match_context_free(mc);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
 	return ok;
 }
 

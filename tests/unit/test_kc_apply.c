@@ -285,6 +285,10 @@ static void ignore_targets(void **state)
 		{"{\"group\":\"\",\"version\":\"v1\"}", true}, /* empty: any */
 		{"{\"group\":\"batch\"}", false},
 		{"{\"name\":\"web-[0-9]+\",\"namespace\":\"team-.*\"}", true},
+		{"{\"name\":\"(?:web|api)-\\\\d\"}", true}, /* RE2 syntax */
+		{"{\"name\":\"(?i)WEB-1\"}", true},
+		{"{\"name\":\"web-1|x\"}", true},          /* alternation anchored as a whole */
+		{"{\"name\":\"x|web\"}", false},
 		{"{\"name\":\"web\"}", false},
 		{"{\"namespace\":\"team-b|team-a\"}", true},
 		{"{\"name\":\"(\"}", false},               /* invalid regex */
