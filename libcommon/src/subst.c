@@ -3,6 +3,7 @@
 #include "eddy/subst.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -290,8 +291,9 @@ static bool go_atoi(const char *s, long long *out)
 		if (!isdigit((unsigned char)*r))
 			return false;
 	char *end;
+	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (*end)
+	if (*end || errno == ERANGE) /* Go's Atoi fails out of range: the value stays as is */
 		return false;
 	*out = v;
 	return true;
@@ -317,7 +319,7 @@ static char *substr(const char *s, const char *a0, const char *a1)
 			return xstrdup("");
 		return xstrndup(s + pos, (size_t)(end - pos));
 	}
-	if (pos + len >= n)
+	if (pos >= n || len >= n - pos)
 		return xstrdup(pos < n ? s + pos : "");
 	return xstrndup(s + pos, (size_t)len);
 }
