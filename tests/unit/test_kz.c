@@ -316,6 +316,60 @@ static void kfile_yaml11(void **state)
 	assert_true(empty);
 }
 
+/* Keys naming one field case-insensitively decode as encoding/json decodes them, in sorted
+ * order: the last wins for lists and strings, objects merge into structs. Issue 12: the fuzz
+ * input below was a heap-use-after-free in the decode check. */
+static void kfile_duplicate_keys(void **state)
+{
+	(void)state;
+	bool empty = false;
+	err e = {0};
+	const char *y = "resources: [a.yaml]\nresourCes: [b.yaml]\napiversion: v1x\n"
+			"apiVersion: v1\nnamePrefix: p-\nnameprefix: null\n"
+			"metadata: {name: m}\nMetadata: {namespace: ns}\n";
+	cJSON *k = kz_kfile_parse(y, strlen(y), &empty, &e);
+	assert_non_null(k);
+	if (kz_kfile_check(k, &e) < 0)
+		fail_msg("%s", e.msg);
+	char *out = cJSON_PrintUnformatted(k);
+	assert_string_equal(out, "{\"apiVersion\":\"v1x\",\"metadata\":{\"namespace\":\"ns\","
+			    "\"name\":\"m\"},\"namePrefix\":\"p-\",\"resources\":[\"a.yaml\"]}");
+	free(out);
+	cJSON_Delete(k);
+	static const char fuzz_b64[] =
+		"Y3JkczogW3A6Ly9oLnlhbWxdCm5hbWVQcmVmaXg6IHAtCnJlc291cmNlczogW3Jlcy55YW1sXQpyZXNvdXJDZXM6"
+		"Ci0gcmVzLnlhbWwKcGF0Y2hlczoKLSBwYXRoOiBwYXRjaC55YW1sCgBhcGlWZXJzaW9uOiBhcAB7ImEuYnJzaW9u"
+		"IjogInYyIiwgIngta3ViZXJuZXRlcy1vYmplY3QtcmVmLWtpbmQiOiAiQ29uZmlnTWFwIn0sICJ4IjogeyIkcmVm"
+		"IjogInBzL3YwCmtpbmQ6IERlcGxveW1lbnQKbWV0YWRhdGE6CiAgbmFtZTphLmIuU3BlYyJ9fW9wdGkKc3BlYzoK"
+		"ICByZXBsaWNhczogMwogIHRlbXBsYTRlOgogICAgc3BlYzoKIGFtbF0KbmFtZVByZWZpeDogJnAgeC0KcHMvdjEK"
+		"a2luZDogRGVwbG95bWVudH19fQptCmV0YWRhOiB4Cg==";
+	char path[300];
+	snprintf(path, sizeof path, "%s/fuzz12.b64", tmpdir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(fuzz_b64, f);
+	fclose(f);
+	char cmd[700];
+	snprintf(cmd, sizeof cmd, "base64 -d '%s' > '%s/fuzz12.yaml'", path, tmpdir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof path, "%s/fuzz12.yaml", tmpdir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	char kbuf[512];
+	size_t kl = fread(kbuf, 1, sizeof kbuf, f);
+	fclose(f);
+	const char *nul = memchr(kbuf, 0, kl); /* the kustomization ends at the first NUL */
+	if (nul)
+		kl = (size_t)(nul - kbuf);
+	k = kz_kfile_parse(kbuf, kl, &empty, &e);
+	assert_non_null(k);
+	assert_int_equal(kz_kfile_check(k, &e), 0);
+	cJSON *res = cJSON_GetObjectItemCaseSensitive(k, "resources");
+	assert_int_equal(cJSON_GetArraySize(res), 1);
+	assert_null(cJSON_GetObjectItemCaseSensitive(k, "resourCes"));
+	cJSON_Delete(k);
+}
+
 static void build_limits(void **state)
 {
 	(void)state;
@@ -387,6 +441,7 @@ int main(void)
 		cmocka_unit_test(build_remote_refused),
 		cmocka_unit_test(remote_url_forms),
 		cmocka_unit_test(kfile_yaml11),
+		cmocka_unit_test(kfile_duplicate_keys),
 		cmocka_unit_test(build_limits),
 		cmocka_unit_test(build_in_memory_kustomization),
 		cmocka_unit_test(build_errors),

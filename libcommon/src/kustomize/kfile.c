@@ -727,12 +727,83 @@ static int type_error(const gctx *g, const cJSON *v, const gtype *t, bool with_v
 
 static int gcheck(const gctx *g, cJSON *v, const gtype *t, err *e);
 
+/* The field of t that key matches: exactly if one does, else case-insensitively, as
+ * encoding/json picks it. NULL if none. */
+static const gfield *field_for_key(const gtype *t, const char *key)
+{
+	for (const gfield *x = t->fields; x->json; x++)
+		if (!strcmp(x->json, key))
+			return x;
+	for (const gfield *x = t->fields; x->json; x++)
+		if (!strcasecmp(x->json, key))
+			return x;
+	return NULL;
+}
+
+/* What a field of type t holds after encoding/json decodes val into it while it holds acc
+ * (either may be NULL); takes both. Go merges an object into a struct or a map it decodes into
+ * (map elements are replaced whole); null leaves a string, bool or number as it was and sets a
+ * list, map or struct pointer (kustomize's struct fields are pointers) to nil. */
+static cJSON *decode_over(cJSON *acc, cJSON *val, const gtype *t)
+{
+	if (!val)
+		return acc;
+	bool scalar = t->k == G_STR || t->k == G_BOOL || t->k == G_INT || t->k == G_I64;
+	if (cJSON_IsNull(val) && scalar && acc) {
+		cJSON_Delete(val);
+		return acc;
+	}
+	bool merges = t->k == G_STRUCT || t->k == G_MAP;
+	if (!merges || !cJSON_IsObject(acc) || !cJSON_IsObject(val)) {
+		cJSON_Delete(acc);
+		return val;
+	}
+	cJSON *c;
+	while ((c = val->child)) {
+		cJSON_DetachItemViaPointer(val, c);
+		cJSON *old = cJSON_DetachItemFromObjectCaseSensitive(acc, c->string);
+		const gfield *f = t->k == G_STRUCT ? field_for_key(t, c->string) : NULL;
+		char *name = xstrdup(c->string);
+		cJSON *v = f ? decode_over(old, c, f->t) : (cJSON_Delete(old), c);
+		cJSON_AddItemToObject(acc, name, v);
+		free(name);
+	}
+	cJSON_Delete(val);
+	return acc;
+}
+
+/* Several keys can name one field ("resources", "resourCes"). They are decoded into it in
+ * sorted order (the order of sigs.k8s.io/yaml's JSON), so the result is what Go's struct holds;
+ * it stays under the field's own name, and a field that ends null is dropped (its zero value). */
+static void fold_field(cJSON *v, cJSON **keys, const gfield **fields, int n, const gfield *f)
+{
+	int m = 0, at = -1;
+	for (int i = 0; i < n; i++)
+		if (fields[i] == f) {
+			m++;
+			at = i;
+		}
+	if (m == 0 || (m == 1 && !strcmp(keys[at]->string, f->json) && !cJSON_IsNull(keys[at])))
+		return;
+	cJSON *acc = NULL;
+	for (int i = 0; i < n; i++)
+		if (fields[i] == f)
+			acc = decode_over(acc, cJSON_DetachItemViaPointer(v, keys[i]), f->t);
+	if (acc && !cJSON_IsNull(acc))
+		cJSON_AddItemToObject(v, f->json, acc);
+	else
+		cJSON_Delete(acc);
+}
+
+/* Every key is checked before any is detached: freeing a key while the sorted array still
+ * pointed at it was a use-after-free (two keys naming one field). */
 static int gcheck_struct(const gctx *g, cJSON *v, const gtype *t, err *e)
 {
 	int n = cJSON_GetArraySize(v);
 	if (n == 0)
 		return 0;
 	cJSON **keys = xmalloc((size_t)n * sizeof *keys);
+	const gfield **fields = xcalloc((size_t)n, sizeof *fields);
 	int i = 0;
 	for (cJSON *c = v->child; c; c = c->next)
 		keys[i++] = c;
@@ -740,34 +811,23 @@ static int gcheck_struct(const gctx *g, cJSON *v, const gtype *t, err *e)
 	int rc = 0;
 	for (i = 0; i < n && rc == 0; i++) {
 		cJSON *c = keys[i];
-		const gfield *f = NULL;
-		for (const gfield *x = t->fields; x->json && !f; x++)
-			if (!strcmp(x->json, c->string))
-				f = x;
-		for (const gfield *x = t->fields; x->json && !f; x++)
-			if (!strcasecmp(x->json, c->string))
-				f = x;
+		const gfield *f = field_for_key(t, c->string);
 		if (!f) {
 			rc = err_fail(e, KZ_REASON, "json: unknown field \"%s\"", c->string);
 			break;
 		}
+		fields[i] = f;
+		if (cJSON_IsNull(c))
+			continue;
 		gctx sub;
 		sub.sname = strchr(t->name, '.') + 1;
 		snprintf(sub.path, sizeof sub.path, "%.300s%s%.60s%.60s", g->sname ? g->path : "",
 			 g->sname ? "." : "", f->embed, f->json);
-		if (cJSON_IsNull(c)) {
-			/* a null struct field is the zero value: as if it were not there */
-			cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
-			continue;
-		}
 		rc = gcheck(&sub, c, f->t, e);
-		if (rc == 0 && strcmp(c->string, f->json)) {
-			/* matched case-insensitively: the later key (sorted) wins */
-			cJSON *d = cJSON_DetachItemViaPointer(v, c);
-			cJSON_DeleteItemFromObjectCaseSensitive(v, f->json);
-			cJSON_AddItemToObject(v, f->json, d);
-		}
 	}
+	for (const gfield *f = t->fields; f->json && rc == 0; f++)
+		fold_field(v, keys, fields, n, f);
+	free(fields);
 	free(keys);
 	return rc;
 }
