@@ -6,6 +6,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 bash scripts/setup.sh
 bash scripts/check-banned.sh
+python3 scripts/check-layers.py
 
 jobs=$(nproc)
 source scripts/lib.sh

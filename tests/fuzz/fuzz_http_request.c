@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../libcommon/src/http_internal.h"
+#include "net/http_internal.h"
 #include "eddy/mem.h"
 
 static uv_loop_t loop;

@@ -8,7 +8,7 @@
 
 #include "eddy/buf.h"
 #include "eddy/mem.h"
-#include "kz_int.h"
+#include "kustomize/kz_int.h"
 
 int cmd_kustomize(int argc, char **argv);
 

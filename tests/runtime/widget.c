@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "rt_map.h"
+#include "runtime/rt_map.h"
 
 struct attempts {
 	pthread_mutex_t mu;

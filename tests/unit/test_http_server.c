@@ -9,7 +9,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "http_internal.h"
+#include "net/http_internal.h"
 #include "http_testlib.h"
 
 static ts *srv;
