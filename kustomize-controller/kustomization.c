@@ -17,6 +17,7 @@
 #include "eddy/kube.h"
 #include "eddy/kz.h"
 #include "eddy/mem.h"
+#include "eddy/ssa.h"
 #include "eddy/yml.h"
 #include "kc.h"
 #include "kc_build.h"
@@ -70,23 +71,12 @@ static bool str_eq(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
-static bool str_ieq(const char *a, const char *b)
-{
-	return a && b && !strcasecmp(a, b);
-}
-
 static int64_t parse_dur_ms(const char *s, int64_t def)
 {
 	int64_t ns;
 	if (!s || app_parse_duration(s, &ns, NULL) < 0 || ns <= 0)
 		return def;
 	return ns / 1000000;
-}
-
-/* A label or annotation with that key and value (case-insensitive), as Flux's AnyInMetadata. */
-static bool meta_has(const cJSON *o, const char *key, const char *val)
-{
-	return str_ieq(kube_obj_label(o, key), val) || str_ieq(kube_obj_annotation(o, key), val);
 }
 
 /* ---------------------------------------------------------------- temp dirs */
@@ -169,141 +159,73 @@ static int fetch(kc_ctx *kc, const char *url, const char *file, err *e)
 	return rc;
 }
 
-/* ---------------------------------------------------------------- inventory */
+/* ---------------------------------------------------------------- clients */
 
-static char *version_of(const char *api_version)
+/* The client a Kustomization acts with (apply, dry-run, prune, health checks), chosen as Flux's
+ * Impersonator does (eddy/impersonate.h): --default-service-account, --insecure-kubeconfig-tls,
+ * the impersonating clients cached in kc->clients. */
+static imp_options imp_options_for(const kc_ctx *kc)
 {
-	const char *slash = strchr(api_version, '/');
-	return xstrdup(slash ? slash + 1 : api_version);
+	return (imp_options){
+		.default_service_account = kc->a ? kc->a->cfg.default_service_account : NULL,
+		.insecure_kubeconfig_tls = kc->a && kc->a->cfg.insecure_kubeconfig_tls,
+		.user_agent = FIELD_MANAGER,
+	};
 }
 
-typedef struct inv_ref {
-	char *ns, *name, *group, *kind;
-} inv_ref;
-
-static int inv_parse(const char *id, inv_ref *r)
+static kube_client *client_for(kc_ctx *kc, rt_ctx *ctx, const cJSON *spec, err *e)
 {
-	const char *u1 = strchr(id, '_');
-	const char *uk = strrchr(id, '_');
-	if (!u1 || uk == u1)
-		return -1;
-	const char *ug = uk - 1;
-	while (ug > u1 && *ug != '_')
-		ug--;
-	if (ug == u1)
-		return -1;
-	r->ns = xstrndup(id, (size_t)(u1 - id));
-	buf b;
-	buf_init(&b, 1u << 16);
-	for (const char *p = u1 + 1; p < ug; p++) {
-		if (p[0] == '_' && p + 1 < ug && p[1] == '_') {
-			buf_addc(&b, ':');
-			p++;
-		} else {
-			buf_addc(&b, *p);
-		}
+	imp_options io = imp_options_for(kc);
+	return imp_client_for(&kc->clients, &io, ctx->kube, ctx->ns, spec, e);
+}
+
+static void client_release(kc_ctx *kc, rt_ctx *ctx, kube_client *k)
+{
+	imp_client_release(&kc->clients, ctx->kube, k);
+}
+
+/* ---------------------------------------------------------------- apply and prune */
+
+/* The server-side-apply manager's options for this Kustomization (eddy/ssa.h): field manager
+ * kustomize-controller, the kustomize.toolkit.fluxcd.io annotations, the owner labels, and
+ * spec.force, spec.ignore and the --concurrent-ssa, --custom-apply-stage-kinds and
+ * --override-manager flags. owner holds the two owner labels (borrowed by the result). */
+static ssa_options ssa_options_for(kc_ctx *kc, const cJSON *spec, const char *ns,
+	const char *name, ssa_label owner[2])
+{
+	owner[0] = (ssa_label){LBL_NAME, name};
+	owner[1] = (ssa_label){LBL_NAMESPACE, ns};
+	ssa_options o = {
+		.field_manager = FIELD_MANAGER,
+		.group = GROUP,
+		.owner_labels = owner,
+		.nowner_labels = 2,
+		.force = spec && jtrue(spec, "force"),
+		.concurrency = kc->concurrent_ssa,
+		.custom_stage_kinds = kc->custom_apply_stage_kinds,
+		.ignore = jget(spec, "ignore"),
+	};
+	if (kc->override_managers) {
+		o.override_managers = kc->override_managers->v;
+		o.noverride_managers = kc->override_managers->n;
 	}
-	r->name = buf_detach(&b, NULL);
-	if (!r->name)
-		r->name = xstrdup("");
-	r->group = xstrndup(ug + 1, (size_t)(uk - ug - 1));
-	r->kind = xstrdup(uk + 1);
-	return 0;
+	return o;
 }
 
-static void inv_ref_release(inv_ref *r)
-{
-	free(r->ns);
-	free(r->name);
-	free(r->group);
-	free(r->kind);
-}
-
-static bool inv_has(const cJSON *entries, const char *id)
-{
-	const cJSON *it;
-	cJSON_ArrayForEach(it, entries)
-		if (str_eq(jstr(it, "id"), id))
-			return true;
-	return false;
-}
-
-/* Delete the objects of old entries missing from `entries` (or all of them when entries is
- * NULL). Failed deletions are appended to `keep` when not NULL. Returns the number of
- * failures; the first failure's message is in e. */
-static int prune(kube_client *kube, const cJSON *old, const cJSON *entries, const char *ks_ns,
-	const char *ks_name, cJSON *keep, buf *log, err *e)
-{
-	int fails = 0;
-	const cJSON *it;
-	cJSON_ArrayForEach(it, old) {
-		const char *id = jstr(it, "id"), *v = jstr(it, "v");
-		if (!id || !v || (entries && inv_has(entries, id)))
-			continue;
-		inv_ref r;
-		if (inv_parse(id, &r) < 0)
-			continue;
-		char *av = *r.group ? xasprintf("%s/%s", r.group, v) : xstrdup(v);
-		err ge = {0};
-		const char *ns = *r.ns ? r.ns : NULL;
-		cJSON *cur = kube_get(kube, av, r.kind, ns, r.name, NULL, &ge);
-		if (cur && str_eq(kube_obj_label(cur, LBL_NAME), ks_name) &&
-		    str_eq(kube_obj_label(cur, LBL_NAMESPACE), ks_ns) &&
-		    !meta_has(cur, GROUP "/prune", "disabled") &&
-		    !meta_has(cur, GROUP "/reconcile", "disabled") &&
-		    !meta_has(cur, GROUP "/ssa", "Ignore")) {
-			kube_opts o = {.propagation = "Background"};
-			err de = {0};
-			if (kube_delete(kube, av, r.kind, ns, r.name, &o, &de) < 0 &&
-			    kube_errkind_of(&de) != KUBE_ENOTFOUND) {
-				if (!fails++ && e)
-					err_fail(e, "PruneFailed", "%s/%s%s%s delete failed: %s",
-						r.kind, ns ? ns : "", ns ? "/" : "", r.name,
-						de.msg);
-				if (keep)
-					cJSON_AddItemToArray(keep, cJSON_Duplicate(it, 1));
-			} else if (log) {
-				buf_addf(log, "%s/%s%s%s deleted\n", r.kind, ns ? ns : "",
-					ns ? "/" : "", r.name);
-			}
-		} else if (!cur && kube_errkind_of(&ge) != KUBE_ENOTFOUND && keep) {
-			cJSON_AddItemToArray(keep, cJSON_Duplicate(it, 1));
-		}
-		cJSON_Delete(cur);
-		free(av);
-		inv_ref_release(&r);
-	}
-	return fails;
-}
-
-/* ---------------------------------------------------------------- apply */
-
-/* Apply every object (kc_apply_all, apply.c) and list them all in entries, skipped ones
+/* Apply every object (ssa_apply_all_staged) and list them all in entries, skipped ones
  * included (Flux's inventory of the change set). */
-static int apply_all(rt_ctx *ctx, kube_client *kube, const cJSON *spec, cJSON *objs,
+static int apply_all(rt_ctx *ctx, kube_client *kube, const ssa_options *so, cJSON *objs,
 	cJSON *entries, buf *log, err *e)
 {
-	kc_ctx *kc = ctx->ud;
-	kc_apply_opts ao = {.force = jtrue(spec, "force"), .concurrency = kc->concurrent_ssa,
-		.custom_stage_kinds = kc->custom_apply_stage_kinds,
-		.ignore = cJSON_GetObjectItemCaseSensitive(spec, "ignore")};
-	if (kc_apply_all(ctx, kube, objs, &ao, log, e) < 0)
+	buf all;
+	buf_init(&all, 1u << 20);
+	int rc = ssa_apply_all_staged(ctx, kube, objs, so, log, &all, e);
+	if (rc == 0 && all.len)
+		log_info(&ctx->log, "server-side apply completed", LOG_S("output", buf_str(&all)));
+	buf_release(&all);
+	if (rc < 0)
 		return -1;
-	const cJSON *o;
-	cJSON_ArrayForEach(o, objs) {
-		const char *av = jstr(o, "apiVersion");
-		char *ver = version_of(av);
-		char *id = ksb_inventory_id(kube_obj_namespace(o), kube_obj_name(o), av,
-			jstr(o, "kind"));
-		if (!inv_has(entries, id)) {
-			cJSON *ent = cJSON_CreateObject();
-			cJSON_AddStringToObject(ent, "id", id);
-			cJSON_AddStringToObject(ent, "v", ver);
-			cJSON_AddItemToArray(entries, ent);
-		}
-		free(ver);
-		free(id);
-	}
+	ssa_inventory_add(entries, objs);
 	return 0;
 }
 
@@ -507,8 +429,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		goto out;
 	}
 
-	/* the client for apply, prune and health checks (client.c) */
-	kube = kc_client_for(kc, ctx, spec, &e);
+	/* the client for apply, prune and health checks (eddy/impersonate.h) */
+	kube = client_for(kc, ctx, spec, &e);
 	if (!kube) {
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
@@ -564,7 +486,9 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 
 	/* apply */
 	entries = cJSON_CreateArray();
-	if (apply_all(ctx, kube, spec, objs, entries, &klog, &e) < 0) {
+	ssa_label owner[2];
+	ssa_options so = ssa_options_for(kc, spec, ns, name, owner);
+	if (apply_all(ctx, kube, &so, objs, entries, &klog, &e) < 0) {
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
 	}
@@ -572,7 +496,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	/* prune */
 	const cJSON *old = jget(jget(st, "inventory"), "entries");
 	if (jtrue(spec, "prune") && old) {
-		if (prune(kube, old, entries, ns, name, entries, &klog, &e) > 0) {
+		if (ssa_delete_all(kube, old, entries, &so, entries, &klog, &e) > 0) {
 			cJSON *inv = jobj(st, "inventory");
 			cJSON_ReplaceItemInObjectCaseSensitive(inv, "entries", entries);
 			entries = NULL;
@@ -608,7 +532,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	}
 	r.requeue_after_ms = interval;
 out:
-	kc_client_release(kc, ctx, kube);
+	client_release(kc, ctx, kube);
 	kc_history_upsert(obj, dgst, ctx->start_ms,
 		err_is_set(&r.e) ? r.e.reason : "ReconciliationSucceeded", rev);
 	free(dgst);
@@ -643,7 +567,8 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 	if (del && !rt_is_suspended(obj) && cJSON_GetArraySize(old) > 0) {
 		/* as Flux: when the account to impersonate is gone, the objects are left */
 		kc_ctx *kc = ctx->ud;
-		const char *sa = kc_service_account(kc, spec);
+		imp_options io = imp_options_for(kc);
+		const char *sa = imp_service_account(&io, spec);
 		err ge = {0};
 		cJSON *sao = sa ? kube_get(ctx->kube, "v1", "ServiceAccount", ctx->ns, sa, NULL,
 			&ge) : NULL;
@@ -656,14 +581,16 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 				"unable to prune objects: service account '%s' not found", sa);
 			return r;
 		}
-		kube_client *kube = kc_client_for(kc, ctx, spec, &r.e);
+		kube_client *kube = client_for(kc, ctx, spec, &r.e);
 		if (!kube) {
 			r.e.cls = ERR_GENERIC;
 			return r;
 		}
 		buf log;
 		buf_init(&log, 1u << 20);
-		if (prune(kube, old, NULL, ctx->ns, ctx->name, NULL, &log, &r.e) > 0) {
+		ssa_label owner[2];
+		ssa_options so = ssa_options_for(kc, spec, ctx->ns, ctx->name, owner);
+		if (ssa_delete_all(kube, old, NULL, &so, NULL, &log, &r.e) > 0) {
 			r.e.cls = ERR_GENERIC;
 			rt_event(ctx, obj, "Warning", "PruneFailed", NULL, "%s", r.e.msg);
 		} else if (log.len) {
@@ -671,7 +598,7 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 				log.data));
 		}
 		buf_release(&log);
-		kc_client_release(kc, ctx, kube);
+		client_release(kc, ctx, kube);
 	}
 	return r;
 }
