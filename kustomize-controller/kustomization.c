@@ -1,8 +1,18 @@
-/* The Kustomization v1 reconciler (a subset of Flux's kustomization_controller.go): source
- * artifact (GitRepository), fetch with retries, digest check, safe extraction, spec.path,
- * kustomization.yaml generated or overlaid with the spec (eddy/ksbuild.h), kz build, postBuild
- * (eddy/ksbuild.h), owner labels and commonMetadata, server-side apply in stages, inventory,
- * prune, dependsOn, finalizer. */
+/* The Kustomization v1 reconciler (a subset of Flux's kustomization_controller.go).
+ *
+ * Reading order for one Kustomization: kc_kustomization_new (bottom) registers the controller
+ * with the runtime (rt.h), whose informer queues the object on every watch event (and
+ * source_changed queues it when its GitRepository gets a new artifact); a worker then calls
+ * reconcile(), which runs the step list STEPS with the runner of eddy/steps.h:
+ *   getSource -> checkDependencies -> fetchArtifact -> getClient -> generate -> build ->
+ *   apply -> prune -> checkHealth -> finalizeStatus
+ * each step a function below with a comment saying what it does and which conditions it sets,
+ * all sharing one ks_reconcile. The first failing step ends the sequence; reconcile() then
+ * reports it (Ready=False, event) and release() frees the state once. The runtime patches the
+ * status afterwards. Deletion goes to finalize() (prune of the inventory). The shared pieces
+ * are in libcommon's flux layer: the build (eddy/ksbuild.h), the server-side-apply
+ * manager with inventory and prune (eddy/ssa.h) and the client choice
+ * (eddy/impersonate.h); decryption is decrypt.c, health checks health.c, history history.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +28,7 @@
 #include "eddy/kz.h"
 #include "eddy/mem.h"
 #include "eddy/ssa.h"
+#include "eddy/steps.h"
 #include "eddy/yml.h"
 #include "kc.h"
 #include "kc_build.h"
@@ -310,163 +321,223 @@ static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, const char
 
 /* ---------------------------------------------------------------- the reconcile */
 
-static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
+/* What one reconcile of a Kustomization carries from step to step. Filled by the steps in
+ * order (each field notes the step that sets it), released once by release() after steps_run. */
+typedef struct ks_reconcile {
+	kc_ctx *kc;
+	const cJSON *spec;          /* the Kustomization's .spec (borrowed from obj) */
+	int64_t interval_ms;        /* spec.interval (10m) */
+	int64_t retry_ms;           /* spec.retryInterval (the interval) */
+	/* getSource */
+	char *revision;             /* status.artifact.revision of the source */
+	char *artifact_digest;      /* status.artifact.digest, or NULL */
+	char *url;                  /* status.artifact.url ($SOURCE_CONTROLLER_LOCALHOST applied) */
+	/* fetchArtifact */
+	char *tmp;                  /* $TMPDIR/kustomization-XXXXXX, removed by release() */
+	char *archive, *root, *path; /* tmp/artifact.tar.gz, tmp/src, spec.path inside root */
+	/* getClient */
+	kube_client *kube;          /* apply, prune and health checks (eddy/impersonate.h) */
+	/* generate */
+	cJSON *kustomization;       /* kustomization.yaml with the spec laid over it */
+	buf ktext;                  /* the same as YAML, for kz_build */
+	/* build */
+	cJSON *objs;                /* the built, decrypted, substituted objects */
+	char *objs_digest;          /* their digest, for status.history */
+	/* apply, prune */
+	ssa_label owner[2];         /* the owner labels (name, namespace) */
+	ssa_options ssa;            /* the server-side-apply manager's options */
+	cJSON *entries;             /* the new status.inventory.entries */
+	buf changes;                /* the change set: "Kind/ns/name created|configured|deleted" */
+	/* how a failed step is reported (see reconcile) */
+	int64_t fail_after_ms;      /* retry after this; 0 stalls */
+	bool reported;              /* the step set Ready and the event itself */
+} ks_reconcile;
+
+/* A failed step: fills e (reason, message) and says when to retry (0: stall). */
+static step_result fail(ks_reconcile *st, int64_t after_ms)
 {
-	kc_ctx *kc = ctx->ud;
-	rt_result r = {0};
-	err e = {0};
-	const cJSON *spec = jget(obj, "spec");
-	cJSON *st = rt_status(obj);
-	const char *ns = ctx->ns, *name = ctx->name;
-	int64_t interval = parse_dur_ms(jstr(spec, "interval"), 10 * 60 * 1000);
-	int64_t retry = parse_dur_ms(jstr(spec, "retryInterval"), interval);
-	const cJSON *sref = jget(spec, "sourceRef");
+	st->fail_after_ms = after_ms;
+	return STEP_FAILED;
+}
+
+/* getSource (Flux's getSource): the sourceRef must be a GitRepository in reach (a cross-
+ * namespace one with --no-cross-namespace-refs stalls with AccessDenied, another kind stalls
+ * with ArtifactFailed), must exist (ArtifactFailed "Source '...' not found", retry) and must
+ * have an artifact (ArtifactFailed "Source artifact not found, retrying in Ns", requeue after
+ * --requeue-dependency). Sets revision, artifact_digest and url. */
+static step_result get_source(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	(void)obj;
+	ks_reconcile *st = state;
+	kc_ctx *kc = st->kc;
+	const cJSON *sref = jget(st->spec, "sourceRef");
 	const char *skind = jstr(sref, "kind"), *sname = jstr(sref, "name");
 	const char *sns = jstr(sref, "namespace");
 	if (!sns || !*sns)
-		sns = ns;
-	rt_cond_delete(obj, RT_COND_STALLED);
-
-	if (kc->no_cross_namespace_refs && strcmp(sns, ns)) {
-		err_set(&e, ERR_STALLING, "AccessDenied",
+		sns = ctx->ns;
+	if (kc->no_cross_namespace_refs && strcmp(sns, ctx->ns)) {
+		err_set(e, ERR_STALLING, "AccessDenied",
 			"cannot access %s/%s/%s, cross-namespace references have been blocked",
 			skind ? skind : "", sns, sname ? sname : "");
-		return failed(ctx, obj, NULL, &e, 0);
+		return fail(st, 0);
 	}
 	if (!skind || strcmp(skind, "GitRepository") || !sname) {
-		err_set(&e, ERR_STALLING, "ArtifactFailed",
+		err_set(e, ERR_STALLING, "ArtifactFailed",
 			"source `%s` kind '%s' not supported", sname ? sname : "",
 			skind ? skind : "");
-		return failed(ctx, obj, NULL, &e, 0);
+		return fail(st, 0);
 	}
 	err ge = {0};
 	cJSON *src = kube_get(ctx->kube, "source.toolkit.fluxcd.io/v1", skind, sns, sname, NULL,
 		&ge);
 	if (!src) {
 		if (kube_errkind_of(&ge) == KUBE_ENOTFOUND)
-			err_fail(&e, "ArtifactFailed", "Source '%s/%s/%s' not found", skind, sns,
+			err_fail(e, "ArtifactFailed", "Source '%s/%s/%s' not found", skind, sns,
 				sname);
 		else
-			err_fail(&e, "ArtifactFailed", "%s", ge.msg);
-		return failed(ctx, obj, NULL, &e, retry);
+			err_fail(e, "ArtifactFailed", "%s", ge.msg);
+		return fail(st, st->retry_ms);
 	}
 	const cJSON *art = jget(jget(src, "status"), "artifact");
 	const char *url = jstr(art, "url"), *revision = jstr(art, "revision");
 	const char *digest = jstr(art, "digest");
 	if (!url || !revision) {
 		long long s = (long long)(kc->requeue_dependency_ms / 1000);
-		err_fail(&e, "ArtifactFailed", "Source artifact not found, retrying in %llds", s);
-		log_info(&ctx->log, e.msg, LOG_END);
-		r = failed(ctx, obj, NULL, &e, kc->requeue_dependency_ms);
+		err_fail(e, "ArtifactFailed", "Source artifact not found, retrying in %llds", s);
+		log_info(&ctx->log, e->msg, LOG_END);
 		cJSON_Delete(src);
-		return r;
+		return fail(st, kc->requeue_dependency_ms);
 	}
-	char *rev = xstrdup(revision);
-	char *dg = digest ? xstrdup(digest) : NULL;
-	char *u = artifact_url(url);
+	st->revision = xstrdup(revision);
+	st->artifact_digest = digest ? xstrdup(digest) : NULL;
+	st->url = artifact_url(url);
 	cJSON_Delete(src);
+	return STEP_SUCCESS;
+}
 
-	if (check_deps(ctx, spec, ns, rev, &e) < 0) {
-		log_info(&ctx->log, "dependencies do not meet ready condition, retrying",
-			LOG_S("error", e.msg));
-		rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
-		event(ctx, obj, "Normal", e.reason, rev, false, "%s", e.msg);
-		r.e = e;
-		r.requeue_after_ms = kc->requeue_dependency_ms;
-		goto out_early;
-	}
+/* checkDependencies (Flux's checkDependencies): every spec.dependsOn Kustomization must be
+ * ready (check_deps). If one is not: Ready=False DependencyNotReady "dependency 'ns/name' is
+ * not ready", a Normal event, and a requeue after --requeue-dependency. */
+static step_result check_dependencies(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	ks_reconcile *st = state;
+	if (check_deps(ctx, st->spec, ctx->ns, st->revision, e) == 0)
+		return STEP_SUCCESS;
+	log_info(&ctx->log, "dependencies do not meet ready condition, retrying",
+		LOG_S("error", e->msg));
+	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
+	event(ctx, obj, "Normal", e->reason, st->revision, false, "%s", e->msg);
+	st->reported = true;
+	return fail(st, st->kc->requeue_dependency_ms);
+}
 
-	/* reconciling */
-	if (!str_eq(jstr(st, "lastAppliedRevision"), rev))
+/* fetchArtifact (the fetch in Flux's reconcile): Reconciling=True Progressing "Fetching
+ * manifests for revision R" when R is not yet applied; a temp dir (DirectoryCreationFailed);
+ * the artifact downloaded (a 404 is ArtifactFailed "Source is not ready, artifact not found",
+ * requeue after --requeue-dependency), checked against its digest and extracted safely
+ * (ArtifactFailed); status.lastAttemptedRevision; spec.path must be a directory inside the
+ * root (ArtifactFailed "kustomization path not found: ..."). Sets tmp, archive, root, path. */
+static step_result fetch_artifact(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	ks_reconcile *st = state;
+	cJSON *status = rt_status(obj);
+	const char *rev = st->revision;
+	if (!str_eq(jstr(status, "lastAppliedRevision"), rev))
 		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 			"Fetching manifests for revision %s", rev);
-
 	const char *tdir = getenv("TMPDIR");
 	char *tpl = xasprintf("%s/kustomization-XXXXXX", tdir && *tdir ? tdir : "/tmp");
 	if (!mkdtemp(tpl)) {
-		err_fail(&e, "DirectoryCreationFailed", "failed to create temp dir: %s",
+		err_fail(e, "DirectoryCreationFailed", "failed to create temp dir: %s",
 			strerror(errno));
 		free(tpl);
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out_early;
+		return fail(st, st->retry_ms);
 	}
-	char *afile = xasprintf("%s/artifact.tar.gz", tpl);
-	char *root = xasprintf("%s/src", tpl);
-	char *path = NULL;
-	cJSON *k = NULL, *objs = NULL, *entries = NULL;
-	kube_client *kube = NULL;
-	char *dgst = NULL; /* digest of the built objects, for status.history */
-	buf klog, kbuf;
-	buf_init(&klog, 1u << 20);
-	buf_init(&kbuf, 64u << 20);
-
-	int frc = fetch(kc, u, afile, &e);
+	st->tmp = tpl;
+	st->archive = xasprintf("%s/artifact.tar.gz", tpl);
+	st->root = xasprintf("%s/src", tpl);
+	int frc = fetch(st->kc, st->url, st->archive, e);
 	if (frc == 1) {
-		err_fail(&e, "ArtifactFailed", "Source is not ready, artifact not found");
-		r = failed(ctx, obj, rev, &e, kc->requeue_dependency_ms);
-		goto out;
+		err_fail(e, "ArtifactFailed", "Source is not ready, artifact not found");
+		return fail(st, st->kc->requeue_dependency_ms);
 	}
-	if (frc < 0 || (dg && art_verify_file(afile, dg, &e) < 0)) {
-		snprintf(e.reason, sizeof e.reason, "ArtifactFailed");
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
+	if (frc < 0 ||
+	    (st->artifact_digest && art_verify_file(st->archive, st->artifact_digest, e) < 0)) {
+		snprintf(e->reason, sizeof e->reason, "ArtifactFailed");
+		return fail(st, st->retry_ms);
 	}
 	art_extract_limits lim = {0};
-	if (art_mkdirs(root, &e) < 0 || art_extract(afile, root, &lim, &e) < 0) {
-		snprintf(e.reason, sizeof e.reason, "ArtifactFailed");
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
+	if (art_mkdirs(st->root, e) < 0 || art_extract(st->archive, st->root, &lim, e) < 0) {
+		snprintf(e->reason, sizeof e->reason, "ArtifactFailed");
+		return fail(st, st->retry_ms);
 	}
-	jset_str(st, "lastAttemptedRevision", rev);
-	path = ksb_secure_join(root, jstr(spec, "path"));
+	jset_str(status, "lastAttemptedRevision", rev);
+	st->path = ksb_secure_join(st->root, jstr(st->spec, "path"));
 	struct stat sb;
-	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		const char *sp = jstr(spec, "path");
-		err_fail(&e, "ArtifactFailed", "kustomization path not found: stat %s: %s",
-			sp && *sp ? sp : "./", stat(path, &sb) ? strerror(errno) :
+	if (stat(st->path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		const char *sp = jstr(st->spec, "path");
+		err_fail(e, "ArtifactFailed", "kustomization path not found: stat %s: %s",
+			sp && *sp ? sp : "./", stat(st->path, &sb) ? strerror(errno) :
 			"not a directory");
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
+		return fail(st, st->retry_ms);
 	}
+	return STEP_SUCCESS;
+}
 
-	/* the client for apply, prune and health checks (eddy/impersonate.h) */
-	kube = client_for(kc, ctx, spec, &e);
-	if (!kube) {
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
+/* getClient (Flux's impersonation.GetClient): the client apply, prune and the health checks
+ * use: the kubeConfig Secret's cluster and/or the impersonated service account, else the
+ * controller's own (ReconciliationFailed on errors). Sets kube. */
+static step_result get_client(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	(void)obj;
+	ks_reconcile *st = state;
+	st->kube = client_for(st->kc, ctx, st->spec, e);
+	return st->kube ? STEP_SUCCESS : fail(st, st->retry_ms);
+}
 
-	/* build */
-	k = ksb_kustomization_for(path, spec, &e);
-	if (!k || kc_decrypt_sources(ctx, obj, root, path, k, &e) < 0 ||
-	    yml_emit(&kbuf, k, &e) < 0) {
-		snprintf(e.reason, sizeof e.reason, "BuildFailed");
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
+/* generate (Flux's generate): the directory's kustomization.yaml, or one generated from its
+ * manifests, with the spec laid over it (eddy/ksbuild.h), and the SOPS-encrypted dotenv files
+ * of its secretGenerators decrypted in memory (decrypt.c). BuildFailed on errors. Sets
+ * kustomization and ktext. */
+static step_result generate(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	ks_reconcile *st = state;
+	st->kustomization = ksb_kustomization_for(st->path, st->spec, e);
+	if (!st->kustomization ||
+	    kc_decrypt_sources(ctx, obj, st->root, st->path, st->kustomization, e) < 0 ||
+	    yml_emit(&st->ktext, st->kustomization, e) < 0) {
+		snprintf(e->reason, sizeof e->reason, "BuildFailed");
+		return fail(st, st->retry_ms);
 	}
-	kz_options ko = {.allow_remote = !kc->no_remote_bases, .kustomization = kbuf.data,
-		.kustomization_len = kbuf.len};
-	if (kz_build(&ko, root, path, &objs, &e) < 0) {
-		err_prefix(&e, "kustomize build failed");
-		snprintf(e.reason, sizeof e.reason, "BuildFailed");
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
+	return STEP_SUCCESS;
+}
+
+/* build (Flux's build): kz_build of the path with the generated kustomization ("kustomize
+ * build failed: ..."), SOPS decryption of the objects (decrypt.c), postBuild substitution
+ * (ksb_postbuild), then spec.commonMetadata and the owner labels on every object. BuildFailed
+ * (or the decryptor's reason) on errors. Sets objs and objs_digest. */
+static step_result build(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	ks_reconcile *st = state;
+	kc_ctx *kc = st->kc;
+	kz_options ko = {.allow_remote = !kc->no_remote_bases, .kustomization = st->ktext.data,
+		.kustomization_len = st->ktext.len};
+	if (kz_build(&ko, st->root, st->path, &st->objs, e) < 0) {
+		err_prefix(e, "kustomize build failed");
+		snprintf(e->reason, sizeof e->reason, "BuildFailed");
+		return fail(st, st->retry_ms);
 	}
-	/* decryption and postBuild substitution (decrypt.c, eddy/ksbuild.h) */
-	if (kc_decrypt(ctx, obj, objs, &e) < 0 ||
-	    ksb_postbuild(ctx->kube, ctx->ns, spec, objs,
-		    ksb_strict_substitutions(kc->a->cfg.feature_gates), &e) < 0) {
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
-	dgst = kc_history_digest(objs);
-	const cJSON *cm = jget(spec, "commonMetadata");
+	if (kc_decrypt(ctx, obj, st->objs, e) < 0 ||
+	    ksb_postbuild(ctx->kube, ctx->ns, st->spec, st->objs,
+		    ksb_strict_substitutions(kc->a->cfg.feature_gates), e) < 0)
+		return fail(st, st->retry_ms);
+	st->objs_digest = kc_history_digest(st->objs);
+	const cJSON *cm = jget(st->spec, "commonMetadata");
 	cJSON *o;
-	cJSON_ArrayForEach(o, objs) {
+	cJSON_ArrayForEach(o, st->objs) {
 		if (!jstr(o, "apiVersion") || !jstr(o, "kind") || !kube_obj_name(o)) {
-			err_fail(&e, "BuildFailed", "object has no apiVersion, kind or name");
-			r = failed(ctx, obj, rev, &e, retry);
-			goto out;
+			err_fail(e, "BuildFailed", "object has no apiVersion, kind or name");
+			return fail(st, st->retry_ms);
 		}
 		cJSON *md = jobj(o, "metadata");
 		const cJSON *kv;
@@ -480,76 +551,146 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 				if (cJSON_IsString(kv))
 					jset_str(anns, kv->string, kv->valuestring);
 		}
-		jset_str(labels, LBL_NAME, name);
-		jset_str(labels, LBL_NAMESPACE, ns);
+		jset_str(labels, LBL_NAME, ctx->name);
+		jset_str(labels, LBL_NAMESPACE, ctx->ns);
 	}
+	return STEP_SUCCESS;
+}
 
-	/* apply */
-	entries = cJSON_CreateArray();
-	ssa_label owner[2];
-	ssa_options so = ssa_options_for(kc, spec, ns, name, owner);
-	if (apply_all(ctx, kube, &so, objs, entries, &klog, &e) < 0) {
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
+/* apply (Flux's apply): the objects server-side applied in stages by the SSA manager
+ * (eddy/ssa.h; "Kind/ns/name dry-run failed ..." etc., ReconciliationFailed), the change set
+ * collected, and every object listed in the new inventory. Sets ssa and entries. */
+static step_result apply(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	(void)obj;
+	ks_reconcile *st = state;
+	st->ssa = ssa_options_for(st->kc, st->spec, ctx->ns, ctx->name, st->owner);
+	st->entries = cJSON_CreateArray();
+	if (apply_all(ctx, st->kube, &st->ssa, st->objs, st->entries, &st->changes, e) < 0)
+		return fail(st, st->retry_ms);
+	return STEP_SUCCESS;
+}
 
-	/* prune */
-	const cJSON *old = jget(jget(st, "inventory"), "entries");
-	if (jtrue(spec, "prune") && old) {
-		if (ssa_delete_all(kube, old, entries, &so, entries, &klog, &e) > 0) {
-			cJSON *inv = jobj(st, "inventory");
-			cJSON_ReplaceItemInObjectCaseSensitive(inv, "entries", entries);
-			entries = NULL;
-			r = failed(ctx, obj, rev, &e, retry);
-			goto out;
-		}
+/* prune (Flux's prune): with spec.prune, the objects of the old inventory missing from the new
+ * one are deleted (ssa_delete_all); failed ones stay in the inventory (PruneFailed). Then
+ * status.inventory is the new one, and the change set (applied and pruned objects) goes out as
+ * one Normal Progressing event. */
+static step_result prune(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	ks_reconcile *st = state;
+	cJSON *status = rt_status(obj);
+	const cJSON *old = jget(jget(status, "inventory"), "entries");
+	if (jtrue(st->spec, "prune") && old &&
+	    ssa_delete_all(st->kube, old, st->entries, &st->ssa, st->entries, &st->changes, e) > 0) {
+		cJSON *inv = jobj(status, "inventory");
+		cJSON_ReplaceItemInObjectCaseSensitive(inv, "entries", st->entries);
+		st->entries = NULL;
+		return fail(st, st->retry_ms);
 	}
-	cJSON *inv = jobj(st, "inventory");
+	cJSON *inv = jobj(status, "inventory");
 	cJSON_DeleteItemFromObjectCaseSensitive(inv, "entries");
-	cJSON_AddItemToObject(inv, "entries", entries);
-	entries = NULL;
+	cJSON_AddItemToObject(inv, "entries", st->entries);
+	st->entries = NULL;
+	if (st->changes.len)
+		event(ctx, obj, "Normal", "Progressing", st->revision, false, "%s",
+			st->changes.data);
+	return STEP_SUCCESS;
+}
 
-	if (klog.len) {
-		event(ctx, obj, "Normal", "Progressing", rev, false, "%s", klog.data);
-	}
-	if (kc_health_check(ctx, kube, obj, rev, objs, klog.len > 0, &e) < 0) {
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
-	jset_str(st, "lastAppliedRevision", rev);
+/* checkHealth (Flux's checkHealth, health.c): with spec.wait or spec.healthChecks, wait until
+ * the objects are Current; sets the Healthy condition (HealthCheckFailed on failure). */
+static step_result check_health(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	ks_reconcile *st = state;
+	if (kc_health_check(ctx, st->kube, obj, st->revision, st->objs, st->changes.len > 0,
+		    e) < 0)
+		return fail(st, st->retry_ms);
+	return STEP_SUCCESS;
+}
+
+/* finalizeStatus (the success path of Flux's Reconcile): status.lastAppliedRevision, Reconciling
+ * removed, Ready=True ReconciliationSucceeded "Applied revision: R", and the log line and
+ * Normal event "Reconciliation finished in D, next run in I". */
+static step_result finalize_status(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	(void)e;
+	ks_reconcile *st = state;
+	const char *rev = st->revision;
+	jset_str(rt_status(obj), "lastAppliedRevision", rev);
 	rt_cond_delete(obj, RT_COND_RECONCILING);
 	rt_cond_set(obj, RT_COND_READY, "True", "ReconciliationSucceeded",
 		"Applied revision: %s", rev);
-	{
-		char d1[32], d2[32];
-		int64_t took = kube_now_ms() - ctx->start_ms;
-		app_format_duration(d1, sizeof d1, took * 1000000);
-		app_format_duration(d2, sizeof d2, interval * 1000000);
-		char *msg = xasprintf("Reconciliation finished in %s, next run in %s", d1, d2);
-		log_info(&ctx->log, msg, LOG_S("revision", rev));
-		event(ctx, obj, "Normal", "ReconciliationSucceeded", rev, true, "%s", msg);
-		free(msg);
+	char d1[32], d2[32];
+	int64_t took = kube_now_ms() - ctx->start_ms;
+	app_format_duration(d1, sizeof d1, took * 1000000);
+	app_format_duration(d2, sizeof d2, st->interval_ms * 1000000);
+	char *msg = xasprintf("Reconciliation finished in %s, next run in %s", d1, d2);
+	log_info(&ctx->log, msg, LOG_S("revision", rev));
+	event(ctx, obj, "Normal", "ReconciliationSucceeded", rev, true, "%s", msg);
+	free(msg);
+	return STEP_SUCCESS;
+}
+
+/* A Kustomization's reconcile, top to bottom. The first failing step ends it. */
+static const step STEPS[] = {
+	{"getSource", get_source},
+	{"checkDependencies", check_dependencies},
+	{"fetchArtifact", fetch_artifact},
+	{"getClient", get_client},
+	{"generate", generate},
+	{"build", build},
+	{"apply", apply},
+	{"prune", prune},
+	{"checkHealth", check_health},
+	{"finalizeStatus", finalize_status},
+};
+
+/* Frees what the steps left in st. Once the artifact was being fetched (tmp exists), records
+ * the reconcile in status.history (the outcome's reason) and removes the temp dir. */
+static void release(ks_reconcile *st, rt_ctx *ctx, cJSON *obj, const rt_result *r)
+{
+	client_release(st->kc, ctx, st->kube);
+	if (st->tmp) {
+		kc_history_upsert(obj, st->objs_digest, ctx->start_ms,
+			err_is_set(&r->e) ? r->e.reason : "ReconciliationSucceeded", st->revision);
+		rm_tree(st->tmp);
 	}
-	r.requeue_after_ms = interval;
-out:
-	client_release(kc, ctx, kube);
-	kc_history_upsert(obj, dgst, ctx->start_ms,
-		err_is_set(&r.e) ? r.e.reason : "ReconciliationSucceeded", rev);
-	free(dgst);
-	rm_tree(tpl);
-	free(tpl);
-	free(afile);
-	free(root);
-	free(path);
-	cJSON_Delete(k);
-	cJSON_Delete(objs);
-	cJSON_Delete(entries);
-	buf_release(&klog);
-	buf_release(&kbuf);
-out_early:
-	free(rev);
-	free(dg);
-	free(u);
+	free(st->objs_digest);
+	free(st->tmp);
+	free(st->archive);
+	free(st->root);
+	free(st->path);
+	cJSON_Delete(st->kustomization);
+	cJSON_Delete(st->objs);
+	cJSON_Delete(st->entries);
+	buf_release(&st->changes);
+	buf_release(&st->ktext);
+	free(st->revision);
+	free(st->artifact_digest);
+	free(st->url);
+}
+
+/* The rt_reconcile_fn (the runtime calls it on a worker for each queued Kustomization that is
+ * not being deleted or suspended; it patches the status once afterwards). Runs STEPS; a failed
+ * step not reported by itself becomes Ready=False with its reason and message, the log line
+ * "Reconciliation failed", a Warning event when the message is new, and a retry after the
+ * step's delay (retryInterval; 0 stalls). Success requeues after spec.interval. */
+static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
+{
+	ks_reconcile st = {.kc = ctx->ud, .spec = jget(obj, "spec")};
+	st.interval_ms = parse_dur_ms(jstr(st.spec, "interval"), 10 * 60 * 1000);
+	st.retry_ms = parse_dur_ms(jstr(st.spec, "retryInterval"), st.interval_ms);
+	buf_init(&st.ktext, 64u << 20);
+	buf_init(&st.changes, 1u << 20);
+	rt_cond_delete(obj, RT_COND_STALLED);
+
+	rt_result r = steps_run(ctx, obj, STEPS, sizeof STEPS / sizeof *STEPS, &st, NULL,
+		st.interval_ms, 0, NULL);
+	if (err_is_set(&r.e) && !st.reported)
+		r = failed(ctx, obj, st.revision, &r.e, st.fail_after_ms);
+	else if (err_is_set(&r.e))
+		r.requeue_after_ms = st.fail_after_ms;
+	release(&st, ctx, obj, &r);
 	return r;
 }
 

@@ -303,9 +303,9 @@ static bool selector_match(const char *sel, const cJSON *m)
 	return true;
 }
 
-/* Does obj match an ignore rule's target (spec.ignore[].target; Flux's jsondiff Selector: anchored regexes for
- * group, version, kind, name and namespace, label and annotation selectors)? No target
- * matches every object. */
+/* Does obj match an ignore rule's target (spec.ignore[].target; Flux's jsondiff Selector:
+ * anchored regexes for group, version, kind, name and namespace, label and annotation
+ * selectors)? No target matches every object. */
 bool ssa_ignore_target_matches(const cJSON *target, const cJSON *obj)
 {
 	if (!cJSON_IsObject(target))
