@@ -10,8 +10,8 @@
  * all sharing one ks_reconcile. The first failing step ends the sequence; reconcile() then
  * reports it (Ready=False, event) and release() frees the state once. The runtime patches the
  * status afterwards. Deletion goes to finalize() (prune of the inventory). The shared pieces
- * are in libcommon's flux layer: the build (eddy/ksbuild.h), the server-side-apply
- * manager with inventory and prune (eddy/ssa.h) and the client choice
+ * are in libcommon's flux layer: fetch (eddy/fetch.h), the build (eddy/ksbuild.h), the
+ * server-side-apply manager with inventory and prune (eddy/ssa.h) and the client choice
  * (eddy/impersonate.h); decryption is decrypt.c, health checks health.c, history history.c. */
 #include <errno.h>
 #include <stdio.h>
@@ -22,7 +22,7 @@
 
 #include "eddy/art.h"
 #include "eddy/buf.h"
-#include "eddy/http.h"
+#include "eddy/fetch.h"
 #include "eddy/ksbuild.h"
 #include "eddy/kube.h"
 #include "eddy/kz.h"
@@ -40,7 +40,6 @@
 #define LBL_NAMESPACE GROUP "/namespace"
 #define FIELD_MANAGER "kustomize-controller"
 #define STATUS_MANAGER "gotk-kustomize-controller"
-#define MAX_ARTIFACT_BYTES ((uint64_t)1 << 30)
 
 /* ---------------------------------------------------------------- small JSON helpers */
 
@@ -102,71 +101,6 @@ static int rm_tree(const char *path)
 		rc = art_remove_dir(*dir ? dir : "/", slash + 1, NULL);
 	}
 	free(dir);
-	return rc;
-}
-
-/* ---------------------------------------------------------------- fetch */
-
-typedef struct dl {
-	FILE *f;
-	uint64_t n;
-} dl;
-
-static int dl_chunk(const char *data, size_t len, void *ud)
-{
-	dl *d = ud;
-	d->n += len;
-	if (d->n > MAX_ARTIFACT_BYTES)
-		return 1;
-	return fwrite(data, 1, len, d->f) == len ? 0 : 1;
-}
-
-/* The artifact URL with its host replaced by $SOURCE_CONTROLLER_LOCALHOST when set (Flux's
- * override for running the controller outside the cluster). Allocated. */
-static char *artifact_url(const char *url)
-{
-	const char *h = getenv("SOURCE_CONTROLLER_LOCALHOST");
-	const char *sep = strstr(url, "://");
-	if (!h || !*h || !sep)
-		return xstrdup(url);
-	const char *host = sep + 3;
-	const char *rest = host + strcspn(host, "/");
-	return xasprintf("%.*s%s%s", (int)(host - url), url, h, rest);
-}
-
-/* Download url into file. 1 when the server said 404, 0 on success, -1 on error. */
-static int fetch(kc_ctx *kc, const char *url, const char *file, err *e)
-{
-	http_client_opts ho = {.retries = kc->http_retry, .retry_base_ms = 500,
-		.retry_max_ms = 30000, .user_agent = "kustomize-controller"};
-	http_client *c = http_client_new(&ho, e);
-	if (!c)
-		return -1;
-	FILE *f = fopen(file, "wb");
-	if (!f) {
-		http_client_free(c);
-		return err_fail(e, "ArtifactFailed", "failed to create temp file: %s",
-			strerror(errno));
-	}
-	dl d = {.f = f};
-	http_client_req rq = {.url = url, .on_chunk = dl_chunk, .chunk_ud = &d,
-		.timeout_ms = 5 * 60 * 1000};
-	http_response resp;
-	int rc = http_client_do(c, &rq, &resp, e);
-	if (fclose(f) != 0 && rc == 0)
-		rc = err_fail(e, "ArtifactFailed", "failed to write artifact: %s", strerror(errno));
-	if (rc == 0 && resp.status == 404)
-		rc = 1;
-	else if (rc == 0 && resp.status != 200)
-		rc = err_fail(e, "ArtifactFailed",
-			"failed to download archive from %s, status: %ld", url, resp.status);
-	else if (rc < 0 && d.n > MAX_ARTIFACT_BYTES)
-		err_fail(e, "ArtifactFailed", "artifact from %s exceeds %llu bytes", url,
-			(unsigned long long)MAX_ARTIFACT_BYTES);
-	http_response_release(&resp);
-	http_client_free(c);
-	if (rc < 0)
-		snprintf(e->reason, sizeof e->reason, "ArtifactFailed");
 	return rc;
 }
 
@@ -410,7 +344,7 @@ static step_result get_source(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 	}
 	st->revision = xstrdup(revision);
 	st->artifact_digest = digest ? xstrdup(digest) : NULL;
-	st->url = artifact_url(url);
+	st->url = fetch_artifact_url(url);
 	cJSON_Delete(src);
 	return STEP_SUCCESS;
 }
@@ -433,10 +367,11 @@ static step_result check_dependencies(rt_ctx *ctx, cJSON *obj, void *state, err 
 
 /* fetchArtifact (the fetch in Flux's reconcile): Reconciling=True Progressing "Fetching
  * manifests for revision R" when R is not yet applied; a temp dir (DirectoryCreationFailed);
- * the artifact downloaded (a 404 is ArtifactFailed "Source is not ready, artifact not found",
- * requeue after --requeue-dependency), checked against its digest and extracted safely
- * (ArtifactFailed); status.lastAttemptedRevision; spec.path must be a directory inside the
- * root (ArtifactFailed "kustomization path not found: ..."). Sets tmp, archive, root, path. */
+ * the artifact downloaded with --http-retry retries, checked against its digest and extracted
+ * safely (eddy/fetch.h; ArtifactFailed; a 404 is "Source is not ready, artifact not found",
+ * requeue after --requeue-dependency); status.lastAttemptedRevision; spec.path must be a
+ * directory inside the root (ArtifactFailed "kustomization path not found: ..."). Sets tmp,
+ * archive, root, path. */
 static step_result fetch_artifact(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 {
 	ks_reconcile *st = state;
@@ -456,21 +391,14 @@ static step_result fetch_artifact(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 	st->tmp = tpl;
 	st->archive = xasprintf("%s/artifact.tar.gz", tpl);
 	st->root = xasprintf("%s/src", tpl);
-	int frc = fetch(st->kc, st->url, st->archive, e);
-	if (frc == 1) {
+	fetch_options fo = {.retries = st->kc->http_retry, .user_agent = FIELD_MANAGER};
+	int frc = fetch_archive(&fo, st->url, st->artifact_digest, st->archive, st->root, e);
+	if (frc == FETCH_NOT_FOUND) {
 		err_fail(e, "ArtifactFailed", "Source is not ready, artifact not found");
 		return fail(st, st->kc->requeue_dependency_ms);
 	}
-	if (frc < 0 ||
-	    (st->artifact_digest && art_verify_file(st->archive, st->artifact_digest, e) < 0)) {
-		snprintf(e->reason, sizeof e->reason, "ArtifactFailed");
+	if (frc < 0)
 		return fail(st, st->retry_ms);
-	}
-	art_extract_limits lim = {0};
-	if (art_mkdirs(st->root, e) < 0 || art_extract(st->archive, st->root, &lim, e) < 0) {
-		snprintf(e->reason, sizeof e->reason, "ArtifactFailed");
-		return fail(st, st->retry_ms);
-	}
 	jset_str(status, "lastAttemptedRevision", rev);
 	st->path = ksb_secure_join(st->root, jstr(st->spec, "path"));
 	struct stat sb;
