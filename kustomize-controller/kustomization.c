@@ -4,8 +4,8 @@
  * with the runtime (rt.h), whose informer queues the object on every watch event (and
  * source_changed queues it when its GitRepository gets a new artifact); a worker then calls
  * reconcile(), which runs the step list STEPS with the runner of eddy/steps.h:
- *   getSource -> checkDependencies -> fetchArtifact -> getClient -> generate -> build ->
- *   apply -> prune -> checkHealth -> finalizeStatus
+ *   getSource -> checkDependencies -> fetchArtifact -> getClient -> build -> apply ->
+ *   prune -> checkHealth -> finalizeStatus
  * each step a function below with a comment saying what it does and which conditions it sets,
  * all sharing one ks_reconcile. The first failing step ends the sequence; reconcile() then
  * reports it (Ready=False, event) and release() frees the state once. The runtime patches the
@@ -25,11 +25,9 @@
 #include "eddy/fetch.h"
 #include "eddy/ksbuild.h"
 #include "eddy/kube.h"
-#include "eddy/kz.h"
 #include "eddy/mem.h"
 #include "eddy/ssa.h"
 #include "eddy/steps.h"
-#include "eddy/yml.h"
 #include "kc.h"
 #include "kc_build.h"
 
@@ -259,6 +257,8 @@ static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, const char
  * order (each field notes the step that sets it), released once by release() after steps_run. */
 typedef struct ks_reconcile {
 	kc_ctx *kc;
+	rt_ctx *ctx;                /* the reconcile's context and object (for the build hooks) */
+	cJSON *obj;
 	const cJSON *spec;          /* the Kustomization's .spec (borrowed from obj) */
 	int64_t interval_ms;        /* spec.interval (10m) */
 	int64_t retry_ms;           /* spec.retryInterval (the interval) */
@@ -271,9 +271,6 @@ typedef struct ks_reconcile {
 	char *archive, *root, *path; /* tmp/artifact.tar.gz, tmp/src, spec.path inside root */
 	/* getClient */
 	kube_client *kube;          /* apply, prune and health checks (eddy/impersonate.h) */
-	/* generate */
-	cJSON *kustomization;       /* kustomization.yaml with the spec laid over it */
-	buf ktext;                  /* the same as YAML, for kz_build */
 	/* build */
 	cJSON *objs;                /* the built, decrypted, substituted objects */
 	char *objs_digest;          /* their digest, for status.history */
@@ -423,65 +420,55 @@ static step_result get_client(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 	return st->kube ? STEP_SUCCESS : fail(st, st->retry_ms);
 }
 
-/* generate (Flux's generate): the directory's kustomization.yaml, or one generated from its
- * manifests, with the spec laid over it (eddy/ksbuild.h), and the SOPS-encrypted dotenv files
- * of its secretGenerators decrypted in memory (decrypt.c). BuildFailed on errors. Sets
- * kustomization and ktext. */
-static step_result generate(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+/* The decryption hooks of the build pipeline (eddy/ksbuild.h) and the history digest. */
+static int hook_decrypt_sources(void *ud, const char *root, const char *dir, cJSON *k, err *e)
 {
-	ks_reconcile *st = state;
-	st->kustomization = ksb_kustomization_for(st->path, st->spec, e);
-	if (!st->kustomization ||
-	    kc_decrypt_sources(ctx, obj, st->root, st->path, st->kustomization, e) < 0 ||
-	    yml_emit(&st->ktext, st->kustomization, e) < 0) {
-		snprintf(e->reason, sizeof e->reason, "BuildFailed");
-		return fail(st, st->retry_ms);
-	}
-	return STEP_SUCCESS;
+	ks_reconcile *st = ud;
+	return kc_decrypt_sources(st->ctx, st->obj, root, dir, k, e);
 }
 
-/* build (Flux's build): kz_build of the path with the generated kustomization ("kustomize
- * build failed: ..."), SOPS decryption of the objects (decrypt.c), postBuild substitution
- * (ksb_postbuild), then spec.commonMetadata and the owner labels on every object. BuildFailed
+static int hook_decrypt(void *ud, cJSON *objs, err *e)
+{
+	ks_reconcile *st = ud;
+	return kc_decrypt(st->ctx, st->obj, objs, e);
+}
+
+static void hook_built(void *ud, const cJSON *objs)
+{
+	ks_reconcile *st = ud;
+	st->objs_digest = kc_history_digest(objs);
+}
+
+/* build (Flux's generate and build, eddy/ksbuild.h's pipeline): the directory's
+ * kustomization.yaml, or one generated from its manifests, with the spec laid over it; the
+ * SOPS-encrypted dotenv files of its secretGenerators decrypted in memory (decrypt.c); kz_build
+ * ("kustomize build failed: ..."); SOPS decryption of the objects (decrypt.c); postBuild
+ * substitution; then spec.commonMetadata and the owner labels on every object. BuildFailed
  * (or the decryptor's reason) on errors. Sets objs and objs_digest. */
 static step_result build(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 {
+	(void)obj;
 	ks_reconcile *st = state;
 	kc_ctx *kc = st->kc;
-	kz_options ko = {.allow_remote = !kc->no_remote_bases, .kustomization = st->ktext.data,
-		.kustomization_len = st->ktext.len};
-	if (kz_build(&ko, st->root, st->path, &st->objs, e) < 0) {
-		err_prefix(e, "kustomize build failed");
-		snprintf(e->reason, sizeof e->reason, "BuildFailed");
+	ksb_options bo = {
+		.root = st->root,
+		.dir = st->path,
+		.spec = st->spec,
+		.name = ctx->name,
+		.ns = ctx->ns,
+		.allow_remote = !kc->no_remote_bases,
+		.postbuild = true,
+		.kube = ctx->kube,
+		.strict = ksb_strict_substitutions(kc->a->cfg.feature_gates),
+		.decrypt_sources = hook_decrypt_sources,
+		.decrypt = hook_decrypt,
+		.built = hook_built,
+		.hook_ud = st,
+	};
+	ksb_result br;
+	if (ksb_build(&bo, &br, e) < 0)
 		return fail(st, st->retry_ms);
-	}
-	if (kc_decrypt(ctx, obj, st->objs, e) < 0 ||
-	    ksb_postbuild(ctx->kube, ctx->ns, st->spec, st->objs,
-		    ksb_strict_substitutions(kc->a->cfg.feature_gates), e) < 0)
-		return fail(st, st->retry_ms);
-	st->objs_digest = kc_history_digest(st->objs);
-	const cJSON *cm = jget(st->spec, "commonMetadata");
-	cJSON *o;
-	cJSON_ArrayForEach(o, st->objs) {
-		if (!jstr(o, "apiVersion") || !jstr(o, "kind") || !kube_obj_name(o)) {
-			err_fail(e, "BuildFailed", "object has no apiVersion, kind or name");
-			return fail(st, st->retry_ms);
-		}
-		cJSON *md = jobj(o, "metadata");
-		const cJSON *kv;
-		cJSON *labels = jobj(md, "labels");
-		cJSON_ArrayForEach(kv, jget(cm, "labels"))
-			if (cJSON_IsString(kv))
-				jset_str(labels, kv->string, kv->valuestring);
-		if (cJSON_GetArraySize(jget(cm, "annotations")) > 0) {
-			cJSON *anns = jobj(md, "annotations");
-			cJSON_ArrayForEach(kv, jget(cm, "annotations"))
-				if (cJSON_IsString(kv))
-					jset_str(anns, kv->string, kv->valuestring);
-		}
-		jset_str(labels, LBL_NAME, ctx->name);
-		jset_str(labels, LBL_NAMESPACE, ctx->ns);
-	}
+	st->objs = br.objects;
 	return STEP_SUCCESS;
 }
 
@@ -565,7 +552,6 @@ static const step STEPS[] = {
 	{"checkDependencies", check_dependencies},
 	{"fetchArtifact", fetch_artifact},
 	{"getClient", get_client},
-	{"generate", generate},
 	{"build", build},
 	{"apply", apply},
 	{"prune", prune},
@@ -588,11 +574,9 @@ static void release(ks_reconcile *st, rt_ctx *ctx, cJSON *obj, const rt_result *
 	free(st->archive);
 	free(st->root);
 	free(st->path);
-	cJSON_Delete(st->kustomization);
 	cJSON_Delete(st->objs);
 	cJSON_Delete(st->entries);
 	buf_release(&st->changes);
-	buf_release(&st->ktext);
 	free(st->revision);
 	free(st->artifact_digest);
 	free(st->url);
@@ -605,10 +589,9 @@ static void release(ks_reconcile *st, rt_ctx *ctx, cJSON *obj, const rt_result *
  * step's delay (retryInterval; 0 stalls). Success requeues after spec.interval. */
 static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 {
-	ks_reconcile st = {.kc = ctx->ud, .spec = jget(obj, "spec")};
+	ks_reconcile st = {.kc = ctx->ud, .ctx = ctx, .obj = obj, .spec = jget(obj, "spec")};
 	st.interval_ms = parse_dur_ms(jstr(st.spec, "interval"), 10 * 60 * 1000);
 	st.retry_ms = parse_dur_ms(jstr(st.spec, "retryInterval"), st.interval_ms);
-	buf_init(&st.ktext, 64u << 20);
 	buf_init(&st.changes, 1u << 20);
 	rt_cond_delete(obj, RT_COND_STALLED);
 
