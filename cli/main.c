@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 static void usage(FILE *out)
 {
 	fprintf(out, "Command line utility for Eddy, a Flux-compatible GitOps toolkit.\n\n"
