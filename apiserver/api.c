@@ -15,13 +15,13 @@
 
 /* ---- small helpers ---- */
 
-const char *jstr(const cJSON *o, const char *k)
+const char *obj_str(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-cJSON *jobj(cJSON *o, const char *k)
+cJSON *obj_ensure(cJSON *o, const char *k)
 {
 	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	if (cJSON_IsObject(v))
@@ -31,7 +31,7 @@ cJSON *jobj(cJSON *o, const char *k)
 	return cJSON_AddObjectToObject(o, k);
 }
 
-cJSON *meta_of(const cJSON *obj)
+cJSON *obj_meta(const cJSON *obj)
 {
 	cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
 	return cJSON_IsObject(m) ? m : NULL;
@@ -61,7 +61,7 @@ static int json_depth_ok(const char *t, size_t n)
 	return 1;
 }
 
-cJSON *json_parse(const char *text, size_t len, err *e)
+cJSON *obj_parse(const char *text, size_t len, err *e)
 {
 	if (len > API_MAX_BODY) {
 		err_fail(e, "RequestEntityTooLarge", "request body too large");
@@ -84,7 +84,7 @@ cJSON *json_parse(const char *text, size_t len, err *e)
 	return j;
 }
 
-void now_rfc3339(char out[32])
+void obj_timestamp(char out[32])
 {
 	time_t t = time(NULL);
 	struct tm tm;
@@ -92,7 +92,7 @@ void now_rfc3339(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-char *new_uid(apiserver *s)
+char *server_new_uid(apiserver *s)
 {
 	unsigned char b[16];
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
@@ -196,7 +196,7 @@ const char *query_get(const api_query *q, const char *k)
 	return NULL;
 }
 
-int parse_bool(const char *s)
+int query_bool(const char *s)
 {
 	static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
 	static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
@@ -265,7 +265,7 @@ void resp_statusf(api_resp *rs, int code, const char *reason, cJSON *details, co
 	free(m);
 }
 
-cJSON *status_details(const api_type *ty, const char *name)
+cJSON *resp_details(const api_type *ty, const char *name)
 {
 	cJSON *d = cJSON_CreateObject();
 	if (name)
@@ -287,7 +287,7 @@ static char *qualified_resource(const api_type *ty)
 void resp_not_found(api_resp *rs, const api_type *ty, const char *name)
 {
 	char *qr = qualified_resource(ty);
-	resp_statusf(rs, 404, "NotFound", status_details(ty, name), "%s \"%s\" not found", qr,
+	resp_statusf(rs, 404, "NotFound", resp_details(ty, name), "%s \"%s\" not found", qr,
 		     name);
 	free(qr);
 }
@@ -330,7 +330,7 @@ void gc_schedule(apiserver *s)
 }
 
 void watch_bookmark_all(apiserver *s);
-void watch_end_all(apiserver *s);
+void api_watch_end_all(apiserver *s);
 
 static void bookmark_cb(uv_timer_t *t)
 {
@@ -349,8 +349,8 @@ static int put_default(apiserver *s, const char *name, err *e)
 		return found < 0 ? -1 : 0;
 	}
 	char ts[32];
-	now_rfc3339(ts);
-	char *uid = new_uid(s);
+	obj_timestamp(ts);
+	char *uid = server_new_uid(s);
 	int64_t rev = store_next_rev(s->st);
 	char *v =
 	    xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":"
@@ -460,7 +460,7 @@ static void timer_closed(uv_handle_t *h)
 void apiserver_close(apiserver *s, void (*cb)(void *), void *data)
 {
 	s->closing = 1;
-	watch_end_all(s);
+	api_watch_end_all(s);
 	close_ctx *cc = xcalloc(1, sizeof(*cc));
 	cc->s = s;
 	cc->pending = 4;
@@ -523,7 +523,7 @@ void api_handle(apiserver *s, const api_req *rq, api_resp *rs)
 	if (rs->code) /* authentication failed */
 		goto out;
 	if (!strncmp(path, "/openapi/", 9)) {
-		handle_openapi(&c, path);
+		openapi_handle(&c, path);
 		goto out;
 	}
 	/* Split into segments. */
@@ -549,7 +549,7 @@ void api_handle(apiserver *s, const api_req *rq, api_resp *rs)
 	bool core = !strcmp(seg[0], "api");
 	size_t gv_len = core ? 2 : 3;
 	if (nseg <= gv_len) {
-		handle_discovery(&c, seg, nseg);
+		discovery_handle(&c, seg, nseg);
 		free(copy);
 		goto out;
 	}
@@ -597,7 +597,7 @@ void api_handle(apiserver *s, const api_req *rq, api_resp *rs)
 	c.ns = ns;
 	c.name = name;
 	c.sub = sub;
-	handle_resource(&c);
+	res_handle(&c);
 	free(copy);
 out:
 	free(c.groups);

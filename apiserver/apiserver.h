@@ -107,7 +107,7 @@ void api_resp_release(api_resp *rs);
 
 void api_watch_start(api_watch *w, const api_watch_sink *sink);
 /* End every open watch (server shutdown): each sink gets end(). */
-void watch_end_all(apiserver *s);
+void api_watch_end_all(apiserver *s);
 void api_watch_cancel(api_watch *w);
 
 /* ---- internal, shared between the core's files ---- */
@@ -121,29 +121,29 @@ void query_parse(api_query *q, const char *raw);
 void query_release(api_query *q);
 const char *query_get(const api_query *q, const char *k);
 /* Go strconv.ParseBool: 1 t T TRUE true True / 0 f F FALSE false False; else -1. */
-int parse_bool(const char *s);
+int query_bool(const char *s);
 
 /* Status answers. */
 void resp_json(api_resp *rs, int code, cJSON *obj); /* takes obj */
 void resp_status(api_resp *rs, int code, const char *reason, const char *msg, cJSON *details);
 void resp_statusf(api_resp *rs, int code, const char *reason, cJSON *details, const char *fmt,
                   ...) __attribute__((format(printf, 5, 6)));
-cJSON *status_details(const api_type *ty, const char *name);
+cJSON *resp_details(const api_type *ty, const char *name);
 void resp_not_found(api_resp *rs, const api_type *ty, const char *name);
 
 /* Objects. */
 char *obj_key(const api_type *ty, const char *ns, const char *name);
-void now_rfc3339(char out[32]);
-char *new_uid(apiserver *s);
-const char *jstr(const cJSON *o, const char *k);
-cJSON *jobj(cJSON *o, const char *k); /* get or create an object member */
-cJSON *meta_of(const cJSON *obj);
+void obj_timestamp(char out[32]);
+char *server_new_uid(apiserver *s);
+const char *obj_str(const cJSON *o, const char *k);
+cJSON *obj_ensure(cJSON *o, const char *k); /* get or create an object member */
+cJSON *obj_meta(const cJSON *obj);
 /* Parse JSON with size and depth limits. */
-cJSON *json_parse(const char *text, size_t len, err *e);
+cJSON *obj_parse(const char *text, size_t len, err *e);
 
 /* Commit hook: record the event in the ring and fan it out to watches. Takes ownership of
  * nothing (copies). */
-void api_emit(apiserver *s, char type, int64_t rev, const char *key, const char *value,
+void watch_emit(apiserver *s, char type, int64_t rev, const char *key, const char *value,
               const char *prev);
 /* Schedule a garbage-collection pass (on the next loop iteration). */
 void gc_schedule(apiserver *s);
@@ -175,17 +175,17 @@ typedef struct api_ctx {
 	size_t n_group_bufs;
 } api_ctx;
 
-void handle_discovery(api_ctx *c, const char **seg, size_t nseg);
-void handle_openapi(api_ctx *c, const char *path);
-void handle_resource(api_ctx *c);
+void discovery_handle(api_ctx *c, const char **seg, size_t nseg);
+void openapi_handle(api_ctx *c, const char *path);
+void res_handle(api_ctx *c);
 
 /* Object writes used by handlers and GC: delete an object (honouring finalizers and
  * propagation); returns the HTTP code and fills out (may be NULL). */
-int obj_delete(apiserver *s, api_type *ty, const char *ns, const char *name,
+int res_delete_object(apiserver *s, api_type *ty, const char *ns, const char *name,
                const char *propagation, const cJSON *preconditions, bool dry_run,
                cJSON **out, err *e);
 /* Store an updated object (generic bookkeeping: finalizer completion). */
-int64_t obj_store_update(apiserver *s, api_type *ty, const char *key, cJSON *obj,
+int64_t res_store_update(apiserver *s, api_type *ty, const char *key, cJSON *obj,
                          const store_row *old, err *e);
 /* Rewrite apiVersion of obj for ty. */
 void obj_set_version(cJSON *obj, const api_type *ty);
@@ -199,11 +199,11 @@ void crd_default(const cJSON *schema, cJSON *obj);
 void crd_delete_instances(apiserver *s, const char *crd_name);
 
 /* Tables (table.c). */
-bool wants_table(const char *accept);
+bool table_wanted(const char *accept);
 cJSON *table_new(const api_type *ty, bool with_defs);
 void table_add_row(cJSON *table, const api_type *ty, const cJSON *obj, bool include_object);
-char *jsonpath_eval(const cJSON *obj, const char *path, const char *type);
-void human_age(int64_t secs, char out[32]);
+char *table_jsonpath(const cJSON *obj, const char *path, const char *type);
+void table_age(int64_t secs, char out[32]);
 
 /* OpenAPI (openapi.c). */
 char *openapi_schema_name(const api_type *ty);

@@ -249,7 +249,7 @@ static void aggregated(api_ctx *c, bool core)
 	    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 }
 
-void handle_discovery(api_ctx *c, const char **seg, size_t nseg)
+void discovery_handle(api_ctx *c, const char **seg, size_t nseg)
 {
 	types *t = &c->s->types;
 	bool core = !strcmp(seg[0], "api");

@@ -208,7 +208,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	a->stopping = true;
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\"}\n");
 	/* End watches first so their requests finish, then close the server. */
-	watch_end_all(a->api);
+	api_watch_end_all(a->api);
 	http_server_close(a->http, http_closed, a);
 }
 

@@ -25,7 +25,7 @@
 #endif
 
 void watch_create(api_ctx *c);
-void list_objects(api_ctx *c);
+void list_handle(api_ctx *c);
 
 /* ---- helpers ---- */
 
@@ -74,10 +74,10 @@ static void resp_invalid(api_resp *rs, const api_type *ty, const char *name, cJS
 	cJSON_ArrayForEach(it, causes) {
 		if (i++)
 			buf_adds(&m, ", ");
-		const char *f = jstr(it, "field");
+		const char *f = obj_str(it, "field");
 		if (f && *f)
 			buf_addf(&m, "%s: ", f);
-		buf_adds(&m, jstr(it, "message") ? jstr(it, "message") : "");
+		buf_adds(&m, obj_str(it, "message") ? obj_str(it, "message") : "");
 	}
 	if (n > 1)
 		buf_addc(&m, ']');
@@ -172,7 +172,7 @@ static void set_rv(cJSON *obj, int64_t rev)
 {
 	char b[32];
 	snprintf(b, sizeof(b), "%lld", (long long)rev);
-	set_str(jobj(obj, "metadata"), "resourceVersion", b);
+	set_str(obj_ensure(obj, "metadata"), "resourceVersion", b);
 }
 
 static char *print(const cJSON *o)
@@ -192,7 +192,7 @@ static void present(api_type *ty, cJSON *obj)
 static void respond_obj(api_ctx *c, int code, cJSON *obj)
 {
 	present(c->ty, obj);
-	if (wants_table(c->rq->accept) && code == 200 &&
+	if (table_wanted(c->rq->accept) && code == 200 &&
 	    !strcmp(c->rq->method, "GET")) {
 		cJSON *t = table_new(c->ty, true);
 		const char *inc = query_get(&c->q, "includeObject");
@@ -263,13 +263,13 @@ static int64_t meta_int(const cJSON *meta, const char *k)
 
 static bool has_finalizers(const cJSON *obj)
 {
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(meta_of(obj), "finalizers");
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "finalizers");
 	return cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0;
 }
 
 static bool has_finalizer(const cJSON *obj, const char *name)
 {
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(meta_of(obj), "finalizers"), *it;
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "finalizers"), *it;
 	cJSON_ArrayForEach(it, f)
 		if (cJSON_IsString(it) && !strcmp(it->valuestring, name))
 			return true;
@@ -280,7 +280,7 @@ static void add_finalizer(cJSON *obj, const char *name)
 {
 	if (has_finalizer(obj, name))
 		return;
-	cJSON *m = jobj(obj, "metadata");
+	cJSON *m = obj_ensure(obj, "metadata");
 	cJSON *f = cJSON_GetObjectItemCaseSensitive(m, "finalizers");
 	if (!cJSON_IsArray(f)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(m, "finalizers");
@@ -330,8 +330,8 @@ static bool label_key_ok(const char *k)
 
 static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 {
-	const cJSON *m = meta_of(obj);
-	const char *name = jstr(m, "name");
+	const cJSON *m = obj_meta(obj);
+	const char *name = obj_str(m, "name");
 	bool ns_like = !strcmp(c->ty->resource, "namespaces") && !c->ty->group[0];
 	if (!name || !*name) {
 		cJSON_AddItemToArray(causes,
@@ -369,8 +369,8 @@ static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 		bool ok = cJSON_IsArray(refs);
 		if (ok) {
 			cJSON_ArrayForEach(ref, refs)
-				if (!cJSON_IsObject(ref) || !jstr(ref, "uid") || !jstr(ref, "name") ||
-				    !jstr(ref, "kind") || !jstr(ref, "apiVersion"))
+				if (!cJSON_IsObject(ref) || !obj_str(ref, "uid") || !obj_str(ref, "name") ||
+				    !obj_str(ref, "kind") || !obj_str(ref, "apiVersion"))
 					ok = false;
 		}
 		if (!ok)
@@ -442,7 +442,7 @@ static int check_namespace(api_ctx *c, const char *ns, const char *name)
 	store_row_release(&r);
 	if (terminating) {
 		char *qr = qualified_resource(c->ty);
-		cJSON *d = status_details(c->ty, name);
+		cJSON *d = resp_details(c->ty, name);
 		cJSON *causes = cJSON_AddArrayToObject(d, "causes");
 		cJSON *cz = cJSON_CreateObject();
 		cJSON_AddStringToObject(cz, "reason", "NamespaceTerminating");
@@ -469,7 +469,7 @@ static void gen_name(apiserver *s, const char *prefix, char *out, size_t n)
 	char suffix[6];
 	for (int i = 0; i < 5; i++) {
 		unsigned char b;
-		char *u = new_uid(s); /* random source */
+		char *u = server_new_uid(s); /* random source */
 		b = (unsigned char)u[i * 2];
 		b = (unsigned char)(b ^ (unsigned char)u[9 + i] ^ (unsigned char)u[20 + i]);
 		free(u);
@@ -483,20 +483,20 @@ static void gen_name(apiserver *s, const char *prefix, char *out, size_t n)
 static void track(api_ctx *c, const cJSON *old, cJSON *obj, const char *sub)
 {
 #if HAVE_PATCH
-	const cJSON *req_mf = cJSON_GetObjectItemCaseSensitive(meta_of(obj), "managedFields");
-	const cJSON *old_mf = old ? cJSON_GetObjectItemCaseSensitive(meta_of(old), "managedFields")
+	const cJSON *req_mf = cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "managedFields");
+	const cJSON *old_mf = old ? cJSON_GetObjectItemCaseSensitive(obj_meta(old), "managedFields")
 				  : NULL;
 	if (req_mf && (!old_mf || !cJSON_Compare(req_mf, old_mf, 1))) {
 		/* Explicitly set: keep them; `[{}]` or [] resets. */
 		cJSON *first = cJSON_GetArrayItem(req_mf, 0);
 		if (!first ||
 		    (cJSON_IsObject(first) && !first->child && cJSON_GetArraySize(req_mf) == 1))
-			cJSON_DeleteItemFromObjectCaseSensitive(meta_of(obj), "managedFields");
+			cJSON_DeleteItemFromObjectCaseSensitive(obj_meta(obj), "managedFields");
 		return;
 	}
 	char *mgr = update_manager(c);
 	char ts[32];
-	now_rfc3339(ts);
+	obj_timestamp(ts);
 	char *av = types_api_version(c->ty);
 	patch_schema_hint hint = {.openapi_schema = c->ty->schema};
 	err e = {0};
@@ -625,13 +625,13 @@ static int schema_checks(api_ctx *c, cJSON *obj, const char *name)
 static void emit_row(apiserver *s, char type, int64_t rev, const char *key, const char *value,
 		     const char *prev)
 {
-	api_emit(s, type, rev, key, value, prev);
+	watch_emit(s, type, rev, key, value, prev);
 }
 
-int64_t obj_store_update(apiserver *s, api_type *ty, const char *key, cJSON *obj,
+int64_t res_store_update(apiserver *s, api_type *ty, const char *key, cJSON *obj,
                          const store_row *old, err *e)
 {
-	const cJSON *m = meta_of(obj);
+	const cJSON *m = obj_meta(obj);
 	bool deleting = cJSON_GetObjectItemCaseSensitive(m, "deletionTimestamp") != NULL;
 	int64_t rev = store_next_rev(s->st);
 	set_rv(obj, rev);
@@ -648,8 +648,8 @@ int64_t obj_store_update(apiserver *s, api_type *ty, const char *key, cJSON *obj
 			if (ty && !strcmp(ty->resource, "customresourcedefinitions") &&
 			    !strcmp(ty->group, "apiextensions.k8s.io"))
 				{
-				crd_delete_instances(s, jstr(m, "name"));
-				types_remove_crd(&s->types, jstr(m, "name"));
+				crd_delete_instances(s, obj_str(m, "name"));
+				types_remove_crd(&s->types, obj_str(m, "name"));
 			}
 		}
 	} else {
@@ -703,7 +703,7 @@ static cJSON *parse_body_ct(api_ctx *c, bool allow_yaml, bool any_type)
 		}
 	} else
 #endif
-		obj = json_parse(c->rq->body ? c->rq->body : "", c->rq->body_len, &e);
+		obj = obj_parse(c->rq->body ? c->rq->body : "", c->rq->body_len, &e);
 	if (!obj) {
 		resp_statusf(c->rs, 400, "BadRequest", NULL, "%s", e.msg);
 		return NULL;
@@ -724,7 +724,7 @@ static int check_gvk(api_ctx *c, const cJSON *obj)
 			    NULL);
 		return -1;
 	}
-	const char *kind = jstr(obj, "kind"), *av = jstr(obj, "apiVersion");
+	const char *kind = obj_str(obj, "kind"), *av = obj_str(obj, "apiVersion");
 	char *want = types_api_version(c->ty);
 	int r = 0;
 	if (av && *av && strcmp(av, want) != 0 && strcmp(c->ty->kind, "Scale") != 0) {
@@ -761,7 +761,7 @@ static void builtin_defaults(const api_type *ty, cJSON *obj)
 	if (!ty->group[0] && !strcmp(ty->resource, "secrets")) {
 		cJSON *sd = cJSON_GetObjectItemCaseSensitive(obj, "stringData"), *it;
 		if (cJSON_IsObject(sd) && sd->child) {
-			cJSON *data = jobj(obj, "data");
+			cJSON *data = obj_ensure(obj, "data");
 			cJSON_ArrayForEach(it, sd) {
 				if (!cJSON_IsString(it))
 					continue;
@@ -775,21 +775,21 @@ static void builtin_defaults(const api_type *ty, cJSON *obj)
 			}
 		}
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "stringData");
-		const char *t = jstr(obj, "type");
+		const char *t = obj_str(obj, "type");
 		if (!t || !*t)
 			set_str(obj, "type", "Opaque");
 	} else if (!ty->group[0] && !strcmp(ty->resource, "services")) {
-		cJSON *spec = jobj(obj, "spec"), *p;
-		const char *t = jstr(spec, "type");
+		cJSON *spec = obj_ensure(obj, "spec"), *p;
+		const char *t = obj_str(spec, "type");
 		if (!t || !*t)
 			set_str(spec, "type", "ClusterIP");
-		t = jstr(spec, "type");
-		const char *ip = jstr(spec, "clusterIP");
+		t = obj_str(spec, "type");
+		const char *ip = obj_str(spec, "clusterIP");
 		if ((!ip || !*ip) && t && strcmp(t, "ExternalName") != 0) {
 			/* A stable address from the name (no allocator: collisions are harmless
 			 * without a network). */
 			uint32_t h = 2166136261u;
-			for (const char *q = jstr(meta_of(obj), "name"); q && *q; q++)
+			for (const char *q = obj_str(obj_meta(obj), "name"); q && *q; q++)
 				h = (h ^ (unsigned char)*q) * 16777619u;
 			char ipb[32];
 			snprintf(ipb, sizeof ipb, "10.96.%u.%u", (h >> 8) & 0xff, (h & 0xff) | 1);
@@ -801,7 +801,7 @@ static void builtin_defaults(const api_type *ty, cJSON *obj)
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(spec, "ports")) {
 			if (!cJSON_IsObject(p))
 				continue;
-			if (!jstr(p, "protocol"))
+			if (!obj_str(p, "protocol"))
 				cJSON_AddStringToObject(p, "protocol", "TCP");
 			const cJSON *port = cJSON_GetObjectItemCaseSensitive(p, "port");
 			if (!cJSON_GetObjectItemCaseSensitive(p, "targetPort") && cJSON_IsNumber(port))
@@ -834,10 +834,10 @@ static void builtin_defaults(const api_type *ty, cJSON *obj)
 
 static void init_new_object(api_ctx *c, cJSON *obj)
 {
-	cJSON *m = jobj(obj, "metadata");
+	cJSON *m = obj_ensure(obj, "metadata");
 	char ts[32];
-	now_rfc3339(ts);
-	char *uid = new_uid(c->s);
+	obj_timestamp(ts);
+	char *uid = server_new_uid(c->s);
 	set_str(m, "uid", uid);
 	free(uid);
 	set_str(m, "creationTimestamp", ts);
@@ -851,15 +851,15 @@ static void init_new_object(api_ctx *c, cJSON *obj)
 	if (c->ty->has_status && (c->ty->crd || strcmp(c->ty->resource, "namespaces") != 0))
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 	if (!strcmp(c->ty->resource, "namespaces") && !c->ty->group[0]) {
-		cJSON *spec = jobj(obj, "spec");
+		cJSON *spec = obj_ensure(obj, "spec");
 		cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
 		cJSON *f = cJSON_AddArrayToObject(spec, "finalizers");
 		cJSON_AddItemToArray(f, cJSON_CreateString("kubernetes"));
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 		cJSON *st = cJSON_AddObjectToObject(obj, "status");
 		cJSON_AddStringToObject(st, "phase", "Active");
-		cJSON *labels = jobj(m, "labels");
-		set_str(labels, "kubernetes.io/metadata.name", jstr(m, "name"));
+		cJSON *labels = obj_ensure(m, "labels");
+		set_str(labels, "kubernetes.io/metadata.name", obj_str(m, "name"));
 	}
 }
 
@@ -867,23 +867,23 @@ static void init_new_object(api_ctx *c, cJSON *obj)
  * owner up by apiVersion/kind/name (in obj's namespace, or cluster-wide) and compares uids. */
 static bool owners_gone(apiserver *s, const api_type *ty, const cJSON *obj)
 {
-	const cJSON *m = meta_of(obj);
+	const cJSON *m = obj_meta(obj);
 	const cJSON *refs = cJSON_GetObjectItemCaseSensitive(m, "ownerReferences"), *r;
 	if (cJSON_GetArraySize(refs) == 0)
 		return false;
 	cJSON_ArrayForEach(r, refs)
-		if (gc_owner_state(s, r, ty->namespaced ? jstr(m, "namespace") : NULL) != 0)
+		if (gc_owner_state(s, r, ty->namespaced ? obj_str(m, "namespace") : NULL) != 0)
 			return false;
 	return true;
 }
 
 static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 {
-	cJSON *m = jobj(obj, "metadata");
-	const char *name = jstr(m, "name");
-	const char *gen = jstr(m, "generateName");
+	cJSON *m = obj_ensure(obj, "metadata");
+	const char *name = obj_str(m, "name");
+	const char *gen = obj_str(m, "generateName");
 	if (c->ty->namespaced) {
-		const char *bns = jstr(m, "namespace");
+		const char *bns = obj_str(m, "namespace");
 		if (bns && *bns && c->ns && strcmp(bns, c->ns) != 0) {
 			resp_status(c->rs, 400, "BadRequest",
 				    "the namespace of the provided object "
@@ -900,7 +900,7 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	} else {
 		cJSON_DeleteItemFromObjectCaseSensitive(m, "namespace");
 	}
-	const char *rv = jstr(m, "resourceVersion");
+	const char *rv = obj_str(m, "resourceVersion");
 	if (rv && *rv) {
 		resp_status(c->rs, 500, "InternalError",
 			    "resourceVersion should not be set on objects to be created", NULL);
@@ -910,7 +910,7 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	if ((!name || !*name) && gen && *gen) {
 		gen_name(c->s, gen, genbuf, sizeof(genbuf));
 		set_str(m, "name", genbuf);
-		name = jstr(m, "name");
+		name = obj_str(m, "name");
 	}
 	init_new_object(c, obj);
 	builtin_defaults(c->ty, obj);
@@ -926,7 +926,7 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	err e = {0};
 	if (c->dry_run) {
 		set_rv(obj, 0);
-		cJSON_DeleteItemFromObjectCaseSensitive(meta_of(obj), "resourceVersion");
+		cJSON_DeleteItemFromObjectCaseSensitive(obj_meta(obj), "resourceVersion");
 		free(key);
 		respond_obj(c, success_code, obj);
 		return;
@@ -938,7 +938,7 @@ static void do_create_obj(api_ctx *c, cJSON *obj, int success_code)
 	if (got < 0) {
 		if (!strcmp(e.reason, "Conflict")) {
 			char *qr = qualified_resource(c->ty);
-			resp_statusf(c->rs, 409, "AlreadyExists", status_details(c->ty, name),
+			resp_statusf(c->rs, 409, "AlreadyExists", resp_details(c->ty, name),
 				     "%s \"%s\" already exists", qr, name);
 			free(qr);
 		} else {
@@ -1030,10 +1030,10 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 			  bool require_rv)
 {
 	cJSON *obj = *objp;
-	cJSON *m = jobj(obj, "metadata");
-	const cJSON *om = meta_of(old);
-	const char *name = jstr(om, "name");
-	const char *bname = jstr(m, "name");
+	cJSON *m = obj_ensure(obj, "metadata");
+	const cJSON *om = obj_meta(old);
+	const char *name = obj_str(om, "name");
+	const char *bname = obj_str(m, "name");
 	if (bname && *bname && strcmp(bname, name) != 0) {
 		resp_statusf(c->rs, 400, "BadRequest", NULL,
 			     "the name of the object (%s) does not match the name on the URL (%s)",
@@ -1041,7 +1041,7 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 		return -1;
 	}
 	if (c->ty->namespaced) {
-		const char *bns = jstr(m, "namespace");
+		const char *bns = obj_str(m, "namespace");
 		if (bns && *bns && c->ns && strcmp(bns, c->ns) != 0) {
 			resp_status(c->rs, 400, "BadRequest",
 				    "the namespace of the provided object "
@@ -1050,13 +1050,13 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 			return -1;
 		}
 	}
-	const char *rv = jstr(m, "resourceVersion");
-	const char *orv = jstr(om, "resourceVersion");
+	const char *rv = obj_str(m, "resourceVersion");
+	const char *orv = obj_str(om, "resourceVersion");
 	if (rv && *rv) {
 		if (strcmp(rv, orv ? orv : "") != 0) {
 			char *qr = qualified_resource(c->ty);
 			resp_statusf(
-			    c->rs, 409, "Conflict", status_details(c->ty, name),
+			    c->rs, 409, "Conflict", resp_details(c->ty, name),
 			    "Operation cannot be fulfilled on %s \"%s\": the object has been "
 			    "modified; please apply your changes to the latest version and try "
 			    "again",
@@ -1081,13 +1081,13 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 			cJSON_AddItemToObject(res, "status", st);
 		cJSON *mf = cJSON_DetachItemFromObjectCaseSensitive(m, "managedFields");
 		if (mf) {
-			cJSON *rm = jobj(res, "metadata");
+			cJSON *rm = obj_ensure(res, "metadata");
 			cJSON_DeleteItemFromObjectCaseSensitive(rm, "managedFields");
 			cJSON_AddItemToObject(rm, "managedFields", mf);
 		}
 		cJSON_Delete(obj);
 		*objp = obj = res;
-		m = jobj(obj, "metadata");
+		m = obj_ensure(obj, "metadata");
 	} else if (c->ty->has_status) {
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 		const cJSON *ost = cJSON_GetObjectItemCaseSensitive(old, "status");
@@ -1149,7 +1149,7 @@ static int prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char
 static void strip_mf_times(cJSON *o)
 {
 	cJSON *it;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(meta_of(o), "managedFields"))
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(obj_meta(o), "managedFields"))
 		cJSON_DeleteItemFromObjectCaseSensitive(it, "time");
 }
 
@@ -1157,13 +1157,13 @@ static void strip_mf_times(cJSON *o)
 static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *row,
 			  const char *sub)
 {
-	if (cJSON_GetObjectItemCaseSensitive(meta_of(obj), "managedFields") &&
-	    cJSON_Compare(cJSON_GetObjectItemCaseSensitive(meta_of(obj), "managedFields"),
-			  cJSON_GetObjectItemCaseSensitive(meta_of(old), "managedFields"), 1)) {
+	if (cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "managedFields") &&
+	    cJSON_Compare(cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "managedFields"),
+			  cJSON_GetObjectItemCaseSensitive(obj_meta(old), "managedFields"), 1)) {
 		/* unchanged in the request: tracked below */
-		cJSON *mf = cJSON_DetachItemFromObjectCaseSensitive(meta_of(obj), "managedFields");
+		cJSON *mf = cJSON_DetachItemFromObjectCaseSensitive(obj_meta(obj), "managedFields");
 		cJSON *oldc = cJSON_Duplicate(old, 1);
-		cJSON_AddItemToObject(jobj(obj, "metadata"), "managedFields", mf);
+		cJSON_AddItemToObject(obj_ensure(obj, "metadata"), "managedFields", mf);
 		track(c, oldc, obj, sub);
 		cJSON_Delete(oldc);
 	} else {
@@ -1174,8 +1174,8 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 		crd_on_write(c->s, obj);
 	/* No-op writes keep the resourceVersion (as the real server does). */
 	cJSON *cmp_new = cJSON_Duplicate(obj, 1), *cmp_old = cJSON_Duplicate(old, 1);
-	cJSON_DeleteItemFromObjectCaseSensitive(meta_of(cmp_new), "resourceVersion");
-	cJSON_DeleteItemFromObjectCaseSensitive(meta_of(cmp_old), "resourceVersion");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj_meta(cmp_new), "resourceVersion");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj_meta(cmp_old), "resourceVersion");
 	strip_mf_times(cmp_new);
 	strip_mf_times(cmp_old);
 	bool same = cJSON_Compare(cmp_new, cmp_old, 1);
@@ -1191,16 +1191,16 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	}
 	char *key = xstrdup(row->key);
 	err e = {0};
-	int64_t got = obj_store_update(c->s, c->ty, key, obj, row, &e);
+	int64_t got = res_store_update(c->s, c->ty, key, obj, row, &e);
 	if (got > 0 && !sub)
 		sim_note(c->s, c->ty, key);
 	free(key);
 	if (got < 0) {
 		if (!strcmp(e.reason, "Conflict")) {
 			char *qr = qualified_resource(c->ty);
-			const char *name = jstr(meta_of(old), "name");
+			const char *name = obj_str(obj_meta(old), "name");
 			resp_statusf(
-			    c->rs, 409, "Conflict", status_details(c->ty, name),
+			    c->rs, 409, "Conflict", resp_details(c->ty, name),
 			    "Operation cannot be fulfilled on %s \"%s\": the object has been "
 			    "modified; please apply your changes to the latest version and try "
 			    "again",
@@ -1214,7 +1214,7 @@ static void commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *r
 	}
 	if (!strcmp(c->ty->resource, "customresourcedefinitions") &&
 	    !strcmp(c->ty->group, "apiextensions.k8s.io") &&
-	    !cJSON_GetObjectItemCaseSensitive(meta_of(obj), "deletionTimestamp"))
+	    !cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "deletionTimestamp"))
 		types_add_crd(&c->s->types, obj);
 	if (owners_gone(c->s, c->ty, obj))
 		gc_schedule(c->s);
@@ -1242,14 +1242,14 @@ static void do_update(api_ctx *c, const char *sub)
 		cJSON *res = cJSON_Duplicate(old, 1);
 		cJSON *nf = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj,
 			"spec"), "finalizers");
-		cJSON *spec = jobj(res, "spec");
+		cJSON *spec = obj_ensure(res, "spec");
 		cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
 		if (nf)
 			cJSON_AddItemToObject(spec, "finalizers", cJSON_Duplicate(nf, 1));
 		cJSON_Delete(obj);
 		obj = res;
 		sub = NULL;
-		const char *rv = jstr(meta_of(obj), "resourceVersion");
+		const char *rv = obj_str(obj_meta(obj), "resourceVersion");
 		(void)rv;
 	} else if (prepare_update(c, old, &obj, sub, true) < 0) {
 		cJSON_Delete(obj);
@@ -1314,7 +1314,7 @@ static void do_patch(api_ctx *c, const char *sub)
 				resp_status(c->rs, 400, "BadRequest", "invalid object", NULL);
 			goto done;
 		}
-		const char *bname = jstr(meta_of(p), "name");
+		const char *bname = obj_str(obj_meta(p), "name");
 		if (!bname || strcmp(bname, c->name) != 0) {
 			resp_statusf(c->rs, 400, "BadRequest", NULL,
 				     "the name of the object (%s) does not match the name on the "
@@ -1323,9 +1323,9 @@ static void do_patch(api_ctx *c, const char *sub)
 		}
 		if (c->ty->has_status && !(sub && !strcmp(sub, "status")))
 			cJSON_DeleteItemFromObjectCaseSensitive(p, "status");
-		int force = parse_bool(query_get(&c->q, "force"));
+		int force = query_bool(query_get(&c->q, "force"));
 		char ts[32];
-		now_rfc3339(ts);
+		obj_timestamp(ts);
 		patch_schema_hint hint = {.openapi_schema = c->ty->schema};
 		patch_conflicts conf;
 		patch_conflicts_init(&conf);
@@ -1382,7 +1382,7 @@ static void do_patch(api_ctx *c, const char *sub)
 		else if (kind == P_MERGE)
 			obj = patch_merge(old, p, &e);
 		else
-			obj = patch_strategic(old, p, jstr(old, "apiVersion"), c->ty->kind, &e);
+			obj = patch_strategic(old, p, obj_str(old, "apiVersion"), c->ty->kind, &e);
 		if (!obj) {
 			cJSON *causes = NULL;
 			(void)causes;
@@ -1401,15 +1401,15 @@ static void do_patch(api_ctx *c, const char *sub)
 	if (kind == P_APPLY) {
 		/* managedFields were computed by patch_apply: keep them as they are. */
 		bool dry = c->dry_run;
-		cJSON *mf = cJSON_DetachItemFromObjectCaseSensitive(meta_of(obj), "managedFields");
+		cJSON *mf = cJSON_DetachItemFromObjectCaseSensitive(obj_meta(obj), "managedFields");
 		cJSON *old_copy = cJSON_Duplicate(old, 1);
-		cJSON_DeleteItemFromObjectCaseSensitive(meta_of(old_copy), "managedFields");
+		cJSON_DeleteItemFromObjectCaseSensitive(obj_meta(old_copy), "managedFields");
 		if (mf)
-			cJSON_AddItemToObject(meta_of(old_copy), "managedFields",
+			cJSON_AddItemToObject(obj_meta(old_copy), "managedFields",
 					      cJSON_Duplicate(mf, 1));
 		/* Make the request's managedFields differ from old so track() keeps them. */
 		if (mf)
-			cJSON_AddItemToObject(jobj(obj, "metadata"), "managedFields", mf);
+			cJSON_AddItemToObject(obj_ensure(obj, "metadata"), "managedFields", mf);
 		(void)dry;
 		cJSON_Delete(old_copy);
 	}
@@ -1423,7 +1423,7 @@ done:
 
 /* ---- delete ---- */
 
-int obj_delete(apiserver *s, api_type *ty, const char *ns, const char *name,
+int res_delete_object(apiserver *s, api_type *ty, const char *ns, const char *name,
                const char *propagation, const cJSON *pre, bool dry_run, cJSON **out, err *e)
 {
 	if (out)
@@ -1438,26 +1438,26 @@ int obj_delete(apiserver *s, api_type *ty, const char *ns, const char *name,
 		return r < 0 ? 500 : 404;
 	}
 	cJSON *obj = cJSON_Parse(row.value);
-	cJSON *m = meta_of(obj);
+	cJSON *m = obj_meta(obj);
 	int code = 200;
 	if (!obj || !m) {
 		code = 500;
 		err_fail(e, "InternalError", "stored object does not parse");
 		goto out;
 	}
-	const char *puid = jstr(pre, "uid"), *prv = jstr(pre, "resourceVersion");
-	if (puid && strcmp(puid, jstr(m, "uid") ? jstr(m, "uid") : "") != 0) {
+	const char *puid = obj_str(pre, "uid"), *prv = obj_str(pre, "resourceVersion");
+	if (puid && strcmp(puid, obj_str(m, "uid") ? obj_str(m, "uid") : "") != 0) {
 		err_fail(e, "Conflict",
 			 "Precondition failed: UID in precondition: %s, UID in object "
 			 "meta: %s",
-			 puid, jstr(m, "uid") ? jstr(m, "uid") : "");
+			 puid, obj_str(m, "uid") ? obj_str(m, "uid") : "");
 		code = 409;
 		goto out;
 	}
-	if (prv && strcmp(prv, jstr(m, "resourceVersion") ? jstr(m, "resourceVersion") : "")) {
+	if (prv && strcmp(prv, obj_str(m, "resourceVersion") ? obj_str(m, "resourceVersion") : "")) {
 		err_fail(e, "Conflict", "Precondition failed: ResourceVersion in precondition: %s, "
 			 "ResourceVersion in object meta: %s", prv,
-			 jstr(m, "resourceVersion") ? jstr(m, "resourceVersion") : "");
+			 obj_str(m, "resourceVersion") ? obj_str(m, "resourceVersion") : "");
 		code = 409;
 		goto out;
 	}
@@ -1476,13 +1476,13 @@ int obj_delete(apiserver *s, api_type *ty, const char *ns, const char *name,
 		add_finalizer(obj, "orphan");
 	}
 	if (is_ns) {
-		cJSON *st = jobj(obj, "status");
+		cJSON *st = obj_ensure(obj, "status");
 		set_str(st, "phase", "Terminating");
 	}
 	if (is_ns || has_finalizers(obj)) {
 		if (!was_deleting) {
 			char ts[32];
-			now_rfc3339(ts);
+			obj_timestamp(ts);
 			set_str(m, "deletionTimestamp", ts);
 			set_num(m, "deletionGracePeriodSeconds", 0);
 			int64_t gen = meta_int(m, "generation");
@@ -1491,7 +1491,7 @@ int obj_delete(apiserver *s, api_type *ty, const char *ns, const char *name,
 			changed = true;
 		}
 		if (changed && !dry_run) {
-			int64_t got = obj_store_update(s, ty, key, obj, &row, e);
+			int64_t got = res_store_update(s, ty, key, obj, &row, e);
 			if (got < 0) {
 				code = 500;
 				goto out;
@@ -1529,9 +1529,9 @@ int obj_delete(apiserver *s, api_type *ty, const char *ns, const char *name,
 		cJSON_AddStringToObject(st, "apiVersion", "v1");
 		cJSON_AddItemToObject(st, "metadata", cJSON_CreateObject());
 		cJSON_AddStringToObject(st, "status", "Success");
-		cJSON *d = status_details(ty, name);
-		if (jstr(m, "uid"))
-			cJSON_AddStringToObject(d, "uid", jstr(m, "uid"));
+		cJSON *d = resp_details(ty, name);
+		if (obj_str(m, "uid"))
+			cJSON_AddStringToObject(d, "uid", obj_str(m, "uid"));
 		cJSON_AddItemToObject(st, "details", d);
 		*out = st;
 	}
@@ -1553,7 +1553,7 @@ static cJSON *delete_options(api_ctx *c, bool *bad)
 	    !strncmp(c->rq->content_type, "application/vnd.kubernetes.protobuf", 35))
 		o = pb_decode((const unsigned char *)c->rq->body, c->rq->body_len, &e);
 	else
-		o = json_parse(c->rq->body, c->rq->body_len, &e);
+		o = obj_parse(c->rq->body, c->rq->body_len, &e);
 	if (!o || !cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		*bad = true;
@@ -1571,7 +1571,7 @@ static void do_delete(api_ctx *c)
 			    "as DeleteOptions", NULL);
 		return;
 	}
-	const char *prop = jstr(opts, "propagationPolicy");
+	const char *prop = obj_str(opts, "propagationPolicy");
 	const char *qprop = query_get(&c->q, "propagationPolicy");
 	if (qprop)
 		prop = qprop;
@@ -1598,23 +1598,23 @@ static void do_delete(api_ctx *c)
 	cJSON *out = NULL;
 	err e = {0};
 	int code =
-	    obj_delete(c->s, c->ty, c->ns, c->name, prop,
+	    res_delete_object(c->s, c->ty, c->ns, c->name, prop,
 		       cJSON_GetObjectItemCaseSensitive(opts, "preconditions"), dry_run, &out, &e);
 	cJSON_Delete(opts);
 	if (code == 404) {
 		resp_not_found(c->rs, c->ty, c->name);
 	} else if (code == 409) {
-		resp_status(c->rs, 409, "Conflict", e.msg, status_details(c->ty, c->name));
+		resp_status(c->rs, 409, "Conflict", e.msg, resp_details(c->ty, c->name));
 	} else if (code != 200) {
 		resp_status(c->rs, code, "InternalError", e.msg, NULL);
-	} else if (out && !strcmp(jstr(out, "kind") ? jstr(out, "kind") : "", "Status")) {
+	} else if (out && !strcmp(obj_str(out, "kind") ? obj_str(out, "kind") : "", "Status")) {
 		resp_json(c->rs, 200, out);
 	} else {
 		respond_obj(c, 200, out);
 	}
 }
 
-void delete_collection(api_ctx *c);
+void list_delete_collection(api_ctx *c);
 
 /* ---- scale ---- */
 
@@ -1639,7 +1639,7 @@ static void path_set_num(cJSON *o, const char *dotted, double v)
 			set_num(cur, t, v);
 			break;
 		}
-		cur = jobj(cur, t);
+		cur = obj_ensure(cur, t);
 		t = next;
 	}
 	free(copy);
@@ -1653,12 +1653,12 @@ static cJSON *scale_of(api_type *ty, const cJSON *obj)
 	cJSON_AddStringToObject(sc, "kind", "Scale");
 	cJSON_AddStringToObject(sc, "apiVersion", "autoscaling/v1");
 	cJSON *m = cJSON_AddObjectToObject(sc, "metadata");
-	const cJSON *om = meta_of(obj);
+	const cJSON *om = obj_meta(obj);
 	static const char *const copy[] = {"name", "namespace", "uid", "resourceVersion",
 					   "creationTimestamp"};
 	for (size_t i = 0; i < 5; i++)
-		if (jstr(om, copy[i]))
-			cJSON_AddStringToObject(m, copy[i], jstr(om, copy[i]));
+		if (obj_str(om, copy[i]))
+			cJSON_AddStringToObject(m, copy[i], obj_str(om, copy[i]));
 	const cJSON *want = path_get(obj, sp), *have = path_get(obj, stp);
 	cJSON_AddNumberToObject(cJSON_AddObjectToObject(sc, "spec"), "replicas",
 				cJSON_IsNumber(want) ? want->valuedouble : 0);
@@ -1742,7 +1742,7 @@ static void do_scale(api_ctx *c)
 
 /* ---- dispatch ---- */
 
-void token_request(api_ctx *c);
+void auth_token_request(api_ctx *c);
 
 static void method_not_allowed(api_ctx *c)
 {
@@ -1750,7 +1750,7 @@ static void method_not_allowed(api_ctx *c)
 		    "the server does not allow this method on the requested resource", NULL);
 }
 
-void handle_resource(api_ctx *c)
+void res_handle(api_ctx *c)
 {
 	const char *m = c->rq->method;
 	const char *dr = query_get(&c->q, "dryRun");
@@ -1765,7 +1765,7 @@ void handle_resource(api_ctx *c)
 	}
 	bool is_get = !strcmp(m, "GET") || !strcmp(m, "HEAD");
 	const char *verb;
-	int w = parse_bool(query_get(&c->q, "watch"));
+	int w = query_bool(query_get(&c->q, "watch"));
 	if (is_get)
 		verb = c->name ? (w == 1 ? "watch" : "get") : (w == 1 ? "watch" : "list");
 	else if (!strcmp(m, "POST"))
@@ -1817,7 +1817,7 @@ void handle_resource(api_ctx *c)
 			return;
 		}
 		if (!strcmp(sr->name, "token") && !strcmp(m, "POST")) {
-			token_request(c);
+			auth_token_request(c);
 			return;
 		}
 		resp_statusf(c->rs, 405, "MethodNotAllowed", NULL,
@@ -1841,7 +1841,7 @@ void handle_resource(api_ctx *c)
 		} else {
 			if (!(c->ty->verbs & VERB_LIST))
 				return method_not_allowed(c);
-			list_objects(c);
+			list_handle(c);
 		}
 		return;
 	}
@@ -1868,7 +1868,7 @@ void handle_resource(api_ctx *c)
 	}
 	if (!c->name) {
 		if (!strcmp(m, "DELETE") && (c->ty->verbs & VERB_DELETECOLLECTION))
-			delete_collection(c);
+			list_delete_collection(c);
 		else
 			method_not_allowed(c);
 		return;

@@ -178,7 +178,7 @@ static cJSON *type_schema(const api_type *ty)
 	cJSON *s;
 	if (ty->schema) {
 		s = cJSON_Duplicate(ty->schema, 1);
-		cJSON *props = jobj(s, "properties");
+		cJSON *props = obj_ensure(s, "properties");
 		cJSON_DeleteItemFromObjectCaseSensitive(props, "metadata");
 		cJSON *m = cJSON_AddObjectToObject(props, "metadata");
 		cJSON *all = cJSON_AddArrayToObject(m, "allOf");
@@ -352,7 +352,7 @@ static uint64_t gv_hash(apiserver *s, const char *group, const char *version)
 	return h;
 }
 
-void handle_openapi(api_ctx *c, const char *path)
+void openapi_handle(api_ctx *c, const char *path)
 {
 	apiserver *s = c->s;
 	if (!strcmp(path, "/openapi/v3") || !strcmp(path, "/openapi/v3/")) {

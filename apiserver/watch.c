@@ -66,7 +66,7 @@ static bool field_supported(const api_type *ty, const char *f)
 	}
 	const cJSON *it;
 	cJSON_ArrayForEach(it, ty->selectable) {
-		const char *jp = jstr(it, "jsonPath");
+		const char *jp = obj_str(it, "jsonPath");
 		if (jp && jp[0] == '.' && !strcmp(jp + 1, f))
 			return true;
 	}
@@ -103,7 +103,7 @@ static bool matches(const sel *ls, const sel *fs, const cJSON *obj)
 {
 	if (!obj)
 		return false;
-	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(meta_of(obj), "labels");
+	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "labels");
 	return sel_match_labels(ls, labels) && sel_match_fields(fs, obj, field_value);
 }
 
@@ -164,7 +164,7 @@ static int decode_continue(const char *tok, int64_t *rev, char **key)
 	cJSON *o = cJSON_ParseWithLength((const char *)raw, (size_t)len);
 	free(raw);
 	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(o, "rv");
-	const char *start = jstr(o, "start");
+	const char *start = obj_str(o, "start");
 	if (!cJSON_IsNumber(rv) || !start) {
 		cJSON_Delete(o);
 		return -1;
@@ -298,7 +298,7 @@ static void add_item(api_ctx *c, buf *b, const char *text, bool fast, cJSON *tab
 	buf_adds(b, text);
 }
 
-void list_objects(api_ctx *c)
+void list_handle(api_ctx *c)
 {
 	sel ls, fs;
 	if (parse_selectors(c, &ls, &fs) < 0)
@@ -375,7 +375,7 @@ void list_objects(api_ctx *c)
 	collected col;
 	if (collect(c, prefix, start, at, limit, &ls, &fs, &col) < 0)
 		goto out;
-	bool table = wants_table(c->rq->accept);
+	bool table = table_wanted(c->rq->accept);
 	const char *inc = query_get(&c->q, "includeObject");
 	bool include = inc && !strcmp(inc, "Object");
 	bool fast = fast_path(c->s, c->ty);
@@ -384,7 +384,7 @@ void list_objects(api_ctx *c)
 		cJSON *t = table_new(c->ty, true);
 		for (size_t i = 0; i < col.n; i++)
 			add_item(c, NULL, col.rows[i].value, fast, t, include);
-		cJSON *m = jobj(t, "metadata");
+		cJSON *m = obj_ensure(t, "metadata");
 		char b[32];
 		snprintf(b, sizeof(b), "%lld", (long long)at);
 		cJSON_AddStringToObject(m, "resourceVersion", b);
@@ -424,7 +424,7 @@ out:
 
 /* ---- deletecollection ---- */
 
-void delete_collection(api_ctx *c)
+void list_delete_collection(api_ctx *c)
 {
 	sel ls, fs;
 	if (parse_selectors(c, &ls, &fs) < 0)
@@ -435,14 +435,14 @@ void delete_collection(api_ctx *c)
 		cJSON *opts = NULL;
 		if (c->rq->body_len)
 			opts = cJSON_ParseWithLength(c->rq->body, c->rq->body_len);
-		const char *prop = jstr(opts, "propagationPolicy");
+		const char *prop = obj_str(opts, "propagationPolicy");
 		store_begin(c->s->st);
 		for (size_t i = 0; i < col.n; i++) {
 			cJSON *o = cJSON_Parse(col.rows[i].value);
-			const cJSON *m = meta_of(o);
+			const cJSON *m = obj_meta(o);
 			err e = {0};
 			if (m)
-				obj_delete(c->s, c->ty, jstr(m, "namespace"), jstr(m, "name"), prop,
+				res_delete_object(c->s, c->ty, obj_str(m, "namespace"), obj_str(m, "name"), prop,
 					   NULL, c->dry_run, NULL, &e);
 			cJSON_Delete(o);
 		}
@@ -628,7 +628,7 @@ static void deliver(api_watch *w, char type, int64_t rev, const char *key, const
 	cJSON_Delete(now);
 }
 
-void api_emit(apiserver *s, char type, int64_t rev, const char *key, const char *value,
+void watch_emit(apiserver *s, char type, int64_t rev, const char *key, const char *value,
               const char *prev)
 {
 	if (type != 'D' && value && (strstr(value, "\"ownerReferences\"") ||
@@ -657,7 +657,7 @@ void watch_bookmark_all(apiserver *s)
 	}
 }
 
-void watch_end_all(apiserver *s)
+void api_watch_end_all(apiserver *s)
 {
 	while (s->watches)
 		watch_end(s->watches);
@@ -675,7 +675,7 @@ void watch_create(api_ctx *c)
 		return;
 	const char *rvs = query_get(&c->q, "resourceVersion");
 	const char *rvm = query_get(&c->q, "resourceVersionMatch");
-	int sie = parse_bool(query_get(&c->q, "sendInitialEvents"));
+	int sie = query_bool(query_get(&c->q, "sendInitialEvents"));
 	int64_t rv = 0;
 	if (parse_rv(rvs, &rv) < 0) {
 		resp_statusf(c->rs, 400, "BadRequest", NULL, "invalid resource version: %s", rvs);
@@ -706,12 +706,12 @@ void watch_create(api_ctx *c)
 	w->api_version = types_api_version(c->ty);
 	w->kind = xstrdup(c->ty->kind);
 	w->fast = fast_path(c->s, c->ty);
-	w->table = wants_table(c->rq->accept);
+	w->table = table_wanted(c->rq->accept);
 	/* kubectl printed the header with the list: rows only. */
 	w->table_sent_defs = true;
 	w->lsel = ls;
 	w->fsel = fs;
-	w->bookmarks = parse_bool(query_get(&c->q, "allowWatchBookmarks")) == 1;
+	w->bookmarks = query_bool(query_get(&c->q, "allowWatchBookmarks")) == 1;
 	if (sie == 1) {
 		w->initial = true;
 		w->initial_bookmark = true;

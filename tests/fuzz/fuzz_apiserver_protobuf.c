@@ -8,7 +8,7 @@
 #include "../../apiserver/protobuf.c"
 #include "eddy/mem.h"
 
-cJSON *jobj(cJSON *o, const char *k)
+cJSON *obj_ensure(cJSON *o, const char *k)
 {
 	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	if (cJSON_IsObject(v))

@@ -14,7 +14,7 @@
 #include "eddy/mem.h"
 
 /* protobuf.c uses this helper from api.c. */
-cJSON *jobj(cJSON *o, const char *k)
+cJSON *obj_ensure(cJSON *o, const char *k)
 {
 	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	if (cJSON_IsObject(v))
