@@ -3,7 +3,7 @@
  *
  * Without --tls every request is an unrestricted admin unless it carries Impersonate-User:
  * then the impersonated identity is authorized by RBAC, so RBAC can be tested on plain HTTP. */
-#include "apiserver.h"
+#include "auth.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include "eddy/mem.h"
+#include "object.h"
+#include "protobuf.h"
+#include "resp.h"
 
 /* ---- loading the token key and static tokens ---- */
 
@@ -170,7 +173,7 @@ static char *unb64url(const char *s, size_t n)
 	return (char *)o;
 }
 
-char *auth_mint_token(apiserver *s, const char *ns, const char *sa, int64_t exp)
+static char *auth_mint_token(apiserver *s, const char *ns, const char *sa, int64_t exp)
 {
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "ns", ns);
@@ -187,8 +190,8 @@ char *auth_mint_token(apiserver *s, const char *ns, const char *sa, int64_t exp)
 	return tok;
 }
 
-int auth_check_token(apiserver *s, const char *token, char **user, char ***groups,
-                     size_t *ngroups)
+static int auth_check_token(apiserver *s, const char *token, char **user, char ***groups,
+			    size_t *ngroups)
 {
 	*user = NULL;
 	*groups = NULL;

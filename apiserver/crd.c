@@ -1,5 +1,5 @@
 /* crd: CustomResourceDefinition status, structural validation, defaulting and pruning. */
-#include "apiserver.h"
+#include "crd.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
@@ -9,6 +9,10 @@
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "object.h"
+#include "resource.h"
+#include "server.h"
+#include "watch.h"
 
 /* ---- CRD status ---- */
 

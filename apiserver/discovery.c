@@ -1,10 +1,11 @@
 /* discovery: /api, /apis, /api/v1, /apis/G[/V] in legacy and aggregated (v2) forms. */
-#include "apiserver.h"
+#include "discovery.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "resp.h"
 
 static const char *const verb_names[] = {"create", "delete", "deletecollection", "get",
 					 "list", "patch", "update", "watch"};

@@ -1,13 +1,17 @@
 /* gc: ownerReference garbage collection (Background, Foreground, Orphan) and namespace
  * deletion. A pass runs on the loop after deletes and creates of objects with owners;
  * it repeats (rescheduled by its own deletes) until nothing changes. */
-#include "apiserver.h"
+#include "gc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "object.h"
+#include "resource.h"
+#include "server.h"
+#include "watch.h"
 
 typedef struct gobj {
 	store_row row;
@@ -147,7 +151,7 @@ static size_t empty_namespace(apiserver *s, const char *ns)
 	return remaining;
 }
 
-void gc_run(apiserver *s)
+static void gc_run(apiserver *s)
 {
 	store_row *rows;
 	err e = {0};
@@ -323,4 +327,20 @@ void gc_run(apiserver *s)
 	}
 	free(g);
 	free(uids);
+}
+
+static void gc_cb(uv_timer_t *t)
+{
+	apiserver *s = t->data;
+	s->gc_pending = false;
+	gc_run(s);
+}
+
+void gc_schedule(apiserver *s)
+{
+	/* Nothing has owners or is being deleted: a pass would find nothing to do. */
+	if (s->gc_pending || s->closing || s->gc_idle)
+		return;
+	s->gc_pending = true;
+	uv_timer_start(&s->gc_timer, gc_cb, 0, 0);
 }

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "apiserver.h"
 #include "eddy/http.h"
 #include "eddy/mem.h"

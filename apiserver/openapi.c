@@ -1,17 +1,19 @@
 /* openapi: /openapi/v3 root and per-group-version documents. */
-#include "apiserver.h"
+#include "openapi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "object.h"
+#include "resp.h"
 
 static const char *const objmeta_ref = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 /* The package part of a schema name: io.k8s.api.<pkg>.<version> for built-ins,
  * reversed group for CRDs. */
-char *openapi_schema_name(const api_type *ty)
+static char *openapi_schema_name(const api_type *ty)
 {
 	if (ty->crd) {
 		buf b;

@@ -2,7 +2,7 @@
  * ConfigMap and DeleteOptions into the JSON objects the rest of the server works on.
  * Field numbers from k8s.io/api core/v1 and apimachinery meta/v1 generated.proto. Every read
  * is bounds-checked; nesting is at most a few levels by construction. */
-#include "apiserver.h"
+#include "protobuf.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "apiserver.h"
 #include "eddy/mem.h"
+#include "object.h"
 
 typedef struct pb {
 	const unsigned char *p, *end;

@@ -9,13 +9,16 @@
  *
  * Writes are queued (FIFO, all with the same delay) and applied by one timer on the loop; the
  * queue holds keys only, so an object deleted or changed meanwhile is simply read again. */
-#include "apiserver.h"
+#include "simulate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "object.h"
+#include "resource.h"
+#include "server.h"
 
 enum { SIM_DELAY_MS = 200, SIM_BATCH = 2000 };
 

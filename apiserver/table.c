@@ -1,5 +1,5 @@
 /* table: meta.k8s.io/v1 Table output for kubectl get, printer columns, a JSONPath subset. */
-#include "apiserver.h"
+#include "table.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "eddy/mem.h"
+#include "object.h"
 
 bool table_wanted(const char *accept)
 {
