@@ -676,8 +676,9 @@ void auth_review(api_ctx *c, cJSON *obj)
 					   obj_str(ra, "namespace") && *obj_str(ra, "namespace")
 					       ? obj_str(ra, "namespace")
 					       : NULL,
-					   obj_str(ra, "name") && *obj_str(ra, "name") ? obj_str(ra, "name")
-										 : NULL) == 0;
+					   obj_str(ra, "name") && *obj_str(ra, "name")
+					       ? obj_str(ra, "name")
+					       : NULL) == 0;
 		}
 		free(gs);
 		api_resp_release(&tmp);

@@ -42,7 +42,8 @@ int res_delete_object(apiserver *s, api_type *ty, const char *ns, const char *na
 		code = 409;
 		goto out;
 	}
-	if (prv && strcmp(prv, obj_str(m, "resourceVersion") ? obj_str(m, "resourceVersion") : "")) {
+	const char *mrv = obj_str(m, "resourceVersion");
+	if (prv && strcmp(prv, mrv ? mrv : "")) {
 		err_fail(e, "Conflict", "Precondition failed: ResourceVersion in precondition: %s, "
 			 "ResourceVersion in object meta: %s", prv,
 			 obj_str(m, "resourceVersion") ? obj_str(m, "resourceVersion") : "");
@@ -169,11 +170,12 @@ void res_delete(api_ctx *c)
 	if (prop && strcmp(prop, "Background") && strcmp(prop, "Foreground") &&
 	    strcmp(prop, "Orphan")) {
 		cJSON *causes = cJSON_CreateArray();
-		cJSON_AddItemToArray(causes, resp_cause("FieldValueNotSupported", "propagationPolicy",
-						   "Unsupported value: \"%s\": supported values: "
-						   "\"Foreground\", \"Background\", "
-						   "\"Orphan\", \"nil\"",
-						   prop));
+		cJSON_AddItemToArray(causes,
+				     resp_cause("FieldValueNotSupported", "propagationPolicy",
+						"Unsupported value: \"%s\": supported values: "
+						"\"Foreground\", \"Background\", "
+						"\"Orphan\", \"nil\"",
+						prop));
 		cJSON *d = cJSON_CreateObject();
 		cJSON_AddItemToObject(d, "causes", causes);
 		resp_statusf(c->rs, 422, "Invalid", d, "DeleteOptions.meta.k8s.io \"\" is invalid: "

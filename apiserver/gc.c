@@ -142,7 +142,8 @@ static size_t empty_namespace(apiserver *s, const char *ns)
 			cJSON *o = cJSON_Parse(rows[i].value);
 			const char *name = obj_str(obj_meta(o), "name");
 			if (name)
-				res_delete_object(s, ty, ns, name, "Background", NULL, false, NULL, &e);
+				res_delete_object(s, ty, ns, name, "Background", NULL, false, NULL,
+						  &e);
 			cJSON_Delete(o);
 		}
 		if (n > 0)
@@ -281,7 +282,8 @@ static void gc_run(apiserver *s)
 					int64_t got = store_delete(s->st, g[i].row.key, txt, cur.rev,
 								   cur.create_rev, &e2);
 					if (got > 0)
-						watch_emit(s, 'D', got, g[i].row.key, txt, cur.value);
+						watch_emit(s, 'D', got, g[i].row.key, txt,
+							   cur.value);
 					store_row_release(&cur);
 				}
 				free(txt);
@@ -296,7 +298,8 @@ static void gc_run(apiserver *s)
 				const cJSON *conds = cJSON_GetObjectItemCaseSensitive(
 					cJSON_GetObjectItemCaseSensitive(curo, "status"), "conditions");
 				const cJSON *c0 = cJSON_GetArrayItem(conds, 0);
-				bool same = c0 && obj_str(c0, "message") && !strcmp(obj_str(c0, "message"), msg);
+				const char *m0 = obj_str(c0, "message");
+				bool same = c0 && m0 && !strcmp(m0, msg);
 				if (!same && curo) {
 					cJSON *st = obj_ensure(curo, "status");
 					cJSON_DeleteItemFromObjectCaseSensitive(st, "conditions");

@@ -428,8 +428,9 @@ void list_delete_collection(api_ctx *c)
 			const cJSON *m = obj_meta(o);
 			err e = {0};
 			if (m)
-				res_delete_object(c->s, c->ty, obj_str(m, "namespace"), obj_str(m, "name"), prop,
-					   NULL, c->dry_run, NULL, &e);
+				res_delete_object(c->s, c->ty, obj_str(m, "namespace"),
+						  obj_str(m, "name"), prop, NULL, c->dry_run, NULL,
+						  &e);
 			cJSON_Delete(o);
 		}
 		store_commit(c->s->st);

@@ -242,7 +242,8 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 		/* Jobs carry lastProbeTime too. */
 		cJSON *c;
 		cJSON_ArrayForEach(c, conds)
-			cJSON_AddStringToObject(c, "lastProbeTime", obj_str(c, "lastTransitionTime"));
+			cJSON_AddStringToObject(c, "lastProbeTime",
+						obj_str(c, "lastTransitionTime"));
 		break;
 	}
 	case K_POD: {

@@ -294,9 +294,11 @@ cJSON *table_new(const api_type *ty, bool with_defs)
 		cJSON_ArrayForEach(c, ty->columns) {
 			const cJSON *pr = cJSON_GetObjectItemCaseSensitive(c, "priority");
 			const char *type = obj_str(c, "type") ? obj_str(c, "type") : "string";
-			cJSON_AddItemToArray(defs, coldef(obj_str(c, "name") ? obj_str(c, "name") : "",
+			const char *cname = obj_str(c, "name");
+			cJSON_AddItemToArray(defs, coldef(cname ? cname : "",
 							  !strcmp(type, "date") ? "date" : type,
-							  obj_str(c, "format"), obj_str(c, "description"),
+							  obj_str(c, "format"),
+							  obj_str(c, "description"),
 							  cJSON_IsNumber(pr) ? (int)pr->valuedouble
 									     : 0));
 		}
@@ -365,12 +367,14 @@ void table_add_row(cJSON *table, const api_type *ty, const cJSON *obj, bool incl
 	cJSON *row = cJSON_CreateObject();
 	cJSON *cells = cJSON_AddArrayToObject(row, "cells");
 	const cJSON *m = obj_meta(obj);
-	cJSON_AddItemToArray(cells, cJSON_CreateString(obj_str(m, "name") ? obj_str(m, "name") : ""));
+	const char *name = obj_str(m, "name");
+	cJSON_AddItemToArray(cells, cJSON_CreateString(name ? name : ""));
 	if (ty->columns) {
 		const cJSON *c;
-		cJSON_ArrayForEach(c, ty->columns) cJSON_AddItemToArray(
-		    cells,
-		    cell(obj, obj_str(c, "jsonPath") ? obj_str(c, "jsonPath") : "", obj_str(c, "type")));
+		cJSON_ArrayForEach(c, ty->columns) {
+			const char *jp = obj_str(c, "jsonPath");
+			cJSON_AddItemToArray(cells, cell(obj, jp ? jp : "", obj_str(c, "type")));
+		}
 	} else {
 		for (size_t i = 0; i < sizeof(builtin_cols) / sizeof(builtin_cols[0]); i++)
 			if (!ty->crd && !strcmp(builtin_cols[i].resource, ty->resource))

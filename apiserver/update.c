@@ -78,9 +78,10 @@ int res_prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char *s
 		}
 	} else if (require_rv && c->ty->crd) {
 		cJSON *causes = cJSON_CreateArray();
-		cJSON_AddItemToArray(causes, resp_cause("FieldValueInvalid", "metadata.resourceVersion",
-						   "Invalid value: 0x0: must be specified for an "
-						   "update"));
+		cJSON_AddItemToArray(causes,
+				     resp_cause("FieldValueInvalid", "metadata.resourceVersion",
+						"Invalid value: 0x0: must be specified for an "
+						"update"));
 		resp_invalid(c->rs, c->ty, name, causes);
 		return -1;
 	}

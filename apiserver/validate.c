@@ -117,19 +117,21 @@ static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 		bool ok = cJSON_IsArray(refs);
 		if (ok) {
 			cJSON_ArrayForEach(ref, refs)
-				if (!cJSON_IsObject(ref) || !obj_str(ref, "uid") || !obj_str(ref, "name") ||
-				    !obj_str(ref, "kind") || !obj_str(ref, "apiVersion"))
+				if (!cJSON_IsObject(ref) || !obj_str(ref, "uid") ||
+				    !obj_str(ref, "name") || !obj_str(ref, "kind") ||
+				    !obj_str(ref, "apiVersion"))
 					ok = false;
 		}
 		if (!ok)
-			cJSON_AddItemToArray(causes, resp_cause("FieldValueInvalid", "metadata.ownerReferences",
-							   "Invalid value: apiVersion, kind, name and "
-							   "uid must be set"));
+			cJSON_AddItemToArray(causes, resp_cause("FieldValueInvalid",
+				"metadata.ownerReferences",
+				"Invalid value: apiVersion, kind, name and uid must be set"));
 	}
 	const cJSON *rvv = cJSON_GetObjectItemCaseSensitive(m, "resourceVersion");
 	if (rvv && !cJSON_IsString(rvv) && !cJSON_IsNull(rvv))
-		cJSON_AddItemToArray(causes, resp_cause("FieldValueTypeInvalid", "metadata.resourceVersion",
-						   "Invalid value: must be a string"));
+		cJSON_AddItemToArray(causes,
+				     resp_cause("FieldValueTypeInvalid", "metadata.resourceVersion",
+						"Invalid value: must be a string"));
 	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(m, "labels"), *it;
 	if (!cJSON_IsObject(labels))
 		labels = NULL;
@@ -338,7 +340,8 @@ int validate_immutable(api_ctx *c, const cJSON *old, const cJSON *obj, const cha
 		for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
 			if (!same_json(cJSON_GetObjectItemCaseSensitive(old, fields[i]),
 				       cJSON_GetObjectItemCaseSensitive(obj, fields[i])))
-				cJSON_AddItemToArray(causes, resp_cause("FieldValueForbidden", fields[i],
+				cJSON_AddItemToArray(causes, resp_cause("FieldValueForbidden",
+					fields[i],
 					"Forbidden: field is immutable when `immutable` is set"));
 		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "immutable")))
 			cJSON_AddItemToArray(causes, resp_cause("FieldValueForbidden", "immutable",
