@@ -554,7 +554,6 @@ int auth_authorize(api_ctx *c, const char *verb, const char *group, const char *
 	return ok ? 0 : -1;
 }
 
-
 /* ---- default ClusterRoles (bootstrap policy, condensed) ---- */
 
 static const char *const default_roles[] = {

@@ -60,7 +60,7 @@ static int check_namespace(api_ctx *c, const char *ns, const char *name)
 	return 0;
 }
 
-/* ---- common write preparation ---- */
+/* ---- generated names ---- */
 
 static const char *gen_chars = "bcdfghjklmnpqrstvwxz2456789";
 

@@ -10,7 +10,6 @@
 #include "eddy/mem.h"
 #include "object.h"
 
-
 /* Defaults and conversions the built-in registries apply on every write: Secret stringData is
  * merged into data (base64) and dropped, Secret type defaults to Opaque; Service type and port
  * protocol/targetPort defaults; Deployment/StatefulSet/ReplicaSet replicas default to 1. */

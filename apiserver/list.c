@@ -443,4 +443,3 @@ void list_delete_collection(api_ctx *c)
 	sel_release(&ls);
 	sel_release(&fs);
 }
-

@@ -154,7 +154,6 @@ typedef struct close_ctx {
 	void *data;
 } close_ctx;
 
-
 static void timer_closed(uv_handle_t *h)
 {
 	close_ctx *cc = h->data;

@@ -35,7 +35,6 @@ static bool spec_changed(const api_type *ty, const cJSON *a, const cJSON *b)
 	return !same;
 }
 
-
 /* Merge the request object into a stored one per subresource rules; result in *objp. Returns
  * 0, or -1 answered. */
 int res_prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char *sub,

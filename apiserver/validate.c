@@ -165,7 +165,6 @@ static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 	}
 }
 
-
 /* Top-level fields of built-in kinds whose shape is simple enough to check unknown fields
  * (fieldValidation Strict/Warn) without a schema. */
 static const struct {

@@ -393,4 +393,3 @@ void api_watch_start(api_watch *w, const api_watch_sink *sink)
 	w->linked = true;
 	uv_timer_start(&w->timer, timeout_cb, w->timeout_ms, 0);
 }
-

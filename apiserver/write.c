@@ -28,7 +28,7 @@ const char *res_field_manager(api_ctx *c)
 }
 
 /* The manager name for Update entries: fieldManager or the User-Agent up to the first '/'. */
-static char *update_manager(api_ctx *c)
+static __attribute__((unused)) char *update_manager(api_ctx *c)
 {
 	const char *m = res_field_manager(c);
 	if (m)
@@ -39,7 +39,6 @@ static char *update_manager(api_ctx *c)
 	const char *slash = strchr(ua, '/');
 	return slash ? xstrndup(ua, (size_t)(slash - ua)) : xstrdup(ua);
 }
-
 
 /* Track managedFields for an ordinary write. */
 void res_track(api_ctx *c, const cJSON *old, cJSON *obj, const char *sub)
@@ -110,7 +109,6 @@ int64_t res_store_update(apiserver *s, api_type *ty, const char *key, cJSON *obj
 	free(txt);
 	return got;
 }
-
 
 /* Does obj have owners of which none exists any more (so the collector must run)? Looks each
  * owner up by apiVersion/kind/name (in obj's namespace, or cluster-wide) and compares uids. */
