@@ -1,7 +1,6 @@
 /* Sprig's dict functions. */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
 
 #include <ctype.h>
@@ -179,3 +178,26 @@ FN(mergeOverwrite)
 }
 
 FN(deepCopy) { *out = tmpl_deep_copy(argv[0]); return 0; }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"dict", fn_dict, "a*"},
+	{"get", fn_get, "ms"},
+	{"set", fn_set, "msa"},
+	{"unset", fn_unset, "ms"},
+	{"hasKey", fn_hasKey, "ms"},
+	{"keys", fn_keys, "m*"},
+	{"values", fn_values, "m"},
+	{"pluck", fn_pluck, "sm*"},
+	{"pick", fn_pick, "ms*"},
+	{"omit", fn_omit, "ms*"},
+	{"dig", fn_dig, "a*"},
+	{"merge", fn_merge, "mm*"},
+	{"mustMerge", fn_merge, "mm*"},
+	{"mergeOverwrite", fn_mergeOverwrite, "mm*"},
+	{"mustMergeOverwrite", fn_mergeOverwrite, "mm*"},
+	{"deepCopy", fn_deepCopy, "a"},
+	{"mustDeepCopy", fn_deepCopy, "a"},
+};
+
+const tv_family tv_family_dicts = {funcs, sizeof funcs / sizeof *funcs};

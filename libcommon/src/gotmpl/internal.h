@@ -94,6 +94,13 @@ typedef struct func {
 	const char *sig;
 } func;
 
+/* A family of template functions: the table one file of functions defines (funcs.h). */
+typedef struct tv_family {
+	const func *fns;
+	size_t n;
+} tv_family;
+
+/* table.c: the function of that name in any family, or NULL. */
 const func *tv_func_lookup(const char *name);
 
 /* value.c */

@@ -1,7 +1,6 @@
 /* Sprig's list functions. */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
 
 #include <ctype.h>
@@ -308,3 +307,43 @@ FN(seq)
 	*out = tv_str_from_buf(&b);
 	return 0;
 }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"slice", fn_slice, "aa*"},
+	{"list", fn_list, "a*"},
+	{"tuple", fn_list, "a*"},
+	{"append", fn_append, "aa"},
+	{"push", fn_append, "aa"},
+	{"mustAppend", fn_append, "aa"},
+	{"mustPush", fn_append, "aa"},
+	{"prepend", fn_prepend, "aa"},
+	{"mustPrepend", fn_prepend, "aa"},
+	{"first", fn_first, "a"},
+	{"mustFirst", fn_first, "a"},
+	{"last", fn_last, "a"},
+	{"mustLast", fn_last, "a"},
+	{"rest", fn_rest, "a"},
+	{"mustRest", fn_rest, "a"},
+	{"initial", fn_initial, "a"},
+	{"mustInitial", fn_initial, "a"},
+	{"reverse", fn_reverse, "a"},
+	{"mustReverse", fn_reverse, "a"},
+	{"uniq", fn_uniq, "a"},
+	{"mustUniq", fn_uniq, "a"},
+	{"compact", fn_compact, "a"},
+	{"mustCompact", fn_compact, "a"},
+	{"has", fn_has, "aa"},
+	{"mustHas", fn_has, "aa"},
+	{"without", fn_without, "aa*"},
+	{"mustWithout", fn_without, "aa*"},
+	{"concat", fn_concat, "a*"},
+	{"mustSlice", fn_slice, "aa*"},
+	{"chunk", fn_chunk, "ia"},
+	{"mustChunk", fn_chunk, "ia"},
+	{"until", fn_until, "i"},
+	{"untilStep", fn_untilStep, "iii"},
+	{"seq", fn_seq, "i*"},
+};
+
+const tv_family tv_family_lists = {funcs, sizeof funcs / sizeof *funcs};

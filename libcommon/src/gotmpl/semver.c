@@ -3,7 +3,7 @@
  * range rewriting, wildcard ("dirty") constraints and the prerelease rules. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "eddy/mem.h"
-#include "gotmpl/funcs.h"
+#include "gotmpl/fn.h"
 #include "gotmpl/internal.h"
 
 #include <ctype.h>
@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FN(name) int fn_##name(tmpl_exec *x, int argc, tmpl_val *argv, tmpl_val *out, err *e)
-#define S(i) (argv[i].u.s->data)
 
 typedef struct semv {
 	uint64_t maj, min, pat;
@@ -496,3 +494,11 @@ FN(semver)
 	*out = st;
 	return 0;
 }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"semverCompare", fn_semverCompare, "ss"},
+	{"semver", fn_semver, "s"},
+};
+
+const tv_family tv_family_semver = {funcs, sizeof funcs / sizeof *funcs};

@@ -1,7 +1,6 @@
 /* Sprig's string functions. */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
 
 #include <ctype.h>
@@ -585,3 +584,48 @@ FN(sortAlpha)
 	*out = l;
 	return 0;
 }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"toString", fn_toString, "a"},
+	{"quote", fn_quote, "a*"},
+	{"squote", fn_squote, "a*"},
+	{"upper", fn_upper, "s"},
+	{"lower", fn_lower, "s"},
+	{"title", fn_title, "s"},
+	{"untitle", fn_untitle, "s"},
+	{"trim", fn_trim, "s"},
+	{"trimAll", fn_trimAll, "ss"},
+	{"trimPrefix", fn_trimPrefix, "ss"},
+	{"trimSuffix", fn_trimSuffix, "ss"},
+	{"trunc", fn_trunc, "is"},
+	{"replace", fn_replace, "sss"},
+	{"contains", fn_contains, "ss"},
+	{"hasPrefix", fn_hasPrefix, "ss"},
+	{"hasSuffix", fn_hasSuffix, "ss"},
+	{"indent", fn_indent, "is"},
+	{"nindent", fn_nindent, "is"},
+	{"repeat", fn_repeat, "is"},
+	{"substr", fn_substr, "iis"},
+	{"nospace", fn_nospace, "s"},
+	{"cat", fn_cat, "a*"},
+	{"abbrev", fn_abbrev, "is"},
+	{"plural", fn_plural, "ssi"},
+	{"snakecase", fn_snakecase, "s"},
+	{"kebabcase", fn_kebabcase, "s"},
+	{"camelcase", fn_camelcase, "s"},
+	{"swapcase", fn_swapcase, "s"},
+	{"initials", fn_initials, "s"},
+	{"wrap", fn_wrapWith, "is"},
+	{"wrapWith", fn_wrapWith, "iss"},
+	{"split", fn_split, "ss"},
+	{"splitList", fn_splitList, "ss"},
+	{"splitn", fn_splitn, "sis"},
+	{"join", fn_join, "sa"},
+	{"toStrings", fn_toStrings, "a"},
+	{"sortAlpha", fn_sortAlpha, "a"},
+	{"abbrevboth", fn_abbrevboth, "iis"},
+	{"trimall", fn_trimAll, "ss"},
+};
+
+const tv_family tv_family_strings = {funcs, sizeof funcs / sizeof *funcs};
