@@ -1039,17 +1039,24 @@ FN(tpl)
 	if (saved_n)
 		memcpy(saved, s->trees, saved_n * sizeof *saved);
 	err pe;
-	int rc = tmpl_parse(s, "gotpl", S(0), SLEN(0), &pe);
+	node *root = NULL;
+	int rc = tv_parse_root(s, "gotpl", S(0), SLEN(0), &root, &pe);
+	/* Helm quotes the text with %q in both of its messages */
+	buf q;
+	buf_init(&q, (size_t)-1);
+	tv_quote(&q, S(0), SLEN(0));
 	if (rc) {
-		tmpl_fail(e, "cannot parse template \"%s\": %s", S(0), pe.msg);
+		tmpl_fail(e, "cannot parse template %s: %s", buf_str(&q), pe.msg);
 	} else {
 		buf b;
 		buf_init(&b, s->lim.max_output);
 		err ee;
 		err_clear(&ee);
-		rc = tv_exec_template(x, "gotpl", argv[1], &b, &ee);
+		/* Go runs the tree just parsed, even when the set keeps an outer tpl's non-empty
+		 * "gotpl" because this text has no body of its own (only defines, or nothing). */
+		rc = tv_exec_root(x, "gotpl", root, argv[1], &b, &ee);
 		if (rc) {
-			tmpl_fail(e, "error during tpl function execution for \"%s\": %s", S(0),
+			tmpl_fail(e, "error during tpl function execution for %s: %s", buf_str(&q),
 				  ee.msg);
 			buf_release(&b);
 		} else {
@@ -1057,6 +1064,7 @@ FN(tpl)
 			*out = from_buf(&b);
 		}
 	}
+	buf_release(&q);
 	s->ntrees = saved_n;
 	if (saved_n)
 		memcpy(s->trees, saved, saved_n * sizeof *saved);
