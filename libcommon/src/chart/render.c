@@ -386,6 +386,41 @@ static tmpl_val files_value(const chart *c)
 	}
 	return m;
 }
+/* A dependency's ImportValues as processImportValues leaves them: each entry a map[string]string
+ * of child and parent ("exports.X" and "." for the short form), other entries dropped. */
+static tmpl_val import_values_field(const tmpl_val *iv)
+{
+	tmpl_val out = tmpl_list_new(0);
+	for (size_t i = 0; iv && iv->kind == TV_LIST && i < iv->u.l->n; i++) {
+		tmpl_val it = iv->u.l->items[i];
+		tmpl_val o = tmpl_map_new();
+		o.sub = TV_SUB_STRMAP;
+		if (it.kind == TV_STRING && it.sub == TV_SUB_STR) {
+			tmpl_map_set(o, "child", tmpl_str_take(xasprintf("exports.%s", it.u.s->data),
+							       it.u.s->len + 8));
+			tmpl_map_set(o, "parent", tmpl_str("."));
+		} else if (it.kind == TV_MAP) {
+			static const char *const keys[] = {"child", "parent"};
+			for (size_t k = 0; k < 2; k++) {
+				tmpl_val *v = tmpl_map_get(it, keys[k]);
+				buf b;
+				buf_init(&b, (size_t)-1);
+				if (v && v->kind != TV_NIL)
+					tmpl_print(&b, *v);
+				else
+					buf_adds(&b, "<nil>");
+				tmpl_map_set(o, keys[k], tmpl_strn(buf_str(&b), b.len));
+				buf_release(&b);
+			}
+		} else {
+			tmpl_val_free(o);
+			continue;
+		}
+		tmpl_list_push(&out, o);
+	}
+	return out;
+}
+
 
 static tmpl_val chart_value(const chart *c, bool is_root)
 {
@@ -449,8 +484,7 @@ static tmpl_val chart_value(const chart *c, bool is_root)
 		tmpl_map_set(o, "Tags", tg && tg->kind == TV_LIST ? tmpl_deep_copy(*tg)
 							    : tmpl_list_new(0));
 		tmpl_val *iv = it.kind == TV_MAP ? tmpl_map_get(it, "import-values") : NULL;
-		tmpl_map_set(o, "ImportValues", iv && iv->kind == TV_LIST ? tmpl_deep_copy(*iv)
-									: tmpl_list_new(0));
+		tmpl_map_set(o, "ImportValues", import_values_field(iv));
 		tmpl_map_set(o, "Enabled", tmpl_bool(true));
 		tmpl_list_push(&dl, o);
 	}
