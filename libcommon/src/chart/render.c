@@ -495,6 +495,18 @@ static tmpl_val chart_value(const chart *c, bool is_root)
 	return m;
 }
 
+/* KubeVersion.GitVersion() and String(): the version string given (the receiver). */
+static int kube_version_method(struct tmpl_exec *x, tmpl_val recv, int argc, const tmpl_val *argv,
+			       tmpl_val *out, err *e)
+{
+	(void)x;
+	(void)argv;
+	if (argc)
+		return err_fail(e, "TemplateError", "wrong number of args: want 0 got %d", argc), -2;
+	*out = tmpl_ref(recv);
+	return 0;
+}
+
 static tmpl_val capabilities_value(const chart_render_opts *o)
 {
 	const char *kv = o->kube_version ? o->kube_version : "v1.35.0";
@@ -502,6 +514,9 @@ static tmpl_val capabilities_value(const chart_render_opts *o)
 	snprintf(ver, sizeof ver, "%s%s", kv[0] == 'v' ? "" : "v", kv);
 	long maj = 0, min = 0;
 	sscanf(ver, "v%ld.%ld", &maj, &min);
+	/* String() gives the version without its prerelease and build parts */
+	char norm[64];
+	snprintf(norm, sizeof norm, "%.*s", (int)strcspn(ver, "-+"), ver);
 	tmpl_val kvv = tmpl_struct_new();
 	tmpl_map_set(kvv, "Version", tmpl_str(ver));
 	char b[32];
@@ -509,8 +524,12 @@ static tmpl_val capabilities_value(const chart_render_opts *o)
 	tmpl_map_set(kvv, "Major", tmpl_str(b));
 	snprintf(b, sizeof b, "%ld", min);
 	tmpl_map_set(kvv, "Minor", tmpl_str(b));
-	tmpl_map_set(kvv, "GitVersion", tmpl_str(ver));
-	kvv.u.m->stringer = xstrdup(ver);
+	/* GitVersion and String are methods of *KubeVersion (not in its JSON) */
+	tmpl_map_set(kvv, "GitVersion", tmpl_method(kube_version_method, "GitVersion",
+						     tmpl_str(ver)));
+	tmpl_map_set(kvv, "String", tmpl_method(kube_version_method, "String", tmpl_str(norm)));
+	kvv.u.m->stringer = xstrdup(norm);
+	kvv.u.m->gotype = "common.KubeVersion";
 	tmpl_val api = tmpl_list_new(0);
 	api.sub = TV_SUB_STRS;
 	for (size_t i = 0; default_api_versions[i]; i++)
@@ -523,7 +542,9 @@ static tmpl_val capabilities_value(const chart_render_opts *o)
 	tmpl_map_set(hv, "GitTreeState", tmpl_str("clean"));
 	tmpl_map_set(hv, "GoVersion", tmpl_str("go1.25.9"));
 	tmpl_map_set(hv, "KubeClientVersion", tmpl_str("v1.35"));
+	hv.u.m->gotype = "version.BuildInfo";
 	tmpl_val cap = tmpl_struct_new();
+	cap.u.m->gotype = "*common.Capabilities";
 	tmpl_map_set(cap, "APIVersions", api);
 	tmpl_map_set(cap, "KubeVersion", kvv);
 	tmpl_map_set(cap, "HelmVersion", hv);

@@ -157,7 +157,8 @@ static void merge_into(tmpl_val dst, tmpl_val src, bool overwrite, int depth)
 			merge_into(*dv, sv, overwrite, depth + 1);
 			continue;
 		}
-		if (!dv || tv_empty(*dv) || (overwrite && !tv_empty(sv)))
+		/* with override, mergo replaces even with an empty or nil source value */
+		if (!dv || tv_empty(*dv) || overwrite)
 			tmpl_map_set(dst, k, tmpl_deep_copy(sv));
 	}
 }

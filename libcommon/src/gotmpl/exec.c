@@ -281,6 +281,8 @@ static int call_method(tmpl_exec *x, tmpl_val dot, tmpl_val m, const node *const
 	int rc = m.u.fn->fn(x, m.u.fn->recv, (int)argc, argv, out, &e2);
 	for (size_t k = 0; k < argc; k++)
 		tmpl_val_free(argv[k]);
+	if (rc == -2) /* the arguments were wrong: Go's error, not the method's */
+		return FAIL("%s", e2.msg);
 	if (rc)
 		return FAIL("error calling %s: %s", name, e2.msg);
 	return 0;

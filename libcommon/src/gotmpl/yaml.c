@@ -741,15 +741,19 @@ static int emit_value(yemit *y, tmpl_val v, int depth)
 	case TV_MAP: {
 		if (v.u.m->marshal)
 			return emit_string(y, v.u.m->marshal, strlen(v.u.m->marshal));
-		size_t n = v.u.m->n;
+		/* a struct's methods (TV_METHOD entries) are not fields */
+		size_t n = 0;
+		for (size_t i = 0; i < v.u.m->n; i++)
+			n += v.u.m->vals[i].kind != TV_METHOD;
 		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
 			n ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE);
 		if (!yaml_emitter_emit(&y->em, &ev))
 			return -1;
 		size_t *order = xmalloc((n ? n : 1) * sizeof *order);
 		const char **keys = xmalloc((n ? n : 1) * sizeof *keys);
-		for (size_t i = 0; i < n; i++)
-			keys[i] = v.u.m->keys[i];
+		for (size_t i = 0, k = 0; i < v.u.m->n; i++)
+			if (v.u.m->vals[i].kind != TV_METHOD)
+				keys[k++] = v.u.m->keys[i];
 		qsort(keys, n, sizeof *keys, natural_cmp);
 		int rc = 0;
 		for (size_t i = 0; i < n && !rc; i++) {
@@ -988,14 +992,22 @@ static int json_value(buf *out, tmpl_val v, bool pretty, bool html, int indent, 
 			json_string(out, v.u.m->marshal, strlen(v.u.m->marshal), html);
 			return 0;
 		}
-		if (!v.u.m->n) {
+		/* a struct's methods (TV_METHOD entries) are not fields */
+		size_t shown = 0;
+		for (size_t i = 0; i < v.u.m->n; i++)
+			shown += v.u.m->vals[i].kind != TV_METHOD;
+		if (!shown) {
 			buf_adds(out, "{}");
 			return 0;
 		}
 		buf_addc(out, '{');
+		bool first = true;
 		for (size_t i = 0; i < v.u.m->n; i++) {
-			if (i)
+			if (v.u.m->vals[i].kind == TV_METHOD)
+				continue;
+			if (!first)
 				buf_addc(out, ',');
+			first = false;
 			if (pretty) {
 				buf_addc(out, '\n');
 				for (int k = 0; k <= indent; k++)
