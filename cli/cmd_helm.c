@@ -58,6 +58,33 @@ static bool parse_seg(const char *m, seg *s)
 	return true;
 }
 
+#define RELEASE_NAME_RE "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+
+/* Helm's ValidateReleaseName: DNS-1123 labels joined by dots, at most 53 bytes. */
+static bool release_name_ok(const char *n)
+{
+	size_t len = strlen(n);
+	if (!len || len > 53)
+		return false;
+	bool label_start = true;
+	for (size_t i = 0; i < len; i++) {
+		char c = n[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		if (c == '.') {
+			if (label_start || n[i - 1] == '-')
+				return false;
+			label_start = true;
+			continue;
+		}
+		if (!alnum && c != '-')
+			return false;
+		if (label_start && !alnum)
+			return false;
+		label_start = false;
+	}
+	return !label_start && n[len - 1] != '-';
+}
+
 /* After "error calling tpl: ": the text past `error during tpl function execution for "TPL": `
  * (TPL quoted as Go's %q), or NULL for any other tpl error. */
 static const char *skip_tpl_prefix(const char *p)
@@ -305,6 +332,17 @@ static int helm_template(int argc, char **argv)
 			}
 	if (chart_load(chart_path, NULL, &c, &e))
 		goto fail;
+	if (!*name) {
+		err_fail(&e, "InvalidReleaseName", "release name check failed: release name \"\": "
+			 "no name provided");
+		goto fail;
+	}
+	if (!release_name_ok(name)) {
+		err_fail(&e, "InvalidReleaseName", "release name check failed: release name \"%s\": "
+			 "invalid release name, must match regex %s and the length must not be longer "
+			 "than 53", name, RELEASE_NAME_RE);
+		goto fail;
+	}
 	if (chart_render(c, vals, &o, &out, &e))
 		goto fail;
 	fwrite(out.data ? out.data : "", 1, out.len, stdout);

@@ -133,7 +133,12 @@ FN(dig)
 		if (argv[i].kind != TV_STRING)
 			return tmpl_fail(e, "interface conversion: interface {} is %s, not string",
 					 tv_type_name(argv[i]));
-		tmpl_val *v = cur.kind == TV_MAP ? tmpl_map_get(cur, argv[i].u.s->data) : NULL;
+		/* Sprig asserts map[string]interface {} at every level it descends into */
+		if (cur.kind != TV_MAP || cur.sub != TV_SUB_MAP)
+			return tmpl_fail(e, "interface conversion: interface {} is %s, not "
+					 "map[string]interface {}", cur.kind == TV_NIL ? "nil" :
+					 tv_type_name(cur));
+		tmpl_val *v = tmpl_map_get(cur, argv[i].u.s->data);
 		if (!v) {
 			*out = tmpl_ref(argv[argc - 2]);
 			return 0;
@@ -179,4 +184,10 @@ FN(mergeOverwrite)
 	return 0;
 }
 
-FN(deepCopy) { *out = tmpl_deep_copy(argv[0]); return 0; }
+FN(deepCopy)
+{
+	if (argv[0].kind == TV_NIL) /* copystructure on a nil interface */
+		return tmpl_fail(e, "reflect: call of reflect.Value.Type on zero Value");
+	*out = tmpl_deep_copy(argv[0]);
+	return 0;
+}

@@ -802,7 +802,9 @@ FN(fromYaml)
 	tmpl_val v = tmpl_nil();
 	if (tmpl_from_yaml(S(0), SLEN(0), false, &v, &e2)) {
 		tmpl_val m = tmpl_map_new();
-		char *msg = xasprintf("error converting YAML to JSON: %s", e2.msg);
+		const char *pre = "error converting YAML to JSON: ";
+		char *msg = strncmp(e2.msg, pre, strlen(pre)) ? xasprintf("%s%s", pre, e2.msg)
+							       : xstrdup(e2.msg);
 		tmpl_map_set(m, "Error", tmpl_str_take(msg, strlen(msg)));
 		*out = m;
 		return 0;

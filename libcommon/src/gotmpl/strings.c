@@ -267,8 +267,8 @@ FN(hasSuffix)
 
 static int do_indent(int64_t spaces, const char *s, size_t n, bool nl, tmpl_val *out, err *e)
 {
-	if (spaces < 0)
-		spaces = 0;
+	if (spaces < 0) /* strings.Repeat's panic */
+		return tmpl_fail(e, "strings: negative Repeat count");
 	if (spaces > 100000)
 		return tmpl_fail(e, "indent too large");
 	buf b;
