@@ -338,9 +338,9 @@ static int helm_template(int argc, char **argv)
 		goto fail;
 	}
 	if (!release_name_ok(name)) {
-		err_fail(&e, "InvalidReleaseName", "release name check failed: release name \"%s\": "
-			 "invalid release name, must match regex %s and the length must not be longer "
-			 "than 53", name, RELEASE_NAME_RE);
+		err_fail(&e, "InvalidReleaseName", "release name check failed: release name "
+			 "\"%s\": invalid release name, must match regex %s and the length must "
+			 "not be longer than 53", name, RELEASE_NAME_RE);
 		goto fail;
 	}
 	if (chart_render(c, vals, &o, &out, &e))

@@ -575,7 +575,8 @@ static int build_chart(flist *fl, const chart_limits *lim, int depth, chart **ou
 					keep_file(c, f);
 			}
 		} else if (!strcmp(f->name, "Chart.lock") || !strcmp(f->name, "requirements.lock")) {
-			/* lock files are not rendered; a v1 chart's requirements.lock is in .Files */
+			/* lock files are not rendered; a v1 chart's requirements.lock is in
+			 * .Files */
 			if (!strcmp(f->name, "requirements.lock") && is_v1(c->meta))
 				keep_file(c, f);
 		} else if (has_prefix(f->name, "templates/")) {

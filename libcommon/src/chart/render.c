@@ -396,8 +396,8 @@ static tmpl_val import_values_field(const tmpl_val *iv)
 		tmpl_val o = tmpl_map_new();
 		o.sub = TV_SUB_STRMAP;
 		if (it.kind == TV_STRING && it.sub == TV_SUB_STR) {
-			tmpl_map_set(o, "child", tmpl_str_take(xasprintf("exports.%s", it.u.s->data),
-							       it.u.s->len + 8));
+			char *c = xasprintf("exports.%s", it.u.s->data);
+			tmpl_map_set(o, "child", tmpl_str_take(c, it.u.s->len + 8));
 			tmpl_map_set(o, "parent", tmpl_str("."));
 		} else if (it.kind == TV_MAP) {
 			static const char *const keys[] = {"child", "parent"};
@@ -502,7 +502,8 @@ static int kube_version_method(struct tmpl_exec *x, tmpl_val recv, int argc, con
 	(void)x;
 	(void)argv;
 	if (argc)
-		return err_fail(e, "TemplateError", "wrong number of args: want 0 got %d", argc), -2;
+		return err_fail(e, "TemplateError", "wrong number of args: want 0 got %d",
+				argc), -2;
 	*out = tmpl_ref(recv);
 	return 0;
 }

@@ -609,16 +609,23 @@ static tmpl_val semv_value(const semv *v, tmpl_val original, bool ptr)
 		tmpl_method_fn fn;
 		bool ptr;
 	} methods[] = {
-		{"String", m_String, false},	   {"IncPatch", m_IncPatch, false},
-		{"IncMinor", m_IncMinor, false},   {"IncMajor", m_IncMajor, false},
-		{"Compare", m_Compare, true},	   {"Equal", m_Equal, true},
-		{"LessThan", m_LessThan, true},	   {"LessThanEqual", m_LessThanEqual, true},
-		{"GreaterThan", m_GreaterThan, true}, {"GreaterThanEqual", m_GreaterThanEqual, true},
+		{"String", m_String, false},
+		{"IncPatch", m_IncPatch, false},
+		{"IncMinor", m_IncMinor, false},
+		{"IncMajor", m_IncMajor, false},
+		{"Compare", m_Compare, true},
+		{"Equal", m_Equal, true},
+		{"LessThan", m_LessThan, true},
+		{"LessThanEqual", m_LessThanEqual, true},
+		{"GreaterThan", m_GreaterThan, true},
+		{"GreaterThanEqual", m_GreaterThanEqual, true},
 	};
-	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-		if (ptr || !methods[i].ptr)
-			tmpl_map_set(st, methods[i].name, tmpl_method(methods[i].fn, methods[i].name,
-								      tmpl_ref(original)));
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		if (!ptr && methods[i].ptr)
+			continue;
+		tmpl_val m = tmpl_method(methods[i].fn, methods[i].name, tmpl_ref(original));
+		tmpl_map_set(st, methods[i].name, m);
+	}
 	buf b;
 	buf_init(&b, (size_t)-1);
 	semv_string(&b, v);

@@ -1204,8 +1204,8 @@ int tmpl_from_json(const char *s, size_t n, tmpl_val *out, err *e)
 		cJSON_Delete(j);
 		size_t at, len;
 		if (big_number(s, n, &at, &len))
-			return err_fail(e, "JSONError", "json: cannot unmarshal number %.*s into Go "
-					"value of type float64", (int)len, s + at);
+			return err_fail(e, "JSONError", "json: cannot unmarshal number %.*s "
+					"into Go value of type float64", (int)len, s + at);
 		return err_fail(e, "JSONError", "json: cannot unmarshal number into Go value of "
 				"type float64");
 	}
