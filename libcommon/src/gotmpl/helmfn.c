@@ -1033,6 +1033,16 @@ static void strip_no_value(buf *b)
 		b->data[w] = 0;
 }
 
+/* tpl's errors: the text quoted as Go's %q, then the inner error. */
+static void tpl_fail(err *e, const char *what, const char *text, size_t n, const char *msg)
+{
+	buf q;
+	buf_init(&q, (size_t)-1);
+	tv_quote(&q, text, n);
+	tmpl_fail(e, "%s %s: %s", what, buf_str(&q), msg);
+	buf_release(&q);
+}
+
 FN(tpl)
 {
 	tmpl_set *s = x->set;
@@ -1043,12 +1053,8 @@ FN(tpl)
 	err pe;
 	node *root = NULL;
 	int rc = tv_parse_root(s, "gotpl", S(0), SLEN(0), &root, &pe);
-	/* Helm quotes the text with %q in both of its messages */
-	buf q;
-	buf_init(&q, (size_t)-1);
-	tv_quote(&q, S(0), SLEN(0));
 	if (rc) {
-		tmpl_fail(e, "cannot parse template %s: %s", buf_str(&q), pe.msg);
+		tpl_fail(e, "cannot parse template", S(0), SLEN(0), pe.msg);
 	} else {
 		buf b;
 		buf_init(&b, s->lim.max_output);
@@ -1058,15 +1064,13 @@ FN(tpl)
 		 * "gotpl" because this text has no body of its own (only defines, or nothing). */
 		rc = tv_exec_root(x, "gotpl", root, argv[1], &b, &ee);
 		if (rc) {
-			tmpl_fail(e, "error during tpl function execution for %s: %s", buf_str(&q),
-				  ee.msg);
+			tpl_fail(e, "error during tpl function execution for", S(0), SLEN(0), ee.msg);
 			buf_release(&b);
 		} else {
 			strip_no_value(&b);
 			*out = from_buf(&b);
 		}
 	}
-	buf_release(&q);
 	s->ntrees = saved_n;
 	if (saved_n)
 		memcpy(s->trees, saved, saved_n * sizeof *saved);
