@@ -783,7 +783,9 @@ FN(fromYaml)
 	tmpl_val v = tmpl_nil();
 	if (tmpl_from_yaml(S(0), SLEN(0), false, &v, &e2)) {
 		tmpl_val m = tmpl_map_new();
-		char *msg = xasprintf("error converting YAML to JSON: %s", e2.msg);
+		const char *pre = "error converting YAML to JSON: ";
+		char *msg = strncmp(e2.msg, pre, strlen(pre)) ? xasprintf("%s%s", pre, e2.msg)
+							       : xstrdup(e2.msg);
 		tmpl_map_set(m, "Error", tmpl_str_take(msg, strlen(msg)));
 		*out = m;
 		return 0;
@@ -1012,6 +1014,16 @@ static void strip_no_value(buf *b)
 		b->data[w] = 0;
 }
 
+/* tpl's errors: the text quoted as Go's %q, then the inner error. */
+static void tpl_fail(err *e, const char *what, const char *text, size_t n, const char *msg)
+{
+	buf q;
+	buf_init(&q, (size_t)-1);
+	tv_quote(&q, text, n);
+	tmpl_fail(e, "%s %s: %s", what, buf_str(&q), msg);
+	buf_release(&q);
+}
+
 FN(tpl)
 {
 	tmpl_set *s = x->set;
@@ -1020,18 +1032,20 @@ FN(tpl)
 	if (saved_n)
 		memcpy(saved, s->trees, saved_n * sizeof *saved);
 	err pe;
-	int rc = tmpl_parse(s, "gotpl", S(0), SLEN(0), &pe);
+	node *root = NULL;
+	int rc = tv_parse_root(s, "gotpl", S(0), SLEN(0), &root, &pe);
 	if (rc) {
-		tmpl_fail(e, "cannot parse template \"%s\": %s", S(0), pe.msg);
+		tpl_fail(e, "cannot parse template", S(0), SLEN(0), pe.msg);
 	} else {
 		buf b;
 		buf_init(&b, s->lim.max_output);
 		err ee;
 		err_clear(&ee);
-		rc = tv_exec_template(x, "gotpl", argv[1], &b, &ee);
+		/* Go runs the tree just parsed, even when the set keeps an outer tpl's non-empty
+		 * "gotpl" because this text has no body of its own (only defines, or nothing). */
+		rc = tv_exec_root(x, "gotpl", root, argv[1], &b, &ee);
 		if (rc) {
-			tmpl_fail(e, "error during tpl function execution for \"%s\": %s", S(0),
-				  ee.msg);
+			tpl_fail(e, "error during tpl function execution for", S(0), SLEN(0), ee.msg);
 			buf_release(&b);
 		} else {
 			strip_no_value(&b);

@@ -200,27 +200,28 @@ FN(concat)
 	return 0;
 }
 
+/* Sprig's slice (it replaces Go's builtin, so strings are refused): an empty list gives nil. */
 FN(slice)
 {
 	tmpl_val v = argv[0];
-	if (v.kind == TV_STRING && argc <= 3) {
-		int64_t lo = argc > 1 ? tv_I64(argv[1]) : 0;
-		int64_t hi = argc > 2 ? tv_I64(argv[2]) : (int64_t)v.u.s->len;
-		if (lo < 0 || hi < lo || hi > (int64_t)v.u.s->len)
-			return tmpl_fail(e, "index out of range: %lld", (long long)hi);
-		*out = tmpl_strn(v.u.s->data + lo, (size_t)(hi - lo));
-		return 0;
-	}
+	if (v.kind == TV_NIL)
+		return tmpl_fail(e, "runtime error: invalid memory address or nil pointer "
+				 "dereference");
 	size_t n = 0;
 	tmpl_val *it = NULL;
-	if (need_list(v, "slice", &n, &it, e))
-		return -1;
+	if (!tv_as_list(v, &n, &it))
+		return tmpl_fail(e, "list should be type of slice or array but %s",
+				 tv_kind_name(v));
+	if (!n) {
+		*out = tmpl_nil();
+		return 0;
+	}
 	int64_t lo = argc > 1 ? tv_I64(argv[1]) : 0;
 	int64_t hi = argc > 2 ? tv_I64(argv[2]) : (int64_t)n;
 	if (lo < 0 || hi < lo || hi > (int64_t)n)
 		return tmpl_fail(e, "slice bounds out of range [%lld:%lld]", (long long)lo,
 				 (long long)hi);
-	*out = n ? tv_list_copy_of((size_t)(hi - lo), it + lo, v.sub) : tmpl_list_new(0);
+	*out = tv_list_copy_of((size_t)(hi - lo), it + lo, v.sub);
 	return 0;
 }
 
