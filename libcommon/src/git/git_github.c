@@ -1,6 +1,5 @@
 /* git_github: GitHub App installation tokens for Git over HTTPS (see eddy/git.h). */
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 
 #include "eddy/buf.h"
+#include "eddy/curldl.h"
 #include "eddy/git.h"
 #include "eddy/mem.h"
 #include "git_int.h"
@@ -197,10 +197,13 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 	buf body;
 	buf_init(&body, RESP_MAX);
 	char ebuf[CURL_ERROR_SIZE] = "";
-	CURL *c = curl_easy_init();
 	int rc = -1;
-	if (!c) {
+	int loaded = curldl_load(e);
+	CURL *c = loaded == 0 ? curl_easy_init() : NULL;
+	if (!c && loaded == 0) {
 		err_fail(e, "AuthenticationFailed", "cannot initialise libcurl");
+		goto out;
+	} else if (!c) {
 		goto out;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -267,8 +270,10 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 	cJSON_Delete(j);
 	rc = 0;
 out:
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
+	if (c) { /* libcurl is loaded; h is built only after c */
+		curl_easy_cleanup(c);
+		curl_slist_free_all(h);
+	}
 	buf_release(&body);
 	memset(jwt, 0, strlen(jwt));
 	free(jwt);

@@ -1,7 +1,7 @@
 /* http_client: the blocking libcurl client for worker threads (see eddy/http.h). */
 #include "http_internal.h"
 
-#include <curl/curl.h>
+#include "eddy/curldl.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,11 +35,11 @@ struct http_client {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
+/* libcurl loaded on first use (eddy/curldl.h) */
+static int curl_ready(err *e)
 {
 	httpi_ignore_sigpipe(); /* CURLOPT_NOSIGNAL leaves SIGPIPE to us */
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return curldl_load(e);
 }
 
 static const char *keep(copts *c, int i, const char *s)
@@ -90,7 +90,8 @@ static void copts_release(copts *c)
 
 http_client *http_client_new(const http_client_opts *opts, err *e)
 {
-	pthread_once(&curl_once, curl_init_once);
+	if (curl_ready(e) < 0)
+		return NULL;
 	http_client *c = xcalloc(1, sizeof *c);
 	c->easy = curl_easy_init();
 	if (!c->easy) {
@@ -637,7 +638,8 @@ static int on_multi_timer(CURLM *multi, long timeout_ms, void *userp)
 
 http_multi *http_multi_new(uv_loop_t *loop, const http_client_opts *opts, err *e)
 {
-	pthread_once(&curl_once, curl_init_once);
+	if (curl_ready(e) < 0)
+		return NULL;
 	CURLM *cm = curl_multi_init();
 	if (!cm) {
 		err_fail(e, "HTTPClientFailed", "cannot create a curl multi handle");
