@@ -31,7 +31,7 @@
 
 #include "eddy/err.h"
 
-enum { H1_HEADER_MAX = 256 << 10, H1_MSG_MAX = 256 };
+enum { H1_HEADER_MAX = 64 << 10, H1_MSG_MAX = 256 }; /* below http-parser's own 80 KiB */
 
 typedef enum h1_rc {
 	H1_OK = 0,
