@@ -2,7 +2,8 @@
 # Idle resident memory of each binary: eddy-apiserver with the CRDs of config/crd installed and
 # no objects, then each controller started against it; once a controller has logged that its
 # workers started and has been quiet for a few seconds, VmRSS and its parts are read from
-# /proc/PID/status. Prints one row per binary (KiB).
+# /proc/PID/status. Prints one row per binary (KiB), and the libraries loaded on first use
+# (libcurl, libarchive) that an idle binary has nevertheless mapped ("lazy: -" when none).
 #
 #   bench/idle/run.sh [BIN_DIR]     (default build/bin; KUBECTL defaults to .tools/bin/kubectl)
 #   SETTLE=5 bench/idle/run.sh      seconds to wait after start-up before reading
@@ -35,9 +36,15 @@ field() { # pid field -> value in kB
 	awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"
 }
 
+lazy() { # pid: libcurl/libarchive mapped, or -
+	local l
+	l=$(grep -o 'lib\(curl\|archive\)\.so[.0-9]*' "/proc/$1/maps" | sort -u | tr '\n' ' ')
+	echo "${l:--}"
+}
+
 row() { # name pid
-	printf '%-24s %8s %8s %8s %8s\n' "$1" "$(field "$2" VmRSS)" "$(field "$2" RssAnon)" \
-		"$(field "$2" RssFile)" "$(field "$2" RssShmem)"
+	printf '%-24s %8s %8s %8s %8s  lazy: %s\n' "$1" "$(field "$2" VmRSS)" "$(field "$2" RssAnon)" \
+		"$(field "$2" RssFile)" "$(field "$2" RssShmem)" "$(lazy "$2")"
 }
 
 smaps() { # pid: the mappings with the most resident memory

@@ -59,6 +59,10 @@ static int setup(void **state)
 	if (!mkdtemp(dir) || make_pki() != 0)
 		return -1;
 	srv = ts_start(NULL);
+	const char *px[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+		"ALL_PROXY", "no_proxy", "NO_PROXY"};
+	for (size_t i = 0; i < sizeof px / sizeof px[0]; i++)
+		unsetenv(px[i]);
 	return 0;
 }
 
@@ -116,14 +120,18 @@ typedef struct raw {
 	const script *s;
 	int ns;
 	atomic_int accepted;
+	char last[8192]; /* the last request head received */
 } raw;
+
+static raw *cur_raw;
 
 static void read_head(int fd)
 {
-	char b[8192];
+	char *b = cur_raw->last;
+	memset(b, 0, 8192);
 	size_t have = 0;
-	while (have < sizeof b) {
-		ssize_t n = recv(fd, b + have, sizeof b - have, 0);
+	while (have < 8191) {
+		ssize_t n = recv(fd, b + have, 8191 - have, 0);
 		if (n <= 0)
 			return;
 		have += (size_t)n;
@@ -165,6 +173,7 @@ static raw *raw_start(const script *s, int ns)
 	raw *r = xcalloc(1, sizeof *r);
 	r->s = s;
 	r->ns = ns;
+	cur_raw = r;
 	r->lfd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	assert_int_equal(bind(r->lfd, (struct sockaddr *)&a, sizeof a), 0);
@@ -489,6 +498,51 @@ static void timeouts_and_refusals(void **state)
 	h1_origin_free(o);
 }
 
+static void proxies_from_the_environment(void **state)
+{
+	(void)state;
+	result r;
+	script ok[] = {{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 0, 1}};
+	raw *rs = raw_start(ok, 1);
+	char *px = xasprintf("http://u:p@127.0.0.1:%d", rs->port);
+	setenv("http_proxy", px, 1);
+	h1_origin *o = h1_origin_new("http://api.example.invalid:8080", NULL, NULL);
+	do_req(o, "GET", "http://api.example.invalid:8080/x?y=1", NULL, 3000, 0, &r);
+	assert_int_equal(r.rc, H1_OK);
+	assert_string_equal(buf_str(&r.body), "ok");
+	assert_non_null(strstr(rs->last, "GET http://api.example.invalid:8080/x?y=1 HTTP/1.1\r\n"));
+	assert_non_null(strstr(rs->last, "Proxy-Authorization: Basic dTpw\r\n"));
+	buf_release(&r.body);
+	h1_origin_free(o);
+	raw_stop(rs);
+	/* no_proxy: straight to the (unresolvable) host */
+	setenv("no_proxy", "localhost, .example.invalid", 1);
+	o = h1_origin_new("http://api.example.invalid:8080", NULL, NULL);
+	do_req(o, "GET", "http://api.example.invalid:8080/x", NULL, 3000, 0, &r);
+	assert_int_equal(r.rc, H1_ECONNECT);
+	assert_string_equal(r.msg, "Could not resolve host: api.example.invalid");
+	buf_release(&r.body);
+	h1_origin_free(o);
+	unsetenv("no_proxy");
+	unsetenv("http_proxy");
+	/* https through CONNECT; a refused tunnel is a connect error */
+	script no[] = {{"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", 0, 0}};
+	rs = raw_start(no, 1);
+	free(px);
+	px = xasprintf("127.0.0.1:%d", rs->port);
+	setenv("HTTPS_PROXY", px, 1);
+	o = h1_origin_new("https://api.example.invalid:6443", NULL, NULL);
+	do_req(o, "GET", "https://api.example.invalid:6443/x", NULL, 3000, 0, &r);
+	assert_int_equal(r.rc, H1_ECONNECT);
+	assert_string_equal(r.msg, "CONNECT tunnel failed, response 403");
+	assert_non_null(strstr(rs->last, "CONNECT api.example.invalid:6443 HTTP/1.1\r\n"));
+	buf_release(&r.body);
+	h1_origin_free(o);
+	raw_stop(rs);
+	unsetenv("HTTPS_PROXY");
+	free(px);
+}
+
 /* ---- TLS ---- */
 
 static void tls(void **state)
@@ -637,6 +691,7 @@ int main(void)
 		cmocka_unit_test(oversize),
 		cmocka_unit_test(reuse_after_server_close),
 		cmocka_unit_test(timeouts_and_refusals),
+		cmocka_unit_test(proxies_from_the_environment),
 		cmocka_unit_test(tls),
 		cmocka_unit_test(parser_split_everywhere),
 	};

@@ -181,6 +181,8 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 	cache_key(a, key);
 	if ((*token = cache_get(key)))
 		return 0;
+	if (curldl_load(e) < 0) /* libcurl on first use (eddy/curldl.h) */
+		return -1;
 	char *jwt = make_jwt(a, e);
 	if (!jwt)
 		return -1;
@@ -197,13 +199,10 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 	buf body;
 	buf_init(&body, RESP_MAX);
 	char ebuf[CURL_ERROR_SIZE] = "";
+	CURL *c = curl_easy_init();
 	int rc = -1;
-	int loaded = curldl_load(e);
-	CURL *c = loaded == 0 ? curl_easy_init() : NULL;
-	if (!c && loaded == 0) {
+	if (!c) {
 		err_fail(e, "AuthenticationFailed", "cannot initialise libcurl");
-		goto out;
-	} else if (!c) {
 		goto out;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -270,10 +269,8 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 	cJSON_Delete(j);
 	rc = 0;
 out:
-	if (c) { /* libcurl is loaded; h is built only after c */
-		curl_easy_cleanup(c);
-		curl_slist_free_all(h);
-	}
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
 	buf_release(&body);
 	memset(jwt, 0, strlen(jwt));
 	free(jwt);

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -44,6 +45,9 @@ struct h1_origin {
 	int max_idle;
 	SSL_CTX *ctx;
 	char tls_error[H1_MSG_MAX]; /* set-up failure, reported by every call */
+	/* a proxy from the environment, as libcurl reads it (NULL host: none) */
+	char *proxy_host, *proxy_port, *proxy_auth; /* auth: "Basic <base64>" or NULL */
+	char proxy_error[H1_MSG_MAX];
 	pthread_mutex_t mu;
 	conn *idle;
 	int nidle;
@@ -143,6 +147,8 @@ static void tls_setup(h1_origin *o, const h1_origin_opts *op)
 	ERR_clear_error();
 }
 
+static void proxy_setup(h1_origin *o);
+
 h1_origin *h1_origin_new(const char *url, const h1_origin_opts *op, err *e)
 {
 	static const h1_origin_opts none = {0};
@@ -202,7 +208,97 @@ h1_origin *h1_origin_new(const char *url, const h1_origin_opts *op, err *e)
 	httpi_ignore_sigpipe(); /* SSL_write writes to the socket with write(2) */
 	if (tls)
 		tls_setup(o, op);
+	proxy_setup(o);
 	return o;
+}
+
+/* ------------------------------------------------------------------ proxies */
+
+static const char *env2(const char *a, const char *b)
+{
+	const char *v = a ? getenv(a) : NULL;
+	if ((!v || !*v) && b)
+		v = getenv(b);
+	return v && *v ? v : NULL;
+}
+
+/* no_proxy as libcurl reads it: "*", or names and domain suffixes separated by commas or
+ * spaces (a leading dot is ignored). */
+static bool no_proxy_for(const char *host)
+{
+	const char *np = env2("no_proxy", "NO_PROXY");
+	if (!np)
+		return false;
+	size_t hl = strlen(host);
+	for (const char *p = np; *p;) {
+		p += strspn(p, ", \t");
+		size_t n = strcspn(p, ", \t");
+		const char *ent = p;
+		p += n;
+		if (n == 1 && *ent == '*')
+			return true;
+		if (n && *ent == '.') {
+			ent++;
+			n--;
+		}
+		if (!n)
+			continue;
+		if (hl == n && !strncasecmp(host, ent, n))
+			return true;
+		if (hl > n && host[hl - n - 1] == '.' && !strncasecmp(host + hl - n, ent, n))
+			return true;
+	}
+	return false;
+}
+
+/* The proxy libcurl would use for this origin: http_proxy (lower case only) for http,
+ * https_proxy or HTTPS_PROXY for https, then all_proxy or ALL_PROXY; unless no_proxy names the
+ * host. Only http:// proxies (CONNECT for https origins); others fail every call. */
+static void proxy_setup(h1_origin *o)
+{
+	const char *v = o->tls ? env2("https_proxy", "HTTPS_PROXY") : env2("http_proxy", NULL);
+	if (!v)
+		v = env2("all_proxy", "ALL_PROXY");
+	if (!v || no_proxy_for(o->host))
+		return;
+	const char *p = v;
+	const char *sep = strstr(v, "://");
+	if (sep) {
+		if ((size_t)(sep - v) != 4 || strncasecmp(v, "http", 4)) {
+			snprintf(o->proxy_error, sizeof o->proxy_error,
+				"unsupported proxy scheme (only http:// proxies)");
+			return;
+		}
+		p = sep + 3;
+	}
+	size_t alen = strcspn(p, "/?#");
+	char *auth = xstrndup(p, alen);
+	char *hp = auth, *at = strrchr(auth, '@');
+	if (at) {
+		*at = '\0';
+		hp = at + 1;
+		size_t ul = strlen(auth);
+		char *b64 = xmalloc(4 * ((ul + 2) / 3) + 1);
+		EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)auth, (int)ul);
+		o->proxy_auth = xasprintf("Basic %s", b64);
+		memset(auth, 0, ul);
+		free(b64);
+	}
+	char *c = hp[0] == '[' ? strchr(hp, ']') : hp;
+	c = c ? strrchr(c, ':') : NULL;
+	if (hp[0] == '[') {
+		char *rb = strchr(hp, ']');
+		o->proxy_host = rb ? xstrndup(hp + 1, (size_t)(rb - hp - 1)) : xstrdup(hp);
+	} else {
+		o->proxy_host = xstrndup(hp, c ? (size_t)(c - hp) : strlen(hp));
+	}
+	o->proxy_port = xstrdup(c && c[1] ? c + 1 : "1080");
+	free(auth);
+	if (!*o->proxy_host) {
+		snprintf(o->proxy_error, sizeof o->proxy_error, "bad proxy URL in the environment");
+		free(o->proxy_host);
+		o->proxy_host = NULL;
+	}
 }
 
 static void conn_close(conn *c)
@@ -231,6 +327,11 @@ void h1_origin_free(h1_origin *o)
 	free(o->host);
 	free(o->port);
 	free(o->authority);
+	free(o->proxy_host);
+	free(o->proxy_port);
+	if (o->proxy_auth)
+		memset(o->proxy_auth, 0, strlen(o->proxy_auth));
+	free(o->proxy_auth);
 	free(o);
 }
 
@@ -287,10 +388,13 @@ static h1_rc wait_fd(call *k, int fd, short ev, int64_t limit)
 static h1_rc tcp_connect(call *k, int *out)
 {
 	h1_origin *o = k->o;
+	const char *host = o->proxy_host ? o->proxy_host : o->host;
+	const char *port = o->proxy_host ? o->proxy_port : o->port;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-	int g = getaddrinfo(o->host, o->port, &hints, &ai);
+	int g = getaddrinfo(host, port, &hints, &ai);
 	if (g != 0) {
-		snprintf(k->msg, k->ml, "Could not resolve host: %s", o->host);
+		snprintf(k->msg, k->ml, "Could not resolve %s: %s", o->proxy_host ? "proxy" : "host",
+			host);
 		return H1_ECONNECT;
 	}
 	int64_t limit = now_ms() + o->connect_timeout_ms;
@@ -341,8 +445,8 @@ static h1_rc tcp_connect(call *k, int *out)
 	}
 	freeaddrinfo(ai);
 	if (rc == H1_ECONNECT)
-		snprintf(k->msg, k->ml, "Failed to connect to %s port %s after %lld ms: %s", o->host,
-			o->port, (long long)(now_ms() - k->start), strerror(last));
+		snprintf(k->msg, k->ml, "Failed to connect to %s port %s after %lld ms: %s", host,
+			port, (long long)(now_ms() - k->start), strerror(last));
 	return rc;
 }
 
@@ -544,6 +648,43 @@ static h1_rc conn_read(call *k, conn *c, char *p, size_t n, size_t *got)
 
 /* ------------------------------------------------------------------ one request */
 
+/* CONNECT through the proxy to the origin; the answer's head is read byte by byte so that
+ * nothing of the tunnel is consumed. */
+static h1_rc tunnel(call *k, conn *c)
+{
+	h1_origin *o = k->o;
+	char *req = xasprintf("CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s%s%sProxy-Connection: "
+			      "Keep-Alive\r\n\r\n", o->authority, o->authority,
+		o->proxy_auth ? "Proxy-Authorization: " : "", o->proxy_auth ? o->proxy_auth : "",
+		o->proxy_auth ? "\r\n" : "");
+	h1_rc rc = conn_write(k, c, req, strlen(req));
+	memset(req, 0, strlen(req));
+	free(req);
+	if (rc != H1_OK)
+		return rc;
+	char head[16384];
+	size_t n = 0;
+	while (n < sizeof head - 1) {
+		size_t got = 0;
+		if ((rc = conn_read(k, c, head + n, 1, &got)) != H1_OK)
+			return rc;
+		if (!got) {
+			snprintf(k->msg, k->ml, "Proxy CONNECT aborted");
+			return H1_ECONNECT;
+		}
+		n++;
+		if (n >= 4 && !memcmp(head + n - 4, "\r\n\r\n", 4))
+			break;
+	}
+	head[n] = '\0';
+	int code = 0;
+	if (sscanf(head, "HTTP/1.%*d %d", &code) != 1 || code < 200 || code > 299) {
+		snprintf(k->msg, k->ml, "CONNECT tunnel failed, response %d", code);
+		return H1_ECONNECT;
+	}
+	return H1_OK;
+}
+
 static bool needs_length(const char *m)
 {
 	return !strcmp(m, "POST") || !strcmp(m, "PUT") || !strcmp(m, "PATCH");
@@ -553,7 +694,13 @@ static char *request_head(h1_origin *o, const h1_req *r, const char *target)
 {
 	buf b;
 	buf_init(&b, 4 << 20); /* our own URL (<= 1 MiB) and headers */
-	buf_addf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", r->method, target, o->authority);
+	if (o->proxy_host && !o->tls) /* absolute form, through the proxy */
+		buf_addf(&b, "%s %s%s HTTP/1.1\r\nHost: %s\r\n", r->method, o->prefix, target,
+			o->authority);
+	else
+		buf_addf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", r->method, target, o->authority);
+	if (o->proxy_host && !o->tls && o->proxy_auth)
+		buf_addf(&b, "Proxy-Authorization: %s\r\n", o->proxy_auth);
 	for (const char *const *h = r->headers; h && *h; h++) {
 		buf_adds(&b, *h);
 		buf_adds(&b, "\r\n");
@@ -629,6 +776,10 @@ h1_rc h1_do(h1_origin *o, const h1_req *r, long *status, char *msg, size_t msgle
 		snprintf(msg, msglen, "URL outside the API server");
 		return H1_ECONNECT;
 	}
+	if (o->proxy_error[0]) {
+		snprintf(msg, msglen, "%s", o->proxy_error);
+		return H1_ECONNECT;
+	}
 	if (o->tls && o->tls_error[0]) {
 		snprintf(msg, msglen, "%s", o->tls_error);
 		return H1_ETLS;
@@ -650,6 +801,10 @@ h1_rc h1_do(h1_origin *o, const h1_req *r, long *status, char *msg, size_t msgle
 				break;
 			c = xcalloc(1, sizeof *c);
 			c->fd = fd;
+			if (o->tls && o->proxy_host && (rc = tunnel(&k, c)) != H1_OK) {
+				conn_close(c);
+				break;
+			}
 			if (o->tls && (rc = tls_connect(&k, c)) != H1_OK) {
 				conn_close(c);
 				break;

@@ -1,8 +1,14 @@
 /* h1: a small blocking HTTP/1.1 client for one origin, on OpenSSL and http-parser.
  *
  * It is the kube client's transport: what talking to an API server needs and nothing more (no
- * proxies, redirects, compression or HTTP/2), so a controller that only talks to the API server
- * maps no libcurl. Use it from worker threads, never from a loop thread.
+ * redirects, compression or HTTP/2), so a controller that only talks to the API server maps no
+ * libcurl. Use it from worker threads, never from a loop thread.
+ *
+ * Proxies come from the environment as libcurl (the kube client's former transport) reads them
+ * when the origin is created: http_proxy (lower case only) for http, https_proxy or HTTPS_PROXY
+ * for https, then all_proxy or ALL_PROXY, unless no_proxy or NO_PROXY names the host ("*", names,
+ * domain suffixes). Only http:// proxies, with optional user:password (Basic); https origins
+ * go through CONNECT.
  *
  * An h1_origin is one scheme://host:port with its TLS settings and a pool of idle keep-alive
  * connections. Any number of threads may call h1_do() on one origin at once: each call takes an
