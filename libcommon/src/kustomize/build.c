@@ -576,6 +576,8 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	}
 	char *my_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
 	int rc = -1;
+	int nvars0 = cJSON_GetArraySize(c->vars);
+	bool merge_err = false;
 	const cJSON *kind = field(k, "kind");
 	const char *ks = cJSON_IsString(kind) ? kind->valuestring : "Kustomization";
 	if (component && strcmp(ks, "Component")) {
@@ -711,11 +713,18 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		goto pop;
 	}
 	const cJSON *vars = field(k, "vars");
+	if (kz_vars_merge_check(m, vars, e) < 0) {
+		char tmp[1024];
+		err_prefix(e, "merging vars %s", go_vars(vars, tmp));
+		goto pop;
+	}
 	cJSON_ArrayForEach(it, vars) {
 		const cJSON *nm = field(it, "name"), *o;
 		bool dup = false;
+		int i = 0;
 		cJSON_ArrayForEach(o, c->vars)
-			dup = dup || (cJSON_IsString(nm) && cJSON_IsString(field(o, "name")) &&
+			dup = dup || (i++ >= nvars0 && cJSON_IsString(nm) &&
+				      cJSON_IsString(field(o, "name")) &&
 				      !strcmp(nm->valuestring, field(o, "name")->valuestring));
 		if (dup) {
 			err_fail(e, KZ_REASON, "var '%s' already encountered", nm->valuestring);
@@ -725,9 +734,22 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		}
 		cJSON_AddItemToArray(c->vars, cJSON_Duplicate(it, true));
 	}
+	/* a base's vars (its own and its bases') merge into the including kustomization's set */
+	for (int i = nvars0; !component && i < cJSON_GetArraySize(c->vars); i++) {
+		const cJSON *nm = field(cJSON_GetArrayItem(c->vars, i), "name");
+		for (int j = 0; cJSON_IsString(nm) && j < nvars0; j++) {
+			const cJSON *o = field(cJSON_GetArrayItem(c->vars, j), "name");
+			if (cJSON_IsString(o) && !strcmp(o->valuestring, nm->valuestring)) {
+				err_fail(e, KZ_REASON, "recursed merging from path '%s': var '%s' "
+					 "already encountered", dir, nm->valuestring);
+				merge_err = true;
+				goto pop;
+			}
+		}
+	}
 	rc = 0;
 pop:
-	if (rc < 0 && !top)
+	if (rc < 0 && !top && !merge_err)
 		err_prefix(e, "recursed accumulation of path '%s'", dir);
 	c->depth--;
 	free(c->stack.v[--c->stack.n]);

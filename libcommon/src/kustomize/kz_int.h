@@ -221,6 +221,9 @@ void kz_record(kz_ctx *c, kz_resmap *m, const char *kind, int n);
 const cJSON *kz_openapi_schema(kz_ctx *c, const char *api_version, const char *kind);
 int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e);
 int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e);
+/* kustomize's MergeVars check: a var whose objref matches several resources of m (by any id)
+ * cannot be disambiguated. -1 + e with kustomize's message. */
+int kz_vars_merge_check(kz_resmap *m, const cJSON *vars, err *e);
 int kz_sort(kz_resmap *m, const cJSON *sort_options, err *e);
 bool kz_selector_matches(const cJSON *sel, const cJSON *obj, const kz_res *r, err *e);
 
