@@ -268,6 +268,461 @@ case("err-vars-non-string-in-list", {"kustomization.yaml": "resources: [w.yaml, 
     "w.yaml": "apiVersion: ex.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  items:\n  - $(SVC)\n  - a: b\n"})
 
 
+# ================================================================ 2. configurations
+GIRAFFE = d("""
+apiVersion: zoo.example.com/v1
+kind: Giraffe
+metadata:
+  name: gerry
+  labels:
+    animal: giraffe
+spec:
+  diet: $(DIET)
+  configRef: food
+  secretRef:
+    name: keeper
+  serviceName: api
+  selector:
+    matchLabels:
+      animal: giraffe
+  herd:
+    replicas: 1
+  targetNamespace: none
+  alias: gerry-alias
+""")
+PARK = d("""
+apiVersion: zoo.example.com/v1
+kind: AnimalPark
+metadata:
+  name: park
+spec:
+  giraffeRef:
+    name: gerry
+  residents:
+  - gerry
+  - other
+""")
+ZOO_CFG = d("""
+nameReference:
+- kind: ConfigMap
+  fieldSpecs:
+  - path: spec/configRef
+    kind: Giraffe
+- kind: Secret
+  fieldSpecs:
+  - path: spec/secretRef/name
+    kind: Giraffe
+- kind: Service
+  version: v1
+  fieldSpecs:
+  - path: spec/serviceName
+    kind: Giraffe
+- kind: Giraffe
+  group: zoo.example.com
+  fieldSpecs:
+  - path: spec/giraffeRef/name
+    kind: AnimalPark
+  - path: spec/residents
+    kind: AnimalPark
+commonLabels:
+- path: spec/selector/matchLabels
+  kind: Giraffe
+  create: true
+varReference:
+- path: spec/diet
+  kind: Giraffe
+""")
+ZOO_GEN = "configMapGenerator:\n- name: food\n  literals: [kind=leaves]\nsecretGenerator:\n- name: keeper\n  literals: [pw=x]\n"
+case("cfg-zoo-nameref-labels-vars", {"kustomization.yaml": "namePrefix: zoo-\ncommonLabels:\n  env: test\nresources: [g.yaml, p.yaml, s.yaml]\nconfigurations: [cfg.yaml]\n" + ZOO_GEN +
+                                     "vars:\n" + var("DIET", "ConfigMap", "food"),
+                                     "g.yaml": GIRAFFE, "p.yaml": PARK, "s.yaml": SVC, "cfg.yaml": ZOO_CFG})
+case("cfg-zoo-without-config", {"kustomization.yaml": "namePrefix: zoo-\ncommonLabels:\n  env: test\nresources: [g.yaml, p.yaml, s.yaml]\n" + ZOO_GEN,
+                                "g.yaml": GIRAFFE.replace("$(DIET)", "grass"), "p.yaml": PARK, "s.yaml": SVC})
+case("cfg-in-base-used-by-overlay", {
+    "base/kustomization.yaml": "resources: [g.yaml, p.yaml, s.yaml]\nconfigurations: [cfg.yaml]\n" + ZOO_GEN,
+    "base/g.yaml": GIRAFFE.replace("$(DIET)", "grass"), "base/p.yaml": PARK, "base/s.yaml": SVC, "base/cfg.yaml": ZOO_CFG,
+    "ov/kustomization.yaml": "namePrefix: ov-\nnamespace: zoo\ncommonLabels:\n  tier: overlay\nresources: [../base]\nconfigMapGenerator:\n- name: food\n  behavior: merge\n  literals: [extra=1]\n"}, build="ov")
+case("cfg-in-overlay-for-base-objects", {
+    "base/kustomization.yaml": "namePrefix: b-\nresources: [g.yaml, p.yaml, s.yaml]\n" + ZOO_GEN,
+    "base/g.yaml": GIRAFFE.replace("$(DIET)", "grass"), "base/p.yaml": PARK, "base/s.yaml": SVC,
+    "ov/kustomization.yaml": "namePrefix: ov-\ncommonLabels:\n  tier: overlay\nresources: [../base]\nconfigurations: [cfg.yaml]\n", "ov/cfg.yaml": ZOO_CFG}, build="ov")
+case("cfg-nameprefix-custom-path", {"kustomization.yaml": "namePrefix: p-\nnameSuffix: -s\nresources: [g.yaml]\nconfigurations: [cfg.yaml]\n",
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass"),
+    "cfg.yaml": "namePrefix:\n- path: spec/alias\n  kind: Giraffe\nnameSuffix:\n- path: spec/alias\n  kind: Giraffe\n"})
+case("cfg-nameprefix-only-custom-kind", {"kustomization.yaml": "namePrefix: p-\nresources: [g.yaml, c.yaml]\nconfigurations: [cfg.yaml]\n",
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass"), "c.yaml": CMAP,
+    "cfg.yaml": "namePrefix:\n- path: metadata/name\n  kind: Giraffe\n"})
+case("cfg-namespace-annotations-replicas-images", {"kustomization.yaml": "namespace: zoo\ncommonAnnotations:\n  owner: keeper\nreplicas:\n- name: gerry\n  count: 4\nimages:\n- name: leaves\n  newTag: fresh\nresources: [g.yaml]\nconfigurations: [cfg.yaml]\n",
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass") + "  food:\n    image: leaves:old\n",
+    "cfg.yaml": "namespace:\n- path: spec/targetNamespace\n  kind: Giraffe\n  create: true\ncommonAnnotations:\n- path: spec/herd/annotations\n  kind: Giraffe\n  create: true\nreplicas:\n- path: spec/herd/replicas\n  kind: Giraffe\nimages:\n- path: spec/food/image\n  kind: Giraffe\n"})
+case("cfg-overspecify-defaults", {"kustomization.yaml": "namePrefix: p-\ncommonLabels:\n  a: b\nresources: [d.yaml, c.yaml]\nconfigurations: [cfg.yaml]\n",
+    "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        envFrom:\n        - configMapRef:\n            name: conf"), "c.yaml": CMAP,
+    "cfg.yaml": "commonLabels:\n- path: metadata/labels\n  create: true\n- path: spec/selector/matchLabels\n  create: true\n  kind: Deployment\nnamePrefix:\n- path: metadata/name\nnameReference:\n- kind: ConfigMap\n  version: v1\n  fieldSpecs:\n  - path: spec/template/spec/containers/envFrom/configMapRef/name\n    kind: Deployment\n"})
+case("err-cfg-conflicting-fieldspec", {"kustomization.yaml": "commonLabels:\n  a: b\nresources: [d.yaml]\nconfigurations: [cfg.yaml]\n",
+    "d.yaml": DEP, "cfg.yaml": "commonLabels:\n- path: metadata/labels\n  create: false\n"})
+case("cfg-two-files-merged", {"kustomization.yaml": "namePrefix: p-\nresources: [g.yaml, p.yaml, s.yaml]\nconfigurations: [a.yaml, b.yaml]\n" + ZOO_GEN,
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass"), "p.yaml": PARK, "s.yaml": SVC,
+    "a.yaml": "nameReference:\n- kind: ConfigMap\n  fieldSpecs:\n  - path: spec/configRef\n    kind: Giraffe\n",
+    "b.yaml": "nameReference:\n- kind: ConfigMap\n  fieldSpecs:\n  - path: spec/secretRef/name\n    kind: Giraffe\n- kind: Giraffe\n  fieldSpecs:\n  - path: spec/residents\n    kind: AnimalPark\n"})
+case("cfg-unknown-field", {"kustomization.yaml": "resources: [c.yaml]\nconfigurations: [cfg.yaml]\n", "c.yaml": CMAP,
+    "cfg.yaml": "nameReference: []\nbogus:\n- path: x\n"})
+case("cfg-empty-file", {"kustomization.yaml": "namePrefix: p-\nresources: [c.yaml]\nconfigurations: [cfg.yaml]\n", "c.yaml": CMAP, "cfg.yaml": ""})
+case("cfg-nameref-crd-in-component", {"comp/kustomization.yaml": "kind: Component\nconfigurations: [cfg.yaml]\n", "comp/cfg.yaml": ZOO_CFG,
+    "kustomization.yaml": "namePrefix: c-\nresources: [g.yaml, p.yaml, s.yaml]\ncomponents: [comp]\n" + ZOO_GEN,
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass"), "p.yaml": PARK, "s.yaml": SVC})
+
+# ================================================================ 3. builtin plugin configs
+LBL_T = "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: team-labels\nlabels:\n  team: zoo\nfieldSpecs:\n- path: metadata/labels\n  create: true\n- path: spec/selector/matchLabels\n  kind: Deployment\n  create: true\n- path: spec/template/metadata/labels\n  kind: Deployment\n  create: true\n"
+ANN_T = "apiVersion: builtin\nkind: AnnotationsTransformer\nmetadata:\n  name: notes\nannotations:\n  note: from-plugin\nfieldSpecs:\n- path: metadata/annotations\n  create: true\n"
+PFX_T = "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: ps\nprefix: pp-\nsuffix: -ss\nfieldSpecs:\n- path: metadata/name\n"
+case("plugin-reusable-dir", {"transformers/kustomization.yaml": "resources: [labels.yaml, notes.yaml]\n",
+    "transformers/labels.yaml": LBL_T, "transformers/notes.yaml": ANN_T,
+    "app/kustomization.yaml": "resources: [d.yaml, s.yaml]\ntransformers: [../transformers]\n", "app/d.yaml": DEP, "app/s.yaml": SVC}, build="app")
+case("plugin-reusable-dir-transformed", {"transformers/kustomization.yaml": "resources: [labels.yaml, notes.yaml]\ncommonAnnotations:\n  ignored: by-plugin\nnamePrefix: x-\n",
+    "transformers/labels.yaml": LBL_T, "transformers/notes.yaml": ANN_T,
+    "app/kustomization.yaml": "resources: [d.yaml]\ntransformers: [../transformers, extra.yaml]\n", "app/d.yaml": DEP, "app/extra.yaml": PFX_T}, build="app")
+case("plugin-reusable-dir-patched", {"transformers/base/kustomization.yaml": "resources: [labels.yaml]\n",
+    "transformers/base/labels.yaml": LBL_T,
+    "transformers/prod/kustomization.yaml": "resources: [../base]\npatches:\n- target:\n    kind: LabelTransformer\n  patch: |-\n    - op: replace\n      path: /labels/team\n      value: prod-zoo\n",
+    "app/kustomization.yaml": "resources: [d.yaml]\ntransformers: [../transformers/prod]\n", "app/d.yaml": DEP}, build="app")
+case("plugin-generators-dir", {"gens/kustomization.yaml": "resources: [cm.yaml]\n",
+    "gens/cm.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: shared\nliterals:\n- a=1\n",
+    "app/kustomization.yaml": "resources: [d.yaml]\ngenerators: [../gens]\n", "app/d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        envFrom:\n        - configMapRef:\n            name: shared")}, build="app")
+case("plugin-prefixsuffix-fieldspecs", {"kustomization.yaml": "resources: [d.yaml, s.yaml, g.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP, "s.yaml": SVC,
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass"),
+    "t.yaml": "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: ps\nprefix: pp-\nsuffix: -ss\nfieldSpecs:\n- path: metadata/name\n  kind: Deployment\n- path: spec/alias\n  kind: Giraffe\n"})
+case("plugin-prefix-then-suffix-refs", {"kustomization.yaml": "resources: [d.yaml]\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\ntransformers: [t.yaml]\n",
+    "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        envFrom:\n        - configMapRef:\n            name: conf"),
+    "t.yaml": "apiVersion: builtin\nkind: PrefixTransformer\nmetadata:\n  name: p\nprefix: pre-\nfieldSpecs:\n- path: metadata/name\n---\napiVersion: builtin\nkind: SuffixTransformer\nmetadata:\n  name: s\nsuffix: -post\nfieldSpecs:\n- path: metadata/name\n"})
+case("plugin-patch-original-name", {"base/kustomization.yaml": "namePrefix: b-\nresources: [d.yaml, s.yaml]\n", "base/d.yaml": DEP, "base/s.yaml": SVC,
+    "kustomization.yaml": "namePrefix: o-\nresources: [base]\ntransformers: [t.yaml]\n",
+    "t.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\ntarget:\n  kind: Deployment\n  name: api\npatch: |-\n  - op: add\n    path: /metadata/annotations\n    value: {patched: original-name}\n---\napiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: q\ntarget:\n  name: o-b-api\n  kind: Service\npatch: |-\n  apiVersion: v1\n  kind: Service\n  metadata:\n    name: whatever\n    annotations:\n      patched: current-name\n"})
+case("plugin-patch-smp-original-name", {"base/kustomization.yaml": "namePrefix: b-\nresources: [d.yaml]\n", "base/d.yaml": DEP,
+    "kustomization.yaml": "resources: [base]\ntransformers: [t.yaml]\n",
+    "t.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\npatch: |-\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: api\n  spec:\n    replicas: 5\n"})
+case("plugin-patch-kind-change", {"kustomization.yaml": "resources: [d.yaml, s.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP, "s.yaml": SVC,
+    "t.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\ntarget:\n  kind: Deployment\n  name: api\noptions:\n  allowKindChange: true\n  allowNameChange: true\npatch: |-\n  apiVersion: apps/v1\n  kind: StatefulSet\n  metadata:\n    name: api-set\n"})
+case("plugin-patch-then-nameref", {"kustomization.yaml": "namePrefix: x-\nresources: [d.yaml, c.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP, "c.yaml": CMAP,
+    "t.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\ntarget:\n  kind: Deployment\npatch: |-\n  - op: add\n    path: /spec/template/spec/volumes\n    value:\n    - name: c\n      configMap:\n        name: conf\n"})
+case("plugin-valueadd-namespace", {"kustomization.yaml": "resources: [d.yaml, s.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP, "s.yaml": SVC,
+    "t.yaml": "apiVersion: builtin\nkind: ValueAddTransformer\nmetadata:\n  name: v\nvalue: added-ns\ntargets:\n- selector:\n    kind: Deployment\n  fieldPath: metadata/namespace\n"})
+case("plugin-valueadd-path-and-all", {"kustomization.yaml": "resources: [d.yaml, s.yaml, c.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP, "s.yaml": SVC, "c.yaml": CMAP,
+    "t.yaml": "apiVersion: builtin\nkind: ValueAddTransformer\nmetadata:\n  name: v\nvalue: flowers\ntargets:\n- fieldPath: metadata/annotations/garden\n- selector:\n    kind: ConfigMap\n  fieldPath: data/plant\n"})
+case("plugin-configmap-generator-options", {"kustomization.yaml": "resources: [d.yaml]\ngenerators: [g.yaml]\n", "d.yaml": DEP, "env": "A=1\nB=two\n",
+    "g.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: plug\n  namespace: gen\nenvs: [env]\nliterals: [C=3]\noptions:\n  labels:\n    from: plugin\n  annotations:\n    note: x\n  disableNameSuffixHash: false\n---\napiVersion: builtin\nkind: SecretGenerator\nmetadata:\n  name: plugsec\ntype: kubernetes.io/tls\nliterals:\n- tls.crt=CERT\n- tls.key=KEY\noptions:\n  disableNameSuffixHash: true\n"})
+case("plugin-generator-behavior-merge", {"base/kustomization.yaml": "configMapGenerator:\n- name: conf\n  literals: [a=1, b=2]\n",
+    "kustomization.yaml": "resources: [base]\ngenerators: [g.yaml]\n",
+    "g.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: conf\nbehavior: merge\nliterals: [b=3, c=4]\n"})
+case("plugin-labels-selectors-and-annotations-inline", {"kustomization.yaml": "resources: [d.yaml, s.yaml]\ntransformers:\n- |-\n" + "".join("  " + l + "\n" for l in LBL_T.splitlines()) + "- notes.yaml\n",
+    "d.yaml": DEP, "s.yaml": SVC, "notes.yaml": ANN_T})
+case("plugin-namespace-unset-only", {"kustomization.yaml": "resources: [d.yaml, s.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP.replace("name: api\n", "name: api\n  namespace: keep\n", 1), "s.yaml": SVC,
+    "t.yaml": "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: n\n  namespace: fallback\nunsetOnly: true\nfieldSpecs:\n- path: metadata/namespace\n  create: true\n"})
+case("plugin-hash-transformer", {"kustomization.yaml": "resources: [c.yaml]\ntransformers: [t.yaml]\n", "c.yaml": CMAP,
+    "t.yaml": "apiVersion: builtin\nkind: HashTransformer\nmetadata:\n  name: h\n"})
+case("err-plugin-unknown-builtin", {"kustomization.yaml": "resources: [c.yaml]\ntransformers: [t.yaml]\n", "c.yaml": CMAP,
+    "t.yaml": "apiVersion: builtin\nkind: NoSuchTransformer\nmetadata:\n  name: h\n"})
+case("err-plugin-patch-no-patch", {"kustomization.yaml": "resources: [c.yaml]\ntransformers: [t.yaml]\n", "c.yaml": CMAP,
+    "t.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\ntarget:\n  kind: ConfigMap\n"})
+
+# ================================================================ 4. a Component at the top
+case("comp-top-basic", {"kustomization.yaml": "kind: Component\napiVersion: kustomize.config.k8s.io/v1alpha1\nnamePrefix: c-\ncommonLabels:\n  c: top\nresources: [d.yaml, s.yaml]\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\n", "d.yaml": DEP, "s.yaml": SVC})
+case("comp-top-with-components", {"kustomization.yaml": "kind: Component\nresources: [d.yaml]\ncomponents: [inner]\nnameSuffix: -top\n", "d.yaml": DEP,
+    "inner/kustomization.yaml": "kind: Component\npatches:\n- target:\n    kind: Deployment\n  patch: |-\n    - op: add\n      path: /spec/replicas\n      value: 2\nconfigMapGenerator:\n- name: inner\n  literals: [x=y]\n"})
+case("comp-top-with-base", {"base/kustomization.yaml": "resources: [d.yaml]\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\n", "base/d.yaml": DEP,
+    "kustomization.yaml": "kind: Component\nresources: [base]\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [b=2]\nimages:\n- name: registry.local/api\n  newTag: \"2.0\"\n"})
+case("comp-top-empty", {"kustomization.yaml": "kind: Component\napiVersion: kustomize.config.k8s.io/v1alpha1\n"})
+case("err-comp-top-merge-without-base", {"kustomization.yaml": "kind: Component\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [b=2]\n"})
+case("err-comp-top-bad-apiversion", {"kustomization.yaml": "kind: Component\napiVersion: kustomize.config.k8s.io/v1beta1\nresources: [d.yaml]\n", "d.yaml": DEP})
+
+# ================================================================ 5. generator merge and replace
+GBASE = {"base/kustomization.yaml": "namespace: ns1\nresources: [d.yaml]\nconfigMapGenerator:\n- name: conf\n  literals: [a=1, b=2]\nsecretGenerator:\n- name: sec\n  literals: [u=x]\n",
+         "base/d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        envFrom:\n        - configMapRef:\n            name: conf\n        - secretRef:\n            name: sec")}
+case("gen-merge-base-namespace", dict(GBASE, **{"kustomization.yaml": "resources: [base]\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [b=3, c=4]\nsecretGenerator:\n- name: sec\n  behavior: replace\n  literals: [p=y]\n"}))
+case("gen-merge-base-namespace-explicit", dict(GBASE, **{"kustomization.yaml": "resources: [base]\nconfigMapGenerator:\n- name: conf\n  namespace: ns1\n  behavior: merge\n  literals: [b=3]\n"}))
+case("gen-merge-base-namespace-overlay-ns", dict(GBASE, **{"kustomization.yaml": "namespace: ns2\nnamePrefix: o-\nresources: [base]\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [b=3]\n"}))
+case("err-gen-merge-wrong-namespace", dict(GBASE, **{"kustomization.yaml": "resources: [base]\nconfigMapGenerator:\n- name: conf\n  namespace: other\n  behavior: merge\n  literals: [b=3]\n"}))
+case("gen-replace-then-merge-chain", dict(GBASE, **{"mid/kustomization.yaml": "resources: [../base]\nconfigMapGenerator:\n- name: conf\n  behavior: replace\n  literals: [z=0]\n",
+    "kustomization.yaml": "resources: [mid]\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [y=9]\n  options:\n    labels:\n      merged: \"yes\"\n"}))
+DIA = {"base/kustomization.yaml": "resources: [d.yaml]\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\n", "base/d.yaml": GBASE["base/d.yaml"].replace("        - secretRef:\n            name: sec\n", ""),
+       "left/kustomization.yaml": "namePrefix: l-\nresources: [../base]\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [l=1]\n",
+       "right/kustomization.yaml": "namePrefix: r-\nresources: [../base]\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [r=1]\n"}
+case("gen-merge-diamond", dict(DIA, **{"kustomization.yaml": "resources: [left, right]\n"}))
+case("gen-merge-diamond-top-merge-left", dict(DIA, **{"kustomization.yaml": "resources: [left, right]\nconfigMapGenerator:\n- name: l-conf\n  behavior: merge\n  literals: [top=1]\n"}))
+case("err-gen-merge-diamond-ambiguous", dict(DIA, **{"kustomization.yaml": "resources: [left, right]\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [top=1]\n"}))
+case("gen-merge-diamond-namespaced", {"base/kustomization.yaml": "resources: [d.yaml]\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\n", "base/d.yaml": DIA["base/d.yaml"],
+    "east/kustomization.yaml": "namespace: east\nresources: [../base]\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [zone=east]\n",
+    "west/kustomization.yaml": "namespace: west\nresources: [../base]\nconfigMapGenerator:\n- name: conf\n  behavior: replace\n  literals: [zone=west]\n",
+    "kustomization.yaml": "resources: [east, west]\nconfigMapGenerator:\n- name: conf\n  namespace: west\n  behavior: merge\n  literals: [top=1]\n"})
+case("gen-namespaced-same-name", {"kustomization.yaml": "configMapGenerator:\n- name: conf\n  namespace: a\n  literals: [x=1]\n- name: conf\n  namespace: b\n  literals: [x=2]\nsecretGenerator:\n- name: conf\n  namespace: a\n  literals: [x=1]\n"})
+case("gen-merge-component-into-base-ns", dict(GBASE, **{"comp/kustomization.yaml": "kind: Component\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [fromcomp=1]\n",
+    "kustomization.yaml": "resources: [base]\ncomponents: [comp]\n"}))
+
+# ================================================================ 6. name references through namespaces
+WEBHOOK_SVC = SVC.replace("name: api\n", "name: hook\n", 1)
+VWC = d("""
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: validator
+webhooks:
+- name: v.example.com
+  clientConfig:
+    service:
+      name: hook
+      namespace: default
+      path: /validate
+  admissionReviewVersions: [v1]
+  sideEffects: None
+- name: other.example.com
+  clientConfig:
+    service:
+      name: hook
+      namespace: elsewhere
+  admissionReviewVersions: [v1]
+  sideEffects: None
+""")
+case("nsref-webhooks", {"kustomization.yaml": "namespace: system\nnamePrefix: p-\nresources: [s.yaml, v.yaml, m.yaml]\n", "s.yaml": WEBHOOK_SVC, "v.yaml": VWC,
+    "m.yaml": VWC.replace("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration").replace("name: validator", "name: mutator")})
+case("nsref-webhooks-service-in-base", {"base/kustomization.yaml": "namespace: hooks\nresources: [s.yaml]\n", "base/s.yaml": WEBHOOK_SVC,
+    "kustomization.yaml": "namePrefix: top-\nresources: [base, v.yaml]\n", "v.yaml": VWC.replace("namespace: default", "namespace: hooks")})
+CRD = d("""
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: giraffes.zoo.example.com
+spec:
+  group: zoo.example.com
+  names:
+    kind: Giraffe
+    plural: giraffes
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+  conversion:
+    strategy: Webhook
+    webhook:
+      conversionReviewVersions: [v1]
+      clientConfig:
+        service:
+          name: hook
+          namespace: default
+          path: /convert
+""")
+case("nsref-crd-conversion-webhook", {"kustomization.yaml": "namespace: system\nnamePrefix: p-\nnameSuffix: -s\nresources: [s.yaml, crd.yaml]\n", "s.yaml": WEBHOOK_SVC, "crd.yaml": CRD})
+RBAC = d("""
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: runner
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: reader
+rules:
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: cluster-reader
+rules:
+- apiGroups: [""]
+  resources: [nodes]
+  verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: bind
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: reader
+subjects:
+- kind: ServiceAccount
+  name: runner
+- kind: ServiceAccount
+  name: runner
+  namespace: other
+- kind: ServiceAccount
+  name: default
+- kind: User
+  name: runner
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: cbind
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-reader
+subjects:
+- kind: ServiceAccount
+  name: runner
+  namespace: default
+""")
+case("nsref-rbac-prefix-namespace", {"kustomization.yaml": "namespace: apps\nnamePrefix: p-\nresources: [r.yaml]\n", "r.yaml": RBAC})
+case("nsref-rbac-base-namespace-overlay-prefix", {"base/kustomization.yaml": "namespace: apps\nresources: [r.yaml]\n", "base/r.yaml": RBAC,
+    "kustomization.yaml": "namePrefix: o-\nnameSuffix: -x\nresources: [base]\n"})
+case("nsref-rbac-two-namespaces", {"a/kustomization.yaml": "namespace: a\nnamePrefix: a-\nresources: [r.yaml]\n", "a/r.yaml": RBAC.split("---\n")[0] + "---\n" + RBAC.split("---\n")[1] + "---\n" + RBAC.split("---\n")[3],
+    "b/kustomization.yaml": "namespace: b\nnamePrefix: b-\nresources: [r.yaml]\n", "b/r.yaml": RBAC.split("---\n")[0] + "---\n" + RBAC.split("---\n")[1] + "---\n" + RBAC.split("---\n")[3],
+    "kustomization.yaml": "resources: [a, b, crb.yaml]\n", "crb.yaml": RBAC.split("---\n")[2] + "---\n" + RBAC.split("---\n")[4].replace("  namespace: default\n", "  namespace: a\n- kind: ServiceAccount\n  name: runner\n  namespace: b\n")})
+case("nsref-roleref-clusterrole-from-rolebinding", {"kustomization.yaml": "namePrefix: p-\nresources: [r.yaml]\n",
+    "r.yaml": RBAC.split("---\n")[2] + "---\n" + RBAC.split("---\n")[3].replace("kind: Role\n  name: reader", "kind: ClusterRole\n  name: cluster-reader")})
+case("nsref-apiservice-and-admission-policy", {"kustomization.yaml": "namespace: system\nnamePrefix: p-\nresources: [s.yaml, a.yaml]\n", "s.yaml": WEBHOOK_SVC,
+    "a.yaml": d("""
+    apiVersion: apiregistration.k8s.io/v1
+    kind: APIService
+    metadata:
+      name: v1.zoo.example.com
+    spec:
+      group: zoo.example.com
+      version: v1
+      groupPriorityMinimum: 100
+      versionPriority: 10
+      service:
+        name: hook
+        namespace: default
+    ---
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicy
+    metadata:
+      name: policy
+    spec:
+      failurePolicy: Fail
+      paramKind:
+        apiVersion: v1
+        kind: ConfigMap
+      matchConstraints:
+        resourceRules:
+        - apiGroups: [apps]
+          apiVersions: [v1]
+          operations: [CREATE]
+          resources: [deployments]
+      validations:
+      - expression: "true"
+    ---
+    apiVersion: admissionregistration.k8s.io/v1
+    kind: ValidatingAdmissionPolicyBinding
+    metadata:
+      name: policy-binding
+    spec:
+      policyName: policy
+      paramRef:
+        name: params
+        namespace: default
+      validationActions: [Deny]
+    ---
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: params
+    data:
+      a: b
+    """)})
+case("nsref-serviceaccounts-overlapping", {"kustomization.yaml": "namePrefix: p-\nresources: [r.yaml]\n",
+    "r.yaml": d("""
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata:
+      name: sa
+      namespace: one
+    ---
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata:
+      name: sa
+      namespace: two
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata:
+      name: crb
+    roleRef:
+      apiGroup: rbac.authorization.k8s.io
+      kind: ClusterRole
+      name: view
+    subjects:
+    - kind: ServiceAccount
+      name: sa
+      namespace: one
+    - kind: ServiceAccount
+      name: sa
+      namespace: two
+    - kind: ServiceAccount
+      name: sa
+      namespace: three
+    """)})
+
+# ================================================================ 7. invalid input kustomize rejects
+case("err-blank-namespace-resource", {"kustomization.yaml": "resources: [c.yaml]\n", "c.yaml": CMAP.replace("name: conf\n", "name: conf\n  namespace: \" \"\n")})
+case("blank-namespace-empty-string", {"kustomization.yaml": "namespace: \"\"\nresources: [c.yaml]\n", "c.yaml": CMAP.replace("name: conf\n", "name: conf\n  namespace: \"\"\n")})
+case("err-blank-namespace-field", {"kustomization.yaml": "namespace: \" \"\nresources: [c.yaml]\n", "c.yaml": CMAP})
+case("err-blank-namespace-generator", {"kustomization.yaml": "configMapGenerator:\n- name: x\n  namespace: \"  \"\n  literals: [a=b]\n"})
+case("err-empty-patch-file-patches", {"kustomization.yaml": "resources: [c.yaml]\npatches:\n- path: p.yaml\n", "c.yaml": CMAP, "p.yaml": ""})
+case("err-empty-patch-file-psm", {"kustomization.yaml": "resources: [c.yaml]\npatchesStrategicMerge: [p.yaml]\n", "c.yaml": CMAP, "p.yaml": "# nothing\n"})
+case("err-empty-patch-inline", {"kustomization.yaml": "resources: [c.yaml]\npatches:\n- patch: \"\"\n  target:\n    kind: ConfigMap\n", "c.yaml": CMAP})
+case("err-empty-smp-inline-psm", {"kustomization.yaml": "resources: [c.yaml]\npatchesStrategicMerge:\n- |-\n  # only a comment\n", "c.yaml": CMAP})
+case("err-patch-several-deletes", {"kustomization.yaml": "resources: [c.yaml, d.yaml]\npatches:\n- path: p.yaml\n", "c.yaml": CMAP, "d.yaml": DEP,
+    "p.yaml": "$patch: delete\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\n---\n$patch: delete\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n"})
+case("patch-several-deletes-psm", {"kustomization.yaml": "resources: [c.yaml, d.yaml, s.yaml]\npatchesStrategicMerge: [p.yaml]\n", "c.yaml": CMAP, "d.yaml": DEP, "s.yaml": SVC,
+    "p.yaml": "$patch: delete\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\n---\n$patch: delete\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n"})
+case("err-conflict-two-bases", {"a/kustomization.yaml": "resources: [c.yaml]\n", "a/c.yaml": CMAP, "b/kustomization.yaml": "resources: [c.yaml]\n",
+    "b/c.yaml": CMAP.replace("db.local", "db.other"), "kustomization.yaml": "resources: [a, b]\n"})
+case("err-conflict-two-bases-generated", {"a/kustomization.yaml": "configMapGenerator:\n- name: x\n  literals: [a=1]\n", "b/kustomization.yaml": "configMapGenerator:\n- name: x\n  literals: [a=2]\n",
+    "kustomization.yaml": "resources: [a, b]\n"})
+case("conflict-two-bases-distinct-ns", {"a/kustomization.yaml": "namespace: a\nresources: [../c.yaml]\n", "b/kustomization.yaml": "namespace: b\nresources: [c.yaml]\n", "b/c.yaml": CMAP,
+    "c.yaml": CMAP, "kustomization.yaml": "resources: [b]\n"})
+case("err-sort-legacy-with-fifo-options", {"kustomization.yaml": "resources: [c.yaml]\nsortOptions:\n  order: legacy\n  fifoSortOptions: {}\n", "c.yaml": CMAP})
+case("err-sort-fifo-with-legacy-options", {"kustomization.yaml": "resources: [c.yaml]\nsortOptions:\n  order: fifo\n  legacySortOptions:\n    orderFirst: [Namespace]\n", "c.yaml": CMAP})
+case("err-sort-unknown-order", {"kustomization.yaml": "resources: [c.yaml]\nsortOptions:\n  order: random\n", "c.yaml": CMAP})
+case("err-sort-legacy-duplicate-kind", {"kustomization.yaml": "resources: [c.yaml, d.yaml]\nsortOptions:\n  order: legacy\n  legacySortOptions:\n    orderFirst: [ConfigMap, Deployment, ConfigMap]\n    orderLast: []\n", "c.yaml": CMAP, "d.yaml": DEP})
+case("sort-legacy-first-and-last-overlap", {"kustomization.yaml": "resources: [c.yaml, d.yaml, s.yaml]\nsortOptions:\n  order: legacy\n  legacySortOptions:\n    orderFirst: [Service]\n    orderLast: [Service, ConfigMap]\n", "c.yaml": CMAP, "d.yaml": DEP, "s.yaml": SVC})
+case("err-image-name-regexp", {"kustomization.yaml": "resources: [d.yaml]\nimages:\n- name: \"registry.local/api(\"\n  newTag: \"2\"\n", "d.yaml": DEP})
+case("image-name-regexp-chars", {"kustomization.yaml": "resources: [d.yaml]\nimages:\n- name: registry.local/ap*\n  newTag: \"2\"\n- name: registry.local/api\n  newName: other/api\n", "d.yaml": DEP})
+case("err-image-name-star-only", {"kustomization.yaml": "resources: [d.yaml]\nimages:\n- name: \"*\"\n  newTag: \"2\"\n", "d.yaml": DEP})
+
+# ================================================================ 8. the rest
+case("repl-source-namespace-from-transformer", {"kustomization.yaml": "namespace: prod\nnamePrefix: p-\nresources: [d.yaml, s.yaml]\nreplacements:\n- source:\n    kind: Service\n    name: api\n    fieldPath: metadata.namespace\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.metadata.annotations.svc-ns\n    options:\n      create: true\n- source:\n    kind: Service\n    name: api\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.metadata.annotations.svc-name\n    options:\n      create: true\n", "d.yaml": DEP, "s.yaml": SVC})
+case("repl-source-namespace-base-overlay", {"base/kustomization.yaml": "namespace: base-ns\nresources: [s.yaml]\n", "base/s.yaml": SVC,
+    "kustomization.yaml": "namespace: top-ns\nnameSuffix: -t\nresources: [base, d.yaml]\nreplacements:\n- source:\n    kind: Service\n    name: api\n    namespace: base-ns\n    fieldPath: metadata.namespace\n  targets:\n  - select:\n      kind: Deployment\n      name: api\n    fieldPaths:\n    - metadata.labels.svc-ns\n- source:\n    kind: Service\n    fieldPath: metadata.name\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - metadata.labels.svc\n", "d.yaml": DEP.replace("name: api\n", "name: api\n  labels:\n    svc-ns: x\n    svc: y\n", 1)})
+case("null-empty-annotations-labels", {"kustomization.yaml": "resources: [c.yaml]\n", "c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n  labels:\ndata:\n  a: b\n"})
+case("null-empty-annotations-with-transformers", {"kustomization.yaml": "namePrefix: p-\ncommonLabels:\n  x: y\nresources: [c.yaml]\n", "c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n  labels:\ndata:\n"})
+case("null-affinity-fields", {"kustomization.yaml": "resources: [d.yaml]\n", "d.yaml": DEP.replace("      containers:", "      affinity:\n        nodeAffinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n          - labelSelector:\n              matchLabels:\n                app: api\n            topologyKey:\n      tolerations:\n      nodeSelector: ~\n      containers:")})
+case("null-affinity-with-patch", {"kustomization.yaml": "resources: [d.yaml]\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: api\n    spec:\n      template:\n        spec:\n          nodeSelector:\n            disk: ssd\n", "d.yaml": DEP.replace("      containers:", "      affinity:\n        nodeAffinity:\n      nodeSelector:\n      containers:")})
+import random
+_r = random.Random(14)
+case("gen-large-binarydata", {"kustomization.yaml": "configMapGenerator:\n- name: blob\n  files: [blob.bin, text.txt]\n",
+    "blob.bin": bytes(_r.randrange(256) for _ in range(300000)), "text.txt": "x" * 70000 + "\n"})
+case("gen-large-binarydata-secret", {"kustomization.yaml": "secretGenerator:\n- name: blob\n  files: [blob.bin]\n", "blob.bin": bytes(_r.randrange(256) for _ in range(120000))})
+LOCAL = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local-values\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\ndata:\n  image: registry.local/api:9\n"
+case("localconfig-dropped-and-source", {"kustomization.yaml": "namePrefix: p-\ncommonLabels:\n  a: b\nresources: [d.yaml, l.yaml]\nreplacements:\n- source:\n    kind: ConfigMap\n    name: local-values\n    fieldPath: data.image\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.0.image\n", "d.yaml": DEP, "l.yaml": LOCAL})
+case("localconfig-in-base", {"base/kustomization.yaml": "resources: [l.yaml, d.yaml]\n", "base/l.yaml": LOCAL, "base/d.yaml": DEP,
+    "kustomization.yaml": "resources: [base]\nreplacements:\n- source:\n    kind: ConfigMap\n    name: local-values\n    fieldPath: data.image\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.0.image\n"})
+case("localconfig-false-kept", {"kustomization.yaml": "resources: [l.yaml]\n", "l.yaml": LOCAL.replace('"true"', '"false"')})
+case("labels-include-selectors-templates", {"kustomization.yaml": "resources: [d.yaml, s.yaml]\nlabels:\n- pairs:\n    a: sel\n  includeSelectors: true\n- pairs:\n    b: tmpl\n  includeTemplates: true\n- pairs:\n    c: plain\n- pairs:\n    d: both\n  includeSelectors: true\n  includeTemplates: false\n", "d.yaml": DEP, "s.yaml": SVC})
+case("labels-include-templates-kinds", {"kustomization.yaml": "resources: [w.yaml]\nlabels:\n- pairs:\n    t: \"1\"\n  includeTemplates: true\n",
+    "w.yaml": "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: cj\nspec:\n  schedule: \"* * * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: c, image: i}]\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: ss\nspec:\n  template:\n    metadata: {}\n    spec:\n      containers: [{name: c, image: i}]\n  volumeClaimTemplates:\n  - metadata:\n      name: v\n---\napiVersion: v1\nkind: ReplicationController\nmetadata:\n  name: rc\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n"})
+case("labels-fields-with-includes", {"kustomization.yaml": "resources: [g.yaml]\nlabels:\n- pairs:\n    f: \"1\"\n  includeSelectors: true\n  fields:\n  - path: spec/selector/matchLabels\n    kind: Giraffe\n    create: true\n", "g.yaml": GIRAFFE.replace("$(DIET)", "x")})
+case("plugin-labels-selectors-custom", {"kustomization.yaml": "resources: [d.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP,
+    "t.yaml": "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: l\nlabels:\n  only: templates\nfieldSpecs:\n- path: spec/template/metadata/labels\n  create: true\n"})
+case("prefix-suffix-generated-names", {"base/kustomization.yaml": "namePrefix: b-\nresources: [d.yaml]\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\nsecretGenerator:\n- name: sec\n  literals: [a=1]\n", "base/d.yaml": GBASE["base/d.yaml"],
+    "kustomization.yaml": "namePrefix: o-\nnameSuffix: -v1\nresources: [base]\nconfigMapGenerator:\n- name: b-conf\n  behavior: merge\n  literals: [b=2]\n- name: own\n  literals: [c=3]\n"})
+case("prefix-suffix-generated-no-hash", {"kustomization.yaml": "namePrefix: p-\nnameSuffix: -s\nresources: [d.yaml]\ngeneratorOptions:\n  disableNameSuffixHash: true\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\nsecretGenerator:\n- name: sec\n  literals: [a=1]\n  options:\n    disableNameSuffixHash: false\n", "d.yaml": GBASE["base/d.yaml"]})
+case("ns-propagation-generator-merge", {"base/kustomization.yaml": "configMapGenerator:\n- name: conf\n  literals: [a=1]\n",
+    "mid/kustomization.yaml": "namespace: mid\nresources: [../base]\n",
+    "kustomization.yaml": "namespace: top\nresources: [mid]\nconfigMapGenerator:\n- name: conf\n  namespace: mid\n  behavior: merge\n  literals: [b=2]\n"})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):
