@@ -423,6 +423,16 @@ case("err-plugin-unknown-builtin", {"kustomization.yaml": "resources: [c.yaml]\n
     "t.yaml": "apiVersion: builtin\nkind: NoSuchTransformer\nmetadata:\n  name: h\n"})
 case("err-plugin-patch-no-patch", {"kustomization.yaml": "resources: [c.yaml]\ntransformers: [t.yaml]\n", "c.yaml": CMAP,
     "t.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\ntarget:\n  kind: ConfigMap\n"})
+case("plugin-valueadd-filepath-position", {"kustomization.yaml": "resources: [w.yaml]\ntransformers: [t.yaml]\n",
+    "w.yaml": "apiVersion: ex.com/v1\nkind: Store\nmetadata:\n  name: s\nspec:\n  path: /data/app/current\n  other: a/b\n",
+    "t.yaml": "apiVersion: builtin\nkind: ValueAddTransformer\nmetadata:\n  name: v\nvalue: tenant1\ntargets:\n- selector:\n    kind: Store\n  fieldPath: spec/path\n  filePathPosition: 2\n- fieldPath: spec/other\n  filePathPosition: 9\n- fieldPath: spec/fresh\n  filePathPosition: 1\n"})
+case("plugin-valueadd-default-value", {"kustomization.yaml": "resources: [c.yaml]\ntransformers: [t.yaml]\n", "c.yaml": CMAP,
+    "t.yaml": "apiVersion: builtin\nkind: ValueAddTransformer\nmetadata:\n  name: v\ntargets:\n- fieldPath: metadata/namespace\n"})
+case("plugin-valueadd-label-selector", {"kustomization.yaml": "resources: [d.yaml, s.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP.replace("name: api\n", "name: api\n  labels:\n    tier: web\n", 1), "s.yaml": SVC,
+    "t.yaml": "apiVersion: builtin\nkind: ValueAddTransformer\nmetadata:\n  name: v\nvalue: web-ns\ntargets:\n- selector:\n    labelSelector: tier=web\n  fieldPath: metadata/namespace\n"})
+case("plugin-dir-mixed-with-file-and-inline", {"tr/kustomization.yaml": "resources: [a.yaml]\n", "tr/a.yaml": ANN_T,
+    "kustomization.yaml": "resources: [d.yaml]\ntransformers:\n- tr\n- p.yaml\n- |-\n  apiVersion: builtin\n  kind: PrefixTransformer\n  metadata:\n    name: inl\n  prefix: inl-\n  fieldSpecs:\n  - path: metadata/name\n", "d.yaml": DEP, "p.yaml": PFX_T})
+
 
 # ================================================================ 4. a Component at the top
 case("comp-top-basic", {"kustomization.yaml": "kind: Component\napiVersion: kustomize.config.k8s.io/v1alpha1\nnamePrefix: c-\ncommonLabels:\n  c: top\nresources: [d.yaml, s.yaml]\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\n", "d.yaml": DEP, "s.yaml": SVC})

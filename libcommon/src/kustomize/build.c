@@ -803,6 +803,13 @@ static int build_metadata(kz_ctx *c, kz_resmap *m, err *e)
 	return 0;
 }
 
+static int build_dir(kz_ctx *c, const char *dir, kz_resmap *out, err *e)
+{
+	if (cycle_check(c, dir, e) < 0)
+		return -1;
+	return accumulate(c, dir, out, false, false, e);
+}
+
 int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **out, err *e)
 {
 	kz_ctx c;
@@ -828,6 +835,7 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 	kz_resmap m = {0};
 	kz_config_defaults(&c.cfg);
 	c.vars = cJSON_CreateArray();
+	c.build_dir = build_dir;
 	if (kz_is_remote(path)) {
 		err_fail(e, KZ_REASON, "%s: remote bases are disabled", path);
 		goto done;

@@ -150,6 +150,9 @@ typedef struct kz_ctx {
 	cJSON *openapi_doc;    /* the `openapi: path:` schema document, once one is set */
 	bool openapi_set;      /* kustomize sets the schema once: the first kustomization wins */
 	cJSON *openapi_cache;  /* "group/version/kind" -> resolved schema (or null) */
+	/* builds the kustomization in dir (an absolute real path) into out, as a base is built:
+	 * how a `transformers:`/`generators:` entry naming a directory is read */
+	int (*build_dir)(struct kz_ctx *c, const char *dir, kz_resmap *out, err *e);
 	/* while a remote base is built: its clone (real path), repository URL and ref */
 	const char *remote_root, *remote_repo, *remote_ref;
 } kz_ctx;

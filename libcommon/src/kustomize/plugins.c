@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/buf.h"
 #include "eddy/mem.h"
 #include "kz_int.h"
 
@@ -17,6 +18,112 @@ static const char *jstr(const cJSON *o, const char *k)
 {
 	const cJSON *x = field(o, k);
 	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static int set_value_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *e)
+{
+	const char *value = ud;
+	(void)e;
+	if (!key)
+		return 0;
+	if (node)
+		kz_replace(parent, node, cJSON_CreateString(value));
+	else
+		cJSON_AddStringToObject(parent, key, value);
+	return 0;
+}
+
+/* ValueAddTransformer: value set at each target's fieldPath (slash-separated, created when
+ * missing) of the resources its selector picks (all without one); metadata/namespace sets the
+ * namespace. Without a value, the kustomization directory's name. filePathPosition N > 0 inserts value as the Nth segment of a path value. */
+static int value_add(kz_resmap *m, const char *dir, const cJSON *cfg, err *e)
+{
+	const char *value = jstr(cfg, "value");
+	const cJSON *targets = field(cfg, "targets"), *t;
+	if (!value || !*value) {
+		/* kustomize's default: the name of the kustomization's directory */
+		const char *slash = strrchr(dir, '/');
+		value = slash && slash[1] ? slash + 1 : dir;
+	}
+	if (!cJSON_GetArraySize(targets))
+		return err_fail(e, KZ_REASON, "must specify at least one target");
+	cJSON_ArrayForEach(t, targets) {
+		const cJSON *sel = field(t, "selector"), *pos = field(t, "filePathPosition");
+		const char *fp = jstr(t, "fieldPath");
+		long position = cJSON_IsNumber(pos) ? (long)pos->valuedouble : 0;
+		if (position < 0)
+			return err_fail(e, KZ_REASON, "value of filePathPosition must be >= 0");
+		if (!fp || !*fp)
+			fp = "metadata/namespace";
+		for (size_t i = 0; i < m->n; i++) {
+			kz_res *r = m->v[i];
+			err se = {0};
+			if (sel && !kz_selector_matches(sel, r->obj, r, &se)) {
+				if (se.msg[0]) {
+					*e = se;
+					return -1;
+				}
+				continue;
+			}
+			if (!strcmp(fp, "metadata/namespace")) {
+				kz_set_namespace(r->obj, value);
+				kz_res_track(r);
+				continue;
+			}
+			if (position == 0) {
+				if (kz_fs_walk(r->obj, fp, true, set_value_fn, (void *)value, e) < 0)
+					return -1;
+				continue;
+			}
+			/* insert into a path value: a/b/c with position 2 -> a/value/b/c */
+			cJSON *cur = r->obj;
+			char *dup = xstrdup(fp), *save = dup, *seg;
+			cJSON *parent = NULL;
+			const char *last = NULL;
+			while ((seg = strsep(&save, "/")) && cur) {
+				parent = cur;
+				last = seg;
+				cur = cJSON_GetObjectItemCaseSensitive(cur, seg);
+			}
+			if (cur && cJSON_IsString(cur)) {
+				buf b;
+				buf_init(&b, (size_t)1 << 20);
+				const char *p = cur->valuestring;
+				long n = 1;
+				bool done = false;
+				if (*p == '/')
+					buf_addc(&b, *p++);
+				while (*p || !done) {
+					if (n == position && !done) {
+						buf_adds(&b, value);
+						done = true;
+						if (*p)
+							buf_addc(&b, '/');
+						continue;
+					}
+					const char *q = strchr(p, '/');
+					size_t l = q ? (size_t)(q - p) : strlen(p);
+					buf_add(&b, p, l);
+					p += l;
+					n++;
+					if (*p == '/')
+						buf_addc(&b, *p++);
+					else if (!done) {
+						buf_addc(&b, '/');
+						buf_adds(&b, value);
+						done = true;
+					}
+				}
+				char *nv = buf_detach(&b, NULL);
+				kz_replace(parent, cur, cJSON_CreateString(nv));
+				free(nv);
+			} else if (!cur && parent && last) {
+				cJSON_AddStringToObject(parent, last, value);
+			}
+			free(dup);
+		}
+	}
+	return 0;
 }
 
 static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, err *e)
@@ -114,6 +221,12 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 		cJSON_AddItemToArray(l, g);
 		rc = kz_generate(c, m, dir, l, kind[0] == 'C' ? "configMap" : "secret", NULL, e);
 		cJSON_Delete(l);
+	} else if (!strcmp(kind, "ValueAddTransformer")) {
+		rc = value_add(m, dir, cfg, e);
+	} else if (!strcmp(kind, "HashTransformer")) {
+		rc = 0; /* content hashes are added at the end of the build */
+	} else if (!strcmp(kz_apiversion(cfg), "builtin")) {
+		rc = err_fail(e, KZ_REASON, "unable to load builtin %s.builtin.[noGrp]", kind);
 	} else {
 		rc = err_fail(e, KZ_REASON, "external plugins disabled; unable to load external "
 			      "plugin '%s'", kind);
@@ -150,9 +263,25 @@ static int plugin_entry(kz_ctx *c, kz_resmap *m, const char *dir, const char *s,
 			return -1;
 		}
 		if (kz_is_dir(real)) {
+			/* a kustomization whose built resources are the configurations */
+			kz_resmap sub = {0};
+			int rc = c->build_dir ? c->build_dir(c, real, &sub, e) :
+				 err_fail(e, KZ_REASON, "%s: not a file", s);
+			in = c->top_dir ? kz_relpath(c->top_dir, real) : NULL;
 			free(real);
-			return err_fail(e, KZ_REASON, "%s: plugin configurations from "
-					"kustomization directories are not supported", s);
+			for (size_t i = 0; rc == 0 && i < sub.n; i++) {
+				const cJSON *d = sub.v[i]->obj;
+				c->cfg_in = in;
+				c->cfg_name = *kz_name(d) ? kz_name(d) : NULL;
+				c->cfg_ns = *kz_namespace(d) ? kz_namespace(d) : NULL;
+				rc = run_one(c, m, dir, d, e);
+				if (rc == 0 && !generators)
+					kz_record(c, m, kz_kind(d), 1);
+				c->cfg_in = c->cfg_name = c->cfg_ns = NULL;
+			}
+			free(in);
+			kz_resmap_release(&sub);
+			return rc < 0 ? -1 : 0;
 		}
 		data = kz_read_file(c, real, &len, e);
 		in = c->top_dir ? kz_relpath(c->top_dir, real) : NULL;
