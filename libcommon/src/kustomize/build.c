@@ -585,7 +585,8 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 			 ks);
 		goto out;
 	}
-	if (!component && !strcmp(ks, "Component")) {
+	/* kustomize builds a Component given as the top of a build like a Kustomization */
+	if (!component && !top && !strcmp(ks, "Component")) {
 		err_fail(e, KZ_REASON, "expected kind != 'Component' for path '%s'", dir);
 		goto out;
 	}
