@@ -347,6 +347,11 @@ static const fsrow svc_ref[] = {
 static const fsrow role_ref[] = {
 	{"rbac.authorization.k8s.io", NULL, "RoleBinding", "roleRef/name", false}, {0},
 };
+static const fsrow vap_ref[] = {
+	{"admissionregistration.k8s.io", NULL, "ValidatingAdmissionPolicyBinding",
+	 "spec/policyName", false},
+	{0},
+};
 static const fsrow crole_ref[] = {
 	{"rbac.authorization.k8s.io", NULL, "RoleBinding", "roleRef/name", false},
 	{"rbac.authorization.k8s.io", NULL, "ClusterRoleBinding", "roleRef/name", false},
@@ -404,6 +409,7 @@ static const nrrow namerefs[] = {
 	{NULL, "v1", "Service", svc_ref},
 	{"rbac.authorization.k8s.io", NULL, "Role", role_ref},
 	{"rbac.authorization.k8s.io", NULL, "ClusterRole", crole_ref},
+	{"admissionregistration.k8s.io", NULL, "ValidatingAdmissionPolicy", vap_ref},
 	{NULL, "v1", "ServiceAccount", sa_ref},
 	{NULL, "v1", "PersistentVolumeClaim", pvc_ref},
 	{NULL, "v1", "PersistentVolume", pv_ref},
@@ -447,6 +453,10 @@ void kz_config_defaults(kz_config *c)
 	kz_fsv_add(&c->name_prefix, NULL, NULL, NULL, "metadata/name", false);
 	kz_fsv_add(&c->name_suffix, NULL, NULL, NULL, "metadata/name", false);
 	kz_fsv_add(&c->namespace, NULL, NULL, NULL, "metadata/namespace", true);
+	kz_fsv_add(&c->namespace, "apiregistration.k8s.io", NULL, "APIService",
+		   "spec/service/namespace", true);
+	kz_fsv_add(&c->namespace, "apiextensions.k8s.io", NULL, "CustomResourceDefinition",
+		   "spec/conversion/webhook/clientConfig/service/namespace", false);
 	add_rows(&c->images, images);
 	add_rows(&c->replicas, replicas);
 	for (const nrrow *n = namerefs; n->k; n++) {

@@ -195,13 +195,15 @@ int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 					cJSON_AddStringToObject(s, "namespace", ns);
 			}
 		}
-		if (kz_is_cluster_scoped(g, kind))
-			continue;
+		bool cluster = kz_is_cluster_scoped(g, kind);
 		if (unset_only && *kz_namespace(r->obj))
 			continue;
 		for (size_t j = 0; j < c->cfg.namespace.n; j++) {
 			const kz_fieldspec *fs = &c->cfg.namespace.v[j];
-			if (!kz_fs_selects(fs, r->obj))
+			/* cluster-scoped objects keep their metadata but get the other fields
+			 * (an APIService's or a CRD conversion webhook's service namespace) */
+			if (!kz_fs_selects(fs, r->obj) ||
+			    (cluster && !strcmp(fs->path, "metadata/namespace")))
 				continue;
 			if (kz_fs_walk(r->obj, fs->path, fs->create, set_ns_fn, (void *)ns, e) < 0)
 				return -1;
