@@ -695,11 +695,22 @@ case("conflict-two-bases-distinct-ns", {"a/kustomization.yaml": "namespace: a\nr
 case("err-sort-legacy-with-fifo-options", {"kustomization.yaml": "resources: [c.yaml]\nsortOptions:\n  order: legacy\n  fifoSortOptions: {}\n", "c.yaml": CMAP})
 case("err-sort-fifo-with-legacy-options", {"kustomization.yaml": "resources: [c.yaml]\nsortOptions:\n  order: fifo\n  legacySortOptions:\n    orderFirst: [Namespace]\n", "c.yaml": CMAP})
 case("err-sort-unknown-order", {"kustomization.yaml": "resources: [c.yaml]\nsortOptions:\n  order: random\n", "c.yaml": CMAP})
-case("err-sort-legacy-duplicate-kind", {"kustomization.yaml": "resources: [c.yaml, d.yaml]\nsortOptions:\n  order: legacy\n  legacySortOptions:\n    orderFirst: [ConfigMap, Deployment, ConfigMap]\n    orderLast: []\n", "c.yaml": CMAP, "d.yaml": DEP})
+case("sort-legacy-duplicate-kind", {"kustomization.yaml": "resources: [c.yaml, d.yaml]\nsortOptions:\n  order: legacy\n  legacySortOptions:\n    orderFirst: [ConfigMap, Deployment, ConfigMap]\n    orderLast: []\n", "c.yaml": CMAP, "d.yaml": DEP})
 case("sort-legacy-first-and-last-overlap", {"kustomization.yaml": "resources: [c.yaml, d.yaml, s.yaml]\nsortOptions:\n  order: legacy\n  legacySortOptions:\n    orderFirst: [Service]\n    orderLast: [Service, ConfigMap]\n", "c.yaml": CMAP, "d.yaml": DEP, "s.yaml": SVC})
 case("err-image-name-regexp", {"kustomization.yaml": "resources: [d.yaml]\nimages:\n- name: \"registry.local/api(\"\n  newTag: \"2\"\n", "d.yaml": DEP})
 case("image-name-regexp-chars", {"kustomization.yaml": "resources: [d.yaml]\nimages:\n- name: registry.local/ap*\n  newTag: \"2\"\n- name: registry.local/api\n  newName: other/api\n", "d.yaml": DEP})
-case("err-image-name-star-only", {"kustomization.yaml": "resources: [d.yaml]\nimages:\n- name: \"*\"\n  newTag: \"2\"\n", "d.yaml": DEP})
+case("image-name-star-only", {"kustomization.yaml": "resources: [d.yaml]\nimages:\n- name: \"*\"\n  newTag: \"2\"\n", "d.yaml": DEP})
+for i, n in enumerate(['"registry.local/.*"', '"registry\\\\.local/api"', "registry.local/a.i", '"[a-z]*"', '"*/api"', '"registry.local/api|x"', '"^registry.local/api$"']):
+    case(f"image-name-regexp-{i}", {"kustomization.yaml": f"resources: [d.yaml]\nimages:\n- name: {n}\n  newTag: \"2\"\n", "d.yaml": DEP})
+case("err-image-name-regexp-bracket", {"kustomization.yaml": "resources: [d.yaml]\nimages:\n- name: \"registry.local/[api\"\n  newTag: \"2\"\n", "d.yaml": DEP})
+case("patch-delete-last-of-several", {"kustomization.yaml": "resources: [c.yaml, d.yaml]\npatches:\n- path: p.yaml\n", "c.yaml": CMAP, "d.yaml": DEP,
+    "p.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n---\n$patch: delete\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\n"})
+case("err-patch-delete-then-patch", {"kustomization.yaml": "resources: [c.yaml, d.yaml]\npatches:\n- path: p.yaml\n", "c.yaml": CMAP, "d.yaml": DEP,
+    "p.yaml": "$patch: delete\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n"})
+case("err-empty-patch-file-with-target", {"kustomization.yaml": "resources: [c.yaml]\npatches:\n- path: p.yaml\n  target:\n    kind: ConfigMap\n", "c.yaml": CMAP, "p.yaml": "# nothing here\n"})
+case("psm-one-empty-one-not", {"kustomization.yaml": "resources: [c.yaml]\npatchesStrategicMerge: [e.yaml, p.yaml]\n", "c.yaml": CMAP, "e.yaml": "",
+    "p.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  x: \"1\"\n"})
+
 
 # ================================================================ 8. the rest
 case("repl-source-namespace-from-transformer", {"kustomization.yaml": "namespace: prod\nnamePrefix: p-\nresources: [d.yaml, s.yaml]\nreplacements:\n- source:\n    kind: Service\n    name: api\n    fieldPath: metadata.namespace\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.metadata.annotations.svc-ns\n    options:\n      create: true\n- source:\n    kind: Service\n    name: api\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.metadata.annotations.svc-name\n    options:\n      create: true\n", "d.yaml": DEP, "s.yaml": SVC})

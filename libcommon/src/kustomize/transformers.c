@@ -1,5 +1,6 @@
 /* The simple built-in transformers: namespace, namePrefix/nameSuffix, labels and annotations,
  * images and replicas; and appending resources with kustomize's id conflict rule. */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +354,7 @@ int kz_labels_apply(kz_ctx *c, kz_resmap *m, const cJSON *pairs, const kz_fsv *f
 
 typedef struct image_rule {
 	const char *name, *new_name, *new_tag, *digest;
+	regex_t *re; /* the name as kustomize's regexp, when it has regexp operators */
 } image_rule;
 
 static void split_image(const char *img, char **name, char **tag, char **digest)
@@ -405,7 +407,7 @@ static bool image_matches(const char *s, const char *t)
 static char *image_update(const image_rule *ir, const char *value)
 {
 	char *name, *tag, *digest;
-	if (!image_matches(value, ir->name))
+	if (ir->re ? regexec(ir->re, value, 0, NULL, 0) != 0 : !image_matches(value, ir->name))
 		return NULL;
 	split_image(value, &name, &tag, &digest);
 	if (ir->new_name && *ir->new_name) {
@@ -502,9 +504,30 @@ int kz_images_apply(kz_ctx *c, kz_resmap *m, const cJSON *images, const kz_fsv *
 		return err_fail(e, KZ_REASON, "images must be a list");
 	cJSON_ArrayForEach(im, images) {
 		image_rule ir = {jstr(im, "name"), jstr(im, "newName"), jstr(im, "newTag"),
-				 jstr(im, "digest")};
+				 jstr(im, "digest"), NULL};
 		if (!ir.name)
 			continue;
+		/* kustomize matches "^<name>(@sha256)?(:<tag>)?$" as a Go regexp, unanchored
+		 * at the start when the name begins with a repetition ("*": any image) */
+		regex_t re;
+		if (strpbrk(ir.name, ".*+?()[]{}|^$\\")) {
+			bool lead = ir.name[0] == '*';
+			char *pat = xasprintf("%s%s(@sha256)?(:[a-zA-Z0-9_.{}-]*)?$", lead ? "" : "^",
+					      ir.name + lead);
+			/* the name alone must be a whole regexp too (glibc takes a stray ")" or
+			 * an unclosed "[" of the name as part of what follows) */
+			char *alone = xasprintf("(%s)", ir.name + lead);
+			int rc = regcomp(&re, alone, REG_EXTENDED | REG_NOSUB);
+			free(alone);
+			if (rc == 0) {
+				regfree(&re);
+				rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB);
+			}
+			free(pat);
+			if (rc)
+				return err_fail(e, KZ_REASON, "invalid image name regexp %s", ir.name);
+			ir.re = &re;
+		}
 		const cJSON *tagj = field(im, "newTag");
 		char numtag[64];
 		if (cJSON_IsNumber(tagj) && !tagj->valuestring) {
@@ -517,10 +540,15 @@ int kz_images_apply(kz_ctx *c, kz_resmap *m, const cJSON *images, const kz_fsv *
 				const kz_fieldspec *fs = &fsv->v[j];
 				if (!kz_fs_selects(fs, m->v[i]->obj))
 					continue;
-				if (kz_fs_walk(m->v[i]->obj, fs->path, false, image_fn, &ir, e) < 0)
+				if (kz_fs_walk(m->v[i]->obj, fs->path, false, image_fn, &ir, e) < 0) {
+					if (ir.re)
+						regfree(ir.re);
 					return -1;
+				}
 			}
 		}
+		if (ir.re)
+			regfree(ir.re);
 	}
 	return 0;
 }
