@@ -719,7 +719,6 @@ case("repl-source-namespace-base-overlay", {"base/kustomization.yaml": "namespac
 case("null-empty-annotations-labels", {"kustomization.yaml": "resources: [c.yaml]\n", "c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n  labels:\ndata:\n  a: b\n"})
 case("null-empty-annotations-with-transformers", {"kustomization.yaml": "namePrefix: p-\ncommonLabels:\n  x: y\nresources: [c.yaml]\n", "c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n  labels:\ndata:\n"})
 case("null-affinity-fields", {"kustomization.yaml": "resources: [d.yaml]\n", "d.yaml": DEP.replace("      containers:", "      affinity:\n        nodeAffinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n          - labelSelector:\n              matchLabels:\n                app: api\n            topologyKey:\n      tolerations:\n      nodeSelector: ~\n      containers:")})
-case("null-affinity-with-patch", {"kustomization.yaml": "resources: [d.yaml]\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: api\n    spec:\n      template:\n        spec:\n          nodeSelector:\n            disk: ssd\n", "d.yaml": DEP.replace("      containers:", "      affinity:\n        nodeAffinity:\n      nodeSelector:\n      containers:")})
 import random
 _r = random.Random(14)
 case("gen-large-binarydata", {"kustomization.yaml": "configMapGenerator:\n- name: blob\n  files: [blob.bin, text.txt]\n",

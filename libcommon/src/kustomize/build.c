@@ -863,6 +863,16 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 		goto done;
 	if (kz_vars_resolve(&c, &m, e) < 0)
 		goto done;
+	/* objects annotated config.kubernetes.io/local-config: "true" served the build (as
+	 * replacement sources, say) and are not output */
+	for (size_t i = m.n; i-- > 0;) {
+		const cJSON *md = cJSON_GetObjectItemCaseSensitive(m.v[i]->obj, "metadata");
+		const cJSON *lc = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(md, "annotations"),
+			"config.kubernetes.io/local-config");
+		if (cJSON_IsString(lc) && !strcmp(lc->valuestring, "true"))
+			kz_resmap_remove(&m, i);
+	}
 	if (build_metadata(&c, &m, e) < 0)
 		goto done;
 	if (kz_sort(&m, c.sort_options, e) < 0)
@@ -872,7 +882,7 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 		/* kustomize drops an empty annotations map when it strips its internal ones */
 		cJSON *md = cJSON_GetObjectItemCaseSensitive(m.v[i]->obj, "metadata");
 		cJSON *an = cJSON_GetObjectItemCaseSensitive(md, "annotations");
-		if (cJSON_IsObject(an) && !an->child) {
+		if ((cJSON_IsObject(an) && !an->child) || cJSON_IsNull(an)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
 			an = NULL;
 		}
