@@ -743,6 +743,139 @@ case("ns-propagation-generator-merge", {"base/kustomization.yaml": "configMapGen
     "kustomization.yaml": "namespace: top\nresources: [mid]\nconfigMapGenerator:\n- name: conf\n  namespace: mid\n  behavior: merge\n  literals: [b=2]\n"})
 
 
+# ================================================================ more of each behaviour
+JOB = d("""
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: m
+        image: busybox
+        command: ["migrate", "--db=$(DB_SVC).$(DB_NS).svc:$(DB_PORT)"]
+        env:
+        - name: PAUSED
+          value: $(PAUSED)
+""")
+DBSVC = SVC.replace("name: api\n", "name: db\n", 1)
+DBVARS = var("DB_SVC", "Service", "db") + var("DB_NS", "Service", "db", "metadata.namespace") + \
+    var("DB_PORT", "Service", "db", "spec.ports[0].port") + var("PAUSED", "Deployment", "api", "spec.paused", api="apps/v1")
+case("vars-namespace-from-overlay", {"base/kustomization.yaml": "resources: [j.yaml, s.yaml, d.yaml]\nvars:\n" + DBVARS, "base/j.yaml": JOB, "base/s.yaml": DBSVC,
+    "base/d.yaml": DEP.replace("spec:\n  selector", "spec:\n  paused: true\n  selector", 1),
+    "kustomization.yaml": "namespace: staging\nnamePrefix: stg-\nresources: [base]\n"})
+case("vars-secret-generator-name", {"kustomization.yaml": "resources: [d.yaml]\nsecretGenerator:\n- name: creds\n  literals: [pw=x]\nvars:\n" + var("CREDS", "Secret", "creds"),
+    "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        args: [--secret=$(CREDS)]")})
+case("vars-and-replacements-together", {"kustomization.yaml": "namePrefix: x-\nresources: [d.yaml, s.yaml]\nvars:\n" + var("SVC", "Service", "api") +
+    "replacements:\n- source:\n    kind: Service\n    name: api\n    fieldPath: spec.ports.0.port\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.0.args.1\n",
+    "s.yaml": SVC, "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        args: [$(SVC), placeholder]")})
+case("vars-map-value-in-string", {"kustomization.yaml": "resources: [d.yaml, c.yaml]\nvars:\n" + var("LBLS", "ConfigMap", "conf", "metadata.labels"),
+    "c.yaml": CMAP.replace("name: conf\n", "name: conf\n  labels:\n    a: b\n", 1),
+    "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        args: [\"x-$(LBLS)\"]")})
+case("vars-service-targetport-exact", {"kustomization.yaml": "resources: [s.yaml, s2.yaml]\nvars:\n" + var("P", "Service", "api", "spec.ports[0].port"),
+    "s.yaml": SVC, "s2.yaml": SVC.replace("name: api\n", "name: other\n", 1).replace("targetPort: 8080", "targetPort: $(P)")})
+case("vars-two-components", {"c1/kustomization.yaml": "kind: Component\nvars:\n" + var("A", "Service", "api"),
+    "c2/kustomization.yaml": "kind: Component\nvars:\n" + var("B", "Service", "api", "spec.ports[0].name"),
+    "kustomization.yaml": "resources: [d.yaml, s.yaml]\ncomponents: [c1, c2]\n", "s.yaml": SVC,
+    "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        args: [$(A), $(B)]")})
+case("err-vars-same-in-two-components", {"c1/kustomization.yaml": "kind: Component\nvars:\n" + var("A", "Service", "api"),
+    "c2/kustomization.yaml": "kind: Component\nvars:\n" + var("A", "Service", "api"),
+    "kustomization.yaml": "resources: [s.yaml]\ncomponents: [c1, c2]\n", "s.yaml": SVC})
+case("vars-renamed-by-patch", {"kustomization.yaml": "resources: [d.yaml, s.yaml]\nvars:\n" + var("SVC", "Service", "api") +
+    "patches:\n- target:\n    kind: Service\n  options:\n    allowNameChange: true\n  patch: |-\n    - op: replace\n      path: /metadata/name\n      value: api-renamed\n",
+    "s.yaml": SVC, "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        args: [$(SVC)]")})
+case("vars-varref-annotations-specific-kind", {"kustomization.yaml": "resources: [w.yaml, s.yaml]\nconfigurations: [cfg.yaml]\nvars:\n" + var("SVC", "Service", "api"),
+    "cfg.yaml": "varReference:\n- path: spec/template/metadata/annotations\n  kind: Widget\n- path: metadata/annotations\n", "s.yaml": SVC,
+    "w.yaml": "apiVersion: ex.com/v1\nkind: Widget\nmetadata:\n  name: w\n  annotations:\n    a: $(SVC)\nspec:\n  template:\n    metadata:\n      annotations:\n        b: $(SVC)\n"})
+case("vars-in-base-used-by-overlay-patch", {"base/kustomization.yaml": "resources: [d.yaml, s.yaml]\nvars:\n" + var("SVC", "Service", "api"), "base/s.yaml": SVC, "base/d.yaml": DEP,
+    "kustomization.yaml": "namePrefix: o-\nresources: [base]\npatches:\n- target:\n    kind: Deployment\n  patch: |-\n    - op: add\n      path: /spec/template/spec/containers/0/args\n      value: [\"--upstream=$(SVC)\"]\n"})
+
+case("cfg-json-file", {"kustomization.yaml": "namePrefix: p-\nresources: [g.yaml, c.yaml]\nconfigurations: [cfg.json]\nconfigMapGenerator:\n- name: food\n  literals: [a=1]\n",
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass"), "c.yaml": CMAP,
+    "cfg.json": '{"nameReference": [{"kind": "ConfigMap", "fieldSpecs": [{"path": "spec/configRef", "kind": "Giraffe"}]}]}\n'})
+case("cfg-nameref-list-of-maps", {"kustomization.yaml": "nameSuffix: -v2\nresources: [r.yaml]\nconfigurations: [cfg.yaml]\n",
+    "cfg.yaml": "nameReference:\n- kind: Secret\n  fieldSpecs:\n  - path: spec/items/secretRef\n    kind: Vault\n",
+    "r.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s1\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s2\n---\napiVersion: ex.com/v1\nkind: Vault\nmetadata:\n  name: v\nspec:\n  items:\n  - secretRef: s1\n  - secretRef: s2\n  - secretRef: missing\n"})
+case("cfg-custom-to-custom-group-version", {"kustomization.yaml": "namePrefix: z-\nresources: [g.yaml, p.yaml]\nconfigurations: [cfg.yaml]\n",
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass"), "p.yaml": PARK,
+    "cfg.yaml": "nameReference:\n- kind: Giraffe\n  group: zoo.example.com\n  version: v1\n  fieldSpecs:\n  - path: spec/giraffeRef/name\n    kind: AnimalPark\n    group: zoo.example.com\n"})
+case("cfg-commonlabels-create-false-missing", {"kustomization.yaml": "commonLabels:\n  t: x\nresources: [g.yaml]\nconfigurations: [cfg.yaml]\n",
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass"),
+    "cfg.yaml": "commonLabels:\n- path: spec/missing/labels\n  kind: Giraffe\n- path: spec/selector/matchLabels\n  kind: Giraffe\n  create: false\n"})
+case("cfg-base-and-overlay-both", {"base/kustomization.yaml": "resources: [g.yaml, p.yaml]\nconfigurations: [cfg.yaml]\nconfigMapGenerator:\n- name: food\n  literals: [a=1]\n",
+    "base/g.yaml": GIRAFFE.replace("$(DIET)", "grass"), "base/p.yaml": PARK,
+    "base/cfg.yaml": "nameReference:\n- kind: ConfigMap\n  fieldSpecs:\n  - path: spec/configRef\n    kind: Giraffe\n",
+    "kustomization.yaml": "namePrefix: top-\nresources: [base]\nconfigurations: [cfg.yaml]\n",
+    "cfg.yaml": "nameReference:\n- kind: Giraffe\n  fieldSpecs:\n  - path: spec/residents\n    kind: AnimalPark\n"})
+case("cfg-with-crds-field", {"kustomization.yaml": "namePrefix: c-\nresources: [g.yaml, p.yaml]\nconfigurations: [cfg.yaml]\ncrds: [crd.json]\nconfigMapGenerator:\n- name: food\n  literals: [a=1]\n",
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass"), "p.yaml": PARK,
+    "cfg.yaml": "nameReference:\n- kind: Giraffe\n  fieldSpecs:\n  - path: spec/residents\n    kind: AnimalPark\n",
+    "crd.json": '{"zoo.example.com.v1.Giraffe": {"Schema": {"properties": {"spec": {"properties": {"configRef": {"x-kubernetes-object-ref-api-version": "v1", "x-kubernetes-object-ref-kind": "ConfigMap"}}}}}}}\n'})
+case("err-cfg-bad-fieldspecs-type", {"kustomization.yaml": "resources: [c.yaml]\nconfigurations: [cfg.yaml]\n", "c.yaml": CMAP, "cfg.yaml": "namePrefix: notalist\n"})
+
+case("plugin-patch-label-selector-target", {"kustomization.yaml": "resources: [d.yaml, s.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP.replace("name: api\n", "name: api\n  labels:\n    patch: me\n", 1), "s.yaml": SVC,
+    "t.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\ntarget:\n  labelSelector: patch=me\npath: ops.yaml\n", "ops.yaml": "- op: add\n  path: /metadata/annotations\n  value:\n    patched: by-label\n"})
+case("plugin-patch-name-regex", {"kustomization.yaml": "resources: [d.yaml, s.yaml, c.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP, "s.yaml": SVC, "c.yaml": CMAP,
+    "t.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\ntarget:\n  name: a.*\npatch: |-\n  - op: add\n    path: /metadata/labels\n    value: {matched: regex}\n"})
+case("plugin-json6902-path", {"kustomization.yaml": "resources: [d.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP, "ops.json": '[{"op": "add", "path": "/spec/replicas", "value": 7}]\n',
+    "t.yaml": "apiVersion: builtin\nkind: PatchJson6902Transformer\nmetadata:\n  name: j\ntarget:\n  group: apps\n  version: v1\n  kind: Deployment\n  name: api\npath: ops.json\n"})
+case("plugin-image-tag-fieldspecs", {"kustomization.yaml": "resources: [g.yaml, d.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP,
+    "g.yaml": GIRAFFE.replace("$(DIET)", "grass") + "  runner:\n    image: registry.local/api:1.0\n",
+    "t.yaml": "apiVersion: builtin\nkind: ImageTagTransformer\nmetadata:\n  name: i\nimageTag:\n  name: registry.local/api\n  newName: mirror.local/api\n  digest: sha256:0123456789012345678901234567890123456789012345678901234567890123\nfieldSpecs:\n- path: spec/runner/image\n  kind: Giraffe\n"})
+case("plugin-two-docs-labels-annotations", {"kustomization.yaml": "resources: [d.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP, "t.yaml": LBL_T + "---\n" + ANN_T})
+case("plugin-generator-files-and-envs", {"kustomization.yaml": "generators: [g.yaml]\n", "app.properties": "a=1\nb=2\n", "cfg.env": "X=1\n# c\nY=\n",
+    "g.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: files\nfiles:\n- app.properties\n- renamed=app.properties\n---\napiVersion: builtin\nkind: SecretGenerator\nmetadata:\n  name: envs\nenvs: [cfg.env]\n"})
+case("plugin-overlay-transformer-on-prefixed-base", {"base/kustomization.yaml": "namePrefix: b-\nresources: [d.yaml]\n", "base/d.yaml": DEP,
+    "kustomization.yaml": "resources: [base]\ntransformers: [t.yaml]\n",
+    "t.yaml": "apiVersion: builtin\nkind: ReplicaCountTransformer\nmetadata:\n  name: r\nreplica:\n  name: api\n  count: 9\nfieldSpecs:\n- path: spec/replicas\n  kind: Deployment\n  create: true\n"})
+case("plugin-namespace-rolebinding-subjects", {"kustomization.yaml": "resources: [r.yaml]\ntransformers: [t.yaml]\n", "r.yaml": RBAC,
+    "t.yaml": "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: n\n  namespace: plugged\nsetRoleBindingSubjects: allServiceAccounts\nfieldSpecs:\n- path: metadata/namespace\n  create: true\n"})
+case("plugin-prefix-no-fieldspecs", {"kustomization.yaml": "resources: [d.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP,
+    "t.yaml": "apiVersion: builtin\nkind: PrefixTransformer\nmetadata:\n  name: p\nprefix: nofs-\n"})
+case("plugin-suffix-updates-refs", {"kustomization.yaml": "resources: [d.yaml, c.yaml]\ntransformers: [t.yaml]\n", "c.yaml": CMAP,
+    "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        envFrom:\n        - configMapRef:\n            name: conf"),
+    "t.yaml": "apiVersion: builtin\nkind: SuffixTransformer\nmetadata:\n  name: s\nsuffix: -sfx\nfieldSpecs:\n- path: metadata/name\n  kind: ConfigMap\n"})
+case("plugin-replacement-transformer-file", {"kustomization.yaml": "resources: [d.yaml, s.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP, "s.yaml": SVC,
+    "t.yaml": "apiVersion: builtin\nkind: ReplacementTransformer\nmetadata:\n  name: r\nreplacements:\n- source:\n    kind: Service\n    fieldPath: spec.ports.0.port\n  targets:\n  - select:\n      kind: Deployment\n    fieldPaths:\n    - spec.template.spec.containers.0.ports.0.containerPort\n    options:\n      create: true\n"})
+
+case("comp-top-origin-annotations", {"kustomization.yaml": "kind: Component\nbuildMetadata: [originAnnotations]\nresources: [d.yaml]\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\n", "d.yaml": DEP})
+case("comp-top-vars-namespace", {"kustomization.yaml": "kind: Component\nnamespace: compns\nresources: [d.yaml, s.yaml]\nvars:\n" + var("SVC", "Service", "api"), "s.yaml": SVC,
+    "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        args: [$(SVC)]")})
+case("comp-top-used-elsewhere", {"comp/kustomization.yaml": "kind: Component\nresources: [d.yaml]\nnamePrefix: comp-\n", "comp/d.yaml": DEP,
+    "ov/kustomization.yaml": "components: [../comp]\nnameSuffix: -ov\n"}, build="comp")
+
+case("gen-merge-secret-base-namespace-type", {"base/kustomization.yaml": "namespace: sec\nsecretGenerator:\n- name: tls\n  type: kubernetes.io/tls\n  literals: [tls.crt=a, tls.key=b]\n",
+    "kustomization.yaml": "resources: [base]\nsecretGenerator:\n- name: tls\n  behavior: merge\n  literals: [ca.crt=c]\n"})
+case("gen-replace-in-component-base-ns", dict(GBASE, **{"comp/kustomization.yaml": "kind: Component\nconfigMapGenerator:\n- name: conf\n  behavior: replace\n  literals: [only=this]\n",
+    "kustomization.yaml": "resources: [base]\ncomponents: [comp]\nnamePrefix: t-\n"}))
+case("gen-merge-after-middle-prefix", {"base/kustomization.yaml": "configMapGenerator:\n- name: conf\n  literals: [a=1]\n",
+    "mid/kustomization.yaml": "namePrefix: mid-\nresources: [../base]\n",
+    "kustomization.yaml": "resources: [mid]\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [b=2]\n- name: mid-conf\n  behavior: merge\n  literals: [c=3]\n"})
+case("gen-merge-options-base-ns", dict(GBASE, **{"kustomization.yaml": "resources: [base]\ngeneratorOptions:\n  labels:\n    global: \"yes\"\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [b=3]\n  options:\n    annotations:\n      merged: \"true\"\n    disableNameSuffixHash: true\n"}))
+
+case("nsref-webhook-service-other-base", {"svc/kustomization.yaml": "namespace: hooks\nnamePrefix: svc-\nresources: [s.yaml]\n", "svc/s.yaml": WEBHOOK_SVC,
+    "hooks/kustomization.yaml": "namePrefix: cfg-\nresources: [v.yaml]\n", "hooks/v.yaml": VWC,
+    "kustomization.yaml": "resources: [svc, hooks]\n"})
+case("nsref-rolebinding-overlay-namespace-change", {"base/kustomization.yaml": "namespace: first\nnamePrefix: b-\nresources: [r.yaml]\n", "base/r.yaml": RBAC,
+    "kustomization.yaml": "namespace: second\nresources: [base]\n"})
+case("nsref-roleref-role-suffix-overlay", {"base/kustomization.yaml": "resources: [r.yaml]\n", "base/r.yaml": RBAC,
+    "kustomization.yaml": "nameSuffix: -v2\nresources: [base]\n"})
+case("nsref-crd-conversion-other-namespace", {"kustomization.yaml": "namespace: system\nnamePrefix: p-\nresources: [s.yaml, crd.yaml]\n",
+    "s.yaml": WEBHOOK_SVC.replace("name: hook\n", "name: hook\n  namespace: elsewhere\n", 1), "crd.yaml": CRD.replace("namespace: default", "namespace: elsewhere")})
+case("nsref-admission-policy-binding-prefix-only", {"kustomization.yaml": "nameSuffix: -s\nresources: [a.yaml]\n",
+    "a.yaml": "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: pol\nspec:\n  validations:\n  - expression: \"true\"\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: bind\nspec:\n  policyName: pol\n  validationActions: [Deny]\n"})
+
+case("err-conflict-same-file-twice", {"kustomization.yaml": "resources: [c.yaml, c.yaml]\n", "c.yaml": CMAP})
+case("err-conflict-base-and-file", {"base/kustomization.yaml": "resources: [c.yaml]\n", "base/c.yaml": CMAP, "kustomization.yaml": "resources: [base, c.yaml]\n", "c.yaml": CMAP})
+case("err-sort-order-capitalised", {"kustomization.yaml": "resources: [c.yaml]\nsortOptions:\n  order: Legacy\n", "c.yaml": CMAP})
+case("err-image-empty-name", {"kustomization.yaml": "resources: [d.yaml]\nimages:\n- name: \"\"\n  newTag: \"2\"\n", "d.yaml": DEP})
+case("err-patches-empty-path", {"kustomization.yaml": "resources: [c.yaml]\npatches:\n- path: \"\"\n", "c.yaml": CMAP})
+case("err-namespace-tab", {"kustomization.yaml": "namespace: \"a\\tb\"\nresources: [c.yaml]\n", "c.yaml": CMAP})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):

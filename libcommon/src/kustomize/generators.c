@@ -641,12 +641,17 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 		if (immutable && !cJSON_GetObjectItemCaseSensitive(old->obj, "immutable"))
 			cJSON_AddTrueToObject(old->obj, "immutable");
 		if (secret) {
+			/* the merging generator's type (Opaque when it names none) wins */
 			const cJSON *t = field(a, "type");
-			if (cJSON_IsString(t) && *t->valuestring &&
-			    cJSON_GetObjectItemCaseSensitive(old->obj, "type"))
-				cJSON_ReplaceItemInObjectCaseSensitive(
-					old->obj, "type", cJSON_CreateString(t->valuestring));
+			const char *ts = cJSON_IsString(t) && *t->valuestring ? t->valuestring :
+					 "Opaque";
+			if (cJSON_GetObjectItemCaseSensitive(old->obj, "type"))
+				cJSON_ReplaceItemInObjectCaseSensitive(old->obj, "type",
+								      cJSON_CreateString(ts));
 		}
+		/* so does disableNameSuffixHash */
+		if (nohash)
+			old->needs_hash = false;
 		kz_res_free(r);
 	} else {
 		/* replace: the new object takes the old one's place and names */

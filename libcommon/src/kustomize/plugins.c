@@ -126,6 +126,17 @@ static int value_add(kz_resmap *m, const char *dir, const cJSON *cfg, err *e)
 	return 0;
 }
 
+/* kustomize's error for a configuration its plugin refuses */
+static int plugin_fail(err *e, const cJSON *cfg, const char *msg)
+{
+	char g[256], v[128];
+	kz_split_apiversion(kz_apiversion(cfg), g, sizeof(g), v, sizeof(v));
+	char *id = kz_resid_str(g, v, kz_kind(cfg), kz_name(cfg), kz_namespace(cfg));
+	err_fail(e, KZ_REASON, "plugin %s fails configuration: %s", id, msg);
+	free(id);
+	return -1;
+}
+
 static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, err *e)
 {
 	const char *kind = kz_kind(cfg);
@@ -154,7 +165,11 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 		cJSON_Delete(k);
 	} else if (!strcmp(kind, "PrefixTransformer") || !strcmp(kind, "PrefixSuffixTransformer") ||
 		   !strcmp(kind, "SuffixTransformer")) {
-		rc = kz_prefix_suffix_apply(c, m, jstr(cfg, "prefix"), jstr(cfg, "suffix"), &fs, e);
+		if (!field(cfg, "fieldSpecs"))
+			rc = plugin_fail(e, cfg, "fieldSpecs is not expected to be nil");
+		else
+			rc = kz_prefix_suffix_apply(c, m, jstr(cfg, "prefix"), jstr(cfg, "suffix"),
+						    &fs, e);
 	} else if (!strcmp(kind, "LabelTransformer")) {
 		rc = kz_labels_apply(c, m, field(cfg, "labels"), &fs, true, e);
 	} else if (!strcmp(kind, "AnnotationsTransformer")) {

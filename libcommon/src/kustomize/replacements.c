@@ -175,8 +175,19 @@ static void lookup(cJSON *parent, cJSON *cur, const char *key, char **seg, size_
 				lookup(cur, it, NULL, seg + 1, n - 1, create, h);
 		} else if (is_index(s)) {
 			cJSON *it = cJSON_GetArrayItem(cur, (int)strtol(s, NULL, 10));
-			if (it)
+			if (it) {
 				lookup(cur, it, NULL, seg + 1, n - 1, create, h);
+			} else if (create && strtol(s, NULL, 10) == cJSON_GetArraySize(cur)) {
+				/* kyaml's create appends the item one past the end */
+				if (n == 1) {
+					hit_add(h, cur, NULL, NULL);
+					return;
+				}
+				it = seg[1][0] == '[' || is_index(seg[1]) ? cJSON_CreateArray() :
+				     cJSON_CreateObject();
+				cJSON_AddItemToArray(cur, it);
+				lookup(cur, it, NULL, seg + 1, n - 1, create, h);
+			}
 		}
 		return;
 	}
@@ -198,7 +209,7 @@ static void lookup(cJSON *parent, cJSON *cur, const char *key, char **seg, size_
 		}
 		if (c)
 			cJSON_DeleteItemFromObjectCaseSensitive(cur, s);
-		c = seg[1][0] == '[' ? cJSON_AddArrayToObject(cur, s) :
+		c = seg[1][0] == '[' || is_index(seg[1]) ? cJSON_AddArrayToObject(cur, s) :
 			cJSON_AddObjectToObject(cur, s);
 	}
 	lookup(cur, c, s, seg + 1, n - 1, create, h);
@@ -378,6 +389,12 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 		kz_strv_release(&parts);
 		free(cur);
 		free(v);
+	} else if (cJSON_IsString(node) && val && !cJSON_IsString(val) && !cJSON_IsObject(val) &&
+		   !cJSON_IsArray(val) && !cJSON_IsNull(val)) {
+		/* kustomize copies only the text into a scalar target, which keeps its type */
+		char *t = text_of(val);
+		nv = cJSON_CreateString(t);
+		free(t);
 	} else {
 		nv = cJSON_Duplicate(val, true);
 	}
@@ -385,6 +402,8 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 		kz_replace(parent, node, nv);
 	} else if (cJSON_IsObject(parent) && key) {
 		cJSON_AddItemToObject(parent, key, nv);
+	} else if (cJSON_IsArray(parent)) {
+		cJSON_AddItemToArray(parent, nv);
 	} else {
 		cJSON_Delete(nv);
 	}
@@ -537,7 +556,8 @@ static char *expand(const char *s, var_ctx *vc)
 			if (end) {
 				char *name = xstrndup(p + 2, (size_t)(end - p - 2));
 				const cJSON *v = cJSON_GetObjectItemCaseSensitive(vc->values, name);
-				if (v) {
+				/* kustomize leaves a var whose value is a map or list unreplaced */
+				if (v && !cJSON_IsObject(v) && !cJSON_IsArray(v)) {
 					char *t = text_of(v);
 					buf_adds(&b, t);
 					free(t);
@@ -564,7 +584,7 @@ static void expand_item(cJSON *parent, cJSON *node, var_ctx *vc)
 	if (n > 3 && s[0] == '$' && s[1] == '(' && s[n - 1] == ')' && !memchr(s + 2, ')', n - 3)) {
 		char *name = xstrndup(s + 2, n - 3);
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(vc->values, name);
-		if (v && !cJSON_IsString(v)) {
+		if (v && !cJSON_IsString(v) && !cJSON_IsObject(v) && !cJSON_IsArray(v)) {
 			if (!kz_strv_has(&vc->used, name))
 				kz_strv_push(&vc->used, name);
 			kz_replace(parent, node, cJSON_Duplicate(v, true));
