@@ -576,7 +576,12 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	}
 	char *my_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
 	int rc = -1;
-	int nvars0 = cJSON_GetArraySize(c->vars);
+	/* vars as kustomize's accumulators hold them: a kustomization's own [nvars0, n), merged
+	 * at its end into its parent's, which starts at scope0; a component adds to its
+	 * parent's directly */
+	int nvars0 = cJSON_GetArraySize(c->vars), scope0 = c->vars_scope;
+	if (!component)
+		c->vars_scope = nvars0;
 	bool merge_err = false;
 	const cJSON *kind = field(k, "kind");
 	const char *ks = cJSON_IsString(kind) ? kind->valuestring : "Kustomization";
@@ -724,7 +729,7 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		bool dup = false;
 		int i = 0;
 		cJSON_ArrayForEach(o, c->vars)
-			dup = dup || (i++ >= nvars0 && cJSON_IsString(nm) &&
+			dup = dup || (i++ >= c->vars_scope && cJSON_IsString(nm) &&
 				      cJSON_IsString(field(o, "name")) &&
 				      !strcmp(nm->valuestring, field(o, "name")->valuestring));
 		if (dup) {
@@ -738,7 +743,7 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	/* a base's vars (its own and its bases') merge into the including kustomization's set */
 	for (int i = nvars0; !component && i < cJSON_GetArraySize(c->vars); i++) {
 		const cJSON *nm = field(cJSON_GetArrayItem(c->vars, i), "name");
-		for (int j = 0; cJSON_IsString(nm) && j < nvars0; j++) {
+		for (int j = scope0; cJSON_IsString(nm) && j < nvars0; j++) {
 			const cJSON *o = field(cJSON_GetArrayItem(c->vars, j), "name");
 			if (cJSON_IsString(o) && !strcmp(o->valuestring, nm->valuestring)) {
 				err_fail(e, KZ_REASON, "recursed merging from path '%s': var '%s' "
@@ -755,6 +760,7 @@ pop:
 	c->depth--;
 	free(c->stack.v[--c->stack.n]);
 out:
+	c->vars_scope = scope0;
 	cJSON_Delete(k);
 	free(c->cur_kfile);
 	c->cur_kfile = saved_kfile;

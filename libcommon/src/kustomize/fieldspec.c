@@ -497,9 +497,15 @@ static bool gvk_covers(const kz_fieldspec *x, const kz_fieldspec *y)
 /* Merge the field specs of a configuration file into f as kustomize merges a custom config
  * with the defaults (the custom one first): an entry of f with the same path that the new
  * entry's group/version/kind covers is dropped, and a different `create` is a conflict. */
-static int merge_fsv(kz_fsv *f, const cJSON *arr, const char *what, err *e)
+static int merge_fsv(kz_fsv *f, const cJSON *arr, const char *key, const char *what, err *e)
 {
 	kz_fsv add = {0};
+	if (arr && !cJSON_IsArray(arr) && !cJSON_IsNull(arr))
+		return err_fail(e, KZ_REASON, "error unmarshaling JSON: while decoding JSON: json: "
+				"cannot unmarshal %s into Go struct field TransformerConfig.%s of "
+				"type types.FsSlice", cJSON_IsString(arr) ? "string" :
+				cJSON_IsNumber(arr) ? "number" : cJSON_IsBool(arr) ? "bool" :
+				"object", key);
 	if (kz_fsv_from_json(&add, arr, e) < 0)
 		return -1;
 	for (size_t i = 0; i < add.n; i++) {
@@ -557,8 +563,8 @@ int kz_config_merge_json(kz_config *c, const cJSON *cfg, err *e)
 	}
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		kz_fsv *f = (kz_fsv *)((char *)c + lists[i].off);
-		if (merge_fsv(f, cJSON_GetObjectItemCaseSensitive(cfg, lists[i].key), lists[i].go,
-			      e))
+		if (merge_fsv(f, cJSON_GetObjectItemCaseSensitive(cfg, lists[i].key), lists[i].key,
+			      lists[i].go, e))
 			return -1;
 	}
 	const cJSON *nr = cJSON_GetObjectItemCaseSensitive(cfg, "nameReference");
@@ -566,7 +572,7 @@ int kz_config_merge_json(kz_config *c, const cJSON *cfg, err *e)
 		struct kz_nameref *s = nameref_slot(c, jstr(it, "group"), jstr(it, "version"),
 						    jstr(it, "kind"));
 		if (merge_fsv(&s->refs, cJSON_GetObjectItemCaseSensitive(it, "fieldSpecs"),
-			      "NameReference", e))
+			      "nameReference.fieldSpecs", "NameReference", e))
 			return -1;
 	}
 	return 0;

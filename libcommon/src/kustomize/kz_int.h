@@ -137,6 +137,7 @@ typedef struct kz_ctx {
 	kz_strv stack; /* kustomization dirs being built, for cycle detection */
 	kz_config cfg;
 	cJSON *vars;   /* accumulated vars (array) */
+	int vars_scope; /* index in vars where the current kustomization's accumulator starts */
 	cJSON *sort_options; /* of the top kustomization */
 	cJSON *build_metadata; /* of the top kustomization */
 	char *top_dir;       /* real path of the top kustomization directory */

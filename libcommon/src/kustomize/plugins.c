@@ -7,6 +7,7 @@
 
 #include "eddy/buf.h"
 #include "eddy/mem.h"
+#include "eddy/yml.h"
 #include "kz_int.h"
 
 static const cJSON *field(const cJSON *o, const char *k)
@@ -188,6 +189,19 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 			cJSON_AddItemToArray(l, cJSON_Duplicate(it, true));
 		rc = kz_replicas_apply(c, m, l, &fs, e);
 		cJSON_Delete(l);
+	} else if (!strcmp(kind, "PatchTransformer") && !jstr(cfg, "patch") && !jstr(cfg, "path")) {
+		buf y;
+		buf_init(&y, ERR_MSG_MAX);
+		err ye = {0};
+		if (yml_emit(&y, cfg, &ye) < 0)
+			buf_reset(&y);
+		char *msg = xasprintf("must specify one of patch and path in\n%s", buf_str(&y));
+		size_t ml = strlen(msg);
+		if (ml && msg[ml - 1] == '\n')
+			msg[ml - 1] = 0;
+		rc = plugin_fail(e, cfg, msg);
+		free(msg);
+		buf_release(&y);
 	} else if (!strcmp(kind, "PatchTransformer")) {
 		cJSON *k = cJSON_CreateObject(), *l = cJSON_AddArrayToObject(k, "patches");
 		cJSON *p = cJSON_CreateObject();
