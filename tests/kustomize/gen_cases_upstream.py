@@ -876,6 +876,108 @@ case("err-patches-empty-path", {"kustomization.yaml": "resources: [c.yaml]\npatc
 case("err-namespace-tab", {"kustomization.yaml": "namespace: \"a\\tb\"\nresources: [c.yaml]\n", "c.yaml": CMAP})
 
 
+# ================================================================ walkthrough-shaped layouts
+BLOG = d("""
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: blog
+spec:
+  selector:
+    matchLabels:
+      app: blog
+  template:
+    metadata:
+      labels:
+        app: blog
+    spec:
+      containers:
+      - name: blog
+        image: blog:6
+        ports:
+        - containerPort: 80
+""")
+DB = d("""
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: db
+spec:
+  selector:
+    matchLabels:
+      app: db
+  template:
+    metadata:
+      labels:
+        app: db
+    spec:
+      containers:
+      - name: db
+        image: db:8
+""")
+BLOG_PATCH = d("""
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: blog
+spec:
+  template:
+    spec:
+      initContainers:
+      - name: wait
+        image: busybox
+        command: ["sh", "-c", "until nc -z $(DB_SERVICE) 3306; do sleep 1; done"]
+      containers:
+      - name: blog
+        env:
+        - name: DB_HOST
+          value: $(DB_SERVICE)
+        - name: BLOG_URL
+          value: http://$(BLOG_SERVICE)
+""")
+BLOG_FILES = {"blog/kustomization.yaml": "resources: [d.yaml, s.yaml]\n", "blog/d.yaml": BLOG, "blog/s.yaml": SVC.replace("api", "blog"),
+              "db/kustomization.yaml": "resources: [d.yaml, s.yaml]\n", "db/d.yaml": DB, "db/s.yaml": SVC.replace("api", "db")}
+BLOG_VARS = "vars:\n" + var("BLOG_SERVICE", "Service", "blog") + var("DB_SERVICE", "Service", "db")
+case("walk-blog-vars", dict(BLOG_FILES, **{"kustomization.yaml": "namePrefix: demo-\nresources: [blog, db]\npatchesStrategicMerge: [p.yaml]\n" + BLOG_VARS, "p.yaml": BLOG_PATCH}))
+case("walk-blog-vars-namespaced-overlay", dict(BLOG_FILES, **{"app/kustomization.yaml": "namePrefix: demo-\nresources: [../blog, ../db]\npatchesStrategicMerge: [p.yaml]\n" + BLOG_VARS, "app/p.yaml": BLOG_PATCH,
+    "prod/kustomization.yaml": "namespace: prod\nnameSuffix: -prod\nresources: [../app]\n"}), build="prod")
+case("walk-multibases", {"base/kustomization.yaml": "resources: [pod.yaml]\n", "base/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n  - name: c\n    image: nginx:1\n",
+    "dev/kustomization.yaml": "namePrefix: dev-\nresources: [../base]\n", "stage/kustomization.yaml": "namePrefix: stage-\nresources: [../base]\n",
+    "prod/kustomization.yaml": "namePrefix: prod-\nresources: [../base]\n", "kustomization.yaml": "resources: [dev, stage, prod]\n"})
+case("walk-multibases-vars-per-overlay", {"base/kustomization.yaml": "resources: [pod.yaml, s.yaml]\n", "base/s.yaml": SVC,
+    "base/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n  - name: c\n    image: nginx:1\n    args: [$(DEV_SVC), $(PROD_SVC)]\n",
+    "dev/kustomization.yaml": "namePrefix: dev-\nresources: [../base]\nvars:\n" + var("DEV_SVC", "Service", "api"),
+    "prod/kustomization.yaml": "namePrefix: prod-\nresources: [../base]\nvars:\n" + var("PROD_SVC", "Service", "api"),
+    "kustomization.yaml": "resources: [dev, prod]\n"})
+case("walk-transformerconfigs-crd", {"kustomization.yaml": "namePrefix: test-\ncommonLabels:\n  foo: bar\nresources: [r.yaml]\nconfigurations: [kc.yaml]\nsecretGenerator:\n- name: password\n  literals: [password=secret]\nconfigMapGenerator:\n- name: properties\n  literals: [a=b]\n",
+    "kc.yaml": "nameReference:\n- kind: Secret\n  fieldSpecs:\n  - path: spec/secretRef/name\n    kind: MyKind\n- kind: ConfigMap\n  fieldSpecs:\n  - path: spec/beeRef/name\n    kind: MyKind\n- kind: Bee\n  fieldSpecs:\n  - path: spec/beeRef/name\n    kind: MyKind\ncommonLabels:\n- path: spec/selectors\n  create: true\n  kind: MyKind\n",
+    "r.yaml": "apiVersion: v1beta1\nkind: Bee\nmetadata:\n  name: bee\nspec:\n  action: fly\n---\napiVersion: jingfang.example.com/v1beta1\nkind: MyKind\nmetadata:\n  name: mykind\nspec:\n  secretRef:\n    name: password\n  beeRef:\n    name: bee\n"})
+case("walk-combine-configs", {"kustomization.yaml": "namePrefix: cc-\nresources: [r.yaml]\nconfigurations: [a.yaml, b.yaml, c.yaml]\nimages:\n- name: runner\n  newTag: v9\ncommonAnnotations:\n  note: combined\n",
+    "a.yaml": "images:\n- path: spec/runner/image\n  kind: Job2\n", "b.yaml": "commonAnnotations:\n- path: spec/podMeta/annotations\n  kind: Job2\n  create: true\n",
+    "c.yaml": "nameReference:\n- kind: ServiceAccount\n  fieldSpecs:\n  - path: spec/identity\n    kind: Job2\n",
+    "r.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: worker\n---\napiVersion: ex.com/v1\nkind: Job2\nmetadata:\n  name: j\nspec:\n  identity: worker\n  runner:\n    image: runner:v1\n"})
+case("walk-valueadd-namespace-from-dir", {"tenant-a/kustomization.yaml": "resources: [../app]\ntransformers: [ns.yaml]\n",
+    "tenant-a/ns.yaml": "apiVersion: builtin\nkind: ValueAddTransformer\nmetadata:\n  name: ns\ntargets:\n- fieldPath: metadata/namespace\n",
+    "app/kustomization.yaml": "resources: [d.yaml, s.yaml]\n", "app/d.yaml": DEP, "app/s.yaml": SVC}, build="tenant-a")
+case("walk-reusable-transformers-two-apps", {"shared/kustomization.yaml": "resources: [labels.yaml, prefix.yaml]\n", "shared/labels.yaml": LBL_T,
+    "shared/prefix.yaml": "apiVersion: builtin\nkind: PrefixTransformer\nmetadata:\n  name: team-prefix\nprefix: zoo-\nfieldSpecs:\n- path: metadata/name\n",
+    "a/kustomization.yaml": "resources: [../app]\ntransformers: [../shared]\n", "b/kustomization.yaml": "resources: [../app]\ntransformers: [../shared]\nnameSuffix: -b\n",
+    "app/kustomization.yaml": "resources: [d.yaml, c.yaml]\n", "app/c.yaml": CMAP,
+    "app/d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        envFrom:\n        - configMapRef:\n            name: conf"),
+    "kustomization.yaml": "resources: [a]\n"})
+case("walk-generators-options-labels-merge", {"base/kustomization.yaml": "namespace: gen\ngeneratorOptions:\n  labels:\n    kind: base\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\nsecretGenerator:\n- name: s\n  literals: [a=1]\n",
+    "kustomization.yaml": "resources: [base]\ngeneratorOptions:\n  labels:\n    kind: overlay\n  annotations:\n    o: \"1\"\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [b=2]\nsecretGenerator:\n- name: s\n  behavior: replace\n  literals: [z=9]\n"})
+case("walk-component-generator-in-top-component", {"base/kustomization.yaml": "namespace: ns1\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\n",
+    "kustomization.yaml": "kind: Component\nresources: [base]\ncomponents: [c]\n",
+    "c/kustomization.yaml": "kind: Component\nconfigMapGenerator:\n- name: conf\n  behavior: merge\n  literals: [fromc=1]\n"})
+case("walk-diamond-vars-and-generators", {"base/kustomization.yaml": "resources: [s.yaml]\nconfigMapGenerator:\n- name: conf\n  literals: [a=1]\n", "base/s.yaml": SVC,
+    "l/kustomization.yaml": "namePrefix: l-\nresources: [../base]\n", "r/kustomization.yaml": "namePrefix: r-\nresources: [../base]\n",
+    "kustomization.yaml": "resources: [l, r, d.yaml]\nvars:\n" + var("L", "Service", "l-api") + var("R", "Service", "r-api") + "configMapGenerator:\n- name: l-conf\n  behavior: merge\n  literals: [side=left]\n",
+    "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        args: [$(L), $(R)]")})
+case("walk-nameref-namespaced-secret-two-ns", {"kustomization.yaml": "namePrefix: p-\nresources: [r.yaml]\n",
+    "r.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: a\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: b\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing\n  namespace: b\nspec:\n  tls:\n  - secretName: tls\n"})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):

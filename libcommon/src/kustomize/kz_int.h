@@ -39,6 +39,7 @@ typedef struct kz_res {
 	char *origin;         /* config.kubernetes.io/origin text, or NULL */
 	char *idkey;          /* group|kind|namespace|name of the current id ("" ns = default) */
 	char *transforms;     /* alpha.config.kubernetes.io/transformations text, or NULL */
+	kz_strv refvars;      /* vars bound to it when their kustomization merged them */
 } kz_res;
 
 typedef struct kz_resmap {
@@ -228,6 +229,8 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e);
 /* kustomize's MergeVars check: a var whose objref matches several resources of m (by any id)
  * cannot be disambiguated. -1 + e with kustomize's message. */
 int kz_vars_merge_check(kz_resmap *m, const cJSON *vars, err *e);
+/* (kz_vars_merge_check also binds each var that matches one resource to it, as kustomize's
+ * AppendRefVarName: the var then takes its value from that resource.) */
 int kz_sort(kz_resmap *m, const cJSON *sort_options, err *e);
 bool kz_selector_matches(const cJSON *sel, const cJSON *obj, const kz_res *r, err *e);
 

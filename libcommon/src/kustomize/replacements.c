@@ -697,7 +697,17 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 		const char *fp = jstr(fr, "fieldPath");
 		cJSON_AddStringToObject(sel, "fieldPath", fp ? fp : "metadata.name");
 		err ve = {0};
-		cJSON *val = source_value(m, sel, &ve);
+		/* the resource the var was bound to when merged, else a search of all */
+		kz_res *bound = NULL;
+		for (size_t i = 0; i < m->n && !bound; i++)
+			if (kz_strv_has(&m->v[i]->refvars, name))
+				bound = m->v[i];
+		kz_resmap one = {.v = &bound, .n = 1, .cap = 1};
+		if (bound) {
+			cJSON_DeleteItemFromObjectCaseSensitive(sel, "name");
+			cJSON_DeleteItemFromObjectCaseSensitive(sel, "namespace");
+		}
+		cJSON *val = source_value(bound ? &one : m, sel, &ve);
 		cJSON_Delete(sel);
 		if (!val) {
 			char g[256] = "", ver[128] = "";
@@ -767,9 +777,16 @@ int kz_vars_merge_check(kz_resmap *m, const cJSON *vars, err *e)
 		if (ns && *ns)
 			cJSON_AddStringToObject(sel, "namespace", ns);
 		size_t hits = 0;
+		kz_res *bound = NULL;
 		for (size_t i = 0; i < m->n; i++)
-			hits += id_selected(sel, m->v[i]);
+			if (id_selected(sel, m->v[i])) {
+				hits++;
+				bound = m->v[i];
+			}
 		cJSON_Delete(sel);
+		const char *vname = jstr(v, "name");
+		if (hits == 1 && vname && !kz_strv_has(&bound->refvars, vname))
+			kz_strv_push(&bound->refvars, vname);
 		if (hits > 1) {
 			const char *name = jstr(v, "name"), *fp = jstr(field(v, "fieldref"),
 								   "fieldPath");

@@ -139,6 +139,7 @@ void kz_res_free(kz_res *r)
 	cJSON_Delete(r->obj);
 	kz_strv_release(&r->names);
 	kz_strv_release(&r->nss);
+	kz_strv_release(&r->refvars);
 	kz_strv_release(&r->prefixes);
 	kz_strv_release(&r->suffixes);
 	free(r->origin);
