@@ -36,7 +36,8 @@ static int set_value_fn(cJSON *parent, const char *key, cJSON *node, void *ud, e
 
 /* ValueAddTransformer: value set at each target's fieldPath (slash-separated, created when
  * missing) of the resources its selector picks (all without one); metadata/namespace sets the
- * namespace. Without a value, the kustomization directory's name. filePathPosition N > 0 inserts value as the Nth segment of a path value. */
+ * namespace. Without a value, the kustomization directory's name. filePathPosition N > 0
+ * inserts value as the Nth segment of a path value. */
 static int value_add(kz_resmap *m, const char *dir, const cJSON *cfg, err *e)
 {
 	const char *value = jstr(cfg, "value");
