@@ -978,6 +978,44 @@ case("walk-nameref-namespaced-secret-two-ns", {"kustomization.yaml": "namePrefix
     "r.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: a\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: b\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing\n  namespace: b\nspec:\n  tls:\n  - secretName: tls\n"})
 
 
+# ================================================================ a last batch
+case("vars-bool-and-int-exact", {"kustomization.yaml": "resources: [w.yaml, src.yaml]\nconfigurations: [cfg.yaml]\nvars:\n" +
+    var("FLAG", "Deployment", "src", "spec.paused", api="apps/v1") + var("N", "Deployment", "src", "spec.replicas", api="apps/v1"),
+    "cfg.yaml": "varReference:\n- path: spec\n  kind: Knob\n",
+    "src.yaml": DEP.replace("name: api\nspec:", "name: src\nspec:\n  paused: true\n  replicas: 2", 1),
+    "w.yaml": "apiVersion: ex.com/v1\nkind: Knob\nmetadata:\n  name: k\nspec:\n  flag: $(FLAG)\n  count: $(N)\n  text: n=$(N) flag=$(FLAG)\n"})
+case("vars-objref-group-version-fields", {"kustomization.yaml": "resources: [d.yaml, src.yaml]\nvars:\n- name: IMG\n  objref:\n    group: apps\n    version: v1\n    kind: Deployment\n    name: src\n  fieldref:\n    fieldPath: spec.template.spec.containers[0].image\n",
+    "src.yaml": DEP.replace("name: api\n", "name: src\n", 1), "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        args: [$(IMG)]")})
+case("vars-list-index-by-name", {"kustomization.yaml": "resources: [d.yaml, src.yaml]\nvars:\n" + var("SRCIMG", "Deployment", "src", "spec.template.spec.containers[name=side].image", api="apps/v1"),
+    "src.yaml": DEP.replace("name: api\n", "name: src\n", 1).replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n      - name: side\n        image: side:2"),
+    "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        args: [$(SRCIMG)]")})
+case("err-vars-no-objref-kind-match", {"kustomization.yaml": "resources: [d.yaml]\nvars:\n" + var("X", "StatefulSet", "api", api="apps/v1"), "d.yaml": DEP})
+case("cfg-namesuffix-custom-kind-only", {"kustomization.yaml": "nameSuffix: -x\nresources: [g.yaml, c.yaml]\nconfigurations: [cfg.yaml]\n", "g.yaml": GIRAFFE.replace("$(DIET)", "a"), "c.yaml": CMAP,
+    "cfg.yaml": "nameSuffix:\n- path: metadata/name\n  kind: ConfigMap\n"})
+case("cfg-namespace-custom-path-only", {"kustomization.yaml": "namespace: zz\nresources: [g.yaml, c.yaml]\nconfigurations: [cfg.yaml]\n", "g.yaml": GIRAFFE.replace("$(DIET)", "a"), "c.yaml": CMAP,
+    "cfg.yaml": "namespace:\n- path: metadata/namespace\n  kind: Giraffe\n  create: true\n"})
+case("cfg-commonannotations-kind-absorbs-default", {"kustomization.yaml": "commonAnnotations:\n  a: b\nresources: [g.yaml, c.yaml]\nconfigurations: [cfg.yaml]\n", "g.yaml": GIRAFFE.replace("$(DIET)", "a"), "c.yaml": CMAP,
+    "cfg.yaml": "commonAnnotations:\n- path: metadata/annotations\n  kind: Giraffe\n  create: true\n"})
+case("err-cfg-nameref-conflict", {"kustomization.yaml": "namePrefix: p-\nresources: [d.yaml, c.yaml]\nconfigurations: [cfg.yaml]\n", "d.yaml": DEP, "c.yaml": CMAP,
+    "cfg.yaml": "nameReference:\n- kind: ConfigMap\n  version: v1\n  fieldSpecs:\n  - path: spec/template/spec/volumes/configMap/name\n    kind: Deployment\n    create: true\n"})
+case("plugin-annotations-fieldspecs-custom-kind", {"kustomization.yaml": "resources: [g.yaml, d.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP, "g.yaml": GIRAFFE.replace("$(DIET)", "a"),
+    "t.yaml": "apiVersion: builtin\nkind: AnnotationsTransformer\nmetadata:\n  name: a\nannotations:\n  zoo: \"1\"\nfieldSpecs:\n- path: spec/herd/annotations\n  kind: Giraffe\n  create: true\n"})
+case("plugin-patch-smp-by-target-kind-change-name", {"kustomization.yaml": "resources: [d.yaml]\ntransformers: [t.yaml]\n", "d.yaml": DEP,
+    "t.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\ntarget:\n  kind: Deployment\noptions:\n  allowNameChange: true\npatch: |-\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: api-renamed\n"})
+case("plugin-generator-and-transformer-same-kustomization", {"kustomization.yaml": "generators: [g.yaml]\ntransformers: [t.yaml]\nresources: [d.yaml]\n", "d.yaml": DEP,
+    "g.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: gen\nliterals: [a=1]\n",
+    "t.yaml": "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: ps\nprefix: t-\nfieldSpecs:\n- path: metadata/name\n"})
+case("plugin-inline-generator", {"kustomization.yaml": "generators:\n- |-\n  apiVersion: builtin\n  kind: SecretGenerator\n  metadata:\n    name: inl\n  literals: [k=v]\n"})
+case("nsref-webhook-no-namespace-field", {"kustomization.yaml": "namespace: sys\nnamePrefix: p-\nresources: [s.yaml, v.yaml]\n", "s.yaml": WEBHOOK_SVC,
+    "v.yaml": VWC.replace("      namespace: default\n", "").replace("      namespace: elsewhere\n", "")})
+case("nsref-subject-group-kind", {"kustomization.yaml": "namespace: apps\nnamePrefix: p-\nresources: [r.yaml]\n",
+    "r.yaml": RBAC.split("---\n")[0] + "---\n" + RBAC.split("---\n")[1] + "---\n" + RBAC.split("---\n")[3].replace("- kind: User\n  name: runner\n", "- kind: Group\n  name: runner\n  apiGroup: rbac.authorization.k8s.io\n")})
+case("err-generator-merge-kind-mismatch", {"base/kustomization.yaml": "configMapGenerator:\n- name: conf\n  literals: [a=1]\n", "kustomization.yaml": "resources: [base]\nsecretGenerator:\n- name: conf\n  behavior: merge\n  literals: [b=2]\n"})
+case("localconfig-with-prefix-and-nameref", {"kustomization.yaml": "namePrefix: p-\nresources: [d.yaml, l.yaml]\n", "l.yaml": LOCAL.replace("local-values", "conf"),
+    "d.yaml": DEP.replace("image: registry.local/api:1.0", "image: registry.local/api:1.0\n        envFrom:\n        - configMapRef:\n            name: conf")})
+case("localconfig-generated", {"kustomization.yaml": "configMapGenerator:\n- name: local\n  literals: [a=1]\n  options:\n    annotations:\n      config.kubernetes.io/local-config: \"true\"\n- name: kept\n  literals: [a=1]\n"})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):

@@ -199,12 +199,15 @@ int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 		bool cluster = kz_is_cluster_scoped(g, kind);
 		if (unset_only && *kz_namespace(r->obj))
 			continue;
+		/* kustomize's metaNamespaceHack: metadata.namespace of every namespaced object,
+		 * whatever the field specs say; cluster-scoped objects get only the other fields
+		 * (an APIService's or a CRD conversion webhook's service namespace) */
+		if (!cluster && kz_fs_walk(r->obj, "metadata/namespace", true, set_ns_fn,
+					   (void *)ns, e) < 0)
+			return -1;
 		for (size_t j = 0; j < c->cfg.namespace.n; j++) {
 			const kz_fieldspec *fs = &c->cfg.namespace.v[j];
-			/* cluster-scoped objects keep their metadata but get the other fields
-			 * (an APIService's or a CRD conversion webhook's service namespace) */
-			if (!kz_fs_selects(fs, r->obj) ||
-			    (cluster && !strcmp(fs->path, "metadata/namespace")))
+			if (!kz_fs_selects(fs, r->obj) || !strcmp(fs->path, "metadata/namespace"))
 				continue;
 			if (kz_fs_walk(r->obj, fs->path, fs->create, set_ns_fn, (void *)ns, e) < 0)
 				return -1;
