@@ -42,6 +42,15 @@ static step_result s_requeue(rt_ctx *ctx, cJSON *obj, void *st, err *e)
 	return STEP_REQUEUE;
 }
 
+static step_result s_wait(rt_ctx *ctx, cJSON *obj, void *st, err *e)
+{
+	(void)ctx;
+	mark(st, "w");
+	rt_cond_set(obj, "FetchFailed", "True", "NotFound", "include 'b' not found");
+	err_set(e, ERR_WAITING, "NotFound", "include 'b' not found");
+	return STEP_FAILED;
+}
+
 static step_result s_last(rt_ctx *ctx, cJSON *obj, void *st, err *e)
 {
 	(void)ctx, (void)obj, (void)e;
@@ -118,6 +127,27 @@ static void requeue_ends_without_error(void **state)
 	log_release(&ctx.log);
 }
 
+static void waiting_error_requeues_after_requeue_ms(void **state)
+{
+	(void)state;
+	static const step list[] = {{"reconcileSource", s_wait}, {"reconcileLast", s_last}};
+	rt_ctx ctx = {0};
+	log_init(&ctx.log, "test");
+	trace t = {""};
+	cJSON *obj = object();
+	steps_outcome out;
+	rt_result r = steps_run(&ctx, obj, list, 2, &t, &SUM, 60000, 5000, &out);
+	assert_string_equal(t.ran, "w");
+	assert_int_equal(r.e.cls, ERR_WAITING);
+	assert_string_equal(r.e.reason, "NotFound");
+	assert_int_equal(r.requeue_after_ms, 5000);
+	assert_int_equal(out.result, STEP_FAILED);
+	assert_int_equal(out.requeue_after_ms, 5000);
+	assert_string_equal(rt_cond_status(obj, "Ready"), "False");
+	cJSON_Delete(obj);
+	log_release(&ctx.log);
+}
+
 int main(void)
 {
 	mem_install_hooks();
@@ -125,6 +155,7 @@ int main(void)
 		cmocka_unit_test(all_steps_succeed),
 		cmocka_unit_test(first_failure_ends_the_sequence),
 		cmocka_unit_test(requeue_ends_without_error),
+		cmocka_unit_test(waiting_error_requeues_after_requeue_ms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

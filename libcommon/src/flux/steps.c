@@ -44,14 +44,17 @@ rt_result steps_run(rt_ctx *ctx, cJSON *obj, const step *list, size_t n, void *s
 	if (sum && sum->nconds)
 		rt_cond_summarize(obj, RT_COND_READY, sum->conds, sum->nconds, sum->negative,
 				  sum->nnegative);
-	if (r == STEP_REQUEUE)
+	/* a waiting error (a dependency not ready) is retried after requeue_ms, as Flux's
+	 * serror.Waiting carries its RequeueAfter */
+	bool waiting = r == STEP_FAILED && res.e.cls == ERR_WAITING;
+	if (r == STEP_REQUEUE || waiting)
 		res.requeue_after_ms = requeue_ms;
 	else if (r != STEP_FAILED)
 		res.requeue_after_ms = interval_ms;
 	if (out) {
 		out->last = last;
 		out->result = r;
-		out->requeue_after_ms = r == STEP_REQUEUE ? requeue_ms : 0;
+		out->requeue_after_ms = r == STEP_REQUEUE || waiting ? requeue_ms : 0;
 	}
 	return res;
 }

@@ -8,7 +8,9 @@
  *   STEP_EMPTY    nothing to report (same as success for the sequence),
  *   STEP_REQUEUE  stop here without error and reconcile again soon (a dependency not ready),
  * or fills e and returns STEP_FAILED: the sequence stops at the first error, as Flux's loop
- * does, and the error becomes the reconcile's error.
+ * does, and the error becomes the reconcile's error. A waiting error (ERR_WAITING: a dependency
+ * not ready, with a condition saying which) is retried after requeue_ms, as Flux's
+ * serror.Waiting is.
  *
  * However the sequence ends, steps_run then summarises the listed conditions into Ready
  * (rt_cond_summarize with the reconciler's condition lists) and returns an rt_result; the
@@ -54,12 +56,14 @@ typedef struct steps_summary {
 typedef struct steps_outcome {
 	const char *last;        /* name of the last step that ran */
 	step_result result;      /* what it returned */
-	int64_t requeue_after_ms; /* STEP_REQUEUE: how soon (0 = the runtime's default) */
+	int64_t requeue_after_ms; /* STEP_REQUEUE or a waiting error: how soon (0 = the
+				   * runtime's default) */
 } steps_outcome;
 
 /* Runs list[0..n) in order on ctx/obj/state until one fails or requeues, then summarises the
  * conditions (sum may be NULL) and returns the reconcile result: the error of the failed
- * step, or a requeue after requeue_ms (STEP_REQUEUE) or after interval_ms (success; 0 = none).
+ * step (with a requeue after requeue_ms when it is a waiting error), or a requeue after
+ * requeue_ms (STEP_REQUEUE) or after interval_ms (success; 0 = none).
  * out (may be NULL) tells which step ended the sequence. Each step's start and outcome is
  * logged at debug level with its name. */
 rt_result steps_run(rt_ctx *ctx, cJSON *obj, const step *list, size_t n, void *state,
