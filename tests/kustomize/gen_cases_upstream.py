@@ -1016,6 +1016,76 @@ case("localconfig-with-prefix-and-nameref", {"kustomization.yaml": "namePrefix: 
 case("localconfig-generated", {"kustomization.yaml": "configMapGenerator:\n- name: local\n  literals: [a=1]\n  options:\n    annotations:\n      config.kubernetes.io/local-config: \"true\"\n- name: kept\n  literals: [a=1]\n"})
 
 
+# ================================================================ matrices
+POD_SPEC = d("""
+initContainers:
+- name: init
+  image: busybox
+  command: [$(SVC)]
+  args: [$(SVC)]
+  env:
+  - name: A
+    value: $(SVC)
+  volumeMounts:
+  - name: v
+    mountPath: /$(SVC)
+containers:
+- name: main
+  image: busybox
+  command: [$(SVC)]
+  args: [$(SVC)]
+  env:
+  - name: A
+    value: $(SVC)
+  volumeMounts:
+  - name: v
+    mountPath: /$(SVC)
+volumes:
+- name: v
+  nfs:
+    server: $(SVC)
+    path: /
+""")
+def indent(t, n):
+    return "".join(" " * n + l + "\n" for l in t.splitlines())
+WORKLOADS = {
+    "Deployment": ("apps/v1", "spec:\n  template:\n    metadata:\n      annotations:\n        a: $(SVC)\n    spec:\n" + indent(POD_SPEC, 6)),
+    "StatefulSet": ("apps/v1", "spec:\n  template:\n    spec:\n" + indent(POD_SPEC, 6) + "  volumeClaimTemplates:\n  - spec:\n      nfs:\n        server: $(SVC)\n"),
+    "DaemonSet": ("apps/v1", "spec:\n  template:\n    spec:\n" + indent(POD_SPEC, 6)),
+    "ReplicaSet": ("apps/v1", "spec:\n  template:\n    spec:\n" + indent(POD_SPEC, 6)),
+    "Job": ("batch/v1", "spec:\n  template:\n    spec:\n" + indent(POD_SPEC, 6)),
+    "CronJob": ("batch/v1", "spec:\n  schedule: \"* * * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n" + indent(POD_SPEC, 10)),
+    "Pod": ("v1", "spec:\n" + indent(POD_SPEC, 2)),
+    "ReplicationController": ("v1", "spec:\n  template:\n    spec:\n" + indent(POD_SPEC, 6)),
+}
+for kind, (av, body) in WORKLOADS.items():
+    case("vars-workload-" + kind.lower(), {"kustomization.yaml": "namePrefix: w-\nresources: [w.yaml, s.yaml]\nvars:\n" + var("SVC", "Service", "api"), "s.yaml": SVC,
+         "w.yaml": f"apiVersion: {av}\nkind: {kind}\nmetadata:\n  name: wl\n  labels:\n    l: $(SVC)\n  annotations:\n    a: $(SVC)\n" + body})
+
+PLUG_DIR = {
+    "labels": LBL_T, "annotations": ANN_T, "prefixsuffix": PFX_T,
+    "namespace": "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: ns\n  namespace: from-dir\nfieldSpecs:\n- path: metadata/namespace\n  create: true\n",
+    "images": "apiVersion: builtin\nkind: ImageTagTransformer\nmetadata:\n  name: i\nimageTag:\n  name: registry.local/api\n  newTag: from-dir\n",
+    "replicas": "apiVersion: builtin\nkind: ReplicaCountTransformer\nmetadata:\n  name: r\nreplica:\n  name: api\n  count: 3\nfieldSpecs:\n- path: spec/replicas\n  kind: Deployment\n  create: true\n",
+    "json6902": "apiVersion: builtin\nkind: PatchJson6902Transformer\nmetadata:\n  name: j\ntarget:\n  group: apps\n  version: v1\n  kind: Deployment\n  name: api\njsonOp: '[{\"op\": \"add\", \"path\": \"/spec/paused\", \"value\": true}]'\n",
+    "smp": "apiVersion: builtin\nkind: PatchStrategicMergeTransformer\nmetadata:\n  name: s\npatches: |-\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: api\n  spec:\n    minReadySeconds: 5\n",
+    "valueadd": "apiVersion: builtin\nkind: ValueAddTransformer\nmetadata:\n  name: v\nvalue: dirval\ntargets:\n- fieldPath: metadata/annotations/dir\n",
+}
+for name, body in PLUG_DIR.items():
+    case("plugin-dir-" + name, {"plug/kustomization.yaml": "resources: [t.yaml]\n", "plug/t.yaml": body,
+         "kustomization.yaml": "resources: [d.yaml, s.yaml]\ntransformers: [plug]\n", "d.yaml": DEP, "s.yaml": SVC})
+
+for kind in ["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"]:
+    for layout in ["flat", "base"]:
+        files = {"s.yaml": WEBHOOK_SVC, "w.yaml": VWC.replace("ValidatingWebhookConfiguration", kind)}
+        if layout == "flat":
+            files["kustomization.yaml"] = "namespace: wh\nnameSuffix: -x\nresources: [s.yaml, w.yaml]\n"
+        else:
+            files = {"base/s.yaml": files["s.yaml"], "base/w.yaml": files["w.yaml"], "base/kustomization.yaml": "resources: [s.yaml, w.yaml]\n",
+                     "kustomization.yaml": "namespace: wh\nnamePrefix: o-\nresources: [base]\n"}
+        case(f"nsref-{kind[:8].lower()}-{layout}", files)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):
