@@ -32,6 +32,7 @@
 
 #include "embedded.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
@@ -64,13 +65,6 @@ typedef struct sandbox {
 } sandbox;
 
 /* ---------------------------------------------------------------- small helpers */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool is_dir(const char *p)
 {
@@ -578,13 +572,13 @@ static void stop_comp(comp_state *c, int grace_ms)
 	pid_t pgid = getpgid(c->pid);
 	bool group = pgid == c->pid; /* started by us with setsid */
 	kill(group ? -c->pid : c->pid, SIGTERM);
-	int64_t until = now_ms() + grace_ms;
-	while (alive(c->pid) && now_ms() < until)
+	int64_t until = clock_mono_ms() + grace_ms;
+	while (alive(c->pid) && clock_mono_ms() < until)
 		cli_sleep_ms(50);
 	if (alive(c->pid)) {
 		kill(group ? -c->pid : c->pid, SIGKILL);
-		until = now_ms() + 5000;
-		while (alive(c->pid) && now_ms() < until)
+		until = clock_mono_ms() + 5000;
+		while (alive(c->pid) && clock_mono_ms() < until)
 			cli_sleep_ms(50);
 	} else if (group) {
 		kill(-c->pid, SIGKILL); /* leftovers of the group (CGI children, ...) */
@@ -605,23 +599,23 @@ static void progress_init(progress *p)
 {
 	memset(p, 0, sizeof *p);
 	p->tty = isatty(2) == 1;
-	p->start = now_ms();
+	p->start = clock_mono_ms();
 }
 
 /* Shows what is being waited on: one updating line on a terminal, else a line whenever the
  * subject changes (and every 15 s). */
 static void progress_show(progress *p, const char *what)
 {
-	int64_t el = (now_ms() - p->start) / 1000;
+	int64_t el = (clock_mono_ms() - p->start) / 1000;
 	if (p->tty) {
 		bool c = cli_color(2);
 		fprintf(stderr, "\r\033[K%s◎%s waiting for %s (%llds)", c ? "\033[33m" : "",
 			c ? "\033[0m" : "", what, (long long)el);
 		fflush(stderr);
 		p->line_open = true;
-	} else if (strcmp(p->last, what) != 0 || now_ms() - p->last_print > 15000) {
+	} else if (strcmp(p->last, what) != 0 || clock_mono_ms() - p->last_print > 15000) {
 		fprintf(stderr, "◎ waiting for %s (%llds)\n", what, (long long)el);
-		p->last_print = now_ms();
+		p->last_print = clock_mono_ms();
 	}
 	snprintf(p->last, sizeof p->last, "%s", what);
 }
@@ -745,8 +739,8 @@ static int start_apiserver(sandbox *sb, progress *pg)
 	}
 	state_write(sb, C_API);
 	sb->kubeconfig = kcfg;
-	int64_t until = now_ms() + 30000;
-	while (now_ms() < until) {
+	int64_t until = clock_mono_ms() + 30000;
+	while (clock_mono_ms() < until) {
 		if (check_alive(sb, C_API, pg) < 0)
 			return -1;
 		if (access(kcfg, R_OK) == 0) {
@@ -822,8 +816,8 @@ static int start_git(sandbox *sb, const char *git_root, progress *pg)
 	if (c->pid < 0)
 		return -1;
 	state_write(sb, C_GIT);
-	int64_t until = now_ms() + 15000;
-	while (now_ms() < until) {
+	int64_t until = clock_mono_ms() + 15000;
+	while (clock_mono_ms() < until) {
 		if (check_alive(sb, C_GIT, pg) < 0)
 			return -1;
 		if (port_open(c->port))
@@ -879,10 +873,10 @@ static int start_controller(sandbox *sb, int i, progress *pg)
 	if (c->pid < 0)
 		return -1;
 	state_write(sb, i);
-	int64_t until = now_ms() + 30000;
+	int64_t until = clock_mono_ms() + 30000;
 	char what[128];
 	snprintf(what, sizeof what, "%s to be ready", COMP[i]);
-	while (now_ms() < until) {
+	while (clock_mono_ms() < until) {
 		if (check_alive(sb, i, pg) < 0)
 			return -1;
 		if (http_ok(c->health, "/readyz"))
@@ -1009,7 +1003,7 @@ static int install_crds(kube_client *k, const char *dir, progress *pg)
 		}
 	}
 	/* wait for every CRD to be Established */
-	int64_t until = now_ms() + 30000;
+	int64_t until = clock_mono_ms() + 30000;
 	for (int i = 0; rc == 0 && i < count; i++) {
 		for (;;) {
 			err e = {0};
@@ -1021,7 +1015,7 @@ static int install_crds(kube_client *k, const char *dir, progress *pg)
 			cJSON_Delete(o);
 			if (ok)
 				break;
-			if (now_ms() > until) {
+			if (clock_mono_ms() > until) {
 				progress_end(pg);
 				cli_failure("CustomResourceDefinition %s is not Established "
 					    "after 30s", crd_names[i]);
@@ -1286,10 +1280,10 @@ static int wait_ready(sandbox *sb, kube_client *k, progress *pg)
 	buf pending, msg;
 	buf_init(&pending, 4096);
 	buf_init(&msg, 8192);
-	int64_t until = now_ms() + sb->timeout_ms;
+	int64_t until = clock_mono_ms() + sb->timeout_ms;
 	int nks = 0, rc = -1;
 	char *last_msg = NULL;
-	while (now_ms() < until) {
+	while (clock_mono_ms() < until) {
 		if (check_alive(sb, C_SOURCE, pg) < 0 || check_alive(sb, C_KUSTOMIZE, pg) < 0 ||
 		    check_alive(sb, C_API, pg) < 0 || check_alive(sb, C_GIT, pg) < 0)
 			goto out;
@@ -1370,7 +1364,7 @@ static void print_applied(kube_client *k)
 
 static int do_up(sandbox *sb)
 {
-	int64_t t0 = now_ms();
+	int64_t t0 = clock_mono_ms();
 	progress pg;
 	progress_init(&pg);
 	/* what we need */
@@ -1487,7 +1481,7 @@ static int do_up(sandbox *sb)
 		goto done;
 	}
 	progress_end(&pg);
-	cli_success("sandbox ready in %llds", (long long)((now_ms() - t0) / 1000));
+	cli_success("sandbox ready in %llds", (long long)((clock_mono_ms() - t0) / 1000));
 	printf("\nApplied:\n");
 	print_applied(k);
 	printf("\nKubeconfig: %s\n", sb->kubeconfig);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "eddy/mem.h"
+#include "eddy/clock.h"
 #include "kc.h"
 
 #define GROUP "kustomize.toolkit.fluxcd.io"
@@ -110,7 +111,7 @@ static int wait_crds(rt_ctx *ctx, kube_client *k, const cJSON *objs, int64_t tim
 		if (stage_of(NULL, o) != 0 ||
 		    !str_eq(jstr(o, "kind"), "CustomResourceDefinition"))
 			continue;
-		int64_t until = kube_now_ms() + timeout_ms;
+		int64_t until = clock_mono_ms() + timeout_ms;
 		for (;;) {
 			err ge = {0};
 			cJSON *cur = kube_get(k, jstr(o, "apiVersion"), "CustomResourceDefinition",
@@ -119,7 +120,7 @@ static int wait_crds(rt_ctx *ctx, kube_client *k, const cJSON *objs, int64_t tim
 			cJSON_Delete(cur);
 			if (ok)
 				break;
-			if (kube_now_ms() > until || rt_manager_stopping(ctx->m))
+			if (clock_mono_ms() > until || rt_manager_stopping(ctx->m))
 				return err_fail(e, "ReconciliationFailed",
 					"CustomResourceDefinition/%s is not established",
 					kube_obj_name(o));
@@ -804,14 +805,14 @@ static int recreate(rt_ctx *ctx, kube_client *k, const cJSON *desired, const cha
 	    kube_errkind_of(&de) != KUBE_ENOTFOUND)
 		return err_fail(e, "ReconciliationFailed",
 			"%s immutable field detected, failed to delete object: %s", id, de.msg);
-	int64_t until = kube_now_ms() + timeout_ms;
+	int64_t until = clock_mono_ms() + timeout_ms;
 	for (;;) {
 		err ge = {0};
 		cJSON *x = kube_get(k, av, kind, ns, name, NULL, &ge);
 		cJSON_Delete(x);
 		if (!x && kube_errkind_of(&ge) == KUBE_ENOTFOUND)
 			return 0;
-		if (!x || kube_now_ms() > until || rt_manager_stopping(ctx->m))
+		if (!x || clock_mono_ms() > until || rt_manager_stopping(ctx->m))
 			return err_fail(e, "ReconciliationFailed", "%s immutable field detected, "
 				"failed to wait for object to be deleted: %s", id,
 				x ? "timeout" : ge.msg);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
 #include "kc.h"
@@ -152,7 +153,7 @@ static kube_client *remote_client(kc_ctx *kc, rt_ctx *ctx, const cJSON *ref, con
 	}
 	size_t len = 0;
 	char *raw = strlen(b64) <= MAX_KUBECONFIG * 4 / 3 + 4 ?
-		kube_base64_decode(b64, strlen(b64), &len) : NULL;
+		b64_decode(b64, strlen(b64), B64_LENIENT, 0, &len) : NULL;
 	cJSON_Delete(secret);
 	if (!raw) {
 		err_fail(e, "ReconciliationFailed", "KubeConfig secret '%s/%s': the "

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/kstatus.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
@@ -86,12 +87,12 @@ int64_t kc_timeout_ms(const cJSON *spec)
 	int64_t ns = 0, floor_ns = 30LL * 1000000000;
 	const char *env = getenv("EDDY_KUSTOMIZE_MIN_TIMEOUT");
 	int64_t v;
-	if (env && app_parse_duration(env, &v, NULL) == 0 && v >= 0)
+	if (env && godur_parse(env, &v, NULL) == 0 && v >= 0)
 		floor_ns = v;
 	const char *t = jstr(spec, "timeout"), *iv = jstr(spec, "interval");
-	if (t && app_parse_duration(t, &v, NULL) == 0)
+	if (t && godur_parse(t, &v, NULL) == 0)
 		ns = v;
-	else if (iv && app_parse_duration(iv, &v, NULL) == 0)
+	else if (iv && godur_parse(iv, &v, NULL) == 0)
 		ns = v - 30LL * 1000000000;
 	if (ns < floor_ns)
 		ns = floor_ns;
@@ -244,14 +245,14 @@ int kc_health_check(rt_ctx *ctx, kube_client *kube, cJSON *obj, const char *revi
 		targets_release(&t);
 		return 0;
 	}
-	int64_t start = kube_now_ms();
+	int64_t start = clock_mono_ms();
 	bool was_healthy = rt_cond_is_true(obj, COND_HEALTHY);
 	const char *last = jstr(cJSON_GetObjectItemCaseSensitive(obj, "status"),
 				"lastAppliedRevision");
 	bool new_revision = !str_eq(last, revision);
 	int64_t timeout = kc_timeout_ms(spec);
 	char tbuf[32], dbuf[32];
-	app_format_duration(tbuf, sizeof tbuf, timeout * 1000000);
+	godur_format(tbuf, sizeof tbuf, timeout * 1000000);
 	rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 		    "Running health checks for revision %s with a timeout of %s", revision, tbuf);
 	rt_cond_set(obj, COND_HEALTHY, "Unknown", "Progressing",
@@ -272,7 +273,7 @@ int kc_health_check(rt_ctx *ctx, kube_client *kube, cJSON *obj, const char *revi
 			free(l);
 			break;
 		}
-		int64_t now = kube_now_ms();
+		int64_t now = clock_mono_ms();
 		if (now >= deadline) {
 			char *l = describe(&t, KSTATUS_CURRENT);
 			inner = xasprintf("timeout waiting for: [%s]", l);
@@ -288,7 +289,7 @@ int kc_health_check(rt_ctx *ctx, kube_client *kube, cJSON *obj, const char *revi
 		}
 		wait_ms = wait_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : wait_ms * 2;
 	}
-	app_format_duration(dbuf, sizeof dbuf, (kube_now_ms() - start) * 1000000);
+	godur_format(dbuf, sizeof dbuf, (clock_mono_ms() - start) * 1000000);
 	if (inner) {
 		rt_cond_set(obj, COND_HEALTHY, "False", "HealthCheckFailed", "%s", inner);
 		rc = err_fail(e, "HealthCheckFailed", "health check failed after %s: %s", dbuf,

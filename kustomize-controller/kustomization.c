@@ -12,6 +12,7 @@
 
 #include "eddy/art.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/http.h"
 #include "eddy/ksbuild.h"
 #include "eddy/kube.h"
@@ -78,7 +79,7 @@ static bool str_ieq(const char *a, const char *b)
 static int64_t parse_dur_ms(const char *s, int64_t def)
 {
 	int64_t ns;
-	if (!s || app_parse_duration(s, &ns, NULL) < 0 || ns <= 0)
+	if (!s || godur_parse(s, &ns, NULL) < 0 || ns <= 0)
 		return def;
 	return ns / 1000000;
 }
@@ -598,9 +599,9 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		"Applied revision: %s", rev);
 	{
 		char d1[32], d2[32];
-		int64_t took = kube_now_ms() - ctx->start_ms;
-		app_format_duration(d1, sizeof d1, took * 1000000);
-		app_format_duration(d2, sizeof d2, interval * 1000000);
+		int64_t took = clock_mono_ms() - ctx->start_ms;
+		godur_format(d1, sizeof d1, took * 1000000);
+		godur_format(d2, sizeof d2, interval * 1000000);
 		char *msg = xasprintf("Reconciliation finished in %s, next run in %s", d1, d2);
 		log_info(&ctx->log, msg, LOG_S("revision", rev));
 		event(ctx, obj, "Normal", "ReconciliationSucceeded", rev, true, "%s", msg);

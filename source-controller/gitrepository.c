@@ -13,6 +13,8 @@
 
 #include "eddy/art.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
+#include "eddy/codec.h"
 #include "eddy/git.h"
 #include "eddy/ignore.h"
 #include "eddy/kube.h"
@@ -71,7 +73,7 @@ static bool str_eq(const char *a, const char *b)
 static int64_t parse_dur_ms(const char *s, int64_t def)
 {
 	int64_t ns;
-	if (!s || app_parse_duration(s, &ns, NULL) < 0 || ns <= 0)
+	if (!s || godur_parse(s, &ns, NULL) < 0 || ns <= 0)
 		return def;
 	return ns / 1000000;
 }
@@ -97,7 +99,7 @@ static cJSON *get_secret(rt_ctx *ctx, const char *ns, const char *name, err *e)
 		if (!cJSON_IsString(d))
 			continue;
 		size_t n;
-		char *v = kube_base64_decode(d->valuestring, strlen(d->valuestring), &n);
+		char *v = b64_decode(d->valuestring, strlen(d->valuestring), B64_LENIENT, 0, &n);
 		if (v) {
 			char *z = xstrndup(v, n);
 			cJSON_AddStringToObject(out, d->string, z);
@@ -815,7 +817,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		bool new_digest = !art || !str_eq(jstr(art, "digest"), info.digest);
 		cJSON *na = cJSON_CreateObject();
 		char now[32];
-		kube_time_now(now, false);
+		clock_rfc3339_now(now, sizeof now, 0);
 		char *u = art_url(sc_adv_addr(sc), rel);
 		cJSON_AddStringToObject(na, "digest", info.digest);
 		cJSON_AddStringToObject(na, "lastUpdateTime", now);

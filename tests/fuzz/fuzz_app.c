@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "eddy/app.h"
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 
 static int devnull = -1;
@@ -24,10 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int64_t ns, again;
 	err e;
-	if (app_parse_duration(s, &ns, &e) == 0) {
+	if (godur_parse(s, &ns, &e) == 0) {
 		char out[40];
-		app_format_duration(out, sizeof out, ns);
-		if (app_parse_duration(out, &again, &e) != 0 || again != ns)
+		godur_format(out, sizeof out, ns);
+		if (godur_parse(out, &again, &e) != 0 || again != ns)
 			abort();
 	}
 

@@ -3,6 +3,7 @@
 #include "widget.h"
 
 #include "eddy/mem.h"
+#include "eddy/clock.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -44,7 +45,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	e->num++;
 	int64_t n = e->num;
 	if (n == 1)
-		e->val = (void *)(intptr_t)kube_now_ms();
+		e->val = (void *)(intptr_t)clock_mono_ms();
 	int64_t first = (int64_t)(intptr_t)e->val;
 	pthread_mutex_unlock(&A.mu);
 	free(key);
@@ -63,7 +64,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	cJSON_DeleteItemFromObjectCaseSensitive(st, "observedValue");
 	cJSON_AddStringToObject(st, "observedValue", cJSON_IsString(val) ? val->valuestring : "");
 	set_num(st, "attempts", (double)n);
-	set_num(st, "retrySpanMs", (double)(kube_now_ms() - first));
+	set_num(st, "retrySpanMs", (double)(clock_mono_ms() - first));
 	/* how many cached Widgets share this value (the "value" index) */
 	rt_strv same = {0};
 	rt_informer_index(rt_controller_informer(ctx->c), "value",

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "eddy/buf.h"
+#include "eddy/codec.h"
 #include "eddy/kz.h"
 #include "eddy/mem.h"
 #include "eddy/subst.h"
@@ -481,7 +482,7 @@ static cJSON *load_vars(kube_client *kube, const char *ns, const cJSON *pb, err 
 				continue;
 			}
 			size_t n = 0;
-			char *raw = kube_base64_decode(v, strlen(v), &n);
+			char *raw = b64_decode(v, strlen(v), B64_LENIENT, 0, &n);
 			if (!raw)
 				continue;
 			var_set(vars, kv->string, strip_nl(raw, n));
@@ -633,7 +634,7 @@ void ksb_mask_sops(cJSON *objs)
 			if (!cJSON_IsString(it) || !it->valuestring)
 				continue;
 			size_t n = 0, vl = strlen(it->valuestring);
-			char *raw = kube_base64_decode(it->valuestring, vl, &n);
+			char *raw = b64_decode(it->valuestring, vl, B64_LENIENT, 0, &n);
 			if (raw && has_sops_marks(raw, n))
 				cJSON_SetValuestring(it, SOPS_MASK_B64);
 			free(raw);

@@ -2,6 +2,7 @@
  * table of template functions. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "eddy/mem.h"
+#include "eddy/codec.h"
 #include "gotmpl/funcs.h"
 #include "gotmpl/internal.h"
 
@@ -42,51 +43,27 @@ static tmpl_val from_buf(buf *b)
 
 /* ---- encodings ---- */
 
-static const char b64tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 FN(b64enc)
 {
 	buf b;
 	buf_init(&b, (size_t)-1);
-	const unsigned char *d = (const unsigned char *)S(0);
-	size_t n = SLEN(0);
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t w = (uint32_t)d[i] << 16;
-		if (i + 1 < n) w |= (uint32_t)d[i + 1] << 8;
-		if (i + 2 < n) w |= d[i + 2];
-		buf_addc(&b, b64tbl[(w >> 18) & 63]);
-		buf_addc(&b, b64tbl[(w >> 12) & 63]);
-		buf_addc(&b, i + 1 < n ? b64tbl[(w >> 6) & 63] : '=');
-		buf_addc(&b, i + 2 < n ? b64tbl[w & 63] : '=');
-	}
+	b64_encode_buf(&b, S(0), SLEN(0), B64_STD);
 	*out = from_buf(&b);
 	return 0;
 }
 
+/* Not Go's decoder: the first '=' ends the input and missing padding is accepted. */
 FN(b64dec)
 {
 	buf b;
 	buf_init(&b, (size_t)-1);
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t n = SLEN(0);
-	for (size_t i = 0; i < n; i++) {
-		const char *p = strchr(b64tbl, S(0)[i]);
-		if (S(0)[i] == '=')
-			break;
-		if (!p || !S(0)[i]) {
-			buf_release(&b);
-			char msg[80];
-			snprintf(msg, sizeof msg, "illegal base64 data at input byte %zu", i);
-			*out = tmpl_str(msg);
-			return 0;
-		}
-		acc = (acc << 6) | (uint32_t)(p - b64tbl);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_addc(&b, (char)((acc >> bits) & 0xFF));
-		}
+	size_t bad = 0;
+	if (b64_decode_buf(&b, S(0), SLEN(0), B64_PAD_STOP, &bad) < 0) {
+		buf_release(&b);
+		char msg[80];
+		snprintf(msg, sizeof msg, "illegal base64 data at input byte %zu", bad);
+		*out = tmpl_str(msg);
+		return 0;
 	}
 	*out = from_buf(&b);
 	return 0;
@@ -145,8 +122,7 @@ static int digest(const EVP_MD *md, tmpl_val *argv, tmpl_val *out)
 	unsigned int dl = 0;
 	EVP_Digest(S(0), SLEN(0), d, &dl, md, NULL);
 	char hex[EVP_MAX_MD_SIZE * 2 + 1];
-	for (unsigned i = 0; i < dl; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	hex_encode(hex, d, dl, HEX_LOWER);
 	*out = tmpl_strn(hex, dl * 2);
 	return 0;
 }

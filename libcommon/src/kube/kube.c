@@ -2,6 +2,7 @@
  * sharing connections and DNS answers through a CURLSH guarded by mutexes. */
 #include "eddy/kube.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 
 #include <curl/curl.h>
@@ -51,26 +52,6 @@ struct kube_client {
 	} events[EVENT_CACHE];
 	size_t next_event;
 };
-
-int64_t kube_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void kube_time_now(char out[32], bool micro)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (micro)
-		snprintf(out + n, 32 - n, ".%06dZ", (int)(ts.tv_nsec / 1000) % 1000000);
-	else
-		snprintf(out + n, 32 - n, "Z");
-}
 
 /* ------------------------------------------------------------------ errors */
 
@@ -219,7 +200,7 @@ kube_client *kube_client_new(const kube_config *c, err *e)
 	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 	k->tokens = k->cfg.burst;
-	k->bucket_ms = kube_now_ms();
+	k->bucket_ms = clock_mono_ms();
 	return k;
 }
 
@@ -292,7 +273,7 @@ char *kube_sa_username(const char *ns, const char *name)
 static void rate_wait(kube_client *k)
 {
 	pthread_mutex_lock(&k->mu);
-	int64_t now = kube_now_ms();
+	int64_t now = clock_mono_ms();
 	k->tokens += (double)(now - k->bucket_ms) * k->cfg.qps / 1000.0;
 	if (k->tokens > k->cfg.burst)
 		k->tokens = k->cfg.burst;
@@ -316,7 +297,7 @@ static char *current_token(kube_client *k)
 	if (!k->cfg.token_file)
 		return NULL;
 	pthread_mutex_lock(&k->mu);
-	int64_t now = kube_now_ms();
+	int64_t now = clock_mono_ms();
 	if (!k->token || now - k->token_read_ms > TOKEN_REREAD_MS) {
 		FILE *f = fopen(k->cfg.token_file, "rb");
 		if (f) {
@@ -1224,7 +1205,7 @@ static char *event_key(const cJSON *obj, const kube_event_opts *o)
 static int event_repeat(kube_client *k, const char *key)
 {
 	char *ns = NULL, *name = NULL;
-	int64_t count = 0, now = kube_now_ms();
+	int64_t count = 0, now = clock_mono_ms();
 	pthread_mutex_lock(&k->mu);
 	for (size_t i = 0; i < EVENT_CACHE; i++) {
 		struct recent_event *r = &k->events[i];
@@ -1240,7 +1221,7 @@ static int event_repeat(kube_client *k, const char *key)
 	if (!name)
 		return 0;
 	char ts[32];
-	kube_time_now(ts, false);
+	clock_rfc3339_now(ts, sizeof ts, 0);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddNumberToObject(p, "count", (double)count);
 	cJSON_AddStringToObject(p, "lastTimestamp", ts);
@@ -1267,7 +1248,7 @@ static void event_remember(kube_client *k, char *key, const char *ns, const char
 	r->ns = xstrdup(ns);
 	r->name = xstrdup(name);
 	r->count = 1;
-	r->at_ms = kube_now_ms();
+	r->at_ms = clock_mono_ms();
 	pthread_mutex_unlock(&k->mu);
 }
 
@@ -1285,8 +1266,8 @@ int kube_event_create(kube_client *k, const cJSON *obj, const kube_event_opts *o
 	clock_gettime(CLOCK_REALTIME, &ts);
 	uint64_t nanos = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	char now[32], nowmicro[32];
-	kube_time_now(now, false);
-	kube_time_now(nowmicro, true);
+	clock_rfc3339_now(now, sizeof now, 0);
+	clock_rfc3339_now(nowmicro, sizeof nowmicro, 6);
 	char host[256] = "";
 	if (gethostname(host, sizeof host - 1) != 0)
 		snprintf(host, sizeof host, "unknown");
@@ -1382,7 +1363,7 @@ void kube_lease_release_mem(kube_lease *l)
 static void lease_spec(cJSON *spec, const kube_lease *l, bool acquire, int64_t transitions)
 {
 	char now[32];
-	kube_time_now(now, true);
+	clock_rfc3339_now(now, sizeof now, 6);
 	cJSON_DeleteItemFromObjectCaseSensitive(spec, "holderIdentity");
 	cJSON_AddStringToObject(spec, "holderIdentity", l->identity);
 	cJSON_DeleteItemFromObjectCaseSensitive(spec, "leaseDurationSeconds");
@@ -1402,7 +1383,7 @@ static void observe(kube_lease *l, const char *rv)
 	if (!l->observed_rv || strcmp(l->observed_rv, rv ? rv : "")) {
 		free(l->observed_rv);
 		l->observed_rv = xstrdup(rv ? rv : "");
-		l->observed_at_ms = kube_now_ms();
+		l->observed_at_ms = clock_mono_ms();
 	}
 }
 
@@ -1448,7 +1429,7 @@ int kube_lease_try(kube_client *k, kube_lease *l, err *e)
 	const cJSON *dur = cJSON_GetObjectItemCaseSensitive(spec, "leaseDurationSeconds");
 	int64_t dms = (cJSON_IsNumber(dur) ? (int64_t)dur->valuedouble : l->duration_s) * 1000;
 	bool ours = holder && !strcmp(holder, l->identity);
-	if (holder && *holder && !ours && kube_now_ms() - l->observed_at_ms < dms) {
+	if (holder && *holder && !ours && clock_mono_ms() - l->observed_at_ms < dms) {
 		cJSON_Delete(cur);
 		l->held = false;
 		return 0;
@@ -1488,7 +1469,7 @@ int kube_lease_yield(kube_client *k, kube_lease *l, err *e)
 	}
 	cJSON *spec = cJSON_GetObjectItemCaseSensitive(cur, "spec");
 	char now[32];
-	kube_time_now(now, true);
+	clock_rfc3339_now(now, sizeof now, 6);
 	cJSON_ReplaceItemInObjectCaseSensitive(spec, "holderIdentity", cJSON_CreateString(""));
 	cJSON_DeleteItemFromObjectCaseSensitive(spec, "leaseDurationSeconds");
 	cJSON_AddNumberToObject(spec, "leaseDurationSeconds", 1);

@@ -1,6 +1,7 @@
 /* kube_config: kubeconfig and in-cluster configuration for the kube client (eddy/kube.h). */
 #include "eddy/kube.h"
 #include "eddy/buf.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 
 #include <errno.h>
@@ -43,57 +44,6 @@ static int read_file(const char *path, size_t cap, buf *out, err *e)
 		return err_fail(e, R_CFG, "cannot read %s", path);
 	}
 	return 0;
-}
-
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-char *kube_base64_decode(const char *in, size_t len, size_t *out_len)
-{
-	char *out = xmalloc(len / 4 * 3 + 4);
-	size_t o = 0;
-	uint32_t acc = 0;
-	int bits = 0, pad = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		int v = b64val(c);
-		if (v < 0 || pad) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	if (pad > 2 || bits >= 6) {
-		free(out);
-		return NULL;
-	}
-	out[o] = '\0';
-	if (out_len)
-		*out_len = o;
-	return out;
 }
 
 /* ------------------------------------------------------------------ YAML to cJSON */
@@ -324,7 +274,7 @@ static int load_pem(const cJSON *o, const char *datakey, const char *filekey, ch
 	const char *d = jstr(o, datakey);
 	if (d && *d) {
 		size_t n;
-		char *dec = kube_base64_decode(d, strlen(d), &n);
+		char *dec = b64_decode(d, strlen(d), B64_LENIENT, 0, &n);
 		if (!dec)
 			return err_fail(e, R_CFG, "%s: %s is not valid base64", what, datakey);
 		*out = dec;

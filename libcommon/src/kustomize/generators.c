@@ -7,35 +7,8 @@
 #include <openssl/evp.h>
 
 #include "eddy/mem.h"
+#include "eddy/codec.h"
 #include "kz_int.h"
-
-static const char b64tab[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *b64(const unsigned char *p, size_t n)
-{
-	char *o = xmalloc(4 * ((n + 2) / 3) + 1), *q = o;
-	size_t i;
-	for (i = 0; i + 2 < n; i += 3) {
-		*q++ = b64tab[p[i] >> 2];
-		*q++ = b64tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-		*q++ = b64tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-		*q++ = b64tab[p[i + 2] & 63];
-	}
-	if (i < n) {
-		*q++ = b64tab[p[i] >> 2];
-		if (i + 1 < n) {
-			*q++ = b64tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-			*q++ = b64tab[(p[i + 1] & 15) << 2];
-		} else {
-			*q++ = b64tab[(p[i] & 3) << 4];
-			*q++ = '=';
-		}
-		*q++ = '=';
-	}
-	*q = 0;
-	return o;
-}
 
 /* Length of the valid UTF-8 sequence at p (0 if invalid). */
 static size_t utf8_len(const unsigned char *p, size_t n)
@@ -206,8 +179,7 @@ int kz_hash_suffix(const cJSON *obj, char *out, size_t outlen, err *e)
 	EVP_Digest(b.data, b.len, md, &mdl, EVP_sha256(), NULL);
 	buf_release(&b);
 	char hex[65];
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex_encode(hex, md, 32, HEX_LOWER);
 	if (outlen < 11)
 		return err_fail(e, KZ_REASON, "hash buffer too small");
 	for (int i = 0; i < 10; i++) {
@@ -270,11 +242,11 @@ static int put(gen *g, const char *key, const char *val, size_t vlen, err *e)
 		return 0;
 	}
 	if (g->secret) {
-		char *v = b64((const unsigned char *)val, vlen);
+		char *v = b64_encode(val, vlen, B64_STD);
 		cJSON_AddItemToObject(g->data, key, cJSON_CreateString(v));
 		free(v);
 	} else if (!valid_utf8(val, vlen) || memchr(val, 0, vlen)) {
-		char *v = b64((const unsigned char *)val, vlen);
+		char *v = b64_encode(val, vlen, B64_STD);
 		cJSON_AddItemToObject(g->binary, key, cJSON_CreateString(v));
 		free(v);
 	} else {

@@ -1,6 +1,7 @@
 /* rt: manager, informers and controllers (eddy/rt.h). See the header for the threading model. */
 #include "eddy/rt.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/log.h"
 #include "eddy/mem.h"
 #include "rt_map.h"
@@ -191,9 +192,9 @@ static bool msleep(rt_manager *m, int64_t ms)
 {
 	pthread_mutex_lock(&m->mu);
 	if (!atomic_load(&m->stopping)) {
-		int64_t due = kube_now_ms() + ms;
+		int64_t due = clock_mono_ms() + ms;
 		struct timespec ts = {(time_t)(due / 1000), (long)(due % 1000) * 1000000};
-		while (!atomic_load(&m->stopping) && kube_now_ms() < due)
+		while (!atomic_load(&m->stopping) && clock_mono_ms() < due)
 			if (pthread_cond_timedwait(&m->cv, &m->mu, &ts) != 0)
 				break;
 	}
@@ -379,8 +380,8 @@ static bool watch_stop(void *ud)
 	rt_informer *i = ud;
 	if (atomic_load(&i->m->stopping))
 		return true;
-	if (i->resync_ms > 0 && kube_now_ms() >= i->next_resync) {
-		i->next_resync = kube_now_ms() + i->resync_ms;
+	if (i->resync_ms > 0 && clock_mono_ms() >= i->next_resync) {
+		i->next_resync = clock_mono_ms() + i->resync_ms;
 		resync(i);
 	}
 	return false;
@@ -392,7 +393,7 @@ static void *informer_main(void *arg)
 	rt_manager *m = i->m;
 	bool need_list = true;
 	int64_t backoff = 200;
-	i->next_resync = kube_now_ms() + i->resync_ms;
+	i->next_resync = clock_mono_ms() + i->resync_ms;
 	while (!atomic_load(&m->stopping)) {
 		err e = {0};
 		if (need_list) {
@@ -410,7 +411,7 @@ static void *informer_main(void *arg)
 		kube_opts o = {.namespace_ = i->ns, .label_selector = i->lsel,
 			.field_selector = i->fsel, .timeout_seconds = i->watch_timeout_s};
 		char *before = xstrdup(i->rv ? i->rv : "");
-		int64_t t0 = kube_now_ms();
+		int64_t t0 = clock_mono_ms();
 		int rc = kube_watch(m->k, i->av, i->kind, &o, &i->rv, on_watch_event, watch_stop, i,
 			&e);
 		bool progressed = strcmp(before, i->rv ? i->rv : "") != 0;
@@ -419,7 +420,7 @@ static void *informer_main(void *arg)
 			backoff = 200;
 		if (rc == 0) {
 			/* a stream the server ended at once without news: do not spin */
-			if (!progressed && kube_now_ms() - t0 < 1000 && !msleep(m, 1000))
+			if (!progressed && clock_mono_ms() - t0 < 1000 && !msleep(m, 1000))
 				break;
 			continue;
 		}
@@ -714,12 +715,12 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		rt_ctx ctx = {.m = m, .c = c, .kube = m->k, .ns = ns, .name = name,
-			.start_ms = kube_now_ms(), .ud = c->o.ud};
+			.start_ms = clock_mono_ms(), .ud = c->o.ud};
 		uuid4(ctx.reconcile_id);
 		log_for_object(&ctx.log, NULL, c->group, c->kind, ns, name, ctx.reconcile_id);
 		rt_result res = drive(c, &ctx, obj);
 		cJSON_Delete(obj);
-		double secs = (double)(kube_now_ms() - ctx.start_ms) / 1000.0;
+		double secs = (double)(clock_mono_ms() - ctx.start_ms) / 1000.0;
 		if (m->o.on_reconciled)
 			m->o.on_reconciled(c->kind, ns, name, secs, &res.e, m->o.ud);
 		switch (res.e.cls) {
@@ -854,7 +855,7 @@ static void *leader_main(void *arg)
 	while (!atomic_load(&m->stopping)) {
 		err e = {0};
 		int rc = kube_lease_try(m->k, &m->lease, &e);
-		int64_t now = kube_now_ms();
+		int64_t now = clock_mono_ms();
 		if (rc == 1) {
 			last_ok = now;
 			if (!atomic_load(&m->started)) {

@@ -1,6 +1,7 @@
 /* rt_cond: Flux condition, status, finalizer and suspend helpers (eddy/rt.h). */
 #include "eddy/rt.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 
 #include <stdarg.h>
@@ -134,7 +135,7 @@ static void cond_setv(cJSON *obj, const char *type, const char *status, const ch
 	set_num(c, "observedGeneration", (double)kube_obj_generation(obj));
 	if (changed || !str_of(c, "lastTransitionTime")) {
 		char now[32];
-		kube_time_now(now, false);
+		clock_rfc3339_now(now, sizeof now, 0);
 		set_str(c, "lastTransitionTime", now);
 	}
 	set_str(c, "reason", reason && *reason ? reason : "Unknown");

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <pcre2.h>
 
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
 #include "sops_int.h"
@@ -77,9 +78,9 @@ int sops_decrypt_value(const unsigned char key[32], const char *enc, const char 
 	memcpy(type, part[3], plen[3]);
 	type[plen[3]] = 0;
 	size_t dl = 0, il = 0, tl = 0;
-	unsigned char *data = sops_b64(part[0], plen[0], &dl);
-	unsigned char *iv = sops_b64(part[1], plen[1], &il);
-	unsigned char *tag = sops_b64(part[2], plen[2], &tl);
+	unsigned char *data = (unsigned char *)b64_decode(part[0], plen[0], B64_LENIENT, 0, &dl);
+	unsigned char *iv = (unsigned char *)b64_decode(part[1], plen[1], B64_LENIENT, 0, &il);
+	unsigned char *tag = (unsigned char *)b64_decode(part[2], plen[2], B64_LENIENT, 0, &tl);
 	int rc = -1;
 	if (!data || !iv || !tag || tl != 16 || il == 0 || il > 64 || dl > SOPS_MAX_INPUT) {
 		err_fail(e, "DecryptionFailed", "malformed SOPS value");
@@ -493,8 +494,7 @@ int sops_decrypt_tree(const sops_keys *k, cJSON *doc, bool verify_mac, err *e)
 		unsigned char h[64];
 		char hex[129];
 		EVP_DigestFinal_ex(w.mac, h, NULL);
-		for (int i = 0; i < 64; i++)
-			snprintf(hex + 2 * i, 3, "%02X", h[i]);
+		hex_encode(hex, h, sizeof h, HEX_UPPER);
 		const char *lm = mstr(s, "lastmodified"), *mac = mstr(s, "mac");
 		char *aad = rfc3339_seconds(lm ? lm : "");
 		buf want;

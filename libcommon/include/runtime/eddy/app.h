@@ -6,7 +6,7 @@
  * version. An unknown flag, a missing or malformed value is a usage error: the binary prints
  * one line naming the flag on stderr and exits 2. Flags keep Flux's names and defaults; each
  * binary says which groups of common flags it takes (app_spec.groups) and adds its own
- * (app_spec.extra). Durations use Go's syntax (app_parse_duration).
+ * (app_spec.extra). Durations use Go's syntax (godur_parse, clock.h).
  *
  * Lifecycle. app_main() is the whole life of a daemon: parse the flags, configure logging, set
  * up the loop, the SIGTERM/SIGINT handlers and the metrics registry (with process metrics and
@@ -21,8 +21,7 @@
  * app_main() returns the exit code (0 for a signal). A second signal while stopping exits at
  * once with status 1.
  *
- * Everything here runs on the loop thread, except app_parse_duration/app_format_duration, which
- * are pure functions. */
+ * Everything here runs on the loop thread, except app_duration_ms, a pure function. */
 #ifndef EDDY_APP_H
 #define EDDY_APP_H
 
@@ -32,6 +31,7 @@
 #include <stdio.h>
 #include <uv.h>
 
+#include "eddy/clock.h"
 #include "eddy/err.h"
 #include "eddy/log.h"
 #include "eddy/metrics.h"
@@ -50,14 +50,7 @@ enum {
 #define APP_MINUTE (60 * APP_SECOND)
 #define APP_HOUR (60 * APP_MINUTE)
 
-/* Parse a Go duration ("300ms", "-1.5h", "2h45m", "1m30s", "10us", "0") into nanoseconds.
- * Units: ns, us (also µs, μs), ms, s, m, h; every number needs a unit except a lone "0".
- * Returns 0, or -1 with e filled (reason "InvalidDuration") for an empty, malformed or
- * out-of-range (beyond int64 nanoseconds) string. */
-int app_parse_duration(const char *s, int64_t *ns, err *e);
-/* Format like Go's Duration.String(): "1h0m0s", "1m30s", "1.5s", "500ms", "0s". out needs at
- * least 32 bytes. Returns out. */
-char *app_format_duration(char *out, size_t n, int64_t ns);
+/* Duration flags are parsed with godur_parse and printed with godur_format (clock.h). */
 /* Milliseconds for uv timers, rounded up, negative clamped to 0. */
 uint64_t app_duration_ms(int64_t ns);
 
