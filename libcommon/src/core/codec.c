@@ -206,7 +206,8 @@ int hex_decode(void *out, const char *s, size_t n)
 {
 	unsigned char *o = out;
 	for (size_t i = 0; i < n; i++) {
-		int a = hex_digit((unsigned char)s[2 * i]), b = hex_digit((unsigned char)s[2 * i + 1]);
+		int a = hex_digit((unsigned char)s[2 * i]);
+		int b = hex_digit((unsigned char)s[2 * i + 1]);
 		if (a < 0 || b < 0)
 			return -1;
 		o[i] = (unsigned char)(a << 4 | b);

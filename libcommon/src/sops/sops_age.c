@@ -283,8 +283,9 @@ int sops_age_unwrap(const sops_keys *k, const char *armored, size_t len, unsigne
 		}
 		if (!strcmp(s->type, "X25519") && sp) {
 			size_t sl = 0;
-			unsigned char *sv = (unsigned char *)b64_decode(sp + 1, (size_t)(le - sp - 1),
-									 B64_LENIENT, 0, &sl);
+			size_t svn = (size_t)(le - sp - 1);
+			unsigned char *sv =
+				(unsigned char *)b64_decode(sp + 1, svn, B64_LENIENT, 0, &sl);
 			if (sv && sl == 32) {
 				memcpy(s->share, sv, 32);
 				s->have_share = true;
@@ -313,8 +314,9 @@ int sops_age_unwrap(const sops_keys *k, const char *armored, size_t len, unsigne
 				break;
 		}
 		size_t dl = 0;
-		unsigned char *d = body.len ? (unsigned char *)b64_decode(body.data, body.len,
-									 B64_LENIENT, 0, &dl) : NULL;
+		unsigned char *d = NULL;
+		if (body.len)
+			d = (unsigned char *)b64_decode(body.data, body.len, B64_LENIENT, 0, &dl);
 		buf_release(&body);
 		if (d && dl <= sizeof s->body) {
 			memcpy(s->body, d, dl);

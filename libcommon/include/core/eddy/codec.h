@@ -2,10 +2,11 @@
  *
  * One implementation for every caller. Encoding is always canonical. Decoding is strict by
  * default, as Go's base64.StdEncoding.DecodeString (padding required, nothing may follow it,
- * trailing bits not checked; Go also skips '\r' and '\n', which is B64_SKIP_NL), and reports the offset of the first invalid byte exactly as Go's
- * CorruptInputError does; the B64_* flags below relax it where a caller has always been more
- * forgiving. Nothing here allocates except the functions that return a new string, and they
- * follow the mem.h out-of-memory policy. */
+ * trailing bits not checked; Go also skips '\r' and '\n', which is B64_SKIP_NL), and
+ * reports the offset of the first invalid byte exactly as Go's CorruptInputError does; the
+ * B64_* flags below relax it where a caller has always been more forgiving. Nothing here
+ * allocates except the functions that return a new string, and they follow the mem.h
+ * out-of-memory policy. */
 #ifndef EDDY_CODEC_H
 #define EDDY_CODEC_H
 
