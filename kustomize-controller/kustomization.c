@@ -679,7 +679,7 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 
 /* ---------------------------------------------------------------- source watch */
 
-static void index_source(const cJSON *obj, rt_strv *out, void *ud)
+static void index_source(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
 	const cJSON *sref = jget(jget(obj, "spec"), "sourceRef");
@@ -689,7 +689,7 @@ static void index_source(const cJSON *obj, rt_strv *out, void *ud)
 		ns = kube_obj_namespace(obj);
 	if (kind && name && ns) {
 		char *k = xasprintf("%s/%s/%s", kind, ns, name);
-		rt_strv_add(out, k);
+		strv_add(out, k);
 		free(k);
 	}
 }
@@ -703,7 +703,7 @@ static void source_changed(const cJSON *old, const cJSON *obj, void *ud)
 		return;
 	char *key = xasprintf("GitRepository/%s/%s", kube_obj_namespace(obj), kube_obj_name(obj));
 	rt_informer *inf = rt_controller_informer(kc->ks);
-	rt_strv keys = {0};
+	strv keys = {0};
 	rt_informer_index(inf, "sourceRef", key, &keys);
 	for (size_t i = 0; i < keys.n; i++) {
 		char *kns, *kname;
@@ -718,7 +718,7 @@ static void source_changed(const cJSON *old, const cJSON *obj, void *ud)
 		free(kns);
 		free(kname);
 	}
-	rt_strv_release(&keys);
+	strv_release(&keys);
 	free(key);
 }
 

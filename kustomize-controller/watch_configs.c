@@ -21,16 +21,16 @@ static const char *sget(const cJSON *o, const char *k)
 	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
 }
 
-static void add_ref(rt_strv *out, const char *kind, const char *ns, const char *name)
+static void add_ref(strv *out, const char *kind, const char *ns, const char *name)
 {
 	if (!name || !ns)
 		return;
 	char *k = xasprintf("%s/%s/%s", kind, ns, name);
-	rt_strv_add(out, k);
+	strv_add(out, k);
 	free(k);
 }
 
-static void index_refs(const cJSON *obj, rt_strv *out, void *ud)
+static void index_refs(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
 	const char *ns = kube_obj_namespace(obj);
@@ -61,7 +61,7 @@ static void changed(const cJSON *obj, watcher *w)
 {
 	const char *ns = kube_obj_namespace(obj), *name = kube_obj_name(obj);
 	char *key = xasprintf("%s/%s/%s", w->kind, ns ? ns : "", name ? name : "");
-	rt_strv keys = {0};
+	strv keys = {0};
 	rt_informer_index(rt_controller_informer(w->kc->ks), INDEX, key, &keys);
 	for (size_t i = 0; i < keys.n; i++) {
 		char *kns, *kname;
@@ -70,7 +70,7 @@ static void changed(const cJSON *obj, watcher *w)
 		free(kns);
 		free(kname);
 	}
-	rt_strv_release(&keys);
+	strv_release(&keys);
 	free(key);
 }
 

@@ -906,7 +906,7 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 }
 
 /* Enqueue the GitRepositories that include the one that changed. */
-static void index_includes(const cJSON *obj, rt_strv *out, void *ud)
+static void index_includes(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
 	const cJSON *it;
@@ -915,7 +915,7 @@ static void index_includes(const cJSON *obj, rt_strv *out, void *ud)
 		const char *ns = kube_obj_namespace(obj);
 		if (n && ns) {
 			char *k = xasprintf("%s/%s", ns, n);
-			rt_strv_add(out, k);
+			strv_add(out, k);
 			free(k);
 		}
 	}
@@ -929,7 +929,7 @@ static void on_update(const cJSON *old, const cJSON *obj, void *ud)
 	if (old == obj || str_eq(jstr(a, "digest"), jstr(b, "digest")) || !b)
 		return;
 	char *key = rt_key_of(obj);
-	rt_strv keys = {0};
+	strv keys = {0};
 	rt_informer_index(rt_controller_informer(sc->git), "include", key, &keys);
 	for (size_t i = 0; i < keys.n; i++) {
 		char *ns, *name;
@@ -938,7 +938,7 @@ static void on_update(const cJSON *old, const cJSON *obj, void *ud)
 		free(ns);
 		free(name);
 	}
-	rt_strv_release(&keys);
+	strv_release(&keys);
 	free(key);
 }
 

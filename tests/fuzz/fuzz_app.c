@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 	static long long n;
 	static int64_t d;
-	static app_strings many;
+	static strv many;
 	static const app_flag extra[] = {
 		APP_FLAG_RANGE("n", APP_FLAG_SIZE, &n, "n", 0, 1 << 30),
 		APP_FLAG("d", APP_FLAG_DURATION, &d, "d"),
@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (out)
 		fclose(out);
 	app_config_release(&c);
-	app_strings_release(&many);
+	strv_release(&many);
 	free(copy);
 	free(s);
 	return 0;

@@ -288,7 +288,7 @@ static void extra_flags_and_positionals(void **state)
 {
 	static long long retries = 9;
 	static long long size = 50LL << 20;
-	static app_strings managers;
+	static strv managers;
 	static const char *name = "x";
 	static const app_flag extra[] = {
 		APP_FLAG_RANGE("http-retry", APP_FLAG_INT, &retries, "Retries.", 0, 100),
@@ -317,7 +317,7 @@ static void extra_flags_and_positionals(void **state)
 	assert_string_equal(c.storage_path, "/var/lib/eddy");
 	assert_string_equal(c.storage_addr, ":0");
 	app_config_release(&c);
-	app_strings_release(&managers);
+	strv_release(&managers);
 
 	/* without APP_FL_CONTROLLER there is no --metrics-addr */
 	assert_int_equal(parse(&c, &spec, &e, "--metrics-addr=:1", NULL), -1);
@@ -327,7 +327,7 @@ static void extra_flags_and_positionals(void **state)
 	assert_int_equal(parse(&c, &spec, &e, "--max-size=10XB", NULL), -1);
 	assert_string_equal(e.msg, "invalid argument \"10XB\" for \"--max-size\" flag: not a size");
 	app_config_release(&c);
-	app_strings_release(&managers);
+	strv_release(&managers);
 }
 
 int main(void)

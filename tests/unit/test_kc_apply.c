@@ -56,8 +56,8 @@ static void drift(void **state)
 static void take_over(void **state)
 {
 	(void)state;
-	const char *over[] = {"my-tool"};
-	app_strings ov = {.v = over, .n = 1};
+	char *over[] = {"my-tool", NULL};
+	strv ov = {.v = over, .n = 1};
 	kc_ctx kc = {.override_managers = &ov};
 	cJSON *cur = J("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\","
 		"\"managedFields\":["

@@ -564,7 +564,7 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	if (c->depth >= c->opt.max_depth)
 		return err_fail(e, KZ_REASON, "kustomizations nested deeper than %u",
 				c->opt.max_depth);
-	if (kz_strv_has(&c->stack, dir))
+	if (strv_has(&c->stack, dir))
 		return err_fail(e, KZ_REASON, "cycle detected: '%s' includes itself", dir);
 	char *saved_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
 	cJSON *k = load_kustomization(c, dir, top, e);
@@ -588,7 +588,7 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		goto out;
 	}
 	c->depth++;
-	kz_strv_push(&c->stack, dir);
+	strv_add(&c->stack, dir);
 	if (load_openapi(c, dir, field(k, "openapi"), e) < 0)
 		goto pop;
 	if (top) {
@@ -866,7 +866,7 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 done:
 	kz_resmap_release(&m);
 	kz_config_release(&c.cfg);
-	kz_strv_release(&c.stack);
+	strv_release(&c.stack);
 	cJSON_Delete(c.vars);
 	cJSON_Delete(c.openapi_doc);
 	cJSON_Delete(c.openapi_cache);

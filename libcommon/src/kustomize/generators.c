@@ -432,7 +432,7 @@ static int find_target(kz_resmap *m, const char *kind, const char *name, const c
 		if (strcmp(rns, ns) && !((!*rns && !strcmp(ns, "default")) ||
 					 (!*ns && !strcmp(rns, "default"))))
 			continue;
-		if (kz_strv_has(&r->names, name))
+		if (strv_has(&r->names, name))
 			return (int)i;
 	}
 	return -1;

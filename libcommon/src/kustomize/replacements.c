@@ -342,14 +342,14 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 		char *cur = text_of(node), *v = text_of(val);
 		const cJSON *ix = field(opts, "index");
 		long idx = cJSON_IsNumber(ix) ? (long)ix->valuedouble : 0;
-		kz_strv parts = {0};
+		strv parts = {0};
 		size_t dl = strlen(delim);
 		char *p = cur;
 		for (;;) {
 			char *q = strstr(p, delim);
 			if (q)
 				*q = 0;
-			kz_strv_push(&parts, p);
+			strv_add(&parts, p);
 			if (!q)
 				break;
 			p = q + dl;
@@ -375,7 +375,7 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 		}
 		nv = cJSON_CreateString(buf_str(&b));
 		buf_release(&b);
-		kz_strv_release(&parts);
+		strv_release(&parts);
 		free(cur);
 		free(v);
 	} else {
@@ -518,7 +518,7 @@ int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON 
 
 typedef struct var_ctx {
 	cJSON *values; /* name -> value */
-	kz_strv used;
+	strv used;
 } var_ctx;
 
 static char *expand(const char *s, var_ctx *vc)
@@ -541,8 +541,8 @@ static char *expand(const char *s, var_ctx *vc)
 					char *t = text_of(v);
 					buf_adds(&b, t);
 					free(t);
-					if (!kz_strv_has(&vc->used, name))
-						kz_strv_push(&vc->used, name);
+					if (!strv_has(&vc->used, name))
+						strv_add(&vc->used, name);
 					free(name);
 					p = end + 1;
 					continue;
@@ -691,6 +691,6 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 	rc = 0;
 out:
 	cJSON_Delete(vc.values);
-	kz_strv_release(&vc.used);
+	strv_release(&vc.used);
 	return rc;
 }

@@ -265,9 +265,9 @@ int kz_prefix_suffix_apply(kz_ctx *c, kz_resmap *m, const char *prefix, const ch
 				return -1;
 		}
 		if (*ps.p)
-			kz_strv_push(&r->prefixes, ps.p);
+			strv_add(&r->prefixes, ps.p);
 		if (*ps.s)
-			kz_strv_push(&r->suffixes, ps.s);
+			strv_add(&r->suffixes, ps.s);
 		kz_res_track(r);
 	}
 	return 0;
@@ -556,7 +556,7 @@ int kz_replicas_apply(kz_ctx *c, kz_resmap *m, const cJSON *replicas, const kz_f
 			const kz_fieldspec *fs = &fsv->v[j];
 			for (size_t i = 0; i < m->n; i++) {
 				kz_res *r = m->v[i];
-				if (!kz_strv_has(&r->names, name) || !kz_fs_selects(fs, r->obj))
+				if (!strv_has(&r->names, name) || !kz_fs_selects(fs, r->obj))
 					continue;
 				found = true;
 				if (kz_fs_walk(r->obj, fs->path, fs->create, replicas_fn, cnt,

@@ -13,31 +13,6 @@
 #include "eddy/mem.h"
 #include "kz_int.h"
 
-void kz_strv_push(kz_strv *s, const char *str)
-{
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 4;
-		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
-	}
-	s->v[s->n++] = xstrdup(str);
-}
-
-void kz_strv_release(kz_strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
-bool kz_strv_has(const kz_strv *s, const char *str)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], str))
-			return true;
-	return false;
-}
-
 static const char *str_at(const cJSON *o, const char *a, const char *b)
 {
 	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
@@ -116,8 +91,8 @@ kz_res *kz_res_new(cJSON *obj)
 {
 	kz_res *r = xcalloc(1, sizeof(*r));
 	r->obj = obj;
-	kz_strv_push(&r->names, kz_name(obj));
-	kz_strv_push(&r->nss, kz_namespace(obj));
+	strv_add(&r->names, kz_name(obj));
+	strv_add(&r->nss, kz_namespace(obj));
 	set_idkey(r);
 	return r;
 }
@@ -127,8 +102,8 @@ void kz_res_track(kz_res *r)
 	const char *n = kz_name(r->obj), *ns = kz_namespace(r->obj);
 	set_idkey(r);
 	if (strcmp(r->names.v[r->names.n - 1], n) || strcmp(r->nss.v[r->nss.n - 1], ns)) {
-		kz_strv_push(&r->names, n);
-		kz_strv_push(&r->nss, ns);
+		strv_add(&r->names, n);
+		strv_add(&r->nss, ns);
 	}
 }
 
@@ -137,10 +112,10 @@ void kz_res_free(kz_res *r)
 	if (!r)
 		return;
 	cJSON_Delete(r->obj);
-	kz_strv_release(&r->names);
-	kz_strv_release(&r->nss);
-	kz_strv_release(&r->prefixes);
-	kz_strv_release(&r->suffixes);
+	strv_release(&r->names);
+	strv_release(&r->nss);
+	strv_release(&r->prefixes);
+	strv_release(&r->suffixes);
 	free(r->origin);
 	free(r->idkey);
 	free(r->transforms);

@@ -20,19 +20,6 @@ uint64_t app_duration_ms(int64_t ns)
 
 /* ---- Generic flag parsing ------------------------------------------------------------------ */
 
-void app_strings_release(app_strings *s)
-{
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-static void strings_push(app_strings *s, const char *v)
-{
-	s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
-	s->v[s->n++] = v;
-}
-
 static int parse_bool(const char *v, bool *out)
 {
 	static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
@@ -109,8 +96,8 @@ static int set_value(const app_flag *f, const char *v, err *e)
 		return 0;
 	case APP_FLAG_STRINGS: {
 		/* Like pflag's StringArray: every use adds one value, commas are kept. */
-		app_strings *s = f->target;
-		strings_push(s, v);
+		strv *s = f->target;
+		strv_add(s, v);
 		return 0;
 	}
 	case APP_FLAG_INT:
@@ -155,7 +142,7 @@ static int set_value(const app_flag *f, const char *v, err *e)
 }
 
 int app_parse_args(const app_flag *flags, size_t nflags, int argc, char **argv,
-		   app_strings *pos, bool *help, bool *version, err *e)
+		   strv *pos, bool *help, bool *version, err *e)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -164,7 +151,7 @@ int app_parse_args(const app_flag *flags, size_t nflags, int argc, char **argv,
 				if (!pos)
 					return err_set(e, ERR_STALLING, "InvalidFlag",
 						       "unexpected argument \"%s\"", argv[i]);
-				strings_push(pos, argv[i]);
+				strv_add(pos, argv[i]);
 			}
 			break;
 		}
@@ -172,7 +159,7 @@ int app_parse_args(const app_flag *flags, size_t nflags, int argc, char **argv,
 			if (!pos)
 				return err_set(e, ERR_STALLING, "InvalidFlag",
 					       "unexpected argument \"%s\"", arg);
-			strings_push(pos, arg);
+			strv_add(pos, arg);
 			continue;
 		}
 		if (arg[1] != '-') {
@@ -330,7 +317,7 @@ void app_config_defaults(app_config *c, const app_spec *spec)
 
 void app_config_release(app_config *c)
 {
-	app_strings_release(&c->args);
+	strv_release(&c->args);
 }
 
 #define F(n, t, tgt, h) ((app_flag){ .name = (n), .type = (t), .target = (tgt), .help = (h) })

@@ -18,35 +18,7 @@
 
 enum { MAX_INDEXES = 8, DEFAULT_WAIT_MS = 30000 };
 
-/* ------------------------------------------------------------------ strv, keys */
-
-void rt_strv_add(rt_strv *s, const char *str)
-{
-	s->v = xrealloc(s->v, (s->n + 2) * sizeof *s->v);
-	s->v[s->n++] = xstrdup(str);
-	s->v[s->n] = NULL;
-}
-
-void rt_strv_release(rt_strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-static void strv_remove(rt_strv *s, const char *str)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		if (!strcmp(s->v[i], str)) {
-			free(s->v[i]);
-			s->v[i] = s->v[--s->n];
-			s->v[s->n] = NULL;
-			return;
-		}
-	}
-}
+/* ------------------------------------------------------------------ keys */
 
 char *rt_key_of(const cJSON *obj)
 {
@@ -125,7 +97,7 @@ struct index {
 	char *name;
 	rt_index_fn fn;
 	void *ud;
-	rt_map map; /* value -> rt_strv* of keys */
+	rt_map map; /* value -> strv* of keys */
 };
 
 struct rt_informer {
@@ -205,7 +177,7 @@ static bool msleep(rt_manager *m, int64_t ms)
 
 /* ------------------------------------------------------------------ informer cache */
 
-static void index_values(struct index *x, const cJSON *obj, rt_strv *out)
+static void index_values(struct index *x, const cJSON *obj, strv *out)
 {
 	x->fn(obj, out, x->ud);
 }
@@ -214,7 +186,7 @@ static void index_update(rt_informer *i, const char *key, const cJSON *old, cons
 {
 	for (size_t n = 0; n < i->nidx; n++) {
 		struct index *x = &i->idx[n];
-		rt_strv ov = {0}, nv = {0};
+		strv ov = {0}, nv = {0};
 		if (old)
 			index_values(x, old, &ov);
 		if (nu)
@@ -223,10 +195,10 @@ static void index_update(rt_informer *i, const char *key, const cJSON *old, cons
 			rt_map_ent *e = rt_map_find(&x->map, ov.v[j]);
 			if (!e)
 				continue;
-			rt_strv *keys = e->val;
+			strv *keys = e->val;
 			strv_remove(keys, key);
 			if (!keys->n) {
-				rt_strv_release(keys);
+				strv_release(keys);
 				free(keys);
 				rt_map_del(&x->map, ov.v[j]);
 			}
@@ -234,17 +206,17 @@ static void index_update(rt_informer *i, const char *key, const cJSON *old, cons
 		for (size_t j = 0; j < nv.n; j++) {
 			rt_map_ent *e = rt_map_put(&x->map, nv.v[j], NULL);
 			if (!e->val)
-				e->val = xcalloc(1, sizeof(rt_strv));
-			rt_strv *keys = e->val;
+				e->val = xcalloc(1, sizeof(strv));
+			strv *keys = e->val;
 			bool have = false;
 			for (size_t q = 0; q < keys->n; q++)
 				if (!strcmp(keys->v[q], key))
 					have = true;
 			if (!have)
-				rt_strv_add(keys, key);
+				strv_add(keys, key);
 		}
-		rt_strv_release(&ov);
-		rt_strv_release(&nv);
+		strv_release(&ov);
+		strv_release(&nv);
 	}
 }
 
@@ -299,11 +271,11 @@ static void cache_remove_key(rt_informer *i, const char *key, const cJSON *last)
 
 static void resync(rt_informer *i)
 {
-	rt_strv keys = {0};
+	strv keys = {0};
 	pthread_mutex_lock(&i->mu);
 	size_t b;
 	for (rt_map_ent *e = rt_map_next(&i->cache, NULL, &b); e; e = rt_map_next(&i->cache, e, &b))
-		rt_strv_add(&keys, e->key);
+		strv_add(&keys, e->key);
 	pthread_mutex_unlock(&i->mu);
 	for (size_t k = 0; k < keys.n; k++) {
 		pthread_mutex_lock(&i->mu);
@@ -316,7 +288,7 @@ static void resync(rt_informer *i)
 			if (i->h[n].on_update)
 				i->h[n].on_update(o, o, i->h[n].ud);
 	}
-	rt_strv_release(&keys);
+	strv_release(&keys);
 }
 
 static int relist(rt_informer *i, err *e)
@@ -335,16 +307,16 @@ static int relist(rt_informer *i, err *e)
 		free(key);
 		cache_upsert(i, it, true);
 	}
-	rt_strv gone = {0};
+	strv gone = {0};
 	pthread_mutex_lock(&i->mu);
 	size_t b;
 	for (rt_map_ent *x = rt_map_next(&i->cache, NULL, &b); x; x = rt_map_next(&i->cache, x, &b))
 		if (!rt_map_find(&seen, x->key))
-			rt_strv_add(&gone, x->key);
+			strv_add(&gone, x->key);
 	pthread_mutex_unlock(&i->mu);
 	for (size_t n = 0; n < gone.n; n++)
 		cache_remove_key(i, gone.v[n], NULL);
-	rt_strv_release(&gone);
+	strv_release(&gone);
 	rt_map_release(&seen, NULL);
 	free(i->rv);
 	const char *rv = kube_obj_rv(list);
@@ -535,7 +507,7 @@ size_t rt_informer_count(rt_informer *i)
 	return n;
 }
 
-void rt_informer_index(rt_informer *i, const char *name, const char *value, rt_strv *keys)
+void rt_informer_index(rt_informer *i, const char *name, const char *value, strv *keys)
 {
 	pthread_mutex_lock(&i->mu);
 	for (size_t n = 0; n < i->nidx; n++) {
@@ -543,9 +515,9 @@ void rt_informer_index(rt_informer *i, const char *name, const char *value, rt_s
 			continue;
 		rt_map_ent *e = rt_map_find(&i->idx[n].map, value);
 		if (e && e->val) {
-			rt_strv *s = e->val;
+			strv *s = e->val;
 			for (size_t k = 0; k < s->n; k++)
-				rt_strv_add(keys, s->v[k]);
+				strv_add(keys, s->v[k]);
 		}
 	}
 	pthread_mutex_unlock(&i->mu);
@@ -563,7 +535,7 @@ int rt_informer_lists(rt_informer *i)
 
 static void free_strv_ptr(void *p)
 {
-	rt_strv_release(p);
+	strv_release(p);
 	free(p);
 }
 

@@ -36,6 +36,7 @@
 #include "eddy/log.h"
 #include "eddy/metrics.h"
 #include "eddy/pool.h"
+#include "eddy/strv.h"
 
 #define EDDY_VERSION "0.1.0-dev"
 
@@ -62,16 +63,10 @@ typedef enum app_flag_type {
 	APP_FLAG_INT,	   /* target: long long */
 	APP_FLAG_FLOAT,	   /* target: double */
 	APP_FLAG_DURATION, /* target: int64_t nanoseconds */
-	APP_FLAG_STRINGS,  /* target: app_strings (repeatable; each use adds one value) */
+	APP_FLAG_STRINGS,  /* target: strv (repeatable; each use adds a copy; strv_release) */
 	APP_FLAG_SIZE,	   /* target: long long bytes; accepts 10MiB, 512KiB, 1GiB, 1000, 5MB */
 } app_flag_type;
 
-/* A repeatable string flag's values (pointers into argv). Freed by app_strings_release. */
-typedef struct app_strings {
-	const char **v;
-	size_t n;
-} app_strings;
-void app_strings_release(app_strings *s);
 
 /* One flag. The target's value before parsing is the default (printed by --help). */
 typedef struct app_flag {
@@ -93,7 +88,7 @@ typedef struct app_flag {
  * flags appear (either may be NULL: the flag is then unknown). Returns 0, or -1 with e filled
  * (reason "InvalidFlag") naming the offending flag. argv[0] is the program name and skipped. */
 int app_parse_args(const app_flag *flags, size_t nflags, int argc, char **argv,
-		   app_strings *pos, bool *help, bool *version, err *e);
+		   strv *pos, bool *help, bool *version, err *e);
 /* Print "      --name type   help (default X)" lines for the table, in table order. */
 void app_print_flags(FILE *out, const app_flag *flags, size_t nflags);
 
@@ -151,7 +146,7 @@ typedef struct app_config {
 	const char *log_encoding_name;
 	log_level log_level;
 	log_encoding log_encoding;
-	app_strings args; /* positional arguments (only when the spec allows them) */
+	strv args; /* positional arguments (only when the spec allows them) */
 } app_config;
 
 typedef struct app app;
