@@ -13,6 +13,7 @@
 
 #include "eddy/mem.h"
 #include "eddy/clock.h"
+#include "eddy/json.h"
 #include "kc.h"
 
 #define GROUP "kustomize.toolkit.fluxcd.io"
@@ -20,17 +21,6 @@
 
 enum action { A_SKIPPED, A_UNCHANGED, A_CREATED, A_CONFIGURED };
 static const char *const ACTION[] = {"skipped", "unchanged", "created", "configured"};
-
-static const cJSON *jget(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = jget(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -84,8 +74,8 @@ static bool custom_kind(const char *list, const char *av, const char *kind)
  * ending in "Class"; 2 the --custom-apply-stage-kinds; 3 the rest. */
 static int stage_of(const char *custom, const cJSON *o)
 {
-	const char *kind = jstr(o, "kind");
-	const char *av = jstr(o, "apiVersion");
+	const char *kind = json_str(o, "kind");
+	const char *av = json_str(o, "apiVersion");
 	if (!kind || !av)
 		return 3;
 	if ((!strcmp(kind, "CustomResourceDefinition") &&
@@ -109,12 +99,13 @@ static int wait_crds(rt_ctx *ctx, kube_client *k, const cJSON *objs, int64_t tim
 	const cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
 		if (stage_of(NULL, o) != 0 ||
-		    !str_eq(jstr(o, "kind"), "CustomResourceDefinition"))
+		    !str_eq(json_str(o, "kind"), "CustomResourceDefinition"))
 			continue;
 		int64_t until = clock_mono_ms() + timeout_ms;
 		for (;;) {
 			err ge = {0};
-			cJSON *cur = kube_get(k, jstr(o, "apiVersion"), "CustomResourceDefinition",
+			cJSON *cur = kube_get(k, json_str(o, "apiVersion"),
+					      "CustomResourceDefinition",
 				NULL, kube_obj_name(o), NULL, &ge);
 			bool ok = cur && rt_cond_is_true(cur, "Established");
 			cJSON_Delete(cur);
@@ -172,9 +163,9 @@ static bool drifted(const cJSON *cur, const cJSON *dry)
 	const char *rv = kube_obj_rv(dry);
 	if (!cur || !rv || !*rv)
 		return true;
-	const cJSON *cm = jget(cur, "metadata"), *dm = jget(dry, "metadata");
-	if (!maps_equal(jget(cm, "labels"), jget(dm, "labels")) ||
-	    !maps_equal(jget(cm, "annotations"), jget(dm, "annotations")))
+	const cJSON *cm = json_get(cur, "metadata"), *dm = json_get(dry, "metadata");
+	if (!maps_equal(json_get(cm, "labels"), json_get(dm, "labels")) ||
+	    !maps_equal(json_get(cm, "annotations"), json_get(dm, "annotations")))
 		return true;
 	cJSON *a = cJSON_Duplicate(cur, 1), *b = cJSON_Duplicate(dry, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(a, "metadata");
@@ -453,7 +444,7 @@ static bool ignore_target_matches(const cJSON *target, const cJSON *obj)
 {
 	if (!cJSON_IsObject(target))
 		return true;
-	const char *av = jstr(obj, "apiVersion");
+	const char *av = json_str(obj, "apiVersion");
 	char group[256] = "", version[128] = "";
 	const char *slash = av ? strchr(av, '/') : NULL;
 	if (slash) {
@@ -462,14 +453,16 @@ static bool ignore_target_matches(const cJSON *target, const cJSON *obj)
 	} else if (av) {
 		snprintf(version, sizeof version, "%s", av);
 	}
-	const cJSON *md = jget(obj, "metadata");
-	const char *ls = jstr(target, "labelSelector"), *as = jstr(target, "annotationSelector");
-	return rx_full(jstr(target, "group"), group) && rx_full(jstr(target, "version"), version) &&
-	       rx_full(jstr(target, "kind"), jstr(obj, "kind")) &&
-	       rx_full(jstr(target, "name"), kube_obj_name(obj)) &&
-	       rx_full(jstr(target, "namespace"), kube_obj_namespace(obj)) &&
-	       (!ls || !*ls || selector_match(ls, jget(md, "labels"))) &&
-	       (!as || !*as || selector_match(as, jget(md, "annotations")));
+	const cJSON *md = json_get(obj, "metadata");
+	const char *ls = json_str(target, "labelSelector");
+	const char *as = json_str(target, "annotationSelector");
+	return rx_full(json_str(target, "group"), group) &&
+	       rx_full(json_str(target, "version"), version) &&
+	       rx_full(json_str(target, "kind"), json_str(obj, "kind")) &&
+	       rx_full(json_str(target, "name"), kube_obj_name(obj)) &&
+	       rx_full(json_str(target, "namespace"), kube_obj_namespace(obj)) &&
+	       (!ls || !*ls || selector_match(ls, json_get(md, "labels"))) &&
+	       (!as || !*as || selector_match(as, json_get(md, "annotations")));
 }
 
 /* The spec.ignore paths that apply to obj (a new array of strings), or NULL when none. */
@@ -478,10 +471,10 @@ static cJSON *ignore_paths_for(const cJSON *rules, const cJSON *obj)
 	cJSON *out = NULL;
 	const cJSON *r;
 	cJSON_ArrayForEach(r, rules) {
-		if (!ignore_target_matches(jget(r, "target"), obj))
+		if (!ignore_target_matches(json_get(r, "target"), obj))
 			continue;
 		const cJSON *p;
-		cJSON_ArrayForEach(p, jget(r, "paths")) {
+		cJSON_ArrayForEach(p, json_get(r, "paths")) {
 			if (!cJSON_IsString(p) || !*p->valuestring)
 				continue;
 			if (!out)
@@ -568,8 +561,8 @@ static bool foreign_manager(kc_ctx *kc, const cJSON *ent)
 		{"before-first-apply", "Update"},
 		{FIELD_MANAGER, "Update"},       /* the controller before server-side apply */
 	};
-	const char *m = jstr(ent, "manager"), *op = jstr(ent, "operation");
-	const char *sub = jstr(ent, "subresource");
+	const char *m = json_str(ent, "manager"), *op = json_str(ent, "operation");
+	const char *sub = json_str(ent, "subresource");
 	if (!m || !op || (sub && *sub))
 		return false;
 	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
@@ -589,7 +582,7 @@ static bool foreign_manager(kc_ctx *kc, const cJSON *ent)
  * (Apply), or NULL when there are none. */
 static cJSON *take_over_fields(kc_ctx *kc, const cJSON *cur)
 {
-	const cJSON *mf = jget(jget(cur, "metadata"), "managedFields");
+	const cJSON *mf = json_get(json_get(cur, "metadata"), "managedFields");
 	const cJSON *it;
 	bool any = false;
 	cJSON_ArrayForEach(it, mf)
@@ -600,9 +593,9 @@ static cJSON *take_over_fields(kc_ctx *kc, const cJSON *cur)
 	cJSON *out = cJSON_CreateArray();
 	cJSON *ours = NULL;
 	cJSON_ArrayForEach(it, mf) {
-		const char *sub = jstr(it, "subresource");
-		if (str_eq(jstr(it, "manager"), FIELD_MANAGER) &&
-		    str_eq(jstr(it, "operation"), "Apply") && (!sub || !*sub) && !ours) {
+		const char *sub = json_str(it, "subresource");
+		if (str_eq(json_str(it, "manager"), FIELD_MANAGER) &&
+		    str_eq(json_str(it, "operation"), "Apply") && (!sub || !*sub) && !ours) {
 			ours = cJSON_Duplicate(it, 1);
 			cJSON_AddItemToArray(out, ours);
 		}
@@ -623,12 +616,12 @@ static cJSON *take_over_fields(kc_ctx *kc, const cJSON *cur)
 				cJSON_DeleteItemFromObjectCaseSensitive(ours, "fieldsV1");
 				f = cJSON_AddObjectToObject(ours, "fieldsV1");
 			}
-			fields_union(f, jget(it, "fieldsV1"));
+			fields_union(f, json_get(it, "fieldsV1"));
 			continue;
 		}
-		if (!(str_eq(jstr(it, "manager"), FIELD_MANAGER) &&
-		      str_eq(jstr(it, "operation"), "Apply") &&
-		      !(jstr(it, "subresource") && *jstr(it, "subresource"))))
+		if (!(str_eq(json_str(it, "manager"), FIELD_MANAGER) &&
+		      str_eq(json_str(it, "operation"), "Apply") &&
+		      !(json_str(it, "subresource") && *json_str(it, "subresource"))))
 			cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
 	}
 	return out;
@@ -648,15 +641,15 @@ static bool ignore_co_owned(kc_ctx *kc, const cJSON *cur, const char *ptr)
 	}
 	bool owned = false;
 	const cJSON *ent;
-	cJSON_ArrayForEach(ent, jget(jget(cur, "metadata"), "managedFields")) {
-		const char *sub = jstr(ent, "subresource");
-		if (!str_eq(jstr(ent, "operation"), "Apply") || (sub && *sub) ||
-		    str_eq(jstr(ent, "manager"), FIELD_MANAGER) || foreign_manager(kc, ent))
+	cJSON_ArrayForEach(ent, json_get(json_get(cur, "metadata"), "managedFields")) {
+		const char *sub = json_str(ent, "subresource");
+		if (!str_eq(json_str(ent, "operation"), "Apply") || (sub && *sub) ||
+		    str_eq(json_str(ent, "manager"), FIELD_MANAGER) || foreign_manager(kc, ent))
 			continue;
-		const cJSON *f = jget(ent, "fieldsV1");
+		const cJSON *f = json_get(ent, "fieldsV1");
 		for (size_t i = 0; i < n && f; i++) {
 			char *key = xasprintf("f:%s", t[i]);
-			f = jget(f, key);
+			f = json_get(f, key);
 			free(key);
 		}
 		if (f) {
@@ -726,8 +719,8 @@ static int cleanup_metadata(kc_ctx *kc, kube_client *k, const cJSON *desired,
 	int rc = 0;
 	if (cJSON_GetArraySize(patch) > 0) {
 		kube_opts ko = {.field_manager = FIELD_MANAGER};
-		cJSON *out = kube_patch(k, jstr(desired, "apiVersion"), jstr(desired, "kind"),
-			kube_obj_namespace(desired), kube_obj_name(desired), KUBE_PATCH_JSON, patch,
+		cJSON *out = kube_patch(k, json_str(desired, "apiVersion"),
+			json_str(desired, "kind"), kube_obj_namespace(desired), kube_obj_name(desired), KUBE_PATCH_JSON, patch,
 			&ko, e);
 		rc = out ? 1 : -1;
 		cJSON_Delete(out);
@@ -773,11 +766,11 @@ static int kind_index(const char *kind)
 static int cmp_items(const void *pa, const void *pb)
 {
 	const cJSON *a = ((const item *)pa)->o, *b = ((const item *)pb)->o;
-	const char *ka = jstr(a, "kind"), *kb = jstr(b, "kind");
+	const char *ka = json_str(a, "kind"), *kb = json_str(b, "kind");
 	int ia = kind_index(ka), ib = kind_index(kb);
 	if (ia != ib)
 		return ia < ib ? -1 : 1;
-	const char *ava = jstr(a, "apiVersion"), *avb = jstr(b, "apiVersion");
+	const char *ava = json_str(a, "apiVersion"), *avb = json_str(b, "apiVersion");
 	const char *sa = strchr(ava, '/'), *sb = strchr(avb, '/');
 	size_t ga = sa ? (size_t)(sa - ava) : 0, gb = sb ? (size_t)(sb - avb) : 0;
 	int c = strncmp(ava, avb, ga < gb ? ga : gb);
@@ -797,7 +790,7 @@ static int cmp_items(const void *pa, const void *pb)
 static int recreate(rt_ctx *ctx, kube_client *k, const cJSON *desired, const char *id,
 	int64_t timeout_ms, err *e)
 {
-	const char *av = jstr(desired, "apiVersion"), *kind = jstr(desired, "kind");
+	const char *av = json_str(desired, "apiVersion"), *kind = json_str(desired, "kind");
 	const char *ns = kube_obj_namespace(desired), *name = kube_obj_name(desired);
 	kube_opts o = {.propagation = "Background"};
 	err de = {0};
@@ -825,7 +818,7 @@ static int plan(rt_ctx *ctx, kube_client *k, item *it, const kc_apply_opts *opts
 {
 	kc_ctx *kc = ctx->ud;
 	cJSON *o = it->o;
-	const char *av = jstr(o, "apiVersion"), *kind = jstr(o, "kind");
+	const char *av = json_str(o, "apiVersion"), *kind = json_str(o, "kind");
 	const char *ns = kube_obj_namespace(o), *name = kube_obj_name(o);
 	err ge = {0};
 	cJSON *cur = kube_get(k, av, kind, ns, name, NULL, &ge);
@@ -946,7 +939,7 @@ static int plan_all(rt_ctx *ctx, kube_client *k, item *items, size_t n,
 /* Resolve the object's resource: cluster-scoped objects lose metadata.namespace. */
 static int normalise_scope(kube_client *k, cJSON *o, err *e)
 {
-	const char *av = jstr(o, "apiVersion"), *kind = jstr(o, "kind");
+	const char *av = json_str(o, "apiVersion"), *kind = json_str(o, "kind");
 	const char *name = kube_obj_name(o), *ns = kube_obj_namespace(o);
 	kube_resource res = {0};
 	if (kube_resolve(k, av, kind, &res, e) < 0) {
@@ -987,7 +980,8 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 			items = xrealloc(items, cap * sizeof *items);
 		}
 		items[n].o = o;
-		items[n].id = kc_fmt_obj(jstr(o, "kind"), kube_obj_namespace(o), kube_obj_name(o));
+		items[n].id = kc_fmt_obj(json_str(o, "kind"), kube_obj_namespace(o),
+					 kube_obj_name(o));
 		items[n].action = A_SKIPPED;
 		items[n].payload = NULL;
 		items[n].failed = false;
@@ -1013,7 +1007,7 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 			}
 			cJSON_Delete(out);
 			buf_addf(changed, "%s %s\n", it->id, ACTION[it->action]);
-			if (str_eq(jstr(it->o, "kind"), "CustomResourceDefinition"))
+			if (str_eq(json_str(it->o, "kind"), "CustomResourceDefinition"))
 				*crds = true;
 		}
 		buf_addf(all, "%s %s\n", it->id, ACTION[it->action]);

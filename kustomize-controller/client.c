@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "eddy/codec.h"
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
 #include "kc.h"
@@ -29,12 +30,6 @@ struct kc_clients {
 
 static pthread_mutex_t init_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static struct kc_clients *clients_of(kc_ctx *kc)
 {
 	pthread_mutex_lock(&init_mu);
@@ -49,7 +44,7 @@ static struct kc_clients *clients_of(kc_ctx *kc)
 
 const char *kc_service_account(kc_ctx *kc, const cJSON *spec)
 {
-	const char *sa = jstr(spec, "serviceAccountName");
+	const char *sa = json_str(spec, "serviceAccountName");
 	if (sa && *sa)
 		return sa;
 	sa = kc->a ? kc->a->cfg.default_service_account : NULL;
@@ -102,13 +97,13 @@ static const char *file_reference(const cJSON *doc)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "clusters")) {
 		const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "cluster");
 		for (size_t i = 0; i < sizeof cluster_files / sizeof *cluster_files; i++)
-			if (jstr(c, cluster_files[i]) && *jstr(c, cluster_files[i]))
+			if (json_str(c, cluster_files[i]) && *json_str(c, cluster_files[i]))
 				return cluster_files[i];
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "users")) {
 		const cJSON *u = cJSON_GetObjectItemCaseSensitive(it, "user");
 		for (size_t i = 0; i < sizeof user_files / sizeof *user_files; i++)
-			if (jstr(u, user_files[i]) && *jstr(u, user_files[i]))
+			if (json_str(u, user_files[i]) && *json_str(u, user_files[i]))
 				return user_files[i];
 	}
 	return NULL;
@@ -118,8 +113,8 @@ static const char *file_reference(const cJSON *doc)
 static kube_client *remote_client(kc_ctx *kc, rt_ctx *ctx, const cJSON *ref, const char *ns,
 	err *e)
 {
-	const char *name = jstr(ref, "name");
-	const char *key = jstr(ref, "key");
+	const char *name = json_str(ref, "name");
+	const char *key = json_str(ref, "key");
 	if (!name || !*name) {
 		err_fail(e, "ReconciliationFailed",
 			"invalid .spec.kubeConfig, .spec.kubeConfig.secretRef.name is not set");
@@ -135,14 +130,14 @@ static kube_client *remote_client(kc_ctx *kc, rt_ctx *ctx, const cJSON *ref, con
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(secret, "data");
 	const char *b64 = NULL;
 	if (key && *key) {
-		b64 = jstr(data, key);
+		b64 = json_str(data, key);
 		if (!b64)
 			err_fail(e, "ReconciliationFailed", "KubeConfig secret '%s/%s' does not "
 				"contain a '%s' key with a kubeconfig", ns, name, key);
 	} else {
-		b64 = jstr(data, "value");
+		b64 = json_str(data, "value");
 		if (!b64)
-			b64 = jstr(data, "value.yaml");
+			b64 = json_str(data, "value.yaml");
 		if (!b64)
 			err_fail(e, "ReconciliationFailed", "KubeConfig secret '%s/%s' does not "
 				"contain a 'value' key with a kubeconfig", ns, name);

@@ -8,6 +8,7 @@
 
 #include "eddy/buf.h"
 #include "eddy/clock.h"
+#include "eddy/json.h"
 #include "eddy/kstatus.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
@@ -33,12 +34,6 @@ typedef struct targets {
 	target *v;
 	size_t n, cap;
 } targets;
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -89,7 +84,7 @@ int64_t kc_timeout_ms(const cJSON *spec)
 	int64_t v;
 	if (env && godur_parse(env, &v, NULL) == 0 && v >= 0)
 		floor_ns = v;
-	const char *t = jstr(spec, "timeout"), *iv = jstr(spec, "interval");
+	const char *t = json_str(spec, "timeout"), *iv = json_str(spec, "interval");
 	if (t && godur_parse(t, &v, NULL) == 0)
 		ns = v;
 	else if (iv && godur_parse(iv, &v, NULL) == 0)
@@ -127,7 +122,7 @@ static void collect(kube_client *kube, const cJSON *obj, const cJSON *applied, t
 			if (meta_is(o, GROUP "/reconcile", "disabled") ||
 			    meta_is(o, GROUP "/ssa", "Ignore"))
 				continue;
-			const char *av = jstr(o, "apiVersion"), *kind = jstr(o, "kind");
+			const char *av = json_str(o, "apiVersion"), *kind = json_str(o, "kind");
 			const char *name = kube_obj_name(o);
 			if (!av || !kind || !name)
 				continue;
@@ -138,8 +133,8 @@ static void collect(kube_client *kube, const cJSON *obj, const cJSON *applied, t
 		return;
 	}
 	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(spec, "healthChecks")) {
-		const char *av = jstr(o, "apiVersion"), *kind = jstr(o, "kind");
-		const char *name = jstr(o, "name"), *ns = jstr(o, "namespace");
+		const char *av = json_str(o, "apiVersion"), *kind = json_str(o, "kind");
+		const char *name = json_str(o, "name"), *ns = json_str(o, "namespace");
 		if (!kind || !name)
 			continue;
 		if (!av || !*av)
@@ -247,7 +242,7 @@ int kc_health_check(rt_ctx *ctx, kube_client *kube, cJSON *obj, const char *revi
 	}
 	int64_t start = clock_mono_ms();
 	bool was_healthy = rt_cond_is_true(obj, COND_HEALTHY);
-	const char *last = jstr(cJSON_GetObjectItemCaseSensitive(obj, "status"),
+	const char *last = json_str(cJSON_GetObjectItemCaseSensitive(obj, "status"),
 				"lastAppliedRevision");
 	bool new_revision = !str_eq(last, revision);
 	int64_t timeout = kc_timeout_ms(spec);

@@ -9,6 +9,7 @@
 #include "eddy/buf.h"
 #include "eddy/clock.h"
 #include "eddy/codec.h"
+#include "eddy/json.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
@@ -37,12 +38,6 @@ char *kc_history_digest(const cJSON *objs)
 	return xasprintf("sha256:%s", hex);
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static void set_str(cJSON *o, const char *k, const char *v)
 {
 	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
@@ -69,9 +64,9 @@ void kc_history_upsert(cJSON *obj, const char *digest, int64_t start_ms, const c
 		cJSON_AddStringToObject(meta, "revision", revision);
 	cJSON *s;
 	cJSON_ArrayForEach(s, h) {
-		if (jstr(s, "digest") && !strcmp(jstr(s, "digest"), digest) &&
-		    jstr(s, "lastReconciledStatus") &&
-		    !strcmp(jstr(s, "lastReconciledStatus"), status))
+		if (json_str(s, "digest") && !strcmp(json_str(s, "digest"), digest) &&
+		    json_str(s, "lastReconciledStatus") &&
+		    !strcmp(json_str(s, "lastReconciledStatus"), status))
 			break;
 	}
 	if (s) {

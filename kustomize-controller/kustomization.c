@@ -14,6 +14,7 @@
 #include "eddy/buf.h"
 #include "eddy/clock.h"
 #include "eddy/http.h"
+#include "eddy/json.h"
 #include "eddy/ksbuild.h"
 #include "eddy/kube.h"
 #include "eddy/kz.h"
@@ -32,39 +33,6 @@
 #define MAX_ARTIFACT_BYTES ((uint64_t)1 << 30)
 
 /* ---------------------------------------------------------------- small JSON helpers */
-
-static const cJSON *jget(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = jget(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool jtrue(const cJSON *o, const char *k)
-{
-	return cJSON_IsTrue(jget(o, k));
-}
-
-static void jset_str(cJSON *o, const char *k, const char *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
-		cJSON_AddStringToObject(o, k, v);
-}
-
-static cJSON *jobj(cJSON *o, const char *k)
-{
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (!cJSON_IsObject(v)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-		v = cJSON_AddObjectToObject(o, k);
-	}
-	return v;
-}
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -224,7 +192,7 @@ static bool inv_has(const cJSON *entries, const char *id)
 {
 	const cJSON *it;
 	cJSON_ArrayForEach(it, entries)
-		if (str_eq(jstr(it, "id"), id))
+		if (str_eq(json_str(it, "id"), id))
 			return true;
 	return false;
 }
@@ -238,7 +206,7 @@ static int prune(kube_client *kube, const cJSON *old, const cJSON *entries, cons
 	int fails = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, old) {
-		const char *id = jstr(it, "id"), *v = jstr(it, "v");
+		const char *id = json_str(it, "id"), *v = json_str(it, "v");
 		if (!id || !v || (entries && inv_has(entries, id)))
 			continue;
 		inv_ref r;
@@ -285,17 +253,17 @@ static int apply_all(rt_ctx *ctx, kube_client *kube, const cJSON *spec, cJSON *o
 	cJSON *entries, buf *log, err *e)
 {
 	kc_ctx *kc = ctx->ud;
-	kc_apply_opts ao = {.force = jtrue(spec, "force"), .concurrency = kc->concurrent_ssa,
+	kc_apply_opts ao = {.force = json_true(spec, "force"), .concurrency = kc->concurrent_ssa,
 		.custom_stage_kinds = kc->custom_apply_stage_kinds,
 		.ignore = cJSON_GetObjectItemCaseSensitive(spec, "ignore")};
 	if (kc_apply_all(ctx, kube, objs, &ao, log, e) < 0)
 		return -1;
 	const cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
-		const char *av = jstr(o, "apiVersion");
+		const char *av = json_str(o, "apiVersion");
 		char *ver = version_of(av);
 		char *id = ksb_inventory_id(kube_obj_namespace(o), kube_obj_name(o), av,
-			jstr(o, "kind"));
+			json_str(o, "kind"));
 		if (!inv_has(entries, id)) {
 			cJSON *ent = cJSON_CreateObject();
 			cJSON_AddStringToObject(ent, "id", id);
@@ -328,8 +296,8 @@ static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *revision, err *e, i
 {
 	rt_result r = {0};
 	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
-	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
-		    str_eq(jstr(prev, "status"), "False");
+	bool same = prev && str_eq(json_str(prev, "message"), e->msg) &&
+		    str_eq(json_str(prev, "status"), "False");
 	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
 	log_error(&ctx->log, e->msg, "Reconciliation failed", LOG_S("reason", e->reason),
 		LOG_S("revision", revision ? revision : ""));
@@ -348,14 +316,14 @@ static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *revision, err *e, i
 static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, const char *revision,
 	err *e)
 {
-	const cJSON *sref = jget(spec, "sourceRef");
-	const char *sns = jstr(sref, "namespace");
+	const cJSON *sref = json_get(spec, "sourceRef");
+	const char *sns = json_str(sref, "namespace");
 	if (!sns || !*sns)
 		sns = ns;
 	const cJSON *it;
-	cJSON_ArrayForEach(it, jget(spec, "dependsOn")) {
-		const char *dn = jstr(it, "name");
-		const char *dns = jstr(it, "namespace");
+	cJSON_ArrayForEach(it, json_get(spec, "dependsOn")) {
+		const char *dn = json_str(it, "name");
+		const char *dns = json_str(it, "namespace");
 		if (!dn)
 			continue;
 		if (!dns || !*dns)
@@ -364,19 +332,20 @@ static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, const char
 		cJSON *dep = kube_get(ctx->kube, API, KIND, dns, dn, NULL, &ge);
 		bool ready = false;
 		if (dep) {
-			const cJSON *st = jget(dep, "status");
-			const cJSON *og = jget(st, "observedGeneration");
-			ready = cJSON_GetArraySize(jget(st, "conditions")) > 0 &&
+			const cJSON *st = json_get(dep, "status");
+			const cJSON *og = json_get(st, "observedGeneration");
+			ready = cJSON_GetArraySize(json_get(st, "conditions")) > 0 &&
 				cJSON_IsNumber(og) &&
 				(int64_t)og->valuedouble == kube_obj_generation(dep) &&
 				rt_cond_is_true(dep, RT_COND_READY);
-			const cJSON *dref = jget(jget(dep, "spec"), "sourceRef");
-			const char *dsns = jstr(dref, "namespace");
+			const cJSON *dref = json_get(json_get(dep, "spec"), "sourceRef");
+			const char *dsns = json_str(dref, "namespace");
 			if (!dsns || !*dsns)
 				dsns = dns;
-			if (ready && str_eq(jstr(dref, "kind"), jstr(sref, "kind")) &&
-			    str_eq(jstr(dref, "name"), jstr(sref, "name")) && str_eq(dsns, sns) &&
-			    !str_eq(jstr(st, "lastAppliedRevision"), revision))
+			if (ready && str_eq(json_str(dref, "kind"), json_str(sref, "kind")) &&
+			    str_eq(json_str(dref, "name"), json_str(sref, "name")) && str_eq(dsns,
+											     sns) &&
+			    !str_eq(json_str(st, "lastAppliedRevision"), revision))
 				ready = false;
 		}
 		cJSON_Delete(dep);
@@ -394,14 +363,14 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	kc_ctx *kc = ctx->ud;
 	rt_result r = {0};
 	err e = {0};
-	const cJSON *spec = jget(obj, "spec");
+	const cJSON *spec = json_get(obj, "spec");
 	cJSON *st = rt_status(obj);
 	const char *ns = ctx->ns, *name = ctx->name;
-	int64_t interval = parse_dur_ms(jstr(spec, "interval"), 10 * 60 * 1000);
-	int64_t retry = parse_dur_ms(jstr(spec, "retryInterval"), interval);
-	const cJSON *sref = jget(spec, "sourceRef");
-	const char *skind = jstr(sref, "kind"), *sname = jstr(sref, "name");
-	const char *sns = jstr(sref, "namespace");
+	int64_t interval = parse_dur_ms(json_str(spec, "interval"), 10 * 60 * 1000);
+	int64_t retry = parse_dur_ms(json_str(spec, "retryInterval"), interval);
+	const cJSON *sref = json_get(spec, "sourceRef");
+	const char *skind = json_str(sref, "kind"), *sname = json_str(sref, "name");
+	const char *sns = json_str(sref, "namespace");
 	if (!sns || !*sns)
 		sns = ns;
 	rt_cond_delete(obj, RT_COND_STALLED);
@@ -429,9 +398,9 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 			err_fail(&e, "ArtifactFailed", "%s", ge.msg);
 		return failed(ctx, obj, NULL, &e, retry);
 	}
-	const cJSON *art = jget(jget(src, "status"), "artifact");
-	const char *url = jstr(art, "url"), *revision = jstr(art, "revision");
-	const char *digest = jstr(art, "digest");
+	const cJSON *art = json_get(json_get(src, "status"), "artifact");
+	const char *url = json_str(art, "url"), *revision = json_str(art, "revision");
+	const char *digest = json_str(art, "digest");
 	if (!url || !revision) {
 		long long s = (long long)(kc->requeue_dependency_ms / 1000);
 		err_fail(&e, "ArtifactFailed", "Source artifact not found, retrying in %llds", s);
@@ -456,7 +425,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	}
 
 	/* reconciling */
-	if (!str_eq(jstr(st, "lastAppliedRevision"), rev))
+	if (!str_eq(json_str(st, "lastAppliedRevision"), rev))
 		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 			"Fetching manifests for revision %s", rev);
 
@@ -496,11 +465,11 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
 	}
-	jset_str(st, "lastAttemptedRevision", rev);
-	path = ksb_secure_join(root, jstr(spec, "path"));
+	json_set_str(st, "lastAttemptedRevision", rev);
+	path = ksb_secure_join(root, json_str(spec, "path"));
 	struct stat sb;
 	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		const char *sp = jstr(spec, "path");
+		const char *sp = json_str(spec, "path");
 		err_fail(&e, "ArtifactFailed", "kustomization path not found: stat %s: %s",
 			sp && *sp ? sp : "./", stat(path, &sb) ? strerror(errno) :
 			"not a directory");
@@ -539,28 +508,28 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		goto out;
 	}
 	dgst = kc_history_digest(objs);
-	const cJSON *cm = jget(spec, "commonMetadata");
+	const cJSON *cm = json_get(spec, "commonMetadata");
 	cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
-		if (!jstr(o, "apiVersion") || !jstr(o, "kind") || !kube_obj_name(o)) {
+		if (!json_str(o, "apiVersion") || !json_str(o, "kind") || !kube_obj_name(o)) {
 			err_fail(&e, "BuildFailed", "object has no apiVersion, kind or name");
 			r = failed(ctx, obj, rev, &e, retry);
 			goto out;
 		}
-		cJSON *md = jobj(o, "metadata");
+		cJSON *md = json_obj_ensure(o, "metadata");
 		const cJSON *kv;
-		cJSON *labels = jobj(md, "labels");
-		cJSON_ArrayForEach(kv, jget(cm, "labels"))
+		cJSON *labels = json_obj_ensure(md, "labels");
+		cJSON_ArrayForEach(kv, json_get(cm, "labels"))
 			if (cJSON_IsString(kv))
-				jset_str(labels, kv->string, kv->valuestring);
-		if (cJSON_GetArraySize(jget(cm, "annotations")) > 0) {
-			cJSON *anns = jobj(md, "annotations");
-			cJSON_ArrayForEach(kv, jget(cm, "annotations"))
+				json_set_str(labels, kv->string, kv->valuestring);
+		if (cJSON_GetArraySize(json_get(cm, "annotations")) > 0) {
+			cJSON *anns = json_obj_ensure(md, "annotations");
+			cJSON_ArrayForEach(kv, json_get(cm, "annotations"))
 				if (cJSON_IsString(kv))
-					jset_str(anns, kv->string, kv->valuestring);
+					json_set_str(anns, kv->string, kv->valuestring);
 		}
-		jset_str(labels, LBL_NAME, name);
-		jset_str(labels, LBL_NAMESPACE, ns);
+		json_set_str(labels, LBL_NAME, name);
+		json_set_str(labels, LBL_NAMESPACE, ns);
 	}
 
 	/* apply */
@@ -571,17 +540,17 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	}
 
 	/* prune */
-	const cJSON *old = jget(jget(st, "inventory"), "entries");
-	if (jtrue(spec, "prune") && old) {
+	const cJSON *old = json_get(json_get(st, "inventory"), "entries");
+	if (json_true(spec, "prune") && old) {
 		if (prune(kube, old, entries, ns, name, entries, &klog, &e) > 0) {
-			cJSON *inv = jobj(st, "inventory");
+			cJSON *inv = json_obj_ensure(st, "inventory");
 			cJSON_ReplaceItemInObjectCaseSensitive(inv, "entries", entries);
 			entries = NULL;
 			r = failed(ctx, obj, rev, &e, retry);
 			goto out;
 		}
 	}
-	cJSON *inv = jobj(st, "inventory");
+	cJSON *inv = json_obj_ensure(st, "inventory");
 	cJSON_DeleteItemFromObjectCaseSensitive(inv, "entries");
 	cJSON_AddItemToObject(inv, "entries", entries);
 	entries = NULL;
@@ -593,7 +562,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		r = failed(ctx, obj, rev, &e, retry);
 		goto out;
 	}
-	jset_str(st, "lastAppliedRevision", rev);
+	json_set_str(st, "lastAppliedRevision", rev);
 	rt_cond_delete(obj, RT_COND_RECONCILING);
 	rt_cond_set(obj, RT_COND_READY, "True", "ReconciliationSucceeded",
 		"Applied revision: %s", rev);
@@ -633,14 +602,14 @@ out_early:
 static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 {
 	rt_result r = {0};
-	const cJSON *spec = jget(obj, "spec");
-	const char *policy = jstr(spec, "deletionPolicy");
+	const cJSON *spec = json_get(obj, "spec");
+	const char *policy = json_str(spec, "deletionPolicy");
 	bool del;
 	if (!policy || !*policy || !strcmp(policy, "MirrorPrune"))
-		del = jtrue(spec, "prune");
+		del = json_true(spec, "prune");
 	else
 		del = strcmp(policy, "Orphan") != 0;
-	const cJSON *old = jget(jget(jget(obj, "status"), "inventory"), "entries");
+	const cJSON *old = json_get(json_get(json_get(obj, "status"), "inventory"), "entries");
 	if (del && !rt_is_suspended(obj) && cJSON_GetArraySize(old) > 0) {
 		/* as Flux: when the account to impersonate is gone, the objects are left */
 		kc_ctx *kc = ctx->ud;
@@ -682,9 +651,9 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 static void index_source(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
-	const cJSON *sref = jget(jget(obj, "spec"), "sourceRef");
-	const char *kind = jstr(sref, "kind"), *name = jstr(sref, "name");
-	const char *ns = jstr(sref, "namespace");
+	const cJSON *sref = json_get(json_get(obj, "spec"), "sourceRef");
+	const char *kind = json_str(sref, "kind"), *name = json_str(sref, "name");
+	const char *ns = json_str(sref, "namespace");
 	if (!ns || !*ns)
 		ns = kube_obj_namespace(obj);
 	if (kind && name && ns) {
@@ -697,9 +666,9 @@ static void index_source(const cJSON *obj, strv *out, void *ud)
 static void source_changed(const cJSON *old, const cJSON *obj, void *ud)
 {
 	kc_ctx *kc = ud;
-	const cJSON *a = old ? jget(jget(old, "status"), "artifact") : NULL;
-	const cJSON *b = jget(jget(obj, "status"), "artifact");
-	if (!b || (a && str_eq(jstr(a, "revision"), jstr(b, "revision"))))
+	const cJSON *a = old ? json_get(json_get(old, "status"), "artifact") : NULL;
+	const cJSON *b = json_get(json_get(obj, "status"), "artifact");
+	if (!b || (a && str_eq(json_str(a, "revision"), json_str(b, "revision"))))
 		return;
 	char *key = xasprintf("GitRepository/%s/%s", kube_obj_namespace(obj), kube_obj_name(obj));
 	rt_informer *inf = rt_controller_informer(kc->ks);
@@ -709,9 +678,10 @@ static void source_changed(const cJSON *old, const cJSON *obj, void *ud)
 		char *kns, *kname;
 		rt_key_split(keys.v[i], &kns, &kname);
 		cJSON *ks = rt_informer_get(inf, kns, kname);
-		const cJSON *st = jget(ks, "status");
+		const cJSON *st = json_get(ks, "status");
 		/* Flux skips objects already at that revision */
-		if (!ks || !str_eq(jstr(st, "lastAttemptedRevision"), jstr(b, "revision")) ||
+		if (!ks ||
+		    !str_eq(json_str(st, "lastAttemptedRevision"), json_str(b, "revision")) ||
 		    !rt_cond_is_true(ks, RT_COND_READY))
 			rt_controller_enqueue(kc->ks, kns, kname);
 		cJSON_Delete(ks);

@@ -17,6 +17,7 @@
 #include "eddy/codec.h"
 #include "eddy/git.h"
 #include "eddy/ignore.h"
+#include "eddy/json.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "sc.h"
@@ -26,31 +27,6 @@
 
 /* ---------------------------------------------------------------- small JSON helpers */
 
-static const cJSON *jget(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = jget(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static void jset_str(cJSON *o, const char *k, const char *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
-		cJSON_AddStringToObject(o, k, v);
-}
-
-static void jset(cJSON *o, const char *k, cJSON *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
-		cJSON_AddItemToObject(o, k, v);
-}
-
 static bool json_eq(const cJSON *a, const cJSON *b)
 {
 	bool ea = !a || cJSON_IsNull(a) || (cJSON_IsArray(a) && !cJSON_GetArraySize(a));
@@ -58,11 +34,6 @@ static bool json_eq(const cJSON *a, const cJSON *b)
 	if (ea || eb)
 		return ea && eb;
 	return cJSON_Compare(a, b, 1);
-}
-
-static const char *str_or(const char *s)
-{
-	return s ? s : "";
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -95,7 +66,7 @@ static cJSON *get_secret(rt_ctx *ctx, const char *ns, const char *name, err *e)
 	}
 	cJSON *out = cJSON_CreateObject();
 	const cJSON *d;
-	cJSON_ArrayForEach(d, jget(s, "data")) {
+	cJSON_ArrayForEach(d, json_get(s, "data")) {
 		if (!cJSON_IsString(d))
 			continue;
 		size_t n;
@@ -107,8 +78,8 @@ static cJSON *get_secret(rt_ctx *ctx, const char *ns, const char *name, err *e)
 			free(v);
 		}
 	}
-	cJSON_ArrayForEach(d, jget(s, "stringData"))
-		if (cJSON_IsString(d) && !jget(out, d->string))
+	cJSON_ArrayForEach(d, json_get(s, "stringData"))
+		if (cJSON_IsString(d) && !json_get(out, d->string))
 			cJSON_AddStringToObject(out, d->string, d->valuestring);
 	cJSON_Delete(s);
 	return out;
@@ -124,7 +95,7 @@ static cJSON *proxy_from_secret(rt_ctx *ctx, const char *ns, const char *name, g
 		err_prefix(e, "failed to configure proxy options");
 		return NULL;
 	}
-	const char *addr = jstr(s, "address");
+	const char *addr = json_str(s, "address");
 	if (!addr) {
 		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
 			"'%s/%s': key 'address' not found", ns, name);
@@ -136,8 +107,8 @@ static cJSON *proxy_from_secret(rt_ctx *ctx, const char *ns, const char *name, g
 			"'%s/%s': proxy URL must use http or https scheme", ns, name);
 	} else {
 		px->url = addr;
-		px->username = jstr(s, "username");
-		px->password = jstr(s, "password");
+		px->username = json_str(s, "username");
+		px->password = json_str(s, "password");
 		return s;
 	}
 	cJSON_Delete(s);
@@ -151,11 +122,11 @@ static int provider_auth(rt_ctx *ctx, const cJSON *obj, const cJSON *spec, const
 	gitx_opts *go, char **token, err *e)
 {
 	(void)obj;
-	const char *prov = jstr(spec, "provider");
-	const char *sa = jstr(spec, "serviceAccountName");
-	const char *sname = jstr(jget(spec, "secretRef"), "name");
+	const char *prov = json_str(spec, "provider");
+	const char *sa = json_str(spec, "serviceAccountName");
+	const char *sname = json_str(json_get(spec, "secretRef"), "name");
 	if (!prov || !*prov || !strcmp(prov, "generic")) {
-		if (secret && jstr(secret, "githubAppID"))
+		if (secret && json_str(secret, "githubAppID"))
 			return err_fail(e, "InvalidProviderConfiguration",
 				"secretRef '%s/%s' has github app data but provider is not set "
 				"to github", ctx->ns, sname);
@@ -181,16 +152,17 @@ static int provider_auth(rt_ctx *ctx, const cJSON *obj, const cJSON *spec, const
 			return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
 				"secretRef with github app data must be specified when provider is "
 				"set to github");
-		if (!jstr(secret, "githubAppID") && !jstr(secret, "githubAppInstallationID") &&
-		    !jstr(secret, "githubAppPrivateKey"))
+		if (!json_str(secret, "githubAppID") &&
+		    !json_str(secret, "githubAppInstallationID") &&
+		    !json_str(secret, "githubAppPrivateKey"))
 			return err_fail(e, "InvalidProviderConfiguration",
 				"secretRef with github app data must be specified when provider is "
 				"set to github");
 		gitx_github_app app = {
-			.app_id = jstr(secret, "githubAppID"),
-			.installation_id = jstr(secret, "githubAppInstallationID"),
-			.private_key = jstr(secret, "githubAppPrivateKey"),
-			.base_url = jstr(secret, "githubAppBaseURL"),
+			.app_id = json_str(secret, "githubAppID"),
+			.installation_id = json_str(secret, "githubAppInstallationID"),
+			.private_key = json_str(secret, "githubAppPrivateKey"),
+			.base_url = json_str(secret, "githubAppBaseURL"),
 		};
 		if (gitx_github_app_token(&app, go, token, e) < 0) {
 			if (!strcmp(e->reason, "AuthenticationFailed"))
@@ -482,8 +454,8 @@ static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 {
 	rt_result r = {0};
 	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
-	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
-		str_eq(jstr(prev, "status"), "False");
+	bool same = prev && str_eq(json_str(prev, "message"), e->msg) &&
+		str_eq(json_str(prev, "status"), "False");
 	if (cond)
 		rt_cond_set(obj, cond, "True", e->reason, "%s", e->msg);
 	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
@@ -497,27 +469,27 @@ static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 
 static void set_observed(cJSON *st, const cJSON *spec)
 {
-	jset_str(st, "observedIgnore", jstr(spec, "ignore"));
-	const cJSON *rs = jget(spec, "recurseSubmodules");
-	jset(st, "observedRecurseSubmodules", cJSON_IsTrue(rs) ? cJSON_CreateTrue() : NULL);
-	const cJSON *inc = jget(spec, "include");
-	jset(st, "observedInclude", cJSON_IsArray(inc) && cJSON_GetArraySize(inc)
+	json_set_str(st, "observedIgnore", json_str(spec, "ignore"));
+	const cJSON *rs = json_get(spec, "recurseSubmodules");
+	json_set(st, "observedRecurseSubmodules", cJSON_IsTrue(rs) ? cJSON_CreateTrue() : NULL);
+	const cJSON *inc = json_get(spec, "include");
+	json_set(st, "observedInclude", cJSON_IsArray(inc) && cJSON_GetArraySize(inc)
 		? cJSON_Duplicate(inc, 1) : NULL);
-	const cJSON *sp = jget(spec, "sparseCheckout");
-	jset(st, "observedSparseCheckout", cJSON_IsArray(sp) && cJSON_GetArraySize(sp)
+	const cJSON *sp = json_get(spec, "sparseCheckout");
+	json_set(st, "observedSparseCheckout", cJSON_IsArray(sp) && cJSON_GetArraySize(sp)
 		? cJSON_Duplicate(sp, 1) : NULL);
 }
 
 static bool content_changed(const cJSON *st, const cJSON *spec)
 {
-	if (!str_eq(jstr(st, "observedIgnore"), jstr(spec, "ignore")))
+	if (!str_eq(json_str(st, "observedIgnore"), json_str(spec, "ignore")))
 		return true;
-	if (cJSON_IsTrue(jget(st, "observedRecurseSubmodules")) !=
-	    cJSON_IsTrue(jget(spec, "recurseSubmodules")))
+	if (cJSON_IsTrue(json_get(st, "observedRecurseSubmodules")) !=
+	    cJSON_IsTrue(json_get(spec, "recurseSubmodules")))
 		return true;
-	if (!json_eq(jget(st, "observedInclude"), jget(spec, "include")))
+	if (!json_eq(json_get(st, "observedInclude"), json_get(spec, "include")))
 		return true;
-	if (!json_eq(jget(st, "observedSparseCheckout"), jget(spec, "sparseCheckout")))
+	if (!json_eq(json_get(st, "observedSparseCheckout"), json_get(spec, "sparseCheckout")))
 		return true;
 	return false;
 }
@@ -535,18 +507,18 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	rt_result r = {0};
 	err e = {0};
 	cJSON *st = rt_status(obj);
-	const cJSON *spec = jget(obj, "spec");
+	const cJSON *spec = json_get(obj, "spec");
 	const char *ns = ctx->ns, *name = ctx->name;
 	char *dirrel = art_dir_path(KIND, ns, name);
 	char *tmp = tmp_base(sc), *checkout = NULL;
 	cJSON *secret = NULL, *included = NULL, *proxy = NULL;
 	char *app_token = NULL;
 	gitx_result gr = {0};
-	int64_t interval = parse_dur_ms(jstr(spec, "interval"), 60000);
+	int64_t interval = parse_dur_ms(json_str(spec, "interval"), 60000);
 
 	/* Reconciling: on a new generation, or a still-progressing object */
 	int64_t gen = kube_obj_generation(obj);
-	const cJSON *og = jget(st, "observedGeneration");
+	const cJSON *og = json_get(st, "observedGeneration");
 	int64_t ogen = cJSON_IsNumber(og) ? (int64_t)og->valuedouble : -1;
 	if (gen != ogen)
 		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
@@ -557,25 +529,25 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 			"reconciliation in progress");
 
 	/* ---- storage: verify the stored artifact, refresh the URL, GC */
-	cJSON *art = (cJSON *)jget(st, "artifact");
+	cJSON *art = (cJSON *)json_get(st, "artifact");
 	if (art) {
-		const char *path = jstr(art, "path");
+		const char *path = json_str(art, "path");
 		char *full = path ? xasprintf("%s/%s", sc->storage_path, path) : NULL;
 		err ve = {0};
-		if (!full || art_verify_file(full, jstr(art, "digest"), &ve) < 0) {
+		if (!full || art_verify_file(full, json_str(art, "digest"), &ve) < 0) {
 			if (full && access(full, F_OK) == 0)
 				event(ctx, obj, "Warning", "ArtifactVerificationFailed", NULL, NULL,
 					"failed to verify integrity of artifact");
 			if (full)
 				unlink(full);
-			jset(st, "artifact", NULL);
+			json_set(st, "artifact", NULL);
 			art = NULL;
 			rt_cond_delete(obj, "ArtifactInStorage");
 			rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 				"building artifact: disappeared from storage");
 		} else {
 			char *url = art_url(sc_adv_addr(sc), path);
-			jset_str(art, "url", url);
+			json_set_str(art, "url", url);
 			free(url);
 		}
 		free(full);
@@ -585,48 +557,48 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	}
 
 	/* ---- source */
-	const char *url = jstr(spec, "url");
-	const cJSON *ref = jget(spec, "ref");
+	const char *url = json_str(spec, "url");
+	const cJSON *ref = json_get(spec, "ref");
 	gitx_opts go = {
 		.url = url,
-		.ref = {jstr(ref, "branch"), jstr(ref, "tag"), jstr(ref, "semver"),
-			jstr(ref, "name"), jstr(ref, "commit")},
-		.timeout_ms = parse_dur_ms(jstr(spec, "timeout"), 60000),
+		.ref = {json_str(ref, "branch"), json_str(ref, "tag"), json_str(ref, "semver"),
+			json_str(ref, "name"), json_str(ref, "commit")},
+		.timeout_ms = parse_dur_ms(json_str(spec, "timeout"), 60000),
 		.max_bytes = sc->git_max_bytes,
-		.recurse_submodules = cJSON_IsTrue(jget(spec, "recurseSubmodules")),
+		.recurse_submodules = cJSON_IsTrue(json_get(spec, "recurseSubmodules")),
 	};
-	const cJSON *pref = jget(spec, "proxySecretRef");
-	if (jstr(pref, "name")) {
-		proxy = proxy_from_secret(ctx, ns, jstr(pref, "name"), &go.proxy, &e);
+	const cJSON *pref = json_get(spec, "proxySecretRef");
+	if (json_str(pref, "name")) {
+		proxy = proxy_from_secret(ctx, ns, json_str(pref, "name"), &go.proxy, &e);
 		if (!proxy) {
 			r = failed(ctx, obj, "FetchFailed", &e);
 			goto out;
 		}
 	}
-	const cJSON *sref = jget(spec, "secretRef");
-	if (jstr(sref, "name")) {
-		secret = get_secret(ctx, ns, jstr(sref, "name"), &e);
+	const cJSON *sref = json_get(spec, "secretRef");
+	if (json_str(sref, "name")) {
+		secret = get_secret(ctx, ns, json_str(sref, "name"), &e);
 		if (!secret) {
 			r = failed(ctx, obj, "FetchFailed", &e);
 			goto out;
 		}
-		go.auth.username = jstr(secret, "username");
-		go.auth.password = jstr(secret, "password");
-		go.auth.bearer_token = jstr(secret, "bearerToken");
-		go.auth.identity = jstr(secret, "identity");
-		go.auth.known_hosts = jstr(secret, "known_hosts");
-		go.auth.ca_pem = jstr(secret, "ca.crt") ? jstr(secret, "ca.crt")
-			: jstr(secret, "caFile");
-		go.auth.cert_pem = jstr(secret, "tls.crt") ? jstr(secret, "tls.crt")
-			: jstr(secret, "certFile");
-		go.auth.key_pem = jstr(secret, "tls.key") ? jstr(secret, "tls.key")
-			: jstr(secret, "keyFile");
+		go.auth.username = json_str(secret, "username");
+		go.auth.password = json_str(secret, "password");
+		go.auth.bearer_token = json_str(secret, "bearerToken");
+		go.auth.identity = json_str(secret, "identity");
+		go.auth.known_hosts = json_str(secret, "known_hosts");
+		go.auth.ca_pem = json_str(secret, "ca.crt") ? json_str(secret, "ca.crt")
+			: json_str(secret, "caFile");
+		go.auth.cert_pem = json_str(secret, "tls.crt") ? json_str(secret, "tls.crt")
+			: json_str(secret, "certFile");
+		go.auth.key_pem = json_str(secret, "tls.key") ? json_str(secret, "tls.key")
+			: json_str(secret, "keyFile");
 	}
 	if (provider_auth(ctx, obj, spec, secret, &go, &app_token, &e) < 0) {
 		r = failed(ctx, obj, "FetchFailed", &e);
 		goto out;
 	}
-	const cJSON *sparse = jget(spec, "sparseCheckout");
+	const cJSON *sparse = json_get(spec, "sparseCheckout");
 	const char **sp = NULL;
 	if (cJSON_IsArray(sparse) && cJSON_GetArraySize(sparse) > 0) {
 		sp = xcalloc((size_t)cJSON_GetArraySize(sparse), sizeof *sp);
@@ -638,14 +610,14 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	}
 
 	/* the included artifacts as they are now (waiting when one is missing) */
-	const cJSON *inc = jget(spec, "include");
+	const cJSON *inc = json_get(spec, "include");
 	included = cJSON_CreateArray();
 	const cJSON *it;
 	cJSON_ArrayForEach(it, inc) {
-		const char *iname = jstr(jget(it, "repository"), "name");
+		const char *iname = json_str(json_get(it, "repository"), "name");
 		rt_informer *self = rt_controller_informer(ctx->c);
 		cJSON *o = iname ? rt_informer_get(self, ns, iname) : NULL;
-		const cJSON *ia = o ? jget(jget(o, "status"), "artifact") : NULL;
+		const cJSON *ia = o ? json_get(json_get(o, "status"), "artifact") : NULL;
 		if (!o || !ia) {
 			err_set(&e, ERR_WAITING, o ? "NoArtifact" : "NotFound",
 				o ? "no artifact available for include '%s'"
@@ -667,28 +639,28 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	cJSON *inc_cmp = cJSON_CreateArray();
 	cJSON_ArrayForEach(it, included) {
 		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "revision", str_or(jstr(it, "revision")));
-		cJSON_AddStringToObject(x, "digest", str_or(jstr(it, "digest")));
+		cJSON_AddStringToObject(x, "revision", json_str_or(it, "revision", ""));
+		cJSON_AddStringToObject(x, "digest", json_str_or(it, "digest", ""));
 		cJSON_AddItemToArray(inc_cmp, x);
 	}
 	cJSON *old_cmp = cJSON_CreateArray();
-	cJSON_ArrayForEach(it, jget(st, "includedArtifacts")) {
+	cJSON_ArrayForEach(it, json_get(st, "includedArtifacts")) {
 		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "revision", str_or(jstr(it, "revision")));
-		cJSON_AddStringToObject(x, "digest", str_or(jstr(it, "digest")));
+		cJSON_AddStringToObject(x, "revision", json_str_or(it, "revision", ""));
+		cJSON_AddStringToObject(x, "digest", json_str_or(it, "digest", ""));
 		cJSON_AddItemToArray(old_cmp, x);
 	}
 	bool inc_changed = !json_eq(inc_cmp, old_cmp);
 	cJSON_Delete(inc_cmp);
 	cJSON_Delete(old_cmp);
 
-	const cJSON *verify = jget(spec, "verify");
-	const char *vmode = verify ? (jstr(verify, "mode") ? jstr(verify, "mode") : "HEAD") : NULL;
+	const cJSON *verify = json_get(spec, "verify");
+	const char *vmode = verify ? json_str_or(verify, "mode", "HEAD") : NULL;
 	bool verified_ok = !verify || (rt_cond_is_true(obj, "SourceVerified") &&
-		str_eq(jstr(st, "sourceVerificationMode"), vmode));
+		str_eq(json_str(st, "sourceVerificationMode"), vmode));
 	bool changed = content_changed(st, spec) || inc_changed;
 	if (art && rt_cond_is_true(obj, "ArtifactInStorage") && !changed && verified_ok)
-		go.last_revision = jstr(art, "revision");
+		go.last_revision = json_str(art, "revision");
 
 	checkout = xasprintf("%s/git-XXXXXX", tmp);
 	if (!mkdtemp(checkout)) {
@@ -717,7 +689,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 			"'%s'", gr.revision);
 		goto success;
 	}
-	if (!art || !str_eq(jstr(art, "revision"), gr.revision)) {
+	if (!art || !str_eq(json_str(art, "revision"), gr.revision)) {
 		rt_cond_set(obj, "ArtifactOutdated", "True", "NewRevision",
 			"new upstream revision '%s'", gr.revision);
 		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
@@ -730,7 +702,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	/* verification */
 	if (verify) {
 		cJSON *vs = NULL;
-		const char *vname = jstr(jget(verify, "secretRef"), "name");
+		const char *vname = json_str(json_get(verify, "secretRef"), "name");
 		err ve = {0};
 		if (vname)
 			vs = kube_get(ctx->kube, "v1", "Secret", ns, vname, NULL, &ve);
@@ -755,7 +727,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 			    &e) == 0) {
 				rt_cond_set(obj, "SourceVerified", "True", "Succeeded", "%s", vmsg);
 				free(vmsg);
-				jset_str(st, "sourceVerificationMode", vmode);
+				json_set_str(st, "sourceVerificationMode", vmode);
 			}
 			cJSON_Delete(data);
 			cJSON_Delete(vs);
@@ -767,16 +739,17 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		}
 	} else {
 		rt_cond_delete(obj, "SourceVerified");
-		jset_str(st, "sourceVerificationMode", NULL);
+		json_set_str(st, "sourceVerificationMode", NULL);
 	}
 
 	/* ---- include */
 	size_t idx = 0;
 	cJSON_ArrayForEach(it, inc) {
 		const cJSON *ia = cJSON_GetArrayItem(included, (int)idx++);
-		const char *to = jstr(it, "toPath") ? jstr(it, "toPath")
-			: jstr(jget(it, "repository"), "name");
-		if (copy_include(sc, jstr(ia, "path"), jstr(it, "fromPath"), to, checkout, tmp,
+		const char *to = json_str(it, "toPath") ? json_str(it, "toPath")
+			: json_str(json_get(it, "repository"), "name");
+		if (copy_include(sc, json_str(ia, "path"), json_str(it, "fromPath"), to, checkout,
+				 tmp,
 		    &e) < 0) {
 			r = failed(ctx, obj, "StorageOperationFailed", &e);
 			goto out;
@@ -789,7 +762,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		goto out;
 	}
 	{
-		ign_rules *ign = ign_for_source(checkout, jstr(spec, "ignore"), &e);
+		ign_rules *ign = ign_for_source(checkout, json_str(spec, "ignore"), &e);
 		if (!ign) {
 			r = failed(ctx, obj, "StorageOperationFailed", &e);
 			goto out;
@@ -814,7 +787,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 			free(full);
 			goto out;
 		}
-		bool new_digest = !art || !str_eq(jstr(art, "digest"), info.digest);
+		bool new_digest = !art || !str_eq(json_str(art, "digest"), info.digest);
 		cJSON *na = cJSON_CreateObject();
 		char now[32];
 		clock_rfc3339_now(now, sizeof now, 0);
@@ -826,9 +799,9 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		cJSON_AddNumberToObject(na, "size", (double)info.size);
 		cJSON_AddStringToObject(na, "url", u);
 		free(u);
-		jset(st, "artifact", na);
+		json_set(st, "artifact", na);
 		art = na;
-		jset(st, "includedArtifacts", cJSON_GetArraySize(included)
+		json_set(st, "includedArtifacts", cJSON_GetArraySize(included)
 			? cJSON_Duplicate(included, 1) : NULL);
 		set_observed(st, spec);
 		rt_cond_delete(obj, "ArtifactOutdated");
@@ -852,12 +825,12 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 success:
 	{
 		rt_cond_set(obj, "ArtifactInStorage", "True", "Succeeded",
-			"stored artifact for revision '%s'", jstr(art, "revision"));
+			"stored artifact for revision '%s'", json_str(art, "revision"));
 		rt_cond_delete(obj, "StorageOperationFailed");
 		rt_cond_delete(obj, "IncludeUnavailable");
 		rt_cond_delete(obj, "ArtifactOutdated");
 		/* GC: keep the current artifact */
-		const char *path = jstr(art, "path");
+		const char *path = json_str(art, "path");
 		const char *base = path ? strrchr(path, '/') : NULL;
 		err gce = {0};
 		int n = art_gc(sc->storage_path, dirrel, base ? base + 1 : NULL,
@@ -872,7 +845,7 @@ out:
 			NEGATIVE, sizeof NEGATIVE / sizeof *NEGATIVE);
 		if (r.e.cls == ERR_NONE)
 			rt_cond_set(obj, RT_COND_READY, "True", "Succeeded",
-				"stored artifact for revision '%s'", jstr(art, "revision"));
+				"stored artifact for revision '%s'", json_str(art, "revision"));
 	}
 	if (checkout)
 		rm_tree(checkout);
@@ -910,8 +883,8 @@ static void index_includes(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
 	const cJSON *it;
-	cJSON_ArrayForEach(it, jget(jget(obj, "spec"), "include")) {
-		const char *n = jstr(jget(it, "repository"), "name");
+	cJSON_ArrayForEach(it, json_get(json_get(obj, "spec"), "include")) {
+		const char *n = json_str(json_get(it, "repository"), "name");
 		const char *ns = kube_obj_namespace(obj);
 		if (n && ns) {
 			char *k = xasprintf("%s/%s", ns, n);
@@ -924,9 +897,9 @@ static void index_includes(const cJSON *obj, strv *out, void *ud)
 static void on_update(const cJSON *old, const cJSON *obj, void *ud)
 {
 	sc_ctx *sc = ud;
-	const cJSON *a = jget(jget(old, "status"), "artifact");
-	const cJSON *b = jget(jget(obj, "status"), "artifact");
-	if (old == obj || str_eq(jstr(a, "digest"), jstr(b, "digest")) || !b)
+	const cJSON *a = json_get(json_get(old, "status"), "artifact");
+	const cJSON *b = json_get(json_get(obj, "status"), "artifact");
+	if (old == obj || str_eq(json_str(a, "digest"), json_str(b, "digest")) || !b)
 		return;
 	char *key = rt_key_of(obj);
 	strv keys = {0};

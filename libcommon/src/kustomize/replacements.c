@@ -5,19 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "kz_int.h"
-
-static const cJSON *field(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *x = field(o, k);
-	return cJSON_IsString(x) && *x->valuestring ? x->valuestring : NULL;
-}
 
 /* Split on '.', keeping [...] groups whole. */
 static size_t split_path(const char *p, char ***out)
@@ -141,7 +131,7 @@ static void lookup(cJSON *parent, cJSON *cur, const char *key, char **seg, size_
 			cJSON *it;
 			bool found = false;
 			cJSON_ArrayForEach(it, cur) {
-				const cJSON *v = *inner ? field(it, inner) : it;
+				const cJSON *v = *inner ? json_get(it, inner) : it;
 				if (scalar_text_eq(v, eq + 1)) {
 					found = true;
 					lookup(cur, it, NULL, seg + 1, n - 1, create, h);
@@ -207,8 +197,9 @@ static void lookup(cJSON *parent, cJSON *cur, const char *key, char **seg, size_
 static bool id_selected(const cJSON *sel, const kz_res *r)
 {
 	char g[256], v[128];
-	const char *sg = jstr(sel, "group"), *sv = jstr(sel, "version"), *sk = jstr(sel, "kind");
-	const char *sn = jstr(sel, "name"), *sns = jstr(sel, "namespace");
+	const char *sg = json_nonempty(sel, "group"), *sv = json_nonempty(sel, "version");
+	const char *sk = json_nonempty(sel, "kind");
+	const char *sn = json_nonempty(sel, "name"), *sns = json_nonempty(sel, "namespace");
 	kz_split_apiversion(kz_apiversion(r->obj), g, sizeof(g), v, sizeof(v));
 	if ((sg && strcmp(sg, g)) || (sv && strcmp(sv, v)) || (sk && strcmp(sk, kz_kind(r->obj))))
 		return false;
@@ -228,7 +219,8 @@ static bool id_selected(const cJSON *sel, const kz_res *r)
 static bool meta_selected(const cJSON *sel, const kz_res *r, err *e)
 {
 	cJSON *only = cJSON_CreateObject();
-	const char *ls = jstr(sel, "labelSelector"), *as = jstr(sel, "annotationSelector");
+	const char *ls = json_nonempty(sel, "labelSelector");
+	const char *as = json_nonempty(sel, "annotationSelector");
 	if (ls)
 		cJSON_AddStringToObject(only, "labelSelector", ls);
 	if (as)
@@ -240,8 +232,9 @@ static bool meta_selected(const cJSON *sel, const kz_res *r, err *e)
 
 static char *sel_str(const cJSON *sel)
 {
-	return kz_resid_str(jstr(sel, "group"), jstr(sel, "version"), jstr(sel, "kind"),
-			    jstr(sel, "name"), jstr(sel, "namespace"));
+	return kz_resid_str(json_nonempty(sel, "group"), json_nonempty(sel, "version"),
+			    json_nonempty(sel, "kind"),
+			    json_nonempty(sel, "name"), json_nonempty(sel, "namespace"));
 }
 
 static cJSON *source_value(kz_resmap *m, const cJSON *src, err *e)
@@ -264,7 +257,7 @@ static cJSON *source_value(kz_resmap *m, const cJSON *src, err *e)
 		free(s);
 		return NULL;
 	}
-	const char *fp = jstr(src, "fieldPath");
+	const char *fp = json_nonempty(src, "fieldPath");
 	if (!fp)
 		fp = "metadata.name";
 	char **seg;
@@ -282,10 +275,10 @@ static cJSON *source_value(kz_resmap *m, const cJSON *src, err *e)
 	}
 	cJSON *val = cJSON_Duplicate(h.node[0], true);
 	hits_release(&h);
-	const cJSON *opts = field(src, "options");
-	const char *delim = jstr(opts, "delimiter");
+	const cJSON *opts = json_get(src, "options");
+	const char *delim = json_nonempty(opts, "delimiter");
 	if (delim && cJSON_IsString(val)) {
-		const cJSON *ix = field(opts, "index");
+		const cJSON *ix = json_get(opts, "index");
 		long idx = cJSON_IsNumber(ix) ? (long)ix->valuedouble : 0;
 		char *dup = xstrdup(val->valuestring), *p = dup, *hit = NULL;
 		long k = 0;
@@ -337,10 +330,10 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 		     const cJSON *opts)
 {
 	cJSON *nv;
-	const char *delim = jstr(opts, "delimiter");
+	const char *delim = json_nonempty(opts, "delimiter");
 	if (delim && node && !cJSON_IsObject(node) && !cJSON_IsArray(node)) {
 		char *cur = text_of(node), *v = text_of(val);
-		const cJSON *ix = field(opts, "index");
+		const cJSON *ix = json_get(opts, "index");
 		long idx = cJSON_IsNumber(ix) ? (long)ix->valuedouble : 0;
 		strv parts = {0};
 		size_t dl = strlen(delim);
@@ -393,11 +386,11 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 
 static int apply_target(kz_resmap *m, const cJSON *val, const cJSON *t, err *e)
 {
-	const cJSON *sel = field(t, "select"), *rej = field(t, "reject");
-	const cJSON *fps = field(t, "fieldPaths"), *opts = field(t, "options");
+	const cJSON *sel = json_get(t, "select"), *rej = json_get(t, "reject");
+	const cJSON *fps = json_get(t, "fieldPaths"), *opts = json_get(t, "options");
 	if (!cJSON_IsObject(sel))
 		return err_fail(e, KZ_REASON, "target must specify resources to select");
-	bool create = cJSON_IsTrue(field(opts, "create"));
+	bool create = cJSON_IsTrue(json_get(opts, "create"));
 	for (size_t i = 0; i < m->n; i++) {
 		kz_res *r = m->v[i];
 		if (!id_selected(sel, r))
@@ -413,9 +406,11 @@ static int apply_target(kz_resmap *m, const cJSON *val, const cJSON *t, err *e)
 		bool rejected = false;
 		const cJSON *rs;
 		cJSON_ArrayForEach(rs, rej) {
-			bool any = jstr(rs, "group") || jstr(rs, "version") || jstr(rs, "kind") ||
-				   jstr(rs, "name") || jstr(rs, "namespace");
-			bool meta = jstr(rs, "labelSelector") || jstr(rs, "annotationSelector");
+			bool any = json_nonempty(rs, "group") || json_nonempty(rs, "version") ||
+				   json_nonempty(rs, "kind") || json_nonempty(rs, "name") ||
+				   json_nonempty(rs, "namespace");
+			bool meta = json_nonempty(rs, "labelSelector") ||
+				    json_nonempty(rs, "annotationSelector");
 			if ((any && id_selected(rs, r) && (!meta || meta_selected(rs, r, e))) ||
 			    (!any && meta && meta_selected(rs, r, e)))
 				rejected = true;
@@ -459,7 +454,7 @@ static int apply_target(kz_resmap *m, const cJSON *val, const cJSON *t, err *e)
 
 static int one_replacement(kz_resmap *m, const cJSON *rp, err *e)
 {
-	const cJSON *src = field(rp, "source"), *targets = field(rp, "targets"), *t;
+	const cJSON *src = json_get(rp, "source"), *targets = json_get(rp, "targets"), *t;
 	if (!cJSON_IsObject(src))
 		return err_fail(e, KZ_REASON, "replacement source must be specified");
 	cJSON *val = source_value(m, src, e);
@@ -479,7 +474,7 @@ int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON 
 	if (!list)
 		return 0;
 	cJSON_ArrayForEach(it, list) {
-		const char *path = jstr(it, "path");
+		const char *path = json_nonempty(it, "path");
 		if (!path) {
 			if (one_replacement(m, it, e) < 0)
 				return -1;
@@ -629,8 +624,8 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 	var_ctx vc = {.values = cJSON_CreateObject()};
 	int rc = -1;
 	cJSON_ArrayForEach(v, c->vars) {
-		const char *name = jstr(v, "name");
-		const cJSON *ref = field(v, "objref"), *fr = field(v, "fieldref");
+		const char *name = json_nonempty(v, "name");
+		const cJSON *ref = json_get(v, "objref"), *fr = json_get(v, "fieldref");
 		if (!name) {
 			err_fail(e, KZ_REASON, "var has no name");
 			goto out;
@@ -640,8 +635,9 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 			goto out;
 		}
 		cJSON *sel = cJSON_CreateObject();
-		const char *av = jstr(ref, "apiVersion"), *k = jstr(ref, "kind");
-		const char *n = jstr(ref, "name"), *ns = jstr(ref, "namespace");
+		const char *av = json_nonempty(ref, "apiVersion"), *k = json_nonempty(ref, "kind");
+		const char *n = json_nonempty(ref, "name");
+		const char *ns = json_nonempty(ref, "namespace");
 		if (av) {
 			char g[256], ver[128];
 			kz_split_apiversion(av, g, sizeof(g), ver, sizeof(ver));
@@ -655,7 +651,7 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 			cJSON_AddStringToObject(sel, "name", n);
 		if (ns)
 			cJSON_AddStringToObject(sel, "namespace", ns);
-		const char *fp = jstr(fr, "fieldPath");
+		const char *fp = json_nonempty(fr, "fieldPath");
 		cJSON_AddStringToObject(sel, "fieldPath", fp ? fp : "metadata.name");
 		err ve = {0};
 		cJSON *val = source_value(m, sel, &ve);
@@ -664,7 +660,8 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 			char g[256] = "", ver[128] = "";
 			if (av)
 				kz_split_apiversion(av, g, sizeof(g), ver, sizeof(ver));
-			const char *g0 = jstr(ref, "group"), *v0 = jstr(ref, "version");
+			const char *g0 = json_nonempty(ref, "group");
+			const char *v0 = json_nonempty(ref, "version");
 			char *gvk = kz_resid_str(g0 && *g0 ? g0 : g, v0 && *v0 ? v0 : ver, k, "", "");
 			*strchr(gvk, '/') = '\0';
 			err_fail(e, KZ_REASON, "var '{%s %s {%s}}' cannot be mapped to a field in "

@@ -9,22 +9,18 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "eddy/json.h"
 #include "eddy/yml.h"
 #include "eddy/mem.h"
 #include "kz_int.h"
 
-static const char *str_at(const cJSON *o, const char *a, const char *b)
+const char *kz_kind(const cJSON *o) { return json_str_or(o, "kind", ""); }
+const char *kz_apiversion(const cJSON *o) { return json_str_or(o, "apiVersion", ""); }
+const char *kz_name(const cJSON *o) { return json_str_or(json_get(o, "metadata"), "name", ""); }
+const char *kz_namespace(const cJSON *o)
 {
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-	if (b)
-		x = cJSON_GetObjectItemCaseSensitive(x, b);
-	return cJSON_IsString(x) ? x->valuestring : "";
+	return json_str_or(json_get(o, "metadata"), "namespace", "");
 }
-
-const char *kz_kind(const cJSON *o) { return str_at(o, "kind", NULL); }
-const char *kz_apiversion(const cJSON *o) { return str_at(o, "apiVersion", NULL); }
-const char *kz_name(const cJSON *o) { return str_at(o, "metadata", "name"); }
-const char *kz_namespace(const cJSON *o) { return str_at(o, "metadata", "namespace"); }
 
 static void copy_trunc(char *dst, size_t dl, const char *src, size_t n)
 {
