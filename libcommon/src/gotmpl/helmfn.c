@@ -1,8 +1,9 @@
 /* Sprig's encoding, crypto, regex, semver and date functions, Helm's own functions, and the one
  * table of template functions. */
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include "eddy/mem.h"
+#include "eddy/clock.h"
 #include "eddy/codec.h"
+#include "eddy/mem.h"
 #include "gotmpl/funcs.h"
 #include "gotmpl/internal.h"
 
@@ -1123,61 +1124,6 @@ FN(urlJoin)
 
 /* ---- durations (Go's time.Duration) ---- */
 
-/* Go's Duration.String() for whole nanoseconds. */
-static void go_duration(buf *b, int64_t ns)
-{
-	if (ns == 0) {
-		buf_adds(b, "0s");
-		return;
-	}
-	uint64_t u = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
-	if (ns < 0)
-		buf_addc(b, '-');
-	if (u < 1000000000ull) {
-		const char *unit;
-		uint64_t div;
-		if (u < 1000ull) {
-			buf_addf(b, "%lluns", (unsigned long long)u);
-			return;
-		} else if (u < 1000000ull) {
-			unit = "\xC2\xB5s";
-			div = 1000ull;
-		} else {
-			unit = "ms";
-			div = 1000000ull;
-		}
-		buf_addf(b, "%llu", (unsigned long long)(u / div));
-		uint64_t frac = u % div;
-		if (frac) {
-			char f[16];
-			int w = div == 1000ull ? 3 : 6;
-			snprintf(f, sizeof f, "%0*llu", w, (unsigned long long)frac);
-			size_t l = strlen(f);
-			while (l && f[l - 1] == '0')
-				f[--l] = 0;
-			buf_addf(b, ".%s", f);
-		}
-		buf_adds(b, unit);
-		return;
-	}
-	uint64_t secs = u / 1000000000ull, frac = u % 1000000000ull;
-	uint64_t h = secs / 3600, m = secs / 60 % 60, s = secs % 60;
-	if (h)
-		buf_addf(b, "%lluh", (unsigned long long)h);
-	if (h || m)
-		buf_addf(b, "%llum", (unsigned long long)m);
-	buf_addf(b, "%llu", (unsigned long long)s);
-	if (frac) {
-		char f[16];
-		snprintf(f, sizeof f, "%09llu", (unsigned long long)frac);
-		size_t l = strlen(f);
-		while (l && f[l - 1] == '0')
-			f[--l] = 0;
-		buf_addf(b, ".%s", f);
-	}
-	buf_addc(b, 's');
-}
-
 FN(duration)
 {
 	/* Sprig: only int64 and strings count; anything else is 0 */
@@ -1189,10 +1135,8 @@ FN(duration)
 		long long v = strtoll(S(0), &end, 10);
 		n = *end || !SLEN(0) ? 0 : v;
 	}
-	buf b;
-	buf_init(&b, 128);
-	go_duration(&b, n * 1000000000ll);
-	*out = from_buf(&b);
+	char t[40];
+	*out = tmpl_str(godur_format(t, sizeof t, n * 1000000000ll));
 	return 0;
 }
 
@@ -1206,55 +1150,9 @@ FN(ago)
 	int64_t d = (int64_t)now.tv_sec - sec;
 	if ((long)now.tv_nsec - nsec >= 500000000L)
 		d++;
-	buf b;
-	buf_init(&b, 128);
-	go_duration(&b, d * 1000000000ll);
-	*out = from_buf(&b);
+	char t[40];
+	*out = tmpl_str(godur_format(t, sizeof t, d * 1000000000ll));
 	return 0;
-}
-
-/* Go's time.ParseDuration (ns); false on bad input. */
-static bool parse_duration(const char *s, int64_t *out)
-{
-	bool neg = false;
-	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
-	if (!strcmp(s, "0")) {
-		*out = 0;
-		return true;
-	}
-	if (!*s)
-		return false;
-	double total = 0;
-	while (*s) {
-		char *end;
-		if (!isdigit((unsigned char)*s) && *s != '.')
-			return false;
-		double v = strtod(s, &end);
-		if (end == s)
-			return false;
-		s = end;
-		static const struct { const char *u; double mul; } units[] = {
-			{"ns", 1}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"\xCE\xBCs", 1e3}, {"ms", 1e6},
-			{"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
-		};
-		size_t best = 0, bl = 0;
-		for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
-			size_t l = strlen(units[i].u);
-			if (!strncmp(s, units[i].u, l) && l > bl) {
-				best = i;
-				bl = l;
-			}
-		}
-		if (!bl)
-			return false;
-		total += v * units[best].mul;
-		s += bl;
-	}
-	if (total > 9.2e18)
-		return false;
-	*out = neg ? -(int64_t)total : (int64_t)total;
-	return true;
 }
 
 FN(dateModify)
@@ -1263,7 +1161,7 @@ FN(dateModify)
 	long nsec;
 	time_of(argv[1], &sec, &nsec);
 	int64_t d;
-	if (!parse_duration(S(0), &d)) {
+	if (godur_parse(S(0), &d, NULL) < 0) {
 		*out = tmpl_ref(argv[1]);
 		return 0;
 	}
@@ -1285,7 +1183,7 @@ FN(dateModify)
 FN(mustDateModify)
 {
 	int64_t d;
-	if (!parse_duration(S(0), &d))
+	if (godur_parse(S(0), &d, NULL) < 0)
 		return tmpl_fail(e, "time: invalid duration \"%s\"", S(0));
 	return fn_dateModify(x, argc, argv, out, e);
 }
@@ -1296,7 +1194,7 @@ FN(durationRound)
 	int64_t d = 0;
 	tmpl_val v = argv[0];
 	if (v.kind == TV_STRING) {
-		if (!parse_duration(S(0), &d))
+		if (godur_parse(S(0), &d, NULL) < 0)
 			d = 0;
 	} else if (v.kind == TV_INT && v.sub == TV_SUB_INT64) {
 		d = v.u.i;
