@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/curldl.h"
 #include "eddy/mem.h"
 #include "git_int.h"
@@ -34,13 +35,6 @@ enum {
 };
 
 static _Thread_local gitx_net *tl_net;
-
-int64_t gitx_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void gitx_net_bind(gitx_net *n)
 {
@@ -231,7 +225,7 @@ static int start(hstream *s)
 	}
 	if (net) {
 		if (net->deadline_ms) {
-			int64_t left = net->deadline_ms - gitx_now_ms();
+			int64_t left = net->deadline_ms - clock_mono_ms();
 			if (left <= 0) {
 				net->timed_out = true;
 				return fail(GIT_ERROR_NET, "context deadline exceeded");

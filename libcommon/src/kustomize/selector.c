@@ -4,14 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "kz_int.h"
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(x) && *x->valuestring ? x->valuestring : NULL;
-}
 
 /* Anchored match of a Go regexp; an invalid pattern is an error. */
 static int rx_match(const char *pat, const char *s, err *e)
@@ -127,9 +122,11 @@ static const char *effective_ns(const char *ns, const cJSON *obj)
 
 bool kz_selector_matches(const cJSON *sel, const cJSON *obj, const kz_res *r, err *e)
 {
-	const char *g = jstr(sel, "group"), *v = jstr(sel, "version"), *k = jstr(sel, "kind");
-	const char *name = jstr(sel, "name"), *ns = jstr(sel, "namespace");
-	const char *ls = jstr(sel, "labelSelector"), *as = jstr(sel, "annotationSelector");
+	const char *g = json_nonempty(sel, "group"), *v = json_nonempty(sel, "version");
+	const char *k = json_nonempty(sel, "kind");
+	const char *name = json_nonempty(sel, "name"), *ns = json_nonempty(sel, "namespace");
+	const char *ls = json_nonempty(sel, "labelSelector");
+	const char *as = json_nonempty(sel, "annotationSelector");
 	char rg[256], rv[128];
 	kz_split_apiversion(kz_apiversion(obj), rg, sizeof(rg), rv, sizeof(rv));
 	if (g && strcmp(g, rg))

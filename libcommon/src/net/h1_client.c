@@ -1,6 +1,8 @@
 /* h1: the blocking HTTP/1.1 client: connections, TLS, the pool, one request (eddy/h1.h). */
 #include "eddy/h1.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "http_internal.h"
 
@@ -11,7 +13,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -54,12 +55,7 @@ struct h1_origin {
 	atomic_ulong connects;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#define now_ms clock_mono_ms
 
 /* ------------------------------------------------------------------ origin and TLS set-up */
 
@@ -278,10 +274,10 @@ static void proxy_setup(h1_origin *o)
 		*at = '\0';
 		hp = at + 1;
 		size_t ul = strlen(auth);
-		char *b64 = xmalloc(4 * ((ul + 2) / 3) + 1);
-		EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)auth, (int)ul);
+		char *b64 = b64_encode(auth, ul, B64_STD);
 		o->proxy_auth = xasprintf("Basic %s", b64);
 		memset(auth, 0, ul);
+		memset(b64, 0, strlen(b64));
 		free(b64);
 	}
 	char *c = hp[0] == '[' ? strchr(hp, ']') : hp;
