@@ -8,6 +8,7 @@
 #   bench/idle/run.sh [BIN_DIR]     (default build/bin; KUBECTL defaults to .tools/bin/kubectl)
 #   SETTLE=5 bench/idle/run.sh      seconds to wait after start-up before reading
 #   SMAPS=1 bench/idle/run.sh       also print each controller's largest mappings by Rss
+#   TLS=1 bench/idle/run.sh         eddy-apiserver with --tls (client certificates in kubeconfig)
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,7 +56,10 @@ smaps() { # pid: the mappings with the most resident memory
 }
 
 mkdir -p "$WORK/data"
-"$BIN/eddy-apiserver" --data-dir "$WORK/data" --listen 127.0.0.1:0 >"$WORK/apiserver.log" 2>&1 &
+tls=()
+[ "${TLS:-0}" = 1 ] && tls=(--tls)
+"$BIN/eddy-apiserver" --data-dir "$WORK/data" --listen 127.0.0.1:0 "${tls[@]}" \
+	>"$WORK/apiserver.log" 2>&1 &
 API=$!
 PIDS+=("$API")
 for _ in $(seq 600); do
