@@ -1,14 +1,13 @@
 /* Sprig's semver and semverCompare: Masterminds/semver v3 NewVersion (coercing) and
- * NewConstraint/Check, including its regular expressions (run on PCRE2 with Go's \s), hyphen
- * range rewriting, wildcard ("dirty") constraints and the prerelease rules. */
-#define PCRE2_CODE_UNIT_WIDTH 8
+ * NewConstraint/Check, including its regular expressions (run through eddy/regex.h with Go's
+ * \s), hyphen range rewriting, wildcard ("dirty") constraints and the prerelease rules. */
 #include "eddy/mem.h"
+#include "eddy/regex.h"
 #include "gotmpl/funcs.h"
 #include "gotmpl/internal.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,37 +182,40 @@ typedef struct cons {
 	bool dirty, minor_dirty, patch_dirty;
 } cons;
 
-typedef struct re_set { pcre2_code *re[4]; pcre2_match_data *md; } re_set;
+enum { RE_SPANS = 32 };
+
+/* The four patterns and the offsets of the last match: ov[2i], ov[2i+1] for group i. */
+typedef struct re_set { rx *re[4]; size_t ov[2 * RE_SPANS]; } re_set;
 
 static void res_free(re_set *r)
 {
 	for (int i = 0; i < 4; i++)
-		pcre2_code_free(r->re[i]);
-	pcre2_match_data_free(r->md);
+		rx_free(r->re[i]);
 }
 
 static int res_init(re_set *r, err *e)
 {
 	memset(r, 0, sizeof *r);
 	for (int i = 0; i < 4; i++) {
-		int ec;
-		PCRE2_SIZE eo;
-		r->re[i] = pcre2_compile((PCRE2_SPTR)re_src[i], PCRE2_ZERO_TERMINATED, 0, &ec, &eo,
-					 NULL);
+		r->re[i] = rx_compile(re_src[i], 0, NULL, 0);
 		if (!r->re[i]) {
 			res_free(r);
 			return tmpl_fail(e, "semver: internal regexp error");
 		}
 	}
-	r->md = pcre2_match_data_create(32, NULL);
 	return 0;
 }
 
 /* Match re at or after start; ov gets the offsets. */
-static bool rmatch(re_set *r, int which, const char *s, size_t n, size_t start, PCRE2_SIZE **ov)
+static bool rmatch(re_set *r, int which, const char *s, size_t n, size_t start, size_t **ov)
 {
-	int rc = pcre2_match(r->re[which], (PCRE2_SPTR)s, n, start, 0, r->md, NULL);
-	*ov = pcre2_get_ovector_pointer(r->md);
+	rx_span sp[RE_SPANS];
+	int rc = rx_exec(r->re[which], s, n, start, sp, RE_SPANS);
+	for (int i = 0; i < RE_SPANS; i++) {
+		r->ov[2 * i] = rc > 0 ? sp[i].start : RX_UNSET;
+		r->ov[2 * i + 1] = rc > 0 ? sp[i].end : RX_UNSET;
+	}
+	*ov = r->ov;
 	return rc > 0;
 }
 
@@ -225,13 +227,13 @@ static bool is_x(const char *s, size_t n)
 static int parse_one(re_set *r, const char *s, size_t n, cons *c, err *e)
 {
 	memset(c, 0, sizeof *c);
-	PCRE2_SIZE *ov;
+	size_t *ov;
 	if (!rmatch(r, 0, s, n, 0, &ov))
 		return tmpl_fail(e, "improper constraint: %.*s", (int)n, s);
 	snprintf(c->op, sizeof c->op, "%.*s", (int)(ov[3] - ov[2]), s + ov[2]);
 	c->orig = xstrndup(s + ov[4], ov[5] - ov[4]);
-#define G(i) (ov[2 * (i)] == PCRE2_UNSET ? "" : s + ov[2 * (i)])
-#define GL(i) (ov[2 * (i)] == PCRE2_UNSET ? 0 : (int)(ov[2 * (i) + 1] - ov[2 * (i)]))
+#define G(i) (ov[2 * (i)] == RX_UNSET ? "" : s + ov[2 * (i)])
+#define GL(i) (ov[2 * (i)] == RX_UNSET ? 0 : (int)(ov[2 * (i) + 1] - ov[2 * (i)]))
 	char *ver;
 	if (is_x(G(3), (size_t)GL(3)) || !GL(3)) {
 		ver = xasprintf("0.0.0%.*s", GL(6), G(6));
@@ -351,7 +353,7 @@ static char *rewrite_range(re_set *r, const char *c)
 {
 	size_t n = strlen(c), pos = 0;
 	char *o = xstrdup(c);
-	PCRE2_SIZE *ov;
+	size_t *ov;
 	while (pos <= n && rmatch(r, 1, c, n, pos, &ov)) {
 		size_t ms = ov[0], me = ov[1];
 		char *a = xstrndup(c + ov[2], ov[3] - ov[2]);
@@ -389,7 +391,7 @@ static int semver_check(const char *constraint, const semv *v, bool *res, err *e
 	for (char *p = c;;) {
 		char *bar = strstr(p, "||");
 		size_t n = bar ? (size_t)(bar - p) : strlen(p);
-		PCRE2_SIZE *ov;
+		size_t *ov;
 		if (!rmatch(&r, 3, p, n, 0, &ov)) {
 			rc = tmpl_fail(e, "improper constraint: %.*s", (int)n, p);
 			break;
