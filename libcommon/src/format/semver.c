@@ -236,7 +236,8 @@ struct semver_range {
 	size_t ngroups;
 };
 
-static int failf(char *msg, size_t msgn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int failf(char *msg, size_t msgn, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int failf(char *msg, size_t msgn, const char *fmt, ...)
 {
 	if (msg && msgn) {
