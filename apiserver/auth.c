@@ -3,7 +3,7 @@
  *
  * Without --tls every request is an unrestricted admin unless it carries Impersonate-User:
  * then the impersonated identity is authorized by RBAC, so RBAC can be tested on plain HTTP. */
-#include "apiserver.h"
+#include "auth.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include "eddy/mem.h"
+#include "object.h"
+#include "protobuf.h"
+#include "resp.h"
 
 /* ---- loading the token key and static tokens ---- */
 
@@ -170,7 +173,7 @@ static char *unb64url(const char *s, size_t n)
 	return (char *)o;
 }
 
-char *auth_mint_token(apiserver *s, const char *ns, const char *sa, int64_t exp)
+static char *auth_mint_token(apiserver *s, const char *ns, const char *sa, int64_t exp)
 {
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "ns", ns);
@@ -187,8 +190,8 @@ char *auth_mint_token(apiserver *s, const char *ns, const char *sa, int64_t exp)
 	return tok;
 }
 
-int auth_check_token(apiserver *s, const char *token, char **user, char ***groups,
-                     size_t *ngroups)
+static int auth_check_token(apiserver *s, const char *token, char **user, char ***groups,
+			    size_t *ngroups)
 {
 	*user = NULL;
 	*groups = NULL;
@@ -218,7 +221,7 @@ int auth_check_token(apiserver *s, const char *token, char **user, char ***group
 	free(encs);
 	cJSON *p = payload ? cJSON_Parse(payload) : NULL;
 	free(payload);
-	const char *ns = jstr(p, "ns"), *sa = jstr(p, "sa");
+	const char *ns = obj_str(p, "ns"), *sa = obj_str(p, "sa");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(p, "exp");
 	if (!ns || !sa || !cJSON_IsNumber(exp) || exp->valuedouble < (double)time(NULL)) {
 		cJSON_Delete(p);
@@ -352,7 +355,7 @@ static bool rule_allows(const cJSON *rule, const char *verb, const char *group,
 
 static bool subject_matches(api_ctx *c, const cJSON *sub, const char *binding_ns)
 {
-	const char *kind = jstr(sub, "kind"), *name = jstr(sub, "name");
+	const char *kind = obj_str(sub, "kind"), *name = obj_str(sub, "name");
 	if (!kind || !name)
 		return false;
 	if (!strcmp(kind, "User"))
@@ -364,7 +367,7 @@ static bool subject_matches(api_ctx *c, const cJSON *sub, const char *binding_ns
 		return false;
 	}
 	if (!strcmp(kind, "ServiceAccount")) {
-		const char *ns = jstr(sub, "namespace");
+		const char *ns = obj_str(sub, "namespace");
 		if (!ns || !*ns)
 			ns = binding_ns;
 		char *u = xasprintf("system:serviceaccount:%s:%s", ns ? ns : "", name);
@@ -400,7 +403,7 @@ static bool aggregated_allows(api_ctx *c, const cJSON *selectors, const char *ve
 	bool ok = false;
 	for (long i = 0; i < n && !ok; i++) {
 		cJSON *r = cJSON_Parse(rows[i].value);
-		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(meta_of(r), "labels");
+		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(obj_meta(r), "labels");
 		const cJSON *sel_obj;
 		bool selected = false;
 		cJSON_ArrayForEach(sel_obj, selectors) {
@@ -445,7 +448,7 @@ static bool binding_allows(api_ctx *c, const cJSON *b, const char *bns, const ch
 	if (!match)
 		return false;
 	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(b, "roleRef");
-	const char *kind = jstr(ref, "kind"), *rname = jstr(ref, "name");
+	const char *kind = obj_str(ref, "kind"), *rname = obj_str(ref, "name");
 	if (!kind || !rname)
 		return false;
 	char *key = !strcmp(kind, "ClusterRole")
@@ -475,7 +478,7 @@ static bool scan_bindings(api_ctx *c, const char *prefix, const char *verb, cons
 	bool ok = false;
 	for (long i = 0; i < n && !ok; i++) {
 		cJSON *b = cJSON_Parse(rows[i].value);
-		ok = binding_allows(c, b, jstr(meta_of(b), "namespace"), verb, group, resource,
+		ok = binding_allows(c, b, obj_str(obj_meta(b), "namespace"), verb, group, resource,
 				    name);
 		cJSON_Delete(b);
 	}
@@ -551,7 +554,6 @@ int auth_authorize(api_ctx *c, const char *verb, const char *group, const char *
 	return ok ? 0 : -1;
 }
 
-
 /* ---- default ClusterRoles (bootstrap policy, condensed) ---- */
 
 static const char *const default_roles[] = {
@@ -599,8 +601,8 @@ int auth_seed_roles(apiserver *s, err *e)
 		cJSON *r = cJSON_Parse(default_roles[i]);
 		if (!r)
 			return err_fail(e, "InternalError", "bad default role %zu", i);
-		cJSON *m = meta_of(r);
-		const char *name = jstr(m, "name");
+		cJSON *m = obj_meta(r);
+		const char *name = obj_str(m, "name");
 		char *key = xasprintf("/rbac.authorization.k8s.io/clusterroles/%s", name);
 		store_row row;
 		int found = store_get(s->st, key, &row, e);
@@ -610,12 +612,12 @@ int auth_seed_roles(apiserver *s, err *e)
 			cJSON_AddStringToObject(r, "apiVersion", "rbac.authorization.k8s.io/v1");
 			cJSON_AddStringToObject(r, "kind", "ClusterRole");
 			char ts[32];
-			now_rfc3339(ts);
-			char *uid = new_uid(s);
+			obj_timestamp(ts);
+			char *uid = server_new_uid(s);
 			cJSON_AddStringToObject(m, "uid", uid);
 			free(uid);
 			cJSON_AddStringToObject(m, "creationTimestamp", ts);
-			cJSON *labels = jobj(m, "labels");
+			cJSON *labels = obj_ensure(m, "labels");
 			cJSON_AddStringToObject(labels, "kubernetes.io/bootstrapping", "rbac-defaults");
 			char rv[32];
 			snprintf(rv, sizeof(rv), "%lld", (long long)store_next_rev(s->st));
@@ -638,7 +640,7 @@ int auth_seed_roles(apiserver *s, err *e)
 void auth_review(api_ctx *c, cJSON *obj)
 {
 	const char *kind = c->ty->kind;
-	cJSON *st = jobj(obj, "status");
+	cJSON *st = obj_ensure(obj, "status");
 	if (!strcmp(kind, "SelfSubjectAccessReview") || !strcmp(kind, "SubjectAccessReview") ||
 	    !strcmp(kind, "LocalSubjectAccessReview")) {
 		const cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
@@ -649,7 +651,7 @@ void auth_review(api_ctx *c, cJSON *obj)
 		sub.rs = &tmp;
 		const char **gs = NULL;
 		if (strcmp(kind, "SelfSubjectAccessReview") != 0) {
-			sub.user = jstr(spec, "user");
+			sub.user = obj_str(spec, "user");
 			const cJSON *g, *groups = cJSON_GetObjectItemCaseSensitive(spec, "groups");
 			size_t n = 0;
 			cJSON_ArrayForEach(g, groups)
@@ -664,17 +666,18 @@ void auth_review(api_ctx *c, cJSON *obj)
 		}
 		bool allowed = false;
 		if (ra) {
-			const char *sr = jstr(ra, "subresource");
+			const char *sr = obj_str(ra, "subresource");
 			allowed =
-			    auth_authorize(&sub, jstr(ra, "verb") ? jstr(ra, "verb") : "",
-					   jstr(ra, "group") ? jstr(ra, "group") : "",
-					   jstr(ra, "resource") ? jstr(ra, "resource") : "",
+			    auth_authorize(&sub, obj_str(ra, "verb") ? obj_str(ra, "verb") : "",
+					   obj_str(ra, "group") ? obj_str(ra, "group") : "",
+					   obj_str(ra, "resource") ? obj_str(ra, "resource") : "",
 					   sr && *sr ? sr : NULL,
-					   jstr(ra, "namespace") && *jstr(ra, "namespace")
-					       ? jstr(ra, "namespace")
+					   obj_str(ra, "namespace") && *obj_str(ra, "namespace")
+					       ? obj_str(ra, "namespace")
 					       : NULL,
-					   jstr(ra, "name") && *jstr(ra, "name") ? jstr(ra, "name")
-										 : NULL) == 0;
+					   obj_str(ra, "name") && *obj_str(ra, "name")
+					       ? obj_str(ra, "name")
+					       : NULL) == 0;
 		}
 		free(gs);
 		api_resp_release(&tmp);
@@ -688,7 +691,7 @@ void auth_review(api_ctx *c, cJSON *obj)
 		for (size_t i = 0; i < c->n_groups; i++)
 			cJSON_AddItemToArray(g, cJSON_CreateString(c->groups[i]));
 	} else if (!strcmp(kind, "TokenReview")) {
-		const char *tok = jstr(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "token");
+		const char *tok = obj_str(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "token");
 		char *u = NULL;
 		char **g = NULL;
 		size_t ng = 0;
@@ -709,7 +712,7 @@ void auth_review(api_ctx *c, cJSON *obj)
 	resp_json(c->rs, 201, obj);
 }
 
-void token_request(api_ctx *c)
+void auth_token_request(api_ctx *c)
 {
 	char *key = obj_key(c->ty, c->ns, c->name);
 	store_row r;
@@ -726,7 +729,7 @@ void token_request(api_ctx *c)
 	    !strncmp(c->rq->content_type, "application/vnd.kubernetes.protobuf", 35))
 		req = pb_decode((const unsigned char *)c->rq->body, c->rq->body_len, &e);
 	else if (c->rq->body_len)
-		req = json_parse(c->rq->body, c->rq->body_len, &e);
+		req = obj_parse(c->rq->body, c->rq->body_len, &e);
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(req, "spec");
 	const cJSON *es = cJSON_GetObjectItemCaseSensitive(spec, "expirationSeconds");
 	int64_t secs = cJSON_IsNumber(es) && es->valuedouble >= 600 ? (int64_t)es->valuedouble
@@ -742,7 +745,7 @@ void token_request(api_ctx *c)
 	cJSON_AddStringToObject(m, "name", c->name);
 	cJSON_AddStringToObject(m, "namespace", c->ns);
 	char ts[32];
-	now_rfc3339(ts);
+	obj_timestamp(ts);
 	cJSON_AddStringToObject(m, "creationTimestamp", ts);
 	cJSON *os = cJSON_AddObjectToObject(out, "spec");
 	const cJSON *aud = cJSON_GetObjectItemCaseSensitive(spec, "audiences");

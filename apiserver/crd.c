@@ -1,5 +1,5 @@
 /* crd: CustomResourceDefinition status, structural validation, defaulting and pruning. */
-#include "apiserver.h"
+#include "crd.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
@@ -9,6 +9,10 @@
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "object.h"
+#include "resource.h"
+#include "server.h"
+#include "watch.h"
 
 /* ---- CRD status ---- */
 
@@ -33,20 +37,20 @@ void crd_on_write(apiserver *s, cJSON *crd)
 	if (!cJSON_IsObject(names))
 		return;
 	/* Defaults of spec.names. */
-	const char *kind = jstr(names, "kind");
-	if (kind && !jstr(names, "singular")) {
+	const char *kind = obj_str(names, "kind");
+	if (kind && !obj_str(names, "singular")) {
 		char *l = xstrdup(kind);
 		for (char *p = l; *p; p++)
 			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 		cJSON_AddStringToObject(names, "singular", l);
 		free(l);
 	}
-	if (kind && !jstr(names, "listKind")) {
+	if (kind && !obj_str(names, "listKind")) {
 		char *lk = xasprintf("%sList", kind);
 		cJSON_AddStringToObject(names, "listKind", lk);
 		free(lk);
 	}
-	if (!jstr(spec, "scope"))
+	if (!obj_str(spec, "scope"))
 		cJSON_AddStringToObject(spec, "scope", "Namespaced");
 	cJSON *conv = cJSON_GetObjectItemCaseSensitive(spec, "conversion");
 	if (!conv) {
@@ -61,13 +65,13 @@ void crd_on_write(apiserver *s, cJSON *crd)
 	st = cJSON_AddObjectToObject(crd, "status");
 	cJSON_AddItemToObject(st, "acceptedNames", cJSON_Duplicate(names, 1));
 	char ts[32];
-	now_rfc3339(ts);
+	obj_timestamp(ts);
 	/* Keep the transition times of conditions that were already true. */
 	cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
 	const char *t_na = ts, *t_est = ts;
 	cJSON *it;
 	cJSON_ArrayForEach(it, old_conds) {
-		const char *ty = jstr(it, "type"), *lt = jstr(it, "lastTransitionTime");
+		const char *ty = obj_str(it, "type"), *lt = obj_str(it, "lastTransitionTime");
 		if (ty && lt && !strcmp(ty, "NamesAccepted"))
 			t_na = lt;
 		if (ty && lt && !strcmp(ty, "Established"))
@@ -84,15 +88,15 @@ void crd_on_write(apiserver *s, cJSON *crd)
 	const cJSON *v;
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(spec, "versions")) {
 		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "storage")) ||
-		    !jstr(v, "name"))
+		    !obj_str(v, "name"))
 			continue;
 		bool have = false;
 		const cJSON *sv;
 		cJSON_ArrayForEach(sv, stored)
-			if (cJSON_IsString(sv) && !strcmp(sv->valuestring, jstr(v, "name")))
+			if (cJSON_IsString(sv) && !strcmp(sv->valuestring, obj_str(v, "name")))
 				have = true;
 		if (!have)
-			cJSON_AddItemToArray(stored, cJSON_CreateString(jstr(v, "name")));
+			cJSON_AddItemToArray(stored, cJSON_CreateString(obj_str(v, "name")));
 	}
 	cJSON_AddItemToObject(st, "storedVersions", stored);
 }
@@ -110,15 +114,15 @@ int crd_validate_crd(apiserver *s, const cJSON *crd, cJSON **causes)
 {
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(crd, "spec");
 	const cJSON *names = cJSON_GetObjectItemCaseSensitive(spec, "names");
-	const char *group = jstr(spec, "group"), *plural = jstr(names, "plural");
-	const char *name = jstr(meta_of(crd), "name");
+	const char *group = obj_str(spec, "group"), *plural = obj_str(names, "plural");
+	const char *name = obj_str(obj_meta(crd), "name");
 	if (!group || !*group)
 		cJSON_AddItemToArray(*causes, mkcause("FieldValueRequired", "spec.group",
 						      "Required value"));
 	if (!plural || !*plural)
 		cJSON_AddItemToArray(*causes, mkcause("FieldValueRequired", "spec.names.plural",
 						      "Required value"));
-	if (!jstr(names, "kind"))
+	if (!obj_str(names, "kind"))
 		cJSON_AddItemToArray(*causes, mkcause("FieldValueRequired", "spec.names.kind",
 						      "Required value"));
 	if (group && plural && name) {
@@ -291,7 +295,7 @@ static void check_string(vctx *x, const cJSON *schema, const cJSON *v, const cha
 	if (cJSON_IsNumber(mx) && (double)len > mx->valuedouble)
 		add_cause(x, "FieldValueTooLong", path, "Too long: may not be more than %d bytes",
 			  (int)mx->valuedouble);
-	const char *pat = jstr(schema, "pattern");
+	const char *pat = obj_str(schema, "pattern");
 	if (pat) {
 		int ec;
 		PCRE2_SIZE eo;
@@ -418,7 +422,7 @@ static void validate(vctx *x, const cJSON *schema, cJSON *v, const char *path, i
 		if (flag(schema, "nullable") ||
 		    flag(schema, "x-kubernetes-preserve-unknown-fields"))
 			return;
-		const char *t = jstr(schema, "type");
+		const char *t = obj_str(schema, "type");
 		if (t)
 			add_cause(
 			    x, "FieldValueTypeInvalid", path,
@@ -438,7 +442,7 @@ static void validate(vctx *x, const cJSON *schema, cJSON *v, const char *path, i
 			return;
 		}
 	} else {
-		const char *t = jstr(schema, "type");
+		const char *t = obj_str(schema, "type");
 		if (t && !type_ok(t, v)) {
 			add_cause(x, "FieldValueTypeInvalid", path,
 				  "Invalid value: \"%s\": %s in body must be of type %s: \"%s\"",
@@ -553,7 +557,7 @@ void crd_delete_instances(apiserver *s, const char *crd_name)
 			int64_t got = store_delete(s->st, rows[j].key, rows[j].value, rows[j].rev,
 						   rows[j].create_rev, &e);
 			if (got > 0)
-				api_emit(s, 'D', got, rows[j].key, rows[j].value, NULL);
+				watch_emit(s, 'D', got, rows[j].key, rows[j].value, NULL);
 		}
 		store_commit(s->st);
 		if (n > 0)

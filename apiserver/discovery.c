@@ -1,10 +1,11 @@
 /* discovery: /api, /apis, /api/v1, /apis/G[/V] in legacy and aggregated (v2) forms. */
-#include "apiserver.h"
+#include "discovery.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "resp.h"
 
 static const char *const verb_names[] = {"create", "delete", "deletecollection", "get",
 					 "list", "patch", "update", "watch"};
@@ -249,7 +250,7 @@ static void aggregated(api_ctx *c, bool core)
 	    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 }
 
-void handle_discovery(api_ctx *c, const char **seg, size_t nseg)
+void discovery_handle(api_ctx *c, const char **seg, size_t nseg)
 {
 	types *t = &c->s->types;
 	bool core = !strcmp(seg[0], "api");

@@ -1,13 +1,17 @@
 /* gc: ownerReference garbage collection (Background, Foreground, Orphan) and namespace
  * deletion. A pass runs on the loop after deletes and creates of objects with owners;
  * it repeats (rescheduled by its own deletes) until nothing changes. */
-#include "apiserver.h"
+#include "gc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "object.h"
+#include "resource.h"
+#include "server.h"
+#include "watch.h"
 
 typedef struct gobj {
 	store_row row;
@@ -36,7 +40,7 @@ static api_type *type_of_key(apiserver *s, const char *key)
 static bool has_fin(const cJSON *o, const char *f)
 {
 	const cJSON *it;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(meta_of(o), "finalizers"))
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(obj_meta(o), "finalizers"))
 		if (cJSON_IsString(it) && !strcmp(it->valuestring, f))
 			return true;
 	return false;
@@ -44,7 +48,7 @@ static bool has_fin(const cJSON *o, const char *f)
 
 static void remove_fin(cJSON *o, const char *f)
 {
-	cJSON *arr = cJSON_GetObjectItemCaseSensitive(meta_of(o), "finalizers");
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj_meta(o), "finalizers");
 	int i = 0;
 	cJSON *it = arr ? arr->child : NULL;
 	while (it) {
@@ -56,13 +60,13 @@ static void remove_fin(cJSON *o, const char *f)
 		it = next;
 	}
 	if (arr && cJSON_GetArraySize(arr) == 0)
-		cJSON_DeleteItemFromObjectCaseSensitive(meta_of(o), "finalizers");
+		cJSON_DeleteItemFromObjectCaseSensitive(obj_meta(o), "finalizers");
 }
 
 static void save(apiserver *s, gobj *g)
 {
 	err e = {0};
-	if (obj_store_update(s, g->ty, g->row.key, g->o, &g->row, &e) < 0)
+	if (res_store_update(s, g->ty, g->row.key, g->o, &g->row, &e) < 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"gc update failed\",\"key\":\"%s\","
 			"\"error\":\"%s\"}\n", g->row.key, e.msg);
 	g->done = true;
@@ -73,7 +77,7 @@ static void del(apiserver *s, gobj *g, const char *prop)
 	err e = {0};
 	if (g->done || !g->ty)
 		return;
-	obj_delete(s, g->ty, g->ns, g->name, prop, NULL, false, NULL, &e);
+	res_delete_object(s, g->ty, g->ns, g->name, prop, NULL, false, NULL, &e);
 	g->done = true;
 }
 
@@ -92,8 +96,8 @@ static int cmp_uid_ix(const void *a, const void *b)
  * the dependent's namespace (or cluster-wide for cluster-scoped owners), compared by uid. */
 int gc_owner_state(apiserver *s, const cJSON *ref, const char *ns)
 {
-	const char *av = jstr(ref, "apiVersion"), *kind = jstr(ref, "kind");
-	const char *name = jstr(ref, "name"), *uid = jstr(ref, "uid");
+	const char *av = obj_str(ref, "apiVersion"), *kind = obj_str(ref, "kind");
+	const char *name = obj_str(ref, "name"), *uid = obj_str(ref, "uid");
 	if (!av || !kind || !name || !uid)
 		return -1;
 	const char *slash = strchr(av, '/');
@@ -107,7 +111,7 @@ int gc_owner_state(apiserver *s, const cJSON *ref, const char *ns)
 	int alive = 0;
 	if (store_get(s->st, key, &row, NULL) > 0) {
 		cJSON *o = cJSON_Parse(row.value);
-		const char *ou = jstr(meta_of(o), "uid");
+		const char *ou = obj_str(obj_meta(o), "uid");
 		alive = ou && !strcmp(ou, uid);
 		cJSON_Delete(o);
 		store_row_release(&row);
@@ -136,9 +140,10 @@ static size_t empty_namespace(apiserver *s, const char *ns)
 			if (strstr(rows[i].value, "\"deletionTimestamp\""))
 				continue;
 			cJSON *o = cJSON_Parse(rows[i].value);
-			const char *name = jstr(meta_of(o), "name");
+			const char *name = obj_str(obj_meta(o), "name");
 			if (name)
-				obj_delete(s, ty, ns, name, "Background", NULL, false, NULL, &e);
+				res_delete_object(s, ty, ns, name, "Background", NULL, false, NULL,
+						  &e);
 			cJSON_Delete(o);
 		}
 		if (n > 0)
@@ -147,7 +152,7 @@ static size_t empty_namespace(apiserver *s, const char *ns)
 	return remaining;
 }
 
-void gc_run(apiserver *s)
+static void gc_run(apiserver *s)
 {
 	store_row *rows;
 	err e = {0};
@@ -164,11 +169,11 @@ void gc_run(apiserver *s)
 	for (long i = 0; i < n; i++) {
 		g[i].row = rows[i];
 		g[i].o = cJSON_Parse(rows[i].value);
-		const cJSON *m = meta_of(g[i].o);
+		const cJSON *m = obj_meta(g[i].o);
 		g[i].ty = type_of_key(s, rows[i].key);
-		g[i].uid = jstr(m, "uid");
-		g[i].ns = jstr(m, "namespace");
-		g[i].name = jstr(m, "name");
+		g[i].uid = obj_str(m, "uid");
+		g[i].ns = obj_str(m, "namespace");
+		g[i].name = obj_str(m, "name");
 		g[i].deleting = cJSON_GetObjectItemCaseSensitive(m, "deletionTimestamp") != NULL;
 		g[i].fg = g[i].deleting && has_fin(g[i].o, "foregroundDeletion");
 		g[i].orphan = g[i].deleting && has_fin(g[i].o, "orphan");
@@ -180,7 +185,7 @@ void gc_run(apiserver *s)
 	store_begin(s->st);
 	/* Dependents. */
 	for (long i = 0; i < n; i++) {
-		const cJSON *refs = cJSON_GetObjectItemCaseSensitive(meta_of(g[i].o),
+		const cJSON *refs = cJSON_GetObjectItemCaseSensitive(obj_meta(g[i].o),
 								      "ownerReferences");
 		if (!cJSON_IsArray(refs) || cJSON_GetArraySize(refs) == 0 || g[i].done || !g[i].ty)
 			continue;
@@ -188,7 +193,7 @@ void gc_run(apiserver *s)
 		const char *orphan_uid = NULL;
 		const cJSON *r;
 		cJSON_ArrayForEach(r, refs) {
-			const char *u = jstr(r, "uid");
+			const char *u = obj_str(r, "uid");
 			if (!u)
 				continue;
 			uid_ix key = {u, 0};
@@ -206,20 +211,20 @@ void gc_run(apiserver *s)
 				alive = true;
 		}
 		if (orphan_uid) {
-			cJSON *arr = cJSON_GetObjectItemCaseSensitive(meta_of(g[i].o),
+			cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj_meta(g[i].o),
 								      "ownerReferences");
 			int idx = 0;
 			cJSON *it = arr->child;
 			while (it) {
 				cJSON *next = it->next;
-				if (jstr(it, "uid") && !strcmp(jstr(it, "uid"), orphan_uid))
+				if (obj_str(it, "uid") && !strcmp(obj_str(it, "uid"), orphan_uid))
 					cJSON_DeleteItemFromArray(arr, idx);
 				else
 					idx++;
 				it = next;
 			}
 			if (cJSON_GetArraySize(arr) == 0)
-				cJSON_DeleteItemFromObjectCaseSensitive(meta_of(g[i].o),
+				cJSON_DeleteItemFromObjectCaseSensitive(obj_meta(g[i].o),
 									"ownerReferences");
 			save(s, &g[i]);
 		} else if (fg_owner) {
@@ -238,9 +243,9 @@ void gc_run(apiserver *s)
 			if (j == i || (g[j].done && !g[j].deleting))
 				continue;
 			const cJSON *r;
-			cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(meta_of(g[j].o),
+			cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(obj_meta(g[j].o),
 									      "ownerReferences"))
-				if (jstr(r, "uid") && !strcmp(jstr(r, "uid"), g[i].uid) &&
+				if (obj_str(r, "uid") && !strcmp(obj_str(r, "uid"), g[i].uid) &&
 				    !(g[i].orphan && g[j].done))
 					has_dependents = true;
 		}
@@ -262,12 +267,12 @@ void gc_run(apiserver *s)
 			cJSON *spec = cJSON_GetObjectItemCaseSensitive(g[i].o, "spec");
 			cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
 			remove_fin(g[i].o, "kubernetes");
-			if (!cJSON_GetObjectItemCaseSensitive(meta_of(g[i].o), "finalizers")) {
+			if (!cJSON_GetObjectItemCaseSensitive(obj_meta(g[i].o), "finalizers")) {
 				err e2 = {0};
 				int64_t rev = store_next_rev(s->st);
 				char rb[32];
 				snprintf(rb, sizeof(rb), "%lld", (long long)rev);
-				cJSON *m = meta_of(g[i].o);
+				cJSON *m = obj_meta(g[i].o);
 				cJSON_DeleteItemFromObjectCaseSensitive(m, "resourceVersion");
 				cJSON_AddStringToObject(m, "resourceVersion", rb);
 				char *txt = cJSON_PrintUnformatted(g[i].o);
@@ -277,7 +282,8 @@ void gc_run(apiserver *s)
 					int64_t got = store_delete(s->st, g[i].row.key, txt, cur.rev,
 								   cur.create_rev, &e2);
 					if (got > 0)
-						api_emit(s, 'D', got, g[i].row.key, txt, cur.value);
+						watch_emit(s, 'D', got, g[i].row.key, txt,
+							   cur.value);
 					store_row_release(&cur);
 				}
 				free(txt);
@@ -292,9 +298,10 @@ void gc_run(apiserver *s)
 				const cJSON *conds = cJSON_GetObjectItemCaseSensitive(
 					cJSON_GetObjectItemCaseSensitive(curo, "status"), "conditions");
 				const cJSON *c0 = cJSON_GetArrayItem(conds, 0);
-				bool same = c0 && jstr(c0, "message") && !strcmp(jstr(c0, "message"), msg);
+				const char *m0 = obj_str(c0, "message");
+				bool same = c0 && m0 && !strcmp(m0, msg);
 				if (!same && curo) {
-					cJSON *st = jobj(curo, "status");
+					cJSON *st = obj_ensure(curo, "status");
 					cJSON_DeleteItemFromObjectCaseSensitive(st, "conditions");
 					cJSON *ca = cJSON_AddArrayToObject(st, "conditions");
 					cJSON *cnd = cJSON_CreateObject();
@@ -303,11 +310,11 @@ void gc_run(apiserver *s)
 					cJSON_AddStringToObject(cnd, "reason", "SomeResourcesRemain");
 					cJSON_AddStringToObject(cnd, "message", msg);
 					char ts[32];
-					now_rfc3339(ts);
+					obj_timestamp(ts);
 					cJSON_AddStringToObject(cnd, "lastTransitionTime", ts);
 					cJSON_AddItemToArray(ca, cnd);
 					err e3 = {0};
-					obj_store_update(s, g[i].ty, cur.key, curo, &cur, &e3);
+					res_store_update(s, g[i].ty, cur.key, curo, &cur, &e3);
 				}
 				cJSON_Delete(curo);
 				store_row_release(&cur);
@@ -323,4 +330,20 @@ void gc_run(apiserver *s)
 	}
 	free(g);
 	free(uids);
+}
+
+static void gc_cb(uv_timer_t *t)
+{
+	apiserver *s = t->data;
+	s->gc_pending = false;
+	gc_run(s);
+}
+
+void gc_schedule(apiserver *s)
+{
+	/* Nothing has owners or is being deleted: a pass would find nothing to do. */
+	if (s->gc_pending || s->closing || s->gc_idle)
+		return;
+	s->gc_pending = true;
+	uv_timer_start(&s->gc_timer, gc_cb, 0, 0);
 }

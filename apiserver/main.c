@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "apiserver.h"
 #include "eddy/http.h"
 #include "eddy/mem.h"
@@ -208,7 +210,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	a->stopping = true;
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\"}\n");
 	/* End watches first so their requests finish, then close the server. */
-	watch_end_all(a->api);
+	api_watch_end_all(a->api);
 	http_server_close(a->http, http_closed, a);
 }
 

@@ -1,17 +1,19 @@
 /* openapi: /openapi/v3 root and per-group-version documents. */
-#include "apiserver.h"
+#include "openapi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "object.h"
+#include "resp.h"
 
 static const char *const objmeta_ref = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 /* The package part of a schema name: io.k8s.api.<pkg>.<version> for built-ins,
  * reversed group for CRDs. */
-char *openapi_schema_name(const api_type *ty)
+static char *openapi_schema_name(const api_type *ty)
 {
 	if (ty->crd) {
 		buf b;
@@ -178,7 +180,7 @@ static cJSON *type_schema(const api_type *ty)
 	cJSON *s;
 	if (ty->schema) {
 		s = cJSON_Duplicate(ty->schema, 1);
-		cJSON *props = jobj(s, "properties");
+		cJSON *props = obj_ensure(s, "properties");
 		cJSON_DeleteItemFromObjectCaseSensitive(props, "metadata");
 		cJSON *m = cJSON_AddObjectToObject(props, "metadata");
 		cJSON *all = cJSON_AddArrayToObject(m, "allOf");
@@ -352,7 +354,7 @@ static uint64_t gv_hash(apiserver *s, const char *group, const char *version)
 	return h;
 }
 
-void handle_openapi(api_ctx *c, const char *path)
+void openapi_handle(api_ctx *c, const char *path)
 {
 	apiserver *s = c->s;
 	if (!strcmp(path, "/openapi/v3") || !strcmp(path, "/openapi/v3/")) {

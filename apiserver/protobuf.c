@@ -2,7 +2,7 @@
  * ConfigMap and DeleteOptions into the JSON objects the rest of the server works on.
  * Field numbers from k8s.io/api core/v1 and apimachinery meta/v1 generated.proto. Every read
  * is bounds-checked; nesting is at most a few levels by construction. */
-#include "apiserver.h"
+#include "protobuf.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "apiserver.h"
 #include "eddy/mem.h"
+#include "object.h"
 
 typedef struct pb {
 	const unsigned char *p, *end;
@@ -230,11 +232,11 @@ static int object_meta(cJSON *m, const pbf *f)
 				cJSON_AddStringToObject(m, "deletionTimestamp", ts);
 			break;
 		case 11:
-			if (e.wire == 2 && map_entry(jobj(m, "labels"), &e, false) < 0)
+			if (e.wire == 2 && map_entry(obj_ensure(m, "labels"), &e, false) < 0)
 				return -1;
 			break;
 		case 12:
-			if (e.wire == 2 && map_entry(jobj(m, "annotations"), &e, false) < 0)
+			if (e.wire == 2 && map_entry(obj_ensure(m, "annotations"), &e, false) < 0)
 				return -1;
 			break;
 		case 13: {
@@ -278,15 +280,15 @@ static cJSON *decode_map_kind(const unsigned char *d, size_t n, bool secret, err
 	int r;
 	while ((r = next(&b, &f)) > 0) {
 		if (f.field == 1 && f.wire == 2) {
-			r = object_meta(jobj(o, "metadata"), &f);
+			r = object_meta(obj_ensure(o, "metadata"), &f);
 		} else if (f.field == 2 && f.wire == 2) {
-			r = map_entry(jobj(o, "data"), &f, secret);
+			r = map_entry(obj_ensure(o, "data"), &f, secret);
 		} else if (secret && f.field == 3 && f.wire == 2) {
 			add_str(o, "type", &f);
 		} else if (secret && f.field == 4 && f.wire == 2) {
-			r = map_entry(jobj(o, "stringData"), &f, false);
+			r = map_entry(obj_ensure(o, "stringData"), &f, false);
 		} else if (!secret && f.field == 3 && f.wire == 2) {
-			r = map_entry(jobj(o, "binaryData"), &f, true);
+			r = map_entry(obj_ensure(o, "binaryData"), &f, true);
 		} else if (f.field == (secret ? 5u : 4u) && f.wire == 0) {
 			cJSON_AddBoolToObject(o, "immutable", f.v != 0);
 		}
@@ -317,7 +319,7 @@ static cJSON *decode_delete_options(const unsigned char *d, size_t n, err *e)
 							(double)(int64_t)f.v);
 			break;
 		case 2: {
-			cJSON *p = jobj(o, "preconditions");
+			cJSON *p = obj_ensure(o, "preconditions");
 			pb pb2 = {f.d, f.d + f.n};
 			pbf g;
 			while ((r = next(&pb2, &g)) > 0) {
@@ -539,7 +541,7 @@ static int decode_desc(cJSON *o, const unsigned char *d, size_t n, const pbdesc 
 			}
 			break;
 		case 'k':
-			if (f.wire == 2 && map_entry(jobj(o, fd->name), &f, false) < 0)
+			if (f.wire == 2 && map_entry(obj_ensure(o, fd->name), &f, false) < 0)
 				return -1;
 			break;
 		case 'X': {
@@ -571,11 +573,11 @@ static int decode_desc(cJSON *o, const unsigned char *d, size_t n, const pbdesc 
 			break;
 		}
 		case 'O':
-			if (f.wire == 2 && object_meta(jobj(o, fd->name), &f) < 0)
+			if (f.wire == 2 && object_meta(obj_ensure(o, fd->name), &f) < 0)
 				return -1;
 			break;
 		case 'm':
-			if (f.wire == 2 && decode_desc(jobj(o, fd->name), f.d, f.n, fd->sub,
+			if (f.wire == 2 && decode_desc(obj_ensure(o, fd->name), f.d, f.n, fd->sub,
 						       depth + 1) < 0)
 				return -1;
 			break;

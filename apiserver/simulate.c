@@ -9,13 +9,16 @@
  *
  * Writes are queued (FIFO, all with the same delay) and applied by one timer on the loop; the
  * queue holds keys only, so an object deleted or changed meanwhile is simply read again. */
-#include "apiserver.h"
+#include "simulate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "object.h"
+#include "resource.h"
+#include "server.h"
 
 enum { SIM_DELAY_MS = 200, SIM_BATCH = 2000 };
 
@@ -80,7 +83,7 @@ static const cJSON *old_cond(const cJSON *old_status, const char *type)
 {
 	const cJSON *c;
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(old_status, "conditions")) {
-		const char *t = jstr(c, "type");
+		const char *t = obj_str(c, "type");
 		if (t && !strcmp(t, type))
 			return c;
 	}
@@ -94,13 +97,13 @@ static void add_cond(cJSON *conds, const cJSON *old_status, const char *type, co
 {
 	const cJSON *o = old_cond(old_status, type);
 	const char *ltt = now, *lut = now;
-	if (o && jstr(o, "status") && !strcmp(jstr(o, "status"), status) &&
-	    ((!reason && !jstr(o, "reason")) ||
-	     (reason && jstr(o, "reason") && !strcmp(jstr(o, "reason"), reason)))) {
-		if (jstr(o, "lastTransitionTime"))
-			ltt = jstr(o, "lastTransitionTime");
-		if (jstr(o, "lastUpdateTime"))
-			lut = jstr(o, "lastUpdateTime");
+	if (o && obj_str(o, "status") && !strcmp(obj_str(o, "status"), status) &&
+	    ((!reason && !obj_str(o, "reason")) ||
+	     (reason && obj_str(o, "reason") && !strcmp(obj_str(o, "reason"), reason)))) {
+		if (obj_str(o, "lastTransitionTime"))
+			ltt = obj_str(o, "lastTransitionTime");
+		if (obj_str(o, "lastUpdateTime"))
+			lut = obj_str(o, "lastUpdateTime");
 	}
 	cJSON *c = cJSON_CreateObject();
 	cJSON_AddStringToObject(c, "type", type);
@@ -141,10 +144,10 @@ static const char *str_or(const char *s, const char *def)
 /* The status a cluster would report for obj; NULL to leave it alone. */
 static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *now)
 {
-	const cJSON *m = meta_of(obj);
+	const cJSON *m = obj_meta(obj);
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
 	const cJSON *old = cJSON_GetObjectItemCaseSensitive(obj, "status");
-	const char *name = str_or(jstr(m, "name"), "");
+	const char *name = str_or(obj_str(m, "name"), "");
 	double gen = num_at(m, "generation", 1);
 	double n = num_at(spec, "replicas", 1);
 	double ready = never ? 0 : n;
@@ -217,7 +220,7 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 		break;
 	case K_JOB: {
 		double comp = num_at(spec, "completions", 1);
-		const char *start = str_or(jstr(old, "startTime"), now);
+		const char *start = str_or(obj_str(old, "startTime"), now);
 		cJSON_AddStringToObject(st, "startTime", start);
 		if (never) {
 			cJSON_AddNumberToObject(st, "active", 1);
@@ -225,7 +228,7 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 			break;
 		}
 		cJSON_AddStringToObject(st, "completionTime",
-					str_or(jstr(old, "completionTime"), now));
+					str_or(obj_str(old, "completionTime"), now));
 		cJSON_AddNumberToObject(st, "succeeded", comp);
 		cJSON_AddNumberToObject(st, "ready", 0);
 		cJSON_AddNumberToObject(st, "terminating", 0);
@@ -239,11 +242,12 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 		/* Jobs carry lastProbeTime too. */
 		cJSON *c;
 		cJSON_ArrayForEach(c, conds)
-			cJSON_AddStringToObject(c, "lastProbeTime", jstr(c, "lastTransitionTime"));
+			cJSON_AddStringToObject(c, "lastProbeTime",
+						obj_str(c, "lastTransitionTime"));
 		break;
 	}
 	case K_POD: {
-		const char *start = str_or(jstr(old, "startTime"), now);
+		const char *start = str_or(obj_str(old, "startTime"), now);
 		const char *r = never ? "False" : "True";
 		cJSON_AddStringToObject(st, "phase", "Running");
 		cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
@@ -265,11 +269,11 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 		const cJSON *ct;
 		cJSON_ArrayForEach(ct, cJSON_GetObjectItemCaseSensitive(spec, "containers")) {
 			cJSON *s = cJSON_CreateObject();
-			cJSON_AddStringToObject(s, "name", str_or(jstr(ct, "name"), ""));
-			cJSON_AddStringToObject(s, "image", str_or(jstr(ct, "image"), ""));
+			cJSON_AddStringToObject(s, "name", str_or(obj_str(ct, "name"), ""));
+			cJSON_AddStringToObject(s, "image", str_or(obj_str(ct, "image"), ""));
 			cJSON_AddStringToObject(s, "imageID", "");
 			snprintf(buf, sizeof(buf), "eddy://%s-%s",
-				 str_or(jstr(m, "uid"), ""), str_or(jstr(ct, "name"), ""));
+				 str_or(obj_str(m, "uid"), ""), str_or(obj_str(ct, "name"), ""));
 			cJSON_AddStringToObject(s, "containerID", buf);
 			cJSON_AddBoolToObject(s, "ready", !never);
 			cJSON_AddBoolToObject(s, "started", true);
@@ -297,7 +301,7 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 		break;
 	}
 	case K_SVC: {
-		const char *type = jstr(spec, "type");
+		const char *type = obj_str(spec, "type");
 		if (!type || strcmp(type, "LoadBalancer") != 0) {
 			cJSON_Delete(st);
 			return NULL;
@@ -321,8 +325,8 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 
 static bool never_ready(const cJSON *obj)
 {
-	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(meta_of(obj), "annotations");
-	const char *v = jstr(ann, "eddy.dev/simulate");
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "annotations");
+	const char *v = obj_str(ann, "eddy.dev/simulate");
 	return v && !strcmp(v, "never-ready");
 }
 
@@ -333,7 +337,7 @@ static void sim_apply(apiserver *s, api_type *ty, const char *key, const char *n
 	if (store_get(s->st, key, &row, NULL) <= 0)
 		return;
 	cJSON *obj = cJSON_Parse(row.value);
-	if (!obj || cJSON_GetObjectItemCaseSensitive(meta_of(obj), "deletionTimestamp"))
+	if (!obj || cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "deletionTimestamp"))
 		goto out;
 	cJSON *st = sim_status(kind_of(ty), obj, never_ready(obj), now);
 	if (!st)
@@ -346,7 +350,7 @@ static void sim_apply(apiserver *s, api_type *ty, const char *key, const char *n
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 	cJSON_AddItemToObject(obj, "status", st);
 	err e = {0};
-	if (obj_store_update(s, ty, key, obj, &row, &e) < 0)
+	if (res_store_update(s, ty, key, obj, &row, &e) < 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"simulated status update failed\","
 			"\"key\":\"%s\",\"error\":\"%s\"}\n", key, e.msg);
 out:
@@ -362,7 +366,7 @@ static void sim_cb(uv_timer_t *t)
 		return;
 	uint64_t now_ms = uv_now(s->loop);
 	char now[32];
-	now_rfc3339(now);
+	obj_timestamp(now);
 	size_t done = 0;
 	store_begin(s->st);
 	while (q->n > 0 && q->v[q->head].due <= now_ms && done < SIM_BATCH) {

@@ -1,5 +1,5 @@
 /* table: meta.k8s.io/v1 Table output for kubectl get, printer columns, a JSONPath subset. */
-#include "apiserver.h"
+#include "table.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,13 +7,14 @@
 #include <time.h>
 
 #include "eddy/mem.h"
+#include "object.h"
 
-bool wants_table(const char *accept)
+bool table_wanted(const char *accept)
 {
 	return accept && strstr(accept, "as=Table") != NULL;
 }
 
-void human_age(int64_t d, char out[32])
+void table_age(int64_t d, char out[32])
 {
 	if (d < -1) {
 		snprintf(out, 32, "<invalid>");
@@ -217,7 +218,7 @@ static int jp_eval(const cJSON *root, const char *path, jp_set *out)
 	return 0;
 }
 
-char *jsonpath_eval(const cJSON *obj, const char *path, const char *type)
+char *table_jsonpath(const cJSON *obj, const char *path, const char *type)
 {
 	jp_set s;
 	if (jp_eval(obj, path, &s) < 0 || s.n == 0)
@@ -226,7 +227,7 @@ char *jsonpath_eval(const cJSON *obj, const char *path, const char *type)
 	if (type && !strcmp(type, "date") && cJSON_IsString(v)) {
 		int64_t t = parse_time(v->valuestring);
 		char out[32];
-		human_age(t < 0 ? 0 : (int64_t)time(NULL) - t, out);
+		table_age(t < 0 ? 0 : (int64_t)time(NULL) - t, out);
 		return xstrdup(out);
 	}
 	if (cJSON_IsString(v))
@@ -292,10 +293,12 @@ cJSON *table_new(const api_type *ty, bool with_defs)
 		const cJSON *c;
 		cJSON_ArrayForEach(c, ty->columns) {
 			const cJSON *pr = cJSON_GetObjectItemCaseSensitive(c, "priority");
-			const char *type = jstr(c, "type") ? jstr(c, "type") : "string";
-			cJSON_AddItemToArray(defs, coldef(jstr(c, "name") ? jstr(c, "name") : "",
+			const char *type = obj_str(c, "type") ? obj_str(c, "type") : "string";
+			const char *cname = obj_str(c, "name");
+			cJSON_AddItemToArray(defs, coldef(cname ? cname : "",
 							  !strcmp(type, "date") ? "date" : type,
-							  jstr(c, "format"), jstr(c, "description"),
+							  obj_str(c, "format"),
+							  obj_str(c, "description"),
 							  cJSON_IsNumber(pr) ? (int)pr->valuedouble
 									     : 0));
 		}
@@ -341,7 +344,7 @@ static cJSON *cell(const cJSON *obj, const char *path, const char *type)
 		return cJSON_CreateNull();
 	const cJSON *v = s.v[0];
 	if (type && !strcmp(type, "date")) {
-		char *a = jsonpath_eval(obj, path, "date");
+		char *a = table_jsonpath(obj, path, "date");
 		cJSON *r = cJSON_CreateString(a ? a : "");
 		free(a);
 		return r;
@@ -363,21 +366,23 @@ void table_add_row(cJSON *table, const api_type *ty, const cJSON *obj, bool incl
 	cJSON *rows = cJSON_GetObjectItemCaseSensitive(table, "rows");
 	cJSON *row = cJSON_CreateObject();
 	cJSON *cells = cJSON_AddArrayToObject(row, "cells");
-	const cJSON *m = meta_of(obj);
-	cJSON_AddItemToArray(cells, cJSON_CreateString(jstr(m, "name") ? jstr(m, "name") : ""));
+	const cJSON *m = obj_meta(obj);
+	const char *name = obj_str(m, "name");
+	cJSON_AddItemToArray(cells, cJSON_CreateString(name ? name : ""));
 	if (ty->columns) {
 		const cJSON *c;
-		cJSON_ArrayForEach(c, ty->columns) cJSON_AddItemToArray(
-		    cells,
-		    cell(obj, jstr(c, "jsonPath") ? jstr(c, "jsonPath") : "", jstr(c, "type")));
+		cJSON_ArrayForEach(c, ty->columns) {
+			const char *jp = obj_str(c, "jsonPath");
+			cJSON_AddItemToArray(cells, cell(obj, jp ? jp : "", obj_str(c, "type")));
+		}
 	} else {
 		for (size_t i = 0; i < sizeof(builtin_cols) / sizeof(builtin_cols[0]); i++)
 			if (!ty->crd && !strcmp(builtin_cols[i].resource, ty->resource))
 				cJSON_AddItemToArray(cells, cell(obj, builtin_cols[i].path,
 								 builtin_cols[i].type));
 		char age[32];
-		int64_t t = parse_time(jstr(m, "creationTimestamp"));
-		human_age(t < 0 ? 0 : (int64_t)time(NULL) - t, age);
+		int64_t t = parse_time(obj_str(m, "creationTimestamp"));
+		table_age(t < 0 ? 0 : (int64_t)time(NULL) - t, age);
 		cJSON_AddItemToArray(cells, cJSON_CreateString(age));
 	}
 	if (include_object) {

@@ -512,3 +512,17 @@ int types_add_crd(types *t, const cJSON *crd)
 	free(vs);
 	return (int)k;
 }
+
+char *types_qualified_resource(const api_type *ty)
+{
+	if (ty->group[0])
+		return xasprintf("%s.%s", ty->resource, ty->group);
+	return xstrdup(ty->resource);
+}
+
+char *types_qualified_kind(const api_type *ty)
+{
+	if (ty->group[0])
+		return xasprintf("%s.%s", ty->kind, ty->group);
+	return xstrdup(ty->kind);
+}

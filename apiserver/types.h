@@ -77,6 +77,9 @@ void types_remove_crd(types *t, const char *crd_name);
 char *types_key_prefix(const api_type *ty);
 /* apiVersion string of a type: "v1" or "group/version". */
 char *types_api_version(const api_type *ty);
+/* "<resource>[.<group>]" and "<Kind>[.<group>]", as API messages name a type. Caller frees. */
+char *types_qualified_resource(const api_type *ty);
+char *types_qualified_kind(const api_type *ty);
 
 /* "v1" > "v1beta2" > "v1beta1" > "v1alpha1" > other (Kubernetes version priority); returns
  * <0 when a sorts before (is preferred to) b. */

@@ -1,13 +1,17 @@
-/* watch: list (limit/continue, selectors, resourceVersion), deletecollection and watch. */
-#include "apiserver.h"
+/* watch: watch streams and the fan out of committed writes to them. */
+#include "watch.h"
 
-#include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crd.h"
 #include "eddy/mem.h"
+#include "list.h"
+#include "object.h"
+#include "resp.h"
+#include "selector.h"
+#include "table.h"
 
 struct api_watch {
 	apiserver *s;
@@ -28,434 +32,6 @@ struct api_watch {
 	uv_timer_t timer;
 	api_watch_sink sink;
 };
-
-/* ---- field selectors ---- */
-
-static const char *field_value(const cJSON *obj, const char *field, char *tmp, size_t n)
-{
-	char *copy = xstrdup(field), *save = NULL;
-	const cJSON *cur = obj;
-	for (char *t = strtok_r(copy, ".", &save); t && cur; t = strtok_r(NULL, ".", &save))
-		cur = cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, t) : NULL;
-	free(copy);
-	if (!cur)
-		return NULL;
-	if (cJSON_IsString(cur))
-		return cur->valuestring;
-	if (cJSON_IsBool(cur))
-		return cJSON_IsTrue(cur) ? "true" : "false";
-	if (cJSON_IsNumber(cur)) {
-		snprintf(tmp, n, "%lld", (long long)cur->valuedouble);
-		return tmp;
-	}
-	return NULL;
-}
-
-static bool field_supported(const api_type *ty, const char *f)
-{
-	if (!strcmp(f, "metadata.name") || !strcmp(f, "metadata.namespace"))
-		return true;
-	if (ty->fields) {
-		size_t n = strlen(f);
-		const char *p = ty->fields;
-		while ((p = strstr(p, f))) {
-			if ((p == ty->fields || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-				return true;
-			p += n;
-		}
-	}
-	const cJSON *it;
-	cJSON_ArrayForEach(it, ty->selectable) {
-		const char *jp = jstr(it, "jsonPath");
-		if (jp && jp[0] == '.' && !strcmp(jp + 1, f))
-			return true;
-	}
-	return false;
-}
-
-/* Parse labelSelector and fieldSelector; 0 or -1 answered. */
-static int parse_selectors(api_ctx *c, sel *ls, sel *fs)
-{
-	err e = {0};
-	memset(fs, 0, sizeof(*fs));
-	if (sel_parse_labels(ls, query_get(&c->q, "labelSelector"), &e) < 0) {
-		resp_status(c->rs, 400, "BadRequest", e.msg, NULL);
-		return -1;
-	}
-	if (sel_parse_fields(fs, query_get(&c->q, "fieldSelector"), &e) < 0) {
-		sel_release(ls);
-		resp_status(c->rs, 400, "BadRequest", e.msg, NULL);
-		return -1;
-	}
-	for (size_t i = 0; i < fs->n; i++) {
-		if (!field_supported(c->ty, fs->terms[i].key)) {
-			resp_statusf(c->rs, 400, "BadRequest", NULL,
-				     "field label not supported: %s", fs->terms[i].key);
-			sel_release(ls);
-			sel_release(fs);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static bool matches(const sel *ls, const sel *fs, const cJSON *obj)
-{
-	if (!obj)
-		return false;
-	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(meta_of(obj), "labels");
-	return sel_match_labels(ls, labels) && sel_match_fields(fs, obj, field_value);
-}
-
-/* Can stored objects of ty go out without parsing (one version, no defaults)? */
-static bool fast_path(apiserver *s, const api_type *ty)
-{
-	if (ty->crd && ty->schema)
-		return false;
-	for (size_t i = 0; i < s->types.n; i++) {
-		const api_type *o = s->types.v[i];
-		if (o != ty && !strcmp(o->group, ty->group) && !strcmp(o->resource, ty->resource))
-			return false;
-	}
-	return true;
-}
-
-static char *list_prefix(api_ctx *c)
-{
-	char *p = types_key_prefix(c->ty);
-	if (c->ty->namespaced && c->ns) {
-		char *q = xasprintf("%s%s/", p, c->ns);
-		free(p);
-		return q;
-	}
-	return p;
-}
-
-/* ---- continue tokens ---- */
-
-static char *encode_continue(int64_t rev, const char *key)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "v", "meta.k8s.io/v1");
-	cJSON_AddNumberToObject(o, "rv", (double)rev);
-	cJSON_AddStringToObject(o, "start", key);
-	char *t = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	size_t n = strlen(t);
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)t, (int)n);
-	free(t);
-	return out;
-}
-
-static int decode_continue(const char *tok, int64_t *rev, char **key)
-{
-	size_t n = strlen(tok);
-	if (n == 0 || n > 8192 || n % 4)
-		return -1;
-	unsigned char *raw = xmalloc(n);
-	int len = EVP_DecodeBlock(raw, (const unsigned char *)tok, (int)n);
-	if (len < 0) {
-		free(raw);
-		return -1;
-	}
-	while (len > 0 && raw[len - 1] == '\0')
-		len--;
-	cJSON *o = cJSON_ParseWithLength((const char *)raw, (size_t)len);
-	free(raw);
-	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(o, "rv");
-	const char *start = jstr(o, "start");
-	if (!cJSON_IsNumber(rv) || !start) {
-		cJSON_Delete(o);
-		return -1;
-	}
-	*rev = (int64_t)rv->valuedouble;
-	*key = xstrdup(start);
-	cJSON_Delete(o);
-	return 0;
-}
-
-static int parse_rv(const char *s, int64_t *out)
-{
-	if (!s || !*s)
-		return 0;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (*end || errno || v < 0)
-		return -1;
-	*out = v;
-	return 1;
-}
-
-static void expired(api_resp *rs, const char *msg)
-{
-	resp_status(rs, 410, "Expired", msg, NULL);
-}
-
-/* ---- list ---- */
-
-typedef struct collected {
-	store_row *rows;
-	size_t n, cap;
-	char *next_key; /* where a following page starts (NULL: no more) */
-	long remaining;
-} collected;
-
-/* Gather up to limit matching rows as of rev at, starting after start. -1 answered. */
-static int collect(api_ctx *c, const char *prefix, const char *start, int64_t at, size_t limit,
-		   const sel *ls, const sel *fs, collected *out)
-{
-	memset(out, 0, sizeof(*out));
-	bool filter = ls->n || fs->n;
-	char *cursor = start ? xstrdup(start) : NULL;
-	for (;;) {
-		size_t want = limit ? (filter ? (limit < 500 ? 500 : limit) : limit - out->n) : 0;
-		store_row *rows;
-		bool more = false;
-		err e = {0};
-		long n = store_list(c->s->st, prefix, cursor, at, want, &rows, &more, &e);
-		if (n < 0) {
-			free(cursor);
-			if (!strcmp(e.reason, "Compacted"))
-				expired(
-				    c->rs,
-				    "The provided continue parameter is too old to display a "
-				    "consistent list result. You can start a new list without the "
-				    "continue parameter.");
-			else
-				resp_status(c->rs, 500, "InternalError", e.msg, NULL);
-			store_rows_free(out->rows, out->n);
-			out->rows = NULL;
-			return -1;
-		}
-		long i;
-		for (i = 0; i < n; i++) {
-			if (limit && out->n == limit)
-				break;
-			bool keep = true;
-			if (filter) {
-				cJSON *o = cJSON_Parse(rows[i].value);
-				keep = matches(ls, fs, o);
-				cJSON_Delete(o);
-			}
-			if (keep) {
-				if (out->n == out->cap) {
-					out->cap = out->cap ? out->cap * 2 : 64;
-					out->rows =
-					    xrealloc(out->rows, out->cap * sizeof(store_row));
-				}
-				out->rows[out->n++] = rows[i];
-				memset(&rows[i], 0, sizeof(rows[i]));
-			}
-			free(cursor);
-			cursor = xstrdup(rows[i].key ? rows[i].key : out->rows[out->n - 1].key);
-		}
-		bool page_full = limit && out->n == limit;
-		bool left = i < n || more;
-		store_rows_free(rows, (size_t)n);
-		if (page_full) {
-			if (left) {
-				out->next_key = cursor;
-				cursor = NULL;
-				if (!filter)
-					out->remaining =
-					    store_count(c->s->st, prefix, out->next_key, at);
-			}
-			break;
-		}
-		if (!more)
-			break;
-	}
-	free(cursor);
-	return 0;
-}
-
-static void add_item(api_ctx *c, buf *b, const char *text, bool fast, cJSON *table, bool inc)
-{
-	if (table || !fast) {
-		cJSON *o = cJSON_Parse(text);
-		if (!o)
-			return;
-		if (c->ty->crd && c->ty->schema)
-			crd_default(c->ty->schema, o);
-		obj_set_version(o, c->ty);
-		if (table) {
-			table_add_row(table, c->ty, o, inc);
-			cJSON_Delete(o);
-			return;
-		}
-		char *t = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		if (b->len && b->data[b->len - 1] != '[')
-			buf_addc(b, ',');
-		buf_adds(b, t);
-		free(t);
-		return;
-	}
-	if (b->len && b->data[b->len - 1] != '[')
-		buf_addc(b, ',');
-	buf_adds(b, text);
-}
-
-void list_objects(api_ctx *c)
-{
-	sel ls, fs;
-	if (parse_selectors(c, &ls, &fs) < 0)
-		return;
-	const char *lim = query_get(&c->q, "limit"), *cont = query_get(&c->q, "continue");
-	const char *rvs = query_get(&c->q, "resourceVersion");
-	const char *rvm = query_get(&c->q, "resourceVersionMatch");
-	size_t limit = 0;
-	if (lim && *lim) {
-		char *end;
-		long long v = strtoll(lim, &end, 10);
-		if (*end == '\0' && v > 0)
-			limit = (size_t)v;
-	}
-	int64_t at = 0, rv = 0;
-	char *start = NULL;
-	char *prefix = list_prefix(c);
-	if (parse_rv(rvs, &rv) < 0) {
-		resp_statusf(c->rs, 400, "BadRequest", NULL, "invalid resource version: %s", rvs);
-		goto out;
-	}
-	if (rvm && *rvm && !(rvs && *rvs)) {
-		resp_status(c->rs, 422, "Invalid", "resourceVersionMatch is forbidden unless "
-			    "resourceVersion is provided", NULL);
-		goto out;
-	}
-	if (cont && *cont) {
-		if (rvs && *rvs && strcmp(rvs, "0") != 0) {
-			resp_status(c->rs, 400, "BadRequest", "specifying resource version is not "
-				    "allowed when using continue", NULL);
-			goto out;
-		}
-		if (decode_continue(cont, &at, &start) < 0 || strncmp(start, prefix,
-			strlen(prefix)) != 0) {
-			resp_status(c->rs, 400, "BadRequest", "continue key is not valid", NULL);
-			goto out;
-		}
-		if (at < store_compact_rev(c->s->st)) {
-			expired(
-			    c->rs,
-			    "The provided continue parameter is too old to display a "
-			    "consistent list result. You can start a new list without the continue "
-			    "parameter.");
-			goto out;
-		}
-	} else if (rv > 0) {
-		int64_t cur = store_rev(c->s->st);
-		if (rv > cur) {
-			cJSON *d = cJSON_CreateObject();
-			cJSON *causes = cJSON_AddArrayToObject(d, "causes");
-			cJSON *cz = cJSON_CreateObject();
-			cJSON_AddStringToObject(cz, "reason", "ResourceVersionTooLarge");
-			cJSON_AddStringToObject(cz, "message", "Too large resource version");
-			cJSON_AddItemToArray(causes, cz);
-			cJSON_AddNumberToObject(d, "retryAfterSeconds", 1);
-			resp_statusf(c->rs, 504, "Timeout", d, "Too large resource version: %lld, "
-				     "current: %lld", (long long)rv, (long long)cur);
-			goto out;
-		}
-		if (rvm && !strcmp(rvm, "Exact")) {
-			if (rv < store_compact_rev(c->s->st)) {
-				char *m = xasprintf("too old resource version: %lld (%lld)",
-						    (long long)rv,
-						    (long long)store_compact_rev(c->s->st));
-				expired(c->rs, m);
-				free(m);
-				goto out;
-			}
-			at = rv;
-		}
-	}
-	if (at <= 0)
-		at = store_rev(c->s->st);
-	collected col;
-	if (collect(c, prefix, start, at, limit, &ls, &fs, &col) < 0)
-		goto out;
-	bool table = wants_table(c->rq->accept);
-	const char *inc = query_get(&c->q, "includeObject");
-	bool include = inc && !strcmp(inc, "Object");
-	bool fast = fast_path(c->s, c->ty);
-	char *cont_tok = col.next_key ? encode_continue(at, col.next_key) : NULL;
-	if (table) {
-		cJSON *t = table_new(c->ty, true);
-		for (size_t i = 0; i < col.n; i++)
-			add_item(c, NULL, col.rows[i].value, fast, t, include);
-		cJSON *m = jobj(t, "metadata");
-		char b[32];
-		snprintf(b, sizeof(b), "%lld", (long long)at);
-		cJSON_AddStringToObject(m, "resourceVersion", b);
-		if (cont_tok)
-			cJSON_AddStringToObject(m, "continue", cont_tok);
-		resp_json(c->rs, 200, t);
-	} else {
-		buf *b = &c->rs->body;
-		buf_reset(b);
-		char *av = types_api_version(c->ty);
-		buf_addf(b,
-			 "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":"
-			 "\"%lld\"",
-			 c->ty->list_kind, av, (long long)at);
-		free(av);
-		if (cont_tok) {
-			buf_addf(b, ",\"continue\":\"%s\"", cont_tok);
-			if (col.remaining > 0)
-				buf_addf(b, ",\"remainingItemCount\":%ld", col.remaining);
-		}
-		buf_adds(b, "},\"items\":[");
-		for (size_t i = 0; i < col.n; i++)
-			add_item(c, b, col.rows[i].value, fast, NULL, false);
-		buf_adds(b, "]}");
-		c->rs->code = 200;
-		c->rs->content_type = "application/json";
-	}
-	free(cont_tok);
-	free(col.next_key);
-	store_rows_free(col.rows, col.n);
-out:
-	free(start);
-	free(prefix);
-	sel_release(&ls);
-	sel_release(&fs);
-}
-
-/* ---- deletecollection ---- */
-
-void delete_collection(api_ctx *c)
-{
-	sel ls, fs;
-	if (parse_selectors(c, &ls, &fs) < 0)
-		return;
-	char *prefix = list_prefix(c);
-	collected col;
-	if (collect(c, prefix, NULL, 0, 0, &ls, &fs, &col) == 0) {
-		cJSON *opts = NULL;
-		if (c->rq->body_len)
-			opts = cJSON_ParseWithLength(c->rq->body, c->rq->body_len);
-		const char *prop = jstr(opts, "propagationPolicy");
-		store_begin(c->s->st);
-		for (size_t i = 0; i < col.n; i++) {
-			cJSON *o = cJSON_Parse(col.rows[i].value);
-			const cJSON *m = meta_of(o);
-			err e = {0};
-			if (m)
-				obj_delete(c->s, c->ty, jstr(m, "namespace"), jstr(m, "name"), prop,
-					   NULL, c->dry_run, NULL, &e);
-			cJSON_Delete(o);
-		}
-		store_commit(c->s->st);
-		cJSON_Delete(opts);
-		store_rows_free(col.rows, col.n);
-		free(col.next_key);
-		resp_status(c->rs, 200, NULL, NULL, NULL);
-	}
-	free(prefix);
-	sel_release(&ls);
-	sel_release(&fs);
-}
 
 /* ---- watch ---- */
 
@@ -607,7 +183,7 @@ static void deliver(api_watch *w, char type, int64_t rev, const char *key, const
 		return;
 	}
 	cJSON *now = cJSON_Parse(value);
-	bool now_m = matches(&w->lsel, &w->fsel, now);
+	bool now_m = list_matches(&w->lsel, &w->fsel, now);
 	if (type == 'A') {
 		if (now_m)
 			send_event(w, "ADDED", value, now);
@@ -616,7 +192,7 @@ static void deliver(api_watch *w, char type, int64_t rev, const char *key, const
 			send_event(w, "DELETED", value, now);
 	} else {
 		cJSON *old = prev ? cJSON_Parse(prev) : NULL;
-		bool old_m = old ? matches(&w->lsel, &w->fsel, old) : now_m;
+		bool old_m = old ? list_matches(&w->lsel, &w->fsel, old) : now_m;
 		if (old_m && now_m)
 			send_event(w, "MODIFIED", value, now);
 		else if (!old_m && now_m)
@@ -628,7 +204,7 @@ static void deliver(api_watch *w, char type, int64_t rev, const char *key, const
 	cJSON_Delete(now);
 }
 
-void api_emit(apiserver *s, char type, int64_t rev, const char *key, const char *value,
+void watch_emit(apiserver *s, char type, int64_t rev, const char *key, const char *value,
               const char *prev)
 {
 	if (type != 'D' && value && (strstr(value, "\"ownerReferences\"") ||
@@ -657,7 +233,7 @@ void watch_bookmark_all(apiserver *s)
 	}
 }
 
-void watch_end_all(apiserver *s)
+void api_watch_end_all(apiserver *s)
 {
 	while (s->watches)
 		watch_end(s->watches);
@@ -671,13 +247,13 @@ static void timeout_cb(uv_timer_t *t)
 void watch_create(api_ctx *c)
 {
 	sel ls, fs;
-	if (parse_selectors(c, &ls, &fs) < 0)
+	if (list_selectors(c, &ls, &fs) < 0)
 		return;
 	const char *rvs = query_get(&c->q, "resourceVersion");
 	const char *rvm = query_get(&c->q, "resourceVersionMatch");
-	int sie = parse_bool(query_get(&c->q, "sendInitialEvents"));
+	int sie = query_bool(query_get(&c->q, "sendInitialEvents"));
 	int64_t rv = 0;
-	if (parse_rv(rvs, &rv) < 0) {
+	if (list_parse_rv(rvs, &rv) < 0) {
 		resp_statusf(c->rs, 400, "BadRequest", NULL, "invalid resource version: %s", rvs);
 		goto fail;
 	}
@@ -705,13 +281,13 @@ void watch_create(api_ctx *c)
 	w->resource = xstrdup(c->ty->resource);
 	w->api_version = types_api_version(c->ty);
 	w->kind = xstrdup(c->ty->kind);
-	w->fast = fast_path(c->s, c->ty);
-	w->table = wants_table(c->rq->accept);
+	w->fast = list_fast_path(c->s, c->ty);
+	w->table = table_wanted(c->rq->accept);
 	/* kubectl printed the header with the list: rows only. */
 	w->table_sent_defs = true;
 	w->lsel = ls;
 	w->fsel = fs;
-	w->bookmarks = parse_bool(query_get(&c->q, "allowWatchBookmarks")) == 1;
+	w->bookmarks = query_bool(query_get(&c->q, "allowWatchBookmarks")) == 1;
 	if (sie == 1) {
 		w->initial = true;
 		w->initial_bookmark = true;
@@ -774,7 +350,7 @@ void api_watch_start(api_watch *w, const api_watch_sink *sink)
 				continue;
 			if (w->lsel.n || w->fsel.n) {
 				cJSON *o = cJSON_Parse(rows[i].value);
-				if (matches(&w->lsel, &w->fsel, o))
+				if (list_matches(&w->lsel, &w->fsel, o))
 					send_event(w, "ADDED", rows[i].value, o);
 				cJSON_Delete(o);
 			} else {

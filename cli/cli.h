@@ -110,6 +110,8 @@ int cmd_trace(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv); /* cmd_sandbox.c: sandbox up|down|status */
 int cmd_build(int argc, char **argv);   /* cmd_diff.c: build kustomization NAME --path DIR */
 int cmd_diff(int argc, char **argv);    /* cmd_diff.c: diff kustomization NAME --path DIR */
+int cmd_kustomize(int argc, char **argv); /* cmd_kustomize.c: kustomize build DIR (offline) */
+int cmd_helm(int argc, char **argv);      /* cmd_helm.c: helm template NAME CHART (offline) */
 
 /* Reconcile helper shared by reconcile and resume: annotates (when annotate), then waits until
  * the object handled the request and is Ready True/False. Returns the exit status. */

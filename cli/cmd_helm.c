@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cmd_helm(int argc, char **argv);
+#include "cli.h"
 
 static void usage(FILE *f)
 {

@@ -7,7 +7,7 @@
 #include "eddy/kz.h"
 #include "eddy/mem.h"
 
-int cmd_kustomize(int argc, char **argv);
+#include "cli.h"
 
 static int usage(FILE *f)
 {

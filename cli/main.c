@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int cmd_helm(int argc, char **argv); /* cli/cmd_helm.c */
-
 static void usage(FILE *out)
 {
 	fprintf(out, "Command line utility for Eddy, a Flux-compatible GitOps toolkit.\n\n"
@@ -60,8 +58,6 @@ static bool hoist_command(int argc, char **argv)
 	argv[1] = cmd;
 	return true;
 }
-
-int cmd_kustomize(int argc, char **argv);
 
 int main(int argc, char **argv)
 {

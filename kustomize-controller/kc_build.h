@@ -1,8 +1,9 @@
-/* kustomize-controller: the steps between `kz_build` and apply that change the built objects:
- * SOPS decryption (decrypt.c) and then postBuild variable substitution (ksb_postbuild in
- * eddy/ksbuild.h, shared with the eddy CLI). Both run on a reconcile worker, read
- * Secrets/ConfigMaps with ctx->kube and fail with reason BuildFailed (Flux's reason for every
- * build-step failure) and a message naming the object, never a secret value. */
+/* kustomize-controller: SOPS decryption (decrypt.c), plugged into the build pipeline of
+ * eddy/ksbuild.h (ksb_build, shared with the eddy CLI) through its decrypt_sources and decrypt
+ * hooks: the generated kustomization before the build, the built objects before postBuild
+ * variable substitution. Both run on a reconcile worker, read Secrets with ctx->kube and fail
+ * with reason BuildFailed (Flux's reason for every build-step failure) and a message naming the
+ * object, never a secret value. */
 #ifndef KC_BUILD_H
 #define KC_BUILD_H
 

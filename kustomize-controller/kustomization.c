@@ -1,8 +1,18 @@
-/* The Kustomization v1 reconciler (a subset of Flux's kustomization_controller.go): source
- * artifact (GitRepository), fetch with retries, digest check, safe extraction, spec.path,
- * kustomization.yaml generated or overlaid with the spec (eddy/ksbuild.h), kz build, postBuild
- * (eddy/ksbuild.h), owner labels and commonMetadata, server-side apply in stages, inventory,
- * prune, dependsOn, finalizer. */
+/* The Kustomization v1 reconciler (a subset of Flux's kustomization_controller.go).
+ *
+ * Reading order for one Kustomization: kc_kustomization_new (bottom) registers the controller
+ * with the runtime (rt.h), whose informer queues the object on every watch event (and
+ * source_changed queues it when its GitRepository gets a new artifact); a worker then calls
+ * reconcile(), which runs the step list STEPS with the runner of eddy/steps.h:
+ *   getSource -> checkDependencies -> fetchArtifact -> getClient -> build -> apply ->
+ *   prune -> checkHealth -> finalizeStatus
+ * each step a function below with a comment saying what it does and which conditions it sets,
+ * all sharing one ks_reconcile. The first failing step ends the sequence; reconcile() then
+ * reports it (Ready=False, event) and release() frees the state once. The runtime patches the
+ * status afterwards. Deletion goes to finalize() (prune of the inventory). The shared pieces
+ * are in libcommon's flux layer: fetch (eddy/fetch.h), the build (eddy/ksbuild.h), the
+ * server-side-apply manager with inventory and prune (eddy/ssa.h) and the client choice
+ * (eddy/impersonate.h); decryption is decrypt.c, health checks health.c, history history.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +22,12 @@
 
 #include "eddy/art.h"
 #include "eddy/buf.h"
-#include "eddy/http.h"
+#include "eddy/fetch.h"
 #include "eddy/ksbuild.h"
 #include "eddy/kube.h"
-#include "eddy/kz.h"
 #include "eddy/mem.h"
-#include "eddy/yml.h"
+#include "eddy/ssa.h"
+#include "eddy/steps.h"
 #include "kc.h"
 #include "kc_build.h"
 
@@ -28,7 +38,6 @@
 #define LBL_NAMESPACE GROUP "/namespace"
 #define FIELD_MANAGER "kustomize-controller"
 #define STATUS_MANAGER "gotk-kustomize-controller"
-#define MAX_ARTIFACT_BYTES ((uint64_t)1 << 30)
 
 /* ---------------------------------------------------------------- small JSON helpers */
 
@@ -70,23 +79,12 @@ static bool str_eq(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
-static bool str_ieq(const char *a, const char *b)
-{
-	return a && b && !strcasecmp(a, b);
-}
-
 static int64_t parse_dur_ms(const char *s, int64_t def)
 {
 	int64_t ns;
 	if (!s || app_parse_duration(s, &ns, NULL) < 0 || ns <= 0)
 		return def;
 	return ns / 1000000;
-}
-
-/* A label or annotation with that key and value (case-insensitive), as Flux's AnyInMetadata. */
-static bool meta_has(const cJSON *o, const char *key, const char *val)
-{
-	return str_ieq(kube_obj_label(o, key), val) || str_ieq(kube_obj_annotation(o, key), val);
 }
 
 /* ---------------------------------------------------------------- temp dirs */
@@ -104,206 +102,73 @@ static int rm_tree(const char *path)
 	return rc;
 }
 
-/* ---------------------------------------------------------------- fetch */
+/* ---------------------------------------------------------------- clients */
 
-typedef struct dl {
-	FILE *f;
-	uint64_t n;
-} dl;
-
-static int dl_chunk(const char *data, size_t len, void *ud)
+/* The client a Kustomization acts with (apply, dry-run, prune, health checks), chosen as Flux's
+ * Impersonator does (eddy/impersonate.h): --default-service-account, --insecure-kubeconfig-tls,
+ * the impersonating clients cached in kc->clients. */
+static imp_options imp_options_for(const kc_ctx *kc)
 {
-	dl *d = ud;
-	d->n += len;
-	if (d->n > MAX_ARTIFACT_BYTES)
-		return 1;
-	return fwrite(data, 1, len, d->f) == len ? 0 : 1;
+	return (imp_options){
+		.default_service_account = kc->a ? kc->a->cfg.default_service_account : NULL,
+		.insecure_kubeconfig_tls = kc->a && kc->a->cfg.insecure_kubeconfig_tls,
+		.user_agent = FIELD_MANAGER,
+	};
 }
 
-/* The artifact URL with its host replaced by $SOURCE_CONTROLLER_LOCALHOST when set (Flux's
- * override for running the controller outside the cluster). Allocated. */
-static char *artifact_url(const char *url)
+static kube_client *client_for(kc_ctx *kc, rt_ctx *ctx, const cJSON *spec, err *e)
 {
-	const char *h = getenv("SOURCE_CONTROLLER_LOCALHOST");
-	const char *sep = strstr(url, "://");
-	if (!h || !*h || !sep)
-		return xstrdup(url);
-	const char *host = sep + 3;
-	const char *rest = host + strcspn(host, "/");
-	return xasprintf("%.*s%s%s", (int)(host - url), url, h, rest);
+	imp_options io = imp_options_for(kc);
+	return imp_client_for(&kc->clients, &io, ctx->kube, ctx->ns, spec, e);
 }
 
-/* Download url into file. 1 when the server said 404, 0 on success, -1 on error. */
-static int fetch(kc_ctx *kc, const char *url, const char *file, err *e)
+static void client_release(kc_ctx *kc, rt_ctx *ctx, kube_client *k)
 {
-	http_client_opts ho = {.retries = kc->http_retry, .retry_base_ms = 500,
-		.retry_max_ms = 30000, .user_agent = "kustomize-controller"};
-	http_client *c = http_client_new(&ho, e);
-	if (!c)
-		return -1;
-	FILE *f = fopen(file, "wb");
-	if (!f) {
-		http_client_free(c);
-		return err_fail(e, "ArtifactFailed", "failed to create temp file: %s",
-			strerror(errno));
+	imp_client_release(&kc->clients, ctx->kube, k);
+}
+
+/* ---------------------------------------------------------------- apply and prune */
+
+/* The server-side-apply manager's options for this Kustomization (eddy/ssa.h): field manager
+ * kustomize-controller, the kustomize.toolkit.fluxcd.io annotations, the owner labels, and
+ * spec.force, spec.ignore and the --concurrent-ssa, --custom-apply-stage-kinds and
+ * --override-manager flags. owner holds the two owner labels (borrowed by the result). */
+static ssa_options ssa_options_for(kc_ctx *kc, const cJSON *spec, const char *ns,
+	const char *name, ssa_label owner[2])
+{
+	owner[0] = (ssa_label){LBL_NAME, name};
+	owner[1] = (ssa_label){LBL_NAMESPACE, ns};
+	ssa_options o = {
+		.field_manager = FIELD_MANAGER,
+		.group = GROUP,
+		.owner_labels = owner,
+		.nowner_labels = 2,
+		.force = spec && jtrue(spec, "force"),
+		.concurrency = kc->concurrent_ssa,
+		.custom_stage_kinds = kc->custom_apply_stage_kinds,
+		.ignore = jget(spec, "ignore"),
+	};
+	if (kc->override_managers) {
+		o.override_managers = kc->override_managers->v;
+		o.noverride_managers = kc->override_managers->n;
 	}
-	dl d = {.f = f};
-	http_client_req rq = {.url = url, .on_chunk = dl_chunk, .chunk_ud = &d,
-		.timeout_ms = 5 * 60 * 1000};
-	http_response resp;
-	int rc = http_client_do(c, &rq, &resp, e);
-	if (fclose(f) != 0 && rc == 0)
-		rc = err_fail(e, "ArtifactFailed", "failed to write artifact: %s", strerror(errno));
-	if (rc == 0 && resp.status == 404)
-		rc = 1;
-	else if (rc == 0 && resp.status != 200)
-		rc = err_fail(e, "ArtifactFailed",
-			"failed to download archive from %s, status: %ld", url, resp.status);
-	else if (rc < 0 && d.n > MAX_ARTIFACT_BYTES)
-		err_fail(e, "ArtifactFailed", "artifact from %s exceeds %llu bytes", url,
-			(unsigned long long)MAX_ARTIFACT_BYTES);
-	http_response_release(&resp);
-	http_client_free(c);
-	if (rc < 0)
-		snprintf(e->reason, sizeof e->reason, "ArtifactFailed");
-	return rc;
+	return o;
 }
 
-/* ---------------------------------------------------------------- inventory */
-
-static char *version_of(const char *api_version)
-{
-	const char *slash = strchr(api_version, '/');
-	return xstrdup(slash ? slash + 1 : api_version);
-}
-
-typedef struct inv_ref {
-	char *ns, *name, *group, *kind;
-} inv_ref;
-
-static int inv_parse(const char *id, inv_ref *r)
-{
-	const char *u1 = strchr(id, '_');
-	const char *uk = strrchr(id, '_');
-	if (!u1 || uk == u1)
-		return -1;
-	const char *ug = uk - 1;
-	while (ug > u1 && *ug != '_')
-		ug--;
-	if (ug == u1)
-		return -1;
-	r->ns = xstrndup(id, (size_t)(u1 - id));
-	buf b;
-	buf_init(&b, 1u << 16);
-	for (const char *p = u1 + 1; p < ug; p++) {
-		if (p[0] == '_' && p + 1 < ug && p[1] == '_') {
-			buf_addc(&b, ':');
-			p++;
-		} else {
-			buf_addc(&b, *p);
-		}
-	}
-	r->name = buf_detach(&b, NULL);
-	if (!r->name)
-		r->name = xstrdup("");
-	r->group = xstrndup(ug + 1, (size_t)(uk - ug - 1));
-	r->kind = xstrdup(uk + 1);
-	return 0;
-}
-
-static void inv_ref_release(inv_ref *r)
-{
-	free(r->ns);
-	free(r->name);
-	free(r->group);
-	free(r->kind);
-}
-
-static bool inv_has(const cJSON *entries, const char *id)
-{
-	const cJSON *it;
-	cJSON_ArrayForEach(it, entries)
-		if (str_eq(jstr(it, "id"), id))
-			return true;
-	return false;
-}
-
-/* Delete the objects of old entries missing from `entries` (or all of them when entries is
- * NULL). Failed deletions are appended to `keep` when not NULL. Returns the number of
- * failures; the first failure's message is in e. */
-static int prune(kube_client *kube, const cJSON *old, const cJSON *entries, const char *ks_ns,
-	const char *ks_name, cJSON *keep, buf *log, err *e)
-{
-	int fails = 0;
-	const cJSON *it;
-	cJSON_ArrayForEach(it, old) {
-		const char *id = jstr(it, "id"), *v = jstr(it, "v");
-		if (!id || !v || (entries && inv_has(entries, id)))
-			continue;
-		inv_ref r;
-		if (inv_parse(id, &r) < 0)
-			continue;
-		char *av = *r.group ? xasprintf("%s/%s", r.group, v) : xstrdup(v);
-		err ge = {0};
-		const char *ns = *r.ns ? r.ns : NULL;
-		cJSON *cur = kube_get(kube, av, r.kind, ns, r.name, NULL, &ge);
-		if (cur && str_eq(kube_obj_label(cur, LBL_NAME), ks_name) &&
-		    str_eq(kube_obj_label(cur, LBL_NAMESPACE), ks_ns) &&
-		    !meta_has(cur, GROUP "/prune", "disabled") &&
-		    !meta_has(cur, GROUP "/reconcile", "disabled") &&
-		    !meta_has(cur, GROUP "/ssa", "Ignore")) {
-			kube_opts o = {.propagation = "Background"};
-			err de = {0};
-			if (kube_delete(kube, av, r.kind, ns, r.name, &o, &de) < 0 &&
-			    kube_errkind_of(&de) != KUBE_ENOTFOUND) {
-				if (!fails++ && e)
-					err_fail(e, "PruneFailed", "%s/%s%s%s delete failed: %s",
-						r.kind, ns ? ns : "", ns ? "/" : "", r.name,
-						de.msg);
-				if (keep)
-					cJSON_AddItemToArray(keep, cJSON_Duplicate(it, 1));
-			} else if (log) {
-				buf_addf(log, "%s/%s%s%s deleted\n", r.kind, ns ? ns : "",
-					ns ? "/" : "", r.name);
-			}
-		} else if (!cur && kube_errkind_of(&ge) != KUBE_ENOTFOUND && keep) {
-			cJSON_AddItemToArray(keep, cJSON_Duplicate(it, 1));
-		}
-		cJSON_Delete(cur);
-		free(av);
-		inv_ref_release(&r);
-	}
-	return fails;
-}
-
-/* ---------------------------------------------------------------- apply */
-
-/* Apply every object (kc_apply_all, apply.c) and list them all in entries, skipped ones
+/* Apply every object (ssa_apply_all_staged) and list them all in entries, skipped ones
  * included (Flux's inventory of the change set). */
-static int apply_all(rt_ctx *ctx, kube_client *kube, const cJSON *spec, cJSON *objs,
+static int apply_all(rt_ctx *ctx, kube_client *kube, const ssa_options *so, cJSON *objs,
 	cJSON *entries, buf *log, err *e)
 {
-	kc_ctx *kc = ctx->ud;
-	kc_apply_opts ao = {.force = jtrue(spec, "force"), .concurrency = kc->concurrent_ssa,
-		.custom_stage_kinds = kc->custom_apply_stage_kinds,
-		.ignore = cJSON_GetObjectItemCaseSensitive(spec, "ignore")};
-	if (kc_apply_all(ctx, kube, objs, &ao, log, e) < 0)
+	buf all;
+	buf_init(&all, 1u << 20);
+	int rc = ssa_apply_all_staged(ctx, kube, objs, so, log, &all, e);
+	if (rc == 0 && all.len)
+		log_info(&ctx->log, "server-side apply completed", LOG_S("output", buf_str(&all)));
+	buf_release(&all);
+	if (rc < 0)
 		return -1;
-	const cJSON *o;
-	cJSON_ArrayForEach(o, objs) {
-		const char *av = jstr(o, "apiVersion");
-		char *ver = version_of(av);
-		char *id = ksb_inventory_id(kube_obj_namespace(o), kube_obj_name(o), av,
-			jstr(o, "kind"));
-		if (!inv_has(entries, id)) {
-			cJSON *ent = cJSON_CreateObject();
-			cJSON_AddStringToObject(ent, "id", id);
-			cJSON_AddStringToObject(ent, "v", ver);
-			cJSON_AddItemToArray(entries, ent);
-		}
-		free(ver);
-		free(id);
-	}
+	ssa_inventory_add(entries, objs);
 	return 0;
 }
 
@@ -388,244 +253,355 @@ static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, const char
 
 /* ---------------------------------------------------------------- the reconcile */
 
-static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
+/* What one reconcile of a Kustomization carries from step to step. Filled by the steps in
+ * order (each field notes the step that sets it), released once by release() after steps_run. */
+typedef struct ks_reconcile {
+	kc_ctx *kc;
+	rt_ctx *ctx;                /* the reconcile's context and object (for the build hooks) */
+	cJSON *obj;
+	const cJSON *spec;          /* the Kustomization's .spec (borrowed from obj) */
+	int64_t interval_ms;        /* spec.interval (10m) */
+	int64_t retry_ms;           /* spec.retryInterval (the interval) */
+	/* getSource */
+	char *revision;             /* status.artifact.revision of the source */
+	char *artifact_digest;      /* status.artifact.digest, or NULL */
+	char *url;                  /* status.artifact.url ($SOURCE_CONTROLLER_LOCALHOST applied) */
+	/* fetchArtifact */
+	char *tmp;                  /* $TMPDIR/kustomization-XXXXXX, removed by release() */
+	char *archive, *root, *path; /* tmp/artifact.tar.gz, tmp/src, spec.path inside root */
+	/* getClient */
+	kube_client *kube;          /* apply, prune and health checks (eddy/impersonate.h) */
+	/* build */
+	cJSON *objs;                /* the built, decrypted, substituted objects */
+	char *objs_digest;          /* their digest, for status.history */
+	/* apply, prune */
+	ssa_label owner[2];         /* the owner labels (name, namespace) */
+	ssa_options ssa;            /* the server-side-apply manager's options */
+	cJSON *entries;             /* the new status.inventory.entries */
+	buf changes;                /* the change set: "Kind/ns/name created|configured|deleted" */
+	/* how a failed step is reported (see reconcile) */
+	int64_t fail_after_ms;      /* retry after this; 0 stalls */
+	bool reported;              /* the step set Ready and the event itself */
+} ks_reconcile;
+
+/* A failed step: fills e (reason, message) and says when to retry (0: stall). */
+static step_result fail(ks_reconcile *st, int64_t after_ms)
 {
-	kc_ctx *kc = ctx->ud;
-	rt_result r = {0};
-	err e = {0};
-	const cJSON *spec = jget(obj, "spec");
-	cJSON *st = rt_status(obj);
-	const char *ns = ctx->ns, *name = ctx->name;
-	int64_t interval = parse_dur_ms(jstr(spec, "interval"), 10 * 60 * 1000);
-	int64_t retry = parse_dur_ms(jstr(spec, "retryInterval"), interval);
-	const cJSON *sref = jget(spec, "sourceRef");
+	st->fail_after_ms = after_ms;
+	return STEP_FAILED;
+}
+
+/* getSource (Flux's getSource): the sourceRef must be a GitRepository in reach (a cross-
+ * namespace one with --no-cross-namespace-refs stalls with AccessDenied, another kind stalls
+ * with ArtifactFailed), must exist (ArtifactFailed "Source '...' not found", retry) and must
+ * have an artifact (ArtifactFailed "Source artifact not found, retrying in Ns", requeue after
+ * --requeue-dependency). Sets revision, artifact_digest and url. */
+static step_result get_source(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	(void)obj;
+	ks_reconcile *st = state;
+	kc_ctx *kc = st->kc;
+	const cJSON *sref = jget(st->spec, "sourceRef");
 	const char *skind = jstr(sref, "kind"), *sname = jstr(sref, "name");
 	const char *sns = jstr(sref, "namespace");
 	if (!sns || !*sns)
-		sns = ns;
-	rt_cond_delete(obj, RT_COND_STALLED);
-
-	if (kc->no_cross_namespace_refs && strcmp(sns, ns)) {
-		err_set(&e, ERR_STALLING, "AccessDenied",
+		sns = ctx->ns;
+	if (kc->no_cross_namespace_refs && strcmp(sns, ctx->ns)) {
+		err_set(e, ERR_STALLING, "AccessDenied",
 			"cannot access %s/%s/%s, cross-namespace references have been blocked",
 			skind ? skind : "", sns, sname ? sname : "");
-		return failed(ctx, obj, NULL, &e, 0);
+		return fail(st, 0);
 	}
 	if (!skind || strcmp(skind, "GitRepository") || !sname) {
-		err_set(&e, ERR_STALLING, "ArtifactFailed",
+		err_set(e, ERR_STALLING, "ArtifactFailed",
 			"source `%s` kind '%s' not supported", sname ? sname : "",
 			skind ? skind : "");
-		return failed(ctx, obj, NULL, &e, 0);
+		return fail(st, 0);
 	}
 	err ge = {0};
 	cJSON *src = kube_get(ctx->kube, "source.toolkit.fluxcd.io/v1", skind, sns, sname, NULL,
 		&ge);
 	if (!src) {
 		if (kube_errkind_of(&ge) == KUBE_ENOTFOUND)
-			err_fail(&e, "ArtifactFailed", "Source '%s/%s/%s' not found", skind, sns,
+			err_fail(e, "ArtifactFailed", "Source '%s/%s/%s' not found", skind, sns,
 				sname);
 		else
-			err_fail(&e, "ArtifactFailed", "%s", ge.msg);
-		return failed(ctx, obj, NULL, &e, retry);
+			err_fail(e, "ArtifactFailed", "%s", ge.msg);
+		return fail(st, st->retry_ms);
 	}
 	const cJSON *art = jget(jget(src, "status"), "artifact");
 	const char *url = jstr(art, "url"), *revision = jstr(art, "revision");
 	const char *digest = jstr(art, "digest");
 	if (!url || !revision) {
 		long long s = (long long)(kc->requeue_dependency_ms / 1000);
-		err_fail(&e, "ArtifactFailed", "Source artifact not found, retrying in %llds", s);
-		log_info(&ctx->log, e.msg, LOG_END);
-		r = failed(ctx, obj, NULL, &e, kc->requeue_dependency_ms);
+		err_fail(e, "ArtifactFailed", "Source artifact not found, retrying in %llds", s);
+		log_info(&ctx->log, e->msg, LOG_END);
 		cJSON_Delete(src);
-		return r;
+		return fail(st, kc->requeue_dependency_ms);
 	}
-	char *rev = xstrdup(revision);
-	char *dg = digest ? xstrdup(digest) : NULL;
-	char *u = artifact_url(url);
+	st->revision = xstrdup(revision);
+	st->artifact_digest = digest ? xstrdup(digest) : NULL;
+	st->url = fetch_artifact_url(url);
 	cJSON_Delete(src);
+	return STEP_SUCCESS;
+}
 
-	if (check_deps(ctx, spec, ns, rev, &e) < 0) {
-		log_info(&ctx->log, "dependencies do not meet ready condition, retrying",
-			LOG_S("error", e.msg));
-		rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
-		event(ctx, obj, "Normal", e.reason, rev, false, "%s", e.msg);
-		r.e = e;
-		r.requeue_after_ms = kc->requeue_dependency_ms;
-		goto out_early;
-	}
+/* checkDependencies (Flux's checkDependencies): every spec.dependsOn Kustomization must be
+ * ready (check_deps). If one is not: Ready=False DependencyNotReady "dependency 'ns/name' is
+ * not ready", a Normal event, and a requeue after --requeue-dependency. */
+static step_result check_dependencies(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	ks_reconcile *st = state;
+	if (check_deps(ctx, st->spec, ctx->ns, st->revision, e) == 0)
+		return STEP_SUCCESS;
+	log_info(&ctx->log, "dependencies do not meet ready condition, retrying",
+		LOG_S("error", e->msg));
+	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
+	event(ctx, obj, "Normal", e->reason, st->revision, false, "%s", e->msg);
+	st->reported = true;
+	return fail(st, st->kc->requeue_dependency_ms);
+}
 
-	/* reconciling */
-	if (!str_eq(jstr(st, "lastAppliedRevision"), rev))
+/* fetchArtifact (the fetch in Flux's reconcile): Reconciling=True Progressing "Fetching
+ * manifests for revision R" when R is not yet applied; a temp dir (DirectoryCreationFailed);
+ * the artifact downloaded with --http-retry retries, checked against its digest and extracted
+ * safely (eddy/fetch.h; ArtifactFailed; a 404 is "Source is not ready, artifact not found",
+ * requeue after --requeue-dependency); status.lastAttemptedRevision; spec.path must be a
+ * directory inside the root (ArtifactFailed "kustomization path not found: ..."). Sets tmp,
+ * archive, root, path. */
+static step_result fetch_artifact(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	ks_reconcile *st = state;
+	cJSON *status = rt_status(obj);
+	const char *rev = st->revision;
+	if (!str_eq(jstr(status, "lastAppliedRevision"), rev))
 		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 			"Fetching manifests for revision %s", rev);
-
 	const char *tdir = getenv("TMPDIR");
 	char *tpl = xasprintf("%s/kustomization-XXXXXX", tdir && *tdir ? tdir : "/tmp");
 	if (!mkdtemp(tpl)) {
-		err_fail(&e, "DirectoryCreationFailed", "failed to create temp dir: %s",
+		err_fail(e, "DirectoryCreationFailed", "failed to create temp dir: %s",
 			strerror(errno));
 		free(tpl);
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out_early;
+		return fail(st, st->retry_ms);
 	}
-	char *afile = xasprintf("%s/artifact.tar.gz", tpl);
-	char *root = xasprintf("%s/src", tpl);
-	char *path = NULL;
-	cJSON *k = NULL, *objs = NULL, *entries = NULL;
-	kube_client *kube = NULL;
-	char *dgst = NULL; /* digest of the built objects, for status.history */
-	buf klog, kbuf;
-	buf_init(&klog, 1u << 20);
-	buf_init(&kbuf, 64u << 20);
-
-	int frc = fetch(kc, u, afile, &e);
-	if (frc == 1) {
-		err_fail(&e, "ArtifactFailed", "Source is not ready, artifact not found");
-		r = failed(ctx, obj, rev, &e, kc->requeue_dependency_ms);
-		goto out;
+	st->tmp = tpl;
+	st->archive = xasprintf("%s/artifact.tar.gz", tpl);
+	st->root = xasprintf("%s/src", tpl);
+	fetch_options fo = {.retries = st->kc->http_retry, .user_agent = FIELD_MANAGER};
+	int frc = fetch_archive(&fo, st->url, st->artifact_digest, st->archive, st->root, e);
+	if (frc == FETCH_NOT_FOUND) {
+		err_fail(e, "ArtifactFailed", "Source is not ready, artifact not found");
+		return fail(st, st->kc->requeue_dependency_ms);
 	}
-	if (frc < 0 || (dg && art_verify_file(afile, dg, &e) < 0)) {
-		snprintf(e.reason, sizeof e.reason, "ArtifactFailed");
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
-	art_extract_limits lim = {0};
-	if (art_mkdirs(root, &e) < 0 || art_extract(afile, root, &lim, &e) < 0) {
-		snprintf(e.reason, sizeof e.reason, "ArtifactFailed");
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
-	jset_str(st, "lastAttemptedRevision", rev);
-	path = ksb_secure_join(root, jstr(spec, "path"));
+	if (frc < 0)
+		return fail(st, st->retry_ms);
+	jset_str(status, "lastAttemptedRevision", rev);
+	st->path = ksb_secure_join(st->root, jstr(st->spec, "path"));
 	struct stat sb;
-	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		const char *sp = jstr(spec, "path");
-		err_fail(&e, "ArtifactFailed", "kustomization path not found: stat %s: %s",
-			sp && *sp ? sp : "./", stat(path, &sb) ? strerror(errno) :
+	if (stat(st->path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		const char *sp = jstr(st->spec, "path");
+		err_fail(e, "ArtifactFailed", "kustomization path not found: stat %s: %s",
+			sp && *sp ? sp : "./", stat(st->path, &sb) ? strerror(errno) :
 			"not a directory");
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
+		return fail(st, st->retry_ms);
 	}
+	return STEP_SUCCESS;
+}
 
-	/* the client for apply, prune and health checks (client.c) */
-	kube = kc_client_for(kc, ctx, spec, &e);
-	if (!kube) {
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
+/* getClient (Flux's impersonation.GetClient): the client apply, prune and the health checks
+ * use: the kubeConfig Secret's cluster and/or the impersonated service account, else the
+ * controller's own (ReconciliationFailed on errors). Sets kube. */
+static step_result get_client(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	(void)obj;
+	ks_reconcile *st = state;
+	st->kube = client_for(st->kc, ctx, st->spec, e);
+	return st->kube ? STEP_SUCCESS : fail(st, st->retry_ms);
+}
 
-	/* build */
-	k = ksb_kustomization_for(path, spec, &e);
-	if (!k || kc_decrypt_sources(ctx, obj, root, path, k, &e) < 0 ||
-	    yml_emit(&kbuf, k, &e) < 0) {
-		snprintf(e.reason, sizeof e.reason, "BuildFailed");
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
-	kz_options ko = {.allow_remote = !kc->no_remote_bases, .kustomization = kbuf.data,
-		.kustomization_len = kbuf.len};
-	if (kz_build(&ko, root, path, &objs, &e) < 0) {
-		err_prefix(&e, "kustomize build failed");
-		snprintf(e.reason, sizeof e.reason, "BuildFailed");
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
-	/* decryption and postBuild substitution (decrypt.c, eddy/ksbuild.h) */
-	if (kc_decrypt(ctx, obj, objs, &e) < 0 ||
-	    ksb_postbuild(ctx->kube, ctx->ns, spec, objs,
-		    ksb_strict_substitutions(kc->a->cfg.feature_gates), &e) < 0) {
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
-	dgst = kc_history_digest(objs);
-	const cJSON *cm = jget(spec, "commonMetadata");
-	cJSON *o;
-	cJSON_ArrayForEach(o, objs) {
-		if (!jstr(o, "apiVersion") || !jstr(o, "kind") || !kube_obj_name(o)) {
-			err_fail(&e, "BuildFailed", "object has no apiVersion, kind or name");
-			r = failed(ctx, obj, rev, &e, retry);
-			goto out;
-		}
-		cJSON *md = jobj(o, "metadata");
-		const cJSON *kv;
-		cJSON *labels = jobj(md, "labels");
-		cJSON_ArrayForEach(kv, jget(cm, "labels"))
-			if (cJSON_IsString(kv))
-				jset_str(labels, kv->string, kv->valuestring);
-		if (cJSON_GetArraySize(jget(cm, "annotations")) > 0) {
-			cJSON *anns = jobj(md, "annotations");
-			cJSON_ArrayForEach(kv, jget(cm, "annotations"))
-				if (cJSON_IsString(kv))
-					jset_str(anns, kv->string, kv->valuestring);
-		}
-		jset_str(labels, LBL_NAME, name);
-		jset_str(labels, LBL_NAMESPACE, ns);
-	}
+/* The decryption hooks of the build pipeline (eddy/ksbuild.h) and the history digest. */
+static int hook_decrypt_sources(void *ud, const char *root, const char *dir, cJSON *k, err *e)
+{
+	ks_reconcile *st = ud;
+	return kc_decrypt_sources(st->ctx, st->obj, root, dir, k, e);
+}
 
-	/* apply */
-	entries = cJSON_CreateArray();
-	if (apply_all(ctx, kube, spec, objs, entries, &klog, &e) < 0) {
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
+static int hook_decrypt(void *ud, cJSON *objs, err *e)
+{
+	ks_reconcile *st = ud;
+	return kc_decrypt(st->ctx, st->obj, objs, e);
+}
 
-	/* prune */
-	const cJSON *old = jget(jget(st, "inventory"), "entries");
-	if (jtrue(spec, "prune") && old) {
-		if (prune(kube, old, entries, ns, name, entries, &klog, &e) > 0) {
-			cJSON *inv = jobj(st, "inventory");
-			cJSON_ReplaceItemInObjectCaseSensitive(inv, "entries", entries);
-			entries = NULL;
-			r = failed(ctx, obj, rev, &e, retry);
-			goto out;
-		}
+static void hook_built(void *ud, const cJSON *objs)
+{
+	ks_reconcile *st = ud;
+	st->objs_digest = kc_history_digest(objs);
+}
+
+/* build (Flux's generate and build, eddy/ksbuild.h's pipeline): the directory's
+ * kustomization.yaml, or one generated from its manifests, with the spec laid over it; the
+ * SOPS-encrypted dotenv files of its secretGenerators decrypted in memory (decrypt.c); kz_build
+ * ("kustomize build failed: ..."); SOPS decryption of the objects (decrypt.c); postBuild
+ * substitution; then spec.commonMetadata and the owner labels on every object. BuildFailed
+ * (or the decryptor's reason) on errors. Sets objs and objs_digest. */
+static step_result build(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	(void)obj;
+	ks_reconcile *st = state;
+	kc_ctx *kc = st->kc;
+	ksb_options bo = {
+		.root = st->root,
+		.dir = st->path,
+		.spec = st->spec,
+		.name = ctx->name,
+		.ns = ctx->ns,
+		.allow_remote = !kc->no_remote_bases,
+		.postbuild = true,
+		.kube = ctx->kube,
+		.strict = ksb_strict_substitutions(kc->a->cfg.feature_gates),
+		.decrypt_sources = hook_decrypt_sources,
+		.decrypt = hook_decrypt,
+		.built = hook_built,
+		.hook_ud = st,
+	};
+	ksb_result br;
+	if (ksb_build(&bo, &br, e) < 0)
+		return fail(st, st->retry_ms);
+	st->objs = br.objects;
+	return STEP_SUCCESS;
+}
+
+/* apply (Flux's apply): the objects server-side applied in stages by the SSA manager
+ * (eddy/ssa.h; "Kind/ns/name dry-run failed ..." etc., ReconciliationFailed), the change set
+ * collected, and every object listed in the new inventory. Sets ssa and entries. */
+static step_result apply(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	(void)obj;
+	ks_reconcile *st = state;
+	st->ssa = ssa_options_for(st->kc, st->spec, ctx->ns, ctx->name, st->owner);
+	st->entries = cJSON_CreateArray();
+	if (apply_all(ctx, st->kube, &st->ssa, st->objs, st->entries, &st->changes, e) < 0)
+		return fail(st, st->retry_ms);
+	return STEP_SUCCESS;
+}
+
+/* prune (Flux's prune): with spec.prune, the objects of the old inventory missing from the new
+ * one are deleted (ssa_delete_all); failed ones stay in the inventory (PruneFailed). Then
+ * status.inventory is the new one, and the change set (applied and pruned objects) goes out as
+ * one Normal Progressing event. */
+static step_result prune(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	ks_reconcile *st = state;
+	cJSON *status = rt_status(obj);
+	const cJSON *old = jget(jget(status, "inventory"), "entries");
+	if (jtrue(st->spec, "prune") && old &&
+	    ssa_delete_all(st->kube, old, st->entries, &st->ssa, st->entries, &st->changes, e) > 0) {
+		cJSON *inv = jobj(status, "inventory");
+		cJSON_ReplaceItemInObjectCaseSensitive(inv, "entries", st->entries);
+		st->entries = NULL;
+		return fail(st, st->retry_ms);
 	}
-	cJSON *inv = jobj(st, "inventory");
+	cJSON *inv = jobj(status, "inventory");
 	cJSON_DeleteItemFromObjectCaseSensitive(inv, "entries");
-	cJSON_AddItemToObject(inv, "entries", entries);
-	entries = NULL;
+	cJSON_AddItemToObject(inv, "entries", st->entries);
+	st->entries = NULL;
+	if (st->changes.len)
+		event(ctx, obj, "Normal", "Progressing", st->revision, false, "%s",
+			st->changes.data);
+	return STEP_SUCCESS;
+}
 
-	if (klog.len) {
-		event(ctx, obj, "Normal", "Progressing", rev, false, "%s", klog.data);
-	}
-	if (kc_health_check(ctx, kube, obj, rev, objs, klog.len > 0, &e) < 0) {
-		r = failed(ctx, obj, rev, &e, retry);
-		goto out;
-	}
-	jset_str(st, "lastAppliedRevision", rev);
+/* checkHealth (Flux's checkHealth, health.c): with spec.wait or spec.healthChecks, wait until
+ * the objects are Current; sets the Healthy condition (HealthCheckFailed on failure). */
+static step_result check_health(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	ks_reconcile *st = state;
+	if (kc_health_check(ctx, st->kube, obj, st->revision, st->objs, st->changes.len > 0,
+		    e) < 0)
+		return fail(st, st->retry_ms);
+	return STEP_SUCCESS;
+}
+
+/* finalizeStatus (the success path of Flux's Reconcile): status.lastAppliedRevision, Reconciling
+ * removed, Ready=True ReconciliationSucceeded "Applied revision: R", and the log line and
+ * Normal event "Reconciliation finished in D, next run in I". */
+static step_result finalize_status(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	(void)e;
+	ks_reconcile *st = state;
+	const char *rev = st->revision;
+	jset_str(rt_status(obj), "lastAppliedRevision", rev);
 	rt_cond_delete(obj, RT_COND_RECONCILING);
 	rt_cond_set(obj, RT_COND_READY, "True", "ReconciliationSucceeded",
 		"Applied revision: %s", rev);
-	{
-		char d1[32], d2[32];
-		int64_t took = kube_now_ms() - ctx->start_ms;
-		app_format_duration(d1, sizeof d1, took * 1000000);
-		app_format_duration(d2, sizeof d2, interval * 1000000);
-		char *msg = xasprintf("Reconciliation finished in %s, next run in %s", d1, d2);
-		log_info(&ctx->log, msg, LOG_S("revision", rev));
-		event(ctx, obj, "Normal", "ReconciliationSucceeded", rev, true, "%s", msg);
-		free(msg);
+	char d1[32], d2[32];
+	int64_t took = kube_now_ms() - ctx->start_ms;
+	app_format_duration(d1, sizeof d1, took * 1000000);
+	app_format_duration(d2, sizeof d2, st->interval_ms * 1000000);
+	char *msg = xasprintf("Reconciliation finished in %s, next run in %s", d1, d2);
+	log_info(&ctx->log, msg, LOG_S("revision", rev));
+	event(ctx, obj, "Normal", "ReconciliationSucceeded", rev, true, "%s", msg);
+	free(msg);
+	return STEP_SUCCESS;
+}
+
+/* A Kustomization's reconcile, top to bottom. The first failing step ends it. */
+static const step STEPS[] = {
+	{"getSource", get_source},
+	{"checkDependencies", check_dependencies},
+	{"fetchArtifact", fetch_artifact},
+	{"getClient", get_client},
+	{"build", build},
+	{"apply", apply},
+	{"prune", prune},
+	{"checkHealth", check_health},
+	{"finalizeStatus", finalize_status},
+};
+
+/* Frees what the steps left in st. Once the artifact was being fetched (tmp exists), records
+ * the reconcile in status.history (the outcome's reason) and removes the temp dir. */
+static void release(ks_reconcile *st, rt_ctx *ctx, cJSON *obj, const rt_result *r)
+{
+	client_release(st->kc, ctx, st->kube);
+	if (st->tmp) {
+		kc_history_upsert(obj, st->objs_digest, ctx->start_ms,
+			err_is_set(&r->e) ? r->e.reason : "ReconciliationSucceeded", st->revision);
+		rm_tree(st->tmp);
 	}
-	r.requeue_after_ms = interval;
-out:
-	kc_client_release(kc, ctx, kube);
-	kc_history_upsert(obj, dgst, ctx->start_ms,
-		err_is_set(&r.e) ? r.e.reason : "ReconciliationSucceeded", rev);
-	free(dgst);
-	rm_tree(tpl);
-	free(tpl);
-	free(afile);
-	free(root);
-	free(path);
-	cJSON_Delete(k);
-	cJSON_Delete(objs);
-	cJSON_Delete(entries);
-	buf_release(&klog);
-	buf_release(&kbuf);
-out_early:
-	free(rev);
-	free(dg);
-	free(u);
+	free(st->objs_digest);
+	free(st->tmp);
+	free(st->archive);
+	free(st->root);
+	free(st->path);
+	cJSON_Delete(st->objs);
+	cJSON_Delete(st->entries);
+	buf_release(&st->changes);
+	free(st->revision);
+	free(st->artifact_digest);
+	free(st->url);
+}
+
+/* The rt_reconcile_fn (the runtime calls it on a worker for each queued Kustomization that is
+ * not being deleted or suspended; it patches the status once afterwards). Runs STEPS; a failed
+ * step not reported by itself becomes Ready=False with its reason and message, the log line
+ * "Reconciliation failed", a Warning event when the message is new, and a retry after the
+ * step's delay (retryInterval; 0 stalls). Success requeues after spec.interval. */
+static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
+{
+	ks_reconcile st = {.kc = ctx->ud, .ctx = ctx, .obj = obj, .spec = jget(obj, "spec")};
+	st.interval_ms = parse_dur_ms(jstr(st.spec, "interval"), 10 * 60 * 1000);
+	st.retry_ms = parse_dur_ms(jstr(st.spec, "retryInterval"), st.interval_ms);
+	buf_init(&st.changes, 1u << 20);
+	rt_cond_delete(obj, RT_COND_STALLED);
+
+	rt_result r = steps_run(ctx, obj, STEPS, sizeof STEPS / sizeof *STEPS, &st, NULL,
+		st.interval_ms, 0, NULL);
+	if (err_is_set(&r.e) && !st.reported)
+		r = failed(ctx, obj, st.revision, &r.e, st.fail_after_ms);
+	else if (err_is_set(&r.e))
+		r.requeue_after_ms = st.fail_after_ms;
+	release(&st, ctx, obj, &r);
 	return r;
 }
 
@@ -643,7 +619,8 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 	if (del && !rt_is_suspended(obj) && cJSON_GetArraySize(old) > 0) {
 		/* as Flux: when the account to impersonate is gone, the objects are left */
 		kc_ctx *kc = ctx->ud;
-		const char *sa = kc_service_account(kc, spec);
+		imp_options io = imp_options_for(kc);
+		const char *sa = imp_service_account(&io, spec);
 		err ge = {0};
 		cJSON *sao = sa ? kube_get(ctx->kube, "v1", "ServiceAccount", ctx->ns, sa, NULL,
 			&ge) : NULL;
@@ -656,14 +633,16 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 				"unable to prune objects: service account '%s' not found", sa);
 			return r;
 		}
-		kube_client *kube = kc_client_for(kc, ctx, spec, &r.e);
+		kube_client *kube = client_for(kc, ctx, spec, &r.e);
 		if (!kube) {
 			r.e.cls = ERR_GENERIC;
 			return r;
 		}
 		buf log;
 		buf_init(&log, 1u << 20);
-		if (prune(kube, old, NULL, ctx->ns, ctx->name, NULL, &log, &r.e) > 0) {
+		ssa_label owner[2];
+		ssa_options so = ssa_options_for(kc, spec, ctx->ns, ctx->name, owner);
+		if (ssa_delete_all(kube, old, NULL, &so, NULL, &log, &r.e) > 0) {
 			r.e.cls = ERR_GENERIC;
 			rt_event(ctx, obj, "Warning", "PruneFailed", NULL, "%s", r.e.msg);
 		} else if (log.len) {
@@ -671,7 +650,7 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 				log.data));
 		}
 		buf_release(&log);
-		kc_client_release(kc, ctx, kube);
+		client_release(kc, ctx, kube);
 	}
 	return r;
 }

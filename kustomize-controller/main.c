@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 		.start = start,
 	};
 	int rc = app_main(&spec, argc, argv);
-	kc_clients_free(&KC);
+	imp_clients_free(&KC.clients);
 	app_strings_release(&opt.override_manager);
 	return rc;
 }

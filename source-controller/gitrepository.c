@@ -1,9 +1,25 @@
-/* The GitRepository v1 reconciler (Flux's gitrepository_controller.go, step by step):
- * storage (verify the stored artifact, refresh its URL, garbage-collect), source (ls-remote,
- * fetch and check out unless the remote and the content settings are unchanged, verify
- * signatures), include (copy other GitRepositories' artifacts into the checkout), artifact
- * (pack deterministically, store atomically, record status, emit NewArtifact). */
-#include <dirent.h>
+/* The GitRepository v1 reconciler: Flux's source-controller
+ * internal/controller/gitrepository_controller.go as an ordered list of named steps on the
+ * shared runner (eddy/steps.h).
+ *
+ * One GitRepository, from its watch event to the artifact URL in its status:
+ *  1. gitrepo_controller_new (end of this file) registers the controller: the runtime's
+ *     informer lists and watches GitRepositories (in every namespace, or only the runtime's
+ *     with --watch-all-namespaces=false; --watch-label-selector filters) and queues "ns/name"
+ *     on a new generation or a new reconcile.fluxcd.io/requestedAt; on_update also queues the
+ *     GitRepositories that include one whose artifact changed.
+ *  2. A runtime worker takes the key, copies the object from the cache, adds the finalizer,
+ *     calls finalize() instead when the object is being deleted, skips it when suspended, and
+ *     calls reconcile() (after the steps below).
+ *  3. reconcile() marks the object Reconciling and runs STEPS with one git_reconcile state:
+ *     reconcileStorage, reconcileSource, reconcileInclude, reconcileArtifact, defined below in
+ *     that order, each saying what it does and which conditions it sets. The runner stops at
+ *     the first error and summarises the conditions into Ready; reconcile() releases the
+ *     state once, whatever the outcome.
+ *  4. The runtime finalises Ready/Reconciling/Stalled from the result, patches the status
+ *     once (status.artifact.url is where the other controllers fetch the artifact), records
+ *     the metrics, and requeues: after spec.interval on success, with backoff on an error,
+ *     after --requeue-dependency while an include is not ready. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,456 +28,61 @@
 #include <unistd.h>
 
 #include "eddy/art.h"
-#include "eddy/buf.h"
 #include "eddy/git.h"
 #include "eddy/ignore.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
-#include "sc.h"
+#include "eddy/steps.h"
+#include "git_auth.h"
+#include "gitrepository.h"
+#include "sc_json.h"
+#include "workdir.h"
 
 #define KIND "GitRepository"
 #define API "source.toolkit.fluxcd.io/v1"
 
-/* ---------------------------------------------------------------- small JSON helpers */
+/* ---------------------------------------------------------------- the state of one reconcile */
 
-static const cJSON *jget(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
+/* Everything one reconcile reads and fills, step by step (Flux hands commit, includes and dir
+ * to each sub-reconciler; Eddy keeps them here). Released once by state_release. */
+typedef struct git_reconcile {
+	const gitrepo_config *cfg;
+	const cJSON *spec;      /* obj.spec */
+	cJSON *st;              /* obj.status */
+	char *dirrel;           /* the object's storage directory, gitrepository/<ns>/<name> */
+	char *tmp;              /* the storage scratch space, <storage>/.tmp */
+	/* reconcileStorage */
+	cJSON *art;             /* status.artifact while it is in storage, else NULL */
+	/* reconcileSource */
+	cJSON *proxy, *secret;  /* proxySecretRef, secretRef, decoded (go points into them) */
+	char *app_token;        /* a GitHub App installation token (wiped on release) */
+	const char **sparse;    /* go.sparse */
+	gitx_opts go;           /* how to fetch and check out */
+	cJSON *included;        /* the included GitRepositories' artifacts, in spec.include order */
+	char *checkout;         /* the working directory, under tmp */
+	gitx_result commit;     /* the commit checked out (or still stored, when unchanged) */
+	bool unchanged;         /* remote and content settings unchanged: nothing fetched */
+} git_reconcile;
 
-static const char *jstr(const cJSON *o, const char *k)
+static void state_release(git_reconcile *s)
 {
-	const cJSON *v = jget(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static void jset_str(cJSON *o, const char *k, const char *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
-		cJSON_AddStringToObject(o, k, v);
-}
-
-static void jset(cJSON *o, const char *k, cJSON *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
-		cJSON_AddItemToObject(o, k, v);
-}
-
-static bool json_eq(const cJSON *a, const cJSON *b)
-{
-	bool ea = !a || cJSON_IsNull(a) || (cJSON_IsArray(a) && !cJSON_GetArraySize(a));
-	bool eb = !b || cJSON_IsNull(b) || (cJSON_IsArray(b) && !cJSON_GetArraySize(b));
-	if (ea || eb)
-		return ea && eb;
-	return cJSON_Compare(a, b, 1);
-}
-
-static const char *str_or(const char *s)
-{
-	return s ? s : "";
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-	return !strcmp(a ? a : "", b ? b : "");
-}
-
-static int64_t parse_dur_ms(const char *s, int64_t def)
-{
-	int64_t ns;
-	if (!s || app_parse_duration(s, &ns, NULL) < 0 || ns <= 0)
-		return def;
-	return ns / 1000000;
-}
-
-/* The secret's data, decoded, as a JSON object of strings (values may hold binary: we only use
- * text keys). NULL with e filled on failure. */
-static cJSON *get_secret(rt_ctx *ctx, const char *ns, const char *name, err *e)
-{
-	err ge = {0};
-	cJSON *s = kube_get(ctx->kube, "v1", "Secret", ns, name, NULL, &ge);
-	if (!s) {
-		err_fail(e, "AuthenticationFailed", "failed to get secret '%s/%s': %s", ns, name,
-			kube_errkind_of(&ge) == KUBE_ENOTFOUND ? "secrets \"not found\"" : ge.msg);
-		if (kube_errkind_of(&ge) == KUBE_ENOTFOUND)
-			snprintf(e->msg, sizeof e->msg,
-				"failed to get secret '%s/%s': secrets \"%s\" not found", ns, name,
-				name);
-		return NULL;
+	if (s->checkout)
+		workdir_remove(s->checkout);
+	gitx_result_release(&s->commit);
+	cJSON_Delete(s->secret);
+	cJSON_Delete(s->proxy);
+	if (s->app_token) {
+		memset(s->app_token, 0, strlen(s->app_token));
+		free(s->app_token);
 	}
-	cJSON *out = cJSON_CreateObject();
-	const cJSON *d;
-	cJSON_ArrayForEach(d, jget(s, "data")) {
-		if (!cJSON_IsString(d))
-			continue;
-		size_t n;
-		char *v = kube_base64_decode(d->valuestring, strlen(d->valuestring), &n);
-		if (v) {
-			char *z = xstrndup(v, n);
-			cJSON_AddStringToObject(out, d->string, z);
-			free(z);
-			free(v);
-		}
-	}
-	cJSON_ArrayForEach(d, jget(s, "stringData"))
-		if (cJSON_IsString(d) && !jget(out, d->string))
-			cJSON_AddStringToObject(out, d->string, d->valuestring);
-	cJSON_Delete(s);
-	return out;
+	free(s->sparse);
+	cJSON_Delete(s->included);
+	free(s->checkout);
+	free(s->tmp);
+	free(s->dirrel);
 }
 
-/* proxySecretRef: "address" (required), "username", "password" (Flux's keys). Returns the
- * decoded secret (which px points into) or NULL with e filled. */
-static cJSON *proxy_from_secret(rt_ctx *ctx, const char *ns, const char *name, gitx_proxy *px,
-	err *e)
-{
-	cJSON *s = get_secret(ctx, ns, name, e);
-	if (!s) {
-		err_prefix(e, "failed to configure proxy options");
-		return NULL;
-	}
-	const char *addr = jstr(s, "address");
-	if (!addr) {
-		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
-			"'%s/%s': key 'address' not found", ns, name);
-	} else if (!*addr) {
-		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
-			"'%s/%s': proxy address is empty", ns, name);
-	} else if (strncmp(addr, "http://", 7) && strncmp(addr, "https://", 8)) {
-		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
-			"'%s/%s': proxy URL must use http or https scheme", ns, name);
-	} else {
-		px->url = addr;
-		px->username = jstr(s, "username");
-		px->password = jstr(s, "password");
-		return s;
-	}
-	cJSON_Delete(s);
-	return NULL;
-}
-
-/* spec.provider and spec.serviceAccountName (Flux's getAuthOpts): "github" exchanges the
- * GitHub App data of the secret for an installation token (username x-access-token);
- * "azure" and "aws" need cloud workload identity, which cannot be had here. */
-static int provider_auth(rt_ctx *ctx, const cJSON *obj, const cJSON *spec, const cJSON *secret,
-	gitx_opts *go, char **token, err *e)
-{
-	(void)obj;
-	const char *prov = jstr(spec, "provider");
-	const char *sa = jstr(spec, "serviceAccountName");
-	const char *sname = jstr(jget(spec, "secretRef"), "name");
-	if (!prov || !*prov || !strcmp(prov, "generic")) {
-		if (secret && jstr(secret, "githubAppID"))
-			return err_fail(e, "InvalidProviderConfiguration",
-				"secretRef '%s/%s' has github app data but provider is not set "
-				"to github", ctx->ns, sname);
-		if (sa && *sa)
-			return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
-				"spec.serviceAccountName can only be used with provider azure or "
-				"aws");
-		return 0;
-	}
-	if (!strcmp(prov, "azure") || !strcmp(prov, "aws")) {
-		if (sa && *sa)
-			return err_set(e, ERR_STALLING, "FeatureGateDisabled",
-				"to use spec.serviceAccountName for provider authentication "
-				"please enable the ObjectLevelWorkloadIdentity feature gate in "
-				"the controller");
-		return err_set(e, ERR_STALLING, "AuthenticationFailed",
-			"failed to configure authentication options: provider '%s' needs %s "
-			"workload identity, which Eddy's source-controller does not support", prov,
-			!strcmp(prov, "azure") ? "Azure" : "AWS");
-	}
-	if (!strcmp(prov, "github")) {
-		if (!secret)
-			return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
-				"secretRef with github app data must be specified when provider is "
-				"set to github");
-		if (!jstr(secret, "githubAppID") && !jstr(secret, "githubAppInstallationID") &&
-		    !jstr(secret, "githubAppPrivateKey"))
-			return err_fail(e, "InvalidProviderConfiguration",
-				"secretRef with github app data must be specified when provider is "
-				"set to github");
-		gitx_github_app app = {
-			.app_id = jstr(secret, "githubAppID"),
-			.installation_id = jstr(secret, "githubAppInstallationID"),
-			.private_key = jstr(secret, "githubAppPrivateKey"),
-			.base_url = jstr(secret, "githubAppBaseURL"),
-		};
-		if (gitx_github_app_token(&app, go, token, e) < 0) {
-			if (!strcmp(e->reason, "AuthenticationFailed"))
-				err_prefix(e, "failed to configure authentication options");
-			return -1;
-		}
-		go->auth.username = GITX_GITHUB_APP_USERNAME;
-		go->auth.password = *token;
-		go->auth.bearer_token = NULL;
-		return 0;
-	}
-	return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
-		"unsupported provider '%s'", prov);
-}
-
-/* ---------------------------------------------------------------- file helpers */
-
-static int rm_tree(const char *path)
-{
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	int rc = -1;
-	if (slash) {
-		*slash = 0;
-		rc = art_remove_dir(*dir ? dir : "/", slash + 1, NULL);
-	}
-	free(dir);
-	return rc;
-}
-
-static bool exclude_cb(const char *rel, bool is_dir, void *ud)
-{
-	return ign_match(ud, rel, is_dir);
-}
-
-/* Include: the artifact of another GitRepository (local storage), from fromPath, into the
- * checkout at toPath. */
-static int copy_include(sc_ctx *sc, const char *artifact_path, const char *from, const char *to,
-	const char *checkout, const char *tmpbase, err *e)
-{
-	char *x = xasprintf("%s/inc-XXXXXX", tmpbase);
-	int rc = -1;
-	char *src = NULL, *dst = NULL, *full = NULL;
-	if (!mkdtemp(x)) {
-		err_fail(e, "CopyFailure", "cannot create a temporary directory: %s",
-			strerror(errno));
-		goto out;
-	}
-	full = xasprintf("%s/%s", sc->storage_path, artifact_path);
-	art_extract_limits lim = {0};
-	if (art_extract(full, x, &lim, e) < 0)
-		goto out;
-	while (from && from[0] == '.' && from[1] == '/')
-		from += 2;
-	while (to && to[0] == '.' && to[1] == '/')
-		to += 2;
-	if ((from && strstr(from, "..")) || strstr(to, "..") || to[0] == '/') {
-		err_set(e, ERR_STALLING, "IllegalPath", "include path '%s' is outside the source",
-			from && strstr(from, "..") ? from : to);
-		goto out;
-	}
-	src = from && *from && strcmp(from, ".") ? xasprintf("%s/%s", x, from) : xstrdup(x);
-	dst = xasprintf("%s/%s", checkout, to);
-	struct stat st;
-	if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		err_fail(e, "CopyFailure", "failed to copy include: fromPath '%s' does not exist",
-			from ? from : ".");
-		goto out;
-	}
-	rm_tree(dst);
-	char *parent = xstrdup(dst);
-	char *sl = strrchr(parent, '/');
-	*sl = 0;
-	int mk = art_mkdirs(parent, e);
-	free(parent);
-	if (mk < 0)
-		goto out;
-	if (rename(src, dst) < 0) {
-		err_fail(e, "CopyFailure", "failed to copy include to '%s': %s", to,
-			strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	rm_tree(x);
-	free(x);
-	free(src);
-	free(dst);
-	free(full);
-	return rc;
-}
-
-/* ---------------------------------------------------------------- symlinks */
-
-/* Flux resolves symlinks before archiving (resolveSymlinks): a link whose target exists inside
- * the checkout is replaced by a copy of the target; links that are broken or point outside
- * stay links, which the archive then drops. Copies are bounded (depth, files, bytes) and a
- * link to one of its own ancestors is left alone. */
-enum { SL_MAX_DEPTH = 32, SL_MAX_LINKS = 10000, SL_MAX_FILES = 100000 };
-
-typedef struct slwalk {
-	const char *root;          /* realpath of the checkout */
-	char **path, **target;
-	size_t n, cap;
-	size_t files;
-	uint64_t bytes, max_bytes;
-} slwalk;
-
-static bool inside(const char *root, const char *p)
-{
-	size_t l = strlen(root);
-	return !strncmp(p, root, l) && (p[l] == '/' || !p[l]);
-}
-
-static void sl_collect(slwalk *w, const char *dir, int depth)
-{
-	if (depth > SL_MAX_DEPTH)
-		return;
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    (depth == 0 && !strcmp(de->d_name, ".git")))
-			continue;
-		char *p = xasprintf("%s/%s", dir, de->d_name);
-		struct stat st;
-		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode) && w->n < SL_MAX_LINKS) {
-			char *t = realpath(p, NULL);
-			if (t && inside(w->root, t) && !inside(t, p)) {
-				if (w->n == w->cap) {
-					w->cap = w->cap ? w->cap * 2 : 16;
-					w->path = xrealloc(w->path, w->cap * sizeof *w->path);
-					w->target = xrealloc(w->target, w->cap * sizeof *w->target);
-				}
-				w->path[w->n] = p;
-				w->target[w->n++] = t;
-				continue;
-			}
-			free(t);
-		} else if (S_ISDIR(st.st_mode)) {
-			sl_collect(w, p, depth + 1);
-		}
-		free(p);
-	}
-	closedir(d);
-}
-
-static int sl_copy_file(slwalk *w, const char *src, const char *dst)
-{
-	FILE *in = fopen(src, "rb");
-	if (!in)
-		return -1;
-	struct stat st;
-	FILE *out = NULL;
-	int rc = -1;
-	if (fstat(fileno(in), &st) < 0 || !S_ISREG(st.st_mode) || ++w->files > SL_MAX_FILES ||
-	    (w->max_bytes && (w->bytes += (uint64_t)st.st_size) > w->max_bytes))
-		goto out;
-	out = fopen(dst, "wb");
-	if (!out)
-		goto out;
-	char b[65536];
-	size_t k;
-	while ((k = fread(b, 1, sizeof b, in)) > 0)
-		if (fwrite(b, 1, k, out) != k)
-			goto out;
-	rc = ferror(in) ? -1 : 0;
-	fchmod(fileno(out), st.st_mode & 0777);
-out:
-	if (out && fclose(out) != 0)
-		rc = -1;
-	fclose(in);
-	return rc;
-}
-
-static int sl_copy(slwalk *w, const char *src, const char *dst, int depth)
-{
-	struct stat st;
-	if (depth > SL_MAX_DEPTH || stat(src, &st) < 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode))
-		return sl_copy_file(w, src, dst);
-	if (mkdir(dst, st.st_mode & 0777) < 0 && errno != EEXIST)
-		return -1;
-	DIR *d = opendir(src);
-	if (!d)
-		return -1;
-	struct dirent *de;
-	int rc = 0;
-	while (rc == 0 && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char *s = xasprintf("%s/%s", src, de->d_name);
-		char *t = xasprintf("%s/%s", dst, de->d_name);
-		char *real = realpath(s, NULL);
-		/* nested links: only to targets inside the checkout, never to an ancestor */
-		if (real && inside(w->root, real) && !inside(real, dst))
-			rc = sl_copy(w, real, t, depth + 1);
-		free(real);
-		free(s);
-		free(t);
-	}
-	closedir(d);
-	return rc;
-}
-
-static int resolve_symlinks(const char *checkout, uint64_t max_bytes, err *e)
-{
-	char *root = realpath(checkout, NULL);
-	if (!root)
-		return err_fail(e, "ArchiveOperationFailed", "failed to resolve symlinks in "
-			"repository: %s", strerror(errno));
-	slwalk w = {.root = root, .max_bytes = max_bytes};
-	sl_collect(&w, root, 0);
-	int rc = 0;
-	for (size_t i = w.n; i-- > 0;) {
-		if (rc == 0 && unlink(w.path[i]) == 0 && sl_copy(&w, w.target[i], w.path[i], 0) < 0)
-			rc = err_fail(e, "ArchiveOperationFailed", "failed to resolve symlinks in "
-				"repository: cannot copy '%s'", w.path[i] + strlen(root) + 1);
-		free(w.path[i]);
-		free(w.target[i]);
-	}
-	free(w.path);
-	free(w.target);
-	free(root);
-	return rc;
-}
-
-/* Flux checks after the checkout that every sparseCheckout directory exists. */
-static int check_sparse(const char *checkout, const cJSON *sparse, err *e)
-{
-	const cJSON *it;
-	cJSON_ArrayForEach(it, sparse) {
-		if (!cJSON_IsString(it))
-			continue;
-		const char *p = it->valuestring;
-		while (p[0] == '.' && p[1] == '/')
-			p += 2;
-		char *full = xasprintf("%s/%s", checkout, p);
-		struct stat st;
-		int rc = strstr(p, "..") ? -1 : lstat(full, &st);
-		free(full);
-		if (rc < 0)
-			return err_fail(e, "GitOperationFailed", "failed to sparse checkout "
-				"directories : sparse checkout dir '%s' does not exist in "
-				"repository", it->valuestring);
-	}
-	return 0;
-}
-
-/* ---------------------------------------------------------------- the reconcile */
-
-static const char *const SUMMARY[] = {
-	"StorageOperationFailed", "FetchFailed", "IncludeUnavailable", "ArtifactOutdated",
-	"ArtifactInStorage", "SourceVerified", "Stalled", "Reconciling",
-};
-static const char *const NEGATIVE[] = {
-	"StorageOperationFailed", "FetchFailed", "IncludeUnavailable", "ArtifactOutdated",
-	"Stalled", "Reconciling",
-};
-
-/* The first line of a commit message, cut at 50 characters as Flux does ("...") . */
-static char *subject_of(const char *msg)
-{
-	if (!msg)
-		return xstrdup("");
-	size_t n = strcspn(msg, "\n");
-	if (n > 50)
-		return xasprintf("%.50s...", msg);
-	return xstrndup(msg, n);
-}
+/* ---------------------------------------------------------------- helpers of the steps */
 
 static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
 	const char *revision, const char *digest, const char *msg)
@@ -475,10 +96,10 @@ static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
 	cJSON_Delete(ann);
 }
 
-/* A failure: the condition, Ready, an event when the message is new, and the result. */
-static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
+/* A step's failure: cond (when not NULL) True and Ready False with the error, a Warning event
+ * when the message is new; the error is generic unless it says otherwise. */
+static step_result fail(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 {
-	rt_result r = {0};
 	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
 	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
 		str_eq(jstr(prev, "status"), "False");
@@ -487,12 +108,12 @@ static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
 	if (!same)
 		event(ctx, obj, "Warning", e->reason, NULL, NULL, e->msg);
-	r.e = *e;
-	if (r.e.cls == ERR_NONE)
-		r.e.cls = ERR_GENERIC;
-	return r;
+	if (e->cls == ERR_NONE)
+		e->cls = ERR_GENERIC;
+	return STEP_FAILED;
 }
 
+/* The content settings the stored artifact was built with (Flux's gitContentConfigChanged). */
 static void set_observed(cJSON *st, const cJSON *spec)
 {
 	jset_str(st, "observedIgnore", jstr(spec, "ignore"));
@@ -520,29 +141,418 @@ static bool content_changed(const cJSON *st, const cJSON *spec)
 	return false;
 }
 
-static char *tmp_base(sc_ctx *sc)
+/* Included artifacts compared by revision and digest only (Flux's artifactSet.Diff). */
+static cJSON *revisions_and_digests(const cJSON *artifacts)
 {
-	char *t = xasprintf("%s/.tmp", sc->storage_path);
-	mkdir(t, 0700);
-	return t;
+	cJSON *out = cJSON_CreateArray();
+	const cJSON *it;
+	cJSON_ArrayForEach(it, artifacts) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "revision", str_or(jstr(it, "revision")));
+		cJSON_AddStringToObject(x, "digest", str_or(jstr(it, "digest")));
+		cJSON_AddItemToArray(out, x);
+	}
+	return out;
 }
 
-static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
+static bool includes_changed(const cJSON *included, const cJSON *st)
 {
-	sc_ctx *sc = ctx->ud;
-	rt_result r = {0};
-	err e = {0};
-	cJSON *st = rt_status(obj);
-	const cJSON *spec = jget(obj, "spec");
-	const char *ns = ctx->ns, *name = ctx->name;
-	char *dirrel = art_dir_path(KIND, ns, name);
-	char *tmp = tmp_base(sc), *checkout = NULL;
-	cJSON *secret = NULL, *included = NULL, *proxy = NULL;
-	char *app_token = NULL;
-	gitx_result gr = {0};
-	int64_t interval = parse_dur_ms(jstr(spec, "interval"), 60000);
+	cJSON *now = revisions_and_digests(included);
+	cJSON *before = revisions_and_digests(jget(st, "includedArtifacts"));
+	bool changed = !json_eq(now, before);
+	cJSON_Delete(now);
+	cJSON_Delete(before);
+	return changed;
+}
 
-	/* Reconciling: on a new generation, or a still-progressing object */
+/* spec.verify.mode, HEAD by default; NULL without spec.verify. */
+static const char *verify_mode(const cJSON *spec)
+{
+	const cJSON *verify = jget(spec, "verify");
+	if (!verify)
+		return NULL;
+	return jstr(verify, "mode") ? jstr(verify, "mode") : "HEAD";
+}
+
+/* The first line of a commit message, cut at 50 characters as Flux does ("...") . */
+static char *subject_of(const char *msg)
+{
+	if (!msg)
+		return xstrdup("");
+	size_t n = strcspn(msg, "\n");
+	if (n > 50)
+		return xasprintf("%.50s...", msg);
+	return xstrndup(msg, n);
+}
+
+static bool exclude_cb(const char *rel, bool is_dir, void *ud)
+{
+	return ign_match(ud, rel, is_dir);
+}
+
+/* ---------------------------------------------------------------- the steps, in order */
+
+/* reconcileStorage: checks the stored artifact against status.artifact.digest. A missing or
+ * corrupt file (Warning event ArtifactVerificationFailed) is removed with status.artifact,
+ * ArtifactInStorage is deleted and Reconciling says "building artifact: disappeared from
+ * storage"; otherwise the artifact's URL is rebuilt from the current advertised address.
+ * Without an artifact, Ready is Unknown "building artifact". Never fails. (Flux also
+ * garbage-collects here; Eddy does it once the new artifact is stored, in reconcileArtifact.) */
+static step_result reconcile_storage(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	(void)e;
+	git_reconcile *s = state;
+	s->art = (cJSON *)jget(s->st, "artifact");
+	if (s->art) {
+		const char *path = jstr(s->art, "path");
+		char *full = path ? xasprintf("%s/%s", s->cfg->storage_path, path) : NULL;
+		err ve = {0};
+		if (!full || art_verify_file(full, jstr(s->art, "digest"), &ve) < 0) {
+			if (full && access(full, F_OK) == 0)
+				event(ctx, obj, "Warning", "ArtifactVerificationFailed", NULL, NULL,
+					"failed to verify integrity of artifact");
+			if (full)
+				unlink(full);
+			jset(s->st, "artifact", NULL);
+			s->art = NULL;
+			rt_cond_delete(obj, "ArtifactInStorage");
+			rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
+				"building artifact: disappeared from storage");
+		} else {
+			char *url = art_url(s->cfg->adv_addr(s->cfg->adv_ud), path);
+			jset_str(s->art, "url", url);
+			free(url);
+		}
+		free(full);
+	}
+	if (!s->art)
+		rt_cond_set(obj, RT_COND_READY, "Unknown", "Progressing", "building artifact");
+	return STEP_SUCCESS;
+}
+
+/* spec.verify (Flux's verifySignature): the commit and/or tag signature against the PGP
+ * (*.asc) and SSH (*.sshpub) keys of spec.verify.secretRef. SourceVerified True with the
+ * verifier's message, or False with the reason (InvalidCommitSignature, InvalidTagSignature,
+ * InvalidGitObject, InvalidVerificationMode, VerificationError) and the step fails. Without
+ * spec.verify, SourceVerified and status.sourceVerificationMode are removed. */
+static step_result verify_signature(rt_ctx *ctx, cJSON *obj, git_reconcile *s, err *e)
+{
+	const cJSON *verify = jget(s->spec, "verify");
+	if (!verify) {
+		rt_cond_delete(obj, "SourceVerified");
+		jset_str(s->st, "sourceVerificationMode", NULL);
+		return STEP_SUCCESS;
+	}
+	const char *vmode = verify_mode(s->spec);
+	const char *ns = ctx->ns;
+	cJSON *vs = NULL;
+	const char *vname = jstr(jget(verify, "secretRef"), "name");
+	err ve = {0};
+	if (vname)
+		vs = kube_get(ctx->kube, "v1", "Secret", ns, vname, NULL, &ve);
+	if (!vs) {
+		err_fail(e, "VerificationError",
+			"PGP public keys secret error: failed to get secret '%s/%s'", ns,
+			vname ? vname : "");
+	} else {
+		cJSON *data = gitauth_secret(ctx, ns, vname, &ve);
+		const char *keys[64], *sshkeys[64];
+		size_t nk = 0, nsk = 0;
+		const cJSON *k;
+		cJSON_ArrayForEach(k, data) {
+			size_t l = strlen(k->string);
+			if (nk < 64 && l > 4 && !strcmp(k->string + l - 4, ".asc"))
+				keys[nk++] = k->valuestring;
+			else if (nsk < 64 && l > 7 && !strcmp(k->string + l - 7, ".sshpub"))
+				sshkeys[nsk++] = k->valuestring;
+		}
+		char *vmsg = NULL;
+		if (gitx_verify(s->checkout, &s->commit, vmode, keys, nk, sshkeys, nsk, &vmsg,
+		    e) == 0) {
+			rt_cond_set(obj, "SourceVerified", "True", "Succeeded", "%s", vmsg);
+			free(vmsg);
+			jset_str(s->st, "sourceVerificationMode", vmode);
+		}
+		cJSON_Delete(data);
+		cJSON_Delete(vs);
+	}
+	if (err_is_set(e)) {
+		rt_cond_set(obj, "SourceVerified", "False", e->reason, "%s", e->msg);
+		return fail(ctx, obj, NULL, e);
+	}
+	return STEP_SUCCESS;
+}
+
+/* reconcileSource: the credentials (proxySecretRef, secretRef, provider: git_auth.h), the
+ * included GitRepositories' artifacts from the informer cache, then ls-remote, fetch and
+ * checkout into a new working directory, and the signature check.
+ * - A missing include (or one without an artifact) sets IncludeUnavailable True and Ready
+ *   False (NotFound / NoArtifact) and is a waiting error, retried after --requeue-dependency;
+ *   otherwise IncludeUnavailable is removed.
+ * - Credential and Git failures set FetchFailed True and Ready False with the reason
+ *   (AuthenticationFailed, InvalidProviderConfiguration, GitOperationFailed, URLInvalid,
+ *   EmptyGitRepository...), emit a Warning event once per message, and fail the step; a
+ *   working directory that cannot be made is StorageOperationFailed.
+ * - After a checkout FetchFailed is removed. When ArtifactInStorage is True, the content
+ *   settings, included artifacts and verification mode are unchanged and the remote still
+ *   points at the stored revision, nothing is fetched (Flux's optimized clone): Ready True
+ *   "stored artifact for revision '<rev>'" and the next steps only confirm the artifact.
+ * - A revision other than the stored artifact's sets ArtifactOutdated True NewRevision and
+ *   Reconciling "building artifact: new upstream revision '<rev>'" (Ready Unknown with that
+ *   message when an older artifact exists); then spec.verify (verify_signature). */
+static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	git_reconcile *s = state;
+	const cJSON *spec = s->spec;
+	const char *ns = ctx->ns;
+	const cJSON *ref = jget(spec, "ref");
+	s->go = (gitx_opts){
+		.url = jstr(spec, "url"),
+		.ref = {jstr(ref, "branch"), jstr(ref, "tag"), jstr(ref, "semver"),
+			jstr(ref, "name"), jstr(ref, "commit")},
+		.timeout_ms = parse_dur_ms(jstr(spec, "timeout"), 60000),
+		.max_bytes = s->cfg->git_max_bytes,
+		.recurse_submodules = cJSON_IsTrue(jget(spec, "recurseSubmodules")),
+	};
+	gitx_opts *go = &s->go;
+	const cJSON *pref = jget(spec, "proxySecretRef");
+	if (jstr(pref, "name")) {
+		s->proxy = gitauth_proxy(ctx, ns, jstr(pref, "name"), &go->proxy, e);
+		if (!s->proxy)
+			return fail(ctx, obj, "FetchFailed", e);
+	}
+	const cJSON *sref = jget(spec, "secretRef");
+	if (jstr(sref, "name")) {
+		s->secret = gitauth_secret(ctx, ns, jstr(sref, "name"), e);
+		if (!s->secret)
+			return fail(ctx, obj, "FetchFailed", e);
+		const cJSON *sec = s->secret;
+		go->auth.username = jstr(sec, "username");
+		go->auth.password = jstr(sec, "password");
+		go->auth.bearer_token = jstr(sec, "bearerToken");
+		go->auth.identity = jstr(sec, "identity");
+		go->auth.known_hosts = jstr(sec, "known_hosts");
+		go->auth.ca_pem = jstr(sec, "ca.crt") ? jstr(sec, "ca.crt") : jstr(sec, "caFile");
+		go->auth.cert_pem = jstr(sec, "tls.crt") ? jstr(sec, "tls.crt")
+			: jstr(sec, "certFile");
+		go->auth.key_pem = jstr(sec, "tls.key") ? jstr(sec, "tls.key")
+			: jstr(sec, "keyFile");
+	}
+	if (gitauth_provider(ctx, spec, s->secret, go, &s->app_token, e) < 0)
+		return fail(ctx, obj, "FetchFailed", e);
+	const cJSON *sparse = jget(spec, "sparseCheckout");
+	if (cJSON_IsArray(sparse) && cJSON_GetArraySize(sparse) > 0) {
+		s->sparse = xcalloc((size_t)cJSON_GetArraySize(sparse), sizeof *s->sparse);
+		const cJSON *sp;
+		cJSON_ArrayForEach(sp, sparse)
+			if (cJSON_IsString(sp))
+				s->sparse[go->nsparse++] = sp->valuestring;
+		go->sparse = s->sparse;
+	}
+
+	/* the included artifacts as they are now (Flux's fetchIncludes) */
+	s->included = cJSON_CreateArray();
+	const cJSON *it;
+	cJSON_ArrayForEach(it, jget(spec, "include")) {
+		const char *iname = jstr(jget(it, "repository"), "name");
+		rt_informer *self = rt_controller_informer(ctx->c);
+		cJSON *o = iname ? rt_informer_get(self, ns, iname) : NULL;
+		const cJSON *ia = o ? jget(jget(o, "status"), "artifact") : NULL;
+		if (!o || !ia) {
+			err_set(e, ERR_WAITING, o ? "NoArtifact" : "NotFound",
+				o ? "no artifact available for include '%s'"
+				  : "could not get resource for include '%s': not found",
+				iname ? iname : "");
+			rt_cond_set(obj, "IncludeUnavailable", "True", e->reason, "%s", e->msg);
+			rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
+			cJSON_Delete(o);
+			return STEP_FAILED;
+		}
+		cJSON_AddItemToArray(s->included, cJSON_Duplicate(ia, 1));
+		cJSON_Delete(o);
+	}
+	rt_cond_delete(obj, "IncludeUnavailable");
+
+	/* the optimized clone: ask only whether the remote moved */
+	bool inc_changed = includes_changed(s->included, s->st);
+	const char *vmode = verify_mode(spec);
+	bool verified_ok = !vmode || (rt_cond_is_true(obj, "SourceVerified") &&
+		str_eq(jstr(s->st, "sourceVerificationMode"), vmode));
+	bool changed = content_changed(s->st, spec) || inc_changed;
+	if (s->art && rt_cond_is_true(obj, "ArtifactInStorage") && !changed && verified_ok)
+		go->last_revision = jstr(s->art, "revision");
+
+	s->checkout = xasprintf("%s/git-XXXXXX", s->tmp);
+	if (!mkdtemp(s->checkout)) {
+		err_fail(e, "DirectoryCreationFailed", "failed to create temporary working "
+			"directory: %s", strerror(errno));
+		free(s->checkout);
+		s->checkout = NULL;
+		return fail(ctx, obj, "StorageOperationFailed", e);
+	}
+	gitx_result *gr = &s->commit;
+	if (gitx_checkout(go, s->checkout, gr, e) < 0)
+		return fail(ctx, obj, "FetchFailed", e);
+	if (!gr->unchanged && workdir_check_sparse(s->checkout, sparse, e) < 0)
+		return fail(ctx, obj, "FetchFailed", e);
+	rt_cond_delete(obj, "FetchFailed");
+	if (gr->unchanged) {
+		s->unchanged = true;
+		log_debug(&ctx->log, "no changes since last reconcilation",
+			LOG_S("revision", gr->revision));
+		rt_cond_set(obj, RT_COND_READY, "True", "Succeeded", "stored artifact for revision "
+			"'%s'", gr->revision);
+		return STEP_SUCCESS;
+	}
+	if (!s->art || !str_eq(jstr(s->art, "revision"), gr->revision)) {
+		rt_cond_set(obj, "ArtifactOutdated", "True", "NewRevision",
+			"new upstream revision '%s'", gr->revision);
+		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
+			"building artifact: new upstream revision '%s'", gr->revision);
+		if (s->art)
+			rt_cond_set(obj, RT_COND_READY, "Unknown", "Progressing",
+				"building artifact: new upstream revision '%s'", gr->revision);
+	}
+	return verify_signature(ctx, obj, s, e);
+}
+
+/* reconcileInclude: each spec.include's artifact is extracted (safely) from local storage and
+ * its fromPath moved to toPath (default: the repository's name) in the working directory.
+ * A failure sets StorageOperationFailed True and Ready False (CopyFailure, IllegalPath...).
+ * Nothing to do when the source was unchanged. */
+static step_result reconcile_include(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	git_reconcile *s = state;
+	if (s->unchanged)
+		return STEP_EMPTY;
+	size_t idx = 0;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, jget(s->spec, "include")) {
+		const cJSON *ia = cJSON_GetArrayItem(s->included, (int)idx++);
+		const char *to = jstr(it, "toPath") ? jstr(it, "toPath")
+			: jstr(jget(it, "repository"), "name");
+		if (workdir_copy_include(s->cfg->storage_path, jstr(ia, "path"),
+		    jstr(it, "fromPath"), to, s->checkout, s->tmp, e) < 0)
+			return fail(ctx, obj, "StorageOperationFailed", e);
+	}
+	return STEP_SUCCESS;
+}
+
+/* Packs the working directory into gitrepository/<ns>/<name>/<commit>.tar.gz: symlinks
+ * resolved as Flux does, .sourceignore / spec.ignore applied, written atomically; records
+ * status.artifact {digest, lastUpdateTime, path, revision, size, url}, includedArtifacts and
+ * the observed content settings, removes ArtifactOutdated and StorageOperationFailed, and
+ * emits NewArtifact when the digest is new. Ready True "stored artifact for revision". */
+static step_result store_artifact(rt_ctx *ctx, cJSON *obj, git_reconcile *s, err *e)
+{
+	const gitrepo_config *cfg = s->cfg;
+	const gitx_result *gr = &s->commit;
+	if (workdir_resolve_symlinks(s->checkout, cfg->git_max_bytes, e) < 0)
+		return fail(ctx, obj, "StorageOperationFailed", e);
+	ign_rules *ign = ign_for_source(s->checkout, jstr(s->spec, "ignore"), e);
+	if (!ign)
+		return fail(ctx, obj, "StorageOperationFailed", e);
+	char *absdir = xasprintf("%s/%s", cfg->storage_path, s->dirrel);
+	char *rel = xasprintf("%s/%s.tar.gz", s->dirrel, gr->commit);
+	char *full = xasprintf("%s/%s", cfg->storage_path, rel);
+	art_pack_opts po = {.exclude = exclude_cb, .exclude_ud = ign};
+	art_info info;
+	int prc = art_mkdirs(absdir, e);
+	if (prc == 0)
+		prc = art_pack_dir(s->checkout, &po, full, &info, e);
+	ign_free(ign);
+	free(absdir);
+	free(full);
+	if (prc < 0) {
+		free(rel);
+		if (!strcmp(e->reason, "ArtifactFailed"))
+			snprintf(e->reason, sizeof e->reason, "ArchiveOperationFailed");
+		return fail(ctx, obj, "StorageOperationFailed", e);
+	}
+	bool new_digest = !s->art || !str_eq(jstr(s->art, "digest"), info.digest);
+	cJSON *na = cJSON_CreateObject();
+	char now[32];
+	kube_time_now(now, false);
+	char *u = art_url(cfg->adv_addr(cfg->adv_ud), rel);
+	cJSON_AddStringToObject(na, "digest", info.digest);
+	cJSON_AddStringToObject(na, "lastUpdateTime", now);
+	cJSON_AddStringToObject(na, "path", rel);
+	cJSON_AddStringToObject(na, "revision", gr->revision);
+	cJSON_AddNumberToObject(na, "size", (double)info.size);
+	cJSON_AddStringToObject(na, "url", u);
+	free(u);
+	free(rel);
+	jset(s->st, "artifact", na);
+	s->art = na;
+	jset(s->st, "includedArtifacts", cJSON_GetArraySize(s->included)
+		? cJSON_Duplicate(s->included, 1) : NULL);
+	set_observed(s->st, s->spec);
+	rt_cond_delete(obj, "ArtifactOutdated");
+	rt_cond_delete(obj, "StorageOperationFailed");
+	if (new_digest) {
+		char *subj = subject_of(gr->message);
+		char *msg = xasprintf("stored artifact for commit '%s'", subj);
+		event(ctx, obj, "Normal", "NewArtifact", gr->revision, info.digest, msg);
+		log_info(&ctx->log, msg, LOG_S("revision", gr->revision));
+		free(msg);
+		free(subj);
+	}
+	rt_cond_set(obj, RT_COND_READY, "True", "Succeeded", "stored artifact for revision '%s'",
+		gr->revision);
+	return STEP_SUCCESS;
+}
+
+/* reconcileArtifact: unless the source was unchanged, packs and stores the new artifact
+ * (store_artifact; a failure sets StorageOperationFailed True, ArchiveOperationFailed...).
+ * Then ArtifactInStorage True "stored artifact for revision '<rev>'", StorageOperationFailed,
+ * IncludeUnavailable and ArtifactOutdated removed, and the object's older artifacts beyond
+ * --artifact-retention-ttl and --artifact-retention-records garbage-collected. */
+static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err *e)
+{
+	git_reconcile *s = state;
+	if (!s->unchanged && store_artifact(ctx, obj, s, e) == STEP_FAILED)
+		return STEP_FAILED;
+	rt_cond_set(obj, "ArtifactInStorage", "True", "Succeeded",
+		"stored artifact for revision '%s'", jstr(s->art, "revision"));
+	rt_cond_delete(obj, "StorageOperationFailed");
+	rt_cond_delete(obj, "IncludeUnavailable");
+	rt_cond_delete(obj, "ArtifactOutdated");
+	/* GC: keep the current artifact */
+	const char *path = jstr(s->art, "path");
+	const char *base = path ? strrchr(path, '/') : NULL;
+	err gce = {0};
+	int n = art_gc(s->cfg->storage_path, s->dirrel, base ? base + 1 : NULL,
+		s->cfg->retention_ttl_s, s->cfg->retention_records, &gce);
+	if (n > 0)
+		log_debug(&ctx->log, "garbage collected artifacts", LOG_I("count", n));
+	return STEP_SUCCESS;
+}
+
+/* The steps of a GitRepository reconcile, in order (Flux's reconcilers list). */
+static const step STEPS[] = {
+	{"reconcileStorage", reconcile_storage},
+	{"reconcileSource", reconcile_source},
+	{"reconcileInclude", reconcile_include},
+	{"reconcileArtifact", reconcile_artifact},
+};
+
+/* The conditions summarised into Ready after the steps (Flux's summarize options), in
+ * priority order, and those of negative polarity. */
+static const char *const OWNED[] = {
+	"StorageOperationFailed", "FetchFailed", "IncludeUnavailable", "ArtifactOutdated",
+	"ArtifactInStorage", "SourceVerified", "Stalled", "Reconciling",
+};
+static const char *const NEGATIVE[] = {
+	"StorageOperationFailed", "FetchFailed", "IncludeUnavailable", "ArtifactOutdated",
+	"Stalled", "Reconciling",
+};
+static const steps_summary SUMMARY = {
+	OWNED, sizeof OWNED / sizeof *OWNED, NEGATIVE, sizeof NEGATIVE / sizeof *NEGATIVE,
+};
+
+/* Reconciling Progressing: on a new generation, or a still-progressing object. */
+static void mark_reconciling(cJSON *obj, const cJSON *st)
+{
 	int64_t gen = kube_obj_generation(obj);
 	const cJSON *og = jget(st, "observedGeneration");
 	int64_t ogen = cJSON_IsNumber(og) ? (int64_t)og->valuedouble : -1;
@@ -553,357 +563,53 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	else
 		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 			"reconciliation in progress");
+}
 
-	/* ---- storage: verify the stored artifact, refresh the URL, GC */
-	cJSON *art = (cJSON *)jget(st, "artifact");
-	if (art) {
-		const char *path = jstr(art, "path");
-		char *full = path ? xasprintf("%s/%s", sc->storage_path, path) : NULL;
-		err ve = {0};
-		if (!full || art_verify_file(full, jstr(art, "digest"), &ve) < 0) {
-			if (full && access(full, F_OK) == 0)
-				event(ctx, obj, "Warning", "ArtifactVerificationFailed", NULL, NULL,
-					"failed to verify integrity of artifact");
-			if (full)
-				unlink(full);
-			jset(st, "artifact", NULL);
-			art = NULL;
-			rt_cond_delete(obj, "ArtifactInStorage");
-			rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
-				"building artifact: disappeared from storage");
-		} else {
-			char *url = art_url(sc_adv_addr(sc), path);
-			jset_str(art, "url", url);
-			free(url);
-		}
-		free(full);
-	}
-	if (!art) {
-		rt_cond_set(obj, RT_COND_READY, "Unknown", "Progressing", "building artifact");
-	}
-
-	/* ---- source */
-	const char *url = jstr(spec, "url");
-	const cJSON *ref = jget(spec, "ref");
-	gitx_opts go = {
-		.url = url,
-		.ref = {jstr(ref, "branch"), jstr(ref, "tag"), jstr(ref, "semver"),
-			jstr(ref, "name"), jstr(ref, "commit")},
-		.timeout_ms = parse_dur_ms(jstr(spec, "timeout"), 60000),
-		.max_bytes = sc->git_max_bytes,
-		.recurse_submodules = cJSON_IsTrue(jget(spec, "recurseSubmodules")),
+/* One reconcile (Flux's GitRepositoryReconciler.reconcile): Reconciling, the scratch space,
+ * the steps, Ready True "stored artifact for revision '<rev>'" on success, the clean-up. */
+static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
+{
+	const gitrepo_config *cfg = ctx->ud;
+	git_reconcile s = {
+		.cfg = cfg,
+		.spec = jget(obj, "spec"),
+		.st = rt_status(obj),
+		.dirrel = art_dir_path(KIND, ctx->ns, ctx->name),
+		.tmp = xasprintf("%s/.tmp", cfg->storage_path),
 	};
-	const cJSON *pref = jget(spec, "proxySecretRef");
-	if (jstr(pref, "name")) {
-		proxy = proxy_from_secret(ctx, ns, jstr(pref, "name"), &go.proxy, &e);
-		if (!proxy) {
-			r = failed(ctx, obj, "FetchFailed", &e);
-			goto out;
-		}
-	}
-	const cJSON *sref = jget(spec, "secretRef");
-	if (jstr(sref, "name")) {
-		secret = get_secret(ctx, ns, jstr(sref, "name"), &e);
-		if (!secret) {
-			r = failed(ctx, obj, "FetchFailed", &e);
-			goto out;
-		}
-		go.auth.username = jstr(secret, "username");
-		go.auth.password = jstr(secret, "password");
-		go.auth.bearer_token = jstr(secret, "bearerToken");
-		go.auth.identity = jstr(secret, "identity");
-		go.auth.known_hosts = jstr(secret, "known_hosts");
-		go.auth.ca_pem = jstr(secret, "ca.crt") ? jstr(secret, "ca.crt")
-			: jstr(secret, "caFile");
-		go.auth.cert_pem = jstr(secret, "tls.crt") ? jstr(secret, "tls.crt")
-			: jstr(secret, "certFile");
-		go.auth.key_pem = jstr(secret, "tls.key") ? jstr(secret, "tls.key")
-			: jstr(secret, "keyFile");
-	}
-	if (provider_auth(ctx, obj, spec, secret, &go, &app_token, &e) < 0) {
-		r = failed(ctx, obj, "FetchFailed", &e);
-		goto out;
-	}
-	const cJSON *sparse = jget(spec, "sparseCheckout");
-	const char **sp = NULL;
-	if (cJSON_IsArray(sparse) && cJSON_GetArraySize(sparse) > 0) {
-		sp = xcalloc((size_t)cJSON_GetArraySize(sparse), sizeof *sp);
-		const cJSON *s;
-		cJSON_ArrayForEach(s, sparse)
-			if (cJSON_IsString(s))
-				sp[go.nsparse++] = s->valuestring;
-		go.sparse = sp;
-	}
-
-	/* the included artifacts as they are now (waiting when one is missing) */
-	const cJSON *inc = jget(spec, "include");
-	included = cJSON_CreateArray();
-	const cJSON *it;
-	cJSON_ArrayForEach(it, inc) {
-		const char *iname = jstr(jget(it, "repository"), "name");
-		rt_informer *self = rt_controller_informer(ctx->c);
-		cJSON *o = iname ? rt_informer_get(self, ns, iname) : NULL;
-		const cJSON *ia = o ? jget(jget(o, "status"), "artifact") : NULL;
-		if (!o || !ia) {
-			err_set(&e, ERR_WAITING, o ? "NoArtifact" : "NotFound",
-				o ? "no artifact available for include '%s'"
-				  : "could not get resource for include '%s': not found",
-				iname ? iname : "");
-			rt_cond_set(obj, "IncludeUnavailable", "True", e.reason, "%s", e.msg);
-			rt_cond_set(obj, RT_COND_READY, "False", e.reason, "%s", e.msg);
-			cJSON_Delete(o);
-			free(sp);
-			r.e = e;
-			r.requeue_after_ms = sc->requeue_dependency_ms;
-			goto out;
-		}
-		cJSON_AddItemToArray(included, cJSON_Duplicate(ia, 1));
-		cJSON_Delete(o);
-	}
-	rt_cond_delete(obj, "IncludeUnavailable");
-	/* compare included artifacts by revision and digest only */
-	cJSON *inc_cmp = cJSON_CreateArray();
-	cJSON_ArrayForEach(it, included) {
-		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "revision", str_or(jstr(it, "revision")));
-		cJSON_AddStringToObject(x, "digest", str_or(jstr(it, "digest")));
-		cJSON_AddItemToArray(inc_cmp, x);
-	}
-	cJSON *old_cmp = cJSON_CreateArray();
-	cJSON_ArrayForEach(it, jget(st, "includedArtifacts")) {
-		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "revision", str_or(jstr(it, "revision")));
-		cJSON_AddStringToObject(x, "digest", str_or(jstr(it, "digest")));
-		cJSON_AddItemToArray(old_cmp, x);
-	}
-	bool inc_changed = !json_eq(inc_cmp, old_cmp);
-	cJSON_Delete(inc_cmp);
-	cJSON_Delete(old_cmp);
-
-	const cJSON *verify = jget(spec, "verify");
-	const char *vmode = verify ? (jstr(verify, "mode") ? jstr(verify, "mode") : "HEAD") : NULL;
-	bool verified_ok = !verify || (rt_cond_is_true(obj, "SourceVerified") &&
-		str_eq(jstr(st, "sourceVerificationMode"), vmode));
-	bool changed = content_changed(st, spec) || inc_changed;
-	if (art && rt_cond_is_true(obj, "ArtifactInStorage") && !changed && verified_ok)
-		go.last_revision = jstr(art, "revision");
-
-	checkout = xasprintf("%s/git-XXXXXX", tmp);
-	if (!mkdtemp(checkout)) {
-		err_fail(&e, "DirectoryCreationFailed", "failed to create temporary working "
-			"directory: %s", strerror(errno));
-		free(sp);
-		r = failed(ctx, obj, "StorageOperationFailed", &e);
-		goto out;
-	}
-	int grc = gitx_checkout(&go, checkout, &gr, &e);
-	free(sp);
-	if (grc < 0) {
-		r = failed(ctx, obj, "FetchFailed", &e);
-		goto out;
-	}
-	if (!gr.unchanged && check_sparse(checkout, sparse, &e) < 0) {
-		r = failed(ctx, obj, "FetchFailed", &e);
-		goto out;
-	}
-	rt_cond_delete(obj, "FetchFailed");
-	if (gr.unchanged) {
-		/* no-op: remote and content settings unchanged, artifact in storage */
-		log_debug(&ctx->log, "no changes since last reconcilation",
-			LOG_S("revision", gr.revision));
-		rt_cond_set(obj, RT_COND_READY, "True", "Succeeded", "stored artifact for revision "
-			"'%s'", gr.revision);
-		goto success;
-	}
-	if (!art || !str_eq(jstr(art, "revision"), gr.revision)) {
-		rt_cond_set(obj, "ArtifactOutdated", "True", "NewRevision",
-			"new upstream revision '%s'", gr.revision);
-		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
-			"building artifact: new upstream revision '%s'", gr.revision);
-		if (art)
-			rt_cond_set(obj, RT_COND_READY, "Unknown", "Progressing",
-				"building artifact: new upstream revision '%s'", gr.revision);
-	}
-
-	/* verification */
-	if (verify) {
-		cJSON *vs = NULL;
-		const char *vname = jstr(jget(verify, "secretRef"), "name");
-		err ve = {0};
-		if (vname)
-			vs = kube_get(ctx->kube, "v1", "Secret", ns, vname, NULL, &ve);
-		if (!vs) {
-			err_fail(&e, "VerificationError",
-				"PGP public keys secret error: failed to get secret '%s/%s'", ns,
-				vname ? vname : "");
-		} else {
-			cJSON *data = get_secret(ctx, ns, vname, &ve);
-			const char *keys[64], *sshkeys[64];
-			size_t nk = 0, nsk = 0;
-			const cJSON *k;
-			cJSON_ArrayForEach(k, data) {
-				size_t l = strlen(k->string);
-				if (nk < 64 && l > 4 && !strcmp(k->string + l - 4, ".asc"))
-					keys[nk++] = k->valuestring;
-				else if (nsk < 64 && l > 7 && !strcmp(k->string + l - 7, ".sshpub"))
-					sshkeys[nsk++] = k->valuestring;
-			}
-			char *vmsg = NULL;
-			if (gitx_verify(checkout, &gr, vmode, keys, nk, sshkeys, nsk, &vmsg,
-			    &e) == 0) {
-				rt_cond_set(obj, "SourceVerified", "True", "Succeeded", "%s", vmsg);
-				free(vmsg);
-				jset_str(st, "sourceVerificationMode", vmode);
-			}
-			cJSON_Delete(data);
-			cJSON_Delete(vs);
-		}
-		if (err_is_set(&e)) {
-			rt_cond_set(obj, "SourceVerified", "False", e.reason, "%s", e.msg);
-			r = failed(ctx, obj, NULL, &e);
-			goto out;
-		}
-	} else {
-		rt_cond_delete(obj, "SourceVerified");
-		jset_str(st, "sourceVerificationMode", NULL);
-	}
-
-	/* ---- include */
-	size_t idx = 0;
-	cJSON_ArrayForEach(it, inc) {
-		const cJSON *ia = cJSON_GetArrayItem(included, (int)idx++);
-		const char *to = jstr(it, "toPath") ? jstr(it, "toPath")
-			: jstr(jget(it, "repository"), "name");
-		if (copy_include(sc, jstr(ia, "path"), jstr(it, "fromPath"), to, checkout, tmp,
-		    &e) < 0) {
-			r = failed(ctx, obj, "StorageOperationFailed", &e);
-			goto out;
-		}
-	}
-
-	/* ---- artifact */
-	if (resolve_symlinks(checkout, sc->git_max_bytes, &e) < 0) {
-		r = failed(ctx, obj, "StorageOperationFailed", &e);
-		goto out;
-	}
-	{
-		ign_rules *ign = ign_for_source(checkout, jstr(spec, "ignore"), &e);
-		if (!ign) {
-			r = failed(ctx, obj, "StorageOperationFailed", &e);
-			goto out;
-		}
-		char *absdir = xasprintf("%s/%s", sc->storage_path, dirrel);
-		char *file = xasprintf("%s.tar.gz", gr.commit);
-		char *rel = xasprintf("%s/%s", dirrel, file);
-		char *full = xasprintf("%s/%s", sc->storage_path, rel);
-		art_pack_opts po = {.exclude = exclude_cb, .exclude_ud = ign};
-		art_info info;
-		int prc = art_mkdirs(absdir, &e);
-		if (prc == 0)
-			prc = art_pack_dir(checkout, &po, full, &info, &e);
-		ign_free(ign);
-		if (prc < 0) {
-			if (!strcmp(e.reason, "ArtifactFailed"))
-				snprintf(e.reason, sizeof e.reason, "ArchiveOperationFailed");
-			r = failed(ctx, obj, "StorageOperationFailed", &e);
-			free(absdir);
-			free(file);
-			free(rel);
-			free(full);
-			goto out;
-		}
-		bool new_digest = !art || !str_eq(jstr(art, "digest"), info.digest);
-		cJSON *na = cJSON_CreateObject();
-		char now[32];
-		kube_time_now(now, false);
-		char *u = art_url(sc_adv_addr(sc), rel);
-		cJSON_AddStringToObject(na, "digest", info.digest);
-		cJSON_AddStringToObject(na, "lastUpdateTime", now);
-		cJSON_AddStringToObject(na, "path", rel);
-		cJSON_AddStringToObject(na, "revision", gr.revision);
-		cJSON_AddNumberToObject(na, "size", (double)info.size);
-		cJSON_AddStringToObject(na, "url", u);
-		free(u);
-		jset(st, "artifact", na);
-		art = na;
-		jset(st, "includedArtifacts", cJSON_GetArraySize(included)
-			? cJSON_Duplicate(included, 1) : NULL);
-		set_observed(st, spec);
-		rt_cond_delete(obj, "ArtifactOutdated");
-		rt_cond_delete(obj, "StorageOperationFailed");
-		if (new_digest) {
-			char *subj = subject_of(gr.message);
-			char *msg = xasprintf("stored artifact for commit '%s'", subj);
-			event(ctx, obj, "Normal", "NewArtifact", gr.revision, info.digest, msg);
-			log_info(&ctx->log, msg, LOG_S("revision", gr.revision));
-			free(msg);
-			free(subj);
-		}
-		free(absdir);
-		free(file);
-		free(rel);
-		free(full);
-	}
-	rt_cond_set(obj, RT_COND_READY, "True", "Succeeded", "stored artifact for revision '%s'",
-		gr.revision);
-
-success:
-	{
-		rt_cond_set(obj, "ArtifactInStorage", "True", "Succeeded",
-			"stored artifact for revision '%s'", jstr(art, "revision"));
-		rt_cond_delete(obj, "StorageOperationFailed");
-		rt_cond_delete(obj, "IncludeUnavailable");
-		rt_cond_delete(obj, "ArtifactOutdated");
-		/* GC: keep the current artifact */
-		const char *path = jstr(art, "path");
-		const char *base = path ? strrchr(path, '/') : NULL;
-		err gce = {0};
-		int n = art_gc(sc->storage_path, dirrel, base ? base + 1 : NULL,
-			sc->retention_ttl_s, sc->retention_records, &gce);
-		if (n > 0)
-			log_debug(&ctx->log, "garbage collected artifacts", LOG_I("count", n));
-		r.requeue_after_ms = interval;
-	}
-out:
-	if (r.e.cls == ERR_NONE || r.e.cls == ERR_WAITING) {
-		rt_cond_summarize(obj, RT_COND_READY, SUMMARY, sizeof SUMMARY / sizeof *SUMMARY,
-			NEGATIVE, sizeof NEGATIVE / sizeof *NEGATIVE);
-		if (r.e.cls == ERR_NONE)
-			rt_cond_set(obj, RT_COND_READY, "True", "Succeeded",
-				"stored artifact for revision '%s'", jstr(art, "revision"));
-	}
-	if (checkout)
-		rm_tree(checkout);
-	gitx_result_release(&gr);
-	cJSON_Delete(secret);
-	cJSON_Delete(proxy);
-	if (app_token) {
-		memset(app_token, 0, strlen(app_token));
-		free(app_token);
-	}
-	cJSON_Delete(included);
-	free(checkout);
-	free(tmp);
-	free(dirrel);
+	mkdir(s.tmp, 0700);
+	int64_t interval = parse_dur_ms(jstr(s.spec, "interval"), 60000);
+	mark_reconciling(obj, s.st);
+	rt_result r = steps_run(ctx, obj, STEPS, sizeof STEPS / sizeof *STEPS, &s, &SUMMARY,
+		interval, cfg->requeue_dependency_ms, NULL);
+	if (r.e.cls == ERR_NONE)
+		rt_cond_set(obj, RT_COND_READY, "True", "Succeeded",
+			"stored artifact for revision '%s'", jstr(s.art, "revision"));
+	state_release(&s);
 	return r;
 }
 
+/* Deletion (the runtime then removes the finalizer): the object's storage directory and its
+ * metrics series go. */
 static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 {
 	(void)obj;
-	sc_ctx *sc = ctx->ud;
+	const gitrepo_config *cfg = ctx->ud;
 	rt_result r = {0};
 	char *dirrel = art_dir_path(KIND, ctx->ns, ctx->name);
-	if (art_remove_dir(sc->storage_path, dirrel, &r.e) < 0)
+	if (art_remove_dir(cfg->storage_path, dirrel, &r.e) < 0)
 		snprintf(r.e.reason, sizeof r.e.reason, "GarbageCollectionFailed");
 	else
 		log_info(&ctx->log, "garbage collected artifacts for deleted resource", LOG_END);
-	met_flux_forget(&sc->a->flux, KIND, ctx->ns, ctx->name);
+	if (cfg->flux)
+		met_flux_forget(cfg->flux, KIND, ctx->ns, ctx->name);
 	free(dirrel);
 	return r;
 }
 
-/* Enqueue the GitRepositories that include the one that changed. */
+/* ---------------------------------------------------------------- watches */
+
+/* Index "include": the GitRepositories an object includes, as "ns/name". */
 static void index_includes(const cJSON *obj, rt_strv *out, void *ud)
 {
 	(void)ud;
@@ -919,20 +625,21 @@ static void index_includes(const cJSON *obj, rt_strv *out, void *ud)
 	}
 }
 
+/* A GitRepository whose artifact changed: enqueue the GitRepositories that include it. */
 static void on_update(const cJSON *old, const cJSON *obj, void *ud)
 {
-	sc_ctx *sc = ud;
+	gitrepo_config *cfg = ud;
 	const cJSON *a = jget(jget(old, "status"), "artifact");
 	const cJSON *b = jget(jget(obj, "status"), "artifact");
 	if (old == obj || str_eq(jstr(a, "digest"), jstr(b, "digest")) || !b)
 		return;
 	char *key = rt_key_of(obj);
 	rt_strv keys = {0};
-	rt_informer_index(rt_controller_informer(sc->git), "include", key, &keys);
+	rt_informer_index(rt_controller_informer(cfg->controller), "include", key, &keys);
 	for (size_t i = 0; i < keys.n; i++) {
 		char *ns, *name;
 		rt_key_split(keys.v[i], &ns, &name);
-		rt_controller_enqueue(sc->git, ns, name);
+		rt_controller_enqueue(cfg->controller, ns, name);
 		free(ns);
 		free(name);
 	}
@@ -940,9 +647,10 @@ static void on_update(const cJSON *old, const cJSON *obj, void *ud)
 	free(key);
 }
 
-rt_controller *sc_gitrepository_new(rt_manager *m, sc_ctx *sc)
+rt_controller *gitrepo_controller_new(rt_manager *m, gitrepo_config *cfg)
 {
-	app_config *cfg = &sc->a->cfg;
+	/* workers (--concurrent), the queue's backoff (--min/max-retry-delay) and the watched
+	 * namespace and labels come from the manager (rt_app_start) */
 	rt_controller_opts co = {
 		.api_version = API,
 		.kind = KIND,
@@ -952,18 +660,13 @@ rt_controller *sc_gitrepository_new(rt_manager *m, sc_ctx *sc)
 		.suspend = true,
 		.patch_status = true,
 		.kstatus = true,
-		.concurrent = (int)cfg->concurrent,
-		.queue = {
-			.base_delay_ms = (int64_t)app_duration_ms(cfg->min_retry_delay),
-			.max_delay_ms = (int64_t)app_duration_ms(cfg->max_retry_delay),
-		},
-		.ud = sc,
+		.ud = cfg,
 	};
 	rt_controller *c = rt_controller_new(m, &co);
-	sc->git = c;
+	cfg->controller = c;
 	rt_informer *inf = rt_controller_informer(c);
 	rt_informer_add_index(inf, "include", index_includes, NULL);
-	rt_handler h = {.on_update = on_update, .ud = sc};
+	rt_handler h = {.on_update = on_update, .ud = cfg};
 	rt_informer_add_handler(inf, &h);
 	return c;
 }

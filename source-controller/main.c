@@ -1,4 +1,5 @@
-/* source-controller: the GitRepository reconciler and the artifact file server (HelmRepository,
+/* source-controller: flags, the artifact file server and the runtime (rt_app_start, as in the
+ * other controllers) with the GitRepository reconciler (gitrepository.h; HelmRepository,
  * HelmChart, OCIRepository and Bucket are not implemented yet). The loop thread owns the HTTP
  * servers and the runtime's handle; reconciles (libgit2, packing) run on the runtime's workers.
  * See docs/source-controller.md. */
@@ -12,10 +13,9 @@
 #include "eddy/art.h"
 #include "eddy/git.h"
 #include "eddy/http.h"
-#include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/rt.h"
-#include "sc.h"
+#include "gitrepository.h"
 
 static struct {
 	long long helm_index_max_size, helm_chart_max_size, helm_chart_file_max_size;
@@ -64,24 +64,28 @@ static const app_flag extra[] = {
 };
 
 static struct {
-	sc_ctx sc;
-	kube_client *kube;
-	rt_manager *m;
+	gitrepo_config git;       /* the GitRepository reconciler's settings */
+	rt_manager *m;            /* the runtime's manager (rt_app_start frees it) */
 	http_server *storage;
 	char *root;
+	char *adv_addr;           /* for artifact URLs; NULL until the artifact server runs:
+				   * read it with adv_addr() */
 	app *a;
 	uv_timer_t leader_timer;  /* polls for leadership before the artifact server starts */
 	bool timer_active;
-	pthread_mutex_t mu;       /* guards sc.adv_addr for the workers */
+	pthread_mutex_t mu;       /* guards adv_addr for the workers */
 	pthread_cond_t cv;
 } S = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-const char *sc_adv_addr(sc_ctx *sc)
+/* The advertised storage address; waits (worker threads only) until the artifact server has
+ * started, which happens once the manager runs (after winning the leader election). */
+static const char *adv_addr(void *ud)
 {
+	(void)ud;
 	pthread_mutex_lock(&S.mu);
-	while (!sc->adv_addr && !rt_manager_stopping(S.m))
+	while (!S.adv_addr && !rt_manager_stopping(S.m))
 		pthread_cond_wait(&S.cv, &S.mu);
-	const char *a = sc->adv_addr;
+	const char *a = S.adv_addr;
 	pthread_mutex_unlock(&S.mu);
 	return a ? a : "localhost";
 }
@@ -102,14 +106,8 @@ static void storage_handler(http_request *req, void *data)
 	http_serve_file(req, S.root, path);
 }
 
-static void manager_done(rt_manager *m, int status, void *arg)
-{
-	(void)m;
-	app *a = arg;
-	if (status < 0)
-		app_stop(a, 1);
-}
-
+/* Registered before rt_app_start, so it runs after the runtime's own stop hook (newest first)
+ * has asked the manager to stop: waiting workers then see rt_manager_stopping. */
 static void on_stop(app *a, void *arg)
 {
 	(void)a;
@@ -118,8 +116,6 @@ static void on_stop(app *a, void *arg)
 		uv_close((uv_handle_t *)&S.leader_timer, NULL);
 		S.timer_active = false;
 	}
-	if (S.m)
-		rt_manager_stop(S.m);
 	pthread_mutex_lock(&S.mu);
 	pthread_cond_broadcast(&S.cv);
 	pthread_mutex_unlock(&S.mu);
@@ -158,7 +154,7 @@ static int start_storage(app *a)
 		adv = xasprintf("%s:%d", host, http_server_port(S.storage));
 	}
 	pthread_mutex_lock(&S.mu);
-	S.sc.adv_addr = adv;
+	S.adv_addr = adv;
 	pthread_cond_broadcast(&S.cv);
 	pthread_mutex_unlock(&S.mu);
 	log_info(&a->log, "artifact server listening", LOG_S("addr",
@@ -176,18 +172,17 @@ static void on_leader_poll(uv_timer_t *t)
 		app_stop(S.a, 1);
 }
 
-static void on_reconciled(const char *kind, const char *ns, const char *name, double seconds,
-	const err *result, void *ud)
+/* rt_app_start's setup: the controllers of this binary on the manager. */
+static int setup(rt_manager *m, void *arg)
 {
-	app *a = ud;
-	met_flux_record_duration(&a->flux, kind, ns, name, seconds);
-	met_flux_record_result(&a->flux, "gitrepository",
-		err_is_set(result) ? "error" : "success", seconds);
+	(void)arg;
+	S.m = m;
+	gitrepo_controller_new(m, &S.git);
+	return 0;
 }
 
 static int start(app *a, void *arg)
 {
-	(void)arg;
 	err e = {0};
 	app_config *cfg = &a->cfg;
 	gitx_global_init();
@@ -201,40 +196,20 @@ static int start(app *a, void *arg)
 	S.a = a;
 	/* checkouts left behind by a crash */
 	art_remove_dir(S.root, ".tmp", NULL);
-	kube_config kc;
-	if (kube_config_auto(&kc, cfg->kubeconfig, NULL, &e) < 0) {
-		log_error(&a->log, e.msg, "unable to load the kubeconfig");
-		return -1;
-	}
-	kc.qps = cfg->kube_api_qps;
-	kc.burst = (int)cfg->kube_api_burst;
-	S.kube = kube_client_new(&kc, &e);
-	kube_config_release(&kc);
-	if (!S.kube) {
-		log_error(&a->log, e.msg, "unable to create the Kubernetes client");
-		return -1;
-	}
-	S.sc.a = a;
-	S.sc.storage_path = S.root;
-	S.sc.retention_ttl_s = (unsigned)(opt.artifact_retention_ttl / APP_SECOND);
-	S.sc.retention_records = (unsigned)opt.artifact_retention_records;
-	S.sc.requeue_dependency_ms = (int64_t)app_duration_ms(cfg->requeue_dependency);
-	S.sc.git_max_bytes = (uint64_t)opt.git_max_size;
-	rt_manager_opts mo = {
-		.name = "source-controller",
-		.concurrent = (int)cfg->concurrent,
-		.leader_election = cfg->enable_leader_election,
-		.lease_duration_s = (int)(cfg->leader_election_lease_duration / APP_SECOND),
-		.renew_deadline_s = (int)(cfg->leader_election_renew_deadline / APP_SECOND),
-		.retry_period_s = (int)(cfg->leader_election_retry_period / APP_SECOND),
-		.interval_jitter_pct = (int)cfg->interval_jitter_percentage,
-		.on_reconciled = on_reconciled,
-		.ud = a,
+	S.git = (gitrepo_config){
+		.storage_path = S.root,
+		.retention_ttl_s = (unsigned)(opt.artifact_retention_ttl / APP_SECOND),
+		.retention_records = (unsigned)opt.artifact_retention_records,
+		.requeue_dependency_ms = (int64_t)app_duration_ms(cfg->requeue_dependency),
+		.git_max_bytes = (uint64_t)opt.git_max_size,
+		.flux = &a->flux,
+		.adv_addr = adv_addr,
 	};
-	S.m = rt_manager_new(S.kube, &mo);
-	sc_gitrepository_new(S.m, &S.sc);
 	app_on_stop(a, on_stop, NULL);
-	if (rt_manager_start(S.m, &a->loop, manager_done, a, &e) < 0) {
+	/* the kube client, the manager (--concurrent, leader election, retry delays, watched
+	 * namespace and labels) and the per-kind metrics, as in the other controllers */
+	if (rt_app_start(a, setup, arg, &e) < 0) {
+		S.m = NULL;
 		log_error(&a->log, e.msg, "unable to start the manager");
 		return -1;
 	}
@@ -260,11 +235,7 @@ int main(int argc, char **argv)
 		.start = start,
 	};
 	int rc = app_main(&spec, argc, argv);
-	if (S.m)
-		rt_manager_free(S.m);
-	if (S.kube)
-		kube_client_free(S.kube);
-	free(S.sc.adv_addr);
+	free(S.adv_addr);
 	free(S.root);
 	app_strings_release(&opt.ssh_kex_algos);
 	app_strings_release(&opt.ssh_hostkey_algos);

@@ -5,18 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../apiserver/protobuf.c"
+#include "../../apiserver/protobuf.h"
 #include "eddy/mem.h"
-
-cJSON *jobj(cJSON *o, const char *k)
-{
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (cJSON_IsObject(v))
-		return v;
-	if (v)
-		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	return cJSON_AddObjectToObject(o, k);
-}
 
 static const char *const kinds[] = {"Secret", "ConfigMap", "DeleteOptions", "Namespace",
 				    "RoleBinding", "ClusterRole", "SelfSubjectAccessReview",

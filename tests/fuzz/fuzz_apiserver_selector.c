@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../apiserver/selector.c"
+#include "../../apiserver/selector.h"
 #include "eddy/mem.h"
 
 static const char *field(const cJSON *o, const char *f, char *tmp, size_t n)

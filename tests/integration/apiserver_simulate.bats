@@ -23,9 +23,10 @@ tpl='template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image:
 	k get deploy -w -o name >"$WORK/watch" 2>&1 &
 	local wpid=$!
 	sleep 0.5
-	printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d1}\nspec: {replicas: 2, selector: {matchLabels: {a: b}}, %s}\n' "$tpl" | k apply -f -
+	# rv0: the version the create returned (a later get may already see the rollout)
 	local rv0
-	rv0=$(k get deploy d1 -o jsonpath='{.metadata.resourceVersion}')
+	rv0=$(printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d1}\nspec: {replicas: 2, selector: {matchLabels: {a: b}}, %s}\n' "$tpl" |
+		k apply -f - -o jsonpath='{.metadata.resourceVersion}')
 	run k rollout status deploy/d1 --timeout 10s
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"successfully rolled out"* ]]

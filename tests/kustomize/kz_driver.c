@@ -10,7 +10,7 @@
 #include "eddy/mem.h"
 #include "kustomize/kz_int.h"
 
-int cmd_kustomize(int argc, char **argv);
+#include "cli.h"
 
 static int cmpkey(const void *a, const void *b)
 {

@@ -1,5 +1,5 @@
-/* Unit tests of eddy-apiserver's storage, selectors and protobuf decoder (the sources are
- * compiled in directly: they live in apiserver/, outside libcommon). */
+/* Unit tests of eddy-apiserver's storage, selectors and protobuf decoder (linked from the
+ * eddyapiserver library). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,21 +8,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../apiserver/protobuf.c"
-#include "../../apiserver/selector.c"
-#include "../../apiserver/store.c"
+#include "../../apiserver/protobuf.h"
+#include "../../apiserver/selector.h"
+#include "../../apiserver/store.h"
 #include "eddy/mem.h"
-
-/* protobuf.c uses this helper from api.c. */
-cJSON *jobj(cJSON *o, const char *k)
-{
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (cJSON_IsObject(v))
-		return v;
-	if (v)
-		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	return cJSON_AddObjectToObject(o, k);
-}
 
 static char *tmpdir(void)
 {

@@ -1,5 +1,5 @@
 /* Unit tests of eddy-apiserver's Table output, JSONPath subset, ages, the type registry and
- * CRD registration (sources compiled in directly). */
+ * CRD registration (linked from the eddyapiserver library). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,46 +7,33 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../apiserver/table.c"
-#include "../../apiserver/types.c"
+#include "../../apiserver/table.h"
+#include "../../apiserver/types.h"
 #include "eddy/mem.h"
-
-/* Helpers table.c takes from api.c. */
-const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-cJSON *meta_of(const cJSON *obj)
-{
-	cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
-	return cJSON_IsObject(m) ? m : NULL;
-}
 
 static void ages(void **state)
 {
 	(void)state;
 	char b[32];
-	human_age(5, b);
+	table_age(5, b);
 	assert_string_equal(b, "5s");
-	human_age(119, b);
+	table_age(119, b);
 	assert_string_equal(b, "119s");
-	human_age(125, b);
+	table_age(125, b);
 	assert_string_equal(b, "2m5s");
-	human_age(180, b);
+	table_age(180, b);
 	assert_string_equal(b, "3m");
-	human_age(2 * 3600, b);
+	table_age(2 * 3600, b);
 	assert_string_equal(b, "120m");
-	human_age(5 * 3600 + 60, b);
+	table_age(5 * 3600 + 60, b);
 	assert_string_equal(b, "5h1m");
-	human_age(30 * 3600, b);
+	table_age(30 * 3600, b);
 	assert_string_equal(b, "30h");
-	human_age(3 * 86400 + 3600, b);
+	table_age(3 * 86400 + 3600, b);
 	assert_string_equal(b, "3d1h");
-	human_age(100 * 86400, b);
+	table_age(100 * 86400, b);
 	assert_string_equal(b, "100d");
-	human_age(-5, b);
+	table_age(-5, b);
 	assert_string_equal(b, "<invalid>");
 }
 
@@ -57,27 +44,27 @@ static void jsonpath(void **state)
 			       "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"},"
 			       "{\"type\":\"Stalled\",\"status\":\"False\"}]},"
 			       "\"metadata\":{\"labels\":{\"app.kubernetes.io/name\":\"x\"}}}");
-	char *v = jsonpath_eval(o, ".spec.size", "integer");
+	char *v = table_jsonpath(o, ".spec.size", "integer");
 	assert_string_equal(v, "3");
 	free(v);
-	v = jsonpath_eval(o, ".status.conditions[?(@.type==\"Ready\")].status", "string");
+	v = table_jsonpath(o, ".status.conditions[?(@.type==\"Ready\")].status", "string");
 	assert_string_equal(v, "True");
 	free(v);
-	v = jsonpath_eval(o, "{.status.conditions[?(@.type=='Stalled')].status}", "string");
+	v = table_jsonpath(o, "{.status.conditions[?(@.type=='Stalled')].status}", "string");
 	assert_string_equal(v, "False");
 	free(v);
-	v = jsonpath_eval(o, ".spec.tags[1]", NULL);
+	v = table_jsonpath(o, ".spec.tags[1]", NULL);
 	assert_string_equal(v, "b");
 	free(v);
-	v = jsonpath_eval(o, ".spec.tags[-1]", NULL);
+	v = table_jsonpath(o, ".spec.tags[-1]", NULL);
 	assert_string_equal(v, "b");
 	free(v);
-	v = jsonpath_eval(o, ".metadata.labels['app.kubernetes.io/name']", NULL);
+	v = table_jsonpath(o, ".metadata.labels['app.kubernetes.io/name']", NULL);
 	assert_string_equal(v, "x");
 	free(v);
-	assert_null(jsonpath_eval(o, ".spec.missing", NULL));
-	assert_null(jsonpath_eval(o, "..size", NULL));
-	assert_null(jsonpath_eval(o, ".spec.tags[", NULL));
+	assert_null(table_jsonpath(o, ".spec.missing", NULL));
+	assert_null(table_jsonpath(o, "..size", NULL));
+	assert_null(table_jsonpath(o, ".spec.tags[", NULL));
 	cJSON_Delete(o);
 }
 

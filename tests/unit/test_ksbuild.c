@@ -261,6 +261,87 @@ static void test_postbuild(void **state)
 					     "StrictPostBuildSubstitutions=true"));
 }
 
+/* The hooks of the pipeline (a controller's decryptor): the generated kustomization before the
+ * build, the objects before postBuild and after it (before the owner labels); a failing
+ * source hook is BuildFailed, a failing object hook keeps its reason. */
+typedef struct hook_log {
+	char seen[64];
+	bool fail_sources, fail_objects;
+} hook_log;
+
+static int h_sources(void *ud, const char *r, const char *dir, cJSON *k, err *e)
+{
+	hook_log *h = ud;
+	(void)r, (void)dir;
+	strncat(h->seen, "s", sizeof h->seen - strlen(h->seen) - 1);
+	assert_non_null(cJSON_GetObjectItem(k, "resources"));
+	/* what a decryptor does with a dotenv file: literals in the generator */
+	cJSON_AddItemToObject(k, "commonLabels", parse("added: by-hook\n"));
+	if (h->fail_sources) {
+		err_fail(e, "DecryptionFailed", "cannot decrypt");
+		return -1;
+	}
+	return 0;
+}
+
+static int h_objects(void *ud, cJSON *objs, err *e)
+{
+	hook_log *h = ud;
+	strncat(h->seen, "d", sizeof h->seen - strlen(h->seen) - 1);
+	/* before postBuild: the variable is still there */
+	assert_string_equal(yml_get_string(cJSON_GetArrayItem(objs, 0), "data.greeting"), "${x}");
+	if (h->fail_objects) {
+		err_fail(e, "ReconciliationFailed", "encrypted Secret");
+		return -1;
+	}
+	return 0;
+}
+
+static void h_built(void *ud, const cJSON *objs)
+{
+	hook_log *h = ud;
+	strncat(h->seen, "b", sizeof h->seen - strlen(h->seen) - 1);
+	const cJSON *cm = cJSON_GetArrayItem(objs, 0);
+	assert_string_equal(yml_get_string(cm, "data.greeting"), "y");
+	assert_null(cJSON_GetObjectItem(yml_get_path(cm, "metadata.labels"),
+		"kustomize.toolkit.fluxcd.io/name"));
+	assert_string_equal(yml_get_string(cm, "metadata.labels.added"), "by-hook");
+}
+
+static void test_hooks(void **state)
+{
+	(void)state;
+	put("hooks/kustomization.yaml", "resources:\n- cm.yaml\n");
+	put("hooks/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+			     "data:\n  greeting: ${x}\n");
+	cJSON *spec = parse("postBuild:\n  substitute:\n    x: y\n");
+	char *dir = at("hooks");
+	hook_log h = {.seen = ""};
+	ksb_options o = {.root = root, .dir = dir, .spec = spec, .name = "apps",
+		.ns = "flux-system", .postbuild = true, .strict = true,
+		.decrypt_sources = h_sources, .decrypt = h_objects, .built = h_built,
+		.hook_ud = &h};
+	ksb_result r;
+	err e = {0};
+	assert_int_equal(ksb_build(&o, &r, &e), 0);
+	assert_string_equal(h.seen, "sdb");
+	const cJSON *labels = yml_get_path(cJSON_GetArrayItem(r.objects, 0), "metadata.labels");
+	assert_string_equal(cJSON_GetObjectItem(labels, "kustomize.toolkit.fluxcd.io/name")
+		->valuestring, "apps");
+	cJSON_Delete(r.objects);
+	h = (hook_log){.fail_objects = true};
+	assert_int_equal(ksb_build(&o, &r, &e), -1);
+	assert_string_equal(e.reason, "ReconciliationFailed");
+	assert_string_equal(h.seen, "sd");
+	h = (hook_log){.fail_sources = true};
+	assert_int_equal(ksb_build(&o, &r, &e), -1);
+	assert_string_equal(e.reason, "BuildFailed");
+	assert_string_equal(e.msg, "cannot decrypt");
+	assert_string_equal(h.seen, "s");
+	free(dir);
+	cJSON_Delete(spec);
+}
+
 /* SOPS data is masked as flux build does. */
 static void test_mask_sops(void **state)
 {
@@ -325,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_postbuild),
+		cmocka_unit_test(test_hooks),
 		cmocka_unit_test(test_mask_sops),
 		cmocka_unit_test(test_ids_and_paths),
 	};

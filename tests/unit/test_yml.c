@@ -377,6 +377,11 @@ static void emitter_quotes_like_kustomize(void **state)
 	cJSON *d = one("\"n\": 1\n\"yes\": 2\n\"a: b\": 3\n\"\": 4\n\"-\": 5\n_: 6\nZ: 7\n");
 	emits(d, "\"\": 4\n'-': 5\n_: 6\nZ: 7\n'a: b': 3\n\"n\": 1\n\"yes\": 2\n");
 	cJSON_Delete(d);
+	/* a "<<" key that is a string (tagged !!str) is quoted, or it would read back as a merge
+	 * key (fuzz find); a "<<" value stays plain, as kustomize prints it */
+	d = one("!!str <<: x\nk: <<\n");
+	emits(d, "\"<<\": x\nk: <<\n");
+	cJSON_Delete(d);
 }
 
 static void emitter_layout(void **state)

@@ -692,7 +692,6 @@ static int add_output(buf *out, const char *s)
 
 /* ---- schema ---- */
 
-int cv_schema_validate_all(const chart *c, tmpl_val vals, buf *msg, int depth);
 
 /* ---- render ---- */
 

@@ -337,7 +337,11 @@ int ksb_build(const ksb_options *o, ksb_result *r, err *e)
 		return -1;
 	buf kbuf;
 	buf_init(&kbuf, 64u << 20);
-	int rc = yml_emit(&kbuf, k, e);
+	int rc = 0;
+	if (o->decrypt_sources && o->decrypt_sources(o->hook_ud, o->root, o->dir, k, e) < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = yml_emit(&kbuf, k, e);
 	cJSON_Delete(k);
 	cJSON *objs = NULL;
 	if (rc == 0) {
@@ -352,10 +356,13 @@ int ksb_build(const ksb_options *o, ksb_result *r, err *e)
 		snprintf(e->reason, sizeof e->reason, "BuildFailed");
 		return -1;
 	}
-	if (o->postbuild && ksb_postbuild(o->kube, o->ns, o->spec, objs, o->strict, e) < 0) {
+	if ((o->decrypt && o->decrypt(o->hook_ud, objs, e) < 0) ||
+	    (o->postbuild && ksb_postbuild(o->kube, o->ns, o->spec, objs, o->strict, e) < 0)) {
 		cJSON_Delete(objs);
 		return -1;
 	}
+	if (o->built)
+		o->built(o->hook_ud, objs);
 	const cJSON *cm = jget(o->spec, "commonMetadata");
 	cJSON *obj;
 	cJSON_ArrayForEach(obj, objs) {

@@ -626,6 +626,10 @@ static void emit_string(em *m, const char *str0, bool simple_key)
 	enum style want;
 	if (memchr(s, '\n', n))
 		want = S_LITERAL;
+	else if (simple_key && n == 2 && !memcmp(s, "<<", 2))
+		/* a plain "<<" key would read back as a merge key; kustomize prints a "<<" value
+		 * plain but never a "<<" key (its reader drops them), so quoting one loses nothing */
+		want = S_DOUBLE;
 	else if (!v2_resolves_non_str(s, n) && !is_base60_float(s, n))
 		want = S_PLAIN;
 	else

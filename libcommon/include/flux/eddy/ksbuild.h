@@ -12,7 +12,10 @@
  *
  * Then, when asked, spec.postBuild variable substitution (ksb_postbuild) runs between the
  * kustomize build and the metadata, and SOPS-encrypted Secret values are masked (ksb_mask_sops),
- * as `flux build kustomization` does: nothing is ever decrypted here.
+ * as `flux build kustomization` does: nothing is ever decrypted here. A controller that
+ * decrypts plugs its decryptor in through the hooks of ksb_options (kustomize-controller's SOPS
+ * decryption: before the build on the generated kustomization, after it on the objects), so
+ * the whole pipeline is the same for the controller and the CLI.
  *
  * Ownership: every cJSON returned belongs to the caller (cJSON_Delete). Errors fill `e` with
  * reason "BuildFailed" and return NULL/-1; nothing aborts on bad input. File reads are capped
@@ -43,6 +46,18 @@ typedef struct ksb_options {
 	kube_client *kube;       /* reads substituteFrom; NULL: only spec.postBuild.substitute */
 	bool strict;             /* strict substitution (see ksb_strict_substitutions) */
 	bool mask_sops;          /* mask SOPS-encrypted Secret values (ksb_mask_sops) */
+	/* Hooks (each may be NULL), called with hook_ud; a hook that fails fills e and stops the
+	 * build with its error:
+	 * decrypt_sources: on the generated kustomization k (changed in place) before it is
+	 *   built, with root and dir (Flux's DecryptSources); its errors get reason BuildFailed;
+	 * decrypt: on the built objects (changed in place) before postBuild (Flux's Decrypt);
+	 *   its errors keep their reason;
+	 * built: on the objects after postBuild, before spec.commonMetadata and the owner
+	 *   labels (kustomize-controller takes the digest of status.history there). */
+	int (*decrypt_sources)(void *ud, const char *root, const char *dir, cJSON *k, err *e);
+	int (*decrypt)(void *ud, cJSON *objs, err *e);
+	void (*built)(void *ud, const cJSON *objs);
+	void *hook_ud;
 } ksb_options;
 
 typedef struct ksb_result {

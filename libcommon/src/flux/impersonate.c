@@ -1,16 +1,17 @@
-/* The Kubernetes client a Kustomization acts with: the controller's own, one impersonating a
- * service account (spec.serviceAccountName or --default-service-account), or one for a remote
- * cluster from the kubeconfig in spec.kubeConfig.secretRef (Flux's runtime/client
- * Impersonator). Impersonating clients of the local cluster are kept between reconciles (one
- * per user name, so their discovery caches survive); remote clients are made per reconcile,
- * since the Secret may change. */
+/* The Kubernetes client an object's reconcile acts with (eddy/impersonate.h, Flux's
+ * runtime/client Impersonator): the controller's own, one impersonating a service account
+ * (spec.serviceAccountName or --default-service-account), or one for a remote cluster from the
+ * kubeconfig in spec.kubeConfig.secretRef. Impersonating clients of the local cluster are kept
+ * between reconciles (one per user name, so their discovery caches survive); remote clients
+ * are made per reconcile, since the Secret may change. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
-#include "kc.h"
+#include "eddy/impersonate.h"
 
 #define MAX_CACHED 256
 #define MAX_KUBECONFIG (1u << 20)
@@ -20,7 +21,7 @@ typedef struct cached {
 	kube_client *k;
 } cached;
 
-struct kc_clients {
+struct imp_clients {
 	pthread_mutex_t mu;
 	cached v[MAX_CACHED];
 	size_t n;
@@ -34,31 +35,32 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static struct kc_clients *clients_of(kc_ctx *kc)
+static imp_clients *clients_of(imp_clients **cache)
 {
 	pthread_mutex_lock(&init_mu);
-	if (!kc->clients) {
-		kc->clients = xcalloc(1, sizeof *kc->clients);
-		pthread_mutex_init(&kc->clients->mu, NULL);
+	if (!*cache) {
+		*cache = xcalloc(1, sizeof **cache);
+		pthread_mutex_init(&(*cache)->mu, NULL);
 	}
-	struct kc_clients *c = kc->clients;
+	imp_clients *c = *cache;
 	pthread_mutex_unlock(&init_mu);
 	return c;
 }
 
-const char *kc_service_account(kc_ctx *kc, const cJSON *spec)
+const char *imp_service_account(const imp_options *o, const cJSON *spec)
 {
 	const char *sa = jstr(spec, "serviceAccountName");
 	if (sa && *sa)
 		return sa;
-	sa = kc->a ? kc->a->cfg.default_service_account : NULL;
+	sa = o ? o->default_service_account : NULL;
 	return sa && *sa ? sa : NULL;
 }
 
 /* The local client impersonating user, from the cache or made and cached. */
-static kube_client *impersonating(kc_ctx *kc, rt_ctx *ctx, const char *user, err *e)
+static kube_client *impersonating(imp_clients **cache, kube_client *base, const char *user,
+	err *e)
 {
-	struct kc_clients *c = clients_of(kc);
+	imp_clients *c = clients_of(cache);
 	pthread_mutex_lock(&c->mu);
 	for (size_t i = 0; i < c->n; i++)
 		if (!strcmp(c->v[i].user, user)) {
@@ -66,7 +68,7 @@ static kube_client *impersonating(kc_ctx *kc, rt_ctx *ctx, const char *user, err
 			pthread_mutex_unlock(&c->mu);
 			return k;
 		}
-	kube_client *k = kube_client_impersonate(ctx->kube, user, NULL, e);
+	kube_client *k = kube_client_impersonate(base, user, NULL, e);
 	if (k && c->n < MAX_CACHED) {
 		c->v[c->n].user = xstrdup(user);
 		c->v[c->n].k = k;
@@ -76,10 +78,10 @@ static kube_client *impersonating(kc_ctx *kc, rt_ctx *ctx, const char *user, err
 	return k;
 }
 
-static bool is_cached(kc_ctx *kc, const kube_client *k)
+static bool is_cached(imp_clients **cache, const kube_client *k)
 {
 	pthread_mutex_lock(&init_mu);
-	struct kc_clients *c = kc->clients;
+	imp_clients *c = cache ? *cache : NULL;
 	pthread_mutex_unlock(&init_mu);
 	if (!c)
 		return false;
@@ -91,9 +93,7 @@ static bool is_cached(kc_ctx *kc, const kube_client *k)
 	return found;
 }
 
-/* Flux's KubeConfig sanitisation reads no files of the controller: a kubeconfig from a Secret
- * must carry its certificates and token inline. Returns the first file field found. */
-static const char *file_reference(const cJSON *doc)
+const char *imp_kubeconfig_file_field(const cJSON *doc)
 {
 	static const char *const cluster_files[] = {"certificate-authority"};
 	static const char *const user_files[] = {"client-certificate", "client-key", "tokenFile"};
@@ -114,8 +114,8 @@ static const char *file_reference(const cJSON *doc)
 }
 
 /* A client for the cluster in the kubeconfig Secret named by ref (namespace ns). */
-static kube_client *remote_client(kc_ctx *kc, rt_ctx *ctx, const cJSON *ref, const char *ns,
-	err *e)
+static kube_client *remote_client(const imp_options *o, kube_client *base, const cJSON *ref,
+	const char *ns, err *e)
 {
 	const char *name = jstr(ref, "name");
 	const char *key = jstr(ref, "key");
@@ -125,7 +125,7 @@ static kube_client *remote_client(kc_ctx *kc, rt_ctx *ctx, const cJSON *ref, con
 		return NULL;
 	}
 	err ge = {0};
-	cJSON *secret = kube_get(ctx->kube, "v1", "Secret", ns, name, NULL, &ge);
+	cJSON *secret = kube_get(base, "v1", "Secret", ns, name, NULL, &ge);
 	if (!secret) {
 		err_fail(e, "ReconciliationFailed",
 			"unable to read KubeConfig secret '%s/%s' error: %s", ns, name, ge.msg);
@@ -163,7 +163,7 @@ static kube_client *remote_client(kc_ctx *kc, rt_ctx *ctx, const cJSON *ref, con
 	kube_client *k = NULL;
 	err pe = {0};
 	cJSON *doc = yml_parse_one(raw, len, NULL, &pe);
-	const char *file = doc ? file_reference(doc) : NULL;
+	const char *file = doc ? imp_kubeconfig_file_field(doc) : NULL;
 	cJSON_Delete(doc);
 	kube_config cfg;
 	if (file) {
@@ -175,12 +175,12 @@ static kube_client *remote_client(kc_ctx *kc, rt_ctx *ctx, const cJSON *ref, con
 	} else {
 		/* as Flux: TLS verification stays on unless --insecure-kubeconfig-tls, and the
 		 * kubeconfig's own impersonation is dropped */
-		if (!kc->a || !kc->a->cfg.insecure_kubeconfig_tls)
+		if (!o || !o->insecure_kubeconfig_tls)
 			cfg.insecure = false;
 		free(cfg.impersonate_user);
 		cfg.impersonate_user = NULL;
 		free(cfg.user_agent);
-		cfg.user_agent = xstrdup("kustomize-controller");
+		cfg.user_agent = o && o->user_agent ? xstrdup(o->user_agent) : NULL;
 		k = kube_client_new(&cfg, &pe);
 		if (!k)
 			err_fail(e, "ReconciliationFailed", "KubeConfig secret '%s/%s': %s", ns,
@@ -191,16 +191,17 @@ static kube_client *remote_client(kc_ctx *kc, rt_ctx *ctx, const cJSON *ref, con
 	return k;
 }
 
-kube_client *kc_client_for(kc_ctx *kc, rt_ctx *ctx, const cJSON *spec, err *e)
+kube_client *imp_client_for(imp_clients **cache, const imp_options *o, kube_client *base,
+	const char *ns, const cJSON *spec, err *e)
 {
-	const char *sa = kc_service_account(kc, spec);
+	const char *sa = imp_service_account(o, spec);
 	const cJSON *kcfg = cJSON_GetObjectItemCaseSensitive(spec, "kubeConfig");
-	char *user = sa ? kube_sa_username(ctx->ns, sa) : NULL;
+	char *user = sa ? kube_sa_username(ns, sa) : NULL;
 	kube_client *k = NULL;
 	if (cJSON_IsObject(kcfg)) {
 		const cJSON *sref = cJSON_GetObjectItemCaseSensitive(kcfg, "secretRef");
 		if (cJSON_IsObject(sref)) {
-			kube_client *remote = remote_client(kc, ctx, sref, ctx->ns, e);
+			kube_client *remote = remote_client(o, base, sref, ns, e);
 			if (remote && user) {
 				err ie = {0};
 				k = kube_client_impersonate(remote, user, NULL, &ie);
@@ -220,26 +221,26 @@ kube_client *kc_client_for(kc_ctx *kc, rt_ctx *ctx, const cJSON *spec, err *e)
 		}
 	} else if (user) {
 		err ie = {0};
-		k = impersonating(kc, ctx, user, &ie);
+		k = impersonating(cache, base, user, &ie);
 		if (!k)
 			err_fail(e, "ReconciliationFailed", "%s", ie.msg);
 	} else {
-		k = ctx->kube;
+		k = base;
 	}
 	free(user);
 	return k;
 }
 
-void kc_client_release(kc_ctx *kc, rt_ctx *ctx, kube_client *k)
+void imp_client_release(imp_clients **cache, kube_client *base, kube_client *k)
 {
-	if (!k || k == ctx->kube || is_cached(kc, k))
+	if (!k || k == base || is_cached(cache, k))
 		return;
 	kube_client_free(k);
 }
 
-void kc_clients_free(kc_ctx *kc)
+void imp_clients_free(imp_clients **cache)
 {
-	struct kc_clients *c = kc->clients;
+	imp_clients *c = cache ? *cache : NULL;
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->n; i++) {
@@ -248,5 +249,5 @@ void kc_clients_free(kc_ctx *kc)
 	}
 	pthread_mutex_destroy(&c->mu);
 	free(c);
-	kc->clients = NULL;
+	*cache = NULL;
 }

@@ -1,0 +1,99 @@
+/* query: URL query parameters. */
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "eddy/mem.h"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static char *url_decode(const char *s, size_t n)
+{
+	char *d = xmalloc(n + 1);
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			d[j++] = ' ';
+		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+			   hexval(s[i + 2]) >= 0) {
+			d[j++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			d[j++] = s[i];
+		}
+	}
+	d[j] = '\0';
+	return d;
+}
+
+void query_parse(api_query *q, const char *raw)
+{
+	memset(q, 0, sizeof(*q));
+	if (!raw)
+		return;
+	const char *p = raw;
+	while (*p && q->n < 256) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		if (len > 0) {
+			const char *eq = memchr(p, '=', len);
+			q->k = xrealloc(q->k, (q->n + 1) * sizeof(char *));
+			q->v = xrealloc(q->v, (q->n + 1) * sizeof(char *));
+			if (eq) {
+				q->k[q->n] = url_decode(p, (size_t)(eq - p));
+				q->v[q->n] = url_decode(eq + 1, len - (size_t)(eq - p) - 1);
+			} else {
+				q->k[q->n] = url_decode(p, len);
+				q->v[q->n] = xstrdup("");
+			}
+			q->n++;
+		}
+		if (!amp)
+			break;
+		p = amp + 1;
+	}
+}
+
+void query_release(api_query *q)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		free(q->k[i]);
+		free(q->v[i]);
+	}
+	free(q->k);
+	free(q->v);
+	memset(q, 0, sizeof(*q));
+}
+
+const char *query_get(const api_query *q, const char *k)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (!strcmp(q->k[i], k))
+			return q->v[i];
+	return NULL;
+}
+
+int query_bool(const char *s)
+{
+	static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < 6; i++) {
+		if (!strcmp(s, t[i]))
+			return 1;
+		if (!strcmp(s, f[i]))
+			return 0;
+	}
+	return -1;
+}
