@@ -26,9 +26,9 @@ bool ssa_drifted(const cJSON *cur, const cJSON *dry)
 	const char *rv = kube_obj_rv(dry);
 	if (!cur || !rv || !*rv)
 		return true;
-	const cJSON *cm = ssa_jget(cur, "metadata"), *dm = ssa_jget(dry, "metadata");
-	if (!maps_equal(ssa_jget(cm, "labels"), ssa_jget(dm, "labels")) ||
-	    !maps_equal(ssa_jget(cm, "annotations"), ssa_jget(dm, "annotations")))
+	const cJSON *cm = json_get(cur, "metadata"), *dm = json_get(dry, "metadata");
+	if (!maps_equal(json_get(cm, "labels"), json_get(dm, "labels")) ||
+	    !maps_equal(json_get(cm, "annotations"), json_get(dm, "annotations")))
 		return true;
 	cJSON *a = cJSON_Duplicate(cur, 1), *b = cJSON_Duplicate(dry, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(a, "metadata");
@@ -178,7 +178,7 @@ bool ssa_ignore_target_matches(const cJSON *target, const cJSON *obj)
 {
 	if (!cJSON_IsObject(target))
 		return true;
-	const char *av = ssa_jstr(obj, "apiVersion");
+	const char *av = json_str(obj, "apiVersion");
 	char group[256] = "", version[128] = "";
 	const char *slash = av ? strchr(av, '/') : NULL;
 	if (slash) {
@@ -187,15 +187,15 @@ bool ssa_ignore_target_matches(const cJSON *target, const cJSON *obj)
 	} else if (av) {
 		snprintf(version, sizeof version, "%s", av);
 	}
-	const cJSON *md = ssa_jget(obj, "metadata");
+	const cJSON *md = json_get(obj, "metadata");
 	tsel_obj o = {
 		.group = group,
 		.version = version,
-		.kind = ssa_jstr(obj, "kind"),
+		.kind = json_str(obj, "kind"),
 		.name = {kube_obj_name(obj)},
 		.ns = {kube_obj_namespace(obj)},
-		.labels = ssa_jget(md, "labels"),
-		.annotations = ssa_jget(md, "annotations"),
+		.labels = json_get(md, "labels"),
+		.annotations = json_get(md, "annotations"),
 	};
 	/* An invalid regex or selector selects nothing. */
 	tsel t;
@@ -211,10 +211,10 @@ cJSON *ssa_ignore_paths_for(const cJSON *rules, const cJSON *obj)
 	cJSON *out = NULL;
 	const cJSON *r;
 	cJSON_ArrayForEach(r, rules) {
-		if (!ssa_ignore_target_matches(ssa_jget(r, "target"), obj))
+		if (!ssa_ignore_target_matches(json_get(r, "target"), obj))
 			continue;
 		const cJSON *p;
-		cJSON_ArrayForEach(p, ssa_jget(r, "paths")) {
+		cJSON_ArrayForEach(p, json_get(r, "paths")) {
 			if (!cJSON_IsString(p) || !*p->valuestring)
 				continue;
 			if (!out)
@@ -256,16 +256,16 @@ bool ssa_ignore_co_owned(const ssa_options *o, const cJSON *cur, const char *ptr
 	}
 	bool owned = false;
 	const cJSON *ent;
-	cJSON_ArrayForEach(ent, ssa_jget(ssa_jget(cur, "metadata"), "managedFields")) {
-		const char *sub = ssa_jstr(ent, "subresource");
-		if (!ssa_str_eq(ssa_jstr(ent, "operation"), "Apply") || (sub && *sub) ||
-		    ssa_str_eq(ssa_jstr(ent, "manager"), o ? o->field_manager : NULL) ||
+	cJSON_ArrayForEach(ent, json_get(json_get(cur, "metadata"), "managedFields")) {
+		const char *sub = json_str(ent, "subresource");
+		if (!ssa_str_eq(json_str(ent, "operation"), "Apply") || (sub && *sub) ||
+		    ssa_str_eq(json_str(ent, "manager"), o ? o->field_manager : NULL) ||
 		    ssa_foreign_manager(o, ent))
 			continue;
-		const cJSON *f = ssa_jget(ent, "fieldsV1");
+		const cJSON *f = json_get(ent, "fieldsV1");
 		for (size_t i = 0; i < n && f; i++) {
 			char *key = xasprintf("f:%s", t[i]);
-			f = ssa_jget(f, key);
+			f = json_get(f, key);
 			free(key);
 		}
 		if (f) {

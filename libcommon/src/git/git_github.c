@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "eddy/buf.h"
+#include "eddy/codec.h"
 #include "eddy/git.h"
 #include "eddy/http_curl.h"
 #include "eddy/mem.h"
@@ -77,25 +78,6 @@ static void cache_put(const unsigned char key[32], const char *token, time_t unt
 
 /* ---------------------------------------------------------------- the JWT */
 
-static void b64url(buf *out, const unsigned char *p, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		buf_addc(out, tab[(v >> 18) & 63]);
-		buf_addc(out, tab[(v >> 12) & 63]);
-		if (i + 1 < n)
-			buf_addc(out, tab[(v >> 6) & 63]);
-		if (i + 2 < n)
-			buf_addc(out, tab[v & 63]);
-	}
-}
-
 static bool all_digits(const char *s)
 {
 	if (!s || !*s || strlen(s) > 19)
@@ -125,9 +107,9 @@ static char *make_jwt(const gitx_github_app *a, err *e)
 		(long long)iat, (long long)iat + 120, a->app_id);
 	buf jwt;
 	buf_init(&jwt, 16 << 10);
-	b64url(&jwt, (const unsigned char *)header, strlen(header));
+	b64_encode_buf(&jwt, (const unsigned char *)header, strlen(header), B64_URL | B64_RAW);
 	buf_addc(&jwt, '.');
-	b64url(&jwt, (const unsigned char *)claims, strlen(claims));
+	b64_encode_buf(&jwt, (const unsigned char *)claims, strlen(claims), B64_URL | B64_RAW);
 	unsigned char sig[1024];
 	size_t sl = sizeof sig;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -141,7 +123,7 @@ static char *make_jwt(const gitx_github_app *a, err *e)
 		return NULL;
 	}
 	buf_addc(&jwt, '.');
-	b64url(&jwt, sig, sl);
+	b64_encode_buf(&jwt, sig, sl, B64_URL | B64_RAW);
 	return buf_detach(&jwt, NULL);
 }
 

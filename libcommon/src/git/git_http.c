@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/http_curl.h"
 #include "eddy/mem.h"
 #include "git_int.h"
@@ -35,13 +36,6 @@ enum {
 };
 
 static _Thread_local gitx_net *tl_net;
-
-int64_t gitx_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void gitx_net_bind(gitx_net *n)
 {
@@ -192,7 +186,7 @@ static int start(hstream *s)
 	CURL *h = t->easy;
 	uint64_t timeout_ms = 0;
 	if (net && net->deadline_ms) {
-		int64_t left = net->deadline_ms - gitx_now_ms();
+		int64_t left = net->deadline_ms - clock_mono_ms();
 		if (left <= 0) {
 			free(url);
 			net->timed_out = true;

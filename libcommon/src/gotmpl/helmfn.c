@@ -1,4 +1,6 @@
 /* Sprig's encoding, crypto, regex, semver and date functions, and Helm's own functions. */
+#include "eddy/clock.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "eddy/regex.h"
 #include "gotmpl/fn.h"
@@ -22,51 +24,27 @@ static tmpl_val from_buf(buf *b)
 
 /* ---- encodings ---- */
 
-static const char b64tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 FN(b64enc)
 {
 	buf b;
 	buf_init(&b, (size_t)-1);
-	const unsigned char *d = (const unsigned char *)S(0);
-	size_t n = SLEN(0);
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t w = (uint32_t)d[i] << 16;
-		if (i + 1 < n) w |= (uint32_t)d[i + 1] << 8;
-		if (i + 2 < n) w |= d[i + 2];
-		buf_addc(&b, b64tbl[(w >> 18) & 63]);
-		buf_addc(&b, b64tbl[(w >> 12) & 63]);
-		buf_addc(&b, i + 1 < n ? b64tbl[(w >> 6) & 63] : '=');
-		buf_addc(&b, i + 2 < n ? b64tbl[w & 63] : '=');
-	}
+	b64_encode_buf(&b, S(0), SLEN(0), B64_STD);
 	*out = from_buf(&b);
 	return 0;
 }
 
+/* Not Go's decoder: the first '=' ends the input and missing padding is accepted. */
 FN(b64dec)
 {
 	buf b;
 	buf_init(&b, (size_t)-1);
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t n = SLEN(0);
-	for (size_t i = 0; i < n; i++) {
-		const char *p = strchr(b64tbl, S(0)[i]);
-		if (S(0)[i] == '=')
-			break;
-		if (!p || !S(0)[i]) {
-			buf_release(&b);
-			char msg[80];
-			snprintf(msg, sizeof msg, "illegal base64 data at input byte %zu", i);
-			*out = tmpl_str(msg);
-			return 0;
-		}
-		acc = (acc << 6) | (uint32_t)(p - b64tbl);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_addc(&b, (char)((acc >> bits) & 0xFF));
-		}
+	size_t bad = 0;
+	if (b64_decode_buf(&b, S(0), SLEN(0), B64_PAD_STOP, &bad) < 0) {
+		buf_release(&b);
+		char msg[80];
+		snprintf(msg, sizeof msg, "illegal base64 data at input byte %zu", bad);
+		*out = tmpl_str(msg);
+		return 0;
 	}
 	*out = from_buf(&b);
 	return 0;
@@ -125,8 +103,7 @@ static int digest(const EVP_MD *md, tmpl_val *argv, tmpl_val *out)
 	unsigned int dl = 0;
 	EVP_Digest(S(0), SLEN(0), d, &dl, md, NULL);
 	char hex[EVP_MAX_MD_SIZE * 2 + 1];
-	for (unsigned i = 0; i < dl; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	hex_encode(hex, d, dl, HEX_LOWER);
 	*out = tmpl_strn(hex, dl * 2);
 	return 0;
 }
@@ -1128,61 +1105,6 @@ FN(urlJoin)
 
 /* ---- durations (Go's time.Duration) ---- */
 
-/* Go's Duration.String() for whole nanoseconds. */
-static void go_duration(buf *b, int64_t ns)
-{
-	if (ns == 0) {
-		buf_adds(b, "0s");
-		return;
-	}
-	uint64_t u = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
-	if (ns < 0)
-		buf_addc(b, '-');
-	if (u < 1000000000ull) {
-		const char *unit;
-		uint64_t div;
-		if (u < 1000ull) {
-			buf_addf(b, "%lluns", (unsigned long long)u);
-			return;
-		} else if (u < 1000000ull) {
-			unit = "\xC2\xB5s";
-			div = 1000ull;
-		} else {
-			unit = "ms";
-			div = 1000000ull;
-		}
-		buf_addf(b, "%llu", (unsigned long long)(u / div));
-		uint64_t frac = u % div;
-		if (frac) {
-			char f[16];
-			int w = div == 1000ull ? 3 : 6;
-			snprintf(f, sizeof f, "%0*llu", w, (unsigned long long)frac);
-			size_t l = strlen(f);
-			while (l && f[l - 1] == '0')
-				f[--l] = 0;
-			buf_addf(b, ".%s", f);
-		}
-		buf_adds(b, unit);
-		return;
-	}
-	uint64_t secs = u / 1000000000ull, frac = u % 1000000000ull;
-	uint64_t h = secs / 3600, m = secs / 60 % 60, s = secs % 60;
-	if (h)
-		buf_addf(b, "%lluh", (unsigned long long)h);
-	if (h || m)
-		buf_addf(b, "%llum", (unsigned long long)m);
-	buf_addf(b, "%llu", (unsigned long long)s);
-	if (frac) {
-		char f[16];
-		snprintf(f, sizeof f, "%09llu", (unsigned long long)frac);
-		size_t l = strlen(f);
-		while (l && f[l - 1] == '0')
-			f[--l] = 0;
-		buf_addf(b, ".%s", f);
-	}
-	buf_addc(b, 's');
-}
-
 FN(duration)
 {
 	/* Sprig: only int64 and strings count; anything else is 0 */
@@ -1194,10 +1116,8 @@ FN(duration)
 		long long v = strtoll(S(0), &end, 10);
 		n = *end || !SLEN(0) ? 0 : v;
 	}
-	buf b;
-	buf_init(&b, 128);
-	go_duration(&b, n * 1000000000ll);
-	*out = from_buf(&b);
+	char t[40];
+	*out = tmpl_str(godur_format(t, sizeof t, n * 1000000000ll));
 	return 0;
 }
 
@@ -1211,55 +1131,9 @@ FN(ago)
 	int64_t d = (int64_t)now.tv_sec - sec;
 	if ((long)now.tv_nsec - nsec >= 500000000L)
 		d++;
-	buf b;
-	buf_init(&b, 128);
-	go_duration(&b, d * 1000000000ll);
-	*out = from_buf(&b);
+	char t[40];
+	*out = tmpl_str(godur_format(t, sizeof t, d * 1000000000ll));
 	return 0;
-}
-
-/* Go's time.ParseDuration (ns); false on bad input. */
-static bool parse_duration(const char *s, int64_t *out)
-{
-	bool neg = false;
-	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
-	if (!strcmp(s, "0")) {
-		*out = 0;
-		return true;
-	}
-	if (!*s)
-		return false;
-	double total = 0;
-	while (*s) {
-		char *end;
-		if (!isdigit((unsigned char)*s) && *s != '.')
-			return false;
-		double v = strtod(s, &end);
-		if (end == s)
-			return false;
-		s = end;
-		static const struct { const char *u; double mul; } units[] = {
-			{"ns", 1}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"\xCE\xBCs", 1e3}, {"ms", 1e6},
-			{"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
-		};
-		size_t best = 0, bl = 0;
-		for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
-			size_t l = strlen(units[i].u);
-			if (!strncmp(s, units[i].u, l) && l > bl) {
-				best = i;
-				bl = l;
-			}
-		}
-		if (!bl)
-			return false;
-		total += v * units[best].mul;
-		s += bl;
-	}
-	if (total > 9.2e18)
-		return false;
-	*out = neg ? -(int64_t)total : (int64_t)total;
-	return true;
 }
 
 FN(dateModify)
@@ -1268,7 +1142,7 @@ FN(dateModify)
 	long nsec;
 	time_of(argv[1], &sec, &nsec);
 	int64_t d;
-	if (!parse_duration(S(0), &d)) {
+	if (godur_parse(S(0), &d, NULL) < 0) {
 		*out = tmpl_ref(argv[1]);
 		return 0;
 	}
@@ -1290,7 +1164,7 @@ FN(dateModify)
 FN(mustDateModify)
 {
 	int64_t d;
-	if (!parse_duration(S(0), &d))
+	if (godur_parse(S(0), &d, NULL) < 0)
 		return tmpl_fail(e, "time: invalid duration \"%s\"", S(0));
 	return fn_dateModify(x, argc, argv, out, e);
 }
@@ -1301,7 +1175,7 @@ FN(durationRound)
 	int64_t d = 0;
 	tmpl_val v = argv[0];
 	if (v.kind == TV_STRING) {
-		if (!parse_duration(S(0), &d))
+		if (godur_parse(S(0), &d, NULL) < 0)
 			d = 0;
 	} else if (v.kind == TV_INT && v.sub == TV_SUB_INT64) {
 		d = v.u.i;

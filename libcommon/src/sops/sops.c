@@ -10,6 +10,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "eddy/codec.h"
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "eddy/regex.h"
 #include "eddy/yml.h"
@@ -76,9 +78,9 @@ int sops_decrypt_value(const unsigned char key[32], const char *enc, const char 
 	memcpy(type, part[3], plen[3]);
 	type[plen[3]] = 0;
 	size_t dl = 0, il = 0, tl = 0;
-	unsigned char *data = sops_b64(part[0], plen[0], &dl);
-	unsigned char *iv = sops_b64(part[1], plen[1], &il);
-	unsigned char *tag = sops_b64(part[2], plen[2], &tl);
+	unsigned char *data = (unsigned char *)b64_decode(part[0], plen[0], B64_LENIENT, 0, &dl);
+	unsigned char *iv = (unsigned char *)b64_decode(part[1], plen[1], B64_LENIENT, 0, &il);
+	unsigned char *tag = (unsigned char *)b64_decode(part[2], plen[2], B64_LENIENT, 0, &tl);
 	int rc = -1;
 	if (!data || !iv || !tag || tl != 16 || il == 0 || il > 64 || dl > SOPS_MAX_INPUT) {
 		err_fail(e, "DecryptionFailed", "malformed SOPS value");
@@ -119,12 +121,6 @@ typedef struct meta {
 	bool mac_only;
 } meta;
 
-static const char *mstr(const cJSON *m, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, k);
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
 static rx *re_compile(const char *pat, err *e)
 {
 	rx *c = rx_compile(pat, RX_UTF, NULL, 0);
@@ -144,12 +140,14 @@ static void meta_release(meta *m)
 static int meta_init(meta *m, const cJSON *s, err *e)
 {
 	memset(m, 0, sizeof *m);
-	m->unenc_suffix = mstr(s, "unencrypted_suffix");
-	m->enc_suffix = mstr(s, "encrypted_suffix");
-	const char *ur = mstr(s, "unencrypted_regex"), *er = mstr(s, "encrypted_regex");
+	m->unenc_suffix = json_nonempty(s, "unencrypted_suffix");
+	m->enc_suffix = json_nonempty(s, "encrypted_suffix");
+	const char *ur = json_nonempty(s, "unencrypted_regex");
+	const char *er = json_nonempty(s, "encrypted_regex");
 	m->mac_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "mac_only_encrypted"));
 	if (!m->unenc_suffix && !m->enc_suffix && !ur && !er &&
-	    !mstr(s, "unencrypted_comment_regex") && !mstr(s, "encrypted_comment_regex"))
+	    !json_nonempty(s, "unencrypted_comment_regex") &&
+	    !json_nonempty(s, "encrypted_comment_regex"))
 		m->unenc_suffix = "_unencrypted";
 	if ((ur && !(m->unenc_re = re_compile(ur, e))) ||
 	    (er && !(m->enc_re = re_compile(er, e)))) {
@@ -194,15 +192,9 @@ static bool should_encrypt(const meta *m, char **path, size_t np)
 
 /* ---------------------------------------------------------------- data key */
 
-static const cJSON *jarr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsArray(v) ? v : NULL;
-}
-
 static int data_key(const sops_keys *k, const cJSON *s, unsigned char dk[32], err *e)
 {
-	const cJSON *groups = jarr(s, "key_groups");
+	const cJSON *groups = json_arr(s, "key_groups");
 	if (cJSON_GetArraySize(groups) > 1)
 		return err_fail(e, "DecryptionFailed",
 			"cannot get sops data key: Shamir secret sharing (several key groups) "
@@ -215,8 +207,8 @@ static int data_key(const sops_keys *k, const cJSON *s, unsigned char dk[32], er
 	static const char *const kinds[] = {"age", "pgp"};
 	for (int kind = 0; kind < 2; kind++) {
 		const cJSON *it;
-		cJSON_ArrayForEach(it, jarr(src, kinds[kind])) {
-			const char *enc = mstr(it, "enc");
+		cJSON_ArrayForEach(it, json_arr(src, kinds[kind])) {
+			const char *enc = json_nonempty(it, "enc");
 			if (!enc)
 				continue;
 			tried++;
@@ -483,9 +475,9 @@ int sops_decrypt_tree(const sops_keys *k, cJSON *doc, bool verify_mac, err *e)
 		unsigned char h[64];
 		char hex[129];
 		EVP_DigestFinal_ex(w.mac, h, NULL);
-		for (int i = 0; i < 64; i++)
-			snprintf(hex + 2 * i, 3, "%02X", h[i]);
-		const char *lm = mstr(s, "lastmodified"), *mac = mstr(s, "mac");
+		hex_encode(hex, h, sizeof h, HEX_UPPER);
+		const char *lm = json_nonempty(s, "lastmodified");
+		const char *mac = json_nonempty(s, "mac");
 		char *aad = rfc3339_seconds(lm ? lm : "");
 		buf want;
 		buf_init(&want, 4096);
