@@ -1,6 +1,7 @@
 /* kube: the client's lifecycle, its shared connections, rate limit and token
  * (eddy/kube.h). */
 #include "kube_internal.h"
+#include "eddy/http_curl.h"
 #include "eddy/mem.h"
 #include "eddy/clock.h"
 
@@ -12,12 +13,6 @@
 #include <unistd.h>
 
 /* ------------------------------------------------------------------ client lifecycle */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *ud)
 {
@@ -40,7 +35,7 @@ kube_client *kube_client_new(const kube_config *c, err *e)
 		err_fail(e, "KubeConfigInvalid", "no API server configured");
 		return NULL;
 	}
-	pthread_once(&curl_once, curl_init_once);
+	http_curl_global_init();
 	kube_client *k = xcalloc(1, sizeof *k);
 	kube_config_copy(&k->cfg, c);
 	if (k->cfg.qps <= 0)
