@@ -12,8 +12,8 @@
 
 #include "eddy/buf.h"
 #include "eddy/codec.h"
-#include "eddy/curldl.h"
 #include "eddy/git.h"
+#include "eddy/http_curl.h"
 #include "eddy/mem.h"
 #include "git_int.h"
 
@@ -128,11 +128,6 @@ static char *make_jwt(const gitx_github_app *a, err *e)
 
 /* ---------------------------------------------------------------- the exchange */
 
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	return buf_add(ud, p, sz * n) < 0 ? 0 : sz * n;
-}
-
 static time_t parse_time(const char *s)
 {
 	struct tm tm = {0};
@@ -163,7 +158,7 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 	cache_key(a, key);
 	if ((*token = cache_get(key)))
 		return 0;
-	if (curldl_load(e) < 0) /* libcurl on first use (eddy/curldl.h) */
+	if (http_curl_global_init(e) < 0) /* libcurl is loaded on first use */
 		return -1;
 	char *jwt = make_jwt(a, e);
 	if (!jwt)
@@ -187,40 +182,28 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 		err_fail(e, "AuthenticationFailed", "cannot initialise libcurl");
 		goto out;
 	}
+	bool mtls = o->auth.cert_pem && *o->auth.cert_pem && o->auth.key_pem && *o->auth.key_pem;
+	bool proxy = o->proxy.url && *o->proxy.url;
+	http_curl_opts hc = {
+		.errbuf = ebuf,
+		.user_agent = "eddy-source-controller",
+		.timeout_ms = o->timeout_ms > 0 ? (uint64_t)o->timeout_ms : 60000,
+		.ca_pem = o->auth.ca_pem && *o->auth.ca_pem ? o->auth.ca_pem : NULL,
+		.cert_pem = mtls ? o->auth.cert_pem : NULL,
+		.key_pem = mtls ? o->auth.key_pem : NULL,
+		.proxy = proxy ? o->proxy.url : NULL,
+		.proxy_no_exceptions = true,
+		.proxy_user = o->proxy.username && *o->proxy.username ? o->proxy.username : NULL,
+		.proxy_pass = o->proxy.password,
+	};
+	http_curl_setup(c, &hc);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "eddy-source-controller");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_curl_sink);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? (long)o->timeout_ms : 60000L);
-	if (o->auth.ca_pem && *o->auth.ca_pem) {
-		struct curl_blob b = {(void *)o->auth.ca_pem, strlen(o->auth.ca_pem),
-			CURL_BLOB_COPY};
-		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &b);
-	}
-	if (o->auth.cert_pem && *o->auth.cert_pem && o->auth.key_pem && *o->auth.key_pem) {
-		struct curl_blob cb = {(void *)o->auth.cert_pem, strlen(o->auth.cert_pem),
-			CURL_BLOB_COPY};
-		struct curl_blob kb = {(void *)o->auth.key_pem, strlen(o->auth.key_pem),
-			CURL_BLOB_COPY};
-		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cb);
-		curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &kb);
-	}
-	if (o->proxy.url && *o->proxy.url) {
-		curl_easy_setopt(c, CURLOPT_PROXY, o->proxy.url);
-		curl_easy_setopt(c, CURLOPT_NOPROXY, "");
-		if (o->proxy.username && *o->proxy.username) {
-			curl_easy_setopt(c, CURLOPT_PROXYUSERNAME, o->proxy.username);
-			curl_easy_setopt(c, CURLOPT_PROXYPASSWORD,
-				o->proxy.password ? o->proxy.password : "");
-		}
-	}
 	CURLcode cc = curl_easy_perform(c);
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

@@ -1,8 +1,8 @@
 /* Sprig's encoding, crypto, regex, semver and date functions, and Helm's own functions. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "eddy/clock.h"
 #include "eddy/codec.h"
 #include "eddy/mem.h"
+#include "eddy/regex.h"
 #include "gotmpl/fn.h"
 #include "gotmpl/internal.h"
 
@@ -10,7 +10,6 @@
 #include <math.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,105 +205,92 @@ FN(shuffle)
 
 /* ---- regex (PCRE2 with match limits) ---- */
 
-static pcre2_code *re_compile(const char *pat, err *e)
+static rx *re_compile(const char *pat, err *e)
 {
-	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo,
-				       NULL);
-	if (!re) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(ec, msg, sizeof msg);
-		tmpl_fail(e, "regexp: Compile(`%s`): error parsing regexp: %s: `%s`", pat,
-			  (const char *)msg, pat);
-	}
+	char msg[256];
+	rx *re = rx_compile(pat, RX_UTF, msg, sizeof msg);
+	if (!re)
+		tmpl_fail(e, "regexp: Compile(`%s`): error parsing regexp: %s: `%s`", pat, msg, pat);
 	return re;
 }
 
-typedef struct rematch { size_t n; PCRE2_SIZE *ov; int rc; } rematch;
-
 /* All matches (up to max, -1 for all), Go's FindAll semantics for empty matches. */
-static int re_each(pcre2_code *re, const char *s, size_t n, int64_t max,
-		   int (*cb)(void *ctx, const PCRE2_SIZE *ov, int rc), void *ctx, err *e)
+static int re_each(const rx *re, const char *s, size_t n, int64_t max,
+		   int (*cb)(void *ctx, const rx_span *sp, int rc), void *ctx, err *e)
 {
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	pcre2_match_context *mc = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(mc, 1000000);
+	size_t nsp = rx_groups(re) + 1;
+	rx_span *sp = xcalloc(nsp, sizeof *sp);
 	size_t pos = 0;
 	int64_t count = 0;
 	size_t prev_end = (size_t)-1;
 	int ret = 0;
 	while (pos <= n && (max < 0 || count < max)) {
-		int rc = pcre2_match(re, (PCRE2_SPTR)s, n, pos, 0, md, mc);
-		if (rc == PCRE2_ERROR_NOMATCH)
+		int rc = rx_exec(re, s, n, pos, sp, nsp);
+		if (rc == 0)
 			break;
 		if (rc < 0) {
 			ret = tmpl_fail(e, "regexp match failed (limit)");
 			break;
 		}
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-		if (ov[0] == ov[1] && ov[0] == prev_end) {
+		if (sp[0].start == sp[0].end && sp[0].start == prev_end) {
 			/* empty match right after the previous match: skip ahead */
-			pos = ov[0] + 1;
+			pos = sp[0].start + 1;
 			continue;
 		}
 		count++;
-		if (cb(ctx, ov, rc)) {
+		if (cb(ctx, sp, rc)) {
 			ret = -1;
 			break;
 		}
-		prev_end = ov[1];
-		pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+		prev_end = sp[0].end;
+		pos = sp[0].end > sp[0].start ? sp[0].end : sp[0].end + 1;
 	}
-	pcre2_match_context_free(mc);
-	pcre2_match_data_free(md);
+	free(sp);
 	return ret;
 }
 
 FN(regexMatch)
 {
 	err e2;
-	pcre2_code *re = re_compile(S(0), &e2);
+	rx *re = re_compile(S(0), &e2);
 	if (!re) {
 		*out = tmpl_bool(false);
 		return 0;
 	}
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	int rc = pcre2_match(re, (PCRE2_SPTR)S(1), SLEN(1), 0, 0, md, NULL);
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
-	*out = tmpl_bool(rc >= 0);
+	int rc = rx_exec(re, S(1), SLEN(1), 0, NULL, 0);
+	rx_free(re);
+	*out = tmpl_bool(rc > 0);
 	return 0;
 }
 
 FN(mustRegexMatch)
 {
-	pcre2_code *re = re_compile(S(0), e);
+	rx *re = re_compile(S(0), e);
 	if (!re)
 		return -1;
-	pcre2_code_free(re);
+	rx_free(re);
 	return fn_regexMatch(x, argc, argv, out, e);
 }
 
 struct find_ctx { const char *s; tmpl_val *l; };
 
-static int find_cb(void *ctx, const PCRE2_SIZE *ov, int rc)
+static int find_cb(void *ctx, const rx_span *sp, int rc)
 {
 	(void)rc;
 	struct find_ctx *c = ctx;
-	tmpl_list_push(c->l, tmpl_strn(c->s + ov[0], ov[1] - ov[0]));
+	tmpl_list_push(c->l, tmpl_strn(c->s + sp[0].start, sp[0].end - sp[0].start));
 	return 0;
 }
 
 FN(regexFind)
 {
-	pcre2_code *re = re_compile(S(0), e);
+	rx *re = re_compile(S(0), e);
 	if (!re)
 		return -1;
 	tmpl_val l = tmpl_list_new(0);
 	struct find_ctx c = {S(1), &l};
 	int rc = re_each(re, S(1), SLEN(1), 1, find_cb, &c, e);
-	pcre2_code_free(re);
+	rx_free(re);
 	if (rc) {
 		tmpl_val_free(l);
 		return -1;
@@ -316,14 +302,14 @@ FN(regexFind)
 
 FN(regexFindAll)
 {
-	pcre2_code *re = re_compile(S(0), e);
+	rx *re = re_compile(S(0), e);
 	if (!re)
 		return -1;
 	tmpl_val l = tmpl_list_new(0);
 	l.sub = TV_SUB_STRS;
 	struct find_ctx c = {S(1), &l};
 	int rc = re_each(re, S(1), SLEN(1), argv[2].u.i, find_cb, &c, e);
-	pcre2_code_free(re);
+	rx_free(re);
 	if (rc) {
 		tmpl_val_free(l);
 		return -1;
@@ -338,12 +324,12 @@ struct repl_ctx {
 	buf *b;
 	const char *repl;
 	bool literal;
-	pcre2_code *re;
+	const rx *re;
 };
 
 /* Go's Regexp.Expand: $1, ${1}, $name, ${name}, $$. */
-static void expand(buf *b, const char *tpl, const char *s, const PCRE2_SIZE *ov, int rc,
-		   pcre2_code *re)
+static void expand(buf *b, const char *tpl, const char *s, const rx_span *sp, int rc,
+		   const rx *re)
 {
 	for (const char *p = tpl; *p; p++) {
 		if (*p != '$') {
@@ -384,34 +370,34 @@ static void expand(buf *b, const char *tpl, const char *s, const PCRE2_SIZE *ov,
 		if (!*end)
 			idx = (int)v;
 		else
-			idx = pcre2_substring_number_from_name(re, (PCRE2_SPTR)name);
-		if (idx >= 0 && idx < rc && ov[2 * idx] != PCRE2_UNSET)
-			buf_add(b, s + ov[2 * idx], ov[2 * idx + 1] - ov[2 * idx]);
+			idx = rx_group_number(re, name);
+		if (idx >= 0 && idx < rc && sp[idx].start != RX_UNSET)
+			buf_add(b, s + sp[idx].start, sp[idx].end - sp[idx].start);
 	}
 }
 
-static int repl_cb(void *ctx, const PCRE2_SIZE *ov, int rc)
+static int repl_cb(void *ctx, const rx_span *sp, int rc)
 {
 	struct repl_ctx *c = ctx;
-	buf_add(c->b, c->s + c->last, ov[0] - c->last);
+	buf_add(c->b, c->s + c->last, sp[0].start - c->last);
 	if (c->literal)
 		buf_adds(c->b, c->repl);
 	else
-		expand(c->b, c->repl, c->s, ov, rc, c->re);
-	c->last = ov[1];
+		expand(c->b, c->repl, c->s, sp, rc, c->re);
+	c->last = sp[0].end;
 	return 0;
 }
 
 static int replace_common(tmpl_val *argv, bool literal, tmpl_val *out, err *e)
 {
-	pcre2_code *re = re_compile(S(0), e);
+	rx *re = re_compile(S(0), e);
 	if (!re)
 		return -1;
 	buf b;
 	buf_init(&b, 256u << 20);
 	struct repl_ctx c = {S(1), 0, &b, S(2), literal, re};
 	int rc = re_each(re, S(1), SLEN(1), -1, repl_cb, &c, e);
-	pcre2_code_free(re);
+	rx_free(re);
 	if (rc) {
 		buf_release(&b);
 		return -1;
@@ -426,14 +412,14 @@ FN(regexReplaceAllLiteral) { return replace_common(argv, true, out, e); }
 
 struct split_ctx { const char *s; size_t last; tmpl_val *l; };
 
-static int split_cb(void *ctx, const PCRE2_SIZE *ov, int rc)
+static int split_cb(void *ctx, const rx_span *sp, int rc)
 {
 	(void)rc;
 	struct split_ctx *c = ctx;
-	if (ov[1] == 0 && ov[0] == 0)
+	if (sp[0].end == 0 && sp[0].start == 0)
 		return 0;
-	tmpl_list_push(c->l, tmpl_strn(c->s + c->last, ov[0] - c->last));
-	c->last = ov[1];
+	tmpl_list_push(c->l, tmpl_strn(c->s + c->last, sp[0].start - c->last));
+	c->last = sp[0].end;
 	return 0;
 }
 
@@ -446,14 +432,14 @@ FN(regexSplit)
 		*out = l;
 		return 0;
 	}
-	pcre2_code *re = re_compile(S(0), e);
+	rx *re = re_compile(S(0), e);
 	if (!re) {
 		tmpl_val_free(l);
 		return -1;
 	}
 	struct split_ctx c = {S(1), 0, &l};
 	int rc = re_each(re, S(1), SLEN(1), n > 0 ? n - 1 : -1, split_cb, &c, e);
-	pcre2_code_free(re);
+	rx_free(re);
 	if (rc) {
 		tmpl_val_free(l);
 		return -1;

@@ -1,12 +1,12 @@
 /* The simple built-in transformers: namespace, namePrefix/nameSuffix, labels and annotations,
  * images and replicas; and appending resources with kustomize's id conflict rule. */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
 #include "eddy/json.h"
+#include "eddy/regex.h"
 #include "eddy/yml.h"
 #include "kz_int.h"
 
@@ -353,7 +353,7 @@ int kz_labels_apply(kz_ctx *c, kz_resmap *m, const cJSON *pairs, const kz_fsv *f
 
 typedef struct image_rule {
 	const char *name, *new_name, *new_tag, *digest;
-	regex_t *re; /* the name as kustomize's regexp, when it has regexp operators */
+	rx *re; /* the name as kustomize's regexp, when it has regexp operators */
 } image_rule;
 
 static void split_image(const char *img, char **name, char **tag, char **digest)
@@ -406,7 +406,7 @@ static bool image_matches(const char *s, const char *t)
 static char *image_update(const image_rule *ir, const char *value)
 {
 	char *name, *tag, *digest;
-	if (ir->re ? regexec(ir->re, value, 0, NULL, 0) != 0 : !image_matches(value, ir->name))
+	if (ir->re ? rx_test(ir->re, value) != 1 : !image_matches(value, ir->name))
 		return NULL;
 	split_image(value, &name, &tag, &digest);
 	if (ir->new_name && *ir->new_name) {
@@ -508,24 +508,22 @@ int kz_images_apply(kz_ctx *c, kz_resmap *m, const cJSON *images, const kz_fsv *
 			continue;
 		/* kustomize matches "^<name>(@sha256)?(:<tag>)?$" as a Go regexp, unanchored
 		 * at the start when the name begins with a repetition ("*": any image) */
-		regex_t re;
 		if (strpbrk(ir.name, ".*+?()[]{}|^$\\")) {
 			bool lead = ir.name[0] == '*';
 			char *pat = xasprintf("%s%s(@sha256)?(:[a-zA-Z0-9_.{}-]*)?$", lead ? "" : "^",
 					      ir.name + lead);
-			/* the name alone must be a whole regexp too (glibc takes a stray ")" or
-			 * an unclosed "[" of the name as part of what follows) */
+			/* the name alone must be a whole regexp too (a stray ")" or an unclosed
+			 * "[" of the name must not pair with what follows) */
 			char *alone = xasprintf("(%s)", ir.name + lead);
-			int rc = regcomp(&re, alone, REG_EXTENDED | REG_NOSUB);
+			rx *ok = rx_compile(alone, RX_UTF | RX_GO, NULL, 0);
 			free(alone);
-			if (rc == 0) {
-				regfree(&re);
-				rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB);
+			if (ok) {
+				rx_free(ok);
+				ir.re = rx_compile(pat, RX_UTF | RX_GO, NULL, 0);
 			}
 			free(pat);
-			if (rc)
+			if (!ir.re)
 				return err_fail(e, KZ_REASON, "invalid image name regexp %s", ir.name);
-			ir.re = &re;
 		}
 		const cJSON *tagj = json_get(im, "newTag");
 		char numtag[64];
@@ -540,14 +538,12 @@ int kz_images_apply(kz_ctx *c, kz_resmap *m, const cJSON *images, const kz_fsv *
 				if (!kz_fs_selects(fs, m->v[i]->obj))
 					continue;
 				if (kz_fs_walk(m->v[i]->obj, fs->path, false, image_fn, &ir, e) < 0) {
-					if (ir.re)
-						regfree(ir.re);
+					rx_free(ir.re);
 					return -1;
 				}
 			}
 		}
-		if (ir.re)
-			regfree(ir.re);
+		rx_free(ir.re);
 	}
 	return 0;
 }

@@ -1,5 +1,4 @@
 /* sops: SOPS documents (see eddy/sops.h); age in sops_age.c, OpenPGP in sops_pgp.c. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "eddy/sops.h"
 
 #include <ctype.h>
@@ -10,11 +9,11 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <pcre2.h>
 
 #include "eddy/codec.h"
 #include "eddy/json.h"
 #include "eddy/mem.h"
+#include "eddy/regex.h"
 #include "eddy/yml.h"
 #include "sops_int.h"
 
@@ -118,29 +117,24 @@ out:
 
 typedef struct meta {
 	const char *unenc_suffix, *enc_suffix;
-	pcre2_code *unenc_re, *enc_re;
-	pcre2_match_data *md;
-	pcre2_match_context *mctx;
+	rx *unenc_re, *enc_re;
 	bool mac_only;
 } meta;
 
-static pcre2_code *re_compile(const char *pat, err *e)
+static rx *re_compile(const char *pat, err *e)
 {
-	int ec;
-	PCRE2_SIZE off;
-	pcre2_code *c = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec,
-		&off, NULL);
+	rx *c = rx_compile(pat, RX_UTF, NULL, 0);
 	if (!c)
 		err_fail(e, "DecryptionFailed", "invalid regular expression in SOPS metadata");
+	else
+		rx_set_limits(c, 100000, 0);
 	return c;
 }
 
 static void meta_release(meta *m)
 {
-	pcre2_code_free(m->unenc_re);
-	pcre2_code_free(m->enc_re);
-	pcre2_match_data_free(m->md);
-	pcre2_match_context_free(m->mctx);
+	rx_free(m->unenc_re);
+	rx_free(m->enc_re);
 }
 
 static int meta_init(meta *m, const cJSON *s, err *e)
@@ -160,17 +154,13 @@ static int meta_init(meta *m, const cJSON *s, err *e)
 		meta_release(m);
 		return -1;
 	}
-	m->md = pcre2_match_data_create(4, NULL);
-	m->mctx = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(m->mctx, 100000);
 	return 0;
 }
 
-static bool re_any(const meta *m, pcre2_code *re, char **path, size_t np)
+static bool re_any(const rx *re, char **path, size_t np)
 {
 	for (size_t i = 0; i < np; i++)
-		if (pcre2_match(re, (PCRE2_SPTR)path[i], strlen(path[i]), 0, 0, m->md,
-			m->mctx) >= 0)
+		if (rx_test(re, path[i]) == 1)
 			return true;
 	return false;
 }
@@ -193,10 +183,10 @@ static bool should_encrypt(const meta *m, char **path, size_t np)
 		enc = false;
 	if (m->enc_suffix)
 		enc = suffix_any(m->enc_suffix, path, np);
-	if (m->unenc_re && re_any(m, m->unenc_re, path, np))
+	if (m->unenc_re && re_any(m->unenc_re, path, np))
 		enc = false;
 	if (m->enc_re)
-		enc = re_any(m, m->enc_re, path, np);
+		enc = re_any(m->enc_re, path, np);
 	return enc;
 }
 
