@@ -4,8 +4,9 @@
  * libssh2, ...) whose pages a process maps and touches at start-up even if it never makes a
  * libcurl call; a controller that only talks to the API server (through eddy/h1.h) must not pay
  * for them. So no Eddy code calls libcurl directly: a file that uses libcurl includes this header
- * instead of <curl/curl.h>, and calls curldl_load() before its first libcurl call (when it creates
- * its client or handle). curldl_load() dlopen()s the versioned soname libcurl.so.4, resolves the
+ * instead of <curl/curl.h> (eddy/http_curl.h includes it), and calls curldl_load() (through
+ * http_curl_global_init()) before its first libcurl call, when it creates its client or
+ * handle. curldl_load() dlopen()s the versioned soname libcurl.so.4, resolves the
  * functions below into one table and runs curl_global_init() once; it is thread-safe and
  * idempotent, and a failure (library missing, symbol missing) is an err value (reason
  * "LibraryLoadFailed") returned by every call, never a crash.
