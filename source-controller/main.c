@@ -1,6 +1,7 @@
 /* source-controller: flags, the artifact file server and the runtime (rt_app_start, as in the
- * other controllers) with the GitRepository reconciler (gitrepository.h; HelmRepository,
- * HelmChart, OCIRepository and Bucket are not implemented yet). The loop thread owns the HTTP
+ * other controllers) with the GitRepository, HelmRepository and HelmChart reconcilers
+ * (gitrepository.h, helmrepository.h, helmchart.h; OCIRepository and Bucket are not
+ * implemented yet). The loop thread owns the HTTP
  * servers and the runtime's handle; reconciles (libgit2, packing) run on the runtime's workers.
  * See docs/source-controller.md. */
 #include <limits.h>
@@ -16,6 +17,8 @@
 #include "eddy/mem.h"
 #include "eddy/rt.h"
 #include "gitrepository.h"
+#include "helmchart.h"
+#include "helmrepository.h"
 
 static struct {
 	long long helm_index_max_size, helm_chart_max_size, helm_chart_file_max_size;
@@ -65,6 +68,9 @@ static const app_flag extra[] = {
 
 static struct {
 	gitrepo_config git;       /* the GitRepository reconciler's settings */
+	helmrepo_config helmrepo; /* the HelmRepository reconciler's */
+	helmchart_config helmchart; /* the HelmChart reconciler's */
+	helmcache *cache;         /* the index cache (--helm-cache-*; NULL: disabled) */
 	rt_manager *m;            /* the runtime's manager (rt_app_start frees it) */
 	http_server *storage;
 	char *root;
@@ -178,6 +184,10 @@ static int setup(rt_manager *m, void *arg)
 	(void)arg;
 	S.m = m;
 	gitrepo_controller_new(m, &S.git);
+	helmrepo_controller_new(m, &S.helmrepo);
+	S.helmchart.git = S.git.controller;
+	S.helmchart.helmrepo = S.helmrepo.controller;
+	helmchart_controller_new(m, &S.helmchart);
 	return 0;
 }
 
@@ -202,6 +212,30 @@ static int start(app *a, void *arg)
 		.retention_records = (unsigned)opt.artifact_retention_records,
 		.requeue_dependency_ms = (int64_t)app_duration_ms(cfg->requeue_dependency),
 		.git_max_bytes = (uint64_t)opt.git_max_size,
+		.flux = &a->flux,
+		.adv_addr = adv_addr,
+	};
+	S.cache = helmcache_new((size_t)opt.helm_cache_max_size,
+		(int64_t)app_duration_ms(opt.helm_cache_ttl),
+		(int64_t)app_duration_ms(opt.helm_cache_purge_interval));
+	S.helmrepo = (helmrepo_config){
+		.storage_path = S.root,
+		.retention_ttl_s = S.git.retention_ttl_s,
+		.retention_records = S.git.retention_records,
+		.index_max_bytes = (uint64_t)opt.helm_index_max_size,
+		.cache = S.cache,
+		.flux = &a->flux,
+		.adv_addr = adv_addr,
+	};
+	S.helmchart = (helmchart_config){
+		.storage_path = S.root,
+		.retention_ttl_s = S.git.retention_ttl_s,
+		.retention_records = S.git.retention_records,
+		.index_max_bytes = (uint64_t)opt.helm_index_max_size,
+		.chart_max_bytes = (uint64_t)opt.helm_chart_max_size,
+		.chart_file_max_bytes = (uint64_t)opt.helm_chart_file_max_size,
+		.requeue_dependency_ms = S.git.requeue_dependency_ms,
+		.cache = S.cache,
 		.flux = &a->flux,
 		.adv_addr = adv_addr,
 	};
@@ -237,6 +271,7 @@ int main(int argc, char **argv)
 	int rc = app_main(&spec, argc, argv);
 	free(S.adv_addr);
 	free(S.root);
+	helmcache_free(S.cache);
 	app_strings_release(&opt.ssh_kex_algos);
 	app_strings_release(&opt.ssh_hostkey_algos);
 	return rc;
