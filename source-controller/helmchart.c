@@ -273,8 +273,11 @@ static int package(chart_reconcile *s, const char *dir, const char *base, err *e
 
 static chart_limits limits(const helmchart_config *cfg)
 {
-	chart_limits l = {0};
-	l.max_file = (size_t)cfg->chart_file_max_bytes;
+	/* chart_load's defaults, with Flux's --helm-chart-file-max-size */
+	chart_limits l = {.max_total = 100u << 20, .max_file = 5u << 20, .max_files = 10000,
+		.max_ratio = 200};
+	if (cfg->chart_file_max_bytes)
+		l.max_file = (size_t)cfg->chart_file_max_bytes;
 	return l;
 }
 
@@ -453,7 +456,8 @@ static int build_local(rt_ctx *ctx, chart_reconcile *s, const cJSON *src, const 
 	}
 	chart *c = NULL;
 	chart_limits lim = limits(cfg);
-	lim.max_total = (size_t)cfg->chart_max_bytes;
+	if (cfg->chart_max_bytes)
+		lim.max_total = (size_t)cfg->chart_max_bytes;
 	if (chart_load(dir, &lim, &c, e) < 0) {
 		free(dir);
 		free(sdir);

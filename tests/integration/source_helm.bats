@@ -28,7 +28,7 @@ setup_file() {
 	cp "$W/gs/www/plain/"* "$W/gs/www/tls/"
 	# hostile and broken repositories
 	mkdir -p "$W/gs/www/notyaml" "$W/gs/www/big" "$W/gs/www/evil" "$W/gs/www/bigchart"
-	printf 'apiVersion: v1\nentries: [\n  :: {\n' >"$W/gs/www/notyaml/index.yaml"
+	printf '<html>\n<body>not: found: here</body>\n' >"$W/gs/www/notyaml/index.yaml"
 	{ printf 'apiVersion: v1\nentries:\n  x:\n'; head -c 300000 /dev/zero | tr '\0' 'a' \
 		| sed 's/^/  - name: x\n    version: 1.0.0\n    description: /'; echo; } \
 		>"$W/gs/www/big/index.yaml"
@@ -230,4 +230,245 @@ PY
 	curl -sf "$(field helmrepository plain '{.status.url}')" | cmp - "$W/index.json"
 	k get events -o jsonpath='{range .items[*]}{.reason} {.message}{"\n"}{end}' \
 		| grep -q "^NewArtifact stored fetched index of size .*B from '$PLAIN_URL'"
+}
+
+@test "HelmChart from an HTTP repository: the range picks the highest match, the artifact is the served file, helm template agrees" {
+	helmchart app HelmRepository plain app "version: '>=1.0.0 <2.0.0'"
+	wait_ready helmchart app
+	[ "$(field helmchart app '{.status.artifact.revision}')" = 1.2.0 ]
+	[ "$(ready_reason helmchart app)" = ChartPullSucceeded ]
+	[ "$(ready_message helmchart app)" = "pulled 'app' chart with version '1.2.0'" ]
+	[ "$(field helmchart app '{.status.observedChartName}')" = app ]
+	[ "$(field helmchart app '{.status.observedSourceArtifactRevision}')" = "$(field helmrepository plain '{.status.artifact.revision}')" ]
+	[ "$(field helmchart app '{.status.artifact.path}')" = helmchart/default/app/app-1.2.0.tgz ]
+	fetch helmchart app "$W/app.tgz"
+	[ "$(sha "$W/app.tgz")" = "$(field helmchart app '{.status.artifact.digest}')" ]
+	cmp "$W/app.tgz" "$W/gs/www/plain/app-1.2.0.tgz"
+	"$HELM" template r "$W/app.tgz" >"$W/a.out"
+	"$HELM" template r "$W/gs/www/plain/app-1.2.0.tgz" >"$W/b.out"
+	diff "$W/a.out" "$W/b.out"
+	# the default range "*" takes the latest stable version
+	helmchart latest HelmRepository plain app
+	wait_ready helmchart latest
+	[ "$(field helmchart latest '{.status.artifact.revision}')" = 2.0.0 ]
+}
+
+@test "HelmChart valuesFiles: merged in order into values.yaml, packaged as <version>+<generation>, helm template agrees" {
+	helmchart vals HelmRepository plain app "version: 1.2.0" \
+		"valuesFiles: [values.yaml, values-prod.yaml, missing.yaml]" "ignoreMissingValuesFiles: true"
+	wait_ready helmchart vals
+	local gen; gen=$(field helmchart vals '{.metadata.generation}')
+	[ "$(field helmchart vals '{.status.artifact.revision}')" = "1.2.0+$gen" ]
+	[ "$(ready_reason helmchart vals)" = ChartPackageSucceeded ]
+	[ "$(ready_message helmchart vals)" = "packaged 'app' chart with version '1.2.0+$gen' and merged values files [values.yaml values-prod.yaml]" ]
+	[ "$(field helmchart vals '{.status.observedValuesFiles}')" = '["values.yaml","values-prod.yaml"]' ]
+	fetch helmchart vals "$W/vals.tgz"
+	[ "$(sha "$W/vals.tgz")" = "$(field helmchart vals '{.status.artifact.digest}')" ]
+	"$HELM" show chart "$W/vals.tgz" | grep -qx "version: 1.2.0+$gen"
+	mkdir -p "$W/orig" && tar -xzf "$W/gs/www/plain/app-1.2.0.tgz" -C "$W/orig"
+	"$HELM" template r "$W/vals.tgz" | sed "s/1.2.0_$gen/1.2.0/" >"$W/a.out"
+	"$HELM" template r "$W/orig/app" -f "$W/orig/app/values.yaml" -f "$W/orig/app/values-prod.yaml" >"$W/b.out"
+	diff "$W/a.out" "$W/b.out"
+	grep -q 'replicas: 3' "$W/a.out"
+	# a missing file without ignoreMissingValuesFiles: stalling ValuesFilesError
+	helmchart valsbad HelmRepository plain app "version: 1.2.0" "valuesFiles: [values.yaml, nope.yaml]"
+	wait_ready helmchart valsbad False
+	[ "$(ready_reason helmchart valsbad)" = ValuesFilesError ]
+	[ "$(ready_message helmchart valsbad)" = "values files merge error: failed to merge chart values: no values file found at path 'nope.yaml'" ]
+	[ "$(field helmchart valsbad '{.status.conditions[?(@.type=="BuildFailed")].status}')" = True ]
+	wait_field helmchart valsbad '{.status.conditions[?(@.type=="Stalled")].status}' True
+}
+
+@test "a new chart version in the repository moves the artifact on the next reconcile; nothing is pulled again otherwise" {
+	wait_ready helmchart app
+	local f; f="$W/storage/$(field helmchart app '{.status.artifact.path}')"
+	local m1; m1=$(stat -c %Y.%s "$f")
+	k annotate --overwrite helmchart app reconcile.fluxcd.io/requestedAt=n1
+	wait_field helmchart app '{.status.lastHandledReconcileAt}' n1
+	[ "$(stat -c %Y.%s "$f")" = "$m1" ]
+	local before; before=$(grep -c 'GET /plain/app-1.2.0.tgz' "$W"/gs/lighttpd-*.access | paste -sd+ | bc)
+	sed -i 's/^version: .*/version: 1.5.0/' "$W/gs/charts-src/app/Chart.yaml"
+	cs_publish plain app
+	k annotate --overwrite helmrepository plain reconcile.fluxcd.io/requestedAt=n2
+	wait_field helmchart app '{.status.artifact.revision}' 1.5.0
+	wait_ready helmchart app
+	[ "$(field helmchart app '{.status.artifact.path}')" = helmchart/default/app/app-1.5.0.tgz ]
+	fetch helmchart app "$W/app15.tgz"
+	cmp "$W/app15.tgz" "$W/gs/www/plain/app-1.5.0.tgz"
+	local after; after=$(grep -c 'GET /plain/app-1.2.0.tgz' "$W"/gs/lighttpd-*.access | paste -sd+ | bc)
+	[ "$before" = "$after" ]
+}
+
+@test "HelmChart from a GitRepository: packaged as helm package does, reconcileStrategy Revision follows commits" {
+	gitrepo charts "$GIT_URL/charts.git"
+	wait_ready gitrepository charts
+	helmchart gitapp GitRepository charts charts/app
+	wait_ready helmchart gitapp
+	[ "$(field helmchart gitapp '{.status.artifact.revision}')" = 1.2.0 ]
+	[ "$(ready_reason helmchart gitapp)" = ChartPackageSucceeded ]
+	fetch helmchart gitapp "$W/gitapp.tgz"
+	[ "$(sha "$W/gitapp.tgz")" = "$(field helmchart gitapp '{.status.artifact.digest}')" ]
+	"$HELM" template r "$W/gitapp.tgz" >"$W/a.out"
+	"$HELM" template r "$W/gs/work/charts/charts/app" >"$W/b.out"
+	diff "$W/a.out" "$W/b.out"
+	# the files helm package puts in, read by helm as the same chart
+	mkdir -p "$W/hp" && "$HELM" package -d "$W/hp" "$W/gs/work/charts/charts/app" >/dev/null
+	diff <(tar -tzf "$W/gitapp.tgz" | sort) <(tar -tzf "$W/hp/app-1.2.0.tgz" | sort)
+	diff <("$HELM" show chart "$W/gitapp.tgz") <("$HELM" show chart "$W/hp/app-1.2.0.tgz")
+	diff <("$HELM" show values "$W/gitapp.tgz") <("$HELM" show values "$W/hp/app-1.2.0.tgz")
+	# Revision: <version>+<commit[0:12]>, and values files relative to the repository root
+	helmchart gitrev GitRepository charts ./charts/app "reconcileStrategy: Revision" \
+		"valuesFiles: [charts/app/values.yaml, charts/app/values-prod.yaml]"
+	wait_ready helmchart gitrev
+	local head gen; head=$(git -C "$W/gs/repos/charts.git" rev-parse main)
+	gen=$(field helmchart gitrev '{.metadata.generation}')
+	[ "$(field helmchart gitrev '{.status.artifact.revision}')" = "1.2.0+${head:0:12}.$gen" ]
+	fetch helmchart gitrev "$W/gitrev.tgz"
+	"$HELM" template r "$W/gitrev.tgz" | sed "s/1.2.0_${head:0:12}.$gen/1.2.0/" >"$W/a.out"
+	"$HELM" template r "$W/gs/work/charts/charts/app" -f "$W/gs/work/charts/charts/app/values-prod.yaml" >"$W/b.out"
+	diff "$W/a.out" "$W/b.out"
+	# a new commit: the Revision chart follows it, the ChartVersion one keeps its artifact
+	local d1; d1=$(field helmchart gitapp '{.status.artifact.digest}')
+	gs_commit charts charts/app/templates/cm.yaml "$(printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n')" "cm"
+	head=$(git -C "$W/gs/repos/charts.git" rev-parse main)
+	k annotate --overwrite gitrepository charts reconcile.fluxcd.io/requestedAt=g1
+	wait_field helmchart gitrev '{.status.artifact.revision}' "1.2.0+${head:0:12}.$gen"
+	wait_field helmchart gitapp '{.status.observedSourceArtifactRevision}' "main@sha1:$head"
+	[ "$(field helmchart gitapp '{.status.artifact.digest}')" = "$d1" ]
+	# a chart path that does not exist
+	helmchart gitnone GitRepository charts charts/nope
+	wait_ready helmchart gitnone False
+	[ "$(ready_reason helmchart gitnone)" = InvalidChartReference ]
+}
+
+@test "basic auth (secretRef) and TLS with a client certificate (certSecretRef); wrong credentials fail with Flux's reason and no secret leaks" {
+	k create secret generic helm-auth --from-literal=username=alice --from-literal=password=Ch4rt-s3cr3t >/dev/null
+	k create secret generic helm-wrong --from-literal=username=alice --from-literal=password=Wr0ng-pa55 >/dev/null
+	helmrepo auth "$AUTH_URL" "secretRef: {name: helm-auth}"
+	wait_ready helmrepository auth
+	helmchart authapp HelmRepository auth app "version: 1.2.0"
+	wait_ready helmchart authapp
+	helmrepo wrong "$AUTH_URL" "secretRef: {name: helm-wrong}"
+	wait_ready helmrepository wrong False
+	[ "$(ready_reason helmrepository wrong)" = Failed ]
+	[ "$(ready_message helmrepository wrong)" = "failed to fetch Helm repository index: failed to cache index to temporary file: failed to fetch $AUTH_URL/index.yaml : 401 Unauthorized" ]
+	[ "$(field helmrepository wrong '{.status.conditions[?(@.type=="FetchFailed")].reason}')" = Failed ]
+	helmrepo nosecret "$AUTH_URL" "secretRef: {name: not-there}"
+	wait_ready helmrepository nosecret False
+	[ "$(ready_reason helmrepository nosecret)" = AuthenticationFailed ]
+	# TLS: CA and client certificate
+	k create secret generic helm-tls --from-file=tls.crt="$W/gs/tls/helm-client.crt" \
+		--from-file=tls.key="$W/gs/tls/helm-client.key" --from-file=ca.crt="$CA" >/dev/null
+	k create secret generic helm-ca --from-file=ca.crt="$CA" >/dev/null
+	helmrepo tls "$TLS_URL" "certSecretRef: {name: helm-tls}"
+	wait_ready helmrepository tls
+	helmchart tlsapp HelmRepository tls app "version: 1.2.0"
+	wait_ready helmchart tlsapp
+	helmrepo tlsnocert "$TLS_URL" "certSecretRef: {name: helm-ca}"
+	wait_ready helmrepository tlsnocert False
+	[ "$(ready_reason helmrepository tlsnocert)" = Failed ]
+	helmrepo tlsnoca "$TLS_URL"
+	wait_ready helmrepository tlsnoca False
+	no_secret_anywhere Ch4rt-s3cr3t Wr0ng-pa55 "$(sed -n 2p "$W/gs/tls/helm-client.key")"
+}
+
+@test "failures: 404 index, index over the cap, not YAML, chart over the cap, missing chart, bad range, .. and links in an archive" {
+	helmrepo missing "$MISSING_URL"
+	helmrepo big "$BIG_URL"
+	helmrepo notyaml "$NOTYAML_URL"
+	helmrepo evil "$EVIL_URL"
+	helmrepo bigchart "$BIGCHART_URL"
+	wait_ready helmrepository missing False
+	[ "$(ready_reason helmrepository missing)" = Failed ]
+	[ "$(ready_message helmrepository missing)" = "failed to fetch Helm repository index: failed to cache index to temporary file: failed to fetch $MISSING_URL/index.yaml : 404 Not Found" ]
+	wait_ready helmrepository big False
+	[ "$(ready_message helmrepository big)" = "failed to fetch Helm repository index: failed to cache index to temporary file: index exceeds the maximum index file size of 204800 bytes" ]
+	wait_ready helmrepository notyaml False
+	[ "$(ready_reason helmrepository notyaml)" = IndexationFailed ]
+	ready_message helmrepository notyaml | grep -q '^failed to load Helm repository from index YAML: failed to load index: error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context$'
+	wait_ready helmrepository evil
+	wait_ready helmrepository bigchart
+	helmchart dotdot HelmRepository evil dotdot
+	helmchart link HelmRepository evil link
+	helmchart huge HelmRepository bigchart huge
+	helmchart nochart HelmRepository plain nochart
+	helmchart badrange HelmRepository plain app "version: '>=1.0.0 <<'"
+	helmchart norange HelmRepository plain app "version: '>=9.0.0'"
+	wait_ready helmchart dotdot False
+	[ "$(ready_reason helmchart dotdot)" = ChartPullError ]
+	ready_message helmchart dotdot | grep -q 'chart illegally contains content outside the base directory'
+	wait_ready helmchart link False
+	ready_message helmchart link | grep -q 'link'
+	wait_ready helmchart huge False
+	[ "$(ready_reason helmchart huge)" = ChartPullError ]
+	[ "$(ready_message helmchart huge)" = "chart pull error: failed to download chart for remote reference: chart exceeds the maximum chart size of 204800 bytes" ]
+	wait_ready helmchart nochart False
+	[ "$(ready_reason helmchart nochart)" = InvalidChartReference ]
+	[ "$(ready_message helmchart nochart)" = "invalid chart reference: failed to get chart version for remote reference: no chart name found" ]
+	wait_ready helmchart badrange False
+	[ "$(ready_reason helmchart badrange)" = InvalidChartReference ]
+	[ "$(ready_message helmchart badrange)" = "invalid chart reference: failed to get chart version for remote reference: improper constraint: >=1.0.0 <<" ]
+	wait_ready helmchart norange False
+	[ "$(ready_message helmchart norange)" = "invalid chart reference: failed to get chart version for remote reference: no 'app' chart with version matching '>=9.0.0' found" ]
+	# Warning events with the reasons, and the controller still serves
+	k get events -o jsonpath='{range .items[*]}{.type} {.reason}{"\n"}{end}' | grep -q '^Warning IndexationFailed'
+	k get events -o jsonpath='{range .items[*]}{.type} {.reason}{"\n"}{end}' | grep -q '^Warning InvalidChartReference'
+	kill -0 "$(cat "$W/sc.pid")"
+	k annotate --overwrite helmchart app reconcile.fluxcd.io/requestedAt=f1
+	wait_field helmchart app '{.status.lastHandledReconcileAt}' f1
+	# nothing escaped the extraction
+	[ ! -e "$W/storage/escape.yaml" ] && [ ! -e "$W/escape.yaml" ]
+}
+
+@test "type oci: no artifact, Ready; a chart without source artifact waits; suspend, resume, deletion" {
+	helmrepo oci oci://127.0.0.1:5000/charts "type: oci"
+	wait_ready helmrepository oci
+	[ "$(ready_message helmrepository oci)" = "Helm repository is ready" ]
+	[ -z "$(field helmrepository oci '{.status.artifact}')" ]
+	helmchart waits HelmRepository notyet app
+	wait_ready helmchart waits False
+	[ "$(ready_reason helmchart waits)" = SourceUnavailable ]
+	# suspend: no reconcile of a new version
+	k patch helmchart latest --type merge -p '{"spec":{"suspend":true}}' >/dev/null
+	sed -i 's/^version: .*/version: 2.1.0/' "$W/gs/charts-src/app/Chart.yaml"
+	cs_publish plain app
+	k annotate --overwrite helmrepository plain reconcile.fluxcd.io/requestedAt=s1
+	wait_field helmrepository plain '{.status.lastHandledReconcileAt}' s1
+	sleep 1
+	[ "$(field helmchart latest '{.status.artifact.revision}')" = 2.0.0 ]
+	k patch helmchart latest --type merge -p '{"spec":{"suspend":false}}' >/dev/null
+	wait_field helmchart latest '{.status.artifact.revision}' 2.1.0
+	# deletion removes the storage directories
+	[ -d "$W/storage/helmchart/default/latest" ]
+	k delete helmchart latest >/dev/null
+	k delete helmrepository big >/dev/null
+	for _ in $(seq 50); do [ -d "$W/storage/helmchart/default/latest" ] || break; sleep 0.1; done
+	[ ! -d "$W/storage/helmchart/default/latest" ]
+}
+
+@test "metrics per kind; the eddy CLI gets, reconciles, suspends and resumes helm and chart sources" {
+	local port; port=$(grep -o '"serving metrics server".*"port":[0-9]*' "$W/sc.log" | tail -1 | grep -o '[0-9]*$')
+	curl -sf "http://127.0.0.1:$port/metrics" >"$W/metrics"
+	grep -q 'gotk_reconcile_duration_seconds_count{kind="HelmRepository",name="plain",namespace="default"}' "$W/metrics"
+	grep -q 'gotk_reconcile_duration_seconds_count{kind="HelmChart",name="app",namespace="default"}' "$W/metrics"
+	"$EDDY_BIN/eddy" -n default get sources helm >"$W/get.out"
+	grep -q '^plain ' "$W/get.out"
+	"$EDDY_BIN/eddy" -n default get sources chart >"$W/getc.out"
+	grep -q '^app ' "$W/getc.out"
+	"$EDDY_BIN/eddy" -n default reconcile source helm plain
+	"$EDDY_BIN/eddy" -n default reconcile source chart app
+	"$EDDY_BIN/eddy" -n default suspend source chart app
+	[ "$(field helmchart app '{.spec.suspend}')" = true ]
+	"$EDDY_BIN/eddy" -n default resume source chart app
+	[ "$(field helmchart app '{.spec.suspend}')" = false ]
+	"$EDDY_BIN/eddy" -n default suspend source helm plain
+	[ "$(field helmrepository plain '{.spec.suspend}')" = true ]
+	"$EDDY_BIN/eddy" -n default resume source helm plain
+	[ "$(field helmrepository plain '{.spec.suspend}')" = false ]
+}
+
+@test "SIGTERM: clean exit" {
+	stop_sc
+	wait "$(cat "$W/sc.pid")" 2>/dev/null || true
+	! grep -q 'ERROR: AddressSanitizer\|runtime error:' "$W/sc.log"
 }

@@ -419,6 +419,7 @@ typedef struct reader {
 	FILE *f;
 	uint64_t read;
 	bool too_big;
+	bool syntax;         /* the error is libyaml's */
 } reader;
 
 static int read_file_cb(void *data, unsigned char *buffer, size_t size, size_t *size_read)
@@ -436,6 +437,7 @@ static int read_file_cb(void *data, unsigned char *buffer, size_t size, size_t *
 
 static int yaml_fail(reader *r)
 {
+	r->syntax = true;
 	if (r->too_big)
 		return err_fail(r->e, REASON, "index exceeds the maximum index file size of %llu "
 			"bytes", (unsigned long long)r->lim->max_bytes);
@@ -961,6 +963,18 @@ static helmindex *parse(reader *r)
 		yaml_event_delete(&ev);
 	}
 	(void)in_doc;
+	/* Go converts the whole document to JSON before decoding it: a syntax error further on
+	 * wins over a type error found first */
+	while (rc < 0 && !r->syntax) {
+		if (!yaml_parser_parse(&r->p, &ev)) {
+			yaml_fail(r);
+			break;
+		}
+		bool end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+		if (end)
+			break;
+	}
 	if (rc == 0 && (!ix->api_version || !*ix->api_version))
 		rc = err_fail(e, REASON, "no API version specified");
 	if (rc < 0) {
