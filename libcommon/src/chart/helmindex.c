@@ -964,13 +964,18 @@ static helmindex *parse(reader *r)
 	}
 	(void)in_doc;
 	/* Go converts the whole document to JSON before decoding it: a syntax error further on
-	 * wins over a type error found first */
-	while (rc < 0 && !r->syntax) {
+	 * wins over a type error found first
+	 * (the drain stops at the nesting cap: libyaml slows down on very deep flow nesting) */
+	for (int depth = 0; rc < 0 && !r->syntax && depth <= (int)r->lim->max_depth;) {
 		if (!yaml_parser_parse(&r->p, &ev)) {
 			yaml_fail(r);
 			break;
 		}
 		bool end = ev.type == YAML_STREAM_END_EVENT;
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+			depth--;
 		yaml_event_delete(&ev);
 		if (end)
 			break;
