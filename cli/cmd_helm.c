@@ -58,6 +58,48 @@ static bool parse_seg(const char *m, seg *s)
 	return true;
 }
 
+#define RELEASE_NAME_RE "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+
+/* Helm's ValidateReleaseName: DNS-1123 labels joined by dots, at most 53 bytes. */
+static bool release_name_ok(const char *n)
+{
+	size_t len = strlen(n);
+	if (!len || len > 53)
+		return false;
+	bool label_start = true;
+	for (size_t i = 0; i < len; i++) {
+		char c = n[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		if (c == '.') {
+			if (label_start || n[i - 1] == '-')
+				return false;
+			label_start = true;
+			continue;
+		}
+		if (!alnum && c != '-')
+			return false;
+		if (label_start && !alnum)
+			return false;
+		label_start = false;
+	}
+	return !label_start && n[len - 1] != '-';
+}
+
+/* After "error calling tpl: ": the text past `error during tpl function execution for "TPL": `
+ * (TPL quoted as Go's %q), or NULL for any other tpl error. */
+static const char *skip_tpl_prefix(const char *p)
+{
+	const char *pre = "error during tpl function execution for \"";
+	if (strncmp(p, pre, strlen(pre)))
+		return NULL;
+	for (p += strlen(pre); *p && *p != '"'; p++)
+		if (*p == '\\' && p[1])
+			p++;
+	if (*p != '"' || strncmp(p + 1, ": ", 2))
+		return NULL;
+	return p + 3;
+}
+
 /* Helm v4's error output: required/fail as "execution error at (LOC): msg"; template errors in
  * a layered form (location, executing, message) when every function error on the way is an
  * include; anything else as Go printed it. */
@@ -83,8 +125,9 @@ static void print_error(const char *msg)
 		fprintf(stderr, "Error: %s\n", msg);
 		return;
 	}
-	/* required / fail anywhere in the chain */
+	/* required / fail anywhere in the chain (through include and tpl) */
 	seg cur = s;
+	bool plain = false; /* a tpl on the way: Helm prints the message as Go wrote it */
 	for (;;) {
 		const char *calling = "error calling ";
 		if (strncmp(cur.rest, calling, strlen(calling)))
@@ -96,14 +139,24 @@ static void print_error(const char *msg)
 			fprintf(stderr, "Error: execution error at (%.*s): %s\n", s.loclen, s.loc, inner);
 			return;
 		}
-		if (!(fl == 7 && !strncmp(fn, "include", 7))) {
-			fprintf(stderr, "Error: %s\n", msg);
-			return;
+		if (fl == 3 && !strncmp(fn, "tpl", 3)) {
+			inner = skip_tpl_prefix(inner);
+			plain = true;
+		} else if (!(fl == 7 && !strncmp(fn, "include", 7))) {
+			inner = NULL;
 		}
 		seg nx;
+		if (!inner) {
+			plain = true;
+			break;
+		}
 		if (!parse_seg(inner, &nx))
 			break;
 		cur = nx;
+	}
+	if (plain) {
+		fprintf(stderr, "Error: %s\n", msg);
+		return;
 	}
 	fputs("Error: ", stderr);
 	cur = s;
@@ -279,6 +332,17 @@ static int helm_template(int argc, char **argv)
 			}
 	if (chart_load(chart_path, NULL, &c, &e))
 		goto fail;
+	if (!*name) {
+		err_fail(&e, "InvalidReleaseName", "release name check failed: release name \"\": "
+			 "no name provided");
+		goto fail;
+	}
+	if (!release_name_ok(name)) {
+		err_fail(&e, "InvalidReleaseName", "release name check failed: release name "
+			 "\"%s\": invalid release name, must match regex %s and the length must "
+			 "not be longer than 53", name, RELEASE_NAME_RE);
+		goto fail;
+	}
 	if (chart_render(c, vals, &o, &out, &e))
 		goto fail;
 	fwrite(out.data ? out.data : "", 1, out.len, stdout);

@@ -195,7 +195,6 @@ static int start(app *a, void *arg)
 {
 	err e = {0};
 	app_config *cfg = &a->cfg;
-	gitx_global_init();
 	char rp[PATH_MAX];
 	if (!realpath(cfg->storage_path, rp)) {
 		log_error(&a->log, "no such directory", "storage path does not exist",

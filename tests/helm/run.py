@@ -196,8 +196,11 @@ def job_chart(d, tmp):
     out = []
     for k, args in enumerate(argsets):
         cmd_args = [a.replace("@CHARTS@", os.path.dirname(d)) for a in args]
-        h = run([HELM, "template", "r", d] + cmd_args, cwd=os.path.dirname(d))
-        e = run([EDDY, "helm", "template", "r", d] + cmd_args, cwd=os.path.dirname(d))
+        rel = "r"  # "@release=NAME" first on a line: the release name (an empty NAME is "")
+        if cmd_args and cmd_args[0].startswith("@release="):
+            rel = cmd_args.pop(0)[len("@release="):]
+        h = run([HELM, "template", rel, d] + cmd_args, cwd=os.path.dirname(d))
+        e = run([EDDY, "helm", "template", rel, d] + cmd_args, cwd=os.path.dirname(d))
         out.append(("chart", "%s[%d]" % (name, k) if len(argsets) > 1 else name, h, e, False))
     return out
 

@@ -1467,6 +1467,8 @@ def main():
                 f.write(data)
         os.makedirs(os.path.join(OUT, name), exist_ok=True)
     print(len(cases), "cases")
+    import gen_cases_upstream  # the up-* cases, written by their own script
+    gen_cases_upstream.main()
 
 if __name__ == "__main__":
     main()

@@ -97,6 +97,16 @@ static void *watcher(void *arg)
 	return NULL;
 }
 
+/* The watch checks need their thread; without it there is nothing to check. */
+static void start_watcher(pthread_t *th, struct wstate *w)
+{
+	int rc = pthread_create(th, NULL, watcher, w);
+	if (rc != 0) {
+		printf("Bail out! cannot start the watcher thread: %s\n", strerror(rc));
+		exit(1);
+	}
+}
+
 static bool wait_n(struct wstate *w, int n)
 {
 	for (int i = 0; i < 200 && atomic_load(&w->n) < n; i++)
@@ -277,7 +287,7 @@ int main(int argc, char **argv)
 	struct wstate w = {.k = k, .ns = ns, .rv = xstrdup(kube_obj_rv(l))};
 	cJSON_Delete(l);
 	pthread_t th;
-	pthread_create(&th, NULL, watcher, &w);
+	start_watcher(&th, &w);
 	usleep(200000);
 	cJSON *wa = cm(ns, "w-a", "k", "1");
 	cJSON_Delete(kube_create(k, wa, NULL, &e));
@@ -296,7 +306,7 @@ int main(int argc, char **argv)
 	cJSON_Delete(kube_create(k, wb, NULL, &e));
 	cJSON_Delete(kube_patch(k, "v1", "ConfigMap", ns, "w-b", KUBE_PATCH_MERGE, pa, NULL, &e));
 	atomic_store(&w.stop, false);
-	pthread_create(&th, NULL, watcher, &w);
+	start_watcher(&th, &w);
 	bool got5 = wait_n(&w, 5);
 	usleep(300000);
 	atomic_store(&w.stop, true);

@@ -396,7 +396,7 @@ static void cancel_from_another_thread(void **state)
 	http_client_req q = {.url = u("/watch?ms=10000"), .on_chunk = on_chunk, .chunk_ud = &s};
 	canceler k = {c, 300};
 	uv_thread_t th;
-	uv_thread_create(&th, cancel_later, &k);
+	assert_int_equal(uv_thread_create(&th, cancel_later, &k), 0);
 	uint64_t t0 = now_ms();
 	assert_int_equal(http_client_do(c, &q, &r, &e), -1);
 	uv_thread_join(&th);

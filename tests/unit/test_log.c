@@ -250,7 +250,7 @@ static void threads_never_interleave(void **state)
 	pthread_t t[4];
 	const char *names[] = { "w0", "w1", "w2", "w3" };
 	for (int i = 0; i < 4; i++)
-		pthread_create(&t[i], NULL, log_many, (void *)names[i]);
+		assert_int_equal(pthread_create(&t[i], NULL, log_many, (void *)names[i]), 0);
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	char *s = read_sink();

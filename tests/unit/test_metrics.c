@@ -267,7 +267,7 @@ static void concurrent_updates(void **state)
 	shared = met_counter(r, "hits_total", "H.", (const char *[]){ "obj" }, 1);
 	pthread_t t[4];
 	for (int i = 0; i < 4; i++)
-		pthread_create(&t[i], NULL, hammer, NULL);
+		assert_int_equal(pthread_create(&t[i], NULL, hammer, NULL), 0);
 	for (int k = 0; k < 5; k++) {
 		char *s = expose(r);
 		free(s);

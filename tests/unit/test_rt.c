@@ -119,7 +119,7 @@ static void test_queue_shutdown_wakes_getters(void **state)
 	rt_queue *q = rt_queue_new(NULL);
 	pthread_t th[3];
 	for (int i = 0; i < 3; i++)
-		pthread_create(&th[i], NULL, getter, q);
+		assert_int_equal(pthread_create(&th[i], NULL, getter, q), 0);
 	usleep(50000);
 	rt_queue_shutdown(q);
 	for (int i = 0; i < 3; i++) {
@@ -171,7 +171,7 @@ static void test_queue_concurrent(void **state)
 	struct worker_arg w = {q, counts, &mu, 0, 0};
 	pthread_t th[4];
 	for (int i = 0; i < 4; i++)
-		pthread_create(&th[i], NULL, work, &w);
+		assert_int_equal(pthread_create(&th[i], NULL, work, &w), 0);
 	char key[16];
 	for (int i = 0; i < 200; i++) {
 		snprintf(key, sizeof key, "%d", i);

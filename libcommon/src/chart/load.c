@@ -1,8 +1,10 @@
 /* Loading charts from directories and .tgz archives, with .helmignore and hard limits. */
 #include "eddy/mem.h"
+#include "eddy/semver.h"
 #include "chart/internal.h"
 
 #include <archive.h>
+#include <ctype.h>
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
@@ -440,6 +442,77 @@ const char *chart_name(const chart *c) { return c->name; }
 
 static bool has_prefix(const char *s, const char *p) { return !strncmp(s, p, strlen(p)); }
 
+/* Whether the metadata read so far is a v1 chart's (Helm sets "v1" when Chart.yaml has none). */
+static bool is_v1(tmpl_val meta)
+{
+	tmpl_val *av = meta.kind == TV_MAP ? tmpl_map_get(meta, "apiVersion") : NULL;
+	return av && av->kind == TV_STRING && !strcmp(av->u.s->data, "v1");
+}
+
+/* Moves a file into the chart's .Files. */
+static void keep_file(chart *c, cfile *f)
+{
+	c->files = xrealloc(c->files, (c->nfiles + 1) * sizeof(cfile));
+	c->files[c->nfiles++] = *f;
+	f->name = NULL;
+	f->data = NULL;
+}
+
+static bool alias_ok(const char *a)
+{
+	for (; *a; a++)
+		if (!isalnum((unsigned char)*a) && *a != '-' && *a != '_')
+			return false;
+	return true;
+}
+
+/* The rest of Helm's Metadata.Validate, once name and version are known to be there: the
+ * name is a base name, the version is semver, the type is known, and the dependencies have
+ * valid aliases and distinct names (alias or name). */
+static int validate_meta(const chart *c, err *e)
+{
+	if (strchr(c->name, '/'))
+		return err_fail(e, "ChartLoadError", "validation: chart.metadata.name \"%s\" is "
+				"invalid", c->name);
+	tmpl_val *v = tmpl_map_get(c->meta, "version");
+	semver sv;
+	err se;
+	if (v->kind == TV_STRING && semver_parse(v->u.s->data, &sv, &se))
+		return err_fail(e, "ChartLoadError", "validation: chart.metadata.version \"%s\" "
+				"is invalid", v->u.s->data);
+	tmpl_val *t = tmpl_map_get(c->meta, "type");
+	if (t && t->kind == TV_STRING && t->u.s->len && strcmp(t->u.s->data, "application") &&
+	    strcmp(t->u.s->data, "library"))
+		return err_fail(e, "ChartLoadError", "validation: chart.metadata.type must be "
+				"application or library");
+	if (c->deps_meta.kind != TV_LIST)
+		return 0;
+	const struct tv_list *l = c->deps_meta.u.l;
+	for (size_t i = 0; i < l->n; i++) {
+		tmpl_val it = l->items[i];
+		if (it.kind != TV_MAP)
+			return err_fail(e, "ChartLoadError", "validation: dependencies must not "
+					"contain empty or null nodes");
+		tmpl_val *n = tmpl_map_get(it, "name"), *a = tmpl_map_get(it, "alias");
+		const char *name = n && n->kind == TV_STRING ? n->u.s->data : "";
+		const char *alias = a && a->kind == TV_STRING ? a->u.s->data : "";
+		if (*alias && !alias_ok(alias))
+			return err_fail(e, "ChartLoadError", "validation: dependency \"%s\" has "
+					"disallowed characters in the alias", name);
+		const char *key = *alias ? alias : name;
+		for (size_t j = 0; j < i; j++) {
+			tmpl_val o = l->items[j];
+			tmpl_val *on = tmpl_map_get(o, "name"), *oa = tmpl_map_get(o, "alias");
+			const char *ok = oa && oa->kind == TV_STRING && oa->u.s->len ? oa->u.s->data
+				: on && on->kind == TV_STRING ? on->u.s->data : "";
+			if (!strcmp(ok, key))
+				return err_fail(e, "ChartLoadError", "validation: more than one "
+						"dependency with name or alias \"%s\"", key);
+		}
+	}
+	return 0;
+}
+
 static int build_chart(flist *fl, const chart_limits *lim, int depth, chart **out, err *e)
 {
 	if (depth > MAX_SUBCHART_DEPTH)
@@ -451,6 +524,8 @@ static int build_chart(flist *fl, const chart_limits *lim, int depth, chart **ou
 	/* subchart directories: charts/<name>/... */
 	char **subdirs = NULL;
 	size_t nsub = 0;
+	/* Chart.yaml first, whatever the order of the archive: requirements.* depend on its
+	 * apiVersion (Helm's LoadFiles does the same) */
 	for (size_t i = 0; i < fl->n && !rc; i++) {
 		cfile *f = &fl->f[i];
 		if (!strcmp(f->name, "Chart.yaml")) {
@@ -464,6 +539,17 @@ static int build_chart(flist *fl, const chart_limits *lim, int depth, chart **ou
 				tmpl_val_free(c->meta);
 				c->meta = tmpl_map_new();
 			}
+			/* Helm 2 accepted charts without an apiVersion: Helm loads them as v1 */
+			tmpl_val *av = rc ? NULL : tmpl_map_get(c->meta, "apiVersion");
+			if (!rc && (!av || av->kind == TV_NIL ||
+				    (av->kind == TV_STRING && !av->u.s->len)))
+				tmpl_map_set(c->meta, "apiVersion", tmpl_str("v1"));
+		}
+	}
+	for (size_t i = 0; i < fl->n && !rc; i++) {
+		cfile *f = &fl->f[i];
+		if (!strcmp(f->name, "Chart.yaml")) {
+			/* read above */
 		} else if (!strcmp(f->name, "values.yaml")) {
 			tmpl_val_free(c->values);
 			c->values = tmpl_nil();
@@ -485,9 +571,14 @@ static int build_chart(flist *fl, const chart_limits *lim, int depth, chart **ou
 			} else {
 				tmpl_val_free(reqs);
 				reqs = r;
+				if (is_v1(c->meta))
+					keep_file(c, f);
 			}
 		} else if (!strcmp(f->name, "Chart.lock") || !strcmp(f->name, "requirements.lock")) {
-			/* lock files are not part of the rendered chart */
+			/* lock files are not rendered; a v1 chart's requirements.lock is in
+			 * .Files */
+			if (!strcmp(f->name, "requirements.lock") && is_v1(c->meta))
+				keep_file(c, f);
 		} else if (has_prefix(f->name, "templates/")) {
 			c->templates = xrealloc(c->templates, (c->ntemplates + 1) * sizeof(cfile));
 			c->templates[c->ntemplates++] = *f;
@@ -587,14 +678,15 @@ static int build_chart(flist *fl, const chart_limits *lim, int depth, chart **ou
 			c->name = xstrdup(n->u.s->data);
 	}
 	if (!rc) {
+		/* Helm reads requirements.yaml into the chart's metadata, whatever its apiVersion:
+		 * its dependencies replace those of Chart.yaml */
 		tmpl_val *d = tmpl_map_get(c->meta, "dependencies");
-		if (d && d->kind == TV_LIST) {
+		tmpl_val *rd = reqs.kind == TV_MAP ? tmpl_map_get(reqs, "dependencies") : NULL;
+		if (rd && rd->kind == TV_LIST)
+			c->deps_meta = tmpl_deep_copy(*rd);
+		else if (d && d->kind == TV_LIST)
 			c->deps_meta = tmpl_deep_copy(*d);
-		} else if (reqs.kind == TV_MAP) {
-			tmpl_val *rd = tmpl_map_get(reqs, "dependencies");
-			if (rd && rd->kind == TV_LIST)
-				c->deps_meta = tmpl_deep_copy(*rd);
-		}
+		rc = validate_meta(c, e);
 	}
 	tmpl_val_free(reqs);
 	if (rc) {

@@ -386,6 +386,41 @@ static tmpl_val files_value(const chart *c)
 	}
 	return m;
 }
+/* A dependency's ImportValues as processImportValues leaves them: each entry a map[string]string
+ * of child and parent ("exports.X" and "." for the short form), other entries dropped. */
+static tmpl_val import_values_field(const tmpl_val *iv)
+{
+	tmpl_val out = tmpl_list_new(0);
+	for (size_t i = 0; iv && iv->kind == TV_LIST && i < iv->u.l->n; i++) {
+		tmpl_val it = iv->u.l->items[i];
+		tmpl_val o = tmpl_map_new();
+		o.sub = TV_SUB_STRMAP;
+		if (it.kind == TV_STRING && it.sub == TV_SUB_STR) {
+			char *c = xasprintf("exports.%s", it.u.s->data);
+			tmpl_map_set(o, "child", tmpl_str_take(c, it.u.s->len + 8));
+			tmpl_map_set(o, "parent", tmpl_str("."));
+		} else if (it.kind == TV_MAP) {
+			static const char *const keys[] = {"child", "parent"};
+			for (size_t k = 0; k < 2; k++) {
+				tmpl_val *v = tmpl_map_get(it, keys[k]);
+				buf b;
+				buf_init(&b, (size_t)-1);
+				if (v && v->kind != TV_NIL)
+					tmpl_print(&b, *v);
+				else
+					buf_adds(&b, "<nil>");
+				tmpl_map_set(o, keys[k], tmpl_strn(buf_str(&b), b.len));
+				buf_release(&b);
+			}
+		} else {
+			tmpl_val_free(o);
+			continue;
+		}
+		tmpl_list_push(&out, o);
+	}
+	return out;
+}
+
 
 static tmpl_val chart_value(const chart *c, bool is_root)
 {
@@ -449,8 +484,7 @@ static tmpl_val chart_value(const chart *c, bool is_root)
 		tmpl_map_set(o, "Tags", tg && tg->kind == TV_LIST ? tmpl_deep_copy(*tg)
 							    : tmpl_list_new(0));
 		tmpl_val *iv = it.kind == TV_MAP ? tmpl_map_get(it, "import-values") : NULL;
-		tmpl_map_set(o, "ImportValues", iv && iv->kind == TV_LIST ? tmpl_deep_copy(*iv)
-									: tmpl_list_new(0));
+		tmpl_map_set(o, "ImportValues", import_values_field(iv));
 		tmpl_map_set(o, "Enabled", tmpl_bool(true));
 		tmpl_list_push(&dl, o);
 	}
@@ -461,6 +495,19 @@ static tmpl_val chart_value(const chart *c, bool is_root)
 	return m;
 }
 
+/* KubeVersion.GitVersion() and String(): the version string given (the receiver). */
+static int kube_version_method(struct tmpl_exec *x, tmpl_val recv, int argc, const tmpl_val *argv,
+			       tmpl_val *out, err *e)
+{
+	(void)x;
+	(void)argv;
+	if (argc)
+		return err_fail(e, "TemplateError", "wrong number of args: want 0 got %d",
+				argc), -2;
+	*out = tmpl_ref(recv);
+	return 0;
+}
+
 static tmpl_val capabilities_value(const chart_render_opts *o)
 {
 	const char *kv = o->kube_version ? o->kube_version : "v1.35.0";
@@ -468,6 +515,9 @@ static tmpl_val capabilities_value(const chart_render_opts *o)
 	snprintf(ver, sizeof ver, "%s%s", kv[0] == 'v' ? "" : "v", kv);
 	long maj = 0, min = 0;
 	sscanf(ver, "v%ld.%ld", &maj, &min);
+	/* String() gives the version without its prerelease and build parts */
+	char norm[64];
+	snprintf(norm, sizeof norm, "%.*s", (int)strcspn(ver, "-+"), ver);
 	tmpl_val kvv = tmpl_struct_new();
 	tmpl_map_set(kvv, "Version", tmpl_str(ver));
 	char b[32];
@@ -475,8 +525,12 @@ static tmpl_val capabilities_value(const chart_render_opts *o)
 	tmpl_map_set(kvv, "Major", tmpl_str(b));
 	snprintf(b, sizeof b, "%ld", min);
 	tmpl_map_set(kvv, "Minor", tmpl_str(b));
-	tmpl_map_set(kvv, "GitVersion", tmpl_str(ver));
-	kvv.u.m->stringer = xstrdup(ver);
+	/* GitVersion and String are methods of *KubeVersion (not in its JSON) */
+	tmpl_map_set(kvv, "GitVersion", tmpl_method(kube_version_method, "GitVersion",
+						     tmpl_str(ver)));
+	tmpl_map_set(kvv, "String", tmpl_method(kube_version_method, "String", tmpl_str(norm)));
+	kvv.u.m->stringer = xstrdup(norm);
+	kvv.u.m->gotype = "common.KubeVersion";
 	tmpl_val api = tmpl_list_new(0);
 	api.sub = TV_SUB_STRS;
 	for (size_t i = 0; default_api_versions[i]; i++)
@@ -489,7 +543,9 @@ static tmpl_val capabilities_value(const chart_render_opts *o)
 	tmpl_map_set(hv, "GitTreeState", tmpl_str("clean"));
 	tmpl_map_set(hv, "GoVersion", tmpl_str("go1.25.9"));
 	tmpl_map_set(hv, "KubeClientVersion", tmpl_str("v1.35"));
+	hv.u.m->gotype = "version.BuildInfo";
 	tmpl_val cap = tmpl_struct_new();
+	cap.u.m->gotype = "*common.Capabilities";
 	tmpl_map_set(cap, "APIVersions", api);
 	tmpl_map_set(cap, "KubeVersion", kvv);
 	tmpl_map_set(cap, "HelmVersion", hv);

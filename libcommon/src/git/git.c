@@ -1032,6 +1032,7 @@ int gitx_verify(const char *dir, const gitx_result *r, const char *mode,
 	char **out_msg, err *e)
 {
 	*out_msg = NULL;
+	gitx_global_init();
 	bool head = !mode || !*mode || !strcmp(mode, "HEAD") || !strcmp(mode, "head") ||
 		!strcmp(mode, "TagAndHEAD");
 	bool tag = mode && (!strcmp(mode, "Tag") || !strcmp(mode, "TagAndHEAD"));

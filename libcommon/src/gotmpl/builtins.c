@@ -2,7 +2,6 @@
  * slice and the escapers. */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
 
 #include <ctype.h>
@@ -320,3 +319,27 @@ FN(gt)
 FN(and_or) { (void)argv; (void)argc; *out = tmpl_nil(); return tmpl_fail(e, "internal"); }
 
 FN(call) { return tmpl_fail(e, "call of non-function"); }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"and", fn_and_or, "v*"},
+	{"or", fn_and_or, "v*"},
+	{"not", fn_not, "v"},
+	{"len", fn_len, "v"},
+	{"index", fn_index, "vv*"},
+	{"print", fn_print, "a*"},
+	{"printf", fn_printf, "sa*"},
+	{"println", fn_println, "a*"},
+	{"html", fn_html, "a*"},
+	{"js", fn_js, "a*"},
+	{"urlquery", fn_urlquery, "a*"},
+	{"call", fn_call, "vv*"},
+	{"eq", fn_eq, "vv*"},
+	{"ne", fn_ne, "vv"},
+	{"lt", fn_lt, "vv"},
+	{"le", fn_le, "vv"},
+	{"gt", fn_gt, "vv"},
+	{"ge", fn_ge, "vv"},
+};
+
+const tv_family tv_family_builtins = {funcs, sizeof funcs / sizeof *funcs};

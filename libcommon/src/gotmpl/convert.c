@@ -2,7 +2,6 @@
  * emptiness, equality and numeric conversions, list views. */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
 
 #include <ctype.h>

@@ -3,7 +3,7 @@
  * (Master Password: scrypt + HMAC-SHA256), encryptAES/decryptAES (AES-256-CBC, random IV),
  * bcrypt and htpasswd ($2a$, cost 10, as golang.org/x/crypto/bcrypt writes), randBytes. */
 #include "eddy/mem.h"
-#include "gotmpl/funcs.h"
+#include "gotmpl/fn.h"
 #include "gotmpl/internal.h"
 
 #include <crypt.h>
@@ -18,9 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FN(name) int fn_##name(tmpl_exec *x, int argc, tmpl_val *argv, tmpl_val *out, err *e)
-#define S(i) (argv[i].u.s->data)
-#define SLEN(i) (argv[i].u.s->len)
 
 static tmpl_val from_buf(buf *b)
 {
@@ -835,3 +832,23 @@ out:
 	buf_release(&key);
 	return rc;
 }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"genPrivateKey", fn_genPrivateKey, "s"},
+	{"genCA", fn_genCA, "si"},
+	{"genSelfSignedCert", fn_genSelfSignedCert, "saai"},
+	{"genSignedCert", fn_genSignedCert, "saaia"},
+	{"randBytes", fn_randBytes, "i"},
+	{"derivePassword", fn_derivePassword, "issss"},
+	{"encryptAES", fn_encryptAES, "ss"},
+	{"decryptAES", fn_decryptAES, "ss"},
+	{"bcrypt", fn_bcrypt, "s"},
+	{"htpasswd", fn_htpasswd, "ss"},
+	{"genCAWithKey", fn_genCAWithKey, "sis"},
+	{"genSelfSignedCertWithKey", fn_genSelfSignedCertWithKey, "saais"},
+	{"genSignedCertWithKey", fn_genSignedCertWithKey, "saaias"},
+	{"buildCustomCert", fn_buildCustomCert, "ss"},
+};
+
+const tv_family tv_family_crypto = {funcs, sizeof funcs / sizeof *funcs};

@@ -1,7 +1,6 @@
 /* Sprig's default functions: default, empty, coalesce, all, any, ternary. */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
 
 #include <ctype.h>
@@ -60,3 +59,15 @@ FN(any)
 }
 
 FN(ternary) { *out = tmpl_ref(argv[2].u.b ? argv[0] : argv[1]); return 0; }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"default", fn_default, "aa*"},
+	{"empty", fn_empty, "a"},
+	{"coalesce", fn_coalesce, "a*"},
+	{"all", fn_all, "a*"},
+	{"any", fn_any, "a*"},
+	{"ternary", fn_ternary, "aab"},
+};
+
+const tv_family tv_family_defaults = {funcs, sizeof funcs / sizeof *funcs};

@@ -1,7 +1,6 @@
 /* Sprig's dict functions. */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
 
 #include <ctype.h>
@@ -133,7 +132,12 @@ FN(dig)
 		if (argv[i].kind != TV_STRING)
 			return tmpl_fail(e, "interface conversion: interface {} is %s, not string",
 					 tv_type_name(argv[i]));
-		tmpl_val *v = cur.kind == TV_MAP ? tmpl_map_get(cur, argv[i].u.s->data) : NULL;
+		/* Sprig asserts map[string]interface {} at every level it descends into */
+		if (cur.kind != TV_MAP || cur.sub != TV_SUB_MAP)
+			return tmpl_fail(e, "interface conversion: interface {} is %s, not "
+					 "map[string]interface {}", cur.kind == TV_NIL ? "nil" :
+					 tv_type_name(cur));
+		tmpl_val *v = tmpl_map_get(cur, argv[i].u.s->data);
 		if (!v) {
 			*out = tmpl_ref(argv[argc - 2]);
 			return 0;
@@ -157,7 +161,8 @@ static void merge_into(tmpl_val dst, tmpl_val src, bool overwrite, int depth)
 			merge_into(*dv, sv, overwrite, depth + 1);
 			continue;
 		}
-		if (!dv || tv_empty(*dv) || (overwrite && !tv_empty(sv)))
+		/* with override, mergo replaces even with an empty or nil source value */
+		if (!dv || tv_empty(*dv) || overwrite)
 			tmpl_map_set(dst, k, tmpl_deep_copy(sv));
 	}
 }
@@ -178,4 +183,33 @@ FN(mergeOverwrite)
 	return 0;
 }
 
-FN(deepCopy) { *out = tmpl_deep_copy(argv[0]); return 0; }
+FN(deepCopy)
+{
+	if (argv[0].kind == TV_NIL) /* copystructure on a nil interface */
+		return tmpl_fail(e, "reflect: call of reflect.Value.Type on zero Value");
+	*out = tmpl_deep_copy(argv[0]);
+	return 0;
+}
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"dict", fn_dict, "a*"},
+	{"get", fn_get, "ms"},
+	{"set", fn_set, "msa"},
+	{"unset", fn_unset, "ms"},
+	{"hasKey", fn_hasKey, "ms"},
+	{"keys", fn_keys, "m*"},
+	{"values", fn_values, "m"},
+	{"pluck", fn_pluck, "sm*"},
+	{"pick", fn_pick, "ms*"},
+	{"omit", fn_omit, "ms*"},
+	{"dig", fn_dig, "a*"},
+	{"merge", fn_merge, "mm*"},
+	{"mustMerge", fn_merge, "mm*"},
+	{"mergeOverwrite", fn_mergeOverwrite, "mm*"},
+	{"mustMergeOverwrite", fn_mergeOverwrite, "mm*"},
+	{"deepCopy", fn_deepCopy, "a"},
+	{"mustDeepCopy", fn_deepCopy, "a"},
+};
+
+const tv_family tv_family_dicts = {funcs, sizeof funcs / sizeof *funcs};

@@ -126,7 +126,7 @@ int tv_exec_error(tmpl_exec *x, err *e, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	const node *n = x->at;
-	if (!n || !x->t)
+	if (!n || !x->tname)
 		return err_fail(e, "TemplateError", "template: %s", msg);
 	const unit *u = n->unit;
 	int line = 1;
@@ -145,7 +145,7 @@ int tv_exec_error(tmpl_exec *x, err *e, const char *fmt, ...)
 	buf_release(&ctx);
 	x->failed = true;
 	return err_fail(e, "TemplateError", "template: %s:%d:%zu: executing \"%s\" at <%s>: %s",
-			u->name, line, col, x->t->name, shown, msg);
+			u->name, line, col, x->tname, shown, msg);
 }
 
 #define FAIL(...) tv_exec_error(x, x->e, __VA_ARGS__)
@@ -281,6 +281,8 @@ static int call_method(tmpl_exec *x, tmpl_val dot, tmpl_val m, const node *const
 	int rc = m.u.fn->fn(x, m.u.fn->recv, (int)argc, argv, out, &e2);
 	for (size_t k = 0; k < argc; k++)
 		tmpl_val_free(argv[k]);
+	if (rc == -2) /* the arguments were wrong: Go's error, not the method's */
+		return FAIL("%s", e2.msg);
 	if (rc)
 		return FAIL("error calling %s: %s", name, e2.msg);
 	return 0;
@@ -873,17 +875,17 @@ static int walk(tmpl_exec *x, tmpl_val dot, const node *n)
 			x->fatal = true;
 			return rc;
 		}
-		const tree *saved = x->t;
+		const char *saved = x->tname;
 		size_t mark = x->nvars;
 		x->depth++;
-		x->t = t;
+		x->tname = t->name;
 		size_t saved_base = x->vbase;
 		x->vbase = x->nvars;
 		push_var(x, "$", tmpl_ref(nd));
 		int rc = walk(x, nd, t->root);
 		pop_vars(x, mark);
 		x->vbase = saved_base;
-		x->t = saved;
+		x->tname = saved;
 		x->depth--;
 		tmpl_val_free(nd);
 		x->ctrl = 0;
@@ -901,29 +903,35 @@ int tv_exec_template(tmpl_exec *x, const char *name, tmpl_val dot, buf *out, err
 	if (!t)
 		return err_fail(e, "TemplateError", "template: no template \"%s\" associated with "
 				"template \"%s\"", name, "gotpl");
+	return tv_exec_root(x, t->name, t->root, dot, out, e);
+}
+
+int tv_exec_root(tmpl_exec *x, const char *name, const node *root, tmpl_val dot, buf *out,
+		 err *e)
+{
 	if (x->depth >= x->set->lim.max_depth) {
 		x->fatal = true;
 		return err_fail(e, "TemplateError", "rendering template has a nested reference name: "
 				"%s: unable to execute template", name);
 	}
 	buf *saved_out = x->out;
-	const tree *saved_t = x->t;
+	const char *saved_t = x->tname;
 	err *saved_e = x->e;
 	size_t mark = x->nvars;
 	int saved_ctrl = x->ctrl;
 	x->out = out;
-	x->t = t;
+	x->tname = name;
 	x->e = e;
 	x->depth++;
 	size_t saved_base = x->vbase;
 	x->vbase = x->nvars;
 	push_var(x, "$", tmpl_ref(dot));
-	int rc = walk(x, dot, t->root);
+	int rc = walk(x, dot, root);
 	pop_vars(x, mark);
 	x->vbase = saved_base;
 	x->depth--;
 	x->out = saved_out;
-	x->t = saved_t;
+	x->tname = saved_t;
 	x->e = saved_e;
 	x->ctrl = saved_ctrl;
 	if (rc)
@@ -937,7 +945,7 @@ int tmpl_execute(tmpl_set *s, const char *name, tmpl_val data, buf *out, err *e)
 	if (!t)
 		return err_fail(e, "TemplateError", "template: no template \"%s\" associated with "
 				"template \"%s\"", name, name);
-	tmpl_exec x = {.set = s, .out = out, .e = e, .t = t};
+	tmpl_exec x = {.set = s, .out = out, .e = e, .tname = t->name};
 	clock_gettime(CLOCK_MONOTONIC, &x.start);
 	tmpl_exec *saved = s->active;
 	s->active = &x;

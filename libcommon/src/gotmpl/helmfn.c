@@ -1,8 +1,7 @@
-/* Sprig's encoding, crypto, regex, semver and date functions, Helm's own functions, and the one
- * table of template functions. */
+/* Sprig's encoding, crypto, regex, semver and date functions, and Helm's own functions. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "eddy/mem.h"
-#include "gotmpl/funcs.h"
+#include "gotmpl/fn.h"
 #include "gotmpl/internal.h"
 
 #include <ctype.h>
@@ -14,24 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define FN(name) int fn_##name(tmpl_exec *x, int argc, tmpl_val *argv, tmpl_val *out, err *e)
-#define S(i) (argv[i].u.s->data)
-#define SLEN(i) (argv[i].u.s->len)
-
-static const func table[] = {
-#define TV_ROW(n, f, s) {n, fn_##f, s},
-	TV_FUNCS(TV_ROW)
-#undef TV_ROW
-};
-
-const func *tv_func_lookup(const char *name)
-{
-	for (size_t i = 0; i < sizeof table / sizeof *table; i++)
-		if (!strcmp(table[i].name, name))
-			return &table[i];
-	return NULL;
-}
 
 static tmpl_val from_buf(buf *b)
 {
@@ -802,7 +783,9 @@ FN(fromYaml)
 	tmpl_val v = tmpl_nil();
 	if (tmpl_from_yaml(S(0), SLEN(0), false, &v, &e2)) {
 		tmpl_val m = tmpl_map_new();
-		char *msg = xasprintf("error converting YAML to JSON: %s", e2.msg);
+		const char *pre = "error converting YAML to JSON: ";
+		char *msg = strncmp(e2.msg, pre, strlen(pre)) ? xasprintf("%s%s", pre, e2.msg)
+							       : xstrdup(e2.msg);
 		tmpl_map_set(m, "Error", tmpl_str_take(msg, strlen(msg)));
 		*out = m;
 		return 0;
@@ -1031,6 +1014,16 @@ static void strip_no_value(buf *b)
 		b->data[w] = 0;
 }
 
+/* tpl's errors: the text quoted as Go's %q, then the inner error. */
+static void tpl_fail(err *e, const char *what, const char *text, size_t n, const char *msg)
+{
+	buf q;
+	buf_init(&q, (size_t)-1);
+	tv_quote(&q, text, n);
+	tmpl_fail(e, "%s %s: %s", what, buf_str(&q), msg);
+	buf_release(&q);
+}
+
 FN(tpl)
 {
 	tmpl_set *s = x->set;
@@ -1039,18 +1032,20 @@ FN(tpl)
 	if (saved_n)
 		memcpy(saved, s->trees, saved_n * sizeof *saved);
 	err pe;
-	int rc = tmpl_parse(s, "gotpl", S(0), SLEN(0), &pe);
+	node *root = NULL;
+	int rc = tv_parse_root(s, "gotpl", S(0), SLEN(0), &root, &pe);
 	if (rc) {
-		tmpl_fail(e, "cannot parse template \"%s\": %s", S(0), pe.msg);
+		tpl_fail(e, "cannot parse template", S(0), SLEN(0), pe.msg);
 	} else {
 		buf b;
 		buf_init(&b, s->lim.max_output);
 		err ee;
 		err_clear(&ee);
-		rc = tv_exec_template(x, "gotpl", argv[1], &b, &ee);
+		/* Go runs the tree just parsed, even when the set keeps an outer tpl's non-empty
+		 * "gotpl" because this text has no body of its own (only defines, or nothing). */
+		rc = tv_exec_root(x, "gotpl", root, argv[1], &b, &ee);
 		if (rc) {
-			tmpl_fail(e, "error during tpl function execution for \"%s\": %s", S(0),
-				  ee.msg);
+			tpl_fail(e, "error during tpl function execution for", S(0), SLEN(0), ee.msg);
 			buf_release(&b);
 		} else {
 			strip_no_value(&b);
@@ -1394,3 +1389,77 @@ FN(getHostByName)
 	*out = tmpl_str(addrs[r % (uint32_t)n]);
 	return 0;
 }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"b64enc", fn_b64enc, "s"},
+	{"b64dec", fn_b64dec, "s"},
+	{"b32enc", fn_b32enc, "s"},
+	{"b32dec", fn_b32dec, "s"},
+	{"sha1sum", fn_sha1sum, "s"},
+	{"sha256sum", fn_sha256sum, "s"},
+	{"sha512sum", fn_sha512sum, "s"},
+	{"adler32sum", fn_adler32sum, "s"},
+	{"uuidv4", fn_uuidv4, ""},
+	{"randAlphaNum", fn_randAlphaNum, "i"},
+	{"randAlpha", fn_randAlpha, "i"},
+	{"randNumeric", fn_randNumeric, "i"},
+	{"randAscii", fn_randAscii, "i"},
+	{"randInt", fn_randInt, "ii"},
+	{"shuffle", fn_shuffle, "s"},
+	{"regexMatch", fn_regexMatch, "ss"},
+	{"mustRegexMatch", fn_mustRegexMatch, "ss"},
+	{"regexFind", fn_regexFind, "ss"},
+	{"mustRegexFind", fn_regexFind, "ss"},
+	{"regexFindAll", fn_regexFindAll, "ssi"},
+	{"mustRegexFindAll", fn_regexFindAll, "ssi"},
+	{"regexReplaceAll", fn_regexReplaceAll, "sss"},
+	{"mustRegexReplaceAll", fn_regexReplaceAll, "sss"},
+	{"regexReplaceAllLiteral", fn_regexReplaceAllLiteral, "sss"},
+	{"mustRegexReplaceAllLiteral", fn_regexReplaceAllLiteral, "sss"},
+	{"regexSplit", fn_regexSplit, "ssi"},
+	{"mustRegexSplit", fn_regexSplit, "ssi"},
+	{"regexQuoteMeta", fn_regexQuoteMeta, "s"},
+	{"now", fn_now, ""},
+	{"date", fn_date, "sa"},
+	{"dateInZone", fn_dateInZone, "sas"},
+	{"date_in_zone", fn_dateInZone, "sas"},
+	{"htmlDate", fn_htmlDate, "a"},
+	{"htmlDateInZone", fn_htmlDateInZone, "as"},
+	{"toDate", fn_toDate, "ss"},
+	{"mustToDate", fn_mustToDate, "ss"},
+	{"unixEpoch", fn_unixEpoch, "a"},
+	{"toJson", fn_toJson, "a"},
+	{"mustToJson", fn_toJson, "a"},
+	{"toPrettyJson", fn_toPrettyJson, "a"},
+	{"mustToPrettyJson", fn_toPrettyJson, "a"},
+	{"toRawJson", fn_toRawJson, "a"},
+	{"mustToRawJson", fn_toRawJson, "a"},
+	{"fromJson", fn_fromJson, "s"},
+	{"fromJsonArray", fn_fromJsonArray, "s"},
+	{"mustFromJson", fn_mustFromJson, "s"},
+	{"toYaml", fn_toYaml, "a"},
+	{"mustToYaml", fn_mustToYaml, "a"},
+	{"toYamlPretty", fn_toYamlPretty, "a"},
+	{"fromYaml", fn_fromYaml, "s"},
+	{"fromYamlArray", fn_fromYamlArray, "s"},
+	{"toToml", fn_toToml, "a"},
+	{"include", fn_include, "sa"},
+	{"tpl", fn_tpl, "sa"},
+	{"required", fn_required, "sa"},
+	{"fail", fn_fail, "s"},
+	{"lookup", fn_lookup, "ssss"},
+	{"urlParse", fn_urlParse, "s"},
+	{"urlJoin", fn_urlJoin, "m"},
+	{"duration", fn_duration, "a"},
+	{"ago", fn_ago, "a"},
+	{"dateModify", fn_dateModify, "sa"},
+	{"mustDateModify", fn_mustDateModify, "sa"},
+	{"date_modify", fn_dateModify, "sa"},
+	{"must_date_modify", fn_mustDateModify, "sa"},
+	{"durationRound", fn_durationRound, "a"},
+	{"hello", fn_hello, ""},
+	{"getHostByName", fn_getHostByName, "s"},
+};
+
+const tv_family tv_family_helm = {funcs, sizeof funcs / sizeof *funcs};

@@ -77,7 +77,7 @@ typedef struct tmpl_exec {
 	size_t vbase;      /* index of the running template's "$" */
 	int depth;
 	uint64_t steps;
-	const tree *t;     /* template being executed */
+	const char *tname; /* name of the template being executed (its unit owns it) */
 	const node *at;    /* node being evaluated (error context) */
 	int ctrl;          /* 1 break, 2 continue */
 	bool failed;
@@ -94,6 +94,13 @@ typedef struct func {
 	const char *sig;
 } func;
 
+/* A family of template functions: the table one file of functions defines (funcs.h). */
+typedef struct tv_family {
+	const func *fns;
+	size_t n;
+} tv_family;
+
+/* table.c: the function of that name in any family, or NULL. */
 const func *tv_func_lookup(const char *name);
 
 /* value.c */
@@ -105,9 +112,16 @@ const char *tv_kind_name(tmpl_val v);
 
 /* parse.c */
 void tv_unit_free(unit *u);
+/* tmpl_parse that also hands back the root of NAME's own tree, which Go's Template.Parse keeps
+ * on the new template even when the set keeps an earlier non-empty tree of that name. */
+int tv_parse_root(tmpl_set *s, const char *name, const char *text, size_t len, node **root,
+		  err *e);
 
 /* exec.c */
 int tv_exec_template(tmpl_exec *x, const char *name, tmpl_val dot, buf *out, err *e);
+/* The same for a tree of the named template that need not be the one the set holds (tpl). */
+int tv_exec_root(tmpl_exec *x, const char *name, const node *root, tmpl_val dot, buf *out,
+		 err *e);
 int tv_exec_error(tmpl_exec *x, err *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* fmt.c: Go's fmt.Sprintf over template values. */

@@ -1,7 +1,6 @@
 /* Sprig's list functions. */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
 
 #include <ctype.h>
@@ -201,27 +200,28 @@ FN(concat)
 	return 0;
 }
 
+/* Sprig's slice (it replaces Go's builtin, so strings are refused): an empty list gives nil. */
 FN(slice)
 {
 	tmpl_val v = argv[0];
-	if (v.kind == TV_STRING && argc <= 3) {
-		int64_t lo = argc > 1 ? tv_I64(argv[1]) : 0;
-		int64_t hi = argc > 2 ? tv_I64(argv[2]) : (int64_t)v.u.s->len;
-		if (lo < 0 || hi < lo || hi > (int64_t)v.u.s->len)
-			return tmpl_fail(e, "index out of range: %lld", (long long)hi);
-		*out = tmpl_strn(v.u.s->data + lo, (size_t)(hi - lo));
-		return 0;
-	}
+	if (v.kind == TV_NIL)
+		return tmpl_fail(e, "runtime error: invalid memory address or nil pointer "
+				 "dereference");
 	size_t n = 0;
 	tmpl_val *it = NULL;
-	if (need_list(v, "slice", &n, &it, e))
-		return -1;
+	if (!tv_as_list(v, &n, &it))
+		return tmpl_fail(e, "list should be type of slice or array but %s",
+				 tv_kind_name(v));
+	if (!n) {
+		*out = tmpl_nil();
+		return 0;
+	}
 	int64_t lo = argc > 1 ? tv_I64(argv[1]) : 0;
 	int64_t hi = argc > 2 ? tv_I64(argv[2]) : (int64_t)n;
 	if (lo < 0 || hi < lo || hi > (int64_t)n)
 		return tmpl_fail(e, "slice bounds out of range [%lld:%lld]", (long long)lo,
 				 (long long)hi);
-	*out = n ? tv_list_copy_of((size_t)(hi - lo), it + lo, v.sub) : tmpl_list_new(0);
+	*out = tv_list_copy_of((size_t)(hi - lo), it + lo, v.sub);
 	return 0;
 }
 
@@ -308,3 +308,43 @@ FN(seq)
 	*out = tv_str_from_buf(&b);
 	return 0;
 }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"slice", fn_slice, "aa*"},
+	{"list", fn_list, "a*"},
+	{"tuple", fn_list, "a*"},
+	{"append", fn_append, "aa"},
+	{"push", fn_append, "aa"},
+	{"mustAppend", fn_append, "aa"},
+	{"mustPush", fn_append, "aa"},
+	{"prepend", fn_prepend, "aa"},
+	{"mustPrepend", fn_prepend, "aa"},
+	{"first", fn_first, "a"},
+	{"mustFirst", fn_first, "a"},
+	{"last", fn_last, "a"},
+	{"mustLast", fn_last, "a"},
+	{"rest", fn_rest, "a"},
+	{"mustRest", fn_rest, "a"},
+	{"initial", fn_initial, "a"},
+	{"mustInitial", fn_initial, "a"},
+	{"reverse", fn_reverse, "a"},
+	{"mustReverse", fn_reverse, "a"},
+	{"uniq", fn_uniq, "a"},
+	{"mustUniq", fn_uniq, "a"},
+	{"compact", fn_compact, "a"},
+	{"mustCompact", fn_compact, "a"},
+	{"has", fn_has, "aa"},
+	{"mustHas", fn_has, "aa"},
+	{"without", fn_without, "aa*"},
+	{"mustWithout", fn_without, "aa*"},
+	{"concat", fn_concat, "a*"},
+	{"mustSlice", fn_slice, "aa*"},
+	{"chunk", fn_chunk, "ia"},
+	{"mustChunk", fn_chunk, "ia"},
+	{"until", fn_until, "i"},
+	{"untilStep", fn_untilStep, "iii"},
+	{"seq", fn_seq, "i*"},
+};
+
+const tv_family tv_family_lists = {funcs, sizeof funcs / sizeof *funcs};

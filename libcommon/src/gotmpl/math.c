@@ -1,7 +1,6 @@
 /* Sprig's integer and float math functions and conversions. */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
 
 #include <ctype.h>
@@ -166,3 +165,33 @@ FN(toDecimal)
 	*out = tmpl_int64(*end ? 0 : v);
 	return 0;
 }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"add", fn_add, "a*"},
+	{"add1", fn_add1, "a"},
+	{"sub", fn_sub, "aa"},
+	{"mul", fn_mul, "aa*"},
+	{"div", fn_div, "aa"},
+	{"mod", fn_mod, "aa"},
+	{"max", fn_max, "aa*"},
+	{"min", fn_min, "aa*"},
+	{"biggest", fn_max, "aa*"},
+	{"addf", fn_addf, "a*"},
+	{"add1f", fn_add1f, "a"},
+	{"subf", fn_subf, "aa*"},
+	{"mulf", fn_mulf, "aa*"},
+	{"divf", fn_divf, "aa*"},
+	{"maxf", fn_maxf, "aa*"},
+	{"minf", fn_minf, "aa*"},
+	{"floor", fn_floor, "a"},
+	{"ceil", fn_ceil, "a"},
+	{"round", fn_round, "aif*"},
+	{"int", fn_toInt, "a"},
+	{"int64", fn_toInt64, "a"},
+	{"float64", fn_toFloat64, "a"},
+	{"atoi", fn_atoi, "s"},
+	{"toDecimal", fn_toDecimal, "s"},
+};
+
+const tv_family tv_family_math = {funcs, sizeof funcs / sizeof *funcs};

@@ -1035,6 +1035,13 @@ static int add_tree(parser *p, const char *name, node *root)
 
 int tmpl_parse(tmpl_set *s, const char *name, const char *text, size_t len, err *e)
 {
+	node *root;
+	return tv_parse_root(s, name, text, len, &root, e);
+}
+
+int tv_parse_root(tmpl_set *s, const char *name, const char *text, size_t len, node **rootp,
+		  err *e)
+{
 	unit *u = xcalloc(1, sizeof *u);
 	u->name = xstrdup(name);
 	u->text = xmalloc(len + 1);
@@ -1062,5 +1069,6 @@ int tmpl_parse(tmpl_set *s, const char *name, const char *text, size_t len, err 
 	free(p.toks);
 	if (!root)
 		return -1;
+	*rootp = root;
 	return add_tree(&p, name, root);
 }

@@ -1,7 +1,6 @@
 /* Sprig's path functions: base, dir, ext, clean, isAbs (Go's path package). */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
 
 #include <ctype.h>
@@ -100,3 +99,19 @@ FN(ext)
 }
 
 FN(isAbs) { *out = tmpl_bool(S(0)[0] == '/'); return 0; }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"base", fn_base, "s"},
+	{"dir", fn_dir, "s"},
+	{"ext", fn_ext, "s"},
+	{"clean", fn_clean, "s"},
+	{"isAbs", fn_isAbs, "s"},
+	{"osBase", fn_base, "s"},
+	{"osDir", fn_dir, "s"},
+	{"osExt", fn_ext, "s"},
+	{"osClean", fn_clean, "s"},
+	{"osIsAbs", fn_isAbs, "s"},
+};
+
+const tv_family tv_family_paths = {funcs, sizeof funcs / sizeof *funcs};

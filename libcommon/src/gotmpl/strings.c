@@ -1,8 +1,8 @@
 /* Sprig's string functions. */
 #include "eddy/mem.h"
 #include "gotmpl/internal.h"
-#include "gotmpl/funcs.h"
 #include "gotmpl/fn.h"
+#include "gotmpl/unicase.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -58,8 +58,35 @@ FN(squote)
 	return 0;
 }
 
+static bool all_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* strings.Map over the runes of s (invalid bytes become U+FFFD, as in Go). */
+static tmpl_val map_runes(const char *s, size_t n, uint32_t (*f)(uint32_t))
+{
+	buf b;
+	buf_init(&b, (size_t)-1);
+	while (n) {
+		uint32_t r;
+		size_t sz = tv_utf8_decode(s, n, &r);
+		tv_utf8_put(&b, f(r));
+		s += sz;
+		n -= sz;
+	}
+	return tv_str_from_buf(&b);
+}
+
 FN(upper)
 {
+	if (!all_ascii(S(0), SLEN(0))) {
+		*out = map_runes(S(0), SLEN(0), tv_u_toupper);
+		return 0;
+	}
 	tmpl_val r = tmpl_strn(S(0), SLEN(0));
 	for (size_t i = 0; i < r.u.s->len; i++)
 		r.u.s->data[i] = (char)toupper((unsigned char)r.u.s->data[i]);
@@ -69,6 +96,10 @@ FN(upper)
 
 FN(lower)
 {
+	if (!all_ascii(S(0), SLEN(0))) {
+		*out = map_runes(S(0), SLEN(0), tv_u_tolower);
+		return 0;
+	}
 	tmpl_val r = tmpl_strn(S(0), SLEN(0));
 	for (size_t i = 0; i < r.u.s->len; i++)
 		r.u.s->data[i] = (char)tolower((unsigned char)r.u.s->data[i]);
@@ -76,40 +107,58 @@ FN(lower)
 	return 0;
 }
 
-static bool is_sep(unsigned char c)
+/* strings.Title's isSeparator */
+static bool is_sep(uint32_t c)
 {
-	if (c >= 0x80)
+	if (c < 0x80)
+		return !(isalnum((int)c) || c == '_');
+	if (tv_u_isletter(c) || tv_u_isnumber(c))
 		return false;
-	if (isalnum(c) || c == '_')
-		return false;
-	return true;
+	return tv_u_isspace(c);
 }
 
+/* strings.Title: the first rune of each word in title case. */
 FN(title)
 {
-	tmpl_val r = tmpl_strn(S(0), SLEN(0));
-	bool prev_sep = true;
-	for (size_t i = 0; i < r.u.s->len; i++) {
-		unsigned char c = (unsigned char)r.u.s->data[i];
-		if (prev_sep)
-			r.u.s->data[i] = (char)toupper(c);
-		prev_sep = is_sep(c);
+	buf b;
+	buf_init(&b, (size_t)-1);
+	const char *s = S(0);
+	size_t n = SLEN(0);
+	uint32_t prev = ' ';
+	while (n) {
+		uint32_t r;
+		size_t sz = tv_utf8_decode(s, n, &r);
+		tv_utf8_put(&b, is_sep(prev) ? tv_u_totitle(r) : r);
+		prev = r;
+		s += sz;
+		n -= sz;
 	}
-	*out = r;
+	*out = tv_str_from_buf(&b);
 	return 0;
 }
 
+/* goutils.Uncapitalize: the first rune after each space in lower case. */
 FN(untitle)
 {
-	tmpl_val r = tmpl_strn(S(0), SLEN(0));
-	bool prev_sep = true;
-	for (size_t i = 0; i < r.u.s->len; i++) {
-		unsigned char c = (unsigned char)r.u.s->data[i];
-		if (prev_sep)
-			r.u.s->data[i] = (char)tolower(c);
-		prev_sep = isspace(c);
+	buf b;
+	buf_init(&b, (size_t)-1);
+	const char *s = S(0);
+	size_t n = SLEN(0);
+	bool next = true;
+	while (n) {
+		uint32_t r;
+		size_t sz = tv_utf8_decode(s, n, &r);
+		if (tv_u_isspace(r)) {
+			next = true;
+		} else if (next) {
+			r = tv_u_tolower(r);
+			next = false;
+		}
+		tv_utf8_put(&b, r);
+		s += sz;
+		n -= sz;
 	}
-	*out = r;
+	*out = tv_str_from_buf(&b);
 	return 0;
 }
 
@@ -217,8 +266,8 @@ FN(hasSuffix)
 
 static int do_indent(int64_t spaces, const char *s, size_t n, bool nl, tmpl_val *out, err *e)
 {
-	if (spaces < 0)
-		spaces = 0;
+	if (spaces < 0) /* strings.Repeat's panic */
+		return tmpl_fail(e, "strings: negative Repeat count");
 	if (spaces > 100000)
 		return tmpl_fail(e, "indent too large");
 	buf b;
@@ -356,77 +405,64 @@ FN(abbrevboth)
 
 FN(plural) { *out = tmpl_ref(argv[2].u.i == 1 ? argv[0] : argv[1]); return 0; }
 
-static void words_case(buf *b, const char *s, size_t n, char sep, bool camel)
+FN(snakecase)
 {
-	/* split on non-alphanumerics and lower->upper transitions */
-	bool first_word = true;
-	size_t i = 0;
-	while (i < n) {
-		while (i < n && !isalnum((unsigned char)s[i]))
-			i++;
-		if (i >= n)
-			break;
-		size_t st = i;
-		i++;
-		while (i < n && isalnum((unsigned char)s[i]) &&
-		       !(isupper((unsigned char)s[i]) && islower((unsigned char)s[i - 1])))
-			i++;
-		if (!first_word && sep)
-			buf_addc(b, sep);
-		for (size_t k = st; k < i; k++) {
-			unsigned char c = (unsigned char)s[k];
-			if (camel)
-				buf_addc(b, (char)(k == st ? toupper(c) : c));
-			else
-				buf_addc(b, (char)tolower(c));
-		}
-		first_word = false;
-	}
+	buf b;
+	buf_init(&b, (size_t)-1);
+	tv_xstrings_delimited(&b, S(0), SLEN(0), '_');
+	*out = tv_str_from_buf(&b);
+	return 0;
 }
 
-FN(snakecase) { buf b; buf_init(&b, (size_t)-1); words_case(&b, S(0), SLEN(0), '_', false); *out = tv_str_from_buf(&b); return 0; }
-FN(kebabcase) { buf b; buf_init(&b, (size_t)-1); words_case(&b, S(0), SLEN(0), '-', false); *out = tv_str_from_buf(&b); return 0; }
+FN(kebabcase)
+{
+	buf b;
+	buf_init(&b, (size_t)-1);
+	tv_xstrings_delimited(&b, S(0), SLEN(0), '-');
+	*out = tv_str_from_buf(&b);
+	return 0;
+}
 
 FN(camelcase)
 {
 	buf b;
 	buf_init(&b, (size_t)-1);
-	const char *s = S(0);
-	size_t n = SLEN(0);
-	bool up = true;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '_' || s[i] == ' ' || s[i] == '-') {
-			up = true;
-			continue;
-		}
-		buf_addc(&b, (char)(up ? toupper((unsigned char)s[i]) : s[i]));
-		up = false;
-	}
+	tv_xstrings_camel(&b, S(0), SLEN(0));
 	*out = tv_str_from_buf(&b);
 	return 0;
 }
 
+/* goutils.SwapCase */
+static uint32_t swap_rune(uint32_t r)
+{
+	if (tv_u_isupper(r) || tv_u_istitle(r))
+		return tv_u_tolower(r);
+	if (tv_u_islower(r))
+		return tv_u_toupper(r);
+	return r;
+}
+
 FN(swapcase)
 {
-	tmpl_val r = tmpl_strn(S(0), SLEN(0));
-	for (size_t i = 0; i < r.u.s->len; i++) {
-		unsigned char c = (unsigned char)r.u.s->data[i];
-		r.u.s->data[i] = (char)(isupper(c) ? tolower(c) : islower(c) ? toupper(c) : c);
-	}
-	*out = r;
+	*out = map_runes(S(0), SLEN(0), swap_rune);
 	return 0;
 }
 
+/* goutils.Initials: works on bytes, each taken as a rune (so a UTF-8 lead byte comes out as
+ * the Latin-1 letter of that value, as in Go). */
 FN(initials)
 {
 	buf b;
 	buf_init(&b, (size_t)-1);
-	bool prev_ws = true;
+	bool gap = true;
 	for (size_t i = 0; i < SLEN(0); i++) {
-		char c = S(0)[i];
-		if (prev_ws && !is_ws((unsigned char)c))
-			buf_addc(&b, c);
-		prev_ws = is_ws((unsigned char)c);
+		uint32_t c = (unsigned char)S(0)[i];
+		if (tv_u_isspace(c)) {
+			gap = true;
+		} else if (gap) {
+			tv_utf8_put(&b, c);
+			gap = false;
+		}
 	}
 	*out = tv_str_from_buf(&b);
 	return 0;
@@ -585,3 +621,48 @@ FN(sortAlpha)
 	*out = l;
 	return 0;
 }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"toString", fn_toString, "a"},
+	{"quote", fn_quote, "a*"},
+	{"squote", fn_squote, "a*"},
+	{"upper", fn_upper, "s"},
+	{"lower", fn_lower, "s"},
+	{"title", fn_title, "s"},
+	{"untitle", fn_untitle, "s"},
+	{"trim", fn_trim, "s"},
+	{"trimAll", fn_trimAll, "ss"},
+	{"trimPrefix", fn_trimPrefix, "ss"},
+	{"trimSuffix", fn_trimSuffix, "ss"},
+	{"trunc", fn_trunc, "is"},
+	{"replace", fn_replace, "sss"},
+	{"contains", fn_contains, "ss"},
+	{"hasPrefix", fn_hasPrefix, "ss"},
+	{"hasSuffix", fn_hasSuffix, "ss"},
+	{"indent", fn_indent, "is"},
+	{"nindent", fn_nindent, "is"},
+	{"repeat", fn_repeat, "is"},
+	{"substr", fn_substr, "iis"},
+	{"nospace", fn_nospace, "s"},
+	{"cat", fn_cat, "a*"},
+	{"abbrev", fn_abbrev, "is"},
+	{"plural", fn_plural, "ssi"},
+	{"snakecase", fn_snakecase, "s"},
+	{"kebabcase", fn_kebabcase, "s"},
+	{"camelcase", fn_camelcase, "s"},
+	{"swapcase", fn_swapcase, "s"},
+	{"initials", fn_initials, "s"},
+	{"wrap", fn_wrapWith, "is"},
+	{"wrapWith", fn_wrapWith, "iss"},
+	{"split", fn_split, "ss"},
+	{"splitList", fn_splitList, "ss"},
+	{"splitn", fn_splitn, "sis"},
+	{"join", fn_join, "sa"},
+	{"toStrings", fn_toStrings, "a"},
+	{"sortAlpha", fn_sortAlpha, "a"},
+	{"abbrevboth", fn_abbrevboth, "iis"},
+	{"trimall", fn_trimAll, "ss"},
+};
+
+const tv_family tv_family_strings = {funcs, sizeof funcs / sizeof *funcs};

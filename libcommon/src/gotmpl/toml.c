@@ -3,7 +3,7 @@
  * Go's "date-local"/"time-local"/"datetime-local" zones, arrays of tables []map[string]...).
  * A parse error gives {"Error": "toml: line N: ..."} as Helm does. Nesting and size are capped. */
 #include "eddy/mem.h"
-#include "gotmpl/funcs.h"
+#include "gotmpl/fn.h"
 #include "gotmpl/gotime.h"
 #include "gotmpl/internal.h"
 
@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FN(name) int fn_##name(tmpl_exec *x, int argc, tmpl_val *argv, tmpl_val *out, err *e)
 
 enum { TOML_MAX_DEPTH = 200 };
 
@@ -821,3 +820,10 @@ FN(fromToml)
 	*out = root;
 	return 0;
 }
+
+/* The functions of this family, for the table in table.c (funcs.h). */
+static const func funcs[] = {
+	{"fromToml", fn_fromToml, "s"},
+};
+
+const tv_family tv_family_toml = {funcs, sizeof funcs / sizeof *funcs};

@@ -174,7 +174,11 @@ static rkind resolve_plain(const char *s, int64_t *ival, uint64_t *uval, double 
 		}
 	}
 	if (float_syntax(s)) {
+		/* strconv.ParseFloat's range error leaves it a string in go-yaml */
+		errno = 0;
 		*fval = strtod(s, NULL);
+		if (errno == ERANGE && isinf(*fval))
+			return R_STR;
 		return R_FLOAT;
 	}
 	if (timestamp_syntax(s))
@@ -238,6 +242,70 @@ typedef struct ybuild {
 	bool have_root;
 } ybuild;
 
+/* A float key as sigs.k8s.io/yaml makes it a string: strconv.FormatFloat(f, 'g', -1, 32), with
+ * the infinities and NaN spelt as YAML spells them. */
+static void float_key(buf *b, double f)
+{
+	if (isnan(f)) {
+		buf_adds(b, ".nan");
+		return;
+	}
+	if (isinf(f)) {
+		buf_adds(b, f > 0 ? ".inf" : "-.inf");
+		return;
+	}
+	float f32 = (float)f;
+	if (f32 == 0) {
+		buf_adds(b, signbit(f32) ? "-0" : "0");
+		return;
+	}
+	/* the shortest digits that read back as the same float32 */
+	char e[64];
+	for (int p = 1; p <= 9; p++) {
+		snprintf(e, sizeof e, "%.*e", p - 1, (double)f32);
+		if ((float)strtod(e, NULL) == f32)
+			break;
+	}
+	/* e is [-]d[.ddd]e±XX: digits and exponent, then Go's %g layout (shortest: %e when the
+	 * exponent is < -4 or >= 6) */
+	const char *m = e;
+	bool neg = *m == '-';
+	if (neg)
+		m++;
+	char digs[16];
+	int nd = 0;
+	const char *q = m;
+	for (; *q && *q != 'e'; q++)
+		if (isdigit((unsigned char)*q) && nd < 15)
+			digs[nd++] = *q;
+	while (nd > 1 && digs[nd - 1] == '0')
+		nd--;
+	int exp = (int)strtol(q + 1, NULL, 10);
+	if (neg)
+		buf_addc(b, '-');
+	if (exp < -4 || exp >= 6) {
+		buf_addc(b, digs[0]);
+		if (nd > 1) {
+			buf_addc(b, '.');
+			buf_add(b, digs + 1, (size_t)nd - 1);
+		}
+		buf_addf(b, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+		return;
+	}
+	if (exp < 0) {
+		buf_adds(b, "0.");
+		for (int i = -1; i > exp; i--)
+			buf_addc(b, '0');
+		buf_add(b, digs, (size_t)nd);
+		return;
+	}
+	for (int i = 0; i <= exp || i < nd; i++) {
+		if (i == exp + 1)
+			buf_addc(b, '.');
+		buf_addc(b, i < nd ? digs[i] : '0');
+	}
+}
+
 static tmpl_val scalar_value(const yaml_event_t *ev, bool json_ints, bool as_key)
 {
 	const char *s = (const char *)ev->data.scalar.value;
@@ -275,7 +343,7 @@ static tmpl_val scalar_value(const yaml_event_t *ev, bool json_ints, bool as_key
 		if (as_key) {
 			buf b;
 			buf_init(&b, 64);
-			tv_format_float(&b, fv, 'g');
+			float_key(&b, fv);
 			tmpl_val r = tmpl_str(buf_str(&b));
 			buf_release(&b);
 			return r;
@@ -445,6 +513,13 @@ static int parse_stream(const char *s, size_t n, bool json_ints,
 			bool as_key = b.n && b.st[b.n - 1].v.kind == TV_MAP &&
 				      !b.st[b.n - 1].key_done;
 			tmpl_val v = scalar_value(&ev, json_ints, as_key);
+			if (v.kind == TV_FLOAT && !isfinite(v.u.f)) {
+				/* sigs.k8s.io/yaml's JSON step cannot hold them */
+				r = err_fail(e, "YAMLError", "error converting YAML to JSON: json: "
+					     "unsupported value: %s", isnan(v.u.f) ? "NaN" :
+					     v.u.f > 0 ? "+Inf" : "-Inf");
+				break;
+			}
 			remember(&b, ev.data.scalar.anchor, v);
 			r = attach(&b, v, e);
 			break;
@@ -741,15 +816,19 @@ static int emit_value(yemit *y, tmpl_val v, int depth)
 	case TV_MAP: {
 		if (v.u.m->marshal)
 			return emit_string(y, v.u.m->marshal, strlen(v.u.m->marshal));
-		size_t n = v.u.m->n;
+		/* a struct's methods (TV_METHOD entries) are not fields */
+		size_t n = 0;
+		for (size_t i = 0; i < v.u.m->n; i++)
+			n += v.u.m->vals[i].kind != TV_METHOD;
 		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
 			n ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE);
 		if (!yaml_emitter_emit(&y->em, &ev))
 			return -1;
 		size_t *order = xmalloc((n ? n : 1) * sizeof *order);
 		const char **keys = xmalloc((n ? n : 1) * sizeof *keys);
-		for (size_t i = 0; i < n; i++)
-			keys[i] = v.u.m->keys[i];
+		for (size_t i = 0, k = 0; i < v.u.m->n; i++)
+			if (v.u.m->vals[i].kind != TV_METHOD)
+				keys[k++] = v.u.m->keys[i];
 		qsort(keys, n, sizeof *keys, natural_cmp);
 		int rc = 0;
 		for (size_t i = 0; i < n && !rc; i++) {
@@ -988,14 +1067,22 @@ static int json_value(buf *out, tmpl_val v, bool pretty, bool html, int indent, 
 			json_string(out, v.u.m->marshal, strlen(v.u.m->marshal), html);
 			return 0;
 		}
-		if (!v.u.m->n) {
+		/* a struct's methods (TV_METHOD entries) are not fields */
+		size_t shown = 0;
+		for (size_t i = 0; i < v.u.m->n; i++)
+			shown += v.u.m->vals[i].kind != TV_METHOD;
+		if (!shown) {
 			buf_adds(out, "{}");
 			return 0;
 		}
 		buf_addc(out, '{');
+		bool first = true;
 		for (size_t i = 0; i < v.u.m->n; i++) {
-			if (i)
+			if (v.u.m->vals[i].kind == TV_METHOD)
+				continue;
+			if (!first)
 				buf_addc(out, ',');
+			first = false;
 			if (pretty) {
 				buf_addc(out, '\n');
 				for (int k = 0; k <= indent; k++)
@@ -1050,6 +1137,55 @@ static tmpl_val from_cjson(const cJSON *j)
 	return m;
 }
 
+/* A number out of float64's range (cJSON makes it infinite; encoding/json refuses it). cJSON
+ * bounds the nesting, so the recursion is bounded too. */
+static bool has_nonfinite(const cJSON *j)
+{
+	if (cJSON_IsNumber(j))
+		return !isfinite(j->valuedouble);
+	for (const cJSON *c = j->child; c; c = c->next)
+		if (has_nonfinite(c))
+			return true;
+	return false;
+}
+
+/* The first number of a JSON text (outside strings) that is out of float64's range. */
+static bool big_number(const char *s, size_t n, size_t *at, size_t *len)
+{
+	bool in_str = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+			continue;
+		}
+		if (c != '-' && !isdigit((unsigned char)c))
+			continue;
+		size_t k = i;
+		while (k < n && (isdigit((unsigned char)s[k]) || strchr("-+.eE", s[k])))
+			k++;
+		char tok[128];
+		if (k - i < sizeof tok) {
+			memcpy(tok, s + i, k - i);
+			tok[k - i] = '\0';
+			if (!isfinite(strtod(tok, NULL))) {
+				*at = i;
+				*len = k - i;
+				return true;
+			}
+		}
+		i = k - 1;
+	}
+	return false;
+}
+
 int tmpl_from_json(const char *s, size_t n, tmpl_val *out, err *e)
 {
 	const char *end = NULL;
@@ -1063,6 +1199,15 @@ int tmpl_from_json(const char *s, size_t n, tmpl_val *out, err *e)
 		cJSON_Delete(j);
 		return err_fail(e, "JSONError", "invalid character '%c' after top-level value",
 				*end);
+	}
+	if (has_nonfinite(j)) {
+		cJSON_Delete(j);
+		size_t at, len;
+		if (big_number(s, n, &at, &len))
+			return err_fail(e, "JSONError", "json: cannot unmarshal number %.*s "
+					"into Go value of type float64", (int)len, s + at);
+		return err_fail(e, "JSONError", "json: cannot unmarshal number into Go value of "
+				"type float64");
 	}
 	*out = from_cjson(j);
 	cJSON_Delete(j);

@@ -340,31 +340,6 @@ static int str_list(const cJSON *l, const char *what, err *e)
 	return 0;
 }
 
-/* buildMetadata transformerAnnotations: every resource present when a transformer configured in
- * a kustomization runs records it, n times (once per entry). */
-void kz_record(kz_ctx *c, kz_resmap *m, const char *kind, int n)
-{
-	if (!c->track || n <= 0 || (!c->cur_kfile && !c->cfg_in))
-		return;
-	char *rel = c->cfg_in ? xstrdup(c->cfg_in) : kz_relpath(c->top_dir, c->cur_kfile);
-	char *extra = xasprintf("%s%s%s%s%s%s", c->cfg_name ? "    name: " : "",
-				c->cfg_name ? c->cfg_name : "", c->cfg_name ? "\n" : "",
-				c->cfg_ns ? "    namespace: " : "", c->cfg_ns ? c->cfg_ns : "",
-				c->cfg_ns ? "\n" : "");
-	for (size_t i = 0; i < m->n; i++) {
-		kz_res *r = m->v[i];
-		for (int j = 0; j < n; j++) {
-			char *t = xasprintf("%s- configuredIn: %s\n  configuredBy:\n    "
-					    "apiVersion: builtin\n    kind: %s\n%s",
-					    r->transforms ? r->transforms : "", rel, kind, extra);
-			free(r->transforms);
-			r->transforms = t;
-		}
-	}
-	free(extra);
-	free(rel);
-}
-
 static int count_of(const cJSON *k, const char *f)
 {
 	const cJSON *v = field(k, f);
@@ -576,6 +551,13 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	}
 	char *my_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
 	int rc = -1;
+	/* vars as kustomize's accumulators hold them: a kustomization's own [nvars0, n), merged
+	 * at its end into its parent's, which starts at scope0; a component adds to its
+	 * parent's directly */
+	int nvars0 = cJSON_GetArraySize(c->vars), scope0 = c->vars_scope;
+	if (!component)
+		c->vars_scope = nvars0;
+	bool merge_err = false;
 	const cJSON *kind = field(k, "kind");
 	const char *ks = cJSON_IsString(kind) ? kind->valuestring : "Kustomization";
 	if (component && strcmp(ks, "Component")) {
@@ -583,7 +565,8 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 			 ks);
 		goto out;
 	}
-	if (!component && !strcmp(ks, "Component")) {
+	/* kustomize builds a Component given as the top of a build like a Kustomization */
+	if (!component && !top && !strcmp(ks, "Component")) {
 		err_fail(e, KZ_REASON, "expected kind != 'Component' for path '%s'", dir);
 		goto out;
 	}
@@ -711,11 +694,18 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		goto pop;
 	}
 	const cJSON *vars = field(k, "vars");
+	if (kz_vars_merge_check(m, vars, e) < 0) {
+		char tmp[1024];
+		err_prefix(e, "merging vars %s", go_vars(vars, tmp));
+		goto pop;
+	}
 	cJSON_ArrayForEach(it, vars) {
 		const cJSON *nm = field(it, "name"), *o;
 		bool dup = false;
+		int i = 0;
 		cJSON_ArrayForEach(o, c->vars)
-			dup = dup || (cJSON_IsString(nm) && cJSON_IsString(field(o, "name")) &&
+			dup = dup || (i++ >= c->vars_scope && cJSON_IsString(nm) &&
+				      cJSON_IsString(field(o, "name")) &&
 				      !strcmp(nm->valuestring, field(o, "name")->valuestring));
 		if (dup) {
 			err_fail(e, KZ_REASON, "var '%s' already encountered", nm->valuestring);
@@ -725,13 +715,27 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		}
 		cJSON_AddItemToArray(c->vars, cJSON_Duplicate(it, true));
 	}
+	/* a base's vars (its own and its bases') merge into the including kustomization's set */
+	for (int i = nvars0; !component && i < cJSON_GetArraySize(c->vars); i++) {
+		const cJSON *nm = field(cJSON_GetArrayItem(c->vars, i), "name");
+		for (int j = scope0; cJSON_IsString(nm) && j < nvars0; j++) {
+			const cJSON *o = field(cJSON_GetArrayItem(c->vars, j), "name");
+			if (cJSON_IsString(o) && !strcmp(o->valuestring, nm->valuestring)) {
+				err_fail(e, KZ_REASON, "recursed merging from path '%s': var '%s' "
+					 "already encountered", dir, nm->valuestring);
+				merge_err = true;
+				goto pop;
+			}
+		}
+	}
 	rc = 0;
 pop:
-	if (rc < 0 && !top)
+	if (rc < 0 && !top && !merge_err)
 		err_prefix(e, "recursed accumulation of path '%s'", dir);
 	c->depth--;
 	free(c->stack.v[--c->stack.n]);
 out:
+	c->vars_scope = scope0;
 	cJSON_Delete(k);
 	free(c->cur_kfile);
 	c->cur_kfile = saved_kfile;
@@ -781,6 +785,13 @@ static int build_metadata(kz_ctx *c, kz_resmap *m, err *e)
 	return 0;
 }
 
+static int build_dir(kz_ctx *c, const char *dir, kz_resmap *out, err *e)
+{
+	if (cycle_check(c, dir, e) < 0)
+		return -1;
+	return accumulate(c, dir, out, false, false, e);
+}
+
 int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **out, err *e)
 {
 	kz_ctx c;
@@ -806,6 +817,7 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 	kz_resmap m = {0};
 	kz_config_defaults(&c.cfg);
 	c.vars = cJSON_CreateArray();
+	c.build_dir = build_dir;
 	if (kz_is_remote(path)) {
 		err_fail(e, KZ_REASON, "%s: remote bases are disabled", path);
 		goto done;
@@ -832,6 +844,16 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 		goto done;
 	if (kz_vars_resolve(&c, &m, e) < 0)
 		goto done;
+	/* objects annotated config.kubernetes.io/local-config: "true" served the build (as
+	 * replacement sources, say) and are not output */
+	for (size_t i = m.n; i-- > 0;) {
+		const cJSON *md = cJSON_GetObjectItemCaseSensitive(m.v[i]->obj, "metadata");
+		const cJSON *lc = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(md, "annotations"),
+			"config.kubernetes.io/local-config");
+		if (cJSON_IsString(lc) && !strcmp(lc->valuestring, "true"))
+			kz_resmap_remove(&m, i);
+	}
 	if (build_metadata(&c, &m, e) < 0)
 		goto done;
 	if (kz_sort(&m, c.sort_options, e) < 0)
@@ -841,7 +863,7 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 		/* kustomize drops an empty annotations map when it strips its internal ones */
 		cJSON *md = cJSON_GetObjectItemCaseSensitive(m.v[i]->obj, "metadata");
 		cJSON *an = cJSON_GetObjectItemCaseSensitive(md, "annotations");
-		if (cJSON_IsObject(an) && !an->child) {
+		if ((cJSON_IsObject(an) && !an->child) || cJSON_IsNull(an)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(md, "annotations");
 			an = NULL;
 		}

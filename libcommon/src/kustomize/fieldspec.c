@@ -347,6 +347,11 @@ static const fsrow svc_ref[] = {
 static const fsrow role_ref[] = {
 	{"rbac.authorization.k8s.io", NULL, "RoleBinding", "roleRef/name", false}, {0},
 };
+static const fsrow vap_ref[] = {
+	{"admissionregistration.k8s.io", NULL, "ValidatingAdmissionPolicyBinding",
+	 "spec/policyName", false},
+	{0},
+};
 static const fsrow crole_ref[] = {
 	{"rbac.authorization.k8s.io", NULL, "RoleBinding", "roleRef/name", false},
 	{"rbac.authorization.k8s.io", NULL, "ClusterRoleBinding", "roleRef/name", false},
@@ -404,6 +409,7 @@ static const nrrow namerefs[] = {
 	{NULL, "v1", "Service", svc_ref},
 	{"rbac.authorization.k8s.io", NULL, "Role", role_ref},
 	{"rbac.authorization.k8s.io", NULL, "ClusterRole", crole_ref},
+	{"admissionregistration.k8s.io", NULL, "ValidatingAdmissionPolicy", vap_ref},
 	{NULL, "v1", "ServiceAccount", sa_ref},
 	{NULL, "v1", "PersistentVolumeClaim", pvc_ref},
 	{NULL, "v1", "PersistentVolume", pv_ref},
@@ -447,6 +453,10 @@ void kz_config_defaults(kz_config *c)
 	kz_fsv_add(&c->name_prefix, NULL, NULL, NULL, "metadata/name", false);
 	kz_fsv_add(&c->name_suffix, NULL, NULL, NULL, "metadata/name", false);
 	kz_fsv_add(&c->namespace, NULL, NULL, NULL, "metadata/namespace", true);
+	kz_fsv_add(&c->namespace, "apiregistration.k8s.io", NULL, "APIService",
+		   "spec/service/namespace", true);
+	kz_fsv_add(&c->namespace, "apiextensions.k8s.io", NULL, "CustomResourceDefinition",
+		   "spec/conversion/webhook/clientConfig/service/namespace", false);
 	add_rows(&c->images, images);
 	add_rows(&c->replicas, replicas);
 	for (const nrrow *n = namerefs; n->k; n++) {
@@ -476,35 +486,93 @@ void kz_config_release(kz_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* y's group, version and kind, where set, equal x's (kustomize's Gvk.IsSelected). */
+static bool gvk_covers(const kz_fieldspec *x, const kz_fieldspec *y)
+{
+	return (!y->group || (x->group && !strcmp(x->group, y->group))) &&
+	       (!y->version || (x->version && !strcmp(x->version, y->version))) &&
+	       (!y->kind || (x->kind && !strcmp(x->kind, y->kind)));
+}
+
+/* Merge the field specs of a configuration file into f as kustomize merges a custom config
+ * with the defaults (the custom one first): an entry of f with the same path that the new
+ * entry's group/version/kind covers is dropped, and a different `create` is a conflict. */
+static int merge_fsv(kz_fsv *f, const cJSON *arr, const char *key, const char *what, err *e)
+{
+	kz_fsv add = {0};
+	if (arr && !cJSON_IsArray(arr) && !cJSON_IsNull(arr))
+		return err_fail(e, KZ_REASON, "error unmarshaling JSON: while decoding JSON: json: "
+				"cannot unmarshal %s into Go struct field TransformerConfig.%s of "
+				"type types.FsSlice", cJSON_IsString(arr) ? "string" :
+				cJSON_IsNumber(arr) ? "number" : cJSON_IsBool(arr) ? "bool" :
+				"object", key);
+	if (kz_fsv_from_json(&add, arr, e) < 0)
+		return -1;
+	for (size_t i = 0; i < add.n; i++) {
+		const kz_fieldspec *x = &add.v[i];
+		for (size_t j = 0; j < f->n;) {
+			kz_fieldspec *y = &f->v[j];
+			if (strcmp(x->path, y->path) || !gvk_covers(x, y)) {
+				j++;
+				continue;
+			}
+			if (x->create != y->create) {
+				kz_fsv_release(&add);
+				return err_fail(e, KZ_REASON, "failed to merge %s fieldSpec: "
+						"conflicting fieldspecs", what);
+			}
+			free(y->group);
+			free(y->version);
+			free(y->kind);
+			free(y->path);
+			memmove(y, y + 1, (f->n - j - 1) * sizeof(*y));
+			f->n--;
+		}
+		kz_fsv_add(f, x->group, x->version, x->kind, x->path, x->create);
+	}
+	kz_fsv_release(&add);
+	return 0;
+}
+
 /* A `configurations:` file: commonLabels, commonAnnotations, namePrefix, nameSuffix, namespace,
  * images, replicas, varReference (field spec lists) and nameReference. */
 int kz_config_merge_json(kz_config *c, const cJSON *cfg, err *e)
 {
-	static const struct { const char *key; size_t off; } lists[] = {
-		{"commonLabels", offsetof(kz_config, common_labels)},
-		{"commonAnnotations", offsetof(kz_config, annotations)},
-		{"namePrefix", offsetof(kz_config, name_prefix)},
-		{"nameSuffix", offsetof(kz_config, name_suffix)},
-		{"namespace", offsetof(kz_config, namespace)},
-		{"images", offsetof(kz_config, images)},
-		{"replicas", offsetof(kz_config, replicas)},
-		{"varReference", offsetof(kz_config, var_refs)},
+	static const struct { const char *key, *go; size_t off; } lists[] = {
+		{"namePrefix", "NamePrefix", offsetof(kz_config, name_prefix)},
+		{"nameSuffix", "NameSuffix", offsetof(kz_config, name_suffix)},
+		{"namespace", "NameSpace", offsetof(kz_config, namespace)},
+		{"commonLabels", "CommonLabels", offsetof(kz_config, common_labels)},
+		{"commonLabels", "TemplateLabels", offsetof(kz_config, template_labels)},
+		{"commonAnnotations", "CommonAnnotations", offsetof(kz_config, annotations)},
+		{"varReference", "VarReference", offsetof(kz_config, var_refs)},
+		{"images", "Images", offsetof(kz_config, images)},
+		{"replicas", "Replicas", offsetof(kz_config, replicas)},
 	};
+	static const char *const known[] = {"namePrefix", "nameSuffix", "namespace",
+		"commonLabels", "templateLabels", "commonAnnotations", "nameReference",
+		"varReference", "images", "replicas", NULL};
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cfg) {
+		int i = 0;
+		while (known[i] && strcasecmp(known[i], it->string))
+			i++;
+		if (!known[i])
+			return err_fail(e, KZ_REASON, "error unmarshaling JSON: while decoding "
+					"JSON: json: unknown field \"%s\"", it->string);
+	}
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		kz_fsv *f = (kz_fsv *)((char *)c + lists[i].off);
-		if (kz_fsv_from_json(f, cJSON_GetObjectItemCaseSensitive(cfg, lists[i].key), e))
-			return -1;
-		if (!strcmp(lists[i].key, "commonLabels") &&
-		    kz_fsv_from_json(&c->template_labels,
-				     cJSON_GetObjectItemCaseSensitive(cfg, "commonLabels"), e))
+		if (merge_fsv(f, cJSON_GetObjectItemCaseSensitive(cfg, lists[i].key), lists[i].key,
+			      lists[i].go, e))
 			return -1;
 	}
-	const cJSON *nr = cJSON_GetObjectItemCaseSensitive(cfg, "nameReference"), *it;
+	const cJSON *nr = cJSON_GetObjectItemCaseSensitive(cfg, "nameReference");
 	cJSON_ArrayForEach(it, nr) {
 		struct kz_nameref *s = nameref_slot(c, jstr(it, "group"), jstr(it, "version"),
 						    jstr(it, "kind"));
-		if (kz_fsv_from_json(&s->refs, cJSON_GetObjectItemCaseSensitive(it, "fieldSpecs"),
-				     e))
+		if (merge_fsv(&s->refs, cJSON_GetObjectItemCaseSensitive(it, "fieldSpecs"),
+			      "nameReference.fieldSpecs", "NameReference", e))
 			return -1;
 	}
 	return 0;

@@ -37,6 +37,26 @@ static char *b64(const unsigned char *p, size_t n)
 	return o;
 }
 
+/* base64 as kustomize's kyaml encodes binaryData and Secret data: when the text is 70
+ * characters or longer, lines of 70, each (the last too) ending in a newline. */
+static char *b64_lines(const unsigned char *p, size_t n)
+{
+	char *flat = b64(p, n);
+	size_t len = strlen(flat);
+	if (len < 70)
+		return flat;
+	char *o = xmalloc(len + len / 70 + 2), *q = o;
+	for (size_t i = 0; i < len; i += 70) {
+		size_t l = len - i < 70 ? len - i : 70;
+		memcpy(q, flat + i, l);
+		q += l;
+		*q++ = '\n';
+	}
+	*q = 0;
+	free(flat);
+	return o;
+}
+
 /* Length of the valid UTF-8 sequence at p (0 if invalid). */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
@@ -270,11 +290,11 @@ static int put(gen *g, const char *key, const char *val, size_t vlen, err *e)
 		return 0;
 	}
 	if (g->secret) {
-		char *v = b64((const unsigned char *)val, vlen);
+		char *v = b64_lines((const unsigned char *)val, vlen);
 		cJSON_AddItemToObject(g->data, key, cJSON_CreateString(v));
 		free(v);
 	} else if (!valid_utf8(val, vlen) || memchr(val, 0, vlen)) {
-		char *v = b64((const unsigned char *)val, vlen);
+		char *v = b64_lines((const unsigned char *)val, vlen);
 		cJSON_AddItemToObject(g->binary, key, cJSON_CreateString(v));
 		free(v);
 	} else {
@@ -450,20 +470,31 @@ static void merge_strmap(cJSON *obj, const char *key, const cJSON *add)
 	}
 }
 
+static bool ns_equal(const char *a, const char *b)
+{
+	return !strcmp(a, b) || (!*a && !strcmp(b, "default")) || (!*b && !strcmp(a, "default"));
+}
+
+/* kustomize's GetMatchingResourcesByAnyId: the resources of kind whose current or any earlier
+ * (name, namespace) is the generator's. -1 when none, -2 when several. */
 static int find_target(kz_resmap *m, const char *kind, const char *name, const char *ns)
 {
+	int found = -1;
 	for (size_t i = 0; i < m->n; i++) {
 		kz_res *r = m->v[i];
 		if (strcmp(kz_kind(r->obj), kind))
 			continue;
-		const char *rns = kz_namespace(r->obj);
-		if (strcmp(rns, ns) && !((!*rns && !strcmp(ns, "default")) ||
-					 (!*ns && !strcmp(rns, "default"))))
+		bool hit = !strcmp(kz_name(r->obj), name) && ns_equal(kz_namespace(r->obj), ns);
+		for (size_t j = 0; !hit && j < r->names.n; j++)
+			hit = !strcmp(r->names.v[j], name) &&
+			      ns_equal(j < r->nss.n ? r->nss.v[j] : "", ns);
+		if (!hit)
 			continue;
-		if (kz_strv_has(&r->names, name))
-			return (int)i;
+		if (found >= 0)
+			return -2;
+		found = (int)i;
 	}
-	return -1;
+	return found;
 }
 
 /* "loading KV pairs: <what>[a b]: <e>" as kustomize's kv loader wraps a failure */
@@ -581,6 +612,13 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 		goto out;
 	}
 	int idx = find_target(m, kind, name, kz_namespace(o));
+	if (idx == -2) {
+		char *id = kz_res_idstr(r);
+		err_fail(e, KZ_REASON, "found multiple objects that could accept merge of %s", id);
+		free(id);
+		kz_res_free(r);
+		goto out;
+	}
 	if (idx < 0) {
 		char *id = kz_res_idstr(r);
 		err_fail(e, KZ_REASON, "id %s does not exist; cannot merge or replace", id);
@@ -603,12 +641,17 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 		if (immutable && !cJSON_GetObjectItemCaseSensitive(old->obj, "immutable"))
 			cJSON_AddTrueToObject(old->obj, "immutable");
 		if (secret) {
+			/* the merging generator's type (Opaque when it names none) wins */
 			const cJSON *t = field(a, "type");
-			if (cJSON_IsString(t) && *t->valuestring &&
-			    cJSON_GetObjectItemCaseSensitive(old->obj, "type"))
-				cJSON_ReplaceItemInObjectCaseSensitive(
-					old->obj, "type", cJSON_CreateString(t->valuestring));
+			const char *ts = cJSON_IsString(t) && *t->valuestring ? t->valuestring :
+					 "Opaque";
+			if (cJSON_GetObjectItemCaseSensitive(old->obj, "type"))
+				cJSON_ReplaceItemInObjectCaseSensitive(old->obj, "type",
+								      cJSON_CreateString(ts));
 		}
+		/* so does disableNameSuffixHash */
+		if (nohash)
+			old->needs_hash = false;
 		kz_res_free(r);
 	} else {
 		/* replace: the new object takes the old one's place and names */

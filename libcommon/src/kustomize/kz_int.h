@@ -39,6 +39,7 @@ typedef struct kz_res {
 	char *origin;         /* config.kubernetes.io/origin text, or NULL */
 	char *idkey;          /* group|kind|namespace|name of the current id ("" ns = default) */
 	char *transforms;     /* alpha.config.kubernetes.io/transformations text, or NULL */
+	kz_strv refvars;      /* vars bound to it when their kustomization merged them */
 } kz_res;
 
 typedef struct kz_resmap {
@@ -137,6 +138,7 @@ typedef struct kz_ctx {
 	kz_strv stack; /* kustomization dirs being built, for cycle detection */
 	kz_config cfg;
 	cJSON *vars;   /* accumulated vars (array) */
+	int vars_scope; /* index in vars where the current kustomization's accumulator starts */
 	cJSON *sort_options; /* of the top kustomization */
 	cJSON *build_metadata; /* of the top kustomization */
 	char *top_dir;       /* real path of the top kustomization directory */
@@ -150,6 +152,9 @@ typedef struct kz_ctx {
 	cJSON *openapi_doc;    /* the `openapi: path:` schema document, once one is set */
 	bool openapi_set;      /* kustomize sets the schema once: the first kustomization wins */
 	cJSON *openapi_cache;  /* "group/version/kind" -> resolved schema (or null) */
+	/* builds the kustomization in dir (an absolute real path) into out, as a base is built:
+	 * how a `transformers:`/`generators:` entry naming a directory is read */
+	int (*build_dir)(struct kz_ctx *c, const char *dir, kz_resmap *out, err *e);
 	/* while a remote base is built: its clone (real path), repository URL and ref */
 	const char *remote_root, *remote_repo, *remote_ref;
 } kz_ctx;
@@ -221,6 +226,11 @@ void kz_record(kz_ctx *c, kz_resmap *m, const char *kind, int n);
 const cJSON *kz_openapi_schema(kz_ctx *c, const char *api_version, const char *kind);
 int kz_plugins_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e);
 int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e);
+/* kustomize's MergeVars check: a var whose objref matches several resources of m (by any id)
+ * cannot be disambiguated. -1 + e with kustomize's message. */
+int kz_vars_merge_check(kz_resmap *m, const cJSON *vars, err *e);
+/* (kz_vars_merge_check also binds each var that matches one resource to it, as kustomize's
+ * AppendRefVarName: the var then takes its value from that resource.) */
 int kz_sort(kz_resmap *m, const cJSON *sort_options, err *e);
 bool kz_selector_matches(const cJSON *sel, const cJSON *obj, const kz_res *r, err *e);
 

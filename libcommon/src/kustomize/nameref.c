@@ -123,10 +123,9 @@ static int fix_map(nr *x, cJSON *m)
 {
 	cJSON *nm = cJSON_GetObjectItemCaseSensitive(m, "name");
 	cJSON *ns = cJSON_GetObjectItemCaseSensitive(m, "namespace");
-	cJSON *kind = cJSON_GetObjectItemCaseSensitive(m, "kind");
+	/* as kustomize, a subject's kind is not looked at: a User named like a renamed
+	 * ServiceAccount is renamed too */
 	if (!cJSON_IsString(nm))
-		return 0;
-	if (kind && (!cJSON_IsString(kind) || strcmp(kind->valuestring, x->target->kind)))
 		return 0;
 	int amb;
 	kz_res *t = find(x, nm->valuestring, cJSON_IsString(ns) ? ns->valuestring : "", &amb);

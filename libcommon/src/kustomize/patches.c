@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/buf.h"
 #include "eddy/mem.h"
 #include "eddy/patch.h"
 #include "kz_int.h"
@@ -407,7 +408,19 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 		if (!docs)
 			return -1;
 		int rc = 0;
-		if (cJSON_GetArraySize(docs) == 1 && cJSON_IsArray(docs->child)) {
+		/* kustomize reads a patch without documents as an (empty) JSON patch */
+		bool empty = cJSON_GetArraySize(docs) == 0;
+		if (empty || (cJSON_GetArraySize(docs) == 1 && cJSON_IsArray(docs->child))) {
+			if (empty && target) {
+				bool byp = cJSON_IsString(path) && *path->valuestring;
+				char *q = kz_go_quote(byp ? path->valuestring : inl->valuestring);
+				char msg[ERR_MSG_MAX];
+				snprintf(msg, sizeof msg, "illegally qualifies as both an SM and JSON "
+					 "patch: [%s: %.1000s]", byp ? "path" : "patch", q);
+				free(q);
+				cJSON_Delete(docs);
+				return patch_config_err(e, it, msg);
+			}
 			if (!target) {
 				bool byp = cJSON_IsString(path) && *path->valuestring;
 				char *q = kz_go_quote(byp ? path->valuestring : inl->valuestring);
@@ -415,10 +428,17 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 					      "[%s: %s]", byp ? "path" : "patch", q);
 				free(q);
 			}
-			else
+			else if (!empty)
 				rc = json_apply(m, docs->child, target, e);
 		} else {
 			cJSON_ArrayForEach(d, docs) {
+				const cJSON *pd = field(d, "$patch");
+				/* kustomize v5.6 crashes on a document after a delete directive */
+				if (rc == 0 && d->next && cJSON_IsString(pd) &&
+				    !strcmp(pd->valuestring, "delete"))
+					rc = err_fail(e, KZ_REASON, "a patch document follows a $patch: "
+						      "delete directive in the same patch (kustomize "
+						      "fails on it)");
 				if (rc == 0)
 					rc = smp_apply(c, m, d, target, opts, false, e);
 			}
@@ -444,6 +464,7 @@ static int psm_config_err(err *e, const cJSON *list)
 static int psm_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list, err *e)
 {
 	const cJSON *it;
+	int ndocs = 0;
 	cJSON_ArrayForEach(it, list) {
 		const char *s = it->valuestring;
 		char *text;
@@ -469,12 +490,22 @@ static int psm_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list
 		if (!docs)
 			return -1;
 		int rc = 0;
+		ndocs += cJSON_GetArraySize(docs);
 		cJSON_ArrayForEach(d, docs)
 			if (rc == 0)
 				rc = smp_apply(c, m, d, NULL, NULL, true, e);
 		cJSON_Delete(docs);
 		if (rc < 0)
 			return -1;
+	}
+	if (cJSON_GetArraySize(list) > 0 && ndocs == 0) {
+		buf b;
+		buf_init(&b, ERR_MSG_MAX);
+		cJSON_ArrayForEach(it, list)
+			buf_addf(&b, "%s%s", it == list->child ? "" : " ", it->valuestring);
+		err_fail(e, KZ_REASON, "patch appears to be empty; files=[%s], Patch=", buf_str(&b));
+		buf_release(&b);
+		return psm_config_err(e, list);
 	}
 	return 0;
 }

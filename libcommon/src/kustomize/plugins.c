@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/buf.h"
 #include "eddy/mem.h"
+#include "eddy/yml.h"
 #include "kz_int.h"
 
 static const cJSON *field(const cJSON *o, const char *k)
@@ -17,6 +19,124 @@ static const char *jstr(const cJSON *o, const char *k)
 {
 	const cJSON *x = field(o, k);
 	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static int set_value_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *e)
+{
+	const char *value = ud;
+	(void)e;
+	if (!key)
+		return 0;
+	if (node)
+		kz_replace(parent, node, cJSON_CreateString(value));
+	else
+		cJSON_AddStringToObject(parent, key, value);
+	return 0;
+}
+
+/* ValueAddTransformer: value set at each target's fieldPath (slash-separated, created when
+ * missing) of the resources its selector picks (all without one); metadata/namespace sets the
+ * namespace. Without a value, the kustomization directory's name. filePathPosition N > 0
+ * inserts value as the Nth segment of a path value. */
+static int value_add(kz_resmap *m, const char *dir, const cJSON *cfg, err *e)
+{
+	const char *value = jstr(cfg, "value");
+	const cJSON *targets = field(cfg, "targets"), *t;
+	if (!value || !*value) {
+		/* kustomize's default: the name of the kustomization's directory */
+		const char *slash = strrchr(dir, '/');
+		value = slash && slash[1] ? slash + 1 : dir;
+	}
+	if (!cJSON_GetArraySize(targets))
+		return err_fail(e, KZ_REASON, "must specify at least one target");
+	cJSON_ArrayForEach(t, targets) {
+		const cJSON *sel = field(t, "selector"), *pos = field(t, "filePathPosition");
+		const char *fp = jstr(t, "fieldPath");
+		long position = cJSON_IsNumber(pos) ? (long)pos->valuedouble : 0;
+		if (position < 0)
+			return err_fail(e, KZ_REASON, "value of filePathPosition must be >= 0");
+		if (!fp || !*fp)
+			fp = "metadata/namespace";
+		for (size_t i = 0; i < m->n; i++) {
+			kz_res *r = m->v[i];
+			err se = {0};
+			if (sel && !kz_selector_matches(sel, r->obj, r, &se)) {
+				if (se.msg[0]) {
+					*e = se;
+					return -1;
+				}
+				continue;
+			}
+			if (!strcmp(fp, "metadata/namespace")) {
+				kz_set_namespace(r->obj, value);
+				kz_res_track(r);
+				continue;
+			}
+			if (position == 0) {
+				if (kz_fs_walk(r->obj, fp, true, set_value_fn, (void *)value, e) < 0)
+					return -1;
+				continue;
+			}
+			/* insert into a path value: a/b/c with position 2 -> a/value/b/c */
+			cJSON *cur = r->obj;
+			char *dup = xstrdup(fp), *save = dup, *seg;
+			cJSON *parent = NULL;
+			const char *last = NULL;
+			while ((seg = strsep(&save, "/")) && cur) {
+				parent = cur;
+				last = seg;
+				cur = cJSON_GetObjectItemCaseSensitive(cur, seg);
+			}
+			if (cur && cJSON_IsString(cur)) {
+				buf b;
+				buf_init(&b, (size_t)1 << 20);
+				const char *p = cur->valuestring;
+				long n = 1;
+				bool done = false;
+				if (*p == '/')
+					buf_addc(&b, *p++);
+				while (*p || !done) {
+					if (n == position && !done) {
+						buf_adds(&b, value);
+						done = true;
+						if (*p)
+							buf_addc(&b, '/');
+						continue;
+					}
+					const char *q = strchr(p, '/');
+					size_t l = q ? (size_t)(q - p) : strlen(p);
+					buf_add(&b, p, l);
+					p += l;
+					n++;
+					if (*p == '/')
+						buf_addc(&b, *p++);
+					else if (!done) {
+						buf_addc(&b, '/');
+						buf_adds(&b, value);
+						done = true;
+					}
+				}
+				char *nv = buf_detach(&b, NULL);
+				kz_replace(parent, cur, cJSON_CreateString(nv));
+				free(nv);
+			} else if (!cur && parent && last) {
+				cJSON_AddStringToObject(parent, last, value);
+			}
+			free(dup);
+		}
+	}
+	return 0;
+}
+
+/* kustomize's error for a configuration its plugin refuses */
+static int plugin_fail(err *e, const cJSON *cfg, const char *msg)
+{
+	char g[256], v[128];
+	kz_split_apiversion(kz_apiversion(cfg), g, sizeof(g), v, sizeof(v));
+	char *id = kz_resid_str(g, v, kz_kind(cfg), kz_name(cfg), kz_namespace(cfg));
+	err_fail(e, KZ_REASON, "plugin %s fails configuration: %s", id, msg);
+	free(id);
+	return -1;
 }
 
 static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, err *e)
@@ -47,7 +167,11 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 		cJSON_Delete(k);
 	} else if (!strcmp(kind, "PrefixTransformer") || !strcmp(kind, "PrefixSuffixTransformer") ||
 		   !strcmp(kind, "SuffixTransformer")) {
-		rc = kz_prefix_suffix_apply(c, m, jstr(cfg, "prefix"), jstr(cfg, "suffix"), &fs, e);
+		if (!field(cfg, "fieldSpecs"))
+			rc = plugin_fail(e, cfg, "fieldSpecs is not expected to be nil");
+		else
+			rc = kz_prefix_suffix_apply(c, m, jstr(cfg, "prefix"), jstr(cfg, "suffix"),
+						    &fs, e);
 	} else if (!strcmp(kind, "LabelTransformer")) {
 		rc = kz_labels_apply(c, m, field(cfg, "labels"), &fs, true, e);
 	} else if (!strcmp(kind, "AnnotationsTransformer")) {
@@ -66,6 +190,19 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 			cJSON_AddItemToArray(l, cJSON_Duplicate(it, true));
 		rc = kz_replicas_apply(c, m, l, &fs, e);
 		cJSON_Delete(l);
+	} else if (!strcmp(kind, "PatchTransformer") && !jstr(cfg, "patch") && !jstr(cfg, "path")) {
+		buf y;
+		buf_init(&y, ERR_MSG_MAX);
+		err ye = {0};
+		if (yml_emit(&y, cfg, &ye) < 0)
+			buf_reset(&y);
+		char *msg = xasprintf("must specify one of patch and path in\n%s", buf_str(&y));
+		size_t ml = strlen(msg);
+		if (ml && msg[ml - 1] == '\n')
+			msg[ml - 1] = 0;
+		rc = plugin_fail(e, cfg, msg);
+		free(msg);
+		buf_release(&y);
 	} else if (!strcmp(kind, "PatchTransformer")) {
 		cJSON *k = cJSON_CreateObject(), *l = cJSON_AddArrayToObject(k, "patches");
 		cJSON *p = cJSON_CreateObject();
@@ -114,6 +251,12 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 		cJSON_AddItemToArray(l, g);
 		rc = kz_generate(c, m, dir, l, kind[0] == 'C' ? "configMap" : "secret", NULL, e);
 		cJSON_Delete(l);
+	} else if (!strcmp(kind, "ValueAddTransformer")) {
+		rc = value_add(m, dir, cfg, e);
+	} else if (!strcmp(kind, "HashTransformer")) {
+		rc = 0; /* content hashes are added at the end of the build */
+	} else if (!strcmp(kz_apiversion(cfg), "builtin")) {
+		rc = err_fail(e, KZ_REASON, "unable to load builtin %s.builtin.[noGrp]", kind);
 	} else {
 		rc = err_fail(e, KZ_REASON, "external plugins disabled; unable to load external "
 			      "plugin '%s'", kind);
@@ -150,9 +293,25 @@ static int plugin_entry(kz_ctx *c, kz_resmap *m, const char *dir, const char *s,
 			return -1;
 		}
 		if (kz_is_dir(real)) {
+			/* a kustomization whose built resources are the configurations */
+			kz_resmap sub = {0};
+			int rc = c->build_dir ? c->build_dir(c, real, &sub, e) :
+				 err_fail(e, KZ_REASON, "%s: not a file", s);
+			in = c->top_dir ? kz_relpath(c->top_dir, real) : NULL;
 			free(real);
-			return err_fail(e, KZ_REASON, "%s: plugin configurations from "
-					"kustomization directories are not supported", s);
+			for (size_t i = 0; rc == 0 && i < sub.n; i++) {
+				const cJSON *d = sub.v[i]->obj;
+				c->cfg_in = in;
+				c->cfg_name = *kz_name(d) ? kz_name(d) : NULL;
+				c->cfg_ns = *kz_namespace(d) ? kz_namespace(d) : NULL;
+				rc = run_one(c, m, dir, d, e);
+				if (rc == 0 && !generators)
+					kz_record(c, m, kz_kind(d), 1);
+				c->cfg_in = c->cfg_name = c->cfg_ns = NULL;
+			}
+			free(in);
+			kz_resmap_release(&sub);
+			return rc < 0 ? -1 : 0;
 		}
 		data = kz_read_file(c, real, &len, e);
 		in = c->top_dir ? kz_relpath(c->top_dir, real) : NULL;

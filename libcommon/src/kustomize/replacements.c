@@ -175,8 +175,19 @@ static void lookup(cJSON *parent, cJSON *cur, const char *key, char **seg, size_
 				lookup(cur, it, NULL, seg + 1, n - 1, create, h);
 		} else if (is_index(s)) {
 			cJSON *it = cJSON_GetArrayItem(cur, (int)strtol(s, NULL, 10));
-			if (it)
+			if (it) {
 				lookup(cur, it, NULL, seg + 1, n - 1, create, h);
+			} else if (create && strtol(s, NULL, 10) == cJSON_GetArraySize(cur)) {
+				/* kyaml's create appends the item one past the end */
+				if (n == 1) {
+					hit_add(h, cur, NULL, NULL);
+					return;
+				}
+				it = seg[1][0] == '[' || is_index(seg[1]) ? cJSON_CreateArray() :
+				     cJSON_CreateObject();
+				cJSON_AddItemToArray(cur, it);
+				lookup(cur, it, NULL, seg + 1, n - 1, create, h);
+			}
 		}
 		return;
 	}
@@ -198,7 +209,7 @@ static void lookup(cJSON *parent, cJSON *cur, const char *key, char **seg, size_
 		}
 		if (c)
 			cJSON_DeleteItemFromObjectCaseSensitive(cur, s);
-		c = seg[1][0] == '[' ? cJSON_AddArrayToObject(cur, s) :
+		c = seg[1][0] == '[' || is_index(seg[1]) ? cJSON_AddArrayToObject(cur, s) :
 			cJSON_AddObjectToObject(cur, s);
 	}
 	lookup(cur, c, s, seg + 1, n - 1, create, h);
@@ -378,6 +389,12 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 		kz_strv_release(&parts);
 		free(cur);
 		free(v);
+	} else if (cJSON_IsString(node) && val && !cJSON_IsString(val) && !cJSON_IsObject(val) &&
+		   !cJSON_IsArray(val) && !cJSON_IsNull(val)) {
+		/* kustomize copies only the text into a scalar target, which keeps its type */
+		char *t = text_of(val);
+		nv = cJSON_CreateString(t);
+		free(t);
 	} else {
 		nv = cJSON_Duplicate(val, true);
 	}
@@ -385,6 +402,8 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 		kz_replace(parent, node, nv);
 	} else if (cJSON_IsObject(parent) && key) {
 		cJSON_AddItemToObject(parent, key, nv);
+	} else if (cJSON_IsArray(parent)) {
+		cJSON_AddItemToArray(parent, nv);
 	} else {
 		cJSON_Delete(nv);
 	}
@@ -537,7 +556,8 @@ static char *expand(const char *s, var_ctx *vc)
 			if (end) {
 				char *name = xstrndup(p + 2, (size_t)(end - p - 2));
 				const cJSON *v = cJSON_GetObjectItemCaseSensitive(vc->values, name);
-				if (v) {
+				/* kustomize leaves a var whose value is a map or list unreplaced */
+				if (v && !cJSON_IsObject(v) && !cJSON_IsArray(v)) {
 					char *t = text_of(v);
 					buf_adds(&b, t);
 					free(t);
@@ -555,36 +575,44 @@ static char *expand(const char *s, var_ctx *vc)
 	return buf_detach(&b, NULL);
 }
 
+/* A string that is exactly one known $(VAR) takes the var's value with its type, as
+ * kustomize's expansion returns the value itself then; otherwise vars expand as text. */
+static void expand_item(cJSON *parent, cJSON *node, var_ctx *vc)
+{
+	const char *s = node->valuestring;
+	size_t n = strlen(s);
+	if (n > 3 && s[0] == '$' && s[1] == '(' && s[n - 1] == ')' && !memchr(s + 2, ')', n - 3)) {
+		char *name = xstrndup(s + 2, n - 3);
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(vc->values, name);
+		if (v && !cJSON_IsString(v) && !cJSON_IsObject(v) && !cJSON_IsArray(v)) {
+			if (!kz_strv_has(&vc->used, name))
+				kz_strv_push(&vc->used, name);
+			kz_replace(parent, node, cJSON_Duplicate(v, true));
+			free(name);
+			return;
+		}
+		free(name);
+	}
+	char *t = expand(s, vc);
+	kz_replace(parent, node, cJSON_CreateString(t));
+	free(t);
+}
+
 static int var_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *e)
 {
 	var_ctx *vc = ud;
 	(void)key;
-	(void)e;
 	if (cJSON_IsString(node)) {
-		if (!strstr(node->valuestring, "$("))
-			return 0;
-		char *n = expand(node->valuestring, vc);
-		kz_replace(parent, node, cJSON_CreateString(n));
-		free(n);
-	} else if (cJSON_IsArray(node)) {
+		if (strstr(node->valuestring, "$("))
+			expand_item(parent, node, vc);
+	} else if (cJSON_IsArray(node) || cJSON_IsObject(node)) {
 		cJSON *it, *next;
 		for (it = node->child; it; it = next) {
 			next = it->next;
-			if (cJSON_IsString(it) && strstr(it->valuestring, "$(")) {
-				char *n = expand(it->valuestring, vc);
-				kz_replace(node, it, cJSON_CreateString(n));
-				free(n);
-			}
-		}
-	} else if (cJSON_IsObject(node)) {
-		cJSON *it, *next;
-		for (it = node->child; it; it = next) {
-			next = it->next;
-			if (cJSON_IsString(it) && strstr(it->valuestring, "$(")) {
-				char *n = expand(it->valuestring, vc);
-				kz_replace(node, it, cJSON_CreateString(n));
-				free(n);
-			}
+			if (cJSON_IsString(it) && strstr(it->valuestring, "$("))
+				expand_item(node, it, vc);
+			else if (cJSON_IsArray(node) && (cJSON_IsArray(it) || cJSON_IsObject(it)))
+				return err_fail(e, KZ_REASON, "invalid value type expect a string");
 		}
 	}
 	return 0;
@@ -613,12 +641,23 @@ static void var_defaults(kz_fsv *f)
 			kz_fsv_add(f, NULL, NULL, "Pod", p, false);
 		}
 	}
+	/* nfs servers of pod volumes (kubectl v1.33 skips StatefulSet and CronJob templates) */
+	for (int k = 0; var_kinds[k]; k++)
+		if (strcmp(var_kinds[k], "StatefulSet"))
+			kz_fsv_add(f, NULL, NULL, var_kinds[k], "spec/template/spec/volumes/nfs/server",
+				   false);
+	kz_fsv_add(f, NULL, NULL, "Pod", "spec/volumes/nfs/server", false);
+	kz_fsv_add(f, NULL, NULL, "StatefulSet", "spec/volumeClaimTemplates/spec/nfs/server",
+		   false);
+	kz_fsv_add(f, NULL, NULL, "PersistentVolume", "spec/nfs/server", false);
 	kz_fsv_add(f, NULL, NULL, "Ingress", "spec/rules/host", false);
 	kz_fsv_add(f, NULL, NULL, "Ingress", "spec/tls/hosts", false);
 	kz_fsv_add(f, NULL, NULL, "Ingress", "spec/tls/secretName", false);
 	kz_fsv_add(f, NULL, NULL, "Service", "spec/ports/port", false);
 	kz_fsv_add(f, NULL, NULL, "Service", "spec/ports/targetPort", false);
+	kz_fsv_add(f, NULL, NULL, "Deployment", "spec/template/metadata/annotations", false);
 	kz_fsv_add(f, NULL, NULL, NULL, "metadata/labels", false);
+	kz_fsv_add(f, NULL, NULL, NULL, "metadata/annotations", false);
 }
 
 int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
@@ -658,7 +697,17 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 		const char *fp = jstr(fr, "fieldPath");
 		cJSON_AddStringToObject(sel, "fieldPath", fp ? fp : "metadata.name");
 		err ve = {0};
-		cJSON *val = source_value(m, sel, &ve);
+		/* the resource the var was bound to when merged, else a search of all */
+		kz_res *bound = NULL;
+		for (size_t i = 0; i < m->n && !bound; i++)
+			if (kz_strv_has(&m->v[i]->refvars, name))
+				bound = m->v[i];
+		kz_resmap one = {.v = &bound, .n = 1, .cap = 1};
+		if (bound) {
+			cJSON_DeleteItemFromObjectCaseSensitive(sel, "name");
+			cJSON_DeleteItemFromObjectCaseSensitive(sel, "namespace");
+		}
+		cJSON *val = source_value(bound ? &one : m, sel, &ve);
 		cJSON_Delete(sel);
 		if (!val) {
 			char g[256] = "", ver[128] = "";
@@ -667,8 +716,14 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 			const char *g0 = jstr(ref, "group"), *v0 = jstr(ref, "version");
 			char *gvk = kz_resid_str(g0 && *g0 ? g0 : g, v0 && *v0 ? v0 : ver, k, "", "");
 			*strchr(gvk, '/') = '\0';
-			err_fail(e, KZ_REASON, "var '{%s %s {%s}}' cannot be mapped to a field in "
-				 "the set of known resources", name, gvk, fp ? fp : "metadata.name");
+			if (!strncmp(ve.msg, "fieldPath", 9))
+				err_fail(e, KZ_REASON, "field specified in var '{%s %s {%s}}' not "
+					 "found in corresponding resource", name, gvk,
+					 fp ? fp : "metadata.name");
+			else
+				err_fail(e, KZ_REASON, "var '{%s %s {%s}}' cannot be mapped to a "
+					 "field in the set of known resources", name, gvk,
+					 fp ? fp : "metadata.name");
 			free(gvk);
 			goto out;
 		}
@@ -684,6 +739,12 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 		for (size_t j = 0; j < refs.n; j++)
 			if (kz_fs_selects(&refs.v[j], m->v[i]->obj) &&
 			    kz_fs_walk(m->v[i]->obj, refs.v[j].path, false, var_fn, &vc, e) < 0) {
+				const cJSON *o = m->v[i]->obj;
+				char g[256], ver[128];
+				kz_split_apiversion(kz_apiversion(o), g, sizeof(g), ver, sizeof(ver));
+				char *id = kz_resid_str(g, ver, kz_kind(o), kz_name(o), kz_namespace(o));
+				err_prefix(e, "considering field '%s' of object %s", refs.v[j].path, id);
+				free(id);
 				kz_fsv_release(&refs);
 				goto out;
 			}
@@ -693,4 +754,49 @@ out:
 	cJSON_Delete(vc.values);
 	kz_strv_release(&vc.used);
 	return rc;
+}
+
+int kz_vars_merge_check(kz_resmap *m, const cJSON *vars, err *e)
+{
+	const cJSON *v;
+	cJSON_ArrayForEach(v, vars) {
+		const cJSON *ref = field(v, "objref");
+		const char *av = jstr(ref, "apiVersion"), *k = jstr(ref, "kind");
+		const char *n = jstr(ref, "name"), *ns = jstr(ref, "namespace");
+		char g[256] = "", ver[128] = "";
+		if (av)
+			kz_split_apiversion(av, g, sizeof(g), ver, sizeof(ver));
+		const char *g0 = jstr(ref, "group"), *v0 = jstr(ref, "version");
+		cJSON *sel = cJSON_CreateObject();
+		cJSON_AddStringToObject(sel, "group", g0 && *g0 ? g0 : g);
+		if ((v0 && *v0) || *ver)
+			cJSON_AddStringToObject(sel, "version", v0 && *v0 ? v0 : ver);
+		if (k)
+			cJSON_AddStringToObject(sel, "kind", k);
+		cJSON_AddStringToObject(sel, "name", n ? n : "");
+		if (ns && *ns)
+			cJSON_AddStringToObject(sel, "namespace", ns);
+		size_t hits = 0;
+		kz_res *bound = NULL;
+		for (size_t i = 0; i < m->n; i++)
+			if (id_selected(sel, m->v[i])) {
+				hits++;
+				bound = m->v[i];
+			}
+		cJSON_Delete(sel);
+		const char *vname = jstr(v, "name");
+		if (hits == 1 && vname && !kz_strv_has(&bound->refvars, vname))
+			kz_strv_push(&bound->refvars, vname);
+		if (hits > 1) {
+			const char *name = jstr(v, "name"), *fp = jstr(field(v, "fieldref"),
+								   "fieldPath");
+			char *gvk = kz_resid_str(g0 && *g0 ? g0 : g, v0 && *v0 ? v0 : ver, k, "", "");
+			*strchr(gvk, '/') = '\0';
+			err_fail(e, KZ_REASON, "found %zu resId matches for var {%s %s {%s}} (unable "
+				 "to disambiguate)", hits, name ? name : "", gvk, fp ? fp : "");
+			free(gvk);
+			return -1;
+		}
+	}
+	return 0;
 }

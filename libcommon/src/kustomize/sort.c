@@ -26,19 +26,22 @@ static int order(const char *kind)
 	int nf = 0, i = 0;
 	const cJSON *it;
 	if (custom_first || custom_last) {
+		/* as kustomize's map of kind to rank: a later entry (orderLast after orderFirst)
+		 * overrides an earlier one */
+		int rank = 0;
 		nf = cJSON_GetArraySize(custom_first);
 		cJSON_ArrayForEach(it, custom_first) {
 			if (cJSON_IsString(it) && !strcmp(it->valuestring, kind))
-				return i - nf;
+				rank = i - nf;
 			i++;
 		}
 		i = 0;
 		cJSON_ArrayForEach(it, custom_last) {
 			if (cJSON_IsString(it) && !strcmp(it->valuestring, kind))
-				return i + 1;
+				rank = i + 1;
 			i++;
 		}
-		return 0;
+		return rank;
 	}
 	while (first[nf])
 		nf++;

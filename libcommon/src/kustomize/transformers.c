@@ -1,5 +1,6 @@
 /* The simple built-in transformers: namespace, namePrefix/nameSuffix, labels and annotations,
  * images and replicas; and appending resources with kustomize's id conflict rule. */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,13 +196,18 @@ int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 					cJSON_AddStringToObject(s, "namespace", ns);
 			}
 		}
-		if (kz_is_cluster_scoped(g, kind))
-			continue;
+		bool cluster = kz_is_cluster_scoped(g, kind);
 		if (unset_only && *kz_namespace(r->obj))
 			continue;
+		/* kustomize's metaNamespaceHack: metadata.namespace of every namespaced object,
+		 * whatever the field specs say; cluster-scoped objects get only the other fields
+		 * (an APIService's or a CRD conversion webhook's service namespace) */
+		if (!cluster && kz_fs_walk(r->obj, "metadata/namespace", true, set_ns_fn,
+					   (void *)ns, e) < 0)
+			return -1;
 		for (size_t j = 0; j < c->cfg.namespace.n; j++) {
 			const kz_fieldspec *fs = &c->cfg.namespace.v[j];
-			if (!kz_fs_selects(fs, r->obj))
+			if (!kz_fs_selects(fs, r->obj) || !strcmp(fs->path, "metadata/namespace"))
 				continue;
 			if (kz_fs_walk(r->obj, fs->path, fs->create, set_ns_fn, (void *)ns, e) < 0)
 				return -1;
@@ -351,6 +357,7 @@ int kz_labels_apply(kz_ctx *c, kz_resmap *m, const cJSON *pairs, const kz_fsv *f
 
 typedef struct image_rule {
 	const char *name, *new_name, *new_tag, *digest;
+	regex_t *re; /* the name as kustomize's regexp, when it has regexp operators */
 } image_rule;
 
 static void split_image(const char *img, char **name, char **tag, char **digest)
@@ -403,7 +410,7 @@ static bool image_matches(const char *s, const char *t)
 static char *image_update(const image_rule *ir, const char *value)
 {
 	char *name, *tag, *digest;
-	if (!image_matches(value, ir->name))
+	if (ir->re ? regexec(ir->re, value, 0, NULL, 0) != 0 : !image_matches(value, ir->name))
 		return NULL;
 	split_image(value, &name, &tag, &digest);
 	if (ir->new_name && *ir->new_name) {
@@ -500,9 +507,30 @@ int kz_images_apply(kz_ctx *c, kz_resmap *m, const cJSON *images, const kz_fsv *
 		return err_fail(e, KZ_REASON, "images must be a list");
 	cJSON_ArrayForEach(im, images) {
 		image_rule ir = {jstr(im, "name"), jstr(im, "newName"), jstr(im, "newTag"),
-				 jstr(im, "digest")};
+				 jstr(im, "digest"), NULL};
 		if (!ir.name)
 			continue;
+		/* kustomize matches "^<name>(@sha256)?(:<tag>)?$" as a Go regexp, unanchored
+		 * at the start when the name begins with a repetition ("*": any image) */
+		regex_t re;
+		if (strpbrk(ir.name, ".*+?()[]{}|^$\\")) {
+			bool lead = ir.name[0] == '*';
+			char *pat = xasprintf("%s%s(@sha256)?(:[a-zA-Z0-9_.{}-]*)?$", lead ? "" : "^",
+					      ir.name + lead);
+			/* the name alone must be a whole regexp too (glibc takes a stray ")" or
+			 * an unclosed "[" of the name as part of what follows) */
+			char *alone = xasprintf("(%s)", ir.name + lead);
+			int rc = regcomp(&re, alone, REG_EXTENDED | REG_NOSUB);
+			free(alone);
+			if (rc == 0) {
+				regfree(&re);
+				rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB);
+			}
+			free(pat);
+			if (rc)
+				return err_fail(e, KZ_REASON, "invalid image name regexp %s", ir.name);
+			ir.re = &re;
+		}
 		const cJSON *tagj = field(im, "newTag");
 		char numtag[64];
 		if (cJSON_IsNumber(tagj) && !tagj->valuestring) {
@@ -515,10 +543,15 @@ int kz_images_apply(kz_ctx *c, kz_resmap *m, const cJSON *images, const kz_fsv *
 				const kz_fieldspec *fs = &fsv->v[j];
 				if (!kz_fs_selects(fs, m->v[i]->obj))
 					continue;
-				if (kz_fs_walk(m->v[i]->obj, fs->path, false, image_fn, &ir, e) < 0)
+				if (kz_fs_walk(m->v[i]->obj, fs->path, false, image_fn, &ir, e) < 0) {
+					if (ir.re)
+						regfree(ir.re);
 					return -1;
+				}
 			}
 		}
+		if (ir.re)
+			regfree(ir.re);
 	}
 	return 0;
 }

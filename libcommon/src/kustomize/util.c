@@ -139,6 +139,7 @@ void kz_res_free(kz_res *r)
 	cJSON_Delete(r->obj);
 	kz_strv_release(&r->names);
 	kz_strv_release(&r->nss);
+	kz_strv_release(&r->refvars);
 	kz_strv_release(&r->prefixes);
 	kz_strv_release(&r->suffixes);
 	free(r->origin);
@@ -180,19 +181,15 @@ char *kz_res_idstr(const kz_res *r)
 			 kz_name(r->obj), ns[0] ? ns : "[noNs]");
 }
 
-/* Cluster-scoped kinds of the Kubernetes API (kustomize reads them from its OpenAPI data). */
+/* Cluster-scoped kinds as kustomize knows them (its built-in OpenAPI data, Kubernetes 1.21):
+ * kinds newer than that (admission policies, ServiceCIDR, ...) and the review kinds are
+ * namespaced for kustomize. */
 static const char *const cluster_kinds[] = {
 	"APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding",
 	"ComponentStatus", "CSIDriver", "CSINode", "CustomResourceDefinition",
-	"FlowSchema", "IngressClass", "MutatingWebhookConfiguration", "Namespace", "Node",
-	"PersistentVolume", "PodSecurityPolicy", "PriorityClass",
-	"PriorityLevelConfiguration", "RuntimeClass", "SelfSubjectAccessReview",
-	"SelfSubjectRulesReview", "StorageClass", "SubjectAccessReview", "TokenReview",
-	"ValidatingWebhookConfiguration", "VolumeAttachment", "ValidatingAdmissionPolicy",
-	"ValidatingAdmissionPolicyBinding", "SelfSubjectReview", "ClusterTrustBundle",
-	"IPAddress", "ServiceCIDR", "StorageVersion", "StorageVersionMigration",
-	"VolumeAttributesClass", "DeviceClass", "MutatingAdmissionPolicy",
-	"MutatingAdmissionPolicyBinding", NULL,
+	"IngressClass", "MutatingWebhookConfiguration", "Namespace", "Node",
+	"PersistentVolume", "PodSecurityPolicy", "PriorityClass", "RuntimeClass",
+	"StorageClass", "ValidatingWebhookConfiguration", "VolumeAttachment", NULL,
 };
 
 bool kz_is_cluster_scoped(const char *group, const char *kind)

@@ -244,12 +244,16 @@ static void *informer_main(void *arg)
 	return NULL;
 }
 
-void rt_informer_start(rt_informer *i)
+int rt_informer_start(rt_informer *i, err *e)
 {
 	if (i->started)
-		return;
+		return 0;
+	int rc = pthread_create(&i->th, NULL, informer_main, i);
+	if (rc != 0)
+		return err_fail(e, "RuntimeError", "cannot start the informer thread for %s: %s",
+			i->kind, strerror(rc));
 	i->started = true;
-	pthread_create(&i->th, NULL, informer_main, i);
+	return 0;
 }
 
 rt_informer *rt_informer_get_or_new(rt_manager *m, const char *api_version, const char *kind,
@@ -286,8 +290,9 @@ rt_informer *rt_informer_get_or_new(rt_manager *m, const char *api_version, cons
 	m->infs[m->ninf++] = i;
 	bool running = atomic_load(&m->started);
 	pthread_mutex_unlock(&m->mu);
-	if (running)
-		rt_informer_start(i);
+	err e = {0};
+	if (running && rt_informer_start(i, &e) < 0)
+		rt_manager_fail(m, &e);
 	return i;
 }
 

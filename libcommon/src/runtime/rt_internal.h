@@ -47,6 +47,7 @@ struct rt_controller {
 	rt_queue *q;
 	pthread_t *workers;
 	int nworkers;
+	int nstarted; /* workers running, joined at shutdown */
 };
 
 struct rt_manager {
@@ -88,9 +89,12 @@ void rt_logj(const char *level, const char *logger_name, const char *av, const c
 /* rt_manager.c */
 bool rt_msleep(rt_manager *m, int64_t ms);
 void rt_start_all(rt_manager *m);
+/* Stops the manager with e as the error rt_manager_run returns (the first failure wins). */
+void rt_manager_fail(rt_manager *m, const err *e);
 
 /* rt_informer.c */
-void rt_informer_start(rt_informer *i);
+/* Starts the informer's thread; -1 with e set when the thread cannot be created. */
+int rt_informer_start(rt_informer *i, err *e);
 void rt_informer_free(rt_informer *i);
 
 /* rt_controller.c */

@@ -4,6 +4,7 @@
 #include "eddy/mem.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,36 +84,69 @@ void rt_start_all(rt_manager *m)
 	atomic_store(&m->started, true);
 	size_t ninf = m->ninf, nctrl = m->nctrl;
 	pthread_mutex_unlock(&m->mu);
+	err e = {0};
 	for (size_t n = 0; n < ninf; n++)
-		rt_informer_start(m->infs[n]);
+		if (rt_informer_start(m->infs[n], &e) < 0)
+			goto fail;
 	for (size_t n = 0; n < nctrl; n++) {
 		rt_controller *c = m->ctrls[n];
 		c->workers = xcalloc((size_t)c->nworkers, sizeof *c->workers);
-		for (int w = 0; w < c->nworkers; w++)
-			pthread_create(&c->workers[w], NULL, rt_worker_main, c);
+		for (int w = 0; w < c->nworkers; w++) {
+			int rc = pthread_create(&c->workers[w], NULL, rt_worker_main, c);
+			if (rc != 0) {
+				err_fail(&e, "RuntimeError", "cannot start a worker thread for %s: %s",
+					c->kind, strerror(rc));
+				goto fail;
+			}
+			c->nstarted++;
+		}
 	}
+	return;
+fail:
+	/* the threads already started are joined by the shutdown as usual */
+	rt_manager_fail(m, &e);
 }
 
-/* The blocking half of the shutdown, on its own thread so that the loop never waits. */
+void rt_manager_fail(rt_manager *m, const err *e)
+{
+	pthread_mutex_lock(&m->mu);
+	bool first = !atomic_load(&m->lost);
+	if (first) {
+		m->lost_err = *e;
+		atomic_store(&m->lost, true);
+	}
+	pthread_mutex_unlock(&m->mu);
+	if (first)
+		rt_logj("error", "runtime", NULL, NULL, NULL, NULL, NULL, e, "stopping the manager");
+	rt_manager_stop(m);
+}
+
+/* The blocking half of the shutdown, on its own thread so that the loop never waits. The
+ * leader election thread goes first: it starts the informers and workers (rt_start_all) and may
+ * be doing so right now, so only once it has returned are the threads to join all known. */
 static void *joiner_main(void *arg)
 {
 	rt_manager *m = arg;
+	bool yield = false;
+	if (m->leader_running) {
+		pthread_join(m->leader_th, NULL);
+		m->leader_running = false;
+		yield = true;
+	}
 	for (size_t n = 0; n < m->nctrl; n++)
 		rt_queue_shutdown(m->ctrls[n]->q);
 	for (size_t n = 0; n < m->nctrl; n++) {
 		rt_controller *c = m->ctrls[n];
-		if (c->workers)
-			for (int w = 0; w < c->nworkers; w++)
-				pthread_join(c->workers[w], NULL);
+		for (int w = 0; w < c->nstarted; w++)
+			pthread_join(c->workers[w], NULL);
+		c->nstarted = 0;
 	}
 	for (size_t n = 0; n < m->ninf; n++)
 		if (m->infs[n]->started) {
 			pthread_join(m->infs[n]->th, NULL);
 			m->infs[n]->started = false;
 		}
-	if (m->leader_running) {
-		pthread_join(m->leader_th, NULL);
-		m->leader_running = false;
+	if (yield) {
 		err ye = {0};
 		if (kube_lease_yield(m->k, &m->lease, &ye) < 0)
 			rt_logj("error", "leader", NULL, NULL, m->lease.ns, m->lease.name, NULL, &ye,
@@ -127,7 +161,8 @@ static void *joiner_main(void *arg)
 static void on_async_closed(uv_handle_t *h)
 {
 	rt_manager *m = h->data;
-	pthread_join(m->joiner, NULL);
+	if (m->joiner_running)
+		pthread_join(m->joiner, NULL);
 	m->joiner_running = false;
 	int status = atomic_load(&m->lost) ? -1 : 0;
 	if (m->done)
@@ -140,9 +175,16 @@ static void on_async(uv_async_t *a)
 	if (!atomic_load(&m->stopping))
 		return;
 	if (!m->joiner_running && !atomic_load(&m->joined)) {
-		m->joiner_running = true;
-		pthread_create(&m->joiner, NULL, joiner_main, m);
-		return;
+		int rc = pthread_create(&m->joiner, NULL, joiner_main, m);
+		if (rc == 0) {
+			m->joiner_running = true;
+			return;
+		}
+		/* no thread for the blocking half: the loop waits for it rather than never stopping */
+		rt_logj("error", "runtime", NULL, NULL, NULL, NULL, NULL, NULL,
+			"cannot start the shutdown thread (%s), stopping on the loop thread",
+			strerror(rc));
+		joiner_main(m);
 	}
 	if (atomic_load(&m->joined) && !uv_is_closing((uv_handle_t *)&m->async))
 		uv_close((uv_handle_t *)&m->async, on_async_closed);
@@ -183,8 +225,17 @@ int rt_manager_start(rt_manager *m, uv_loop_t *loop,
 		kube_lease_init(&m->lease, ns, lname, id, m->o.lease_duration_s);
 		free(id);
 		free(lname);
+		int rc = pthread_create(&m->leader_th, NULL, rt_leader_main, m);
+		if (rc != 0) {
+			err_fail(e, "RuntimeError", "cannot start the leader election thread: %s",
+				strerror(rc));
+			pthread_mutex_lock(&m->mu);
+			m->loop_ptr = NULL;
+			pthread_mutex_unlock(&m->mu);
+			uv_close((uv_handle_t *)&m->async, NULL);
+			return -1;
+		}
 		m->leader_running = true;
-		pthread_create(&m->leader_th, NULL, rt_leader_main, m);
 	} else {
 		rt_start_all(m);
 	}

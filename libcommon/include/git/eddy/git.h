@@ -31,7 +31,9 @@
  * credentials (URLs are printed without their userinfo).
  *
  * Everything blocks: call from worker threads. Safe to call concurrently on different dirs.
- * gitx_global_init() must run once before (it calls git_libgit2_init). */
+ * gitx_checkout and gitx_verify initialise libgit2 on first use (gitx_global_init, which may
+ * also be called earlier, any number of times), so a process that never fetches never pays for
+ * it. */
 #ifndef EDDY_GIT_H
 #define EDDY_GIT_H
 

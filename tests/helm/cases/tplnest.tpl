@@ -1,0 +1,2 @@
+{{- define "tn.helper" }}HELPER{{ end }}
+{{- define "tn.failer" }}{{ tpl "{{ fail \"from define\" }}" . }}{{ end }}

@@ -1,0 +1,1 @@
+{{- define "noapi.name" }}web-{{ .Chart.Name }}{{ end }}

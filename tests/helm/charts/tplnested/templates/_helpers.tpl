@@ -1,0 +1,1 @@
+{{- define "tn.loki" -}}{{ .Release.Name }}-{{ .Values.lokiName }}{{- end }}

@@ -1,0 +1,1 @@
+{{- define "c.lib" }}from-lib{{ end }}
