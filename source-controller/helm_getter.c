@@ -93,9 +93,9 @@ int helm_getter_init(helm_getter *g, rt_ctx *ctx, const cJSON *repo, err *e)
 		g->opts.key_pem = jstr(g->cert, "tls.key");
 		g->opts.ca_pem = jstr(g->cert, "ca.crt");
 		if (!g->opts.cert_pem && !g->opts.key_pem && !g->opts.ca_pem)
-			return err_fail(e, "AuthenticationFailed", "failed to construct Helm client's "
-				"TLS config: no 'tls.crt', 'tls.key' or 'ca.crt' in secret '%s/%s'",
-				ns, cname);
+			return err_fail(e, "AuthenticationFailed", "failed to construct Helm "
+				"client's TLS config: no 'tls.crt', 'tls.key' or 'ca.crt' in "
+				"secret '%s/%s'", ns, cname);
 	}
 	if ((g->opts.cert_pem == NULL) != (g->opts.key_pem == NULL))
 		return err_fail(e, "AuthenticationFailed", "failed to construct Helm client's TLS "
@@ -179,8 +179,8 @@ int helm_getter_get(helm_getter *g, const char *url, uint64_t max, const char *w
 	int rc = http_client_do(c, &req, &resp, &he);
 	close(fd);
 	if (s.over) {
-		rc = err_fail(e, "Failed", "%s exceeds the maximum %s size of %llu bytes", what, what,
-			(unsigned long long)max);
+		rc = err_fail(e, "Failed", "%s exceeds the maximum %s size of %llu bytes", what,
+			what, (unsigned long long)max);
 	} else if (s.werr) {
 		rc = err_fail(e, "Failed", "write %s: %s", path, strerror(errno));
 	} else if (rc < 0) {

@@ -74,7 +74,8 @@ typedef struct chart_reconcile {
 	cJSON *source;           /* the source object (a copy from the informer) */
 	char *work;              /* a working directory under tmp */
 	helm_getter g;
-	helmcache_ref *index;
+	helmcache_ref *index;    /* the repository's index (held while cv is used) */
+	helmindex_chart cv;      /* the chart version resolved in it */
 	/* the build */
 	char *name, *version;
 	char *path;              /* the packaged or pulled chart; NULL: no complete build */
@@ -189,7 +190,8 @@ static int set_metadata(chart_reconcile *s, const char *meta, err *e)
 	snprintf(base, sizeof base, "%s", s->version);
 	base[strcspn(base, "+")] = 0;
 	if (semver_parse(base, &v, e) < 0) {
-		err_fail(e, "x", "failed to parse version from chart metadata as SemVer: %s", e->msg);
+		err_fail(e, "x", "failed to parse version from chart metadata as SemVer: %s",
+			e->msg);
 		return build_fail(s, &ERR_METADATA, e);
 	}
 	for (const char *p = meta; *p; p++)
@@ -305,10 +307,10 @@ static char *top_dir(const char *dir, err *e)
 
 /* ---------------------------------------------------------------- the builders */
 
-/* buildFromHelmRepository with the remote builder: the index (from the cache, else parsed from
- * the repository's artifact), the version resolved, the chart downloaded unless the stored
- * artifact already is that name and version, then copied as it is (validated as a chart) or,
- * with values files, loaded, merged and packaged with version "<version>+<generation>". */
+/* buildFromHelmRepository with the remote builder, first half: the client of the repository,
+ * its index (from the cache, else parsed from the repository's artifact and cached) and the
+ * chart version resolved in it. Returns 1 when the build needs packaging (values files), 0 when
+ * not, -1 on error. */
 static int build_remote(rt_ctx *ctx, chart_reconcile *s, const cJSON *repo, err *e)
 {
 	const helmchart_config *cfg = s->cfg;
@@ -330,14 +332,14 @@ static int build_remote(rt_ctx *ctx, chart_reconcile *s, const cJSON *repo, err 
 		s->index = helmcache_put(cfg->cache, rpath, p, &in_cache);
 		ix = helmcache_index(s->index);
 	}
-	helmindex_chart cv;
-	if (helmindex_find(ix, jstr(s->spec, "chart"), str_or(jstr(s->spec, "version")), &cv,
+	helmindex_chart *cv = &s->cv;
+	if (helmindex_find(ix, jstr(s->spec, "chart"), str_or(jstr(s->spec, "version")), cv,
 	    e) < 0) {
 		err_prefix(e, "failed to get chart version for remote reference");
 		return build_fail(s, &ERR_REFERENCE, e);
 	}
-	s->name = xstrdup(cv.name);
-	s->version = xstrdup(cv.version);
+	s->name = xstrdup(cv->name);
+	s->version = xstrdup(cv->version);
 	bool requires_packaging = values_files(s->spec) != NULL;
 	return requires_packaging ? 1 : 0;
 }
@@ -348,6 +350,10 @@ static char *gen_meta(const cJSON *obj)
 	return xasprintf("%lld", (long long)kube_obj_generation(obj));
 }
 
+/* The second half: the version "<version>+<generation>" with values files, nothing downloaded
+ * when the stored artifact already is that name and version, else the chart downloaded under
+ * --helm-chart-max-size and loaded by the chart engine (limits, no path or link out of its
+ * root), then kept as it is or, with values files, extracted, merged and packaged. */
 static int pull_remote(rt_ctx *ctx, chart_reconcile *s, const cJSON *obj, bool packaging,
 	err *e)
 {
@@ -362,17 +368,13 @@ static int pull_remote(rt_ctx *ctx, chart_reconcile *s, const cJSON *obj, bool p
 	}
 	if (cached(s, packaging))
 		return 0;
-	/* the chart version's URL from the index */
-	helmindex_chart cv;
-	err fe = {0};
-	helmindex_find(helmcache_index(s->index), jstr(s->spec, "chart"),
-		str_or(jstr(s->spec, "version")), &cv, &fe);
-	if (!cv.url) {
-		err_fail(e, "x", "chart '%s' has no downloadable URLs", cv.name);
+	const helmindex_chart *cv = &s->cv;
+	if (!cv->url) {
+		err_fail(e, "x", "chart '%s' has no downloadable URLs", cv->name);
 		err_prefix(e, "failed to download chart for remote reference");
 		return build_fail(s, &ERR_PULL, e);
 	}
-	char *url = helm_resolve_url(s->g.url, cv.url);
+	char *url = helm_resolve_url(s->g.url, cv->url);
 	char *dl = xasprintf("%s/download.tgz", s->work);
 	char digest[ART_DIGEST_MAX];
 	int rc = helm_getter_get(&s->g, url, cfg->chart_max_bytes, "chart", dl, digest, e);
@@ -590,16 +592,17 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 		inf = rt_controller_informer(cfg->git);
 		res = "gitrepositories";
 	} else {
-		err_set(e, ERR_STALLING, "UnsupportedSourceKind", "failed to get source: unsupported "
-			"source kind '%s', must be one of: [HelmRepository GitRepository Bucket]%s",
+		err_set(e, ERR_STALLING, "UnsupportedSourceKind", "failed to get source: "
+			"unsupported source kind '%s', must be one of: [HelmRepository "
+			"GitRepository Bucket]%s",
 			kind, !strcmp(kind, "Bucket") ? " (Bucket is not implemented in Eddy yet)"
 			: "");
 		return fail(ctx, obj, "FetchFailed", e);
 	}
 	s->source = rt_informer_get(inf, ctx->ns, sname);
 	if (!s->source) {
-		err_fail(e, "SourceUnavailable", "failed to get source: %s.source.toolkit.fluxcd.io "
-			"\"%s\" not found", res, sname);
+		err_fail(e, "SourceUnavailable", "failed to get source: "
+			"%s.source.toolkit.fluxcd.io \"%s\" not found", res, sname);
 		return fail(ctx, obj, "FetchFailed", e);
 	}
 	const cJSON *sspec = jget(s->source, "spec");
@@ -763,7 +766,8 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 		.st = rt_status(obj),
 		.dirrel = art_dir_path(KIND, ctx->ns, ctx->name),
 		.tmp = xasprintf("%s/.tmp", cfg->storage_path),
-		.force = !cJSON_IsNumber(og) || (int64_t)og->valuedouble != kube_obj_generation(obj),
+		.force = !cJSON_IsNumber(og) ||
+			(int64_t)og->valuedouble != kube_obj_generation(obj),
 	};
 	mkdir(s.tmp, 0700);
 	sc_mark_reconciling(obj);

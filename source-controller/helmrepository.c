@@ -180,8 +180,8 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 	helm_reconcile *s = state;
 	const char *url = jstr(s->spec, "url");
 	if (url && !strncmp(url, "oci://", 6)) {
-		err_set(e, ERR_STALLING, "URLInvalid", "invalid Helm repository URL: 'oci' URL scheme "
-			"cannot be used with 'default' HelmRepository type");
+		err_set(e, ERR_STALLING, "URLInvalid", "invalid Helm repository URL: 'oci' URL "
+			"scheme cannot be used with 'default' HelmRepository type");
 		return fail(ctx, obj, "FetchFailed", e);
 	}
 	if (helm_getter_init(&s->g, ctx, obj, e) < 0)
@@ -196,8 +196,8 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 	free(iurl);
 	if (rc < 0) {
 		if (strstr(e->msg, "exceeds the maximum index size"))
-			snprintf(e->msg, sizeof e->msg, "index exceeds the maximum index file size of "
-				"%llu bytes", (unsigned long long)s->cfg->index_max_bytes);
+			snprintf(e->msg, sizeof e->msg, "index exceeds the maximum index file "
+				"size of %llu bytes", (unsigned long long)s->cfg->index_max_bytes);
 		err_prefix(e, "failed to fetch Helm repository index: failed to cache index to "
 			"temporary file");
 		snprintf(e->reason, sizeof e->reason, "Failed");
@@ -211,14 +211,15 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 	helmindex_limits lim = {.max_bytes = s->cfg->index_max_bytes};
 	s->ix = helmindex_parse_file(s->index_path, &lim, e);
 	if (!s->ix) {
-		err_prefix(e, "failed to load Helm repository from index YAML: failed to load index");
+		err_prefix(e, "failed to load Helm repository from index YAML: failed to load "
+			"index");
 		snprintf(e->reason, sizeof e->reason, "IndexationFailed");
 		return fail(ctx, obj, "FetchFailed", e);
 	}
 	rt_cond_delete(obj, "FetchFailed");
 	if (s->art)
-		rt_cond_set(obj, "ArtifactOutdated", "True", "NewRevision", "new index revision '%s'",
-			s->revision);
+		rt_cond_set(obj, "ArtifactOutdated", "True", "NewRevision",
+			"new index revision '%s'", s->revision);
 	rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 		"building artifact: new index revision '%s'", s->revision);
 	return STEP_SUCCESS;

@@ -14,6 +14,7 @@
 #include "eddy/art.h"
 #include "eddy/git.h"
 #include "eddy/http.h"
+#include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/rt.h"
 #include "gitrepository.h"
@@ -178,21 +179,45 @@ static void on_leader_poll(uv_timer_t *t)
 		app_stop(S.a, 1);
 }
 
-/* rt_app_start's setup: the controllers of this binary on the manager. */
+/* Whether the API server serves kind of source.toolkit.fluxcd.io/v1: false only when discovery
+ * says it does not (its CRD is not installed); other errors count as served, so that an API
+ * server that is not up yet does not switch a reconciler off. */
+static bool served(rt_manager *m, app *a, const char *kind)
+{
+	kube_resource r;
+	err e = {0};
+	if (kube_resolve(rt_manager_client(m), "source.toolkit.fluxcd.io/v1", kind, &r, &e) == 0) {
+		kube_resource_release(&r);
+		return true;
+	}
+	if (kube_errkind_of(&e) != KUBE_ENOTFOUND)
+		return true;
+	log_info(&a->log, "CRD not installed: its reconciler is not started", LOG_S("kind", kind));
+	return false;
+}
+
+/* rt_app_start's setup: the controllers of this binary on the manager. The Helm reconcilers
+ * start only when their CRDs are installed (a missing CRD would keep the manager's caches
+ * from syncing, and so the GitRepository reconciler from running). */
 static int setup(rt_manager *m, void *arg)
 {
-	(void)arg;
+	app *a = arg;
 	S.m = m;
 	gitrepo_controller_new(m, &S.git);
-	helmrepo_controller_new(m, &S.helmrepo);
-	S.helmchart.git = S.git.controller;
-	S.helmchart.helmrepo = S.helmrepo.controller;
-	helmchart_controller_new(m, &S.helmchart);
+	if (served(m, a, "HelmRepository")) {
+		helmrepo_controller_new(m, &S.helmrepo);
+		if (served(m, a, "HelmChart")) {
+			S.helmchart.git = S.git.controller;
+			S.helmchart.helmrepo = S.helmrepo.controller;
+			helmchart_controller_new(m, &S.helmchart);
+		}
+	}
 	return 0;
 }
 
 static int start(app *a, void *arg)
 {
+	(void)arg;
 	err e = {0};
 	app_config *cfg = &a->cfg;
 	char rp[PATH_MAX];
@@ -241,7 +266,7 @@ static int start(app *a, void *arg)
 	app_on_stop(a, on_stop, NULL);
 	/* the kube client, the manager (--concurrent, leader election, retry delays, watched
 	 * namespace and labels) and the per-kind metrics, as in the other controllers */
-	if (rt_app_start(a, setup, arg, &e) < 0) {
+	if (rt_app_start(a, setup, a, &e) < 0) {
 		S.m = NULL;
 		log_error(&a->log, e.msg, "unable to start the manager");
 		return -1;

@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	buf b;
 	buf_init(&b, 1 << 26);
-	if (helmindex_write_buf(again, &b, &e) < 0 || a.len != b.len || memcmp(a.data, b.data, a.len))
+	if (helmindex_write_buf(again, &b, &e) < 0 || a.len != b.len ||
+	    memcmp(a.data, b.data, a.len))
 		abort();
 	const char *ranges[] = {"", "*", ">=1.0.0 <2.0.0", "1.0.0", "~0.1", ">=0.0.0-0"};
 	const char *names[] = {"a", "app", "x", ""};

@@ -63,8 +63,9 @@ static void parse_sort_validate(void **state)
 	const char *a = strstr(j, "\"alpha\""), *em = strstr(j, "\"empty\": null"),
 		*z = strstr(j, "\"zeta\"");
 	assert_true(a && em && z && a < em && em < z);
-	const char *v1 = strstr(j, "\"version\": \"2.0.0-rc.1\""),
-		*v2 = strstr(j, "\"version\": \"1.10.0\""), *v3 = strstr(j, "\"version\": \"1.0.0\"");
+	const char *v1 = strstr(j, "\"version\": \"2.0.0-rc.1\"");
+	const char *v2 = strstr(j, "\"version\": \"1.10.0\"");
+	const char *v3 = strstr(j, "\"version\": \"1.0.0\"");
 	assert_true(v1 && v2 && v3 && v1 < v2 && v2 < v3);
 	assert_non_null(strstr(j, "\"generated\": \"2024-05-01T10:00:00.5+02:00\""));
 	assert_non_null(strstr(j, "\"a\": \"\\u003cb\\u003e\""));
@@ -157,8 +158,8 @@ static void hostile(void **state)
 		 "aliases are not supported"},
 		{"apiVersion: v1\nentries:\n  a:\n  - name: a\n    version: 1.0.0\n   bad: x\n",
 		 "error converting YAML to JSON: yaml: line"},
-		{"apiVersion: v1\nentries:\n  a:\n  - {name: a, version: 1.0.0, created: yesterday}\n",
-		 "parsing time"},
+		{"apiVersion: v1\nentries:\n  a:\n  - {name: a, version: 1.0.0, "
+		 "created: yesterday}\n", "parsing time"},
 		{"apiVersion: v1\nentries:\n  ? [a]\n  : []\n", "must be a scalar"},
 		{"apiVersion: v1\n\xff\xfe: x\n", "error converting YAML to JSON"},
 	};

@@ -56,8 +56,8 @@ static int slurp(const char *path, uint64_t cap, const char *reason, char **data
 		if (buf_add(&b, chunk, (size_t)n) < 0) {
 			close(fd);
 			buf_release(&b);
-			return err_fail(e, reason, "file '%s' exceeds the maximum file size of %llu "
-				"bytes", path, (unsigned long long)cap);
+			return err_fail(e, reason, "file '%s' exceeds the maximum file size of "
+				"%llu bytes", path, (unsigned long long)cap);
 		}
 	}
 	close(fd);
@@ -214,7 +214,8 @@ static int walk(pack *p, const char *rel, int depth)
 			if (!ign_match(p->ign, crel, true))
 				rc = walk(p, crel, depth + 1);
 		} else if (!S_ISREG(st.st_mode)) {
-			rc = err_fail(p->e, PKG, "chart contains a special file '%s': refused", crel);
+			rc = err_fail(p->e, PKG, "chart contains a special file '%s': refused",
+				crel);
 		} else if (!ign_match(p->ign, crel, false) && strcmp(crel, "Chart.yaml") &&
 			   !(p->o->values && !strcmp(crel, "values.yaml"))) {
 			/* templates/.* are ignored by Helm's default rules */
@@ -345,7 +346,7 @@ static void merge_maps(cJSON *a, cJSON *b)
 				cJSON *moved = cJSON_DetachItemViaPointer(y, it);
 				cJSON_DeleteItemFromObjectCaseSensitive(x, moved->string);
 				cJSON_AddItemToObject(x, moved->string, moved);
-				/* AddItemToObject copied the key; the detached item keeps its own */
+				/* AddItemToObject copies the key before freeing the item's */
 			}
 			it = nx;
 		}
@@ -407,8 +408,8 @@ int chartpkg_merge_values(const char *base, const char *const *files, size_t n,
 		cJSON *doc = yml_parse_one(data, len, &lim, &ye);
 		free(data);
 		if (!doc) {
-			rc = err_set(e, ERR_STALLING, VAL, "unmarshaling values from '%s' failed: %s",
-				files[i], ye.msg);
+			rc = err_set(e, ERR_STALLING, VAL, "unmarshaling values from '%s' failed: "
+				"%s", files[i], ye.msg);
 			break;
 		}
 		if (cJSON_IsObject(doc)) {

@@ -18,6 +18,9 @@
 #include "eddy/semver.h"
 
 #define REASON "IndexationFailed"
+/* the prefixes of sigs.k8s.io/yaml's errors */
+#define YAML_ERR "error converting YAML to JSON: yaml: "
+#define JSON_ERR "error unmarshaling JSON: while decoding JSON: "
 /* output buffers: bounded by the input, which is capped */
 #define OUT_CAP ((size_t)1 << 32)
 
@@ -90,9 +93,13 @@ static void put_str(buf *b, const char *s)
 			continue;
 		}
 		/* UTF-8 sequence */
-		size_t n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-		if (c >= 0xf5)
-			n = 0;
+		size_t n = 0;
+		if (c >= 0xc2 && c < 0xe0)
+			n = 2;
+		else if (c >= 0xe0 && c < 0xf0)
+			n = 3;
+		else if (c >= 0xf0 && c < 0xf5)
+			n = 4;
 		bool ok = n > 0;
 		for (size_t i = 1; ok && i < n; i++)
 			ok = (p[i] & 0xc0) == 0x80;
@@ -410,6 +417,12 @@ static int norm_time(const char *s, char out[64], int64_t *secs, int32_t *nanos)
 	return 0;
 }
 
+static int time_error(err *e, const char *s)
+{
+	return err_fail(e, REASON, JSON_ERR "parsing time \"\\\"%.64s\\\"\" as "
+		"\"\\\"2006-01-02T15:04:05Z07:00\\\"\": cannot parse", s);
+}
+
 /* ---------------------------------------------------------------- the event reader */
 
 typedef struct reader {
@@ -442,7 +455,7 @@ static int yaml_fail(reader *r)
 		return err_fail(r->e, REASON, "index exceeds the maximum index file size of %llu "
 			"bytes", (unsigned long long)r->lim->max_bytes);
 	const yaml_parser_t *p = &r->p;
-	return err_fail(r->e, REASON, "error converting YAML to JSON: yaml: line %zu: %s",
+	return err_fail(r->e, REASON, YAML_ERR "line %zu: %s",
 		(p->problem_mark.line ? p->problem_mark.line : p->context_mark.line) + 1,
 		p->problem ? p->problem : "invalid YAML");
 }
@@ -454,7 +467,7 @@ static int next(reader *r, yaml_event_t *ev)
 	if (ev->type == YAML_ALIAS_EVENT) {
 		size_t line = ev->start_mark.line + 1;
 		yaml_event_delete(ev);
-		return err_fail(r->e, REASON, "error converting YAML to JSON: yaml: line %zu: "
+		return err_fail(r->e, REASON, YAML_ERR "line %zu: "
 			"aliases are not supported in a Helm repository index", line);
 	}
 	return 0;
@@ -520,7 +533,7 @@ static int build_node(reader *r, yaml_event_t *ev, cJSON **out)
 			close = true;
 			break;
 		default:
-			rc = err_fail(r->e, REASON, "error converting YAML to JSON: yaml: line %zu: "
+			rc = err_fail(r->e, REASON, YAML_ERR "line %zu: "
 				"unexpected event", cur.start_mark.line + 1);
 			goto done;
 		}
@@ -534,7 +547,7 @@ static int build_node(reader *r, yaml_event_t *ev, cJSON **out)
 		}
 		if (sp && cJSON_IsObject(stack[sp - 1]) && !keys[sp - 1]) {
 			cJSON_Delete(node);
-			rc = err_fail(r->e, REASON, "error converting YAML to JSON: yaml: line %zu: "
+			rc = err_fail(r->e, REASON, YAML_ERR "line %zu: "
 				"a mapping key must be a scalar", cur.start_mark.line + 1);
 			goto done;
 		}
@@ -550,8 +563,8 @@ static int build_node(reader *r, yaml_event_t *ev, cJSON **out)
 		}
 		if (open) {
 			if (sp >= maxd) {
-				rc = err_fail(r->e, REASON, "error converting YAML to JSON: yaml: line "
-					"%zu: nesting deeper than %u levels", cur.start_mark.line + 1,
+				rc = err_fail(r->e, REASON, YAML_ERR "line %zu: "
+					"nesting deeper than %u levels", cur.start_mark.line + 1,
 					maxd);
 				goto done;
 			}
@@ -681,7 +694,7 @@ static int add_version(helmindex *ix, hentry *en, cJSON *cv, reader *r)
 	if (cJSON_IsNull(cv))
 		return 0; /* a nil entry: skipped, as Helm does */
 	if (!cJSON_IsObject(cv))
-		return err_fail(r->e, REASON, "error unmarshaling JSON: while decoding JSON: json: "
+		return err_fail(r->e, REASON, JSON_ERR "json: "
 			"cannot unmarshal %s into Go value of type repo.ChartVersion",
 			cJSON_IsArray(cv) ? "array" : "string");
 	semver sv;
@@ -696,9 +709,7 @@ static int add_version(helmindex *ix, hentry *en, cJSON *cv, reader *r)
 	int64_t secs = -62135596800LL;
 	int32_t ns = 0;
 	if (cr && *cr && norm_time(cr, created, &secs, &ns) < 0)
-		return err_fail(r->e, REASON, "error unmarshaling JSON: while decoding JSON: parsing "
-			"time \"\\\"%.64s\\\"\" as \"\\\"2006-01-02T15:04:05Z07:00\\\"\": cannot "
-			"parse", cr);
+		return time_error(r->e, cr);
 	if (en->n == en->cap) {
 		en->cap = en->cap ? en->cap * 2 : 4;
 		en->v = xrealloc(en->v, en->cap * sizeof *en->v);
@@ -747,7 +758,7 @@ static int read_entries(helmindex *ix, reader *r, yaml_event_t *start)
 	    "null", NULL}))
 		return 0;
 	if (start->type != YAML_MAPPING_START_EVENT)
-		return err_fail(r->e, REASON, "error unmarshaling JSON: while decoding JSON: json: "
+		return err_fail(r->e, REASON, JSON_ERR "json: "
 			"cannot unmarshal %s into Go struct field IndexFile.entries of type "
 			"map[string]repo.ChartVersions", start->type == YAML_SEQUENCE_START_EVENT
 			? "array" : "string");
@@ -762,7 +773,7 @@ static int read_entries(helmindex *ix, reader *r, yaml_event_t *start)
 		if (k.type != YAML_SCALAR_EVENT) {
 			size_t line = k.start_mark.line + 1;
 			yaml_event_delete(&k);
-			return err_fail(r->e, REASON, "error converting YAML to JSON: yaml: line %zu: "
+			return err_fail(r->e, REASON, YAML_ERR "line %zu: "
 				"a chart name must be a scalar", line);
 		}
 		hentry *en = new_entry(ix, (const char *)k.data.scalar.value);
@@ -774,17 +785,15 @@ static int read_entries(helmindex *ix, reader *r, yaml_event_t *start)
 			bool null = plain_is(&v, (const char *const[]){"", "~", "null", NULL});
 			yaml_event_delete(&v);
 			if (!null)
-				return err_fail(r->e, REASON, "error unmarshaling JSON: while decoding "
-					"JSON: json: cannot unmarshal string into Go value of type "
-					"repo.ChartVersions");
+				return err_fail(r->e, REASON, JSON_ERR "json: cannot unmarshal "
+					"string into Go value of type repo.ChartVersions");
 			en->null = true;
 			continue;
 		}
 		if (v.type != YAML_SEQUENCE_START_EVENT) {
 			yaml_event_delete(&v);
-			return err_fail(r->e, REASON, "error unmarshaling JSON: while decoding JSON: "
-				"json: cannot unmarshal object into Go value of type "
-				"repo.ChartVersions");
+			return err_fail(r->e, REASON, JSON_ERR "json: cannot unmarshal object into "
+				"Go value of type repo.ChartVersions");
 		}
 		yaml_event_delete(&v);
 		for (;;) {
@@ -857,6 +866,33 @@ static char *json_text(const cJSON *v)
 	return buf_detach(&b, NULL);
 }
 
+/* A top-level field other than entries (serverInfo and unknown ones are dropped). */
+static int top_field(helmindex *ix, const char *key, const cJSON *node, err *e)
+{
+	const char *s = text_of(node);
+	if (!strcmp(key, "apiVersion")) {
+		free(ix->api_version);
+		ix->api_version = s ? xstrdup(s) : NULL;
+	} else if (!strcmp(key, "generated") && s) {
+		char t[64];
+		int64_t secs;
+		int32_t ns;
+		if (norm_time(s, t, &secs, &ns) < 0)
+			return time_error(e, s);
+		free(ix->generated);
+		ix->generated = xstrdup(t);
+	} else if (!strcmp(key, "publicKeys") && cJSON_IsArray(node) &&
+		   cJSON_GetArraySize(node)) {
+		free(ix->public_keys);
+		ix->public_keys = json_text(node);
+	} else if (!strcmp(key, "annotations") && cJSON_IsObject(node) &&
+		   cJSON_GetArraySize(node)) {
+		free(ix->annotations);
+		ix->annotations = json_text(node);
+	}
+	return 0;
+}
+
 static helmindex *parse(reader *r)
 {
 	err *e = r->e;
@@ -899,8 +935,8 @@ static helmindex *parse(reader *r)
 					? xstrdup((const char *)k.data.scalar.value) : NULL;
 				yaml_event_delete(&k);
 				if (!key) {
-					rc = err_fail(e, REASON, "error converting YAML to JSON: yaml: "
-						"a mapping key must be a scalar");
+					rc = err_fail(e, REASON, YAML_ERR "a mapping key must be a "
+						"scalar");
 					break;
 				}
 				if (next(r, &v) < 0) {
@@ -913,31 +949,8 @@ static helmindex *parse(reader *r)
 				} else {
 					cJSON *node = NULL;
 					rc = build_node(r, &v, &node);
-					const char *s = text_of(node);
-					if (rc == 0 && !strcmp(key, "apiVersion")) {
-						free(ix->api_version);
-						ix->api_version = s ? xstrdup(s) : NULL;
-					} else if (rc == 0 && !strcmp(key, "generated") && s) {
-						char t[64];
-						int64_t secs;
-						int32_t ns;
-						if (norm_time(s, t, &secs, &ns) < 0)
-							rc = err_fail(e, REASON, "error unmarshaling "
-								"JSON: while decoding JSON: parsing "
-								"time \"\\\"%.64s\\\"\" as \"\\\"2006-"
-								"01-02T15:04:05Z07:00\\\"\": cannot "
-								"parse", s);
-						free(ix->generated);
-						ix->generated = xstrdup(t);
-					} else if (rc == 0 && !strcmp(key, "publicKeys") &&
-						   cJSON_IsArray(node) && cJSON_GetArraySize(node)) {
-						free(ix->public_keys);
-						ix->public_keys = json_text(node);
-					} else if (rc == 0 && !strcmp(key, "annotations") &&
-						   cJSON_IsObject(node) && cJSON_GetArraySize(node)) {
-						free(ix->annotations);
-						ix->annotations = json_text(node);
-					}
+					if (rc == 0)
+						rc = top_field(ix, key, node, e);
 					cJSON_Delete(node);
 				}
 				yaml_event_delete(&v);
@@ -951,8 +964,8 @@ static helmindex *parse(reader *r)
 			bool null = ev.type == YAML_SCALAR_EVENT &&
 				plain_is(&ev, (const char *const[]){"", "~", "null", NULL});
 			if (!null)
-				rc = err_fail(e, REASON, "error unmarshaling JSON: while decoding JSON: "
-					"json: cannot unmarshal %s into Go value of type repo.IndexFile",
+				rc = err_fail(e, REASON, JSON_ERR "json: cannot unmarshal %s into "
+					"Go value of type repo.IndexFile",
 					ev.type == YAML_SCALAR_EVENT ? "string" : "array");
 			seen_root = true;
 			break;
@@ -1204,8 +1217,8 @@ int helmindex_find(const helmindex *ix, const char *name, const char *ver, helmi
 		}
 		semver_range_free(rg);
 		if (!pick)
-			return err_set(e, ERR_STALLING, R, "no '%s' chart with version matching '%s' "
-				"found", name, ver ? ver : "");
+			return err_set(e, ERR_STALLING, R, "no '%s' chart with version matching "
+				"'%s' found", name, ver ? ver : "");
 	}
 	out->name = en->name;
 	out->version = pick->version;
