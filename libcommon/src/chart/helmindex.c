@@ -25,15 +25,14 @@
 #define OUT_CAP ((size_t)1 << 32)
 
 typedef struct hver {
-	char *version;
-	semver sv;
-	bool sv_ok;
+	char *version;       /* the strings of a version live in the index's arena */
+	bool sv_ok;          /* version parses as semver */
 	int64_t created_s;   /* seconds since the epoch (UTC) */
 	int32_t created_ns;
 	char *url;           /* urls[0] or NULL */
 	char *digest;        /* never NULL */
-	char *json;          /* the normalised object, indented for depth 3 */
-	size_t json_len;
+	char *json;
+	size_t json_len;     /* json: the normalised object, compact (indented on output) */
 	size_t seq;          /* order in the input (stable sort) */
 } hver;
 
@@ -45,7 +44,16 @@ typedef struct hentry {
 	size_t seq;
 } hentry;
 
+/* Long-lived strings are packed into 1 MiB blocks: no per-string allocation overhead, and no
+ * fragmentation by the short-lived parse trees allocated in between. */
+typedef struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	char data[];
+} arena_block;
+
 struct helmindex {
+	arena_block *arena;
 	char *api_version;
 	char *generated;     /* normalised time */
 	char *public_keys;   /* JSON text (depth 1) or NULL */
@@ -56,14 +64,31 @@ struct helmindex {
 	size_t mem;
 };
 
-/* ---------------------------------------------------------------- Go's JSON printing */
-
-static void put_indent(buf *b, int depth)
+static char *arena_dup(helmindex *ix, const char *p, size_t n)
 {
-	buf_addc(b, '\n');
-	for (int i = 0; i < depth; i++)
-		buf_add(b, "  ", 2);
+	arena_block *b = ix->arena;
+	if (!b || b->size - b->used < n + 1) {
+		size_t size = n + 1 > (1u << 20) ? n + 1 : (1u << 20);
+		b = xmalloc(sizeof *b + size);
+		b->size = size;
+		b->used = 0;
+		b->next = ix->arena;
+		ix->arena = b;
+		ix->mem += sizeof *b + size;
+	}
+	char *d = b->data + b->used;
+	memcpy(d, p, n);
+	d[n] = 0;
+	b->used += n + 1;
+	return d;
 }
+
+static char *arena_str(helmindex *ix, const char *s)
+{
+	return arena_dup(ix, s, strlen(s));
+}
+
+/* ---------------------------------------------------------------- Go's JSON printing */
 
 /* A string as Go's encoding/json writes it (HTML-safe escaping, invalid UTF-8 as U+FFFD). */
 static void put_str(buf *b, const char *s)
@@ -72,22 +97,30 @@ static void put_str(buf *b, const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	buf_addc(b, '"');
 	while (*p) {
+		/* the run of bytes that need no escaping */
+		const unsigned char *q = p;
+		while (*q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\' && *q != '<' &&
+		       *q != '>' && *q != '&')
+			q++;
+		if (q > p) {
+			buf_add(b, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
 		unsigned c = *p;
 		if (c < 0x80) {
 			if (c == '"' || c == '\\') {
-				buf_addc(b, '\\');
-				buf_addc(b, (char)c);
+				char esc[2] = {'\\', (char)c};
+				buf_add(b, esc, 2);
 			} else if (c == '\n') {
 				buf_add(b, "\\n", 2);
 			} else if (c == '\r') {
 				buf_add(b, "\\r", 2);
 			} else if (c == '\t') {
 				buf_add(b, "\\t", 2);
-			} else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+			} else {
 				char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 				buf_add(b, u, 6);
-			} else {
-				buf_addc(b, (char)c);
 			}
 			p++;
 			continue;
@@ -157,16 +190,14 @@ static void put_any(buf *b, const cJSON *v, int depth)
 			qsort(items, n, sizeof *items, cmp_keys);
 		buf_addc(b, obj ? '{' : '[');
 		for (i = 0; i < n; i++) {
-			put_indent(b, depth + 1);
 			if (obj) {
 				put_str(b, items[i]->string);
-				buf_add(b, ": ", 2);
+				buf_addc(b, ':');
 			}
 			put_any(b, items[i], depth + 1);
 			if (i + 1 < n)
 				buf_addc(b, ',');
 		}
-		put_indent(b, depth);
 		buf_addc(b, obj ? '}' : ']');
 		free(items);
 	} else {
@@ -199,24 +230,22 @@ static void field(obj_out *o, const char *k)
 	if (!o->first)
 		buf_addc(o->b, ',');
 	o->first = false;
-	put_indent(o->b, o->depth + 1);
 	put_str(o->b, k);
-	buf_add(o->b, ": ", 2);
+	buf_addc(o->b, ':');
 }
 
 /* string `json:"k,omitempty"` (always: print "" when absent) */
-static void f_str(obj_out *o, const cJSON *src, const char *k, bool always)
+static void f_str(obj_out *o, const cJSON *v, const char *k, bool always)
 {
-	const char *s = text_of(cJSON_GetObjectItemCaseSensitive(src, k));
+	const char *s = text_of(v);
 	if (!always && (!s || !*s))
 		return;
 	field(o, k);
 	put_str(o->b, s ? s : "");
 }
 
-static void f_bool(obj_out *o, const cJSON *src, const char *k)
+static void f_bool(obj_out *o, const cJSON *v, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, k);
 	const char *s = text_of(v);
 	if (!s || strcmp(s, "true"))
 		return;
@@ -225,9 +254,8 @@ static void f_bool(obj_out *o, const cJSON *src, const char *k)
 }
 
 /* []string; with always, a missing list prints null (no omitempty) */
-static void f_strs(obj_out *o, const cJSON *src, const char *k, bool always)
+static void f_strs(obj_out *o, const cJSON *v, const char *k, bool always)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, k);
 	size_t n = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 0;
 	if (!n && !always)
 		return;
@@ -244,20 +272,17 @@ static void f_strs(obj_out *o, const cJSON *src, const char *k, bool always)
 	size_t i = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, v) {
-		put_indent(o->b, o->depth + 2);
 		const char *s = text_of(it);
 		put_str(o->b, s ? s : "");
 		if (++i < n)
 			buf_addc(o->b, ',');
 	}
-	put_indent(o->b, o->depth + 1);
 	buf_addc(o->b, ']');
 }
 
 /* map[string]string, keys sorted */
-static void f_strmap(obj_out *o, const cJSON *src, const char *k)
+static void f_strmap(obj_out *o, const cJSON *v, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, k);
 	if (!cJSON_IsObject(v) || !cJSON_GetArraySize(v))
 		return;
 	field(o, k);
@@ -274,9 +299,8 @@ static void f_strmap(obj_out *o, const cJSON *src, const char *k)
 typedef void (*sub_fn)(obj_out *o, const cJSON *item);
 
 /* []*Struct with omitempty, each element printed by fn */
-static void f_structs(obj_out *o, const cJSON *src, const char *k, sub_fn fn)
+static void f_structs(obj_out *o, const cJSON *v, const char *k, sub_fn fn)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, k);
 	size_t n = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 0;
 	if (!n)
 		return;
@@ -285,48 +309,43 @@ static void f_structs(obj_out *o, const cJSON *src, const char *k, sub_fn fn)
 	size_t i = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, v) {
-		put_indent(o->b, o->depth + 2);
 		if (cJSON_IsObject(it)) {
 			obj_out so = {o->b, o->depth + 2, true};
 			buf_addc(o->b, '{');
 			fn(&so, it);
-			if (so.first) {
-				buf_addc(o->b, '}');
-			} else {
-				put_indent(o->b, o->depth + 2);
-				buf_addc(o->b, '}');
-			}
+			buf_addc(o->b, '}');
 		} else {
 			buf_adds(o->b, "null");
 		}
 		if (++i < n)
 			buf_addc(o->b, ',');
 	}
-	put_indent(o->b, o->depth + 1);
 	buf_addc(o->b, ']');
 }
 
+#define GET(o, k) cJSON_GetObjectItemCaseSensitive(o, k)
+
 static void maintainer(obj_out *o, const cJSON *m)
 {
-	f_str(o, m, "name", false);
-	f_str(o, m, "email", false);
-	f_str(o, m, "url", false);
+	f_str(o, GET(m, "name"), "name", false);
+	f_str(o, GET(m, "email"), "email", false);
+	f_str(o, GET(m, "url"), "url", false);
 }
 
 static void dependency(obj_out *o, const cJSON *d)
 {
-	f_str(o, d, "name", true);
-	f_str(o, d, "version", false);
-	f_str(o, d, "repository", true);
-	f_str(o, d, "condition", false);
-	f_strs(o, d, "tags", false);
-	f_bool(o, d, "enabled");
+	f_str(o, GET(d, "name"), "name", true);
+	f_str(o, GET(d, "version"), "version", false);
+	f_str(o, GET(d, "repository"), "repository", true);
+	f_str(o, GET(d, "condition"), "condition", false);
+	f_strs(o, GET(d, "tags"), "tags", false);
+	f_bool(o, GET(d, "enabled"), "enabled");
 	const cJSON *iv = cJSON_GetObjectItemCaseSensitive(d, "import-values");
 	if (cJSON_IsArray(iv) && cJSON_GetArraySize(iv)) {
 		field(o, "import-values");
 		put_any(o->b, iv, o->depth + 1);
 	}
-	f_str(o, d, "alias", false);
+	f_str(o, GET(d, "alias"), "alias", false);
 }
 
 /* ---------------------------------------------------------------- times */
@@ -431,6 +450,7 @@ typedef struct reader {
 	err *e;
 	FILE *f;
 	uint64_t read;
+	buf scratch;         /* one version's JSON, before it is copied into the arena */
 	bool too_big;
 	bool syntax;         /* the error is libyaml's */
 } reader;
@@ -485,6 +505,10 @@ static bool plain_is(const yaml_event_t *ev, const char *const *words)
 
 static cJSON *scalar_node(const yaml_event_t *ev)
 {
+	/* only these first bytes can start a null or a bool */
+	unsigned char c0 = ev->data.scalar.value[0];
+	if (c0 && !strchr("~nNtTfF", c0))
+		return cJSON_CreateString((const char *)ev->data.scalar.value);
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
 	static const char *const trues[] = {"true", "True", "TRUE", NULL};
 	static const char *const falses[] = {"false", "False", "FALSE", NULL};
@@ -601,14 +625,7 @@ done:
 
 static void entry_release(hentry *en)
 {
-	for (size_t i = 0; i < en->n; i++) {
-		free(en->v[i].version);
-		free(en->v[i].url);
-		free(en->v[i].digest);
-		free(en->v[i].json);
-	}
 	free(en->v);
-	free(en->name);
 }
 
 void helmindex_free(helmindex *ix)
@@ -618,6 +635,11 @@ void helmindex_free(helmindex *ix)
 	for (size_t i = 0; i < ix->n; i++)
 		entry_release(&ix->e[i]);
 	free(ix->e);
+	while (ix->arena) {
+		arena_block *b = ix->arena;
+		ix->arena = b->next;
+		free(b);
+	}
 	free(ix->api_version);
 	free(ix->generated);
 	free(ix->public_keys);
@@ -629,64 +651,111 @@ size_t helmindex_entries(const helmindex *ix) { return ix->n; }
 size_t helmindex_versions(const helmindex *ix) { return ix->nversions; }
 size_t helmindex_mem(const helmindex *ix) { return ix->mem; }
 
-/* Helm's ChartVersion.Validate, as far as it decides whether IndexFromBytes keeps a version. */
-static bool valid_version(const cJSON *cv, semver *sv, bool *sv_ok)
+/* The fields of Helm's ChartVersion in Go's JSON order (chart.Metadata, then its own). */
+enum {
+	F_NAME, F_HOME, F_SOURCES, F_VERSION, F_DESCRIPTION, F_KEYWORDS, F_MAINTAINERS, F_ICON,
+	F_APIVERSION, F_CONDITION, F_TAGS, F_APPVERSION, F_DEPRECATED, F_ANNOTATIONS,
+	F_KUBEVERSION, F_DEPENDENCIES, F_TYPE, F_URLS, F_CREATED, F_REMOVED, F_DIGEST,
+	F_CHECKSUM, F_ENGINE, F_TILLERVERSION, F_URL, F_N
+};
+
+typedef struct field_name {
+	const char *name;
+	int id;
+} field_name;
+
+static const field_name FIELDS[] = { /* sorted by name */
+	{"annotations", F_ANNOTATIONS}, {"apiVersion", F_APIVERSION}, {"appVersion", F_APPVERSION},
+	{"checksum", F_CHECKSUM}, {"condition", F_CONDITION}, {"created", F_CREATED},
+	{"dependencies", F_DEPENDENCIES}, {"deprecated", F_DEPRECATED},
+	{"description", F_DESCRIPTION}, {"digest", F_DIGEST}, {"engine", F_ENGINE},
+	{"home", F_HOME}, {"icon", F_ICON}, {"keywords", F_KEYWORDS},
+	{"kubeVersion", F_KUBEVERSION}, {"maintainers", F_MAINTAINERS}, {"name", F_NAME},
+	{"removed", F_REMOVED}, {"sources", F_SOURCES}, {"tags", F_TAGS},
+	{"tillerVersion", F_TILLERVERSION}, {"type", F_TYPE}, {"url", F_URL}, {"urls", F_URLS},
+	{"version", F_VERSION},
+};
+
+static int cmp_field(const void *k, const void *f)
 {
-	const char *name = text_of(cJSON_GetObjectItemCaseSensitive(cv, "name"));
-	const char *ver = text_of(cJSON_GetObjectItemCaseSensitive(cv, "version"));
-	const char *type = text_of(cJSON_GetObjectItemCaseSensitive(cv, "type"));
+	return strcmp(k, *(const char *const *)f);
+}
+
+/* The known fields of cv, looked up once (the last of a repeated key wins). */
+static void fields_of(const cJSON *cv, const cJSON *f[F_N])
+{
+	memset(f, 0, F_N * sizeof *f);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cv) {
+		const void *hit = bsearch(it->string, FIELDS, sizeof FIELDS / sizeof *FIELDS,
+			sizeof *FIELDS, cmp_field);
+		if (hit)
+			f[((const field_name *)hit)->id] = it;
+	}
+}
+
+/* The normalised object of one chart version (Helm's ChartVersion JSON field order). */
+static void version_json(buf *b, const cJSON *const f[F_N], const char *created)
+{
+	obj_out o = {b, 3, true};
+	buf_addc(b, '{');
+	f_str(&o, f[F_NAME], "name", false);
+	f_str(&o, f[F_HOME], "home", false);
+	f_strs(&o, f[F_SOURCES], "sources", false);
+	f_str(&o, f[F_VERSION], "version", false);
+	f_str(&o, f[F_DESCRIPTION], "description", false);
+	f_strs(&o, f[F_KEYWORDS], "keywords", false);
+	f_structs(&o, f[F_MAINTAINERS], "maintainers", maintainer);
+	f_str(&o, f[F_ICON], "icon", false);
+	const char *api = text_of(f[F_APIVERSION]);
+	field(&o, "apiVersion");
+	put_str(b, api && *api ? api : "v1");
+	f_str(&o, f[F_CONDITION], "condition", false);
+	f_str(&o, f[F_TAGS], "tags", false);
+	f_str(&o, f[F_APPVERSION], "appVersion", false);
+	f_bool(&o, f[F_DEPRECATED], "deprecated");
+	f_strmap(&o, f[F_ANNOTATIONS], "annotations");
+	f_str(&o, f[F_KUBEVERSION], "kubeVersion", false);
+	f_structs(&o, f[F_DEPENDENCIES], "dependencies", dependency);
+	f_str(&o, f[F_TYPE], "type", false);
+	f_strs(&o, f[F_URLS], "urls", true);
+	field(&o, "created");
+	put_str(b, created);
+	f_bool(&o, f[F_REMOVED], "removed");
+	f_str(&o, f[F_DIGEST], "digest", false);
+	f_str(&o, f[F_CHECKSUM], "checksum", false);
+	f_str(&o, f[F_ENGINE], "engine", false);
+	f_str(&o, f[F_TILLERVERSION], "tillerVersion", false);
+	f_str(&o, f[F_URL], "url", false);
+	buf_addc(b, '}');
+}
+
+/* A chart version's semver, build metadata dropped (not part of precedence). */
+static bool parse_semver(const char *ver, semver *sv)
+{
+	char tmp[256];
+	snprintf(tmp, sizeof tmp, "%s", ver);
+	tmp[strcspn(tmp, "+")] = 0;
+	return semver_parse(tmp, sv, NULL) == 0;
+}
+
+/* Helm's ChartVersion.Validate, as far as it decides whether IndexFromBytes keeps a version. */
+static bool valid_version(const cJSON *const f[F_N], bool *sv_ok)
+{
+	const char *name = text_of(f[F_NAME]);
+	const char *ver = text_of(f[F_VERSION]);
+	const char *type = text_of(f[F_TYPE]);
 	if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return false;
 	if (!ver || !*ver)
 		return false;
-	err e = {0};
-	/* build metadata is not part of precedence: parse without it */
-	char tmp[256];
-	snprintf(tmp, sizeof tmp, "%s", ver);
-	tmp[strcspn(tmp, "+")] = 0;
-	*sv_ok = semver_parse(tmp, sv, &e) == 0;
+	semver sv;
+	*sv_ok = parse_semver(ver, &sv);
 	if (!*sv_ok)
 		return false;
 	if (type && *type && strcmp(type, "application") && strcmp(type, "library"))
 		return false;
 	return true;
-}
-
-/* The normalised object of one chart version (Helm's ChartVersion JSON field order). */
-static void version_json(buf *b, const cJSON *cv, const char *created)
-{
-	obj_out o = {b, 3, true};
-	buf_addc(b, '{');
-	f_str(&o, cv, "name", false);
-	f_str(&o, cv, "home", false);
-	f_strs(&o, cv, "sources", false);
-	f_str(&o, cv, "version", false);
-	f_str(&o, cv, "description", false);
-	f_strs(&o, cv, "keywords", false);
-	f_structs(&o, cv, "maintainers", maintainer);
-	f_str(&o, cv, "icon", false);
-	const char *api = text_of(cJSON_GetObjectItemCaseSensitive(cv, "apiVersion"));
-	field(&o, "apiVersion");
-	put_str(b, api && *api ? api : "v1");
-	f_str(&o, cv, "condition", false);
-	f_str(&o, cv, "tags", false);
-	f_str(&o, cv, "appVersion", false);
-	f_bool(&o, cv, "deprecated");
-	f_strmap(&o, cv, "annotations");
-	f_str(&o, cv, "kubeVersion", false);
-	f_structs(&o, cv, "dependencies", dependency);
-	f_str(&o, cv, "type", false);
-	f_strs(&o, cv, "urls", true);
-	field(&o, "created");
-	put_str(b, created);
-	f_bool(&o, cv, "removed");
-	f_str(&o, cv, "digest", false);
-	f_str(&o, cv, "checksum", false);
-	f_str(&o, cv, "engine", false);
-	f_str(&o, cv, "tillerVersion", false);
-	f_str(&o, cv, "url", false);
-	put_indent(b, 3);
-	buf_addc(b, '}');
 }
 
 static int add_version(helmindex *ix, hentry *en, cJSON *cv, reader *r)
@@ -697,14 +766,15 @@ static int add_version(helmindex *ix, hentry *en, cJSON *cv, reader *r)
 		return err_fail(r->e, REASON, JSON_ERR "json: "
 			"cannot unmarshal %s into Go value of type repo.ChartVersion",
 			cJSON_IsArray(cv) ? "array" : "string");
-	semver sv;
+	const cJSON *f[F_N];
+	fields_of(cv, f);
 	bool sv_ok = false;
-	if (!valid_version(cv, &sv, &sv_ok))
+	if (!valid_version(f, &sv_ok))
 		return 0;
 	if (ix->nversions >= r->lim->max_versions)
 		return err_fail(r->e, REASON, "index has more than %zu chart versions",
 			r->lim->max_versions);
-	const char *cr = text_of(cJSON_GetObjectItemCaseSensitive(cv, "created"));
+	const char *cr = text_of(f[F_CREATED]);
 	char created[64] = "0001-01-01T00:00:00Z";
 	int64_t secs = -62135596800LL;
 	int32_t ns = 0;
@@ -716,24 +786,22 @@ static int add_version(helmindex *ix, hentry *en, cJSON *cv, reader *r)
 	}
 	hver *v = &en->v[en->n++];
 	memset(v, 0, sizeof *v);
-	v->version = xstrdup(text_of(cJSON_GetObjectItemCaseSensitive(cv, "version")));
-	v->sv = sv;
+	v->version = arena_str(ix, text_of(f[F_VERSION]));
 	v->sv_ok = sv_ok;
 	v->created_s = secs;
 	v->created_ns = ns;
-	const cJSON *urls = cJSON_GetObjectItemCaseSensitive(cv, "urls");
+	const cJSON *urls = f[F_URLS];
 	const char *u0 = cJSON_IsArray(urls) ? text_of(cJSON_GetArrayItem(urls, 0)) : NULL;
-	v->url = u0 ? xstrdup(u0) : NULL;
-	const char *dg = text_of(cJSON_GetObjectItemCaseSensitive(cv, "digest"));
-	v->digest = xstrdup(dg ? dg : "");
-	buf b;
-	buf_init(&b, OUT_CAP);
-	version_json(&b, cv, created);
-	v->json = buf_detach(&b, &v->json_len);
+	v->url = u0 ? arena_str(ix, u0) : NULL;
+	const char *dg = text_of(f[F_DIGEST]);
+	v->digest = arena_str(ix, dg ? dg : "");
+	buf_reset(&r->scratch);
+	version_json(&r->scratch, f, created);
+	v->json = arena_dup(ix, r->scratch.data, r->scratch.len);
+	v->json_len = r->scratch.len;
 	v->seq = en->n;
 	ix->nversions++;
-	ix->mem += sizeof *v + v->json_len + strlen(v->version) + strlen(v->digest) +
-		(v->url ? strlen(v->url) : 0) + 4 * 16;
+	ix->mem += sizeof *v;
 	return 0;
 }
 
@@ -745,9 +813,9 @@ static hentry *new_entry(helmindex *ix, const char *name)
 	}
 	hentry *en = &ix->e[ix->n];
 	memset(en, 0, sizeof *en);
-	en->name = xstrdup(name);
+	en->name = arena_str(ix, name);
 	en->seq = ix->n++;
-	ix->mem += sizeof *en + strlen(name) + 16;
+	ix->mem += sizeof *en;
 	return en;
 }
 
@@ -825,18 +893,39 @@ static int cmp_entry(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+typedef struct sortv {
+	semver sv;
+	hver v;
+} sortv;
+
 /* Highest version first; among equal (or unparsable) versions, input order. */
 static int cmp_ver(const void *a, const void *b)
 {
-	const hver *x = a, *y = b;
-	if (x->sv_ok && y->sv_ok) {
+	const sortv *x = a, *y = b;
+	if (x->v.sv_ok && y->v.sv_ok) {
 		int c = semver_cmp(&x->sv, &y->sv);
 		if (c)
 			return -c;
-	} else if (x->sv_ok != y->sv_ok) {
-		return x->sv_ok ? -1 : 1;
+	} else if (x->v.sv_ok != y->v.sv_ok) {
+		return x->v.sv_ok ? -1 : 1;
 	}
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return x->v.seq < y->v.seq ? -1 : x->v.seq > y->v.seq;
+}
+
+static void sort_versions(hentry *en)
+{
+	if (en->n < 2)
+		return;
+	sortv *t = xcalloc(en->n, sizeof *t);
+	for (size_t i = 0; i < en->n; i++) {
+		t[i].v = en->v[i];
+		if (t[i].v.sv_ok)
+			t[i].v.sv_ok = parse_semver(t[i].v.version, &t[i].sv);
+	}
+	qsort(t, en->n, sizeof *t, cmp_ver);
+	for (size_t i = 0; i < en->n; i++)
+		en->v[i] = t[i].v;
+	free(t);
 }
 
 static void finish(helmindex *ix)
@@ -853,9 +942,18 @@ static void finish(helmindex *ix)
 		ix->e[w++] = ix->e[i];
 	}
 	ix->n = w;
-	for (size_t i = 0; i < ix->n; i++)
-		if (ix->e[i].n > 1)
-			qsort(ix->e[i].v, ix->e[i].n, sizeof *ix->e[i].v, cmp_ver);
+	for (size_t i = 0; i < ix->n; i++) {
+		hentry *en = &ix->e[i];
+		sort_versions(en);
+		if (en->cap > en->n && en->n) {
+			en->v = xrealloc(en->v, en->n * sizeof *en->v);
+			en->cap = en->n;
+		}
+	}
+	if (ix->cap > ix->n && ix->n) {
+		ix->e = xrealloc(ix->e, ix->n * sizeof *ix->e);
+		ix->cap = ix->n;
+	}
 }
 
 static char *json_text(const cJSON *v)
@@ -1031,10 +1129,12 @@ helmindex *helmindex_parse_mem(const char *data, size_t len, const helmindex_lim
 		return NULL;
 	}
 	reader r = {.lim = &l, .e = e};
+	buf_init(&r.scratch, OUT_CAP);
 	yaml_parser_initialize(&r.p);
 	yaml_parser_set_input_string(&r.p, (const unsigned char *)data, len);
 	helmindex *ix = parse(&r);
 	yaml_parser_delete(&r.p);
+	buf_release(&r.scratch);
 	return ix;
 }
 
@@ -1064,10 +1164,12 @@ helmindex *helmindex_parse_file(const char *path, const helmindex_limits *lim, e
 		return NULL;
 	}
 	reader r = {.lim = &l, .e = e, .f = f};
+	buf_init(&r.scratch, OUT_CAP);
 	yaml_parser_initialize(&r.p);
 	yaml_parser_set_input(&r.p, read_file_cb, &r);
 	helmindex *ix = parse(&r);
 	yaml_parser_delete(&r.p);
+	buf_release(&r.scratch);
 	fclose(f);
 	return ix;
 }
@@ -1076,62 +1178,143 @@ helmindex *helmindex_parse_file(const char *path, const helmindex_limits *lim, e
 
 typedef int (*sink_fn)(void *ud, const char *p, size_t n);
 
+/* Compact JSON in, Go's json.Indent(dst, src, "", "  ") out, in pieces: the state carries over
+ * between calls, the output goes to sink each time it passes 1 MiB. */
+typedef struct indenter {
+	buf out;
+	int depth;
+	bool str, esc;
+	char open;        /* a '{' or '[' whose next byte decides between "{}" and a new line */
+	sink_fn sink;
+	void *ud;
+	int rc;
+} indenter;
+
+static void newline(indenter *in, int depth)
+{
+	static const char spaces[] = "                                ";
+	buf_addc(&in->out, '\n');
+	for (int n = depth * 2; n > 0; n -= 32)
+		buf_add(&in->out, spaces, n > 32 ? 32 : (size_t)n);
+}
+
+static void feed(indenter *in, const char *p, size_t n)
+{
+	const char *end = p + n;
+	while (p < end && in->rc == 0) {
+		if (in->open) {
+			char o = in->open;
+			in->open = 0;
+			if ((o == '{' && *p == '}') || (o == '[' && *p == ']')) {
+				buf_addc(&in->out, *p++);
+				in->depth--;
+				continue;
+			}
+			newline(in, in->depth);
+		}
+		if (in->str) {
+			const char *q = p;
+			while (q < end && (in->esc || (*q != '"' && *q != '\\'))) {
+				in->esc = false;
+				q++;
+			}
+			buf_add(&in->out, p, (size_t)(q - p));
+			p = q;
+			if (p < end) {
+				if (*p == '\\')
+					in->esc = true;
+				else
+					in->str = false;
+				buf_addc(&in->out, *p++);
+			}
+			continue;
+		}
+		char c = *p++;
+		switch (c) {
+		case '"':
+			in->str = true;
+			buf_addc(&in->out, c);
+			break;
+		case '{':
+		case '[':
+			buf_addc(&in->out, c);
+			in->depth++;
+			in->open = c;
+			break;
+		case '}':
+		case ']':
+			newline(in, --in->depth);
+			buf_addc(&in->out, c);
+			break;
+		case ',':
+			buf_addc(&in->out, c);
+			newline(in, in->depth);
+			break;
+		case ':':
+			buf_add(&in->out, ": ", 2);
+			break;
+		default:
+			buf_addc(&in->out, c);
+		}
+	}
+	if (in->rc == 0 && in->out.len > 1 << 20) {
+		in->rc = in->sink(in->ud, in->out.data, in->out.len);
+		buf_reset(&in->out);
+	}
+}
+
+static void feeds(indenter *in, const char *s)
+{
+	feed(in, s, strlen(s));
+}
+
+static void feed_str(indenter *in, buf *tmp, const char *s)
+{
+	buf_reset(tmp);
+	put_str(tmp, s);
+	feed(in, tmp->data, tmp->len);
+}
+
 static int write_index(const helmindex *ix, sink_fn sink, void *ud)
 {
-	buf b;
-	buf_init(&b, OUT_CAP);
-	buf_adds(&b, "{\n  \"apiVersion\": ");
-	put_str(&b, ix->api_version);
-	buf_adds(&b, ",\n  \"generated\": ");
-	put_str(&b, ix->generated);
-	buf_adds(&b, ",\n  \"entries\": ");
-	if (!ix->n)
-		buf_adds(&b, "{}");
-	else
-		buf_addc(&b, '{');
-	int rc = 0;
-	for (size_t i = 0; i < ix->n && rc == 0; i++) {
+	indenter in = {.sink = sink, .ud = ud};
+	buf_init(&in.out, OUT_CAP);
+	buf tmp;
+	buf_init(&tmp, OUT_CAP);
+	feeds(&in, "{\"apiVersion\":");
+	feed_str(&in, &tmp, ix->api_version);
+	feeds(&in, ",\"generated\":");
+	feed_str(&in, &tmp, ix->generated);
+	feeds(&in, ",\"entries\":{");
+	for (size_t i = 0; i < ix->n; i++) {
 		const hentry *en = &ix->e[i];
-		put_indent(&b, 2);
-		put_str(&b, en->name);
-		buf_add(&b, ": ", 2);
-		if (en->null && !en->n)
-			buf_adds(&b, "null");
-		else if (!en->n)
-			buf_adds(&b, "[]");
-		else
-			buf_addc(&b, '[');
+		if (i)
+			feeds(&in, ",");
+		feed_str(&in, &tmp, en->name);
+		feeds(&in, en->null && !en->n ? ":null" : ":[");
 		for (size_t j = 0; j < en->n; j++) {
-			put_indent(&b, 3);
-			buf_add(&b, en->v[j].json, en->v[j].json_len);
-			if (j + 1 < en->n)
-				buf_addc(&b, ',');
-			if (b.len > 1 << 20) {
-				rc = sink(ud, b.data, b.len);
-				buf_reset(&b);
-			}
+			if (j)
+				feeds(&in, ",");
+			feed(&in, en->v[j].json, en->v[j].json_len);
 		}
-		if (en->n) {
-			put_indent(&b, 2);
-			buf_addc(&b, ']');
-		}
-		if (i + 1 < ix->n)
-			buf_addc(&b, ',');
+		if (!en->null || en->n)
+			feeds(&in, "]");
 	}
-	if (ix->n)
-		buf_adds(&b, "\n  }");
+	feeds(&in, "}");
 	if (ix->public_keys) {
-		buf_adds(&b, ",\n  \"publicKeys\": ");
-		buf_adds(&b, ix->public_keys);
+		feeds(&in, ",\"publicKeys\":");
+		feeds(&in, ix->public_keys);
 	}
 	if (ix->annotations) {
-		buf_adds(&b, ",\n  \"annotations\": ");
-		buf_adds(&b, ix->annotations);
+		feeds(&in, ",\"annotations\":");
+		feeds(&in, ix->annotations);
 	}
-	buf_adds(&b, "\n}");
-	if (rc == 0)
-		rc = sink(ud, b.data, b.len);
-	buf_release(&b);
+	feeds(&in, "}");
+	if (in.rc == 0 && in.out.len)
+		in.rc = sink(ud, in.out.data, in.out.len);
+	int rc = in.rc;
+	buf_release(&in.out);
+	buf_release(&tmp);
 	return rc;
 }
 
@@ -1202,18 +1385,26 @@ int helmindex_find(const helmindex *ix, const char *name, const char *ver, helmi
 		semver_range *rg = semver_range_parse(c, &re);
 		if (!rg)
 			return err_set(e, ERR_STALLING, R, "improper constraint: %s", c);
+		semver best = {0};
 		for (size_t i = 0; i < en->n; i++) {
 			const hver *v = &en->v[i];
-			if (!v->sv_ok || !semver_range_match(rg, &v->sv))
+			semver sv;
+			if (!v->sv_ok || !parse_semver(v->version, &sv) ||
+			    !semver_range_match(rg, &sv))
 				continue;
 			if (!pick) {
 				pick = v;
+				best = sv;
 				continue;
 			}
-			int cmp = semver_cmp(&v->sv, &pick->sv);
-			if (cmp > 0 || (cmp == 0 && (v->created_s > pick->created_s ||
-			    (v->created_s == pick->created_s && v->created_ns > pick->created_ns))))
+			int cmp = semver_cmp(&sv, &best);
+			bool later = v->created_s > pick->created_s ||
+				(v->created_s == pick->created_s &&
+				 v->created_ns > pick->created_ns);
+			if (cmp > 0 || (cmp == 0 && later)) {
 				pick = v;
+				best = sv;
+			}
 		}
 		semver_range_free(rg);
 		if (!pick)
