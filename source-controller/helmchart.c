@@ -608,9 +608,10 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 	const cJSON *sspec = jget(s->source, "spec");
 	bool oci = !strcmp(kind, "HelmRepository") && str_eq(jstr(sspec, "type"), "oci");
 	const cJSON *sart = jget(jget(s->source, "status"), "artifact");
-	char *spath = sart ? xasprintf("%s/%s", cfg->storage_path, str_or(jstr(sart, "path")))
-		: NULL;
-	bool present = spath && access(spath, F_OK) == 0;
+	const char *srel = jstr(sart, "path");
+	char *spath = srel && *srel ? xasprintf("%s/%s", cfg->storage_path, srel) : NULL;
+	struct stat sst;
+	bool present = spath && stat(spath, &sst) == 0 && S_ISREG(sst.st_mode);
 	free(spath);
 	if (!oci && !present) {
 		rt_cond_set(obj, "FetchFailed", "True", "NoSourceArtifact",
