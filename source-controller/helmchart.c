@@ -319,6 +319,12 @@ static int build_remote(rt_ctx *ctx, chart_reconcile *s, const cJSON *repo, err 
 	if (helm_getter_init(&s->g, ctx, repo, e) < 0)
 		return -1;
 	const helmindex *ix = helmcache_get(cfg->cache, rpath, &s->index);
+	if (cfg->cache && cfg->cache_events) {
+		/* Flux's IncCacheEvents, labelled with the repository */
+		const char *lv[] = {ix ? "cache_hit" : "cache_miss", str_or(kube_obj_name(repo)),
+			str_or(kube_obj_namespace(repo))};
+		met_inc(cfg->cache_events, lv);
+	}
 	if (!ix) {
 		char *full = xasprintf("%s/%s", cfg->storage_path, rpath);
 		helmindex_limits lim = {.max_bytes = cfg->index_max_bytes};

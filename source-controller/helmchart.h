@@ -20,6 +20,7 @@ typedef struct helmchart_config {
 	uint64_t chart_file_max_bytes; /* --helm-chart-file-max-size */
 	int64_t requeue_dependency_ms; /* --requeue-dependency: a source without artifact */
 	helmcache *cache;              /* shared with the HelmRepository reconciler */
+	met_family *cache_events;      /* gotk_cache_events_total{event_type,name,namespace} */
 	met_flux *flux;
 	const char *(*adv_addr)(void *ud);
 	void *adv_ud;

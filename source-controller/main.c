@@ -251,6 +251,10 @@ static int start(app *a, void *arg)
 		.flux = &a->flux,
 		.adv_addr = adv_addr,
 	};
+	static const char *const cache_labels[] = {"event_type", "name", "namespace"};
+	met_family *cache_events = met_counter(a->metrics, "gotk_cache_events_total",
+		"Total number of cache retrieval events for a Gitops Toolkit resource "
+		"reconciliation.", cache_labels, 3);
 	S.helmchart = (helmchart_config){
 		.storage_path = S.root,
 		.retention_ttl_s = S.git.retention_ttl_s,
@@ -260,6 +264,7 @@ static int start(app *a, void *arg)
 		.chart_file_max_bytes = (uint64_t)opt.helm_chart_file_max_size,
 		.requeue_dependency_ms = S.git.requeue_dependency_ms,
 		.cache = S.cache,
+		.cache_events = cache_events,
 		.flux = &a->flux,
 		.adv_addr = adv_addr,
 	};

@@ -451,6 +451,8 @@ PY
 	curl -sf "http://127.0.0.1:$port/metrics" >"$W/metrics"
 	grep -q 'gotk_reconcile_duration_seconds_count{kind="HelmRepository",name="plain",namespace="default"}' "$W/metrics"
 	grep -q 'gotk_reconcile_duration_seconds_count{kind="HelmChart",name="app",namespace="default"}' "$W/metrics"
+	# the HelmCharts of "plain" found its index in the cache (--helm-cache-max-size 10)
+	grep -q '^gotk_cache_events_total{event_type="cache_hit",name="plain",namespace="default"} [1-9]' "$W/metrics"
 	"$EDDY_BIN/eddy" -n default get sources helm >"$W/get.out"
 	grep -q '^plain ' "$W/get.out"
 	"$EDDY_BIN/eddy" -n default get sources chart >"$W/getc.out"
