@@ -93,8 +93,6 @@ int64_t cli_duration_ms(const char *s);
 /* Seconds since an RFC 3339 timestamp (-1 when unparsable) and kubectl's short age ("5m"). */
 int64_t cli_age_s(const char *ts);
 void cli_age_text(int64_t s, char *out, size_t n);
-/* Current time as RFC 3339 with nanoseconds ("2026-01-02T15:04:05.123456789Z"). */
-void cli_now_nano(char out[48]);
 void cli_sleep_ms(int ms);
 
 /* The commands. argv[0] is the command name. */

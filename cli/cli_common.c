@@ -523,16 +523,6 @@ void cli_age_text(int64_t s, char *out, size_t n)
 		snprintf(out, n, "%lldd", (long long)(s / 86400));
 }
 
-void cli_now_nano(char out[48])
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	char base[32];
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 48, "%s.%09ldZ", base, (long)ts.tv_nsec);
-}
 
 void cli_sleep_ms(int ms)
 {

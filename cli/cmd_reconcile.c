@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
 
@@ -23,7 +24,7 @@ static void dur_text(int64_t ms, char *out, size_t n)
 static int wait_handled(kube_client *kc, const cli_kind *k, const char *ns, const char *name,
 	const cli_opts *o, const char *ts)
 {
-	int64_t start = kube_now_ms(), next_report = start + 5000;
+	int64_t start = clock_mono_ms(), next_report = start + 5000;
 	char what[512] = "the controller has not picked up the request yet";
 	cli_waiting("waiting for %s reconciliation", k->kind);
 	for (;;) {
@@ -66,7 +67,7 @@ static int wait_handled(kube_client *kc, const cli_kind *k, const char *ns, cons
 			snprintf(what, sizeof(what), "Ready=%s: %s", ready,
 				 rec && strcmp(rec, "True") == 0 ? rmsg : msg);
 		cJSON_Delete(obj);
-		int64_t now = kube_now_ms();
+		int64_t now = clock_mono_ms();
 		char el[32];
 		dur_text(now - start, el, sizeof(el));
 		if (now - start >= o->timeout_ms) {
@@ -91,7 +92,7 @@ int cli_reconcile_one(kube_client *kc, const cli_kind *k, const char *ns, const 
 	char ts[48];
 	err e = {0};
 	kube_opts ko = {0};
-	cli_now_nano(ts);
+	clock_rfc3339_now(ts, sizeof ts, 9);
 	cJSON *obj = kube_get(kc, k->api_version, k->kind, ns, name, &ko, &e);
 	if (!obj)
 		return cli_kube_error(k, ns, name, &e);

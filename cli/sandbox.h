@@ -5,6 +5,7 @@
 
 #include "eddy/kube.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -47,7 +48,6 @@ typedef struct progress {
 
 
 /* sandbox_util.c */
-int64_t sb_now_ms(void);
 bool sb_is_dir(const char *p);
 bool sb_is_exec(const char *p);
 int sb_mkdirs(const char *path);

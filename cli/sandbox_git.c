@@ -77,8 +77,8 @@ int sb_start_git(sandbox *sb, const char *git_root, progress *pg)
 	if (c->pid < 0)
 		return -1;
 	sb_state_write(sb, C_GIT);
-	int64_t until = sb_now_ms() + 15000;
-	while (sb_now_ms() < until) {
+	int64_t until = clock_mono_ms() + 15000;
+	while (clock_mono_ms() < until) {
 		if (sb_check_alive(sb, C_GIT, pg) < 0)
 			return -1;
 		if (sb_port_open(c->port))

@@ -138,7 +138,7 @@ int sb_install_crds(kube_client *k, const char *dir, progress *pg)
 		}
 	}
 	/* wait for every CRD to be Established */
-	int64_t until = sb_now_ms() + 30000;
+	int64_t until = clock_mono_ms() + 30000;
 	for (int i = 0; rc == 0 && i < count; i++) {
 		for (;;) {
 			err e = {0};
@@ -150,7 +150,7 @@ int sb_install_crds(kube_client *k, const char *dir, progress *pg)
 			cJSON_Delete(o);
 			if (ok)
 				break;
-			if (sb_now_ms() > until) {
+			if (clock_mono_ms() > until) {
 				sb_progress_end(pg);
 				cli_failure("CustomResourceDefinition %s is not Established "
 					    "after 30s", crd_names[i]);

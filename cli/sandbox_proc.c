@@ -194,13 +194,13 @@ void sb_stop_comp(comp_state *c, int grace_ms)
 	pid_t pgid = getpgid(c->pid);
 	bool group = pgid == c->pid; /* started by us with setsid */
 	kill(group ? -c->pid : c->pid, SIGTERM);
-	int64_t until = sb_now_ms() + grace_ms;
-	while (sb_alive(c->pid) && sb_now_ms() < until)
+	int64_t until = clock_mono_ms() + grace_ms;
+	while (sb_alive(c->pid) && clock_mono_ms() < until)
 		cli_sleep_ms(50);
 	if (sb_alive(c->pid)) {
 		kill(group ? -c->pid : c->pid, SIGKILL);
-		until = sb_now_ms() + 5000;
-		while (sb_alive(c->pid) && sb_now_ms() < until)
+		until = clock_mono_ms() + 5000;
+		while (sb_alive(c->pid) && clock_mono_ms() < until)
 			cli_sleep_ms(50);
 	} else if (group) {
 		kill(-c->pid, SIGKILL); /* leftovers of the group (CGI children, ...) */

@@ -94,8 +94,8 @@ int sb_start_apiserver(sandbox *sb, progress *pg)
 	}
 	sb_state_write(sb, C_API);
 	sb->kubeconfig = kcfg;
-	int64_t until = sb_now_ms() + 30000;
-	while (sb_now_ms() < until) {
+	int64_t until = clock_mono_ms() + 30000;
+	while (clock_mono_ms() < until) {
 		if (sb_check_alive(sb, C_API, pg) < 0)
 			return -1;
 		if (access(kcfg, R_OK) == 0) {
@@ -160,10 +160,10 @@ int sb_start_controller(sandbox *sb, int i, progress *pg)
 	if (c->pid < 0)
 		return -1;
 	sb_state_write(sb, i);
-	int64_t until = sb_now_ms() + 30000;
+	int64_t until = clock_mono_ms() + 30000;
 	char what[128];
 	snprintf(what, sizeof what, "%s to be ready", sb_comp[i]);
-	while (sb_now_ms() < until) {
+	while (clock_mono_ms() < until) {
 		if (sb_check_alive(sb, i, pg) < 0)
 			return -1;
 		if (sb_http_ok(c->health, "/readyz"))

@@ -29,7 +29,7 @@
 
 int sb_do_up(sandbox *sb)
 {
-	int64_t t0 = sb_now_ms();
+	int64_t t0 = clock_mono_ms();
 	progress pg;
 	sb_progress_init(&pg);
 	/* what we need */
@@ -146,7 +146,7 @@ int sb_do_up(sandbox *sb)
 		goto done;
 	}
 	sb_progress_end(&pg);
-	cli_success("sandbox ready in %llds", (long long)((sb_now_ms() - t0) / 1000));
+	cli_success("sandbox ready in %llds", (long long)((clock_mono_ms() - t0) / 1000));
 	printf("\nApplied:\n");
 	sb_print_applied(k);
 	printf("\nKubeconfig: %s\n", sb->kubeconfig);

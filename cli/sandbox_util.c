@@ -27,13 +27,6 @@
 
 /* ---------------------------------------------------------------- small helpers */
 
-int64_t sb_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool sb_is_dir(const char *p)
 {
 	struct stat st;
@@ -284,23 +277,23 @@ void sb_progress_init(progress *p)
 {
 	memset(p, 0, sizeof *p);
 	p->tty = isatty(2) == 1;
-	p->start = sb_now_ms();
+	p->start = clock_mono_ms();
 }
 
 /* Shows what is being waited on: one updating line on a terminal, else a line whenever the
  * subject changes (and every 15 s). */
 void sb_progress_show(progress *p, const char *what)
 {
-	int64_t el = (sb_now_ms() - p->start) / 1000;
+	int64_t el = (clock_mono_ms() - p->start) / 1000;
 	if (p->tty) {
 		bool c = cli_color(2);
 		fprintf(stderr, "\r\033[K%s◎%s waiting for %s (%llds)", c ? "\033[33m" : "",
 			c ? "\033[0m" : "", what, (long long)el);
 		fflush(stderr);
 		p->line_open = true;
-	} else if (strcmp(p->last, what) != 0 || sb_now_ms() - p->last_print > 15000) {
+	} else if (strcmp(p->last, what) != 0 || clock_mono_ms() - p->last_print > 15000) {
 		fprintf(stderr, "◎ waiting for %s (%llds)\n", what, (long long)el);
-		p->last_print = sb_now_ms();
+		p->last_print = clock_mono_ms();
 	}
 	snprintf(p->last, sizeof p->last, "%s", what);
 }

@@ -89,10 +89,10 @@ int sb_wait_ready(sandbox *sb, kube_client *k, progress *pg)
 	buf pending, msg;
 	buf_init(&pending, 4096);
 	buf_init(&msg, 8192);
-	int64_t until = sb_now_ms() + sb->timeout_ms;
+	int64_t until = clock_mono_ms() + sb->timeout_ms;
 	int nks = 0, rc = -1;
 	char *last_msg = NULL;
-	while (sb_now_ms() < until) {
+	while (clock_mono_ms() < until) {
 		if (sb_check_alive(sb, C_SOURCE, pg) < 0 || sb_check_alive(sb, C_KUSTOMIZE, pg) < 0 ||
 		    sb_check_alive(sb, C_API, pg) < 0 || sb_check_alive(sb, C_GIT, pg) < 0)
 			goto out;

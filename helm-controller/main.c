@@ -6,7 +6,7 @@ static struct {
 	long long http_retry;
 	int64_t graceful_shutdown_timeout;
 	const char *snapshot_digest_algo;
-	app_strings override_manager;
+	strv override_manager;
 } opt = {
 	.http_retry = 9,
 	.graceful_shutdown_timeout = -1,
@@ -37,6 +37,6 @@ int main(int argc, char **argv)
 		.nextra = sizeof extra / sizeof extra[0],
 	};
 	int rc = app_main(&spec, argc, argv);
-	app_strings_release(&opt.override_manager);
+	strv_release(&opt.override_manager);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "eddy/buf.h"
+#include "eddy/codec.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/sops.h"
@@ -75,7 +76,8 @@ static sops_keys *import_keys(rt_ctx *ctx, const char *ns, const char *name, boo
 		if (!pgp && !age)
 			continue;
 		size_t n = 0;
-		char *raw = kube_base64_decode(kv->valuestring, strlen(kv->valuestring), &n);
+		char *raw = b64_decode(kv->valuestring, strlen(kv->valuestring), B64_LENIENT, 0,
+				       &n);
 		err ke = {0};
 		int rc;
 		if (!raw)
@@ -102,13 +104,6 @@ static sops_keys *import_keys(rt_ctx *ctx, const char *ns, const char *name, boo
 	return k;
 }
 
-static char *b64enc(const char *d, size_t n)
-{
-	char *o = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)o, (const unsigned char *)d, (int)n);
-	return o;
-}
-
 /* Decrypt the SOPS documents among a Secret's data values. */
 static int decrypt_secret_values(const sops_keys *k, cJSON *o, const char *oname, const char *ons,
 	err *e)
@@ -118,7 +113,8 @@ static int decrypt_secret_values(const sops_keys *k, cJSON *o, const char *oname
 		if (!cJSON_IsString(kv) || !kv->valuestring || !kv->string)
 			continue;
 		size_t n = 0;
-		char *raw = kube_base64_decode(kv->valuestring, strlen(kv->valuestring), &n);
+		char *raw = b64_decode(kv->valuestring, strlen(kv->valuestring), B64_LENIENT, 0,
+				       &n);
 		if (!raw)
 			continue; /* left for the apply to report, as Flux does */
 		sops_format in = sops_detect_format(raw, n);
@@ -138,7 +134,7 @@ static int decrypt_secret_values(const sops_keys *k, cJSON *o, const char *oname
 				"decryption failed for '%s': failed to decrypt and format '%s/%s' "
 				"Secret field '%s': %s", oname, ons, oname, kv->string, de.msg);
 		}
-		char *enc = b64enc(out.data ? out.data : "", out.len);
+		char *enc = b64_encode(out.data ? out.data : "", out.len, B64_STD);
 		OPENSSL_cleanse(out.data, out.len);
 		buf_release(&out);
 		cJSON_SetValuestring(kv, enc);

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "eddy/buf.h"
+#include "eddy/clock.h"
+#include "eddy/json.h"
 #include "eddy/kstatus.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
@@ -32,12 +34,6 @@ typedef struct targets {
 	target *v;
 	size_t n, cap;
 } targets;
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -86,12 +82,12 @@ int64_t kc_timeout_ms(const cJSON *spec)
 	int64_t ns = 0, floor_ns = 30LL * 1000000000;
 	const char *env = getenv("EDDY_KUSTOMIZE_MIN_TIMEOUT");
 	int64_t v;
-	if (env && app_parse_duration(env, &v, NULL) == 0 && v >= 0)
+	if (env && godur_parse(env, &v, NULL) == 0 && v >= 0)
 		floor_ns = v;
-	const char *t = jstr(spec, "timeout"), *iv = jstr(spec, "interval");
-	if (t && app_parse_duration(t, &v, NULL) == 0)
+	const char *t = json_str(spec, "timeout"), *iv = json_str(spec, "interval");
+	if (t && godur_parse(t, &v, NULL) == 0)
 		ns = v;
-	else if (iv && app_parse_duration(iv, &v, NULL) == 0)
+	else if (iv && godur_parse(iv, &v, NULL) == 0)
 		ns = v - 30LL * 1000000000;
 	if (ns < floor_ns)
 		ns = floor_ns;
@@ -126,7 +122,7 @@ static void collect(kube_client *kube, const cJSON *obj, const cJSON *applied, t
 			if (meta_is(o, GROUP "/reconcile", "disabled") ||
 			    meta_is(o, GROUP "/ssa", "Ignore"))
 				continue;
-			const char *av = jstr(o, "apiVersion"), *kind = jstr(o, "kind");
+			const char *av = json_str(o, "apiVersion"), *kind = json_str(o, "kind");
 			const char *name = kube_obj_name(o);
 			if (!av || !kind || !name)
 				continue;
@@ -137,8 +133,8 @@ static void collect(kube_client *kube, const cJSON *obj, const cJSON *applied, t
 		return;
 	}
 	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(spec, "healthChecks")) {
-		const char *av = jstr(o, "apiVersion"), *kind = jstr(o, "kind");
-		const char *name = jstr(o, "name"), *ns = jstr(o, "namespace");
+		const char *av = json_str(o, "apiVersion"), *kind = json_str(o, "kind");
+		const char *name = json_str(o, "name"), *ns = json_str(o, "namespace");
 		if (!kind || !name)
 			continue;
 		if (!av || !*av)
@@ -244,14 +240,14 @@ int kc_health_check(rt_ctx *ctx, kube_client *kube, cJSON *obj, const char *revi
 		targets_release(&t);
 		return 0;
 	}
-	int64_t start = kube_now_ms();
+	int64_t start = clock_mono_ms();
 	bool was_healthy = rt_cond_is_true(obj, COND_HEALTHY);
-	const char *last = jstr(cJSON_GetObjectItemCaseSensitive(obj, "status"),
+	const char *last = json_str(cJSON_GetObjectItemCaseSensitive(obj, "status"),
 				"lastAppliedRevision");
 	bool new_revision = !str_eq(last, revision);
 	int64_t timeout = kc_timeout_ms(spec);
 	char tbuf[32], dbuf[32];
-	app_format_duration(tbuf, sizeof tbuf, timeout * 1000000);
+	godur_format(tbuf, sizeof tbuf, timeout * 1000000);
 	rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 		    "Running health checks for revision %s with a timeout of %s", revision, tbuf);
 	rt_cond_set(obj, COND_HEALTHY, "Unknown", "Progressing",
@@ -272,7 +268,7 @@ int kc_health_check(rt_ctx *ctx, kube_client *kube, cJSON *obj, const char *revi
 			free(l);
 			break;
 		}
-		int64_t now = kube_now_ms();
+		int64_t now = clock_mono_ms();
 		if (now >= deadline) {
 			char *l = describe(&t, KSTATUS_CURRENT);
 			inner = xasprintf("timeout waiting for: [%s]", l);
@@ -288,7 +284,7 @@ int kc_health_check(rt_ctx *ctx, kube_client *kube, cJSON *obj, const char *revi
 		}
 		wait_ms = wait_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : wait_ms * 2;
 	}
-	app_format_duration(dbuf, sizeof dbuf, (kube_now_ms() - start) * 1000000);
+	godur_format(dbuf, sizeof dbuf, (clock_mono_ms() - start) * 1000000);
 	if (inner) {
 		rt_cond_set(obj, COND_HEALTHY, "False", "HealthCheckFailed", "%s", inner);
 		rc = err_fail(e, "HealthCheckFailed", "health check failed after %s: %s", dbuf,

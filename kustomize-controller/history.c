@@ -7,6 +7,9 @@
 #include <openssl/evp.h>
 
 #include "eddy/buf.h"
+#include "eddy/clock.h"
+#include "eddy/codec.h"
+#include "eddy/json.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
@@ -31,16 +34,8 @@ char *kc_history_digest(const cJSON *objs)
 	}
 	buf_release(&b);
 	char hex[2 * EVP_MAX_MD_SIZE + 1];
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[2 * n] = 0;
+	hex_encode(hex, md, n, HEX_LOWER);
 	return xasprintf("sha256:%s", hex);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 static void set_str(cJSON *o, const char *k, const char *v)
@@ -61,17 +56,17 @@ void kc_history_upsert(cJSON *obj, const char *digest, int64_t start_ms, const c
 		h = cJSON_AddArrayToObject(st, "history");
 	}
 	char now[32], dur[32];
-	kube_time_now(now, false);
-	int64_t took = kube_now_ms() - start_ms;
-	app_format_duration(dur, sizeof dur, (took > 0 ? took : 0) * 1000000);
+	clock_rfc3339_now(now, sizeof now, 0);
+	int64_t took = clock_mono_ms() - start_ms;
+	godur_format(dur, sizeof dur, (took > 0 ? took : 0) * 1000000);
 	cJSON *meta = cJSON_CreateObject();
 	if (revision)
 		cJSON_AddStringToObject(meta, "revision", revision);
 	cJSON *s;
 	cJSON_ArrayForEach(s, h) {
-		if (jstr(s, "digest") && !strcmp(jstr(s, "digest"), digest) &&
-		    jstr(s, "lastReconciledStatus") &&
-		    !strcmp(jstr(s, "lastReconciledStatus"), status))
+		if (json_str(s, "digest") && !strcmp(json_str(s, "digest"), digest) &&
+		    json_str(s, "lastReconciledStatus") &&
+		    !strcmp(json_str(s, "lastReconciledStatus"), status))
 			break;
 	}
 	if (s) {

@@ -20,7 +20,7 @@ typedef struct kc_ctx {
 	const char *sops_age_secret;   /* --sops-age-secret (in $RUNTIME_NAMESPACE) */
 	const char *watch_configs_selector; /* --watch-configs-label-selector */
 	rt_controller *ks;             /* the Kustomization controller */
-	const app_strings *override_managers; /* --override-manager */
+	const strv *override_managers; /* --override-manager */
 	int concurrent_ssa;            /* --concurrent-ssa */
 	const char *custom_apply_stage_kinds; /* --custom-apply-stage-kinds */
 	imp_clients *clients;          /* impersonating clients (eddy/impersonate.h) */

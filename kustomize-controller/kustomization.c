@@ -22,7 +22,9 @@
 
 #include "eddy/art.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/fetch.h"
+#include "eddy/json.h"
 #include "eddy/ksbuild.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
@@ -41,39 +43,6 @@
 
 /* ---------------------------------------------------------------- small JSON helpers */
 
-static const cJSON *jget(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = jget(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool jtrue(const cJSON *o, const char *k)
-{
-	return cJSON_IsTrue(jget(o, k));
-}
-
-static void jset_str(cJSON *o, const char *k, const char *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
-		cJSON_AddStringToObject(o, k, v);
-}
-
-static cJSON *jobj(cJSON *o, const char *k)
-{
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (!cJSON_IsObject(v)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-		v = cJSON_AddObjectToObject(o, k);
-	}
-	return v;
-}
-
 static bool str_eq(const char *a, const char *b)
 {
 	return !strcmp(a ? a : "", b ? b : "");
@@ -82,7 +51,7 @@ static bool str_eq(const char *a, const char *b)
 static int64_t parse_dur_ms(const char *s, int64_t def)
 {
 	int64_t ns;
-	if (!s || app_parse_duration(s, &ns, NULL) < 0 || ns <= 0)
+	if (!s || godur_parse(s, &ns, NULL) < 0 || ns <= 0)
 		return def;
 	return ns / 1000000;
 }
@@ -143,13 +112,13 @@ static ssa_options ssa_options_for(kc_ctx *kc, const cJSON *spec, const char *ns
 		.group = GROUP,
 		.owner_labels = owner,
 		.nowner_labels = 2,
-		.force = spec && jtrue(spec, "force"),
+		.force = spec && json_true(spec, "force"),
 		.concurrency = kc->concurrent_ssa,
 		.custom_stage_kinds = kc->custom_apply_stage_kinds,
-		.ignore = jget(spec, "ignore"),
+		.ignore = json_get(spec, "ignore"),
 	};
 	if (kc->override_managers) {
-		o.override_managers = kc->override_managers->v;
+		o.override_managers = (const char *const *)kc->override_managers->v;
 		o.noverride_managers = kc->override_managers->n;
 	}
 	return o;
@@ -192,8 +161,8 @@ static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *revision, err *e, i
 {
 	rt_result r = {0};
 	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
-	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
-		    str_eq(jstr(prev, "status"), "False");
+	bool same = prev && str_eq(json_str(prev, "message"), e->msg) &&
+		    str_eq(json_str(prev, "status"), "False");
 	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
 	log_error(&ctx->log, e->msg, "Reconciliation failed", LOG_S("reason", e->reason),
 		LOG_S("revision", revision ? revision : ""));
@@ -212,14 +181,14 @@ static rt_result failed(rt_ctx *ctx, cJSON *obj, const char *revision, err *e, i
 static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, const char *revision,
 	err *e)
 {
-	const cJSON *sref = jget(spec, "sourceRef");
-	const char *sns = jstr(sref, "namespace");
+	const cJSON *sref = json_get(spec, "sourceRef");
+	const char *sns = json_str(sref, "namespace");
 	if (!sns || !*sns)
 		sns = ns;
 	const cJSON *it;
-	cJSON_ArrayForEach(it, jget(spec, "dependsOn")) {
-		const char *dn = jstr(it, "name");
-		const char *dns = jstr(it, "namespace");
+	cJSON_ArrayForEach(it, json_get(spec, "dependsOn")) {
+		const char *dn = json_str(it, "name");
+		const char *dns = json_str(it, "namespace");
 		if (!dn)
 			continue;
 		if (!dns || !*dns)
@@ -228,19 +197,20 @@ static int check_deps(rt_ctx *ctx, const cJSON *spec, const char *ns, const char
 		cJSON *dep = kube_get(ctx->kube, API, KIND, dns, dn, NULL, &ge);
 		bool ready = false;
 		if (dep) {
-			const cJSON *st = jget(dep, "status");
-			const cJSON *og = jget(st, "observedGeneration");
-			ready = cJSON_GetArraySize(jget(st, "conditions")) > 0 &&
+			const cJSON *st = json_get(dep, "status");
+			const cJSON *og = json_get(st, "observedGeneration");
+			ready = cJSON_GetArraySize(json_get(st, "conditions")) > 0 &&
 				cJSON_IsNumber(og) &&
 				(int64_t)og->valuedouble == kube_obj_generation(dep) &&
 				rt_cond_is_true(dep, RT_COND_READY);
-			const cJSON *dref = jget(jget(dep, "spec"), "sourceRef");
-			const char *dsns = jstr(dref, "namespace");
+			const cJSON *dref = json_get(json_get(dep, "spec"), "sourceRef");
+			const char *dsns = json_str(dref, "namespace");
 			if (!dsns || !*dsns)
 				dsns = dns;
-			if (ready && str_eq(jstr(dref, "kind"), jstr(sref, "kind")) &&
-			    str_eq(jstr(dref, "name"), jstr(sref, "name")) && str_eq(dsns, sns) &&
-			    !str_eq(jstr(st, "lastAppliedRevision"), revision))
+			if (ready && str_eq(json_str(dref, "kind"), json_str(sref, "kind")) &&
+			    str_eq(json_str(dref, "name"), json_str(sref, "name")) &&
+			    str_eq(dsns, sns) &&
+			    !str_eq(json_str(st, "lastAppliedRevision"), revision))
 				ready = false;
 		}
 		cJSON_Delete(dep);
@@ -301,9 +271,9 @@ static step_result get_source(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 	(void)obj;
 	ks_reconcile *st = state;
 	kc_ctx *kc = st->kc;
-	const cJSON *sref = jget(st->spec, "sourceRef");
-	const char *skind = jstr(sref, "kind"), *sname = jstr(sref, "name");
-	const char *sns = jstr(sref, "namespace");
+	const cJSON *sref = json_get(st->spec, "sourceRef");
+	const char *skind = json_str(sref, "kind"), *sname = json_str(sref, "name");
+	const char *sns = json_str(sref, "namespace");
 	if (!sns || !*sns)
 		sns = ctx->ns;
 	if (kc->no_cross_namespace_refs && strcmp(sns, ctx->ns)) {
@@ -329,9 +299,9 @@ static step_result get_source(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 			err_fail(e, "ArtifactFailed", "%s", ge.msg);
 		return fail(st, st->retry_ms);
 	}
-	const cJSON *art = jget(jget(src, "status"), "artifact");
-	const char *url = jstr(art, "url"), *revision = jstr(art, "revision");
-	const char *digest = jstr(art, "digest");
+	const cJSON *art = json_get(json_get(src, "status"), "artifact");
+	const char *url = json_str(art, "url"), *revision = json_str(art, "revision");
+	const char *digest = json_str(art, "digest");
 	if (!url || !revision) {
 		long long s = (long long)(kc->requeue_dependency_ms / 1000);
 		err_fail(e, "ArtifactFailed", "Source artifact not found, retrying in %llds", s);
@@ -374,7 +344,7 @@ static step_result fetch_artifact(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 	ks_reconcile *st = state;
 	cJSON *status = rt_status(obj);
 	const char *rev = st->revision;
-	if (!str_eq(jstr(status, "lastAppliedRevision"), rev))
+	if (!str_eq(json_str(status, "lastAppliedRevision"), rev))
 		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 			"Fetching manifests for revision %s", rev);
 	const char *tdir = getenv("TMPDIR");
@@ -396,11 +366,11 @@ static step_result fetch_artifact(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 	}
 	if (frc < 0)
 		return fail(st, st->retry_ms);
-	jset_str(status, "lastAttemptedRevision", rev);
-	st->path = ksb_secure_join(st->root, jstr(st->spec, "path"));
+	json_set_str(status, "lastAttemptedRevision", rev);
+	st->path = ksb_secure_join(st->root, json_str(st->spec, "path"));
 	struct stat sb;
 	if (stat(st->path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		const char *sp = jstr(st->spec, "path");
+		const char *sp = json_str(st->spec, "path");
 		err_fail(e, "ArtifactFailed", "kustomization path not found: stat %s: %s",
 			sp && *sp ? sp : "./", stat(st->path, &sb) ? strerror(errno) :
 			"not a directory");
@@ -494,15 +464,15 @@ static step_result prune(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 {
 	ks_reconcile *st = state;
 	cJSON *status = rt_status(obj);
-	const cJSON *old = jget(jget(status, "inventory"), "entries");
-	if (jtrue(st->spec, "prune") && old &&
+	const cJSON *old = json_get(json_get(status, "inventory"), "entries");
+	if (json_true(st->spec, "prune") && old &&
 	    ssa_delete_all(st->kube, old, st->entries, &st->ssa, st->entries, &st->changes, e) > 0) {
-		cJSON *inv = jobj(status, "inventory");
+		cJSON *inv = json_obj_ensure(status, "inventory");
 		cJSON_ReplaceItemInObjectCaseSensitive(inv, "entries", st->entries);
 		st->entries = NULL;
 		return fail(st, st->retry_ms);
 	}
-	cJSON *inv = jobj(status, "inventory");
+	cJSON *inv = json_obj_ensure(status, "inventory");
 	cJSON_DeleteItemFromObjectCaseSensitive(inv, "entries");
 	cJSON_AddItemToObject(inv, "entries", st->entries);
 	st->entries = NULL;
@@ -531,14 +501,14 @@ static step_result finalize_status(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 	(void)e;
 	ks_reconcile *st = state;
 	const char *rev = st->revision;
-	jset_str(rt_status(obj), "lastAppliedRevision", rev);
+	json_set_str(rt_status(obj), "lastAppliedRevision", rev);
 	rt_cond_delete(obj, RT_COND_RECONCILING);
 	rt_cond_set(obj, RT_COND_READY, "True", "ReconciliationSucceeded",
 		"Applied revision: %s", rev);
 	char d1[32], d2[32];
-	int64_t took = kube_now_ms() - ctx->start_ms;
-	app_format_duration(d1, sizeof d1, took * 1000000);
-	app_format_duration(d2, sizeof d2, st->interval_ms * 1000000);
+	int64_t took = clock_mono_ms() - ctx->start_ms;
+	godur_format(d1, sizeof d1, took * 1000000);
+	godur_format(d2, sizeof d2, st->interval_ms * 1000000);
 	char *msg = xasprintf("Reconciliation finished in %s, next run in %s", d1, d2);
 	log_info(&ctx->log, msg, LOG_S("revision", rev));
 	event(ctx, obj, "Normal", "ReconciliationSucceeded", rev, true, "%s", msg);
@@ -589,9 +559,9 @@ static void release(ks_reconcile *st, rt_ctx *ctx, cJSON *obj, const rt_result *
  * step's delay (retryInterval; 0 stalls). Success requeues after spec.interval. */
 static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 {
-	ks_reconcile st = {.kc = ctx->ud, .ctx = ctx, .obj = obj, .spec = jget(obj, "spec")};
-	st.interval_ms = parse_dur_ms(jstr(st.spec, "interval"), 10 * 60 * 1000);
-	st.retry_ms = parse_dur_ms(jstr(st.spec, "retryInterval"), st.interval_ms);
+	ks_reconcile st = {.kc = ctx->ud, .ctx = ctx, .obj = obj, .spec = json_get(obj, "spec")};
+	st.interval_ms = parse_dur_ms(json_str(st.spec, "interval"), 10 * 60 * 1000);
+	st.retry_ms = parse_dur_ms(json_str(st.spec, "retryInterval"), st.interval_ms);
 	buf_init(&st.changes, 1u << 20);
 	rt_cond_delete(obj, RT_COND_STALLED);
 
@@ -608,14 +578,14 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 {
 	rt_result r = {0};
-	const cJSON *spec = jget(obj, "spec");
-	const char *policy = jstr(spec, "deletionPolicy");
+	const cJSON *spec = json_get(obj, "spec");
+	const char *policy = json_str(spec, "deletionPolicy");
 	bool del;
 	if (!policy || !*policy || !strcmp(policy, "MirrorPrune"))
-		del = jtrue(spec, "prune");
+		del = json_true(spec, "prune");
 	else
 		del = strcmp(policy, "Orphan") != 0;
-	const cJSON *old = jget(jget(jget(obj, "status"), "inventory"), "entries");
+	const cJSON *old = json_get(json_get(json_get(obj, "status"), "inventory"), "entries");
 	if (del && !rt_is_suspended(obj) && cJSON_GetArraySize(old) > 0) {
 		/* as Flux: when the account to impersonate is gone, the objects are left */
 		kc_ctx *kc = ctx->ud;
@@ -657,17 +627,17 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 
 /* ---------------------------------------------------------------- source watch */
 
-static void index_source(const cJSON *obj, rt_strv *out, void *ud)
+static void index_source(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
-	const cJSON *sref = jget(jget(obj, "spec"), "sourceRef");
-	const char *kind = jstr(sref, "kind"), *name = jstr(sref, "name");
-	const char *ns = jstr(sref, "namespace");
+	const cJSON *sref = json_get(json_get(obj, "spec"), "sourceRef");
+	const char *kind = json_str(sref, "kind"), *name = json_str(sref, "name");
+	const char *ns = json_str(sref, "namespace");
 	if (!ns || !*ns)
 		ns = kube_obj_namespace(obj);
 	if (kind && name && ns) {
 		char *k = xasprintf("%s/%s/%s", kind, ns, name);
-		rt_strv_add(out, k);
+		strv_add(out, k);
 		free(k);
 	}
 }
@@ -675,28 +645,29 @@ static void index_source(const cJSON *obj, rt_strv *out, void *ud)
 static void source_changed(const cJSON *old, const cJSON *obj, void *ud)
 {
 	kc_ctx *kc = ud;
-	const cJSON *a = old ? jget(jget(old, "status"), "artifact") : NULL;
-	const cJSON *b = jget(jget(obj, "status"), "artifact");
-	if (!b || (a && str_eq(jstr(a, "revision"), jstr(b, "revision"))))
+	const cJSON *a = old ? json_get(json_get(old, "status"), "artifact") : NULL;
+	const cJSON *b = json_get(json_get(obj, "status"), "artifact");
+	if (!b || (a && str_eq(json_str(a, "revision"), json_str(b, "revision"))))
 		return;
 	char *key = xasprintf("GitRepository/%s/%s", kube_obj_namespace(obj), kube_obj_name(obj));
 	rt_informer *inf = rt_controller_informer(kc->ks);
-	rt_strv keys = {0};
+	strv keys = {0};
 	rt_informer_index(inf, "sourceRef", key, &keys);
 	for (size_t i = 0; i < keys.n; i++) {
 		char *kns, *kname;
 		rt_key_split(keys.v[i], &kns, &kname);
 		cJSON *ks = rt_informer_get(inf, kns, kname);
-		const cJSON *st = jget(ks, "status");
+		const cJSON *st = json_get(ks, "status");
 		/* Flux skips objects already at that revision */
-		if (!ks || !str_eq(jstr(st, "lastAttemptedRevision"), jstr(b, "revision")) ||
+		if (!ks ||
+		    !str_eq(json_str(st, "lastAttemptedRevision"), json_str(b, "revision")) ||
 		    !rt_cond_is_true(ks, RT_COND_READY))
 			rt_controller_enqueue(kc->ks, kns, kname);
 		cJSON_Delete(ks);
 		free(kns);
 		free(kname);
 	}
-	rt_strv_release(&keys);
+	strv_release(&keys);
 	free(key);
 }
 

@@ -10,7 +10,7 @@ static struct {
 	long long concurrent_ssa, http_retry;
 	const char *default_decryption_sa, *default_kubeconfig_sa;
 	const char *sops_age_secret, *sops_vault_configmap;
-	app_strings override_manager;
+	strv override_manager;
 	const char *custom_apply_stage_kinds;
 	const char *watch_configs_selector;
 } opt = {
@@ -90,6 +90,6 @@ int main(int argc, char **argv)
 	};
 	int rc = app_main(&spec, argc, argv);
 	imp_clients_free(&KC.clients);
-	app_strings_release(&opt.override_manager);
+	strv_release(&opt.override_manager);
 	return rc;
 }

@@ -9,28 +9,23 @@
 #include <strings.h>
 
 #include "eddy/kube.h"
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "kc.h"
 #include "kc_build.h"
 
 #define INDEX "configRefs"
 
-static const char *sget(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
-static void add_ref(rt_strv *out, const char *kind, const char *ns, const char *name)
+static void add_ref(strv *out, const char *kind, const char *ns, const char *name)
 {
 	if (!name || !ns)
 		return;
 	char *k = xasprintf("%s/%s/%s", kind, ns, name);
-	rt_strv_add(out, k);
+	strv_add(out, k);
 	free(k);
 }
 
-static void index_refs(const cJSON *obj, rt_strv *out, void *ud)
+static void index_refs(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
 	const char *ns = kube_obj_namespace(obj);
@@ -38,18 +33,18 @@ static void index_refs(const cJSON *obj, rt_strv *out, void *ud)
 	const cJSON *pb = cJSON_GetObjectItemCaseSensitive(spec, "postBuild");
 	const cJSON *ref;
 	cJSON_ArrayForEach(ref, cJSON_GetObjectItemCaseSensitive(pb, "substituteFrom")) {
-		const char *kind = sget(ref, "kind");
+		const char *kind = json_nonempty(ref, "kind");
 		if (kind && (!strcmp(kind, "ConfigMap") || !strcmp(kind, "Secret")))
-			add_ref(out, kind, ns, sget(ref, "name"));
+			add_ref(out, kind, ns, json_nonempty(ref, "name"));
 	}
 	const cJSON *dec = cJSON_GetObjectItemCaseSensitive(spec, "decryption");
 	const cJSON *kc = cJSON_GetObjectItemCaseSensitive(spec, "kubeConfig");
 	const cJSON *dsr = cJSON_GetObjectItemCaseSensitive(dec, "secretRef");
 	const cJSON *ksr = cJSON_GetObjectItemCaseSensitive(kc, "secretRef");
 	const cJSON *kcm = cJSON_GetObjectItemCaseSensitive(kc, "configMapRef");
-	add_ref(out, "Secret", ns, sget(dsr, "name"));
-	add_ref(out, "Secret", ns, sget(ksr, "name"));
-	add_ref(out, "ConfigMap", ns, sget(kcm, "name"));
+	add_ref(out, "Secret", ns, json_nonempty(dsr, "name"));
+	add_ref(out, "Secret", ns, json_nonempty(ksr, "name"));
+	add_ref(out, "ConfigMap", ns, json_nonempty(kcm, "name"));
 }
 
 typedef struct watcher {
@@ -61,7 +56,7 @@ static void changed(const cJSON *obj, watcher *w)
 {
 	const char *ns = kube_obj_namespace(obj), *name = kube_obj_name(obj);
 	char *key = xasprintf("%s/%s/%s", w->kind, ns ? ns : "", name ? name : "");
-	rt_strv keys = {0};
+	strv keys = {0};
 	rt_informer_index(rt_controller_informer(w->kc->ks), INDEX, key, &keys);
 	for (size_t i = 0; i < keys.n; i++) {
 		char *kns, *kname;
@@ -70,7 +65,7 @@ static void changed(const cJSON *obj, watcher *w)
 		free(kns);
 		free(kname);
 	}
-	rt_strv_release(&keys);
+	strv_release(&keys);
 	free(key);
 }
 

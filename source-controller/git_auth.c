@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/codec.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "sc_json.h"
@@ -25,11 +26,11 @@ cJSON *gitauth_secret(rt_ctx *ctx, const char *ns, const char *name, err *e)
 	}
 	cJSON *out = cJSON_CreateObject();
 	const cJSON *d;
-	cJSON_ArrayForEach(d, jget(s, "data")) {
+	cJSON_ArrayForEach(d, json_get(s, "data")) {
 		if (!cJSON_IsString(d))
 			continue;
 		size_t n;
-		char *v = kube_base64_decode(d->valuestring, strlen(d->valuestring), &n);
+		char *v = b64_decode(d->valuestring, strlen(d->valuestring), B64_LENIENT, 0, &n);
 		if (v) {
 			char *z = xstrndup(v, n);
 			cJSON_AddStringToObject(out, d->string, z);
@@ -37,8 +38,8 @@ cJSON *gitauth_secret(rt_ctx *ctx, const char *ns, const char *name, err *e)
 			free(v);
 		}
 	}
-	cJSON_ArrayForEach(d, jget(s, "stringData"))
-		if (cJSON_IsString(d) && !jget(out, d->string))
+	cJSON_ArrayForEach(d, json_get(s, "stringData"))
+		if (cJSON_IsString(d) && !json_get(out, d->string))
 			cJSON_AddStringToObject(out, d->string, d->valuestring);
 	cJSON_Delete(s);
 	return out;
@@ -51,7 +52,7 @@ cJSON *gitauth_proxy(rt_ctx *ctx, const char *ns, const char *name, gitx_proxy *
 		err_prefix(e, "failed to configure proxy options");
 		return NULL;
 	}
-	const char *addr = jstr(s, "address");
+	const char *addr = json_str(s, "address");
 	if (!addr) {
 		err_fail(e, "AuthenticationFailed", "failed to configure proxy options: secret "
 			"'%s/%s': key 'address' not found", ns, name);
@@ -63,8 +64,8 @@ cJSON *gitauth_proxy(rt_ctx *ctx, const char *ns, const char *name, gitx_proxy *
 			"'%s/%s': proxy URL must use http or https scheme", ns, name);
 	} else {
 		px->url = addr;
-		px->username = jstr(s, "username");
-		px->password = jstr(s, "password");
+		px->username = json_str(s, "username");
+		px->password = json_str(s, "password");
 		return s;
 	}
 	cJSON_Delete(s);
@@ -74,11 +75,11 @@ cJSON *gitauth_proxy(rt_ctx *ctx, const char *ns, const char *name, gitx_proxy *
 int gitauth_provider(rt_ctx *ctx, const cJSON *spec, const cJSON *secret, gitx_opts *go,
 	char **token, err *e)
 {
-	const char *prov = jstr(spec, "provider");
-	const char *sa = jstr(spec, "serviceAccountName");
-	const char *sname = jstr(jget(spec, "secretRef"), "name");
+	const char *prov = json_str(spec, "provider");
+	const char *sa = json_str(spec, "serviceAccountName");
+	const char *sname = json_str(json_get(spec, "secretRef"), "name");
 	if (!prov || !*prov || !strcmp(prov, "generic")) {
-		if (secret && jstr(secret, "githubAppID"))
+		if (secret && json_str(secret, "githubAppID"))
 			return err_fail(e, "InvalidProviderConfiguration",
 				"secretRef '%s/%s' has github app data but provider is not set "
 				"to github", ctx->ns, sname);
@@ -104,16 +105,17 @@ int gitauth_provider(rt_ctx *ctx, const cJSON *spec, const cJSON *secret, gitx_o
 			return err_set(e, ERR_STALLING, "InvalidProviderConfiguration",
 				"secretRef with github app data must be specified when provider is "
 				"set to github");
-		if (!jstr(secret, "githubAppID") && !jstr(secret, "githubAppInstallationID") &&
-		    !jstr(secret, "githubAppPrivateKey"))
+		if (!json_str(secret, "githubAppID") &&
+		    !json_str(secret, "githubAppInstallationID") &&
+		    !json_str(secret, "githubAppPrivateKey"))
 			return err_fail(e, "InvalidProviderConfiguration",
 				"secretRef with github app data must be specified when provider is "
 				"set to github");
 		gitx_github_app app = {
-			.app_id = jstr(secret, "githubAppID"),
-			.installation_id = jstr(secret, "githubAppInstallationID"),
-			.private_key = jstr(secret, "githubAppPrivateKey"),
-			.base_url = jstr(secret, "githubAppBaseURL"),
+			.app_id = json_str(secret, "githubAppID"),
+			.installation_id = json_str(secret, "githubAppInstallationID"),
+			.private_key = json_str(secret, "githubAppPrivateKey"),
+			.base_url = json_str(secret, "githubAppBaseURL"),
 		};
 		if (gitx_github_app_token(&app, go, token, e) < 0) {
 			if (!strcmp(e->reason, "AuthenticationFailed"))

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "eddy/art.h"
+#include "eddy/clock.h"
 #include "eddy/git.h"
 #include "eddy/ignore.h"
 #include "eddy/kube.h"
@@ -101,8 +102,8 @@ static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
 static step_result fail(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 {
 	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
-	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
-		str_eq(jstr(prev, "status"), "False");
+	bool same = prev && str_eq(json_str(prev, "message"), e->msg) &&
+		str_eq(json_str(prev, "status"), "False");
 	if (cond)
 		rt_cond_set(obj, cond, "True", e->reason, "%s", e->msg);
 	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
@@ -116,27 +117,27 @@ static step_result fail(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 /* The content settings the stored artifact was built with (Flux's gitContentConfigChanged). */
 static void set_observed(cJSON *st, const cJSON *spec)
 {
-	jset_str(st, "observedIgnore", jstr(spec, "ignore"));
-	const cJSON *rs = jget(spec, "recurseSubmodules");
-	jset(st, "observedRecurseSubmodules", cJSON_IsTrue(rs) ? cJSON_CreateTrue() : NULL);
-	const cJSON *inc = jget(spec, "include");
-	jset(st, "observedInclude", cJSON_IsArray(inc) && cJSON_GetArraySize(inc)
+	json_set_str(st, "observedIgnore", json_str(spec, "ignore"));
+	const cJSON *rs = json_get(spec, "recurseSubmodules");
+	json_set(st, "observedRecurseSubmodules", cJSON_IsTrue(rs) ? cJSON_CreateTrue() : NULL);
+	const cJSON *inc = json_get(spec, "include");
+	json_set(st, "observedInclude", cJSON_IsArray(inc) && cJSON_GetArraySize(inc)
 		? cJSON_Duplicate(inc, 1) : NULL);
-	const cJSON *sp = jget(spec, "sparseCheckout");
-	jset(st, "observedSparseCheckout", cJSON_IsArray(sp) && cJSON_GetArraySize(sp)
+	const cJSON *sp = json_get(spec, "sparseCheckout");
+	json_set(st, "observedSparseCheckout", cJSON_IsArray(sp) && cJSON_GetArraySize(sp)
 		? cJSON_Duplicate(sp, 1) : NULL);
 }
 
 static bool content_changed(const cJSON *st, const cJSON *spec)
 {
-	if (!str_eq(jstr(st, "observedIgnore"), jstr(spec, "ignore")))
+	if (!str_eq(json_str(st, "observedIgnore"), json_str(spec, "ignore")))
 		return true;
-	if (cJSON_IsTrue(jget(st, "observedRecurseSubmodules")) !=
-	    cJSON_IsTrue(jget(spec, "recurseSubmodules")))
+	if (cJSON_IsTrue(json_get(st, "observedRecurseSubmodules")) !=
+	    cJSON_IsTrue(json_get(spec, "recurseSubmodules")))
 		return true;
-	if (!json_eq(jget(st, "observedInclude"), jget(spec, "include")))
+	if (!json_eq(json_get(st, "observedInclude"), json_get(spec, "include")))
 		return true;
-	if (!json_eq(jget(st, "observedSparseCheckout"), jget(spec, "sparseCheckout")))
+	if (!json_eq(json_get(st, "observedSparseCheckout"), json_get(spec, "sparseCheckout")))
 		return true;
 	return false;
 }
@@ -148,8 +149,8 @@ static cJSON *revisions_and_digests(const cJSON *artifacts)
 	const cJSON *it;
 	cJSON_ArrayForEach(it, artifacts) {
 		cJSON *x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "revision", str_or(jstr(it, "revision")));
-		cJSON_AddStringToObject(x, "digest", str_or(jstr(it, "digest")));
+		cJSON_AddStringToObject(x, "revision", json_str_or(it, "revision", ""));
+		cJSON_AddStringToObject(x, "digest", json_str_or(it, "digest", ""));
 		cJSON_AddItemToArray(out, x);
 	}
 	return out;
@@ -158,7 +159,7 @@ static cJSON *revisions_and_digests(const cJSON *artifacts)
 static bool includes_changed(const cJSON *included, const cJSON *st)
 {
 	cJSON *now = revisions_and_digests(included);
-	cJSON *before = revisions_and_digests(jget(st, "includedArtifacts"));
+	cJSON *before = revisions_and_digests(json_get(st, "includedArtifacts"));
 	bool changed = !json_eq(now, before);
 	cJSON_Delete(now);
 	cJSON_Delete(before);
@@ -168,10 +169,10 @@ static bool includes_changed(const cJSON *included, const cJSON *st)
 /* spec.verify.mode, HEAD by default; NULL without spec.verify. */
 static const char *verify_mode(const cJSON *spec)
 {
-	const cJSON *verify = jget(spec, "verify");
+	const cJSON *verify = json_get(spec, "verify");
 	if (!verify)
 		return NULL;
-	return jstr(verify, "mode") ? jstr(verify, "mode") : "HEAD";
+	return json_str(verify, "mode") ? json_str(verify, "mode") : "HEAD";
 }
 
 /* The first line of a commit message, cut at 50 characters as Flux does ("...") . */
@@ -202,25 +203,25 @@ static step_result reconcile_storage(rt_ctx *ctx, cJSON *obj, void *state, err *
 {
 	(void)e;
 	git_reconcile *s = state;
-	s->art = (cJSON *)jget(s->st, "artifact");
+	s->art = (cJSON *)json_get(s->st, "artifact");
 	if (s->art) {
-		const char *path = jstr(s->art, "path");
+		const char *path = json_str(s->art, "path");
 		char *full = path ? xasprintf("%s/%s", s->cfg->storage_path, path) : NULL;
 		err ve = {0};
-		if (!full || art_verify_file(full, jstr(s->art, "digest"), &ve) < 0) {
+		if (!full || art_verify_file(full, json_str(s->art, "digest"), &ve) < 0) {
 			if (full && access(full, F_OK) == 0)
 				event(ctx, obj, "Warning", "ArtifactVerificationFailed", NULL, NULL,
 					"failed to verify integrity of artifact");
 			if (full)
 				unlink(full);
-			jset(s->st, "artifact", NULL);
+			json_set(s->st, "artifact", NULL);
 			s->art = NULL;
 			rt_cond_delete(obj, "ArtifactInStorage");
 			rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
 				"building artifact: disappeared from storage");
 		} else {
 			char *url = art_url(s->cfg->adv_addr(s->cfg->adv_ud), path);
-			jset_str(s->art, "url", url);
+			json_set_str(s->art, "url", url);
 			free(url);
 		}
 		free(full);
@@ -237,16 +238,16 @@ static step_result reconcile_storage(rt_ctx *ctx, cJSON *obj, void *state, err *
  * spec.verify, SourceVerified and status.sourceVerificationMode are removed. */
 static step_result verify_signature(rt_ctx *ctx, cJSON *obj, git_reconcile *s, err *e)
 {
-	const cJSON *verify = jget(s->spec, "verify");
+	const cJSON *verify = json_get(s->spec, "verify");
 	if (!verify) {
 		rt_cond_delete(obj, "SourceVerified");
-		jset_str(s->st, "sourceVerificationMode", NULL);
+		json_set_str(s->st, "sourceVerificationMode", NULL);
 		return STEP_SUCCESS;
 	}
 	const char *vmode = verify_mode(s->spec);
 	const char *ns = ctx->ns;
 	cJSON *vs = NULL;
-	const char *vname = jstr(jget(verify, "secretRef"), "name");
+	const char *vname = json_str(json_get(verify, "secretRef"), "name");
 	err ve = {0};
 	if (vname)
 		vs = kube_get(ctx->kube, "v1", "Secret", ns, vname, NULL, &ve);
@@ -271,7 +272,7 @@ static step_result verify_signature(rt_ctx *ctx, cJSON *obj, git_reconcile *s, e
 		    e) == 0) {
 			rt_cond_set(obj, "SourceVerified", "True", "Succeeded", "%s", vmsg);
 			free(vmsg);
-			jset_str(s->st, "sourceVerificationMode", vmode);
+			json_set_str(s->st, "sourceVerificationMode", vmode);
 		}
 		cJSON_Delete(data);
 		cJSON_Delete(vs);
@@ -305,42 +306,40 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 	git_reconcile *s = state;
 	const cJSON *spec = s->spec;
 	const char *ns = ctx->ns;
-	const cJSON *ref = jget(spec, "ref");
+	const cJSON *ref = json_get(spec, "ref");
 	s->go = (gitx_opts){
-		.url = jstr(spec, "url"),
-		.ref = {jstr(ref, "branch"), jstr(ref, "tag"), jstr(ref, "semver"),
-			jstr(ref, "name"), jstr(ref, "commit")},
-		.timeout_ms = parse_dur_ms(jstr(spec, "timeout"), 60000),
+		.url = json_str(spec, "url"),
+		.ref = {json_str(ref, "branch"), json_str(ref, "tag"), json_str(ref, "semver"),
+			json_str(ref, "name"), json_str(ref, "commit")},
+		.timeout_ms = parse_dur_ms(json_str(spec, "timeout"), 60000),
 		.max_bytes = s->cfg->git_max_bytes,
-		.recurse_submodules = cJSON_IsTrue(jget(spec, "recurseSubmodules")),
+		.recurse_submodules = cJSON_IsTrue(json_get(spec, "recurseSubmodules")),
 	};
 	gitx_opts *go = &s->go;
-	const cJSON *pref = jget(spec, "proxySecretRef");
-	if (jstr(pref, "name")) {
-		s->proxy = gitauth_proxy(ctx, ns, jstr(pref, "name"), &go->proxy, e);
+	const cJSON *pref = json_get(spec, "proxySecretRef");
+	if (json_str(pref, "name")) {
+		s->proxy = gitauth_proxy(ctx, ns, json_str(pref, "name"), &go->proxy, e);
 		if (!s->proxy)
 			return fail(ctx, obj, "FetchFailed", e);
 	}
-	const cJSON *sref = jget(spec, "secretRef");
-	if (jstr(sref, "name")) {
-		s->secret = gitauth_secret(ctx, ns, jstr(sref, "name"), e);
+	const cJSON *sref = json_get(spec, "secretRef");
+	if (json_str(sref, "name")) {
+		s->secret = gitauth_secret(ctx, ns, json_str(sref, "name"), e);
 		if (!s->secret)
 			return fail(ctx, obj, "FetchFailed", e);
 		const cJSON *sec = s->secret;
-		go->auth.username = jstr(sec, "username");
-		go->auth.password = jstr(sec, "password");
-		go->auth.bearer_token = jstr(sec, "bearerToken");
-		go->auth.identity = jstr(sec, "identity");
-		go->auth.known_hosts = jstr(sec, "known_hosts");
-		go->auth.ca_pem = jstr(sec, "ca.crt") ? jstr(sec, "ca.crt") : jstr(sec, "caFile");
-		go->auth.cert_pem = jstr(sec, "tls.crt") ? jstr(sec, "tls.crt")
-			: jstr(sec, "certFile");
-		go->auth.key_pem = jstr(sec, "tls.key") ? jstr(sec, "tls.key")
-			: jstr(sec, "keyFile");
+		go->auth.username = json_str(sec, "username");
+		go->auth.password = json_str(sec, "password");
+		go->auth.bearer_token = json_str(sec, "bearerToken");
+		go->auth.identity = json_str(sec, "identity");
+		go->auth.known_hosts = json_str(sec, "known_hosts");
+		go->auth.ca_pem = json_str_or(sec, "ca.crt", json_str(sec, "caFile"));
+		go->auth.cert_pem = json_str_or(sec, "tls.crt", json_str(sec, "certFile"));
+		go->auth.key_pem = json_str_or(sec, "tls.key", json_str(sec, "keyFile"));
 	}
 	if (gitauth_provider(ctx, spec, s->secret, go, &s->app_token, e) < 0)
 		return fail(ctx, obj, "FetchFailed", e);
-	const cJSON *sparse = jget(spec, "sparseCheckout");
+	const cJSON *sparse = json_get(spec, "sparseCheckout");
 	if (cJSON_IsArray(sparse) && cJSON_GetArraySize(sparse) > 0) {
 		s->sparse = xcalloc((size_t)cJSON_GetArraySize(sparse), sizeof *s->sparse);
 		const cJSON *sp;
@@ -353,11 +352,11 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 	/* the included artifacts as they are now (Flux's fetchIncludes) */
 	s->included = cJSON_CreateArray();
 	const cJSON *it;
-	cJSON_ArrayForEach(it, jget(spec, "include")) {
-		const char *iname = jstr(jget(it, "repository"), "name");
+	cJSON_ArrayForEach(it, json_get(spec, "include")) {
+		const char *iname = json_str(json_get(it, "repository"), "name");
 		rt_informer *self = rt_controller_informer(ctx->c);
 		cJSON *o = iname ? rt_informer_get(self, ns, iname) : NULL;
-		const cJSON *ia = o ? jget(jget(o, "status"), "artifact") : NULL;
+		const cJSON *ia = o ? json_get(json_get(o, "status"), "artifact") : NULL;
 		if (!o || !ia) {
 			err_set(e, ERR_WAITING, o ? "NoArtifact" : "NotFound",
 				o ? "no artifact available for include '%s'"
@@ -377,10 +376,10 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 	bool inc_changed = includes_changed(s->included, s->st);
 	const char *vmode = verify_mode(spec);
 	bool verified_ok = !vmode || (rt_cond_is_true(obj, "SourceVerified") &&
-		str_eq(jstr(s->st, "sourceVerificationMode"), vmode));
+		str_eq(json_str(s->st, "sourceVerificationMode"), vmode));
 	bool changed = content_changed(s->st, spec) || inc_changed;
 	if (s->art && rt_cond_is_true(obj, "ArtifactInStorage") && !changed && verified_ok)
-		go->last_revision = jstr(s->art, "revision");
+		go->last_revision = json_str(s->art, "revision");
 
 	s->checkout = xasprintf("%s/git-XXXXXX", s->tmp);
 	if (!mkdtemp(s->checkout)) {
@@ -404,7 +403,7 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 			"'%s'", gr->revision);
 		return STEP_SUCCESS;
 	}
-	if (!s->art || !str_eq(jstr(s->art, "revision"), gr->revision)) {
+	if (!s->art || !str_eq(json_str(s->art, "revision"), gr->revision)) {
 		rt_cond_set(obj, "ArtifactOutdated", "True", "NewRevision",
 			"new upstream revision '%s'", gr->revision);
 		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
@@ -427,12 +426,12 @@ static step_result reconcile_include(rt_ctx *ctx, cJSON *obj, void *state, err *
 		return STEP_EMPTY;
 	size_t idx = 0;
 	const cJSON *it;
-	cJSON_ArrayForEach(it, jget(s->spec, "include")) {
+	cJSON_ArrayForEach(it, json_get(s->spec, "include")) {
 		const cJSON *ia = cJSON_GetArrayItem(s->included, (int)idx++);
-		const char *to = jstr(it, "toPath") ? jstr(it, "toPath")
-			: jstr(jget(it, "repository"), "name");
-		if (workdir_copy_include(s->cfg->storage_path, jstr(ia, "path"),
-		    jstr(it, "fromPath"), to, s->checkout, s->tmp, e) < 0)
+		const char *to = json_str(it, "toPath") ? json_str(it, "toPath")
+			: json_str(json_get(it, "repository"), "name");
+		if (workdir_copy_include(s->cfg->storage_path, json_str(ia, "path"),
+		    json_str(it, "fromPath"), to, s->checkout, s->tmp, e) < 0)
 			return fail(ctx, obj, "StorageOperationFailed", e);
 	}
 	return STEP_SUCCESS;
@@ -449,7 +448,7 @@ static step_result store_artifact(rt_ctx *ctx, cJSON *obj, git_reconcile *s, err
 	const gitx_result *gr = &s->commit;
 	if (workdir_resolve_symlinks(s->checkout, cfg->git_max_bytes, e) < 0)
 		return fail(ctx, obj, "StorageOperationFailed", e);
-	ign_rules *ign = ign_for_source(s->checkout, jstr(s->spec, "ignore"), e);
+	ign_rules *ign = ign_for_source(s->checkout, json_str(s->spec, "ignore"), e);
 	if (!ign)
 		return fail(ctx, obj, "StorageOperationFailed", e);
 	char *absdir = xasprintf("%s/%s", cfg->storage_path, s->dirrel);
@@ -469,10 +468,10 @@ static step_result store_artifact(rt_ctx *ctx, cJSON *obj, git_reconcile *s, err
 			snprintf(e->reason, sizeof e->reason, "ArchiveOperationFailed");
 		return fail(ctx, obj, "StorageOperationFailed", e);
 	}
-	bool new_digest = !s->art || !str_eq(jstr(s->art, "digest"), info.digest);
+	bool new_digest = !s->art || !str_eq(json_str(s->art, "digest"), info.digest);
 	cJSON *na = cJSON_CreateObject();
 	char now[32];
-	kube_time_now(now, false);
+	clock_rfc3339_now(now, sizeof now, 0);
 	char *u = art_url(cfg->adv_addr(cfg->adv_ud), rel);
 	cJSON_AddStringToObject(na, "digest", info.digest);
 	cJSON_AddStringToObject(na, "lastUpdateTime", now);
@@ -482,9 +481,9 @@ static step_result store_artifact(rt_ctx *ctx, cJSON *obj, git_reconcile *s, err
 	cJSON_AddStringToObject(na, "url", u);
 	free(u);
 	free(rel);
-	jset(s->st, "artifact", na);
+	json_set(s->st, "artifact", na);
 	s->art = na;
-	jset(s->st, "includedArtifacts", cJSON_GetArraySize(s->included)
+	json_set(s->st, "includedArtifacts", cJSON_GetArraySize(s->included)
 		? cJSON_Duplicate(s->included, 1) : NULL);
 	set_observed(s->st, s->spec);
 	rt_cond_delete(obj, "ArtifactOutdated");
@@ -513,12 +512,12 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 	if (!s->unchanged && store_artifact(ctx, obj, s, e) == STEP_FAILED)
 		return STEP_FAILED;
 	rt_cond_set(obj, "ArtifactInStorage", "True", "Succeeded",
-		"stored artifact for revision '%s'", jstr(s->art, "revision"));
+		"stored artifact for revision '%s'", json_str(s->art, "revision"));
 	rt_cond_delete(obj, "StorageOperationFailed");
 	rt_cond_delete(obj, "IncludeUnavailable");
 	rt_cond_delete(obj, "ArtifactOutdated");
 	/* GC: keep the current artifact */
-	const char *path = jstr(s->art, "path");
+	const char *path = json_str(s->art, "path");
 	const char *base = path ? strrchr(path, '/') : NULL;
 	err gce = {0};
 	int n = art_gc(s->cfg->storage_path, s->dirrel, base ? base + 1 : NULL,
@@ -554,7 +553,7 @@ static const steps_summary SUMMARY = {
 static void mark_reconciling(cJSON *obj, const cJSON *st)
 {
 	int64_t gen = kube_obj_generation(obj);
-	const cJSON *og = jget(st, "observedGeneration");
+	const cJSON *og = json_get(st, "observedGeneration");
 	int64_t ogen = cJSON_IsNumber(og) ? (int64_t)og->valuedouble : -1;
 	if (gen != ogen)
 		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
@@ -572,19 +571,19 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	const gitrepo_config *cfg = ctx->ud;
 	git_reconcile s = {
 		.cfg = cfg,
-		.spec = jget(obj, "spec"),
+		.spec = json_get(obj, "spec"),
 		.st = rt_status(obj),
 		.dirrel = art_dir_path(KIND, ctx->ns, ctx->name),
 		.tmp = xasprintf("%s/.tmp", cfg->storage_path),
 	};
 	mkdir(s.tmp, 0700);
-	int64_t interval = parse_dur_ms(jstr(s.spec, "interval"), 60000);
+	int64_t interval = parse_dur_ms(json_str(s.spec, "interval"), 60000);
 	mark_reconciling(obj, s.st);
 	rt_result r = steps_run(ctx, obj, STEPS, sizeof STEPS / sizeof *STEPS, &s, &SUMMARY,
 		interval, cfg->requeue_dependency_ms, NULL);
 	if (r.e.cls == ERR_NONE)
 		rt_cond_set(obj, RT_COND_READY, "True", "Succeeded",
-			"stored artifact for revision '%s'", jstr(s.art, "revision"));
+			"stored artifact for revision '%s'", json_str(s.art, "revision"));
 	state_release(&s);
 	return r;
 }
@@ -610,16 +609,16 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 /* ---------------------------------------------------------------- watches */
 
 /* Index "include": the GitRepositories an object includes, as "ns/name". */
-static void index_includes(const cJSON *obj, rt_strv *out, void *ud)
+static void index_includes(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
 	const cJSON *it;
-	cJSON_ArrayForEach(it, jget(jget(obj, "spec"), "include")) {
-		const char *n = jstr(jget(it, "repository"), "name");
+	cJSON_ArrayForEach(it, json_get(json_get(obj, "spec"), "include")) {
+		const char *n = json_str(json_get(it, "repository"), "name");
 		const char *ns = kube_obj_namespace(obj);
 		if (n && ns) {
 			char *k = xasprintf("%s/%s", ns, n);
-			rt_strv_add(out, k);
+			strv_add(out, k);
 			free(k);
 		}
 	}
@@ -629,12 +628,12 @@ static void index_includes(const cJSON *obj, rt_strv *out, void *ud)
 static void on_update(const cJSON *old, const cJSON *obj, void *ud)
 {
 	gitrepo_config *cfg = ud;
-	const cJSON *a = jget(jget(old, "status"), "artifact");
-	const cJSON *b = jget(jget(obj, "status"), "artifact");
-	if (old == obj || str_eq(jstr(a, "digest"), jstr(b, "digest")) || !b)
+	const cJSON *a = json_get(json_get(old, "status"), "artifact");
+	const cJSON *b = json_get(json_get(obj, "status"), "artifact");
+	if (old == obj || str_eq(json_str(a, "digest"), json_str(b, "digest")) || !b)
 		return;
 	char *key = rt_key_of(obj);
-	rt_strv keys = {0};
+	strv keys = {0};
 	rt_informer_index(rt_controller_informer(cfg->controller), "include", key, &keys);
 	for (size_t i = 0; i < keys.n; i++) {
 		char *ns, *name;
@@ -643,7 +642,7 @@ static void on_update(const cJSON *old, const cJSON *obj, void *ud)
 		free(ns);
 		free(name);
 	}
-	rt_strv_release(&keys);
+	strv_release(&keys);
 	free(key);
 }
 

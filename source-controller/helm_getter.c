@@ -52,9 +52,9 @@ void helm_human_size(double size, char out[32])
 int helm_getter_init(helm_getter *g, rt_ctx *ctx, const cJSON *repo, err *e)
 {
 	memset(g, 0, sizeof *g);
-	const cJSON *spec = jget(repo, "spec");
+	const cJSON *spec = json_get(repo, "spec");
 	const char *ns = kube_obj_namespace(repo);
-	const char *url = jstr(spec, "url");
+	const char *url = json_str(spec, "url");
 	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
 		return err_set(e, ERR_STALLING, "URLInvalid", "invalid Helm repository URL: "
 			"unsupported scheme in '%s'", url ? url : "");
@@ -62,36 +62,36 @@ int helm_getter_init(helm_getter *g, rt_ctx *ctx, const cJSON *repo, err *e)
 	while (n && url[n - 1] == '/')
 		n--;
 	g->url = xasprintf("%.*s/", (int)n, url);
-	g->opts.timeout_ms = (uint64_t)parse_dur_ms(jstr(spec, "timeout"), 60000);
+	g->opts.timeout_ms = (uint64_t)parse_dur_ms(json_str(spec, "timeout"), 60000);
 	g->opts.user_agent = "eddy-source-controller";
-	g->pass_credentials = cJSON_IsTrue(jget(spec, "passCredentials"));
-	const char *sname = jstr(jget(spec, "secretRef"), "name");
+	g->pass_credentials = cJSON_IsTrue(json_get(spec, "passCredentials"));
+	const char *sname = json_str(json_get(spec, "secretRef"), "name");
 	if (sname) {
 		g->secret = gitauth_secret(ctx, ns, sname, e);
 		if (!g->secret) {
 			snprintf(e->reason, sizeof e->reason, "AuthenticationFailed");
 			return -1;
 		}
-		g->opts.basic_user = jstr(g->secret, "username");
-		g->opts.basic_password = jstr(g->secret, "password");
+		g->opts.basic_user = json_str(g->secret, "username");
+		g->opts.basic_password = json_str(g->secret, "password");
 		if ((g->opts.basic_user == NULL) != (g->opts.basic_password == NULL))
 			return err_fail(e, "AuthenticationFailed", "invalid '%s' secret data: "
 				"required fields 'username' and 'password'", sname);
 		/* deprecated TLS data in secretRef */
-		g->opts.cert_pem = jstr(g->secret, "certFile");
-		g->opts.key_pem = jstr(g->secret, "keyFile");
-		g->opts.ca_pem = jstr(g->secret, "caFile");
+		g->opts.cert_pem = json_str(g->secret, "certFile");
+		g->opts.key_pem = json_str(g->secret, "keyFile");
+		g->opts.ca_pem = json_str(g->secret, "caFile");
 	}
-	const char *cname = jstr(jget(spec, "certSecretRef"), "name");
+	const char *cname = json_str(json_get(spec, "certSecretRef"), "name");
 	if (cname) {
 		g->cert = gitauth_secret(ctx, ns, cname, e);
 		if (!g->cert) {
 			snprintf(e->reason, sizeof e->reason, "AuthenticationFailed");
 			return -1;
 		}
-		g->opts.cert_pem = jstr(g->cert, "tls.crt");
-		g->opts.key_pem = jstr(g->cert, "tls.key");
-		g->opts.ca_pem = jstr(g->cert, "ca.crt");
+		g->opts.cert_pem = json_str(g->cert, "tls.crt");
+		g->opts.key_pem = json_str(g->cert, "tls.key");
+		g->opts.ca_pem = json_str(g->cert, "ca.crt");
 		if (!g->opts.cert_pem && !g->opts.key_pem && !g->opts.ca_pem)
 			return err_fail(e, "AuthenticationFailed", "failed to construct Helm "
 				"client's TLS config: no 'tls.crt', 'tls.key' or 'ca.crt' in "

@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 
 struct helmcache_ref {
@@ -27,13 +27,6 @@ struct helmcache {
 	size_t n, max;
 	int64_t ttl_ms, purge_ms, last_purge_ms;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 helmcache_ref *helmcache_own(helmindex *ix)
 {
@@ -66,7 +59,7 @@ helmcache *helmcache_new(size_t max_items, int64_t ttl_ms, int64_t purge_interva
 	c->e = xcalloc(max_items, sizeof *c->e);
 	c->ttl_ms = ttl_ms;
 	c->purge_ms = purge_interval_ms;
-	c->last_purge_ms = now_ms();
+	c->last_purge_ms = clock_mono_ms();
 	return c;
 }
 
@@ -106,7 +99,7 @@ const helmindex *helmcache_get(helmcache *c, const char *key, helmcache_ref **re
 	if (!c)
 		return NULL;
 	pthread_mutex_lock(&c->mu);
-	int64_t now = now_ms();
+	int64_t now = clock_mono_ms();
 	purge(c, now, false);
 	for (size_t i = 0; i < c->n; i++) {
 		if (strcmp(c->e[i].key, key) || c->e[i].expires_ms <= now)
@@ -127,7 +120,7 @@ helmcache_ref *helmcache_put(helmcache *c, const char *key, helmindex *ix, bool 
 	if (!c)
 		return r;
 	pthread_mutex_lock(&c->mu);
-	int64_t now = now_ms();
+	int64_t now = clock_mono_ms();
 	for (size_t i = 0; i < c->n; i++)
 		if (!strcmp(c->e[i].key, key)) {
 			drop(c, i);

@@ -120,8 +120,8 @@ static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
 static step_result fail(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 {
 	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
-	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
-		str_eq(jstr(prev, "status"), "False");
+	bool same = prev && str_eq(json_str(prev, "message"), e->msg) &&
+		str_eq(json_str(prev, "status"), "False");
 	if (cond)
 		rt_cond_set(obj, cond, "True", e->reason, "%s", e->msg);
 	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
@@ -168,7 +168,7 @@ static char *summary(const chart_reconcile *s)
 /* BuildOptions.GetValuesFiles: spec.valuesFiles, except a list of just "values.yaml". */
 static const cJSON *values_files(const cJSON *spec)
 {
-	const cJSON *vf = jget(spec, "valuesFiles");
+	const cJSON *vf = json_get(spec, "valuesFiles");
 	if (!cJSON_IsArray(vf) || !cJSON_GetArraySize(vf))
 		return NULL;
 	if (cJSON_GetArraySize(vf) == 1) {
@@ -210,15 +210,15 @@ static int set_metadata(chart_reconcile *s, const char *meta, err *e)
  * name and version, and not forced by a new generation). */
 static bool cached(chart_reconcile *s, bool requires_packaging)
 {
-	if (!s->art || s->force || !str_eq(jstr(s->st, "observedChartName"), s->name) ||
-	    !str_eq(jstr(s->art, "revision"), s->version))
+	if (!s->art || s->force || !str_eq(json_str(s->st, "observedChartName"), s->name) ||
+	    !str_eq(json_str(s->art, "revision"), s->version))
 		return false;
-	s->path = xasprintf("%s/%s", s->cfg->storage_path, jstr(s->art, "path"));
+	s->path = xasprintf("%s/%s", s->cfg->storage_path, json_str(s->art, "path"));
 	s->reused = true;
 	s->packaged = requires_packaging;
 	const cJSON *vf = values_files(s->spec);
 	cJSON_Delete(s->values_files);
-	s->values_files = cJSON_Duplicate(jget(s->st, "observedValuesFiles"), 1);
+	s->values_files = cJSON_Duplicate(json_get(s->st, "observedValuesFiles"), 1);
 	if (!s->values_files)
 		s->values_files = vf ? cJSON_Duplicate(vf, 1) : cJSON_CreateArray();
 	return true;
@@ -240,7 +240,7 @@ static int package(chart_reconcile *s, const char *dir, const char *base, err *e
 		cJSON_ArrayForEach(it, vf)
 			files[i++] = cJSON_IsString(it) ? it->valuestring : "";
 		int rc = chartpkg_merge_values(base, files, n,
-			cJSON_IsTrue(jget(s->spec, "ignoreMissingValuesFiles")),
+			cJSON_IsTrue(json_get(s->spec, "ignoreMissingValuesFiles")),
 			s->cfg->chart_file_max_bytes, used, &vals, e);
 		for (i = 0; rc == 0 && i < n; i++)
 			if (used[i])
@@ -314,15 +314,16 @@ static char *top_dir(const char *dir, err *e)
 static int build_remote(rt_ctx *ctx, chart_reconcile *s, const cJSON *repo, err *e)
 {
 	const helmchart_config *cfg = s->cfg;
-	const cJSON *rart = jget(jget(repo, "status"), "artifact");
-	const char *rpath = jstr(rart, "path");
+	const cJSON *rart = json_get(json_get(repo, "status"), "artifact");
+	const char *rpath = json_str(rart, "path");
 	if (helm_getter_init(&s->g, ctx, repo, e) < 0)
 		return -1;
 	const helmindex *ix = helmcache_get(cfg->cache, rpath, &s->index);
 	if (cfg->cache && cfg->cache_events) {
 		/* Flux's IncCacheEvents, labelled with the repository */
-		const char *lv[] = {ix ? "cache_hit" : "cache_miss", str_or(kube_obj_name(repo)),
-			str_or(kube_obj_namespace(repo))};
+		const char *rn = kube_obj_name(repo), *rns = kube_obj_namespace(repo);
+		const char *lv[] = {ix ? "cache_hit" : "cache_miss", rn ? rn : "",
+			rns ? rns : ""};
 		met_inc(cfg->cache_events, lv);
 	}
 	if (!ix) {
@@ -339,8 +340,8 @@ static int build_remote(rt_ctx *ctx, chart_reconcile *s, const cJSON *repo, err 
 		ix = helmcache_index(s->index);
 	}
 	helmindex_chart *cv = &s->cv;
-	if (helmindex_find(ix, jstr(s->spec, "chart"), str_or(jstr(s->spec, "version")), cv,
-	    e) < 0) {
+	if (helmindex_find(ix, json_str(s->spec, "chart"), json_str_or(s->spec, "version", ""),
+	    cv, e) < 0) {
 		err_prefix(e, "failed to get chart version for remote reference");
 		return build_fail(s, &ERR_REFERENCE, e);
 	}
@@ -432,10 +433,10 @@ static int build_local(rt_ctx *ctx, chart_reconcile *s, const cJSON *src, const 
 {
 	(void)ctx;
 	const helmchart_config *cfg = s->cfg;
-	const cJSON *sart = jget(jget(src, "status"), "artifact");
+	const cJSON *sart = json_get(json_get(src, "status"), "artifact");
 	char *sdir = xasprintf("%s/source", s->work);
 	mkdir(sdir, 0700);
-	char *apath = xasprintf("%s/%s", cfg->storage_path, jstr(sart, "path"));
+	char *apath = xasprintf("%s/%s", cfg->storage_path, json_str(sart, "path"));
 	int rc = art_extract(apath, sdir, NULL, e);
 	free(apath);
 	if (rc < 0) {
@@ -445,7 +446,7 @@ static int build_local(rt_ctx *ctx, chart_reconcile *s, const cJSON *src, const 
 		s->why = &ERR_PULL;
 		return -1;
 	}
-	const char *cp = jstr(s->spec, "chart");
+	const char *cp = json_str(s->spec, "chart");
 	bool bad = !cp || !*cp || cp[0] == '/';
 	for (const char *p = cp; !bad && p && *p;) {
 		size_t l = strcspn(p, "/");
@@ -480,8 +481,8 @@ static int build_local(rt_ctx *ctx, chart_reconcile *s, const cJSON *src, const 
 	/* version metadata: the revision under the Revision strategy, then the generation */
 	buf meta;
 	buf_init(&meta, 256);
-	if (str_eq(jstr(s->spec, "reconcileStrategy"), "Revision")) {
-		const char *rev = str_or(jstr(sart, "revision"));
+	if (str_eq(json_str(s->spec, "reconcileStrategy"), "Revision")) {
+		const char *rev = json_str_or(sart, "revision", "");
 		if (!strcmp(kind, "GitRepository")) {
 			const char *h = strstr(rev, "sha1:");
 			if (!h)
@@ -509,30 +510,30 @@ static step_result reconcile_storage(rt_ctx *ctx, cJSON *obj, void *state, err *
 {
 	(void)e;
 	chart_reconcile *s = state;
-	s->art = (cJSON *)jget(s->st, "artifact");
+	s->art = (cJSON *)json_get(s->st, "artifact");
 	bool missing = false;
 	if (s->art) {
-		const char *path = jstr(s->art, "path");
+		const char *path = json_str(s->art, "path");
 		char *full = path ? xasprintf("%s/%s", s->cfg->storage_path, path) : NULL;
 		err ve = {0};
-		if (!full || art_verify_file(full, jstr(s->art, "digest"), &ve) < 0) {
+		if (!full || art_verify_file(full, json_str(s->art, "digest"), &ve) < 0) {
 			if (full && access(full, F_OK) == 0)
 				event(ctx, obj, "Warning", "ArtifactVerificationFailed", NULL, NULL,
 					"failed to verify integrity of artifact");
 			if (full)
 				unlink(full);
-			jset(s->st, "artifact", NULL);
-			jset_str(s->st, "url", NULL);
+			json_set(s->st, "artifact", NULL);
+			json_set_str(s->st, "url", NULL);
 			s->art = NULL;
 			missing = true;
 		} else {
 			const char *adv = s->cfg->adv_addr(s->cfg->adv_ud);
 			char *url = art_url(adv, path);
-			jset_str(s->art, "url", url);
+			json_set_str(s->art, "url", url);
 			free(url);
 			char *rel = xasprintf("%s/latest.tar.gz", s->dirrel);
 			url = art_url(adv, rel);
-			jset_str(s->st, "url", url);
+			json_set_str(s->st, "url", url);
 			free(url);
 			free(rel);
 		}
@@ -552,8 +553,8 @@ static step_result reconcile_storage(rt_ctx *ctx, cJSON *obj, void *state, err *
  * or FetchFailed (reference, pull, other) with its reason. */
 static void observe(cJSON *obj, chart_reconcile *s, const err *e)
 {
-	if (s->name && s->version && (!str_eq(s->name, jstr(s->st, "observedChartName")) ||
-	    !s->art || !str_eq(s->version, jstr(s->art, "revision")))) {
+	if (s->name && s->version && (!str_eq(s->name, json_str(s->st, "observedChartName")) ||
+	    !s->art || !str_eq(s->version, json_str(s->art, "revision")))) {
 		char *sum = summary(s);
 		if (s->art)
 			rt_cond_set(obj, "ArtifactOutdated", "True", "NewChart", "%s", sum);
@@ -586,9 +587,9 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 {
 	chart_reconcile *s = state;
 	const helmchart_config *cfg = s->cfg;
-	const cJSON *ref = jget(s->spec, "sourceRef");
-	const char *kind = str_or(jstr(ref, "kind"));
-	const char *sname = str_or(jstr(ref, "name"));
+	const cJSON *ref = json_get(s->spec, "sourceRef");
+	const char *kind = json_str_or(ref, "kind", "");
+	const char *sname = json_str_or(ref, "name", "");
 	rt_informer *inf = NULL;
 	const char *res = NULL;
 	if (!strcmp(kind, "HelmRepository")) {
@@ -611,10 +612,10 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 			"%s.source.toolkit.fluxcd.io \"%s\" not found", res, sname);
 		return fail(ctx, obj, "FetchFailed", e);
 	}
-	const cJSON *sspec = jget(s->source, "spec");
-	bool oci = !strcmp(kind, "HelmRepository") && str_eq(jstr(sspec, "type"), "oci");
-	const cJSON *sart = jget(jget(s->source, "status"), "artifact");
-	const char *srel = jstr(sart, "path");
+	const cJSON *sspec = json_get(s->source, "spec");
+	bool oci = !strcmp(kind, "HelmRepository") && str_eq(json_str(sspec, "type"), "oci");
+	const cJSON *sart = json_get(json_get(s->source, "status"), "artifact");
+	const char *srel = json_str(sart, "path");
 	char *spath = srel && *srel ? xasprintf("%s/%s", cfg->storage_path, srel) : NULL;
 	struct stat sst;
 	bool present = spath && stat(spath, &sst) == 0 && S_ISREG(sst.st_mode);
@@ -629,7 +630,7 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 		return STEP_REQUEUE;
 	}
 	if (sart)
-		jset_str(s->st, "observedSourceArtifactRevision", jstr(sart, "revision"));
+		json_set_str(s->st, "observedSourceArtifactRevision", json_str(sart, "revision"));
 	if (oci) {
 		err_set(e, ERR_STALLING, "ChartPullError", "chart pull error: charts from OCI "
 			"HelmRepositories are not implemented in Eddy yet");
@@ -701,10 +702,10 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 			free(sum);
 			return fail(ctx, obj, "StorageOperationFailed", e);
 		}
-		bool new_digest = !s->art || !str_eq(jstr(s->art, "digest"), digest);
+		bool new_digest = !s->art || !str_eq(json_str(s->art, "digest"), digest);
 		cJSON *na = cJSON_CreateObject();
 		char now[32];
-		kube_time_now(now, false);
+		clock_rfc3339_now(now, sizeof now, 0);
 		const char *adv = cfg->adv_addr(cfg->adv_ud);
 		char *u = art_url(adv, rel);
 		cJSON_AddStringToObject(na, "digest", digest);
@@ -714,12 +715,12 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 		cJSON_AddNumberToObject(na, "size", (double)st.st_size);
 		cJSON_AddStringToObject(na, "url", u);
 		free(u);
-		jset(s->st, "artifact", na);
+		json_set(s->st, "artifact", na);
 		s->art = na;
 		sc_storage_symlink(cfg->storage_path, s->dirrel, base, "latest.tar.gz");
 		char *lrel = xasprintf("%s/latest.tar.gz", s->dirrel);
 		u = art_url(adv, lrel);
-		jset_str(s->st, "url", u);
+		json_set_str(s->st, "url", u);
 		free(u);
 		free(lrel);
 		free(base);
@@ -729,15 +730,15 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 			log_info(&ctx->log, sum, LOG_S("revision", s->version));
 		}
 	}
-	jset_str(s->st, "observedChartName", s->name);
-	jset(s->st, "observedValuesFiles", cJSON_GetArraySize(s->values_files)
+	json_set_str(s->st, "observedChartName", s->name);
+	json_set(s->st, "observedValuesFiles", cJSON_GetArraySize(s->values_files)
 		? cJSON_Duplicate(s->values_files, 1) : NULL);
 	rt_cond_delete(obj, "ArtifactOutdated");
 	rt_cond_delete(obj, "StorageOperationFailed");
 	rt_cond_set(obj, "ArtifactInStorage", "True", reason, "%s", sum);
 	rt_cond_set(obj, RT_COND_READY, "True", reason, "%s", sum);
 	free(sum);
-	const char *path = jstr(s->art, "path");
+	const char *path = json_str(s->art, "path");
 	const char *b = path ? strrchr(path, '/') : NULL;
 	err gce = {0};
 	art_gc(cfg->storage_path, s->dirrel, b ? b + 1 : NULL, cfg->retention_ttl_s,
@@ -766,10 +767,10 @@ static const steps_summary SUMMARY = {
 static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 {
 	const helmchart_config *cfg = ctx->ud;
-	const cJSON *og = jget(jget(obj, "status"), "observedGeneration");
+	const cJSON *og = json_get(json_get(obj, "status"), "observedGeneration");
 	chart_reconcile s = {
 		.cfg = cfg,
-		.spec = jget(obj, "spec"),
+		.spec = json_get(obj, "spec"),
 		.st = rt_status(obj),
 		.dirrel = art_dir_path(KIND, ctx->ns, ctx->name),
 		.tmp = xasprintf("%s/.tmp", cfg->storage_path),
@@ -778,13 +779,13 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	};
 	mkdir(s.tmp, 0700);
 	sc_mark_reconciling(obj);
-	int64_t interval = parse_dur_ms(jstr(s.spec, "interval"), 60000);
+	int64_t interval = parse_dur_ms(json_str(s.spec, "interval"), 60000);
 	rt_result r = steps_run(ctx, obj, STEPS, sizeof STEPS / sizeof *STEPS, &s, &SUMMARY,
 		interval, cfg->requeue_dependency_ms, NULL);
 	if (r.e.cls == ERR_NONE && s.path) {
 		const cJSON *c = rt_cond_get(obj, "ArtifactInStorage");
-		rt_cond_set(obj, RT_COND_READY, "True", str_or(jstr(c, "reason")), "%s",
-			str_or(jstr(c, "message")));
+		rt_cond_set(obj, RT_COND_READY, "True", json_str_or(c, "reason", ""), "%s",
+			json_str_or(c, "message", ""));
 	}
 	state_release(&s);
 	return r;
@@ -809,14 +810,14 @@ static rt_result finalize(rt_ctx *ctx, cJSON *obj)
 /* ---------------------------------------------------------------- watches */
 
 /* Index "source": "<Kind>/<ns>/<name>" of a HelmChart's sourceRef. */
-static void index_source(const cJSON *obj, rt_strv *out, void *ud)
+static void index_source(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
-	const cJSON *ref = jget(jget(obj, "spec"), "sourceRef");
-	const char *k = jstr(ref, "kind"), *n = jstr(ref, "name"), *ns = kube_obj_namespace(obj);
+	const cJSON *ref = json_get(json_get(obj, "spec"), "sourceRef");
+	const char *k = json_str(ref, "kind"), *n = json_str(ref, "name"), *ns = kube_obj_namespace(obj);
 	if (k && n && ns) {
 		char *key = xasprintf("%s/%s/%s", k, ns, n);
-		rt_strv_add(out, key);
+		strv_add(out, key);
 		free(key);
 	}
 }
@@ -824,27 +825,27 @@ static void index_source(const cJSON *obj, rt_strv *out, void *ud)
 static void source_changed(helmchart_config *cfg, const char *kind, const cJSON *old,
 	const cJSON *obj)
 {
-	const cJSON *a = jget(jget(old, "status"), "artifact");
-	const cJSON *b = jget(jget(obj, "status"), "artifact");
-	if (!b || (old && old != obj && str_eq(jstr(a, "revision"), jstr(b, "revision"))))
+	const cJSON *a = json_get(json_get(old, "status"), "artifact");
+	const cJSON *b = json_get(json_get(obj, "status"), "artifact");
+	if (!b || (old && old != obj && str_eq(json_str(a, "revision"), json_str(b, "revision"))))
 		return;
-	char *key = xasprintf("%s/%s/%s", kind, str_or(kube_obj_namespace(obj)),
-		str_or(kube_obj_name(obj)));
-	rt_strv keys = {0};
+	const char *ons = kube_obj_namespace(obj), *oname = kube_obj_name(obj);
+	char *key = xasprintf("%s/%s/%s", kind, ons ? ons : "", oname ? oname : "");
+	strv keys = {0};
 	rt_informer *self = rt_controller_informer(cfg->controller);
 	rt_informer_index(self, "source", key, &keys);
 	for (size_t i = 0; i < keys.n; i++) {
 		char *ns, *name;
 		rt_key_split(keys.v[i], &ns, &name);
 		cJSON *hc = rt_informer_get(self, ns, name);
-		if (hc && !str_eq(jstr(jget(hc, "status"), "observedSourceArtifactRevision"),
-		    jstr(b, "revision")))
+		if (hc && !str_eq(json_str(json_get(hc, "status"), "observedSourceArtifactRevision"),
+		    json_str(b, "revision")))
 			rt_controller_enqueue(cfg->controller, ns, name);
 		cJSON_Delete(hc);
 		free(ns);
 		free(name);
 	}
-	rt_strv_release(&keys);
+	strv_release(&keys);
 	free(key);
 }
 

@@ -79,9 +79,9 @@ void sc_storage_symlink(const char *storage_path, const char *dirrel, const char
 
 void sc_mark_reconciling(cJSON *obj)
 {
-	const cJSON *st = jget(obj, "status");
+	const cJSON *st = json_get(obj, "status");
 	int64_t gen = kube_obj_generation(obj);
-	const cJSON *og = jget(st, "observedGeneration");
+	const cJSON *og = json_get(st, "observedGeneration");
 	int64_t ogen = cJSON_IsNumber(og) ? (int64_t)og->valuedouble : -1;
 	if (gen != ogen)
 		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing",
@@ -107,8 +107,8 @@ static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
 static step_result fail(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 {
 	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
-	bool same = prev && str_eq(jstr(prev, "message"), e->msg) &&
-		str_eq(jstr(prev, "status"), "False");
+	bool same = prev && str_eq(json_str(prev, "message"), e->msg) &&
+		str_eq(json_str(prev, "status"), "False");
 	if (cond)
 		rt_cond_set(obj, cond, "True", e->reason, "%s", e->msg);
 	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
@@ -130,30 +130,30 @@ static step_result reconcile_storage(rt_ctx *ctx, cJSON *obj, void *state, err *
 {
 	(void)e;
 	helm_reconcile *s = state;
-	s->art = (cJSON *)jget(s->st, "artifact");
+	s->art = (cJSON *)json_get(s->st, "artifact");
 	bool missing = false;
 	if (s->art) {
-		const char *path = jstr(s->art, "path");
+		const char *path = json_str(s->art, "path");
 		char *full = path ? xasprintf("%s/%s", s->cfg->storage_path, path) : NULL;
 		err ve = {0};
-		if (!full || art_verify_file(full, jstr(s->art, "digest"), &ve) < 0) {
+		if (!full || art_verify_file(full, json_str(s->art, "digest"), &ve) < 0) {
 			if (full && access(full, F_OK) == 0)
 				event(ctx, obj, "Warning", "ArtifactVerificationFailed", NULL, NULL,
 					"failed to verify integrity of artifact");
 			if (full)
 				unlink(full);
-			jset(s->st, "artifact", NULL);
-			jset_str(s->st, "url", NULL);
+			json_set(s->st, "artifact", NULL);
+			json_set_str(s->st, "url", NULL);
 			s->art = NULL;
 			missing = true;
 		} else {
 			const char *adv = s->cfg->adv_addr(s->cfg->adv_ud);
 			char *url = art_url(adv, path);
-			jset_str(s->art, "url", url);
+			json_set_str(s->art, "url", url);
 			free(url);
 			char *rel = xasprintf("%s/index.yaml", s->dirrel);
 			url = art_url(adv, rel);
-			jset_str(s->st, "url", url);
+			json_set_str(s->st, "url", url);
 			free(url);
 			free(rel);
 		}
@@ -178,7 +178,7 @@ static step_result reconcile_storage(rt_ctx *ctx, cJSON *obj, void *state, err *
 static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e)
 {
 	helm_reconcile *s = state;
-	const char *url = jstr(s->spec, "url");
+	const char *url = json_str(s->spec, "url");
 	if (url && !strncmp(url, "oci://", 6)) {
 		err_set(e, ERR_STALLING, "URLInvalid", "invalid Helm repository URL: 'oci' URL "
 			"scheme cannot be used with 'default' HelmRepository type");
@@ -203,7 +203,7 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 		snprintf(e->reason, sizeof e->reason, "Failed");
 		return fail(ctx, obj, "FetchFailed", e);
 	}
-	if (s->art && str_eq(jstr(s->art, "revision"), s->revision)) {
+	if (s->art && str_eq(json_str(s->art, "revision"), s->revision)) {
 		s->unchanged = true;
 		rt_cond_delete(obj, "FetchFailed");
 		return STEP_SUCCESS;
@@ -266,10 +266,10 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 			free(base);
 			return fail(ctx, obj, "StorageOperationFailed", e);
 		}
-		bool new_digest = !s->art || !str_eq(jstr(s->art, "digest"), digest);
+		bool new_digest = !s->art || !str_eq(json_str(s->art, "digest"), digest);
 		cJSON *na = cJSON_CreateObject();
 		char now[32];
-		kube_time_now(now, false);
+		clock_rfc3339_now(now, sizeof now, 0);
 		const char *adv = cfg->adv_addr(cfg->adv_ud);
 		char *u = art_url(adv, rel);
 		cJSON_AddStringToObject(na, "digest", digest);
@@ -279,12 +279,12 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 		cJSON_AddNumberToObject(na, "size", (double)st.st_size);
 		cJSON_AddStringToObject(na, "url", u);
 		free(u);
-		jset(s->st, "artifact", na);
+		json_set(s->st, "artifact", na);
 		s->art = na;
 		sc_storage_symlink(cfg->storage_path, s->dirrel, base, "index.yaml");
 		char *lrel = xasprintf("%s/index.yaml", s->dirrel);
 		u = art_url(adv, lrel);
-		jset_str(s->st, "url", u);
+		json_set_str(s->st, "url", u);
 		free(u);
 		free(lrel);
 		/* the parsed index for the HelmCharts of this repository */
@@ -295,7 +295,7 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 		char size[32];
 		helm_human_size((double)st.st_size, size);
 		char *msg = xasprintf("stored fetched index of size %s from '%s'", size,
-			jstr(s->spec, "url"));
+			json_str(s->spec, "url"));
 		if (new_digest) {
 			event(ctx, obj, "Normal", "NewArtifact", s->revision, digest, msg);
 			log_info(&ctx->log, msg, LOG_S("revision", s->revision));
@@ -306,19 +306,19 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 		free(rel);
 	} else if (s->recovering) {
 		char size[32];
-		const cJSON *sz = jget(s->art, "size");
+		const cJSON *sz = json_get(s->art, "size");
 		helm_human_size(cJSON_IsNumber(sz) ? sz->valuedouble : 0, size);
 		char *msg = xasprintf("stored fetched index of size %s from '%s'", size,
-			jstr(s->spec, "url"));
-		event(ctx, obj, "Normal", "Succeeded", jstr(s->art, "revision"),
-			jstr(s->art, "digest"), msg);
+			json_str(s->spec, "url"));
+		event(ctx, obj, "Normal", "Succeeded", json_str(s->art, "revision"),
+			json_str(s->art, "digest"), msg);
 		free(msg);
 	}
 	rt_cond_delete(obj, "ArtifactOutdated");
 	rt_cond_delete(obj, "StorageOperationFailed");
 	rt_cond_set(obj, "ArtifactInStorage", "True", "Succeeded",
-		"stored artifact: revision '%s'", jstr(s->art, "revision"));
-	const char *path = jstr(s->art, "path");
+		"stored artifact: revision '%s'", json_str(s->art, "revision"));
+	const char *path = json_str(s->art, "path");
 	const char *b = path ? strrchr(path, '/') : NULL;
 	err gce = {0};
 	int n = art_gc(cfg->storage_path, s->dirrel, b ? b + 1 : NULL, cfg->retention_ttl_s,
@@ -354,13 +354,13 @@ static rt_result reconcile_oci(rt_ctx *ctx, cJSON *obj, helm_reconcile *s)
 {
 	rt_result r = {0};
 	art_remove_dir(s->cfg->storage_path, s->dirrel, NULL);
-	jset(s->st, "artifact", NULL);
-	jset_str(s->st, "url", NULL);
+	json_set(s->st, "artifact", NULL);
+	json_set_str(s->st, "url", NULL);
 	rt_cond_delete(obj, "ArtifactInStorage");
 	rt_cond_delete(obj, "ArtifactOutdated");
 	rt_cond_delete(obj, "FetchFailed");
 	rt_cond_delete(obj, "StorageOperationFailed");
-	const char *url = jstr(s->spec, "url");
+	const char *url = json_str(s->spec, "url");
 	if (!url || strncmp(url, "oci://", 6)) {
 		err_set(&r.e, ERR_STALLING, "URLInvalid", "invalid OCI registry URL: %s",
 			url ? url : "");
@@ -377,26 +377,26 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	const helmrepo_config *cfg = ctx->ud;
 	helm_reconcile s = {
 		.cfg = cfg,
-		.spec = jget(obj, "spec"),
+		.spec = json_get(obj, "spec"),
 		.st = rt_status(obj),
 		.dirrel = art_dir_path(KIND, ctx->ns, ctx->name),
 		.tmp = xasprintf("%s/.tmp", cfg->storage_path),
 	};
 	mkdir(s.tmp, 0700);
 	sc_mark_reconciling(obj);
-	if (str_eq(jstr(s.spec, "type"), "oci")) {
+	if (str_eq(json_str(s.spec, "type"), "oci")) {
 		rt_result r = reconcile_oci(ctx, obj, &s);
 		state_release(&s);
 		return r;
 	}
 	s.recovering = rt_cond_is_true(obj, "FetchFailed") ||
 		rt_cond_is_true(obj, "StorageOperationFailed");
-	int64_t interval = parse_dur_ms(jstr(s.spec, "interval"), 60000);
+	int64_t interval = parse_dur_ms(json_str(s.spec, "interval"), 60000);
 	rt_result r = steps_run(ctx, obj, STEPS, sizeof STEPS / sizeof *STEPS, &s, &SUMMARY,
 		interval, 0, NULL);
 	if (r.e.cls == ERR_NONE)
 		rt_cond_set(obj, RT_COND_READY, "True", "Succeeded",
-			"stored artifact: revision '%s'", jstr(s.art, "revision"));
+			"stored artifact: revision '%s'", json_str(s.art, "revision"));
 	state_release(&s);
 	return r;
 }

@@ -26,7 +26,7 @@ static struct {
 	long long helm_cache_max_size, artifact_retention_records, git_max_size;
 	int64_t helm_cache_ttl, helm_cache_purge_interval, artifact_retention_ttl;
 	const char *artifact_digest_algo;
-	app_strings ssh_kex_algos, ssh_hostkey_algos;
+	strv ssh_kex_algos, ssh_hostkey_algos;
 } opt = {
 	.helm_index_max_size = 50LL << 20,
 	.helm_chart_max_size = 10LL << 20,
@@ -301,7 +301,7 @@ int main(int argc, char **argv)
 	free(S.adv_addr);
 	free(S.root);
 	helmcache_free(S.cache);
-	app_strings_release(&opt.ssh_kex_algos);
-	app_strings_release(&opt.ssh_hostkey_algos);
+	strv_release(&opt.ssh_kex_algos);
+	strv_release(&opt.ssh_hostkey_algos);
 	return rc;
 }

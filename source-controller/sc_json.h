@@ -1,6 +1,5 @@
-/* Small cJSON and string helpers of source-controller (internal). Copies of helpers that
- * libcommon is getting shared versions of (JSON accessors, Go durations): replace them with
- * those once they land. */
+/* Small cJSON and string helpers of source-controller (internal); the JSON accessors and Go
+ * durations themselves are libcommon's (eddy/json.h, eddy/clock.h). */
 #ifndef SC_JSON_H
 #define SC_JSON_H
 
@@ -10,32 +9,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "eddy/app.h"
-
-static inline const cJSON *jget(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static inline const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = jget(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static inline void jset_str(cJSON *o, const char *k, const char *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
-		cJSON_AddStringToObject(o, k, v);
-}
-
-static inline void jset(cJSON *o, const char *k, cJSON *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
-		cJSON_AddItemToObject(o, k, v);
-}
+#include "eddy/clock.h"
+#include "eddy/json.h"
 
 static inline bool json_eq(const cJSON *a, const cJSON *b)
 {
@@ -46,11 +21,6 @@ static inline bool json_eq(const cJSON *a, const cJSON *b)
 	return cJSON_Compare(a, b, 1);
 }
 
-static inline const char *str_or(const char *s)
-{
-	return s ? s : "";
-}
-
 static inline bool str_eq(const char *a, const char *b)
 {
 	return !strcmp(a ? a : "", b ? b : "");
@@ -59,10 +29,9 @@ static inline bool str_eq(const char *a, const char *b)
 static inline int64_t parse_dur_ms(const char *s, int64_t def)
 {
 	int64_t ns;
-	if (!s || app_parse_duration(s, &ns, NULL) < 0 || ns <= 0)
+	if (!s || godur_parse(s, &ns, NULL) < 0 || ns <= 0)
 		return def;
 	return ns / 1000000;
 }
-
 
 #endif

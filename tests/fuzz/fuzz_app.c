@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "eddy/app.h"
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 
 static int devnull = -1;
@@ -24,10 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int64_t ns, again;
 	err e;
-	if (app_parse_duration(s, &ns, &e) == 0) {
+	if (godur_parse(s, &ns, &e) == 0) {
 		char out[40];
-		app_format_duration(out, sizeof out, ns);
-		if (app_parse_duration(out, &again, &e) != 0 || again != ns)
+		godur_format(out, sizeof out, ns);
+		if (godur_parse(out, &again, &e) != 0 || again != ns)
 			abort();
 	}
 
@@ -63,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 	static long long n;
 	static int64_t d;
-	static app_strings many;
+	static strv many;
 	static const app_flag extra[] = {
 		APP_FLAG_RANGE("n", APP_FLAG_SIZE, &n, "n", 0, 1 << 30),
 		APP_FLAG("d", APP_FLAG_DURATION, &d, "d"),
@@ -77,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (out)
 		fclose(out);
 	app_config_release(&c);
-	app_strings_release(&many);
+	strv_release(&many);
 	free(copy);
 	free(s);
 	return 0;

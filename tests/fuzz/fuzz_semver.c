@@ -1,5 +1,6 @@
 /* Fuzz the semver parser and range matcher: the input is "<range>\0<version>". Checks that
- * comparison is antisymmetric and that parsing never crashes on any bytes. */
+ * comparison is antisymmetric, that both parse entry points agree, and that parsing never
+ * crashes on any bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	semver_range *r = semver_range_parse(range, NULL);
 	if (r && pb == 0)
 		semver_range_match(r, &b);
+	semver_range_free(r);
+	/* the Masterminds entry points Sprig uses: no length cap, their own messages */
+	char msg[256];
+	semver c;
+	if (semver_parse_go(v, &c) == 0 && pb == 0 && semver_cmp(&c, &b) != 0)
+		abort();
+	r = semver_constraint_parse(range, msg, sizeof msg);
+	if (r && semver_parse_go(v, &c) == 0)
+		semver_range_match(r, &c);
 	semver_range_free(r);
 	free(range);
 	free(v);

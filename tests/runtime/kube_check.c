@@ -4,6 +4,7 @@
  *        eddy-kube-check --probe KUBECONFIG [CONTEXT]: one GET of the namespace "default";
  *        prints the error kind (OK, Unauthorized, Forbidden, Transport, ...) and the message.
  * Needs the Widget CRD of tests/runtime/crd.yaml to be installed. */
+#include "eddy/json.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 
@@ -47,9 +48,7 @@ static cJSON *cm(const char *ns, const char *name, const char *k, const char *v)
 
 static const char *data_of(const cJSON *o, const char *k)
 {
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "data");
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return json_str(json_get(o, "data"), k);
 }
 
 /* ---- watch helpers */

@@ -3,6 +3,7 @@
 #include "widget.h"
 
 #include "eddy/mem.h"
+#include "eddy/clock.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -44,7 +45,7 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	e->num++;
 	int64_t n = e->num;
 	if (n == 1)
-		e->val = (void *)(intptr_t)kube_now_ms();
+		e->val = (void *)(intptr_t)clock_mono_ms();
 	int64_t first = (int64_t)(intptr_t)e->val;
 	pthread_mutex_unlock(&A.mu);
 	free(key);
@@ -63,13 +64,13 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	cJSON_DeleteItemFromObjectCaseSensitive(st, "observedValue");
 	cJSON_AddStringToObject(st, "observedValue", cJSON_IsString(val) ? val->valuestring : "");
 	set_num(st, "attempts", (double)n);
-	set_num(st, "retrySpanMs", (double)(kube_now_ms() - first));
+	set_num(st, "retrySpanMs", (double)(clock_mono_ms() - first));
 	/* how many cached Widgets share this value (the "value" index) */
-	rt_strv same = {0};
+	strv same = {0};
 	rt_informer_index(rt_controller_informer(ctx->c), "value",
 		cJSON_IsString(val) ? val->valuestring : "", &same);
 	set_num(st, "sameValue", (double)same.n);
-	rt_strv_release(&same);
+	strv_release(&same);
 	rt_cond_set(obj, RT_COND_READY, "True", "Succeeded", "value %s applied",
 		cJSON_IsString(val) ? val->valuestring : "");
 	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(spec, "emitEvent");
@@ -88,13 +89,13 @@ static rt_result reconcile(rt_ctx *ctx, cJSON *obj)
 	return r;
 }
 
-static void index_value(const cJSON *obj, rt_strv *out, void *ud)
+static void index_value(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(spec, "value");
 	if (cJSON_IsString(v))
-		rt_strv_add(out, v->valuestring);
+		strv_add(out, v->valuestring);
 }
 
 static rt_result finalize(rt_ctx *ctx, cJSON *obj)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "eddy/clock.h"
 #include "eddy/http.h"
 #include "eddy/mem.h"
 
@@ -483,7 +484,7 @@ static __attribute__((unused)) int count_fds(int pid)
 
 static __attribute__((unused)) uint64_t now_ms(void)
 {
-	return uv_hrtime() / 1000000;
+	return (uint64_t)clock_mono_ms();
 }
 
 #endif

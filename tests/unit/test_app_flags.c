@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "eddy/app.h"
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 
 static void durations_parse_like_go(void **state)
@@ -64,7 +65,7 @@ static void durations_parse_like_go(void **state)
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		int64_t ns = -42;
 		err e;
-		if (app_parse_duration(ok[i].in, &ns, &e) < 0)
+		if (godur_parse(ok[i].in, &ns, &e) < 0)
 			fail_msg("%s: %s", ok[i].in, e.msg);
 		if (ns != ok[i].ns)
 			fail_msg("%s: got %lld want %lld", ok[i].in, (long long)ns,
@@ -77,16 +78,16 @@ static void durations_parse_like_go(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int64_t ns = -42;
 		err e;
-		if (app_parse_duration(bad[i], &ns, &e) == 0)
+		if (godur_parse(bad[i], &ns, &e) == 0)
 			fail_msg("accepted \"%s\" as %lld", bad[i], (long long)ns);
 		assert_int_equal(ns, -42);
 		assert_string_equal(e.reason, "InvalidDuration");
 	}
 	err e;
 	int64_t ns;
-	assert_int_equal(app_parse_duration("1d", &ns, &e), -1);
+	assert_int_equal(godur_parse("1d", &ns, &e), -1);
 	assert_string_equal(e.msg, "time: unknown unit \"d\" in duration \"1d\"");
-	assert_int_equal(app_parse_duration("3", &ns, &e), -1);
+	assert_int_equal(godur_parse("3", &ns, &e), -1);
 	assert_string_equal(e.msg, "time: missing unit in duration \"3\"");
 }
 
@@ -116,7 +117,7 @@ static void durations_format_like_go(void **state)
 	};
 	char out[40];
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		assert_string_equal(app_format_duration(out, sizeof out, cases[i].ns), cases[i].s);
+		assert_string_equal(godur_format(out, sizeof out, cases[i].ns), cases[i].s);
 	assert_int_equal(app_duration_ms(1), 1);
 	assert_int_equal(app_duration_ms(1500 * (int64_t)APP_US), 2);
 	assert_int_equal(app_duration_ms(-5), 0);
@@ -287,7 +288,7 @@ static void extra_flags_and_positionals(void **state)
 {
 	static long long retries = 9;
 	static long long size = 50LL << 20;
-	static app_strings managers;
+	static strv managers;
 	static const char *name = "x";
 	static const app_flag extra[] = {
 		APP_FLAG_RANGE("http-retry", APP_FLAG_INT, &retries, "Retries.", 0, 100),
@@ -316,7 +317,7 @@ static void extra_flags_and_positionals(void **state)
 	assert_string_equal(c.storage_path, "/var/lib/eddy");
 	assert_string_equal(c.storage_addr, ":0");
 	app_config_release(&c);
-	app_strings_release(&managers);
+	strv_release(&managers);
 
 	/* without APP_FL_CONTROLLER there is no --metrics-addr */
 	assert_int_equal(parse(&c, &spec, &e, "--metrics-addr=:1", NULL), -1);
@@ -326,7 +327,7 @@ static void extra_flags_and_positionals(void **state)
 	assert_int_equal(parse(&c, &spec, &e, "--max-size=10XB", NULL), -1);
 	assert_string_equal(e.msg, "invalid argument \"10XB\" for \"--max-size\" flag: not a size");
 	app_config_release(&c);
-	app_strings_release(&managers);
+	strv_release(&managers);
 }
 
 int main(void)

@@ -108,6 +108,76 @@ static void ranges(void **state)
 	}
 }
 
+/* The Masterminds entry points Sprig uses: its error texts, metadata, no length cap. */
+static void masterminds(void **state)
+{
+	(void)state;
+	semver v;
+	assert_int_equal(semver_parse_go("v1.2.3-rc.1+b.7", &v), 0);
+	assert_string_equal(v.pre, "rc.1");
+	assert_string_equal(v.meta, "b.7");
+	assert_int_equal(semver_parse_go("1.2.3-01", &v), SEMVER_ELEADZERO);
+	assert_string_equal(semver_strerror(SEMVER_ELEADZERO), "version segment starts with 0");
+	assert_int_equal(semver_parse_go("1.99999999999999999999", &v), SEMVER_ERANGE);
+	assert_string_equal(semver_strerror(SEMVER_ERANGE),
+		"Error parsing version segment: value out of range");
+	assert_int_equal(semver_parse_go("V1.2.3", &v), SEMVER_EINVALID);
+	assert_string_equal(semver_strerror(SEMVER_EINVALID), "invalid semantic version");
+	/* NewVersion rules behind the Flux entry point too */
+	err e = {0};
+	assert_int_equal(semver_parse("1.2.3-01", &v, &e), -1);
+	assert_string_equal(e.msg, "invalid semantic version '1.2.3-01'");
+	char msg[256];
+	assert_null(semver_constraint_parse(">=1.0 || >>2", msg, sizeof msg));
+	assert_string_equal(msg, "improper constraint:  >>2");
+	assert_null(semver_range_parse(">=1.0 || >>2", &e));
+	assert_string_equal(e.msg, "improper constraint: >=1.0 || >>2");
+	assert_string_equal(e.reason, "InvalidSemver");
+	assert_int_equal(e.cls, ERR_STALLING);
+	/* dirty constraints as Masterminds has them */
+	static const struct { const char *c, *v; bool want; } cases[] = {
+		{"!=1.2.x", "1.2.5", false},
+		{"!=1.2.x", "1.3.0", true},
+		{">1.x", "2.0.0", true},
+		{">1.x", "1.9.0", false},
+		{"<=1.2.x", "1.2.9", true},
+		{"1.2.3 - 1.2.5", "1.2.4", true},
+		{"^0.0", "0.0.9", true},
+		{"~0", "0.9.0", true},
+		{">= 1.2, < 3.0.0 || >= 4.2.3", "4.5.0", true},
+		{">=1.0.0-0 <2", "1.5.0-beta", true},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		semver_range *r = semver_constraint_parse(cases[i].c, msg, sizeof msg);
+		if (!r)
+			fail_msg("'%s': %s", cases[i].c, msg);
+		assert_int_equal(semver_parse_go(cases[i].v, &v), 0);
+		if (semver_range_match(r, &v) != cases[i].want)
+			fail_msg("'%s' vs %s: expected %d", cases[i].c, cases[i].v, cases[i].want);
+		semver_range_free(r);
+	}
+	/* hostile: long inputs are refused by the Flux entry point, bounded in the other */
+	size_t n = 100000;
+	char *big = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		big[i] = "1 ||"[i % 4];
+	big[n] = 0;
+	assert_null(semver_range_parse(big, &e));
+	assert_string_equal(e.msg, "semver constraint too long");
+	semver_range *r = semver_constraint_parse(big, msg, sizeof msg);
+	if (r) {
+		assert_int_equal(semver_parse_go("1.0.0", &v), 0);
+		assert_true(semver_range_match(r, &v));
+		semver_range_free(r);
+	}
+	memset(big, '1', n);
+	assert_int_equal(semver_parse(big, &v, NULL), -1);
+	assert_int_equal(semver_parse_go(big, &v), SEMVER_EINVALID);
+	memcpy(big, "1.0.0-", 6);
+	assert_int_equal(semver_parse_go(big, &v), SEMVER_EINVALID); /* longer than SEMVER_MAX */
+	free(big);
+}
+
 static void git_helpers(void **state)
 {
 	(void)state;
@@ -144,6 +214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_and_compare),
 		cmocka_unit_test(ranges),
+		cmocka_unit_test(masterminds),
 		cmocka_unit_test(git_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

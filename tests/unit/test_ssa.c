@@ -109,9 +109,9 @@ static void take_over(void **state)
 	assert_non_null(mf);
 	assert_int_equal(cJSON_GetArraySize(mf), 4);
 	const cJSON *first = cJSON_GetArrayItem(mf, 0);
-	assert_string_equal(ssa_jstr(first, "manager"), "kustomize-controller");
-	assert_string_equal(ssa_jstr(first, "operation"), "Apply");
-	assert_string_equal(ssa_jstr(cJSON_GetArrayItem(mf, 1), "manager"), "my-tool");
+	assert_string_equal(json_str(first, "manager"), "kustomize-controller");
+	assert_string_equal(json_str(first, "operation"), "Apply");
+	assert_string_equal(json_str(cJSON_GetArrayItem(mf, 1), "manager"), "my-tool");
 	cJSON_Delete(mf);
 	/* nothing foreign: no patch */
 	cJSON *mine = J("{\"metadata\":{\"managedFields\":[{\"manager\":\"kustomize-controller\","
@@ -147,8 +147,8 @@ static void order(void **state)
 	ssa_item items[8];
 	for (size_t i = 0; i < n; i++) {
 		items[i].o = J(objs[i]);
-		items[i].id = ssa_fmt_obj(ssa_jstr(items[i].o, "kind"), kube_obj_namespace(items[i].o),
-			kube_obj_name(items[i].o));
+		items[i].id = ssa_fmt_obj(json_str(items[i].o, "kind"),
+			kube_obj_namespace(items[i].o), kube_obj_name(items[i].o));
 	}
 	qsort(items, n, sizeof *items, ssa_cmp_items);
 	for (size_t i = 0; i < n; i++) {

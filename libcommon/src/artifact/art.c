@@ -2,6 +2,7 @@
  * See eddy/art.h for the contract. */
 #include "eddy/art.h"
 #include "eddy/buf.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 
 #include <archive.h>
@@ -254,8 +255,7 @@ int art_digest_file(const char *path, char out[ART_DIGEST_MAX], err *e)
 	close(fd);
 	if (rc == 0) {
 		memcpy(out, "sha256:", 7);
-		for (unsigned i = 0; i < mdlen && i < 32; i++)
-			snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+		hex_encode(out + 7, md, mdlen < 32 ? mdlen : 32, HEX_LOWER);
 	}
 	return rc;
 }

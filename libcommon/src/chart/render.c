@@ -1,5 +1,6 @@
 /* Rendering a chart the way `helm template` does: dependencies, values, templates, sorting. */
 #include "eddy/mem.h"
+#include "eddy/semver.h"
 #include "chart/internal.h"
 #include "chart/values.h"
 #include "gotmpl/internal.h"
@@ -59,34 +60,18 @@ static const char *mstr(tmpl_val m, const char *key)
 	return v && v->kind == TV_STRING ? v->u.s->data : NULL;
 }
 
-/* A semver range check for dependency versions and kubeVersion (">= 1.2, < 2" etc.). */
+/* A semver range check for dependency versions and kubeVersion (">= 1.2, < 2" etc.): Sprig's
+ * semverCompare, i.e. Masterminds NewVersion and NewConstraint/Check (eddy/semver.h). */
 static bool version_ok(const char *constraint, const char *version)
 {
 	if (!constraint || !*constraint || !version)
 		return true;
-	tmpl_set *s = tmpl_set_new();
-	bool ok = true;
-	char *src = xasprintf("{{ semverCompare %s %s }}", "", "");
-	free(src);
-	buf text;
-	buf_init(&text, 1 << 16);
-	buf_adds(&text, "{{ semverCompare .c .v }}");
-	err e;
-	if (tmpl_parse(s, "v", text.data, text.len, &e) == 0) {
-		tmpl_val d = tmpl_map_new();
-		tmpl_map_set(d, "c", tmpl_str(constraint));
-		tmpl_map_set(d, "v", tmpl_str(version));
-		buf out;
-		buf_init(&out, 64);
-		if (tmpl_execute(s, "v", d, &out, &e) == 0)
-			ok = !strcmp(buf_str(&out), "true");
-		else
-			ok = false;
-		buf_release(&out);
-		tmpl_val_free(d);
-	}
-	buf_release(&text);
-	tmpl_set_free(s);
+	semver v;
+	if (semver_parse_go(version, &v))
+		return false;
+	semver_range *r = semver_constraint_parse(constraint, NULL, 0);
+	bool ok = r && semver_range_match(r, &v);
+	semver_range_free(r);
 	return ok;
 }
 

@@ -1,12 +1,11 @@
 /* values.schema.json validation: a JSON Schema (draft 7 / 2020-12) subset with Helm's messages. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "eddy/mem.h"
+#include "eddy/regex.h"
 #include "chart/internal.h"
 #include "chart/values.h"
 #include "gotmpl/internal.h"
 
 #include <math.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,20 +183,12 @@ static void validate(sctx *s, tmpl_val sch, tmpl_val v, const char *path, int de
 			report(s, path, "maxLength: got %zu, want %g", runes, num(*mxl));
 		tmpl_val *pat = tmpl_map_get(sch, "pattern");
 		if (pat && pat->kind == TV_STRING) {
-			int ec;
-			PCRE2_SIZE eo;
-			pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat->u.s->data,
-						       PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo,
-						       NULL);
+			rx *re = rx_compile(pat->u.s->data, RX_UTF, NULL, 0);
 			if (re) {
-				pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-				int r = pcre2_match(re, (PCRE2_SPTR)v.u.s->data, v.u.s->len, 0, 0, md,
-						    NULL);
-				if (r < 0)
+				if (rx_exec(re, v.u.s->data, v.u.s->len, 0, NULL, 0) <= 0)
 					report(s, path, "'%s' does not match pattern '%s'",
 					       v.u.s->data, pat->u.s->data);
-				pcre2_match_data_free(md);
-				pcre2_code_free(re);
+				rx_free(re);
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 #include "eddy/log.h"
 
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 #include "eddy/metrics.h"
 
@@ -236,18 +237,7 @@ void log_for_object(logger *out, const logger *parent, const char *group, const 
 
 char *log_timestamp(char *out, size_t n, int64_t unix_ns)
 {
-	struct timespec ts;
-	if (unix_ns == 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-	} else {
-		ts.tv_sec = (time_t)(unix_ns / 1000000000);
-		ts.tv_nsec = (long)(unix_ns % 1000000000);
-	}
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-	return out;
+	return clock_rfc3339(out, n, unix_ns ? unix_ns : clock_real_ns(), 3);
 }
 
 static void write_all(int fd, const char *p, size_t n)

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/codec.h"
+#include "eddy/json.h"
 #include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
@@ -29,12 +31,6 @@ struct imp_clients {
 
 static pthread_mutex_t init_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static imp_clients *clients_of(imp_clients **cache)
 {
 	pthread_mutex_lock(&init_mu);
@@ -49,7 +45,7 @@ static imp_clients *clients_of(imp_clients **cache)
 
 const char *imp_service_account(const imp_options *o, const cJSON *spec)
 {
-	const char *sa = jstr(spec, "serviceAccountName");
+	const char *sa = json_str(spec, "serviceAccountName");
 	if (sa && *sa)
 		return sa;
 	sa = o ? o->default_service_account : NULL;
@@ -101,13 +97,13 @@ const char *imp_kubeconfig_file_field(const cJSON *doc)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "clusters")) {
 		const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "cluster");
 		for (size_t i = 0; i < sizeof cluster_files / sizeof *cluster_files; i++)
-			if (jstr(c, cluster_files[i]) && *jstr(c, cluster_files[i]))
+			if (json_str(c, cluster_files[i]) && *json_str(c, cluster_files[i]))
 				return cluster_files[i];
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "users")) {
 		const cJSON *u = cJSON_GetObjectItemCaseSensitive(it, "user");
 		for (size_t i = 0; i < sizeof user_files / sizeof *user_files; i++)
-			if (jstr(u, user_files[i]) && *jstr(u, user_files[i]))
+			if (json_str(u, user_files[i]) && *json_str(u, user_files[i]))
 				return user_files[i];
 	}
 	return NULL;
@@ -117,8 +113,8 @@ const char *imp_kubeconfig_file_field(const cJSON *doc)
 static kube_client *remote_client(const imp_options *o, kube_client *base, const cJSON *ref,
 	const char *ns, err *e)
 {
-	const char *name = jstr(ref, "name");
-	const char *key = jstr(ref, "key");
+	const char *name = json_str(ref, "name");
+	const char *key = json_str(ref, "key");
 	if (!name || !*name) {
 		err_fail(e, "ReconciliationFailed",
 			"invalid .spec.kubeConfig, .spec.kubeConfig.secretRef.name is not set");
@@ -134,14 +130,14 @@ static kube_client *remote_client(const imp_options *o, kube_client *base, const
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(secret, "data");
 	const char *b64 = NULL;
 	if (key && *key) {
-		b64 = jstr(data, key);
+		b64 = json_str(data, key);
 		if (!b64)
 			err_fail(e, "ReconciliationFailed", "KubeConfig secret '%s/%s' does not "
 				"contain a '%s' key with a kubeconfig", ns, name, key);
 	} else {
-		b64 = jstr(data, "value");
+		b64 = json_str(data, "value");
 		if (!b64)
-			b64 = jstr(data, "value.yaml");
+			b64 = json_str(data, "value.yaml");
 		if (!b64)
 			err_fail(e, "ReconciliationFailed", "KubeConfig secret '%s/%s' does not "
 				"contain a 'value' key with a kubeconfig", ns, name);
@@ -152,7 +148,7 @@ static kube_client *remote_client(const imp_options *o, kube_client *base, const
 	}
 	size_t len = 0;
 	char *raw = strlen(b64) <= MAX_KUBECONFIG * 4 / 3 + 4 ?
-		kube_base64_decode(b64, strlen(b64), &len) : NULL;
+		b64_decode(b64, strlen(b64), B64_LENIENT, 0, &len) : NULL;
 	cJSON_Delete(secret);
 	if (!raw) {
 		err_fail(e, "ReconciliationFailed", "KubeConfig secret '%s/%s': the "

@@ -13,6 +13,8 @@
 #include <openssl/crypto.h>
 
 #include "eddy/buf.h"
+#include "eddy/codec.h"
+#include "eddy/json.h"
 #include "eddy/kz.h"
 #include "eddy/mem.h"
 #include "eddy/subst.h"
@@ -27,44 +29,6 @@
 #define SOPS_MASK_B64 "KipTT1BTKio=" /* base64("**SOPS**") */
 #define DOCKERCFG_MASK "{\"mask\":\"**SOPS**\"}"
 #define DOCKERCFG_MASK_B64 "eyJtYXNrIjoiKipTT1BTKioifQ==" /* base64 of DOCKERCFG_MASK */
-
-static const cJSON *jget(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = jget(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static void jset_str(cJSON *o, const char *k, const char *v)
-{
-	cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	if (v)
-		cJSON_AddStringToObject(o, k, v);
-}
-
-static cJSON *jobj(cJSON *o, const char *k)
-{
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (!cJSON_IsObject(v)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-		v = cJSON_AddObjectToObject(o, k);
-	}
-	return v;
-}
-
-static cJSON *jarr(cJSON *o, const char *k)
-{
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (!cJSON_IsArray(v)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-		v = cJSON_AddArrayToObject(o, k);
-	}
-	return v;
-}
 
 static bool str_eq(const char *a, const char *b)
 {
@@ -168,7 +132,7 @@ static bool is_k8s_file(const char *path)
 			ok = true;
 			const cJSON *d;
 			cJSON_ArrayForEach(d, docs)
-				if (!jstr(d, "apiVersion") || !jstr(d, "kind"))
+				if (!json_str(d, "apiVersion") || !json_str(d, "kind"))
 					ok = false;
 		}
 		cJSON_Delete(docs);
@@ -237,25 +201,25 @@ static void scan_dir(const char *base, const char *rel, cJSON *res, int depth)
 
 static void overlay_images(cJSON *k, const cJSON *spec)
 {
-	cJSON *p = jarr(k, "images");
+	cJSON *p = json_arr_ensure(k, "images");
 	const cJSON *it;
-	cJSON_ArrayForEach(it, jget(spec, "images")) {
-		const char *name = jstr(it, "name");
+	cJSON_ArrayForEach(it, json_get(spec, "images")) {
+		const char *name = json_str(it, "name");
 		if (!name)
 			continue;
 		cJSON *found = NULL, *x;
 		cJSON_ArrayForEach(x, p)
-			if (str_eq(jstr(x, "name"), name))
+			if (str_eq(json_str(x, "name"), name))
 				found = x;
 		if (!found) {
 			cJSON_AddItemToArray(p, cJSON_Duplicate(it, 1));
 			continue;
 		}
-		if (jstr(it, "newName"))
-			jset_str(found, "newName", jstr(it, "newName"));
-		if (jstr(it, "newTag") || jstr(it, "digest")) {
-			jset_str(found, "newTag", jstr(it, "newTag"));
-			jset_str(found, "digest", jstr(it, "digest"));
+		if (json_str(it, "newName"))
+			json_set_str(found, "newName", json_str(it, "newName"));
+		if (json_str(it, "newTag") || json_str(it, "digest")) {
+			json_set_str(found, "newTag", json_str(it, "newTag"));
+			json_set_str(found, "digest", json_str(it, "digest"));
 		}
 	}
 }
@@ -289,22 +253,22 @@ cJSON *ksb_kustomization_for(const char *dir, const cJSON *spec, err *e)
 		scan_dir(dir, "", cJSON_AddArrayToObject(k, "resources"), 0);
 	}
 	const char *s;
-	if ((s = jstr(spec, "targetNamespace")) && *s)
-		jset_str(k, "namespace", s);
-	if ((s = jstr(spec, "namePrefix")) && *s)
-		jset_str(k, "namePrefix", s);
-	if ((s = jstr(spec, "nameSuffix")) && *s)
-		jset_str(k, "nameSuffix", s);
+	if ((s = json_str(spec, "targetNamespace")) && *s)
+		json_set_str(k, "namespace", s);
+	if ((s = json_str(spec, "namePrefix")) && *s)
+		json_set_str(k, "namePrefix", s);
+	if ((s = json_str(spec, "nameSuffix")) && *s)
+		json_set_str(k, "nameSuffix", s);
 	const cJSON *it;
-	if (cJSON_GetArraySize(jget(spec, "patches")) > 0) {
-		cJSON *p = jarr(k, "patches");
-		cJSON_ArrayForEach(it, jget(spec, "patches"))
+	if (cJSON_GetArraySize(json_get(spec, "patches")) > 0) {
+		cJSON *p = json_arr_ensure(k, "patches");
+		cJSON_ArrayForEach(it, json_get(spec, "patches"))
 			cJSON_AddItemToArray(p, cJSON_Duplicate(it, 1));
 	}
-	if (cJSON_GetArraySize(jget(spec, "components")) > 0) {
-		cJSON *p = jarr(k, "components");
-		bool ign = cJSON_IsTrue(jget(spec, "ignoreMissingComponents"));
-		cJSON_ArrayForEach(it, jget(spec, "components")) {
+	if (cJSON_GetArraySize(json_get(spec, "components")) > 0) {
+		cJSON *p = json_arr_ensure(k, "components");
+		bool ign = cJSON_IsTrue(json_get(spec, "ignoreMissingComponents"));
+		cJSON_ArrayForEach(it, json_get(spec, "components")) {
 			if (!cJSON_IsString(it))
 				continue;
 			if (ign) {
@@ -318,7 +282,7 @@ cJSON *ksb_kustomization_for(const char *dir, const cJSON *spec, err *e)
 			cJSON_AddItemToArray(p, cJSON_CreateString(it->valuestring));
 		}
 	}
-	if (cJSON_GetArraySize(jget(spec, "images")) > 0)
+	if (cJSON_GetArraySize(json_get(spec, "images")) > 0)
 		overlay_images(k, spec);
 	return k;
 }
@@ -363,31 +327,31 @@ int ksb_build(const ksb_options *o, ksb_result *r, err *e)
 	}
 	if (o->built)
 		o->built(o->hook_ud, objs);
-	const cJSON *cm = jget(o->spec, "commonMetadata");
+	const cJSON *cm = json_get(o->spec, "commonMetadata");
 	cJSON *obj;
 	cJSON_ArrayForEach(obj, objs) {
-		if (!jstr(obj, "apiVersion") || !jstr(obj, "kind") ||
-		    !jstr(jget(obj, "metadata"), "name")) {
+		if (!json_str(obj, "apiVersion") || !json_str(obj, "kind") ||
+		    !json_str(json_get(obj, "metadata"), "name")) {
 			cJSON_Delete(objs);
 			return err_fail(e, "BuildFailed", "object has no apiVersion, kind or name");
 		}
-		cJSON *md = jobj(obj, "metadata");
+		cJSON *md = json_obj_ensure(obj, "metadata");
 		const cJSON *kv;
-		if (cJSON_GetArraySize(jget(cm, "labels")) > 0 || o->name) {
-			cJSON *labels = jobj(md, "labels");
-			cJSON_ArrayForEach(kv, jget(cm, "labels"))
+		if (cJSON_GetArraySize(json_get(cm, "labels")) > 0 || o->name) {
+			cJSON *labels = json_obj_ensure(md, "labels");
+			cJSON_ArrayForEach(kv, json_get(cm, "labels"))
 				if (cJSON_IsString(kv))
-					jset_str(labels, kv->string, kv->valuestring);
+					json_set_str(labels, kv->string, kv->valuestring);
 			if (o->name) {
-				jset_str(labels, GROUP "/name", o->name);
-				jset_str(labels, GROUP "/namespace", o->ns ? o->ns : "");
+				json_set_str(labels, GROUP "/name", o->name);
+				json_set_str(labels, GROUP "/namespace", o->ns ? o->ns : "");
 			}
 		}
-		if (cJSON_GetArraySize(jget(cm, "annotations")) > 0) {
-			cJSON *anns = jobj(md, "annotations");
-			cJSON_ArrayForEach(kv, jget(cm, "annotations"))
+		if (cJSON_GetArraySize(json_get(cm, "annotations")) > 0) {
+			cJSON *anns = json_obj_ensure(md, "annotations");
+			cJSON_ArrayForEach(kv, json_get(cm, "annotations"))
 				if (cJSON_IsString(kv))
-					jset_str(anns, kv->string, kv->valuestring);
+					json_set_str(anns, kv->string, kv->valuestring);
 		}
 	}
 	if (o->mask_sops)
@@ -459,12 +423,12 @@ static void vars_free(cJSON *vars)
 static cJSON *load_vars(kube_client *kube, const char *ns, const cJSON *pb, err *e)
 {
 	cJSON *vars = cJSON_CreateObject();
-	const cJSON *ref, *from = kube ? jget(pb, "substituteFrom") : NULL;
+	const cJSON *ref, *from = kube ? json_get(pb, "substituteFrom") : NULL;
 	cJSON_ArrayForEach(ref, from) {
-		const char *kind = jstr(ref, "kind"), *name = jstr(ref, "name");
+		const char *kind = json_str(ref, "kind"), *name = json_str(ref, "name");
 		kind = kind ? kind : "";
 		name = name ? name : "";
-		bool optional = cJSON_IsTrue(jget(ref, "optional"));
+		bool optional = cJSON_IsTrue(json_get(ref, "optional"));
 		bool secret = !strcmp(kind, "Secret");
 		if (!secret && strcmp(kind, "ConfigMap"))
 			continue;
@@ -479,7 +443,7 @@ static cJSON *load_vars(kube_client *kube, const char *ns, const cJSON *pb, err 
 			return NULL;
 		}
 		const cJSON *kv;
-		cJSON_ArrayForEach(kv, jget(o, "data")) {
+		cJSON_ArrayForEach(kv, json_get(o, "data")) {
 			if (!cJSON_IsString(kv) || !kv->valuestring)
 				continue;
 			const char *v = kv->valuestring;
@@ -488,7 +452,7 @@ static cJSON *load_vars(kube_client *kube, const char *ns, const cJSON *pb, err 
 				continue;
 			}
 			size_t n = 0;
-			char *raw = kube_base64_decode(v, strlen(v), &n);
+			char *raw = b64_decode(v, strlen(v), B64_LENIENT, 0, &n);
 			if (!raw)
 				continue;
 			var_set(vars, kv->string, strip_nl(raw, n));
@@ -496,13 +460,13 @@ static cJSON *load_vars(kube_client *kube, const char *ns, const cJSON *pb, err 
 			free(raw);
 		}
 		/* the Secret's values are copied; wipe the response before freeing it */
-		cJSON_ArrayForEach(kv, jget(o, "data"))
+		cJSON_ArrayForEach(kv, json_get(o, "data"))
 			if (cJSON_IsString(kv) && kv->valuestring)
 				OPENSSL_cleanse(kv->valuestring, strlen(kv->valuestring));
 		cJSON_Delete(o);
 	}
 	const cJSON *kv;
-	cJSON_ArrayForEach(kv, jget(pb, "substitute")) {
+	cJSON_ArrayForEach(kv, json_get(pb, "substitute")) {
 		if (!cJSON_IsString(kv) || !kv->valuestring)
 			continue;
 		var_set(vars, kv->string, strip_nl(kv->valuestring, strlen(kv->valuestring)));
@@ -519,7 +483,7 @@ static cJSON *load_vars(kube_client *kube, const char *ns, const cJSON *pb, err 
 
 static bool lookup(const char *name, const char **val, void *ud)
 {
-	const cJSON *v = jget((const cJSON *)ud, name);
+	const cJSON *v = json_get((const cJSON *)ud, name);
 	if (!cJSON_IsString(v))
 		return false;
 	*val = v->valuestring;
@@ -568,10 +532,10 @@ done:
 int ksb_postbuild(kube_client *kube, const char *ns, const cJSON *spec, cJSON *objs, bool strict,
 	err *e)
 {
-	const cJSON *pb = jget(spec, "postBuild");
+	const cJSON *pb = json_get(spec, "postBuild");
 	if (!cJSON_IsObject(pb))
 		return 0;
-	const char *strat = jstr(pb, "substituteStrategy");
+	const char *strat = json_str(pb, "substituteStrategy");
 	bool always = strat && !strcmp(strat, "Always");
 	cJSON *vars = NULL;
 	int rc = 0;
@@ -619,18 +583,18 @@ void ksb_mask_sops(cJSON *objs)
 {
 	cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
-		const cJSON *sops = jget(o, "sops");
-		if (!str_eq(jstr(o, "kind"), "Secret")) {
+		const cJSON *sops = json_get(o, "sops");
+		if (!str_eq(json_str(o, "kind"), "Secret")) {
 			if (sops)
 				cJSON_DeleteItemFromObjectCaseSensitive(o, "sops");
 			continue;
 		}
 		cJSON *data = cJSON_GetObjectItemCaseSensitive(o, "data");
 		cJSON *sdata = cJSON_GetObjectItemCaseSensitive(o, "stringData");
-		const char *mac = jstr(sops, "mac");
+		const char *mac = json_str(sops, "mac");
 		if (cJSON_IsObject(sops) && mac && !strncmp(mac, "ENC[", 4)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(o, "sops");
-			bool dcfg = str_eq(jstr(o, "type"), "kubernetes.io/dockerconfigjson");
+			bool dcfg = str_eq(json_str(o, "type"), "kubernetes.io/dockerconfigjson");
 			mask_values(data, dcfg ? DOCKERCFG_MASK_B64 : SOPS_MASK_B64);
 			mask_values(sdata, dcfg ? DOCKERCFG_MASK : SOPS_MASK);
 			continue;
@@ -640,7 +604,7 @@ void ksb_mask_sops(cJSON *objs)
 			if (!cJSON_IsString(it) || !it->valuestring)
 				continue;
 			size_t n = 0, vl = strlen(it->valuestring);
-			char *raw = kube_base64_decode(it->valuestring, vl, &n);
+			char *raw = b64_decode(it->valuestring, vl, B64_LENIENT, 0, &n);
 			if (raw && has_sops_marks(raw, n))
 				cJSON_SetValuestring(it, SOPS_MASK_B64);
 			free(raw);

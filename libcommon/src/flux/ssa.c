@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "eddy/mem.h"
+#include "eddy/clock.h"
 #include "ssa_int.h"
 
 static const char *const ACTION[] = {"skipped", "unchanged", "created", "configured"};
@@ -17,17 +18,6 @@ static const char *const ACTION[] = {"skipped", "unchanged", "created", "configu
 const char *ssa_action_name(ssa_action a)
 {
 	return (unsigned)a < sizeof ACTION / sizeof *ACTION ? ACTION[a] : "unknown";
-}
-
-const cJSON *ssa_jget(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-const char *ssa_jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = ssa_jget(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 bool ssa_str_eq(const char *a, const char *b)
@@ -74,8 +64,8 @@ static bool custom_kind(const char *list, const char *av, const char *kind)
  * ending in "Class"; 2 the --custom-apply-stage-kinds; 3 the rest. */
 int ssa_stage_of(const char *custom, const cJSON *o)
 {
-	const char *kind = ssa_jstr(o, "kind");
-	const char *av = ssa_jstr(o, "apiVersion");
+	const char *kind = json_str(o, "kind");
+	const char *av = json_str(o, "apiVersion");
 	if (!kind || !av)
 		return 3;
 	if ((!strcmp(kind, "CustomResourceDefinition") &&
@@ -99,18 +89,18 @@ static int wait_crds(rt_ctx *ctx, kube_client *k, const cJSON *objs, int64_t tim
 	const cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
 		if (ssa_stage_of(NULL, o) != 0 ||
-		    !ssa_str_eq(ssa_jstr(o, "kind"), "CustomResourceDefinition"))
+		    !ssa_str_eq(json_str(o, "kind"), "CustomResourceDefinition"))
 			continue;
-		int64_t until = kube_now_ms() + timeout_ms;
+		int64_t until = clock_mono_ms() + timeout_ms;
 		for (;;) {
 			err ge = {0};
-			cJSON *cur = kube_get(k, ssa_jstr(o, "apiVersion"), "CustomResourceDefinition",
-				NULL, kube_obj_name(o), NULL, &ge);
+			cJSON *cur = kube_get(k, json_str(o, "apiVersion"),
+				"CustomResourceDefinition", NULL, kube_obj_name(o), NULL, &ge);
 			bool ok = cur && rt_cond_is_true(cur, "Established");
 			cJSON_Delete(cur);
 			if (ok)
 				break;
-			if (kube_now_ms() > until || rt_manager_stopping(ctx->m))
+			if (clock_mono_ms() > until || rt_manager_stopping(ctx->m))
 				return err_fail(e, "ReconciliationFailed",
 					"CustomResourceDefinition/%s is not established",
 					kube_obj_name(o));
@@ -174,11 +164,11 @@ static int kind_index(const char *kind)
 int ssa_cmp_items(const void *pa, const void *pb)
 {
 	const cJSON *a = ((const ssa_item *)pa)->o, *b = ((const ssa_item *)pb)->o;
-	const char *ka = ssa_jstr(a, "kind"), *kb = ssa_jstr(b, "kind");
+	const char *ka = json_str(a, "kind"), *kb = json_str(b, "kind");
 	int ia = kind_index(ka), ib = kind_index(kb);
 	if (ia != ib)
 		return ia < ib ? -1 : 1;
-	const char *ava = ssa_jstr(a, "apiVersion"), *avb = ssa_jstr(b, "apiVersion");
+	const char *ava = json_str(a, "apiVersion"), *avb = json_str(b, "apiVersion");
 	const char *sa = strchr(ava, '/'), *sb = strchr(avb, '/');
 	size_t ga = sa ? (size_t)(sa - ava) : 0, gb = sb ? (size_t)(sb - avb) : 0;
 	int c = strncmp(ava, avb, ga < gb ? ga : gb);
@@ -198,7 +188,7 @@ int ssa_cmp_items(const void *pa, const void *pb)
 static int recreate(rt_ctx *ctx, kube_client *k, const cJSON *desired, const char *id,
 	int64_t timeout_ms, err *e)
 {
-	const char *av = ssa_jstr(desired, "apiVersion"), *kind = ssa_jstr(desired, "kind");
+	const char *av = json_str(desired, "apiVersion"), *kind = json_str(desired, "kind");
 	const char *ns = kube_obj_namespace(desired), *name = kube_obj_name(desired);
 	kube_opts o = {.propagation = "Background"};
 	err de = {0};
@@ -206,14 +196,14 @@ static int recreate(rt_ctx *ctx, kube_client *k, const cJSON *desired, const cha
 	    kube_errkind_of(&de) != KUBE_ENOTFOUND)
 		return err_fail(e, "ReconciliationFailed",
 			"%s immutable field detected, failed to delete object: %s", id, de.msg);
-	int64_t until = kube_now_ms() + timeout_ms;
+	int64_t until = clock_mono_ms() + timeout_ms;
 	for (;;) {
 		err ge = {0};
 		cJSON *x = kube_get(k, av, kind, ns, name, NULL, &ge);
 		cJSON_Delete(x);
 		if (!x && kube_errkind_of(&ge) == KUBE_ENOTFOUND)
 			return 0;
-		if (!x || kube_now_ms() > until || rt_manager_stopping(ctx->m))
+		if (!x || clock_mono_ms() > until || rt_manager_stopping(ctx->m))
 			return err_fail(e, "ReconciliationFailed", "%s immutable field detected, "
 				"failed to wait for object to be deleted: %s", id,
 				x ? "timeout" : ge.msg);
@@ -225,7 +215,7 @@ static int recreate(rt_ctx *ctx, kube_client *k, const cJSON *desired, const cha
 static int plan(rt_ctx *ctx, kube_client *k, ssa_item *it, const ssa_options *opts, err *e)
 {
 	cJSON *o = it->o;
-	const char *av = ssa_jstr(o, "apiVersion"), *kind = ssa_jstr(o, "kind");
+	const char *av = json_str(o, "apiVersion"), *kind = json_str(o, "kind");
 	const char *ns = kube_obj_namespace(o), *name = kube_obj_name(o);
 	err ge = {0};
 	cJSON *cur = kube_get(k, av, kind, ns, name, NULL, &ge);
@@ -346,7 +336,7 @@ static int plan_all(rt_ctx *ctx, kube_client *k, ssa_item *items, size_t n,
 /* Resolve the object's resource: cluster-scoped objects lose metadata.namespace. */
 static int normalise_scope(kube_client *k, cJSON *o, err *e)
 {
-	const char *av = ssa_jstr(o, "apiVersion"), *kind = ssa_jstr(o, "kind");
+	const char *av = json_str(o, "apiVersion"), *kind = json_str(o, "kind");
 	const char *name = kube_obj_name(o), *ns = kube_obj_namespace(o);
 	kube_resource res = {0};
 	if (kube_resolve(k, av, kind, &res, e) < 0) {
@@ -387,7 +377,8 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 			items = xrealloc(items, cap * sizeof *items);
 		}
 		items[n].o = o;
-		items[n].id = ssa_fmt_obj(ssa_jstr(o, "kind"), kube_obj_namespace(o), kube_obj_name(o));
+		items[n].id = ssa_fmt_obj(json_str(o, "kind"), kube_obj_namespace(o),
+					  kube_obj_name(o));
 		items[n].action = SSA_SKIPPED;
 		items[n].payload = NULL;
 		items[n].failed = false;
@@ -413,7 +404,7 @@ static int apply_stage(rt_ctx *ctx, kube_client *k, cJSON *objs, int stage,
 			}
 			cJSON_Delete(out);
 			buf_addf(changed, "%s %s\n", it->id, ssa_action_name(it->action));
-			if (ssa_str_eq(ssa_jstr(it->o, "kind"), "CustomResourceDefinition"))
+			if (ssa_str_eq(json_str(it->o, "kind"), "CustomResourceDefinition"))
 				*crds = true;
 		}
 		if (all)

@@ -1,14 +1,13 @@
 /* The server-side-apply manager's drift detection (eddy/ssa.h): Flux's hasDrifted, and the
  * ignore rules (Kustomization spec.ignore, fluxcd/pkg ssa jsondiff): RFC 6901 pointers left out
- * of the comparison, targets selected by anchored regexes and label/annotation selectors, and
- * the payload that keeps ignored fields as they are in the cluster. */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+ * of the comparison, targets selected by eddy/targetsel.h (anchored regexes, label and
+ * annotation selectors), and the payload that keeps ignored fields as they are in the cluster. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "eddy/targetsel.h"
 #include "ssa_int.h"
 
 /* ---------------------------------------------------------------- drift */
@@ -27,9 +26,9 @@ bool ssa_drifted(const cJSON *cur, const cJSON *dry)
 	const char *rv = kube_obj_rv(dry);
 	if (!cur || !rv || !*rv)
 		return true;
-	const cJSON *cm = ssa_jget(cur, "metadata"), *dm = ssa_jget(dry, "metadata");
-	if (!maps_equal(ssa_jget(cm, "labels"), ssa_jget(dm, "labels")) ||
-	    !maps_equal(ssa_jget(cm, "annotations"), ssa_jget(dm, "annotations")))
+	const cJSON *cm = json_get(cur, "metadata"), *dm = json_get(dry, "metadata");
+	if (!maps_equal(json_get(cm, "labels"), json_get(dm, "labels")) ||
+	    !maps_equal(json_get(cm, "annotations"), json_get(dm, "annotations")))
 		return true;
 	cJSON *a = cJSON_Duplicate(cur, 1), *b = cJSON_Duplicate(dry, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(a, "metadata");
@@ -172,137 +171,6 @@ bool ssa_ptr_replace(cJSON *doc, const char *ptr, cJSON *val)
 
 /* ---------------------------------------------------------------- ignore rules */
 
-/* Full match of a Go RE2 pattern (PCRE2 accepts RE2's syntax: \\d, (?:...), (?i)...); an
- * empty or missing pattern matches everything, an invalid one nothing. The match limit keeps
- * a hostile pattern from stalling the reconcile. */
-static bool rx_full(const char *pat, const char *s)
-{
-	if (!pat || !*pat)
-		return true;
-	int ec;
-	PCRE2_SIZE off;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-		PCRE2_UTF | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &ec, &off, NULL);
-	if (!re)
-		return false;
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	pcre2_match_context *mc = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(mc, 100000);
-	const char *subj = s ? s : "";
-	bool ok = pcre2_match(re, (PCRE2_SPTR)subj, strlen(subj), 0, 0, md, mc) >= 0;
-	pcre2_match_context_free(mc);
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
-	return ok;
-}
-
-static void trim_span(const char **p, size_t *n)
-{
-	while (*n && (**p == ' ' || **p == '\t'))
-		(*p)++, (*n)--;
-	while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t'))
-		(*n)--;
-}
-
-/* The value of key [k, k+kn) in the string map m, or NULL. */
-static const char *map_val(const cJSON *m, const char *k, size_t kn)
-{
-	const cJSON *it;
-	cJSON_ArrayForEach(it, m)
-		if (it->string && strlen(it->string) == kn && !strncmp(it->string, k, kn))
-			return cJSON_IsString(it) ? it->valuestring : "";
-	return NULL;
-}
-
-/* Is v one of the comma separated values in [s, s+sn)? */
-static bool in_values(const char *v, const char *s, size_t sn)
-{
-	while (sn > 0) {
-		size_t n = 0;
-		while (n < sn && s[n] != ',')
-			n++;
-		const char *x = s;
-		size_t xn = n;
-		trim_span(&x, &xn);
-		if (strlen(v) == xn && !strncmp(v, x, xn))
-			return true;
-		s += n < sn ? n + 1 : n;
-		sn -= n < sn ? n + 1 : n;
-	}
-	return false;
-}
-
-/* A Kubernetes label selector (k=v, k==v, k!=v, k in (a,b), k notin (a,b), k, !k, comma
- * separated) against the string map m; an unparsable requirement does not match. */
-static bool selector_match(const char *sel, const cJSON *m)
-{
-	const char *p = sel;
-	while (*p) {
-		size_t n = 0;
-		int depth = 0;
-		while (p[n] && (p[n] != ',' || depth)) {
-			depth += p[n] == '(' ? 1 : p[n] == ')' ? -1 : 0;
-			n++;
-		}
-		const char *t = p;
-		size_t tn = n;
-		p += p[n] ? n + 1 : n;
-		trim_span(&t, &tn);
-		if (!tn)
-			continue;
-		const char *op = NULL;
-		for (size_t i = 0; i < tn && !op; i++)
-			if (t[i] == '=' || t[i] == '!' || t[i] == ' ' || t[i] == '(')
-				op = t + i;
-		if (t[0] == '!') {
-			const char *k = t + 1;
-			size_t kn = tn - 1;
-			trim_span(&k, &kn);
-			if (map_val(m, k, kn))
-				return false;
-			continue;
-		}
-		if (!op) {
-			if (!map_val(m, t, tn))
-				return false;
-			continue;
-		}
-		const char *k = t;
-		size_t kn = (size_t)(op - t);
-		trim_span(&k, &kn);
-		const char *v = map_val(m, k, kn);
-		const char *rest = op;
-		size_t rn = tn - (size_t)(op - t);
-		trim_span(&rest, &rn);
-		bool neg = false;
-		if (rn >= 2 && !strncmp(rest, "!=", 2)) {
-			neg = true;
-			rest += 2, rn -= 2;
-		} else if (rn >= 2 && !strncmp(rest, "==", 2)) {
-			rest += 2, rn -= 2;
-		} else if (rn >= 1 && rest[0] == '=') {
-			rest += 1, rn -= 1;
-		} else {
-			bool notin = rn >= 5 && !strncmp(rest, "notin", 5);
-			if (!notin && !(rn >= 2 && !strncmp(rest, "in", 2)))
-				return false;
-			rest += notin ? 5 : 2, rn -= notin ? 5 : 2;
-			trim_span(&rest, &rn);
-			if (rn < 2 || rest[0] != '(' || rest[rn - 1] != ')')
-				return false;
-			bool hit = v && in_values(v, rest + 1, rn - 2);
-			if (notin ? hit : !hit)
-				return false;
-			continue;
-		}
-		trim_span(&rest, &rn);
-		bool eq = v && strlen(v) == rn && !strncmp(v, rest, rn);
-		if (neg ? eq : !eq)
-			return false;
-	}
-	return true;
-}
-
 /* Does obj match an ignore rule's target (spec.ignore[].target; Flux's jsondiff Selector:
  * anchored regexes for group, version, kind, name and namespace, label and annotation
  * selectors)? No target matches every object. */
@@ -310,7 +178,7 @@ bool ssa_ignore_target_matches(const cJSON *target, const cJSON *obj)
 {
 	if (!cJSON_IsObject(target))
 		return true;
-	const char *av = ssa_jstr(obj, "apiVersion");
+	const char *av = json_str(obj, "apiVersion");
 	char group[256] = "", version[128] = "";
 	const char *slash = av ? strchr(av, '/') : NULL;
 	if (slash) {
@@ -319,16 +187,22 @@ bool ssa_ignore_target_matches(const cJSON *target, const cJSON *obj)
 	} else if (av) {
 		snprintf(version, sizeof version, "%s", av);
 	}
-	const cJSON *md = ssa_jget(obj, "metadata");
-	const char *ls = ssa_jstr(target, "labelSelector");
-	const char *as = ssa_jstr(target, "annotationSelector");
-	return rx_full(ssa_jstr(target, "group"), group) &&
-	       rx_full(ssa_jstr(target, "version"), version) &&
-	       rx_full(ssa_jstr(target, "kind"), ssa_jstr(obj, "kind")) &&
-	       rx_full(ssa_jstr(target, "name"), kube_obj_name(obj)) &&
-	       rx_full(ssa_jstr(target, "namespace"), kube_obj_namespace(obj)) &&
-	       (!ls || !*ls || selector_match(ls, ssa_jget(md, "labels"))) &&
-	       (!as || !*as || selector_match(as, ssa_jget(md, "annotations")));
+	const cJSON *md = json_get(obj, "metadata");
+	tsel_obj o = {
+		.group = group,
+		.version = version,
+		.kind = json_str(obj, "kind"),
+		.name = {kube_obj_name(obj)},
+		.ns = {kube_obj_namespace(obj)},
+		.labels = json_get(md, "labels"),
+		.annotations = json_get(md, "annotations"),
+	};
+	/* An invalid regex or selector selects nothing. */
+	tsel t;
+	tsel_init(&t, target, TSEL_GVK_REGEX, "");
+	bool ok = tsel_match(&t, &o, NULL) == 1;
+	tsel_release(&t);
+	return ok;
 }
 
 /* The ignore paths that apply to obj (a new array of strings), or NULL when none. */
@@ -337,10 +211,10 @@ cJSON *ssa_ignore_paths_for(const cJSON *rules, const cJSON *obj)
 	cJSON *out = NULL;
 	const cJSON *r;
 	cJSON_ArrayForEach(r, rules) {
-		if (!ssa_ignore_target_matches(ssa_jget(r, "target"), obj))
+		if (!ssa_ignore_target_matches(json_get(r, "target"), obj))
 			continue;
 		const cJSON *p;
-		cJSON_ArrayForEach(p, ssa_jget(r, "paths")) {
+		cJSON_ArrayForEach(p, json_get(r, "paths")) {
 			if (!cJSON_IsString(p) || !*p->valuestring)
 				continue;
 			if (!out)
@@ -382,16 +256,16 @@ bool ssa_ignore_co_owned(const ssa_options *o, const cJSON *cur, const char *ptr
 	}
 	bool owned = false;
 	const cJSON *ent;
-	cJSON_ArrayForEach(ent, ssa_jget(ssa_jget(cur, "metadata"), "managedFields")) {
-		const char *sub = ssa_jstr(ent, "subresource");
-		if (!ssa_str_eq(ssa_jstr(ent, "operation"), "Apply") || (sub && *sub) ||
-		    ssa_str_eq(ssa_jstr(ent, "manager"), o ? o->field_manager : NULL) ||
+	cJSON_ArrayForEach(ent, json_get(json_get(cur, "metadata"), "managedFields")) {
+		const char *sub = json_str(ent, "subresource");
+		if (!ssa_str_eq(json_str(ent, "operation"), "Apply") || (sub && *sub) ||
+		    ssa_str_eq(json_str(ent, "manager"), o ? o->field_manager : NULL) ||
 		    ssa_foreign_manager(o, ent))
 			continue;
-		const cJSON *f = ssa_jget(ent, "fieldsV1");
+		const cJSON *f = json_get(ent, "fieldsV1");
 		for (size_t i = 0; i < n && f; i++) {
 			char *key = xasprintf("f:%s", t[i]);
-			f = ssa_jget(f, key);
+			f = json_get(f, key);
 			free(key);
 		}
 		if (f) {

@@ -10,12 +10,11 @@
 #include <cjson/cJSON.h>
 
 #include "eddy/err.h"
+#include "eddy/json.h"
 #include "eddy/kube.h"
 #include "eddy/ssa.h"
 
 /* Borrowed member / string member of a JSON object, or NULL. */
-const cJSON *ssa_jget(const cJSON *o, const char *k);
-const char *ssa_jstr(const cJSON *o, const char *k);
 /* strcmp with NULL as "". */
 bool ssa_str_eq(const char *a, const char *b);
 

@@ -83,8 +83,8 @@ bool ssa_foreign_manager(const ssa_options *o, const cJSON *ent)
 		{"before-first-apply", "Update"},
 		{manager_of(o), "Update"},       /* the controller before server-side apply */
 	};
-	const char *m = ssa_jstr(ent, "manager"), *op = ssa_jstr(ent, "operation");
-	const char *sub = ssa_jstr(ent, "subresource");
+	const char *m = json_str(ent, "manager"), *op = json_str(ent, "operation");
+	const char *sub = json_str(ent, "subresource");
 	if (!m || !op || (sub && *sub))
 		return false;
 	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
@@ -103,7 +103,7 @@ bool ssa_foreign_manager(const ssa_options *o, const cJSON *ent)
 cJSON *ssa_take_over_fields(const ssa_options *o, const cJSON *cur)
 {
 	const char *fm = manager_of(o);
-	const cJSON *mf = ssa_jget(ssa_jget(cur, "metadata"), "managedFields");
+	const cJSON *mf = json_get(json_get(cur, "metadata"), "managedFields");
 	const cJSON *it;
 	bool any = false;
 	cJSON_ArrayForEach(it, mf)
@@ -114,9 +114,9 @@ cJSON *ssa_take_over_fields(const ssa_options *o, const cJSON *cur)
 	cJSON *out = cJSON_CreateArray();
 	cJSON *ours = NULL;
 	cJSON_ArrayForEach(it, mf) {
-		const char *sub = ssa_jstr(it, "subresource");
-		if (ssa_str_eq(ssa_jstr(it, "manager"), fm) &&
-		    ssa_str_eq(ssa_jstr(it, "operation"), "Apply") && (!sub || !*sub) && !ours) {
+		const char *sub = json_str(it, "subresource");
+		if (ssa_str_eq(json_str(it, "manager"), fm) &&
+		    ssa_str_eq(json_str(it, "operation"), "Apply") && (!sub || !*sub) && !ours) {
 			ours = cJSON_Duplicate(it, 1);
 			cJSON_AddItemToArray(out, ours);
 		}
@@ -137,12 +137,12 @@ cJSON *ssa_take_over_fields(const ssa_options *o, const cJSON *cur)
 				cJSON_DeleteItemFromObjectCaseSensitive(ours, "fieldsV1");
 				f = cJSON_AddObjectToObject(ours, "fieldsV1");
 			}
-			fields_union(f, ssa_jget(it, "fieldsV1"));
+			fields_union(f, json_get(it, "fieldsV1"));
 			continue;
 		}
-		if (!(ssa_str_eq(ssa_jstr(it, "manager"), fm) &&
-		      ssa_str_eq(ssa_jstr(it, "operation"), "Apply") &&
-		      !(ssa_jstr(it, "subresource") && *ssa_jstr(it, "subresource"))))
+		if (!(ssa_str_eq(json_str(it, "manager"), fm) &&
+		      ssa_str_eq(json_str(it, "operation"), "Apply") &&
+		      !(json_str(it, "subresource") && *json_str(it, "subresource"))))
 			cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
 	}
 	return out;
@@ -177,8 +177,8 @@ int ssa_cleanup_metadata(const ssa_options *o, kube_client *k, const cJSON *desi
 	int rc = 0;
 	if (cJSON_GetArraySize(patch) > 0) {
 		kube_opts ko = {.field_manager = manager_of(o)};
-		cJSON *out = kube_patch(k, ssa_jstr(desired, "apiVersion"),
-			ssa_jstr(desired, "kind"), kube_obj_namespace(desired),
+		cJSON *out = kube_patch(k, json_str(desired, "apiVersion"),
+			json_str(desired, "kind"), kube_obj_namespace(desired),
 			kube_obj_name(desired), KUBE_PATCH_JSON, patch, &ko, e);
 		rc = out ? 1 : -1;
 		cJSON_Delete(out);

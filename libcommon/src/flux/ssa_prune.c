@@ -59,7 +59,7 @@ bool ssa_inventory_has(const cJSON *entries, const char *id)
 {
 	const cJSON *it;
 	cJSON_ArrayForEach(it, entries)
-		if (ssa_str_eq(ssa_jstr(it, "id"), id))
+		if (ssa_str_eq(json_str(it, "id"), id))
 			return true;
 	return false;
 }
@@ -68,10 +68,10 @@ void ssa_inventory_add(cJSON *entries, const cJSON *objs)
 {
 	const cJSON *o;
 	cJSON_ArrayForEach(o, objs) {
-		const char *av = ssa_jstr(o, "apiVersion");
+		const char *av = json_str(o, "apiVersion");
 		char *ver = version_of(av);
 		char *id = ksb_inventory_id(kube_obj_namespace(o), kube_obj_name(o), av,
-			ssa_jstr(o, "kind"));
+			json_str(o, "kind"));
 		if (!ssa_inventory_has(entries, id)) {
 			cJSON *ent = cJSON_CreateObject();
 			cJSON_AddStringToObject(ent, "id", id);
@@ -99,7 +99,7 @@ int ssa_delete_all(kube_client *k, const cJSON *old, const cJSON *keep, const ss
 	int fails = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, old) {
-		const char *id = ssa_jstr(it, "id"), *v = ssa_jstr(it, "v");
+		const char *id = json_str(it, "id"), *v = json_str(it, "v");
 		if (!id || !v || (keep && ssa_inventory_has(keep, id)))
 			continue;
 		inv_ref r;

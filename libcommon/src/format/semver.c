@@ -1,147 +1,162 @@
-/* semver: versions and Masterminds-style constraints (see eddy/semver.h). */
+/* semver: Masterminds/semver v3 versions and constraints (see eddy/semver.h): NewVersion,
+ * NewConstraint with its regular expressions (Go's \s written out), hyphen range rewriting,
+ * wildcard ("dirty") constraints, and Check with the prerelease rules. */
 #include "eddy/semver.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "eddy/regex.h"
 
-enum { MAX_IN = 256, MAX_ATOMS = 64 };
+/* ---- versions ---- */
 
-static int parse_num(const char **p, uint64_t *out)
+static bool ident_char(char c) { return isalnum((unsigned char)c) || c == '-'; }
+
+/* Dot-separated non-empty identifiers of [0-9A-Za-z-]; returns the length consumed or 0. */
+static size_t idents(const char *p)
+{
+	size_t i = 0;
+	for (;;) {
+		size_t st = i;
+		while (ident_char(p[i]))
+			i++;
+		if (i == st)
+			return 0;
+		if (p[i] != '.' || !ident_char(p[i + 1]))
+			return i;
+		i++;
+	}
+}
+
+static bool num(const char **p, uint64_t *out)
 {
 	const char *s = *p;
 	if (!isdigit((unsigned char)*s))
-		return -1;
-	uint64_t v = 0;
-	while (isdigit((unsigned char)*s)) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-		s++;
-	}
-	*p = s;
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
 	*out = v;
+	*p = end;
+	return errno == 0;
+}
+
+/* semver.NewVersion: `v?N(.N)?(.N)?(-pre)?(+meta)?`, missing parts are 0, a numeric prerelease
+ * part may not start with 0. */
+int semver_parse_go(const char *s, semver *v)
+{
+	memset(v, 0, sizeof *v);
+	const char *p = s;
+	if (*p == 'v')
+		p++;
+	uint64_t *parts[3] = {&v->major, &v->minor, &v->patch};
+	for (int i = 0; i < 3; i++) {
+		if (i && (*p != '.' || !isdigit((unsigned char)p[1])))
+			break;
+		if (i)
+			p++;
+		if (!num(&p, parts[i]))
+			return isdigit((unsigned char)*p) || i ? SEMVER_ERANGE : SEMVER_EINVALID;
+	}
+	size_t pl = 0, ml = 0;
+	const char *pre = NULL, *meta = NULL;
+	if (*p == '-') {
+		pre = p + 1;
+		if (!(pl = idents(pre)))
+			return SEMVER_EINVALID;
+		p = pre + pl;
+	}
+	if (*p == '+') {
+		meta = p + 1;
+		if (!(ml = idents(meta)))
+			return SEMVER_EINVALID;
+		p = meta + ml;
+	}
+	if (*p)
+		return SEMVER_EINVALID;
+	if (pre)
+		for (size_t i = 0; i < pl;) {
+			size_t n = strcspn(pre + i, ".");
+			if (n > pl - i)
+				n = pl - i;
+			if (n > 1 && pre[i] == '0' && strspn(pre + i, "0123456789") >= n)
+				return SEMVER_ELEADZERO;
+			i += n + 1;
+		}
+	if (pl >= sizeof v->pre || ml >= sizeof v->meta)
+		return SEMVER_EINVALID;
+	memcpy(v->pre, pre ? pre : "", pl);
+	v->pre[pl] = 0;
+	memcpy(v->meta, meta ? meta : "", ml);
+	v->meta[ml] = 0;
 	return 0;
 }
 
-static bool ident_ok(const char *s, size_t n)
+const char *semver_strerror(int code)
 {
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!isalnum((unsigned char)c) && c != '-' && c != '.')
-			return false;
-		if (c == '.' && (i == 0 || i + 1 == n || s[i + 1] == '.'))
-			return false;
+	switch (code) {
+	case 0: return "";
+	case SEMVER_ERANGE: return "Error parsing version segment: value out of range";
+	case SEMVER_ELEADZERO: return "version segment starts with 0";
+	default: return "invalid semantic version";
 	}
-	return true;
-}
-
-/* A partial version: parts given (0..3), wildcard flags. */
-typedef struct pver {
-	semver v;
-	int nparts;   /* numeric parts given before any wildcard */
-	bool wild;    /* a wildcard or missing part */
-} pver;
-
-static int parse_pver(const char *s, size_t n, pver *pv, bool allow_wild)
-{
-	memset(pv, 0, sizeof *pv);
-	char tmp[MAX_IN + 1];
-	if (n == 0 || n > MAX_IN)
-		return -1;
-	memcpy(tmp, s, n);
-	tmp[n] = 0;
-	const char *p = tmp;
-	if (*p == 'v' || *p == 'V')
-		p++;
-	uint64_t *parts[3] = {&pv->v.major, &pv->v.minor, &pv->v.patch};
-	for (int i = 0; i < 3; i++) {
-		if (allow_wild && (*p == 'x' || *p == 'X' || *p == '*')) {
-			pv->wild = true;
-			p++;
-		} else if (parse_num(&p, parts[i]) < 0) {
-			return -1;
-		} else if (!pv->wild) {
-			pv->nparts = i + 1;
-		} else {
-			return -1; /* a number after a wildcard */
-		}
-		if (*p != '.')
-			break;
-		p++;
-		if (!*p)
-			return -1;
-	}
-	if (pv->nparts < 3)
-		pv->wild = true;
-	if (*p == '-') {
-		p++;
-		size_t m = strcspn(p, "+");
-		if (!ident_ok(p, m) || m >= sizeof pv->v.pre)
-			return -1;
-		memcpy(pv->v.pre, p, m);
-		pv->v.pre[m] = 0;
-		p += m;
-	}
-	if (*p == '+') {
-		p++;
-		if (!ident_ok(p, strlen(p)))
-			return -1;
-		p += strlen(p);
-	}
-	return *p ? -1 : 0;
 }
 
 int semver_parse(const char *s, semver *v, err *e)
 {
-	pver pv;
-	if (!s || parse_pver(s, strlen(s), &pv, false) < 0)
+	if (!s || strlen(s) > SEMVER_MAX || semver_parse_go(s, v) < 0)
 		return err_set(e, ERR_STALLING, "InvalidSemver", "invalid semantic version '%.64s'",
 			s ? s : "");
-	*v = pv.v;
 	return 0;
 }
 
-static int cmp_pre(const char *a, const char *b)
+static int pre_part_cmp(const char *a, size_t la, const char *b, size_t lb)
 {
-	if (!*a && !*b)
+	if (la == lb && !memcmp(a, b, la))
+		return 0;
+	if (!la)
+		return -1;
+	if (!lb)
+		return 1;
+	bool na = strspn(a, "0123456789") >= la, nb = strspn(b, "0123456789") >= lb;
+	if (na && nb) {
+		unsigned long long x = strtoull(a, NULL, 10), y = strtoull(b, NULL, 10);
+		return x < y ? -1 : x > y;
+	}
+	if (na)
+		return -1;
+	if (nb)
+		return 1;
+	size_t m = la < lb ? la : lb;
+	int c = memcmp(a, b, m);
+	if (c)
+		return c < 0 ? -1 : 1;
+	return la < lb ? -1 : la > lb;
+}
+
+static int pre_cmp(const char *a, const char *b)
+{
+	if (!strcmp(a, b))
 		return 0;
 	if (!*a)
 		return 1;
 	if (!*b)
 		return -1;
-	while (*a && *b) {
+	while (*a || *b) {
 		size_t la = strcspn(a, "."), lb = strcspn(b, ".");
-		bool na = true, nb = true;
-		for (size_t i = 0; i < la; i++)
-			na = na && isdigit((unsigned char)a[i]);
-		for (size_t i = 0; i < lb; i++)
-			nb = nb && isdigit((unsigned char)b[i]);
-		int c;
-		if (na && nb) {
-			c = la != lb ? (la < lb ? -1 : 1) : strncmp(a, b, la);
-		} else if (na != nb) {
-			c = na ? -1 : 1;
-		} else {
-			size_t m = la < lb ? la : lb;
-			c = strncmp(a, b, m);
-			if (!c && la != lb)
-				c = la < lb ? -1 : 1;
-		}
+		int c = pre_part_cmp(a, la, b, lb);
 		if (c)
-			return c < 0 ? -1 : 1;
-		a += la;
-		b += lb;
-		if (*a == '.')
-			a++;
-		if (*b == '.')
-			b++;
+			return c;
+		a += la + (a[la] == '.');
+		b += lb + (b[lb] == '.');
 	}
-	return *a ? 1 : *b ? -1 : 0;
+	return 0;
 }
 
 int semver_cmp(const semver *a, const semver *b)
@@ -152,221 +167,325 @@ int semver_cmp(const semver *a, const semver *b)
 		return a->minor < b->minor ? -1 : 1;
 	if (a->patch != b->patch)
 		return a->patch < b->patch ? -1 : 1;
-	return cmp_pre(a->pre, b->pre);
+	return pre_cmp(a->pre, b->pre);
 }
 
-/* One comparison as a half-open interval [lo, hi) with optional ends, possibly negated. */
-typedef struct atom {
-	bool has_lo, lo_incl, has_hi, hi_incl, negate, pre;
-	semver lo, hi;
-	bool or_next; /* this atom ends a group ("||" follows) */
-} atom;
+/* ---- constraints ---- */
 
-struct semver_range {
-	atom a[MAX_ATOMS];
-	size_t n;
+#define WS "[\\t\\n\\f\\r ]"
+#define CV "v?([0-9|x|X|\\*]+)(\\.[0-9|x|X|\\*]+)?(\\.[0-9|x|X|\\*]+)?" \
+	   "(-([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?(\\+([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?"
+#define OPS "=||!=|>|<|>=|=>|<=|=<|~|~>|\\^"
+
+enum { RE_CONSTRAINT, RE_RANGE, RE_FIND, RE_VALID, RE_N, RE_SPANS = 32 };
+
+static const char *const re_src[RE_N] = {
+	"^" WS "*(" OPS ")" WS "*(" CV ")" WS "*$",
+	WS "*(" CV ")" WS "+-" WS "+(" CV ")" WS "*",
+	"(" OPS ")" WS "*(" CV ")",
+	"^(" WS "*(" OPS ")" WS "*(" CV ")" WS "*)((?:" WS "+|," WS "*)(" OPS ")" WS "*(" CV ")" WS
+	"*)*$",
 };
 
-/* The smallest version above every version matching the first `parts` numbers of v. */
-static semver bump(const semver *v, int parts)
+/* Compiled once for the process; an rx is safe to share between threads. */
+static rx *res[RE_N];
+static pthread_once_t res_once = PTHREAD_ONCE_INIT;
+
+static void res_make(void)
 {
-	semver r = {0};
-	if (parts <= 1) {
-		r.major = v->major + 1;
-	} else if (parts == 2) {
-		r.major = v->major;
-		r.minor = v->minor + 1;
-	} else {
-		r = *v;
-		r.pre[0] = 0;
-		r.patch = v->patch + 1;
-	}
-	return r;
+	for (int i = 0; i < RE_N; i++)
+		res[i] = rx_compile(re_src[i], 0, NULL, 0);
 }
 
-static int make_atom(const char *op, const pver *pv, atom *a)
+static bool res_ready(void)
 {
-	memset(a, 0, sizeof *a);
-	a->pre = pv->v.pre[0] != 0;
-	semver v = pv->v;
-	int np = pv->nparts;
-	if (!strcmp(op, "") || !strcmp(op, "=") || !strcmp(op, "!=")) {
-		a->has_lo = a->lo_incl = true;
-		a->lo = v;
-		if (np == 0) {
-			a->has_lo = false; /* "*" */
-		} else if (pv->wild) {
-			a->has_hi = true;
-			a->hi = bump(&v, np);
-		} else {
-			a->has_hi = a->hi_incl = true;
-			a->hi = v;
-		}
-		a->negate = op[0] == '!';
-	} else if (!strcmp(op, ">")) {
-		a->has_lo = true;
-		if (pv->wild && np > 0) {
-			a->lo = bump(&v, np);
-			a->lo_incl = true;
-		} else {
-			a->lo = v;
-		}
-		if (np == 0)
-			a->has_lo = false, a->has_hi = a->negate = true; /* ">*" matches nothing */
-	} else if (!strcmp(op, ">=") || !strcmp(op, "=>")) {
-		a->has_lo = a->lo_incl = np > 0 || !pv->wild;
-		a->lo = v;
-	} else if (!strcmp(op, "<")) {
-		a->has_hi = true;
-		a->hi = v;
-		if (np == 0)
-			a->has_hi = false, a->negate = true, a->has_lo = false;
-	} else if (!strcmp(op, "<=") || !strcmp(op, "=<")) {
-		if (pv->wild) {
-			if (np > 0) {
-				a->has_hi = true;
-				a->hi = bump(&v, np);
-			}
-		} else {
-			a->has_hi = a->hi_incl = true;
-			a->hi = v;
-		}
-	} else if (!strcmp(op, "~") || !strcmp(op, "~>")) {
-		a->has_lo = a->lo_incl = true;
-		a->lo = v;
-		if (np > 0) {
-			a->has_hi = true;
-			a->hi = bump(&v, np == 1 ? 1 : 2);
-		}
-	} else if (!strcmp(op, "^")) {
-		a->has_lo = a->lo_incl = true;
-		a->lo = v;
-		if (np > 0) {
-			a->has_hi = true;
-			if (v.major > 0 || np == 1)
-				a->hi = bump(&v, 1);
-			else if (v.minor > 0 || np == 2)
-				a->hi = bump(&v, 2);
-			else
-				a->hi = bump(&v, 3);
-		}
-	} else {
-		return -1;
+	pthread_once(&res_once, res_make);
+	for (int i = 0; i < RE_N; i++)
+		if (!res[i])
+			return false;
+	return true;
+}
+
+/* The offsets of one match: ov[2i], ov[2i+1] for group i (RX_UNSET when unset). */
+typedef struct match {
+	size_t ov[2 * RE_SPANS];
+} match;
+
+/* Match re at or after start. */
+static bool rmatch(int which, const char *s, size_t n, size_t start, match *m)
+{
+	rx_span sp[RE_SPANS];
+	int rc = rx_exec(res[which], s, n, start, sp, RE_SPANS);
+	for (int i = 0; i < RE_SPANS; i++) {
+		m->ov[2 * i] = rc > 0 ? sp[i].start : RX_UNSET;
+		m->ov[2 * i + 1] = rc > 0 ? sp[i].end : RX_UNSET;
 	}
+	return rc > 0;
+}
+
+typedef struct cons {
+	char op[3];
+	semver con;
+	bool dirty, minor_dirty, patch_dirty;
+} cons;
+
+struct semver_range {
+	cons *c;
+	size_t n, cap;
+	size_t *group_end; /* c[group_end[g-1] .. group_end[g]) is AND group g */
+	size_t ngroups;
+};
+
+static int failf(char *msg, size_t msgn, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int failf(char *msg, size_t msgn, const char *fmt, ...)
+{
+	if (msg && msgn) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg, msgn, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static bool is_x(const char *s, size_t n)
+{
+	return n == 1 && (*s == 'x' || *s == 'X' || *s == '*');
+}
+
+static int parse_one(const char *s, size_t n, cons *c, char *msg, size_t msgn)
+{
+	memset(c, 0, sizeof *c);
+	match mt;
+	const size_t *ov = mt.ov;
+	if (!rmatch(RE_CONSTRAINT, s, n, 0, &mt))
+		return failf(msg, msgn, "improper constraint: %.*s", (int)n, s);
+	snprintf(c->op, sizeof c->op, "%.*s", (int)(ov[3] - ov[2]), s + ov[2]);
+#define G(i) (ov[2 * (i)] == RX_UNSET ? "" : s + ov[2 * (i)])
+#define GL(i) (ov[2 * (i)] == RX_UNSET ? 0 : (int)(ov[2 * (i) + 1] - ov[2 * (i)]))
+	char *ver;
+	if (is_x(G(3), (size_t)GL(3)) || !GL(3)) {
+		ver = xasprintf("0.0.0%.*s", GL(6), G(6));
+		c->dirty = true;
+	} else if (!GL(4) || is_x(G(4) + 1, (size_t)GL(4) - 1)) {
+		ver = xasprintf("%.*s.0.0%.*s", GL(3), G(3), GL(6), G(6));
+		c->dirty = c->minor_dirty = true;
+	} else if (!GL(5) || is_x(G(5) + 1, (size_t)GL(5) - 1)) {
+		ver = xasprintf("%.*s%.*s.0%.*s", GL(3), G(3), GL(4), G(4), GL(6), G(6));
+		c->dirty = c->patch_dirty = true;
+	} else {
+		ver = xstrndup(s + ov[4], ov[5] - ov[4]);
+	}
+#undef G
+#undef GL
+	int rc = semver_parse_go(ver, &c->con);
+	free(ver);
+	if (rc)
+		return failf(msg, msgn, "constraint Parser Error");
 	return 0;
 }
 
-static bool atom_match(const atom *a, const semver *v)
+static bool tilde(const semver *v, const cons *c)
 {
-	bool in = true;
-	if (a->has_lo) {
-		int c = semver_cmp(v, &a->lo);
-		in = in && (c > 0 || (c == 0 && a->lo_incl));
-	}
-	if (a->has_hi) {
-		int c = semver_cmp(v, &a->hi);
-		/* an exclusive upper bound without prerelease excludes its own prereleases */
-		if (c < 0 && !a->hi_incl && !a->hi.pre[0] && v->pre[0] &&
-		    v->major == a->hi.major && v->minor == a->hi.minor && v->patch == a->hi.patch)
-			c = 0;
-		in = in && (c < 0 || (c == 0 && a->hi_incl));
-	}
-	return a->negate ? !in : in;
+	if (semver_cmp(v, &c->con) < 0)
+		return false;
+	if (!c->con.major && !c->con.minor && !c->con.patch && !c->minor_dirty && !c->patch_dirty)
+		return true;
+	if (v->major != c->con.major)
+		return false;
+	if (v->minor != c->con.minor && !c->minor_dirty)
+		return false;
+	return true;
 }
 
-static const char *skip_ws(const char *p)
+/* A prerelease version only satisfies a constraint with a prerelease, unless some constraint
+ * of the same AND group has one (include_pre). */
+static bool check(const semver *v, const cons *c, bool include_pre)
 {
-	while (*p == ' ' || *p == '\t' || *p == ',')
-		p++;
-	return p;
+	const char *op = c->op;
+	const semver *k = &c->con;
+	if (!include_pre && v->pre[0] && !k->pre[0])
+		return false;
+	if (!strcmp(op, "!=")) {
+		if (c->dirty) {
+			if (k->major != v->major)
+				return true;
+			if (k->minor != v->minor && !c->minor_dirty)
+				return true;
+			if (c->minor_dirty)
+				return false;
+			if (k->patch != v->patch && !c->patch_dirty)
+				return true;
+			if (c->patch_dirty) {
+				if (v->pre[0] || k->pre[0])
+					return pre_cmp(v->pre, k->pre) != 0;
+				return false;
+			}
+		}
+		return semver_cmp(v, k) != 0;
+	}
+	if (!*op || !strcmp(op, "="))
+		return c->dirty ? tilde(v, c) : semver_cmp(v, k) == 0;
+	if (!strcmp(op, ">")) {
+		if (!c->dirty)
+			return semver_cmp(v, k) > 0;
+		if (v->major != k->major)
+			return v->major > k->major;
+		if (c->minor_dirty)
+			return false;
+		if (c->patch_dirty)
+			return v->minor > k->minor;
+		return semver_cmp(v, k) > 0;
+	}
+	if (!strcmp(op, "<"))
+		return semver_cmp(v, k) < 0;
+	if (!strcmp(op, ">=") || !strcmp(op, "=>"))
+		return semver_cmp(v, k) >= 0;
+	if (!strcmp(op, "<=") || !strcmp(op, "=<")) {
+		if (!c->dirty)
+			return semver_cmp(v, k) <= 0;
+		if (v->major > k->major)
+			return false;
+		if (v->major == k->major && v->minor > k->minor && !c->minor_dirty)
+			return false;
+		return true;
+	}
+	if (op[0] == '~')
+		return tilde(v, c);
+	/* ^ */
+	if (semver_cmp(v, k) < 0)
+		return false;
+	if (k->major > 0 || c->minor_dirty)
+		return v->major == k->major;
+	if (v->major > 0)
+		return false;
+	if (k->minor > 0 || c->patch_dirty)
+		return v->minor == k->minor;
+	if (v->minor > 0)
+		return false;
+	return k->patch == v->patch;
 }
 
-semver_range *semver_range_parse(const char *s, err *e)
+/* rewriteRange: "A - B" becomes ">= A, <= B" (each match's text replaced at its first
+ * occurrence, as strings.Replace(o, m, t, 1) does). */
+static char *rewrite_range(const char *c)
 {
-	if (!s || strlen(s) > MAX_IN) {
-		err_set(e, ERR_STALLING, "InvalidSemver", "semver constraint too long");
-		return NULL;
-	}
-	semver_range *r = xcalloc(1, sizeof *r);
-	const char *p = skip_ws(s);
-	bool group_empty = true;
-	while (*p) {
-		if (p[0] == '|' && p[1] == '|') {
-			if (group_empty || r->n == 0)
-				goto bad;
-			r->a[r->n - 1].or_next = true;
-			group_empty = true;
-			p = skip_ws(p + 2);
-			continue;
+	size_t n = strlen(c), pos = 0;
+	char *o = xstrdup(c);
+	match mt;
+	const size_t *ov = mt.ov;
+	while (pos <= n && rmatch(RE_RANGE, c, n, pos, &mt)) {
+		size_t ms = ov[0], me = ov[1];
+		char *a = xstrndup(c + ov[2], ov[3] - ov[2]);
+		char *b = xstrndup(c + ov[22], ov[23] - ov[22]);
+		char *t = xasprintf(">= %s, <= %s ", a, b);
+		char *m = xstrndup(c + ms, me - ms);
+		char *at = strstr(o, m);
+		if (at) {
+			char *no = xasprintf("%.*s%s%s", (int)(at - o), o, t, at + strlen(m));
+			free(o);
+			o = no;
 		}
-		char op[3] = "";
-		size_t ol = strspn(p, "<>=!~^");
-		if (ol > 2)
-			goto bad;
-		memcpy(op, p, ol);
-		op[ol] = 0;
-		p += ol;
-		while (*p == ' ')
-			p++;
-		size_t vl = strcspn(p, " \t,|");
-		pver pv;
-		if (vl == 0 || parse_pver(p, vl, &pv, true) < 0)
-			goto bad;
-		p += vl;
-		/* hyphen range "A - B" */
-		const char *q = p;
-		while (*q == ' ')
-			q++;
-		if (!ol && q[0] == '-' && q[1] == ' ') {
-			q += 2;
-			while (*q == ' ')
-				q++;
-			size_t bl = strcspn(q, " \t,|");
-			pver hi;
-			if (bl == 0 || parse_pver(q, bl, &hi, true) < 0 || r->n + 2 > MAX_ATOMS)
-				goto bad;
-			if (make_atom(">=", &pv, &r->a[r->n]) < 0 ||
-			    make_atom("<=", &hi, &r->a[r->n + 1]) < 0)
-				goto bad;
-			r->n += 2;
-			p = q + bl;
-		} else {
-			if (r->n + 1 > MAX_ATOMS || make_atom(op, &pv, &r->a[r->n]) < 0)
-				goto bad;
-			r->n++;
-		}
-		group_empty = false;
-		p = skip_ws(p);
+		free(a);
+		free(b);
+		free(t);
+		free(m);
+		pos = me > ms ? me : me + 1;
 	}
-	if (r->n == 0 || group_empty)
-		goto bad;
-	return r;
-bad:
-	free(r);
-	err_set(e, ERR_STALLING, "InvalidSemver", "improper constraint: %.128s", s);
-	return NULL;
+	return o;
 }
 
-bool semver_range_match(const semver_range *r, const semver *v)
+static cons *add_cons(semver_range *r)
 {
-	size_t i = 0;
-	while (i < r->n) {
-		bool ok = true, pre = false;
-		size_t j = i;
-		for (;; j++) {
-			ok = ok && atom_match(&r->a[j], v);
-			pre = pre || r->a[j].pre;
-			if (r->a[j].or_next || j + 1 == r->n)
-				break;
-		}
-		if (ok && (!v->pre[0] || pre))
-			return true;
-		i = j + 1;
-	}
-	return false;
+	if (r->n == r->cap)
+		r->c = xrealloc(r->c, (r->cap = r->cap ? 2 * r->cap : 8) * sizeof *r->c);
+	return &r->c[r->n];
 }
 
 void semver_range_free(semver_range *r)
 {
+	if (!r)
+		return;
+	free(r->c);
+	free(r->group_end);
 	free(r);
+}
+
+semver_range *semver_constraint_parse(const char *s, char *msg, size_t msgn)
+{
+	if (!res_ready()) {
+		failf(msg, msgn, "semver: internal regexp error");
+		return NULL;
+	}
+	semver_range *r = xcalloc(1, sizeof *r);
+	char *c = rewrite_range(s);
+	int rc = 0;
+	for (char *p = c;;) {
+		char *bar = strstr(p, "||");
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		match mt;
+		if (!rmatch(RE_VALID, p, n, 0, &mt)) {
+			rc = failf(msg, msgn, "improper constraint: %.*s", (int)n, p);
+			break;
+		}
+		size_t pos = 0, found = 0;
+		while (pos <= n && rmatch(RE_FIND, p, n, pos, &mt)) {
+			size_t ms = mt.ov[0], me = mt.ov[1];
+			if (parse_one(p + ms, me - ms, add_cons(r), msg, msgn)) {
+				rc = -1;
+				break;
+			}
+			r->n++;
+			found++;
+			pos = me > ms ? me : me + 1;
+		}
+		if (!rc && !found) {
+			if (parse_one(p, n, add_cons(r), msg, msgn))
+				rc = -1;
+			else
+				r->n++;
+		}
+		if (rc)
+			break;
+		r->group_end = xrealloc(r->group_end, (r->ngroups + 1) * sizeof *r->group_end);
+		r->group_end[r->ngroups++] = r->n;
+		if (!bar)
+			break;
+		p = bar + 2;
+	}
+	free(c);
+	if (rc) {
+		semver_range_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+semver_range *semver_range_parse(const char *s, err *e)
+{
+	if (!s || strlen(s) > SEMVER_MAX) {
+		err_set(e, ERR_STALLING, "InvalidSemver", "semver constraint too long");
+		return NULL;
+	}
+	semver_range *r = semver_constraint_parse(s, NULL, 0);
+	if (!r)
+		err_set(e, ERR_STALLING, "InvalidSemver", "improper constraint: %.128s", s);
+	return r;
+}
+
+bool semver_range_match(const semver_range *r, const semver *v)
+{
+	size_t st = 0;
+	for (size_t g = 0; g < r->ngroups; g++) {
+		bool joy = true, include_pre = false;
+		for (size_t i = st; i < r->group_end[g]; i++)
+			include_pre = include_pre || r->c[i].con.pre[0];
+		for (size_t i = st; i < r->group_end[g] && joy; i++)
+			joy = check(v, &r->c[i], include_pre);
+		if (joy)
+			return true;
+		st = r->group_end[g];
+	}
+	return false;
 }

@@ -49,9 +49,6 @@ bool yml_utf8_valid(const char *s, size_t len, size_t *bad);
  * (then *len is its length), else a new string. */
 char *yml_utf8_sanitize(const char *s, size_t *len);
 
-/* Standard base64 (padding required, \r and \n ignored) as Go's StdEncoding.DecodeString;
- * NULL if invalid. The result is NUL-terminated; *outlen excludes the terminator. */
-char *yml_base64_decode(const char *s, size_t len, size_t *outlen);
 
 /* Effective limits with defaults filled in. */
 void yml_limits_fill(yml_limits *out, const yml_limits *in);

@@ -206,60 +206,6 @@ char *yml_utf8_sanitize(const char *s, size_t *len)
 	return buf_detach(&b, len);
 }
 
-char *yml_base64_decode(const char *s, size_t len, size_t *outlen)
-{
-	static const char alpha[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = xmalloc(len / 4 * 3 + 4);
-	size_t o = 0, q = 0, pad = 0, i;
-	unsigned acc = 0;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-		if (c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			pad++;
-			q++;
-			if (q % 4 == 0)
-				break;
-			continue;
-		}
-		const char *p = c ? strchr(alpha, c) : NULL;
-		if (!p || pad)
-			goto bad;
-		acc = (acc << 6) | (unsigned)(p - alpha);
-		q++;
-		if (q % 4 == 0) {
-			out[o++] = (char)(acc >> 16);
-			out[o++] = (char)(acc >> 8);
-			out[o++] = (char)acc;
-			acc = 0;
-		}
-	}
-	if (q % 4 != 0 || pad > 2)
-		goto bad;
-	if (pad) {
-		/* the padded quantum: acc holds 4 - pad sextets */
-		if (pad == 1) {
-			acc <<= 6;
-			out[o++] = (char)(acc >> 16);
-			out[o++] = (char)(acc >> 8);
-		} else {
-			acc <<= 12;
-			out[o++] = (char)(acc >> 16);
-		}
-	}
-	/* nothing but line breaks may follow the padding */
-	for (i = i < len ? i + 1 : len; i < len; i++)
-		if (s[i] != '\r' && s[i] != '\n')
-			goto bad;
-	out[o] = '\0';
-	*outlen = o;
-	return out;
-bad:
-	free(out);
-	return NULL;
-}
 
 /* Digits of base b in s (no sign, no prefix) into *v; false on a bad digit or overflow. */
 static bool parse_digits(const char *s, size_t len, unsigned base, uint64_t *v)

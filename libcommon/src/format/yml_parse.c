@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "eddy/mem.h"
+#include "eddy/codec.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
 #define MERGE_WANTS_MAP "map merge requires map or sequence of maps as the value"
@@ -340,7 +341,7 @@ static cJSON *make_scalar(pstate *ps, yaml_event_t *ev, bool *is_merge, bool *is
 	if (!strcmp(stag, "!!binary")) {
 		/* yaml.v3 decodes it; the bytes then go through JSON like any string */
 		size_t blen;
-		char *bin = yml_base64_decode(val, len, &blen);
+		char *bin = b64_decode(val, len, B64_SKIP_NL, 0, &blen);
 		if (!bin) {
 			fail_at(ps, 0, "!!binary value contains invalid base64 data");
 			return NULL;

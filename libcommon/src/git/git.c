@@ -24,13 +24,14 @@
 
 #include "eddy/art.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "eddy/semver.h"
 #include "git_int.h"
 
 extern char **environ;
 
-#define now_ms gitx_now_ms
 
 static void init_once(void)
 {
@@ -100,7 +101,7 @@ static bool set(const char *s)
 
 static int check_limits(fctx *c, uint64_t bytes)
 {
-	if (c->deadline && now_ms() > c->deadline) {
+	if (c->deadline && clock_mono_ms() > c->deadline) {
 		c->timed_out = true;
 		return -1;
 	}
@@ -159,23 +160,12 @@ denied:
 	return GIT_EUSER;
 }
 
-/* Decode base64 (no newlines) into a malloc'd buffer. */
+/* Decode padded standard base64 (no newlines) into a malloc'd buffer. */
 static unsigned char *b64dec(const char *s, size_t n, size_t *outlen)
 {
 	if (n == 0 || n % 4 || n > 1 << 16)
 		return NULL;
-	unsigned char *o = xmalloc(n);
-	int m = EVP_DecodeBlock(o, (const unsigned char *)s, (int)n);
-	if (m < 0) {
-		free(o);
-		return NULL;
-	}
-	if (n >= 1 && s[n - 1] == '=')
-		m--;
-	if (n >= 2 && s[n - 2] == '=')
-		m--;
-	*outlen = (size_t)m;
-	return o;
+	return (unsigned char *)b64_decode(s, n, B64_STD, 0, outlen);
 }
 
 /* Does one known_hosts host field (comma list, or |1|salt|hash) name host? */
@@ -403,7 +393,7 @@ static int ssh_probe(fctx *c, err *e)
 	size_t got = 0;
 	bool connected = false;
 	for (;;) {
-		int64_t left = c->deadline - now_ms();
+		int64_t left = c->deadline - clock_mono_ms();
 		if (left <= 0) {
 			c->timed_out = true;
 			rc = -1;
@@ -623,7 +613,7 @@ int gitx_checkout(const gitx_opts *o, const char *dir, gitx_result *res, err *e)
 			"needs both tls.crt and tls.key");
 	fctx c = {.o = o};
 	if (o->timeout_ms > 0)
-		c.deadline = now_ms() + o->timeout_ms;
+		c.deadline = clock_mono_ms() + o->timeout_ms;
 	c.net.ca_pem = o->auth.ca_pem;
 	c.net.cert_pem = o->auth.cert_pem;
 	c.net.key_pem = o->auth.key_pem;

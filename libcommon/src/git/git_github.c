@@ -12,7 +12,9 @@
 #include <time.h>
 
 #include "eddy/buf.h"
+#include "eddy/codec.h"
 #include "eddy/git.h"
+#include "eddy/http_curl.h"
 #include "eddy/mem.h"
 #include "git_int.h"
 
@@ -76,25 +78,6 @@ static void cache_put(const unsigned char key[32], const char *token, time_t unt
 
 /* ---------------------------------------------------------------- the JWT */
 
-static void b64url(buf *out, const unsigned char *p, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		buf_addc(out, tab[(v >> 18) & 63]);
-		buf_addc(out, tab[(v >> 12) & 63]);
-		if (i + 1 < n)
-			buf_addc(out, tab[(v >> 6) & 63]);
-		if (i + 2 < n)
-			buf_addc(out, tab[v & 63]);
-	}
-}
-
 static bool all_digits(const char *s)
 {
 	if (!s || !*s || strlen(s) > 19)
@@ -124,9 +107,9 @@ static char *make_jwt(const gitx_github_app *a, err *e)
 		(long long)iat, (long long)iat + 120, a->app_id);
 	buf jwt;
 	buf_init(&jwt, 16 << 10);
-	b64url(&jwt, (const unsigned char *)header, strlen(header));
+	b64_encode_buf(&jwt, (const unsigned char *)header, strlen(header), B64_URL | B64_RAW);
 	buf_addc(&jwt, '.');
-	b64url(&jwt, (const unsigned char *)claims, strlen(claims));
+	b64_encode_buf(&jwt, (const unsigned char *)claims, strlen(claims), B64_URL | B64_RAW);
 	unsigned char sig[1024];
 	size_t sl = sizeof sig;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -140,16 +123,11 @@ static char *make_jwt(const gitx_github_app *a, err *e)
 		return NULL;
 	}
 	buf_addc(&jwt, '.');
-	b64url(&jwt, sig, sl);
+	b64_encode_buf(&jwt, sig, sl, B64_URL | B64_RAW);
 	return buf_detach(&jwt, NULL);
 }
 
 /* ---------------------------------------------------------------- the exchange */
-
-static size_t on_body(char *p, size_t sz, size_t n, void *ud)
-{
-	return buf_add(ud, p, sz * n) < 0 ? 0 : sz * n;
-}
 
 static time_t parse_time(const char *s)
 {
@@ -197,46 +175,35 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 	buf body;
 	buf_init(&body, RESP_MAX);
 	char ebuf[CURL_ERROR_SIZE] = "";
+	http_curl_global_init();
 	CURL *c = curl_easy_init();
 	int rc = -1;
 	if (!c) {
 		err_fail(e, "AuthenticationFailed", "cannot initialise libcurl");
 		goto out;
 	}
+	bool mtls = o->auth.cert_pem && *o->auth.cert_pem && o->auth.key_pem && *o->auth.key_pem;
+	bool proxy = o->proxy.url && *o->proxy.url;
+	http_curl_opts hc = {
+		.errbuf = ebuf,
+		.user_agent = "eddy-source-controller",
+		.timeout_ms = o->timeout_ms > 0 ? (uint64_t)o->timeout_ms : 60000,
+		.ca_pem = o->auth.ca_pem && *o->auth.ca_pem ? o->auth.ca_pem : NULL,
+		.cert_pem = mtls ? o->auth.cert_pem : NULL,
+		.key_pem = mtls ? o->auth.key_pem : NULL,
+		.proxy = proxy ? o->proxy.url : NULL,
+		.proxy_no_exceptions = true,
+		.proxy_user = o->proxy.username && *o->proxy.username ? o->proxy.username : NULL,
+		.proxy_pass = o->proxy.password,
+	};
+	http_curl_setup(c, &hc);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "eddy-source-controller");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_curl_sink);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? (long)o->timeout_ms : 60000L);
-	if (o->auth.ca_pem && *o->auth.ca_pem) {
-		struct curl_blob b = {(void *)o->auth.ca_pem, strlen(o->auth.ca_pem),
-			CURL_BLOB_COPY};
-		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &b);
-	}
-	if (o->auth.cert_pem && *o->auth.cert_pem && o->auth.key_pem && *o->auth.key_pem) {
-		struct curl_blob cb = {(void *)o->auth.cert_pem, strlen(o->auth.cert_pem),
-			CURL_BLOB_COPY};
-		struct curl_blob kb = {(void *)o->auth.key_pem, strlen(o->auth.key_pem),
-			CURL_BLOB_COPY};
-		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cb);
-		curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &kb);
-	}
-	if (o->proxy.url && *o->proxy.url) {
-		curl_easy_setopt(c, CURLOPT_PROXY, o->proxy.url);
-		curl_easy_setopt(c, CURLOPT_NOPROXY, "");
-		if (o->proxy.username && *o->proxy.username) {
-			curl_easy_setopt(c, CURLOPT_PROXYUSERNAME, o->proxy.username);
-			curl_easy_setopt(c, CURLOPT_PROXYPASSWORD,
-				o->proxy.password ? o->proxy.password : "");
-		}
-	}
 	CURLcode cc = curl_easy_perform(c);
 	long status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

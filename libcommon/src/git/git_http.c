@@ -24,6 +24,8 @@
 #include <time.h>
 
 #include "eddy/buf.h"
+#include "eddy/clock.h"
+#include "eddy/http_curl.h"
 #include "eddy/mem.h"
 #include "git_int.h"
 
@@ -34,13 +36,6 @@ enum {
 };
 
 static _Thread_local gitx_net *tl_net;
-
-int64_t gitx_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void gitx_net_bind(gitx_net *n)
 {
@@ -189,14 +184,37 @@ static int start(hstream *s)
 	else
 		url = xasprintf("%s/%s", t->base, svc_name(s->service));
 	CURL *h = t->easy;
+	uint64_t timeout_ms = 0;
+	if (net && net->deadline_ms) {
+		int64_t left = net->deadline_ms - clock_mono_ms();
+		if (left <= 0) {
+			free(url);
+			net->timed_out = true;
+			return fail(GIT_ERROR_NET, "context deadline exceeded");
+		}
+		timeout_ms = (uint64_t)left;
+	}
+#define SET(x) (net && net->x && *net->x ? net->x : NULL)
+	http_curl_opts hc = {
+		.errbuf = s->errbuf,
+		.user_agent = "git/2.0 (eddy; libgit2 " LIBGIT2_VERSION ")",
+		.timeout_ms = timeout_ms,
+		.ca_pem = SET(ca_pem),
+		.cert_pem = SET(cert_pem),
+		.key_pem = SET(key_pem),
+		.proxy = SET(proxy),
+		.proxy_no_exceptions = true, /* explicit: no env exceptions */
+		.proxy_user = SET(proxy_user),
+		.proxy_pass = net ? net->proxy_pass : NULL,
+		.basic_user = t->user,
+		.basic_pass = t->pass,
+	};
+#undef SET
+	http_curl_setup(h, &hc);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	free(url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "git/2.0 (eddy; libgit2 " LIBGIT2_VERSION ")");
 	if (svc_is_ls(s->service)) {
 		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
 		curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
@@ -224,47 +242,6 @@ static int start(hstream *s)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->req.len);
 	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdrs);
-	if (t->user) {
-		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(h, CURLOPT_USERNAME, t->user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, t->pass ? t->pass : "");
-	}
-	if (net) {
-		if (net->deadline_ms) {
-			int64_t left = net->deadline_ms - gitx_now_ms();
-			if (left <= 0) {
-				net->timed_out = true;
-				return fail(GIT_ERROR_NET, "context deadline exceeded");
-			}
-			curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
-		}
-		if (net->ca_pem && *net->ca_pem) {
-			struct curl_blob b = {(void *)net->ca_pem, strlen(net->ca_pem),
-				CURL_BLOB_COPY};
-			curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
-		}
-		if (net->cert_pem && *net->cert_pem) {
-			struct curl_blob b = {(void *)net->cert_pem, strlen(net->cert_pem),
-				CURL_BLOB_COPY};
-			curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
-			curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-		}
-		if (net->key_pem && *net->key_pem) {
-			struct curl_blob b = {(void *)net->key_pem, strlen(net->key_pem),
-				CURL_BLOB_COPY};
-			curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
-			curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-		}
-		if (net->proxy && *net->proxy) {
-			curl_easy_setopt(h, CURLOPT_PROXY, net->proxy);
-			curl_easy_setopt(h, CURLOPT_NOPROXY, ""); /* explicit: no env exceptions */
-			if (net->proxy_user && *net->proxy_user) {
-				curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, net->proxy_user);
-				curl_easy_setopt(h, CURLOPT_PROXYPASSWORD,
-					net->proxy_pass ? net->proxy_pass : "");
-			}
-		}
-	}
 	if (curl_multi_add_handle(t->multi, h) != CURLM_OK)
 		return fail(GIT_ERROR_NET, "cannot start the HTTP request");
 	t->attached = true;
@@ -516,7 +493,7 @@ static int transport_new(git_transport **out, git_remote *owner, void *param)
 
 int gitx_http_register(void)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	http_curl_global_init();
 	if (git_transport_register("http", transport_new, NULL) < 0 ||
 	    git_transport_register("https", transport_new, NULL) < 0)
 		return -1;

@@ -11,15 +11,13 @@ typedef struct gitx_net {
 	const char *cert_pem, *key_pem;   /* TLS client certificate and key (PEM) */
 	const char *proxy;                /* proxy URL, NULL = none (curl's env handling) */
 	const char *proxy_user, *proxy_pass;
-	int64_t deadline_ms;              /* on gitx_now_ms()'s clock; 0 = none */
+	int64_t deadline_ms;              /* on clock_mono_ms()'s clock; 0 = none */
 	int64_t timeout_ms;               /* for messages */
 	bool timed_out;                   /* set by the transport when the deadline hit */
 	bool tls_failed;                  /* a TLS handshake or verification failure */
 	char why[512];                    /* the transport's own explanation, if any */
 } gitx_net;
 
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t gitx_now_ms(void);
 /* Registers the libcurl subtransport for http:// and https:// (once, from gitx_global_init). */
 int gitx_http_register(void);
 /* The settings used by transports created on this thread; NULL unbinds. The struct must stay

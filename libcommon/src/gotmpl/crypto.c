@@ -2,6 +2,7 @@
  * genSelfSignedCert, genSignedCert, their ...WithKey forms, buildCustomCert), derivePassword
  * (Master Password: scrypt + HMAC-SHA256), encryptAES/decryptAES (AES-256-CBC, random IV),
  * bcrypt and htpasswd ($2a$, cost 10, as golang.org/x/crypto/bcrypt writes), randBytes. */
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "gotmpl/fn.h"
 #include "gotmpl/internal.h"
@@ -24,90 +25,6 @@ static tmpl_val from_buf(buf *b)
 	size_t n;
 	char *s = buf_detach(b, &n);
 	return tmpl_str_take(s, n);
-}
-
-/* ---- base64 (encoding/base64 StdEncoding) ---- */
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void b64_encode(buf *b, const unsigned char *d, size_t n)
-{
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t w = (uint32_t)d[i] << 16;
-		if (i + 1 < n)
-			w |= (uint32_t)d[i + 1] << 8;
-		if (i + 2 < n)
-			w |= d[i + 2];
-		buf_addc(b, b64[(w >> 18) & 63]);
-		buf_addc(b, b64[(w >> 12) & 63]);
-		buf_addc(b, i + 1 < n ? b64[(w >> 6) & 63] : '=');
-		buf_addc(b, i + 2 < n ? b64[w & 63] : '=');
-	}
-}
-
-/* Strict decoding as Go's DecodeString: '\r' and '\n' are skipped, padding is required.
- * On error, *bad is the offset Go reports ("illegal base64 data at input byte N"). */
-static int b64_decode(buf *out, const char *s, size_t n, size_t *bad)
-{
-	unsigned char q[4];
-	int k = 0;
-	size_t i = 0;
-	for (;;) {
-		while (i < n && (s[i] == '\r' || s[i] == '\n'))
-			i++;
-		if (i >= n)
-			break;
-		const char *p = s[i] ? strchr(b64, s[i]) : NULL;
-		if (s[i] == '=') {
-			/* padding: only in position 2 or 3 of a quantum */
-			if (k < 2) {
-				*bad = i;
-				return -1;
-			}
-			size_t j = i + 1;
-			while (j < n && (s[j] == '\r' || s[j] == '\n'))
-				j++;
-			if (k == 2) {
-				if (j >= n || s[j] != '=') {
-					*bad = j >= n ? n : j - 1;
-					return -1;
-				}
-				j++;
-				while (j < n && (s[j] == '\r' || s[j] == '\n'))
-					j++;
-			}
-			if (j < n) {
-				*bad = j;
-				return -1;
-			}
-			uint32_t w = (uint32_t)q[0] << 18 | (uint32_t)q[1] << 12 |
-				     (k > 2 ? (uint32_t)q[2] << 6 : 0);
-			buf_addc(out, (char)(w >> 16));
-			if (k == 3)
-				buf_addc(out, (char)(w >> 8 & 0xFF));
-			return 0;
-		}
-		if (!p) {
-			*bad = i;
-			return -1;
-		}
-		q[k++] = (unsigned char)(p - b64);
-		i++;
-		if (k == 4) {
-			uint32_t w = (uint32_t)q[0] << 18 | (uint32_t)q[1] << 12 | (uint32_t)q[2] << 6 |
-				     q[3];
-			buf_addc(out, (char)(w >> 16));
-			buf_addc(out, (char)(w >> 8 & 0xFF));
-			buf_addc(out, (char)(w & 0xFF));
-			k = 0;
-		}
-	}
-	if (k) {
-		/* a partial quantum without padding */
-		*bad = n - (size_t)k;
-		return -1;
-	}
-	return 0;
 }
 
 /* Functions that take seconds (key generation, scrypt, bcrypt) are refused under the
@@ -134,7 +51,7 @@ FN(randBytes)
 	tv_rand_bytes(d, (size_t)n);
 	buf b;
 	buf_init(&b, (size_t)-1);
-	b64_encode(&b, d, (size_t)n);
+	b64_encode_buf(&b, d, (size_t)n, B64_STD);
 	free(d);
 	*out = from_buf(&b);
 	return 0;
@@ -265,7 +182,7 @@ FN(encryptAES)
 	}
 	buf b;
 	buf_init(&b, (size_t)-1);
-	b64_encode(&b, ct, total);
+	b64_encode_buf(&b, ct, total, B64_STD);
 	free(ct);
 	*out = from_buf(&b);
 	return 0;
@@ -284,7 +201,7 @@ FN(decryptAES)
 	buf raw;
 	buf_init(&raw, (size_t)-1);
 	size_t bad = 0;
-	if (b64_decode(&raw, S(1), SLEN(1), &bad)) {
+	if (b64_decode_buf(&raw, S(1), SLEN(1), B64_SKIP_NL, &bad)) {
 		buf_release(&raw);
 		return tmpl_fail(e, "illegal base64 data at input byte %zu", bad);
 	}
@@ -783,11 +700,11 @@ FN(buildCustomCert)
 	buf_init(&key, (size_t)-1);
 	size_t bad;
 	int rc = 0;
-	if (b64_decode(&cert, S(0), SLEN(0), &bad)) {
+	if (b64_decode_buf(&cert, S(0), SLEN(0), B64_SKIP_NL, &bad)) {
 		rc = tmpl_fail(e, "unable to decode base64 certificate");
 		goto out;
 	}
-	if (b64_decode(&key, S(1), SLEN(1), &bad)) {
+	if (b64_decode_buf(&key, S(1), SLEN(1), B64_SKIP_NL, &bad)) {
 		rc = tmpl_fail(e, "unable to decode base64 private key");
 		goto out;
 	}

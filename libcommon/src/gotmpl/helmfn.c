@@ -1,6 +1,8 @@
 /* Sprig's encoding, crypto, regex, semver and date functions, and Helm's own functions. */
-#define PCRE2_CODE_UNIT_WIDTH 8
+#include "eddy/clock.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
+#include "eddy/regex.h"
 #include "gotmpl/fn.h"
 #include "gotmpl/internal.h"
 
@@ -8,7 +10,6 @@
 #include <math.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,51 +24,27 @@ static tmpl_val from_buf(buf *b)
 
 /* ---- encodings ---- */
 
-static const char b64tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 FN(b64enc)
 {
 	buf b;
 	buf_init(&b, (size_t)-1);
-	const unsigned char *d = (const unsigned char *)S(0);
-	size_t n = SLEN(0);
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t w = (uint32_t)d[i] << 16;
-		if (i + 1 < n) w |= (uint32_t)d[i + 1] << 8;
-		if (i + 2 < n) w |= d[i + 2];
-		buf_addc(&b, b64tbl[(w >> 18) & 63]);
-		buf_addc(&b, b64tbl[(w >> 12) & 63]);
-		buf_addc(&b, i + 1 < n ? b64tbl[(w >> 6) & 63] : '=');
-		buf_addc(&b, i + 2 < n ? b64tbl[w & 63] : '=');
-	}
+	b64_encode_buf(&b, S(0), SLEN(0), B64_STD);
 	*out = from_buf(&b);
 	return 0;
 }
 
+/* Not Go's decoder: the first '=' ends the input and missing padding is accepted. */
 FN(b64dec)
 {
 	buf b;
 	buf_init(&b, (size_t)-1);
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t n = SLEN(0);
-	for (size_t i = 0; i < n; i++) {
-		const char *p = strchr(b64tbl, S(0)[i]);
-		if (S(0)[i] == '=')
-			break;
-		if (!p || !S(0)[i]) {
-			buf_release(&b);
-			char msg[80];
-			snprintf(msg, sizeof msg, "illegal base64 data at input byte %zu", i);
-			*out = tmpl_str(msg);
-			return 0;
-		}
-		acc = (acc << 6) | (uint32_t)(p - b64tbl);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_addc(&b, (char)((acc >> bits) & 0xFF));
-		}
+	size_t bad = 0;
+	if (b64_decode_buf(&b, S(0), SLEN(0), B64_PAD_STOP, &bad) < 0) {
+		buf_release(&b);
+		char msg[80];
+		snprintf(msg, sizeof msg, "illegal base64 data at input byte %zu", bad);
+		*out = tmpl_str(msg);
+		return 0;
 	}
 	*out = from_buf(&b);
 	return 0;
@@ -126,8 +103,7 @@ static int digest(const EVP_MD *md, tmpl_val *argv, tmpl_val *out)
 	unsigned int dl = 0;
 	EVP_Digest(S(0), SLEN(0), d, &dl, md, NULL);
 	char hex[EVP_MAX_MD_SIZE * 2 + 1];
-	for (unsigned i = 0; i < dl; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	hex_encode(hex, d, dl, HEX_LOWER);
 	*out = tmpl_strn(hex, dl * 2);
 	return 0;
 }
@@ -229,105 +205,92 @@ FN(shuffle)
 
 /* ---- regex (PCRE2 with match limits) ---- */
 
-static pcre2_code *re_compile(const char *pat, err *e)
+static rx *re_compile(const char *pat, err *e)
 {
-	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo,
-				       NULL);
-	if (!re) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(ec, msg, sizeof msg);
-		tmpl_fail(e, "regexp: Compile(`%s`): error parsing regexp: %s: `%s`", pat,
-			  (const char *)msg, pat);
-	}
+	char msg[256];
+	rx *re = rx_compile(pat, RX_UTF, msg, sizeof msg);
+	if (!re)
+		tmpl_fail(e, "regexp: Compile(`%s`): error parsing regexp: %s: `%s`", pat, msg, pat);
 	return re;
 }
 
-typedef struct rematch { size_t n; PCRE2_SIZE *ov; int rc; } rematch;
-
 /* All matches (up to max, -1 for all), Go's FindAll semantics for empty matches. */
-static int re_each(pcre2_code *re, const char *s, size_t n, int64_t max,
-		   int (*cb)(void *ctx, const PCRE2_SIZE *ov, int rc), void *ctx, err *e)
+static int re_each(const rx *re, const char *s, size_t n, int64_t max,
+		   int (*cb)(void *ctx, const rx_span *sp, int rc), void *ctx, err *e)
 {
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	pcre2_match_context *mc = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(mc, 1000000);
+	size_t nsp = rx_groups(re) + 1;
+	rx_span *sp = xcalloc(nsp, sizeof *sp);
 	size_t pos = 0;
 	int64_t count = 0;
 	size_t prev_end = (size_t)-1;
 	int ret = 0;
 	while (pos <= n && (max < 0 || count < max)) {
-		int rc = pcre2_match(re, (PCRE2_SPTR)s, n, pos, 0, md, mc);
-		if (rc == PCRE2_ERROR_NOMATCH)
+		int rc = rx_exec(re, s, n, pos, sp, nsp);
+		if (rc == 0)
 			break;
 		if (rc < 0) {
 			ret = tmpl_fail(e, "regexp match failed (limit)");
 			break;
 		}
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-		if (ov[0] == ov[1] && ov[0] == prev_end) {
+		if (sp[0].start == sp[0].end && sp[0].start == prev_end) {
 			/* empty match right after the previous match: skip ahead */
-			pos = ov[0] + 1;
+			pos = sp[0].start + 1;
 			continue;
 		}
 		count++;
-		if (cb(ctx, ov, rc)) {
+		if (cb(ctx, sp, rc)) {
 			ret = -1;
 			break;
 		}
-		prev_end = ov[1];
-		pos = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+		prev_end = sp[0].end;
+		pos = sp[0].end > sp[0].start ? sp[0].end : sp[0].end + 1;
 	}
-	pcre2_match_context_free(mc);
-	pcre2_match_data_free(md);
+	free(sp);
 	return ret;
 }
 
 FN(regexMatch)
 {
 	err e2;
-	pcre2_code *re = re_compile(S(0), &e2);
+	rx *re = re_compile(S(0), &e2);
 	if (!re) {
 		*out = tmpl_bool(false);
 		return 0;
 	}
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	int rc = pcre2_match(re, (PCRE2_SPTR)S(1), SLEN(1), 0, 0, md, NULL);
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
-	*out = tmpl_bool(rc >= 0);
+	int rc = rx_exec(re, S(1), SLEN(1), 0, NULL, 0);
+	rx_free(re);
+	*out = tmpl_bool(rc > 0);
 	return 0;
 }
 
 FN(mustRegexMatch)
 {
-	pcre2_code *re = re_compile(S(0), e);
+	rx *re = re_compile(S(0), e);
 	if (!re)
 		return -1;
-	pcre2_code_free(re);
+	rx_free(re);
 	return fn_regexMatch(x, argc, argv, out, e);
 }
 
 struct find_ctx { const char *s; tmpl_val *l; };
 
-static int find_cb(void *ctx, const PCRE2_SIZE *ov, int rc)
+static int find_cb(void *ctx, const rx_span *sp, int rc)
 {
 	(void)rc;
 	struct find_ctx *c = ctx;
-	tmpl_list_push(c->l, tmpl_strn(c->s + ov[0], ov[1] - ov[0]));
+	tmpl_list_push(c->l, tmpl_strn(c->s + sp[0].start, sp[0].end - sp[0].start));
 	return 0;
 }
 
 FN(regexFind)
 {
-	pcre2_code *re = re_compile(S(0), e);
+	rx *re = re_compile(S(0), e);
 	if (!re)
 		return -1;
 	tmpl_val l = tmpl_list_new(0);
 	struct find_ctx c = {S(1), &l};
 	int rc = re_each(re, S(1), SLEN(1), 1, find_cb, &c, e);
-	pcre2_code_free(re);
+	rx_free(re);
 	if (rc) {
 		tmpl_val_free(l);
 		return -1;
@@ -339,14 +302,14 @@ FN(regexFind)
 
 FN(regexFindAll)
 {
-	pcre2_code *re = re_compile(S(0), e);
+	rx *re = re_compile(S(0), e);
 	if (!re)
 		return -1;
 	tmpl_val l = tmpl_list_new(0);
 	l.sub = TV_SUB_STRS;
 	struct find_ctx c = {S(1), &l};
 	int rc = re_each(re, S(1), SLEN(1), argv[2].u.i, find_cb, &c, e);
-	pcre2_code_free(re);
+	rx_free(re);
 	if (rc) {
 		tmpl_val_free(l);
 		return -1;
@@ -361,12 +324,12 @@ struct repl_ctx {
 	buf *b;
 	const char *repl;
 	bool literal;
-	pcre2_code *re;
+	const rx *re;
 };
 
 /* Go's Regexp.Expand: $1, ${1}, $name, ${name}, $$. */
-static void expand(buf *b, const char *tpl, const char *s, const PCRE2_SIZE *ov, int rc,
-		   pcre2_code *re)
+static void expand(buf *b, const char *tpl, const char *s, const rx_span *sp, int rc,
+		   const rx *re)
 {
 	for (const char *p = tpl; *p; p++) {
 		if (*p != '$') {
@@ -407,34 +370,34 @@ static void expand(buf *b, const char *tpl, const char *s, const PCRE2_SIZE *ov,
 		if (!*end)
 			idx = (int)v;
 		else
-			idx = pcre2_substring_number_from_name(re, (PCRE2_SPTR)name);
-		if (idx >= 0 && idx < rc && ov[2 * idx] != PCRE2_UNSET)
-			buf_add(b, s + ov[2 * idx], ov[2 * idx + 1] - ov[2 * idx]);
+			idx = rx_group_number(re, name);
+		if (idx >= 0 && idx < rc && sp[idx].start != RX_UNSET)
+			buf_add(b, s + sp[idx].start, sp[idx].end - sp[idx].start);
 	}
 }
 
-static int repl_cb(void *ctx, const PCRE2_SIZE *ov, int rc)
+static int repl_cb(void *ctx, const rx_span *sp, int rc)
 {
 	struct repl_ctx *c = ctx;
-	buf_add(c->b, c->s + c->last, ov[0] - c->last);
+	buf_add(c->b, c->s + c->last, sp[0].start - c->last);
 	if (c->literal)
 		buf_adds(c->b, c->repl);
 	else
-		expand(c->b, c->repl, c->s, ov, rc, c->re);
-	c->last = ov[1];
+		expand(c->b, c->repl, c->s, sp, rc, c->re);
+	c->last = sp[0].end;
 	return 0;
 }
 
 static int replace_common(tmpl_val *argv, bool literal, tmpl_val *out, err *e)
 {
-	pcre2_code *re = re_compile(S(0), e);
+	rx *re = re_compile(S(0), e);
 	if (!re)
 		return -1;
 	buf b;
 	buf_init(&b, 256u << 20);
 	struct repl_ctx c = {S(1), 0, &b, S(2), literal, re};
 	int rc = re_each(re, S(1), SLEN(1), -1, repl_cb, &c, e);
-	pcre2_code_free(re);
+	rx_free(re);
 	if (rc) {
 		buf_release(&b);
 		return -1;
@@ -449,14 +412,14 @@ FN(regexReplaceAllLiteral) { return replace_common(argv, true, out, e); }
 
 struct split_ctx { const char *s; size_t last; tmpl_val *l; };
 
-static int split_cb(void *ctx, const PCRE2_SIZE *ov, int rc)
+static int split_cb(void *ctx, const rx_span *sp, int rc)
 {
 	(void)rc;
 	struct split_ctx *c = ctx;
-	if (ov[1] == 0 && ov[0] == 0)
+	if (sp[0].end == 0 && sp[0].start == 0)
 		return 0;
-	tmpl_list_push(c->l, tmpl_strn(c->s + c->last, ov[0] - c->last));
-	c->last = ov[1];
+	tmpl_list_push(c->l, tmpl_strn(c->s + c->last, sp[0].start - c->last));
+	c->last = sp[0].end;
 	return 0;
 }
 
@@ -469,14 +432,14 @@ FN(regexSplit)
 		*out = l;
 		return 0;
 	}
-	pcre2_code *re = re_compile(S(0), e);
+	rx *re = re_compile(S(0), e);
 	if (!re) {
 		tmpl_val_free(l);
 		return -1;
 	}
 	struct split_ctx c = {S(1), 0, &l};
 	int rc = re_each(re, S(1), SLEN(1), n > 0 ? n - 1 : -1, split_cb, &c, e);
-	pcre2_code_free(re);
+	rx_free(re);
 	if (rc) {
 		tmpl_val_free(l);
 		return -1;
@@ -1142,61 +1105,6 @@ FN(urlJoin)
 
 /* ---- durations (Go's time.Duration) ---- */
 
-/* Go's Duration.String() for whole nanoseconds. */
-static void go_duration(buf *b, int64_t ns)
-{
-	if (ns == 0) {
-		buf_adds(b, "0s");
-		return;
-	}
-	uint64_t u = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
-	if (ns < 0)
-		buf_addc(b, '-');
-	if (u < 1000000000ull) {
-		const char *unit;
-		uint64_t div;
-		if (u < 1000ull) {
-			buf_addf(b, "%lluns", (unsigned long long)u);
-			return;
-		} else if (u < 1000000ull) {
-			unit = "\xC2\xB5s";
-			div = 1000ull;
-		} else {
-			unit = "ms";
-			div = 1000000ull;
-		}
-		buf_addf(b, "%llu", (unsigned long long)(u / div));
-		uint64_t frac = u % div;
-		if (frac) {
-			char f[16];
-			int w = div == 1000ull ? 3 : 6;
-			snprintf(f, sizeof f, "%0*llu", w, (unsigned long long)frac);
-			size_t l = strlen(f);
-			while (l && f[l - 1] == '0')
-				f[--l] = 0;
-			buf_addf(b, ".%s", f);
-		}
-		buf_adds(b, unit);
-		return;
-	}
-	uint64_t secs = u / 1000000000ull, frac = u % 1000000000ull;
-	uint64_t h = secs / 3600, m = secs / 60 % 60, s = secs % 60;
-	if (h)
-		buf_addf(b, "%lluh", (unsigned long long)h);
-	if (h || m)
-		buf_addf(b, "%llum", (unsigned long long)m);
-	buf_addf(b, "%llu", (unsigned long long)s);
-	if (frac) {
-		char f[16];
-		snprintf(f, sizeof f, "%09llu", (unsigned long long)frac);
-		size_t l = strlen(f);
-		while (l && f[l - 1] == '0')
-			f[--l] = 0;
-		buf_addf(b, ".%s", f);
-	}
-	buf_addc(b, 's');
-}
-
 FN(duration)
 {
 	/* Sprig: only int64 and strings count; anything else is 0 */
@@ -1208,10 +1116,8 @@ FN(duration)
 		long long v = strtoll(S(0), &end, 10);
 		n = *end || !SLEN(0) ? 0 : v;
 	}
-	buf b;
-	buf_init(&b, 128);
-	go_duration(&b, n * 1000000000ll);
-	*out = from_buf(&b);
+	char t[40];
+	*out = tmpl_str(godur_format(t, sizeof t, n * 1000000000ll));
 	return 0;
 }
 
@@ -1225,55 +1131,9 @@ FN(ago)
 	int64_t d = (int64_t)now.tv_sec - sec;
 	if ((long)now.tv_nsec - nsec >= 500000000L)
 		d++;
-	buf b;
-	buf_init(&b, 128);
-	go_duration(&b, d * 1000000000ll);
-	*out = from_buf(&b);
+	char t[40];
+	*out = tmpl_str(godur_format(t, sizeof t, d * 1000000000ll));
 	return 0;
-}
-
-/* Go's time.ParseDuration (ns); false on bad input. */
-static bool parse_duration(const char *s, int64_t *out)
-{
-	bool neg = false;
-	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
-	if (!strcmp(s, "0")) {
-		*out = 0;
-		return true;
-	}
-	if (!*s)
-		return false;
-	double total = 0;
-	while (*s) {
-		char *end;
-		if (!isdigit((unsigned char)*s) && *s != '.')
-			return false;
-		double v = strtod(s, &end);
-		if (end == s)
-			return false;
-		s = end;
-		static const struct { const char *u; double mul; } units[] = {
-			{"ns", 1}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"\xCE\xBCs", 1e3}, {"ms", 1e6},
-			{"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
-		};
-		size_t best = 0, bl = 0;
-		for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
-			size_t l = strlen(units[i].u);
-			if (!strncmp(s, units[i].u, l) && l > bl) {
-				best = i;
-				bl = l;
-			}
-		}
-		if (!bl)
-			return false;
-		total += v * units[best].mul;
-		s += bl;
-	}
-	if (total > 9.2e18)
-		return false;
-	*out = neg ? -(int64_t)total : (int64_t)total;
-	return true;
 }
 
 FN(dateModify)
@@ -1282,7 +1142,7 @@ FN(dateModify)
 	long nsec;
 	time_of(argv[1], &sec, &nsec);
 	int64_t d;
-	if (!parse_duration(S(0), &d)) {
+	if (godur_parse(S(0), &d, NULL) < 0) {
 		*out = tmpl_ref(argv[1]);
 		return 0;
 	}
@@ -1304,7 +1164,7 @@ FN(dateModify)
 FN(mustDateModify)
 {
 	int64_t d;
-	if (!parse_duration(S(0), &d))
+	if (godur_parse(S(0), &d, NULL) < 0)
 		return tmpl_fail(e, "time: invalid duration \"%s\"", S(0));
 	return fn_dateModify(x, argc, argv, out, e);
 }
@@ -1315,7 +1175,7 @@ FN(durationRound)
 	int64_t d = 0;
 	tmpl_val v = argv[0];
 	if (v.kind == TV_STRING) {
-		if (!parse_duration(S(0), &d))
+		if (godur_parse(S(0), &d, NULL) < 0)
 			d = 0;
 	} else if (v.kind == TV_INT && v.sub == TV_SUB_INT64) {
 		d = v.u.i;

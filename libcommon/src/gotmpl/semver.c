@@ -1,465 +1,41 @@
-/* Sprig's semver and semverCompare: Masterminds/semver v3 NewVersion (coercing) and
- * NewConstraint/Check, including its regular expressions (run on PCRE2 with Go's \s), hyphen
- * range rewriting, wildcard ("dirty") constraints and the prerelease rules. */
-#define PCRE2_CODE_UNIT_WIDTH 8
+/* Sprig's semver and semverCompare, and the methods of the *semver.Version values semver gives,
+ * on Masterminds/semver v3 NewVersion and NewConstraint/Check, which live in format
+ * (eddy/semver.h) with the rest of Eddy's version handling. */
 #include "eddy/mem.h"
+#include "eddy/semver.h"
 #include "gotmpl/fn.h"
 #include "gotmpl/internal.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+typedef semver semv;
 
-typedef struct semv {
-	uint64_t maj, min, pat;
-	char *pre, *meta; /* owned; "" when absent */
-} semv;
-
-static void semv_release(semv *v)
-{
-	free(v->pre);
-	free(v->meta);
-	v->pre = v->meta = NULL;
-}
-
-static bool ident_char(char c) { return isalnum((unsigned char)c) || c == '-'; }
-
-/* Dot-separated non-empty identifiers of [0-9A-Za-z-]; returns the length consumed or 0. */
-static size_t idents(const char *p)
-{
-	size_t i = 0;
-	for (;;) {
-		size_t st = i;
-		while (ident_char(p[i]))
-			i++;
-		if (i == st)
-			return 0;
-		if (p[i] != '.' || !ident_char(p[i + 1]))
-			return i;
-		i++;
-	}
-}
-
-static bool num(const char **p, uint64_t *out)
-{
-	const char *s = *p;
-	if (!isdigit((unsigned char)*s))
-		return false;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	*out = v;
-	*p = end;
-	return errno == 0;
-}
-
-/* semver.NewVersion: `v?N(.N)?(.N)?(-pre)?(+meta)?`, missing parts are 0, a numeric prerelease
- * part may not start with 0. */
+/* NewVersion with Masterminds' error texts as template errors. */
 static int semv_parse(const char *s, semv *v, err *e)
 {
-	memset(v, 0, sizeof *v);
-	const char *p = s;
-	if (*p == 'v')
-		p++;
-	uint64_t *parts[3] = {&v->maj, &v->min, &v->pat};
-	for (int i = 0; i < 3; i++) {
-		if (i && (*p != '.' || !isdigit((unsigned char)p[1])))
-			break;
-		if (i)
-			p++;
-		if (!num(&p, parts[i]))
-			return tmpl_fail(e, isdigit((unsigned char)*p) || i ? "Error parsing version "
-					 "segment: value out of range" : "invalid semantic version");
-	}
-	size_t pl = 0, ml = 0;
-	const char *pre = NULL, *meta = NULL;
-	if (*p == '-') {
-		pre = p + 1;
-		if (!(pl = idents(pre)))
-			return tmpl_fail(e, "invalid semantic version");
-		p = pre + pl;
-	}
-	if (*p == '+') {
-		meta = p + 1;
-		if (!(ml = idents(meta)))
-			return tmpl_fail(e, "invalid semantic version");
-		p = meta + ml;
-	}
-	if (*p)
-		return tmpl_fail(e, "invalid semantic version");
-	if (pre)
-		for (size_t i = 0; i < pl;) {
-			size_t n = strcspn(pre + i, ".");
-			if (n > pl - i)
-				n = pl - i;
-			if (n > 1 && pre[i] == '0' && strspn(pre + i, "0123456789") >= n)
-				return tmpl_fail(e, "version segment starts with 0");
-			i += n + 1;
-		}
-	v->pre = xstrndup(pre ? pre : "", pl);
-	v->meta = xstrndup(meta ? meta : "", ml);
-	return 0;
-}
-
-static int pre_part_cmp(const char *a, size_t la, const char *b, size_t lb)
-{
-	if (la == lb && !memcmp(a, b, la))
-		return 0;
-	if (!la)
-		return -1;
-	if (!lb)
-		return 1;
-	bool na = strspn(a, "0123456789") >= la, nb = strspn(b, "0123456789") >= lb;
-	if (na && nb) {
-		unsigned long long x = strtoull(a, NULL, 10), y = strtoull(b, NULL, 10);
-		return x < y ? -1 : x > y;
-	}
-	if (na)
-		return -1;
-	if (nb)
-		return 1;
-	size_t m = la < lb ? la : lb;
-	int c = memcmp(a, b, m);
-	if (c)
-		return c < 0 ? -1 : 1;
-	return la < lb ? -1 : la > lb;
-}
-
-static int pre_cmp(const char *a, const char *b)
-{
-	if (!strcmp(a, b))
-		return 0;
-	if (!*a)
-		return 1;
-	if (!*b)
-		return -1;
-	while (*a || *b) {
-		size_t la = strcspn(a, "."), lb = strcspn(b, ".");
-		int c = pre_part_cmp(a, la, b, lb);
-		if (c)
-			return c;
-		a += la + (a[la] == '.');
-		b += lb + (b[lb] == '.');
-	}
-	return 0;
-}
-
-static int semv_cmp(const semv *a, const semv *b)
-{
-	if (a->maj != b->maj)
-		return a->maj < b->maj ? -1 : 1;
-	if (a->min != b->min)
-		return a->min < b->min ? -1 : 1;
-	if (a->pat != b->pat)
-		return a->pat < b->pat ? -1 : 1;
-	return pre_cmp(a->pre, b->pre);
-}
-
-/* ---- constraints ---- */
-
-#define WS "[\\t\\n\\f\\r ]"
-#define CV "v?([0-9|x|X|\\*]+)(\\.[0-9|x|X|\\*]+)?(\\.[0-9|x|X|\\*]+)?" \
-	   "(-([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?(\\+([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?"
-#define OPS "=||!=|>|<|>=|=>|<=|=<|~|~>|\\^"
-
-static const char *const re_src[4] = {
-	"^" WS "*(" OPS ")" WS "*(" CV ")" WS "*$",                              /* constraint */
-	WS "*(" CV ")" WS "+-" WS "+(" CV ")" WS "*",                            /* range */
-	"(" OPS ")" WS "*(" CV ")",                                              /* find */
-	"^(" WS "*(" OPS ")" WS "*(" CV ")" WS "*)((?:" WS "+|," WS "*)(" OPS ")" WS "*(" CV ")" WS
-	"*)*$",                                                                   /* valid */
-};
-
-typedef struct cons {
-	char op[3];
-	semv con;
-	char *orig;
-	bool dirty, minor_dirty, patch_dirty;
-} cons;
-
-typedef struct re_set { pcre2_code *re[4]; pcre2_match_data *md; } re_set;
-
-static void res_free(re_set *r)
-{
-	for (int i = 0; i < 4; i++)
-		pcre2_code_free(r->re[i]);
-	pcre2_match_data_free(r->md);
-}
-
-static int res_init(re_set *r, err *e)
-{
-	memset(r, 0, sizeof *r);
-	for (int i = 0; i < 4; i++) {
-		int ec;
-		PCRE2_SIZE eo;
-		r->re[i] = pcre2_compile((PCRE2_SPTR)re_src[i], PCRE2_ZERO_TERMINATED, 0, &ec, &eo,
-					 NULL);
-		if (!r->re[i]) {
-			res_free(r);
-			return tmpl_fail(e, "semver: internal regexp error");
-		}
-	}
-	r->md = pcre2_match_data_create(32, NULL);
-	return 0;
-}
-
-/* Match re at or after start; ov gets the offsets. */
-static bool rmatch(re_set *r, int which, const char *s, size_t n, size_t start, PCRE2_SIZE **ov)
-{
-	int rc = pcre2_match(r->re[which], (PCRE2_SPTR)s, n, start, 0, r->md, NULL);
-	*ov = pcre2_get_ovector_pointer(r->md);
-	return rc > 0;
-}
-
-static bool is_x(const char *s, size_t n)
-{
-	return n == 1 && (*s == 'x' || *s == 'X' || *s == '*');
-}
-
-static int parse_one(re_set *r, const char *s, size_t n, cons *c, err *e)
-{
-	memset(c, 0, sizeof *c);
-	PCRE2_SIZE *ov;
-	if (!rmatch(r, 0, s, n, 0, &ov))
-		return tmpl_fail(e, "improper constraint: %.*s", (int)n, s);
-	snprintf(c->op, sizeof c->op, "%.*s", (int)(ov[3] - ov[2]), s + ov[2]);
-	c->orig = xstrndup(s + ov[4], ov[5] - ov[4]);
-#define G(i) (ov[2 * (i)] == PCRE2_UNSET ? "" : s + ov[2 * (i)])
-#define GL(i) (ov[2 * (i)] == PCRE2_UNSET ? 0 : (int)(ov[2 * (i) + 1] - ov[2 * (i)]))
-	char *ver;
-	if (is_x(G(3), (size_t)GL(3)) || !GL(3)) {
-		ver = xasprintf("0.0.0%.*s", GL(6), G(6));
-		c->dirty = true;
-	} else if (!GL(4) || is_x(G(4) + 1, (size_t)GL(4) - 1)) {
-		ver = xasprintf("%.*s.0.0%.*s", GL(3), G(3), GL(6), G(6));
-		c->dirty = c->minor_dirty = true;
-	} else if (!GL(5) || is_x(G(5) + 1, (size_t)GL(5) - 1)) {
-		ver = xasprintf("%.*s%.*s.0%.*s", GL(3), G(3), GL(4), G(4), GL(6), G(6));
-		c->dirty = c->patch_dirty = true;
-	} else {
-		ver = xstrdup(c->orig);
-	}
-#undef G
-#undef GL
-	err e2 = {0};
-	int rc = semv_parse(ver, &c->con, &e2);
-	free(ver);
-	if (rc) {
-		free(c->orig);
-		c->orig = NULL;
-		return tmpl_fail(e, "constraint Parser Error");
-	}
-	return 0;
-}
-
-static void cons_release(cons *c)
-{
-	semv_release(&c->con);
-	free(c->orig);
-}
-
-static bool tilde(const semv *v, const cons *c)
-{
-	if (semv_cmp(v, &c->con) < 0)
-		return false;
-	if (!c->con.maj && !c->con.min && !c->con.pat && !c->minor_dirty && !c->patch_dirty)
-		return true;
-	if (v->maj != c->con.maj)
-		return false;
-	if (v->min != c->con.min && !c->minor_dirty)
-		return false;
-	return true;
-}
-
-/* A prerelease version only satisfies a constraint with a prerelease, unless some constraint
- * of the same AND group has one (include_pre). */
-static bool check(const semv *v, const cons *c, bool include_pre)
-{
-	const char *op = c->op;
-	const semv *k = &c->con;
-	if (!include_pre && v->pre[0] && !k->pre[0])
-		return false;
-	if (!strcmp(op, "!=")) {
-		if (c->dirty) {
-			if (k->maj != v->maj)
-				return true;
-			if (k->min != v->min && !c->minor_dirty)
-				return true;
-			if (c->minor_dirty)
-				return false;
-			if (k->pat != v->pat && !c->patch_dirty)
-				return true;
-			if (c->patch_dirty) {
-				if (v->pre[0] || k->pre[0])
-					return pre_cmp(v->pre, k->pre) != 0;
-				return false;
-			}
-		}
-		return semv_cmp(v, k) != 0;
-	}
-	if (!*op || !strcmp(op, "="))
-		return c->dirty ? tilde(v, c) : semv_cmp(v, k) == 0;
-	if (!strcmp(op, ">")) {
-		if (!c->dirty)
-			return semv_cmp(v, k) > 0;
-		if (v->maj != k->maj)
-			return v->maj > k->maj;
-		if (c->minor_dirty)
-			return false;
-		if (c->patch_dirty)
-			return v->min > k->min;
-		return semv_cmp(v, k) > 0;
-	}
-	if (!strcmp(op, "<"))
-		return semv_cmp(v, k) < 0;
-	if (!strcmp(op, ">=") || !strcmp(op, "=>"))
-		return semv_cmp(v, k) >= 0;
-	if (!strcmp(op, "<=") || !strcmp(op, "=<")) {
-		if (!c->dirty)
-			return semv_cmp(v, k) <= 0;
-		if (v->maj > k->maj)
-			return false;
-		if (v->maj == k->maj && v->min > k->min && !c->minor_dirty)
-			return false;
-		return true;
-	}
-	if (op[0] == '~')
-		return tilde(v, c);
-	/* ^ */
-	if (semv_cmp(v, k) < 0)
-		return false;
-	if (k->maj > 0 || c->minor_dirty)
-		return v->maj == k->maj;
-	if (v->maj > 0)
-		return false;
-	if (k->min > 0 || c->patch_dirty)
-		return v->min == k->min;
-	if (v->min > 0)
-		return false;
-	return k->pat == v->pat;
-}
-
-/* rewriteRange: "A - B" becomes ">= A, <= B" (each match's text replaced at its first
- * occurrence, as strings.Replace(o, m, t, 1) does). */
-static char *rewrite_range(re_set *r, const char *c)
-{
-	size_t n = strlen(c), pos = 0;
-	char *o = xstrdup(c);
-	PCRE2_SIZE *ov;
-	while (pos <= n && rmatch(r, 1, c, n, pos, &ov)) {
-		size_t ms = ov[0], me = ov[1];
-		char *a = xstrndup(c + ov[2], ov[3] - ov[2]);
-		char *b = xstrndup(c + ov[22], ov[23] - ov[22]);
-		char *t = xasprintf(">= %s, <= %s ", a, b);
-		char *m = xstrndup(c + ms, me - ms);
-		char *at = strstr(o, m);
-		if (at) {
-			char *no = xasprintf("%.*s%s%s", (int)(at - o), o, t, at + strlen(m));
-			free(o);
-			o = no;
-		}
-		free(a);
-		free(b);
-		free(t);
-		free(m);
-		pos = me > ms ? me : me + 1;
-	}
-	return o;
-}
-
-/* NewConstraint(constraint).Check(v). */
-static int semver_check(const char *constraint, const semv *v, bool *res, err *e)
-{
-	re_set r;
-	if (res_init(&r, e))
-		return -1;
-	char *c = rewrite_range(&r, constraint);
-	int rc = 0;
-	bool any = false;
-	/* parse every OR group first (errors win over matches), then check */
-	size_t ncs = 0, cap = 0;
-	cons *cs = NULL;
-	size_t *group_end = NULL, ngroups = 0;
-	for (char *p = c;;) {
-		char *bar = strstr(p, "||");
-		size_t n = bar ? (size_t)(bar - p) : strlen(p);
-		PCRE2_SIZE *ov;
-		if (!rmatch(&r, 3, p, n, 0, &ov)) {
-			rc = tmpl_fail(e, "improper constraint: %.*s", (int)n, p);
-			break;
-		}
-		size_t pos = 0, found = 0;
-		while (pos <= n && rmatch(&r, 2, p, n, pos, &ov)) {
-			if (ncs == cap)
-				cs = xrealloc(cs, (cap = cap ? 2 * cap : 8) * sizeof *cs);
-			size_t ms = ov[0], me = ov[1]; /* parse_one reuses the match data */
-			if (parse_one(&r, p + ms, me - ms, &cs[ncs], e)) {
-				rc = -1;
-				break;
-			}
-			ncs++;
-			found++;
-			pos = me > ms ? me : me + 1;
-		}
-		if (!rc && !found) {
-			if (ncs == cap)
-				cs = xrealloc(cs, (cap = cap ? 2 * cap : 8) * sizeof *cs);
-			if (parse_one(&r, p, n, &cs[ncs], e))
-				rc = -1;
-			else
-				ncs++;
-		}
-		if (rc)
-			break;
-		group_end = xrealloc(group_end, (ngroups + 1) * sizeof *group_end);
-		group_end[ngroups++] = ncs;
-		if (!bar)
-			break;
-		p = bar + 2;
-	}
-	if (!rc) {
-		size_t st = 0;
-		for (size_t g = 0; g < ngroups && !any; g++) {
-			bool joy = true, include_pre = false;
-			for (size_t i = st; i < group_end[g]; i++)
-				include_pre = include_pre || cs[i].con.pre[0];
-			for (size_t i = st; i < group_end[g] && joy; i++)
-				joy = check(v, &cs[i], include_pre);
-			any = joy;
-			st = group_end[g];
-		}
-		*res = any;
-	}
-	for (size_t i = 0; i < ncs; i++)
-		cons_release(&cs[i]);
-	free(cs);
-	free(group_end);
-	free(c);
-	res_free(&r);
-	return rc;
+	int rc = semver_parse_go(s, v);
+	return rc ? tmpl_fail(e, "%s", semver_strerror(rc)) : 0;
 }
 
 FN(semverCompare)
 {
 	(void)x;
 	(void)argc;
-	semv v;
 	if (memchr(S(1), 0, argv[1].u.s->len))
 		return tmpl_fail(e, "invalid semantic version");
 	if (memchr(S(0), 0, argv[0].u.s->len))
 		return tmpl_fail(e, "improper constraint: %s", S(0));
+	semv v;
 	if (semv_parse(S(1), &v, e))
 		return -1;
-	bool r = false;
-	int rc = semver_check(S(0), &v, &r, e);
-	semv_release(&v);
-	if (rc)
-		return -1;
-	*out = tmpl_bool(r);
+	char msg[ERR_MSG_MAX];
+	semver_range *r = semver_constraint_parse(S(0), msg, sizeof msg);
+	if (!r)
+		return tmpl_fail(e, "%s", msg);
+	*out = tmpl_bool(semver_range_match(r, &v));
+	semver_range_free(r);
 	return 0;
 }
 
@@ -492,13 +68,9 @@ static int semv_compare_with(tmpl_val recv, int argc, const tmpl_val *argv, cons
 	int rc = semv_arg(argv, argc, name, &b, e);
 	if (rc)
 		return rc;
-	if (semv_parse(recv.u.s->data, &a, e)) {
-		semv_release(&b);
+	if (semv_parse(recv.u.s->data, &a, e))
 		return -1;
-	}
-	*res = semv_cmp(&a, &b);
-	semv_release(&a);
-	semv_release(&b);
+	*res = semver_cmp(&a, &b);
 	return 0;
 }
 
@@ -530,8 +102,8 @@ static tmpl_val buf_take_str(buf *b)
 
 static void semv_string(buf *b, const semv *v)
 {
-	buf_addf(b, "%llu.%llu.%llu", (unsigned long long)v->maj, (unsigned long long)v->min,
-		 (unsigned long long)v->pat);
+	buf_addf(b, "%llu.%llu.%llu", (unsigned long long)v->major, (unsigned long long)v->minor,
+		 (unsigned long long)v->patch);
 	if (v->pre[0])
 		buf_addf(b, "-%s", v->pre);
 	if (v->meta[0])
@@ -553,18 +125,17 @@ static int semv_derive(tmpl_val recv, int argc, const char *name, int what, tmpl
 	if (what == 0) {
 		semv_string(&b, &v);
 		*out = buf_take_str(&b);
-		semv_release(&v);
 		return 0;
 	}
 	if (what == 1 && !v.pre[0])
-		v.pat++;
+		v.patch++;
 	if (what == 2) {
-		v.min++;
-		v.pat = 0;
+		v.minor++;
+		v.patch = 0;
 	}
 	if (what == 3) {
-		v.maj++;
-		v.min = v.pat = 0;
+		v.major++;
+		v.minor = v.patch = 0;
 	}
 	v.pre[0] = v.meta[0] = '\0';
 	if (recv.u.s->data[0] == 'v')
@@ -573,7 +144,6 @@ static int semv_derive(tmpl_val recv, int argc, const char *name, int what, tmpl
 	tmpl_val orig = buf_take_str(&b);
 	*out = semv_value(&v, orig, false);
 	tmpl_val_free(orig);
-	semv_release(&v);
 	return 0;
 }
 
@@ -595,9 +165,9 @@ SEMV_DERIVE_METHOD(IncMajor, 3)
 static tmpl_val semv_value(const semv *v, tmpl_val original, bool ptr)
 {
 	tmpl_val st = tmpl_struct_new();
-	tmpl_map_set(st, "Major", tmpl_int64((int64_t)v->maj));
-	tmpl_map_set(st, "Minor", tmpl_int64((int64_t)v->min));
-	tmpl_map_set(st, "Patch", tmpl_int64((int64_t)v->pat));
+	tmpl_map_set(st, "Major", tmpl_int64((int64_t)v->major));
+	tmpl_map_set(st, "Minor", tmpl_int64((int64_t)v->minor));
+	tmpl_map_set(st, "Patch", tmpl_int64((int64_t)v->patch));
 	tmpl_map_set(st, "Prerelease", tmpl_str(v->pre));
 	tmpl_map_set(st, "Metadata", tmpl_str(v->meta));
 	if (ptr) /* Original has a pointer receiver */
@@ -643,7 +213,6 @@ FN(semver)
 	if (semv_parse(S(0), &v, e))
 		return -1;
 	*out = semv_value(&v, argv[0], true);
-	semv_release(&v);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* YAML and JSON for templates, the way Helm sees them: sigs.k8s.io/yaml (go-yaml v2 scalars,
  * then a JSON round trip) and encoding/json. */
 #include "eddy/mem.h"
+#include "eddy/codec.h"
 #include "gotmpl/internal.h"
 
 #include <cjson/cJSON.h>
@@ -783,21 +784,9 @@ static int emit_value(yemit *y, tmpl_val v, int depth)
 	}
 	case TV_STRING:
 		if (v.sub == TV_SUB_BYTES) {
-			static const char tbl[] =
-				"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 			buf b;
 			buf_init(&b, (size_t)-1);
-			const unsigned char *d = (const unsigned char *)v.u.s->data;
-			size_t n = v.u.s->len;
-			for (size_t i = 0; i < n; i += 3) {
-				uint32_t w = (uint32_t)d[i] << 16;
-				if (i + 1 < n) w |= (uint32_t)d[i + 1] << 8;
-				if (i + 2 < n) w |= d[i + 2];
-				buf_addc(&b, tbl[(w >> 18) & 63]);
-				buf_addc(&b, tbl[(w >> 12) & 63]);
-				buf_addc(&b, i + 1 < n ? tbl[(w >> 6) & 63] : '=');
-				buf_addc(&b, i + 2 < n ? tbl[w & 63] : '=');
-			}
+			b64_encode_buf(&b, v.u.s->data, v.u.s->len, B64_STD);
 			int rc = emit_string(y, buf_str(&b), b.len);
 			buf_release(&b);
 			return rc;

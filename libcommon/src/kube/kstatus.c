@@ -7,22 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "eddy/json.h"
 #include "eddy/mem.h"
-
-static const cJSON *get(const cJSON *o, const char *k)
-{
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *v = get(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static bool num(const cJSON *o, const char *k, int64_t *out)
 {
-	const cJSON *v = get(o, k);
+	const cJSON *v = json_get(o, k);
 	if (!cJSON_IsNumber(v))
 		return false;
 	*out = (int64_t)v->valuedouble;
@@ -43,8 +33,8 @@ static bool eq(const char *a, const char *b)
 static const cJSON *cond(const cJSON *obj, const char *type)
 {
 	const cJSON *c;
-	cJSON_ArrayForEach(c, get(get(obj, "status"), "conditions"))
-		if (eq(str(c, "type"), type))
+	cJSON_ArrayForEach(c, json_get(json_get(obj, "status"), "conditions"))
+		if (eq(json_str(c, "type"), type))
 			return c;
 	return NULL;
 }
@@ -52,7 +42,7 @@ static const cJSON *cond(const cJSON *obj, const char *type)
 static bool cond_is(const cJSON *obj, const char *type, const char *status)
 {
 	const cJSON *c = cond(obj, type);
-	return c && eq(str(c, "status"), status);
+	return c && eq(json_str(c, "status"), status);
 }
 
 static kstatus_status res(char **msg, kstatus_status s, const char *fmt, ...)
@@ -73,18 +63,18 @@ static kstatus_status res(char **msg, kstatus_status s, const char *fmt, ...)
 
 static kstatus_status from_cond(char **msg, kstatus_status s, const cJSON *c)
 {
-	const char *m = str(c, "message");
-	return res(msg, s, "%s", m && *m ? m : (str(c, "reason") ? str(c, "reason") : ""));
+	const char *m = json_str(c, "message");
+	return res(msg, s, "%s", m && *m ? m : json_str_or(c, "reason", ""));
 }
 
 static kstatus_status deployment(const cJSON *o, char **msg)
 {
-	const cJSON *spec = get(o, "spec"), *st = get(o, "status");
+	const cJSON *spec = json_get(o, "spec"), *st = json_get(o, "status");
 	int64_t want = num_or(spec, "replicas", 1);
 	int64_t reps = num_or(st, "replicas", 0), ready = num_or(st, "readyReplicas", 0);
 	int64_t upd = num_or(st, "updatedReplicas", 0), avail = num_or(st, "availableReplicas", 0);
 	const cJSON *prog = cond(o, "Progressing");
-	if (prog && eq(str(prog, "reason"), "ProgressDeadlineExceeded"))
+	if (prog && eq(json_str(prog, "reason"), "ProgressDeadlineExceeded"))
 		return res(msg, KSTATUS_FAILED, "Progress deadline exceeded");
 	if (want > reps)
 		return res(msg, KSTATUS_INPROGRESS, "Replicas: %lld/%lld", (long long)reps,
@@ -101,8 +91,8 @@ static kstatus_status deployment(const cJSON *o, char **msg)
 	if (want > ready)
 		return res(msg, KSTATUS_INPROGRESS, "Ready: %lld/%lld", (long long)ready,
 			   (long long)want);
-	if (want > 0 && !(prog && eq(str(prog, "status"), "True") &&
-			  eq(str(prog, "reason"), "NewReplicaSetAvailable")))
+	if (want > 0 && !(prog && eq(json_str(prog, "status"), "True") &&
+			  eq(json_str(prog, "reason"), "NewReplicaSetAvailable")))
 		return res(msg, KSTATUS_INPROGRESS, "ReplicaSet not Available");
 	if (want > 0 && !cond_is(o, "Available", "True"))
 		return res(msg, KSTATUS_INPROGRESS, "Deployment not Available");
@@ -112,8 +102,8 @@ static kstatus_status deployment(const cJSON *o, char **msg)
 
 static kstatus_status statefulset(const cJSON *o, char **msg)
 {
-	const cJSON *spec = get(o, "spec"), *st = get(o, "status");
-	const char *strategy = str(get(spec, "updateStrategy"), "type");
+	const cJSON *spec = json_get(o, "spec"), *st = json_get(o, "status");
+	const char *strategy = json_str(json_get(spec, "updateStrategy"), "type");
 	if (strategy && strcmp(strategy, "RollingUpdate") != 0)
 		return res(msg, KSTATUS_CURRENT,
 			   "StatefulSet is using the ondelete update strategy");
@@ -121,7 +111,7 @@ static kstatus_status statefulset(const cJSON *o, char **msg)
 	int64_t reps = num_or(st, "replicas", 0), ready = num_or(st, "readyReplicas", 0);
 	int64_t cur = num_or(st, "currentReplicas", 0), upd = num_or(st, "updatedReplicas", 0);
 	int64_t partition = -1;
-	num(get(get(spec, "updateStrategy"), "rollingUpdate"), "partition", &partition);
+	num(json_get(json_get(spec, "updateStrategy"), "rollingUpdate"), "partition", &partition);
 	if (want > reps)
 		return res(msg, KSTATUS_INPROGRESS, "Replicas: %lld/%lld", (long long)reps,
 			   (long long)want);
@@ -138,7 +128,7 @@ static kstatus_status statefulset(const cJSON *o, char **msg)
 	if (want > cur)
 		return res(msg, KSTATUS_INPROGRESS, "current: %lld/%lld", (long long)cur,
 			   (long long)want);
-	const char *cr = str(st, "currentRevision"), *ur = str(st, "updateRevision");
+	const char *cr = json_str(st, "currentRevision"), *ur = json_str(st, "updateRevision");
 	if ((cr || ur) && !eq(cr, ur))
 		return res(msg, KSTATUS_INPROGRESS,
 			   "Waiting for updated revision %s to match current %s", ur ? ur : "",
@@ -149,7 +139,7 @@ static kstatus_status statefulset(const cJSON *o, char **msg)
 
 static kstatus_status daemonset(const cJSON *o, char **msg)
 {
-	const cJSON *st = get(o, "status");
+	const cJSON *st = json_get(o, "status");
 	int64_t desired;
 	if (!num(st, "desiredNumberScheduled", &desired))
 		return res(msg, KSTATUS_INPROGRESS, "Missing .status.desiredNumberScheduled");
@@ -174,7 +164,7 @@ static kstatus_status daemonset(const cJSON *o, char **msg)
 
 static kstatus_status replicaset(const cJSON *o, char **msg)
 {
-	const cJSON *spec = get(o, "spec"), *st = get(o, "status");
+	const cJSON *spec = json_get(o, "spec"), *st = json_get(o, "status");
 	int64_t want = num_or(spec, "replicas", 1);
 	int64_t reps = num_or(st, "replicas", 0), ready = num_or(st, "readyReplicas", 0);
 	int64_t avail = num_or(st, "availableReplicas", 0);
@@ -199,19 +189,19 @@ static kstatus_status replicaset(const cJSON *o, char **msg)
 
 static kstatus_status job(const cJSON *o, char **msg)
 {
-	const cJSON *st = get(o, "status");
+	const cJSON *st = json_get(o, "status");
 	const cJSON *c;
-	cJSON_ArrayForEach(c, get(st, "conditions")) {
-		if (!eq(str(c, "status"), "True"))
+	cJSON_ArrayForEach(c, json_get(st, "conditions")) {
+		if (!eq(json_str(c, "status"), "True"))
 			continue;
-		if (eq(str(c, "type"), "Failed"))
+		if (eq(json_str(c, "type"), "Failed"))
 			return res(msg, KSTATUS_FAILED, "Job Failed. failed: %lld",
 				   (long long)num_or(st, "failed", 0));
-		if (eq(str(c, "type"), "Complete"))
+		if (eq(json_str(c, "type"), "Complete"))
 			return res(msg, KSTATUS_CURRENT, "Job Completed. succeeded: %lld",
 				   (long long)num_or(st, "succeeded", 0));
 	}
-	if (!str(st, "startTime"))
+	if (!json_str(st, "startTime"))
 		return res(msg, KSTATUS_INPROGRESS, "Job not started");
 	return res(msg, KSTATUS_INPROGRESS, "Job in progress. success:%lld, active: %lld, "
 		   "failed: %lld", (long long)num_or(st, "succeeded", 0),
@@ -220,11 +210,11 @@ static kstatus_status job(const cJSON *o, char **msg)
 
 static kstatus_status pod(const cJSON *o, char **msg)
 {
-	const cJSON *st = get(o, "status");
-	const char *phase = str(st, "phase");
+	const cJSON *st = json_get(o, "status");
+	const char *phase = json_str(st, "phase");
 	const cJSON *cs;
-	cJSON_ArrayForEach(cs, get(st, "containerStatuses")) {
-		const char *r = str(get(get(cs, "state"), "waiting"), "reason");
+	cJSON_ArrayForEach(cs, json_get(st, "containerStatuses")) {
+		const char *r = json_str(json_get(json_get(cs, "state"), "waiting"), "reason");
 		if (eq(r, "CrashLoopBackOff"))
 			return res(msg, KSTATUS_FAILED, "Pod has a container in CrashLoopBackOff");
 	}
@@ -238,7 +228,8 @@ static kstatus_status pod(const cJSON *o, char **msg)
 		return res(msg, KSTATUS_INPROGRESS, "Pod is running but is not Ready");
 	}
 	const cJSON *sch = cond(o, "PodScheduled");
-	if (sch && eq(str(sch, "status"), "False") && eq(str(sch, "reason"), "Unschedulable"))
+	if (sch && eq(json_str(sch, "status"), "False") && eq(json_str(sch, "reason"),
+							      "Unschedulable"))
 		return res(msg, KSTATUS_FAILED, "Pod could not be scheduled");
 	return res(msg, KSTATUS_INPROGRESS, "Pod is in the %s phase", phase ? phase : "Pending");
 }
@@ -246,8 +237,8 @@ static kstatus_status pod(const cJSON *o, char **msg)
 static kstatus_status crd(const cJSON *o, char **msg)
 {
 	const cJSON *c;
-	cJSON_ArrayForEach(c, get(get(o, "status"), "conditions")) {
-		const char *t = str(c, "type"), *s = str(c, "status");
+	cJSON_ArrayForEach(c, json_get(json_get(o, "status"), "conditions")) {
+		const char *t = json_str(c, "type"), *s = json_str(c, "status");
 		if (eq(t, "NamesAccepted") && eq(s, "False"))
 			return from_cond(msg, KSTATUS_FAILED, c);
 		if (eq(t, "Established")) {
@@ -266,23 +257,24 @@ kstatus_status kstatus_compute(const cJSON *obj, char **msg)
 		*msg = NULL;
 	if (!cJSON_IsObject(obj))
 		return res(msg, KSTATUS_NOTFOUND, "Resource not found");
-	const cJSON *md = get(obj, "metadata");
-	if (get(md, "deletionTimestamp") && !cJSON_IsNull(get(md, "deletionTimestamp")))
+	const cJSON *md = json_get(obj, "metadata");
+	if (json_get(md, "deletionTimestamp") && !cJSON_IsNull(json_get(md, "deletionTimestamp")))
 		return res(msg, KSTATUS_TERMINATING, "Resource scheduled for deletion");
-	const char *kind = str(obj, "kind"), *av = str(obj, "apiVersion");
+	const char *kind = json_str(obj, "kind"), *av = json_str(obj, "apiVersion");
 	int64_t gen, og;
-	if (num(md, "generation", &gen) && num(get(obj, "status"), "observedGeneration", &og) &&
+	if (num(md, "generation", &gen) && num(json_get(obj, "status"), "observedGeneration",
+					       &og) &&
 	    gen != og)
 		return res(msg, KSTATUS_INPROGRESS,
 			   "%s generation is %lld, but latest observed generation is %lld",
 			   kind ? kind : "", (long long)gen, (long long)og);
 	const cJSON *c;
-	cJSON_ArrayForEach(c, get(get(obj, "status"), "conditions")) {
-		if (!eq(str(c, "status"), "True"))
+	cJSON_ArrayForEach(c, json_get(json_get(obj, "status"), "conditions")) {
+		if (!eq(json_str(c, "status"), "True"))
 			continue;
-		if (eq(str(c, "type"), "Reconciling"))
+		if (eq(json_str(c, "type"), "Reconciling"))
 			return from_cond(msg, KSTATUS_INPROGRESS, c);
-		if (eq(str(c, "type"), "Stalled"))
+		if (eq(json_str(c, "type"), "Stalled"))
 			return from_cond(msg, KSTATUS_FAILED, c);
 	}
 	if (!kind || !av)
@@ -309,22 +301,22 @@ kstatus_status kstatus_compute(const cJSON *obj, char **msg)
 	if (core && !strcmp(kind, "Pod"))
 		return pod(obj, msg);
 	if (core && !strcmp(kind, "PersistentVolumeClaim")) {
-		const char *phase = str(get(obj, "status"), "phase");
+		const char *phase = json_str(json_get(obj, "status"), "phase");
 		if (!eq(phase, "Bound"))
 			return res(msg, KSTATUS_INPROGRESS, "PVC is not Bound. phase: %s",
 				   phase ? phase : "");
 		return res(msg, KSTATUS_CURRENT, "PVC is Bound");
 	}
 	if (core && !strcmp(kind, "Service")) {
-		const cJSON *spec = get(obj, "spec");
-		const char *ip = str(spec, "clusterIP");
-		if (eq(str(spec, "type"), "LoadBalancer") && (!ip || !*ip))
+		const cJSON *spec = json_get(obj, "spec");
+		const char *ip = json_str(spec, "clusterIP");
+		if (eq(json_str(spec, "type"), "LoadBalancer") && (!ip || !*ip))
 			return res(msg, KSTATUS_INPROGRESS, "ClusterIP not set");
 		return res(msg, KSTATUS_CURRENT, "Service is ready");
 	}
 	if (!core && !apps && !batch) {
 		const cJSON *ready = cond(obj, "Ready");
-		if (ready && eq(str(ready, "status"), "True"))
+		if (ready && eq(json_str(ready, "status"), "True"))
 			return from_cond(msg, KSTATUS_CURRENT, ready);
 		if (ready)
 			return from_cond(msg, KSTATUS_INPROGRESS, ready);

@@ -1,7 +1,9 @@
 /* kube: the client's lifecycle, its shared connections, rate limit and token
  * (eddy/kube.h). */
 #include "kube_internal.h"
+#include "eddy/http_curl.h"
 #include "eddy/mem.h"
+#include "eddy/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +13,6 @@
 #include <unistd.h>
 
 /* ------------------------------------------------------------------ client lifecycle */
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *ud)
 {
@@ -39,7 +35,7 @@ kube_client *kube_client_new(const kube_config *c, err *e)
 		err_fail(e, "KubeConfigInvalid", "no API server configured");
 		return NULL;
 	}
-	pthread_once(&curl_once, curl_init_once);
+	http_curl_global_init();
 	kube_client *k = xcalloc(1, sizeof *k);
 	kube_config_copy(&k->cfg, c);
 	if (k->cfg.qps <= 0)
@@ -67,7 +63,7 @@ kube_client *kube_client_new(const kube_config *c, err *e)
 	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	curl_share_setopt(k->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
 	k->tokens = k->cfg.burst;
-	k->bucket_ms = kube_now_ms();
+	k->bucket_ms = clock_mono_ms();
 	return k;
 }
 
@@ -140,7 +136,7 @@ char *kube_sa_username(const char *ns, const char *name)
 void kube_rate_wait(kube_client *k)
 {
 	pthread_mutex_lock(&k->mu);
-	int64_t now = kube_now_ms();
+	int64_t now = clock_mono_ms();
 	k->tokens += (double)(now - k->bucket_ms) * k->cfg.qps / 1000.0;
 	if (k->tokens > k->cfg.burst)
 		k->tokens = k->cfg.burst;
@@ -164,7 +160,7 @@ char *kube_current_token(kube_client *k)
 	if (!k->cfg.token_file)
 		return NULL;
 	pthread_mutex_lock(&k->mu);
-	int64_t now = kube_now_ms();
+	int64_t now = clock_mono_ms();
 	if (!k->token || now - k->token_read_ms > TOKEN_REREAD_MS) {
 		FILE *f = fopen(k->cfg.token_file, "rb");
 		if (f) {

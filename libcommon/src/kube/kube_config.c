@@ -1,6 +1,8 @@
 /* kube_config: kubeconfig and in-cluster configuration for the kube client (eddy/kube.h). */
 #include "eddy/kube.h"
 #include "eddy/buf.h"
+#include "eddy/codec.h"
+#include "eddy/json.h"
 #include "eddy/mem.h"
 
 #include <errno.h>
@@ -43,57 +45,6 @@ static int read_file(const char *path, size_t cap, buf *out, err *e)
 		return err_fail(e, R_CFG, "cannot read %s", path);
 	}
 	return 0;
-}
-
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-char *kube_base64_decode(const char *in, size_t len, size_t *out_len)
-{
-	char *out = xmalloc(len / 4 * 3 + 4);
-	size_t o = 0;
-	uint32_t acc = 0;
-	int bits = 0, pad = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		int v = b64val(c);
-		if (v < 0 || pad) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	if (pad > 2 || bits >= 6) {
-		free(out);
-		return NULL;
-	}
-	out[o] = '\0';
-	if (out_len)
-		*out_len = o;
-	return out;
 }
 
 /* ------------------------------------------------------------------ YAML to cJSON */
@@ -226,12 +177,6 @@ static cJSON *yaml_to_json(const char *data, size_t len, err *e)
 
 /* ------------------------------------------------------------------ kubeconfig model */
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static bool jbool(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -244,7 +189,7 @@ static const cJSON *find_named(const cJSON *list, const char *name)
 {
 	const cJSON *it;
 	cJSON_ArrayForEach(it, list) {
-		const char *n = jstr(it, "name");
+		const char *n = json_str(it, "name");
 		if (n && !strcmp(n, name))
 			return it;
 	}
@@ -261,7 +206,7 @@ static void absolutize(cJSON *doc, const char *section, const char *inner,
 		if (!cJSON_IsObject(in))
 			continue;
 		for (const char *const *f = fields; *f; f++) {
-			const char *v = jstr(in, *f);
+			const char *v = json_str(in, *f);
 			if (!v || !*v || v[0] == '/')
 				continue;
 			char *abs = basedir ? xasprintf("%s/%s", basedir, v) : xasprintf("\x01%s", v);
@@ -304,13 +249,13 @@ static void merge_doc(cJSON *into, const cJSON *add)
 		}
 		const cJSON *it;
 		cJSON_ArrayForEach(it, src) {
-			const char *n = jstr(it, "name");
+			const char *n = json_str(it, "name");
 			if (n && !find_named(dst, n))
 				cJSON_AddItemToArray(dst, cJSON_Duplicate(it, 1));
 		}
 	}
-	const char *cur = jstr(into, "current-context");
-	const char *acur = jstr(add, "current-context");
+	const char *cur = json_str(into, "current-context");
+	const char *acur = json_str(add, "current-context");
 	if ((!cur || !*cur) && acur && *acur) {
 		cJSON_DeleteItemFromObjectCaseSensitive(into, "current-context");
 		cJSON_AddStringToObject(into, "current-context", acur);
@@ -321,16 +266,16 @@ static void merge_doc(cJSON *into, const cJSON *add)
 static int load_pem(const cJSON *o, const char *datakey, const char *filekey, char **out,
 	const char *what, err *e)
 {
-	const char *d = jstr(o, datakey);
+	const char *d = json_str(o, datakey);
 	if (d && *d) {
 		size_t n;
-		char *dec = kube_base64_decode(d, strlen(d), &n);
+		char *dec = b64_decode(d, strlen(d), B64_LENIENT, 0, &n);
 		if (!dec)
 			return err_fail(e, R_CFG, "%s: %s is not valid base64", what, datakey);
 		*out = dec;
 		return 0;
 	}
-	const char *f = jstr(o, filekey);
+	const char *f = json_str(o, filekey);
 	if (f && *f) {
 		if (f[0] == '\x01')
 			return err_fail(e, R_CFG, "%s: relative file reference %s is not allowed here",
@@ -362,21 +307,21 @@ static void set_defaults(kube_config *c)
 static int resolve(kube_config *c, const cJSON *doc, const char *context, err *e)
 {
 	memset(c, 0, sizeof *c);
-	const char *ctxname = context && *context ? context : jstr(doc, "current-context");
+	const char *ctxname = context && *context ? context : json_str(doc, "current-context");
 	if (!ctxname || !*ctxname)
 		return err_fail(e, R_CFG, "kubeconfig has no current-context and none was given");
 	const cJSON *ctx = find_named(cJSON_GetObjectItemCaseSensitive(doc, "contexts"), ctxname);
 	if (!ctx)
 		return err_fail(e, R_CFG, "context \"%s\" does not exist in the kubeconfig", ctxname);
 	const cJSON *cc = cJSON_GetObjectItemCaseSensitive(ctx, "context");
-	const char *clname = jstr(cc, "cluster"), *uname = jstr(cc, "user");
+	const char *clname = json_str(cc, "cluster"), *uname = json_str(cc, "user");
 	if (!clname || !*clname)
 		return err_fail(e, R_CFG, "context \"%s\" names no cluster", ctxname);
 	const cJSON *cl = find_named(cJSON_GetObjectItemCaseSensitive(doc, "clusters"), clname);
 	if (!cl)
 		return err_fail(e, R_CFG, "cluster \"%s\" does not exist in the kubeconfig", clname);
 	const cJSON *clc = cJSON_GetObjectItemCaseSensitive(cl, "cluster");
-	const char *server = jstr(clc, "server");
+	const char *server = json_str(clc, "server");
 	if (!server || !*server)
 		return err_fail(e, R_CFG, "cluster \"%s\" has no server", clname);
 	if (strncmp(server, "https://", 8) && strncmp(server, "http://", 7))
@@ -392,7 +337,7 @@ static int resolve(kube_config *c, const cJSON *doc, const char *context, err *e
 	if (load_pem(clc, "certificate-authority-data", "certificate-authority", &c->ca_pem,
 		    "certificate-authority", e) < 0)
 		goto fail;
-	const char *ns = jstr(cc, "namespace");
+	const char *ns = json_str(cc, "namespace");
 	c->namespace_ = xstrdup(ns && *ns ? ns : "default");
 	if (uname && *uname) {
 		const cJSON *u = find_named(cJSON_GetObjectItemCaseSensitive(doc, "users"), uname);
@@ -419,10 +364,10 @@ static int resolve(kube_config *c, const cJSON *doc, const char *context, err *e
 				uname);
 			goto fail;
 		}
-		const char *tok = jstr(uu, "token");
+		const char *tok = json_str(uu, "token");
 		if (tok && *tok)
 			c->token = xstrdup(tok);
-		const char *tf = jstr(uu, "tokenFile");
+		const char *tf = json_str(uu, "tokenFile");
 		if (!c->token && tf && *tf) {
 			if (tf[0] == '\x01') {
 				err_fail(e, R_CFG, "tokenFile: relative path not allowed here");
@@ -430,7 +375,7 @@ static int resolve(kube_config *c, const cJSON *doc, const char *context, err *e
 			}
 			c->token_file = xstrdup(tf);
 		}
-		const char *as = jstr(uu, "as");
+		const char *as = json_str(uu, "as");
 		if (as && *as)
 			c->impersonate_user = xstrdup(as);
 	}

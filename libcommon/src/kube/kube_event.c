@@ -2,6 +2,7 @@
  * (eddy/kube.h). */
 #include "kube_internal.h"
 #include "eddy/mem.h"
+#include "eddy/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@ static char *event_key(const cJSON *obj, const kube_event_opts *o)
 static int event_repeat(kube_client *k, const char *key)
 {
 	char *ns = NULL, *name = NULL;
-	int64_t count = 0, now = kube_now_ms();
+	int64_t count = 0, now = clock_mono_ms();
 	pthread_mutex_lock(&k->mu);
 	for (size_t i = 0; i < EVENT_CACHE; i++) {
 		struct recent_event *r = &k->events[i];
@@ -43,7 +44,7 @@ static int event_repeat(kube_client *k, const char *key)
 	if (!name)
 		return 0;
 	char ts[32];
-	kube_time_now(ts, false);
+	clock_rfc3339_now(ts, sizeof ts, 0);
 	cJSON *p = cJSON_CreateObject();
 	cJSON_AddNumberToObject(p, "count", (double)count);
 	cJSON_AddStringToObject(p, "lastTimestamp", ts);
@@ -70,7 +71,7 @@ static void event_remember(kube_client *k, char *key, const char *ns, const char
 	r->ns = xstrdup(ns);
 	r->name = xstrdup(name);
 	r->count = 1;
-	r->at_ms = kube_now_ms();
+	r->at_ms = clock_mono_ms();
 	pthread_mutex_unlock(&k->mu);
 }
 
@@ -88,8 +89,8 @@ int kube_event_create(kube_client *k, const cJSON *obj, const kube_event_opts *o
 	clock_gettime(CLOCK_REALTIME, &ts);
 	uint64_t nanos = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	char now[32], nowmicro[32];
-	kube_time_now(now, false);
-	kube_time_now(nowmicro, true);
+	clock_rfc3339_now(now, sizeof now, 0);
+	clock_rfc3339_now(nowmicro, sizeof nowmicro, 6);
 	char host[256] = "";
 	if (gethostname(host, sizeof host - 1) != 0)
 		snprintf(host, sizeof host, "unknown");

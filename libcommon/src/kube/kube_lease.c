@@ -1,6 +1,7 @@
 /* kube: coordination Leases for leader election (eddy/kube.h). */
 #include "kube_internal.h"
 #include "eddy/mem.h"
+#include "eddy/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ void kube_lease_release_mem(kube_lease *l)
 static void lease_spec(cJSON *spec, const kube_lease *l, bool acquire, int64_t transitions)
 {
 	char now[32];
-	kube_time_now(now, true);
+	clock_rfc3339_now(now, sizeof now, 6);
 	cJSON_DeleteItemFromObjectCaseSensitive(spec, "holderIdentity");
 	cJSON_AddStringToObject(spec, "holderIdentity", l->identity);
 	cJSON_DeleteItemFromObjectCaseSensitive(spec, "leaseDurationSeconds");
@@ -50,7 +51,7 @@ static void observe(kube_lease *l, const char *rv)
 	if (!l->observed_rv || strcmp(l->observed_rv, rv ? rv : "")) {
 		free(l->observed_rv);
 		l->observed_rv = xstrdup(rv ? rv : "");
-		l->observed_at_ms = kube_now_ms();
+		l->observed_at_ms = clock_mono_ms();
 	}
 }
 
@@ -96,7 +97,7 @@ int kube_lease_try(kube_client *k, kube_lease *l, err *e)
 	const cJSON *dur = cJSON_GetObjectItemCaseSensitive(spec, "leaseDurationSeconds");
 	int64_t dms = (cJSON_IsNumber(dur) ? (int64_t)dur->valuedouble : l->duration_s) * 1000;
 	bool ours = holder && !strcmp(holder, l->identity);
-	if (holder && *holder && !ours && kube_now_ms() - l->observed_at_ms < dms) {
+	if (holder && *holder && !ours && clock_mono_ms() - l->observed_at_ms < dms) {
 		cJSON_Delete(cur);
 		l->held = false;
 		return 0;
@@ -136,7 +137,7 @@ int kube_lease_yield(kube_client *k, kube_lease *l, err *e)
 	}
 	cJSON *spec = cJSON_GetObjectItemCaseSensitive(cur, "spec");
 	char now[32];
-	kube_time_now(now, true);
+	clock_rfc3339_now(now, sizeof now, 6);
 	cJSON_ReplaceItemInObjectCaseSensitive(spec, "holderIdentity", cJSON_CreateString(""));
 	cJSON_DeleteItemFromObjectCaseSensitive(spec, "leaseDurationSeconds");
 	cJSON_AddNumberToObject(spec, "leaseDurationSeconds", 1);

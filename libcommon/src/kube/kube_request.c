@@ -1,6 +1,7 @@
 /* kube: the transport, one libcurl easy handle per request, and the URLs requests go
  * to (eddy/kube.h). */
 #include "kube_internal.h"
+#include "eddy/http_curl.h"
 #include "eddy/mem.h"
 
 #include <stdio.h>
@@ -19,9 +20,7 @@ static size_t write_cb(char *p, size_t sz, size_t nm, void *ud)
 		if (code == 200)
 			return r->stream(r, p, n);
 	}
-	if (buf_add(&r->resp, p, n) < 0)
-		return 0;
-	return n;
+	return http_curl_sink(p, 1, n, &r->resp);
 }
 
 static int progress_cb(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
@@ -86,17 +85,25 @@ int kube_perform(kube_client *k, req *r, err *e)
 		}
 	}
 	hd = curl_slist_append(hd, "Expect:");
+	char ebuf[CURL_ERROR_SIZE];
+	bool mtls = k->cfg.cert_pem && k->cfg.key_pem;
+	http_curl_opts co = {
+		.errbuf = ebuf,
+		.user_agent = k->cfg.user_agent,
+		.connect_timeout_ms = 10000,
+		.timeout_ms = (uint64_t)(r->timeout_ms ? r->timeout_ms : k->cfg.timeout_ms),
+		.tcp_keepalive = true,
+		.ca_pem = k->cfg.ca_pem,
+		.cert_pem = mtls ? k->cfg.cert_pem : NULL,
+		.key_pem = mtls ? k->cfg.key_pem : NULL,
+		.insecure_skip_verify = k->cfg.insecure,
+	};
+	http_curl_setup(h, &co);
 	curl_easy_setopt(h, CURLOPT_URL, r->url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, k->cfg.user_agent);
 	curl_easy_setopt(h, CURLOPT_SHARE, k->share);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, r->timeout_ms ? r->timeout_ms : k->cfg.timeout_ms);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (r->stop) {
 		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
@@ -108,24 +115,6 @@ int kube_perform(kube_client *k, req *r, err *e)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->blen);
 	}
-	if (k->cfg.ca_pem) {
-		struct curl_blob b = {k->cfg.ca_pem, strlen(k->cfg.ca_pem), CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
-	}
-	if (k->cfg.cert_pem && k->cfg.key_pem) {
-		struct curl_blob c = {k->cfg.cert_pem, strlen(k->cfg.cert_pem), CURL_BLOB_COPY};
-		struct curl_blob kk = {k->cfg.key_pem, strlen(k->cfg.key_pem), CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &c);
-		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &kk);
-		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-	}
-	if (k->cfg.insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	char ebuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->code);
 	curl_easy_cleanup(h);

@@ -7,13 +7,9 @@
 #include <limits.h>
 
 #include "eddy/mem.h"
+#include "eddy/json.h"
 #include "eddy/yml.h"
 #include "kz_int.h"
-
-static const cJSON *field(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
 
 static const char *const kfile_names[] = {"kustomization.yaml", "kustomization.yml",
 					  "Kustomization", NULL};
@@ -105,7 +101,7 @@ static cJSON *load_kustomization(kz_ctx *c, const char *dir, bool top, err *e)
 		return NULL;
 	}
 	/* kustomize's EnforceFields, after FixKustomization defaulted kind and apiVersion */
-	const cJSON *kk = field(k, "kind"), *ka = field(k, "apiVersion");
+	const cJSON *kk = json_get(k, "kind"), *ka = json_get(k, "apiVersion");
 	const char *kind = cJSON_IsString(kk) && *kk->valuestring ? kk->valuestring :
 			   "Kustomization";
 	const char *want = strcmp(kind, "Component") ? "kustomize.config.k8s.io/v1beta1" :
@@ -342,7 +338,7 @@ static int str_list(const cJSON *l, const char *what, err *e)
 
 static int count_of(const cJSON *k, const char *f)
 {
-	const cJSON *v = field(k, f);
+	const cJSON *v = json_get(k, f);
 	if (cJSON_IsArray(v) || cJSON_IsObject(v))
 		return cJSON_GetArraySize(v);
 	return cJSON_IsString(v) && *v->valuestring ? 1 : 0;
@@ -354,13 +350,13 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 		return -1;
 	kz_record(c, m, "PatchStrategicMergeTransformer", count_of(k, "patchesStrategicMerge") > 0);
 	kz_record(c, m, "PatchTransformer", count_of(k, "patches"));
-	const cJSON *ns = field(k, "namespace");
+	const cJSON *ns = json_get(k, "namespace");
 	if (ns && !cJSON_IsString(ns))
 		return err_fail(e, KZ_REASON, "invalid Kustomization: namespace must be a string");
 	if (ns && kz_namespace_apply(c, m, k, e) < 0)
 		return -1;
 	kz_record(c, m, "NamespaceTransformer", count_of(k, "namespace"));
-	const cJSON *pre = field(k, "namePrefix"), *suf = field(k, "nameSuffix");
+	const cJSON *pre = json_get(k, "namePrefix"), *suf = json_get(k, "nameSuffix");
 	if (kz_prefix_suffix_apply(c, m, cJSON_IsString(pre) ? pre->valuestring : "", "",
 				   &c->cfg.name_prefix, e) < 0)
 		return -1;
@@ -369,17 +365,17 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 				   &c->cfg.name_suffix, e) < 0)
 		return -1;
 	kz_record(c, m, "SuffixTransformer", count_of(k, "nameSuffix"));
-	const cJSON *labels = field(k, "labels"), *l;
+	const cJSON *labels = json_get(k, "labels"), *l;
 	cJSON_ArrayForEach(l, labels) {
 		kz_fsv fs = {0};
-		if (kz_fsv_from_json(&fs, field(l, "fields"), e) < 0) {
+		if (kz_fsv_from_json(&fs, json_get(l, "fields"), e) < 0) {
 			kz_fsv_release(&fs);
 			return -1;
 		}
 		const kz_fsv *add;
-		if (cJSON_IsTrue(field(l, "includeSelectors"))) {
+		if (cJSON_IsTrue(json_get(l, "includeSelectors"))) {
 			add = &c->cfg.common_labels;
-		} else if (cJSON_IsTrue(field(l, "includeTemplates"))) {
+		} else if (cJSON_IsTrue(json_get(l, "includeTemplates"))) {
 			add = &c->cfg.template_labels;
 		} else {
 			kz_fsv_add(&fs, NULL, NULL, NULL, "metadata/labels", true);
@@ -388,30 +384,31 @@ static int run_transformers(kz_ctx *c, const char *dir, kz_resmap *m, const cJSO
 		for (size_t i = 0; add && i < add->n; i++)
 			kz_fsv_add(&fs, add->v[i].group, add->v[i].version, add->v[i].kind,
 				   add->v[i].path, add->v[i].create);
-		int rc = kz_labels_apply(c, m, field(l, "pairs"), &fs, true, e);
+		int rc = kz_labels_apply(c, m, json_get(l, "pairs"), &fs, true, e);
 		kz_fsv_release(&fs);
 		if (rc < 0)
 			return -1;
 		kz_record(c, m, "LabelTransformer", 1);
 	}
-	if (kz_labels_apply(c, m, field(k, "commonLabels"), &c->cfg.common_labels, true, e) < 0)
+	if (kz_labels_apply(c, m, json_get(k, "commonLabels"), &c->cfg.common_labels, true, e) < 0)
 		return -1;
 	/* kustomize runs (and records) the commonLabels transformer when labels are used too */
 	kz_record(c, m, "LabelTransformer",
 	       count_of(k, "commonLabels") > 0 || count_of(k, "labels") > 0);
-	if (kz_labels_apply(c, m, field(k, "commonAnnotations"), &c->cfg.annotations, false, e) < 0)
+	if (kz_labels_apply(c, m, json_get(k, "commonAnnotations"), &c->cfg.annotations, false,
+			    e) < 0)
 		return -1;
 	kz_record(c, m, "AnnotationsTransformer", count_of(k, "commonAnnotations") > 0);
 	if (kz_patches_apply(c, m, dir, k, 1, e) < 0) /* JSON 6902 (legacy field) */
 		return -1;
 	kz_record(c, m, "PatchJson6902Transformer", count_of(k, "patchesJson6902"));
-	if (kz_replicas_apply(c, m, field(k, "replicas"), &c->cfg.replicas, e) < 0)
+	if (kz_replicas_apply(c, m, json_get(k, "replicas"), &c->cfg.replicas, e) < 0)
 		return -1;
 	kz_record(c, m, "ReplicaCountTransformer", count_of(k, "replicas"));
-	if (kz_images_apply(c, m, field(k, "images"), &c->cfg.images, e) < 0)
+	if (kz_images_apply(c, m, json_get(k, "images"), &c->cfg.images, e) < 0)
 		return -1;
 	kz_record(c, m, "ImageTagTransformer", count_of(k, "images"));
-	if (kz_replacements_apply(c, m, dir, field(k, "replacements"), e) < 0)
+	if (kz_replacements_apply(c, m, dir, json_get(k, "replacements"), e) < 0)
 		return -1;
 	kz_record(c, m, "ReplacementTransformer", count_of(k, "replacements") > 0);
 	return 0;
@@ -443,10 +440,10 @@ static const char *go_vars(const cJSON *vars, char *out)
 	const cJSON *v;
 	out[o++] = '[';
 	cJSON_ArrayForEach(v, vars) {
-		const cJSON *ref = field(v, "objref"), *fr = field(v, "fieldref");
-		const cJSON *nm = field(v, "name"), *g = field(ref, "group");
-		const cJSON *ver = field(ref, "version"), *kd = field(ref, "kind");
-		const cJSON *fp = field(fr, "fieldPath");
+		const cJSON *ref = json_get(v, "objref"), *fr = json_get(v, "fieldref");
+		const cJSON *nm = json_get(v, "name"), *g = json_get(ref, "group");
+		const cJSON *ver = json_get(ref, "version"), *kd = json_get(ref, "kind");
+		const cJSON *fp = json_get(fr, "fieldPath");
 		char *gvk = kz_resid_str(cJSON_IsString(g) ? g->valuestring : "",
 					 cJSON_IsString(ver) ? ver->valuestring : "",
 					 cJSON_IsString(kd) ? kd->valuestring : "", "", "");
@@ -468,7 +465,7 @@ static const char *go_vars(const cJSON *vars, char *out)
  * for the rest of the build (a path: a custom schema document; a version: the built-in one). */
 static int load_openapi(kz_ctx *c, const char *dir, const cJSON *oa, err *e)
 {
-	const cJSON *path = field(oa, "path"), *ver = field(oa, "version");
+	const cJSON *path = json_get(oa, "path"), *ver = json_get(oa, "version");
 	if (c->openapi_set || (!cJSON_IsString(path) && !cJSON_IsString(ver)))
 		return 0;
 	if (cJSON_IsString(path)) {
@@ -539,7 +536,7 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	if (c->depth >= c->opt.max_depth)
 		return err_fail(e, KZ_REASON, "kustomizations nested deeper than %u",
 				c->opt.max_depth);
-	if (kz_strv_has(&c->stack, dir))
+	if (strv_has(&c->stack, dir))
 		return err_fail(e, KZ_REASON, "cycle detected: '%s' includes itself", dir);
 	char *saved_kfile = c->cur_kfile ? xstrdup(c->cur_kfile) : NULL;
 	cJSON *k = load_kustomization(c, dir, top, e);
@@ -558,7 +555,7 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	if (!component)
 		c->vars_scope = nvars0;
 	bool merge_err = false;
-	const cJSON *kind = field(k, "kind");
+	const cJSON *kind = json_get(k, "kind");
 	const char *ks = cJSON_IsString(kind) ? kind->valuestring : "Kustomization";
 	if (component && strcmp(ks, "Component")) {
 		err_fail(e, KZ_REASON, "expected kind 'Component' for path '%s' but got '%s'", dir,
@@ -571,12 +568,12 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 		goto out;
 	}
 	c->depth++;
-	kz_strv_push(&c->stack, dir);
-	if (load_openapi(c, dir, field(k, "openapi"), e) < 0)
+	strv_add(&c->stack, dir);
+	if (load_openapi(c, dir, json_get(k, "openapi"), e) < 0)
 		goto pop;
 	if (top) {
-		c->sort_options = cJSON_Duplicate(field(k, "sortOptions"), true);
-		c->build_metadata = cJSON_Duplicate(field(k, "buildMetadata"), true);
+		c->sort_options = cJSON_Duplicate(json_get(k, "sortOptions"), true);
+		c->build_metadata = cJSON_Duplicate(json_get(k, "buildMetadata"), true);
 		const cJSON *bm;
 		cJSON_ArrayForEach(bm, c->build_metadata)
 			if (cJSON_IsString(bm) && !strcmp(bm->valuestring,
@@ -588,19 +585,19 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	static const char *const lists[] = {"resources", "bases", "components", "crds",
 					    "configurations", "patchesStrategicMerge", NULL};
 	for (int i = 0; lists[i]; i++)
-		if (str_list(field(k, lists[i]), lists[i], e) < 0)
+		if (str_list(json_get(k, lists[i]), lists[i], e) < 0)
 			goto pop;
-	cJSON_ArrayForEach(it, field(k, "resources"))
+	cJSON_ArrayForEach(it, json_get(k, "resources"))
 		if (add_resource_path(c, dir, m, it->valuestring, e) < 0) {
 			err_prefix(e, "accumulating resources");
 			goto pop;
 		}
-	cJSON_ArrayForEach(it, field(k, "bases"))
+	cJSON_ArrayForEach(it, json_get(k, "bases"))
 		if (add_resource_path(c, dir, m, it->valuestring, e) < 0) {
 			err_prefix(e, "accumulating resources");
 			goto pop;
 		}
-	cJSON_ArrayForEach(it, field(k, "configurations")) {
+	cJSON_ArrayForEach(it, json_get(k, "configurations")) {
 		char *real = kz_resolve(c, dir, it->valuestring, e);
 		if (!real)
 			goto pop;
@@ -624,28 +621,28 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	free(c->cur_kfile);
 	c->cur_kfile = my_kfile ? xstrdup(my_kfile) : NULL;
 	/* crds and openapi files must exist and parse (their schemas are not used further) */
-	cJSON_ArrayForEach(it, field(k, "crds")) {
+	cJSON_ArrayForEach(it, json_get(k, "crds")) {
 		if (load_crd(c, dir, it->valuestring, e) < 0) {
 			char tmp[1024];
-			err_prefix(e, "loading CRDs %s", go_strs(field(k, "crds"), tmp));
+			err_prefix(e, "loading CRDs %s", go_strs(json_get(k, "crds"), tmp));
 			goto pop;
 		}
 	}
-	const cJSON *gopts = field(k, "generatorOptions");
-	if (kz_generate(c, m, dir, field(k, "configMapGenerator"), "configMap", gopts, e) < 0)
+	const cJSON *gopts = json_get(k, "generatorOptions");
+	if (kz_generate(c, m, dir, json_get(k, "configMapGenerator"), "configMap", gopts, e) < 0)
 		goto pop;
-	if (kz_generate(c, m, dir, field(k, "secretGenerator"), "secret", gopts, e) < 0)
+	if (kz_generate(c, m, dir, json_get(k, "secretGenerator"), "secret", gopts, e) < 0)
 		goto pop;
-	if (str_list(field(k, "generators"), "generators", e) < 0 ||
-	    str_list(field(k, "transformers"), "transformers", e) < 0 ||
-	    str_list(field(k, "validators"), "validators", e) < 0)
+	if (str_list(json_get(k, "generators"), "generators", e) < 0 ||
+	    str_list(json_get(k, "transformers"), "transformers", e) < 0 ||
+	    str_list(json_get(k, "validators"), "validators", e) < 0)
 		goto pop;
 	c->plugins_generate = true;
-	int gr = kz_plugins_apply(c, m, dir, field(k, "generators"), e);
+	int gr = kz_plugins_apply(c, m, dir, json_get(k, "generators"), e);
 	c->plugins_generate = false;
 	if (gr < 0)
 		goto pop;
-	cJSON_ArrayForEach(it, field(k, "components")) {
+	cJSON_ArrayForEach(it, json_get(k, "components")) {
 		if (kz_is_remote(it->valuestring)) {
 			err_fail(e, KZ_REASON, "%s: remote bases are disabled", it->valuestring);
 			goto pop;
@@ -676,37 +673,38 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	}
 	if (run_transformers(c, dir, m, k, e) < 0)
 		goto pop;
-	if (kz_plugins_apply(c, m, dir, field(k, "transformers"), e) < 0)
+	if (kz_plugins_apply(c, m, dir, json_get(k, "transformers"), e) < 0)
 		goto pop;
-	if (cJSON_GetArraySize(field(k, "validators"))) {
+	if (cJSON_GetArraySize(json_get(k, "validators"))) {
 		err_fail(e, KZ_REASON, "validators are not supported");
 		goto pop;
 	}
-	if (cJSON_GetArraySize(field(k, "helmCharts")) || field(k, "helmChartInflationGenerator")) {
-		const cJSON *ch = cJSON_GetArrayItem(field(k, "helmCharts"), 0);
+	if (cJSON_GetArraySize(json_get(k, "helmCharts")) ||
+	    json_get(k, "helmChartInflationGenerator")) {
+		const cJSON *ch = cJSON_GetArrayItem(json_get(k, "helmCharts"), 0);
 		cJSON *cfg = cJSON_IsObject(ch) ? cJSON_Duplicate(ch, true) : cJSON_CreateObject();
-		const cJSON *glob = field(k, "helmGlobals"), *gv;
+		const cJSON *glob = json_get(k, "helmGlobals"), *gv;
 		cJSON_ArrayForEach(gv, glob)
-			if (!field(cfg, gv->string))
+			if (!json_get(cfg, gv->string))
 				cJSON_AddItemToObject(cfg, gv->string, cJSON_Duplicate(gv, true));
 		kz_config_err(e, "HelmChartInflationGenerator", cfg, "must specify --enable-helm");
 		cJSON_Delete(cfg);
 		goto pop;
 	}
-	const cJSON *vars = field(k, "vars");
+	const cJSON *vars = json_get(k, "vars");
 	if (kz_vars_merge_check(m, vars, e) < 0) {
 		char tmp[1024];
 		err_prefix(e, "merging vars %s", go_vars(vars, tmp));
 		goto pop;
 	}
 	cJSON_ArrayForEach(it, vars) {
-		const cJSON *nm = field(it, "name"), *o;
+		const cJSON *nm = json_get(it, "name"), *o;
 		bool dup = false;
 		int i = 0;
 		cJSON_ArrayForEach(o, c->vars)
 			dup = dup || (i++ >= c->vars_scope && cJSON_IsString(nm) &&
-				      cJSON_IsString(field(o, "name")) &&
-				      !strcmp(nm->valuestring, field(o, "name")->valuestring));
+				      cJSON_IsString(json_get(o, "name")) &&
+				      !strcmp(nm->valuestring, json_get(o, "name")->valuestring));
 		if (dup) {
 			err_fail(e, KZ_REASON, "var '%s' already encountered", nm->valuestring);
 			char tmp[1024];
@@ -717,9 +715,9 @@ static int accumulate(kz_ctx *c, const char *dir, kz_resmap *m, bool top, bool c
 	}
 	/* a base's vars (its own and its bases') merge into the including kustomization's set */
 	for (int i = nvars0; !component && i < cJSON_GetArraySize(c->vars); i++) {
-		const cJSON *nm = field(cJSON_GetArrayItem(c->vars, i), "name");
+		const cJSON *nm = json_get(cJSON_GetArrayItem(c->vars, i), "name");
 		for (int j = scope0; cJSON_IsString(nm) && j < nvars0; j++) {
-			const cJSON *o = field(cJSON_GetArrayItem(c->vars, j), "name");
+			const cJSON *o = json_get(cJSON_GetArrayItem(c->vars, j), "name");
 			if (cJSON_IsString(o) && !strcmp(o->valuestring, nm->valuestring)) {
 				err_fail(e, KZ_REASON, "recursed merging from path '%s': var '%s' "
 					 "already encountered", dir, nm->valuestring);
@@ -888,7 +886,7 @@ int kz_build(const kz_options *opt, const char *root, const char *path, cJSON **
 done:
 	kz_resmap_release(&m);
 	kz_config_release(&c.cfg);
-	kz_strv_release(&c.stack);
+	strv_release(&c.stack);
 	cJSON_Delete(c.vars);
 	cJSON_Delete(c.openapi_doc);
 	cJSON_Delete(c.openapi_cache);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "kz_int.h"
 
@@ -38,12 +39,6 @@ void kz_fsv_release(kz_fsv *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
 int kz_fsv_from_json(kz_fsv *f, const cJSON *arr, err *e)
 {
 	const cJSON *it;
@@ -52,10 +47,11 @@ int kz_fsv_from_json(kz_fsv *f, const cJSON *arr, err *e)
 	if (!cJSON_IsArray(arr))
 		return err_fail(e, KZ_REASON, "fieldSpecs must be a list");
 	cJSON_ArrayForEach(it, arr) {
-		const char *path = jstr(it, "path");
+		const char *path = json_str(it, "path");
 		if (!cJSON_IsObject(it) || !path)
 			return err_fail(e, KZ_REASON, "fieldSpec without a path");
-		kz_fsv_add(f, jstr(it, "group"), jstr(it, "version"), jstr(it, "kind"), path,
+		kz_fsv_add(f, json_str(it, "group"), json_str(it, "version"), json_str(it, "kind"),
+			   path,
 			   cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "create")));
 	}
 	return 0;
@@ -569,8 +565,8 @@ int kz_config_merge_json(kz_config *c, const cJSON *cfg, err *e)
 	}
 	const cJSON *nr = cJSON_GetObjectItemCaseSensitive(cfg, "nameReference");
 	cJSON_ArrayForEach(it, nr) {
-		struct kz_nameref *s = nameref_slot(c, jstr(it, "group"), jstr(it, "version"),
-						    jstr(it, "kind"));
+		struct kz_nameref *s = nameref_slot(c, json_str(it, "group"), json_str(it, "version"),
+						    json_str(it, "kind"));
 		if (merge_fsv(&s->refs, cJSON_GetObjectItemCaseSensitive(it, "fieldSpecs"),
 			      "nameReference.fieldSpecs", "NameReference", e))
 			return -1;
@@ -613,11 +609,11 @@ static void crd_walk(kz_config *c, const char *kind, const cJSON *all, const cha
 		}
 		if (has_str_ext(prop, "x-kubernetes-identity"))
 			kz_fsv_add(&c->name_prefix, NULL, NULL, kind, p, false);
-		const char *ver = jstr(prop, "x-kubernetes-object-ref-api-version");
-		const char *rk = jstr(prop, "x-kubernetes-object-ref-kind");
+		const char *ver = json_str(prop, "x-kubernetes-object-ref-api-version");
+		const char *rk = json_str(prop, "x-kubernetes-object-ref-kind");
 		if (has_str_ext(prop, "x-kubernetes-object-ref-api-version") &&
 		    has_str_ext(prop, "x-kubernetes-object-ref-kind")) {
-			const char *nk = jstr(prop, "x-kubernetes-object-ref-name-key");
+			const char *nk = json_str(prop, "x-kubernetes-object-ref-name-key");
 			if (!has_str_ext(prop, "x-kubernetes-object-ref-name-key"))
 				nk = "name";
 			char *rp = xasprintf("%s/%s", p, nk ? nk : "");

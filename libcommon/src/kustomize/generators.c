@@ -7,41 +7,15 @@
 #include <openssl/evp.h>
 
 #include "eddy/mem.h"
+#include "eddy/codec.h"
+#include "eddy/json.h"
 #include "kz_int.h"
-
-static const char b64tab[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *b64(const unsigned char *p, size_t n)
-{
-	char *o = xmalloc(4 * ((n + 2) / 3) + 1), *q = o;
-	size_t i;
-	for (i = 0; i + 2 < n; i += 3) {
-		*q++ = b64tab[p[i] >> 2];
-		*q++ = b64tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-		*q++ = b64tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-		*q++ = b64tab[p[i + 2] & 63];
-	}
-	if (i < n) {
-		*q++ = b64tab[p[i] >> 2];
-		if (i + 1 < n) {
-			*q++ = b64tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-			*q++ = b64tab[(p[i + 1] & 15) << 2];
-		} else {
-			*q++ = b64tab[(p[i] & 3) << 4];
-			*q++ = '=';
-		}
-		*q++ = '=';
-	}
-	*q = 0;
-	return o;
-}
 
 /* base64 as kustomize's kyaml encodes binaryData and Secret data: when the text is 70
  * characters or longer, lines of 70, each (the last too) ending in a newline. */
 static char *b64_lines(const unsigned char *p, size_t n)
 {
-	char *flat = b64(p, n);
+	char *flat = b64_encode(p, n, B64_STD);
 	size_t len = strlen(flat);
 	if (len < 70)
 		return flat;
@@ -226,8 +200,7 @@ int kz_hash_suffix(const cJSON *obj, char *out, size_t outlen, err *e)
 	EVP_Digest(b.data, b.len, md, &mdl, EVP_sha256(), NULL);
 	buf_release(&b);
 	char hex[65];
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex_encode(hex, md, 32, HEX_LOWER);
 	if (outlen < 11)
 		return err_fail(e, KZ_REASON, "hash buffer too small");
 	for (int i = 0; i < 10; i++) {
@@ -426,11 +399,6 @@ static int env_src(gen *g, const char *path, err *e)
 	return rc;
 }
 
-static const cJSON *field(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
 static int each_string(const cJSON *list, const char *what, int (*fn)(gen *, const char *, err *),
 		       gen *g, err *e)
 {
@@ -519,8 +487,8 @@ static void kv_err(err *e, const char *what, const cJSON *list, const char *extr
 static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, bool secret,
 		   const cJSON *gopts, err *e)
 {
-	const cJSON *nm = field(a, "name"), *ns = field(a, "namespace");
-	const cJSON *beh = field(a, "behavior"), *opts = field(a, "options");
+	const cJSON *nm = json_get(a, "name"), *ns = json_get(a, "namespace");
+	const cJSON *beh = json_get(a, "behavior"), *opts = json_get(a, "options");
 	const char *kind = secret ? "Secret" : "ConfigMap";
 	if (!cJSON_IsObject(a))
 		return err_fail(e, KZ_REASON, "invalid %s generator", kind);
@@ -543,19 +511,19 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 	int rc = -1;
 	/* kustomize reads envs (the legacy env last), then literals, then files, and words
 	 * a failure with the whole list of that kind */
-	const cJSON *env = field(a, "env");
+	const cJSON *env = json_get(a, "env");
 	const char *envs1 = cJSON_IsString(env) && *env->valuestring ? env->valuestring : NULL;
-	if (each_string(field(a, "envs"), "envs", env_src, &g, e) < 0 ||
+	if (each_string(json_get(a, "envs"), "envs", env_src, &g, e) < 0 ||
 	    (envs1 && env_src(&g, envs1, e) < 0)) {
-		kv_err(e, "env source files: ", field(a, "envs"), envs1);
+		kv_err(e, "env source files: ", json_get(a, "envs"), envs1);
 		goto out;
 	}
-	if (each_string(field(a, "literals"), "literals", literal, &g, e) < 0) {
-		kv_err(e, "literal sources ", field(a, "literals"), NULL);
+	if (each_string(json_get(a, "literals"), "literals", literal, &g, e) < 0) {
+		kv_err(e, "literal sources ", json_get(a, "literals"), NULL);
 		goto out;
 	}
-	if (each_string(field(a, "files"), "files", file_src, &g, e) < 0) {
-		kv_err(e, "file sources: ", field(a, "files"), NULL);
+	if (each_string(json_get(a, "files"), "files", file_src, &g, e) < 0) {
+		kv_err(e, "file sources: ", json_get(a, "files"), NULL);
 		goto out;
 	}
 	if (g.dup) {
@@ -570,10 +538,10 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 	cJSON_AddStringToObject(md, "name", name);
 	if (cJSON_IsString(ns) && *ns->valuestring)
 		cJSON_AddStringToObject(md, "namespace", ns->valuestring);
-	merge_strmap(md, "labels", field(gopts, "labels"));
-	merge_strmap(md, "annotations", field(gopts, "annotations"));
-	merge_strmap(md, "labels", field(opts, "labels"));
-	merge_strmap(md, "annotations", field(opts, "annotations"));
+	merge_strmap(md, "labels", json_get(gopts, "labels"));
+	merge_strmap(md, "annotations", json_get(gopts, "annotations"));
+	merge_strmap(md, "labels", json_get(opts, "labels"));
+	merge_strmap(md, "annotations", json_get(opts, "annotations"));
 	if (g.data->child || secret) {
 		cJSON_AddItemToObject(o, "data", g.data);
 		g.data = NULL;
@@ -583,16 +551,16 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 		g.binary = NULL;
 	}
 	if (secret) {
-		const cJSON *t = field(a, "type");
+		const cJSON *t = json_get(a, "type");
 		cJSON_AddStringToObject(o, "type", cJSON_IsString(t) && *t->valuestring ?
 				       t->valuestring : "Opaque");
 	}
-	bool immutable = cJSON_IsTrue(field(gopts, "immutable")) ||
-			 cJSON_IsTrue(field(opts, "immutable"));
+	bool immutable = cJSON_IsTrue(json_get(gopts, "immutable")) ||
+			 cJSON_IsTrue(json_get(opts, "immutable"));
 	if (immutable)
 		cJSON_AddTrueToObject(o, "immutable");
-	bool nohash = cJSON_IsTrue(field(gopts, "disableNameSuffixHash")) ||
-		      cJSON_IsTrue(field(opts, "disableNameSuffixHash"));
+	bool nohash = cJSON_IsTrue(json_get(gopts, "disableNameSuffixHash")) ||
+		      cJSON_IsTrue(json_get(opts, "disableNameSuffixHash"));
 
 	kz_res *r = kz_res_new(o);
 	r->generated = true;
@@ -631,18 +599,18 @@ static int gen_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *a, boo
 		/* new data over old data; metadata maps merged; old name and history kept */
 		static const char *const maps[] = {"data", "binaryData"};
 		for (int i = 0; i < 2; i++) {
-			const cJSON *add = field(o, maps[i]);
+			const cJSON *add = json_get(o, maps[i]);
 			if (nonempty_map(add))
 				merge_strmap(old->obj, maps[i], add);
 		}
 		cJSON *omd = cJSON_GetObjectItemCaseSensitive(old->obj, "metadata");
-		merge_strmap(omd, "labels", field(md, "labels"));
-		merge_strmap(omd, "annotations", field(md, "annotations"));
+		merge_strmap(omd, "labels", json_get(md, "labels"));
+		merge_strmap(omd, "annotations", json_get(md, "annotations"));
 		if (immutable && !cJSON_GetObjectItemCaseSensitive(old->obj, "immutable"))
 			cJSON_AddTrueToObject(old->obj, "immutable");
 		if (secret) {
 			/* the merging generator's type (Opaque when it names none) wins */
-			const cJSON *t = field(a, "type");
+			const cJSON *t = json_get(a, "type");
 			const char *ts = cJSON_IsString(t) && *t->valuestring ? t->valuestring :
 					 "Opaque";
 			if (cJSON_GetObjectItemCaseSensitive(old->obj, "type"))

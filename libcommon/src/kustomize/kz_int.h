@@ -10,36 +10,28 @@
 #include "eddy/buf.h"
 #include "eddy/err.h"
 #include "eddy/kz.h"
+#include "eddy/strv.h"
 
 #define KZ_REASON "BuildFailed"
 /* reason of a resource file that is not valid YAML, until add_resource_path() sees it */
 #define KZ_MALFORMED "MalformedYAML"
-
-/* ---- strings ---- */
-typedef struct kz_strv {
-	char **v;
-	size_t n, cap;
-} kz_strv;
-void kz_strv_push(kz_strv *s, const char *str);
-void kz_strv_release(kz_strv *s);
-bool kz_strv_has(const kz_strv *s, const char *str);
 
 /* ---- one resource ---- */
 enum kz_behavior { KZ_B_NONE = 0, KZ_B_CREATE, KZ_B_MERGE, KZ_B_REPLACE };
 
 typedef struct kz_res {
 	cJSON *obj;           /* the object (owned) */
-	kz_strv names;        /* every name it had, original first (current last) */
-	kz_strv nss;          /* the namespace that went with each name ("" for none) */
+	strv names;        /* every name it had, original first (current last) */
+	strv nss;          /* the namespace that went with each name ("" for none) */
 	bool generated;       /* made by a generator */
 	bool needs_hash;      /* gets the content hash suffix at the end of the build */
 	int behavior;         /* generator behavior */
-	kz_strv prefixes;     /* prefixes and suffixes applied, for name reference matching */
-	kz_strv suffixes;
+	strv prefixes;     /* prefixes and suffixes applied, for name reference matching */
+	strv suffixes;
 	char *origin;         /* config.kubernetes.io/origin text, or NULL */
 	char *idkey;          /* group|kind|namespace|name of the current id ("" ns = default) */
 	char *transforms;     /* alpha.config.kubernetes.io/transformations text, or NULL */
-	kz_strv refvars;      /* vars bound to it when their kustomization merged them */
+	strv refvars;      /* vars bound to it when their kustomization merged them */
 } kz_res;
 
 typedef struct kz_resmap {
@@ -135,7 +127,7 @@ typedef struct kz_ctx {
 	char *root; /* realpath of the root */
 	size_t total_bytes;
 	unsigned depth;
-	kz_strv stack; /* kustomization dirs being built, for cycle detection */
+	strv stack; /* kustomization dirs being built, for cycle detection */
 	kz_config cfg;
 	cJSON *vars;   /* accumulated vars (array) */
 	int vars_scope; /* index in vars where the current kustomization's accumulator starts */

@@ -35,7 +35,7 @@ static bool target_selects(const struct kz_nameref *t, const cJSON *obj)
 	return true;
 }
 
-static bool strv_eq(const kz_strv *a, const kz_strv *b)
+static bool strv_eq(const strv *a, const strv *b)
 {
 	if (a->n != b->n)
 		return false;
@@ -56,7 +56,7 @@ static kz_res *find(nr *x, const char *name, const char *ns, int *ambiguous)
 	bool ref_cluster = kz_is_cluster_scoped(g, kz_kind(x->referrer->obj));
 	for (size_t i = 0; i < x->cands.n && n < 64; i++) {
 		kz_res *r = x->cands.v[i];
-		if (!kz_strv_has(&r->names, name))
+		if (!strv_has(&r->names, name))
 			continue;
 		bool hit = false;
 		for (size_t j = 0; j < r->names.n && !hit; j++) {

@@ -7,22 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "kz_int.h"
 
 enum { OA_MAX_DEPTH = 64, OA_MAX_NODES = 200000 };
 
-static const cJSON *field(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
 static bool gvk_match(const cJSON *def, const char *g, const char *v, const char *k)
 {
-	const cJSON *l = field(def, "x-kubernetes-group-version-kind"), *it;
+	const cJSON *l = json_get(def, "x-kubernetes-group-version-kind"), *it;
 	cJSON_ArrayForEach(it, l) {
-		const cJSON *ig = field(it, "group"), *iv = field(it, "version");
-		const cJSON *ik = field(it, "kind");
+		const cJSON *ig = json_get(it, "group"), *iv = json_get(it, "version");
+		const cJSON *ik = json_get(it, "kind");
 		if (cJSON_IsString(ik) && !strcmp(ik->valuestring, k) && cJSON_IsString(iv) &&
 		    !strcmp(iv->valuestring, v) &&
 		    !strcmp(cJSON_IsString(ig) ? ig->valuestring : "", g))
@@ -38,9 +34,9 @@ static cJSON *resolve(const cJSON *defs, const cJSON *n, int depth, size_t *budg
 		return cJSON_CreateObject();
 	(*budget)--;
 	if (cJSON_IsObject(n)) {
-		const cJSON *ref = field(n, "$ref");
+		const cJSON *ref = json_get(n, "$ref");
 		if (cJSON_IsString(ref) && !strncmp(ref->valuestring, "#/definitions/", 14)) {
-			const cJSON *t = field(defs, ref->valuestring + 14);
+			const cJSON *t = json_get(defs, ref->valuestring + 14);
 			return t ? resolve(defs, t, depth + 1, budget) : cJSON_CreateObject();
 		}
 		cJSON *o = cJSON_CreateObject();
@@ -66,9 +62,9 @@ const cJSON *kz_openapi_schema(kz_ctx *c, const char *api_version, const char *k
 	char *key = xasprintf("%s/%s/%s", g, v, kind);
 	if (!c->openapi_cache)
 		c->openapi_cache = cJSON_CreateObject();
-	const cJSON *hit = field(c->openapi_cache, key);
+	const cJSON *hit = json_get(c->openapi_cache, key);
 	if (!hit) {
-		const cJSON *defs = field(c->openapi_doc, "definitions"), *d, *found = NULL;
+		const cJSON *defs = json_get(c->openapi_doc, "definitions"), *d, *found = NULL;
 		cJSON_ArrayForEach(d, defs)
 			if (!found && gvk_match(d, g, v, kind))
 				found = d;

@@ -6,13 +6,9 @@
 
 #include "eddy/buf.h"
 #include "eddy/mem.h"
+#include "eddy/json.h"
 #include "eddy/patch.h"
 #include "kz_int.h"
-
-static const cJSON *field(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
 
 static bool fuzzy_ns(const char *a, const char *b)
 {
@@ -54,17 +50,17 @@ static char *patch_idstr(const cJSON *p)
 /* The schema of field key below the object schema sch (openapi mode). */
 static const cJSON *oa_child(const cJSON *sch, const char *key)
 {
-	const cJSON *n = field(field(sch, "properties"), key);
-	if (!n && cJSON_IsObject(field(sch, "additionalProperties")))
-		n = field(sch, "additionalProperties");
+	const cJSON *n = json_get(json_get(sch, "properties"), key);
+	if (!n && cJSON_IsObject(json_get(sch, "additionalProperties")))
+		n = json_get(sch, "additionalProperties");
 	return n;
 }
 
 /* An openapi-mode list's merge key: set when its strategy includes merge. */
 static const char *oa_merge_key(const cJSON *sch)
 {
-	const cJSON *st = field(sch, "x-kubernetes-patch-strategy");
-	const cJSON *mk = field(sch, "x-kubernetes-patch-merge-key");
+	const cJSON *st = json_get(sch, "x-kubernetes-patch-strategy");
+	const cJSON *mk = json_get(sch, "x-kubernetes-patch-merge-key");
 	if (!cJSON_IsString(st) || !strstr(st->valuestring, "merge") || !cJSON_IsString(mk))
 		return NULL;
 	return mk->valuestring;
@@ -108,7 +104,7 @@ static void reorder(cJSON *res, const cJSON *patch, const char *av, const char *
 					if (!ri)
 						continue;
 					reorder(ri, pi, av, kind, sub, depth + 1, oa,
-						oa ? field(csch, "items") : NULL);
+						oa ? json_get(csch, "items") : NULL);
 					/* move ri right after front (or to the head) */
 					if (ri == front)
 						continue;
@@ -153,7 +149,7 @@ static int smp_one(kz_ctx *c, kz_res *r, const cJSON *patch, bool allow_name, bo
 {
 	char *name = xstrdup(kz_name(r->obj)), *ns = xstrdup(kz_namespace(r->obj));
 	char *kind = xstrdup(kz_kind(r->obj));
-	const cJSON *pd = field(patch, "$patch");
+	const cJSON *pd = json_get(patch, "$patch");
 	int rc = 0;
 	if (cJSON_IsString(pd) && !strcmp(pd->valuestring, "delete")) {
 		rc = 1;
@@ -186,7 +182,7 @@ static int smp_one(kz_ctx *c, kz_res *r, const cJSON *patch, bool allow_name, bo
 		kz_set_name(res, name);
 	if (*ns)
 		kz_set_namespace(res, ns);
-	else if (cJSON_GetObjectItemCaseSensitive(field(res, "metadata"), "namespace"))
+	else if (cJSON_GetObjectItemCaseSensitive(json_get(res, "metadata"), "namespace"))
 		cJSON_DeleteItemFromObjectCaseSensitive(
 			cJSON_GetObjectItemCaseSensitive(res, "metadata"), "namespace");
 	if (allow_name || allow_kind)
@@ -244,8 +240,8 @@ static void replace_string_if_present(cJSON *obj, const char *key, const char *v
 static int smp_apply(kz_ctx *c, kz_resmap *m, const cJSON *patch, const cJSON *target,
 		     const cJSON *opts, bool legacy, err *e)
 {
-	bool allow_name = cJSON_IsTrue(field(opts, "allowNameChange"));
-	bool allow_kind = cJSON_IsTrue(field(opts, "allowKindChange"));
+	bool allow_name = cJSON_IsTrue(json_get(opts, "allowNameChange"));
+	bool allow_kind = cJSON_IsTrue(json_get(opts, "allowKindChange"));
 	if (!cJSON_IsObject(patch))
 		return err_fail(e, KZ_REASON, "a strategic merge patch must be a map");
 	if (!target) {
@@ -342,22 +338,22 @@ static cJSON *patch_cfg(const cJSON *it)
 	static const char *const sel[] = {"group", "version", "kind", "name", "namespace",
 					   "annotationSelector", "labelSelector", NULL};
 	cJSON *cfg = cJSON_CreateObject();
-	const cJSON *v = field(it, "path");
+	const cJSON *v = json_get(it, "path");
 	if (cJSON_IsString(v) && *v->valuestring)
 		cJSON_AddStringToObject(cfg, "path", v->valuestring);
-	v = field(it, "patch");
+	v = json_get(it, "patch");
 	if (cJSON_IsString(v) && *v->valuestring)
 		cJSON_AddStringToObject(cfg, "patch", v->valuestring);
-	v = field(it, "target");
+	v = json_get(it, "target");
 	if (cJSON_IsObject(v)) {
 		cJSON *t = cJSON_AddObjectToObject(cfg, "target");
 		for (int i = 0; sel[i]; i++) {
-			const cJSON *x = field(v, sel[i]);
+			const cJSON *x = json_get(v, sel[i]);
 			if (cJSON_IsString(x) && *x->valuestring)
 				cJSON_AddStringToObject(t, sel[i], x->valuestring);
 		}
 	}
-	v = field(it, "options");
+	v = json_get(it, "options");
 	if (cJSON_IsObject(v) && v->child)
 		cJSON_AddItemToObject(cfg, "options", cJSON_Duplicate(v, true));
 	return cfg;
@@ -379,8 +375,8 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 	if (!cJSON_IsArray(list))
 		return err_fail(e, KZ_REASON, "patches must be a list");
 	cJSON_ArrayForEach(it, list) {
-		const cJSON *path = field(it, "path"), *inl = field(it, "patch");
-		const cJSON *target = field(it, "target"), *opts = field(it, "options");
+		const cJSON *path = json_get(it, "path"), *inl = json_get(it, "patch");
+		const cJSON *target = json_get(it, "target"), *opts = json_get(it, "options");
 		char *text;
 		size_t len;
 		if (!cJSON_IsObject(it))
@@ -432,7 +428,7 @@ static int patches_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *
 				rc = json_apply(m, docs->child, target, e);
 		} else {
 			cJSON_ArrayForEach(d, docs) {
-				const cJSON *pd = field(d, "$patch");
+				const cJSON *pd = json_get(d, "$patch");
 				/* kustomize v5.6 crashes on a document after a delete directive */
 				if (rc == 0 && d->next && cJSON_IsString(pd) &&
 				    !strcmp(pd->valuestring, "delete"))
@@ -518,8 +514,8 @@ static int pj_field(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *list,
 	if (!cJSON_IsArray(list))
 		return err_fail(e, KZ_REASON, "patchesJson6902 must be a list");
 	cJSON_ArrayForEach(it, list) {
-		const cJSON *path = field(it, "path"), *inl = field(it, "patch");
-		const cJSON *target = field(it, "target");
+		const cJSON *path = json_get(it, "path"), *inl = json_get(it, "patch");
+		const cJSON *target = json_get(it, "target");
 		char *text;
 		size_t len;
 		if (!cJSON_IsObject(target))
@@ -558,9 +554,9 @@ int kz_patches_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *k, i
 		     err *e)
 {
 	if (phase == 0) {
-		if (psm_field(c, m, dir, field(k, "patchesStrategicMerge"), e) < 0)
+		if (psm_field(c, m, dir, json_get(k, "patchesStrategicMerge"), e) < 0)
 			return -1;
-		return patches_field(c, m, dir, field(k, "patches"), e);
+		return patches_field(c, m, dir, json_get(k, "patches"), e);
 	}
-	return pj_field(c, m, dir, field(k, "patchesJson6902"), e);
+	return pj_field(c, m, dir, json_get(k, "patchesJson6902"), e);
 }

@@ -6,20 +6,10 @@
 #include <string.h>
 
 #include "eddy/buf.h"
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
 #include "kz_int.h"
-
-static const cJSON *field(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *x = field(o, k);
-	return cJSON_IsString(x) ? x->valuestring : NULL;
-}
 
 static int set_value_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *e)
 {
@@ -40,8 +30,8 @@ static int set_value_fn(cJSON *parent, const char *key, cJSON *node, void *ud, e
  * inserts value as the Nth segment of a path value. */
 static int value_add(kz_resmap *m, const char *dir, const cJSON *cfg, err *e)
 {
-	const char *value = jstr(cfg, "value");
-	const cJSON *targets = field(cfg, "targets"), *t;
+	const char *value = json_str(cfg, "value");
+	const cJSON *targets = json_get(cfg, "targets"), *t;
 	if (!value || !*value) {
 		/* kustomize's default: the name of the kustomization's directory */
 		const char *slash = strrchr(dir, '/');
@@ -50,8 +40,8 @@ static int value_add(kz_resmap *m, const char *dir, const cJSON *cfg, err *e)
 	if (!cJSON_GetArraySize(targets))
 		return err_fail(e, KZ_REASON, "must specify at least one target");
 	cJSON_ArrayForEach(t, targets) {
-		const cJSON *sel = field(t, "selector"), *pos = field(t, "filePathPosition");
-		const char *fp = jstr(t, "fieldPath");
+		const cJSON *sel = json_get(t, "selector"), *pos = json_get(t, "filePathPosition");
+		const char *fp = json_str(t, "fieldPath");
 		long position = cJSON_IsNumber(pos) ? (long)pos->valuedouble : 0;
 		if (position < 0)
 			return err_fail(e, KZ_REASON, "value of filePathPosition must be >= 0");
@@ -144,7 +134,7 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 	const char *kind = kz_kind(cfg);
 	kz_fsv fs = {0};
 	int rc = -1;
-	if (kz_fsv_from_json(&fs, field(cfg, "fieldSpecs"), e) < 0)
+	if (kz_fsv_from_json(&fs, json_get(cfg, "fieldSpecs"), e) < 0)
 		goto out;
 	if (!strcmp(kind, "NamespaceTransformer")) {
 		/* kustomize's namespace filter always sets metadata.namespace */
@@ -155,11 +145,11 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 			kz_fsv_add(&fs, NULL, NULL, NULL, "metadata/namespace", true);
 		cJSON *k = cJSON_CreateObject();
 		cJSON_AddStringToObject(k, "namespace", kz_namespace(cfg));
-		if (cJSON_IsTrue(field(cfg, "unsetOnly")))
+		if (cJSON_IsTrue(json_get(cfg, "unsetOnly")))
 			cJSON_AddTrueToObject(k, "unsetOnly");
-		if (cJSON_IsString(field(cfg, "setRoleBindingSubjects")))
+		if (cJSON_IsString(json_get(cfg, "setRoleBindingSubjects")))
 			cJSON_AddStringToObject(k, "setRoleBindingSubjects",
-						jstr(cfg, "setRoleBindingSubjects"));
+						json_str(cfg, "setRoleBindingSubjects"));
 		kz_fsv saved = c->cfg.namespace;
 		c->cfg.namespace = fs;
 		rc = kz_namespace_apply(c, m, k, e);
@@ -167,30 +157,30 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 		cJSON_Delete(k);
 	} else if (!strcmp(kind, "PrefixTransformer") || !strcmp(kind, "PrefixSuffixTransformer") ||
 		   !strcmp(kind, "SuffixTransformer")) {
-		if (!field(cfg, "fieldSpecs"))
+		if (!json_get(cfg, "fieldSpecs"))
 			rc = plugin_fail(e, cfg, "fieldSpecs is not expected to be nil");
 		else
-			rc = kz_prefix_suffix_apply(c, m, jstr(cfg, "prefix"), jstr(cfg, "suffix"),
+			rc = kz_prefix_suffix_apply(c, m, json_str(cfg, "prefix"), json_str(cfg, "suffix"),
 						    &fs, e);
 	} else if (!strcmp(kind, "LabelTransformer")) {
-		rc = kz_labels_apply(c, m, field(cfg, "labels"), &fs, true, e);
+		rc = kz_labels_apply(c, m, json_get(cfg, "labels"), &fs, true, e);
 	} else if (!strcmp(kind, "AnnotationsTransformer")) {
-		rc = kz_labels_apply(c, m, field(cfg, "annotations"), &fs, false, e);
+		rc = kz_labels_apply(c, m, json_get(cfg, "annotations"), &fs, false, e);
 	} else if (!strcmp(kind, "ImageTagTransformer")) {
 		cJSON *l = cJSON_CreateArray();
-		const cJSON *it = field(cfg, "imageTag");
+		const cJSON *it = json_get(cfg, "imageTag");
 		if (it)
 			cJSON_AddItemToArray(l, cJSON_Duplicate(it, true));
 		rc = kz_images_apply(c, m, l, &fs, e);
 		cJSON_Delete(l);
 	} else if (!strcmp(kind, "ReplicaCountTransformer")) {
 		cJSON *l = cJSON_CreateArray();
-		const cJSON *it = field(cfg, "replica");
+		const cJSON *it = json_get(cfg, "replica");
 		if (it)
 			cJSON_AddItemToArray(l, cJSON_Duplicate(it, true));
 		rc = kz_replicas_apply(c, m, l, &fs, e);
 		cJSON_Delete(l);
-	} else if (!strcmp(kind, "PatchTransformer") && !jstr(cfg, "patch") && !jstr(cfg, "path")) {
+	} else if (!strcmp(kind, "PatchTransformer") && !json_str(cfg, "patch") && !json_str(cfg, "path")) {
 		buf y;
 		buf_init(&y, ERR_MSG_MAX);
 		err ye = {0};
@@ -208,22 +198,23 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 		cJSON *p = cJSON_CreateObject();
 		static const char *const keys[] = {"path", "patch", "target", "options", NULL};
 		for (int i = 0; keys[i]; i++)
-			if (field(cfg, keys[i]))
+			if (json_get(cfg, keys[i]))
 				cJSON_AddItemToObject(p, keys[i],
-						      cJSON_Duplicate(field(cfg, keys[i]), true));
+						      cJSON_Duplicate(json_get(cfg, keys[i]),
+								      true));
 		cJSON_AddItemToArray(l, p);
 		rc = kz_patches_apply(c, m, dir, k, 0, e);
 		cJSON_Delete(k);
 	} else if (!strcmp(kind, "PatchJson6902Transformer")) {
 		cJSON *k = cJSON_CreateObject(), *l = cJSON_AddArrayToObject(k, "patchesJson6902");
 		cJSON *p = cJSON_CreateObject();
-		if (field(cfg, "target"))
-			cJSON_AddItemToObject(p, "target", cJSON_Duplicate(field(cfg, "target"),
+		if (json_get(cfg, "target"))
+			cJSON_AddItemToObject(p, "target", cJSON_Duplicate(json_get(cfg, "target"),
 				true));
-		if (jstr(cfg, "path"))
-			cJSON_AddStringToObject(p, "path", jstr(cfg, "path"));
-		if (jstr(cfg, "jsonOp"))
-			cJSON_AddStringToObject(p, "patch", jstr(cfg, "jsonOp"));
+		if (json_str(cfg, "path"))
+			cJSON_AddStringToObject(p, "path", json_str(cfg, "path"));
+		if (json_str(cfg, "jsonOp"))
+			cJSON_AddStringToObject(p, "patch", json_str(cfg, "jsonOp"));
 		cJSON_AddItemToArray(l, p);
 		rc = kz_patches_apply(c, m, dir, k, 1, e);
 		cJSON_Delete(k);
@@ -231,21 +222,21 @@ static int run_one(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON *cfg, e
 		cJSON *k = cJSON_CreateObject(), *l = cJSON_AddArrayToObject(k,
 			"patchesStrategicMerge");
 		const cJSON *it;
-		cJSON_ArrayForEach(it, field(cfg, "paths"))
+		cJSON_ArrayForEach(it, json_get(cfg, "paths"))
 			if (cJSON_IsString(it))
 				cJSON_AddItemToArray(l, cJSON_CreateString(it->valuestring));
-		if (jstr(cfg, "patches"))
-			cJSON_AddItemToArray(l, cJSON_CreateString(jstr(cfg, "patches")));
+		if (json_str(cfg, "patches"))
+			cJSON_AddItemToArray(l, cJSON_CreateString(json_str(cfg, "patches")));
 		rc = kz_patches_apply(c, m, dir, k, 0, e);
 		cJSON_Delete(k);
 	} else if (!strcmp(kind, "ReplacementTransformer")) {
-		rc = kz_replacements_apply(c, m, dir, field(cfg, "replacements"), e);
+		rc = kz_replacements_apply(c, m, dir, json_get(cfg, "replacements"), e);
 	} else if (!strcmp(kind, "ConfigMapGenerator") || !strcmp(kind, "SecretGenerator")) {
 		cJSON *g = cJSON_Duplicate(cfg, true), *l = cJSON_CreateArray();
 		cJSON *md = cJSON_DetachItemFromObjectCaseSensitive(g, "metadata");
-		if (*kz_name(cfg) && !field(g, "name"))
+		if (*kz_name(cfg) && !json_get(g, "name"))
 			cJSON_AddStringToObject(g, "name", kz_name(cfg));
-		if (*kz_namespace(cfg) && !field(g, "namespace"))
+		if (*kz_namespace(cfg) && !json_get(g, "namespace"))
 			cJSON_AddStringToObject(g, "namespace", kz_namespace(cfg));
 		cJSON_Delete(md);
 		cJSON_AddItemToArray(l, g);

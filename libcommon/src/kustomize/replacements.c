@@ -5,19 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "kz_int.h"
-
-static const cJSON *field(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *x = field(o, k);
-	return cJSON_IsString(x) && *x->valuestring ? x->valuestring : NULL;
-}
 
 /* Split on '.', keeping [...] groups whole. */
 static size_t split_path(const char *p, char ***out)
@@ -141,7 +131,7 @@ static void lookup(cJSON *parent, cJSON *cur, const char *key, char **seg, size_
 			cJSON *it;
 			bool found = false;
 			cJSON_ArrayForEach(it, cur) {
-				const cJSON *v = *inner ? field(it, inner) : it;
+				const cJSON *v = *inner ? json_get(it, inner) : it;
 				if (scalar_text_eq(v, eq + 1)) {
 					found = true;
 					lookup(cur, it, NULL, seg + 1, n - 1, create, h);
@@ -218,8 +208,9 @@ static void lookup(cJSON *parent, cJSON *cur, const char *key, char **seg, size_
 static bool id_selected(const cJSON *sel, const kz_res *r)
 {
 	char g[256], v[128];
-	const char *sg = jstr(sel, "group"), *sv = jstr(sel, "version"), *sk = jstr(sel, "kind");
-	const char *sn = jstr(sel, "name"), *sns = jstr(sel, "namespace");
+	const char *sg = json_nonempty(sel, "group"), *sv = json_nonempty(sel, "version");
+	const char *sk = json_nonempty(sel, "kind");
+	const char *sn = json_nonempty(sel, "name"), *sns = json_nonempty(sel, "namespace");
 	kz_split_apiversion(kz_apiversion(r->obj), g, sizeof(g), v, sizeof(v));
 	if ((sg && strcmp(sg, g)) || (sv && strcmp(sv, v)) || (sk && strcmp(sk, kz_kind(r->obj))))
 		return false;
@@ -239,7 +230,8 @@ static bool id_selected(const cJSON *sel, const kz_res *r)
 static bool meta_selected(const cJSON *sel, const kz_res *r, err *e)
 {
 	cJSON *only = cJSON_CreateObject();
-	const char *ls = jstr(sel, "labelSelector"), *as = jstr(sel, "annotationSelector");
+	const char *ls = json_nonempty(sel, "labelSelector");
+	const char *as = json_nonempty(sel, "annotationSelector");
 	if (ls)
 		cJSON_AddStringToObject(only, "labelSelector", ls);
 	if (as)
@@ -251,8 +243,9 @@ static bool meta_selected(const cJSON *sel, const kz_res *r, err *e)
 
 static char *sel_str(const cJSON *sel)
 {
-	return kz_resid_str(jstr(sel, "group"), jstr(sel, "version"), jstr(sel, "kind"),
-			    jstr(sel, "name"), jstr(sel, "namespace"));
+	return kz_resid_str(json_nonempty(sel, "group"), json_nonempty(sel, "version"),
+			    json_nonempty(sel, "kind"),
+			    json_nonempty(sel, "name"), json_nonempty(sel, "namespace"));
 }
 
 static cJSON *source_value(kz_resmap *m, const cJSON *src, err *e)
@@ -275,7 +268,7 @@ static cJSON *source_value(kz_resmap *m, const cJSON *src, err *e)
 		free(s);
 		return NULL;
 	}
-	const char *fp = jstr(src, "fieldPath");
+	const char *fp = json_nonempty(src, "fieldPath");
 	if (!fp)
 		fp = "metadata.name";
 	char **seg;
@@ -293,10 +286,10 @@ static cJSON *source_value(kz_resmap *m, const cJSON *src, err *e)
 	}
 	cJSON *val = cJSON_Duplicate(h.node[0], true);
 	hits_release(&h);
-	const cJSON *opts = field(src, "options");
-	const char *delim = jstr(opts, "delimiter");
+	const cJSON *opts = json_get(src, "options");
+	const char *delim = json_nonempty(opts, "delimiter");
 	if (delim && cJSON_IsString(val)) {
-		const cJSON *ix = field(opts, "index");
+		const cJSON *ix = json_get(opts, "index");
 		long idx = cJSON_IsNumber(ix) ? (long)ix->valuedouble : 0;
 		char *dup = xstrdup(val->valuestring), *p = dup, *hit = NULL;
 		long k = 0;
@@ -348,19 +341,19 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 		     const cJSON *opts)
 {
 	cJSON *nv;
-	const char *delim = jstr(opts, "delimiter");
+	const char *delim = json_nonempty(opts, "delimiter");
 	if (delim && node && !cJSON_IsObject(node) && !cJSON_IsArray(node)) {
 		char *cur = text_of(node), *v = text_of(val);
-		const cJSON *ix = field(opts, "index");
+		const cJSON *ix = json_get(opts, "index");
 		long idx = cJSON_IsNumber(ix) ? (long)ix->valuedouble : 0;
-		kz_strv parts = {0};
+		strv parts = {0};
 		size_t dl = strlen(delim);
 		char *p = cur;
 		for (;;) {
 			char *q = strstr(p, delim);
 			if (q)
 				*q = 0;
-			kz_strv_push(&parts, p);
+			strv_add(&parts, p);
 			if (!q)
 				break;
 			p = q + dl;
@@ -386,7 +379,7 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 		}
 		nv = cJSON_CreateString(buf_str(&b));
 		buf_release(&b);
-		kz_strv_release(&parts);
+		strv_release(&parts);
 		free(cur);
 		free(v);
 	} else if (cJSON_IsString(node) && val && !cJSON_IsString(val) && !cJSON_IsObject(val) &&
@@ -412,11 +405,11 @@ static int put_value(cJSON *parent, cJSON *node, const char *key, const cJSON *v
 
 static int apply_target(kz_resmap *m, const cJSON *val, const cJSON *t, err *e)
 {
-	const cJSON *sel = field(t, "select"), *rej = field(t, "reject");
-	const cJSON *fps = field(t, "fieldPaths"), *opts = field(t, "options");
+	const cJSON *sel = json_get(t, "select"), *rej = json_get(t, "reject");
+	const cJSON *fps = json_get(t, "fieldPaths"), *opts = json_get(t, "options");
 	if (!cJSON_IsObject(sel))
 		return err_fail(e, KZ_REASON, "target must specify resources to select");
-	bool create = cJSON_IsTrue(field(opts, "create"));
+	bool create = cJSON_IsTrue(json_get(opts, "create"));
 	for (size_t i = 0; i < m->n; i++) {
 		kz_res *r = m->v[i];
 		if (!id_selected(sel, r))
@@ -432,9 +425,11 @@ static int apply_target(kz_resmap *m, const cJSON *val, const cJSON *t, err *e)
 		bool rejected = false;
 		const cJSON *rs;
 		cJSON_ArrayForEach(rs, rej) {
-			bool any = jstr(rs, "group") || jstr(rs, "version") || jstr(rs, "kind") ||
-				   jstr(rs, "name") || jstr(rs, "namespace");
-			bool meta = jstr(rs, "labelSelector") || jstr(rs, "annotationSelector");
+			bool any = json_nonempty(rs, "group") || json_nonempty(rs, "version") ||
+				   json_nonempty(rs, "kind") || json_nonempty(rs, "name") ||
+				   json_nonempty(rs, "namespace");
+			bool meta = json_nonempty(rs, "labelSelector") ||
+				    json_nonempty(rs, "annotationSelector");
 			if ((any && id_selected(rs, r) && (!meta || meta_selected(rs, r, e))) ||
 			    (!any && meta && meta_selected(rs, r, e)))
 				rejected = true;
@@ -478,7 +473,7 @@ static int apply_target(kz_resmap *m, const cJSON *val, const cJSON *t, err *e)
 
 static int one_replacement(kz_resmap *m, const cJSON *rp, err *e)
 {
-	const cJSON *src = field(rp, "source"), *targets = field(rp, "targets"), *t;
+	const cJSON *src = json_get(rp, "source"), *targets = json_get(rp, "targets"), *t;
 	if (!cJSON_IsObject(src))
 		return err_fail(e, KZ_REASON, "replacement source must be specified");
 	cJSON *val = source_value(m, src, e);
@@ -498,7 +493,7 @@ int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON 
 	if (!list)
 		return 0;
 	cJSON_ArrayForEach(it, list) {
-		const char *path = jstr(it, "path");
+		const char *path = json_nonempty(it, "path");
 		if (!path) {
 			if (one_replacement(m, it, e) < 0)
 				return -1;
@@ -537,7 +532,7 @@ int kz_replacements_apply(kz_ctx *c, kz_resmap *m, const char *dir, const cJSON 
 
 typedef struct var_ctx {
 	cJSON *values; /* name -> value */
-	kz_strv used;
+	strv used;
 } var_ctx;
 
 static char *expand(const char *s, var_ctx *vc)
@@ -561,8 +556,8 @@ static char *expand(const char *s, var_ctx *vc)
 					char *t = text_of(v);
 					buf_adds(&b, t);
 					free(t);
-					if (!kz_strv_has(&vc->used, name))
-						kz_strv_push(&vc->used, name);
+					if (!strv_has(&vc->used, name))
+						strv_add(&vc->used, name);
 					free(name);
 					p = end + 1;
 					continue;
@@ -585,8 +580,8 @@ static void expand_item(cJSON *parent, cJSON *node, var_ctx *vc)
 		char *name = xstrndup(s + 2, n - 3);
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(vc->values, name);
 		if (v && !cJSON_IsString(v) && !cJSON_IsObject(v) && !cJSON_IsArray(v)) {
-			if (!kz_strv_has(&vc->used, name))
-				kz_strv_push(&vc->used, name);
+			if (!strv_has(&vc->used, name))
+				strv_add(&vc->used, name);
 			kz_replace(parent, node, cJSON_Duplicate(v, true));
 			free(name);
 			return;
@@ -668,8 +663,8 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 	var_ctx vc = {.values = cJSON_CreateObject()};
 	int rc = -1;
 	cJSON_ArrayForEach(v, c->vars) {
-		const char *name = jstr(v, "name");
-		const cJSON *ref = field(v, "objref"), *fr = field(v, "fieldref");
+		const char *name = json_nonempty(v, "name");
+		const cJSON *ref = json_get(v, "objref"), *fr = json_get(v, "fieldref");
 		if (!name) {
 			err_fail(e, KZ_REASON, "var has no name");
 			goto out;
@@ -679,8 +674,9 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 			goto out;
 		}
 		cJSON *sel = cJSON_CreateObject();
-		const char *av = jstr(ref, "apiVersion"), *k = jstr(ref, "kind");
-		const char *n = jstr(ref, "name"), *ns = jstr(ref, "namespace");
+		const char *av = json_nonempty(ref, "apiVersion"), *k = json_nonempty(ref, "kind");
+		const char *n = json_nonempty(ref, "name");
+		const char *ns = json_nonempty(ref, "namespace");
 		if (av) {
 			char g[256], ver[128];
 			kz_split_apiversion(av, g, sizeof(g), ver, sizeof(ver));
@@ -694,13 +690,13 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 			cJSON_AddStringToObject(sel, "name", n);
 		if (ns)
 			cJSON_AddStringToObject(sel, "namespace", ns);
-		const char *fp = jstr(fr, "fieldPath");
+		const char *fp = json_nonempty(fr, "fieldPath");
 		cJSON_AddStringToObject(sel, "fieldPath", fp ? fp : "metadata.name");
 		err ve = {0};
 		/* the resource the var was bound to when merged, else a search of all */
 		kz_res *bound = NULL;
 		for (size_t i = 0; i < m->n && !bound; i++)
-			if (kz_strv_has(&m->v[i]->refvars, name))
+			if (strv_has(&m->v[i]->refvars, name))
 				bound = m->v[i];
 		kz_resmap one = {.v = &bound, .n = 1, .cap = 1};
 		if (bound) {
@@ -713,7 +709,8 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 			char g[256] = "", ver[128] = "";
 			if (av)
 				kz_split_apiversion(av, g, sizeof(g), ver, sizeof(ver));
-			const char *g0 = jstr(ref, "group"), *v0 = jstr(ref, "version");
+			const char *g0 = json_nonempty(ref, "group");
+			const char *v0 = json_nonempty(ref, "version");
 			char *gvk = kz_resid_str(g0 && *g0 ? g0 : g, v0 && *v0 ? v0 : ver, k, "", "");
 			*strchr(gvk, '/') = '\0';
 			if (!strncmp(ve.msg, "fieldPath", 9))
@@ -752,7 +749,7 @@ int kz_vars_resolve(kz_ctx *c, kz_resmap *m, err *e)
 	rc = 0;
 out:
 	cJSON_Delete(vc.values);
-	kz_strv_release(&vc.used);
+	strv_release(&vc.used);
 	return rc;
 }
 
@@ -760,13 +757,13 @@ int kz_vars_merge_check(kz_resmap *m, const cJSON *vars, err *e)
 {
 	const cJSON *v;
 	cJSON_ArrayForEach(v, vars) {
-		const cJSON *ref = field(v, "objref");
-		const char *av = jstr(ref, "apiVersion"), *k = jstr(ref, "kind");
-		const char *n = jstr(ref, "name"), *ns = jstr(ref, "namespace");
+		const cJSON *ref = json_get(v, "objref");
+		const char *av = json_str(ref, "apiVersion"), *k = json_str(ref, "kind");
+		const char *n = json_str(ref, "name"), *ns = json_str(ref, "namespace");
 		char g[256] = "", ver[128] = "";
 		if (av)
 			kz_split_apiversion(av, g, sizeof(g), ver, sizeof(ver));
-		const char *g0 = jstr(ref, "group"), *v0 = jstr(ref, "version");
+		const char *g0 = json_str(ref, "group"), *v0 = json_str(ref, "version");
 		cJSON *sel = cJSON_CreateObject();
 		cJSON_AddStringToObject(sel, "group", g0 && *g0 ? g0 : g);
 		if ((v0 && *v0) || *ver)
@@ -784,11 +781,11 @@ int kz_vars_merge_check(kz_resmap *m, const cJSON *vars, err *e)
 				bound = m->v[i];
 			}
 		cJSON_Delete(sel);
-		const char *vname = jstr(v, "name");
-		if (hits == 1 && vname && !kz_strv_has(&bound->refvars, vname))
-			kz_strv_push(&bound->refvars, vname);
+		const char *vname = json_str(v, "name");
+		if (hits == 1 && vname && !strv_has(&bound->refvars, vname))
+			strv_add(&bound->refvars, vname);
 		if (hits > 1) {
-			const char *name = jstr(v, "name"), *fp = jstr(field(v, "fieldref"),
+			const char *name = json_str(v, "name"), *fp = json_str(json_get(v, "fieldref"),
 								   "fieldPath");
 			char *gvk = kz_resid_str(g0 && *g0 ? g0 : g, v0 && *v0 ? v0 : ver, k, "", "");
 			*strchr(gvk, '/') = '\0';

@@ -1,18 +1,14 @@
 /* The simple built-in transformers: namespace, namePrefix/nameSuffix, labels and annotations,
  * images and replicas; and appending resources with kustomize's id conflict rule. */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "eddy/json.h"
+#include "eddy/regex.h"
 #include "eddy/yml.h"
 #include "kz_int.h"
-
-static const cJSON *field(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
 
 int kz_resmap_append(kz_resmap *m, kz_res *r, err *e)
 {
@@ -57,12 +53,12 @@ static char *go_resource_meta(const cJSON *o)
 {
 	buf b;
 	buf_init(&b, 64 * 1024);
-	const cJSON *md = field(o, "metadata");
+	const cJSON *md = json_get(o, "metadata");
 	buf_addf(&b, "{{%s %s} {{%s %s} ", kz_apiversion(o), kz_kind(o), kz_name(o),
 		   kz_namespace(o));
-	go_map(&b, field(md, "labels"));
+	go_map(&b, json_get(md, "labels"));
 	buf_adds(&b, " ");
-	go_map(&b, field(md, "annotations"));
+	go_map(&b, json_get(md, "annotations"));
 	buf_adds(&b, "}}");
 	char *s = xstrdup(buf_str(&b));
 	buf_release(&b);
@@ -79,7 +75,7 @@ static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *origin,
 	const char *kind = kz_kind(o);
 	if (!strcmp(kind, "List") || (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4,
 		"List") &&
-				      cJSON_IsArray(field(o, "items")))) {
+				      cJSON_IsArray(json_get(o, "items")))) {
 		cJSON *items = cJSON_DetachItemFromObjectCaseSensitive(o, "items"), *it;
 		cJSON_Delete(o);
 		int rc = 0;
@@ -92,7 +88,7 @@ static int add_obj(kz_ctx *c, kz_resmap *m, cJSON *o, const char *origin,
 		cJSON_Delete(items);
 		return rc;
 	}
-	if (!*kind || !cJSON_IsObject(field(o, "metadata")) || !*kz_name(o)) {
+	if (!*kind || !cJSON_IsObject(json_get(o, "metadata")) || !*kz_name(o)) {
 		char *meta = go_resource_meta(o);
 		err_fail(e, KZ_REASON, "missing %s in object %s", *kind ? "metadata.name" : "kind",
 			 meta);
@@ -155,8 +151,8 @@ static int set_ns_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err 
 
 int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 {
-	const cJSON *nsj = field(cfg, "namespace");
-	bool unset_only = cJSON_IsTrue(field(cfg, "unsetOnly"));
+	const cJSON *nsj = json_get(cfg, "namespace");
+	bool unset_only = cJSON_IsTrue(json_get(cfg, "unsetOnly"));
 	if (!cJSON_IsString(nsj) || !*nsj->valuestring)
 		return 0;
 	const char *ns = nsj->valuestring;
@@ -175,14 +171,14 @@ int kz_namespace_apply(kz_ctx *c, kz_resmap *m, const cJSON *cfg, err *e)
 		/* kustomize's roleBindingHack: subjects named "default" (or, with
 		 * setRoleBindingSubjects: allServiceAccounts, every ServiceAccount subject) of
 		 * (Cluster)RoleBindings move to the namespace too */
-		const cJSON *rbs = field(cfg, "setRoleBindingSubjects");
+		const cJSON *rbs = json_get(cfg, "setRoleBindingSubjects");
 		const char *mode = cJSON_IsString(rbs) && *rbs->valuestring ? rbs->valuestring :
 				   "defaultOnly";
 		if (!strcmp(g, "rbac.authorization.k8s.io") && (!strcmp(kind, "RoleBinding") ||
 		    !strcmp(kind, "ClusterRoleBinding")) && strcmp(mode, "none")) {
 			cJSON *subj = cJSON_GetObjectItemCaseSensitive(r->obj, "subjects"), *s;
 			cJSON_ArrayForEach(s, subj) {
-				const cJSON *sn = field(s, "name"), *sk = field(s, "kind");
+				const cJSON *sn = json_get(s, "name"), *sk = json_get(s, "kind");
 				bool hit = !strcmp(mode, "allServiceAccounts") ?
 					   cJSON_IsString(sk) && !strcmp(sk->valuestring,
 									  "ServiceAccount") :
@@ -271,9 +267,9 @@ int kz_prefix_suffix_apply(kz_ctx *c, kz_resmap *m, const char *prefix, const ch
 				return -1;
 		}
 		if (*ps.p)
-			kz_strv_push(&r->prefixes, ps.p);
+			strv_add(&r->prefixes, ps.p);
 		if (*ps.s)
-			kz_strv_push(&r->suffixes, ps.s);
+			strv_add(&r->suffixes, ps.s);
 		kz_res_track(r);
 	}
 	return 0;
@@ -357,7 +353,7 @@ int kz_labels_apply(kz_ctx *c, kz_resmap *m, const cJSON *pairs, const kz_fsv *f
 
 typedef struct image_rule {
 	const char *name, *new_name, *new_tag, *digest;
-	regex_t *re; /* the name as kustomize's regexp, when it has regexp operators */
+	rx *re; /* the name as kustomize's regexp, when it has regexp operators */
 } image_rule;
 
 static void split_image(const char *img, char **name, char **tag, char **digest)
@@ -410,7 +406,7 @@ static bool image_matches(const char *s, const char *t)
 static char *image_update(const image_rule *ir, const char *value)
 {
 	char *name, *tag, *digest;
-	if (ir->re ? regexec(ir->re, value, 0, NULL, 0) != 0 : !image_matches(value, ir->name))
+	if (ir->re ? rx_test(ir->re, value) != 1 : !image_matches(value, ir->name))
 		return NULL;
 	split_image(value, &name, &tag, &digest);
 	if (ir->new_name && *ir->new_name) {
@@ -489,7 +485,7 @@ static int image_fn(cJSON *parent, const char *key, cJSON *node, void *ud, err *
 
 static const char *jstr(const cJSON *o, const char *k)
 {
-	const cJSON *x = field(o, k);
+	const cJSON *x = json_get(o, k);
 	if (cJSON_IsString(x))
 		return x->valuestring;
 	if (x && x->valuestring && !cJSON_IsNull(x))
@@ -512,26 +508,24 @@ int kz_images_apply(kz_ctx *c, kz_resmap *m, const cJSON *images, const kz_fsv *
 			continue;
 		/* kustomize matches "^<name>(@sha256)?(:<tag>)?$" as a Go regexp, unanchored
 		 * at the start when the name begins with a repetition ("*": any image) */
-		regex_t re;
 		if (strpbrk(ir.name, ".*+?()[]{}|^$\\")) {
 			bool lead = ir.name[0] == '*';
 			char *pat = xasprintf("%s%s(@sha256)?(:[a-zA-Z0-9_.{}-]*)?$", lead ? "" : "^",
 					      ir.name + lead);
-			/* the name alone must be a whole regexp too (glibc takes a stray ")" or
-			 * an unclosed "[" of the name as part of what follows) */
+			/* the name alone must be a whole regexp too (a stray ")" or an unclosed
+			 * "[" of the name must not pair with what follows) */
 			char *alone = xasprintf("(%s)", ir.name + lead);
-			int rc = regcomp(&re, alone, REG_EXTENDED | REG_NOSUB);
+			rx *ok = rx_compile(alone, RX_UTF | RX_GO, NULL, 0);
 			free(alone);
-			if (rc == 0) {
-				regfree(&re);
-				rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB);
+			if (ok) {
+				rx_free(ok);
+				ir.re = rx_compile(pat, RX_UTF | RX_GO, NULL, 0);
 			}
 			free(pat);
-			if (rc)
+			if (!ir.re)
 				return err_fail(e, KZ_REASON, "invalid image name regexp %s", ir.name);
-			ir.re = &re;
 		}
-		const cJSON *tagj = field(im, "newTag");
+		const cJSON *tagj = json_get(im, "newTag");
 		char numtag[64];
 		if (cJSON_IsNumber(tagj) && !tagj->valuestring) {
 			snprintf(numtag, sizeof(numtag), "%.17g", tagj->valuedouble);
@@ -544,14 +538,12 @@ int kz_images_apply(kz_ctx *c, kz_resmap *m, const cJSON *images, const kz_fsv *
 				if (!kz_fs_selects(fs, m->v[i]->obj))
 					continue;
 				if (kz_fs_walk(m->v[i]->obj, fs->path, false, image_fn, &ir, e) < 0) {
-					if (ir.re)
-						regfree(ir.re);
+					rx_free(ir.re);
 					return -1;
 				}
 			}
 		}
-		if (ir.re)
-			regfree(ir.re);
+		rx_free(ir.re);
 	}
 	return 0;
 }
@@ -580,7 +572,7 @@ int kz_replicas_apply(kz_ctx *c, kz_resmap *m, const cJSON *replicas, const kz_f
 		return err_fail(e, KZ_REASON, "replicas must be a list");
 	cJSON_ArrayForEach(rp, replicas) {
 		const char *name = jstr(rp, "name");
-		const cJSON *count = field(rp, "count");
+		const cJSON *count = json_get(rp, "count");
 		if (!name)
 			continue;
 		cJSON *cnt = count ? cJSON_Duplicate(count, true) : cJSON_CreateNumber(0);
@@ -589,7 +581,7 @@ int kz_replicas_apply(kz_ctx *c, kz_resmap *m, const cJSON *replicas, const kz_f
 			const kz_fieldspec *fs = &fsv->v[j];
 			for (size_t i = 0; i < m->n; i++) {
 				kz_res *r = m->v[i];
-				if (!kz_strv_has(&r->names, name) || !kz_fs_selects(fs, r->obj))
+				if (!strv_has(&r->names, name) || !kz_fs_selects(fs, r->obj))
 					continue;
 				found = true;
 				if (kz_fs_walk(r->obj, fs->path, fs->create, replicas_fn, cnt,

@@ -9,47 +9,18 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "eddy/json.h"
 #include "eddy/yml.h"
 #include "eddy/mem.h"
 #include "kz_int.h"
 
-void kz_strv_push(kz_strv *s, const char *str)
+const char *kz_kind(const cJSON *o) { return json_str_or(o, "kind", ""); }
+const char *kz_apiversion(const cJSON *o) { return json_str_or(o, "apiVersion", ""); }
+const char *kz_name(const cJSON *o) { return json_str_or(json_get(o, "metadata"), "name", ""); }
+const char *kz_namespace(const cJSON *o)
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 4;
-		s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
-	}
-	s->v[s->n++] = xstrdup(str);
+	return json_str_or(json_get(o, "metadata"), "namespace", "");
 }
-
-void kz_strv_release(kz_strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
-bool kz_strv_has(const kz_strv *s, const char *str)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], str))
-			return true;
-	return false;
-}
-
-static const char *str_at(const cJSON *o, const char *a, const char *b)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
-	if (b)
-		x = cJSON_GetObjectItemCaseSensitive(x, b);
-	return cJSON_IsString(x) ? x->valuestring : "";
-}
-
-const char *kz_kind(const cJSON *o) { return str_at(o, "kind", NULL); }
-const char *kz_apiversion(const cJSON *o) { return str_at(o, "apiVersion", NULL); }
-const char *kz_name(const cJSON *o) { return str_at(o, "metadata", "name"); }
-const char *kz_namespace(const cJSON *o) { return str_at(o, "metadata", "namespace"); }
 
 static void copy_trunc(char *dst, size_t dl, const char *src, size_t n)
 {
@@ -116,8 +87,8 @@ kz_res *kz_res_new(cJSON *obj)
 {
 	kz_res *r = xcalloc(1, sizeof(*r));
 	r->obj = obj;
-	kz_strv_push(&r->names, kz_name(obj));
-	kz_strv_push(&r->nss, kz_namespace(obj));
+	strv_add(&r->names, kz_name(obj));
+	strv_add(&r->nss, kz_namespace(obj));
 	set_idkey(r);
 	return r;
 }
@@ -127,8 +98,8 @@ void kz_res_track(kz_res *r)
 	const char *n = kz_name(r->obj), *ns = kz_namespace(r->obj);
 	set_idkey(r);
 	if (strcmp(r->names.v[r->names.n - 1], n) || strcmp(r->nss.v[r->nss.n - 1], ns)) {
-		kz_strv_push(&r->names, n);
-		kz_strv_push(&r->nss, ns);
+		strv_add(&r->names, n);
+		strv_add(&r->nss, ns);
 	}
 }
 
@@ -137,11 +108,11 @@ void kz_res_free(kz_res *r)
 	if (!r)
 		return;
 	cJSON_Delete(r->obj);
-	kz_strv_release(&r->names);
-	kz_strv_release(&r->nss);
-	kz_strv_release(&r->refvars);
-	kz_strv_release(&r->prefixes);
-	kz_strv_release(&r->suffixes);
+	strv_release(&r->names);
+	strv_release(&r->nss);
+	strv_release(&r->refvars);
+	strv_release(&r->prefixes);
+	strv_release(&r->suffixes);
 	free(r->origin);
 	free(r->idkey);
 	free(r->transforms);

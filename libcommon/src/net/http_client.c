@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "eddy/http_curl.h"
 #include "eddy/mem.h"
 
 enum {
@@ -34,13 +35,6 @@ struct http_client {
 	atomic_bool cancel;
 	char errbuf[CURL_ERROR_SIZE];
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
-{
-	httpi_ignore_sigpipe(); /* CURLOPT_NOSIGNAL leaves SIGPIPE to us */
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static const char *keep(copts *c, int i, const char *s)
 {
@@ -90,7 +84,7 @@ static void copts_release(copts *c)
 
 http_client *http_client_new(const http_client_opts *opts, err *e)
 {
-	pthread_once(&curl_once, curl_init_once);
+	http_curl_global_init();
 	http_client *c = xcalloc(1, sizeof *c);
 	c->easy = curl_easy_init();
 	if (!c->easy) {
@@ -356,13 +350,28 @@ static void setup(const http_client_opts *o, CURL *h, char *errbuf, const http_c
 		  xfer *x, struct curl_slist *hdrs, const char *method)
 {
 	curl_easy_reset(h);
-	errbuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	uint64_t tmo = req->timeout_ms ? req->timeout_ms : req->on_chunk ? 0 : o->timeout_ms;
+	http_curl_opts co = {
+		.errbuf = errbuf,
+		.user_agent = o->user_agent,
+		.connect_timeout_ms = o->connect_timeout_ms,
+		.timeout_ms = tmo,
+		.tcp_keepalive = true,
+		.ca_pem = o->ca_pem,
+		.ca_file = o->ca_file,
+		.cert_pem = o->cert_pem,
+		.key_pem = o->key_pem,
+		.cert_file = o->cert_file,
+		.key_file = o->key_file,
+		.insecure_skip_verify = o->insecure_skip_verify,
+		.proxy = o->proxy,
+		.no_proxy_env = o->no_proxy_env,
+		.basic_user = o->bearer_token == NULL ? o->basic_user : NULL,
+		.basic_pass = o->basic_password,
+	};
+	http_curl_setup(h, &co);
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, o->user_agent);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
@@ -371,10 +380,6 @@ static void setup(const http_client_opts *o, CURL *h, char *errbuf, const http_c
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)o->connect_timeout_ms);
-	uint64_t tmo = req->timeout_ms ? req->timeout_ms : req->on_chunk ? 0 : o->timeout_ms;
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)tmo);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (strcmp(method, "HEAD") == 0) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(method, "GET") != 0 || req->body) {
@@ -384,39 +389,6 @@ static void setup(const http_client_opts *o, CURL *h, char *errbuf, const http_c
 			curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
 		}
 	}
-	if (o->bearer_token == NULL && o->basic_user) {
-		curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-		curl_easy_setopt(h, CURLOPT_USERNAME, o->basic_user);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, o->basic_password ? o->basic_password : "");
-	}
-	if (o->ca_pem) {
-		struct curl_blob b = {(void *)o->ca_pem, strlen(o->ca_pem), CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
-	} else if (o->ca_file) {
-		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
-	}
-	if (o->cert_file)
-		curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert_file);
-	if (o->key_file)
-		curl_easy_setopt(h, CURLOPT_SSLKEY, o->key_file);
-	if (o->cert_pem) {
-		struct curl_blob b = {(void *)o->cert_pem, strlen(o->cert_pem), CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
-		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-	}
-	if (o->key_pem) {
-		struct curl_blob b = {(void *)o->key_pem, strlen(o->key_pem), CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
-		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-	}
-	if (o->insecure_skip_verify) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (o->proxy)
-		curl_easy_setopt(h, CURLOPT_PROXY, o->proxy);
-	else if (o->no_proxy_env)
-		curl_easy_setopt(h, CURLOPT_PROXY, "");
 }
 
 static const char *reason_for(CURLcode rc)
@@ -637,7 +609,7 @@ static int on_multi_timer(CURLM *multi, long timeout_ms, void *userp)
 
 http_multi *http_multi_new(uv_loop_t *loop, const http_client_opts *opts, err *e)
 {
-	pthread_once(&curl_once, curl_init_once);
+	http_curl_global_init();
 	CURLM *cm = curl_multi_init();
 	if (!cm) {
 		err_fail(e, "HTTPClientFailed", "cannot create a curl multi handle");

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "eddy/mem.h"
+#include "eddy/codec.h"
 
 const char *http_status_text(int status)
 {
@@ -89,17 +90,6 @@ const char *http_content_type_for(const char *filename)
 	return "application/octet-stream";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *httpi_url_decode(const char *s, size_t n, bool plus_space)
 {
 	char *out = xmalloc(n + 1);
@@ -107,8 +97,8 @@ char *httpi_url_decode(const char *s, size_t n, bool plus_space)
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
 		if (ch == '%') {
-			int a = i + 1 < n ? hexval(s[i + 1]) : -1;
-			int b = i + 2 < n ? hexval(s[i + 2]) : -1;
+			int a = i + 1 < n ? hex_digit((unsigned char)s[i + 1]) : -1;
+			int b = i + 2 < n ? hex_digit((unsigned char)s[i + 2]) : -1;
 			int h = a >= 0 && b >= 0 ? a * 16 + b : -1;
 			if (h <= 0) {
 				free(out);

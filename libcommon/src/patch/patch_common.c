@@ -47,7 +47,7 @@ bool patch_u_equal(const cJSON *a, const cJSON *b)
 		int na = 0, nb = 0;
 		for (const cJSON *x = a->child; x; x = x->next) {
 			na++;
-			const cJSON *y = patch_u_get(b, x->string);
+			const cJSON *y = json_get(b, x->string);
 			if (!y || !patch_u_equal(x, y))
 				return false;
 		}
@@ -89,31 +89,6 @@ int patch_u_depth(const cJSON *v, int limit)
 	}
 	free(stack);
 	return max;
-}
-
-cJSON *patch_u_get(const cJSON *obj, const char *key)
-{
-	if (!cJSON_IsObject(obj) || !key)
-		return NULL;
-	for (cJSON *c = obj->child; c; c = c->next)
-		if (c->string && strcmp(c->string, key) == 0)
-			return c;
-	return NULL;
-}
-
-void patch_u_delete_key(cJSON *obj, const char *key)
-{
-	cJSON *c = patch_u_get(obj, key);
-	if (c)
-		cJSON_Delete(cJSON_DetachItemViaPointer(obj, c));
-}
-
-void patch_u_set(cJSON *obj, const char *key, cJSON *v)
-{
-	if (patch_u_get(obj, key))
-		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, v);
-	else
-		cJSON_AddItemToObject(obj, key, v);
 }
 
 char *patch_u_print(const cJSON *v)
@@ -206,7 +181,7 @@ void patch_oix_init(patch_oix *o, cJSON *obj)
 cJSON *patch_oix_get(const patch_oix *o, const char *key)
 {
 	if (!o->on)
-		return patch_u_get(o->obj, key);
+		return json_get(o->obj, key);
 	long i = patch_kx_get(&o->x, key);
 	return i >= 0 ? o->items[i] : NULL;
 }

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "eddy/err.h"
+#include "eddy/json.h"
 #include "eddy/patch.h"
 
 #define PATCH_REASON "PatchFailed"
@@ -16,12 +17,6 @@ cJSON *patch_u_dup(const cJSON *v);
 bool patch_u_equal(const cJSON *a, const cJSON *b);
 /* Depth of a tree, stopping early once it passes limit (returns limit + 1 then). */
 int patch_u_depth(const cJSON *v, int limit);
-/* Detach and free the member named key (exact, case-sensitive) if present. */
-void patch_u_delete_key(cJSON *obj, const char *key);
-/* The member named key (exact, case-sensitive) or NULL. */
-cJSON *patch_u_get(const cJSON *obj, const char *key);
-/* Set obj[key] = v (taking ownership of v), replacing an existing member in place. */
-void patch_u_set(cJSON *obj, const char *key, cJSON *v);
 /* Compact JSON text of v (newly allocated). */
 char *patch_u_print(const cJSON *v);
 

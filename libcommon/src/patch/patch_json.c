@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "eddy/buf.h"
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "patch_int.h"
 
@@ -107,7 +108,7 @@ static int con_get(cJSON *con, const char *key, cJSON **out, char *msg, size_t m
 {
 	if (cJSON_IsObject(con)) {
 		/* A missing member is not an error (v4.12): the caller sees NULL. */
-		*out = patch_u_get(con, key);
+		*out = json_get(con, key);
 		return 0;
 	}
 	long long idx;
@@ -162,7 +163,7 @@ static cJSON *find_object(cJSON *doc, const char *path, char **key_out)
 static int con_add(cJSON *con, const char *key, cJSON *val, char *msg, size_t msglen)
 {
 	if (cJSON_IsObject(con)) {
-		patch_u_set(con, key, val);
+		json_replace(con, key, val);
 		return 0;
 	}
 	if (strcmp(key, "-") == 0) {
@@ -205,11 +206,11 @@ static int con_add(cJSON *con, const char *key, cJSON *val, char *msg, size_t ms
 static int con_remove(cJSON *con, const char *key, char *msg, size_t msglen)
 {
 	if (cJSON_IsObject(con)) {
-		if (!patch_u_get(con, key)) {
+		if (!json_get(con, key)) {
 			snprintf(msg, msglen, "Unable to remove nonexistent key: %s" MISSING, key);
 			return -1;
 		}
-		patch_u_delete_key(con, key);
+		json_del(con, key);
 		return 0;
 	}
 	long long idx;
@@ -236,22 +237,16 @@ static int count_nodes(const cJSON *v)
 }
 
 /* A string member of op, or NULL (absent or not a string). */
-static const char *op_str(const cJSON *op, const char *name)
-{
-	const cJSON *v = patch_u_get(op, name);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static cJSON *op_value(const cJSON *op)
 {
-	const cJSON *v = patch_u_get(op, "value");
+	const cJSON *v = json_get(op, "value");
 	return v ? patch_u_dup(v) : cJSON_CreateNull();
 }
 
 static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 {
-	const char *kind = op_str(op, "op");
-	const char *path = op_str(op, "path");
+	const char *kind = json_str(op, "op");
+	const char *path = json_str(op, "path");
 	char *key = NULL;
 	char msg[600];
 	int rc = -1;
@@ -302,12 +297,12 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 			goto out;
 		}
 		if (cJSON_IsObject(con) || !cur)
-			patch_u_set(con, key, op_value(op));
+			json_replace(con, key, op_value(op));
 		else
 			cJSON_ReplaceItemViaPointer(con, cur, op_value(op));
 	} else if (strcmp(kind, "move") == 0 || strcmp(kind, "copy") == 0) {
 		bool move = kind[0] == 'm';
-		const char *from = op_str(op, "from");
+		const char *from = json_str(op, "from");
 		cJSON *val;
 		if (!from)
 			return err_fail(e, PATCH_REASON,
@@ -389,7 +384,7 @@ static int apply_op(cJSON *doc, const cJSON *op, long *copied, err *e)
 			err_fail(e, PATCH_REASON, "error in test for path: '%s': %s", path, msg);
 			goto out;
 		}
-		const cJSON *want = patch_u_get(op, "value");
+		const cJSON *want = json_get(op, "value");
 		bool ok;
 		if (!cur || cJSON_IsNull(cur))
 			ok = !want || cJSON_IsNull(want);
@@ -452,13 +447,13 @@ cJSON *patch_json(const cJSON *target, const cJSON *ops, err *e)
 			cJSON_Delete(doc);
 			return NULL;
 		}
-		const char *path = op_str(op, "path");
+		const char *path = json_str(op, "path");
 		int tokens = 0;
 		for (const char *c = path ? path : ""; *c; c++)
 			tokens += *c == '/';
-		const cJSON *val = patch_u_get(op, "value");
+		const cJSON *val = json_get(op, "value");
 		int grown = tokens + (val ? patch_u_depth(val, PATCH_MAX_DEPTH) : 1);
-		const char *kind = op_str(op, "op");
+		const char *kind = json_str(op, "op");
 		if (kind && (strcmp(kind, "move") == 0 || strcmp(kind, "copy") == 0))
 			grown = tokens + depth_bound;
 		if (grown > depth_bound)

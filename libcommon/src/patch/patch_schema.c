@@ -368,7 +368,7 @@ pschema patch_s_root(const char *api_version, const char *kind, const patch_sche
 
 static bool oa_is(const cJSON *node, const char *key, const char *val)
 {
-	const cJSON *v = patch_u_get(node, key);
+	const cJSON *v = json_get(node, key);
 	return cJSON_IsString(v) && strcmp(v->valuestring, val) == 0;
 }
 
@@ -384,10 +384,10 @@ pschema patch_s_field(pschema s, const char *name, patch_field_info *fi)
 	}
 	if (!s.oa)
 		return out;
-	const cJSON *props = patch_u_get(s.oa, "properties");
-	const cJSON *node = patch_u_get(props, name);
+	const cJSON *props = json_get(s.oa, "properties");
+	const cJSON *node = json_get(props, name);
 	if (!node) {
-		const cJSON *ap = patch_u_get(s.oa, "additionalProperties");
+		const cJSON *ap = json_get(s.oa, "additionalProperties");
 		if (cJSON_IsObject(ap))
 			node = ap;
 	}
@@ -395,7 +395,7 @@ pschema patch_s_field(pschema s, const char *name, patch_field_info *fi)
 		return out;
 	out.oa = node;
 	/* strategic merge patch extensions (kustomize's openapi schemas carry them) */
-	const cJSON *ps = patch_u_get(node, "x-kubernetes-patch-strategy");
+	const cJSON *ps = json_get(node, "x-kubernetes-patch-strategy");
 	if (cJSON_IsString(ps)) {
 		if (strstr(ps->valuestring, "merge"))
 			fi->strategy |= PATCH_STRATEGY_MERGE;
@@ -404,13 +404,13 @@ pschema patch_s_field(pschema s, const char *name, patch_field_info *fi)
 		if (strstr(ps->valuestring, "replace"))
 			fi->strategy |= PATCH_STRATEGY_REPLACE;
 	}
-	const cJSON *mk = patch_u_get(node, "x-kubernetes-patch-merge-key");
+	const cJSON *mk = json_get(node, "x-kubernetes-patch-merge-key");
 	if (cJSON_IsString(mk) && mk->valuestring[0])
 		fi->merge_key = mk->valuestring;
 	if (oa_is(node, "type", "array")) {
 		if (oa_is(node, "x-kubernetes-list-type", "map")) {
 			fi->list_type = PATCH_LIST_MAP;
-			const cJSON *keys = patch_u_get(node, "x-kubernetes-list-map-keys");
+			const cJSON *keys = json_get(node, "x-kubernetes-list-map-keys");
 			int i = 0;
 			for (const cJSON *k = keys ? keys->child : NULL; k && i < PATCH_MAX_KEYS;
 			     k = k->next)
@@ -433,7 +433,7 @@ pschema patch_s_items(pschema s)
 		return s;
 	pschema out = { NULL, NULL };
 	if (s.oa) {
-		const cJSON *items = patch_u_get(s.oa, "items");
+		const cJSON *items = json_get(s.oa, "items");
 		if (cJSON_IsObject(items))
 			out.oa = items;
 	}

@@ -333,7 +333,7 @@ static void stable_sort(sorter *s, size_t n)
 static char *canon(const cJSON *item, const char *key, gkind kind)
 {
 	if (kind == GK_MAP) {
-		const cJSON *v = cJSON_IsObject(item) ? patch_u_get(item, key) : NULL;
+		const cJSON *v = cJSON_IsObject(item) ? json_get(item, key) : NULL;
 		return v ? patch_u_print(v) : NULL;
 	}
 	return patch_u_print(item);
@@ -361,7 +361,7 @@ static long kx_find(const patch_kindex *x, const cJSON *item, const char *key, g
 
 static bool has_directive(const cJSON *v, const char *which)
 {
-	const cJSON *d = patch_u_get(v, DIRECTIVE);
+	const cJSON *d = json_get(v, DIRECTIVE);
 	if (!d)
 		return false;
 	return !which || (cJSON_IsString(d) && strcmp(d->valuestring, which) == 0);
@@ -372,7 +372,7 @@ static int validate_merge_keys(const char *key, cJSON *const *l, size_t n, err *
 	for (size_t i = 0; i < n; i++) {
 		if (!cJSON_IsObject(l[i]))
 			return err_bad_arg_type(e, GK_MAP, l[i]);
-		if (!patch_u_get(l[i], key))
+		if (!json_get(l[i], key))
 			return err_no_merge_key(e, l[i], key);
 	}
 	return 0;
@@ -492,7 +492,7 @@ static int partition(vec *merged, cJSON *const *by, size_t by_n, const char *key
 			cJSON *v = merged->v[i];
 			if (!cJSON_IsObject(v))
 				return err_bad_arg_type(e, GK_MAP, v);
-			if (!patch_u_get(v, key))
+			if (!json_get(v, key))
 				return err_no_merge_key(e, v, key);
 		}
 		for (size_t j = 0; j < by_n; j++)
@@ -669,14 +669,14 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 		patch_kx_init(&dels, patch->n);
 		for (size_t i = 0; i < patch->n; i++) {
 			cJSON *v = patch->v[i];
-			const cJSON *d = patch_u_get(v, DIRECTIVE);
+			const cJSON *d = json_get(v, DIRECTIVE);
 			if (!d) {
 				vec_push(&plain, v);
 				continue;
 			}
 			const char *ds = cJSON_IsString(d) ? d->valuestring : "";
 			if (strcmp(ds, "delete") == 0) {
-				const cJSON *mv = patch_u_get(v, key);
+				const cJSON *mv = json_get(v, key);
 				if (!mv) {
 					err_no_merge_key(e, v, key);
 					free(plain.v);
@@ -739,7 +739,7 @@ static int merge_slice(vec *orig, vec *patch, const char *key, bool is_delete, p
 		kx_build(&mx, merged.v, merged.n, key, GK_MAP);
 		for (size_t i = 0; i < patch->n; i++) {
 			cJSON *v = patch->v[i];
-			const cJSON *mv = patch_u_get(v, key);
+			const cJSON *mv = json_get(v, key);
 			if (!mv) {
 				err_no_merge_key(e, v, key);
 				vec_free(&merged);
@@ -863,7 +863,7 @@ static int validate_set_order(const cJSON *patch_list, const cJSON *order, const
 				free(keep.v);
 				return -1;
 			}
-			const cJSON *l = patch_u_get(keep.v[pi], key), *r = patch_u_get(o, key);
+			const cJSON *l = json_get(keep.v[pi], key), *r = json_get(o, key);
 			if (!l || !r) {
 				err_no_merge_key(e, l ? o : keep.v[pi], key);
 				free(keep.v);
@@ -902,7 +902,7 @@ static cJSON **go_aliased_order(const vec *o, const vec *p, const char *key)
 	patch_kx_init(&dels, p->n);
 	bool replace = false;
 	for (size_t i = 0; i < p->n; i++) {
-		const cJSON *d = patch_u_get(p->v[i], DIRECTIVE);
+		const cJSON *d = json_get(p->v[i], DIRECTIVE);
 		if (cJSON_IsString(d) && strcmp(d->valuestring, "replace") == 0)
 			replace = true;
 		if (!cJSON_IsString(d) || strcmp(d->valuestring, "delete") != 0)
@@ -927,7 +927,7 @@ static cJSON **go_aliased_order(const vec *o, const vec *p, const char *key)
 		a[i] = len ? a[len - 1] : o->v[i]; /* stale slots: no new first occurrences */
 	/* mergeSliceWithoutSpecialElements appends into the spare capacity */
 	for (size_t i = 0; !replace && i < p->n && cap; i++) {
-		if (patch_u_get(p->v[i], DIRECTIVE))
+		if (json_get(p->v[i], DIRECTIVE))
 			continue;
 		char *c = canon(p->v[i], key, GK_MAP);
 		if (c && patch_kx_get(&present, c) < 0) {
@@ -964,7 +964,7 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 		const char *okey;
 		if (extract_key(order->string, SET_ORDER, &okey, e) < 0)
 			goto done;
-		cJSON *olist = patch_u_get(orig, okey), *plist = patch_u_get(patch, okey);
+		cJSON *olist = json_get(orig, okey), *plist = json_get(patch, okey);
 		if (olist && !cJSON_IsArray(olist)) {
 			err_bad_arg_type(e, GK_SLICE, olist);
 			goto done;
@@ -1033,8 +1033,8 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 			vec_free(&out);
 			goto done;
 		}
-		patch_u_set(orig, okey, vec_give(&out));
-		patch_u_delete_key(patch, okey);
+		json_replace(orig, okey, vec_give(&out));
+		json_del(patch, okey);
 		rc = 0;
 	done:
 		cJSON_Delete(order);
@@ -1048,7 +1048,7 @@ static int merge_set_orders(cJSON *orig, cJSON *patch, pschema s, int depth, err
 
 static int apply_retain_keys(cJSON *orig, cJSON *patch, err *e)
 {
-	cJSON *rk = patch_u_get(patch, RETAIN_KEYS);
+	cJSON *rk = json_get(patch, RETAIN_KEYS);
 	if (!rk)
 		return 0;
 	rk = cJSON_DetachItemViaPointer(patch, rk);
@@ -1092,7 +1092,7 @@ static bool remove_directives(cJSON *v, int depth)
 	if (depth > PATCH_MAX_DEPTH)
 		return true;
 	if (cJSON_IsObject(v)) {
-		if (patch_u_get(v, DIRECTIVE))
+		if (json_get(v, DIRECTIVE))
 			return false;
 		cJSON *c = v->child;
 		while (c) {
@@ -1148,11 +1148,11 @@ static cJSON *merge_map(cJSON *orig, cJSON *patch, pschema s, int depth, err *e)
 		err_fail(e, PATCH_REASON, "patch nested deeper than %d levels", PATCH_MAX_DEPTH);
 		goto fail;
 	}
-	const cJSON *d = patch_u_get(patch, DIRECTIVE);
+	const cJSON *d = json_get(patch, DIRECTIVE);
 	if (d) {
 		if (cJSON_IsString(d) && strcmp(d->valuestring, "replace") == 0) {
 			cJSON_Delete(orig);
-			patch_u_delete_key(patch, DIRECTIVE);
+			json_del(patch, DIRECTIVE);
 			return patch;
 		}
 		if (cJSON_IsString(d) && strcmp(d->valuestring, "delete") == 0) {

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "eddy/buf.h"
+#include "eddy/json.h"
 #include "eddy/mem.h"
 #include "patch_fieldset.h"
 #include "patch_int.h"
@@ -85,7 +86,7 @@ static char *item_key(const cJSON *item, const patch_field_info *fi, int index, 
 		}
 	cJSON *k = cJSON_CreateObject();
 	for (int i = 0; i < n; i++) {
-		const cJSON *v = patch_u_get(item, names[i]);
+		const cJSON *v = json_get(item, names[i]);
 		if (!v && strcmp(names[i], "protocol") == 0) {
 			cJSON_AddStringToObject(k, names[i], "TCP"); /* schema default */
 			continue;
@@ -189,7 +190,7 @@ static int fields_object(const cJSON *v, pschema s, pstack *p, fnode *set, err *
 			return err_fail(e, PATCH_REASON, "object nested too deeply");
 		int rc = fields_value(c, cs, &cfi, p, set, e);
 		/* entries of a map (additionalProperties) are members themselves */
-		if (rc == 0 && s.oa && !patch_u_get(patch_u_get(s.oa, "properties"), c->string))
+		if (rc == 0 && s.oa && !json_get(json_get(s.oa, "properties"), c->string))
 			mark(set, p);
 		ps_pop(p);
 		if (rc < 0)
@@ -621,12 +622,6 @@ typedef struct mlist {
 	size_t n;
 } mlist;
 
-static const char *str_member(const cJSON *o, const char *k)
-{
-	const cJSON *v = patch_u_get(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static void mlist_release(mlist *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
@@ -643,16 +638,16 @@ static int mlist_load(mlist *m, const cJSON *mf, err *e)
 	m->n = 0;
 	m->v = xcalloc((size_t)cJSON_GetArraySize(mf) + 1, sizeof *m->v);
 	for (const cJSON *c = cJSON_IsArray(mf) ? mf->child : NULL; c; c = c->next) {
-		if (!cJSON_IsObject(c) || !str_member(c, "manager"))
+		if (!cJSON_IsObject(c) || !json_str(c, "manager"))
 			continue; /* [{}] clears managedFields, as csaupgrade relies on */
 		mentry *x = &m->v[m->n];
 		x->raw = patch_u_dup(c);
-		x->manager = str_member(x->raw, "manager");
-		x->operation = str_member(x->raw, "operation");
-		x->api_version = str_member(x->raw, "apiVersion");
-		x->subresource = str_member(x->raw, "subresource");
-		x->time = str_member(x->raw, "time");
-		x->set = patch_fs_from_json(patch_u_get(x->raw, "fieldsV1"));
+		x->manager = json_str(x->raw, "manager");
+		x->operation = json_str(x->raw, "operation");
+		x->api_version = json_str(x->raw, "apiVersion");
+		x->subresource = json_str(x->raw, "subresource");
+		x->time = json_str(x->raw, "time");
+		x->set = patch_fs_from_json(json_get(x->raw, "fieldsV1"));
 		m->n++;
 		if (!x->set) {
 			x->set = patch_fs_new(NULL);
@@ -694,10 +689,10 @@ static mentry *mlist_add(mlist *m, const char *manager, const char *op, const ch
 		cJSON_AddStringToObject(x->raw, "apiVersion", api_version);
 	if (subresource)
 		cJSON_AddStringToObject(x->raw, "subresource", subresource);
-	x->manager = str_member(x->raw, "manager");
-	x->operation = str_member(x->raw, "operation");
-	x->api_version = str_member(x->raw, "apiVersion");
-	x->subresource = str_member(x->raw, "subresource");
+	x->manager = json_str(x->raw, "manager");
+	x->operation = json_str(x->raw, "operation");
+	x->api_version = json_str(x->raw, "apiVersion");
+	x->subresource = json_str(x->raw, "subresource");
 	x->set = patch_fs_new(NULL);
 	x->changed = true;
 	return x;
@@ -727,8 +722,8 @@ static void mlist_store(mlist *m, cJSON *obj, const char *now)
 	for (size_t i = 0; i < m->n; i++) {
 		mentry *x = &m->v[i];
 		if (x->changed && now) {
-			patch_u_set(x->raw, "time", cJSON_CreateString(now));
-			x->time = str_member(x->raw, "time");
+			json_replace(x->raw, "time", cJSON_CreateString(now));
+			x->time = json_str(x->raw, "time");
 		}
 	}
 	qsort(m->v, m->n, sizeof *m->v, cmp_entries);
@@ -741,27 +736,27 @@ static void mlist_store(mlist *m, cJSON *obj, const char *now)
 		cJSON *ent = cJSON_CreateObject();
 		static const char *order[] = {"manager", "operation", "apiVersion", "time"};
 		for (size_t k = 0; k < 4; k++) {
-			const cJSON *v = patch_u_get(x->raw, order[k]);
+			const cJSON *v = json_get(x->raw, order[k]);
 			if (v)
 				cJSON_AddItemToObject(ent, order[k], patch_u_dup(v));
 		}
 		cJSON_AddStringToObject(ent, "fieldsType", "FieldsV1");
 		cJSON_AddItemToObject(ent, "fieldsV1", patch_fs_to_json(x->set));
-		const cJSON *sub = patch_u_get(x->raw, "subresource");
+		const cJSON *sub = json_get(x->raw, "subresource");
 		if (sub)
 			cJSON_AddItemToObject(ent, "subresource", patch_u_dup(sub));
 		cJSON_AddItemToArray(arr, ent);
 	}
-	cJSON *meta = patch_u_get(obj, "metadata");
+	cJSON *meta = json_get(obj, "metadata");
 	if (!cJSON_IsObject(meta)) {
 		meta = cJSON_CreateObject();
-		patch_u_set(obj, "metadata", meta);
+		json_replace(obj, "metadata", meta);
 	}
 	if (cJSON_GetArraySize(arr) == 0) {
 		cJSON_Delete(arr);
-		patch_u_delete_key(meta, "managedFields");
+		json_del(meta, "managedFields");
 	} else {
-		patch_u_set(meta, "managedFields", arr);
+		json_replace(meta, "managedFields", arr);
 	}
 }
 
@@ -769,8 +764,8 @@ static void mlist_store(mlist *m, cJSON *obj, const char *now)
 static cJSON *split_managed(const cJSON *obj, mlist *m, err *e)
 {
 	cJSON *copy = obj ? patch_u_dup(obj) : cJSON_CreateObject();
-	cJSON *meta = patch_u_get(copy, "metadata");
-	cJSON *mf = meta ? patch_u_get(meta, "managedFields") : NULL;
+	cJSON *meta = json_get(copy, "metadata");
+	cJSON *mf = meta ? json_get(meta, "managedFields") : NULL;
 	if (mf)
 		mf = cJSON_DetachItemViaPointer(meta, mf);
 	int rc = mlist_load(m, mf, e);
@@ -902,7 +897,7 @@ cJSON *patch_conflicts_status(const patch_conflicts *c)
 
 static pschema schema_of(const cJSON *obj, const patch_schema_hint *hint)
 {
-	const char *av = str_member(obj, "apiVersion"), *kind = str_member(obj, "kind");
+	const char *av = json_str(obj, "apiVersion"), *kind = json_str(obj, "kind");
 	return patch_s_root(av, kind, hint);
 }
 
@@ -917,9 +912,9 @@ cJSON *patch_fields_of(const cJSON *applied, const patch_schema_hint *hint, err 
 		return NULL;
 	}
 	cJSON *copy = patch_u_dup(applied);
-	cJSON *meta = patch_u_get(copy, "metadata");
+	cJSON *meta = json_get(copy, "metadata");
 	if (meta)
-		patch_u_delete_key(meta, "managedFields");
+		json_del(meta, "managedFields");
 	fnode *set = field_set(copy, schema_of(applied, hint), e);
 	cJSON_Delete(copy);
 	if (!set)
@@ -967,7 +962,7 @@ int patch_apply_subresource(cJSON **live, const cJSON *applied, const char *mana
 		return err_fail(e, PATCH_REASON, "object nested deeper than %d levels",
 				PATCH_MAX_DEPTH);
 	pschema s = schema_of(applied, hint);
-	const char *av = str_member(applied, "apiVersion");
+	const char *av = json_str(applied, "apiVersion");
 	mlist m = {0}, ignore = {0};
 	int rc = -1;
 	fnode *aset = NULL, *others = NULL, *added = NULL, *modified = NULL, *removed = NULL;
@@ -1051,8 +1046,8 @@ int patch_apply_subresource(cJSON **live, const cJSON *applied, const char *mana
 	    !patch_fs_empty(changed) || !patch_fs_empty(removed))
 		me->changed = true;
 	if (av)
-		patch_u_set(me->raw, "apiVersion", cJSON_CreateString(av));
-	me->api_version = str_member(me->raw, "apiVersion");
+		json_replace(me->raw, "apiVersion", cJSON_CreateString(av));
+	me->api_version = json_str(me->raw, "apiVersion");
 	patch_fs_free(me->set);
 	me->set = aset;
 	aset = NULL;

@@ -2,6 +2,7 @@
 #include "eddy/app.h"
 
 #include "eddy/buf.h"
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 
 #include <ctype.h>
@@ -9,192 +10,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- Durations (Go's time.ParseDuration and Duration.String) ------------------------------ */
-
-static const struct {
-	const char *name;
-	uint64_t ns;
-} units[] = {
-	{ "ns", 1 },
-	{ "us", 1000 },
-	{ "\xc2\xb5s", 1000 }, /* U+00B5 micro sign */
-	{ "\xce\xbcs", 1000 }, /* U+03BC Greek mu */
-	{ "ms", 1000000 },
-	{ "s", 1000000000ULL },
-	{ "m", 60ULL * 1000000000ULL },
-	{ "h", 3600ULL * 1000000000ULL },
-};
-
-static int bad_duration(err *e, const char *orig, const char *why)
-{
-	return err_set(e, ERR_STALLING, "InvalidDuration", "time: %s duration \"%s\"", why, orig);
-}
-
-int app_parse_duration(const char *orig, int64_t *out, err *e)
-{
-	const char *s = orig ? orig : "";
-	uint64_t d = 0;
-	bool neg = false;
-	const uint64_t limit = (uint64_t)1 << 63;
-	if (*s == '-' || *s == '+') {
-		neg = *s == '-';
-		s++;
-	}
-	if (strcmp(s, "0") == 0) {
-		*out = 0;
-		return 0;
-	}
-	if (*s == '\0')
-		return bad_duration(e, orig ? orig : "", "invalid");
-	while (*s) {
-		if (!(*s == '.' || isdigit((unsigned char)*s)))
-			return bad_duration(e, orig, "invalid");
-		uint64_t v = 0, f = 0;
-		double scale = 1;
-		bool pre = false, post = false;
-		while (isdigit((unsigned char)*s)) {
-			if (v > (limit - 1) / 10)
-				return bad_duration(e, orig, "invalid");
-			v = v * 10 + (uint64_t)(*s - '0');
-			if (v > limit)
-				return bad_duration(e, orig, "invalid");
-			s++;
-			pre = true;
-		}
-		if (*s == '.') {
-			s++;
-			bool overflow = false;
-			while (isdigit((unsigned char)*s)) {
-				post = true;
-				if (!overflow) {
-					if (f > (UINT64_MAX >> 1) / 10) {
-						overflow = true;
-					} else {
-						f = f * 10 + (uint64_t)(*s - '0');
-						scale *= 10;
-					}
-				}
-				s++;
-			}
-		}
-		if (!pre && !post)
-			return bad_duration(e, orig, "invalid");
-		size_t ul = 0;
-		while (s[ul] && s[ul] != '.' && !isdigit((unsigned char)s[ul]))
-			ul++;
-		if (ul == 0)
-			return bad_duration(e, orig, "missing unit in");
-		uint64_t unit = 0;
-		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-			if (strlen(units[i].name) == ul && strncmp(units[i].name, s, ul) == 0) {
-				unit = units[i].ns;
-				break;
-			}
-		}
-		if (!unit) {
-			err_set(e, ERR_STALLING, "InvalidDuration",
-				"time: unknown unit \"%.*s\" in duration \"%s\"", (int)ul, s, orig);
-			return -1;
-		}
-		s += ul;
-		if (v > limit / unit)
-			return bad_duration(e, orig, "invalid");
-		v *= unit;
-		if (f > 0) {
-			v += (uint64_t)((double)f * ((double)unit / scale));
-			if (v > limit)
-				return bad_duration(e, orig, "invalid");
-		}
-		d += v;
-		if (d > limit)
-			return bad_duration(e, orig, "invalid");
-	}
-	if (neg) {
-		*out = d == limit ? INT64_MIN : -(int64_t)d;
-		return 0;
-	}
-	if (d > limit - 1)
-		return bad_duration(e, orig, "invalid");
-	*out = (int64_t)d;
-	return 0;
-}
-
-/* Writes the fraction of v/10^prec (no trailing zeros, no '.' when zero) ending at buf[w];
- * returns the new w and v/10^prec in *rest. */
-static size_t fmt_frac(char *buf, size_t w, uint64_t v, int prec, uint64_t *rest)
-{
-	bool print = false;
-	for (int i = 0; i < prec; i++) {
-		int digit = (int)(v % 10);
-		print = print || digit != 0;
-		if (print)
-			buf[--w] = (char)('0' + digit);
-		v /= 10;
-	}
-	if (print)
-		buf[--w] = '.';
-	*rest = v;
-	return w;
-}
-
-static size_t fmt_int(char *buf, size_t w, uint64_t v)
-{
-	if (v == 0) {
-		buf[--w] = '0';
-		return w;
-	}
-	while (v > 0) {
-		buf[--w] = (char)('0' + v % 10);
-		v /= 10;
-	}
-	return w;
-}
-
-char *app_format_duration(char *out, size_t n, int64_t ns)
-{
-	char buf[40];
-	size_t w = sizeof buf;
-	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-	if (u < (uint64_t)APP_SECOND) {
-		int prec;
-		buf[--w] = 's';
-		if (u == 0) {
-			snprintf(out, n, "0s");
-			return out;
-		} else if (u < 1000) {
-			prec = 0;
-			buf[--w] = 'n';
-		} else if (u < 1000000) {
-			prec = 3;
-			buf[--w] = '\xb5';
-			buf[--w] = '\xc2';
-		} else {
-			prec = 6;
-			buf[--w] = 'm';
-		}
-		w = fmt_frac(buf, w, u, prec, &u);
-		w = fmt_int(buf, w, u);
-	} else {
-		buf[--w] = 's';
-		w = fmt_frac(buf, w, u, 9, &u);
-		w = fmt_int(buf, w, u % 60);
-		u /= 60;
-		if (u > 0) {
-			buf[--w] = 'm';
-			w = fmt_int(buf, w, u % 60);
-			u /= 60;
-			if (u > 0) {
-				buf[--w] = 'h';
-				w = fmt_int(buf, w, u);
-			}
-		}
-	}
-	if (ns < 0)
-		buf[--w] = '-';
-	snprintf(out, n, "%.*s", (int)(sizeof buf - w), buf + w);
-	return out;
-}
 
 uint64_t app_duration_ms(int64_t ns)
 {
@@ -204,19 +19,6 @@ uint64_t app_duration_ms(int64_t ns)
 }
 
 /* ---- Generic flag parsing ------------------------------------------------------------------ */
-
-void app_strings_release(app_strings *s)
-{
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-static void strings_push(app_strings *s, const char *v)
-{
-	s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
-	s->v[s->n++] = v;
-}
 
 static int parse_bool(const char *v, bool *out)
 {
@@ -294,8 +96,8 @@ static int set_value(const app_flag *f, const char *v, err *e)
 		return 0;
 	case APP_FLAG_STRINGS: {
 		/* Like pflag's StringArray: every use adds one value, commas are kept. */
-		app_strings *s = f->target;
-		strings_push(s, v);
+		strv *s = f->target;
+		strv_add(s, v);
 		return 0;
 	}
 	case APP_FLAG_INT:
@@ -328,7 +130,7 @@ static int set_value(const app_flag *f, const char *v, err *e)
 	case APP_FLAG_DURATION: {
 		err de;
 		int64_t ns;
-		if (app_parse_duration(v, &ns, &de) < 0)
+		if (godur_parse(v, &ns, &de) < 0)
 			return err_set(e, ERR_STALLING, "InvalidFlag",
 				       "invalid argument \"%s\" for \"--%s\" flag: %s", v, f->name,
 				       de.msg);
@@ -340,7 +142,7 @@ static int set_value(const app_flag *f, const char *v, err *e)
 }
 
 int app_parse_args(const app_flag *flags, size_t nflags, int argc, char **argv,
-		   app_strings *pos, bool *help, bool *version, err *e)
+		   strv *pos, bool *help, bool *version, err *e)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -349,7 +151,7 @@ int app_parse_args(const app_flag *flags, size_t nflags, int argc, char **argv,
 				if (!pos)
 					return err_set(e, ERR_STALLING, "InvalidFlag",
 						       "unexpected argument \"%s\"", argv[i]);
-				strings_push(pos, argv[i]);
+				strv_add(pos, argv[i]);
 			}
 			break;
 		}
@@ -357,7 +159,7 @@ int app_parse_args(const app_flag *flags, size_t nflags, int argc, char **argv,
 			if (!pos)
 				return err_set(e, ERR_STALLING, "InvalidFlag",
 					       "unexpected argument \"%s\"", arg);
-			strings_push(pos, arg);
+			strv_add(pos, arg);
 			continue;
 		}
 		if (arg[1] != '-') {
@@ -452,7 +254,7 @@ static const char *default_text(const app_flag *f, char *out, size_t n)
 		int64_t v = *(int64_t *)f->target;
 		if (v == 0)
 			return NULL;
-		return app_format_duration(out, n, v);
+		return godur_format(out, n, v);
 	}
 	case APP_FLAG_STRINGS:
 		return NULL;
@@ -515,7 +317,7 @@ void app_config_defaults(app_config *c, const app_spec *spec)
 
 void app_config_release(app_config *c)
 {
-	app_strings_release(&c->args);
+	strv_release(&c->args);
 }
 
 #define F(n, t, tgt, h) ((app_flag){ .name = (n), .type = (t), .target = (tgt), .help = (h) })

@@ -1,22 +1,14 @@
 /* rt_cond: Flux condition, status, finalizer and suspend helpers (eddy/rt.h). */
 #include "eddy/rt.h"
 #include "eddy/buf.h"
+#include "eddy/clock.h"
+#include "eddy/json.h"
 #include "eddy/mem.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static cJSON *child_obj(cJSON *o, const char *k)
-{
-	cJSON *c = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (!cJSON_IsObject(c)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-		c = cJSON_AddObjectToObject(o, k);
-	}
-	return c;
-}
 
 static void set_str(cJSON *o, const char *k, const char *v)
 {
@@ -36,15 +28,9 @@ static void set_num(cJSON *o, const char *k, double v)
 		cJSON_AddItemToObject(o, k, n);
 }
 
-static const char *str_of(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 cJSON *rt_status(cJSON *obj)
 {
-	return child_obj(obj, "status");
+	return json_obj_ensure(obj, "status");
 }
 
 const cJSON *rt_cond_get(const cJSON *obj, const char *type)
@@ -52,7 +38,7 @@ const cJSON *rt_cond_get(const cJSON *obj, const char *type)
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(obj, "status");
 	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(st, "conditions"), *c;
 	cJSON_ArrayForEach(c, cs) {
-		const char *t = str_of(c, "type");
+		const char *t = json_str(c, "type");
 		if (t && !strcmp(t, type))
 			return c;
 	}
@@ -61,7 +47,7 @@ const cJSON *rt_cond_get(const cJSON *obj, const char *type)
 
 const char *rt_cond_status(const cJSON *obj, const char *type)
 {
-	return str_of(rt_cond_get(obj, type), "status");
+	return json_str(rt_cond_get(obj, type), "status");
 }
 
 bool rt_cond_is_true(const cJSON *obj, const char *type)
@@ -73,7 +59,7 @@ bool rt_cond_is_true(const cJSON *obj, const char *type)
 /* Ready first, then by type (fluxcd/pkg runtime/conditions lexicographicLess). */
 static int cond_less(const cJSON *a, const cJSON *b)
 {
-	const char *ta = str_of(a, "type"), *tb = str_of(b, "type");
+	const char *ta = json_str(a, "type"), *tb = json_str(b, "type");
 	ta = ta ? ta : "";
 	tb = tb ? tb : "";
 	bool ra = !strcmp(ta, RT_COND_READY), rb = !strcmp(tb, RT_COND_READY);
@@ -115,7 +101,7 @@ static void cond_setv(cJSON *obj, const char *type, const char *status, const ch
 	}
 	cJSON *c = NULL, *it;
 	cJSON_ArrayForEach(it, cs) {
-		const char *t = str_of(it, "type");
+		const char *t = json_str(it, "type");
 		if (t && !strcmp(t, type)) {
 			c = it;
 			break;
@@ -123,7 +109,7 @@ static void cond_setv(cJSON *obj, const char *type, const char *status, const ch
 	}
 	bool changed = true;
 	if (c) {
-		const char *old = str_of(c, "status");
+		const char *old = json_str(c, "status");
 		changed = !old || strcmp(old, status);
 	} else {
 		c = cJSON_CreateObject();
@@ -132,9 +118,9 @@ static void cond_setv(cJSON *obj, const char *type, const char *status, const ch
 	}
 	set_str(c, "status", status);
 	set_num(c, "observedGeneration", (double)kube_obj_generation(obj));
-	if (changed || !str_of(c, "lastTransitionTime")) {
+	if (changed || !json_str(c, "lastTransitionTime")) {
 		char now[32];
-		kube_time_now(now, false);
+		clock_rfc3339_now(now, sizeof now, 0);
 		set_str(c, "lastTransitionTime", now);
 	}
 	set_str(c, "reason", reason && *reason ? reason : "Unknown");
@@ -170,7 +156,7 @@ void rt_cond_delete(cJSON *obj, const char *type)
 	int i = 0;
 	cJSON *c;
 	cJSON_ArrayForEach(c, cs) {
-		const char *t = str_of(c, "type");
+		const char *t = json_str(c, "type");
 		if (t && !strcmp(t, type)) {
 			cJSON_DeleteItemFromArray(cs, i);
 			return;
@@ -194,7 +180,7 @@ void rt_cond_summarize(cJSON *obj, const char *target, const char *const *conds,
 		for (size_t j = 0; j < nneg; j++)
 			if (!strcmp(negative[j], conds[i]))
 				neg = true;
-		const char *s = str_of(c, "status");
+		const char *s = json_str(c, "status");
 		int p;
 		if (s && !strcmp(s, "True"))
 			p = neg ? 0 : 2;
@@ -210,8 +196,8 @@ void rt_cond_summarize(cJSON *obj, const char *target, const char *const *conds,
 	if (!pick)
 		return;
 	const char *status = best <= 1 ? "False" : best <= 3 ? "True" : "Unknown";
-	char *reason = xstrdup(str_of(pick, "reason") ? str_of(pick, "reason") : "");
-	char *msg = xstrdup(str_of(pick, "message") ? str_of(pick, "message") : "");
+	char *reason = xstrdup(json_str(pick, "reason") ? json_str(pick, "reason") : "");
+	char *msg = xstrdup(json_str(pick, "message") ? json_str(pick, "message") : "");
 	cond_setv(obj, target, status, reason, msg);
 	free(reason);
 	free(msg);
@@ -234,7 +220,7 @@ void rt_status_finalize(cJSON *obj, const rt_result *res)
 		rt_cond_delete(obj, RT_COND_STALLED);
 		const cJSON *rc = rt_cond_get(obj, RT_COND_RECONCILING);
 		if (rc) {
-			char *msg = xstrdup(str_of(rc, "message") ? str_of(rc, "message") : "");
+			char *msg = xstrdup(json_str(rc, "message") ? json_str(rc, "message") : "");
 			cond_setv(obj, RT_COND_RECONCILING, "True", "ProgressingWithRetry", msg);
 			free(msg);
 		}
@@ -254,7 +240,7 @@ const char *rt_reconcile_requested(const cJSON *obj)
 	if (!req)
 		return NULL;
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(obj, "status");
-	const char *last = str_of(st, "lastHandledReconcileAt");
+	const char *last = json_str(st, "lastHandledReconcileAt");
 	if (last && !strcmp(last, req))
 		return NULL;
 	return req;
@@ -296,7 +282,7 @@ bool rt_is_deleting(const cJSON *obj)
 
 static int patch_finalizers(kube_client *k, cJSON *obj, const char *finalizer, bool add, err *e)
 {
-	cJSON *md = child_obj(obj, "metadata");
+	cJSON *md = json_obj_ensure(obj, "metadata");
 	cJSON *list = cJSON_CreateArray();
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(md, "finalizers"), *it;
 	bool have = false;
@@ -330,7 +316,7 @@ static int patch_finalizers(kube_client *k, cJSON *obj, const char *finalizer, b
 	cJSON_AddStringToObject(op, "path", "/metadata/finalizers");
 	cJSON_AddItemToObject(op, "value", list);
 	cJSON_AddItemToArray(patch, op);
-	const char *av = str_of(obj, "apiVersion"), *kind = str_of(obj, "kind");
+	const char *av = json_str(obj, "apiVersion"), *kind = json_str(obj, "kind");
 	cJSON *out = kube_patch(k, av, kind, kube_obj_namespace(obj), kube_obj_name(obj),
 		KUBE_PATCH_JSON, patch, NULL, e);
 	cJSON_Delete(patch);
@@ -365,7 +351,7 @@ int rt_status_patch(kube_client *k, const cJSON *before, const cJSON *after,
 	cJSON_Delete(empty);
 	if (!diff)
 		return 0;
-	const char *av = str_of(after, "apiVersion"), *kind = str_of(after, "kind");
+	const char *av = json_str(after, "apiVersion"), *kind = json_str(after, "kind");
 	kube_resource r;
 	if (kube_resolve(k, av, kind, &r, e) < 0) {
 		cJSON_Delete(diff);

@@ -1,6 +1,7 @@
 /* rt: controllers, a queue fed by an informer and the workers that reconcile its keys
  * (eddy/rt.h). */
 #include "rt_internal.h"
+#include "eddy/clock.h"
 #include "eddy/log.h"
 #include "eddy/mem.h"
 
@@ -134,12 +135,12 @@ void *rt_worker_main(void *arg)
 			continue;
 		}
 		rt_ctx ctx = {.m = m, .c = c, .kube = m->k, .ns = ns, .name = name,
-			.start_ms = kube_now_ms(), .ud = c->o.ud};
+			.start_ms = clock_mono_ms(), .ud = c->o.ud};
 		uuid4(ctx.reconcile_id);
 		log_for_object(&ctx.log, NULL, c->group, c->kind, ns, name, ctx.reconcile_id);
 		rt_result res = drive(c, &ctx, obj);
 		cJSON_Delete(obj);
-		double secs = (double)(kube_now_ms() - ctx.start_ms) / 1000.0;
+		double secs = (double)(clock_mono_ms() - ctx.start_ms) / 1000.0;
 		if (m->o.on_reconciled)
 			m->o.on_reconciled(c->kind, ns, name, secs, &res.e, m->o.ud);
 		switch (res.e.cls) {

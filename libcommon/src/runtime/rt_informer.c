@@ -2,13 +2,14 @@
  * (eddy/rt.h). */
 #include "rt_internal.h"
 #include "eddy/mem.h"
+#include "eddy/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ informer cache */
 
-static void index_values(struct index *x, const cJSON *obj, rt_strv *out)
+static void index_values(struct index *x, const cJSON *obj, strv *out)
 {
 	x->fn(obj, out, x->ud);
 }
@@ -17,7 +18,7 @@ static void index_update(rt_informer *i, const char *key, const cJSON *old, cons
 {
 	for (size_t n = 0; n < i->nidx; n++) {
 		struct index *x = &i->idx[n];
-		rt_strv ov = {0}, nv = {0};
+		strv ov = {0}, nv = {0};
 		if (old)
 			index_values(x, old, &ov);
 		if (nu)
@@ -26,10 +27,10 @@ static void index_update(rt_informer *i, const char *key, const cJSON *old, cons
 			rt_map_ent *e = rt_map_find(&x->map, ov.v[j]);
 			if (!e)
 				continue;
-			rt_strv *keys = e->val;
-			rt_strv_remove(keys, key);
+			strv *keys = e->val;
+			strv_remove(keys, key);
 			if (!keys->n) {
-				rt_strv_release(keys);
+				strv_release(keys);
 				free(keys);
 				rt_map_del(&x->map, ov.v[j]);
 			}
@@ -37,17 +38,17 @@ static void index_update(rt_informer *i, const char *key, const cJSON *old, cons
 		for (size_t j = 0; j < nv.n; j++) {
 			rt_map_ent *e = rt_map_put(&x->map, nv.v[j], NULL);
 			if (!e->val)
-				e->val = xcalloc(1, sizeof(rt_strv));
-			rt_strv *keys = e->val;
+				e->val = xcalloc(1, sizeof(strv));
+			strv *keys = e->val;
 			bool have = false;
 			for (size_t q = 0; q < keys->n; q++)
 				if (!strcmp(keys->v[q], key))
 					have = true;
 			if (!have)
-				rt_strv_add(keys, key);
+				strv_add(keys, key);
 		}
-		rt_strv_release(&ov);
-		rt_strv_release(&nv);
+		strv_release(&ov);
+		strv_release(&nv);
 	}
 }
 
@@ -102,11 +103,11 @@ static void cache_remove_key(rt_informer *i, const char *key, const cJSON *last)
 
 static void resync(rt_informer *i)
 {
-	rt_strv keys = {0};
+	strv keys = {0};
 	pthread_mutex_lock(&i->mu);
 	size_t b;
 	for (rt_map_ent *e = rt_map_next(&i->cache, NULL, &b); e; e = rt_map_next(&i->cache, e, &b))
-		rt_strv_add(&keys, e->key);
+		strv_add(&keys, e->key);
 	pthread_mutex_unlock(&i->mu);
 	for (size_t k = 0; k < keys.n; k++) {
 		pthread_mutex_lock(&i->mu);
@@ -119,7 +120,7 @@ static void resync(rt_informer *i)
 			if (i->h[n].on_update)
 				i->h[n].on_update(o, o, i->h[n].ud);
 	}
-	rt_strv_release(&keys);
+	strv_release(&keys);
 }
 
 static int relist(rt_informer *i, err *e)
@@ -138,16 +139,16 @@ static int relist(rt_informer *i, err *e)
 		free(key);
 		cache_upsert(i, it, true);
 	}
-	rt_strv gone = {0};
+	strv gone = {0};
 	pthread_mutex_lock(&i->mu);
 	size_t b;
 	for (rt_map_ent *x = rt_map_next(&i->cache, NULL, &b); x; x = rt_map_next(&i->cache, x, &b))
 		if (!rt_map_find(&seen, x->key))
-			rt_strv_add(&gone, x->key);
+			strv_add(&gone, x->key);
 	pthread_mutex_unlock(&i->mu);
 	for (size_t n = 0; n < gone.n; n++)
 		cache_remove_key(i, gone.v[n], NULL);
-	rt_strv_release(&gone);
+	strv_release(&gone);
 	rt_map_release(&seen, NULL);
 	free(i->rv);
 	const char *rv = kube_obj_rv(list);
@@ -183,8 +184,8 @@ static bool watch_stop(void *ud)
 	rt_informer *i = ud;
 	if (atomic_load(&i->m->stopping))
 		return true;
-	if (i->resync_ms > 0 && kube_now_ms() >= i->next_resync) {
-		i->next_resync = kube_now_ms() + i->resync_ms;
+	if (i->resync_ms > 0 && clock_mono_ms() >= i->next_resync) {
+		i->next_resync = clock_mono_ms() + i->resync_ms;
 		resync(i);
 	}
 	return false;
@@ -196,7 +197,7 @@ static void *informer_main(void *arg)
 	rt_manager *m = i->m;
 	bool need_list = true;
 	int64_t backoff = 200;
-	i->next_resync = kube_now_ms() + i->resync_ms;
+	i->next_resync = clock_mono_ms() + i->resync_ms;
 	while (!atomic_load(&m->stopping)) {
 		err e = {0};
 		if (need_list) {
@@ -214,7 +215,7 @@ static void *informer_main(void *arg)
 		kube_opts o = {.namespace_ = i->ns, .label_selector = i->lsel,
 			.field_selector = i->fsel, .timeout_seconds = i->watch_timeout_s};
 		char *before = xstrdup(i->rv ? i->rv : "");
-		int64_t t0 = kube_now_ms();
+		int64_t t0 = clock_mono_ms();
 		int rc = kube_watch(m->k, i->av, i->kind, &o, &i->rv, on_watch_event, watch_stop, i,
 			&e);
 		bool progressed = strcmp(before, i->rv ? i->rv : "") != 0;
@@ -223,7 +224,7 @@ static void *informer_main(void *arg)
 			backoff = 200;
 		if (rc == 0) {
 			/* a stream the server ended at once without news: do not spin */
-			if (!progressed && kube_now_ms() - t0 < 1000 && !rt_msleep(m, 1000))
+			if (!progressed && clock_mono_ms() - t0 < 1000 && !rt_msleep(m, 1000))
 				break;
 			continue;
 		}
@@ -343,7 +344,7 @@ size_t rt_informer_count(rt_informer *i)
 	return n;
 }
 
-void rt_informer_index(rt_informer *i, const char *name, const char *value, rt_strv *keys)
+void rt_informer_index(rt_informer *i, const char *name, const char *value, strv *keys)
 {
 	pthread_mutex_lock(&i->mu);
 	for (size_t n = 0; n < i->nidx; n++) {
@@ -351,9 +352,9 @@ void rt_informer_index(rt_informer *i, const char *name, const char *value, rt_s
 			continue;
 		rt_map_ent *e = rt_map_find(&i->idx[n].map, value);
 		if (e && e->val) {
-			rt_strv *s = e->val;
+			strv *s = e->val;
 			for (size_t k = 0; k < s->n; k++)
-				rt_strv_add(keys, s->v[k]);
+				strv_add(keys, s->v[k]);
 		}
 	}
 	pthread_mutex_unlock(&i->mu);
@@ -371,7 +372,7 @@ int rt_informer_lists(rt_informer *i)
 
 static void free_strv_ptr(void *p)
 {
-	rt_strv_release(p);
+	strv_release(p);
 	free(p);
 }
 

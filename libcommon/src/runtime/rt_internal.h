@@ -17,7 +17,7 @@ struct index {
 	char *name;
 	rt_index_fn fn;
 	void *ud;
-	rt_map map; /* value -> rt_strv* of keys */
+	rt_map map; /* value -> strv* of keys */
 };
 
 struct rt_informer {
@@ -78,7 +78,6 @@ struct rt_manager {
 };
 
 /* rt_keys.c */
-void rt_strv_remove(rt_strv *s, const char *str);
 char *rt_make_key(const char *ns, const char *name);
 
 /* rt_log.c */

@@ -1,39 +1,11 @@
-/* rt: string vectors and object keys (eddy/rt.h). */
+/* rt: object keys (eddy/rt.h). */
 #include "rt_internal.h"
 #include "eddy/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------ strv, keys */
-
-void rt_strv_add(rt_strv *s, const char *str)
-{
-	s->v = xrealloc(s->v, (s->n + 2) * sizeof *s->v);
-	s->v[s->n++] = xstrdup(str);
-	s->v[s->n] = NULL;
-}
-
-void rt_strv_release(rt_strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-void rt_strv_remove(rt_strv *s, const char *str)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		if (!strcmp(s->v[i], str)) {
-			free(s->v[i]);
-			s->v[i] = s->v[--s->n];
-			s->v[s->n] = NULL;
-			return;
-		}
-	}
-}
+/* ------------------------------------------------------------------ keys */
 
 char *rt_key_of(const cJSON *obj)
 {

@@ -1,5 +1,6 @@
 /* rt: leader election, the lease loop that starts the controllers once held (eddy/rt.h). */
 #include "rt_internal.h"
+#include "eddy/clock.h"
 
 /* ------------------------------------------------------------------ leader election */
 
@@ -10,7 +11,7 @@ void *rt_leader_main(void *arg)
 	while (!atomic_load(&m->stopping)) {
 		err e = {0};
 		int rc = kube_lease_try(m->k, &m->lease, &e);
-		int64_t now = kube_now_ms();
+		int64_t now = clock_mono_ms();
 		if (rc == 1) {
 			last_ok = now;
 			if (!atomic_load(&m->started)) {

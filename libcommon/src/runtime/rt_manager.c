@@ -2,6 +2,7 @@
  * threading model. */
 #include "rt_internal.h"
 #include "eddy/mem.h"
+#include "eddy/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,9 @@ bool rt_msleep(rt_manager *m, int64_t ms)
 {
 	pthread_mutex_lock(&m->mu);
 	if (!atomic_load(&m->stopping)) {
-		int64_t due = kube_now_ms() + ms;
+		int64_t due = clock_mono_ms() + ms;
 		struct timespec ts = {(time_t)(due / 1000), (long)(due % 1000) * 1000000};
-		while (!atomic_load(&m->stopping) && kube_now_ms() < due)
+		while (!atomic_load(&m->stopping) && clock_mono_ms() < due)
 			if (pthread_cond_timedwait(&m->cv, &m->mu, &ts) != 0)
 				break;
 	}

@@ -2,6 +2,7 @@
  * workqueue: a key is never processed by two workers at once, a key added while it is being
  * processed is handed out again once it is done. */
 #include "eddy/rt.h"
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 #include "rt_map.h"
 
@@ -76,7 +77,7 @@ rt_queue *rt_queue_new(const rt_queue_opts *o)
 	rt_map_init(&q->failures);
 	rt_map_init(&q->waiting);
 	q->tokens = q->o.burst;
-	q->bucket_ms = kube_now_ms();
+	q->bucket_ms = clock_mono_ms();
 	return q;
 }
 
@@ -193,7 +194,7 @@ static void add_after_locked(rt_queue *q, const char *key, int64_t delay_ms)
 		add_locked(q, key);
 		return;
 	}
-	int64_t due = kube_now_ms() + delay_ms;
+	int64_t due = clock_mono_ms() + delay_ms;
 	int created;
 	rt_map_ent *w = rt_map_put(&q->waiting, key, &created);
 	if (!created && w->num <= due)
@@ -216,7 +217,7 @@ int64_t rt_queue_add_rate_limited(rt_queue *q, const char *key)
 	rt_map_ent *f = rt_map_put(&q->failures, key, NULL);
 	int64_t item = rt_backoff_ms((int)f->num, q->o.base_delay_ms, q->o.max_delay_ms);
 	f->num++;
-	int64_t now = kube_now_ms();
+	int64_t now = clock_mono_ms();
 	q->tokens += (double)(now - q->bucket_ms) * q->o.qps / 1000.0;
 	if (q->tokens > q->o.burst)
 		q->tokens = q->o.burst;
@@ -253,7 +254,7 @@ char *rt_queue_get(rt_queue *q)
 			pthread_mutex_unlock(&q->mu);
 			return NULL;
 		}
-		int64_t now = kube_now_ms();
+		int64_t now = clock_mono_ms();
 		while (q->nheap && q->heap[0].due <= now) {
 			struct delayed d = heap_pop(q);
 			rt_map_ent *w = rt_map_find(&q->waiting, d.key);

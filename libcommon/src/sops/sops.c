@@ -1,5 +1,4 @@
 /* sops: SOPS documents (see eddy/sops.h); age in sops_age.c, OpenPGP in sops_pgp.c. */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "eddy/sops.h"
 
 #include <ctype.h>
@@ -10,9 +9,11 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <pcre2.h>
 
+#include "eddy/codec.h"
+#include "eddy/json.h"
 #include "eddy/mem.h"
+#include "eddy/regex.h"
 #include "eddy/yml.h"
 #include "sops_int.h"
 
@@ -77,9 +78,9 @@ int sops_decrypt_value(const unsigned char key[32], const char *enc, const char 
 	memcpy(type, part[3], plen[3]);
 	type[plen[3]] = 0;
 	size_t dl = 0, il = 0, tl = 0;
-	unsigned char *data = sops_b64(part[0], plen[0], &dl);
-	unsigned char *iv = sops_b64(part[1], plen[1], &il);
-	unsigned char *tag = sops_b64(part[2], plen[2], &tl);
+	unsigned char *data = (unsigned char *)b64_decode(part[0], plen[0], B64_LENIENT, 0, &dl);
+	unsigned char *iv = (unsigned char *)b64_decode(part[1], plen[1], B64_LENIENT, 0, &il);
+	unsigned char *tag = (unsigned char *)b64_decode(part[2], plen[2], B64_LENIENT, 0, &tl);
 	int rc = -1;
 	if (!data || !iv || !tag || tl != 16 || il == 0 || il > 64 || dl > SOPS_MAX_INPUT) {
 		err_fail(e, "DecryptionFailed", "malformed SOPS value");
@@ -116,63 +117,50 @@ out:
 
 typedef struct meta {
 	const char *unenc_suffix, *enc_suffix;
-	pcre2_code *unenc_re, *enc_re;
-	pcre2_match_data *md;
-	pcre2_match_context *mctx;
+	rx *unenc_re, *enc_re;
 	bool mac_only;
 } meta;
 
-static const char *mstr(const cJSON *m, const char *k)
+static rx *re_compile(const char *pat, err *e)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, k);
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
-static pcre2_code *re_compile(const char *pat, err *e)
-{
-	int ec;
-	PCRE2_SIZE off;
-	pcre2_code *c = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec,
-		&off, NULL);
+	rx *c = rx_compile(pat, RX_UTF, NULL, 0);
 	if (!c)
 		err_fail(e, "DecryptionFailed", "invalid regular expression in SOPS metadata");
+	else
+		rx_set_limits(c, 100000, 0);
 	return c;
 }
 
 static void meta_release(meta *m)
 {
-	pcre2_code_free(m->unenc_re);
-	pcre2_code_free(m->enc_re);
-	pcre2_match_data_free(m->md);
-	pcre2_match_context_free(m->mctx);
+	rx_free(m->unenc_re);
+	rx_free(m->enc_re);
 }
 
 static int meta_init(meta *m, const cJSON *s, err *e)
 {
 	memset(m, 0, sizeof *m);
-	m->unenc_suffix = mstr(s, "unencrypted_suffix");
-	m->enc_suffix = mstr(s, "encrypted_suffix");
-	const char *ur = mstr(s, "unencrypted_regex"), *er = mstr(s, "encrypted_regex");
+	m->unenc_suffix = json_nonempty(s, "unencrypted_suffix");
+	m->enc_suffix = json_nonempty(s, "encrypted_suffix");
+	const char *ur = json_nonempty(s, "unencrypted_regex");
+	const char *er = json_nonempty(s, "encrypted_regex");
 	m->mac_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "mac_only_encrypted"));
 	if (!m->unenc_suffix && !m->enc_suffix && !ur && !er &&
-	    !mstr(s, "unencrypted_comment_regex") && !mstr(s, "encrypted_comment_regex"))
+	    !json_nonempty(s, "unencrypted_comment_regex") &&
+	    !json_nonempty(s, "encrypted_comment_regex"))
 		m->unenc_suffix = "_unencrypted";
 	if ((ur && !(m->unenc_re = re_compile(ur, e))) ||
 	    (er && !(m->enc_re = re_compile(er, e)))) {
 		meta_release(m);
 		return -1;
 	}
-	m->md = pcre2_match_data_create(4, NULL);
-	m->mctx = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(m->mctx, 100000);
 	return 0;
 }
 
-static bool re_any(const meta *m, pcre2_code *re, char **path, size_t np)
+static bool re_any(const rx *re, char **path, size_t np)
 {
 	for (size_t i = 0; i < np; i++)
-		if (pcre2_match(re, (PCRE2_SPTR)path[i], strlen(path[i]), 0, 0, m->md,
-			m->mctx) >= 0)
+		if (rx_test(re, path[i]) == 1)
 			return true;
 	return false;
 }
@@ -195,24 +183,18 @@ static bool should_encrypt(const meta *m, char **path, size_t np)
 		enc = false;
 	if (m->enc_suffix)
 		enc = suffix_any(m->enc_suffix, path, np);
-	if (m->unenc_re && re_any(m, m->unenc_re, path, np))
+	if (m->unenc_re && re_any(m->unenc_re, path, np))
 		enc = false;
 	if (m->enc_re)
-		enc = re_any(m, m->enc_re, path, np);
+		enc = re_any(m->enc_re, path, np);
 	return enc;
 }
 
 /* ---------------------------------------------------------------- data key */
 
-static const cJSON *jarr(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsArray(v) ? v : NULL;
-}
-
 static int data_key(const sops_keys *k, const cJSON *s, unsigned char dk[32], err *e)
 {
-	const cJSON *groups = jarr(s, "key_groups");
+	const cJSON *groups = json_arr(s, "key_groups");
 	if (cJSON_GetArraySize(groups) > 1)
 		return err_fail(e, "DecryptionFailed",
 			"cannot get sops data key: Shamir secret sharing (several key groups) "
@@ -225,8 +207,8 @@ static int data_key(const sops_keys *k, const cJSON *s, unsigned char dk[32], er
 	static const char *const kinds[] = {"age", "pgp"};
 	for (int kind = 0; kind < 2; kind++) {
 		const cJSON *it;
-		cJSON_ArrayForEach(it, jarr(src, kinds[kind])) {
-			const char *enc = mstr(it, "enc");
+		cJSON_ArrayForEach(it, json_arr(src, kinds[kind])) {
+			const char *enc = json_nonempty(it, "enc");
 			if (!enc)
 				continue;
 			tried++;
@@ -493,9 +475,9 @@ int sops_decrypt_tree(const sops_keys *k, cJSON *doc, bool verify_mac, err *e)
 		unsigned char h[64];
 		char hex[129];
 		EVP_DigestFinal_ex(w.mac, h, NULL);
-		for (int i = 0; i < 64; i++)
-			snprintf(hex + 2 * i, 3, "%02X", h[i]);
-		const char *lm = mstr(s, "lastmodified"), *mac = mstr(s, "mac");
+		hex_encode(hex, h, sizeof h, HEX_UPPER);
+		const char *lm = json_nonempty(s, "lastmodified");
+		const char *mac = json_nonempty(s, "mac");
 		char *aad = rfc3339_seconds(lm ? lm : "");
 		buf want;
 		buf_init(&want, 4096);

@@ -14,7 +14,7 @@
 #include <openssl/kdf.h>
 #include <openssl/core_names.h>
 
-#include "eddy/kube.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "sops_int.h"
 
@@ -45,11 +45,6 @@ int sops_hkdf(const unsigned char *ikm, size_t ikm_len, const unsigned char *sal
 	int rc = EVP_KDF_derive(c, out, out_len, p) == 1 ? 0 : -1;
 	EVP_KDF_CTX_free(c);
 	return rc;
-}
-
-unsigned char *sops_b64(const char *s, size_t n, size_t *out_len)
-{
-	return (unsigned char *)kube_base64_decode(s, n, out_len);
 }
 
 /* ChaCha20-Poly1305 open; in holds ciphertext||tag. 0 or -1. */
@@ -205,7 +200,7 @@ static unsigned char *dearmor(const char *s, size_t n, size_t *out_len)
 	for (const char *q = b; q < end; q++)
 		if (!isspace((unsigned char)*q))
 			t[k++] = *q;
-	unsigned char *r = sops_b64(t, k, out_len);
+	unsigned char *r = (unsigned char *)b64_decode(t, k, B64_LENIENT, 0, out_len);
 	free(t);
 	return r;
 }
@@ -258,7 +253,8 @@ int sops_age_unwrap(const sops_keys *k, const char *armored, size_t len, unsigne
 				goto out;
 			}
 			size_t ml = 0;
-			unsigned char *m = sops_b64(line + 4, ll - 4, &ml);
+			unsigned char *m =
+				(unsigned char *)b64_decode(line + 4, ll - 4, B64_LENIENT, 0, &ml);
 			if (!m || ml != 32) {
 				free(m);
 				err_fail(e, "DecryptionFailed", "malformed age header MAC");
@@ -287,7 +283,9 @@ int sops_age_unwrap(const sops_keys *k, const char *armored, size_t len, unsigne
 		}
 		if (!strcmp(s->type, "X25519") && sp) {
 			size_t sl = 0;
-			unsigned char *sv = sops_b64(sp + 1, (size_t)(le - sp - 1), &sl);
+			size_t svn = (size_t)(le - sp - 1);
+			unsigned char *sv =
+				(unsigned char *)b64_decode(sp + 1, svn, B64_LENIENT, 0, &sl);
 			if (sv && sl == 32) {
 				memcpy(s->share, sv, 32);
 				s->have_share = true;
@@ -316,7 +314,9 @@ int sops_age_unwrap(const sops_keys *k, const char *armored, size_t len, unsigne
 				break;
 		}
 		size_t dl = 0;
-		unsigned char *d = body.len ? sops_b64(body.data, body.len, &dl) : NULL;
+		unsigned char *d = NULL;
+		if (body.len)
+			d = (unsigned char *)b64_decode(body.data, body.len, B64_LENIENT, 0, &dl);
 		buf_release(&body);
 		if (d && dl <= sizeof s->body) {
 			memcpy(s->body, d, dl);

@@ -40,7 +40,5 @@ int sops_pgp_unwrap(const sops_keys *k, const char *armored, size_t len, unsigne
 /* HKDF-SHA256 (salt may be NULL). 0 or -1. */
 int sops_hkdf(const unsigned char *ikm, size_t ikm_len, const unsigned char *salt,
 	size_t salt_len, const char *info, unsigned char *out, size_t out_len);
-/* Decode standard base64 with or without padding, ignoring no characters. NULL if invalid. */
-unsigned char *sops_b64(const char *s, size_t n, size_t *out_len);
 
 #endif

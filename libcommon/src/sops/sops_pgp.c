@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "eddy/mem.h"
+#include "eddy/codec.h"
 #include "sops_int.h"
 
 enum { MAX_PACKETS = 256, MAX_BODY = SOPS_MAX_INPUT };
@@ -93,11 +94,12 @@ static unsigned char *dearmor(const char *s, size_t n, const char *what, size_t 
 		}
 		l = nl ? nl + 1 : end;
 	}
-	unsigned char *r = sops_b64(buf_str(&b64), b64.len, out_len);
+	unsigned char *r = (unsigned char *)b64_decode(buf_str(&b64), b64.len, B64_LENIENT, 0,
+						       out_len);
 	buf_release(&b64);
 	if (r && crc) {
 		size_t cl = 0;
-		unsigned char *cv = sops_b64(crc, 4, &cl);
+		unsigned char *cv = (unsigned char *)b64_decode(crc, 4, B64_LENIENT, 0, &cl);
 		uint32_t want = cv && cl == 3 ? ((uint32_t)cv[0] << 16 | cv[1] << 8 | cv[2]) : 0;
 		free(cv);
 		if (cl != 3 || crc24(r, *out_len) != want) {

@@ -261,12 +261,5 @@ const char *kube_obj_uid(const cJSON *o);
 const char *kube_obj_annotation(const cJSON *o, const char *key);
 const char *kube_obj_label(const cJSON *o, const char *key);
 int64_t kube_obj_generation(const cJSON *o);
-/* Current time as RFC 3339 "2006-01-02T15:04:05Z" (seconds) or, with micro, MicroTime
- * "2006-01-02T15:04:05.000000Z". `out` must hold 32 bytes. */
-void kube_time_now(char out[32], bool micro);
-/* Base64 (standard alphabet, padding optional) decode; NULL on invalid input. */
-char *kube_base64_decode(const char *in, size_t len, size_t *out_len);
-/* Monotonic milliseconds. */
-int64_t kube_now_ms(void);
 
 #endif

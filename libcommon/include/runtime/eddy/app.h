@@ -6,7 +6,7 @@
  * version. An unknown flag, a missing or malformed value is a usage error: the binary prints
  * one line naming the flag on stderr and exits 2. Flags keep Flux's names and defaults; each
  * binary says which groups of common flags it takes (app_spec.groups) and adds its own
- * (app_spec.extra). Durations use Go's syntax (app_parse_duration).
+ * (app_spec.extra). Durations use Go's syntax (godur_parse, clock.h).
  *
  * Lifecycle. app_main() is the whole life of a daemon: parse the flags, configure logging, set
  * up the loop, the SIGTERM/SIGINT handlers and the metrics registry (with process metrics and
@@ -21,8 +21,7 @@
  * app_main() returns the exit code (0 for a signal). A second signal while stopping exits at
  * once with status 1.
  *
- * Everything here runs on the loop thread, except app_parse_duration/app_format_duration, which
- * are pure functions. */
+ * Everything here runs on the loop thread, except app_duration_ms, a pure function. */
 #ifndef EDDY_APP_H
 #define EDDY_APP_H
 
@@ -32,10 +31,12 @@
 #include <stdio.h>
 #include <uv.h>
 
+#include "eddy/clock.h"
 #include "eddy/err.h"
 #include "eddy/log.h"
 #include "eddy/metrics.h"
 #include "eddy/pool.h"
+#include "eddy/strv.h"
 
 #define EDDY_VERSION "0.1.0-dev"
 
@@ -50,14 +51,7 @@ enum {
 #define APP_MINUTE (60 * APP_SECOND)
 #define APP_HOUR (60 * APP_MINUTE)
 
-/* Parse a Go duration ("300ms", "-1.5h", "2h45m", "1m30s", "10us", "0") into nanoseconds.
- * Units: ns, us (also µs, μs), ms, s, m, h; every number needs a unit except a lone "0".
- * Returns 0, or -1 with e filled (reason "InvalidDuration") for an empty, malformed or
- * out-of-range (beyond int64 nanoseconds) string. */
-int app_parse_duration(const char *s, int64_t *ns, err *e);
-/* Format like Go's Duration.String(): "1h0m0s", "1m30s", "1.5s", "500ms", "0s". out needs at
- * least 32 bytes. Returns out. */
-char *app_format_duration(char *out, size_t n, int64_t ns);
+/* Duration flags are parsed with godur_parse and printed with godur_format (clock.h). */
 /* Milliseconds for uv timers, rounded up, negative clamped to 0. */
 uint64_t app_duration_ms(int64_t ns);
 
@@ -69,16 +63,10 @@ typedef enum app_flag_type {
 	APP_FLAG_INT,	   /* target: long long */
 	APP_FLAG_FLOAT,	   /* target: double */
 	APP_FLAG_DURATION, /* target: int64_t nanoseconds */
-	APP_FLAG_STRINGS,  /* target: app_strings (repeatable; each use adds one value) */
+	APP_FLAG_STRINGS,  /* target: strv (repeatable; each use adds a copy; strv_release) */
 	APP_FLAG_SIZE,	   /* target: long long bytes; accepts 10MiB, 512KiB, 1GiB, 1000, 5MB */
 } app_flag_type;
 
-/* A repeatable string flag's values (pointers into argv). Freed by app_strings_release. */
-typedef struct app_strings {
-	const char **v;
-	size_t n;
-} app_strings;
-void app_strings_release(app_strings *s);
 
 /* One flag. The target's value before parsing is the default (printed by --help). */
 typedef struct app_flag {
@@ -100,7 +88,7 @@ typedef struct app_flag {
  * flags appear (either may be NULL: the flag is then unknown). Returns 0, or -1 with e filled
  * (reason "InvalidFlag") naming the offending flag. argv[0] is the program name and skipped. */
 int app_parse_args(const app_flag *flags, size_t nflags, int argc, char **argv,
-		   app_strings *pos, bool *help, bool *version, err *e);
+		   strv *pos, bool *help, bool *version, err *e);
 /* Print "      --name type   help (default X)" lines for the table, in table order. */
 void app_print_flags(FILE *out, const app_flag *flags, size_t nflags);
 
@@ -158,7 +146,7 @@ typedef struct app_config {
 	const char *log_encoding_name;
 	log_level log_level;
 	log_encoding log_encoding;
-	app_strings args; /* positional arguments (only when the spec allows them) */
+	strv args; /* positional arguments (only when the spec allows them) */
 } app_config;
 
 typedef struct app app;

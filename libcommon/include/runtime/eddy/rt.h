@@ -32,6 +32,7 @@
 #include "eddy/err.h"
 #include "eddy/kube.h"
 #include "eddy/log.h"
+#include "eddy/strv.h"
 
 /* Well-known names (fluxcd/pkg apis/meta). */
 #define RT_ANN_REQUESTED_AT "reconcile.fluxcd.io/requestedAt"
@@ -39,16 +40,6 @@
 #define RT_COND_READY "Ready"
 #define RT_COND_RECONCILING "Reconciling"
 #define RT_COND_STALLED "Stalled"
-
-/* ---------------------------------------------------------------- string vectors */
-
-typedef struct rt_strv {
-	char **v;
-	size_t n;
-} rt_strv;
-
-void rt_strv_add(rt_strv *s, const char *str);
-void rt_strv_release(rt_strv *s);
 
 /* ---------------------------------------------------------------- work queue */
 
@@ -178,7 +169,7 @@ typedef struct rt_informer_opts {
 } rt_informer_opts;
 
 /* An index function adds zero or more index values for an object to `out`. */
-typedef void (*rt_index_fn)(const cJSON *obj, rt_strv *out, void *ud);
+typedef void (*rt_index_fn)(const cJSON *obj, strv *out, void *ud);
 
 /* Informers are started by rt_manager_run (or rt_informer_start for tests). An informer for
  * the same apiVersion/kind/namespace/selectors is shared. */
@@ -193,7 +184,7 @@ cJSON *rt_informer_get(rt_informer *i, const char *ns, const char *name);
 cJSON *rt_informer_list(rt_informer *i);
 size_t rt_informer_count(rt_informer *i);
 /* Keys ("ns/name" or "name") of the objects whose index `name` contains `value`. */
-void rt_informer_index(rt_informer *i, const char *name, const char *value, rt_strv *keys);
+void rt_informer_index(rt_informer *i, const char *name, const char *value, strv *keys);
 bool rt_informer_synced(rt_informer *i);
 /* Number of successful (re)lists so far, for tests and metrics. */
 int rt_informer_lists(rt_informer *i);
