@@ -33,6 +33,7 @@
 #include "eddy/semver.h"
 #include "eddy/steps.h"
 #include "helm_getter.h"
+#include "helm_oci.h"
 #include "helmchart.h"
 #include "helmrepository.h"
 #include "sc_json.h"
@@ -357,6 +358,42 @@ static char *gen_meta(const cJSON *obj)
 	return xasprintf("%lld", (long long)kube_obj_generation(obj));
 }
 
+/* A downloaded chart (dl, owned): loaded by the chart engine (limits, no path or link out of
+ * its root), then kept as it is or, with values files, extracted, merged and packaged. */
+static int finish_download(chart_reconcile *s, char *dl, bool packaging, err *e)
+{
+	const helmchart_config *cfg = s->cfg;
+	chart *c = NULL;
+	chart_limits lim = limits(cfg);
+	if (chart_load(dl, &lim, &c, e) < 0) {
+		free(dl);
+		err_prefix(e, "failed to load chart metadata from written chart");
+		return build_fail(s, packaging ? &ERR_PACKAGE : &ERR_PULL, e);
+	}
+	chart_free(c);
+	if (!packaging) {
+		s->path = dl;
+		s->packaged = false;
+		return 0;
+	}
+	char *x = xasprintf("%s/chart", s->work);
+	mkdir(x, 0700);
+	art_extract_limits el = {.max_bytes = cfg->chart_max_bytes ? cfg->chart_max_bytes * 200
+		: 0};
+	int rc = art_extract(dl, x, &el, e);
+	unlink(dl);
+	free(dl);
+	char *root = rc == 0 ? top_dir(x, e) : NULL;
+	free(x);
+	if (!root) {
+		err_prefix(e, "failed to load downloaded chart");
+		return build_fail(s, &ERR_PACKAGE, e);
+	}
+	rc = package(s, root, root, e);
+	free(root);
+	return rc;
+}
+
 /* The second half: the version "<version>+<generation>" with values files, nothing downloaded
  * when the stored artifact already is that name and version, else the chart downloaded under
  * --helm-chart-max-size and loaded by the chart engine (limits, no path or link out of its
@@ -391,36 +428,67 @@ static int pull_remote(rt_ctx *ctx, chart_reconcile *s, const cJSON *obj, bool p
 		err_prefix(e, "failed to download chart for remote reference");
 		return build_fail(s, &ERR_PULL, e);
 	}
-	/* a chart Helm can load, within the limits, with no path out of its root */
-	chart *c = NULL;
-	chart_limits lim = limits(cfg);
-	if (chart_load(dl, &lim, &c, e) < 0) {
-		free(dl);
-		err_prefix(e, "failed to load chart metadata from written chart");
-		return build_fail(s, packaging ? &ERR_PACKAGE : &ERR_PULL, e);
+	return finish_download(s, dl, packaging, e);
+}
+
+/* buildFromHelmRepository for an OCI HelmRepository (the remote builder on Flux's
+ * OCIChartRepository): the version resolved from the chart's tags, "+<generation>" with values
+ * files, nothing downloaded when the stored artifact already is that name and version, else
+ * the chart layer pulled (--helm-chart-max-size, digest checked) and handled as a download from
+ * an HTTP repository. */
+static int build_oci(rt_ctx *ctx, chart_reconcile *s, const cJSON *repo, const cJSON *obj,
+	err *e)
+{
+	const char *chart = json_str(s->spec, "chart");
+	const char *base = chart ? strrchr(chart, '/') : NULL;
+	base = base ? base + 1 : chart;
+	if (!base || !*base) {
+		err_fail(e, "x", "no chart name");
+		return build_fail(s, &ERR_REFERENCE, e);
 	}
-	chart_free(c);
-	if (!packaging) {
-		s->path = dl;
-		s->packaged = false;
+	helm_oci o;
+	if (helm_oci_init(&o, ctx, repo, base, e) < 0) {
+		helm_oci_release(&o);
+		return -1;
+	}
+	char *version = NULL;
+	if (helm_oci_resolve(&o, json_str_or(s->spec, "version", ""), &version, e) < 0) {
+		helm_oci_release(&o);
+		if (!strcmp(e->reason, "AuthenticationFailed"))
+			return -1;
+		err_prefix(e, "failed to get chart version for remote reference");
+		return build_fail(s, &ERR_REFERENCE, e);
+	}
+	s->name = xstrdup(base);
+	s->version = xstrdup(version); /* the build's version; version stays the tag's */
+	bool packaging = values_files(s->spec) != NULL;
+	if (packaging) {
+		char *m = gen_meta(obj);
+		int rc = set_metadata(s, m, e);
+		free(m);
+		if (rc < 0) {
+			free(version);
+			helm_oci_release(&o);
+			return -1;
+		}
+	}
+	if (cached(s, packaging)) {
+		free(version);
+		helm_oci_release(&o);
 		return 0;
 	}
-	char *x = xasprintf("%s/chart", s->work);
-	mkdir(x, 0700);
-	art_extract_limits el = {.max_bytes = cfg->chart_max_bytes ? cfg->chart_max_bytes * 200
-		: 0};
-	rc = art_extract(dl, x, &el, e);
-	unlink(dl);
-	free(dl);
-	char *root = rc == 0 ? top_dir(x, e) : NULL;
-	free(x);
-	if (!root) {
-		err_prefix(e, "failed to load downloaded chart");
-		return build_fail(s, &ERR_PACKAGE, e);
+	char *dl = xasprintf("%s/download.tgz", s->work);
+	int rc = helm_oci_pull(&o, version, s->cfg->chart_max_bytes, dl, e);
+	free(version);
+	helm_oci_release(&o);
+	if (rc < 0) {
+		free(dl);
+		if (!strcmp(e->reason, "AuthenticationFailed"))
+			return -1;
+		err_prefix(e, "failed to download chart for remote reference");
+		return build_fail(s, &ERR_PULL, e);
 	}
-	rc = package(s, root, root, e);
-	free(root);
-	return rc;
+	return finish_download(s, dl, packaging, e);
 }
 
 /* buildFromTarballArtifact with the local builder: the source artifact extracted safely, the
@@ -631,13 +699,6 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 	}
 	if (sart)
 		json_set_str(s->st, "observedSourceArtifactRevision", json_str(sart, "revision"));
-	if (oci) {
-		err_set(e, ERR_STALLING, "ChartPullError", "chart pull error: charts from OCI "
-			"HelmRepositories are not implemented in Eddy yet");
-		s->why = &ERR_PULL;
-		observe(obj, s, e);
-		return fail(ctx, obj, NULL, e);
-	}
 	s->work = xasprintf("%s/chart-XXXXXX", s->tmp);
 	if (!mkdtemp(s->work)) {
 		err_fail(e, "DirectoryCreationFailed", "failed to create temporary working "
@@ -648,7 +709,11 @@ static step_result reconcile_source(rt_ctx *ctx, cJSON *obj, void *state, err *e
 	}
 	s->values_files = cJSON_CreateArray();
 	int rc;
-	if (!strcmp(kind, "HelmRepository")) {
+	if (oci) {
+		rc = build_oci(ctx, s, s->source, obj, e);
+		if (rc < 0 && !s->why)
+			return fail(ctx, obj, "FetchFailed", e); /* client options, credentials */
+	} else if (!strcmp(kind, "HelmRepository")) {
 		rc = build_remote(ctx, s, s->source, e);
 		if (rc >= 0)
 			rc = pull_remote(ctx, s, obj, rc == 1, e);

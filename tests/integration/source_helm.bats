@@ -51,6 +51,11 @@ setup_file() {
 	mkdir -p "$W/gs/work/charts/charts"
 	cp -r "$W/gs/charts-src/app" "$W/gs/work/charts/charts/app"
 	gs_git charts add -A && gs_git charts commit -qm "app chart" && gs_git charts push -q origin HEAD 2>/dev/null
+	# Debian's docker-registry (plain HTTP) with the charts pushed by the real helm push
+	start_registry
+	for v in 1.0.0 1.2.0 2.0.0; do
+		"$HELM" push "$W/gs/www/plain/app-$v.tgz" "oci://$REG/charts" --plain-http >/dev/null 2>&1
+	done
 	echo "${GS_PIDS[*]}" >"$W/gs.pids"
 	# the API server
 	mkdir -p "$W/api"
@@ -63,6 +68,25 @@ setup_file() {
 		"$KUBECTL" apply -f "$EDDY_SRC/config/crd/source.toolkit.fluxcd.io_$c.yaml" >/dev/null
 	done
 	start_sc
+}
+
+start_registry() {
+	local port; port=$(gs_free_port)
+	mkdir -p "$W/registry"
+	cat >"$W/registry.yml" <<Y
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $W/registry
+http:
+  addr: 127.0.0.1:$port
+Y
+	/usr/bin/docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
+	GS_PIDS+=($!)
+	gs_wait_port "$port"
+	export REG="127.0.0.1:$port"
 }
 
 # a chart archive with a "../" entry and one with a symlink out of its root, in an index
@@ -419,6 +443,36 @@ PY
 	wait_field helmchart app '{.status.lastHandledReconcileAt}' f1
 	# nothing escaped the extraction
 	[ ! -e "$W/storage/escape.yaml" ] && [ ! -e "$W/escape.yaml" ]
+}
+
+@test "HelmChart from an OCI registry (docker-registry, charts pushed by helm push): range, digest, helm template" {
+	helmrepo reg "oci://$REG/charts" "type: oci" "insecure: true"
+	wait_ready helmrepository reg
+	helmchart ociapp HelmRepository reg app "version: '>=1.0.0 <2.0.0'"
+	wait_ready helmchart ociapp
+	[ "$(field helmchart ociapp '{.status.artifact.revision}')" = 1.2.0 ]
+	[ "$(ready_message helmchart ociapp)" = "pulled 'app' chart with version '1.2.0'" ]
+	fetch helmchart ociapp "$W/oci.tgz"
+	[ "$(sha "$W/oci.tgz")" = "$(field helmchart ociapp '{.status.artifact.digest}')" ]
+	cmp "$W/oci.tgz" "$W/gs/www/plain/app-1.2.0.tgz"
+	diff <("$HELM" template r "$W/oci.tgz") <("$HELM" template r "oci://$REG/charts/app" --version 1.2.0 --plain-http)
+	# valuesFiles and a new version pushed
+	helmchart ocivals HelmRepository reg app "valuesFiles: [values.yaml, values-prod.yaml]"
+	wait_ready helmchart ocivals
+	local gen; gen=$(field helmchart ocivals '{.metadata.generation}')
+	[ "$(field helmchart ocivals '{.status.artifact.revision}')" = "2.0.0+$gen" ]
+	sed -i 's/^version: .*/version: 3.0.0/' "$W/gs/charts-src/app/Chart.yaml"
+	mkdir -p "$W/oci3" && "$HELM" package -d "$W/oci3" "$W/gs/charts-src/app" >/dev/null
+	"$HELM" push "$W/oci3/app-3.0.0.tgz" "oci://$REG/charts" --plain-http >/dev/null 2>&1
+	k annotate --overwrite helmchart ocivals reconcile.fluxcd.io/requestedAt=o1
+	wait_field helmchart ocivals '{.status.artifact.revision}' "3.0.0+$gen"
+	# a chart that is not there, a range nothing matches
+	helmchart ocinone HelmRepository reg nothere
+	wait_ready helmchart ocinone False
+	[ "$(ready_reason helmchart ocinone)" = InvalidChartReference ]
+	helmchart ocirange HelmRepository reg app "version: '>=9'"
+	wait_ready helmchart ocirange False
+	[ "$(ready_message helmchart ocirange)" = "invalid chart reference: failed to get chart version for remote reference: could not locate a version matching provided version string >=9" ]
 }
 
 @test "type oci: no artifact, Ready; a chart without source artifact waits; suspend, resume, deletion" {
