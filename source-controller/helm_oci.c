@@ -218,7 +218,8 @@ static int token(helm_oci *o, const char *challenge, err *e)
 			wipe(o->auth);
 			o->auth = xasprintf("Authorization: Bearer %s", tok);
 		} else {
-			rc = err_fail(e, "AuthenticationFailed", "no token in the answer of %s", red);
+			rc = err_fail(e, "AuthenticationFailed", "no token in the answer of %s",
+				red);
 		}
 		cJSON_Delete(t);
 	}
@@ -279,7 +280,8 @@ static int status_fail(const http_response *r, const char *what, const char *nam
 int helm_oci_resolve(helm_oci *o, const char *ver, char **version, err *e)
 {
 	semver v;
-	bool exact = ver && *ver && !strpbrk(ver, "<>=~^*xX|, ") && semver_parse(ver, &v, NULL) == 0;
+	bool exact = ver && *ver && !strpbrk(ver, "<>=~^*xX|, ") &&
+		semver_parse(ver, &v, NULL) == 0;
 	if (exact) {
 		*version = xstrdup(ver);
 		return 0;
@@ -382,14 +384,15 @@ int helm_oci_pull(helm_oci *o, const char *version, uint64_t max, const char *pa
 			&je);
 		const cJSON *l;
 		cJSON_ArrayForEach(l, json_get(m, "layers")) {
-			if (str_eq(json_str(l, "mediaType"), CHART_LAYER) && json_str(l, "digest")) {
-				digest = xstrdup(json_str(l, "digest"));
-				const cJSON *sz = json_get(l, "size");
-				if (max && cJSON_IsNumber(sz) && sz->valuedouble > (double)max)
-					rc = err_fail(e, "Failed", "chart exceeds the maximum chart "
-						"size of %llu bytes", (unsigned long long)max);
-				break;
-			}
+			const char *mt = json_str(l, "mediaType");
+			if (!str_eq(mt, CHART_LAYER) || !json_str(l, "digest"))
+				continue;
+			digest = xstrdup(json_str(l, "digest"));
+			const cJSON *sz = json_get(l, "size");
+			if (max && cJSON_IsNumber(sz) && sz->valuedouble > (double)max)
+				rc = err_fail(e, "Failed", "chart exceeds the maximum chart size "
+					"of %llu bytes", (unsigned long long)max);
+			break;
 		}
 		cJSON_Delete(m);
 		if (rc == 0 && !digest)

@@ -879,7 +879,8 @@ static void index_source(const cJSON *obj, strv *out, void *ud)
 {
 	(void)ud;
 	const cJSON *ref = json_get(json_get(obj, "spec"), "sourceRef");
-	const char *k = json_str(ref, "kind"), *n = json_str(ref, "name"), *ns = kube_obj_namespace(obj);
+	const char *k = json_str(ref, "kind"), *n = json_str(ref, "name");
+	const char *ns = kube_obj_namespace(obj);
 	if (k && n && ns) {
 		char *key = xasprintf("%s/%s/%s", k, ns, n);
 		strv_add(out, key);
@@ -903,7 +904,8 @@ static void source_changed(helmchart_config *cfg, const char *kind, const cJSON 
 		char *ns, *name;
 		rt_key_split(keys.v[i], &ns, &name);
 		cJSON *hc = rt_informer_get(self, ns, name);
-		if (hc && !str_eq(json_str(json_get(hc, "status"), "observedSourceArtifactRevision"),
+		const cJSON *hst = json_get(hc, "status");
+		if (hc && !str_eq(json_str(hst, "observedSourceArtifactRevision"),
 		    json_str(b, "revision")))
 			rt_controller_enqueue(cfg->controller, ns, name);
 		cJSON_Delete(hc);
