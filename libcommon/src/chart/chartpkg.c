@@ -11,10 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <cjson/cJSON.h>
 
+#include "eddy/ardl.h"
 #include "eddy/ignore.h"
 #include "eddy/mem.h"
 #include "eddy/yml.h"
@@ -237,6 +236,10 @@ int chartpkg_pack_dir(const char *dir, const chartpkg_opts *o, const char *out_p
 	static const chartpkg_opts none = {0};
 	if (!o)
 		o = &none;
+	if (ardl_load(e) < 0) {
+		snprintf(e->reason, sizeof e->reason, PKG);
+		return -1;
+	}
 	cJSON *meta = chart_yaml(dir, e);
 	if (!meta)
 		return -1;
