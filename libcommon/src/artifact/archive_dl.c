@@ -1,5 +1,5 @@
-/* libarchive loaded on first use (archive_dl.h). */
-#include "archive_dl.h"
+/* libarchive loaded on first use (eddy/ardl.h). */
+#include "eddy/ardl.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -30,11 +30,12 @@ static void load(void)
 		size_t off;
 	} syms[] = {
 #define S(f) {"archive_" #f, offsetof(ardl_fns, f)}
-		S(entry_filetype), S(entry_free), S(entry_new), S(entry_pathname), S(entry_perm),
-		S(entry_set_filetype), S(entry_set_gid), S(entry_set_mtime),
-		S(entry_set_pathname), S(entry_set_perm), S(entry_set_size), S(entry_set_uid),
-		S(error_string), S(read_data), S(read_free), S(read_new), S(read_next_header),
-		S(read_open_filename), S(read_support_filter_gzip), S(read_support_filter_none),
+		S(entry_filetype), S(entry_free), S(entry_hardlink), S(entry_new),
+		S(entry_pathname), S(entry_perm), S(entry_set_filetype), S(entry_set_gid),
+		S(entry_set_mtime), S(entry_set_pathname), S(entry_set_perm), S(entry_set_size),
+		S(entry_set_uid), S(error_string), S(read_data), S(read_free), S(read_new),
+		S(read_next_header), S(read_open_filename), S(read_open_memory),
+		S(read_support_filter_gzip), S(read_support_filter_none), S(read_support_format_all),
 		S(read_support_format_tar), S(write_add_filter_gzip), S(write_close),
 		S(write_data), S(write_free), S(write_header), S(write_new), S(write_open_fd),
 		S(write_set_bytes_in_last_block), S(write_set_filter_option),

@@ -5,7 +5,7 @@
 #include "eddy/codec.h"
 #include "eddy/mem.h"
 
-#include "archive_dl.h"
+#include "eddy/ardl.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>

@@ -1,11 +1,11 @@
-/* Internal to the artifact layer: libarchive loaded on first use.
+/* ardl: libarchive loaded on first use (the artifact layer's; the chart layer uses it too).
  *
  * Debian's libarchive.so.13 brings libxml2, ICU and libstdc++ (about 2 MiB resident at start-up,
  * from relocations and constructors), which a controller that has not yet packed or extracted an
- * artifact must not pay for. art.c includes this header instead of <archive.h>, and calls
- * ardl_load() before its first libarchive call; that dlopen()s the versioned soname
+ * artifact must not pay for. art.c (and the chart layer's archive readers and writers) include
+ * this header instead of <archive.h>, and call ardl_load() before their first libarchive call; that dlopen()s the versioned soname
  * libarchive.so.13 once (thread-safe) and fills the table below. After this header the libarchive
- * names used by art.c are macros for the table's entries. A failure to load is an err value
+ * names used by those files are macros for the table's entries. A failure to load is an err value
  * (reason "ArtifactFailed"), returned by every later call too.
  */
 #ifndef EDDY_ARCHIVE_DL_H
@@ -19,6 +19,7 @@
 typedef struct ardl_fns {
 	__typeof__(archive_entry_filetype) *entry_filetype;
 	__typeof__(archive_entry_free) *entry_free;
+	__typeof__(archive_entry_hardlink) *entry_hardlink;
 	__typeof__(archive_entry_new) *entry_new;
 	__typeof__(archive_entry_pathname) *entry_pathname;
 	__typeof__(archive_entry_perm) *entry_perm;
@@ -35,8 +36,10 @@ typedef struct ardl_fns {
 	__typeof__(archive_read_new) *read_new;
 	__typeof__(archive_read_next_header) *read_next_header;
 	__typeof__(archive_read_open_filename) *read_open_filename;
+	__typeof__(archive_read_open_memory) *read_open_memory;
 	__typeof__(archive_read_support_filter_gzip) *read_support_filter_gzip;
 	__typeof__(archive_read_support_filter_none) *read_support_filter_none;
+	__typeof__(archive_read_support_format_all) *read_support_format_all;
 	__typeof__(archive_read_support_format_tar) *read_support_format_tar;
 	__typeof__(archive_write_add_filter_gzip) *write_add_filter_gzip;
 	__typeof__(archive_write_close) *write_close;
@@ -57,6 +60,7 @@ int ardl_load(err *e);
 
 #define archive_entry_filetype (ardl_fn.entry_filetype)
 #define archive_entry_free (ardl_fn.entry_free)
+#define archive_entry_hardlink (ardl_fn.entry_hardlink)
 #define archive_entry_new (ardl_fn.entry_new)
 #define archive_entry_pathname (ardl_fn.entry_pathname)
 #define archive_entry_perm (ardl_fn.entry_perm)
@@ -73,8 +77,10 @@ int ardl_load(err *e);
 #define archive_read_new (ardl_fn.read_new)
 #define archive_read_next_header (ardl_fn.read_next_header)
 #define archive_read_open_filename (ardl_fn.read_open_filename)
+#define archive_read_open_memory (ardl_fn.read_open_memory)
 #define archive_read_support_filter_gzip (ardl_fn.read_support_filter_gzip)
 #define archive_read_support_filter_none (ardl_fn.read_support_filter_none)
+#define archive_read_support_format_all (ardl_fn.read_support_format_all)
 #define archive_read_support_format_tar (ardl_fn.read_support_format_tar)
 #define archive_write_add_filter_gzip (ardl_fn.write_add_filter_gzip)
 #define archive_write_close (ardl_fn.write_close)
