@@ -3,12 +3,12 @@
 #include "list.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crd.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "object.h"
 #include "resource.h"
@@ -52,7 +52,7 @@ static bool field_supported(const api_type *ty, const char *f)
 	}
 	const cJSON *it;
 	cJSON_ArrayForEach(it, ty->selectable) {
-		const char *jp = obj_str(it, "jsonPath");
+		const char *jp = json_str(it, "jsonPath");
 		if (jp && jp[0] == '.' && !strcmp(jp + 1, f))
 			return true;
 	}
@@ -127,9 +127,7 @@ static char *encode_continue(int64_t rev, const char *key)
 	cJSON_AddStringToObject(o, "start", key);
 	char *t = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	size_t n = strlen(t);
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)t, (int)n);
+	char *out = b64_encode(t, strlen(t), B64_STD);
 	free(t);
 	return out;
 }
@@ -139,18 +137,16 @@ static int decode_continue(const char *tok, int64_t *rev, char **key)
 	size_t n = strlen(tok);
 	if (n == 0 || n > 8192 || n % 4)
 		return -1;
-	unsigned char *raw = xmalloc(n);
-	int len = EVP_DecodeBlock(raw, (const unsigned char *)tok, (int)n);
-	if (len < 0) {
-		free(raw);
+	size_t len;
+	char *raw = b64_decode(tok, n, B64_STD, 0, &len);
+	if (!raw)
 		return -1;
-	}
 	while (len > 0 && raw[len - 1] == '\0')
 		len--;
-	cJSON *o = cJSON_ParseWithLength((const char *)raw, (size_t)len);
+	cJSON *o = cJSON_ParseWithLength(raw, len);
 	free(raw);
 	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(o, "rv");
-	const char *start = obj_str(o, "start");
+	const char *start = json_str(o, "start");
 	if (!cJSON_IsNumber(rv) || !start) {
 		cJSON_Delete(o);
 		return -1;
@@ -370,7 +366,7 @@ void list_handle(api_ctx *c)
 		cJSON *t = table_new(c->ty, true);
 		for (size_t i = 0; i < col.n; i++)
 			add_item(c, NULL, col.rows[i].value, fast, t, include);
-		cJSON *m = obj_ensure(t, "metadata");
+		cJSON *m = json_obj_ensure(t, "metadata");
 		char b[32];
 		snprintf(b, sizeof(b), "%lld", (long long)at);
 		cJSON_AddStringToObject(m, "resourceVersion", b);
@@ -421,15 +417,15 @@ void list_delete_collection(api_ctx *c)
 		cJSON *opts = NULL;
 		if (c->rq->body_len)
 			opts = cJSON_ParseWithLength(c->rq->body, c->rq->body_len);
-		const char *prop = obj_str(opts, "propagationPolicy");
+		const char *prop = json_str(opts, "propagationPolicy");
 		store_begin(c->s->st);
 		for (size_t i = 0; i < col.n; i++) {
 			cJSON *o = cJSON_Parse(col.rows[i].value);
 			const cJSON *m = obj_meta(o);
 			err e = {0};
 			if (m)
-				res_delete_object(c->s, c->ty, obj_str(m, "namespace"),
-						  obj_str(m, "name"), prop, NULL, c->dry_run, NULL,
+				res_delete_object(c->s, c->ty, json_str(m, "namespace"),
+						  json_str(m, "name"), prop, NULL, c->dry_run, NULL,
 						  &e);
 			cJSON_Delete(o);
 		}

@@ -4,18 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/codec.h"
 #include "eddy/mem.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static char *url_decode(const char *s, size_t n)
 {
@@ -24,9 +14,9 @@ static char *url_decode(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '+') {
 			d[j++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-			   hexval(s[i + 2]) >= 0) {
-			d[j++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		} else if (s[i] == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 &&
+			   hex_digit(s[i + 2]) >= 0) {
+			d[j++] = (char)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
 			i += 2;
 		} else {
 			d[j++] = s[i];

@@ -33,10 +33,10 @@ static void path_set_num(cJSON *o, const char *dotted, double v)
 	while (t) {
 		char *next = strtok_r(NULL, ".", &save);
 		if (!next) {
-			obj_set_num(cur, t, v);
+			json_replace(cur, t, cJSON_CreateNumber(v));
 			break;
 		}
-		cur = obj_ensure(cur, t);
+		cur = json_obj_ensure(cur, t);
 		t = next;
 	}
 	free(copy);
@@ -54,8 +54,8 @@ static cJSON *scale_of(api_type *ty, const cJSON *obj)
 	static const char *const copy[] = {"name", "namespace", "uid", "resourceVersion",
 					   "creationTimestamp"};
 	for (size_t i = 0; i < 5; i++)
-		if (obj_str(om, copy[i]))
-			cJSON_AddStringToObject(m, copy[i], obj_str(om, copy[i]));
+		if (json_str(om, copy[i]))
+			cJSON_AddStringToObject(m, copy[i], json_str(om, copy[i]));
 	const cJSON *want = path_get(obj, sp), *have = path_get(obj, stp);
 	cJSON_AddNumberToObject(cJSON_AddObjectToObject(sc, "spec"), "replicas",
 				cJSON_IsNumber(want) ? want->valuedouble : 0);

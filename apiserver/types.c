@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/json.h"
 #include "eddy/mem.h"
 
 /* One built-in type. gv: "v1" or "group/version". verbs: letters c d D g l p u w (NULL: all).
@@ -400,12 +401,6 @@ int types_version_cmp(const char *a, const char *b)
 	return 0;
 }
 
-static const char *str_of(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static void strings_of(const cJSON *arr, char ***out, size_t *n)
 {
 	*out = NULL;
@@ -434,7 +429,7 @@ void types_remove_crd(types *t, const char *crd_name)
 static int cmp_order(const void *a, const void *b)
 {
 	const cJSON *va = *(const cJSON *const *)a, *vb = *(const cJSON *const *)b;
-	return types_version_cmp(str_of(va, "name"), str_of(vb, "name"));
+	return types_version_cmp(json_str(va, "name"), json_str(vb, "name"));
 }
 
 int types_add_crd(types *t, const cJSON *crd)
@@ -442,8 +437,8 @@ int types_add_crd(types *t, const cJSON *crd)
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(crd, "metadata");
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(crd, "spec");
 	const cJSON *names = cJSON_GetObjectItemCaseSensitive(spec, "names");
-	const char *name = str_of(meta, "name"), *group = str_of(spec, "group");
-	const char *plural = str_of(names, "plural"), *kind = str_of(names, "kind");
+	const char *name = json_str(meta, "name"), *group = json_str(spec, "group");
+	const char *plural = json_str(names, "plural"), *kind = json_str(names, "kind");
 	if (!name || !group || !plural || !kind)
 		return 0;
 	types_remove_crd(t, name);
@@ -453,18 +448,18 @@ int types_add_crd(types *t, const cJSON *crd)
 	const cJSON *v;
 	cJSON_ArrayForEach(v, versions) {
 		const cJSON *served = cJSON_GetObjectItemCaseSensitive(v, "served");
-		if (str_of(v, "name") && (!served || cJSON_IsTrue(served)))
+		if (json_str(v, "name") && (!served || cJSON_IsTrue(served)))
 			vs[k++] = v;
 	}
 	qsort(vs, k, sizeof(*vs), cmp_order);
-	const char *singular = str_of(names, "singular");
-	const char *list_kind = str_of(names, "listKind");
-	const char *scope = str_of(spec, "scope");
+	const char *singular = json_str(names, "singular");
+	const char *list_kind = json_str(names, "listKind");
+	const char *scope = json_str(spec, "scope");
 	for (size_t i = 0; i < k; i++) {
 		v = vs[i];
 		api_type *ty = xcalloc(1, sizeof(*ty));
 		ty->group = xstrdup(group);
-		ty->version = xstrdup(str_of(v, "name"));
+		ty->version = xstrdup(json_str(v, "name"));
 		ty->resource = xstrdup(plural);
 		ty->kind = xstrdup(kind);
 		ty->singular = singular && *singular ? xstrdup(singular) : lower(kind);
@@ -490,11 +485,11 @@ int types_add_crd(types *t, const cJSON *crd)
 		if (scale) {
 			add_subres(ty, "scale", "autoscaling", "v1", "Scale",
 				   VERB_GET | VERB_PATCH | VERB_UPDATE);
-			const char *p = str_of(scale, "specReplicasPath");
+			const char *p = json_str(scale, "specReplicasPath");
 			ty->scale_spec = xstrdup(p ? p : ".spec.replicas");
-			p = str_of(scale, "statusReplicasPath");
+			p = json_str(scale, "statusReplicasPath");
 			ty->scale_status = xstrdup(p ? p : ".status.replicas");
-			p = str_of(scale, "labelSelectorPath");
+			p = json_str(scale, "labelSelectorPath");
 			ty->scale_selector = p ? xstrdup(p) : NULL;
 		}
 		const cJSON *schema = cJSON_GetObjectItemCaseSensitive(

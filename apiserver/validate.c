@@ -79,7 +79,7 @@ static bool label_key_ok(const char *k)
 static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 {
 	const cJSON *m = obj_meta(obj);
-	const char *name = obj_str(m, "name");
+	const char *name = json_str(m, "name");
 	bool ns_like = !strcmp(c->ty->resource, "namespaces") && !c->ty->group[0];
 	if (!name || !*name) {
 		cJSON_AddItemToArray(causes,
@@ -117,9 +117,9 @@ static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 		bool ok = cJSON_IsArray(refs);
 		if (ok) {
 			cJSON_ArrayForEach(ref, refs)
-				if (!cJSON_IsObject(ref) || !obj_str(ref, "uid") ||
-				    !obj_str(ref, "name") || !obj_str(ref, "kind") ||
-				    !obj_str(ref, "apiVersion"))
+				if (!cJSON_IsObject(ref) || !json_str(ref, "uid") ||
+				    !json_str(ref, "name") || !json_str(ref, "kind") ||
+				    !json_str(ref, "apiVersion"))
 					ok = false;
 		}
 		if (!ok)
@@ -282,7 +282,7 @@ int validate_gvk(api_ctx *c, const cJSON *obj)
 			    NULL);
 		return -1;
 	}
-	const char *kind = obj_str(obj, "kind"), *av = obj_str(obj, "apiVersion");
+	const char *kind = json_str(obj, "kind"), *av = json_str(obj, "apiVersion");
 	char *want = types_api_version(c->ty);
 	int r = 0;
 	if (av && *av && strcmp(av, want) != 0 && strcmp(c->ty->kind, "Scale") != 0) {
