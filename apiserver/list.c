@@ -60,7 +60,7 @@ static bool field_supported(const api_type *ty, const char *f)
 }
 
 /* Parse labelSelector and fieldSelector; 0 or -1 answered. */
-int list_selectors(api_ctx *c, sel *ls, sel *fs)
+int list_selectors(api_ctx *c, lsel *ls, sel *fs)
 {
 	err e = {0};
 	memset(fs, 0, sizeof(*fs));
@@ -69,7 +69,7 @@ int list_selectors(api_ctx *c, sel *ls, sel *fs)
 		return -1;
 	}
 	if (sel_parse_fields(fs, query_get(&c->q, "fieldSelector"), &e) < 0) {
-		sel_release(ls);
+		lsel_release(ls);
 		resp_status(c->rs, 400, "BadRequest", e.msg, NULL);
 		return -1;
 	}
@@ -77,7 +77,7 @@ int list_selectors(api_ctx *c, sel *ls, sel *fs)
 		if (!field_supported(c->ty, fs->terms[i].key)) {
 			resp_statusf(c->rs, 400, "BadRequest", NULL,
 				     "field label not supported: %s", fs->terms[i].key);
-			sel_release(ls);
+			lsel_release(ls);
 			sel_release(fs);
 			return -1;
 		}
@@ -85,12 +85,12 @@ int list_selectors(api_ctx *c, sel *ls, sel *fs)
 	return 0;
 }
 
-bool list_matches(const sel *ls, const sel *fs, const cJSON *obj)
+bool list_matches(const lsel *ls, const sel *fs, const cJSON *obj)
 {
 	if (!obj)
 		return false;
-	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "labels");
-	return sel_match_labels(ls, labels) && sel_match_fields(fs, obj, field_value);
+	const cJSON *labels = json_get(obj_meta(obj), "labels");
+	return lsel_matches(ls, labels) && sel_match_fields(fs, obj, field_value);
 }
 
 /* Can stored objects of ty go out without parsing (one version, no defaults)? */
@@ -186,7 +186,7 @@ typedef struct collected {
 
 /* Gather up to limit matching rows as of rev at, starting after start. -1 answered. */
 static int collect(api_ctx *c, const char *prefix, const char *start, int64_t at, size_t limit,
-		   const sel *ls, const sel *fs, collected *out)
+		   const lsel *ls, const sel *fs, collected *out)
 {
 	memset(out, 0, sizeof(*out));
 	bool filter = ls->n || fs->n;
@@ -282,7 +282,8 @@ static void add_item(api_ctx *c, buf *b, const char *text, bool fast, cJSON *tab
 
 void list_handle(api_ctx *c)
 {
-	sel ls, fs;
+	lsel ls;
+	sel fs;
 	if (list_selectors(c, &ls, &fs) < 0)
 		return;
 	const char *lim = query_get(&c->q, "limit"), *cont = query_get(&c->q, "continue");
@@ -400,7 +401,7 @@ void list_handle(api_ctx *c)
 out:
 	free(start);
 	free(prefix);
-	sel_release(&ls);
+	lsel_release(&ls);
 	sel_release(&fs);
 }
 
@@ -408,7 +409,8 @@ out:
 
 void list_delete_collection(api_ctx *c)
 {
-	sel ls, fs;
+	lsel ls;
+	sel fs;
 	if (list_selectors(c, &ls, &fs) < 0)
 		return;
 	char *prefix = list_prefix(c);
@@ -436,6 +438,6 @@ void list_delete_collection(api_ctx *c)
 		resp_status(c->rs, 200, NULL, NULL, NULL);
 	}
 	free(prefix);
-	sel_release(&ls);
+	lsel_release(&ls);
 	sel_release(&fs);
 }
