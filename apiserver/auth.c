@@ -18,6 +18,7 @@
 #include "eddy/clock.h"
 #include "eddy/codec.h"
 #include "eddy/mem.h"
+#include "eddy/strv.h"
 #include "object.h"
 #include "protobuf.h"
 #include "resp.h"
@@ -161,21 +162,17 @@ static char *auth_mint_token(apiserver *s, const char *ns, const char *sa, int64
 	return tok;
 }
 
-static int auth_check_token(apiserver *s, const char *token, char **user, char ***groups,
-			    size_t *ngroups)
+static int auth_check_token(apiserver *s, const char *token, char **user, strv *groups)
 {
 	*user = NULL;
-	*groups = NULL;
-	*ngroups = 0;
+	*groups = (strv){0};
 	for (size_t i = 0; i < s->n_tok; i++) {
 		if (strcmp(s->tok_token[i], token) != 0)
 			continue;
 		*user = xstrdup(s->tok_user[i]);
 		char *g = xstrdup(s->tok_groups[i]), *save = NULL;
-		for (char *t = strtok_r(g, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			*groups = xrealloc(*groups, (*ngroups + 1) * sizeof(char *));
-			(*groups)[(*ngroups)++] = xstrdup(t);
-		}
+		for (char *t = strtok_r(g, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			strv_add(groups, t);
 		free(g);
 		return 0;
 	}
@@ -209,10 +206,8 @@ static int auth_check_token(apiserver *s, const char *token, char **user, char *
 	}
 	store_row_release(&r);
 	*user = xasprintf("system:serviceaccount:%s:%s", ns, sa);
-	*groups = xcalloc(2, sizeof(char *));
-	(*groups)[0] = xstrdup("system:serviceaccounts");
-	(*groups)[1] = xasprintf("system:serviceaccounts:%s", ns);
-	*ngroups = 2;
+	strv_add(groups, "system:serviceaccounts");
+	strv_take(groups, xasprintf("system:serviceaccounts:%s", ns));
 	cJSON_Delete(p);
 	return 0;
 }
@@ -221,26 +216,15 @@ static int auth_check_token(apiserver *s, const char *token, char **user, char *
 
 static void add_group(api_ctx *c, const char *g)
 {
-	for (size_t i = 0; i < c->n_groups; i++)
-		if (!strcmp(c->groups[i], g))
-			return;
-	c->groups = xrealloc(c->groups, (c->n_groups + 1) * sizeof(char *));
-	c->groups[c->n_groups++] = g;
-}
-
-static const char *keep(api_ctx *c, char *s)
-{
-	c->group_bufs = xrealloc(c->group_bufs, (c->n_group_bufs + 1) * sizeof(char *));
-	c->group_bufs[c->n_group_bufs++] = s;
-	return s;
+	if (!strv_has(&c->groups, g))
+		strv_add(&c->groups, g);
 }
 
 void auth_identify(api_ctx *c)
 {
 	const api_req *rq = c->rq;
 	c->user = NULL;
-	c->groups = NULL;
-	c->n_groups = 0;
+	c->groups = (strv){0};
 	if (c->s->opts.auth) {
 		if (rq->authenticated && rq->user) {
 			c->user = rq->user;
@@ -248,14 +232,13 @@ void auth_identify(api_ctx *c)
 				add_group(c, rq->groups[i]);
 		} else if (rq->bearer) {
 			char *u;
-			char **g;
-			size_t ng;
-			if (auth_check_token(c->s, rq->bearer, &u, &g, &ng) == 0) {
+			strv g;
+			if (auth_check_token(c->s, rq->bearer, &u, &g) == 0) {
 				c->user_buf = u;
 				c->user = u;
-				for (size_t i = 0; i < ng; i++)
-					add_group(c, keep(c, g[i]));
-				free(g);
+				for (size_t i = 0; i < g.n; i++)
+					add_group(c, g.v[i]);
+				strv_release(&g);
 			}
 		}
 		if (!c->user) {
@@ -267,9 +250,8 @@ void auth_identify(api_ctx *c)
 	if (rq->imp_user && *rq->imp_user) {
 		/* Only admins (or anyone on plain HTTP) may impersonate. */
 		bool admin = !c->user;
-		for (size_t i = 0; i < c->n_groups; i++)
-			if (!strcmp(c->groups[i], "system:masters"))
-				admin = true;
+		if (strv_has(&c->groups, "system:masters"))
+			admin = true;
 		if (!admin) {
 			resp_statusf(c->rs, 403, "Forbidden", NULL,
 				     "users \"%s\" is forbidden: User \"%s\" cannot impersonate "
@@ -277,9 +259,7 @@ void auth_identify(api_ctx *c)
 				     rq->imp_user, c->user);
 			return;
 		}
-		free(c->groups);
-		c->groups = NULL;
-		c->n_groups = 0;
+		strv_release(&c->groups);
 		c->user = rq->imp_user;
 		for (size_t i = 0; i < rq->n_imp_groups; i++)
 			add_group(c, rq->imp_groups[i]);
@@ -287,9 +267,12 @@ void auth_identify(api_ctx *c)
 			const char *rest = rq->imp_user + 22;
 			const char *colon = strchr(rest, ':');
 			add_group(c, "system:serviceaccounts");
-			if (colon)
-				add_group(c, keep(c, xasprintf("system:serviceaccounts:%.*s",
-							       (int)(colon - rest), rest)));
+			if (colon) {
+				char *g = xasprintf("system:serviceaccounts:%.*s",
+						    (int)(colon - rest), rest);
+				add_group(c, g);
+				free(g);
+			}
 		}
 		add_group(c, "system:authenticated");
 	}
@@ -331,12 +314,8 @@ static bool subject_matches(api_ctx *c, const cJSON *sub, const char *binding_ns
 		return false;
 	if (!strcmp(kind, "User"))
 		return !strcmp(name, c->user);
-	if (!strcmp(kind, "Group")) {
-		for (size_t i = 0; i < c->n_groups; i++)
-			if (!strcmp(c->groups[i], name))
-				return true;
-		return false;
-	}
+	if (!strcmp(kind, "Group"))
+		return strv_has(&c->groups, name);
 	if (!strcmp(kind, "ServiceAccount")) {
 		const char *ns = json_str(sub, "namespace");
 		if (!ns || !*ns)
@@ -463,9 +442,8 @@ static bool rbac_allows(api_ctx *c, const char *verb, const char *group, const c
 {
 	if (!c->user)
 		return true;
-	for (size_t i = 0; i < c->n_groups; i++)
-		if (!strcmp(c->groups[i], "system:masters"))
-			return true;
+	if (strv_has(&c->groups, "system:masters"))
+		return true;
 	/* system:basic-user: everyone may ask what they may do and who they are. */
 	if (!strcmp(verb, "create") &&
 	    ((!strcmp(group, "authorization.k8s.io") &&
@@ -620,18 +598,15 @@ void auth_review(api_ctx *c, cJSON *obj)
 		api_resp tmp;
 		api_resp_init(&tmp);
 		sub.rs = &tmp;
-		const char **gs = NULL;
-		if (strcmp(kind, "SelfSubjectAccessReview") != 0) {
+		/* sub shares c's groups, unless the review names its own (then sub owns them) */
+		bool own_groups = strcmp(kind, "SelfSubjectAccessReview") != 0;
+		if (own_groups) {
 			sub.user = json_str(spec, "user");
 			const cJSON *g, *groups = cJSON_GetObjectItemCaseSensitive(spec, "groups");
-			size_t n = 0;
+			sub.groups = (strv){0};
 			cJSON_ArrayForEach(g, groups)
-				if (cJSON_IsString(g)) {
-					gs = xrealloc(gs, (n + 1) * sizeof(char *));
-					gs[n++] = g->valuestring;
-				}
-			sub.groups = gs;
-			sub.n_groups = n;
+				if (cJSON_IsString(g))
+					strv_add(&sub.groups, g->valuestring);
 			if (!sub.user)
 				sub.user = "";
 		}
@@ -650,7 +625,8 @@ void auth_review(api_ctx *c, cJSON *obj)
 					       ? json_str(ra, "name")
 					       : NULL) == 0;
 		}
-		free(gs);
+		if (own_groups)
+			strv_release(&sub.groups);
 		api_resp_release(&tmp);
 		cJSON_AddBoolToObject(st, "allowed", allowed);
 	} else if (!strcmp(kind, "SelfSubjectReview")) {
@@ -659,25 +635,22 @@ void auth_review(api_ctx *c, cJSON *obj)
 		cJSON *g = cJSON_AddArrayToObject(ui, "groups");
 		if (!c->user)
 			cJSON_AddItemToArray(g, cJSON_CreateString("system:masters"));
-		for (size_t i = 0; i < c->n_groups; i++)
-			cJSON_AddItemToArray(g, cJSON_CreateString(c->groups[i]));
+		for (size_t i = 0; i < c->groups.n; i++)
+			cJSON_AddItemToArray(g, cJSON_CreateString(c->groups.v[i]));
 	} else if (!strcmp(kind, "TokenReview")) {
 		const char *tok = json_str(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "token");
 		char *u = NULL;
-		char **g = NULL;
-		size_t ng = 0;
-		bool ok = tok && auth_check_token(c->s, tok, &u, &g, &ng) == 0;
+		strv g = {0};
+		bool ok = tok && auth_check_token(c->s, tok, &u, &g) == 0;
 		cJSON_AddBoolToObject(st, "authenticated", ok);
 		if (ok) {
 			cJSON *ui = cJSON_AddObjectToObject(st, "user");
 			cJSON_AddStringToObject(ui, "username", u);
 			cJSON *ga = cJSON_AddArrayToObject(ui, "groups");
-			for (size_t i = 0; i < ng; i++)
-				cJSON_AddItemToArray(ga, cJSON_CreateString(g[i]));
+			for (size_t i = 0; i < g.n; i++)
+				cJSON_AddItemToArray(ga, cJSON_CreateString(g.v[i]));
 		}
-		for (size_t i = 0; i < ng; i++)
-			free(g[i]);
-		free(g);
+		strv_release(&g);
 		free(u);
 	}
 	resp_json(c->rs, 201, obj);

@@ -32,21 +32,18 @@ void query_parse(api_query *q, const char *raw)
 	if (!raw)
 		return;
 	const char *p = raw;
-	while (*p && q->n < 256) {
+	while (*p && q->k.n < 256) {
 		const char *amp = strchr(p, '&');
 		size_t len = amp ? (size_t)(amp - p) : strlen(p);
 		if (len > 0) {
 			const char *eq = memchr(p, '=', len);
-			q->k = xrealloc(q->k, (q->n + 1) * sizeof(char *));
-			q->v = xrealloc(q->v, (q->n + 1) * sizeof(char *));
 			if (eq) {
-				q->k[q->n] = url_decode(p, (size_t)(eq - p));
-				q->v[q->n] = url_decode(eq + 1, len - (size_t)(eq - p) - 1);
+				strv_take(&q->k, url_decode(p, (size_t)(eq - p)));
+				strv_take(&q->v, url_decode(eq + 1, len - (size_t)(eq - p) - 1));
 			} else {
-				q->k[q->n] = url_decode(p, len);
-				q->v[q->n] = xstrdup("");
+				strv_take(&q->k, url_decode(p, len));
+				strv_add(&q->v, "");
 			}
-			q->n++;
 		}
 		if (!amp)
 			break;
@@ -56,20 +53,15 @@ void query_parse(api_query *q, const char *raw)
 
 void query_release(api_query *q)
 {
-	for (size_t i = 0; i < q->n; i++) {
-		free(q->k[i]);
-		free(q->v[i]);
-	}
-	free(q->k);
-	free(q->v);
-	memset(q, 0, sizeof(*q));
+	strv_release(&q->k);
+	strv_release(&q->v);
 }
 
 const char *query_get(const api_query *q, const char *k)
 {
-	for (size_t i = 0; i < q->n; i++)
-		if (!strcmp(q->k[i], k))
-			return q->v[i];
+	for (size_t i = 0; i < q->k.n; i++)
+		if (!strcmp(q->k.v[i], k))
+			return q->v.v[i];
 	return NULL;
 }
 

@@ -146,10 +146,9 @@ static unsigned parse_verbs(const char *v)
 	return m;
 }
 
-static void split_words(const char *s, char ***out, size_t *n)
+/* The space-separated words of s, appended to out. */
+static void split_words(const char *s, strv *out)
 {
-	*out = NULL;
-	*n = 0;
 	if (!s)
 		return;
 	const char *p = s;
@@ -159,10 +158,8 @@ static void split_words(const char *s, char ***out, size_t *n)
 		const char *q = p;
 		while (*q && *q != ' ')
 			q++;
-		if (q > p) {
-			*out = xrealloc(*out, (*n + 1) * sizeof(char *));
-			(*out)[(*n)++] = xstrndup(p, (size_t)(q - p));
-		}
+		if (q > p)
+			strv_addn(out, p, (size_t)(q - p));
 		p = q;
 	}
 }
@@ -193,11 +190,10 @@ static void add_subres(api_type *ty, const char *name, const char *g, const char
 
 static void parse_subs(api_type *ty, const char *subs)
 {
-	char **w;
-	size_t n;
-	split_words(subs, &w, &n);
-	for (size_t i = 0; i < n; i++) {
-		char *name = w[i];
+	strv w = {0};
+	split_words(subs, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		char *name = w.v[i];
 		char *colon = strchr(name, ':');
 		unsigned verbs = VERB_GET | VERB_PATCH | VERB_UPDATE;
 		if (colon) {
@@ -219,9 +215,8 @@ static void parse_subs(api_type *ty, const char *subs)
 				add_subres(ty, name, gvk, s1 + 1, s2 + 1, verbs);
 			}
 		}
-		free(w[i]);
 	}
-	free(w);
+	strv_release(&w);
 }
 
 static void type_add(types *t, api_type *ty)
@@ -240,12 +235,8 @@ static void type_free(api_type *ty)
 	free(ty->singular);
 	free(ty->kind);
 	free(ty->list_kind);
-	for (size_t i = 0; i < ty->n_short; i++)
-		free(ty->short_names[i]);
-	free(ty->short_names);
-	for (size_t i = 0; i < ty->n_cat; i++)
-		free(ty->categories[i]);
-	free(ty->categories);
+	strv_release(&ty->short_names);
+	strv_release(&ty->categories);
 	for (size_t i = 0; i < ty->n_subres; i++) {
 		free(ty->subres[i].name);
 		free(ty->subres[i].group);
@@ -278,8 +269,8 @@ void types_init(types *t)
 		ty->singular = lower(b->kind);
 		ty->list_kind = xasprintf("%sList", b->kind);
 		ty->namespaced = b->scope == 'N';
-		split_words(b->shorts, &ty->short_names, &ty->n_short);
-		split_words(b->cats, &ty->categories, &ty->n_cat);
+		split_words(b->shorts, &ty->short_names);
+		split_words(b->cats, &ty->categories);
 		ty->verbs = parse_verbs(b->verbs);
 		parse_subs(ty, b->subs);
 		ty->generation = strchr(b->flags, 'G') != NULL;
@@ -401,17 +392,13 @@ int types_version_cmp(const char *a, const char *b)
 	return 0;
 }
 
-static void strings_of(const cJSON *arr, char ***out, size_t *n)
+/* The strings of arr (other items skipped), appended to out. */
+static void strings_of(const cJSON *arr, strv *out)
 {
-	*out = NULL;
-	*n = 0;
 	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) {
-		if (!cJSON_IsString(it))
-			continue;
-		*out = xrealloc(*out, (*n + 1) * sizeof(char *));
-		(*out)[(*n)++] = xstrdup(it->valuestring);
-	}
+	cJSON_ArrayForEach(it, arr)
+		if (cJSON_IsString(it))
+			strv_add(out, it->valuestring);
 }
 
 void types_remove_crd(types *t, const char *crd_name)
@@ -466,10 +453,8 @@ int types_add_crd(types *t, const cJSON *crd)
 		ty->list_kind = list_kind && *list_kind ? xstrdup(list_kind)
 						       : xasprintf("%sList", kind);
 		ty->namespaced = !scope || strcmp(scope, "Cluster") != 0;
-		strings_of(cJSON_GetObjectItemCaseSensitive(names, "shortNames"), &ty->short_names,
-			   &ty->n_short);
-		strings_of(cJSON_GetObjectItemCaseSensitive(names, "categories"), &ty->categories,
-			   &ty->n_cat);
+		strings_of(json_get(names, "shortNames"), &ty->short_names);
+		strings_of(json_get(names, "categories"), &ty->categories);
 		ty->verbs = VERB_ALL;
 		ty->generation = true;
 		ty->crd = true;
