@@ -191,7 +191,8 @@ static int auth_check_token(apiserver *s, const char *token, char **user, strv *
 	free(payload);
 	const char *ns = json_str(p, "ns"), *sa = json_str(p, "sa");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(p, "exp");
-	if (!ns || !sa || !cJSON_IsNumber(exp) || exp->valuedouble < (double)(clock_real_ns() / GODUR_SECOND)) {
+	if (!ns || !sa || !cJSON_IsNumber(exp) ||
+	    exp->valuedouble < (double)(clock_real_ns() / GODUR_SECOND)) {
 		cJSON_Delete(p);
 		return -1;
 	}

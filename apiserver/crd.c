@@ -389,7 +389,8 @@ static void validate_object(vctx *x, const cJSON *schema, cJSON *v, const char *
 		free(p);
 		it = next;
 	}
-	const cJSON *mn = json_get(schema, "minProperties"), *mx = json_get(schema, "maxProperties");
+	const cJSON *mn = json_get(schema, "minProperties");
+	const cJSON *mx = json_get(schema, "maxProperties");
 	int n = cJSON_GetArraySize(v);
 	if (cJSON_IsNumber(mn) && n < mn->valuedouble)
 		add_cause(x, "FieldValueInvalid", path,

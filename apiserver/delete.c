@@ -76,7 +76,8 @@ int res_delete_object(apiserver *s, api_type *ty, const char *ns, const char *na
 			json_replace(m, "deletionGracePeriodSeconds", cJSON_CreateNumber(0));
 			int64_t gen = obj_meta_int(m, "generation");
 			if (gen > 0)
-				json_replace(m, "generation", cJSON_CreateNumber((double)(gen + 1)));
+				json_replace(m, "generation",
+					     cJSON_CreateNumber((double)(gen + 1)));
 			changed = true;
 		}
 		if (changed && !dry_run) {

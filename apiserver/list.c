@@ -10,6 +10,7 @@
 #include "crd.h"
 #include "eddy/codec.h"
 #include "eddy/mem.h"
+#include "eddy/yml.h"
 #include "object.h"
 #include "resource.h"
 #include "resp.h"
@@ -19,11 +20,7 @@
 
 static const char *field_value(const cJSON *obj, const char *field, char *tmp, size_t n)
 {
-	char *copy = xstrdup(field), *save = NULL;
-	const cJSON *cur = obj;
-	for (char *t = strtok_r(copy, ".", &save); t && cur; t = strtok_r(NULL, ".", &save))
-		cur = cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, t) : NULL;
-	free(copy);
+	const cJSON *cur = yml_get_path(obj, field);
 	if (!cur)
 		return NULL;
 	if (cJSON_IsString(cur))

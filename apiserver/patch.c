@@ -160,7 +160,7 @@ void res_patch(api_ctx *c, const char *sub)
 					      cJSON_Duplicate(mf, 1));
 		/* Make the request's managedFields differ from old so res_track() keeps them. */
 		if (mf)
-			cJSON_AddItemToObject(json_obj_ensure(obj, "metadata"), "managedFields", mf);
+			json_set(json_obj_ensure(obj, "metadata"), "managedFields", mf);
 		(void)dry;
 		cJSON_Delete(old_copy);
 	}

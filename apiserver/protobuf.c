@@ -226,7 +226,8 @@ static int object_meta(cJSON *m, const pbf *f)
 				return -1;
 			break;
 		case 12:
-			if (e.wire == 2 && map_entry(json_obj_ensure(m, "annotations"), &e, false) < 0)
+			if (e.wire == 2 &&
+			    map_entry(json_obj_ensure(m, "annotations"), &e, false) < 0)
 				return -1;
 			break;
 		case 13: {
@@ -567,8 +568,8 @@ static int decode_desc(cJSON *o, const unsigned char *d, size_t n, const pbdesc 
 				return -1;
 			break;
 		case 'm':
-			if (f.wire == 2 && decode_desc(json_obj_ensure(o, fd->name), f.d, f.n, fd->sub,
-						       depth + 1) < 0)
+			if (f.wire == 2 && decode_desc(json_obj_ensure(o, fd->name), f.d, f.n,
+						       fd->sub, depth + 1) < 0)
 				return -1;
 			break;
 		case 'S':
