@@ -1,6 +1,7 @@
 /* source-controller: flags, the artifact file server and the runtime (rt_app_start, as in the
- * other controllers) with the GitRepository reconciler (gitrepository.h; HelmRepository,
- * HelmChart, OCIRepository and Bucket are not implemented yet). The loop thread owns the HTTP
+ * other controllers) with the GitRepository, HelmRepository and HelmChart reconcilers
+ * (gitrepository.h, helmrepository.h, helmchart.h; OCIRepository and Bucket are not
+ * implemented yet). The loop thread owns the HTTP
  * servers and the runtime's handle; reconciles (libgit2, packing) run on the runtime's workers.
  * See docs/source-controller.md. */
 #include <limits.h>
@@ -13,9 +14,12 @@
 #include "eddy/art.h"
 #include "eddy/git.h"
 #include "eddy/http.h"
+#include "eddy/kube.h"
 #include "eddy/mem.h"
 #include "eddy/rt.h"
 #include "gitrepository.h"
+#include "helmchart.h"
+#include "helmrepository.h"
 
 static struct {
 	long long helm_index_max_size, helm_chart_max_size, helm_chart_file_max_size;
@@ -65,6 +69,9 @@ static const app_flag extra[] = {
 
 static struct {
 	gitrepo_config git;       /* the GitRepository reconciler's settings */
+	helmrepo_config helmrepo; /* the HelmRepository reconciler's */
+	helmchart_config helmchart; /* the HelmChart reconciler's */
+	helmcache *cache;         /* the index cache (--helm-cache-*; NULL: disabled) */
 	rt_manager *m;            /* the runtime's manager (rt_app_start frees it) */
 	http_server *storage;
 	char *root;
@@ -172,17 +179,45 @@ static void on_leader_poll(uv_timer_t *t)
 		app_stop(S.a, 1);
 }
 
-/* rt_app_start's setup: the controllers of this binary on the manager. */
+/* Whether the API server serves kind of source.toolkit.fluxcd.io/v1: false only when discovery
+ * says it does not (its CRD is not installed); other errors count as served, so that an API
+ * server that is not up yet does not switch a reconciler off. */
+static bool served(rt_manager *m, app *a, const char *kind)
+{
+	kube_resource r;
+	err e = {0};
+	if (kube_resolve(rt_manager_client(m), "source.toolkit.fluxcd.io/v1", kind, &r, &e) == 0) {
+		kube_resource_release(&r);
+		return true;
+	}
+	if (kube_errkind_of(&e) != KUBE_ENOTFOUND)
+		return true;
+	log_info(&a->log, "CRD not installed: its reconciler is not started", LOG_S("kind", kind));
+	return false;
+}
+
+/* rt_app_start's setup: the controllers of this binary on the manager. The Helm reconcilers
+ * start only when their CRDs are installed (a missing CRD would keep the manager's caches
+ * from syncing, and so the GitRepository reconciler from running). */
 static int setup(rt_manager *m, void *arg)
 {
-	(void)arg;
+	app *a = arg;
 	S.m = m;
 	gitrepo_controller_new(m, &S.git);
+	if (served(m, a, "HelmRepository")) {
+		helmrepo_controller_new(m, &S.helmrepo);
+		if (served(m, a, "HelmChart")) {
+			S.helmchart.git = S.git.controller;
+			S.helmchart.helmrepo = S.helmrepo.controller;
+			helmchart_controller_new(m, &S.helmchart);
+		}
+	}
 	return 0;
 }
 
 static int start(app *a, void *arg)
 {
+	(void)arg;
 	err e = {0};
 	app_config *cfg = &a->cfg;
 	char rp[PATH_MAX];
@@ -204,10 +239,39 @@ static int start(app *a, void *arg)
 		.flux = &a->flux,
 		.adv_addr = adv_addr,
 	};
+	S.cache = helmcache_new((size_t)opt.helm_cache_max_size,
+		(int64_t)app_duration_ms(opt.helm_cache_ttl),
+		(int64_t)app_duration_ms(opt.helm_cache_purge_interval));
+	S.helmrepo = (helmrepo_config){
+		.storage_path = S.root,
+		.retention_ttl_s = S.git.retention_ttl_s,
+		.retention_records = S.git.retention_records,
+		.index_max_bytes = (uint64_t)opt.helm_index_max_size,
+		.cache = S.cache,
+		.flux = &a->flux,
+		.adv_addr = adv_addr,
+	};
+	static const char *const cache_labels[] = {"event_type", "name", "namespace"};
+	met_family *cache_events = met_counter(a->metrics, "gotk_cache_events_total",
+		"Total number of cache retrieval events for a Gitops Toolkit resource "
+		"reconciliation.", cache_labels, 3);
+	S.helmchart = (helmchart_config){
+		.storage_path = S.root,
+		.retention_ttl_s = S.git.retention_ttl_s,
+		.retention_records = S.git.retention_records,
+		.index_max_bytes = (uint64_t)opt.helm_index_max_size,
+		.chart_max_bytes = (uint64_t)opt.helm_chart_max_size,
+		.chart_file_max_bytes = (uint64_t)opt.helm_chart_file_max_size,
+		.requeue_dependency_ms = S.git.requeue_dependency_ms,
+		.cache = S.cache,
+		.cache_events = cache_events,
+		.flux = &a->flux,
+		.adv_addr = adv_addr,
+	};
 	app_on_stop(a, on_stop, NULL);
 	/* the kube client, the manager (--concurrent, leader election, retry delays, watched
 	 * namespace and labels) and the per-kind metrics, as in the other controllers */
-	if (rt_app_start(a, setup, arg, &e) < 0) {
+	if (rt_app_start(a, setup, a, &e) < 0) {
 		S.m = NULL;
 		log_error(&a->log, e.msg, "unable to start the manager");
 		return -1;
@@ -236,6 +300,7 @@ int main(int argc, char **argv)
 	int rc = app_main(&spec, argc, argv);
 	free(S.adv_addr);
 	free(S.root);
+	helmcache_free(S.cache);
 	strv_release(&opt.ssh_kex_algos);
 	strv_release(&opt.ssh_hostkey_algos);
 	return rc;

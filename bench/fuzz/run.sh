@@ -19,7 +19,8 @@ targets=("$@")
 out=$(mktemp -d)
 mkdir -p bench/fuzz/found
 
-one() { # target
+one() { # target (errexit off in here: a failing grep or ls must not lose the row)
+  set +e +o pipefail
   local name=$1 work="$out/$1" corpus="tests/fuzz/corpus/${1#fuzz_}" rc=0 result
   mkdir -p "$work/corpus"
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work/corpus"/
@@ -32,7 +33,8 @@ one() { # target
   result="nothing found"
   if [ $rc -ne 0 ]; then
     local crash
-    crash=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | head -1)
+    crash=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* \
+      "$work"/slow-unit-* 2>/dev/null | head -1)
     result="rc $rc: $(grep -m1 -oE 'ERROR: [A-Za-z]+: [a-z-]+|ERROR: libFuzzer: [a-z-]+' \
       "$work/log" || echo failure)"
     if [ -n "$crash" ]; then

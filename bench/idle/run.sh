@@ -2,11 +2,13 @@
 # Idle resident memory of each binary: eddy-apiserver with the CRDs of config/crd installed and
 # no objects, then each controller started against it; once a controller has logged that its
 # workers started and has been quiet for a few seconds, VmRSS and its parts are read from
-# /proc/PID/status. Prints one row per binary (KiB).
+# /proc/PID/status. Prints one row per binary (KiB), and the libraries loaded on first use
+# (libcurl, libarchive) that an idle binary has nevertheless mapped ("lazy: -" when none).
 #
 #   bench/idle/run.sh [BIN_DIR]     (default build/bin; KUBECTL defaults to .tools/bin/kubectl)
 #   SETTLE=5 bench/idle/run.sh      seconds to wait after start-up before reading
 #   SMAPS=1 bench/idle/run.sh       also print each controller's largest mappings by Rss
+#   TLS=1 bench/idle/run.sh         eddy-apiserver with --tls (client certificates in kubeconfig)
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,9 +37,15 @@ field() { # pid field -> value in kB
 	awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"
 }
 
+lazy() { # pid: libcurl/libarchive mapped, or -
+	local l
+	l=$(grep -o 'lib\(curl\|archive\)\.so[.0-9]*' "/proc/$1/maps" | sort -u | tr '\n' ' ')
+	echo "${l:--}"
+}
+
 row() { # name pid
-	printf '%-24s %8s %8s %8s %8s\n' "$1" "$(field "$2" VmRSS)" "$(field "$2" RssAnon)" \
-		"$(field "$2" RssFile)" "$(field "$2" RssShmem)"
+	printf '%-24s %8s %8s %8s %8s  lazy: %s\n' "$1" "$(field "$2" VmRSS)" "$(field "$2" RssAnon)" \
+		"$(field "$2" RssFile)" "$(field "$2" RssShmem)" "$(lazy "$2")"
 }
 
 smaps() { # pid: the mappings with the most resident memory
@@ -48,7 +56,10 @@ smaps() { # pid: the mappings with the most resident memory
 }
 
 mkdir -p "$WORK/data"
-"$BIN/eddy-apiserver" --data-dir "$WORK/data" --listen 127.0.0.1:0 >"$WORK/apiserver.log" 2>&1 &
+tls=()
+[ "${TLS:-0}" = 1 ] && tls=(--tls)
+"$BIN/eddy-apiserver" --data-dir "$WORK/data" --listen 127.0.0.1:0 "${tls[@]}" \
+	>"$WORK/apiserver.log" 2>&1 &
 API=$!
 PIDS+=("$API")
 for _ in $(seq 600); do

@@ -124,6 +124,12 @@ check_controller() { # <binary> <stop-limit-ms> [wrapper...]
 	grep -Eq '^process_open_fds [0-9]+$' "$WORK/metrics"
 	grep -Eq '^process_cpu_seconds_total [0-9.e+-]+$' "$WORK/metrics"
 	grep -Eq '^process_start_time_seconds [0-9.e+]+$' "$WORK/metrics"
+	# libcurl and libarchive are loaded on first use only (eddy/curldl.h, archive_dl.h): an idle
+	# controller, which has talked to the API server and fetched nothing, has mapped neither
+	if [ "$#" -eq 0 ] && grep -E 'lib(curl|archive)\.so' "/proc/$PID/maps"; then
+		echo "$bin maps libcurl or libarchive while idle" >&2
+		return 1
+	fi
 	stop TERM "$limit"
 	# nothing is left listening
 	! curl -s --max-time 2 "http://127.0.0.1:$hport/healthz"

@@ -90,8 +90,10 @@ static void setup_and_sink(void **state)
 int main(void)
 {
 	mem_install_hooks();
-	http_curl_global_init();
-	http_curl_global_init(); /* idempotent */
+	if (http_curl_global_init(NULL) != 0) /* loads libcurl (eddy/curldl.h) */
+		return 1;
+	if (http_curl_global_init(NULL) != 0) /* idempotent */
+		return 1;
 	srv = ts_start(NULL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(setup_and_sink),

@@ -427,6 +427,18 @@ static void build_errors(void **state)
 	assert_int_equal(build(NULL, "e4", &out, &e), -1);
 	assert_string_equal(e.reason, "BuildFailed");
 	assert_int_equal(build(NULL, "nodir", &out, &e), -1);
+	/* a crds: file that is not a map of definitions fails as kustomize fails (fuzz find: a
+	 * list was read as definitions, with NULL names) */
+	put("e5/kustomization.yaml", "crds: [d.yaml]\nresources: [a.yaml]\n");
+	put("e5/a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n");
+	put("e5/d.yaml", "- a\n- b\n");
+	assert_int_equal(build(NULL, "e5", &out, &e), -1);
+	assert_non_null(strstr(e.msg, "cannot unmarshal array into Go value of type "
+				      "accumulator.nameToApiMap"));
+	put("e5/d.yaml", "a.v1.Thing: [1]\n");
+	assert_int_equal(build(NULL, "e5", &out, &e), -1);
+	assert_non_null(strstr(e.msg, "cannot unmarshal array into Go value of type "
+				      "accumulator.OpenAPIDefinition"));
 }
 
 int main(void)

@@ -5,8 +5,7 @@
 #include "eddy/codec.h"
 #include "eddy/mem.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "eddy/ardl.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -187,6 +186,8 @@ int art_pack_dir(const char *root, const art_pack_opts *o, const char *out_path,
 	struct stat st;
 	if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
 		return err_fail(e, REASON, "'%s' is not a directory", root);
+	if (ardl_load(e) < 0)
+		return -1;
 	int fd;
 	char *tmp = temp_beside(out_path, &fd, e);
 	if (!tmp)
@@ -373,6 +374,8 @@ int art_extract(const char *archive_path, const char *dest_dir, const art_extrac
 	if (stat(archive_path, &st) != 0)
 		return err_fail(e, REASON, "open '%s': %s", archive_path, strerror(errno));
 	uint64_t compressed = (uint64_t)st.st_size;
+	if (ardl_load(e) < 0)
+		return -1;
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_gzip(a);
 	archive_read_support_filter_none(a);

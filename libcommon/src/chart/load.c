@@ -1,11 +1,10 @@
 /* Loading charts from directories and .tgz archives, with .helmignore and hard limits. */
+#include "eddy/ardl.h"
 #include "eddy/mem.h"
 #include "eddy/semver.h"
 #include "chart/internal.h"
 
-#include <archive.h>
 #include <ctype.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -254,6 +253,11 @@ static int safe_name(const char *name)
 static int read_archive(const void *data, size_t len, const chart_limits *lim, flist *out,
 			err *e)
 {
+	/* libarchive is loaded on first use (eddy/ardl.h) */
+	if (ardl_load(e) < 0) {
+		snprintf(e->reason, sizeof e->reason, "ChartLoadError");
+		return -1;
+	}
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_all(a);

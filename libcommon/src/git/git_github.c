@@ -1,6 +1,5 @@
 /* git_github: GitHub App installation tokens for Git over HTTPS (see eddy/git.h). */
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -159,6 +158,8 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 	cache_key(a, key);
 	if ((*token = cache_get(key)))
 		return 0;
+	if (http_curl_global_init(e) < 0) /* libcurl is loaded on first use */
+		return -1;
 	char *jwt = make_jwt(a, e);
 	if (!jwt)
 		return -1;
@@ -175,7 +176,6 @@ int gitx_github_app_token(const gitx_github_app *a, const gitx_opts *o, char **t
 	buf body;
 	buf_init(&body, RESP_MAX);
 	char ebuf[CURL_ERROR_SIZE] = "";
-	http_curl_global_init();
 	CURL *c = curl_easy_init();
 	int rc = -1;
 	if (!c) {

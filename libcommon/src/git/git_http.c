@@ -12,7 +12,6 @@
  * the first read. The response body is handed to libgit2 as it arrives; the transfer pauses
  * while more than READ_AHEAD bytes wait unread, so memory stays bounded. The easy and multi
  * handles live as long as the subtransport, so the connection is reused between requests. */
-#include <curl/curl.h>
 #include <git2.h>
 #include <git2/sys/credential.h>
 #include <git2/sys/remote.h>
@@ -465,6 +464,11 @@ static void sub_free(git_smart_subtransport *sub)
 static int sub_new(git_smart_subtransport **out, git_transport *owner, void *param)
 {
 	(void)param;
+	err le = {0};
+	if (http_curl_global_init(&le) < 0) { /* libcurl is loaded on first use */
+		git_error_set_str(GIT_ERROR_NET, le.msg);
+		return -1;
+	}
 	hsub *t = xcalloc(1, sizeof *t);
 	t->parent.action = sub_action;
 	t->parent.close = sub_close;
@@ -493,7 +497,6 @@ static int transport_new(git_transport **out, git_remote *owner, void *param)
 
 int gitx_http_register(void)
 {
-	http_curl_global_init();
 	if (git_transport_register("http", transport_new, NULL) < 0 ||
 	    git_transport_register("https", transport_new, NULL) < 0)
 		return -1;

@@ -1,16 +1,18 @@
 /* Internal to the kube client (eddy/kube.h): the client's state, one request, and the
- * functions one file of the client calls in another. The client is a blocking libcurl client:
- * easy handles, one per call, sharing connections and DNS answers through a CURLSH guarded by
- * mutexes. */
+ * functions one file of the client calls in another. The client is blocking; its transport is
+ * the net layer's HTTP/1.1 client (eddy/h1.h): one origin per client, whose keep-alive
+ * connections the calls of all threads share. */
 #ifndef EDDY_KUBE_INTERNAL_H
 #define EDDY_KUBE_INTERNAL_H
 
 #include "eddy/kube.h"
 #include "eddy/buf.h"
 
-#include <curl/curl.h>
+#include "eddy/h1.h"
+
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h> /* snprintf, used by every file of the client */
 
 enum {
 	RESP_MAX = 256 << 20,        /* a list or object answer */
@@ -33,8 +35,8 @@ struct disco_gv {
 
 struct kube_client {
 	kube_config cfg;
-	CURLSH *share;
-	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+	h1_origin *conn;       /* NULL: conn_error says why the server URL is unusable */
+	char conn_error[ERR_MSG_MAX];
 	pthread_mutex_t mu; /* token, bucket, discovery */
 	char *token;
 	int64_t token_read_ms;
@@ -59,7 +61,6 @@ typedef struct req {
 	buf resp;
 	long code;
 	/* streaming (watch) */
-	CURL *h;
 	size_t (*stream)(struct req *r, const char *p, size_t n);
 	kube_stop_fn stop;
 	void *stop_ud;

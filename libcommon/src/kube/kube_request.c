@@ -1,7 +1,6 @@
-/* kube: the transport, one libcurl easy handle per request, and the URLs requests go
- * to (eddy/kube.h). */
+/* kube: the transport (one h1 request per call, eddy/h1.h) and the URLs requests go to
+ * (eddy/kube.h). */
 #include "kube_internal.h"
-#include "eddy/http_curl.h"
 #include "eddy/mem.h"
 
 #include <stdio.h>
@@ -10,31 +9,25 @@
 
 /* ------------------------------------------------------------------ requests */
 
-static size_t write_cb(char *p, size_t sz, size_t nm, void *ud)
+/* The answer's body: a watch's 200 stream goes to its callback, anything else into r->resp
+ * (capped: a refusal ends the call). */
+static int body_sink(void *ud, long status, const char *p, size_t n)
 {
 	req *r = ud;
-	size_t n = sz * nm;
-	if (r->stream) {
-		long code = 0;
-		curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &code);
-		if (code == 200)
-			return r->stream(r, p, n);
-	}
-	return http_curl_sink(p, 1, n, &r->resp);
+	r->code = status;
+	if (r->stream && status == 200)
+		return r->stream(r, p, n) == n ? 0 : -1;
+	return buf_add(&r->resp, p, n) < 0 ? -1 : 0;
 }
 
-static int progress_cb(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+static bool stop_cb(void *ud)
 {
-	(void)dt;
-	(void)dn;
-	(void)ut;
-	(void)un;
 	req *r = ud;
 	if (r->stop && r->stop(r->stop_ud)) {
 		r->aborted = true;
-		return 1;
+		return true;
 	}
-	return 0;
+	return false;
 }
 
 static char *pct(const char *s)
@@ -54,83 +47,50 @@ static char *pct(const char *s)
 int kube_perform(kube_client *k, req *r, err *e)
 {
 	kube_rate_wait(k);
-	CURL *h = curl_easy_init();
-	if (!h)
-		return err_fail(e, R_TRANSPORT, "cannot create a curl handle");
-	r->h = h;
-	struct curl_slist *hd = NULL;
-	hd = curl_slist_append(hd, "Accept: application/json");
-	if (r->ctype) {
-		char *ct = xasprintf("Content-Type: %s", r->ctype);
-		hd = curl_slist_append(hd, ct);
-		free(ct);
-	}
+	if (!k->conn)
+		return err_fail(e, R_TRANSPORT, "%s %s: %s", r->method, k->cfg.server, k->conn_error);
+	/* at most 6 fixed headers, then one per impersonated group */
+	size_t ng = 0;
+	for (char **g = k->cfg.impersonate_groups; g && *g; g++)
+		ng++;
+	char **hd = xcalloc(8 + ng, sizeof *hd);
+	size_t nh = 0;
+	hd[nh++] = xstrdup("Accept: application/json");
+	hd[nh++] = xasprintf("User-Agent: %s", k->cfg.user_agent);
+	if (r->ctype)
+		hd[nh++] = xasprintf("Content-Type: %s", r->ctype);
 	char *tok = kube_current_token(k);
+	char *authz = NULL;
 	if (tok) {
-		char *a = xasprintf("Authorization: Bearer %s", tok);
-		hd = curl_slist_append(hd, a);
-		memset(a, 0, strlen(a));
-		free(a);
+		authz = hd[nh++] = xasprintf("Authorization: Bearer %s", tok);
 		memset(tok, 0, strlen(tok));
 		free(tok);
 	}
 	if (k->cfg.impersonate_user) {
-		char *a = xasprintf("Impersonate-User: %s", k->cfg.impersonate_user);
-		hd = curl_slist_append(hd, a);
-		free(a);
-		for (char **g = k->cfg.impersonate_groups; g && *g; g++) {
-			a = xasprintf("Impersonate-Group: %s", *g);
-			hd = curl_slist_append(hd, a);
-			free(a);
-		}
+		hd[nh++] = xasprintf("Impersonate-User: %s", k->cfg.impersonate_user);
+		for (char **g = k->cfg.impersonate_groups; g && *g; g++)
+			hd[nh++] = xasprintf("Impersonate-Group: %s", *g);
 	}
-	hd = curl_slist_append(hd, "Expect:");
-	char ebuf[CURL_ERROR_SIZE];
-	bool mtls = k->cfg.cert_pem && k->cfg.key_pem;
-	http_curl_opts co = {
-		.errbuf = ebuf,
-		.user_agent = k->cfg.user_agent,
-		.connect_timeout_ms = 10000,
-		.timeout_ms = (uint64_t)(r->timeout_ms ? r->timeout_ms : k->cfg.timeout_ms),
-		.tcp_keepalive = true,
-		.ca_pem = k->cfg.ca_pem,
-		.cert_pem = mtls ? k->cfg.cert_pem : NULL,
-		.key_pem = mtls ? k->cfg.key_pem : NULL,
-		.insecure_skip_verify = k->cfg.insecure,
-	};
-	http_curl_setup(h, &co);
-	curl_easy_setopt(h, CURLOPT_URL, r->url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-	curl_easy_setopt(h, CURLOPT_SHARE, k->share);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	if (r->stop) {
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
-	}
-	if (strcmp(r->method, "GET"))
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
-	if (r->body) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->blen);
-	}
-	CURLcode rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->code);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hd);
-	r->h = NULL;
-	if (rc != CURLE_OK && !r->aborted) {
-		if (rc == CURLE_WRITE_ERROR && !r->stream)
+	h1_req hr = {.method = r->method, .url = r->url, .headers = (const char *const *)hd,
+		.body = r->body, .blen = r->blen,
+		.timeout_ms = r->timeout_ms ? r->timeout_ms : k->cfg.timeout_ms,
+		.sink = body_sink, .stop = r->stop ? stop_cb : NULL, .ud = r};
+	char ebuf[H1_MSG_MAX] = "";
+	h1_rc rc = h1_do(k->conn, &hr, &r->code, ebuf, sizeof ebuf);
+	if (authz)
+		memset(authz, 0, strlen(authz));
+	for (size_t i = 0; i < nh; i++)
+		free(hd[i]);
+	free(hd);
+	if (rc != H1_OK && !r->aborted) {
+		if (rc == H1_EWRITE && !r->stream)
 			return err_fail(e, "KubeResponseTooLarge", "%s %s: answer larger than %d bytes",
 				r->method, r->url, RESP_MAX);
-		if (rc == CURLE_OPERATION_TIMEDOUT)
-			return err_fail(e, "Timeout", "%s: %s", r->method,
-				*ebuf ? ebuf : curl_easy_strerror(rc));
-		if (rc == CURLE_WRITE_ERROR && r->code == 200)
+		if (rc == H1_ETIMEOUT)
+			return err_fail(e, "Timeout", "%s: %s", r->method, ebuf);
+		if (rc == H1_EWRITE && r->code == 200)
 			return -2; /* the stream callback failed and filled e */
-		return err_fail(e, R_TRANSPORT, "%s %s: %s", r->method, k->cfg.server,
-			*ebuf ? ebuf : curl_easy_strerror(rc));
+		return err_fail(e, R_TRANSPORT, "%s %s: %s", r->method, k->cfg.server, ebuf);
 	}
 	if (r->aborted)
 		return 0;

@@ -497,6 +497,41 @@ static int load_openapi(kz_ctx *c, const char *dir, const cJSON *oa, err *e)
 
 /* A `crds:` file: OpenAPI definitions (name -> {Schema}) whose kustomize extensions add field
  * specs (kustomize's LoadConfigFromCRDs). */
+static const char *go_kind(const cJSON *v)
+{
+	if (cJSON_IsArray(v))
+		return "array";
+	if (cJSON_IsString(v))
+		return "string";
+	if (cJSON_IsNumber(v))
+		return "number";
+	return cJSON_IsBool(v) ? "bool" : "object";
+}
+
+/* kustomize decodes a crds: file into map[string]OpenAPIDefinition with encoding/json: a
+ * document that is not a map of maps fails, with the first bad key in sorted order. False
+ * when the document decodes (null and empty decode to nothing), else true with Go's message. */
+static bool crd_file_type_error(const cJSON *d, char *msg, size_t n)
+{
+	if (!d || cJSON_IsNull(d))
+		return false;
+	if (!cJSON_IsObject(d)) {
+		snprintf(msg, n, "cannot unmarshal %s into Go value of type "
+			 "accumulator.nameToApiMap", go_kind(d));
+		return true;
+	}
+	const cJSON *first = NULL, *it;
+	cJSON_ArrayForEach(it, d)
+		if (!cJSON_IsObject(it) && !cJSON_IsNull(it) &&
+		    (!first || strcmp(it->string, first->string) < 0))
+			first = it;
+	if (!first)
+		return false;
+	snprintf(msg, n, "cannot unmarshal %s into Go value of type "
+		 "accumulator.OpenAPIDefinition", go_kind(first));
+	return true;
+}
+
 static int load_crd(kz_ctx *c, const char *dir, const char *p, err *e)
 {
 	char *real = kz_resolve(c, dir, p, e);
@@ -524,8 +559,14 @@ static int load_crd(kz_ctx *c, const char *dir, const char *p, err *e)
 	}
 	int rc = 0;
 	const cJSON *d = cJSON_GetArrayItem(docs, 0);
-	if (cJSON_IsObject(d))
+	char bad[160];
+	if (crd_file_type_error(d, bad, sizeof bad)) {
+		err_fail(e, KZ_REASON, "error unmarshaling JSON: while decoding JSON: json: %s", bad);
+		err_prefix(e, "unable to parse open API definition from '%s'", p);
+		rc = -1;
+	} else if (cJSON_IsObject(d)) {
 		rc = kz_config_add_crd(&c->cfg, d, e);
+	}
 	cJSON_Delete(docs);
 	return rc;
 }

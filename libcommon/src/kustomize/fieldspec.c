@@ -580,6 +580,8 @@ int kz_config_merge_json(kz_config *c, const cJSON *cfg, err *e)
 static const cJSON *crd_schema(const cJSON *def)
 {
 	const cJSON *it;
+	if (!cJSON_IsObject(def)) /* a crds: file may hold anything (fuzz find: a list) */
+		return NULL;
 	cJSON_ArrayForEach(it, def)
 		if (!strcasecmp(it->string, "schema"))
 			return it;
@@ -631,6 +633,8 @@ static void crd_walk(kz_config *c, const char *kind, const cJSON *all, const cha
 int kz_config_add_crd(kz_config *c, const cJSON *crd, err *e)
 {
 	const cJSON *def;
+	if (!cJSON_IsObject(crd)) /* definitions are keyed by name; anything else holds none */
+		return 0;
 	cJSON_ArrayForEach(def, crd) {
 		const cJSON *props = cJSON_GetObjectItemCaseSensitive(crd_schema(def), "properties");
 		if (!cJSON_GetObjectItemCaseSensitive(props, "kind") ||

@@ -1,7 +1,6 @@
 /* http_client: the blocking libcurl client for worker threads (see eddy/http.h). */
 #include "http_internal.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -84,7 +83,8 @@ static void copts_release(copts *c)
 
 http_client *http_client_new(const http_client_opts *opts, err *e)
 {
-	http_curl_global_init();
+	if (http_curl_global_init(e) < 0)
+		return NULL;
 	http_client *c = xcalloc(1, sizeof *c);
 	c->easy = curl_easy_init();
 	if (!c->easy) {
@@ -609,7 +609,8 @@ static int on_multi_timer(CURLM *multi, long timeout_ms, void *userp)
 
 http_multi *http_multi_new(uv_loop_t *loop, const http_client_opts *opts, err *e)
 {
-	http_curl_global_init();
+	if (http_curl_global_init(e) < 0)
+		return NULL;
 	CURLM *cm = curl_multi_init();
 	if (!cm) {
 		err_fail(e, "HTTPClientFailed", "cannot create a curl multi handle");

@@ -6,17 +6,10 @@
 
 #include "http_internal.h"
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
+int http_curl_global_init(err *e)
 {
 	httpi_ignore_sigpipe();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-void http_curl_global_init(void)
-{
-	pthread_once(&curl_once, curl_init_once);
+	return curldl_load(e); /* dlopen and curl_global_init, once */
 }
 
 static void blob(CURL *h, CURLoption opt, const char *pem)

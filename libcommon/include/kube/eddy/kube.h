@@ -3,8 +3,9 @@
  * Configuration comes from kubeconfig files (KUBECONFIG or an explicit path, with contexts and
  * a --context override) or from the in-cluster service account. A kube_client is shared by all
  * threads of a process: every call is thread-safe and blocking, so it must never be used on the
- * libuv loop thread (reconciles and informer threads use it). Open connections and DNS answers
- * are shared between calls through one curl share handle (TLS sessions are not).
+ * libuv loop thread (reconciles and informer threads use it). The transport is the net layer's
+ * HTTP/1.1 client (eddy/h1.h): open keep-alive connections are shared between the calls of all
+ * threads (TLS sessions are not resumed).
  *
  * Objects are cJSON trees. Functions returning a cJSON* hand ownership to the caller (free with
  * cJSON_Delete); functions taking a `const cJSON *` never keep it. On failure a function returns

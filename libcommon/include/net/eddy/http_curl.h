@@ -2,8 +2,12 @@
  * itself (the HTTP clients in http.h, the Kubernetes client, the Git smart-HTTP transport, the
  * GitHub App token exchange).
  *
- * http_curl_global_init() initialises libcurl once per process (thread-safe) and sets SIGPIPE
- * to "ignore" when it still has its default disposition (CURLOPT_NOSIGNAL leaves it to us).
+ * libcurl is not linked but loaded on first use (eddy/curldl.h, included here, so the libcurl
+ * calls of every user of this header go through the loader's table): http_curl_global_init()
+ * loads and initialises libcurl once per process (thread-safe), and sets SIGPIPE to "ignore"
+ * when it still has its default disposition (CURLOPT_NOSIGNAL leaves it to us). Call it before
+ * any other libcurl call; it fails (-1, e filled with reason "LibraryLoadFailed") when
+ * libcurl.so.4 cannot be loaded, and so does every later call.
  * http_curl_setup() applies the options every Eddy transfer shares: no signals, http and https
  * only, error buffer, user agent, connect and transfer timeouts, TLS material from files or from
  * memory (PEM, copied by curl), certificate verification, proxy and basic auth. Request-specific
@@ -16,9 +20,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
-
 #include "eddy/buf.h"
+#include "eddy/curldl.h"
+#include "eddy/err.h"
 
 /* Set-up options; NULL strings and zero numbers leave curl's defaults. An empty string is a
  * value (an empty ca_pem is an empty bundle); callers that treat "" as unset pass NULL. */
@@ -40,7 +44,7 @@ typedef struct http_curl_opts {
 	const char *basic_user, *basic_pass; /* HTTP basic auth (basic_pass NULL: "") */
 } http_curl_opts;
 
-void http_curl_global_init(void);
+int http_curl_global_init(err *e);
 void http_curl_setup(CURL *h, const http_curl_opts *o);
 /* CURLOPT_WRITEFUNCTION for CURLOPT_WRITEDATA = a buf *: appends within the cap or stops. */
 size_t http_curl_sink(char *p, size_t size, size_t n, void *buf_ptr);
