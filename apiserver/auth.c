@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "eddy/clock.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
+#include "eddy/strv.h"
 #include "object.h"
 #include "protobuf.h"
 #include "resp.h"
@@ -54,8 +56,7 @@ int auth_load(apiserver *s, err *e)
 			return err_fail(e, "AuthError", "no randomness for the token key");
 		}
 		key = xmalloc(65);
-		for (int i = 0; i < 32; i++)
-			snprintf(key + i * 2, 3, "%02x", raw[i]);
+		hex_encode(key, raw, sizeof(raw), HEX_LOWER);
 		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0 || write(fd, key, 64) != 64) {
 			if (fd >= 0)
@@ -133,44 +134,15 @@ static void hmac_hex(const char *key, const char *msg, char out[65])
 	unsigned char mac[32];
 	unsigned int n = sizeof(mac);
 	HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)msg, strlen(msg), mac, &n);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + i * 2, 3, "%02x", mac[i]);
+	hex_encode(out, mac, sizeof(mac), HEX_LOWER);
 }
 
-static char *b64url(const char *s)
-{
-	size_t n = strlen(s);
-	char *o = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)o, (const unsigned char *)s, (int)n);
-	for (char *p = o; *p; p++) {
-		if (*p == '+')
-			*p = '-';
-		else if (*p == '/')
-			*p = '_';
-	}
-	return o;
-}
-
+/* The payload: padded base64url; read back in either alphabet, padding required. */
 static char *unb64url(const char *s, size_t n)
 {
 	if (n % 4 || n > 8192)
 		return NULL;
-	char *t = xstrndup(s, n);
-	for (char *p = t; *p; p++) {
-		if (*p == '-')
-			*p = '+';
-		else if (*p == '_')
-			*p = '/';
-	}
-	unsigned char *o = xmalloc(n + 1);
-	int len = EVP_DecodeBlock(o, (const unsigned char *)t, (int)n);
-	free(t);
-	if (len < 0) {
-		free(o);
-		return NULL;
-	}
-	o[len] = '\0';
-	return (char *)o;
+	return b64_decode(s, n, B64_ANY_ALPHABET, 0, NULL);
 }
 
 static char *auth_mint_token(apiserver *s, const char *ns, const char *sa, int64_t exp)
@@ -181,7 +153,7 @@ static char *auth_mint_token(apiserver *s, const char *ns, const char *sa, int64
 	cJSON_AddNumberToObject(p, "exp", (double)exp);
 	char *txt = cJSON_PrintUnformatted(p);
 	cJSON_Delete(p);
-	char *enc = b64url(txt);
+	char *enc = b64_encode(txt, strlen(txt), B64_URL);
 	free(txt);
 	char mac[65];
 	hmac_hex(s->token_secret, enc, mac);
@@ -190,21 +162,17 @@ static char *auth_mint_token(apiserver *s, const char *ns, const char *sa, int64
 	return tok;
 }
 
-static int auth_check_token(apiserver *s, const char *token, char **user, char ***groups,
-			    size_t *ngroups)
+static int auth_check_token(apiserver *s, const char *token, char **user, strv *groups)
 {
 	*user = NULL;
-	*groups = NULL;
-	*ngroups = 0;
+	*groups = (strv){0};
 	for (size_t i = 0; i < s->n_tok; i++) {
 		if (strcmp(s->tok_token[i], token) != 0)
 			continue;
 		*user = xstrdup(s->tok_user[i]);
 		char *g = xstrdup(s->tok_groups[i]), *save = NULL;
-		for (char *t = strtok_r(g, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			*groups = xrealloc(*groups, (*ngroups + 1) * sizeof(char *));
-			(*groups)[(*ngroups)++] = xstrdup(t);
-		}
+		for (char *t = strtok_r(g, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			strv_add(groups, t);
 		free(g);
 		return 0;
 	}
@@ -221,9 +189,10 @@ static int auth_check_token(apiserver *s, const char *token, char **user, char *
 	free(encs);
 	cJSON *p = payload ? cJSON_Parse(payload) : NULL;
 	free(payload);
-	const char *ns = obj_str(p, "ns"), *sa = obj_str(p, "sa");
+	const char *ns = json_str(p, "ns"), *sa = json_str(p, "sa");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(p, "exp");
-	if (!ns || !sa || !cJSON_IsNumber(exp) || exp->valuedouble < (double)time(NULL)) {
+	if (!ns || !sa || !cJSON_IsNumber(exp) ||
+	    exp->valuedouble < (double)(clock_real_ns() / GODUR_SECOND)) {
 		cJSON_Delete(p);
 		return -1;
 	}
@@ -238,10 +207,8 @@ static int auth_check_token(apiserver *s, const char *token, char **user, char *
 	}
 	store_row_release(&r);
 	*user = xasprintf("system:serviceaccount:%s:%s", ns, sa);
-	*groups = xcalloc(2, sizeof(char *));
-	(*groups)[0] = xstrdup("system:serviceaccounts");
-	(*groups)[1] = xasprintf("system:serviceaccounts:%s", ns);
-	*ngroups = 2;
+	strv_add(groups, "system:serviceaccounts");
+	strv_take(groups, xasprintf("system:serviceaccounts:%s", ns));
 	cJSON_Delete(p);
 	return 0;
 }
@@ -250,26 +217,15 @@ static int auth_check_token(apiserver *s, const char *token, char **user, char *
 
 static void add_group(api_ctx *c, const char *g)
 {
-	for (size_t i = 0; i < c->n_groups; i++)
-		if (!strcmp(c->groups[i], g))
-			return;
-	c->groups = xrealloc(c->groups, (c->n_groups + 1) * sizeof(char *));
-	c->groups[c->n_groups++] = g;
-}
-
-static const char *keep(api_ctx *c, char *s)
-{
-	c->group_bufs = xrealloc(c->group_bufs, (c->n_group_bufs + 1) * sizeof(char *));
-	c->group_bufs[c->n_group_bufs++] = s;
-	return s;
+	if (!strv_has(&c->groups, g))
+		strv_add(&c->groups, g);
 }
 
 void auth_identify(api_ctx *c)
 {
 	const api_req *rq = c->rq;
 	c->user = NULL;
-	c->groups = NULL;
-	c->n_groups = 0;
+	c->groups = (strv){0};
 	if (c->s->opts.auth) {
 		if (rq->authenticated && rq->user) {
 			c->user = rq->user;
@@ -277,14 +233,13 @@ void auth_identify(api_ctx *c)
 				add_group(c, rq->groups[i]);
 		} else if (rq->bearer) {
 			char *u;
-			char **g;
-			size_t ng;
-			if (auth_check_token(c->s, rq->bearer, &u, &g, &ng) == 0) {
+			strv g;
+			if (auth_check_token(c->s, rq->bearer, &u, &g) == 0) {
 				c->user_buf = u;
 				c->user = u;
-				for (size_t i = 0; i < ng; i++)
-					add_group(c, keep(c, g[i]));
-				free(g);
+				for (size_t i = 0; i < g.n; i++)
+					add_group(c, g.v[i]);
+				strv_release(&g);
 			}
 		}
 		if (!c->user) {
@@ -296,9 +251,8 @@ void auth_identify(api_ctx *c)
 	if (rq->imp_user && *rq->imp_user) {
 		/* Only admins (or anyone on plain HTTP) may impersonate. */
 		bool admin = !c->user;
-		for (size_t i = 0; i < c->n_groups; i++)
-			if (!strcmp(c->groups[i], "system:masters"))
-				admin = true;
+		if (strv_has(&c->groups, "system:masters"))
+			admin = true;
 		if (!admin) {
 			resp_statusf(c->rs, 403, "Forbidden", NULL,
 				     "users \"%s\" is forbidden: User \"%s\" cannot impersonate "
@@ -306,9 +260,7 @@ void auth_identify(api_ctx *c)
 				     rq->imp_user, c->user);
 			return;
 		}
-		free(c->groups);
-		c->groups = NULL;
-		c->n_groups = 0;
+		strv_release(&c->groups);
 		c->user = rq->imp_user;
 		for (size_t i = 0; i < rq->n_imp_groups; i++)
 			add_group(c, rq->imp_groups[i]);
@@ -316,9 +268,12 @@ void auth_identify(api_ctx *c)
 			const char *rest = rq->imp_user + 22;
 			const char *colon = strchr(rest, ':');
 			add_group(c, "system:serviceaccounts");
-			if (colon)
-				add_group(c, keep(c, xasprintf("system:serviceaccounts:%.*s",
-							       (int)(colon - rest), rest)));
+			if (colon) {
+				char *g = xasprintf("system:serviceaccounts:%.*s",
+						    (int)(colon - rest), rest);
+				add_group(c, g);
+				free(g);
+			}
 		}
 		add_group(c, "system:authenticated");
 	}
@@ -355,19 +310,15 @@ static bool rule_allows(const cJSON *rule, const char *verb, const char *group,
 
 static bool subject_matches(api_ctx *c, const cJSON *sub, const char *binding_ns)
 {
-	const char *kind = obj_str(sub, "kind"), *name = obj_str(sub, "name");
+	const char *kind = json_str(sub, "kind"), *name = json_str(sub, "name");
 	if (!kind || !name)
 		return false;
 	if (!strcmp(kind, "User"))
 		return !strcmp(name, c->user);
-	if (!strcmp(kind, "Group")) {
-		for (size_t i = 0; i < c->n_groups; i++)
-			if (!strcmp(c->groups[i], name))
-				return true;
-		return false;
-	}
+	if (!strcmp(kind, "Group"))
+		return strv_has(&c->groups, name);
 	if (!strcmp(kind, "ServiceAccount")) {
-		const char *ns = obj_str(sub, "namespace");
+		const char *ns = json_str(sub, "namespace");
 		if (!ns || !*ns)
 			ns = binding_ns;
 		char *u = xasprintf("system:serviceaccount:%s:%s", ns ? ns : "", name);
@@ -448,7 +399,7 @@ static bool binding_allows(api_ctx *c, const cJSON *b, const char *bns, const ch
 	if (!match)
 		return false;
 	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(b, "roleRef");
-	const char *kind = obj_str(ref, "kind"), *rname = obj_str(ref, "name");
+	const char *kind = json_str(ref, "kind"), *rname = json_str(ref, "name");
 	if (!kind || !rname)
 		return false;
 	char *key = !strcmp(kind, "ClusterRole")
@@ -478,7 +429,7 @@ static bool scan_bindings(api_ctx *c, const char *prefix, const char *verb, cons
 	bool ok = false;
 	for (long i = 0; i < n && !ok; i++) {
 		cJSON *b = cJSON_Parse(rows[i].value);
-		ok = binding_allows(c, b, obj_str(obj_meta(b), "namespace"), verb, group, resource,
+		ok = binding_allows(c, b, json_str(obj_meta(b), "namespace"), verb, group, resource,
 				    name);
 		cJSON_Delete(b);
 	}
@@ -492,9 +443,8 @@ static bool rbac_allows(api_ctx *c, const char *verb, const char *group, const c
 {
 	if (!c->user)
 		return true;
-	for (size_t i = 0; i < c->n_groups; i++)
-		if (!strcmp(c->groups[i], "system:masters"))
-			return true;
+	if (strv_has(&c->groups, "system:masters"))
+		return true;
 	/* system:basic-user: everyone may ask what they may do and who they are. */
 	if (!strcmp(verb, "create") &&
 	    ((!strcmp(group, "authorization.k8s.io") &&
@@ -602,7 +552,7 @@ int auth_seed_roles(apiserver *s, err *e)
 		if (!r)
 			return err_fail(e, "InternalError", "bad default role %zu", i);
 		cJSON *m = obj_meta(r);
-		const char *name = obj_str(m, "name");
+		const char *name = json_str(m, "name");
 		char *key = xasprintf("/rbac.authorization.k8s.io/clusterroles/%s", name);
 		store_row row;
 		int found = store_get(s->st, key, &row, e);
@@ -617,7 +567,7 @@ int auth_seed_roles(apiserver *s, err *e)
 			cJSON_AddStringToObject(m, "uid", uid);
 			free(uid);
 			cJSON_AddStringToObject(m, "creationTimestamp", ts);
-			cJSON *labels = obj_ensure(m, "labels");
+			cJSON *labels = json_obj_ensure(m, "labels");
 			cJSON_AddStringToObject(labels, "kubernetes.io/bootstrapping", "rbac-defaults");
 			char rv[32];
 			snprintf(rv, sizeof(rv), "%lld", (long long)store_next_rev(s->st));
@@ -640,7 +590,7 @@ int auth_seed_roles(apiserver *s, err *e)
 void auth_review(api_ctx *c, cJSON *obj)
 {
 	const char *kind = c->ty->kind;
-	cJSON *st = obj_ensure(obj, "status");
+	cJSON *st = json_obj_ensure(obj, "status");
 	if (!strcmp(kind, "SelfSubjectAccessReview") || !strcmp(kind, "SubjectAccessReview") ||
 	    !strcmp(kind, "LocalSubjectAccessReview")) {
 		const cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
@@ -649,37 +599,35 @@ void auth_review(api_ctx *c, cJSON *obj)
 		api_resp tmp;
 		api_resp_init(&tmp);
 		sub.rs = &tmp;
-		const char **gs = NULL;
-		if (strcmp(kind, "SelfSubjectAccessReview") != 0) {
-			sub.user = obj_str(spec, "user");
+		/* sub shares c's groups, unless the review names its own (then sub owns them) */
+		bool own_groups = strcmp(kind, "SelfSubjectAccessReview") != 0;
+		if (own_groups) {
+			sub.user = json_str(spec, "user");
 			const cJSON *g, *groups = cJSON_GetObjectItemCaseSensitive(spec, "groups");
-			size_t n = 0;
+			sub.groups = (strv){0};
 			cJSON_ArrayForEach(g, groups)
-				if (cJSON_IsString(g)) {
-					gs = xrealloc(gs, (n + 1) * sizeof(char *));
-					gs[n++] = g->valuestring;
-				}
-			sub.groups = gs;
-			sub.n_groups = n;
+				if (cJSON_IsString(g))
+					strv_add(&sub.groups, g->valuestring);
 			if (!sub.user)
 				sub.user = "";
 		}
 		bool allowed = false;
 		if (ra) {
-			const char *sr = obj_str(ra, "subresource");
+			const char *sr = json_str(ra, "subresource");
 			allowed =
-			    auth_authorize(&sub, obj_str(ra, "verb") ? obj_str(ra, "verb") : "",
-					   obj_str(ra, "group") ? obj_str(ra, "group") : "",
-					   obj_str(ra, "resource") ? obj_str(ra, "resource") : "",
+			    auth_authorize(&sub, json_str(ra, "verb") ? json_str(ra, "verb") : "",
+					   json_str(ra, "group") ? json_str(ra, "group") : "",
+					   json_str(ra, "resource") ? json_str(ra, "resource") : "",
 					   sr && *sr ? sr : NULL,
-					   obj_str(ra, "namespace") && *obj_str(ra, "namespace")
-					       ? obj_str(ra, "namespace")
+					   json_str(ra, "namespace") && *json_str(ra, "namespace")
+					       ? json_str(ra, "namespace")
 					       : NULL,
-					   obj_str(ra, "name") && *obj_str(ra, "name")
-					       ? obj_str(ra, "name")
+					   json_str(ra, "name") && *json_str(ra, "name")
+					       ? json_str(ra, "name")
 					       : NULL) == 0;
 		}
-		free(gs);
+		if (own_groups)
+			strv_release(&sub.groups);
 		api_resp_release(&tmp);
 		cJSON_AddBoolToObject(st, "allowed", allowed);
 	} else if (!strcmp(kind, "SelfSubjectReview")) {
@@ -688,25 +636,22 @@ void auth_review(api_ctx *c, cJSON *obj)
 		cJSON *g = cJSON_AddArrayToObject(ui, "groups");
 		if (!c->user)
 			cJSON_AddItemToArray(g, cJSON_CreateString("system:masters"));
-		for (size_t i = 0; i < c->n_groups; i++)
-			cJSON_AddItemToArray(g, cJSON_CreateString(c->groups[i]));
+		for (size_t i = 0; i < c->groups.n; i++)
+			cJSON_AddItemToArray(g, cJSON_CreateString(c->groups.v[i]));
 	} else if (!strcmp(kind, "TokenReview")) {
-		const char *tok = obj_str(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "token");
+		const char *tok = json_str(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "token");
 		char *u = NULL;
-		char **g = NULL;
-		size_t ng = 0;
-		bool ok = tok && auth_check_token(c->s, tok, &u, &g, &ng) == 0;
+		strv g = {0};
+		bool ok = tok && auth_check_token(c->s, tok, &u, &g) == 0;
 		cJSON_AddBoolToObject(st, "authenticated", ok);
 		if (ok) {
 			cJSON *ui = cJSON_AddObjectToObject(st, "user");
 			cJSON_AddStringToObject(ui, "username", u);
 			cJSON *ga = cJSON_AddArrayToObject(ui, "groups");
-			for (size_t i = 0; i < ng; i++)
-				cJSON_AddItemToArray(ga, cJSON_CreateString(g[i]));
+			for (size_t i = 0; i < g.n; i++)
+				cJSON_AddItemToArray(ga, cJSON_CreateString(g.v[i]));
 		}
-		for (size_t i = 0; i < ng; i++)
-			free(g[i]);
-		free(g);
+		strv_release(&g);
 		free(u);
 	}
 	resp_json(c->rs, 201, obj);
@@ -736,7 +681,7 @@ void auth_token_request(api_ctx *c)
 								    : 3600;
 	if (secs > 86400 * 365)
 		secs = 86400 * 365;
-	int64_t exp = (int64_t)time(NULL) + secs;
+	int64_t exp = clock_real_ns() / GODUR_SECOND + secs;
 	char *tok = auth_mint_token(c->s, c->ns, c->name, exp);
 	cJSON *out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "kind", "TokenRequest");
@@ -753,10 +698,7 @@ void auth_token_request(api_ctx *c)
 	cJSON_AddNumberToObject(os, "expirationSeconds", (double)secs);
 	cJSON *st = cJSON_AddObjectToObject(out, "status");
 	cJSON_AddStringToObject(st, "token", tok);
-	time_t t = (time_t)exp;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	clock_rfc3339_sec(ts, sizeof(ts), exp);
 	cJSON_AddStringToObject(st, "expirationTimestamp", ts);
 	free(tok);
 	cJSON_Delete(req);

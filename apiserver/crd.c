@@ -1,14 +1,13 @@
 /* crd: CustomResourceDefinition status, structural validation, defaulting and pruning. */
 #include "crd.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "eddy/regex.h"
 #include "object.h"
 #include "resource.h"
 #include "server.h"
@@ -37,20 +36,20 @@ void crd_on_write(apiserver *s, cJSON *crd)
 	if (!cJSON_IsObject(names))
 		return;
 	/* Defaults of spec.names. */
-	const char *kind = obj_str(names, "kind");
-	if (kind && !obj_str(names, "singular")) {
+	const char *kind = json_str(names, "kind");
+	if (kind && !json_str(names, "singular")) {
 		char *l = xstrdup(kind);
 		for (char *p = l; *p; p++)
 			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 		cJSON_AddStringToObject(names, "singular", l);
 		free(l);
 	}
-	if (kind && !obj_str(names, "listKind")) {
+	if (kind && !json_str(names, "listKind")) {
 		char *lk = xasprintf("%sList", kind);
 		cJSON_AddStringToObject(names, "listKind", lk);
 		free(lk);
 	}
-	if (!obj_str(spec, "scope"))
+	if (!json_str(spec, "scope"))
 		cJSON_AddStringToObject(spec, "scope", "Namespaced");
 	cJSON *conv = cJSON_GetObjectItemCaseSensitive(spec, "conversion");
 	if (!conv) {
@@ -71,7 +70,7 @@ void crd_on_write(apiserver *s, cJSON *crd)
 	const char *t_na = ts, *t_est = ts;
 	cJSON *it;
 	cJSON_ArrayForEach(it, old_conds) {
-		const char *ty = obj_str(it, "type"), *lt = obj_str(it, "lastTransitionTime");
+		const char *ty = json_str(it, "type"), *lt = json_str(it, "lastTransitionTime");
 		if (ty && lt && !strcmp(ty, "NamesAccepted"))
 			t_na = lt;
 		if (ty && lt && !strcmp(ty, "Established"))
@@ -88,15 +87,15 @@ void crd_on_write(apiserver *s, cJSON *crd)
 	const cJSON *v;
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(spec, "versions")) {
 		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "storage")) ||
-		    !obj_str(v, "name"))
+		    !json_str(v, "name"))
 			continue;
 		bool have = false;
 		const cJSON *sv;
 		cJSON_ArrayForEach(sv, stored)
-			if (cJSON_IsString(sv) && !strcmp(sv->valuestring, obj_str(v, "name")))
+			if (cJSON_IsString(sv) && !strcmp(sv->valuestring, json_str(v, "name")))
 				have = true;
 		if (!have)
-			cJSON_AddItemToArray(stored, cJSON_CreateString(obj_str(v, "name")));
+			cJSON_AddItemToArray(stored, cJSON_CreateString(json_str(v, "name")));
 	}
 	cJSON_AddItemToObject(st, "storedVersions", stored);
 }
@@ -114,15 +113,15 @@ int crd_validate_crd(apiserver *s, const cJSON *crd, cJSON **causes)
 {
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(crd, "spec");
 	const cJSON *names = cJSON_GetObjectItemCaseSensitive(spec, "names");
-	const char *group = obj_str(spec, "group"), *plural = obj_str(names, "plural");
-	const char *name = obj_str(obj_meta(crd), "name");
+	const char *group = json_str(spec, "group"), *plural = json_str(names, "plural");
+	const char *name = json_str(obj_meta(crd), "name");
 	if (!group || !*group)
 		cJSON_AddItemToArray(*causes, mkcause("FieldValueRequired", "spec.group",
 						      "Required value"));
 	if (!plural || !*plural)
 		cJSON_AddItemToArray(*causes, mkcause("FieldValueRequired", "spec.names.plural",
 						      "Required value"));
-	if (!obj_str(names, "kind"))
+	if (!json_str(names, "kind"))
 		cJSON_AddItemToArray(*causes, mkcause("FieldValueRequired", "spec.names.kind",
 						      "Required value"));
 	if (group && plural && name) {
@@ -162,14 +161,9 @@ int crd_validate_crd(apiserver *s, const cJSON *crd, cJSON **causes)
 
 /* ---- defaulting ---- */
 
-static const cJSON *sch(const cJSON *s, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(s, k);
-}
-
 static bool flag(const cJSON *s, const char *k)
 {
-	return cJSON_IsTrue(sch(s, k));
+	return cJSON_IsTrue(json_get(s, k));
 }
 
 static void default_walk(const cJSON *schema, cJSON *v, int depth)
@@ -177,10 +171,10 @@ static void default_walk(const cJSON *schema, cJSON *v, int depth)
 	if (!schema || depth > API_MAX_JSON_DEPTH)
 		return;
 	if (cJSON_IsObject(v)) {
-		const cJSON *props = sch(schema, "properties"), *p;
+		const cJSON *props = json_get(schema, "properties"), *p;
 		cJSON_ArrayForEach(p, props) {
 			cJSON *cur = cJSON_GetObjectItemCaseSensitive(v, p->string);
-			const cJSON *def = sch(p, "default");
+			const cJSON *def = json_get(p, "default");
 			if (!cur && def) {
 				cJSON_AddItemToObject(v, p->string, cJSON_Duplicate(def, 1));
 				cur = cJSON_GetObjectItemCaseSensitive(v, p->string);
@@ -192,14 +186,14 @@ static void default_walk(const cJSON *schema, cJSON *v, int depth)
 			if (cur)
 				default_walk(p, cur, depth + 1);
 		}
-		const cJSON *ap = sch(schema, "additionalProperties");
+		const cJSON *ap = json_get(schema, "additionalProperties");
 		if (cJSON_IsObject(ap)) {
 			cJSON *it;
 			cJSON_ArrayForEach(it, v)
 				default_walk(ap, it, depth + 1);
 		}
 	} else if (cJSON_IsArray(v)) {
-		const cJSON *items = sch(schema, "items");
+		const cJSON *items = json_get(schema, "items");
 		cJSON *it;
 		cJSON_ArrayForEach(it, v)
 			default_walk(items, it, depth + 1);
@@ -287,7 +281,7 @@ static void check_string(vctx *x, const cJSON *schema, const cJSON *v, const cha
 {
 	const char *s = v->valuestring;
 	size_t len = strlen(s);
-	const cJSON *mn = sch(schema, "minLength"), *mx = sch(schema, "maxLength");
+	const cJSON *mn = json_get(schema, "minLength"), *mx = json_get(schema, "maxLength");
 	if (cJSON_IsNumber(mn) && (double)len < mn->valuedouble)
 		add_cause(x, "FieldValueInvalid", path,
 			  "Invalid value: \"%s\": %s in body should be at least %d chars long", s,
@@ -295,31 +289,25 @@ static void check_string(vctx *x, const cJSON *schema, const cJSON *v, const cha
 	if (cJSON_IsNumber(mx) && (double)len > mx->valuedouble)
 		add_cause(x, "FieldValueTooLong", path, "Too long: may not be more than %d bytes",
 			  (int)mx->valuedouble);
-	const char *pat = obj_str(schema, "pattern");
+	const char *pat = json_str(schema, "pattern");
 	if (pat) {
-		int ec;
-		PCRE2_SIZE eo;
-		pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_UTF,
-					       &ec, &eo, NULL);
+		/* A pattern that does not compile is not checked; a match that hits the limit
+		 * (or a subject that is not UTF-8) fails the check. */
+		rx *re = rx_compile(pat, RX_UTF, NULL, 0);
 		if (re) {
-			pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-			pcre2_match_context *mc = pcre2_match_context_create(NULL);
-			pcre2_set_match_limit(mc, 100000);
-			int r = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, mc);
-			if (r < 0)
+			rx_set_limits(re, 100000, 0);
+			if (rx_test(re, s) != 1)
 				add_cause(x, "FieldValueInvalid", path,
 					  "Invalid value: \"%s\": %s in body should match '%s'", s,
 					  path, pat);
-			pcre2_match_context_free(mc);
-			pcre2_match_data_free(md);
-			pcre2_code_free(re);
+			rx_free(re);
 		}
 	}
 }
 
 static void check_number(vctx *x, const cJSON *schema, const cJSON *v, const char *path)
 {
-	const cJSON *mn = sch(schema, "minimum"), *mx = sch(schema, "maximum");
+	const cJSON *mn = json_get(schema, "minimum"), *mx = json_get(schema, "maximum");
 	bool exmin = flag(schema, "exclusiveMinimum"), exmax = flag(schema, "exclusiveMaximum");
 	char *r = value_repr(v);
 	if (cJSON_IsNumber(mn) && (exmin ? v->valuedouble <= mn->valuedouble
@@ -337,7 +325,7 @@ static void check_number(vctx *x, const cJSON *schema, const cJSON *v, const cha
 
 static void check_enum(vctx *x, const cJSON *schema, const cJSON *v, const char *path)
 {
-	const cJSON *en = sch(schema, "enum"), *it;
+	const cJSON *en = json_get(schema, "enum"), *it;
 	if (!cJSON_IsArray(en))
 		return;
 	cJSON_ArrayForEach(it, en)
@@ -361,11 +349,11 @@ static void check_enum(vctx *x, const cJSON *schema, const cJSON *v, const char 
 static void validate_object(vctx *x, const cJSON *schema, cJSON *v, const char *path, int depth,
 			    bool root)
 {
-	const cJSON *props = sch(schema, "properties");
-	const cJSON *ap = sch(schema, "additionalProperties");
+	const cJSON *props = json_get(schema, "properties");
+	const cJSON *ap = json_get(schema, "additionalProperties");
 	bool preserve = flag(schema, "x-kubernetes-preserve-unknown-fields") || cJSON_IsTrue(ap);
 	bool embedded = flag(schema, "x-kubernetes-embedded-resource");
-	const cJSON *req = sch(schema, "required"), *r;
+	const cJSON *req = json_get(schema, "required"), *r;
 	cJSON_ArrayForEach(r, req) {
 		if (cJSON_IsString(r) && !cJSON_GetObjectItemCaseSensitive(v, r->valuestring)) {
 			char *p = join(path, r->valuestring);
@@ -401,7 +389,8 @@ static void validate_object(vctx *x, const cJSON *schema, cJSON *v, const char *
 		free(p);
 		it = next;
 	}
-	const cJSON *mn = sch(schema, "minProperties"), *mx = sch(schema, "maxProperties");
+	const cJSON *mn = json_get(schema, "minProperties");
+	const cJSON *mx = json_get(schema, "maxProperties");
 	int n = cJSON_GetArraySize(v);
 	if (cJSON_IsNumber(mn) && n < mn->valuedouble)
 		add_cause(x, "FieldValueInvalid", path,
@@ -422,7 +411,7 @@ static void validate(vctx *x, const cJSON *schema, cJSON *v, const char *path, i
 		if (flag(schema, "nullable") ||
 		    flag(schema, "x-kubernetes-preserve-unknown-fields"))
 			return;
-		const char *t = obj_str(schema, "type");
+		const char *t = json_str(schema, "type");
 		if (t)
 			add_cause(
 			    x, "FieldValueTypeInvalid", path,
@@ -442,7 +431,7 @@ static void validate(vctx *x, const cJSON *schema, cJSON *v, const char *path, i
 			return;
 		}
 	} else {
-		const char *t = obj_str(schema, "type");
+		const char *t = json_str(schema, "type");
 		if (t && !type_ok(t, v)) {
 			add_cause(x, "FieldValueTypeInvalid", path,
 				  "Invalid value: \"%s\": %s in body must be of type %s: \"%s\"",
@@ -458,7 +447,7 @@ static void validate(vctx *x, const cJSON *schema, cJSON *v, const char *path, i
 	else if (cJSON_IsObject(v))
 		validate_object(x, schema, v, path, depth, root);
 	else if (cJSON_IsArray(v)) {
-		const cJSON *mn = sch(schema, "minItems"), *mx = sch(schema, "maxItems");
+		const cJSON *mn = json_get(schema, "minItems"), *mx = json_get(schema, "maxItems");
 		int n = cJSON_GetArraySize(v);
 		if (cJSON_IsNumber(mn) && n < mn->valuedouble)
 			add_cause(x, "FieldValueInvalid", path,
@@ -470,7 +459,7 @@ static void validate(vctx *x, const cJSON *schema, cJSON *v, const char *path, i
 				  "Too many: %d: must have at most %d "
 				  "items",
 				  n, (int)mx->valuedouble);
-		const cJSON *items = sch(schema, "items");
+		const cJSON *items = json_get(schema, "items");
 		int i = 0;
 		cJSON *it;
 		cJSON_ArrayForEach(it, v) {
@@ -480,7 +469,7 @@ static void validate(vctx *x, const cJSON *schema, cJSON *v, const char *path, i
 		}
 	}
 	/* Combinators: every allOf branch, at least one anyOf/oneOf branch (no pruning there). */
-	const cJSON *all = sch(schema, "allOf"), *b;
+	const cJSON *all = json_get(schema, "allOf"), *b;
 	cJSON_ArrayForEach(b, all) {
 		vctx sub = {.causes = x->causes, .prune = false};
 		buf_init(&sub.unknown, 1 << 12);

@@ -81,42 +81,43 @@ static void gen_name(apiserver *s, const char *prefix, char *out, size_t n)
 
 static void init_new_object(api_ctx *c, cJSON *obj)
 {
-	cJSON *m = obj_ensure(obj, "metadata");
+	cJSON *m = json_obj_ensure(obj, "metadata");
 	char ts[32];
 	obj_timestamp(ts);
 	char *uid = server_new_uid(c->s);
-	obj_set_str(m, "uid", uid);
+	json_replace(m, "uid", cJSON_CreateString(uid));
 	free(uid);
-	obj_set_str(m, "creationTimestamp", ts);
+	json_replace(m, "creationTimestamp", cJSON_CreateString(ts));
 	cJSON_DeleteItemFromObjectCaseSensitive(m, "deletionTimestamp");
 	cJSON_DeleteItemFromObjectCaseSensitive(m, "deletionGracePeriodSeconds");
 	cJSON_DeleteItemFromObjectCaseSensitive(m, "selfLink");
 	if (c->ty->generation)
-		obj_set_num(m, "generation", 1);
+		json_replace(m, "generation", cJSON_CreateNumber(1));
 	else
 		cJSON_DeleteItemFromObjectCaseSensitive(m, "generation");
 	if (c->ty->has_status && (c->ty->crd || strcmp(c->ty->resource, "namespaces") != 0))
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 	if (!strcmp(c->ty->resource, "namespaces") && !c->ty->group[0]) {
-		cJSON *spec = obj_ensure(obj, "spec");
+		cJSON *spec = json_obj_ensure(obj, "spec");
 		cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
 		cJSON *f = cJSON_AddArrayToObject(spec, "finalizers");
 		cJSON_AddItemToArray(f, cJSON_CreateString("kubernetes"));
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 		cJSON *st = cJSON_AddObjectToObject(obj, "status");
 		cJSON_AddStringToObject(st, "phase", "Active");
-		cJSON *labels = obj_ensure(m, "labels");
-		obj_set_str(labels, "kubernetes.io/metadata.name", obj_str(m, "name"));
+		cJSON *labels = json_obj_ensure(m, "labels");
+		json_replace(labels, "kubernetes.io/metadata.name",
+			     cJSON_CreateString(json_str(m, "name")));
 	}
 }
 
 void res_create(api_ctx *c, cJSON *obj, int success_code)
 {
-	cJSON *m = obj_ensure(obj, "metadata");
-	const char *name = obj_str(m, "name");
-	const char *gen = obj_str(m, "generateName");
+	cJSON *m = json_obj_ensure(obj, "metadata");
+	const char *name = json_str(m, "name");
+	const char *gen = json_str(m, "generateName");
 	if (c->ty->namespaced) {
-		const char *bns = obj_str(m, "namespace");
+		const char *bns = json_str(m, "namespace");
 		if (bns && *bns && c->ns && strcmp(bns, c->ns) != 0) {
 			resp_status(c->rs, 400, "BadRequest",
 				    "the namespace of the provided object "
@@ -129,11 +130,11 @@ void res_create(api_ctx *c, cJSON *obj, int success_code)
 				    "the server could not find the requested resource", NULL);
 			goto out;
 		}
-		obj_set_str(m, "namespace", c->ns);
+		json_replace(m, "namespace", cJSON_CreateString(c->ns));
 	} else {
 		cJSON_DeleteItemFromObjectCaseSensitive(m, "namespace");
 	}
-	const char *rv = obj_str(m, "resourceVersion");
+	const char *rv = json_str(m, "resourceVersion");
 	if (rv && *rv) {
 		resp_status(c->rs, 500, "InternalError",
 			    "resourceVersion should not be set on objects to be created", NULL);
@@ -142,8 +143,8 @@ void res_create(api_ctx *c, cJSON *obj, int success_code)
 	char genbuf[80];
 	if ((!name || !*name) && gen && *gen) {
 		gen_name(c->s, gen, genbuf, sizeof(genbuf));
-		obj_set_str(m, "name", genbuf);
-		name = obj_str(m, "name");
+		json_replace(m, "name", cJSON_CreateString(genbuf));
+		name = json_str(m, "name");
 	}
 	init_new_object(c, obj);
 	defaults_builtin(c->ty, obj);

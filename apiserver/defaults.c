@@ -1,12 +1,12 @@
 /* defaults: the defaults and conversions of built-in kinds applied on every write. */
 #include "defaults.h"
 
-#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "object.h"
 
@@ -20,39 +20,37 @@ void defaults_builtin(const api_type *ty, cJSON *obj)
 	if (!ty->group[0] && !strcmp(ty->resource, "secrets")) {
 		cJSON *sd = cJSON_GetObjectItemCaseSensitive(obj, "stringData"), *it;
 		if (cJSON_IsObject(sd) && sd->child) {
-			cJSON *data = obj_ensure(obj, "data");
+			cJSON *data = json_obj_ensure(obj, "data");
 			cJSON_ArrayForEach(it, sd) {
 				if (!cJSON_IsString(it))
 					continue;
-				size_t n = strlen(it->valuestring);
-				char *b = xmalloc(4 * ((n + 2) / 3) + 1);
-				EVP_EncodeBlock((unsigned char *)b, (const unsigned char *)it->valuestring,
-						(int)n);
+				const char *v = it->valuestring;
+				char *b = b64_encode(v, strlen(v), B64_STD);
 				cJSON_DeleteItemFromObjectCaseSensitive(data, it->string);
 				cJSON_AddStringToObject(data, it->string, b);
 				free(b);
 			}
 		}
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "stringData");
-		const char *t = obj_str(obj, "type");
+		const char *t = json_str(obj, "type");
 		if (!t || !*t)
-			obj_set_str(obj, "type", "Opaque");
+			json_replace(obj, "type", cJSON_CreateString("Opaque"));
 	} else if (!ty->group[0] && !strcmp(ty->resource, "services")) {
-		cJSON *spec = obj_ensure(obj, "spec"), *p;
-		const char *t = obj_str(spec, "type");
+		cJSON *spec = json_obj_ensure(obj, "spec"), *p;
+		const char *t = json_str(spec, "type");
 		if (!t || !*t)
-			obj_set_str(spec, "type", "ClusterIP");
-		t = obj_str(spec, "type");
-		const char *ip = obj_str(spec, "clusterIP");
+			json_replace(spec, "type", cJSON_CreateString("ClusterIP"));
+		t = json_str(spec, "type");
+		const char *ip = json_str(spec, "clusterIP");
 		if ((!ip || !*ip) && t && strcmp(t, "ExternalName") != 0) {
 			/* A stable address from the name (no allocator: collisions are harmless
 			 * without a network). */
 			uint32_t h = 2166136261u;
-			for (const char *q = obj_str(obj_meta(obj), "name"); q && *q; q++)
+			for (const char *q = json_str(obj_meta(obj), "name"); q && *q; q++)
 				h = (h ^ (unsigned char)*q) * 16777619u;
 			char ipb[32];
 			snprintf(ipb, sizeof ipb, "10.96.%u.%u", (h >> 8) & 0xff, (h & 0xff) | 1);
-			obj_set_str(spec, "clusterIP", ipb);
+			json_replace(spec, "clusterIP", cJSON_CreateString(ipb));
 			cJSON_DeleteItemFromObjectCaseSensitive(spec, "clusterIPs");
 			cJSON *ips = cJSON_AddArrayToObject(spec, "clusterIPs");
 			cJSON_AddItemToArray(ips, cJSON_CreateString(ipb));
@@ -60,7 +58,7 @@ void defaults_builtin(const api_type *ty, cJSON *obj)
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(spec, "ports")) {
 			if (!cJSON_IsObject(p))
 				continue;
-			if (!obj_str(p, "protocol"))
+			if (!json_str(p, "protocol"))
 				cJSON_AddStringToObject(p, "protocol", "TCP");
 			const cJSON *port = cJSON_GetObjectItemCaseSensitive(p, "port");
 			if (!cJSON_GetObjectItemCaseSensitive(p, "targetPort") && cJSON_IsNumber(port))

@@ -33,20 +33,20 @@ int res_delete_object(apiserver *s, api_type *ty, const char *ns, const char *na
 		err_fail(e, "InternalError", "stored object does not parse");
 		goto out;
 	}
-	const char *puid = obj_str(pre, "uid"), *prv = obj_str(pre, "resourceVersion");
-	if (puid && strcmp(puid, obj_str(m, "uid") ? obj_str(m, "uid") : "") != 0) {
+	const char *puid = json_str(pre, "uid"), *prv = json_str(pre, "resourceVersion");
+	if (puid && strcmp(puid, json_str(m, "uid") ? json_str(m, "uid") : "") != 0) {
 		err_fail(e, "Conflict",
 			 "Precondition failed: UID in precondition: %s, UID in object "
 			 "meta: %s",
-			 puid, obj_str(m, "uid") ? obj_str(m, "uid") : "");
+			 puid, json_str(m, "uid") ? json_str(m, "uid") : "");
 		code = 409;
 		goto out;
 	}
-	const char *mrv = obj_str(m, "resourceVersion");
+	const char *mrv = json_str(m, "resourceVersion");
 	if (prv && strcmp(prv, mrv ? mrv : "")) {
 		err_fail(e, "Conflict", "Precondition failed: ResourceVersion in precondition: %s, "
 			 "ResourceVersion in object meta: %s", prv,
-			 obj_str(m, "resourceVersion") ? obj_str(m, "resourceVersion") : "");
+			 json_str(m, "resourceVersion") ? json_str(m, "resourceVersion") : "");
 		code = 409;
 		goto out;
 	}
@@ -65,18 +65,19 @@ int res_delete_object(apiserver *s, api_type *ty, const char *ns, const char *na
 		obj_add_finalizer(obj, "orphan");
 	}
 	if (is_ns) {
-		cJSON *st = obj_ensure(obj, "status");
-		obj_set_str(st, "phase", "Terminating");
+		cJSON *st = json_obj_ensure(obj, "status");
+		json_replace(st, "phase", cJSON_CreateString("Terminating"));
 	}
 	if (is_ns || obj_has_finalizers(obj)) {
 		if (!was_deleting) {
 			char ts[32];
 			obj_timestamp(ts);
-			obj_set_str(m, "deletionTimestamp", ts);
-			obj_set_num(m, "deletionGracePeriodSeconds", 0);
+			json_replace(m, "deletionTimestamp", cJSON_CreateString(ts));
+			json_replace(m, "deletionGracePeriodSeconds", cJSON_CreateNumber(0));
 			int64_t gen = obj_meta_int(m, "generation");
 			if (gen > 0)
-				obj_set_num(m, "generation", (double)(gen + 1));
+				json_replace(m, "generation",
+					     cJSON_CreateNumber((double)(gen + 1)));
 			changed = true;
 		}
 		if (changed && !dry_run) {
@@ -119,8 +120,8 @@ int res_delete_object(apiserver *s, api_type *ty, const char *ns, const char *na
 		cJSON_AddItemToObject(st, "metadata", cJSON_CreateObject());
 		cJSON_AddStringToObject(st, "status", "Success");
 		cJSON *d = resp_details(ty, name);
-		if (obj_str(m, "uid"))
-			cJSON_AddStringToObject(d, "uid", obj_str(m, "uid"));
+		if (json_str(m, "uid"))
+			cJSON_AddStringToObject(d, "uid", json_str(m, "uid"));
 		cJSON_AddItemToObject(st, "details", d);
 		*out = st;
 	}
@@ -160,7 +161,7 @@ void res_delete(api_ctx *c)
 			    "as DeleteOptions", NULL);
 		return;
 	}
-	const char *prop = obj_str(opts, "propagationPolicy");
+	const char *prop = json_str(opts, "propagationPolicy");
 	const char *qprop = query_get(&c->q, "propagationPolicy");
 	if (qprop)
 		prop = qprop;
@@ -197,7 +198,7 @@ void res_delete(api_ctx *c)
 		resp_status(c->rs, 409, "Conflict", e.msg, resp_details(c->ty, c->name));
 	} else if (code != 200) {
 		resp_status(c->rs, code, "InternalError", e.msg, NULL);
-	} else if (out && !strcmp(obj_str(out, "kind") ? obj_str(out, "kind") : "", "Status")) {
+	} else if (out && !strcmp(json_str(out, "kind") ? json_str(out, "kind") : "", "Status")) {
 		resp_json(c->rs, 200, out);
 	} else {
 		res_respond(c, 200, out);

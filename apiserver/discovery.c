@@ -19,11 +19,11 @@ static cJSON *verbs_json(unsigned verbs)
 	return a;
 }
 
-static cJSON *strings_json(char **v, size_t n)
+static cJSON *strings_json(const strv *v)
 {
 	cJSON *a = cJSON_CreateArray();
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	for (size_t i = 0; i < v->n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v->v[i]));
 	return a;
 }
 
@@ -141,12 +141,12 @@ static cJSON *resource_list(types *t, const char *group, const char *version)
 		cJSON_AddBoolToObject(r, "namespaced", ty->namespaced);
 		cJSON_AddStringToObject(r, "kind", ty->kind);
 		cJSON_AddItemToObject(r, "verbs", verbs_json(ty->verbs));
-		if (ty->n_short)
+		if (ty->short_names.n)
 			cJSON_AddItemToObject(r, "shortNames",
-					      strings_json(ty->short_names, ty->n_short));
-		if (ty->n_cat)
+					      strings_json(&ty->short_names));
+		if (ty->categories.n)
 			cJSON_AddItemToObject(r, "categories",
-					      strings_json(ty->categories, ty->n_cat));
+					      strings_json(&ty->categories));
 		cJSON_AddItemToArray(arr, r);
 		for (size_t j = 0; j < ty->n_subres; j++) {
 			api_subres *sr = &ty->subres[j];
@@ -201,12 +201,12 @@ static cJSON *aggregated_group(types *t, const char *group)
 						ty->namespaced ? "Namespaced" : "Cluster");
 			cJSON_AddStringToObject(r, "singularResource", ty->singular);
 			cJSON_AddItemToObject(r, "verbs", verbs_json(ty->verbs));
-			if (ty->n_short)
+			if (ty->short_names.n)
 				cJSON_AddItemToObject(r, "shortNames",
-						      strings_json(ty->short_names, ty->n_short));
-			if (ty->n_cat)
+						      strings_json(&ty->short_names));
+			if (ty->categories.n)
 				cJSON_AddItemToObject(r, "categories",
-						      strings_json(ty->categories, ty->n_cat));
+						      strings_json(&ty->categories));
 			if (ty->n_subres) {
 				cJSON *sarr = cJSON_AddArrayToObject(r, "subresources");
 				for (size_t j = 0; j < ty->n_subres; j++) {

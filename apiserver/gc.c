@@ -37,32 +37,6 @@ static api_type *type_of_key(apiserver *s, const char *key)
 	return ty;
 }
 
-static bool has_fin(const cJSON *o, const char *f)
-{
-	const cJSON *it;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(obj_meta(o), "finalizers"))
-		if (cJSON_IsString(it) && !strcmp(it->valuestring, f))
-			return true;
-	return false;
-}
-
-static void remove_fin(cJSON *o, const char *f)
-{
-	cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj_meta(o), "finalizers");
-	int i = 0;
-	cJSON *it = arr ? arr->child : NULL;
-	while (it) {
-		cJSON *next = it->next;
-		if (cJSON_IsString(it) && !strcmp(it->valuestring, f))
-			cJSON_DeleteItemFromArray(arr, i);
-		else
-			i++;
-		it = next;
-	}
-	if (arr && cJSON_GetArraySize(arr) == 0)
-		cJSON_DeleteItemFromObjectCaseSensitive(obj_meta(o), "finalizers");
-}
-
 static void save(apiserver *s, gobj *g)
 {
 	err e = {0};
@@ -96,8 +70,8 @@ static int cmp_uid_ix(const void *a, const void *b)
  * the dependent's namespace (or cluster-wide for cluster-scoped owners), compared by uid. */
 int gc_owner_state(apiserver *s, const cJSON *ref, const char *ns)
 {
-	const char *av = obj_str(ref, "apiVersion"), *kind = obj_str(ref, "kind");
-	const char *name = obj_str(ref, "name"), *uid = obj_str(ref, "uid");
+	const char *av = json_str(ref, "apiVersion"), *kind = json_str(ref, "kind");
+	const char *name = json_str(ref, "name"), *uid = json_str(ref, "uid");
 	if (!av || !kind || !name || !uid)
 		return -1;
 	const char *slash = strchr(av, '/');
@@ -111,7 +85,7 @@ int gc_owner_state(apiserver *s, const cJSON *ref, const char *ns)
 	int alive = 0;
 	if (store_get(s->st, key, &row, NULL) > 0) {
 		cJSON *o = cJSON_Parse(row.value);
-		const char *ou = obj_str(obj_meta(o), "uid");
+		const char *ou = json_str(obj_meta(o), "uid");
 		alive = ou && !strcmp(ou, uid);
 		cJSON_Delete(o);
 		store_row_release(&row);
@@ -140,7 +114,7 @@ static size_t empty_namespace(apiserver *s, const char *ns)
 			if (strstr(rows[i].value, "\"deletionTimestamp\""))
 				continue;
 			cJSON *o = cJSON_Parse(rows[i].value);
-			const char *name = obj_str(obj_meta(o), "name");
+			const char *name = json_str(obj_meta(o), "name");
 			if (name)
 				res_delete_object(s, ty, ns, name, "Background", NULL, false, NULL,
 						  &e);
@@ -171,12 +145,12 @@ static void gc_run(apiserver *s)
 		g[i].o = cJSON_Parse(rows[i].value);
 		const cJSON *m = obj_meta(g[i].o);
 		g[i].ty = type_of_key(s, rows[i].key);
-		g[i].uid = obj_str(m, "uid");
-		g[i].ns = obj_str(m, "namespace");
-		g[i].name = obj_str(m, "name");
+		g[i].uid = json_str(m, "uid");
+		g[i].ns = json_str(m, "namespace");
+		g[i].name = json_str(m, "name");
 		g[i].deleting = cJSON_GetObjectItemCaseSensitive(m, "deletionTimestamp") != NULL;
-		g[i].fg = g[i].deleting && has_fin(g[i].o, "foregroundDeletion");
-		g[i].orphan = g[i].deleting && has_fin(g[i].o, "orphan");
+		g[i].fg = g[i].deleting && obj_has_finalizer(g[i].o, "foregroundDeletion");
+		g[i].orphan = g[i].deleting && obj_has_finalizer(g[i].o, "orphan");
 		if (g[i].uid)
 			uids[nu++] = (uid_ix){g[i].uid, i};
 	}
@@ -193,7 +167,7 @@ static void gc_run(apiserver *s)
 		const char *orphan_uid = NULL;
 		const cJSON *r;
 		cJSON_ArrayForEach(r, refs) {
-			const char *u = obj_str(r, "uid");
+			const char *u = json_str(r, "uid");
 			if (!u)
 				continue;
 			uid_ix key = {u, 0};
@@ -217,7 +191,7 @@ static void gc_run(apiserver *s)
 			cJSON *it = arr->child;
 			while (it) {
 				cJSON *next = it->next;
-				if (obj_str(it, "uid") && !strcmp(obj_str(it, "uid"), orphan_uid))
+				if (json_str(it, "uid") && !strcmp(json_str(it, "uid"), orphan_uid))
 					cJSON_DeleteItemFromArray(arr, idx);
 				else
 					idx++;
@@ -245,15 +219,15 @@ static void gc_run(apiserver *s)
 			const cJSON *r;
 			cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(obj_meta(g[j].o),
 									      "ownerReferences"))
-				if (obj_str(r, "uid") && !strcmp(obj_str(r, "uid"), g[i].uid) &&
+				if (json_str(r, "uid") && !strcmp(json_str(r, "uid"), g[i].uid) &&
 				    !(g[i].orphan && g[j].done))
 					has_dependents = true;
 		}
 		if (g[i].orphan) {
-			remove_fin(g[i].o, "orphan");
+			obj_remove_finalizer(g[i].o, "orphan");
 			save(s, &g[i]);
 		} else if (!has_dependents) {
-			remove_fin(g[i].o, "foregroundDeletion");
+			obj_remove_finalizer(g[i].o, "foregroundDeletion");
 			save(s, &g[i]);
 		}
 	}
@@ -266,7 +240,7 @@ static void gc_run(apiserver *s)
 		if (remaining == 0) {
 			cJSON *spec = cJSON_GetObjectItemCaseSensitive(g[i].o, "spec");
 			cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
-			remove_fin(g[i].o, "kubernetes");
+			obj_remove_finalizer(g[i].o, "kubernetes");
 			if (!cJSON_GetObjectItemCaseSensitive(obj_meta(g[i].o), "finalizers")) {
 				err e2 = {0};
 				int64_t rev = store_next_rev(s->st);
@@ -298,10 +272,10 @@ static void gc_run(apiserver *s)
 				const cJSON *conds = cJSON_GetObjectItemCaseSensitive(
 					cJSON_GetObjectItemCaseSensitive(curo, "status"), "conditions");
 				const cJSON *c0 = cJSON_GetArrayItem(conds, 0);
-				const char *m0 = obj_str(c0, "message");
+				const char *m0 = json_str(c0, "message");
 				bool same = c0 && m0 && !strcmp(m0, msg);
 				if (!same && curo) {
-					cJSON *st = obj_ensure(curo, "status");
+					cJSON *st = json_obj_ensure(curo, "status");
 					cJSON_DeleteItemFromObjectCaseSensitive(st, "conditions");
 					cJSON *ca = cJSON_AddArrayToObject(st, "conditions");
 					cJSON *cnd = cJSON_CreateObject();

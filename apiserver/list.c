@@ -3,13 +3,14 @@
 #include "list.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crd.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
+#include "eddy/yml.h"
 #include "object.h"
 #include "resource.h"
 #include "resp.h"
@@ -19,11 +20,7 @@
 
 static const char *field_value(const cJSON *obj, const char *field, char *tmp, size_t n)
 {
-	char *copy = xstrdup(field), *save = NULL;
-	const cJSON *cur = obj;
-	for (char *t = strtok_r(copy, ".", &save); t && cur; t = strtok_r(NULL, ".", &save))
-		cur = cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, t) : NULL;
-	free(copy);
+	const cJSON *cur = yml_get_path(obj, field);
 	if (!cur)
 		return NULL;
 	if (cJSON_IsString(cur))
@@ -52,7 +49,7 @@ static bool field_supported(const api_type *ty, const char *f)
 	}
 	const cJSON *it;
 	cJSON_ArrayForEach(it, ty->selectable) {
-		const char *jp = obj_str(it, "jsonPath");
+		const char *jp = json_str(it, "jsonPath");
 		if (jp && jp[0] == '.' && !strcmp(jp + 1, f))
 			return true;
 	}
@@ -60,7 +57,7 @@ static bool field_supported(const api_type *ty, const char *f)
 }
 
 /* Parse labelSelector and fieldSelector; 0 or -1 answered. */
-int list_selectors(api_ctx *c, sel *ls, sel *fs)
+int list_selectors(api_ctx *c, lsel *ls, sel *fs)
 {
 	err e = {0};
 	memset(fs, 0, sizeof(*fs));
@@ -69,7 +66,7 @@ int list_selectors(api_ctx *c, sel *ls, sel *fs)
 		return -1;
 	}
 	if (sel_parse_fields(fs, query_get(&c->q, "fieldSelector"), &e) < 0) {
-		sel_release(ls);
+		lsel_release(ls);
 		resp_status(c->rs, 400, "BadRequest", e.msg, NULL);
 		return -1;
 	}
@@ -77,7 +74,7 @@ int list_selectors(api_ctx *c, sel *ls, sel *fs)
 		if (!field_supported(c->ty, fs->terms[i].key)) {
 			resp_statusf(c->rs, 400, "BadRequest", NULL,
 				     "field label not supported: %s", fs->terms[i].key);
-			sel_release(ls);
+			lsel_release(ls);
 			sel_release(fs);
 			return -1;
 		}
@@ -85,12 +82,12 @@ int list_selectors(api_ctx *c, sel *ls, sel *fs)
 	return 0;
 }
 
-bool list_matches(const sel *ls, const sel *fs, const cJSON *obj)
+bool list_matches(const lsel *ls, const sel *fs, const cJSON *obj)
 {
 	if (!obj)
 		return false;
-	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "labels");
-	return sel_match_labels(ls, labels) && sel_match_fields(fs, obj, field_value);
+	const cJSON *labels = json_get(obj_meta(obj), "labels");
+	return lsel_matches(ls, labels) && sel_match_fields(fs, obj, field_value);
 }
 
 /* Can stored objects of ty go out without parsing (one version, no defaults)? */
@@ -127,9 +124,7 @@ static char *encode_continue(int64_t rev, const char *key)
 	cJSON_AddStringToObject(o, "start", key);
 	char *t = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	size_t n = strlen(t);
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)t, (int)n);
+	char *out = b64_encode(t, strlen(t), B64_STD);
 	free(t);
 	return out;
 }
@@ -139,18 +134,16 @@ static int decode_continue(const char *tok, int64_t *rev, char **key)
 	size_t n = strlen(tok);
 	if (n == 0 || n > 8192 || n % 4)
 		return -1;
-	unsigned char *raw = xmalloc(n);
-	int len = EVP_DecodeBlock(raw, (const unsigned char *)tok, (int)n);
-	if (len < 0) {
-		free(raw);
+	size_t len;
+	char *raw = b64_decode(tok, n, B64_STD, 0, &len);
+	if (!raw)
 		return -1;
-	}
 	while (len > 0 && raw[len - 1] == '\0')
 		len--;
-	cJSON *o = cJSON_ParseWithLength((const char *)raw, (size_t)len);
+	cJSON *o = cJSON_ParseWithLength(raw, len);
 	free(raw);
 	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(o, "rv");
-	const char *start = obj_str(o, "start");
+	const char *start = json_str(o, "start");
 	if (!cJSON_IsNumber(rv) || !start) {
 		cJSON_Delete(o);
 		return -1;
@@ -190,7 +183,7 @@ typedef struct collected {
 
 /* Gather up to limit matching rows as of rev at, starting after start. -1 answered. */
 static int collect(api_ctx *c, const char *prefix, const char *start, int64_t at, size_t limit,
-		   const sel *ls, const sel *fs, collected *out)
+		   const lsel *ls, const sel *fs, collected *out)
 {
 	memset(out, 0, sizeof(*out));
 	bool filter = ls->n || fs->n;
@@ -286,7 +279,8 @@ static void add_item(api_ctx *c, buf *b, const char *text, bool fast, cJSON *tab
 
 void list_handle(api_ctx *c)
 {
-	sel ls, fs;
+	lsel ls;
+	sel fs;
 	if (list_selectors(c, &ls, &fs) < 0)
 		return;
 	const char *lim = query_get(&c->q, "limit"), *cont = query_get(&c->q, "continue");
@@ -370,7 +364,7 @@ void list_handle(api_ctx *c)
 		cJSON *t = table_new(c->ty, true);
 		for (size_t i = 0; i < col.n; i++)
 			add_item(c, NULL, col.rows[i].value, fast, t, include);
-		cJSON *m = obj_ensure(t, "metadata");
+		cJSON *m = json_obj_ensure(t, "metadata");
 		char b[32];
 		snprintf(b, sizeof(b), "%lld", (long long)at);
 		cJSON_AddStringToObject(m, "resourceVersion", b);
@@ -404,7 +398,7 @@ void list_handle(api_ctx *c)
 out:
 	free(start);
 	free(prefix);
-	sel_release(&ls);
+	lsel_release(&ls);
 	sel_release(&fs);
 }
 
@@ -412,7 +406,8 @@ out:
 
 void list_delete_collection(api_ctx *c)
 {
-	sel ls, fs;
+	lsel ls;
+	sel fs;
 	if (list_selectors(c, &ls, &fs) < 0)
 		return;
 	char *prefix = list_prefix(c);
@@ -421,15 +416,15 @@ void list_delete_collection(api_ctx *c)
 		cJSON *opts = NULL;
 		if (c->rq->body_len)
 			opts = cJSON_ParseWithLength(c->rq->body, c->rq->body_len);
-		const char *prop = obj_str(opts, "propagationPolicy");
+		const char *prop = json_str(opts, "propagationPolicy");
 		store_begin(c->s->st);
 		for (size_t i = 0; i < col.n; i++) {
 			cJSON *o = cJSON_Parse(col.rows[i].value);
 			const cJSON *m = obj_meta(o);
 			err e = {0};
 			if (m)
-				res_delete_object(c->s, c->ty, obj_str(m, "namespace"),
-						  obj_str(m, "name"), prop, NULL, c->dry_run, NULL,
+				res_delete_object(c->s, c->ty, json_str(m, "namespace"),
+						  json_str(m, "name"), prop, NULL, c->dry_run, NULL,
 						  &e);
 			cJSON_Delete(o);
 		}
@@ -440,6 +435,6 @@ void list_delete_collection(api_ctx *c)
 		resp_status(c->rs, 200, NULL, NULL, NULL);
 	}
 	free(prefix);
-	sel_release(&ls);
+	lsel_release(&ls);
 	sel_release(&fs);
 }

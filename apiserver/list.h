@@ -17,9 +17,9 @@ void list_delete_collection(api_ctx *c);
 
 /* Parse labelSelector and fieldSelector (checking the field labels c->ty supports) into ls and
  * fs (release both with sel_release); 0, or -1 answered with 400. */
-int list_selectors(api_ctx *c, sel *ls, sel *fs);
+int list_selectors(api_ctx *c, lsel *ls, sel *fs);
 /* Does obj (may be NULL: no) satisfy both selectors? */
-bool list_matches(const sel *ls, const sel *fs, const cJSON *obj);
+bool list_matches(const lsel *ls, const sel *fs, const cJSON *obj);
 /* Can stored objects of ty go out without parsing (one version, no defaults)? */
 bool list_fast_path(apiserver *s, const api_type *ty);
 /* The storage key prefix of the request's collection (type, and namespace when given). */

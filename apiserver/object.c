@@ -4,31 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "apiserver.h"
+#include "eddy/clock.h"
 #include "eddy/mem.h"
-
-const char *obj_str(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-cJSON *obj_ensure(cJSON *o, const char *k)
-{
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	if (cJSON_IsObject(v))
-		return v;
-	if (v)
-		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-	return cJSON_AddObjectToObject(o, k);
-}
 
 cJSON *obj_meta(const cJSON *obj)
 {
-	cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
-	return cJSON_IsObject(m) ? m : NULL;
+	return json_obj(obj, "metadata");
 }
 
 static int json_depth_ok(const char *t, size_t n)
@@ -80,10 +63,7 @@ cJSON *obj_parse(const char *text, size_t len, err *e)
 
 void obj_timestamp(char out[32])
 {
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	clock_rfc3339_now(out, 32, 0);
 }
 
 char *obj_key(const api_type *ty, const char *ns, const char *name)
@@ -97,37 +77,17 @@ char *obj_key(const api_type *ty, const char *ns, const char *name)
 void obj_set_version(cJSON *obj, const api_type *ty)
 {
 	char *av = types_api_version(ty);
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "apiVersion");
-	if (v)
-		cJSON_ReplaceItemInObjectCaseSensitive(obj, "apiVersion", cJSON_CreateString(av));
-	else
-		cJSON_AddStringToObject(obj, "apiVersion", av);
+	json_replace(obj, "apiVersion", cJSON_CreateString(av));
 	free(av);
-	if (!cJSON_GetObjectItemCaseSensitive(obj, "kind"))
+	if (!json_get(obj, "kind"))
 		cJSON_AddStringToObject(obj, "kind", ty->kind);
-}
-
-void obj_set_str(cJSON *o, const char *k, const char *v)
-{
-	if (cJSON_GetObjectItemCaseSensitive(o, k))
-		cJSON_ReplaceItemInObjectCaseSensitive(o, k, cJSON_CreateString(v));
-	else
-		cJSON_AddStringToObject(o, k, v);
-}
-
-void obj_set_num(cJSON *o, const char *k, double v)
-{
-	if (cJSON_GetObjectItemCaseSensitive(o, k))
-		cJSON_ReplaceItemInObjectCaseSensitive(o, k, cJSON_CreateNumber(v));
-	else
-		cJSON_AddNumberToObject(o, k, v);
 }
 
 void obj_set_rv(cJSON *obj, int64_t rev)
 {
 	char b[32];
 	snprintf(b, sizeof(b), "%lld", (long long)rev);
-	obj_set_str(obj_ensure(obj, "metadata"), "resourceVersion", b);
+	json_replace(json_obj_ensure(obj, "metadata"), "resourceVersion", cJSON_CreateString(b));
 }
 
 char *obj_print(const cJSON *o)
@@ -138,19 +98,19 @@ char *obj_print(const cJSON *o)
 
 int64_t obj_meta_int(const cJSON *meta, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, k);
+	const cJSON *v = json_get(meta, k);
 	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
 bool obj_has_finalizers(const cJSON *obj)
 {
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "finalizers");
+	const cJSON *f = json_get(obj_meta(obj), "finalizers");
 	return cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0;
 }
 
 bool obj_has_finalizer(const cJSON *obj, const char *name)
 {
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "finalizers"), *it;
+	const cJSON *f = json_get(obj_meta(obj), "finalizers"), *it;
 	cJSON_ArrayForEach(it, f)
 		if (cJSON_IsString(it) && !strcmp(it->valuestring, name))
 			return true;
@@ -161,11 +121,23 @@ void obj_add_finalizer(cJSON *obj, const char *name)
 {
 	if (obj_has_finalizer(obj, name))
 		return;
-	cJSON *m = obj_ensure(obj, "metadata");
-	cJSON *f = cJSON_GetObjectItemCaseSensitive(m, "finalizers");
-	if (!cJSON_IsArray(f)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(m, "finalizers");
-		f = cJSON_AddArrayToObject(m, "finalizers");
-	}
+	cJSON *f = json_arr_ensure(json_obj_ensure(obj, "metadata"), "finalizers");
 	cJSON_AddItemToArray(f, cJSON_CreateString(name));
+}
+
+void obj_remove_finalizer(cJSON *obj, const char *name)
+{
+	cJSON *m = obj_meta(obj), *arr = json_get(m, "finalizers");
+	int i = 0;
+	cJSON *it = arr ? arr->child : NULL;
+	while (it) {
+		cJSON *next = it->next;
+		if (cJSON_IsString(it) && !strcmp(it->valuestring, name))
+			cJSON_DeleteItemFromArray(arr, i);
+		else
+			i++;
+		it = next;
+	}
+	if (arr && cJSON_GetArraySize(arr) == 0)
+		json_del(m, "finalizers");
 }

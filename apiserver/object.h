@@ -1,4 +1,5 @@
-/* object: Kubernetes objects as cJSON: member access, metadata, storage keys, bounded parsing.
+/* object: Kubernetes objects as cJSON: metadata, storage keys, bounded parsing (plain member
+ * access is eddy/json.h, which this header brings along).
  *
  * Plain functions of JSON values; nothing here touches the server, the store or a request. */
 #ifndef APISERVER_OBJECT_H
@@ -11,19 +12,13 @@
 #include <cjson/cJSON.h>
 
 #include "eddy/err.h"
+#include "eddy/json.h" /* the plain accessors (json_str, json_obj_ensure, ...) */
 #include "types.h"
 
-/* The string member k of o, or NULL (o may be NULL or not an object). */
-const char *obj_str(const cJSON *o, const char *k);
-/* The object member k of o, created (replacing a non-object) when missing. */
-cJSON *obj_ensure(cJSON *o, const char *k);
 /* obj.metadata when it is an object, else NULL. */
 cJSON *obj_meta(const cJSON *obj);
 /* The integer member k of a metadata object (0 when absent). */
 int64_t obj_meta_int(const cJSON *meta, const char *k);
-/* Set o[k] to a string or a number (replacing any value). */
-void obj_set_str(cJSON *o, const char *k, const char *v);
-void obj_set_num(cJSON *o, const char *k, double v);
 /* Set metadata.resourceVersion to rev. */
 void obj_set_rv(cJSON *obj, int64_t rev);
 /* Rewrite apiVersion of obj for ty (and set kind when missing). */
@@ -38,9 +33,11 @@ void obj_timestamp(char out[32]);
 /* The storage key of an object: "/<group or core>/<resource>/[<ns>/]<name>". Caller frees. */
 char *obj_key(const api_type *ty, const char *ns, const char *name);
 
-/* metadata.finalizers: any at all, a given one; add one (no duplicates). */
+/* metadata.finalizers: any at all, a given one; add one (no duplicates); remove every copy of
+ * one (and the list itself when it ends up empty). */
 bool obj_has_finalizers(const cJSON *obj);
 bool obj_has_finalizer(const cJSON *obj, const char *name);
 void obj_add_finalizer(cJSON *obj, const char *name);
+void obj_remove_finalizer(cJSON *obj, const char *name);
 
 #endif

@@ -180,7 +180,7 @@ static cJSON *type_schema(const api_type *ty)
 	cJSON *s;
 	if (ty->schema) {
 		s = cJSON_Duplicate(ty->schema, 1);
-		cJSON *props = obj_ensure(s, "properties");
+		cJSON *props = json_obj_ensure(s, "properties");
 		cJSON_DeleteItemFromObjectCaseSensitive(props, "metadata");
 		cJSON *m = cJSON_AddObjectToObject(props, "metadata");
 		cJSON *all = cJSON_AddArrayToObject(m, "allOf");

@@ -65,7 +65,7 @@ void res_patch(api_ctx *c, const char *sub)
 				resp_status(c->rs, 400, "BadRequest", "invalid object", NULL);
 			goto done;
 		}
-		const char *bname = obj_str(obj_meta(p), "name");
+		const char *bname = json_str(obj_meta(p), "name");
 		if (!bname || strcmp(bname, c->name) != 0) {
 			resp_statusf(c->rs, 400, "BadRequest", NULL,
 				     "the name of the object (%s) does not match the name on the "
@@ -133,7 +133,7 @@ void res_patch(api_ctx *c, const char *sub)
 		else if (kind == P_MERGE)
 			obj = patch_merge(old, p, &e);
 		else
-			obj = patch_strategic(old, p, obj_str(old, "apiVersion"), c->ty->kind, &e);
+			obj = patch_strategic(old, p, json_str(old, "apiVersion"), c->ty->kind, &e);
 		if (!obj) {
 			cJSON *causes = NULL;
 			(void)causes;
@@ -160,7 +160,7 @@ void res_patch(api_ctx *c, const char *sub)
 					      cJSON_Duplicate(mf, 1));
 		/* Make the request's managedFields differ from old so res_track() keeps them. */
 		if (mf)
-			cJSON_AddItemToObject(obj_ensure(obj, "metadata"), "managedFields", mf);
+			json_set(json_obj_ensure(obj, "metadata"), "managedFields", mf);
 		(void)dry;
 		cJSON_Delete(old_copy);
 	}

@@ -4,13 +4,13 @@
  * is bounds-checked; nesting is at most a few levels by construction. */
 #include "protobuf.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "apiserver.h"
+#include "eddy/clock.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "object.h"
 
@@ -95,13 +95,6 @@ static void add_str(cJSON *o, const char *k, const pbf *f)
 	free(s);
 }
 
-static char *b64(const unsigned char *d, size_t n)
-{
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)out, d, (int)n);
-	return out;
-}
-
 /* map entry {1: key, 2: value} into o; bytes values are base64-encoded. */
 static int map_entry(cJSON *o, const pbf *f, bool bytes)
 {
@@ -117,7 +110,7 @@ static int map_entry(cJSON *o, const pbf *f, bool bytes)
 			k = str(&e);
 		} else if (e.field == 2) {
 			free(v);
-			v = bytes ? b64(e.d, e.n) : str(&e);
+			v = bytes ? b64_encode(e.d, e.n, B64_STD) : str(&e);
 		}
 	}
 	if (r == 0) {
@@ -142,10 +135,7 @@ static int time_of(const pbf *f, char out[32])
 		return -1;
 	if (secs <= 0)
 		return 0;
-	time_t t = (time_t)secs;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	clock_rfc3339_sec(out, 32, secs);
 	return 1;
 }
 
@@ -232,11 +222,12 @@ static int object_meta(cJSON *m, const pbf *f)
 				cJSON_AddStringToObject(m, "deletionTimestamp", ts);
 			break;
 		case 11:
-			if (e.wire == 2 && map_entry(obj_ensure(m, "labels"), &e, false) < 0)
+			if (e.wire == 2 && map_entry(json_obj_ensure(m, "labels"), &e, false) < 0)
 				return -1;
 			break;
 		case 12:
-			if (e.wire == 2 && map_entry(obj_ensure(m, "annotations"), &e, false) < 0)
+			if (e.wire == 2 &&
+			    map_entry(json_obj_ensure(m, "annotations"), &e, false) < 0)
 				return -1;
 			break;
 		case 13: {
@@ -280,15 +271,15 @@ static cJSON *decode_map_kind(const unsigned char *d, size_t n, bool secret, err
 	int r;
 	while ((r = next(&b, &f)) > 0) {
 		if (f.field == 1 && f.wire == 2) {
-			r = object_meta(obj_ensure(o, "metadata"), &f);
+			r = object_meta(json_obj_ensure(o, "metadata"), &f);
 		} else if (f.field == 2 && f.wire == 2) {
-			r = map_entry(obj_ensure(o, "data"), &f, secret);
+			r = map_entry(json_obj_ensure(o, "data"), &f, secret);
 		} else if (secret && f.field == 3 && f.wire == 2) {
 			add_str(o, "type", &f);
 		} else if (secret && f.field == 4 && f.wire == 2) {
-			r = map_entry(obj_ensure(o, "stringData"), &f, false);
+			r = map_entry(json_obj_ensure(o, "stringData"), &f, false);
 		} else if (!secret && f.field == 3 && f.wire == 2) {
-			r = map_entry(obj_ensure(o, "binaryData"), &f, true);
+			r = map_entry(json_obj_ensure(o, "binaryData"), &f, true);
 		} else if (f.field == (secret ? 5u : 4u) && f.wire == 0) {
 			cJSON_AddBoolToObject(o, "immutable", f.v != 0);
 		}
@@ -319,7 +310,7 @@ static cJSON *decode_delete_options(const unsigned char *d, size_t n, err *e)
 							(double)(int64_t)f.v);
 			break;
 		case 2: {
-			cJSON *p = obj_ensure(o, "preconditions");
+			cJSON *p = json_obj_ensure(o, "preconditions");
 			pb pb2 = {f.d, f.d + f.n};
 			pbf g;
 			while ((r = next(&pb2, &g)) > 0) {
@@ -541,7 +532,7 @@ static int decode_desc(cJSON *o, const unsigned char *d, size_t n, const pbdesc 
 			}
 			break;
 		case 'k':
-			if (f.wire == 2 && map_entry(obj_ensure(o, fd->name), &f, false) < 0)
+			if (f.wire == 2 && map_entry(json_obj_ensure(o, fd->name), &f, false) < 0)
 				return -1;
 			break;
 		case 'X': {
@@ -573,12 +564,12 @@ static int decode_desc(cJSON *o, const unsigned char *d, size_t n, const pbdesc 
 			break;
 		}
 		case 'O':
-			if (f.wire == 2 && object_meta(obj_ensure(o, fd->name), &f) < 0)
+			if (f.wire == 2 && object_meta(json_obj_ensure(o, fd->name), &f) < 0)
 				return -1;
 			break;
 		case 'm':
-			if (f.wire == 2 && decode_desc(obj_ensure(o, fd->name), f.d, f.n, fd->sub,
-						       depth + 1) < 0)
+			if (f.wire == 2 && decode_desc(json_obj_ensure(o, fd->name), f.d, f.n,
+						       fd->sub, depth + 1) < 0)
 				return -1;
 			break;
 		case 'S':

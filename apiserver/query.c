@@ -4,18 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/codec.h"
 #include "eddy/mem.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static char *url_decode(const char *s, size_t n)
 {
@@ -24,9 +14,9 @@ static char *url_decode(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '+') {
 			d[j++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-			   hexval(s[i + 2]) >= 0) {
-			d[j++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		} else if (s[i] == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 &&
+			   hex_digit(s[i + 2]) >= 0) {
+			d[j++] = (char)(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
 			i += 2;
 		} else {
 			d[j++] = s[i];
@@ -42,21 +32,18 @@ void query_parse(api_query *q, const char *raw)
 	if (!raw)
 		return;
 	const char *p = raw;
-	while (*p && q->n < 256) {
+	while (*p && q->k.n < 256) {
 		const char *amp = strchr(p, '&');
 		size_t len = amp ? (size_t)(amp - p) : strlen(p);
 		if (len > 0) {
 			const char *eq = memchr(p, '=', len);
-			q->k = xrealloc(q->k, (q->n + 1) * sizeof(char *));
-			q->v = xrealloc(q->v, (q->n + 1) * sizeof(char *));
 			if (eq) {
-				q->k[q->n] = url_decode(p, (size_t)(eq - p));
-				q->v[q->n] = url_decode(eq + 1, len - (size_t)(eq - p) - 1);
+				strv_take(&q->k, url_decode(p, (size_t)(eq - p)));
+				strv_take(&q->v, url_decode(eq + 1, len - (size_t)(eq - p) - 1));
 			} else {
-				q->k[q->n] = url_decode(p, len);
-				q->v[q->n] = xstrdup("");
+				strv_take(&q->k, url_decode(p, len));
+				strv_add(&q->v, "");
 			}
-			q->n++;
 		}
 		if (!amp)
 			break;
@@ -66,20 +53,15 @@ void query_parse(api_query *q, const char *raw)
 
 void query_release(api_query *q)
 {
-	for (size_t i = 0; i < q->n; i++) {
-		free(q->k[i]);
-		free(q->v[i]);
-	}
-	free(q->k);
-	free(q->v);
-	memset(q, 0, sizeof(*q));
+	strv_release(&q->k);
+	strv_release(&q->v);
 }
 
 const char *query_get(const api_query *q, const char *k)
 {
-	for (size_t i = 0; i < q->n; i++)
-		if (!strcmp(q->k[i], k))
-			return q->v[i];
+	for (size_t i = 0; i < q->k.n; i++)
+		if (!strcmp(q->k.v[i], k))
+			return q->v.v[i];
 	return NULL;
 }
 

@@ -4,9 +4,11 @@
 
 #include <stddef.h>
 
+#include "eddy/strv.h"
+
+/* k.v[i]=v.v[i] is the i-th parameter (k.n == v.n). */
 typedef struct api_query {
-	char **k, **v;
-	size_t n;
+	strv k, v;
 } api_query;
 
 /* Parse raw (without '?', may be NULL) into q (caller-owned; release with query_release). At

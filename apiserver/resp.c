@@ -111,10 +111,10 @@ void resp_invalid(api_resp *rs, const api_type *ty, const char *name, cJSON *cau
 	cJSON_ArrayForEach(it, causes) {
 		if (i++)
 			buf_adds(&m, ", ");
-		const char *f = obj_str(it, "field");
+		const char *f = json_str(it, "field");
 		if (f && *f)
 			buf_addf(&m, "%s: ", f);
-		buf_adds(&m, obj_str(it, "message") ? obj_str(it, "message") : "");
+		buf_adds(&m, json_str(it, "message") ? json_str(it, "message") : "");
 	}
 	if (n > 1)
 		buf_addc(&m, ']');

@@ -137,10 +137,7 @@ void api_handle(apiserver *s, const api_req *rq, api_resp *rs)
 	res_handle(&c);
 	free(copy);
 out:
-	free(c.groups);
+	strv_release(&c.groups);
 	free(c.user_buf);
-	for (size_t i = 0; i < c.n_group_bufs; i++)
-		free(c.group_bufs[i]);
-	free(c.group_bufs);
 	query_release(&c.q);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "eddy/mem.h"
+#include "eddy/yml.h"
 #include "object.h"
 #include "resp.h"
 
@@ -15,16 +16,6 @@
 #define HAVE_PATCH 0
 #endif
 
-static const cJSON *path_get(const cJSON *o, const char *dotted)
-{
-	char *copy = xstrdup(dotted), *save = NULL;
-	const cJSON *cur = o;
-	for (char *t = strtok_r(copy, ".", &save); t && cur; t = strtok_r(NULL, ".", &save))
-		cur = cJSON_GetObjectItemCaseSensitive(cur, t);
-	free(copy);
-	return cur;
-}
-
 static void path_set_num(cJSON *o, const char *dotted, double v)
 {
 	char *copy = xstrdup(dotted), *save = NULL;
@@ -33,10 +24,10 @@ static void path_set_num(cJSON *o, const char *dotted, double v)
 	while (t) {
 		char *next = strtok_r(NULL, ".", &save);
 		if (!next) {
-			obj_set_num(cur, t, v);
+			json_replace(cur, t, cJSON_CreateNumber(v));
 			break;
 		}
-		cur = obj_ensure(cur, t);
+		cur = json_obj_ensure(cur, t);
 		t = next;
 	}
 	free(copy);
@@ -54,15 +45,15 @@ static cJSON *scale_of(api_type *ty, const cJSON *obj)
 	static const char *const copy[] = {"name", "namespace", "uid", "resourceVersion",
 					   "creationTimestamp"};
 	for (size_t i = 0; i < 5; i++)
-		if (obj_str(om, copy[i]))
-			cJSON_AddStringToObject(m, copy[i], obj_str(om, copy[i]));
-	const cJSON *want = path_get(obj, sp), *have = path_get(obj, stp);
+		if (json_str(om, copy[i]))
+			cJSON_AddStringToObject(m, copy[i], json_str(om, copy[i]));
+	const cJSON *want = yml_get_path(obj, sp), *have = yml_get_path(obj, stp);
 	cJSON_AddNumberToObject(cJSON_AddObjectToObject(sc, "spec"), "replicas",
 				cJSON_IsNumber(want) ? want->valuedouble : 0);
 	cJSON *st = cJSON_AddObjectToObject(sc, "status");
 	cJSON_AddNumberToObject(st, "replicas", cJSON_IsNumber(have) ? have->valuedouble : 0);
 	const char *selp = ty->scale_selector ? ty->scale_selector + 1 : NULL;
-	const cJSON *sel = selp ? path_get(obj, selp) : NULL;
+	const cJSON *sel = selp ? yml_get_path(obj, selp) : NULL;
 	if (cJSON_IsString(sel))
 		cJSON_AddStringToObject(st, "selector", sel->valuestring);
 	return sc;
@@ -108,7 +99,7 @@ void res_scale(api_ctx *c)
 		store_row_release(&row);
 		return;
 	}
-	const cJSON *rep = path_get(body, "spec.replicas");
+	const cJSON *rep = yml_get_path(body, "spec.replicas");
 	cJSON *obj = cJSON_Duplicate(old, 1);
 	path_set_num(obj, c->ty->scale_spec ? c->ty->scale_spec + 1 : "spec.replicas",
 		     cJSON_IsNumber(rep) ? rep->valuedouble : 0);

@@ -1,13 +1,13 @@
 /* selector: label and field selector parsing and matching (see selector.h). */
 #include "selector.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eddy/buf.h"
 #include "eddy/mem.h"
+#include "names.h"
 
 void sel_release(sel *s)
 {
@@ -38,48 +38,18 @@ static void add_value(sel_term *t, const char *v, size_t n)
 	t->values[t->nvalues++] = xstrndup(v, n);
 }
 
-/* Label keys: [prefix/]name; name 1-63 chars of [A-Za-z0-9-_.] starting and ending alnum;
- * prefix a DNS subdomain of at most 253 chars. */
-static bool valid_name_part(const char *p, size_t n, size_t max)
+static lsel_req *add_req(lsel *s)
 {
-	if (n == 0 || n > max)
-		return false;
-	if (!isalnum((unsigned char)p[0]) || !isalnum((unsigned char)p[n - 1]))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (!isalnum(c) && c != '-' && c != '_' && c != '.')
-			return false;
-	}
-	return true;
+	s->reqs = xrealloc(s->reqs, (s->n + 1) * sizeof(*s->reqs));
+	lsel_req *r = &s->reqs[s->n++];
+	memset(r, 0, sizeof(*r));
+	return r;
 }
 
-static bool valid_dns_subdomain(const char *p, size_t n)
+static void add_val(lsel_req *r, const char *v, size_t n)
 {
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (!(islower(c) || isdigit(c) || c == '-' || c == '.'))
-			return false;
-	}
-	return isalnum((unsigned char)p[0]) && isalnum((unsigned char)p[n - 1]);
-}
-
-static bool valid_label_key(const char *k)
-{
-	const char *slash = strchr(k, '/');
-	if (slash) {
-		if (!valid_dns_subdomain(k, (size_t)(slash - k)))
-			return false;
-		k = slash + 1;
-	}
-	return valid_name_part(k, strlen(k), 63);
-}
-
-static bool valid_label_value(const char *v, size_t n)
-{
-	return n == 0 || valid_name_part(v, n, 63);
+	r->vals = xrealloc(r->vals, (r->nvals + 1) * sizeof(char *));
+	r->vals[r->nvals++] = xstrndup(v, n);
 }
 
 typedef struct lexer {
@@ -112,7 +82,7 @@ static int bad(err *e, const char *what, const char *text)
 	return err_fail(e, "BadRequest", "unable to parse requirement: %s in %s", what, text);
 }
 
-static int parse_value_set(lexer *lx, sel_term *t, const char *text, err *e)
+static int parse_value_set(lexer *lx, lsel_req *t, const char *text, err *e)
 {
 	skip_ws(lx);
 	if (*lx->p != '(')
@@ -121,12 +91,12 @@ static int parse_value_set(lexer *lx, sel_term *t, const char *text, err *e)
 	for (;;) {
 		const char *v;
 		size_t n = ident(lx, &v);
-		if (!valid_label_value(v, n))
+		if (!names_label_value(v, n))
 			return bad(e, "invalid label value", text);
-		if (t->nvalues >= SEL_MAX_VALUES)
+		if (t->nvals >= SEL_MAX_VALUES)
 			return bad(e, "too many values", text);
 		if (n > 0 || *lx->p == ',' || *lx->p == ')')
-			add_value(t, v, n);
+			add_val(t, v, n);
 		skip_ws(lx);
 		if (*lx->p == ',') {
 			lx->p++;
@@ -140,7 +110,7 @@ static int parse_value_set(lexer *lx, sel_term *t, const char *text, err *e)
 	}
 }
 
-int sel_parse_labels(sel *s, const char *text, err *e)
+int sel_parse_labels(lsel *s, const char *text, err *e)
 {
 	memset(s, 0, sizeof(*s));
 	if (!text)
@@ -153,10 +123,10 @@ int sel_parse_labels(sel *s, const char *text, err *e)
 		return 0;
 	for (;;) {
 		if (s->n >= SEL_MAX_TERMS) {
-			sel_release(s);
+			lsel_release(s);
 			return bad(e, "too many requirements", text);
 		}
-		sel_term *t = add_term(s);
+		lsel_req *t = add_req(s);
 		skip_ws(&lx);
 		bool neg = false;
 		if (*lx.p == '!') {
@@ -166,64 +136,64 @@ int sel_parse_labels(sel *s, const char *text, err *e)
 		const char *k;
 		size_t kn = ident(&lx, &k);
 		if (kn == 0) {
-			sel_release(s);
+			lsel_release(s);
 			return bad(e, "found '', expected: identifier", text);
 		}
 		t->key = xstrndup(k, kn);
-		if (!valid_label_key(t->key)) {
+		if (!names_label_key(t->key, kn)) {
 			err_fail(e, "BadRequest", "unable to parse requirement: values[0][%s]: "
 				 "Invalid value: \"%s\": name part must consist of alphanumeric "
 				 "characters, '-', '_' or '.', and must start and end with an "
 				 "alphanumeric character", t->key, t->key);
-			sel_release(s);
+			lsel_release(s);
 			return -1;
 		}
 		skip_ws(&lx);
 		if (neg) {
-			t->op = SEL_NOTEXISTS;
+			t->op = LSEL_NOTEXISTS;
 		} else if (*lx.p == ',' || *lx.p == '\0') {
-			t->op = SEL_EXISTS;
+			t->op = LSEL_EXISTS;
 		} else if (lx.p[0] == '=' || (lx.p[0] == '!' && lx.p[1] == '=')) {
 			if (lx.p[0] == '!') {
-				t->op = SEL_NE;
+				t->op = LSEL_NE;
 				lx.p += 2;
 			} else {
-				t->op = SEL_EQ;
+				t->op = LSEL_EQ;
 				lx.p += lx.p[1] == '=' ? 2 : 1;
 			}
 			const char *v;
 			size_t vn = ident(&lx, &v);
-			if (!valid_label_value(v, vn)) {
-				sel_release(s);
+			if (!names_label_value(v, vn)) {
+				lsel_release(s);
 				return bad(e, "invalid label value", text);
 			}
-			add_value(t, v, vn);
+			add_val(t, v, vn);
 		} else if (*lx.p == '>' || *lx.p == '<') {
-			t->op = *lx.p == '>' ? SEL_GT : SEL_LT;
+			t->op = *lx.p == '>' ? LSEL_GT : LSEL_LT;
 			lx.p++;
 			const char *v;
 			size_t vn = ident(&lx, &v);
 			char *tmp = xstrndup(v, vn), *end;
 			errno = 0;
-			(void)strtoll(tmp, &end, 10);
+			t->num = strtoll(tmp, &end, 10);
 			bool ok = vn > 0 && *end == '\0' && errno == 0;
 			free(tmp);
 			if (!ok) {
-				sel_release(s);
+				lsel_release(s);
 				return bad(e,
 					   "for 'Gt', 'Lt' operators, the value must be an integer",
 					   text);
 			}
-			add_value(t, v, vn);
+			add_val(t, v, vn);
 		} else {
 			const char *w;
 			size_t wn = ident(&lx, &w);
 			if (wn == 2 && !strncmp(w, "in", 2))
-				t->op = SEL_IN;
+				t->op = LSEL_IN;
 			else if (wn == 5 && !strncmp(w, "notin", 5))
-				t->op = SEL_NOTIN;
+				t->op = LSEL_NOTIN;
 			else {
-				sel_release(s);
+				lsel_release(s);
 				return bad(
 				    e,
 				    "found unexpected token, expected: in, notin, =, ==, !=, "
@@ -231,7 +201,7 @@ int sel_parse_labels(sel *s, const char *text, err *e)
 				    text);
 			}
 			if (parse_value_set(&lx, t, text, e) < 0) {
-				sel_release(s);
+				lsel_release(s);
 				return -1;
 			}
 		}
@@ -239,7 +209,7 @@ int sel_parse_labels(sel *s, const char *text, err *e)
 		if (*lx.p == '\0')
 			return 0;
 		if (*lx.p != ',') {
-			sel_release(s);
+			lsel_release(s);
 			return bad(e, "found unexpected token, expected: ','", text);
 		}
 		lx.p++;
@@ -312,59 +282,6 @@ int sel_parse_fields(sel *s, const char *text, err *e)
 			return 0;
 		p++;
 	}
-}
-
-static const char *label_of(const cJSON *labels, const char *key)
-{
-	if (!cJSON_IsObject(labels))
-		return NULL;
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool in_values(const sel_term *t, const char *v)
-{
-	for (size_t i = 0; i < t->nvalues; i++)
-		if (!strcmp(t->values[i], v))
-			return true;
-	return false;
-}
-
-static bool term_match(const sel_term *t, const char *v)
-{
-	switch (t->op) {
-	case SEL_EQ:
-	case SEL_IN:
-		return v && in_values(t, v);
-	case SEL_NE:
-	case SEL_NOTIN:
-		return !v || !in_values(t, v);
-	case SEL_EXISTS:
-		return v != NULL;
-	case SEL_NOTEXISTS:
-		return v == NULL;
-	case SEL_GT:
-	case SEL_LT: {
-		if (!v || t->nvalues != 1)
-			return false;
-		char *end;
-		errno = 0;
-		long long have = strtoll(v, &end, 10);
-		if (*end || end == v || errno)
-			return false;
-		long long want = strtoll(t->values[0], NULL, 10);
-		return t->op == SEL_GT ? have > want : have < want;
-	}
-	}
-	return false;
-}
-
-bool sel_match_labels(const sel *s, const cJSON *labels)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!term_match(&s->terms[i], label_of(labels, s->terms[i].key)))
-			return false;
-	return true;
 }
 
 bool sel_match_fields(const sel *s, const cJSON *obj, sel_field_fn get)

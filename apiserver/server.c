@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "auth.h"
+#include "eddy/clock.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 #include "gc.h"
 #include "object.h"
@@ -27,9 +28,16 @@ char *server_new_uid(apiserver *s)
 	}
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	return xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-			 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-			 b[12], b[13], b[14], b[15]);
+	/* 8-4-4-4-12 hex digits: each hex_encode's terminator is overwritten by the next dash */
+	char u[37];
+	static const size_t at[] = {0, 4, 6, 8, 10, 16};
+	for (size_t i = 0, o = 0; i < 5; i++) {
+		hex_encode(u + o, b + at[i], at[i + 1] - at[i], HEX_LOWER);
+		o += 2 * (at[i + 1] - at[i]);
+		if (i < 4)
+			u[o++] = '-';
+	}
+	return xstrdup(u);
 }
 
 static void compact_cb(uv_timer_t *t)
@@ -37,7 +45,7 @@ static void compact_cb(uv_timer_t *t)
 	apiserver *s = t->data;
 	int64_t target = store_rev(s->st) - s->opts.compact_retain;
 	if (s->opts.compact_min_age > 0) {
-		int64_t by_age = store_rev_at_time(s->st, (int64_t)time(NULL) -
+		int64_t by_age = store_rev_at_time(s->st, clock_real_ns() / GODUR_SECOND -
 							   s->opts.compact_min_age);
 		if (by_age < target)
 			target = by_age;
@@ -113,7 +121,7 @@ apiserver *apiserver_new(uv_loop_t *loop, const apiserver_opts *opts, err *e)
 		s->opts.compact_interval_ms = 60000;
 	if (!s->opts.bookmark_interval_ms)
 		s->opts.bookmark_interval_ms = 10000;
-	s->rand_state = (unsigned long)time(NULL) ^ (unsigned long)getpid();
+	s->rand_state = (unsigned long)(clock_real_ns() / GODUR_SECOND) ^ (unsigned long)getpid();
 	types_init(&s->types);
 	s->st = store_open(opts->data_dir, e);
 	if (!s->st)

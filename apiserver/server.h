@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "apiserver.h"
+#include "eddy/strv.h"
 #include "query.h"
 #include "store.h"
 #include "types.h"
@@ -46,11 +47,8 @@ typedef struct api_ctx {
 	const char *ns, *name, *sub;
 	bool dry_run;
 	const char *user; /* effective user (after impersonation); NULL = unrestricted admin */
-	const char **groups;
-	size_t n_groups;
+	strv groups;      /* the effective user's groups (copies, no duplicates) */
 	char *user_buf;
-	char **group_bufs;
-	size_t n_group_bufs;
 } api_ctx;
 
 /* A random RFC 4122 version 4 UUID (getrandom, else the server's LCG). Caller frees. */

@@ -73,17 +73,11 @@ static sim_kind kind_of(const api_type *ty)
 	return K_NONE;
 }
 
-static double num_at(const cJSON *o, const char *k, double def)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : def;
-}
-
 static const cJSON *old_cond(const cJSON *old_status, const char *type)
 {
 	const cJSON *c;
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(old_status, "conditions")) {
-		const char *t = obj_str(c, "type");
+		const char *t = json_str(c, "type");
 		if (t && !strcmp(t, type))
 			return c;
 	}
@@ -97,13 +91,13 @@ static void add_cond(cJSON *conds, const cJSON *old_status, const char *type, co
 {
 	const cJSON *o = old_cond(old_status, type);
 	const char *ltt = now, *lut = now;
-	if (o && obj_str(o, "status") && !strcmp(obj_str(o, "status"), status) &&
-	    ((!reason && !obj_str(o, "reason")) ||
-	     (reason && obj_str(o, "reason") && !strcmp(obj_str(o, "reason"), reason)))) {
-		if (obj_str(o, "lastTransitionTime"))
-			ltt = obj_str(o, "lastTransitionTime");
-		if (obj_str(o, "lastUpdateTime"))
-			lut = obj_str(o, "lastUpdateTime");
+	if (o && json_str(o, "status") && !strcmp(json_str(o, "status"), status) &&
+	    ((!reason && !json_str(o, "reason")) ||
+	     (reason && json_str(o, "reason") && !strcmp(json_str(o, "reason"), reason)))) {
+		if (json_str(o, "lastTransitionTime"))
+			ltt = json_str(o, "lastTransitionTime");
+		if (json_str(o, "lastUpdateTime"))
+			lut = json_str(o, "lastUpdateTime");
 	}
 	cJSON *c = cJSON_CreateObject();
 	cJSON_AddStringToObject(c, "type", type);
@@ -136,20 +130,15 @@ static void template_hash(const cJSON *obj, char out[16])
 	out[10] = 0;
 }
 
-static const char *str_or(const char *s, const char *def)
-{
-	return s ? s : def;
-}
-
 /* The status a cluster would report for obj; NULL to leave it alone. */
 static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *now)
 {
 	const cJSON *m = obj_meta(obj);
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
 	const cJSON *old = cJSON_GetObjectItemCaseSensitive(obj, "status");
-	const char *name = str_or(obj_str(m, "name"), "");
-	double gen = num_at(m, "generation", 1);
-	double n = num_at(spec, "replicas", 1);
+	const char *name = json_str_or(m, "name", "");
+	double gen = json_num_or(m, "generation", 1);
+	double n = json_num_or(spec, "replicas", 1);
 	double ready = never ? 0 : n;
 	cJSON *st = cJSON_CreateObject();
 	char hash[16], buf[512];
@@ -219,8 +208,8 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 		cJSON_AddNumberToObject(st, "availableReplicas", ready);
 		break;
 	case K_JOB: {
-		double comp = num_at(spec, "completions", 1);
-		const char *start = str_or(obj_str(old, "startTime"), now);
+		double comp = json_num_or(spec, "completions", 1);
+		const char *start = json_str_or(old, "startTime", now);
 		cJSON_AddStringToObject(st, "startTime", start);
 		if (never) {
 			cJSON_AddNumberToObject(st, "active", 1);
@@ -228,7 +217,7 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 			break;
 		}
 		cJSON_AddStringToObject(st, "completionTime",
-					str_or(obj_str(old, "completionTime"), now));
+					json_str_or(old, "completionTime", now));
 		cJSON_AddNumberToObject(st, "succeeded", comp);
 		cJSON_AddNumberToObject(st, "ready", 0);
 		cJSON_AddNumberToObject(st, "terminating", 0);
@@ -243,11 +232,11 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 		cJSON *c;
 		cJSON_ArrayForEach(c, conds)
 			cJSON_AddStringToObject(c, "lastProbeTime",
-						obj_str(c, "lastTransitionTime"));
+						json_str(c, "lastTransitionTime"));
 		break;
 	}
 	case K_POD: {
-		const char *start = str_or(obj_str(old, "startTime"), now);
+		const char *start = json_str_or(old, "startTime", now);
 		const char *r = never ? "False" : "True";
 		cJSON_AddStringToObject(st, "phase", "Running");
 		cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
@@ -269,11 +258,11 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 		const cJSON *ct;
 		cJSON_ArrayForEach(ct, cJSON_GetObjectItemCaseSensitive(spec, "containers")) {
 			cJSON *s = cJSON_CreateObject();
-			cJSON_AddStringToObject(s, "name", str_or(obj_str(ct, "name"), ""));
-			cJSON_AddStringToObject(s, "image", str_or(obj_str(ct, "image"), ""));
+			cJSON_AddStringToObject(s, "name", json_str_or(ct, "name", ""));
+			cJSON_AddStringToObject(s, "image", json_str_or(ct, "image", ""));
 			cJSON_AddStringToObject(s, "imageID", "");
 			snprintf(buf, sizeof(buf), "eddy://%s-%s",
-				 str_or(obj_str(m, "uid"), ""), str_or(obj_str(ct, "name"), ""));
+				 json_str_or(m, "uid", ""), json_str_or(ct, "name", ""));
 			cJSON_AddStringToObject(s, "containerID", buf);
 			cJSON_AddBoolToObject(s, "ready", !never);
 			cJSON_AddBoolToObject(s, "started", true);
@@ -301,7 +290,7 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 		break;
 	}
 	case K_SVC: {
-		const char *type = obj_str(spec, "type");
+		const char *type = json_str(spec, "type");
 		if (!type || strcmp(type, "LoadBalancer") != 0) {
 			cJSON_Delete(st);
 			return NULL;
@@ -326,7 +315,7 @@ static cJSON *sim_status(sim_kind k, const cJSON *obj, bool never, const char *n
 static bool never_ready(const cJSON *obj)
 {
 	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(obj_meta(obj), "annotations");
-	const char *v = obj_str(ann, "eddy.dev/simulate");
+	const char *v = json_str(ann, "eddy.dev/simulate");
 	return v && !strcmp(v, "never-ready");
 }
 

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 
 enum {
@@ -337,7 +337,7 @@ static int64_t append(store *s, const char *key, const char *value, bool created
 	sqlite3_bind_int(st, 4, deleted);
 	sqlite3_bind_int64(st, 5, created ? id : create_rev);
 	sqlite3_bind_int64(st, 6, prev_rev);
-	sqlite3_bind_int64(st, 7, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 7, clock_real_ns() / GODUR_SECOND);
 	sqlite3_bind_text(st, 8, value, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);

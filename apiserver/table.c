@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "eddy/clock.h"
 #include "eddy/mem.h"
 #include "object.h"
 
@@ -227,7 +228,7 @@ char *table_jsonpath(const cJSON *obj, const char *path, const char *type)
 	if (type && !strcmp(type, "date") && cJSON_IsString(v)) {
 		int64_t t = parse_time(v->valuestring);
 		char out[32];
-		table_age(t < 0 ? 0 : (int64_t)time(NULL) - t, out);
+		table_age(t < 0 ? 0 : clock_real_ns() / GODUR_SECOND - t, out);
 		return xstrdup(out);
 	}
 	if (cJSON_IsString(v))
@@ -293,12 +294,12 @@ cJSON *table_new(const api_type *ty, bool with_defs)
 		const cJSON *c;
 		cJSON_ArrayForEach(c, ty->columns) {
 			const cJSON *pr = cJSON_GetObjectItemCaseSensitive(c, "priority");
-			const char *type = obj_str(c, "type") ? obj_str(c, "type") : "string";
-			const char *cname = obj_str(c, "name");
+			const char *type = json_str(c, "type") ? json_str(c, "type") : "string";
+			const char *cname = json_str(c, "name");
 			cJSON_AddItemToArray(defs, coldef(cname ? cname : "",
 							  !strcmp(type, "date") ? "date" : type,
-							  obj_str(c, "format"),
-							  obj_str(c, "description"),
+							  json_str(c, "format"),
+							  json_str(c, "description"),
 							  cJSON_IsNumber(pr) ? (int)pr->valuedouble
 									     : 0));
 		}
@@ -367,13 +368,13 @@ void table_add_row(cJSON *table, const api_type *ty, const cJSON *obj, bool incl
 	cJSON *row = cJSON_CreateObject();
 	cJSON *cells = cJSON_AddArrayToObject(row, "cells");
 	const cJSON *m = obj_meta(obj);
-	const char *name = obj_str(m, "name");
+	const char *name = json_str(m, "name");
 	cJSON_AddItemToArray(cells, cJSON_CreateString(name ? name : ""));
 	if (ty->columns) {
 		const cJSON *c;
 		cJSON_ArrayForEach(c, ty->columns) {
-			const char *jp = obj_str(c, "jsonPath");
-			cJSON_AddItemToArray(cells, cell(obj, jp ? jp : "", obj_str(c, "type")));
+			const char *jp = json_str(c, "jsonPath");
+			cJSON_AddItemToArray(cells, cell(obj, jp ? jp : "", json_str(c, "type")));
 		}
 	} else {
 		for (size_t i = 0; i < sizeof(builtin_cols) / sizeof(builtin_cols[0]); i++)
@@ -381,8 +382,8 @@ void table_add_row(cJSON *table, const api_type *ty, const cJSON *obj, bool incl
 				cJSON_AddItemToArray(cells, cell(obj, builtin_cols[i].path,
 								 builtin_cols[i].type));
 		char age[32];
-		int64_t t = parse_time(obj_str(m, "creationTimestamp"));
-		table_age(t < 0 ? 0 : (int64_t)time(NULL) - t, age);
+		int64_t t = parse_time(json_str(m, "creationTimestamp"));
+		table_age(t < 0 ? 0 : clock_real_ns() / GODUR_SECOND - t, age);
 		cJSON_AddItemToArray(cells, cJSON_CreateString(age));
 	}
 	if (include_object) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "eddy/buf.h"
+#include "eddy/codec.h"
 #include "eddy/mem.h"
 
 static EVP_PKEY *new_key(void)
@@ -41,14 +42,6 @@ static char *pem_of_key(EVP_PKEY *k)
 	char *out = xstrndup(p, (size_t)n);
 	BIO_free(b);
 	return out;
-}
-
-static char *b64(const char *s)
-{
-	size_t n = strlen(s);
-	char *o = xmalloc(4 * ((n + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)o, (const unsigned char *)s, (int)n);
-	return o;
 }
 
 static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
@@ -176,9 +169,9 @@ int tls_prepare(const char *data_dir, tls_material *tm, err *e)
 	tm->serving_key_pem = pem_of_key(sk);
 	tm->admin_cert_pem = pem_of_cert(ac);
 	tm->admin_key_pem = pem_of_key(ak);
-	tm->ca_b64 = b64(tm->ca_cert_pem);
-	tm->admin_cert_b64 = b64(tm->admin_cert_pem);
-	tm->admin_key_b64 = b64(tm->admin_key_pem);
+	tm->ca_b64 = b64_encode(tm->ca_cert_pem, strlen(tm->ca_cert_pem), B64_STD);
+	tm->admin_cert_b64 = b64_encode(tm->admin_cert_pem, strlen(tm->admin_cert_pem), B64_STD);
+	tm->admin_key_b64 = b64_encode(tm->admin_key_pem, strlen(tm->admin_key_pem), B64_STD);
 	X509_free(ca);
 	X509_free(sc);
 	X509_free(ac);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eddy/json.h"
 #include "eddy/mem.h"
 
 /* One built-in type. gv: "v1" or "group/version". verbs: letters c d D g l p u w (NULL: all).
@@ -145,10 +146,9 @@ static unsigned parse_verbs(const char *v)
 	return m;
 }
 
-static void split_words(const char *s, char ***out, size_t *n)
+/* The space-separated words of s, appended to out. */
+static void split_words(const char *s, strv *out)
 {
-	*out = NULL;
-	*n = 0;
 	if (!s)
 		return;
 	const char *p = s;
@@ -158,10 +158,8 @@ static void split_words(const char *s, char ***out, size_t *n)
 		const char *q = p;
 		while (*q && *q != ' ')
 			q++;
-		if (q > p) {
-			*out = xrealloc(*out, (*n + 1) * sizeof(char *));
-			(*out)[(*n)++] = xstrndup(p, (size_t)(q - p));
-		}
+		if (q > p)
+			strv_addn(out, p, (size_t)(q - p));
 		p = q;
 	}
 }
@@ -192,11 +190,10 @@ static void add_subres(api_type *ty, const char *name, const char *g, const char
 
 static void parse_subs(api_type *ty, const char *subs)
 {
-	char **w;
-	size_t n;
-	split_words(subs, &w, &n);
-	for (size_t i = 0; i < n; i++) {
-		char *name = w[i];
+	strv w = {0};
+	split_words(subs, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		char *name = w.v[i];
 		char *colon = strchr(name, ':');
 		unsigned verbs = VERB_GET | VERB_PATCH | VERB_UPDATE;
 		if (colon) {
@@ -218,9 +215,8 @@ static void parse_subs(api_type *ty, const char *subs)
 				add_subres(ty, name, gvk, s1 + 1, s2 + 1, verbs);
 			}
 		}
-		free(w[i]);
 	}
-	free(w);
+	strv_release(&w);
 }
 
 static void type_add(types *t, api_type *ty)
@@ -239,12 +235,8 @@ static void type_free(api_type *ty)
 	free(ty->singular);
 	free(ty->kind);
 	free(ty->list_kind);
-	for (size_t i = 0; i < ty->n_short; i++)
-		free(ty->short_names[i]);
-	free(ty->short_names);
-	for (size_t i = 0; i < ty->n_cat; i++)
-		free(ty->categories[i]);
-	free(ty->categories);
+	strv_release(&ty->short_names);
+	strv_release(&ty->categories);
 	for (size_t i = 0; i < ty->n_subres; i++) {
 		free(ty->subres[i].name);
 		free(ty->subres[i].group);
@@ -277,8 +269,8 @@ void types_init(types *t)
 		ty->singular = lower(b->kind);
 		ty->list_kind = xasprintf("%sList", b->kind);
 		ty->namespaced = b->scope == 'N';
-		split_words(b->shorts, &ty->short_names, &ty->n_short);
-		split_words(b->cats, &ty->categories, &ty->n_cat);
+		split_words(b->shorts, &ty->short_names);
+		split_words(b->cats, &ty->categories);
 		ty->verbs = parse_verbs(b->verbs);
 		parse_subs(ty, b->subs);
 		ty->generation = strchr(b->flags, 'G') != NULL;
@@ -400,23 +392,13 @@ int types_version_cmp(const char *a, const char *b)
 	return 0;
 }
 
-static const char *str_of(const cJSON *o, const char *k)
+/* The strings of arr (other items skipped), appended to out. */
+static void strings_of(const cJSON *arr, strv *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static void strings_of(const cJSON *arr, char ***out, size_t *n)
-{
-	*out = NULL;
-	*n = 0;
 	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) {
-		if (!cJSON_IsString(it))
-			continue;
-		*out = xrealloc(*out, (*n + 1) * sizeof(char *));
-		(*out)[(*n)++] = xstrdup(it->valuestring);
-	}
+	cJSON_ArrayForEach(it, arr)
+		if (cJSON_IsString(it))
+			strv_add(out, it->valuestring);
 }
 
 void types_remove_crd(types *t, const char *crd_name)
@@ -434,7 +416,7 @@ void types_remove_crd(types *t, const char *crd_name)
 static int cmp_order(const void *a, const void *b)
 {
 	const cJSON *va = *(const cJSON *const *)a, *vb = *(const cJSON *const *)b;
-	return types_version_cmp(str_of(va, "name"), str_of(vb, "name"));
+	return types_version_cmp(json_str(va, "name"), json_str(vb, "name"));
 }
 
 int types_add_crd(types *t, const cJSON *crd)
@@ -442,8 +424,8 @@ int types_add_crd(types *t, const cJSON *crd)
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(crd, "metadata");
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(crd, "spec");
 	const cJSON *names = cJSON_GetObjectItemCaseSensitive(spec, "names");
-	const char *name = str_of(meta, "name"), *group = str_of(spec, "group");
-	const char *plural = str_of(names, "plural"), *kind = str_of(names, "kind");
+	const char *name = json_str(meta, "name"), *group = json_str(spec, "group");
+	const char *plural = json_str(names, "plural"), *kind = json_str(names, "kind");
 	if (!name || !group || !plural || !kind)
 		return 0;
 	types_remove_crd(t, name);
@@ -453,28 +435,26 @@ int types_add_crd(types *t, const cJSON *crd)
 	const cJSON *v;
 	cJSON_ArrayForEach(v, versions) {
 		const cJSON *served = cJSON_GetObjectItemCaseSensitive(v, "served");
-		if (str_of(v, "name") && (!served || cJSON_IsTrue(served)))
+		if (json_str(v, "name") && (!served || cJSON_IsTrue(served)))
 			vs[k++] = v;
 	}
 	qsort(vs, k, sizeof(*vs), cmp_order);
-	const char *singular = str_of(names, "singular");
-	const char *list_kind = str_of(names, "listKind");
-	const char *scope = str_of(spec, "scope");
+	const char *singular = json_str(names, "singular");
+	const char *list_kind = json_str(names, "listKind");
+	const char *scope = json_str(spec, "scope");
 	for (size_t i = 0; i < k; i++) {
 		v = vs[i];
 		api_type *ty = xcalloc(1, sizeof(*ty));
 		ty->group = xstrdup(group);
-		ty->version = xstrdup(str_of(v, "name"));
+		ty->version = xstrdup(json_str(v, "name"));
 		ty->resource = xstrdup(plural);
 		ty->kind = xstrdup(kind);
 		ty->singular = singular && *singular ? xstrdup(singular) : lower(kind);
 		ty->list_kind = list_kind && *list_kind ? xstrdup(list_kind)
 						       : xasprintf("%sList", kind);
 		ty->namespaced = !scope || strcmp(scope, "Cluster") != 0;
-		strings_of(cJSON_GetObjectItemCaseSensitive(names, "shortNames"), &ty->short_names,
-			   &ty->n_short);
-		strings_of(cJSON_GetObjectItemCaseSensitive(names, "categories"), &ty->categories,
-			   &ty->n_cat);
+		strings_of(json_get(names, "shortNames"), &ty->short_names);
+		strings_of(json_get(names, "categories"), &ty->categories);
 		ty->verbs = VERB_ALL;
 		ty->generation = true;
 		ty->crd = true;
@@ -490,11 +470,11 @@ int types_add_crd(types *t, const cJSON *crd)
 		if (scale) {
 			add_subres(ty, "scale", "autoscaling", "v1", "Scale",
 				   VERB_GET | VERB_PATCH | VERB_UPDATE);
-			const char *p = str_of(scale, "specReplicasPath");
+			const char *p = json_str(scale, "specReplicasPath");
 			ty->scale_spec = xstrdup(p ? p : ".spec.replicas");
-			p = str_of(scale, "statusReplicasPath");
+			p = json_str(scale, "statusReplicasPath");
 			ty->scale_status = xstrdup(p ? p : ".status.replicas");
-			p = str_of(scale, "labelSelectorPath");
+			p = json_str(scale, "labelSelectorPath");
 			ty->scale_selector = p ? xstrdup(p) : NULL;
 		}
 		const cJSON *schema = cJSON_GetObjectItemCaseSensitive(

@@ -11,6 +11,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "eddy/strv.h"
+
 enum {
 	VERB_CREATE = 1 << 0,
 	VERB_DELETE = 1 << 1,
@@ -32,10 +34,8 @@ typedef struct api_subres {
 typedef struct api_type {
 	char *group, *version, *resource, *singular, *kind, *list_kind;
 	bool namespaced;
-	char **short_names;
-	size_t n_short;
-	char **categories;
-	size_t n_cat;
+	strv short_names;
+	strv categories;
 	unsigned verbs;
 	api_subres *subres;
 	size_t n_subres;

@@ -41,10 +41,10 @@ int res_prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char *s
 			  bool require_rv)
 {
 	cJSON *obj = *objp;
-	cJSON *m = obj_ensure(obj, "metadata");
+	cJSON *m = json_obj_ensure(obj, "metadata");
 	const cJSON *om = obj_meta(old);
-	const char *name = obj_str(om, "name");
-	const char *bname = obj_str(m, "name");
+	const char *name = json_str(om, "name");
+	const char *bname = json_str(m, "name");
 	if (bname && *bname && strcmp(bname, name) != 0) {
 		resp_statusf(c->rs, 400, "BadRequest", NULL,
 			     "the name of the object (%s) does not match the name on the URL (%s)",
@@ -52,7 +52,7 @@ int res_prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char *s
 		return -1;
 	}
 	if (c->ty->namespaced) {
-		const char *bns = obj_str(m, "namespace");
+		const char *bns = json_str(m, "namespace");
 		if (bns && *bns && c->ns && strcmp(bns, c->ns) != 0) {
 			resp_status(c->rs, 400, "BadRequest",
 				    "the namespace of the provided object "
@@ -61,8 +61,8 @@ int res_prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char *s
 			return -1;
 		}
 	}
-	const char *rv = obj_str(m, "resourceVersion");
-	const char *orv = obj_str(om, "resourceVersion");
+	const char *rv = json_str(m, "resourceVersion");
+	const char *orv = json_str(om, "resourceVersion");
 	if (rv && *rv) {
 		if (strcmp(rv, orv ? orv : "") != 0) {
 			char *qr = types_qualified_resource(c->ty);
@@ -93,13 +93,13 @@ int res_prepare_update(api_ctx *c, const cJSON *old, cJSON **objp, const char *s
 			cJSON_AddItemToObject(res, "status", st);
 		cJSON *mf = cJSON_DetachItemFromObjectCaseSensitive(m, "managedFields");
 		if (mf) {
-			cJSON *rm = obj_ensure(res, "metadata");
+			cJSON *rm = json_obj_ensure(res, "metadata");
 			cJSON_DeleteItemFromObjectCaseSensitive(rm, "managedFields");
 			cJSON_AddItemToObject(rm, "managedFields", mf);
 		}
 		cJSON_Delete(obj);
 		*objp = obj = res;
-		m = obj_ensure(obj, "metadata");
+		m = json_obj_ensure(obj, "metadata");
 	} else if (c->ty->has_status) {
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
 		const cJSON *ost = cJSON_GetObjectItemCaseSensitive(old, "status");
@@ -175,7 +175,7 @@ void res_commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *row,
 		/* unchanged in the request: tracked below */
 		cJSON *mf = cJSON_DetachItemFromObjectCaseSensitive(obj_meta(obj), "managedFields");
 		cJSON *oldc = cJSON_Duplicate(old, 1);
-		cJSON_AddItemToObject(obj_ensure(obj, "metadata"), "managedFields", mf);
+		cJSON_AddItemToObject(json_obj_ensure(obj, "metadata"), "managedFields", mf);
 		res_track(c, oldc, obj, sub);
 		cJSON_Delete(oldc);
 	} else {
@@ -210,7 +210,7 @@ void res_commit_update(api_ctx *c, cJSON *obj, const cJSON *old, store_row *row,
 	if (got < 0) {
 		if (!strcmp(e.reason, "Conflict")) {
 			char *qr = types_qualified_resource(c->ty);
-			const char *name = obj_str(obj_meta(old), "name");
+			const char *name = json_str(obj_meta(old), "name");
 			resp_statusf(
 			    c->rs, 409, "Conflict", resp_details(c->ty, name),
 			    "Operation cannot be fulfilled on %s \"%s\": the object has been "
@@ -254,14 +254,14 @@ void res_update(api_ctx *c, const char *sub)
 		cJSON *res = cJSON_Duplicate(old, 1);
 		cJSON *nf = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj,
 			"spec"), "finalizers");
-		cJSON *spec = obj_ensure(res, "spec");
+		cJSON *spec = json_obj_ensure(res, "spec");
 		cJSON_DeleteItemFromObjectCaseSensitive(spec, "finalizers");
 		if (nf)
 			cJSON_AddItemToObject(spec, "finalizers", cJSON_Duplicate(nf, 1));
 		cJSON_Delete(obj);
 		obj = res;
 		sub = NULL;
-		const char *rv = obj_str(obj_meta(obj), "resourceVersion");
+		const char *rv = json_str(obj_meta(obj), "resourceVersion");
 		(void)rv;
 	} else if (res_prepare_update(c, old, &obj, sub, true) < 0) {
 		cJSON_Delete(obj);

@@ -3,41 +3,15 @@
  * fields. Each check either passes (0) or answers the request (-1). */
 #include "validate.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crd.h"
 #include "eddy/mem.h"
+#include "names.h"
 #include "object.h"
 #include "resp.h"
-
-static bool is_dns_label(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!(islower((unsigned char)c) || isdigit((unsigned char)c) || c == '-'))
-			return false;
-	}
-	return s[0] != '-' && s[n - 1] != '-';
-}
-
-static bool is_dns_subdomain(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 253)
-		return false;
-	char *copy = xstrdup(s), *save = NULL;
-	bool ok = s[0] != '.' && s[n - 1] != '.' && !strstr(s, "..");
-	for (char *t = strtok_r(copy, ".", &save); ok && t; t = strtok_r(NULL, ".", &save))
-		ok = is_dns_label(t, 63);
-	free(copy);
-	return ok;
-}
 
 static const char *const subdomain_msg =
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
@@ -48,44 +22,17 @@ static const char *const label_msg =
 	"must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
 	"used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
-static bool label_value_ok(const char *v)
-{
-	size_t n = strlen(v);
-	if (n == 0)
-		return true;
-	if (n > 63 || !isalnum((unsigned char)v[0]) || !isalnum((unsigned char)v[n - 1]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)v[i]) && !strchr("-_.", v[i]))
-			return false;
-	return true;
-}
-
-static bool label_key_ok(const char *k)
-{
-	const char *slash = strchr(k, '/');
-	const char *name = k;
-	if (slash) {
-		char *p = xstrndup(k, (size_t)(slash - k));
-		bool ok = is_dns_subdomain(p);
-		free(p);
-		if (!ok)
-			return false;
-		name = slash + 1;
-	}
-	return *name && label_value_ok(name);
-}
-
 static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 {
 	const cJSON *m = obj_meta(obj);
-	const char *name = obj_str(m, "name");
+	const char *name = json_str(m, "name");
 	bool ns_like = !strcmp(c->ty->resource, "namespaces") && !c->ty->group[0];
 	if (!name || !*name) {
 		cJSON_AddItemToArray(causes,
 				     resp_cause("FieldValueRequired", "metadata.name",
 					   "Required value: name or generateName is required"));
-	} else if (ns_like ? !is_dns_label(name, 63) : !is_dns_subdomain(name)) {
+	} else if (ns_like ? !names_dns_label(name, strlen(name), 63)
+			   : !names_dns_subdomain(name, strlen(name))) {
 		cJSON_AddItemToArray(causes, resp_cause("FieldValueInvalid", "metadata.name",
 						   "Invalid value: \"%s\": %s", name,
 						   ns_like ? label_msg : subdomain_msg));
@@ -117,9 +64,9 @@ static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 		bool ok = cJSON_IsArray(refs);
 		if (ok) {
 			cJSON_ArrayForEach(ref, refs)
-				if (!cJSON_IsObject(ref) || !obj_str(ref, "uid") ||
-				    !obj_str(ref, "name") || !obj_str(ref, "kind") ||
-				    !obj_str(ref, "apiVersion"))
+				if (!cJSON_IsObject(ref) || !json_str(ref, "uid") ||
+				    !json_str(ref, "name") || !json_str(ref, "kind") ||
+				    !json_str(ref, "apiVersion"))
 					ok = false;
 		}
 		if (!ok)
@@ -136,7 +83,7 @@ static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 	if (!cJSON_IsObject(labels))
 		labels = NULL;
 	cJSON_ArrayForEach(it, labels) {
-		if (!label_key_ok(it->string)) {
+		if (!names_label_key(it->string, strlen(it->string))) {
 			cJSON_AddItemToArray(
 			    causes,
 			    resp_cause("FieldValueInvalid", "metadata.labels",
@@ -147,7 +94,8 @@ static void validate_meta(api_ctx *c, const cJSON *obj, cJSON *causes)
 				  "regex used for validation is "
 				  "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
 				  it->string));
-		} else if (!cJSON_IsString(it) || !label_value_ok(it->valuestring)) {
+		} else if (!cJSON_IsString(it) ||
+			   !names_label_value(it->valuestring, strlen(it->valuestring))) {
 			char *f = xasprintf("metadata.labels");
 			cJSON_AddItemToArray(
 			    causes,
@@ -282,7 +230,7 @@ int validate_gvk(api_ctx *c, const cJSON *obj)
 			    NULL);
 		return -1;
 	}
-	const char *kind = obj_str(obj, "kind"), *av = obj_str(obj, "apiVersion");
+	const char *kind = json_str(obj, "kind"), *av = json_str(obj, "apiVersion");
 	char *want = types_api_version(c->ty);
 	int r = 0;
 	if (av && *av && strcmp(av, want) != 0 && strcmp(c->ty->kind, "Scale") != 0) {

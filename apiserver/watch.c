@@ -23,7 +23,8 @@ struct api_watch {
 	bool fast; /* stored text can be sent as is */
 	bool table; /* events carry one-row Tables (kubectl get -w) */
 	bool table_sent_defs;
-	sel lsel, fsel;
+	lsel ls; /* labelSelector */
+	sel fs;  /* fieldSelector */
 	const char *fields_extra;
 	int64_t from_rev;
 	bool initial, initial_bookmark, bookmarks;
@@ -45,8 +46,8 @@ static void watch_free_cb(uv_handle_t *h)
 	free(w->resource);
 	free(w->api_version);
 	free(w->kind);
-	sel_release(&w->lsel);
-	sel_release(&w->fsel);
+	lsel_release(&w->ls);
+	sel_release(&w->fs);
 	free(w);
 }
 
@@ -176,14 +177,14 @@ static void deliver(api_watch *w, char type, int64_t rev, const char *key, const
 	if (w->ended || rev <= w->from_rev || !key_in(w, key))
 		return;
 	w->from_rev = rev;
-	bool filter = w->lsel.n || w->fsel.n;
+	bool filter = w->ls.n || w->fs.n;
 	if (!filter) {
 		send_event(w, type == 'A' ? "ADDED" : type == 'M' ? "MODIFIED" : "DELETED", value,
 			   NULL);
 		return;
 	}
 	cJSON *now = cJSON_Parse(value);
-	bool now_m = list_matches(&w->lsel, &w->fsel, now);
+	bool now_m = list_matches(&w->ls, &w->fs, now);
 	if (type == 'A') {
 		if (now_m)
 			send_event(w, "ADDED", value, now);
@@ -192,7 +193,7 @@ static void deliver(api_watch *w, char type, int64_t rev, const char *key, const
 			send_event(w, "DELETED", value, now);
 	} else {
 		cJSON *old = prev ? cJSON_Parse(prev) : NULL;
-		bool old_m = old ? list_matches(&w->lsel, &w->fsel, old) : now_m;
+		bool old_m = old ? list_matches(&w->ls, &w->fs, old) : now_m;
 		if (old_m && now_m)
 			send_event(w, "MODIFIED", value, now);
 		else if (!old_m && now_m)
@@ -246,7 +247,8 @@ static void timeout_cb(uv_timer_t *t)
 
 void watch_create(api_ctx *c)
 {
-	sel ls, fs;
+	lsel ls;
+	sel fs;
 	if (list_selectors(c, &ls, &fs) < 0)
 		return;
 	const char *rvs = query_get(&c->q, "resourceVersion");
@@ -285,8 +287,8 @@ void watch_create(api_ctx *c)
 	w->table = table_wanted(c->rq->accept);
 	/* kubectl printed the header with the list: rows only. */
 	w->table_sent_defs = true;
-	w->lsel = ls;
-	w->fsel = fs;
+	w->ls = ls;
+	w->fs = fs;
 	w->bookmarks = query_bool(query_get(&c->q, "allowWatchBookmarks")) == 1;
 	if (sie == 1) {
 		w->initial = true;
@@ -313,7 +315,7 @@ void watch_create(api_ctx *c)
 	c->rs->watch = w;
 	return;
 fail:
-	sel_release(&ls);
+	lsel_release(&ls);
 	sel_release(&fs);
 }
 
@@ -348,9 +350,9 @@ void api_watch_start(api_watch *w, const api_watch_sink *sink)
 		for (long i = 0; i < n && !w->ended; i++) {
 			if (w->only_key && strcmp(rows[i].key, w->only_key) != 0)
 				continue;
-			if (w->lsel.n || w->fsel.n) {
+			if (w->ls.n || w->fs.n) {
 				cJSON *o = cJSON_Parse(rows[i].value);
-				if (list_matches(&w->lsel, &w->fsel, o))
+				if (list_matches(&w->ls, &w->fs, o))
 					send_event(w, "ADDED", rows[i].value, o);
 				cJSON_Delete(o);
 			} else {
@@ -375,7 +377,7 @@ void api_watch_start(api_watch *w, const api_watch_sink *sink)
 			store_row *r = &rows[i];
 			char type = r->created ? 'A' : r->deleted ? 'D' : 'M';
 			char *prev = NULL;
-			if (type == 'M' && (w->lsel.n || w->fsel.n) && r->prev_rev)
+			if (type == 'M' && (w->ls.n || w->fs.n) && r->prev_rev)
 				prev = store_value_at(s->st, r->prev_rev);
 			deliver(w, type, r->rev, r->key, r->value, prev);
 			free(prev);

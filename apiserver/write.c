@@ -94,8 +94,8 @@ int64_t res_store_update(apiserver *s, api_type *ty, const char *key, cJSON *obj
 			if (ty && !strcmp(ty->resource, "customresourcedefinitions") &&
 			    !strcmp(ty->group, "apiextensions.k8s.io"))
 				{
-				crd_delete_instances(s, obj_str(m, "name"));
-				types_remove_crd(&s->types, obj_str(m, "name"));
+				crd_delete_instances(s, json_str(m, "name"));
+				types_remove_crd(&s->types, json_str(m, "name"));
 			}
 		}
 	} else {
@@ -119,7 +119,7 @@ bool res_owners_gone(apiserver *s, const api_type *ty, const cJSON *obj)
 	if (cJSON_GetArraySize(refs) == 0)
 		return false;
 	cJSON_ArrayForEach(r, refs)
-		if (gc_owner_state(s, r, ty->namespaced ? obj_str(m, "namespace") : NULL) != 0)
+		if (gc_owner_state(s, r, ty->namespaced ? json_str(m, "namespace") : NULL) != 0)
 			return false;
 	return true;
 }

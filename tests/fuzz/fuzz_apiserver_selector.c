@@ -23,12 +23,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	char *text = xstrndup((const char *)data, size);
 	cJSON *labels = cJSON_Parse("{\"app\":\"web\",\"tier\":\"1\",\"example.com/x\":\"\"}");
+	lsel ls;
 	sel s;
 	err e = {0};
-	if (sel_parse_labels(&s, text, &e) == 0) {
-		(void)sel_match_labels(&s, labels);
-		(void)sel_match_labels(&s, NULL);
-		sel_release(&s);
+	if (sel_parse_labels(&ls, text, &e) == 0) {
+		(void)lsel_matches(&ls, labels);
+		(void)lsel_matches(&ls, NULL);
+		lsel_release(&ls);
 	}
 	if (sel_parse_fields(&s, text, &e) == 0) {
 		(void)sel_match_fields(&s, labels, field);

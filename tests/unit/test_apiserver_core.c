@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../apiserver/names.h"
 #include "../../apiserver/protobuf.h"
 #include "../../apiserver/selector.h"
 #include "../../apiserver/store.h"
@@ -91,13 +92,13 @@ static void store_revisions_and_cas(void **state)
 
 static bool lbl(const char *sel_text, const char *labels_json)
 {
-	sel s;
+	lsel s;
 	err e = {0};
 	assert_int_equal(sel_parse_labels(&s, sel_text, &e), 0);
 	cJSON *l = cJSON_Parse(labels_json);
-	bool m = sel_match_labels(&s, l);
+	bool m = lsel_matches(&s, l);
 	cJSON_Delete(l);
-	sel_release(&s);
+	lsel_release(&s);
 	return m;
 }
 
@@ -115,13 +116,61 @@ static void label_selectors(void **state)
 	assert_true(lbl("n>3,n<10", "{\"n\":\"5\"}"));
 	assert_false(lbl("n>3", "{\"n\":\"x\"}"));
 	assert_true(lbl("example.com/app=x", "{\"example.com/app\":\"x\"}"));
-	sel s;
+	assert_false(lbl("n<3", "{}"));
+	assert_true(lbl("app in (),x notin ()", "{\"app\":\"\"}"));
+	/* the API server's own messages (not labelsel's) */
+	lsel s;
 	err e = {0};
 	assert_int_equal(sel_parse_labels(&s, "app in (a", &e), -1);
 	assert_string_equal(e.reason, "BadRequest");
+	assert_string_equal(e.msg, "unable to parse requirement: found unexpected token, expected: "
+				   "',' or ')' in app in (a");
+	assert_int_equal(s.n, 0);
+	err_clear(&e);
 	assert_int_equal(sel_parse_labels(&s, "a b", &e), -1);
+	assert_string_equal(e.msg, "unable to parse requirement: found unexpected token, expected: "
+				   "in, notin, =, ==, !=, gt, lt in a b");
+	err_clear(&e);
 	assert_int_equal(sel_parse_labels(&s, "-bad=x", &e), -1);
+	assert_string_equal(e.msg, "unable to parse requirement: values[0][-bad]: Invalid value: "
+				   "\"-bad\": name part must consist of alphanumeric characters, "
+				   "'-', '_' or '.', and must start and end with an alphanumeric "
+				   "character");
+	err_clear(&e);
 	assert_int_equal(sel_parse_labels(&s, "n>x", &e), -1);
+	assert_string_equal(e.msg, "unable to parse requirement: for 'Gt', 'Lt' operators, the "
+				   "value must be an integer in n>x");
+	err_clear(&e);
+	assert_int_equal(sel_parse_labels(&s, "a=-x", &e), -1);
+	assert_string_equal(e.msg, "unable to parse requirement: invalid label value in a=-x");
+	err_clear(&e);
+	/* key prefixes are DNS-1123 subdomains, as object labels (names.c) */
+	assert_int_equal(sel_parse_labels(&s, "a..b/x=y", &e), -1);
+	err_clear(&e);
+}
+
+static void name_rules(void **state)
+{
+	(void)state;
+	assert_true(names_dns_label("a-1", 3, 63));
+	assert_false(names_dns_label("-a", 2, 63));
+	assert_false(names_dns_label("A", 1, 63));
+	assert_false(names_dns_label("abc", 3, 2));
+	assert_true(names_dns_subdomain("a.b-c.d", 7));
+	assert_false(names_dns_subdomain("a..b", 4));
+	assert_false(names_dns_subdomain(".a", 2));
+	assert_false(names_dns_subdomain("a.", 2));
+	assert_false(names_dns_subdomain("a.-b", 4));
+	assert_false(names_dns_subdomain("", 0));
+	assert_true(names_label_value("", 0));
+	assert_true(names_label_value("My_v.1", 6));
+	assert_false(names_label_value("_x", 2));
+	assert_false(names_label_value("a/b", 3));
+	assert_true(names_label_key("example.com/App", 15));
+	assert_false(names_label_key("example.com/", 12));
+	assert_false(names_label_key("/x", 2));
+	assert_false(names_label_key("Example.com/x", 13));
+	assert_false(names_label_key("", 0));
 }
 
 static const char *getf(const cJSON *o, const char *f, char *tmp, size_t n)
@@ -230,6 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(store_revisions_and_cas),
 		cmocka_unit_test(label_selectors),
+		cmocka_unit_test(name_rules),
 		cmocka_unit_test(field_selectors),
 		cmocka_unit_test(protobuf_secret),
 	};

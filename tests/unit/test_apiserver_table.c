@@ -76,7 +76,7 @@ static void registry_and_tables(void **state)
 	api_type *d = types_find(&t, "apps", "v1", "deployments");
 	assert_non_null(d);
 	assert_true(d->namespaced && d->has_status && d->has_scale && d->generation);
-	assert_string_equal(d->short_names[0], "deploy");
+	assert_string_equal(d->short_names.v[0], "deploy");
 	api_type *hpa1 = types_find(&t, "autoscaling", "v1", "horizontalpodautoscalers");
 	api_type *hpa2 = types_find(&t, "autoscaling", "v2", "horizontalpodautoscalers");
 	assert_true(hpa2->preferred && hpa2->storage);

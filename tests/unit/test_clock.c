@@ -42,6 +42,12 @@ static void rfc3339_precisions(void **state)
 	/* a short buffer is cut, never overrun */
 	char small[8];
 	assert_string_equal(clock_rfc3339(small, sizeof small, t, 0), "2023-11");
+	/* whole seconds, past what nanoseconds in an int64 can hold */
+	assert_string_equal(clock_rfc3339_sec(out, sizeof out, 1700000000), "2023-11-14T22:13:20Z");
+	assert_string_equal(clock_rfc3339_sec(out, sizeof out, 0), "1970-01-01T00:00:00Z");
+	assert_string_equal(clock_rfc3339_sec(out, sizeof out, 253402300800),
+			    "10000-01-01T00:00:00Z");
+	assert_string_equal(clock_rfc3339_sec(out, sizeof out, INT64_MAX), "");
 	clock_rfc3339_now(out, sizeof out, 6);
 	assert_int_equal(strlen(out), 27);
 	assert_int_equal(out[26], 'Z');

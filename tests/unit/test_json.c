@@ -44,6 +44,10 @@ static void lookups(void **state)
 	assert_string_equal(json_str_or(o, "missing", "def"), "def");
 	assert_string_equal(json_str_or(o, "n", "def"), "def");
 	assert_string_equal(json_str_or(o, "e", "def"), "");
+	assert_true(json_num_or(o, "n", 7) == 1);
+	assert_true(json_num_or(o, "a", 7) == 7); /* not a number */
+	assert_true(json_num_or(o, "missing", -2.5) == -2.5);
+	assert_true(json_num_or(NULL, "n", 3) == 3);
 	assert_true(json_true(o, "t"));
 	assert_false(json_true(o, "f"));
 	assert_false(json_true(o, "a"));

@@ -21,13 +21,8 @@ int64_t clock_real_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-char *clock_rfc3339(char *out, size_t n, int64_t unix_ns, int digits)
+static char *rfc3339(char *out, size_t n, int64_t sec, int64_t nsec, int digits)
 {
-	int64_t sec = unix_ns / 1000000000, nsec = unix_ns % 1000000000;
-	if (nsec < 0) {
-		nsec += 1000000000;
-		sec--;
-	}
 	time_t t = (time_t)sec;
 	struct tm tm;
 	if (n == 0)
@@ -50,6 +45,26 @@ char *clock_rfc3339(char *out, size_t n, int64_t unix_ns, int digits)
 		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
 			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	return out;
+}
+
+char *clock_rfc3339(char *out, size_t n, int64_t unix_ns, int digits)
+{
+	int64_t sec = unix_ns / 1000000000, nsec = unix_ns % 1000000000;
+	if (nsec < 0) {
+		nsec += 1000000000;
+		sec--;
+	}
+	return rfc3339(out, n, sec, nsec, digits);
+}
+
+char *clock_rfc3339_sec(char *out, size_t n, int64_t unix_sec)
+{
+	if ((int64_t)(time_t)unix_sec != unix_sec) {
+		if (n)
+			out[0] = '\0';
+		return out;
+	}
+	return rfc3339(out, n, unix_sec, 0, 0);
 }
 
 char *clock_rfc3339_now(char *out, size_t n, int digits)

@@ -43,6 +43,12 @@ cJSON *json_arr(const cJSON *o, const char *k)
 	return cJSON_IsArray(v) ? v : NULL;
 }
 
+double json_num_or(const cJSON *o, const char *k, double def)
+{
+	const cJSON *v = json_get(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
 bool json_true(const cJSON *o, const char *k)
 {
 	return cJSON_IsTrue(json_get(o, k));

@@ -29,6 +29,9 @@ int64_t clock_real_ns(void);
  * with that many fraction digits (3: "...05.000Z", 6: Kubernetes MicroTime, 9: nanoseconds),
  * always all of them (no trimming of zeros). Returns out. */
 char *clock_rfc3339(char *out, size_t n, int64_t unix_ns, int digits);
+/* The same, without fraction digits, for unix_sec seconds: the whole range gmtime accepts, not
+ * only the one unix_ns can hold (out is "" beyond it). Returns out. */
+char *clock_rfc3339_sec(char *out, size_t n, int64_t unix_sec);
 /* The same for the current real time. */
 char *clock_rfc3339_now(char *out, size_t n, int digits);
 

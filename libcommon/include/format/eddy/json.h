@@ -23,6 +23,8 @@ const char *json_str_or(const cJSON *o, const char *k, const char *def);
 /* The member k when it is an object (json_obj) or an array (json_arr), or NULL. */
 cJSON *json_obj(const cJSON *o, const char *k);
 cJSON *json_arr(const cJSON *o, const char *k);
+/* The member k when it is a number (its valuedouble), or def. */
+double json_num_or(const cJSON *o, const char *k, double def);
 /* True when the member k is the boolean true. */
 bool json_true(const cJSON *o, const char *k);
 
