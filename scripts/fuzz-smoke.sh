@@ -18,6 +18,16 @@ runs_for() { # target
   echo "${r:-$default_runs}"
 }
 
+# Same inputs every time: libFuzzer's mutations follow the seed, but its comparison tables are
+# indexed by code address, so address-space randomisation (and re-reading the corpus directory
+# on a timer, -reload) would make two runs of one binary try different inputs.
+norand=()
+if setarch "$(uname -m)" -R true 2>/dev/null; then
+  norand=(setarch "$(uname -m)" -R)
+else
+  echo "fuzz: cannot turn off address-space randomisation here; runs may differ" >&2
+fi
+
 shopt -s nullglob
 n=0
 for f in build-fuzz/fuzz/fuzz_*; do
@@ -27,7 +37,8 @@ for f in build-fuzz/fuzz/fuzz_*; do
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
   runs=$(runs_for "$name")
   # -timeout and -rss_limit_mb only decide what counts as a failure; -runs alone ends the run.
-  "$f" -runs="$runs" -seed="$seed" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 \
+  "${norand[@]}" "$f" -runs="$runs" -seed="$seed" -reload=0 -rss_limit_mb=2048 -timeout=60 \
+    -print_final_stats=1 \
     -artifact_prefix="$work." "$work" >"$work.log" 2>&1 \
     || { tail -40 "$work.log" >&2; echo "fuzz: $name found a failure (input kept as $work.*)" >&2; exit 1; }
   done_line=$(grep -E '^Done [0-9]+ runs' "$work.log" | tail -1 || true)
