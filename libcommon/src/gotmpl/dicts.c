@@ -38,11 +38,38 @@ FN(get)
 	return 0;
 }
 
+/* Does v reach the map m (v itself, or through its lists and maps)? Bounded: a value that
+ * holds no cycle is a finite tree, and visits stop after a budget of nodes and of depth. */
+static bool reaches(tmpl_val v, const struct tv_map *m, size_t *budget, int depth)
+{
+	if (*budget == 0 || depth > 500)
+		return true; /* too large to tell: treat as reaching, so it is copied */
+	(*budget)--;
+	if (v.kind == TV_MAP) {
+		if (v.u.m == m)
+			return true;
+		for (size_t i = 0; i < v.u.m->n; i++)
+			if (reaches(v.u.m->vals[i], m, budget, depth + 1))
+				return true;
+	} else if (v.kind == TV_LIST) {
+		for (size_t i = 0; i < v.u.l->n; i++)
+			if (reaches(v.u.l->items[i], m, budget, depth + 1))
+				return true;
+	}
+	return false;
+}
+
+/* Values are reference counted, so a map set into itself (or into something it holds) would
+ * be a cycle that is never freed (fuzz find: `set $d "b" $d`). Go keeps the cycle; here the
+ * value is stored as a deep copy then, which prints the same as far as Go can print it. */
 FN(set)
 {
 	if (need_map(argv[0], e))
 		return -1;
-	tmpl_map_set(argv[0], S(1), tmpl_ref(argv[2]));
+	size_t budget = 100000;
+	tmpl_val v = reaches(argv[2], argv[0].u.m, &budget, 0) ? tmpl_deep_copy(argv[2])
+							    : tmpl_ref(argv[2]);
+	tmpl_map_set(argv[0], S(1), v);
 	*out = tmpl_ref(argv[0]);
 	return 0;
 }
