@@ -106,18 +106,6 @@ static void state_release(chart_reconcile *s)
 
 /* ---------------------------------------------------------------- helpers */
 
-static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
-	const char *revision, const char *digest, const char *msg)
-{
-	cJSON *ann = cJSON_CreateObject();
-	if (revision)
-		cJSON_AddStringToObject(ann, "source.toolkit.fluxcd.io/revision", revision);
-	if (digest)
-		cJSON_AddStringToObject(ann, "source.toolkit.fluxcd.io/digest", digest);
-	rt_event(ctx, obj, type, reason, ann, "%s", msg);
-	cJSON_Delete(ann);
-}
-
 static step_result fail(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 {
 	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
@@ -127,7 +115,7 @@ static step_result fail(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 		rt_cond_set(obj, cond, "True", e->reason, "%s", e->msg);
 	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
 	if (!same) {
-		event(ctx, obj, "Warning", e->reason, NULL, NULL, e->msg);
+		sc_event(ctx, obj, "Warning", e->reason, NULL, NULL, e->msg);
 		log_error(&ctx->log, e->msg, "reconciliation failed", LOG_S("reason", e->reason));
 	}
 	if (e->cls == ERR_NONE)
@@ -578,40 +566,8 @@ static step_result reconcile_storage(rt_ctx *ctx, cJSON *obj, void *state, err *
 {
 	(void)e;
 	chart_reconcile *s = state;
-	s->art = (cJSON *)json_get(s->st, "artifact");
-	bool missing = false;
-	if (s->art) {
-		const char *path = json_str(s->art, "path");
-		char *full = path ? xasprintf("%s/%s", s->cfg->storage_path, path) : NULL;
-		err ve = {0};
-		if (!full || art_verify_file(full, json_str(s->art, "digest"), &ve) < 0) {
-			if (full && access(full, F_OK) == 0)
-				event(ctx, obj, "Warning", "ArtifactVerificationFailed", NULL, NULL,
-					"failed to verify integrity of artifact");
-			if (full)
-				unlink(full);
-			json_set(s->st, "artifact", NULL);
-			json_set_str(s->st, "url", NULL);
-			s->art = NULL;
-			missing = true;
-		} else {
-			const char *adv = s->cfg->adv_addr(s->cfg->adv_ud);
-			char *url = art_url(adv, path);
-			json_set_str(s->art, "url", url);
-			free(url);
-			char *rel = xasprintf("%s/latest.tar.gz", s->dirrel);
-			url = art_url(adv, rel);
-			json_set_str(s->st, "url", url);
-			free(url);
-			free(rel);
-		}
-		free(full);
-	}
-	if (!s->art) {
-		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing", "%s", missing
-			? "building artifact: disappeared from storage" : "building artifact");
-		rt_cond_delete(obj, "ArtifactInStorage");
-	}
+	s->art = sc_storage_verify(ctx, obj, s->st, s->cfg->storage_path,
+				   s->cfg->adv_addr(s->cfg->adv_ud), s->dirrel, "latest.tar.gz");
 	return STEP_SUCCESS;
 }
 
@@ -791,7 +747,7 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 		free(base);
 		free(rel);
 		if (new_digest) {
-			event(ctx, obj, "Normal", "NewArtifact", s->version, digest, sum);
+			sc_event(ctx, obj, "Normal", "NewArtifact", s->version, digest, sum);
 			log_info(&ctx->log, sum, LOG_S("revision", s->version));
 		}
 	}

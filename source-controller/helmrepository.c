@@ -92,7 +92,7 @@ void sc_mark_reconciling(cJSON *obj)
 			"reconciliation in progress");
 }
 
-static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
+void sc_event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
 	const char *revision, const char *digest, const char *msg)
 {
 	cJSON *ann = cJSON_CreateObject();
@@ -104,6 +104,45 @@ static void event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
 	cJSON_Delete(ann);
 }
 
+cJSON *sc_storage_verify(rt_ctx *ctx, cJSON *obj, cJSON *st, const char *storage_path,
+	const char *adv, const char *dirrel, const char *link)
+{
+	cJSON *art = (cJSON *)json_get(st, "artifact");
+	bool missing = false;
+	if (art) {
+		const char *path = json_str(art, "path");
+		char *full = path ? xasprintf("%s/%s", storage_path, path) : NULL;
+		err ve = {0};
+		if (!full || art_verify_file(full, json_str(art, "digest"), &ve) < 0) {
+			if (full && access(full, F_OK) == 0)
+				sc_event(ctx, obj, "Warning", "ArtifactVerificationFailed", NULL, NULL,
+					"failed to verify integrity of artifact");
+			if (full)
+				unlink(full);
+			json_set(st, "artifact", NULL);
+			json_set_str(st, "url", NULL);
+			art = NULL;
+			missing = true;
+		} else {
+			char *url = art_url(adv, path);
+			json_set_str(art, "url", url);
+			free(url);
+			char *rel = xasprintf("%s/%s", dirrel, link);
+			url = art_url(adv, rel);
+			json_set_str(st, "url", url);
+			free(url);
+			free(rel);
+		}
+		free(full);
+	}
+	if (!art) {
+		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing", "%s", missing
+			? "building artifact: disappeared from storage" : "building artifact");
+		rt_cond_delete(obj, "ArtifactInStorage");
+	}
+	return art;
+}
+
 static step_result fail(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 {
 	const cJSON *prev = rt_cond_get(obj, RT_COND_READY);
@@ -113,7 +152,7 @@ static step_result fail(rt_ctx *ctx, cJSON *obj, const char *cond, err *e)
 		rt_cond_set(obj, cond, "True", e->reason, "%s", e->msg);
 	rt_cond_set(obj, RT_COND_READY, "False", e->reason, "%s", e->msg);
 	if (!same) {
-		event(ctx, obj, "Warning", e->reason, NULL, NULL, e->msg);
+		sc_event(ctx, obj, "Warning", e->reason, NULL, NULL, e->msg);
 		log_error(&ctx->log, e->msg, "reconciliation failed", LOG_S("reason", e->reason));
 	}
 	if (e->cls == ERR_NONE)
@@ -130,40 +169,8 @@ static step_result reconcile_storage(rt_ctx *ctx, cJSON *obj, void *state, err *
 {
 	(void)e;
 	helm_reconcile *s = state;
-	s->art = (cJSON *)json_get(s->st, "artifact");
-	bool missing = false;
-	if (s->art) {
-		const char *path = json_str(s->art, "path");
-		char *full = path ? xasprintf("%s/%s", s->cfg->storage_path, path) : NULL;
-		err ve = {0};
-		if (!full || art_verify_file(full, json_str(s->art, "digest"), &ve) < 0) {
-			if (full && access(full, F_OK) == 0)
-				event(ctx, obj, "Warning", "ArtifactVerificationFailed", NULL, NULL,
-					"failed to verify integrity of artifact");
-			if (full)
-				unlink(full);
-			json_set(s->st, "artifact", NULL);
-			json_set_str(s->st, "url", NULL);
-			s->art = NULL;
-			missing = true;
-		} else {
-			const char *adv = s->cfg->adv_addr(s->cfg->adv_ud);
-			char *url = art_url(adv, path);
-			json_set_str(s->art, "url", url);
-			free(url);
-			char *rel = xasprintf("%s/index.yaml", s->dirrel);
-			url = art_url(adv, rel);
-			json_set_str(s->st, "url", url);
-			free(url);
-			free(rel);
-		}
-		free(full);
-	}
-	if (!s->art) {
-		rt_cond_set(obj, RT_COND_RECONCILING, "True", "Progressing", "%s", missing
-			? "building artifact: disappeared from storage" : "building artifact");
-		rt_cond_delete(obj, "ArtifactInStorage");
-	}
+	s->art = sc_storage_verify(ctx, obj, s->st, s->cfg->storage_path,
+				   s->cfg->adv_addr(s->cfg->adv_ud), s->dirrel, "index.yaml");
 	return STEP_SUCCESS;
 }
 
@@ -297,10 +304,10 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 		char *msg = xasprintf("stored fetched index of size %s from '%s'", size,
 			json_str(s->spec, "url"));
 		if (new_digest) {
-			event(ctx, obj, "Normal", "NewArtifact", s->revision, digest, msg);
+			sc_event(ctx, obj, "Normal", "NewArtifact", s->revision, digest, msg);
 			log_info(&ctx->log, msg, LOG_S("revision", s->revision));
 		} else if (s->recovering) {
-			event(ctx, obj, "Normal", "Succeeded", s->revision, digest, msg);
+			sc_event(ctx, obj, "Normal", "Succeeded", s->revision, digest, msg);
 		}
 		free(msg);
 		free(rel);
@@ -310,7 +317,7 @@ static step_result reconcile_artifact(rt_ctx *ctx, cJSON *obj, void *state, err 
 		helm_human_size(cJSON_IsNumber(sz) ? sz->valuedouble : 0, size);
 		char *msg = xasprintf("stored fetched index of size %s from '%s'", size,
 			json_str(s->spec, "url"));
-		event(ctx, obj, "Normal", "Succeeded", json_str(s->art, "revision"),
+		sc_event(ctx, obj, "Normal", "Succeeded", json_str(s->art, "revision"),
 			json_str(s->art, "digest"), msg);
 		free(msg);
 	}

@@ -31,5 +31,15 @@ rt_controller *helmrepo_controller_new(rt_manager *m, helmrepo_config *cfg);
 void sc_storage_symlink(const char *storage_path, const char *dirrel, const char *base,
 	const char *link);
 void sc_mark_reconciling(cJSON *obj);
+/* An event with the source's revision and digest annotations (either may be NULL). */
+void sc_event(rt_ctx *ctx, cJSON *obj, const char *type, const char *reason,
+	const char *revision, const char *digest, const char *msg);
+/* reconcileStorage of the Helm kinds: the stored artifact (status.artifact) verified against
+ * its digest; when it is gone or corrupt it is removed (event ArtifactVerificationFailed), else
+ * its URL and status.url (the "<dirrel>/<link>" symlink) are refreshed from the advertised
+ * address adv; without one, Reconciling "building artifact" and no ArtifactInStorage. Returns
+ * status.artifact (borrowed) or NULL. */
+cJSON *sc_storage_verify(rt_ctx *ctx, cJSON *obj, cJSON *st, const char *storage_path,
+	const char *adv, const char *dirrel, const char *link);
 
 #endif
